@@ -1,0 +1,131 @@
+# Makefile - builds wiresift, its plugins and tests; fetches what they need on a fresh machine.
+#
+#   make            build/wiresift and build/plugins/*.so
+#   make run        the daemon on the demo feeds, publishing to librdkafka's in-process broker
+#   make test       unit tests + end-to-end tests against a real Kafka broker and HTTP server
+#   make asan       ASan+UBSan build in build-asan/, unit tests run under it
+#   make bench      throughput and memory figures against peers measured in the same run
+#   make deps       install Debian -dev packages (as root) and fetch the Kafka broker jars
+#   make install    PREFIX=/usr/local DESTDIR= ; make clean
+
+VERSION	 = 0.1.0
+PREFIX	?= /usr/local
+DESTDIR	?=
+BUILD	?= build
+CC	?= cc
+KAFKA_VERSION ?= 3.9.1
+KAFKA_LIBS ?= $(HOME)/.cache/wiresift/kafka-$(KAFKA_VERSION)
+export KAFKA_LIBS KAFKA_VERSION
+
+PKGS	 = libcurl libevent rdkafka libxml-2.0 jansson libutf8proc libsystemd sqlite3 libxxhash
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+OPTIMIZE ?= -O2
+SANITIZE ?=
+CFLAGS	?=
+CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+	   -g $(OPTIMIZE) $(SANITIZE) -fPIC -Idaemon $(PKG_CFLAGS) \
+	   -DWIRESIFT_VERSION='"$(VERSION)"' -DWIRESIFT_PLUGIN_DIR='"$(PREFIX)/lib/wiresift/plugins"'
+LDFLAGS	+= $(SANITIZE)
+LIBS	 = $(PKG_LIBS) -ldl -lm -lpthread
+
+DAEMON_SOURCES	= $(sort $(wildcard daemon/*.c daemon/feed/*.c daemon/dedup/*.c))
+LIBRARY_SOURCES	= $(filter-out daemon/main.c,$(DAEMON_SOURCES))
+LIBRARY_OBJECTS	= $(LIBRARY_SOURCES:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJECT	= $(BUILD)/obj/daemon/main.o
+HEADERS		= $(wildcard daemon/*.h daemon/feed/*.h daemon/dedup/*.h)
+
+# Each plugin lives in plugins/NAME/ and may add link flags in plugins/NAME/plugin.mk
+# as PLUGIN_LIBS_NAME = ... ; the core Makefile names no plugin.
+PLUGIN_NAMES	= $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard plugins/*/*.c)))))
+PLUGINS		= $(PLUGIN_NAMES:%=$(BUILD)/plugins/%.so)
+-include $(wildcard plugins/*/plugin.mk)
+
+UNIT_SOURCES	= $(sort $(wildcard tests/unit/test_*.c))
+UNIT_TESTS	= $(UNIT_SOURCES:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SOURCES	= $(sort $(wildcard tests/tools/*.c))
+TOOLS		= $(TOOL_SOURCES:tests/tools/%.c=$(BUILD)/tools/%)
+BENCH_SOURCES	= $(sort $(wildcard tests/bench/bench_*.c))
+BENCHES		= $(BENCH_SOURCES:tests/bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all deps run test unit asan bench fuzz install clean check-deps
+.DEFAULT_GOAL := all
+
+all: check-deps $(BUILD)/wiresift $(PLUGINS) $(UNIT_TESTS) $(TOOLS) $(BENCHES)
+
+check-deps:
+	@pkg-config --exists $(PKGS) 2>/dev/null || { \
+	  echo "wiresift: missing build dependencies; run 'make deps' (as root it installs them)"; exit 1; }
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libwiresift.a: $(LIBRARY_OBJECTS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/wiresift: $(MAIN_OBJECT) $(BUILD)/libwiresift.a
+	$(CC) $(LDFLAGS) -rdynamic -o $@ $(MAIN_OBJECT) -Wl,--whole-archive $(BUILD)/libwiresift.a \
+	    -Wl,--no-whole-archive $(LIBS)
+
+$(BUILD)/plugins/%.so: plugins/%/*.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -shared -o $@ $(filter %.c,$^) $(LDFLAGS) $(PLUGIN_LIBS_$*)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libwiresift.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -rdynamic -o $@ $< -Wl,--whole-archive $(BUILD)/libwiresift.a \
+	    -Wl,--no-whole-archive $(LDFLAGS) $(LIBS)
+
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libwiresift.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libwiresift.a $(LDFLAGS) $(LIBS)
+
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libwiresift.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libwiresift.a $(LDFLAGS) $(LIBS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run-demo.sh $(BUILD)
+
+unit: all
+	@tests/run.sh --unit-only $(BUILD)
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@tests/run.sh $(BUILD)
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPTIMIZE=-O1 \
+	    SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer" all
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    tests/run.sh --unit-only build-asan
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/run.sh $(BUILD)
+
+fuzz: deps
+	@tests/fuzz/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/wiresift/plugins \
+	    $(DESTDIR)/etc/wiresift/rules $(DESTDIR)$(PREFIX)/share/man/man8 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 755 $(BUILD)/wiresift $(DESTDIR)$(PREFIX)/bin/wiresift
+	install -m 644 $(PLUGINS) $(DESTDIR)$(PREFIX)/lib/wiresift/plugins/
+	install -m 644 conf/wiresift.conf conf/feeds.list $(DESTDIR)/etc/wiresift/
+	install -m 644 conf/rules/* $(DESTDIR)/etc/wiresift/rules/
+	install -m 644 docs/wiresift.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 docs/wiresift.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	sed 's|/usr/local|$(PREFIX)|g' systemd/wiresift.service \
+	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/wiresift.service
+
+clean:
+	rm -rf build build-asan build-*

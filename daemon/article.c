@@ -1,0 +1,333 @@
+/*
+ * article.c - the article record: construction, ownership, stable ids, and its two JSON forms
+ * (the schema-1 Kafka message value and the `wiresift parse` record), rendered with jansson.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "article.h"
+#include "url.h"
+#include "util.h"
+
+void
+strlist_add(struct strlist *list, const char *value)
+{
+	if (list->count == list->capacity) {
+		list->capacity = list->capacity ? list->capacity * 2 : 4;
+		list->items = xrealloc(list->items, list->capacity * sizeof *list->items);
+	}
+	list->items[list->count++] = xstrdup(value);
+}
+
+int
+strlist_contains(const struct strlist *list, const char *value)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		if (strcmp(list->items[i], value) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+void
+strlist_add_unique(struct strlist *list, const char *value)
+{
+	if (!strlist_contains(list, value))
+		strlist_add(list, value);
+}
+
+void
+strlist_clear(struct strlist *list)
+{
+	for (size_t i = 0; i < list->count; i++)
+		free(list->items[i]);
+	free(list->items);
+	memset(list, 0, sizeof *list);
+}
+
+struct article *
+article_new(void)
+{
+	return xcalloc(1, sizeof(struct article));
+}
+
+void
+article_free(struct article *article)
+{
+	char **strings[] = { &article->id, &article->guid, &article->link, &article->url,
+	    &article->feed_url, &article->feed_name, &article->feed_title, &article->feed_format,
+	    &article->source_name, &article->source_domain, &article->title_raw,
+	    &article->summary_html, &article->content_html, &article->title, &article->summary,
+	    &article->text, &article->dateline, &article->dedup.duplicate_of,
+	    &article->dedup.group };
+
+	if (article == NULL)
+		return;
+	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
+		free(*strings[i]);
+	strlist_clear(&article->source_tags);
+	strlist_clear(&article->authors);
+	strlist_clear(&article->categories);
+	strlist_clear(&article->keywords);
+	strlist_clear(&article->topics);
+	strlist_clear(&article->routes);
+	for (size_t i = 0; i < article->entity_count; i++) {
+		free(article->entities[i].name);
+		free(article->entities[i].type);
+	}
+	free(article->entities);
+	for (size_t i = 0; i < article->enclosure_count; i++) {
+		free(article->enclosures[i].url);
+		free(article->enclosures[i].type);
+	}
+	free(article->enclosures);
+	free(article);
+}
+
+void
+article_set(char **field, const char *value)
+{
+	char *copy = value != NULL ? xstrdup(value) : NULL;
+
+	free(*field);
+	*field = copy;
+}
+
+void
+article_add_entity(struct article *article, const char *name, const char *type, int count)
+{
+	for (size_t i = 0; i < article->entity_count; i++) {
+		if (strcmp(article->entities[i].name, name) == 0) {
+			article->entities[i].count += count;
+			return;
+		}
+	}
+	article->entities = xrealloc(article->entities,
+	    (article->entity_count + 1) * sizeof *article->entities);
+	article->entities[article->entity_count].name = xstrdup(name);
+	article->entities[article->entity_count].type = xstrdup(type ? type : "other");
+	article->entities[article->entity_count].count = count;
+	article->entity_count++;
+}
+
+void
+article_add_enclosure(struct article *article, const char *url, const char *type,
+    long long length)
+{
+	struct enclosure *enclosure;
+
+	article->enclosures = xrealloc(article->enclosures,
+	    (article->enclosure_count + 1) * sizeof *article->enclosures);
+	enclosure = &article->enclosures[article->enclosure_count++];
+	enclosure->url = xstrdup(url);
+	enclosure->type = type ? xstrdup(type) : NULL;
+	enclosure->length = length;
+}
+
+/* A guid that names the item globally, not just within its feed. */
+static int
+guid_is_global(const char *guid)
+{
+	return strncmp(guid, "http://", 7) == 0 || strncmp(guid, "https://", 8) == 0 ||
+	    strncmp(guid, "urn:", 4) == 0 || strncmp(guid, "tag:", 4) == 0;
+}
+
+static void
+identity_add_url(struct buffer *identity, const char *url)
+{
+	char *canonical = url_canonical(url, NULL, NULL);
+
+	buffer_append_string(identity, "url\n");
+	buffer_append_string(identity, canonical ? canonical : url);
+	free(canonical);
+}
+
+void
+article_assign_id(struct article *article)
+{
+	struct buffer identity = { 0 };
+	const char *scope;
+	XXH128_hash_t hash;
+	XXH128_canonical_t canonical;
+	char hex[33];
+
+	if (article->guid != NULL && *article->guid != '\0' && guid_is_global(article->guid))
+		identity_add_url(&identity, article->guid);
+	else if (article->link != NULL && *article->link != '\0')
+		identity_add_url(&identity, article->link);
+	else if (article->guid != NULL && *article->guid != '\0') {
+		scope = article->feed_name ? article->feed_name :
+		    article->feed_title ? article->feed_title : article->feed_url;
+		buffer_printf(&identity, "guid\n%s\n%s", scope ? scope : "", article->guid);
+	} else {
+		buffer_printf(&identity, "content\n%s\n%s",
+		    article->title_raw ? article->title_raw : "",
+		    article->content_html ? article->content_html :
+		    article->summary_html ? article->summary_html : "");
+	}
+	hash = XXH3_128bits(identity.data, identity.length);
+	XXH128_canonicalFromHash(&canonical, hash);
+	hex_encode(canonical.digest, sizeof canonical.digest, hex);
+	article_set(&article->id, hex);
+	buffer_free(&identity);
+}
+
+static json_t *
+json_string_or_null(const char *value)
+{
+	return value != NULL ? json_string(value) : json_null();
+}
+
+static json_t *
+json_time_or_null(time_t when)
+{
+	char stamp[21];
+
+	if (when == 0)
+		return json_null();
+	time_format_rfc3339(when, stamp);
+	return json_string(stamp);
+}
+
+static json_t *
+json_strlist(const struct strlist *list)
+{
+	json_t *array = json_array();
+
+	for (size_t i = 0; i < list->count; i++)
+		json_array_append_new(array, json_string(list->items[i]));
+	return array;
+}
+
+static json_t *
+json_enclosures(const struct article *article)
+{
+	json_t *array = json_array();
+
+	for (size_t i = 0; i < article->enclosure_count; i++) {
+		const struct enclosure *enclosure = &article->enclosures[i];
+		json_t *object = json_pack("{s:s, s:o}", "url", enclosure->url, "type",
+		    json_string_or_null(enclosure->type));
+		json_object_set_new(object, "length", enclosure->length >= 0 ?
+		    json_integer(enclosure->length) : json_null());
+		json_array_append_new(array, object);
+	}
+	return array;
+}
+
+static json_t *
+json_entities(const struct article *article)
+{
+	json_t *array = json_array();
+
+	for (size_t i = 0; i < article->entity_count; i++)
+		json_array_append_new(array, json_pack("{s:s, s:s, s:i}",
+		    "name", article->entities[i].name, "type", article->entities[i].type,
+		    "count", article->entities[i].count));
+	return array;
+}
+
+static const char *
+dedup_status_name(enum dedup_status status)
+{
+	switch (status) {
+	case DEDUP_UNIQUE:
+		return "unique";
+	case DEDUP_DUPLICATE:
+		return "duplicate";
+	default:
+		return "unknown";
+	}
+}
+
+static char *
+json_render(json_t *object)
+{
+	char *text = json_dumps(object, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	json_decref(object);
+	if (text == NULL)
+		return xstrdup("{}");
+	return text;
+}
+
+char *
+article_to_json(const struct article *article)
+{
+	json_t *root = json_object();
+	json_t *source, *lang, *tags, *dedup;
+	double similarity = round(article->dedup.similarity * 1000.0) / 1000.0;
+
+	json_object_set_new(root, "schema", json_integer(1));
+	json_object_set_new(root, "id", json_string_or_null(article->id));
+	json_object_set_new(root, "url", json_string_or_null(article->url ? article->url :
+	    article->link));
+	json_object_set_new(root, "guid", json_string_or_null(article->guid));
+	source = json_object();
+	json_object_set_new(source, "name", json_string_or_null(article->source_name ?
+	    article->source_name : article->feed_name));
+	json_object_set_new(source, "domain", json_string_or_null(article->source_domain));
+	json_object_set_new(source, "feed", json_string_or_null(article->feed_url));
+	json_object_set_new(source, "tags", json_strlist(&article->source_tags));
+	json_object_set_new(root, "source", source);
+	json_object_set_new(root, "title", json_string_or_null(article->title));
+	json_object_set_new(root, "summary", json_string_or_null(article->summary));
+	json_object_set_new(root, "text", json_string_or_null(article->text));
+	json_object_set_new(root, "dateline", json_string_or_null(article->dateline));
+	json_object_set_new(root, "authors", json_strlist(&article->authors));
+	json_object_set_new(root, "published", json_time_or_null(article->published));
+	json_object_set_new(root, "published_estimated",
+	    json_boolean(article->published_is_fetch_time));
+	json_object_set_new(root, "updated", json_time_or_null(article->updated));
+	json_object_set_new(root, "fetched", json_time_or_null(article->fetched));
+	if (article->lang_code[0] != '\0') {
+		lang = json_pack("{s:s, s:f}", "code", article->lang_code, "confidence",
+		    round(article->lang_confidence * 100.0) / 100.0);
+		json_object_set_new(root, "lang", lang);
+	} else
+		json_object_set_new(root, "lang", json_null());
+	tags = json_object();
+	json_object_set_new(tags, "categories", json_strlist(&article->categories));
+	json_object_set_new(tags, "entities", json_entities(article));
+	json_object_set_new(tags, "keywords", json_strlist(&article->keywords));
+	json_object_set_new(tags, "topics", json_strlist(&article->topics));
+	json_object_set_new(root, "tags", tags);
+	json_object_set_new(root, "enclosures", json_enclosures(article));
+	json_object_set_new(root, "word_count", json_integer((json_int_t)article->word_count));
+	json_object_set_new(root, "reading_time",
+	    json_integer((json_int_t)((article->word_count + 229) / 230)));
+	dedup = json_object();
+	json_object_set_new(dedup, "status", json_string(dedup_status_name(article->dedup.status)));
+	json_object_set_new(dedup, "duplicate_of", json_string_or_null(article->dedup.duplicate_of));
+	json_object_set_new(dedup, "similarity", json_real(similarity));
+	json_object_set_new(dedup, "group", json_string_or_null(article->dedup.group));
+	json_object_set_new(dedup, "method", json_string_or_null(article->dedup.method));
+	json_object_set_new(root, "dedup", dedup);
+	return json_render(root);
+}
+
+char *
+article_to_parse_json(const struct article *article)
+{
+	json_t *root = json_object();
+
+	json_object_set_new(root, "id", json_string_or_null(article->id));
+	json_object_set_new(root, "guid", json_string_or_null(article->guid));
+	json_object_set_new(root, "url", json_string_or_null(article->link));
+	json_object_set_new(root, "title", json_string_or_null(article->title_raw));
+	json_object_set_new(root, "published", json_time_or_null(article->published));
+	json_object_set_new(root, "updated", json_time_or_null(article->updated));
+	json_object_set_new(root, "authors", json_strlist(&article->authors));
+	json_object_set_new(root, "categories", json_strlist(&article->categories));
+	json_object_set_new(root, "summary", json_string_or_null(article->summary_html));
+	json_object_set_new(root, "content", json_string_or_null(article->content_html));
+	json_object_set_new(root, "enclosures", json_enclosures(article));
+	json_object_set_new(root, "feed", json_pack("{s:o, s:o, s:o}",
+	    "title", json_string_or_null(article->feed_title),
+	    "url", json_string_or_null(article->feed_url),
+	    "format", json_string_or_null(article->feed_format)));
+	return json_render(root);
+}

@@ -1,0 +1,128 @@
+/*
+ * article.h - the one record every pipeline stage reads and writes.
+ *
+ * The feed parser fills the raw fields (guid, link, *_html, dates, authors), the cleaner turns
+ * them into plain text, tagger plugins add tags, dedup fills `dedup`, and article_to_json()
+ * renders the Kafka message value (schema 1, docs/schema/article.schema.json).
+ * Every string is owned by the article (malloc'd, freed by article_free), NULL when absent.
+ * This header is part of the plugin ABI (see plugin_api.h): changing the layout of struct
+ * article means bumping WS_PLUGIN_ABI.
+ */
+#ifndef WIRESIFT_ARTICLE_H
+#define WIRESIFT_ARTICLE_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct strlist {
+	char	**items;
+	size_t	  count;
+	size_t	  capacity;
+};
+
+void	 strlist_add(struct strlist *list, const char *value);	/* copies value */
+void	 strlist_add_unique(struct strlist *list, const char *value);
+int	 strlist_contains(const struct strlist *list, const char *value);
+void	 strlist_clear(struct strlist *list);
+
+struct entity {
+	char	*name;		/* normalized display form: "Donald Trump" */
+	char	*type;		/* "person", "organization", "place", "other" */
+	int	 count;		/* mentions in title + text */
+};
+
+struct enclosure {
+	char	*url;
+	char	*type;		/* MIME type or NULL */
+	long long length;	/* bytes, -1 when unknown */
+};
+
+enum dedup_status {
+	DEDUP_UNKNOWN = 0,	/* not judged (dedup stage not run) */
+	DEDUP_UNIQUE,
+	DEDUP_DUPLICATE
+};
+
+struct dedup_verdict {
+	enum dedup_status status;
+	char	*duplicate_of;	/* id of the first-seen article of the group, or NULL */
+	double	 similarity;	/* estimated resemblance/containment with duplicate_of, 0..1 */
+	char	*group;		/* stable group id shared by all copies (= first article's id) */
+	const char *method;	/* "exact", "minhash", "too-short": static string */
+};
+
+struct article {
+	/* identity */
+	char	*id;		/* stable hex id (article_assign_id) */
+	char	*guid;		/* as the feed gave it */
+	char	*link;		/* item link as the feed gave it, resolved against the feed URL */
+	char	*url;		/* canonical URL (cleaner) */
+
+	/* source (filled by the pipeline from the feeds list, and the source plugin) */
+	char	*feed_url;
+	char	*feed_name;	/* name= from the feeds list, else feed title */
+	char	*feed_title;	/* <channel><title> / <feed><title> */
+	char	*feed_format;	/* "rss2.0", "rss1.0", "rss0.91", "atom1.0", "atom0.3", "json1.1" */
+	char	*source_name;
+	char	*source_domain;
+	struct strlist source_tags;
+
+	/* raw content from the feed (HTML or text as served, decoded to UTF-8) */
+	char	*title_raw;
+	char	*summary_html;	/* description / summary / content_text of JSON Feed */
+	char	*content_html;	/* content:encoded / atom content / content_html */
+
+	/* cleaned content (cleaner) */
+	char	*title;
+	char	*summary;
+	char	*text;		/* paragraphs separated by "\n\n" */
+	char	*dateline;	/* "JALALABAD, Afghanistan" */
+	struct strlist authors;
+	struct strlist categories;	/* as the feed gave them */
+	struct enclosure *enclosures;
+	size_t	 enclosure_count;
+	size_t	 word_count;
+
+	/* dates: 0 = absent; UTC seconds */
+	time_t	 published;
+	time_t	 updated;
+	time_t	 fetched;
+	int	 published_is_fetch_time;	/* feed gave no date: published = first seen */
+
+	/* tags (plugins) */
+	char	 lang_code[8];	/* ISO 639-1, "" when unknown */
+	double	 lang_confidence;
+	struct entity *entities;
+	size_t	 entity_count;
+	struct strlist keywords;
+	struct strlist topics;
+
+	/* extra Kafka topics chosen by routing rules, beyond the default one */
+	struct strlist routes;
+
+	struct dedup_verdict dedup;
+};
+
+struct article	*article_new(void);
+void		 article_free(struct article *article);
+
+/* Replace *field with a copy of value (NULL allowed). */
+void	 article_set(char **field, const char *value);
+/* Add `count` mentions of an entity; merges with an existing one of the same name. */
+void	 article_add_entity(struct article *article, const char *name, const char *type, int count);
+void	 article_add_enclosure(struct article *article, const char *url, const char *type,
+	    long long length);
+
+/*
+ * Give the article its stable id, from (first that exists): a globally unique guid (URL, urn:,
+ * tag:), the canonical URL or link, the guid scoped by feed name, a hash of title + content.
+ * Stable across polls and across feed URL changes.
+ */
+void	 article_assign_id(struct article *article);
+
+/* The schema-1 message value; caller frees. */
+char	*article_to_json(const struct article *article);
+/* The `wiresift parse` record: parser fields only. Caller frees. */
+char	*article_to_parse_json(const struct article *article);
+
+#endif

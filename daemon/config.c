@@ -1,0 +1,626 @@
+/*
+ * config.c - reads wiresift.conf (INI) and the feeds list. The parser is line based; every
+ * error is reported as "FILE:LINE: what is wrong" and stops the load, so `wiresift -t` can
+ * tell an operator exactly what to fix. Keys of each section are declared in a table with
+ * their type and destination, so an unknown key is an error and not silently ignored.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "util.h"
+
+#define DEFAULT_CONFIG_DIR "/etc/wiresift"
+
+enum key_type { KEY_STRING, KEY_PATH, KEY_DURATION, KEY_SIZE, KEY_LONG, KEY_BOOL, KEY_FRACTION,
+	KEY_LOG_LEVEL, KEY_DEDUP_POLICY, KEY_INT };
+
+struct key_spec {
+	const char	*section;
+	const char	*name;
+	enum key_type	 type;
+	size_t		 offset;	/* into struct config */
+};
+
+#define FIELD(name) offsetof(struct config, name)
+
+static const struct key_spec key_specs[] = {
+	{ "daemon", "state_dir", KEY_PATH, FIELD(state_dir) },
+	{ "daemon", "log_level", KEY_LOG_LEVEL, FIELD(log_level) },
+	{ "daemon", "plugin_dir", KEY_PATH, FIELD(plugin_dir) },
+	{ "daemon", "shutdown_timeout", KEY_DURATION, FIELD(shutdown_timeout_ms) },
+	{ "kafka", "bootstrap.servers", KEY_STRING, FIELD(bootstrap_servers) },
+	{ "kafka", "topic.articles", KEY_STRING, FIELD(topic_articles) },
+	{ "kafka", "topic.duplicates", KEY_STRING, FIELD(topic_duplicates) },
+	{ "feeds", "list", KEY_PATH, FIELD(feeds_list) },
+	{ "feeds", "interval", KEY_DURATION, FIELD(interval_ms) },
+	{ "feeds", "min_interval", KEY_DURATION, FIELD(min_interval_ms) },
+	{ "feeds", "max_interval", KEY_DURATION, FIELD(max_interval_ms) },
+	{ "feeds", "max_backoff", KEY_DURATION, FIELD(max_backoff_ms) },
+	{ "feeds", "connect_timeout", KEY_DURATION, FIELD(connect_timeout_ms) },
+	{ "feeds", "timeout", KEY_DURATION, FIELD(timeout_ms) },
+	{ "feeds", "max_size", KEY_SIZE, FIELD(max_size) },
+	{ "feeds", "max_connections", KEY_LONG, FIELD(max_connections) },
+	{ "feeds", "max_host_connections", KEY_LONG, FIELD(max_host_connections) },
+	{ "feeds", "allow_private", KEY_BOOL, FIELD(allow_private) },
+	{ "feeds", "user_agent", KEY_STRING, FIELD(user_agent) },
+	{ "clean", "rules", KEY_PATH, FIELD(rules_file) },
+	{ "dedup", "shingle_size", KEY_INT, FIELD(dedup.shingle_size) },
+	{ "dedup", "signature_size", KEY_INT, FIELD(dedup.signature_size) },
+	{ "dedup", "bands", KEY_INT, FIELD(dedup.bands) },
+	{ "dedup", "threshold", KEY_FRACTION, FIELD(dedup.threshold) },
+	{ "dedup", "containment_threshold", KEY_FRACTION, FIELD(dedup.containment_threshold) },
+	{ "dedup", "min_words", KEY_INT, FIELD(dedup.min_words) },
+	{ "dedup", "window", KEY_DURATION, FIELD(dedup.window_seconds) },
+	{ "dedup", "policy", KEY_DEDUP_POLICY, FIELD(dedup.policy) },
+	{ NULL, NULL, 0, 0 }
+};
+
+/* Where we are while reading a file, for error messages. */
+struct parse_position {
+	const char	*file;
+	int		 line;
+	char		*error;
+	size_t		 error_size;
+};
+
+static int __attribute__((format(printf, 2, 3)))
+parse_error(struct parse_position *position, const char *format, ...)
+{
+	char reason[512];
+	va_list args;
+
+	va_start(args, format);
+	vsnprintf(reason, sizeof reason, format, args);
+	va_end(args);
+	if (position->line > 0)
+		snprintf(position->error, position->error_size, "%s:%d: %s", position->file,
+		    position->line, reason);
+	else
+		snprintf(position->error, position->error_size, "%s: %s", position->file, reason);
+	return -1;
+}
+
+struct config *
+config_defaults(void)
+{
+	struct config *config = xcalloc(1, sizeof *config);
+
+	config->state_dir = xstrdup("/var/lib/wiresift");
+	config->log_level = LOG_LEVEL_INFO;
+	config->shutdown_timeout_ms = 10000;
+	config->bootstrap_servers = xstrdup("");
+	config->topic_articles = xstrdup("news.articles");
+	config->topic_duplicates = xstrdup("news.duplicates");
+	config->interval_ms = 5 * 60 * 1000;
+	config->min_interval_ms = 30 * 1000;
+	config->max_interval_ms = 6 * 3600 * 1000;
+	config->max_backoff_ms = 24LL * 3600 * 1000;
+	config->connect_timeout_ms = 10 * 1000;
+	config->timeout_ms = 60 * 1000;
+	config->max_size = 16LL * 1024 * 1024;
+	config->max_connections = 256;
+	config->max_host_connections = 2;
+	config->allow_private = 0;
+	dedup_config_defaults(&config->dedup);
+	return config;
+}
+
+static void
+feed_config_clear(struct feed_config *feed)
+{
+	free(feed->url);
+	free(feed->name);
+	free(feed->user_agent);
+	free(feed->file);
+	strlist_clear(&feed->tags);
+	strlist_clear(&feed->headers);
+}
+
+void
+config_free(struct config *config)
+{
+	if (config == NULL)
+		return;
+	free(config->path);
+	free(config->state_dir);
+	free(config->plugin_dir);
+	free(config->bootstrap_servers);
+	free(config->topic_articles);
+	free(config->topic_duplicates);
+	free(config->feeds_list);
+	free(config->user_agent);
+	free(config->rules_file);
+	for (size_t i = 0; i < config->kafka_setting_count; i++) {
+		free(config->kafka_settings[i].key);
+		free(config->kafka_settings[i].value);
+	}
+	free(config->kafka_settings);
+	for (size_t i = 0; i < config->feed_count; i++)
+		feed_config_clear(&config->feeds[i]);
+	free(config->feeds);
+	for (size_t i = 0; i < config->plugin_count; i++) {
+		struct plugin_config *plugin = &config->plugins[i];
+		for (size_t j = 0; j < plugin->setting_count; j++) {
+			free(plugin->settings[j].key);
+			free(plugin->settings[j].value);
+		}
+		free(plugin->settings);
+		free(plugin->name);
+		free(plugin->config_file);
+	}
+	free(config->plugins);
+	for (size_t i = 0; i < config->route_count; i++) {
+		free(config->routes[i].kind);
+		free(config->routes[i].value);
+		free(config->routes[i].topic);
+	}
+	free(config->routes);
+	free((char *)config->dedup.state_dir);
+	free(config);
+}
+
+/* Trim leading and trailing white space in place. */
+static char *
+trim(char *text)
+{
+	char *end;
+
+	while (isspace((unsigned char)*text))
+		text++;
+	end = text + strlen(text);
+	while (end > text && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return text;
+}
+
+/*
+ * Remove a trailing comment: ';' or '#' at the start of the value or after white space,
+ * outside double quotes. Then unquote a value written as "...".
+ */
+static char *
+value_clean(char *value)
+{
+	int quoted = 0;
+
+	for (char *p = value; *p; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (!quoted && (*p == ';' || *p == '#') &&
+		    (p == value || isspace((unsigned char)p[-1]))) {
+			*p = '\0';
+			break;
+		}
+	}
+	value = trim(value);
+	size_t length = strlen(value);
+	if (length >= 2 && value[0] == '"' && value[length - 1] == '"') {
+		value[length - 1] = '\0';
+		value++;
+	}
+	return value;
+}
+
+static int
+bool_parse(const char *text, int *result)
+{
+	static const char *yes[] = { "yes", "true", "on", "1", NULL };
+	static const char *no[] = { "no", "false", "off", "0", NULL };
+
+	for (int i = 0; yes[i]; i++)
+		if (strcasecmp(text, yes[i]) == 0)
+			return *result = 1, 0;
+	for (int i = 0; no[i]; i++)
+		if (strcasecmp(text, no[i]) == 0)
+			return *result = 0, 0;
+	return -1;
+}
+
+static int
+set_typed_value(struct config *config, const struct key_spec *spec, const char *value,
+    struct parse_position *position)
+{
+	char *destination = (char *)config + spec->offset;
+	char *end;
+	long long number;
+	double fraction;
+
+	switch (spec->type) {
+	case KEY_STRING:
+		article_set((char **)destination, value);
+		return 0;
+	case KEY_PATH:
+		free(*(char **)destination);
+		*(char **)destination = path_resolve(position->file, value);
+		return 0;
+	case KEY_DURATION:
+		if ((number = duration_parse_ms(value)) < 0)
+			return parse_error(position, "%s: not a duration: \"%s\" (use e.g. 90s, 5m, "
+			    "2h, 1d)", spec->name, value);
+		if (spec->offset == FIELD(dedup.window_seconds))
+			number /= 1000;
+		*(long long *)destination = number;
+		return 0;
+	case KEY_SIZE:
+		if ((number = size_parse(value)) < 0)
+			return parse_error(position, "%s: not a size: \"%s\" (use e.g. 16M, 512k)",
+			    spec->name, value);
+		*(long long *)destination = number;
+		return 0;
+	case KEY_LONG:
+	case KEY_INT:
+		errno = 0;
+		number = strtoll(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' || number < 0 || number > 1000000000)
+			return parse_error(position, "%s: not a whole number: \"%s\"", spec->name,
+			    value);
+		if (spec->type == KEY_LONG)
+			*(long *)destination = (long)number;
+		else
+			*(int *)destination = (int)number;
+		return 0;
+	case KEY_BOOL:
+		if (bool_parse(value, (int *)destination) < 0)
+			return parse_error(position, "%s: expected yes or no, not \"%s\"",
+			    spec->name, value);
+		return 0;
+	case KEY_FRACTION:
+		fraction = strtod(value, &end);
+		if (end == value || *end != '\0' || fraction < 0 || fraction > 1)
+			return parse_error(position, "%s: expected a number from 0 to 1, not \"%s\"",
+			    spec->name, value);
+		*(double *)destination = fraction;
+		return 0;
+	case KEY_LOG_LEVEL:
+		if (log_level_parse(value, (enum log_level *)destination) < 0)
+			return parse_error(position, "%s: expected debug, info, warning or error, "
+			    "not \"%s\"", spec->name, value);
+		return 0;
+	case KEY_DEDUP_POLICY:
+		if (strcmp(value, "route") == 0)
+			*(enum dedup_policy *)destination = DEDUP_POLICY_ROUTE;
+		else if (strcmp(value, "drop") == 0)
+			*(enum dedup_policy *)destination = DEDUP_POLICY_DROP;
+		else if (strcmp(value, "tag") == 0)
+			*(enum dedup_policy *)destination = DEDUP_POLICY_TAG;
+		else
+			return parse_error(position, "%s: expected route, drop or tag, not \"%s\"",
+			    spec->name, value);
+		return 0;
+	}
+	return parse_error(position, "%s: internal error: unknown key type", spec->name);
+}
+
+static int
+add_kafka_setting(struct config *config, const char *key, const char *value, int line)
+{
+	struct kafka_setting *setting;
+
+	config->kafka_settings = xrealloc(config->kafka_settings,
+	    (config->kafka_setting_count + 1) * sizeof *config->kafka_settings);
+	setting = &config->kafka_settings[config->kafka_setting_count++];
+	setting->key = xstrdup(key);
+	setting->value = xstrdup(value);
+	setting->line = line;
+	return 0;
+}
+
+static int
+add_route(struct config *config, const char *key, const char *value,
+    struct parse_position *position)
+{
+	static const char *kinds[] = { "lang", "topic", "source", "tag", "entity", "category",
+	    NULL };
+	const char *colon = strchr(key, ':');
+	struct route_rule *rule;
+	int known = 0;
+
+	if (colon == NULL || colon == key || colon[1] == '\0')
+		return parse_error(position, "route \"%s\": expected KIND:VALUE = TOPIC "
+		    "(e.g. lang:de = news.de)", key);
+	for (int i = 0; kinds[i]; i++)
+		if (strlen(kinds[i]) == (size_t)(colon - key) &&
+		    strncmp(key, kinds[i], (size_t)(colon - key)) == 0)
+			known = 1;
+	if (!known)
+		return parse_error(position, "route \"%s\": unknown kind (expected lang, topic, "
+		    "source, tag, entity or category)", key);
+	if (*value == '\0')
+		return parse_error(position, "route \"%s\": no topic given", key);
+	config->routes = xrealloc(config->routes, (config->route_count + 1) *
+	    sizeof *config->routes);
+	rule = &config->routes[config->route_count++];
+	rule->kind = xstrndup(key, (size_t)(colon - key));
+	rule->value = xstrdup(colon + 1);
+	rule->topic = xstrdup(value);
+	rule->line = position->line;
+	return 0;
+}
+
+static void
+add_plugin_setting(struct plugin_config *plugin, const char *key, const char *value, int line)
+{
+	struct plugin_setting *setting;
+
+	plugin->settings = xrealloc(plugin->settings, (plugin->setting_count + 1) *
+	    sizeof *plugin->settings);
+	setting = &plugin->settings[plugin->setting_count++];
+	setting->key = xstrdup(key);
+	setting->value = xstrdup(value);
+	setting->line = line;
+}
+
+/* "[name]" or "[plugin "name"]": sets *section, and opens a plugin section when needed. */
+static int
+open_section(struct config *config, char *header, char *section, size_t section_size,
+    struct parse_position *position)
+{
+	static const char *known[] = { "daemon", "kafka", "feeds", "clean", "dedup", "route",
+	    NULL };
+	char *name = trim(header);
+	char *quote;
+	struct plugin_config *plugin;
+
+	if (strncmp(name, "plugin", 6) == 0 && isspace((unsigned char)name[6])) {
+		name = trim(name + 6);
+		if (name[0] != '"' || (quote = strchr(name + 1, '"')) == NULL || quote[1] != '\0' ||
+		    quote == name + 1)
+			return parse_error(position, "expected [plugin \"NAME\"]");
+		*quote = '\0';
+		name++;
+		for (size_t i = 0; i < config->plugin_count; i++)
+			if (strcmp(config->plugins[i].name, name) == 0)
+				return parse_error(position, "plugin \"%s\" configured twice", name);
+		config->plugins = xrealloc(config->plugins, (config->plugin_count + 1) *
+		    sizeof *config->plugins);
+		plugin = &config->plugins[config->plugin_count++];
+		memset(plugin, 0, sizeof *plugin);
+		plugin->name = xstrdup(name);
+		plugin->config_file = xstrdup(position->file);
+		plugin->line = position->line;
+		snprintf(section, section_size, "plugin");
+		return 0;
+	}
+	for (int i = 0; known[i]; i++) {
+		if (strcmp(name, known[i]) == 0) {
+			snprintf(section, section_size, "%s", name);
+			return 0;
+		}
+	}
+	return parse_error(position, "unknown section [%s] (expected daemon, kafka, feeds, "
+	    "clean, dedup, route or plugin \"NAME\")", name);
+}
+
+static int
+set_key(struct config *config, const char *section, const char *key, const char *value,
+    struct parse_position *position)
+{
+	if (strcmp(section, "plugin") == 0) {
+		add_plugin_setting(&config->plugins[config->plugin_count - 1], key, value,
+		    position->line);
+		return 0;
+	}
+	if (strcmp(section, "route") == 0)
+		return add_route(config, key, value, position);
+	for (const struct key_spec *spec = key_specs; spec->name; spec++)
+		if (strcmp(spec->section, section) == 0 && strcmp(spec->name, key) == 0)
+			return set_typed_value(config, spec, value, position);
+	if (strcmp(section, "kafka") == 0) {
+		if (strncmp(key, "topic.", 6) == 0)
+			return parse_error(position, "unknown key \"%s\" in [kafka] (topics are "
+			    "topic.articles and topic.duplicates)", key);
+		return add_kafka_setting(config, key, value, position->line);
+	}
+	return parse_error(position, "unknown key \"%s\" in [%s]", key, section);
+}
+
+static int
+config_parse_text(struct config *config, char *text, struct parse_position *position)
+{
+	char section[64] = "";
+	char *line, *next, *equals, *key, *value;
+
+	for (line = text, position->line = 1; line != NULL; line = next, position->line++) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		line = trim(line);
+		if (*line == '\0' || *line == '#' || *line == ';')
+			continue;
+		if (*line == '[') {
+			char *close = strrchr(line, ']');
+			if (close == NULL || close[1] != '\0')
+				return parse_error(position, "section header without closing ]");
+			*close = '\0';
+			if (open_section(config, line + 1, section, sizeof section, position) < 0)
+				return -1;
+			continue;
+		}
+		if ((equals = strchr(line, '=')) == NULL)
+			return parse_error(position, "expected KEY = VALUE, got \"%s\"", line);
+		if (section[0] == '\0')
+			return parse_error(position, "key outside any [section]");
+		*equals = '\0';
+		key = trim(line);
+		value = value_clean(equals + 1);
+		if (*key == '\0')
+			return parse_error(position, "empty key before =");
+		if (set_key(config, section, key, value, position) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+config_check(struct config *config, struct parse_position *position)
+{
+	position->line = 0;
+	if (config->topic_articles[0] == '\0' || config->topic_duplicates[0] == '\0')
+		return parse_error(position, "[kafka] topic.articles and topic.duplicates must "
+		    "not be empty");
+	if (config->interval_ms < 1000)
+		return parse_error(position, "[feeds] interval must be at least 1s");
+	if (config->max_connections < 1 || config->max_host_connections < 1)
+		return parse_error(position, "[feeds] max_connections and max_host_connections "
+		    "must be at least 1");
+	if (config->dedup.shingle_size < 1 || config->dedup.signature_size < 8 ||
+	    config->dedup.bands < 1 || config->dedup.signature_size % config->dedup.bands != 0)
+		return parse_error(position, "[dedup] needs shingle_size >= 1, signature_size >= 8 "
+		    "and bands dividing signature_size");
+	return 0;
+}
+
+struct config *
+config_load(const char *path, char *error, size_t error_size)
+{
+	struct parse_position position = { path, 0, error, error_size };
+	struct config *config = config_defaults();
+	char *text;
+
+	config->path = xstrdup(path);
+	if ((text = file_read(path, NULL)) == NULL) {
+		parse_error(&position, "cannot read: %s", strerror(errno));
+		config_free(config);
+		return NULL;
+	}
+	if (config_parse_text(config, text, &position) < 0 ||
+	    config_check(config, &position) < 0 ||
+	    (config->feeds_list != NULL &&
+	    config_load_feeds(config, config->feeds_list, error, error_size) < 0)) {
+		free(text);
+		config_free(config);
+		return NULL;
+	}
+	free(text);
+	config->dedup.state_dir = xstrdup(config->state_dir);
+	return config;
+}
+
+/* Split the next white-space separated token, honouring key="quoted value". */
+static char *
+next_token(char **cursor)
+{
+	char *start = *cursor, *out, *p;
+	int quoted = 0;
+
+	while (isspace((unsigned char)*start))
+		start++;
+	if (*start == '\0')
+		return NULL;
+	for (out = p = start; *p != '\0'; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (!quoted && isspace((unsigned char)*p))
+			break;
+		else
+			*out++ = *p;
+	}
+	*cursor = *p != '\0' ? p + 1 : p;
+	*out = '\0';
+	return start;
+}
+
+/* A feed location: an http(s) or file URL, or a path relative to the feeds list. */
+static char *
+feed_url_resolve(const char *list_path, const char *location)
+{
+	char *path, *absolute, *url;
+
+	if (strncmp(location, "http://", 7) == 0 || strncmp(location, "https://", 8) == 0 ||
+	    strncmp(location, "file://", 7) == 0)
+		return xstrdup(location);
+	if (strstr(location, "://") != NULL)
+		return NULL;
+	path = path_resolve(list_path, location);
+	absolute = realpath(path, NULL);
+	url = xasprintf("file://%s", absolute ? absolute : path);
+	free(absolute);
+	free(path);
+	return url;
+}
+
+static int
+feed_option(struct feed_config *feed, const char *token, struct parse_position *position)
+{
+	const char *equals = strchr(token, '=');
+	const char *value;
+	char *copy, *cursor, *tag;
+
+	if (equals == NULL || equals == token)
+		return parse_error(position, "expected KEY=VALUE after the URL, got \"%s\"", token);
+	value = equals + 1;
+	if (strncmp(token, "name=", 5) == 0) {
+		article_set(&feed->name, value);
+	} else if (strncmp(token, "interval=", 9) == 0) {
+		if ((feed->interval_ms = duration_parse_ms(value)) < 1000)
+			return parse_error(position, "interval: not a duration of at least 1s: "
+			    "\"%s\"", value);
+	} else if (strncmp(token, "tags=", 5) == 0) {
+		copy = xstrdup(value);
+		for (cursor = copy; (tag = strsep(&cursor, ",")) != NULL;)
+			if (*tag != '\0')
+				strlist_add_unique(&feed->tags, tag);
+		free(copy);
+	} else if (strncmp(token, "header=", 7) == 0) {
+		if (strchr(value, ':') == NULL || strpbrk(value, "\r\n") != NULL)
+			return parse_error(position, "header: expected \"Name: value\", got \"%s\"",
+			    value);
+		strlist_add(&feed->headers, value);
+	} else if (strncmp(token, "user_agent=", 11) == 0) {
+		article_set(&feed->user_agent, value);
+	} else
+		return parse_error(position, "unknown feed option \"%.*s\" (expected name, "
+		    "interval, tags, header or user_agent)", (int)(equals - token), token);
+	return 0;
+}
+
+int
+config_load_feeds(struct config *config, const char *path, char *error, size_t error_size)
+{
+	struct parse_position position = { path, 0, error, error_size };
+	char *text, *line, *next, *cursor, *token;
+	struct feed_config feed;
+
+	if ((text = file_read(path, NULL)) == NULL)
+		return parse_error(&position, "cannot read feeds list: %s", strerror(errno));
+	for (line = text, position.line = 1; line != NULL; line = next, position.line++) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		line = trim(line);
+		if (*line == '\0' || *line == '#')
+			continue;
+		memset(&feed, 0, sizeof feed);
+		cursor = line;
+		token = next_token(&cursor);
+		if ((feed.url = feed_url_resolve(path, token)) == NULL) {
+			parse_error(&position, "unsupported feed URL \"%s\" (http, https or file)",
+			    token);
+			goto fail;
+		}
+		while ((token = next_token(&cursor)) != NULL)
+			if (feed_option(&feed, token, &position) < 0)
+				goto fail;
+		for (size_t i = 0; i < config->feed_count; i++)
+			if (strcmp(config->feeds[i].url, feed.url) == 0) {
+				parse_error(&position, "feed %s already listed at %s:%d", feed.url,
+				    config->feeds[i].file, config->feeds[i].line);
+				goto fail;
+			}
+		feed.file = xstrdup(path);
+		feed.line = position.line;
+		config->feeds = xrealloc(config->feeds, (config->feed_count + 1) *
+		    sizeof *config->feeds);
+		config->feeds[config->feed_count++] = feed;
+	}
+	free(text);
+	return 0;
+fail:
+	feed_config_clear(&feed);
+	free(text);
+	return -1;
+}

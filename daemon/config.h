@@ -1,0 +1,95 @@
+/*
+ * config.h - the daemon's configuration: an INI file (wiresift.conf(5)) and the feeds list it
+ * names. Every error names FILE:LINE; unknown sections and keys are errors.
+ */
+#ifndef WIRESIFT_CONFIG_H
+#define WIRESIFT_CONFIG_H
+
+#include <stddef.h>
+#include "article.h"
+#include "dedup/dedup.h"
+#include "log.h"
+#include "plugin.h"
+
+struct feed_config {
+	char		*url;		/* absolute http(s):// or file:// URL */
+	char		*name;		/* name= or NULL */
+	long long	 interval_ms;	/* interval= or 0 for the [feeds] default */
+	struct strlist	 tags;
+	struct strlist	 headers;	/* "Name: value" lines sent with every request */
+	char		*user_agent;	/* user_agent= or NULL */
+	char		*file;		/* where it was configured */
+	int		 line;
+};
+
+struct kafka_setting {			/* a librdkafka property passed through verbatim */
+	char	*key;
+	char	*value;
+	int	 line;
+};
+
+struct route_rule {			/* [route] KIND:VALUE = TOPIC */
+	char	*kind;			/* "lang", "topic", "source", "tag", "entity", "category" */
+	char	*value;
+	char	*topic;
+	int	 line;
+};
+
+struct config {
+	char			*path;
+
+	/* [daemon] */
+	char			*state_dir;
+	enum log_level		 log_level;
+	char			*plugin_dir;
+	long long		 shutdown_timeout_ms;
+
+	/* [kafka] */
+	char			*bootstrap_servers;	/* "" = embedded in-process broker */
+	char			*topic_articles;
+	char			*topic_duplicates;
+	struct kafka_setting	*kafka_settings;
+	size_t			 kafka_setting_count;
+
+	/* [feeds] */
+	char			*feeds_list;
+	long long		 interval_ms;
+	long long		 min_interval_ms;
+	long long		 max_interval_ms;
+	long long		 max_backoff_ms;
+	long long		 connect_timeout_ms;
+	long long		 timeout_ms;
+	long long		 max_size;
+	long			 max_connections;
+	long			 max_host_connections;
+	int			 allow_private;
+	char			*user_agent;
+	struct feed_config	*feeds;
+	size_t			 feed_count;
+
+	/* [clean] */
+	char			*rules_file;
+
+	/* [dedup] */
+	struct dedup_config	 dedup;
+
+	/* [plugin "NAME"], in order */
+	struct plugin_config	*plugins;
+	size_t			 plugin_count;
+
+	/* [route] */
+	struct route_rule	*routes;
+	size_t			 route_count;
+};
+
+/* Built-in defaults, no feeds, no plugins (wiresift process without -c). */
+struct config	*config_defaults(void);
+/* NULL on error with "FILE:LINE: reason" in error. */
+struct config	*config_load(const char *path, char *error, size_t error_size);
+void		 config_free(struct config *config);
+
+/* Parse a feeds list into config->feeds (appending). -1 with "FILE:LINE: reason" on error. */
+int		 config_load_feeds(struct config *config, const char *path, char *error,
+		    size_t error_size);
+
+#endif

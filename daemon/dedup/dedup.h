@@ -1,0 +1,47 @@
+/*
+ * dedup.h - near-duplicate detection of wire copies: normalized word shingles, MinHash
+ * signatures, an LSH band index for candidates, verification by estimated resemblance and
+ * containment; exact duplicates by a hash of the normalized text.
+ *
+ * dedup_check() judges an article against everything indexed within the time window and, when
+ * it is unique, indexes it at once (so a copy later in the same poll is caught). The entry is
+ * made durable only by dedup_commit(), which the publisher calls on a successful delivery
+ * report: after a crash, an article that was never delivered is refetched and judged again.
+ */
+#ifndef WIRESIFT_DEDUP_H
+#define WIRESIFT_DEDUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include "../article.h"
+
+enum dedup_policy { DEDUP_POLICY_ROUTE, DEDUP_POLICY_DROP, DEDUP_POLICY_TAG };
+
+struct dedup_config {
+	int	 shingle_size;		/* words per shingle, default 5 */
+	int	 signature_size;	/* MinHash values, default 128 */
+	int	 bands;			/* LSH bands; signature_size / bands rows each */
+	double	 threshold;		/* resemblance, default 0.5 */
+	double	 containment_threshold;	/* default 0.8 */
+	int	 min_words;		/* below: exact hash only, default 30 */
+	long long window_seconds;	/* default 72h */
+	enum dedup_policy policy;
+	const char *state_dir;		/* NULL: memory only (wiresift process) */
+};
+
+void	 dedup_config_defaults(struct dedup_config *config);
+
+struct dedup_index;
+
+/* NULL on error with a reason in error. Loads persisted entries from state_dir. */
+struct dedup_index *dedup_open(const struct dedup_config *config, char *error, size_t error_size);
+void	 dedup_close(struct dedup_index *index);
+
+/* Judge article (uses article->text, falling back to title + summary) and fill article->dedup. */
+void	 dedup_check(struct dedup_index *index, struct article *article, time_t now);
+/* Make the index entry of a delivered unique article durable. */
+void	 dedup_commit(struct dedup_index *index, const char *article_id);
+size_t	 dedup_size(const struct dedup_index *index);
+
+#endif

@@ -1,0 +1,362 @@
+/*
+ * fetch.c - builds the curl easy handle for a feed fetch and turns what curl saw into a
+ * struct fetch_result (see fetch.h). The body is capped while it is written (after content
+ * decoding, so a gzip bomb is cut at max_size); response headers are read per hop so
+ * validators and Retry-After come from the final response and redirect kinds are known.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "fetch.h"
+#include "log.h"
+#include "util.h"
+
+struct fetch {
+	CURL			*easy;
+	struct curl_slist	*headers;
+	struct fetch_result	 result;
+	struct buffer		 body;
+	fetch_done_fn		 done;
+	void			*context;
+	long long		 max_size;
+	int			 allow_private;
+	int			 refused_address;
+	int			 hops_all_permanent;
+	long			 hop_status;
+	int64_t			 started_ms;
+	char			 curl_error[CURL_ERROR_SIZE];
+};
+
+const char *
+fetch_outcome_name(enum fetch_outcome outcome)
+{
+	static const char *names[] = { "ok", "not-modified", "gone", "http-error", "too-large",
+	    "timeout", "dns", "connect", "tls", "too-many-redirects", "refused-address", "other" };
+
+	return outcome <= FETCH_OTHER ? names[outcome] : "other";
+}
+
+void
+fetch_result_free(struct fetch_result *result)
+{
+	free(result->body);
+	free(result->etag);
+	free(result->last_modified);
+	free(result->content_type);
+	free(result->effective_url);
+	memset(result, 0, sizeof *result);
+}
+
+static size_t
+on_body(char *data, size_t size, size_t count, void *context)
+{
+	struct fetch *fetch = context;
+	size_t length = size * count;
+
+	if ((long long)(fetch->body.length + length) > fetch->max_size) {
+		fetch->result.outcome = FETCH_TOO_LARGE;
+		return 0;	/* curl aborts the transfer with CURLE_WRITE_ERROR */
+	}
+	buffer_append(&fetch->body, data, length);
+	return length;
+}
+
+/* Copy a header value without surrounding white space. */
+static char *
+header_value(const char *line, size_t length, size_t name_length)
+{
+	const char *start = line + name_length, *end = line + length;
+
+	while (start < end && isspace((unsigned char)*start))
+		start++;
+	while (end > start && isspace((unsigned char)end[-1]))
+		end--;
+	return xstrndup(start, (size_t)(end - start));
+}
+
+static int
+header_is(const char *line, size_t length, const char *name)
+{
+	size_t name_length = strlen(name);
+
+	return length > name_length && strncasecmp(line, name, name_length) == 0;
+}
+
+static long
+retry_after_parse(const char *value)
+{
+	char *end;
+	long seconds = strtol(value, &end, 10);
+	time_t when;
+
+	if (end != value && *end == '\0')
+		return seconds >= 0 ? seconds : -1;
+	if ((when = curl_getdate(value, NULL)) < 0)
+		return -1;
+	return when > time(NULL) ? (long)(when - time(NULL)) : 0;
+}
+
+static long
+max_age_parse(const char *cache_control)
+{
+	const char *found = strcasestr(cache_control, "max-age=");
+
+	if (strcasestr(cache_control, "no-cache") || strcasestr(cache_control, "no-store"))
+		return 0;
+	return found != NULL ? strtol(found + 8, NULL, 10) : -1;
+}
+
+/* A new response (status line): forget the previous hop's headers. */
+static void
+start_hop(struct fetch *fetch, const char *line)
+{
+	const char *space = strchr(line, ' ');
+	long status = space ? strtol(space + 1, NULL, 10) : 0;
+
+	if (fetch->hop_status >= 300 && fetch->hop_status < 400 && fetch->hop_status != 301 &&
+	    fetch->hop_status != 308)
+		fetch->hops_all_permanent = 0;
+	fetch->hop_status = status;
+	free(fetch->result.etag);
+	free(fetch->result.last_modified);
+	fetch->result.etag = fetch->result.last_modified = NULL;
+	fetch->result.retry_after_seconds = -1;
+	fetch->result.max_age_seconds = -1;
+}
+
+static size_t
+on_header(char *line, size_t size, size_t count, void *context)
+{
+	struct fetch *fetch = context;
+	size_t length = size * count;
+	char *value;
+
+	if (length >= 5 && strncmp(line, "HTTP/", 5) == 0)
+		start_hop(fetch, line);
+	else if (header_is(line, length, "etag:")) {
+		free(fetch->result.etag);
+		fetch->result.etag = header_value(line, length, 5);
+	} else if (header_is(line, length, "last-modified:")) {
+		free(fetch->result.last_modified);
+		fetch->result.last_modified = header_value(line, length, 14);
+	} else if (header_is(line, length, "retry-after:")) {
+		value = header_value(line, length, 12);
+		fetch->result.retry_after_seconds = retry_after_parse(value);
+		free(value);
+	} else if (header_is(line, length, "cache-control:")) {
+		value = header_value(line, length, 14);
+		fetch->result.max_age_seconds = max_age_parse(value);
+		free(value);
+	}
+	return length;
+}
+
+/* Loopback, private (RFC 1918, ULA), link-local, CGNAT, unspecified and mapped forms of them. */
+static int
+address_is_private(const struct sockaddr *address)
+{
+	if (address->sa_family == AF_INET) {
+		uint32_t ip = ntohl(((const struct sockaddr_in *)address)->sin_addr.s_addr);
+		return (ip >> 24) == 127 || (ip >> 24) == 10 || (ip >> 24) == 0 ||
+		    (ip >> 20) == 0xac1 || (ip >> 16) == 0xc0a8 || (ip >> 16) == 0xa9fe ||
+		    (ip >> 22) == (0x64400000u >> 22) || ip == 0xffffffffu;
+	}
+	if (address->sa_family == AF_INET6) {
+		const struct in6_addr *ip = &((const struct sockaddr_in6 *)address)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(ip)) {
+			struct sockaddr_in mapped = { .sin_family = AF_INET };
+			memcpy(&mapped.sin_addr, &ip->s6_addr[12], 4);
+			return address_is_private((const struct sockaddr *)&mapped);
+		}
+		return IN6_IS_ADDR_LOOPBACK(ip) || IN6_IS_ADDR_UNSPECIFIED(ip) ||
+		    IN6_IS_ADDR_LINKLOCAL(ip) || (ip->s6_addr[0] & 0xfe) == 0xfc;
+	}
+	return 1;
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION: the SSRF guard sees every address curl connects to. */
+static curl_socket_t
+on_open_socket(void *context, curlsocktype purpose, struct curl_sockaddr *address)
+{
+	struct fetch *fetch = context;
+
+	if (!fetch->allow_private && address_is_private(&address->addr)) {
+		fetch->refused_address = 1;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(address->family, address->socktype, address->protocol);
+}
+
+static enum fetch_outcome
+classify(struct fetch *fetch, CURLcode code)
+{
+	long status = fetch->result.status;
+
+	if (fetch->refused_address)
+		return FETCH_REFUSED_ADDRESS;
+	if (fetch->result.outcome == FETCH_TOO_LARGE || code == CURLE_FILESIZE_EXCEEDED)
+		return FETCH_TOO_LARGE;
+	switch (code) {
+	case CURLE_OK:
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		return FETCH_TIMEOUT;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return FETCH_DNS;
+	case CURLE_COULDNT_CONNECT:
+		return FETCH_CONNECT;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+		return FETCH_TLS;
+	case CURLE_TOO_MANY_REDIRECTS:
+		return FETCH_TOO_MANY_REDIRECTS;
+	default:
+		return FETCH_OTHER;
+	}
+	if (status == 304)
+		return FETCH_NOT_MODIFIED;
+	if (status == 410)
+		return FETCH_GONE;
+	if (status >= 200 && status < 300)
+		return FETCH_OK;
+	return FETCH_HTTP_ERROR;
+}
+
+static void
+on_transfer_done(CURL *easy, CURLcode code, void *context)
+{
+	struct fetch *fetch = context;
+	struct fetch_result *result = &fetch->result;
+	char *content_type = NULL, *effective_url = NULL, *scheme = NULL;
+
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &result->status);
+	curl_easy_getinfo(easy, CURLINFO_SCHEME, &scheme);
+	if (result->status == 0 && code == CURLE_OK && scheme && strcasecmp(scheme, "file") == 0)
+		result->status = 200;
+	curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &content_type);
+	curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &effective_url);
+	curl_easy_getinfo(easy, CURLINFO_REDIRECT_COUNT, &result->redirect_count);
+	result->content_type = content_type ? xstrdup(content_type) : NULL;
+	result->effective_url = effective_url ? xstrdup(effective_url) : NULL;
+	result->permanent_redirect = result->redirect_count > 0 && fetch->hops_all_permanent;
+	result->outcome = classify(fetch, code);
+	result->elapsed_ms = (long)(monotonic_ms() - fetch->started_ms);
+	if (result->outcome == FETCH_OK) {
+		result->body_length = fetch->body.length;
+		result->body = buffer_steal(&fetch->body);
+	} else if (result->outcome == FETCH_HTTP_ERROR || result->outcome == FETCH_GONE)
+		snprintf(result->error, sizeof result->error, "HTTP status %ld", result->status);
+	else if (result->outcome == FETCH_TOO_LARGE)
+		snprintf(result->error, sizeof result->error, "response over %lld bytes",
+		    fetch->max_size);
+	else if (result->outcome == FETCH_REFUSED_ADDRESS)
+		snprintf(result->error, sizeof result->error, "refused to connect to a private "
+		    "address (set [feeds] allow_private = yes to allow)");
+	else if (result->outcome != FETCH_NOT_MODIFIED)
+		snprintf(result->error, sizeof result->error, "%s", fetch->curl_error[0] ?
+		    fetch->curl_error : curl_easy_strerror(code));
+	buffer_free(&fetch->body);
+	curl_slist_free_all(fetch->headers);
+	curl_easy_cleanup(easy);
+	fetch->done(result, fetch->context);
+	free(fetch);
+}
+
+static void
+add_header(struct fetch *fetch, const char *name, const char *value)
+{
+	char *line = xasprintf("%s: %s", name, value);
+
+	fetch->headers = curl_slist_append(fetch->headers, line);
+	free(line);
+}
+
+static void
+set_request_headers(struct fetch *fetch, const struct fetch_request *request)
+{
+	if (request->etag != NULL)
+		add_header(fetch, "If-None-Match", request->etag);
+	if (request->last_modified != NULL)
+		add_header(fetch, "If-Modified-Since", request->last_modified);
+	fetch->headers = curl_slist_append(fetch->headers, "Accept: application/rss+xml, "
+	    "application/atom+xml, application/feed+json, application/json;q=0.9, "
+	    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5");
+	if (request->headers != NULL)
+		for (size_t i = 0; i < request->headers->count; i++)
+			fetch->headers = curl_slist_append(fetch->headers,
+			    request->headers->items[i]);
+}
+
+struct fetch *
+fetch_start(struct loop *loop, const struct fetch_request *request, fetch_done_fn done,
+    void *context)
+{
+	const struct config *config = request->config;
+	struct fetch *fetch = xcalloc(1, sizeof *fetch);
+	CURL *easy = curl_easy_init();
+	const char *user_agent = request->user_agent ? request->user_agent :
+	    config->user_agent ? config->user_agent : "wiresift/" WIRESIFT_VERSION;
+
+	fetch->easy = easy;
+	fetch->done = done;
+	fetch->context = context;
+	fetch->max_size = config->max_size;
+	fetch->allow_private = config->allow_private;
+	fetch->hops_all_permanent = 1;
+	fetch->started_ms = monotonic_ms();
+	fetch->result.retry_after_seconds = -1;
+	fetch->result.max_age_seconds = -1;
+	set_request_headers(fetch, request);
+	curl_easy_setopt(easy, CURLOPT_URL, request->url);
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, user_agent);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, fetch->headers);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long)config->connect_timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)config->timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 100L);
+	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, 30L);
+	curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)config->max_size);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, fetch);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(easy, CURLOPT_HEADERDATA, fetch);
+	curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+	curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, fetch);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, fetch->curl_error);
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (loop_add_transfer(loop, easy, on_transfer_done, fetch) < 0) {
+		curl_slist_free_all(fetch->headers);
+		curl_easy_cleanup(easy);
+		free(fetch);
+		return NULL;
+	}
+	return fetch;
+}
+
+void
+fetch_cancel(struct loop *loop, struct fetch *fetch)
+{
+	loop_remove_transfer(loop, fetch->easy);
+	curl_slist_free_all(fetch->headers);
+	curl_easy_cleanup(fetch->easy);
+	buffer_free(&fetch->body);
+	fetch_result_free(&fetch->result);
+	free(fetch);
+}

@@ -1,0 +1,67 @@
+/*
+ * fetch.h - one feed fetch over libcurl: conditional GET (ETag, Last-Modified), size and time
+ * limits, content decoding, redirect tracking, and a guard that refuses to connect to
+ * loopback, private and link-local addresses unless the operator allows them.
+ */
+#ifndef WIRESIFT_FETCH_H
+#define WIRESIFT_FETCH_H
+
+#include <stddef.h>
+#include "article.h"
+#include "config.h"
+#include "loop.h"
+
+struct fetch_request {
+	const char		*url;
+	const char		*etag;			/* previous validators, or NULL */
+	const char		*last_modified;
+	const struct strlist	*headers;		/* extra "Name: value" lines, or NULL */
+	const char		*user_agent;		/* NULL: the configured/default one */
+	const struct config	*config;		/* timeouts, max_size, allow_private */
+};
+
+enum fetch_outcome {
+	FETCH_OK,		/* 2xx with a body */
+	FETCH_NOT_MODIFIED,	/* 304 */
+	FETCH_GONE,		/* 410: disable the feed */
+	FETCH_HTTP_ERROR,	/* other 4xx/5xx */
+	FETCH_TOO_LARGE,
+	FETCH_TIMEOUT,
+	FETCH_DNS,
+	FETCH_CONNECT,
+	FETCH_TLS,
+	FETCH_TOO_MANY_REDIRECTS,
+	FETCH_REFUSED_ADDRESS,	/* SSRF guard */
+	FETCH_OTHER
+};
+
+struct fetch_result {
+	enum fetch_outcome	 outcome;
+	long			 status;		/* HTTP status, 200 for file:// */
+	char			*body;
+	size_t			 body_length;
+	char			*etag;
+	char			*last_modified;
+	char			*content_type;
+	long			 retry_after_seconds;	/* -1 when absent */
+	long			 max_age_seconds;	/* Cache-Control max-age / Expires, -1 */
+	char			*effective_url;
+	int			 permanent_redirect;	/* every redirect hop was 301/308 */
+	long			 redirect_count;
+	long			 elapsed_ms;
+	char			 error[256];		/* human reason for failures */
+};
+
+const char *fetch_outcome_name(enum fetch_outcome outcome);
+void	 fetch_result_free(struct fetch_result *result);
+
+typedef void (*fetch_done_fn)(struct fetch_result *result, void *context);
+
+struct fetch;
+/* Start a fetch on the loop; done gets the result (which it must fetch_result_free). */
+struct fetch *fetch_start(struct loop *loop, const struct fetch_request *request,
+	    fetch_done_fn done, void *context);
+/* Abort a running fetch; done is not called. */
+void	 fetch_cancel(struct loop *loop, struct fetch *fetch);
+
+#endif

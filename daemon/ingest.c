@@ -1,0 +1,772 @@
+/*
+ * ingest.c - the running daemon (see ingest.h).
+ *
+ * Life of a poll: a feed's timer fires -> it joins its host's wait queue -> dispatch() starts
+ * it when the host and the global limits allow -> fetch_done() parses the body and sends each
+ * new item through the pipeline to the publisher -> on_delivery() (librdkafka's report, on this
+ * thread) marks the item seen once all its messages are acknowledged -> when every item of the
+ * poll is delivered, the feed's new ETag/Last-Modified are committed. A failed delivery leaves
+ * the item unseen and the validators unchanged, so the next poll fetches and sends it again.
+ */
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "feed/feed.h"
+#include "fetch.h"
+#include "ingest.h"
+#include "log.h"
+#include "loop.h"
+#include "pipeline.h"
+#include "publish.h"
+#include "state.h"
+#include "util.h"
+
+#define BACKPRESSURE_HIGH	50000	/* messages awaiting delivery: stop starting fetches */
+#define BACKPRESSURE_LOW	25000	/* resume below this */
+#define SEEN_RETENTION_SECONDS	(90L * 86400)
+
+struct host {
+	char		*name;
+	int		 active;
+	struct feed	*waiting_head, *waiting_tail;
+	int		 in_ready_list;
+	struct host	*next_ready;
+	struct host	*next;
+};
+
+struct feed {
+	struct ingest		*ingest;
+	const struct feed_config *config;
+	char			*url;		/* current URL (after a permanent redirect) */
+	const char		*label;		/* name for log lines */
+	struct host		*host;
+	struct feed_record	 record;	/* committed validators and health */
+	struct event		*timer;
+	struct fetch		*fetch;		/* in flight, or NULL */
+	struct feed		*next_waiting;
+	int			 waiting;
+	int			 polls;
+	long long		 interval_ms;
+	struct strlist		 in_flight;	/* ids sent and not yet acknowledged */
+};
+
+/* One poll's items, so validators advance only when all of them are delivered. */
+struct batch {
+	struct feed	*feed;
+	int		 pending_items;
+	int		 failed_items;
+	int		 all_sent;
+	char		*etag;
+	char		*last_modified;
+};
+
+/* One article waiting for its delivery reports (one per topic). */
+struct delivery {
+	struct batch	*batch;
+	struct article	*article;
+	int		 pending_messages;
+	int		 failed;
+	char		*topics;	/* for the log line */
+};
+
+struct ingest {
+	struct config		*config;
+	struct ingest_options	 options;
+	struct event_base	*base;
+	struct loop		*loop;
+	struct state		*state;
+	struct pipeline		*pipeline;
+	struct publisher	*publisher;
+	struct feed		*feeds;
+	size_t			 feed_count;
+	struct host		*hosts;
+	struct host		*ready_head, *ready_tail;
+	int			 active_fetches;
+	int			 backpressure;
+	int			 draining;
+	long long		 drain_deadline_ms;
+	struct event		*drain_timer;
+	/* --once bookkeeping */
+	size_t			 feeds_done;
+	int			 feed_failures;
+	int			 delivery_failures;
+};
+
+static void dispatch(struct ingest *ingest);
+static void watch_once(struct ingest *ingest);
+static void schedule_next(struct feed *feed, long long delay_ms);
+
+static long long
+jitter(long long delay_ms, int percent)
+{
+	long long spread = delay_ms * percent / 100;
+
+	if (spread <= 0)
+		return delay_ms;
+	return delay_ms - spread + (long long)(random() % (2 * spread + 1));
+}
+
+static struct host *
+host_for(struct ingest *ingest, const char *url)
+{
+	CURLU *parsed = curl_url();
+	char *hostname = NULL;
+	struct host *host;
+
+	if (curl_url_set(parsed, CURLUPART_URL, url, 0) == CURLUE_OK)
+		curl_url_get(parsed, CURLUPART_HOST, &hostname, 0);
+	for (host = ingest->hosts; host != NULL; host = host->next)
+		if (strcmp(host->name, hostname ? hostname : "") == 0)
+			break;
+	if (host == NULL) {
+		host = xcalloc(1, sizeof *host);
+		host->name = xstrdup(hostname ? hostname : "");
+		host->next = ingest->hosts;
+		ingest->hosts = host;
+	}
+	curl_free(hostname);
+	curl_url_cleanup(parsed);
+	return host;
+}
+
+/* ---- delivery: the only writer of state ---- */
+
+static void
+batch_finish(struct batch *batch)
+{
+	struct feed *feed = batch->feed;
+	struct ingest *ingest = feed->ingest;
+
+	if (batch->failed_items == 0 && (batch->etag != NULL || batch->last_modified != NULL)) {
+		state_feed_save_validators(ingest->state, feed->config->url, batch->etag,
+		    batch->last_modified);
+		free(feed->record.etag);
+		free(feed->record.last_modified);
+		feed->record.etag = batch->etag;
+		feed->record.last_modified = batch->last_modified;
+		batch->etag = batch->last_modified = NULL;
+	}
+	if (ingest->options.once)
+		ingest->feeds_done++;
+	free(batch->etag);
+	free(batch->last_modified);
+	free(batch);
+}
+
+static void
+batch_item_done(struct batch *batch, int failed)
+{
+	batch->pending_items--;
+	if (failed)
+		batch->failed_items++;
+	if (batch->all_sent && batch->pending_items == 0)
+		batch_finish(batch);
+}
+
+static void
+in_flight_remove(struct feed *feed, const char *id)
+{
+	struct strlist *list = &feed->in_flight;
+
+	for (size_t i = 0; i < list->count; i++) {
+		if (strcmp(list->items[i], id) == 0) {
+			free(list->items[i]);
+			list->items[i] = list->items[--list->count];
+			return;
+		}
+	}
+}
+
+static void
+log_delivered(const struct delivery *delivery)
+{
+	const struct article *article = delivery->article;
+	char similarity[16];
+
+	snprintf(similarity, sizeof similarity, "%.2f", article->dedup.similarity);
+	if (article->dedup.status == DEDUP_DUPLICATE)
+		log_event(LOG_LEVEL_INFO, "publish", "article.delivered",
+		    "feed=%s id=%s topic=%s dedup=duplicate of=%s similarity=%s title=%s",
+		    log_quote(delivery->batch->feed->label), article->id, delivery->topics,
+		    article->dedup.duplicate_of ? article->dedup.duplicate_of : "-", similarity,
+		    log_quote(article->title));
+	else
+		log_event(LOG_LEVEL_INFO, "publish", "article.delivered",
+		    "feed=%s id=%s topic=%s dedup=unique lang=%s words=%zu title=%s",
+		    log_quote(delivery->batch->feed->label), article->id, delivery->topics,
+		    article->lang_code[0] ? article->lang_code : "-", article->word_count,
+		    log_quote(article->title));
+}
+
+static void
+delivery_complete(struct ingest *ingest, struct delivery *delivery)
+{
+	struct feed *feed = delivery->batch->feed;
+	struct article *article = delivery->article;
+
+	if (!delivery->failed) {
+		state_mark_seen(ingest->state, feed->config->url, article->id, time(NULL));
+		pipeline_commit(ingest->pipeline, article);
+		log_delivered(delivery);
+	} else {
+		ingest->delivery_failures++;
+		log_event(LOG_LEVEL_WARNING, "publish", "article.undelivered",
+		    "feed=%s id=%s retry=next-poll", log_quote(feed->label), article->id);
+	}
+	in_flight_remove(feed, article->id);
+	batch_item_done(delivery->batch, delivery->failed);
+	article_free(article);
+	free(delivery->topics);
+	free(delivery);
+}
+
+static void
+on_delivery(void *message_context, int success, const char *error_text, void *context)
+{
+	struct ingest *ingest = context;
+	struct delivery *delivery = message_context;
+
+	if (!success) {
+		delivery->failed = 1;
+		log_complain("kafka.delivery", "publish", "delivery.failed", "id=%s error=%s",
+		    delivery->article->id, log_quote(error_text));
+	}
+	if (--delivery->pending_messages == 0)
+		delivery_complete(ingest, delivery);
+	if (ingest->backpressure && publisher_outstanding(ingest->publisher) < BACKPRESSURE_LOW) {
+		ingest->backpressure = 0;
+		log_event(LOG_LEVEL_INFO, "ingest", "backpressure.off", "outstanding=%d",
+		    publisher_outstanding(ingest->publisher));
+		dispatch(ingest);
+	}
+}
+
+/* ---- items: seen-filter, pipeline, publish ---- */
+
+struct poll_context {
+	struct feed	*feed;
+	struct batch	*batch;
+	time_t		 now;
+	int		 items;
+	int		 new_items;
+	int		 duplicates;
+	int		 skipped;
+};
+
+static int
+already_handled(struct feed *feed, const char *id)
+{
+	return strlist_contains(&feed->in_flight, id) ||
+	    state_seen(feed->ingest->state, feed->config->url, id) == 1;
+}
+
+static void
+publish_item(struct poll_context *poll, struct article *article)
+{
+	struct ingest *ingest = poll->feed->ingest;
+	struct strlist topics = { 0 };
+	struct delivery *delivery;
+	struct buffer topic_names = { 0 };
+	char *json;
+
+	pipeline_topics(ingest->pipeline, article, &topics);
+	if (topics.count == 0) {	/* dedup policy drop: nothing to deliver */
+		state_mark_seen(ingest->state, poll->feed->config->url, article->id, poll->now);
+		article_free(article);
+		return;
+	}
+	json = article_to_json(article);
+	delivery = xcalloc(1, sizeof *delivery);
+	delivery->batch = poll->batch;
+	delivery->article = article;
+	for (size_t i = 0; i < topics.count; i++) {
+		if (publisher_send(ingest->publisher, topics.items[i], article, json, delivery) < 0)
+			delivery->failed = 1;
+		else
+			delivery->pending_messages++;
+		buffer_printf(&topic_names, "%s%s", i ? "," : "", topics.items[i]);
+	}
+	delivery->topics = buffer_steal(&topic_names);
+	free(json);
+	strlist_clear(&topics);
+	strlist_add(&poll->feed->in_flight, article->id);
+	poll->batch->pending_items++;
+	if (delivery->pending_messages == 0)
+		delivery_complete(ingest, delivery);
+	if (!ingest->backpressure &&
+	    publisher_outstanding(ingest->publisher) > BACKPRESSURE_HIGH) {
+		ingest->backpressure = 1;
+		log_event(LOG_LEVEL_WARNING, "ingest", "backpressure.on",
+		    "outstanding=%d fetching=paused", publisher_outstanding(ingest->publisher));
+	}
+}
+
+static int
+on_item(struct article *article, void *context)
+{
+	struct poll_context *poll = context;
+	struct feed *feed = poll->feed;
+
+	poll->items++;
+	pipeline_attach_source(article, feed->config, feed->config->url);
+	if (already_handled(feed, article->id)) {
+		article_free(article);
+		return 0;
+	}
+	if (pipeline_run(feed->ingest->pipeline, article, poll->now, NULL, NULL) < 0) {
+		log_event(LOG_LEVEL_WARNING, "clean", "item.empty", "feed=%s id=%s guid=%s",
+		    log_quote(feed->label), article->id, log_quote(article->guid));
+		poll->skipped++;
+		article_free(article);
+		return 0;
+	}
+	poll->new_items++;
+	if (article->dedup.status == DEDUP_DUPLICATE)
+		poll->duplicates++;
+	publish_item(poll, article);
+	return 0;
+}
+
+/* ---- fetching ---- */
+
+static long long
+next_interval(struct feed *feed, const struct fetch_result *result, const struct feed_meta *meta)
+{
+	const struct config *config = feed->ingest->config;
+	long long interval = feed->interval_ms;
+
+	if (result->max_age_seconds > 0 && result->max_age_seconds * 1000LL > interval)
+		interval = result->max_age_seconds * 1000LL;
+	if (meta != NULL && meta->ttl_minutes > 0 && meta->ttl_minutes * 60000LL > interval)
+		interval = meta->ttl_minutes * 60000LL;
+	if (interval > config->max_interval_ms && config->max_interval_ms > feed->interval_ms)
+		interval = config->max_interval_ms;
+	if (interval < config->min_interval_ms && feed->interval_ms >= config->min_interval_ms)
+		interval = config->min_interval_ms;
+	return jitter(interval, 10);
+}
+
+static long long
+backoff_delay(struct feed *feed, const struct fetch_result *result)
+{
+	const struct config *config = feed->ingest->config;
+	int exponent = feed->record.failures < 16 ? feed->record.failures : 16;
+	long long delay = feed->interval_ms << (exponent > 0 ? exponent - 1 : 0);
+
+	if (delay > config->max_backoff_ms)
+		delay = config->max_backoff_ms;
+	if (result->retry_after_seconds >= 0 && result->retry_after_seconds * 1000LL > delay)
+		delay = result->retry_after_seconds * 1000LL;
+	return jitter(delay, 20);
+}
+
+static void
+handle_body(struct feed *feed, struct fetch_result *result)
+{
+	struct poll_context poll = { .feed = feed, .now = time(NULL) };
+	struct feed_meta meta = { 0 };
+	char error[256] = "";
+	int parsed;
+
+	poll.batch = xcalloc(1, sizeof *poll.batch);
+	poll.batch->feed = feed;
+	poll.batch->etag = result->etag ? xstrdup(result->etag) : NULL;
+	poll.batch->last_modified = result->last_modified ? xstrdup(result->last_modified) : NULL;
+	parsed = feed_parse(result->body, result->body_length, feed->url, result->content_type,
+	    &meta, on_item, &poll, error, sizeof error);
+	if (parsed < 0) {
+		feed->record.failures++;
+		feed->ingest->feed_failures++;
+		log_complain(feed->url, "parse", "feed.invalid", "feed=%s url=%s error=%s",
+		    log_quote(feed->label), log_quote(feed->url), log_quote(error));
+		poll.batch->failed_items++;	/* keep the old validators */
+	} else {
+		feed->record.failures = 0;
+		log_event(LOG_LEVEL_INFO, "fetch", "feed.fetched",
+		    "feed=%s status=%ld format=%s items=%d new=%d duplicates=%d bytes=%zu ms=%ld",
+		    log_quote(feed->label), result->status, meta.format ? meta.format : "-",
+		    poll.items, poll.new_items, poll.duplicates, result->body_length,
+		    result->elapsed_ms);
+	}
+	schedule_next(feed, parsed < 0 ? backoff_delay(feed, result) :
+	    next_interval(feed, result, &meta));
+	feed_meta_free(&meta);
+	poll.batch->all_sent = 1;
+	poll.batch->pending_items++;		/* release the batch through the common path */
+	batch_item_done(poll.batch, 0);
+}
+
+static void
+handle_redirect(struct feed *feed, const struct fetch_result *result)
+{
+	if (!result->permanent_redirect || result->effective_url == NULL ||
+	    strcmp(result->effective_url, feed->url) == 0)
+		return;
+	log_event(LOG_LEVEL_WARNING, "fetch", "feed.moved", "feed=%s from=%s to=%s",
+	    log_quote(feed->label), log_quote(feed->url), log_quote(result->effective_url));
+	free(feed->url);
+	feed->url = xstrdup(result->effective_url);
+	state_feed_save_health(feed->ingest->state, feed->config->url, feed->record.failures,
+	    feed->record.disabled, feed->url);
+}
+
+static void
+handle_failure(struct feed *feed, const struct fetch_result *result)
+{
+	struct ingest *ingest = feed->ingest;
+
+	if (result->outcome == FETCH_GONE) {
+		feed->record.disabled = 1;
+		log_event(LOG_LEVEL_WARNING, "fetch", "feed.gone",
+		    "feed=%s url=%s status=410 action=disabled", log_quote(feed->label),
+		    log_quote(feed->url));
+		state_feed_save_health(ingest->state, feed->config->url, feed->record.failures, 1,
+		    feed->url);
+		if (ingest->options.once)
+			ingest->feeds_done++;
+		return;
+	}
+	feed->record.failures++;
+	ingest->feed_failures++;
+	log_complain(feed->url, "fetch", "feed.failed",
+	    "feed=%s url=%s reason=%s status=%ld failures=%d error=%s", log_quote(feed->label),
+	    log_quote(feed->url), fetch_outcome_name(result->outcome), result->status,
+	    feed->record.failures, log_quote(result->error));
+	state_feed_save_health(ingest->state, feed->config->url, feed->record.failures, 0,
+	    feed->url != feed->config->url && strcmp(feed->url, feed->config->url) ? feed->url :
+	    NULL);
+	schedule_next(feed, backoff_delay(feed, result));
+	if (ingest->options.once)
+		ingest->feeds_done++;
+}
+
+static void
+fetch_done(struct fetch_result *result, void *context)
+{
+	struct feed *feed = context;
+	struct ingest *ingest = feed->ingest;
+
+	feed->fetch = NULL;
+	feed->host->active--;
+	ingest->active_fetches--;
+	feed->polls++;
+	handle_redirect(feed, result);
+	if (result->outcome == FETCH_OK) {
+		log_complain_clear(feed->url, "fetch", "feed.recovered");
+		handle_body(feed, result);
+	} else if (result->outcome == FETCH_NOT_MODIFIED) {
+		feed->record.failures = 0;
+		log_event(LOG_LEVEL_DEBUG, "fetch", "feed.not_modified", "feed=%s ms=%ld",
+		    log_quote(feed->label), result->elapsed_ms);
+		schedule_next(feed, next_interval(feed, result, NULL));
+		if (ingest->options.once)
+			ingest->feeds_done++;
+	} else
+		handle_failure(feed, result);
+	fetch_result_free(result);
+	if (feed->host->waiting_head != NULL && !feed->host->in_ready_list) {
+		feed->host->in_ready_list = 1;
+		if (ingest->ready_tail)
+			ingest->ready_tail->next_ready = feed->host;
+		else
+			ingest->ready_head = feed->host;
+		ingest->ready_tail = feed->host;
+	}
+	dispatch(ingest);
+}
+
+static void
+start_fetch(struct feed *feed)
+{
+	struct ingest *ingest = feed->ingest;
+	struct fetch_request request = {
+		.url = feed->url,
+		.etag = feed->record.etag,
+		.last_modified = feed->record.last_modified,
+		.headers = &feed->config->headers,
+		.user_agent = feed->config->user_agent,
+		.config = ingest->config,
+	};
+
+	feed->host->active++;
+	ingest->active_fetches++;
+	if ((feed->fetch = fetch_start(ingest->loop, &request, fetch_done, feed)) == NULL) {
+		feed->host->active--;
+		ingest->active_fetches--;
+		schedule_next(feed, backoff_delay(feed, &(struct fetch_result){
+		    .retry_after_seconds = -1 }));
+	}
+}
+
+static struct host *
+ready_pop(struct ingest *ingest)
+{
+	struct host *host = ingest->ready_head;
+
+	if (host == NULL)
+		return NULL;
+	ingest->ready_head = host->next_ready;
+	if (ingest->ready_head == NULL)
+		ingest->ready_tail = NULL;
+	host->next_ready = NULL;
+	host->in_ready_list = 0;
+	return host;
+}
+
+static void
+ready_push(struct ingest *ingest, struct host *host)
+{
+	if (host->in_ready_list)
+		return;
+	host->in_ready_list = 1;
+	if (ingest->ready_tail)
+		ingest->ready_tail->next_ready = host;
+	else
+		ingest->ready_head = host;
+	ingest->ready_tail = host;
+}
+
+/* Start waiting fetches while the global, per-host and backpressure limits allow. */
+static void
+dispatch(struct ingest *ingest)
+{
+	const struct config *config = ingest->config;
+	struct host *host;
+	size_t rounds = 0, limit = ingest->feed_count + 1;
+
+	while (!ingest->draining && !ingest->backpressure &&
+	    ingest->active_fetches < config->max_connections && rounds++ < limit &&
+	    (host = ready_pop(ingest)) != NULL) {
+		if (host->active >= config->max_host_connections || host->waiting_head == NULL)
+			continue;	/* re-queued by fetch_done when its fetch finishes */
+		struct feed *feed = host->waiting_head;
+		host->waiting_head = feed->next_waiting;
+		if (host->waiting_head == NULL)
+			host->waiting_tail = NULL;
+		feed->next_waiting = NULL;
+		feed->waiting = 0;
+		start_fetch(feed);
+		if (host->waiting_head != NULL)
+			ready_push(ingest, host);
+	}
+}
+
+static void
+on_feed_timer(evutil_socket_t fd, short what, void *context)
+{
+	struct feed *feed = context;
+	struct host *host = feed->host;
+
+	if (feed->record.disabled || feed->ingest->draining || feed->fetch != NULL ||
+	    feed->waiting)
+		return;
+	feed->waiting = 1;
+	if (host->waiting_tail)
+		host->waiting_tail->next_waiting = feed;
+	else
+		host->waiting_head = feed;
+	host->waiting_tail = feed;
+	ready_push(feed->ingest, host);
+	dispatch(feed->ingest);
+}
+
+static void
+schedule_next(struct feed *feed, long long delay_ms)
+{
+	struct timeval delay = { delay_ms / 1000, (delay_ms % 1000) * 1000 };
+
+	if (feed->ingest->options.once || feed->record.disabled)
+		return;
+	evtimer_add(feed->timer, &delay);
+}
+
+/* ---- start-up and shutdown ---- */
+
+static void
+feed_init(struct ingest *ingest, struct feed *feed, const struct feed_config *config)
+{
+	feed->ingest = ingest;
+	feed->config = config;
+	feed->label = config->name ? config->name : config->url;
+	feed->interval_ms = config->interval_ms ? config->interval_ms : ingest->config->interval_ms;
+	if (state_feed_load(ingest->state, config->url, &feed->record) < 0)
+		log_event(LOG_LEVEL_WARNING, "state", "feed.state_unreadable", "feed=%s",
+		    log_quote(feed->label));
+	feed->url = xstrdup(feed->record.current_url ? feed->record.current_url : config->url);
+	feed->host = host_for(ingest, feed->url);
+	feed->timer = evtimer_new(ingest->base, on_feed_timer, feed);
+}
+
+struct ingest *
+ingest_new(struct config *config, struct event_base *base, const struct ingest_options *options,
+    char *error, size_t error_size)
+{
+	struct ingest *ingest = xcalloc(1, sizeof *ingest);
+	long removed;
+
+	ingest->config = config;
+	ingest->options = *options;
+	ingest->base = base;
+	srandom((unsigned)(now_ms() ^ getpid()));
+	if ((ingest->state = state_open(config->state_dir, error, error_size)) == NULL)
+		goto fail;
+	if ((removed = state_expire_seen(ingest->state, time(NULL) - SEEN_RETENTION_SECONDS)) > 0)
+		log_event(LOG_LEVEL_INFO, "state", "seen.expired", "removed=%ld", removed);
+	if ((ingest->pipeline = pipeline_open(config, 1, error, error_size)) == NULL)
+		goto fail;
+	if ((ingest->publisher = publisher_open(config, base, on_delivery, ingest, error,
+	    error_size)) == NULL)
+		goto fail;
+	ingest->loop = loop_new(base, config->max_host_connections);
+	ingest->feeds = xcalloc(config->feed_count, sizeof *ingest->feeds);
+	ingest->feed_count = config->feed_count;
+	for (size_t i = 0; i < config->feed_count; i++)
+		feed_init(ingest, &ingest->feeds[i], &config->feeds[i]);
+	return ingest;
+fail:
+	ingest_free(ingest);
+	return NULL;
+}
+
+void
+ingest_start(struct ingest *ingest)
+{
+	size_t disabled = 0;
+
+	log_event(LOG_LEVEL_INFO, "ingest", "daemon.started",
+	    "feeds=%zu hosts_limit=%ld connections_limit=%ld kafka=%s embedded_broker=%s "
+	    "dedup_entries=%zu", ingest->feed_count, ingest->config->max_host_connections,
+	    ingest->config->max_connections, log_quote(publisher_bootstrap(ingest->publisher)),
+	    publisher_is_embedded(ingest->publisher) ? "yes" : "no",
+	    pipeline_dedup_size(ingest->pipeline));
+	for (size_t i = 0; i < ingest->feed_count; i++) {
+		struct feed *feed = &ingest->feeds[i];
+		long long first = ingest->options.once ? 0 :
+		    (long long)(random() % (feed->interval_ms / 10 < 2000 ?
+		    feed->interval_ms / 10 + 1 : 2000));
+		struct timeval delay = { first / 1000, (first % 1000) * 1000 };
+
+		if (feed->record.disabled) {
+			disabled++;
+			if (ingest->options.once)
+				ingest->feeds_done++;
+			continue;
+		}
+		evtimer_add(feed->timer, &delay);
+	}
+	if (disabled > 0)
+		log_event(LOG_LEVEL_WARNING, "ingest", "feeds.disabled", "count=%zu reason=gone",
+		    disabled);
+	if (ingest->options.once)
+		watch_once(ingest);
+}
+
+static int
+ingest_idle(const struct ingest *ingest)
+{
+	return ingest->active_fetches == 0 && publisher_outstanding(ingest->publisher) == 0;
+}
+
+static void
+on_drain_timer(evutil_socket_t fd, short what, void *context)
+{
+	struct ingest *ingest = context;
+
+	if (ingest->options.once && !ingest->draining) {
+		if (ingest->feeds_done >= ingest->feed_count && ingest_idle(ingest))
+			event_base_loopexit(ingest->base, NULL);
+		return;
+	}
+	if (ingest_idle(ingest) || monotonic_ms() >= ingest->drain_deadline_ms)
+		event_base_loopexit(ingest->base, NULL);
+}
+
+void
+ingest_drain(struct ingest *ingest, long long deadline_ms)
+{
+	struct timeval every = { 0, 50000 };
+
+	if (ingest->draining)
+		return;
+	ingest->draining = 1;
+	ingest->drain_deadline_ms = deadline_ms;
+	for (size_t i = 0; i < ingest->feed_count; i++)
+		evtimer_del(ingest->feeds[i].timer);
+	log_event(LOG_LEVEL_INFO, "ingest", "daemon.draining", "fetches=%d outstanding=%d",
+	    ingest->active_fetches, publisher_outstanding(ingest->publisher));
+	if (ingest->drain_timer == NULL) {
+		ingest->drain_timer = event_new(ingest->base, -1, EV_PERSIST, on_drain_timer, ingest);
+		event_add(ingest->drain_timer, &every);
+	}
+}
+
+/* --once: watch for the end of the single round. */
+static void
+watch_once(struct ingest *ingest)
+{
+	struct timeval every = { 0, 20000 };
+
+	ingest->drain_timer = event_new(ingest->base, -1, EV_PERSIST, on_drain_timer, ingest);
+	event_add(ingest->drain_timer, &every);
+}
+
+int
+ingest_finish(struct ingest *ingest, int timeout_ms)
+{
+	int left;
+
+	for (size_t i = 0; i < ingest->feed_count; i++) {
+		if (ingest->feeds[i].fetch != NULL) {
+			fetch_cancel(ingest->loop, ingest->feeds[i].fetch);
+			ingest->feeds[i].fetch = NULL;
+		}
+	}
+	publisher_flush(ingest->publisher, timeout_ms);
+	left = publisher_outstanding(ingest->publisher);
+	log_event(left ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO, "ingest", "daemon.stopped",
+	    "undelivered=%d note=%s", left, left ? "will-be-refetched-at-next-start" : "none");
+	return left;
+}
+
+int
+ingest_exit_status(const struct ingest *ingest)
+{
+	return ingest->feed_failures == 0 && ingest->delivery_failures == 0 &&
+	    publisher_outstanding(ingest->publisher) == 0 ? 0 : 1;
+}
+
+void
+ingest_free(struct ingest *ingest)
+{
+	struct host *host, *next;
+
+	if (ingest == NULL)
+		return;
+	for (size_t i = 0; i < ingest->feed_count; i++) {
+		struct feed *feed = &ingest->feeds[i];
+		if (feed->fetch != NULL)
+			fetch_cancel(ingest->loop, feed->fetch);
+		event_free(feed->timer);
+		feed_record_clear(&feed->record);
+		strlist_clear(&feed->in_flight);
+		free(feed->url);
+	}
+	free(ingest->feeds);
+	if (ingest->drain_timer)
+		event_free(ingest->drain_timer);
+	/* Destroying the producer may still report (failed) deliveries: keep state open. */
+	publisher_close(ingest->publisher);
+	loop_free(ingest->loop);
+	pipeline_close(ingest->pipeline);
+	state_close(ingest->state);
+	for (host = ingest->hosts; host != NULL; host = next) {
+		next = host->next;
+		free(host->name);
+		free(host);
+	}
+	free(ingest);
+}

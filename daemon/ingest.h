@@ -1,0 +1,30 @@
+/*
+ * ingest.h - the running daemon: every configured feed with its timer and backoff, the
+ * per-host and global fetch limits, fetch -> parse -> seen-filter -> pipeline -> publish, and
+ * the delivery-report handler, the one place that writes state (seen ids, validators, dedup).
+ */
+#ifndef WIRESIFT_INGEST_H
+#define WIRESIFT_INGEST_H
+
+#include "config.h"
+
+struct event_base;
+struct ingest;
+
+struct ingest_options {
+	int	once;		/* poll every feed once, wait for delivery, stop */
+};
+
+struct ingest *ingest_new(struct config *config, struct event_base *base,
+	    const struct ingest_options *options, char *error, size_t error_size);
+/* Arm the feed timers. */
+void	 ingest_start(struct ingest *ingest);
+/* Stop polling; the loop exits once in-flight fetches and deliveries finish or at deadline. */
+void	 ingest_drain(struct ingest *ingest, long long deadline_ms);
+/* After the loop: flush Kafka up to timeout_ms; returns the number still undelivered. */
+int	 ingest_finish(struct ingest *ingest, int timeout_ms);
+/* Exit status for --once: 0 when every feed was read and every item delivered. */
+int	 ingest_exit_status(const struct ingest *ingest);
+void	 ingest_free(struct ingest *ingest);
+
+#endif

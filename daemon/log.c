@@ -1,0 +1,237 @@
+/*
+ * log.c - logfmt lines for operators: "ts=… level=… comp=… event=… key=value…", one write(2)
+ * per line so lines from a crash or a pipe never interleave. Under systemd (JOURNAL_STREAM set)
+ * each line starts with a "<N>" priority so journalctl -p filters work. log_complain() keeps a
+ * failing condition to one line per growing interval, like collectd's c_complain.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+#define LOG_LINE_MAX		8192
+#define COMPLAINT_SLOTS		256
+#define COMPLAINT_FIRST_MS	60000		/* a minute after the first line */
+#define COMPLAINT_MAX_MS	3600000		/* then doubling up to an hour */
+
+static enum log_level	 log_threshold = LOG_LEVEL_INFO;
+static int		 log_journal = -1;	/* -1: not yet checked */
+
+struct complaint {
+	char	 key[128];
+	int64_t	 next_ms;
+	int64_t	 interval_ms;
+	long	 suppressed;
+	int64_t	 last_used_ms;
+};
+
+static struct complaint complaints[COMPLAINT_SLOTS];
+
+static const char *level_names[] = { "debug", "info", "warning", "error" };
+static const int journal_priorities[] = { 7, 6, 4, 3 };
+
+void
+log_init(enum log_level level)
+{
+	log_threshold = level;
+	log_journal = getenv("JOURNAL_STREAM") != NULL;
+}
+
+int
+log_level_parse(const char *name, enum log_level *level)
+{
+	for (int i = 0; i < 4; i++) {
+		if (strcmp(name, level_names[i]) == 0) {
+			*level = (enum log_level)i;
+			return 0;
+		}
+	}
+	if (strcmp(name, "warn") == 0) {
+		*level = LOG_LEVEL_WARNING;
+		return 0;
+	}
+	return -1;
+}
+
+void
+log_set_level(enum log_level level)
+{
+	log_threshold = level;
+}
+
+int
+log_enabled(enum log_level level)
+{
+	return level >= log_threshold;
+}
+
+/* Does a logfmt value need quoting? */
+static int
+needs_quotes(const char *value)
+{
+	if (*value == '\0')
+		return 1;
+	for (const char *p = value; *p; p++) {
+		if (*p == ' ' || *p == '"' || *p == '=' || *p == '\\' || (unsigned char)*p < 0x20)
+			return 1;
+	}
+	return 0;
+}
+
+const char *
+log_quote(const char *value)
+{
+	static char buffers[8][512];
+	static unsigned next;
+	char *out = buffers[next++ % 8];
+	size_t used = 0, limit = sizeof buffers[0] - 8;
+
+	if (value == NULL)
+		return "\"\"";
+	if (!needs_quotes(value) && strlen(value) < limit)
+		return value;
+	out[used++] = '"';
+	for (const char *p = value; *p && used < limit; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"' || c == '\\') {
+			out[used++] = '\\';
+			out[used++] = (char)c;
+		} else if (c == '\n') {
+			out[used++] = '\\';
+			out[used++] = 'n';
+		} else if (c < 0x20) {
+			out[used++] = ' ';
+		} else
+			out[used++] = (char)c;
+	}
+	if (value[0] != '\0' && used >= limit) {
+		memcpy(out + used, "...", 3);
+		used += 3;
+	}
+	out[used++] = '"';
+	out[used] = '\0';
+	return out;
+}
+
+void
+log_eventv(enum log_level level, const char *component, const char *event, const char *format,
+    va_list args)
+{
+	char line[LOG_LINE_MAX];
+	char stamp[32];
+	struct timespec now;
+	struct tm utc;
+	int used = 0, wrote;
+
+	if (!log_enabled(level))
+		return;
+	if (log_journal < 0)
+		log_journal = getenv("JOURNAL_STREAM") != NULL;
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &utc);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
+	if (log_journal)
+		used = snprintf(line, sizeof line, "<%d>", journal_priorities[level]);
+	used += snprintf(line + used, sizeof line - (size_t)used,
+	    "ts=%s.%03ldZ level=%s comp=%s event=%s", stamp, now.tv_nsec / 1000000,
+	    level_names[level], component, event);
+	if (format != NULL && *format != '\0' && used < (int)sizeof line - 2) {
+		line[used++] = ' ';
+		wrote = vsnprintf(line + used, sizeof line - (size_t)used - 1, format, args);
+		if (wrote > 0)
+			used += wrote;
+	}
+	if (used > (int)sizeof line - 2)
+		used = (int)sizeof line - 2;
+	line[used++] = '\n';
+	/* One write(2): a partial write on a pipe is not retried into an interleaved line. */
+	if (write(STDERR_FILENO, line, (size_t)used) < 0)
+		return;
+}
+
+void
+log_event(enum log_level level, const char *component, const char *event, const char *format, ...)
+{
+	va_list args;
+
+	va_start(args, format);
+	log_eventv(level, component, event, format, args);
+	va_end(args);
+}
+
+static struct complaint *
+complaint_find(const char *key, int create)
+{
+	struct complaint *oldest = &complaints[0];
+
+	for (int i = 0; i < COMPLAINT_SLOTS; i++) {
+		if (complaints[i].key[0] != '\0' && strncmp(complaints[i].key, key,
+		    sizeof complaints[i].key - 1) == 0)
+			return &complaints[i];
+		if (complaints[i].last_used_ms < oldest->last_used_ms)
+			oldest = &complaints[i];
+	}
+	if (!create)
+		return NULL;
+	memset(oldest, 0, sizeof *oldest);
+	snprintf(oldest->key, sizeof oldest->key, "%s", key);
+	return oldest;
+}
+
+void
+log_complain(const char *key, const char *component, const char *event, const char *format, ...)
+{
+	struct complaint *complaint = complaint_find(key, 1);
+	int64_t now = monotonic_ms();
+	char fields[LOG_LINE_MAX / 2];
+	va_list args;
+
+	complaint->last_used_ms = now;
+	if (complaint->next_ms != 0 && now < complaint->next_ms) {
+		complaint->suppressed++;
+		return;
+	}
+	va_start(args, format);
+	vsnprintf(fields, sizeof fields, format, args);
+	va_end(args);
+	if (complaint->suppressed > 0)
+		log_event(LOG_LEVEL_WARNING, component, event, "%s repeated=%ld", fields,
+		    complaint->suppressed);
+	else
+		log_event(LOG_LEVEL_WARNING, component, event, "%s", fields);
+	complaint->interval_ms = complaint->interval_ms == 0 ? COMPLAINT_FIRST_MS :
+	    complaint->interval_ms * 2;
+	if (complaint->interval_ms > COMPLAINT_MAX_MS)
+		complaint->interval_ms = COMPLAINT_MAX_MS;
+	complaint->next_ms = now + complaint->interval_ms;
+	complaint->suppressed = 0;
+}
+
+void
+log_complain_clear(const char *key, const char *component, const char *event)
+{
+	struct complaint *complaint = complaint_find(key, 0);
+
+	if (complaint == NULL)
+		return;
+	log_event(LOG_LEVEL_INFO, component, event, "recovered=%s", log_quote(key));
+	memset(complaint, 0, sizeof *complaint);
+}
+
+void
+fatalx(const char *format, ...)
+{
+	va_list args;
+
+	fputs("wiresift: ", stderr);
+	va_start(args, format);
+	vfprintf(stderr, format, args);
+	va_end(args);
+	fputc('\n', stderr);
+	exit(1);
+}

@@ -1,0 +1,28 @@
+/*
+ * loop.h - the one libevent event_base and the libcurl multi handle it drives (curl's
+ * hiperfifo wiring): CURLMOPT_SOCKETFUNCTION keeps one event per socket, CURLMOPT_TIMERFUNCTION
+ * one timer, both call curl_multi_socket_action, and finished transfers are read with
+ * curl_multi_info_read and handed to their done callback.
+ */
+#ifndef WIRESIFT_LOOP_H
+#define WIRESIFT_LOOP_H
+
+#include <curl/curl.h>
+
+struct event_base;
+struct loop;
+
+typedef void (*transfer_done_fn)(CURL *easy, CURLcode result, void *context);
+
+struct loop	*loop_new(struct event_base *base, long max_host_connections);
+void		 loop_free(struct loop *loop);
+struct event_base *loop_base(const struct loop *loop);
+
+/* Start a transfer; done is called once, from the loop, after curl finished it. */
+int		 loop_add_transfer(struct loop *loop, CURL *easy, transfer_done_fn done,
+		    void *context);
+/* Abort a transfer without calling done; the caller cleans the easy handle up. */
+void		 loop_remove_transfer(struct loop *loop, CURL *easy);
+int		 loop_active_transfers(const struct loop *loop);
+
+#endif

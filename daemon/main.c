@@ -1,0 +1,365 @@
+/*
+ * main.c - command line, start-up and shutdown order.
+ *
+ *   wiresift [-c FILE] [--once]          run the daemon (foreground; systemd Type=notify)
+ *   wiresift -t [-c FILE]                check the configuration and exit
+ *   wiresift parse FILE|URL...           feed items as JSON Lines (parser output, no state)
+ *   wiresift process [-c FILE] [--explain] FILE|URL...
+ *                                        the whole pipeline offline: the message values that
+ *                                        would be published, one JSON per line, in input order
+ *
+ * Shutdown order: stop polling, let in-flight fetches finish and deliveries arrive (bounded by
+ * shutdown_timeout), flush Kafka for what is left of it, then free everything. Items without a
+ * delivery report stay unseen and are fetched and sent again at the next start.
+ */
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#include "config.h"
+#include "feed/feed.h"
+#include "ingest.h"
+#include "log.h"
+#include "pipeline.h"
+#include "util.h"
+
+#define DEFAULT_CONFIG "/etc/wiresift/wiresift.conf"
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: wiresift [-c FILE] [--once]     run the daemon\n"
+	    "       wiresift -t [-c FILE]           check the configuration\n"
+	    "       wiresift parse FILE|URL...      print feed items as JSON Lines\n"
+	    "       wiresift process [-c FILE] [--explain] FILE|URL...\n"
+	    "                                       print the messages the pipeline would publish\n"
+	    "       wiresift --version | --help\n"
+	    "\n"
+	    "  -c, --config FILE  configuration (default " DEFAULT_CONFIG ")\n"
+	    "  -t, --test         check the configuration, feeds list and plugins, then exit\n"
+	    "      --once         poll every feed once, wait for every delivery report, exit\n"
+	    "                     (status 0 when every feed was read and every item delivered)\n"
+	    "  -d, --debug        log at debug level\n"
+	    "      --explain      (process) show on stderr what each cleaning rule removed\n"
+	    "See wiresift(8) and wiresift.conf(5).\n");
+}
+
+/* ---- parse and process: offline, one document at a time ---- */
+
+static size_t
+collect_body(char *data, size_t size, size_t count, void *context)
+{
+	struct buffer *body = context;
+
+	if (body->length + size * count > 64u * 1024 * 1024)
+		return 0;
+	buffer_append(body, data, size * count);
+	return size * count;
+}
+
+/* Read a local file or fetch an http(s)/file URL (blocking: these are one-shot commands). */
+static char *
+read_source(const char *source, size_t *length, char **content_type, char **feed_url)
+{
+	struct buffer body = { 0 };
+	CURL *easy;
+	CURLcode result;
+	char *type = NULL;
+	char *absolute;
+
+	*content_type = NULL;
+	if (strstr(source, "://") == NULL) {
+		absolute = realpath(source, NULL);
+		*feed_url = xasprintf("file://%s", absolute ? absolute : source);
+		free(absolute);
+		return file_read(source, length);
+	}
+	*feed_url = xstrdup(source);
+	easy = curl_easy_init();
+	curl_easy_setopt(easy, CURLOPT_URL, source);
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, "wiresift/" WIRESIFT_VERSION);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, collect_body);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
+	result = curl_easy_perform(easy);
+	if (result == CURLE_OK) {
+		curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &type);
+		*content_type = type ? xstrdup(type) : NULL;
+	} else
+		fprintf(stderr, "wiresift: %s: %s\n", source, curl_easy_strerror(result));
+	curl_easy_cleanup(easy);
+	if (result != CURLE_OK) {
+		buffer_free(&body);
+		return NULL;
+	}
+	*length = body.length;
+	return buffer_steal(&body);
+}
+
+struct offline_context {
+	struct pipeline	*pipeline;	/* NULL for parse */
+	int		 explain;
+	time_t		 now;
+	const char	*source;
+};
+
+static void
+explain_removal(const char *rule, const char *removed, void *context)
+{
+	const struct offline_context *offline = context;
+
+	fprintf(stderr, "explain: %s: rule=%s removed=%s\n", offline->source, rule,
+	    log_quote(removed));
+}
+
+static int
+print_item(struct article *article, void *context)
+{
+	struct offline_context *offline = context;
+	char *json;
+
+	if (offline->pipeline == NULL) {
+		json = article_to_parse_json(article);
+	} else {
+		pipeline_attach_source(article, NULL, article->feed_url);
+		if (pipeline_run(offline->pipeline, article, offline->now,
+		    offline->explain ? explain_removal : NULL, offline) < 0) {
+			fprintf(stderr, "wiresift: %s: item %s: nothing left after cleaning\n",
+			    offline->source, article->guid ? article->guid : article->id);
+			article_free(article);
+			return 0;
+		}
+		json = article_to_json(article);
+	}
+	puts(json);
+	free(json);
+	article_free(article);
+	return 0;
+}
+
+static int
+run_offline(struct pipeline *pipeline, int explain, char **sources, int count)
+{
+	struct offline_context offline = { pipeline, explain, time(NULL), NULL };
+	int status = 0;
+
+	for (int i = 0; i < count; i++) {
+		struct feed_meta meta = { 0 };
+		char error[256] = "", *content_type, *feed_url;
+		size_t length = 0;
+		char *body = read_source(sources[i], &length, &content_type, &feed_url);
+
+		offline.source = sources[i];
+		if (body == NULL) {
+			if (strstr(sources[i], "://") == NULL)
+				perror(sources[i]);
+			status = 1;
+		} else if (feed_parse(body, length, feed_url, content_type, &meta, print_item,
+		    &offline, error, sizeof error) < 0) {
+			fprintf(stderr, "wiresift: %s: %s\n", sources[i], error);
+			status = 1;
+		}
+		feed_meta_free(&meta);
+		free(body);
+		free(content_type);
+		free(feed_url);
+	}
+	fflush(stdout);
+	return status;
+}
+
+/* ---- the daemon ---- */
+
+struct daemon_context {
+	struct event_base	*base;
+	struct ingest		*ingest;
+	struct config		*config;
+	int			 signals_seen;
+};
+
+static void
+on_signal(evutil_socket_t signal_number, short what, void *context)
+{
+	struct daemon_context *daemon_context = context;
+
+	if (signal_number == SIGHUP) {
+		log_event(LOG_LEVEL_WARNING, "main", "reload.unsupported",
+		    "note=\"reload is not implemented yet: restart wiresift to apply changes\"");
+		return;
+	}
+	if (++daemon_context->signals_seen > 1) {
+		log_event(LOG_LEVEL_WARNING, "main", "shutdown.forced", "signal=%d",
+		    (int)signal_number);
+		event_base_loopbreak(daemon_context->base);
+		return;
+	}
+	log_event(LOG_LEVEL_INFO, "main", "shutdown.requested", "signal=%s",
+	    signal_number == SIGTERM ? "TERM" : "INT");
+	sd_notify(0, "STOPPING=1\nSTATUS=draining");
+	ingest_drain(daemon_context->ingest, monotonic_ms() +
+	    daemon_context->config->shutdown_timeout_ms);
+}
+
+static int
+run_daemon(struct config *config, int once)
+{
+	struct daemon_context context = { 0 };
+	struct ingest_options options = { .once = once };
+	struct event *signal_events[3];
+	const int signals[3] = { SIGTERM, SIGINT, SIGHUP };
+	char error[512];
+	int status, undelivered;
+
+	signal(SIGPIPE, SIG_IGN);
+	context.config = config;
+	context.base = event_base_new();
+	if ((context.ingest = ingest_new(config, context.base, &options, error,
+	    sizeof error)) == NULL) {
+		fprintf(stderr, "wiresift: %s\n", error);
+		event_base_free(context.base);
+		return 1;
+	}
+	for (int i = 0; i < 3; i++) {
+		signal_events[i] = evsignal_new(context.base, signals[i], on_signal, &context);
+		event_add(signal_events[i], NULL);
+	}
+	ingest_start(context.ingest);
+	sd_notifyf(0, "READY=1\nSTATUS=polling %zu feeds", config->feed_count);
+	event_base_dispatch(context.base);
+	undelivered = ingest_finish(context.ingest, (int)config->shutdown_timeout_ms);
+	status = once ? ingest_exit_status(context.ingest) : 0;
+	if (once && undelivered > 0)
+		status = 1;
+	for (int i = 0; i < 3; i++)
+		event_free(signal_events[i]);
+	ingest_free(context.ingest);
+	event_base_free(context.base);
+	return status;
+}
+
+/* ---- command line ---- */
+
+static struct config *
+load_config_or_exit(const char *path, int required)
+{
+	char error[1024];
+	struct config *config;
+
+	if (path == NULL && !required)
+		return config_defaults();
+	if ((config = config_load(path ? path : DEFAULT_CONFIG, error, sizeof error)) == NULL) {
+		fprintf(stderr, "wiresift: %s\n", error);
+		exit(1);
+	}
+	return config;
+}
+
+static int
+check_config(struct config *config)
+{
+	char error[1024];
+	struct pipeline *pipeline;
+
+	/* Load rules and plugins too: a plugin that fails init is a configuration error. */
+	if ((pipeline = pipeline_open(config, 0, error, sizeof error)) == NULL) {
+		fprintf(stderr, "wiresift: %s\n", error);
+		return 1;
+	}
+	pipeline_close(pipeline);
+	printf("%s: configuration OK (%zu feeds, %zu plugins)\n", config->path,
+	    config->feed_count, config->plugin_count);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { OPTION_ONCE = 256, OPTION_EXPLAIN, OPTION_VERSION };
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "test", no_argument, NULL, 't' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "once", no_argument, NULL, OPTION_ONCE },
+		{ "explain", no_argument, NULL, OPTION_EXPLAIN },
+		{ "version", no_argument, NULL, OPTION_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *config_path = NULL, *command = NULL;
+	int test_only = 0, debug = 0, once = 0, explain = 0, option, status;
+	struct config *config;
+	struct pipeline *pipeline;
+	char error[1024];
+
+	while ((option = getopt_long(argc, argv, "+c:tdhV", options, NULL)) != -1) {
+		switch (option) {
+		case 'c': config_path = optarg; break;
+		case 't': test_only = 1; break;
+		case 'd': debug = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V':
+		case OPTION_VERSION: printf("wiresift %s\n", WIRESIFT_VERSION); return 0;
+		case OPTION_ONCE: once = 1; break;
+		case OPTION_EXPLAIN: explain = 1; break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc)
+		command = argv[optind++];
+	/* Options may also follow the subcommand: wiresift process -c FILE x.xml */
+	while (command != NULL &&
+	    (option = getopt_long(argc, argv, "+c:d", options, NULL)) != -1) {
+		if (option == 'c')
+			config_path = optarg;
+		else if (option == 'd')
+			debug = 1;
+		else if (option == OPTION_EXPLAIN)
+			explain = 1;
+		else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (command == NULL) {
+		config = load_config_or_exit(config_path, 1);
+		log_init(debug ? LOG_LEVEL_DEBUG : config->log_level);
+		status = test_only ? check_config(config) : run_daemon(config, once);
+	} else if (strcmp(command, "parse") == 0 || strcmp(command, "process") == 0) {
+		if (optind >= argc) {
+			usage(stderr);
+			return 2;
+		}
+		config = load_config_or_exit(config_path, 0);
+		log_init(debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARNING);
+		if (strcmp(command, "parse") == 0)
+			status = run_offline(NULL, 0, argv + optind, argc - optind);
+		else if ((pipeline = pipeline_open(config, 0, error, sizeof error)) == NULL) {
+			fprintf(stderr, "wiresift: %s\n", error);
+			status = 1;
+		} else {
+			status = run_offline(pipeline, explain, argv + optind, argc - optind);
+			pipeline_close(pipeline);
+		}
+	} else {
+		fprintf(stderr, "wiresift: unknown command \"%s\"\n", command);
+		usage(stderr);
+		return 2;
+	}
+	config_free(config);
+	curl_global_cleanup();
+	return status;
+}

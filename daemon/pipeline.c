@@ -1,0 +1,142 @@
+/*
+ * pipeline.c - runs the I/O-free stages over one article (see pipeline.h) and decides where
+ * it goes: dedup verdict and policy choose the default topic, [route] rules add more.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dedup/dedup.h"
+#include "pipeline.h"
+#include "plugin.h"
+#include "url.h"
+#include "util.h"
+
+struct pipeline {
+	const struct config	*config;
+	struct clean_rules	*rules;
+	struct plugin_chain	*plugins;
+	struct dedup_index	*dedup;
+};
+
+struct pipeline *
+pipeline_open(const struct config *config, int persistent, char *error, size_t error_size)
+{
+	struct pipeline *pipeline = xcalloc(1, sizeof *pipeline);
+	struct dedup_config dedup = config->dedup;
+	const char *plugin_dir = config->plugin_dir ? config->plugin_dir : WIRESIFT_PLUGIN_DIR;
+
+	pipeline->config = config;
+	if ((pipeline->rules = clean_rules_load(config->rules_file, error, error_size)) == NULL)
+		goto fail;
+	if ((pipeline->plugins = plugin_chain_load(config->plugins, config->plugin_count,
+	    plugin_dir, error, error_size)) == NULL)
+		goto fail;
+	dedup.state_dir = persistent ? config->state_dir : NULL;
+	if ((pipeline->dedup = dedup_open(&dedup, error, error_size)) == NULL)
+		goto fail;
+	return pipeline;
+fail:
+	pipeline_close(pipeline);
+	return NULL;
+}
+
+void
+pipeline_close(struct pipeline *pipeline)
+{
+	if (pipeline == NULL)
+		return;
+	if (pipeline->dedup != NULL)
+		dedup_close(pipeline->dedup);
+	if (pipeline->plugins != NULL)
+		plugin_chain_free(pipeline->plugins);
+	if (pipeline->rules != NULL)
+		clean_rules_free(pipeline->rules);
+	free(pipeline);
+}
+
+void
+pipeline_attach_source(struct article *article, const struct feed_config *feed,
+    const char *feed_url)
+{
+	if (feed_url != NULL)
+		article_set(&article->feed_url, feed_url);
+	if (feed != NULL) {
+		if (feed->name != NULL)
+			article_set(&article->feed_name, feed->name);
+		for (size_t i = 0; i < feed->tags.count; i++)
+			strlist_add_unique(&article->source_tags, feed->tags.items[i]);
+	}
+	article_assign_id(article);
+}
+
+int
+pipeline_run(struct pipeline *pipeline, struct article *article, time_t now,
+    clean_explain_fn explain, void *explain_context)
+{
+	if (article->fetched == 0)
+		article->fetched = now;
+	if (article->published == 0) {
+		article->published = article->updated ? article->updated : now;
+		article->published_is_fetch_time = article->updated == 0;
+	}
+	if (clean_article(article, pipeline->rules, explain, explain_context) < 0)
+		return -1;
+	plugin_chain_process(pipeline->plugins, article);
+	dedup_check(pipeline->dedup, article, now);
+	return 0;
+}
+
+static int
+route_matches(const struct route_rule *rule, const struct article *article)
+{
+	if (strcmp(rule->kind, "lang") == 0)
+		return strcmp(article->lang_code, rule->value) == 0;
+	if (strcmp(rule->kind, "topic") == 0)
+		return strlist_contains(&article->topics, rule->value);
+	if (strcmp(rule->kind, "tag") == 0)
+		return strlist_contains(&article->source_tags, rule->value);
+	if (strcmp(rule->kind, "category") == 0)
+		return strlist_contains(&article->categories, rule->value);
+	if (strcmp(rule->kind, "source") == 0)
+		return (article->source_domain && strcmp(article->source_domain, rule->value) == 0)
+		    || (article->source_name && strcmp(article->source_name, rule->value) == 0);
+	if (strcmp(rule->kind, "entity") == 0) {
+		for (size_t i = 0; i < article->entity_count; i++)
+			if (strcmp(article->entities[i].name, rule->value) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+void
+pipeline_topics(const struct pipeline *pipeline, const struct article *article,
+    struct strlist *topics)
+{
+	const struct config *config = pipeline->config;
+	int duplicate = article->dedup.status == DEDUP_DUPLICATE;
+
+	if (duplicate && config->dedup.policy == DEDUP_POLICY_DROP)
+		return;
+	if (duplicate && config->dedup.policy == DEDUP_POLICY_ROUTE) {
+		strlist_add_unique(topics, config->topic_duplicates);
+		return;	/* routing rules apply to articles, not to their copies */
+	}
+	strlist_add_unique(topics, config->topic_articles);
+	for (size_t i = 0; i < config->route_count; i++)
+		if (route_matches(&config->routes[i], article))
+			strlist_add_unique(topics, config->routes[i].topic);
+}
+
+void
+pipeline_commit(struct pipeline *pipeline, const struct article *article)
+{
+	if (article->dedup.status == DEDUP_UNIQUE)
+		dedup_commit(pipeline->dedup, article->id);
+}
+
+size_t
+pipeline_dedup_size(const struct pipeline *pipeline)
+{
+	return dedup_size(pipeline->dedup);
+}

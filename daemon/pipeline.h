@@ -1,0 +1,45 @@
+/*
+ * pipeline.h - the I/O-free stages every parsed item goes through, in order: clean, tag
+ * (plugins), dedup, route. Shared by the daemon and `wiresift process`, so what the offline
+ * command prints is exactly what the daemon would publish.
+ */
+#ifndef WIRESIFT_PIPELINE_H
+#define WIRESIFT_PIPELINE_H
+
+#include <stddef.h>
+#include <time.h>
+#include "article.h"
+#include "clean.h"
+#include "config.h"
+
+struct pipeline;
+
+/* persistent: keep the dedup index in config->state_dir (the daemon), else memory only. */
+struct pipeline *pipeline_open(const struct config *config, int persistent, char *error,
+	    size_t error_size);
+void	 pipeline_close(struct pipeline *pipeline);
+
+/*
+ * Fill in the source fields from the feed's configuration; assign the article its final id.
+ * feed may be NULL (wiresift process on a file).
+ */
+void	 pipeline_attach_source(struct article *article, const struct feed_config *feed,
+	    const char *feed_url);
+
+/*
+ * Clean, tag and judge one item. 0: it should be published to the topics pipeline_topics()
+ * gives; -1: nothing usable was left after cleaning (the caller logs and skips it).
+ */
+int	 pipeline_run(struct pipeline *pipeline, struct article *article, time_t now,
+	    clean_explain_fn explain, void *explain_context);
+
+/* The Kafka topics an article goes to (possibly none: dedup policy drop). */
+void	 pipeline_topics(const struct pipeline *pipeline, const struct article *article,
+	    struct strlist *topics);
+
+/* Make a delivered article's dedup entry durable. */
+void	 pipeline_commit(struct pipeline *pipeline, const struct article *article);
+
+size_t	 pipeline_dedup_size(const struct pipeline *pipeline);
+
+#endif

@@ -1,0 +1,285 @@
+/*
+ * publish.c - librdkafka producer on the libevent loop (see publish.h).
+ *
+ * librdkafka's main queue is told to write a byte to a pipe whenever it has something for us
+ * (rd_kafka_queue_io_event_enable); libevent watches the pipe and we call rd_kafka_poll(rk, 0),
+ * which runs the delivery-report, error and log callbacks right here on the loop thread.
+ * Nothing is counted as published when rd_kafka_producev returns 0: that only means queued.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "publish.h"
+#include "util.h"
+
+struct publisher {
+	rd_kafka_t		*kafka;
+	rd_kafka_queue_t	*main_queue;
+	struct event		*wakeup_event;
+	struct event		*poll_timer;
+	int			 wakeup_pipe[2];
+	delivery_fn		 on_delivery;
+	void			*context;
+	char			*bootstrap;
+	int			 embedded;
+	int			 outstanding;
+};
+
+static void
+on_delivery_report(rd_kafka_t *kafka, const rd_kafka_message_t *message, void *opaque)
+{
+	struct publisher *publisher = opaque;
+	const char *reason = NULL;
+
+	publisher->outstanding--;
+	if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+		reason = rd_kafka_err2str(message->err);
+	publisher->on_delivery(message->_private, message->err == RD_KAFKA_RESP_ERR_NO_ERROR,
+	    reason, publisher->context);
+}
+
+static void
+on_error(rd_kafka_t *kafka, int error, const char *reason, void *opaque)
+{
+	char key[64];
+
+	if (error == RD_KAFKA_RESP_ERR__FATAL) {
+		char fatal[512];
+		rd_kafka_fatal_error(kafka, fatal, sizeof fatal);
+		log_event(LOG_LEVEL_ERROR, "kafka", "kafka.fatal", "error=%s", log_quote(fatal));
+		return;
+	}
+	snprintf(key, sizeof key, "kafka.error.%d", error);
+	log_complain(key, "kafka", "kafka.error", "code=%s error=%s",
+	    rd_kafka_err2name((rd_kafka_resp_err_t)error), log_quote(reason));
+}
+
+static void
+on_kafka_log(const rd_kafka_t *kafka, int level, const char *facility, const char *message)
+{
+	enum log_level ours = level <= 3 ? LOG_LEVEL_ERROR : level <= 5 ? LOG_LEVEL_WARNING :
+	    level == 6 ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG;
+
+	log_event(ours, "kafka", "kafka.log", "facility=%s message=%s", log_quote(facility),
+	    log_quote(message));
+}
+
+static void
+serve_queue(struct publisher *publisher)
+{
+	rd_kafka_poll(publisher->kafka, 0);
+}
+
+static void
+on_wakeup(evutil_socket_t fd, short what, void *context)
+{
+	char drain[256];
+
+	while (read(fd, drain, sizeof drain) > 0)
+		;
+	serve_queue(context);
+}
+
+static void
+on_poll_timer(evutil_socket_t fd, short what, void *context)
+{
+	serve_queue(context);
+}
+
+static int
+conf_set(rd_kafka_conf_t *conf, const char *key, const char *value, char *error,
+    size_t error_size)
+{
+	char reason[256];
+
+	if (rd_kafka_conf_set(conf, key, value, reason, sizeof reason) != RD_KAFKA_CONF_OK) {
+		snprintf(error, error_size, "[kafka] %s: %s", key, reason);
+		return -1;
+	}
+	return 0;
+}
+
+static rd_kafka_conf_t *
+build_conf(const struct config *config, struct publisher *publisher, char *error,
+    size_t error_size)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	static const char *defaults[][2] = {
+		{ "enable.idempotence", "true" },
+		{ "acks", "all" },
+		{ "linger.ms", "5" },
+		{ "compression.type", "lz4" },
+		{ "log.queue", "true" },
+		{ "client.id", "wiresift" },
+	};
+
+	for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+		if (conf_set(conf, defaults[i][0], defaults[i][1], error, error_size) < 0)
+			goto fail;
+	if (config->bootstrap_servers[0] == '\0') {
+		if (conf_set(conf, "test.mock.num.brokers", "1", error, error_size) < 0)
+			goto fail;
+		publisher->embedded = 1;
+	} else if (conf_set(conf, "bootstrap.servers", config->bootstrap_servers, error,
+	    error_size) < 0)
+		goto fail;
+	for (size_t i = 0; i < config->kafka_setting_count; i++) {
+		const struct kafka_setting *setting = &config->kafka_settings[i];
+		char reason[256];
+		if (rd_kafka_conf_set(conf, setting->key, setting->value, reason, sizeof reason) !=
+		    RD_KAFKA_CONF_OK) {
+			snprintf(error, error_size, "%s:%d: [kafka] %s: %s", config->path,
+			    setting->line, setting->key, reason);
+			goto fail;
+		}
+	}
+	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery_report);
+	rd_kafka_conf_set_error_cb(conf, on_error);
+	rd_kafka_conf_set_log_cb(conf, on_kafka_log);
+	rd_kafka_conf_set_opaque(conf, publisher);
+	return conf;
+fail:
+	rd_kafka_conf_destroy(conf);
+	return NULL;
+}
+
+struct publisher *
+publisher_open(const struct config *config, struct event_base *base, delivery_fn on_delivery,
+    void *publisher_context, char *error, size_t error_size)
+{
+	struct publisher *publisher = xcalloc(1, sizeof *publisher);
+	rd_kafka_conf_t *conf;
+	struct timeval every_second = { 1, 0 };
+	char reason[512];
+
+	publisher->on_delivery = on_delivery;
+	publisher->context = publisher_context;
+	publisher->wakeup_pipe[0] = publisher->wakeup_pipe[1] = -1;
+	if ((conf = build_conf(config, publisher, error, error_size)) == NULL)
+		goto fail;
+	if ((publisher->kafka = rd_kafka_new(RD_KAFKA_PRODUCER, conf, reason, sizeof reason)) ==
+	    NULL) {
+		rd_kafka_conf_destroy(conf);
+		snprintf(error, error_size, "kafka producer: %s", reason);
+		goto fail;
+	}
+	rd_kafka_set_log_queue(publisher->kafka, NULL);	/* logs to the main queue: our thread */
+	if (publisher->embedded) {
+		rd_kafka_mock_cluster_t *cluster = rd_kafka_handle_mock_cluster(publisher->kafka);
+		publisher->bootstrap = xstrdup(cluster ? rd_kafka_mock_cluster_bootstraps(cluster) :
+		    "");
+	} else
+		publisher->bootstrap = xstrdup(config->bootstrap_servers);
+	if (pipe2(publisher->wakeup_pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
+		snprintf(error, error_size, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	publisher->main_queue = rd_kafka_queue_get_main(publisher->kafka);
+	rd_kafka_queue_io_event_enable(publisher->main_queue, publisher->wakeup_pipe[1], "1", 1);
+	if (base != NULL) {
+		publisher->wakeup_event = event_new(base, publisher->wakeup_pipe[0],
+		    EV_READ | EV_PERSIST, on_wakeup, publisher);
+		publisher->poll_timer = event_new(base, -1, EV_PERSIST, on_poll_timer, publisher);
+		event_add(publisher->wakeup_event, NULL);
+		event_add(publisher->poll_timer, &every_second);
+	}
+	return publisher;
+fail:
+	publisher_close(publisher);
+	return NULL;
+}
+
+static void
+header_add(rd_kafka_headers_t *headers, const char *name, const char *value)
+{
+	if (value != NULL && *value != '\0')
+		rd_kafka_header_add(headers, name, -1, value, -1);
+}
+
+int
+publisher_send(struct publisher *publisher, const char *topic, const struct article *article,
+    const char *json, void *message_context)
+{
+	rd_kafka_headers_t *headers = rd_kafka_headers_new(5);
+	rd_kafka_resp_err_t result;
+
+	header_add(headers, "content-type", "application/json");
+	header_add(headers, "wiresift-schema", "1");
+	header_add(headers, "lang", article->lang_code);
+	header_add(headers, "dedup-status", article->dedup.status == DEDUP_DUPLICATE ?
+	    "duplicate" : "unique");
+	header_add(headers, "source-domain", article->source_domain);
+	result = rd_kafka_producev(publisher->kafka,
+	    RD_KAFKA_V_TOPIC(topic),
+	    RD_KAFKA_V_KEY(article->id, strlen(article->id)),
+	    RD_KAFKA_V_VALUE((void *)json, strlen(json)),
+	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+	    RD_KAFKA_V_HEADERS(headers),
+	    RD_KAFKA_V_OPAQUE(message_context),
+	    RD_KAFKA_V_END);
+	if (result != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		rd_kafka_headers_destroy(headers);
+		log_complain("kafka.produce", "kafka", "kafka.produce_failed",
+		    "topic=%s error=%s", topic, log_quote(rd_kafka_err2str(result)));
+		return -1;
+	}
+	publisher->outstanding++;
+	return 0;
+}
+
+int
+publisher_outstanding(const struct publisher *publisher)
+{
+	return publisher->outstanding;
+}
+
+void
+publisher_flush(struct publisher *publisher, int timeout_ms)
+{
+	int64_t deadline = monotonic_ms() + timeout_ms;
+
+	while (publisher->outstanding > 0 && monotonic_ms() < deadline)
+		rd_kafka_poll(publisher->kafka, 100);
+}
+
+const char *
+publisher_bootstrap(const struct publisher *publisher)
+{
+	return publisher->bootstrap;
+}
+
+int
+publisher_is_embedded(const struct publisher *publisher)
+{
+	return publisher->embedded;
+}
+
+void
+publisher_close(struct publisher *publisher)
+{
+	if (publisher == NULL)
+		return;
+	if (publisher->wakeup_event != NULL)
+		event_free(publisher->wakeup_event);
+	if (publisher->poll_timer != NULL)
+		event_free(publisher->poll_timer);
+	if (publisher->main_queue != NULL) {
+		rd_kafka_queue_io_event_enable(publisher->main_queue, -1, NULL, 0);
+		rd_kafka_queue_destroy(publisher->main_queue);
+	}
+	if (publisher->kafka != NULL)
+		rd_kafka_destroy(publisher->kafka);
+	for (int i = 0; i < 2; i++)
+		if (publisher->wakeup_pipe[i] >= 0)
+			close(publisher->wakeup_pipe[i]);
+	free(publisher->bootstrap);
+	free(publisher);
+}

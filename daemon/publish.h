@@ -1,0 +1,38 @@
+/*
+ * publish.h - the Kafka producer (librdkafka): idempotent, acks=all, key = article id, JSON
+ * value with headers. Delivery reports arrive on the event loop thread (librdkafka's main queue
+ * signals a pipe that libevent watches) and are handed to the caller's delivery callback: that
+ * callback, and only it, may mark an article as done.
+ */
+#ifndef WIRESIFT_PUBLISH_H
+#define WIRESIFT_PUBLISH_H
+
+#include <stddef.h>
+#include "article.h"
+#include "config.h"
+
+struct event_base;
+struct publisher;
+
+/* success: 1 delivered (acknowledged by all in-sync replicas), 0 failed with error_text. */
+typedef void (*delivery_fn)(void *message_context, int success, const char *error_text,
+	    void *publisher_context);
+
+struct publisher *publisher_open(const struct config *config, struct event_base *base,
+	    delivery_fn on_delivery, void *publisher_context, char *error, size_t error_size);
+/*
+ * Queue one message. 0: queued (NOT delivered: wait for the delivery callback); -1: refused
+ * (queue full or fatal), the callback will not be called for it.
+ */
+int	 publisher_send(struct publisher *publisher, const char *topic,
+	    const struct article *article, const char *json, void *message_context);
+/* Messages queued or in flight, waiting for a delivery report. */
+int	 publisher_outstanding(const struct publisher *publisher);
+/* Serve delivery reports until none are outstanding or timeout_ms passes. */
+void	 publisher_flush(struct publisher *publisher, int timeout_ms);
+/* The bootstrap address: the configured one, or the embedded broker's. */
+const char *publisher_bootstrap(const struct publisher *publisher);
+int	 publisher_is_embedded(const struct publisher *publisher);
+void	 publisher_close(struct publisher *publisher);
+
+#endif

@@ -1,0 +1,241 @@
+/*
+ * state.c - SQLite-backed durable state (see state.h). WAL mode with synchronous=NORMAL: a
+ * commit is atomic and survives a crash of the daemon; on power loss the last few commits may
+ * be lost, which at worst re-sends the items they recorded (at-least-once, same Kafka key).
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "state.h"
+#include "util.h"
+
+struct state {
+	sqlite3		*db;
+	sqlite3_stmt	*feed_load;
+	sqlite3_stmt	*feed_validators;
+	sqlite3_stmt	*feed_health;
+	sqlite3_stmt	*seen_check;
+	sqlite3_stmt	*seen_mark;
+	sqlite3_stmt	*seen_expire;
+};
+
+static const char schema[] =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "CREATE TABLE IF NOT EXISTS feeds ("
+    "  feed TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, current_url TEXT,"
+    "  failures INTEGER NOT NULL DEFAULT 0, disabled INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS seen ("
+    "  feed TEXT NOT NULL, id TEXT NOT NULL, seen_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (feed, id)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS seen_by_age ON seen (seen_at);";
+
+void
+feed_record_clear(struct feed_record *record)
+{
+	free(record->etag);
+	free(record->last_modified);
+	free(record->current_url);
+	memset(record, 0, sizeof *record);
+}
+
+static int
+mkdir_parents(const char *dir)
+{
+	char *path = xstrdup(dir);
+	int result = 0;
+
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0750) < 0 && errno != EEXIST)
+			result = -1;
+		*p = '/';
+	}
+	if (mkdir(path, 0750) < 0 && errno != EEXIST)
+		result = -1;
+	free(path);
+	return result;
+}
+
+static int
+prepare(struct state *state, sqlite3_stmt **statement, const char *sql)
+{
+	return sqlite3_prepare_v3(state->db, sql, -1, SQLITE_PREPARE_PERSISTENT, statement, NULL) ==
+	    SQLITE_OK ? 0 : -1;
+}
+
+struct state *
+state_open(const char *dir, char *error, size_t error_size)
+{
+	struct state *state = xcalloc(1, sizeof *state);
+	char *path = xasprintf("%s/wiresift.db", dir);
+	char *message = NULL;
+
+	if (mkdir_parents(dir) < 0) {
+		snprintf(error, error_size, "state_dir %s: cannot create: %s", dir, strerror(errno));
+		goto fail;
+	}
+	if (sqlite3_open(path, &state->db) != SQLITE_OK) {
+		snprintf(error, error_size, "%s: %s", path, sqlite3_errmsg(state->db));
+		goto fail;
+	}
+	sqlite3_busy_timeout(state->db, 5000);
+	if (sqlite3_exec(state->db, schema, NULL, NULL, &message) != SQLITE_OK) {
+		snprintf(error, error_size, "%s: %s", path, message ? message : "schema error");
+		sqlite3_free(message);
+		goto fail;
+	}
+	if (prepare(state, &state->feed_load, "SELECT etag, last_modified, current_url, failures,"
+	    " disabled FROM feeds WHERE feed = ?1") < 0 ||
+	    prepare(state, &state->feed_validators, "INSERT INTO feeds (feed, etag, last_modified)"
+	    " VALUES (?1, ?2, ?3) ON CONFLICT(feed) DO UPDATE SET etag = ?2, last_modified = ?3")
+	    < 0 ||
+	    prepare(state, &state->feed_health, "INSERT INTO feeds (feed, failures, disabled,"
+	    " current_url) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(feed) DO UPDATE SET failures = ?2,"
+	    " disabled = ?3, current_url = ?4") < 0 ||
+	    prepare(state, &state->seen_check, "SELECT 1 FROM seen WHERE feed = ?1 AND id = ?2")
+	    < 0 ||
+	    prepare(state, &state->seen_mark, "INSERT OR REPLACE INTO seen (feed, id, seen_at)"
+	    " VALUES (?1, ?2, ?3)") < 0 ||
+	    prepare(state, &state->seen_expire, "DELETE FROM seen WHERE seen_at < ?1") < 0) {
+		snprintf(error, error_size, "%s: %s", path, sqlite3_errmsg(state->db));
+		goto fail;
+	}
+	free(path);
+	return state;
+fail:
+	free(path);
+	state_close(state);
+	return NULL;
+}
+
+void
+state_close(struct state *state)
+{
+	if (state == NULL)
+		return;
+	sqlite3_finalize(state->feed_load);
+	sqlite3_finalize(state->feed_validators);
+	sqlite3_finalize(state->feed_health);
+	sqlite3_finalize(state->seen_check);
+	sqlite3_finalize(state->seen_mark);
+	sqlite3_finalize(state->seen_expire);
+	sqlite3_close(state->db);
+	free(state);
+}
+
+static void
+bind_text(sqlite3_stmt *statement, int index, const char *value)
+{
+	if (value != NULL)
+		sqlite3_bind_text(statement, index, value, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(statement, index);
+}
+
+static char *
+column_text(sqlite3_stmt *statement, int index)
+{
+	const unsigned char *value = sqlite3_column_text(statement, index);
+
+	return value != NULL ? xstrdup((const char *)value) : NULL;
+}
+
+/* Step a write statement to completion; log and return -1 on failure. */
+static int
+step_done(struct state *state, sqlite3_stmt *statement, const char *what)
+{
+	int result = sqlite3_step(statement);
+
+	sqlite3_reset(statement);
+	sqlite3_clear_bindings(statement);
+	if (result != SQLITE_DONE) {
+		log_complain("state.write", "state", "state.error", "op=%s error=%s", what,
+		    log_quote(sqlite3_errmsg(state->db)));
+		return -1;
+	}
+	return 0;
+}
+
+int
+state_feed_load(struct state *state, const char *feed_key, struct feed_record *record)
+{
+	sqlite3_stmt *statement = state->feed_load;
+	int result;
+
+	memset(record, 0, sizeof *record);
+	bind_text(statement, 1, feed_key);
+	result = sqlite3_step(statement);
+	if (result == SQLITE_ROW) {
+		record->etag = column_text(statement, 0);
+		record->last_modified = column_text(statement, 1);
+		record->current_url = column_text(statement, 2);
+		record->failures = sqlite3_column_int(statement, 3);
+		record->disabled = sqlite3_column_int(statement, 4);
+	}
+	sqlite3_reset(statement);
+	sqlite3_clear_bindings(statement);
+	return result == SQLITE_ROW || result == SQLITE_DONE ? 0 : -1;
+}
+
+int
+state_feed_save_validators(struct state *state, const char *feed_key, const char *etag,
+    const char *last_modified)
+{
+	bind_text(state->feed_validators, 1, feed_key);
+	bind_text(state->feed_validators, 2, etag);
+	bind_text(state->feed_validators, 3, last_modified);
+	return step_done(state, state->feed_validators, "feed_validators");
+}
+
+int
+state_feed_save_health(struct state *state, const char *feed_key, int failures, int disabled,
+    const char *current_url)
+{
+	bind_text(state->feed_health, 1, feed_key);
+	sqlite3_bind_int(state->feed_health, 2, failures);
+	sqlite3_bind_int(state->feed_health, 3, disabled);
+	bind_text(state->feed_health, 4, current_url);
+	return step_done(state, state->feed_health, "feed_health");
+}
+
+int
+state_seen(struct state *state, const char *feed_key, const char *item_id)
+{
+	sqlite3_stmt *statement = state->seen_check;
+	int result;
+
+	bind_text(statement, 1, feed_key);
+	bind_text(statement, 2, item_id);
+	result = sqlite3_step(statement);
+	sqlite3_reset(statement);
+	sqlite3_clear_bindings(statement);
+	if (result == SQLITE_ROW)
+		return 1;
+	return result == SQLITE_DONE ? 0 : -1;
+}
+
+int
+state_mark_seen(struct state *state, const char *feed_key, const char *item_id, time_t when)
+{
+	bind_text(state->seen_mark, 1, feed_key);
+	bind_text(state->seen_mark, 2, item_id);
+	sqlite3_bind_int64(state->seen_mark, 3, (sqlite3_int64)when);
+	return step_done(state, state->seen_mark, "seen_mark");
+}
+
+long
+state_expire_seen(struct state *state, time_t before)
+{
+	sqlite3_bind_int64(state->seen_expire, 1, (sqlite3_int64)before);
+	if (step_done(state, state->seen_expire, "seen_expire") < 0)
+		return -1;
+	return (long)sqlite3_changes(state->db);
+}

@@ -1,0 +1,43 @@
+/*
+ * state.h - the daemon's durable state in state_dir/wiresift.db (SQLite, WAL mode): per feed
+ * its HTTP validators and health, and the ids of items already delivered to Kafka. Written only
+ * from the delivery-report path (and feed health from the fetch path), so a crash anywhere
+ * leaves it consistent: an item is either recorded as delivered or will be fetched again.
+ */
+#ifndef WIRESIFT_STATE_H
+#define WIRESIFT_STATE_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct state;
+
+struct feed_record {
+	char	*etag;			/* NULL when none */
+	char	*last_modified;
+	char	*current_url;		/* after a permanent redirect, else NULL */
+	int	 failures;
+	int	 disabled;		/* 410 Gone */
+};
+
+void	 feed_record_clear(struct feed_record *record);
+
+/* Creates dir when missing. NULL on error with a reason. */
+struct state *state_open(const char *dir, char *error, size_t error_size);
+void	 state_close(struct state *state);
+
+/* 0 and a filled record (all NULL/0 for a new feed), -1 on a database error. */
+int	 state_feed_load(struct state *state, const char *feed_key, struct feed_record *record);
+int	 state_feed_save_validators(struct state *state, const char *feed_key, const char *etag,
+	    const char *last_modified);
+int	 state_feed_save_health(struct state *state, const char *feed_key, int failures,
+	    int disabled, const char *current_url);
+
+/* 1 when the item was delivered before, 0 when not, -1 on error. */
+int	 state_seen(struct state *state, const char *feed_key, const char *item_id);
+int	 state_mark_seen(struct state *state, const char *feed_key, const char *item_id,
+	    time_t when);
+/* Forget delivered ids older than `before`; returns how many, -1 on error. */
+long	 state_expire_seen(struct state *state, time_t before);
+
+#endif

@@ -1,0 +1,271 @@
+/*
+ * util.c - allocation that cannot fail, growable buffers, durations and sizes, time formatting,
+ * file reading. Everything here is free of I/O policy: callers decide what an error means.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+
+#include "log.h"
+#include "util.h"
+
+void *
+xmalloc(size_t size)
+{
+	void *pointer = malloc(size ? size : 1);
+
+	if (pointer == NULL)
+		fatalx("out of memory allocating %zu bytes", size);
+	return pointer;
+}
+
+void *
+xcalloc(size_t count, size_t size)
+{
+	void *pointer = calloc(count ? count : 1, size ? size : 1);
+
+	if (pointer == NULL)
+		fatalx("out of memory allocating %zu x %zu bytes", count, size);
+	return pointer;
+}
+
+void *
+xrealloc(void *pointer, size_t size)
+{
+	void *resized = realloc(pointer, size ? size : 1);
+
+	if (resized == NULL)
+		fatalx("out of memory reallocating %zu bytes", size);
+	return resized;
+}
+
+char *
+xstrdup(const char *string)
+{
+	return xstrndup(string, strlen(string));
+}
+
+char *
+xstrndup(const char *string, size_t length)
+{
+	char *copy = xmalloc(length + 1);
+
+	memcpy(copy, string, length);
+	copy[length] = '\0';
+	return copy;
+}
+
+char *
+xasprintf(const char *format, ...)
+{
+	va_list args;
+	char *result;
+
+	va_start(args, format);
+	if (vasprintf(&result, format, args) < 0)
+		fatalx("out of memory formatting a string");
+	va_end(args);
+	return result;
+}
+
+static void
+buffer_reserve(struct buffer *buffer, size_t extra)
+{
+	size_t needed = buffer->length + extra + 1;
+
+	if (needed <= buffer->capacity)
+		return;
+	size_t capacity = buffer->capacity ? buffer->capacity : 64;
+	while (capacity < needed)
+		capacity *= 2;
+	buffer->data = xrealloc(buffer->data, capacity);
+	buffer->capacity = capacity;
+}
+
+void
+buffer_append(struct buffer *buffer, const void *data, size_t length)
+{
+	buffer_reserve(buffer, length);
+	memcpy(buffer->data + buffer->length, data, length);
+	buffer->length += length;
+	buffer->data[buffer->length] = '\0';
+}
+
+void
+buffer_append_string(struct buffer *buffer, const char *string)
+{
+	buffer_append(buffer, string, strlen(string));
+}
+
+void
+buffer_printf(struct buffer *buffer, const char *format, ...)
+{
+	va_list args;
+	int needed;
+
+	va_start(args, format);
+	needed = vsnprintf(NULL, 0, format, args);
+	va_end(args);
+	if (needed < 0)
+		return;
+	buffer_reserve(buffer, (size_t)needed);
+	va_start(args, format);
+	vsnprintf(buffer->data + buffer->length, (size_t)needed + 1, format, args);
+	va_end(args);
+	buffer->length += (size_t)needed;
+}
+
+char *
+buffer_steal(struct buffer *buffer)
+{
+	char *data = buffer->data ? buffer->data : xstrdup("");
+
+	buffer->data = NULL;
+	buffer->length = buffer->capacity = 0;
+	return data;
+}
+
+void
+buffer_reset(struct buffer *buffer)
+{
+	buffer->length = 0;
+	if (buffer->data != NULL)
+		buffer->data[0] = '\0';
+}
+
+void
+buffer_free(struct buffer *buffer)
+{
+	free(buffer->data);
+	buffer->data = NULL;
+	buffer->length = buffer->capacity = 0;
+}
+
+/* Parse "<number><unit>" where unit is one of units[] with its multiplier. */
+static long long
+number_with_unit(const char *text, const char *const units[], const long long multipliers[],
+    long long default_multiplier)
+{
+	char *end;
+	double number;
+
+	if (text == NULL)
+		return -1;
+	while (isspace((unsigned char)*text))
+		text++;
+	if (*text == '\0' || *text == '-')
+		return -1;
+	errno = 0;
+	number = strtod(text, &end);
+	if (errno != 0 || end == text || number < 0)
+		return -1;
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end == '\0')
+		return (long long)(number * (double)default_multiplier);
+	for (int i = 0; units[i] != NULL; i++) {
+		if (strcasecmp(end, units[i]) == 0)
+			return (long long)(number * (double)multipliers[i]);
+	}
+	return -1;
+}
+
+long long
+duration_parse_ms(const char *text)
+{
+	static const char *const units[] = { "ms", "s", "sec", "m", "min", "h", "d", NULL };
+	static const long long multipliers[] = { 1, 1000, 1000, 60000, 60000, 3600000, 86400000 };
+
+	return number_with_unit(text, units, multipliers, 1000);
+}
+
+long long
+size_parse(const char *text)
+{
+	static const char *const units[] = { "b", "k", "kb", "kib", "m", "mb", "mib", "g", "gb",
+	    "gib", NULL };
+	static const long long multipliers[] = { 1, 1024, 1024, 1024, 1048576, 1048576, 1048576,
+	    1073741824LL, 1073741824LL, 1073741824LL };
+
+	return number_with_unit(text, units, multipliers, 1);
+}
+
+void
+time_format_rfc3339(time_t when, char out[21])
+{
+	struct tm utc;
+
+	gmtime_r(&when, &utc);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &utc);
+}
+
+int64_t
+now_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+int64_t
+monotonic_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+char *
+file_read(const char *path, size_t *length)
+{
+	struct buffer buffer = { 0 };
+	char chunk[65536];
+	size_t got;
+	FILE *file = fopen(path, "rb");
+
+	if (file == NULL)
+		return NULL;
+	while ((got = fread(chunk, 1, sizeof chunk, file)) > 0)
+		buffer_append(&buffer, chunk, got);
+	if (ferror(file)) {
+		int saved = errno;
+		fclose(file);
+		buffer_free(&buffer);
+		errno = saved;
+		return NULL;
+	}
+	fclose(file);
+	if (length != NULL)
+		*length = buffer.length;
+	return buffer_steal(&buffer);
+}
+
+char *
+path_resolve(const char *base_file, const char *path)
+{
+	const char *slash;
+
+	if (path[0] == '/' || base_file == NULL || (slash = strrchr(base_file, '/')) == NULL)
+		return xstrdup(path);
+	return xasprintf("%.*s/%s", (int)(slash - base_file), base_file, path);
+}
+
+void
+hex_encode(const void *data, size_t size, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *bytes = data;
+
+	for (size_t i = 0; i < size; i++) {
+		out[2 * i] = digits[bytes[i] >> 4];
+		out[2 * i + 1] = digits[bytes[i] & 15];
+	}
+	out[2 * size] = '\0';
+}

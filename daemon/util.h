@@ -1,0 +1,52 @@
+/*
+ * util.h - small helpers every module uses: allocation that cannot fail, growable byte
+ * buffers, durations, RFC 3339 time formatting, file reading.
+ */
+#ifndef WIRESIFT_UTIL_H
+#define WIRESIFT_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+void	*xmalloc(size_t size);
+void	*xcalloc(size_t count, size_t size);
+void	*xrealloc(void *pointer, size_t size);
+char	*xstrdup(const char *string);
+char	*xstrndup(const char *string, size_t length);
+char	*xasprintf(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+struct buffer {
+	char	*data;		/* always NUL-terminated when non-NULL */
+	size_t	 length;
+	size_t	 capacity;
+};
+
+void	 buffer_append(struct buffer *buffer, const void *data, size_t length);
+void	 buffer_append_string(struct buffer *buffer, const char *string);
+void	 buffer_printf(struct buffer *buffer, const char *format, ...)
+	    __attribute__((format(printf, 2, 3)));
+char	*buffer_steal(struct buffer *buffer);	/* returns data ("" if empty), resets buffer */
+void	 buffer_reset(struct buffer *buffer);
+void	 buffer_free(struct buffer *buffer);
+
+/* "90", "90s", "5m", "2h", "1d", "250ms" -> milliseconds. -1 on error. */
+long long duration_parse_ms(const char *text);
+/* Size with optional k/M/G suffix (binary) -> bytes. -1 on error. */
+long long size_parse(const char *text);
+
+/* RFC 3339 UTC, second precision: "2025-09-21T06:19:00Z". out must hold 21 bytes. */
+void	 time_format_rfc3339(time_t when, char out[21]);
+/* Milliseconds since the epoch / monotonic milliseconds. */
+int64_t	 now_ms(void);
+int64_t	 monotonic_ms(void);
+
+/* Read a whole file; NULL and errno on failure. *length gets the size. Result NUL-terminated. */
+char	*file_read(const char *path, size_t *length);
+/* Join dir (of base_file) and path unless path is absolute. Caller frees. */
+char	*path_resolve(const char *base_file, const char *path);
+
+/* Lower-case hex of `size` bytes; out must hold 2*size+1. */
+void	 hex_encode(const void *data, size_t size, char *out);
+
+#endif
