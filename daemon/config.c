@@ -434,7 +434,8 @@ config_parse_text(struct config *config, char *text, struct parse_position *posi
 			continue;
 		if (*line == '[') {
 			char *close = strrchr(line, ']');
-			if (close == NULL || close[1] != '\0')
+			char *rest = close ? trim(close + 1) : NULL;
+			if (close == NULL || (*rest != '\0' && *rest != ';' && *rest != '#'))
 				return parse_error(position, "section header without closing ]");
 			*close = '\0';
 			if (open_section(config, line + 1, section, sizeof section, position) < 0)

@@ -1,0 +1,168 @@
+/*
+ * dedup_internal.h - the pieces behind dedup.h, shared by the files of daemon/dedup/ and by
+ * the unit test and benchmark (which measure them one by one): text normalization into word
+ * hashes, shingling and one-permutation MinHash sketches, the generation tables that index
+ * them, and the append-only log that persists committed entries.
+ */
+#ifndef WIRESIFT_DEDUP_INTERNAL_H
+#define WIRESIFT_DEDUP_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "dedup.h"
+
+/* normalize.c: NFKC + case folding, words split on punctuation, symbols and white space. */
+struct dedup_words {
+	uint64_t	*hashes;	/* XXH3_64bits of each normalized word, in order */
+	size_t		 count;
+	size_t		 capacity;
+	char		*scratch;	/* one word being built */
+	size_t		 scratch_capacity;
+};
+
+void	 dedup_words_from_text(struct dedup_words *words, const char *text);
+/* Hash of the normalized word sequence: equal for texts that differ only in case,
+ * punctuation, white space or Unicode compatibility forms. */
+uint64_t dedup_words_digest(const struct dedup_words *words);
+void	 dedup_words_free(struct dedup_words *words);
+
+/*
+ * minhash.c: a sketch holds everything judged about one text. The signature keeps the low
+ * SIGNATURE_BITS bits of each of the signature_size one-permutation MinHash values (b-bit
+ * MinHash); band_keys are the LSH keys, one per band, each the MinHash of the text under
+ * the coarser partition that merges the band's rows (so two texts share a band key with
+ * probability equal to their resemblance).
+ */
+#define DEDUP_SIGNATURE_BITS	4
+
+struct dedup_hasher {
+	int		 shingle_size;
+	int		 signature_size;
+	int		 bands;
+	size_t		 signature_bytes;	/* packed, padded to whole 64-bit words */
+	uint64_t	*bins;			/* signature_size raw minima */
+	uint64_t	*shingles;		/* scratch: shingle hashes for distinct counting */
+	uint32_t	*seen_stamps;		/* scratch: stamped open-addressing set */
+	uint64_t	*seen_keys;
+	size_t		 seen_capacity;
+	uint32_t	 stamp;
+};
+
+struct dedup_sketch {
+	uint64_t	 exact_hash;		/* dedup_words_digest */
+	uint32_t	 word_count;
+	uint32_t	 shingle_count;		/* distinct shingles */
+	uint8_t		*signature;		/* signature_bytes */
+	uint64_t	*band_keys;		/* bands, already mixed with the band number */
+};
+
+void	 dedup_hasher_init(struct dedup_hasher *hasher, int shingle_size, int signature_size,
+	    int bands);
+void	 dedup_hasher_free(struct dedup_hasher *hasher);
+void	 dedup_sketch_init(struct dedup_sketch *sketch, const struct dedup_hasher *hasher);
+void	 dedup_sketch_free(struct dedup_sketch *sketch);
+/* Shingle the words and fill sketch (signature and band keys only when words >= 1). */
+void	 dedup_sketch_compute(struct dedup_hasher *hasher, const struct dedup_words *words,
+	    struct dedup_sketch *sketch);
+/* Estimated Jaccard resemblance of two packed signatures (b-bit collision corrected). */
+double	 dedup_estimate_resemblance(const uint8_t *a, const uint8_t *b, int signature_size,
+	    size_t signature_bytes);
+/* Estimated containment of the smaller shingle set in the larger, from resemblance. */
+double	 dedup_estimate_containment(double resemblance, uint32_t size_a, uint32_t size_b);
+/* The table key of a too-short text: its exact hash mixed out of the band key space. */
+uint64_t dedup_exact_key(uint64_t exact_hash);
+
+/* generation.c: entries indexed over one slice of the window, dropped together. */
+enum {
+	DEDUP_ENTRY_DUPLICATE	= 1 << 0,	/* group names another article */
+	DEDUP_ENTRY_SHORT	= 1 << 1,	/* indexed by exact hash only */
+	DEDUP_ENTRY_COMMITTED	= 1 << 2	/* written to the log */
+};
+
+struct dedup_entry {
+	uint64_t	 exact_hash;
+	int64_t		 time;
+	uint32_t	 shingle_count;
+	uint32_t	 id_offset;		/* into the generation's id arena */
+	uint32_t	 group_offset;		/* == id_offset for the first of a group */
+	uint32_t	 flags;
+};
+
+struct dedup_generation {
+	uint64_t	 serial;
+	int64_t		 first_time;		/* of the entry that opened it */
+	int64_t		 newest_time;
+	uint32_t	 capacity;		/* entries */
+	uint32_t	 count;
+	uint32_t	 committed;
+	uint32_t	 table_size;		/* slots: (offset + 1) << 8 | 8-bit key tag, 0 empty */
+	uint32_t	 table_used;
+	uint32_t	 table_limit;		/* sealed when an insert would pass it */
+	uint32_t	*table;
+	struct dedup_entry *entries;
+	uint8_t		*signatures;		/* capacity * signature_bytes */
+	size_t		 signature_bytes;
+	uint8_t		*ids;			/* packed ids: see generation.c */
+	size_t		 ids_length;
+	size_t		 ids_capacity;
+	struct dedup_generation *newer;
+};
+
+struct dedup_generation *dedup_generation_new(uint64_t serial, uint32_t capacity,
+	    int keys_per_entry, size_t signature_bytes, int64_t first_time);
+void	 dedup_generation_free(struct dedup_generation *generation);
+/* Whether an entry with key_count keys still fits. */
+int	 dedup_generation_fits(const struct dedup_generation *generation, int key_count);
+/* Store an id (or reuse stored_offset) and return its arena offset. */
+uint32_t dedup_generation_add_id(struct dedup_generation *generation, const char *id);
+/* Append an entry; returns its offset. group_id NULL: the entry starts its own group. */
+uint32_t dedup_generation_add(struct dedup_generation *generation, const struct dedup_entry *entry,
+	    const uint8_t *signature, const uint64_t *keys, int key_count, const char *id,
+	    const char *group_id);
+/* Call found(offset, context) for each entry whose slot tag matches key; stops early if
+ * found returns nonzero. */
+void	 dedup_generation_probe(const struct dedup_generation *generation, uint64_t key,
+	    int (*found)(const struct dedup_generation *, uint32_t, void *), void *context);
+/* Decode a stored id into out (capacity out_size); returns out. */
+const char *dedup_generation_id(const struct dedup_generation *generation, uint32_t offset,
+	    char *out, size_t out_size);
+int	 dedup_generation_id_equals(const struct dedup_generation *generation, uint32_t offset,
+	    const char *id);
+size_t	 dedup_generation_memory(const struct dedup_generation *generation);
+
+/* store.c: the append-only log of committed entries in state_dir. */
+struct dedup_record {
+	int64_t		 time;
+	uint64_t	 exact_hash;
+	uint32_t	 shingle_count;
+	uint32_t	 flags;
+	const char	*id;
+	const uint8_t	*signature;
+	size_t		 signature_bytes;
+	const uint64_t	*keys;
+	int		 key_count;
+};
+
+struct dedup_store;
+
+typedef void (*dedup_replay_fn)(const struct dedup_record *record, void *context);
+
+/*
+ * Open (creating) state_dir/dedup.log, replay its records with time >= oldest into replay,
+ * skipping a torn or corrupt tail (truncated away, with a warning), and compact the file when
+ * most of it had expired. NULL on error with a reason.
+ */
+struct dedup_store *dedup_store_open(const char *state_dir, const struct dedup_config *config,
+	    int64_t oldest, dedup_replay_fn replay, void *context, char *error, size_t error_size);
+void	 dedup_store_close(struct dedup_store *store);
+/* Serialize a record (caller frees); used to keep pending entries until commit. */
+uint8_t	*dedup_record_encode(const struct dedup_record *record, size_t *length);
+/* Append one encoded record and fdatasync. 0 or -1 (logged). */
+int	 dedup_store_append(struct dedup_store *store, const uint8_t *record, size_t length);
+/* Note that records older than oldest no longer count; compacts when most of the file has. */
+void	 dedup_store_expire(struct dedup_store *store, int64_t oldest, size_t live_records);
+size_t	 dedup_store_records(const struct dedup_store *store);
+
+#endif

@@ -1,0 +1,268 @@
+/*
+ * minhash.c - word shingles, one-permutation MinHash signatures and LSH band keys.
+ *
+ * Each shingle (shingle_size consecutive words) is hashed once with XXH3_64bits over its word
+ * hashes. One-permutation hashing splits the 64-bit hash range into signature_size bins (the
+ * bin is the high part, by multiply-shift) and keeps each bin's minimum; empty bins are filled
+ * by optimal densification (Shrivastava 2017: an empty bin copies the bin that a hash of
+ * (bin, attempt) first lands on that is not empty), so all texts get comparable signatures in
+ * O(shingles + signature_size) time instead of O(shingles * signature_size).
+ *
+ * Stored signature: the low DEDUP_SIGNATURE_BITS bits of each bin minimum (b-bit MinHash, Li
+ * and Koenig 2010). Two unrelated values agree with probability 2^-b, which the estimator
+ * removes: J = (agree - 2^-b) / (1 - 2^-b). With b = 4 and 128 values a signature takes 64
+ * bytes and the estimate's standard deviation at J = 0.5 is 0.047 against 0.044 for full
+ * values.
+ *
+ * Band keys: a band is signature_size / bands consecutive bins; its key is the minimum over
+ * those bins, i.e. the MinHash of the text under a one-permutation partition with `bands`
+ * bins. Two texts share a band key with probability J, so a candidate is found with
+ * probability 1 - (1 - J)^bands: with 16 bands, 0.94 at J = 0.16, 0.997 at J = 0.3. That is
+ * generous on purpose; the decision is taken on the verified estimate, never on a band hit.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+#include "dedup_internal.h"
+#include "util.h"
+
+#define EMPTY_BIN	UINT64_MAX
+
+static inline uint32_t
+fast_range(uint64_t hash, uint32_t range)
+{
+	return (uint32_t)(((unsigned __int128)hash * range) >> 64);
+}
+
+static inline uint64_t
+mix64(uint64_t value)
+{
+	value ^= value >> 30;
+	value *= 0xbf58476d1ce4e5b9ULL;
+	value ^= value >> 27;
+	value *= 0x94d049bb133111ebULL;
+	value ^= value >> 31;
+	return value;
+}
+
+void
+dedup_hasher_init(struct dedup_hasher *hasher, int shingle_size, int signature_size, int bands)
+{
+	memset(hasher, 0, sizeof *hasher);
+	hasher->shingle_size = shingle_size;
+	hasher->signature_size = signature_size;
+	hasher->bands = bands;
+	/* Nibbles packed into whole 64-bit words so comparison works a word at a time. */
+	hasher->signature_bytes = ((size_t)signature_size * DEDUP_SIGNATURE_BITS + 63) / 64 * 8;
+	hasher->bins = xcalloc((size_t)signature_size, sizeof *hasher->bins);
+}
+
+void
+dedup_hasher_free(struct dedup_hasher *hasher)
+{
+	free(hasher->bins);
+	free(hasher->shingles);
+	free(hasher->seen_stamps);
+	free(hasher->seen_keys);
+	memset(hasher, 0, sizeof *hasher);
+}
+
+void
+dedup_sketch_init(struct dedup_sketch *sketch, const struct dedup_hasher *hasher)
+{
+	memset(sketch, 0, sizeof *sketch);
+	sketch->signature = xcalloc(1, hasher->signature_bytes);
+	sketch->band_keys = xcalloc((size_t)hasher->bands, sizeof *sketch->band_keys);
+}
+
+void
+dedup_sketch_free(struct dedup_sketch *sketch)
+{
+	free(sketch->signature);
+	free(sketch->band_keys);
+	memset(sketch, 0, sizeof *sketch);
+}
+
+/* Count distinct shingle hashes with a stamped open-addressing set (no clearing per text). */
+static uint32_t
+count_distinct(struct dedup_hasher *hasher, const uint64_t *shingles, size_t count)
+{
+	size_t needed = 16, mask;
+	uint32_t distinct = 0;
+
+	while (needed < count * 2)
+		needed *= 2;
+	if (needed > hasher->seen_capacity) {
+		free(hasher->seen_stamps);
+		free(hasher->seen_keys);
+		hasher->seen_stamps = xcalloc(needed, sizeof *hasher->seen_stamps);
+		hasher->seen_keys = xmalloc(needed * sizeof *hasher->seen_keys);
+		hasher->seen_capacity = needed;
+		hasher->stamp = 0;
+	}
+	if (++hasher->stamp == 0) {
+		memset(hasher->seen_stamps, 0, hasher->seen_capacity * sizeof *hasher->seen_stamps);
+		hasher->stamp = 1;
+	}
+	mask = hasher->seen_capacity - 1;
+	for (size_t i = 0; i < count; i++) {
+		size_t slot = (size_t)(shingles[i] * 0x9e3779b97f4a7c15ULL >> 32) & mask;
+
+		while (hasher->seen_stamps[slot] == hasher->stamp &&
+		    hasher->seen_keys[slot] != shingles[i])
+			slot = (slot + 1) & mask;
+		if (hasher->seen_stamps[slot] != hasher->stamp) {
+			hasher->seen_stamps[slot] = hasher->stamp;
+			hasher->seen_keys[slot] = shingles[i];
+			distinct++;
+		}
+	}
+	return distinct;
+}
+
+/* Hash the shingles into hasher->shingles; returns how many. */
+static size_t
+hash_shingles(struct dedup_hasher *hasher, const struct dedup_words *words)
+{
+	size_t width = (size_t)hasher->shingle_size, count;
+
+	if (words->count == 0)
+		return 0;
+	if (words->count < width)
+		width = words->count;
+	count = words->count - width + 1;
+	hasher->shingles = xrealloc(hasher->shingles, count * sizeof *hasher->shingles);
+	for (size_t i = 0; i < count; i++)
+		hasher->shingles[i] = XXH3_64bits(words->hashes + i, width * sizeof(uint64_t));
+	return count;
+}
+
+/*
+ * Fill the empty slots of values[0..size) (EMPTY_BIN). Real minima have the top bit clear;
+ * a filled slot copies its donor with the top bit set, so it is never a donor itself and
+ * the result does not depend on the order of filling. salt separates the two uses.
+ */
+static void
+densify(uint64_t *values, uint32_t size, uint64_t salt)
+{
+	uint32_t filled = 0;
+
+	for (uint32_t i = 0; i < size; i++)
+		filled += values[i] != EMPTY_BIN;
+	if (filled == 0 || filled == size)
+		return;
+	for (uint32_t i = 0; i < size; i++) {
+		if (values[i] != EMPTY_BIN)
+			continue;
+		for (uint64_t attempt = 1;; attempt++) {
+			uint32_t donor = fast_range(mix64(salt ^ ((uint64_t)i << 32 | attempt)), size);
+
+			if ((values[donor] >> 63) == 0) {
+				values[i] = values[donor] | (1ULL << 63);
+				break;
+			}
+		}
+	}
+}
+
+void
+dedup_sketch_compute(struct dedup_hasher *hasher, const struct dedup_words *words,
+    struct dedup_sketch *sketch)
+{
+	uint32_t size = (uint32_t)hasher->signature_size;
+	uint32_t rows = size / (uint32_t)hasher->bands;
+	size_t count;
+	uint64_t *packed = (uint64_t *)sketch->signature;
+
+	sketch->exact_hash = dedup_words_digest(words);
+	sketch->word_count = (uint32_t)words->count;
+	count = hash_shingles(hasher, words);
+	sketch->shingle_count = count ? count_distinct(hasher, hasher->shingles, count) : 0;
+	memset(sketch->signature, 0, hasher->signature_bytes);
+	memset(sketch->band_keys, 0, (size_t)hasher->bands * sizeof *sketch->band_keys);
+	if (count == 0)
+		return;
+
+	for (uint32_t i = 0; i < size; i++)
+		hasher->bins[i] = EMPTY_BIN;
+	for (size_t i = 0; i < count; i++) {
+		/* Clear the top bit so EMPTY_BIN and densified copies (top bit set) stay apart. */
+		uint64_t hash = hasher->shingles[i];
+		uint32_t bin = fast_range(hash, size);
+		uint64_t value = hash & ~(1ULL << 63);
+
+		if (value < hasher->bins[bin])
+			hasher->bins[bin] = value;
+	}
+
+	/* Band keys from the raw minima: the band's MinHash under the coarse partition. */
+	for (int band = 0; band < hasher->bands; band++) {
+		uint64_t minimum = EMPTY_BIN;
+
+		for (uint32_t row = 0; row < rows; row++) {
+			uint64_t value = hasher->bins[(uint32_t)band * rows + row];
+
+			if (value < minimum)
+				minimum = value;
+		}
+		sketch->band_keys[band] = minimum;
+	}
+	densify(sketch->band_keys, (uint32_t)hasher->bands, 0x6a09e667f3bcc908ULL);
+	for (int band = 0; band < hasher->bands; band++)
+		sketch->band_keys[band] = XXH3_64bits_withSeed(&sketch->band_keys[band],
+		    sizeof sketch->band_keys[band], (uint64_t)band + 1);
+
+	densify(hasher->bins, size, 0xbb67ae8584caa73bULL);
+	for (uint32_t i = 0; i < size; i++) {
+		uint64_t nibble = hasher->bins[i] & ((1u << DEDUP_SIGNATURE_BITS) - 1);
+
+		packed[i / 16] |= nibble << (4 * (i % 16));
+	}
+}
+
+double
+dedup_estimate_resemblance(const uint8_t *a, const uint8_t *b, int signature_size,
+    size_t signature_bytes)
+{
+	const double chance = 1.0 / (1u << DEDUP_SIGNATURE_BITS);
+	size_t words = signature_bytes / 8;
+	int differing = 0;
+	double agree;
+
+	for (size_t i = 0; i < words; i++) {
+		uint64_t x, y, difference;
+
+		memcpy(&x, a + i * 8, 8);
+		memcpy(&y, b + i * 8, 8);
+		difference = x ^ y;
+		/* Fold each nibble onto its lowest bit: one bit set per differing nibble. */
+		difference |= difference >> 1;
+		difference |= difference >> 2;
+		differing += __builtin_popcountll(difference & 0x1111111111111111ULL);
+	}
+	/* Padding nibbles are zero in both and never differ. */
+	agree = (double)(signature_size - differing) / signature_size;
+	agree = (agree - chance) / (1.0 - chance);
+	return agree < 0 ? 0 : agree > 1 ? 1 : agree;
+}
+
+double
+dedup_estimate_containment(double resemblance, uint32_t size_a, uint32_t size_b)
+{
+	uint32_t smaller = size_a < size_b ? size_a : size_b;
+	double intersection;
+
+	if (smaller == 0)
+		return 0;
+	/* |A n B| = J (|A| + |B|) / (1 + J) */
+	intersection = resemblance * ((double)size_a + size_b) / (1.0 + resemblance);
+	return intersection >= smaller ? 1.0 : intersection / smaller;
+}
+
+uint64_t
+dedup_exact_key(uint64_t exact_hash)
+{
+	return mix64(exact_hash ^ 0x3c6ef372fe94f82bULL);
+}

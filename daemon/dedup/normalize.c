@@ -1,0 +1,198 @@
+/*
+ * normalize.c - turns cleaned text into the sequence of its normalized words, each hashed
+ * with XXH3_64bits, so that copies differing only in case, quotes, dashes, punctuation, line
+ * breaks or Unicode compatibility forms give the same words.
+ *
+ * Normalization is Unicode NFKC with case folding and default-ignorable characters removed
+ * (utf8proc). A word is a run of letters, marks and numbers; everything else (punctuation,
+ * symbols, white space, controls) separates words. ASCII, most of the text of most news, takes
+ * a fast path (NFKC is the identity there and case folding is tolower); a token holding any
+ * other character goes through utf8proc_map as a whole, then is split by category.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+#include <xxhash.h>
+
+#include "dedup_internal.h"
+#include "util.h"
+
+static void
+words_push(struct dedup_words *words, uint64_t hash)
+{
+	if (words->count == words->capacity) {
+		words->capacity = words->capacity ? words->capacity * 2 : 512;
+		words->hashes = xrealloc(words->hashes, words->capacity * sizeof *words->hashes);
+	}
+	words->hashes[words->count++] = hash;
+}
+
+static void
+scratch_reserve(struct dedup_words *words, size_t length)
+{
+	if (length <= words->scratch_capacity)
+		return;
+	words->scratch_capacity = length < 256 ? 256 : length * 2;
+	words->scratch = xrealloc(words->scratch, words->scratch_capacity);
+}
+
+static int
+is_ascii_word_byte(unsigned char byte)
+{
+	return (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
+	    (byte >= '0' && byte <= '9');
+}
+
+/* Letters, marks and numbers make words. */
+static int
+is_word_category(utf8proc_category_t category)
+{
+	switch (category) {
+	case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
+	case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+	case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Punctuation, spaces and controls separate tokens before normalization (NFKC keeps them
+ * non-word characters, so splitting early is safe and spares utf8proc most quotes and dashes). */
+static int
+is_separator_category(utf8proc_category_t category)
+{
+	switch (category) {
+	case UTF8PROC_CATEGORY_PC: case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS:
+	case UTF8PROC_CATEGORY_PE: case UTF8PROC_CATEGORY_PI: case UTF8PROC_CATEGORY_PF:
+	case UTF8PROC_CATEGORY_PO: case UTF8PROC_CATEGORY_ZS: case UTF8PROC_CATEGORY_ZL:
+	case UTF8PROC_CATEGORY_ZP: case UTF8PROC_CATEGORY_CC:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void
+add_ascii_token(struct dedup_words *words, const unsigned char *token, size_t length)
+{
+	scratch_reserve(words, length);
+	for (size_t i = 0; i < length; i++) {
+		unsigned char byte = token[i];
+
+		words->scratch[i] = (byte >= 'A' && byte <= 'Z') ? (char)(byte + 32) : (char)byte;
+	}
+	words_push(words, XXH3_64bits(words->scratch, length));
+}
+
+/* Split already normalized UTF-8 into words by category. */
+static void
+add_normalized_words(struct dedup_words *words, const utf8proc_uint8_t *text, size_t length)
+{
+	size_t position = 0, word_start = 0;
+	int in_word = 0;
+
+	while (position < length) {
+		utf8proc_int32_t codepoint;
+		utf8proc_ssize_t step = utf8proc_iterate(text + position,
+		    (utf8proc_ssize_t)(length - position), &codepoint);
+		int word_char = step > 0 && is_word_category(utf8proc_category(codepoint));
+
+		if (step <= 0)
+			step = 1;
+		if (word_char && !in_word) {
+			word_start = position;
+			in_word = 1;
+		} else if (!word_char && in_word) {
+			words_push(words, XXH3_64bits(text + word_start, position - word_start));
+			in_word = 0;
+		}
+		position += (size_t)step;
+	}
+	if (in_word)
+		words_push(words, XXH3_64bits(text + word_start, length - word_start));
+}
+
+static void
+add_unicode_token(struct dedup_words *words, const unsigned char *token, size_t length)
+{
+	utf8proc_uint8_t *mapped = NULL;
+	utf8proc_ssize_t mapped_length;
+
+	mapped_length = utf8proc_map(token, (utf8proc_ssize_t)length, &mapped, UTF8PROC_STABLE |
+	    UTF8PROC_COMPAT | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE);
+	if (mapped_length < 0) {
+		/* Invalid UTF-8 cannot come from the cleaner; keep the bytes as one word. */
+		words_push(words, XXH3_64bits(token, length));
+		return;
+	}
+	add_normalized_words(words, mapped, (size_t)mapped_length);
+	free(mapped);
+}
+
+static void
+add_token(struct dedup_words *words, const unsigned char *token, size_t length, int ascii)
+{
+	if (length == 0)
+		return;
+	if (ascii)
+		add_ascii_token(words, token, length);
+	else
+		add_unicode_token(words, token, length);
+}
+
+void
+dedup_words_from_text(struct dedup_words *words, const char *text)
+{
+	const unsigned char *bytes = (const unsigned char *)(text ? text : "");
+	size_t position = 0, token_start = 0;
+	int token_ascii = 1;
+
+	words->count = 0;
+	for (;;) {
+		unsigned char byte = bytes[position];
+		utf8proc_int32_t codepoint;
+		utf8proc_ssize_t step;
+
+		if (byte < 0x80) {
+			if (byte != '\0' && is_ascii_word_byte(byte)) {
+				position++;
+				continue;
+			}
+			add_token(words, bytes + token_start, position - token_start, token_ascii);
+			if (byte == '\0')
+				return;
+			position++;
+			token_start = position;
+			token_ascii = 1;
+			continue;
+		}
+		step = utf8proc_iterate(bytes + position, -1, &codepoint);
+		if (step <= 0 || is_separator_category(utf8proc_category(codepoint))) {
+			add_token(words, bytes + token_start, position - token_start, token_ascii);
+			position += step > 0 ? (size_t)step : 1;
+			token_start = position;
+			token_ascii = 1;
+			continue;
+		}
+		token_ascii = 0;
+		position += (size_t)step;
+	}
+}
+
+uint64_t
+dedup_words_digest(const struct dedup_words *words)
+{
+	return XXH3_64bits_withSeed(words->hashes, words->count * sizeof *words->hashes,
+	    words->count);
+}
+
+void
+dedup_words_free(struct dedup_words *words)
+{
+	free(words->hashes);
+	free(words->scratch);
+	memset(words, 0, sizeof *words);
+}

@@ -1,0 +1,255 @@
+/*
+ * xmlnode.c - reading one expanded libxml2 subtree (an item, an entry, a channel element):
+ * names and namespaces, text, inner markup as HTML, xml:base, dates and enclosures.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/tree.h>
+
+#include "feed_internal.h"
+
+/* Prefixes feeds use without declaring them, and what they must have meant. */
+static const char *const well_known_prefixes[][2] = {
+	{ "dc", NS_DC }, { "dcterms", NS_DCTERMS }, { "content", NS_CONTENT },
+	{ "media", NS_MEDIA }, { "atom", NS_ATOM_10 }, { "itunes", NS_ITUNES },
+	{ "sy", NS_SYNDICATION }, { "rdf", NS_RDF },
+};
+
+static const char *
+local_name(xmlNodePtr node)
+{
+	const char *name = (const char *)node->name;
+	const char *colon;
+
+	if (node->ns == NULL && (colon = strchr(name, ':')) != NULL)
+		return colon + 1;
+	return name;
+}
+
+const char *
+feed_node_namespace(xmlNodePtr node)
+{
+	const char *name = (const char *)node->name;
+	const char *colon;
+
+	if (node->ns != NULL)
+		return (const char *)node->ns->href;
+	if (name == NULL || (colon = strchr(name, ':')) == NULL)
+		return NULL;
+	for (size_t i = 0; i < sizeof(well_known_prefixes) / sizeof(well_known_prefixes[0]); i++) {
+		if (strlen(well_known_prefixes[i][0]) == (size_t)(colon - name) &&
+		    strncmp(name, well_known_prefixes[i][0], (size_t)(colon - name)) == 0)
+			return well_known_prefixes[i][1];
+	}
+	return "";	/* an unknown undeclared prefix: not the feed's own vocabulary */
+}
+
+/* Namespace names compared without a trailing slash or case (http://search.yahoo.com/mrss). */
+static int
+same_namespace(const char *found, const char *wanted)
+{
+	size_t found_length = strlen(found), wanted_length = strlen(wanted);
+
+	if (found_length > 0 && found[found_length - 1] == '/')
+		found_length--;
+	if (wanted_length > 0 && wanted[wanted_length - 1] == '/')
+		wanted_length--;
+	return found_length == wanted_length && strncasecmp(found, wanted, found_length) == 0;
+}
+
+int
+feed_node_is(const struct xml_feed *feed, xmlNodePtr node, const char *ns, const char *local)
+{
+	const char *found;
+
+	if (node == NULL || node->type != XML_ELEMENT_NODE || strcmp(local_name(node), local) != 0)
+		return 0;
+	found = feed_node_namespace(node);
+	if (ns != NULL)
+		return found != NULL && same_namespace(found, ns);
+	if (found == NULL)
+		return 1;
+	if (feed->kind == FEED_KIND_ATOM)
+		return same_namespace(found, NS_ATOM_10) || same_namespace(found, NS_ATOM_03);
+	return same_namespace(found, NS_RSS_10) || same_namespace(found, NS_RSS_090) ||
+	    same_namespace(found, NS_RSS_20);
+}
+
+char *
+feed_node_attribute(xmlNodePtr node, const char *name)
+{
+	xmlChar *value = xmlGetNoNsProp(node, (const xmlChar *)name);
+	char *copy;
+
+	if (value == NULL)
+		return NULL;
+	copy = xstrdup((const char *)value);
+	xmlFree(value);
+	return copy;
+}
+
+static int
+is_void_element(const char *name)
+{
+	static const char *const void_elements[] = {
+		"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+		"param", "source", "track", "wbr"
+	};
+
+	for (size_t i = 0; i < sizeof(void_elements) / sizeof(void_elements[0]); i++)
+		if (strcasecmp(name, void_elements[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void serialize_children(struct buffer *out, xmlNodePtr node);
+
+static void
+serialize_element(struct buffer *out, xmlNodePtr node)
+{
+	const char *name = local_name(node);
+
+	buffer_printf(out, "<%s", name);
+	for (xmlAttrPtr attribute = node->properties; attribute != NULL;
+	    attribute = attribute->next) {
+		xmlChar *value = xmlNodeGetContent((xmlNodePtr)attribute);
+
+		buffer_printf(out, " %s=\"", (const char *)attribute->name);
+		if (value != NULL)
+			feed_html_escape(out, (const char *)value, strlen((const char *)value));
+		buffer_append_string(out, "\"");
+		xmlFree(value);
+	}
+	buffer_append_string(out, ">");
+	if (node->children == NULL && is_void_element(name))
+		return;
+	serialize_children(out, node);
+	buffer_printf(out, "</%s>", name);
+}
+
+static void
+serialize_children(struct buffer *out, xmlNodePtr node)
+{
+	for (xmlNodePtr child = node->children; child != NULL; child = child->next) {
+		if (child->type == XML_ELEMENT_NODE)
+			serialize_element(out, child);
+		else if ((child->type == XML_TEXT_NODE || child->type == XML_CDATA_SECTION_NODE) &&
+		    child->content != NULL)
+			feed_html_escape(out, (const char *)child->content,
+			    strlen((const char *)child->content));
+	}
+}
+
+char *
+feed_node_inner_html(xmlNodePtr node)
+{
+	struct buffer out = { 0 };
+
+	serialize_children(&out, node);
+	return buffer_steal(&out);
+}
+
+char *
+feed_node_text(xmlNodePtr node)
+{
+	xmlChar *content;
+	char *copy;
+
+	for (xmlNodePtr child = node->children; child != NULL; child = child->next)
+		if (child->type == XML_ELEMENT_NODE)
+			return feed_node_inner_html(node);
+	if ((content = xmlNodeGetContent(node)) == NULL)
+		return xstrdup("");
+	copy = xstrdup((const char *)content);
+	xmlFree(content);
+	return copy;
+}
+
+char *
+feed_node_base(const struct xml_feed *feed, xmlNodePtr node)
+{
+	xmlChar *bases[64];
+	size_t count = 0;
+	char *base = feed->feed_url != NULL ? xstrdup(feed->feed_url) : NULL;
+
+	for (xmlNodePtr at = node; at != NULL && at->type == XML_ELEMENT_NODE &&
+	    count < sizeof(bases) / sizeof(bases[0]); at = at->parent) {
+		xmlChar *value = xmlGetNsProp(at, (const xmlChar *)"base", XML_XML_NAMESPACE);
+
+		if (value != NULL)
+			bases[count++] = value;
+	}
+	while (count > 0) {
+		char *resolved = feed_resolve(base, (const char *)bases[--count]);
+
+		xmlFree(bases[count]);
+		if (resolved != NULL) {
+			free(base);
+			base = resolved;
+		}
+	}
+	return base;
+}
+
+char *
+feed_node_url(const struct xml_feed *feed, xmlNodePtr node, const char *value)
+{
+	char *base, *resolved;
+	char *text = NULL;
+
+	if (value == NULL)
+		value = text = feed_node_text(node);
+	base = feed_node_base(feed, node);
+	resolved = feed_resolve(base, value);
+	free(base);
+	free(text);
+	return resolved;
+}
+
+time_t
+feed_node_date(xmlNodePtr node)
+{
+	xmlChar *content = xmlNodeGetContent(node);
+	time_t when;
+
+	if (content == NULL)
+		return 0;
+	when = feed_date_parse((const char *)content);
+	xmlFree(content);
+	return when;
+}
+
+void
+feed_node_enclosure(const struct xml_feed *feed, struct article *item, xmlNodePtr node,
+    const char *url_attribute, const char *length_attribute)
+{
+	char *raw_url = feed_node_attribute(node, url_attribute);
+	char *url = raw_url != NULL ? feed_node_url(feed, node, raw_url) : NULL;
+	char *type = feed_node_attribute(node, "type");
+	char *length_text = length_attribute != NULL ?
+	    feed_node_attribute(node, length_attribute) : NULL;
+	long long length = -1;
+	char *end;
+
+	if (length_text != NULL) {
+		length = strtoll(length_text, &end, 10);
+		if (end == length_text || length < 0)
+			length = -1;
+	}
+	if (url != NULL) {
+		size_t i;
+
+		for (i = 0; i < item->enclosure_count; i++)
+			if (strcmp(item->enclosures[i].url, url) == 0)
+				break;
+		if (i == item->enclosure_count)
+			article_add_enclosure(item, url, type != NULL && *type != '\0' ? type : NULL,
+			    length);
+	}
+	free(raw_url);
+	free(url);
+	free(type);
+	free(length_text);
+}

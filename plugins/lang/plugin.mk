@@ -1,0 +1,1 @@
+PLUGIN_LIBS_lang = $(shell pkg-config --libs libexttextcat)

@@ -1,0 +1,1 @@
+PLUGIN_LIBS_topics = -lstemmer -lutf8proc

@@ -1,0 +1,432 @@
+/*
+ * topics.c - the "topics" tagger plugin: IPTC Media Topics top-level subjects ("politics",
+ * "conflict", "economy", ...) by weighted term rules, written as slugs to article->topics.
+ *
+ * The rules file (conf/topics.rules) lists, per topic, terms with weights; terms may be
+ * phrases.  Terms and article words are case-folded and stemmed with libstemmer's English
+ * stemmer, and indexed by their first stem, so scoring an article is one hash look-up per
+ * word.  A term found n times adds weight * (1 + ln n) to its topic (title words count
+ * twice); a topic is kept when its score reaches its threshold and min_relative of the best
+ * topic's score, best first, at most max_topics of them.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libstemmer.h>
+
+#include "article.h"
+#include "plugin_api.h"
+#include "../words.h"
+
+#define TOKEN_BYTES	64
+#define TITLE_WEIGHT	2
+
+struct topic {
+	char	*slug;
+	double	 threshold;
+	double	 score;		/* scratch, per article */
+};
+
+struct term {
+	char	**stems;
+	size_t	  stem_count;
+	size_t	  topic;
+	double	  weight;
+	double	  hits;		/* scratch, per article (title hits weighted) */
+};
+
+/* The terms starting with one stem. */
+struct term_list {
+	size_t	*terms;
+	size_t	 count;
+};
+
+struct topics_state {
+	/* options */
+	char	*rules_path;
+	long	 max_topics;
+	double	 min_relative;
+	char	*language;
+	/* loaded */
+	struct sb_stemmer *stemmer;
+	struct topic *topics;
+	size_t	 topic_count;
+	struct term *terms;
+	size_t	 term_count;
+	struct word_table terms_by_first;	/* first stem -> struct term_list */
+};
+
+static const struct ws_option topics_options[] = {
+	{ "rules", "topics.rules", "topic rules file", WS_OPTION_PATH,
+	    offsetof(struct topics_state, rules_path) },
+	{ "max_topics", "3", "most topics given to one article", WS_OPTION_INT,
+	    offsetof(struct topics_state, max_topics) },
+	{ "min_relative", "0.3", "a topic needs this share of the best topic's score",
+	    WS_OPTION_DOUBLE, offsetof(struct topics_state, min_relative) },
+	{ "language", "en", "language of the rules; articles in another language are skipped",
+	    WS_OPTION_STRING, offsetof(struct topics_state, language) },
+	{ NULL, NULL, NULL, 0, 0 }
+};
+
+/* Fold and stem one word into out. */
+static void
+stem_word(struct topics_state *state, const char *text, size_t length, char *out,
+    size_t out_size)
+{
+	char folded[TOKEN_BYTES];
+	const sb_symbol *stem;
+
+	words_fold(text, length, folded, sizeof(folded));
+	stem = sb_stemmer_stem(state->stemmer, (const sb_symbol *)folded, (int)strlen(folded));
+	snprintf(out, out_size, "%s", stem != NULL ? (const char *)stem : folded);
+}
+
+static void
+term_list_free(void *value)
+{
+	struct term_list *list = value;
+
+	if (list != NULL)
+		free(list->terms);
+	free(list);
+}
+
+static int
+term_index(struct topics_state *state, size_t index)
+{
+	void **slot = word_table_insert(&state->terms_by_first, state->terms[index].stems[0]);
+	struct term_list *list;
+	size_t *grown;
+
+	if (slot == NULL)
+		return -1;
+	if (*slot == NULL && (*slot = calloc(1, sizeof(struct term_list))) == NULL)
+		return -1;
+	list = *slot;
+	if ((grown = realloc(list->terms, (list->count + 1) * sizeof(size_t))) == NULL)
+		return -1;
+	list->terms = grown;
+	list->terms[list->count++] = index;
+	return 0;
+}
+
+/* Add one term (a word or phrase) of the current topic. */
+static int
+term_add(struct topics_state *state, const char *phrase, double weight)
+{
+	size_t length = strlen(phrase), position = 0;
+	struct term term = { NULL, 0, state->topic_count - 1, weight, 0 };
+	char stem[TOKEN_BYTES];
+	struct word word;
+	struct term *grown;
+
+	while (words_next(phrase, length, &position, &word)) {
+		char **stems = realloc(term.stems, (term.stem_count + 1) * sizeof(char *));
+
+		if (stems == NULL)
+			goto fail;
+		term.stems = stems;
+		stem_word(state, phrase + word.start, word.end - word.start, stem, sizeof(stem));
+		if ((term.stems[term.stem_count] = strdup(stem)) == NULL)
+			goto fail;
+		term.stem_count++;
+	}
+	if (term.stem_count == 0)
+		return 0;
+	if ((grown = realloc(state->terms, (state->term_count + 1) * sizeof(*grown))) == NULL)
+		goto fail;
+	state->terms = grown;
+	state->terms[state->term_count++] = term;
+	return term_index(state, state->term_count - 1);
+fail:
+	for (size_t i = 0; i < term.stem_count; i++)
+		free(term.stems[i]);
+	free(term.stems);
+	return -1;
+}
+
+static int
+topic_add(struct topics_state *state, const char *slug, double threshold)
+{
+	struct topic *grown = realloc(state->topics, (state->topic_count + 1) * sizeof(*grown));
+
+	if (grown == NULL)
+		return -1;
+	state->topics = grown;
+	if ((grown[state->topic_count].slug = strdup(slug)) == NULL)
+		return -1;
+	grown[state->topic_count].threshold = threshold;
+	grown[state->topic_count].score = 0;
+	state->topic_count++;
+	return 0;
+}
+
+/* Every comma-separated term of "W = a, b, c". */
+static int
+terms_line(struct topics_state *state, char *terms, double weight)
+{
+	char *save = NULL;
+
+	for (char *term = strtok_r(terms, ",", &save); term != NULL;
+	    term = strtok_r(NULL, ",", &save))
+		if (term_add(state, term, weight) == -1)
+			return -1;
+	return 0;
+}
+
+/* One "KEY = VALUE" line: threshold, name or a weight. */
+static int
+rules_line(struct topics_state *state, char *line, double *default_threshold,
+    const char **problem)
+{
+	char *equals = strchr(line, '='), *key_end, *value, *end;
+	double number;
+
+	if (equals == NULL) {
+		*problem = "expected KEY = VALUE or [topic]";
+		return -1;
+	}
+	for (key_end = equals; key_end > line && (key_end[-1] == ' ' || key_end[-1] == '\t');)
+		key_end--;
+	*key_end = '\0';
+	value = equals + 1;
+	if (strcmp(line, "name") == 0) {
+		if (state->topic_count == 0) {
+			*problem = "name outside a [topic]";
+			return -1;
+		}
+		return 0;
+	}
+	number = strtod(strcmp(line, "threshold") == 0 ? value : line, &end);
+	if (strcmp(line, "threshold") == 0) {
+		if (end == value || number <= 0) {
+			*problem = "threshold must be a positive number";
+			return -1;
+		}
+		if (state->topic_count == 0)
+			*default_threshold = number;
+		else
+			state->topics[state->topic_count - 1].threshold = number;
+		return 0;
+	}
+	if (end == line || *end != '\0' || number <= 0) {
+		*problem = "expected a positive weight before \"=\"";
+		return -1;
+	}
+	if (state->topic_count == 0) {
+		*problem = "terms outside a [topic]";
+		return -1;
+	}
+	if (terms_line(state, value, number) == -1) {
+		*problem = "out of memory";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+rules_load(struct topics_state *state, char *error, size_t error_size)
+{
+	FILE *file = fopen(state->rules_path, "r");
+	char *buffer = NULL, *line;
+	size_t buffer_size = 0;
+	int line_number = 0, result = 0;
+	double default_threshold = 5;
+	const char *problem = NULL;
+
+	if (file == NULL) {
+		snprintf(error, error_size, "cannot open rules %s: %m", state->rules_path);
+		return -1;
+	}
+	while ((line = words_read_line(file, &buffer, &buffer_size, &line_number)) != NULL) {
+		size_t length = strlen(line);
+
+		if (line[0] == '[' && line[length - 1] == ']' && length > 2) {
+			line[length - 1] = '\0';
+			if (topic_add(state, line + 1, default_threshold) == -1) {
+				problem = "out of memory";
+				break;
+			}
+		} else if (rules_line(state, line, &default_threshold, &problem) == -1)
+			break;
+		problem = NULL;
+	}
+	if (problem != NULL) {
+		snprintf(error, error_size, "%s:%d: %s", state->rules_path, line_number, problem);
+		result = -1;
+	} else if (state->term_count == 0) {
+		snprintf(error, error_size, "%s: no topic rules", state->rules_path);
+		result = -1;
+	}
+	free(buffer);
+	fclose(file);
+	return result;
+}
+
+static void topics_fini(void *state_pointer);
+
+static int
+topics_init(void *state_pointer, char *error, size_t error_size)
+{
+	struct topics_state *state = state_pointer;
+	const char *language = state->language != NULL ? state->language : "en";
+
+	if (state->max_topics < 1 || state->min_relative < 0 || state->min_relative > 1) {
+		snprintf(error, error_size, "max_topics must be >= 1 and min_relative in 0..1");
+		return -1;
+	}
+	if ((state->stemmer = sb_stemmer_new(language, "UTF_8")) == NULL) {
+		snprintf(error, error_size, "libstemmer has no stemmer for language %s", language);
+		return -1;
+	}
+	if (rules_load(state, error, error_size) == -1) {
+		topics_fini(state);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+topics_fini(void *state_pointer)
+{
+	struct topics_state *state = state_pointer;
+
+	for (size_t i = 0; i < state->topic_count; i++)
+		free(state->topics[i].slug);
+	free(state->topics);
+	for (size_t i = 0; i < state->term_count; i++) {
+		for (size_t k = 0; k < state->terms[i].stem_count; k++)
+			free(state->terms[i].stems[k]);
+		free(state->terms[i].stems);
+	}
+	free(state->terms);
+	word_table_free(&state->terms_by_first, term_list_free);
+	if (state->stemmer != NULL)
+		sb_stemmer_delete(state->stemmer);
+	state->stemmer = NULL;
+	state->topics = NULL;
+	state->terms = NULL;
+	state->topic_count = state->term_count = 0;
+}
+
+/* Stem every word of a text. */
+static char **
+text_stems(struct topics_state *state, const char *text, size_t *count)
+{
+	size_t length = strlen(text), position = 0, capacity = 0;
+	char **stems = NULL, **grown, stem[TOKEN_BYTES];
+	struct word word;
+
+	*count = 0;
+	while (words_next(text, length, &position, &word)) {
+		if (*count == capacity) {
+			capacity = capacity ? capacity * 2 : 256;
+			if ((grown = realloc(stems, capacity * sizeof(*stems))) == NULL)
+				break;
+			stems = grown;
+		}
+		stem_word(state, text + word.start, word.end - word.start, stem, sizeof(stem));
+		if ((stems[*count] = strdup(stem)) == NULL)
+			break;
+		(*count)++;
+	}
+	return stems;
+}
+
+/* Count the rule terms found in one text. */
+static void
+terms_count(struct topics_state *state, const char *text, double weight)
+{
+	size_t count;
+	char **stems = text_stems(state, text, &count);
+
+	for (size_t at = 0; at < count; at++) {
+		void **slot = word_table_find(&state->terms_by_first, stems[at]);
+		const struct term_list *list;
+
+		if (slot == NULL)
+			continue;
+		list = *slot;
+		for (size_t i = 0; i < list->count; i++) {
+			struct term *term = &state->terms[list->terms[i]];
+			size_t k;
+
+			if (at + term->stem_count > count)
+				continue;
+			for (k = 1; k < term->stem_count; k++)
+				if (strcmp(stems[at + k], term->stems[k]) != 0)
+					break;
+			if (k == term->stem_count)
+				term->hits += weight;
+		}
+	}
+	for (size_t i = 0; i < count; i++)
+		free(stems[i]);
+	free(stems);
+}
+
+static int
+topics_process(void *state_pointer, struct article *article)
+{
+	struct topics_state *state = state_pointer;
+	double best = 0;
+
+	if (article->lang_code[0] != '\0' && state->language != NULL &&
+	    strcmp(article->lang_code, state->language) != 0)
+		return 0;
+	for (size_t i = 0; i < state->term_count; i++)
+		state->terms[i].hits = 0;
+	for (size_t i = 0; i < state->topic_count; i++)
+		state->topics[i].score = 0;
+	if (article->title != NULL)
+		terms_count(state, article->title, TITLE_WEIGHT);
+	if (article->text != NULL)
+		terms_count(state, article->text, 1);
+	for (size_t i = 0; i < state->term_count; i++) {
+		const struct term *term = &state->terms[i];
+
+		if (term->hits > 0)
+			state->topics[term->topic].score += term->weight * (1 + log(term->hits));
+	}
+	for (size_t i = 0; i < state->topic_count; i++)
+		if (state->topics[i].score > best)
+			best = state->topics[i].score;
+	/* Best first: pick the highest remaining qualifying topic max_topics times. */
+	for (long picked = 0; picked < state->max_topics; picked++) {
+		struct topic *next = NULL;
+
+		for (size_t i = 0; i < state->topic_count; i++) {
+			struct topic *topic = &state->topics[i];
+
+			if (topic->score >= topic->threshold &&
+			    topic->score >= best * state->min_relative &&
+			    !strlist_contains(&article->topics, topic->slug) &&
+			    (next == NULL || topic->score > next->score))
+				next = topic;
+		}
+		if (next == NULL)
+			break;
+		strlist_add(&article->topics, next->slug);
+	}
+	return 0;
+}
+
+static const struct ws_plugin topics_plugin = {
+	.abi = WS_PLUGIN_ABI,
+	.name = "topics",
+	.description = "IPTC Media Topics subjects by weighted term rules",
+	.options = topics_options,
+	.state_size = sizeof(struct topics_state),
+	.init = topics_init,
+	.process = topics_process,
+	.fini = topics_fini,
+};
+
+const struct ws_plugin *
+ws_plugin_entry(void)
+{
+	return &topics_plugin;
+}

@@ -1,0 +1,285 @@
+/*
+ * words.h - what the tagger plugins share, included by their .c files (header-only, so each
+ * plugin stays one self-contained .so): a UTF-8 word scanner built on utf8proc's character
+ * categories, case folding, a string-keyed hash table and a line reader for the data files in
+ * conf/.  Plugins link with -lutf8proc.
+ */
+#ifndef WIRESIFT_PLUGIN_WORDS_H
+#define WIRESIFT_PLUGIN_WORDS_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#define WORDS_UNUSED __attribute__((unused))
+
+/* One word of a text: bytes [start, end) with what the scanner saw around it. */
+struct word {
+	size_t	 start;
+	size_t	 end;
+	int	 capitalized;		/* first letter upper or title case */
+	int	 all_upper;		/* every letter upper case (and at least two letters) */
+	int	 sentence_start;	/* first word of the text, a paragraph or a sentence */
+	int	 after_punctuation;	/* something besides spaces separates it from the previous word */
+};
+
+static WORDS_UNUSED int
+words_is_word_char(utf8proc_int32_t code)
+{
+	switch (utf8proc_category(code)) {
+	case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
+	case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL:
+	case UTF8PROC_CATEGORY_NO:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static WORDS_UNUSED int
+words_is_apostrophe(utf8proc_int32_t code)
+{
+	return code == '\'' || code == 0x2019;
+}
+
+/* Decode one code point at text[position]; invalid bytes count as one U+FFFD byte. */
+static WORDS_UNUSED size_t
+words_decode(const char *text, size_t length, size_t position, utf8proc_int32_t *code)
+{
+	utf8proc_ssize_t size = utf8proc_iterate((const utf8proc_uint8_t *)text + position,
+	    (utf8proc_ssize_t)(length - position), code);
+
+	if (size <= 0) {
+		*code = 0xFFFD;
+		return 1;
+	}
+	return (size_t)size;
+}
+
+/*
+ * Find the next word at or after *position; 0 at the end of the text.  A word is a run of
+ * letters, marks and digits, with inner apostrophes ("don't"); a trailing possessive "'s" is
+ * left out of it ("Trump's" gives "Trump").
+ */
+static WORDS_UNUSED int
+words_next(const char *text, size_t length, size_t *position, struct word *word)
+{
+	size_t at = *position;
+	int sentence_start = at == 0, punctuation = 0, letters = 0, uppers = 0;
+	utf8proc_int32_t code;
+	size_t size;
+
+	while (at < length) {
+		size = words_decode(text, length, at, &code);
+		if (words_is_word_char(code))
+			break;
+		if (code == '.' || code == '!' || code == '?' || code == '\n')
+			sentence_start = 1;
+		if (utf8proc_category(code) != UTF8PROC_CATEGORY_ZS && code != '\t' &&
+		    code != '\r' && code != '\n')
+			punctuation = 1;
+		at += size;
+	}
+	if (at >= length)
+		return 0;
+	memset(word, 0, sizeof(*word));
+	word->start = at;
+	word->sentence_start = sentence_start;
+	word->after_punctuation = punctuation || sentence_start;
+	while (at < length) {
+		size = words_decode(text, length, at, &code);
+		if (words_is_word_char(code)) {
+			utf8proc_category_t category = utf8proc_category(code);
+
+			if (category == UTF8PROC_CATEGORY_LU || category == UTF8PROC_CATEGORY_LT) {
+				if (letters == 0)
+					word->capitalized = 1;
+				uppers++;
+			}
+			if (category == UTF8PROC_CATEGORY_LU || category == UTF8PROC_CATEGORY_LL ||
+			    category == UTF8PROC_CATEGORY_LT || category == UTF8PROC_CATEGORY_LO)
+				letters++;
+			at += size;
+			continue;
+		}
+		if (words_is_apostrophe(code) && at + size < length) {
+			utf8proc_int32_t next_code;
+
+			words_decode(text, length, at + size, &next_code);
+			if (words_is_word_char(next_code)) {
+				at += size;
+				continue;
+			}
+		}
+		break;
+	}
+	word->end = at;
+	word->all_upper = letters >= 2 && uppers == letters;
+	/* Drop a possessive 's / ’s. */
+	if (word->end - word->start > 3) {
+		const char *tail = text + word->end;
+
+		if ((tail[-1] == 's' || tail[-1] == 'S') && tail[-2] == '\'')
+			word->end -= 2;
+		else if ((tail[-1] == 's' || tail[-1] == 'S') && word->end - word->start > 5 &&
+		    memcmp(tail - 4, "\xE2\x80\x99", 3) == 0)
+			word->end -= 4;
+	}
+	*position = at;
+	return 1;
+}
+
+/* Case-fold bytes into out (NUL-terminated, truncated to fit); returns the length written. */
+static WORDS_UNUSED size_t
+words_fold(const char *text, size_t length, char *out, size_t out_size)
+{
+	size_t at = 0, written = 0;
+	utf8proc_int32_t code;
+	utf8proc_uint8_t encoded[4];
+
+	while (at < length) {
+		at += words_decode(text, length, at, &code);
+		code = utf8proc_tolower(code);
+		if (words_is_apostrophe(code))
+			code = '\'';
+		utf8proc_ssize_t size = utf8proc_encode_char(code, encoded);
+
+		if (written + (size_t)size + 1 > out_size)
+			break;
+		memcpy(out + written, encoded, (size_t)size);
+		written += (size_t)size;
+	}
+	if (out_size > 0)
+		out[written] = '\0';
+	return written;
+}
+
+/* A string-keyed open-addressing hash table; keys are copied, values are the caller's. */
+struct word_table {
+	char	**keys;
+	void	**values;
+	size_t	  count;
+	size_t	  capacity;	/* a power of two */
+};
+
+static WORDS_UNUSED uint64_t
+words_hash(const char *key)
+{
+	uint64_t hash = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (; *key != '\0'; key++)
+		hash = (hash ^ (unsigned char)*key) * 1099511628211ULL;
+	return hash;
+}
+
+static WORDS_UNUSED size_t
+word_table_slot(const struct word_table *table, const char *key)
+{
+	size_t slot = (size_t)words_hash(key) & (table->capacity - 1);
+
+	while (table->keys[slot] != NULL && strcmp(table->keys[slot], key) != 0)
+		slot = (slot + 1) & (table->capacity - 1);
+	return slot;
+}
+
+static WORDS_UNUSED void **
+word_table_find(const struct word_table *table, const char *key)
+{
+	size_t slot;
+
+	if (table->capacity == 0)
+		return NULL;
+	slot = word_table_slot(table, key);
+	return table->keys[slot] != NULL ? &table->values[slot] : NULL;
+}
+
+static WORDS_UNUSED int
+word_table_grow(struct word_table *table)
+{
+	struct word_table bigger = { NULL, NULL, 0, table->capacity ? table->capacity * 2 : 64 };
+
+	bigger.keys = calloc(bigger.capacity, sizeof(*bigger.keys));
+	bigger.values = calloc(bigger.capacity, sizeof(*bigger.values));
+	if (bigger.keys == NULL || bigger.values == NULL) {
+		free(bigger.keys);
+		free(bigger.values);
+		return -1;
+	}
+	for (size_t i = 0; i < table->capacity; i++) {
+		if (table->keys[i] != NULL) {
+			size_t slot = word_table_slot(&bigger, table->keys[i]);
+
+			bigger.keys[slot] = table->keys[i];
+			bigger.values[slot] = table->values[i];
+			bigger.count++;
+		}
+	}
+	free(table->keys);
+	free(table->values);
+	*table = bigger;
+	return 0;
+}
+
+/* The value slot of key, inserted (value NULL) when new; NULL when out of memory. */
+static WORDS_UNUSED void **
+word_table_insert(struct word_table *table, const char *key)
+{
+	size_t slot;
+
+	if ((table->count + 1) * 4 > table->capacity * 3 && word_table_grow(table) == -1)
+		return NULL;
+	slot = word_table_slot(table, key);
+	if (table->keys[slot] == NULL) {
+		if ((table->keys[slot] = strdup(key)) == NULL)
+			return NULL;
+		table->values[slot] = NULL;
+		table->count++;
+	}
+	return &table->values[slot];
+}
+
+/* Free the keys, and each value with free_value when not NULL. */
+static WORDS_UNUSED void
+word_table_free(struct word_table *table, void (*free_value)(void *))
+{
+	for (size_t i = 0; i < table->capacity; i++) {
+		if (table->keys[i] == NULL)
+			continue;
+		free(table->keys[i]);
+		if (free_value != NULL)
+			free_value(table->values[i]);
+	}
+	free(table->keys);
+	free(table->values);
+	memset(table, 0, sizeof(*table));
+}
+
+/*
+ * Read the next meaningful line of a data file: comments (#) and blank lines skipped,
+ * surrounding spaces trimmed.  Returns a pointer into *buffer, NULL at end of file.
+ */
+static WORDS_UNUSED char *
+words_read_line(FILE *file, char **buffer, size_t *buffer_size, int *line_number)
+{
+	while (getline(buffer, buffer_size, file) != -1) {
+		char *line = *buffer, *end, *hash;
+
+		(*line_number)++;
+		if ((hash = strchr(line, '#')) != NULL)
+			*hash = '\0';
+		while (*line == ' ' || *line == '\t')
+			line++;
+		end = line + strlen(line);
+		while (end > line && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' ||
+		    end[-1] == '\t'))
+			*--end = '\0';
+		if (*line != '\0')
+			return line;
+	}
+	return NULL;
+}
+
+#endif

@@ -1,0 +1,494 @@
+"""helpers.py - what wiresift's end-to-end tests drive: a real Kafka broker (tests/kafka/broker.sh),
+a real HTTP server (Debian's nginx), kcat to produce and read records, the wiresift daemon itself
+and its configuration files.
+
+Only the standard library: conftest.py wraps these in pytest fixtures, and benchmarks or scripts
+can import them directly (sys.path.insert(0, "tests/e2e")).
+"""
+
+import atexit
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BROKER_SCRIPT = ROOT / "tests" / "kafka" / "broker.sh"
+NGINX_TEMPLATE = Path(__file__).resolve().parent / "nginx.conf.in"
+NGINX_BINARY = "/usr/sbin/nginx"
+SEEDS_DIR = ROOT.parent / "shared" / "seeds"
+
+
+def build_dir():
+	"""The build directory: $WIRESIFT_BUILD (relative to the repo root or absolute), default build."""
+	return ROOT / os.environ.get("WIRESIFT_BUILD", "build")
+
+
+def wiresift_binary():
+	return build_dir() / "wiresift"
+
+
+def free_port():
+	"""A TCP port on 127.0.0.1 that was free a moment ago."""
+	with socket.socket() as probe:
+		probe.bind(("127.0.0.1", 0))
+		return probe.getsockname()[1]
+
+
+def unique_topic(prefix="test"):
+	"""A topic name no other test of this session uses (the broker is shared)."""
+	return "%s.%s" % (prefix, uuid.uuid4().hex[:10])
+
+
+def wait_until(predicate, timeout, interval=0.1):
+	"""Calls predicate until it returns something true (which is returned) or timeout passes
+	(None is returned)."""
+	deadline = time.monotonic() + timeout
+	while True:
+		result = predicate()
+		if result:
+			return result
+		if time.monotonic() >= deadline:
+			return None
+		time.sleep(interval)
+
+
+def tail(path, lines=30):
+	try:
+		text = Path(path).read_text(errors="replace")
+	except OSError:
+		return "(no %s)" % path
+	return "\n".join(text.splitlines()[-lines:])
+
+
+# Processes started here and not yet stopped: stopped at interpreter exit even when a test run
+# is interrupted before its fixtures' teardown.
+_live = set()
+
+
+@atexit.register
+def _stop_leftovers():
+	for thing in list(_live):
+		try:
+			thing.stop()
+		except Exception:
+			pass
+
+
+# --- Kafka ---------------------------------------------------------------------------------
+
+class KafkaBroker:
+	"""A single-node KRaft broker run by tests/kafka/broker.sh with everything under directory."""
+
+	def __init__(self, directory):
+		self.dir = Path(directory)
+		self.bootstrap = None
+		self.start_seconds = None	# wall time of the last start, for reports
+
+	def _script(self, action, timeout):
+		return subprocess.run([str(BROKER_SCRIPT), action, str(self.dir)], capture_output=True,
+				      text=True, timeout=timeout)
+
+	def start(self):
+		begun = time.monotonic()
+		result = self._script("start", 120)
+		if result.returncode != 0:
+			raise RuntimeError("broker.sh start failed (exit %d):\n%s%s" %
+					   (result.returncode, result.stdout, result.stderr))
+		match = re.search(r"^bootstrap=(\S+)$", result.stdout, re.M)
+		if not match:
+			raise RuntimeError("broker.sh start printed no bootstrap=: %r" % result.stdout)
+		self.bootstrap = match.group(1)
+		self.start_seconds = time.monotonic() - begun
+		_live.add(self)
+		return self.bootstrap
+
+	def stop(self):
+		result = self._script("stop", 60)
+		_live.discard(self)
+		if result.returncode != 0:
+			raise RuntimeError("broker.sh stop failed: %s" % result.stderr)
+
+	def restart(self):
+		"""Stop and start again: same port (so the same bootstrap), data kept."""
+		self.stop()
+		return self.start()
+
+	def running(self):
+		return self._script("status", 30).returncode == 0
+
+	def log(self):
+		return (self.dir / "broker.log").read_text(errors="replace")
+
+	def pid(self):
+		try:
+			return int((self.dir / "pid").read_text())
+		except (OSError, ValueError):
+			return None
+
+
+def _kcat_record(envelope):
+	"""A kcat -J envelope as {topic, key, value, raw, headers, partition, offset, timestamp}."""
+	payload = envelope.get("payload")
+	value = payload
+	if payload is not None:
+		try:
+			value = json.loads(payload)
+		except ValueError:
+			pass
+	raw_headers = envelope.get("headers") or []
+	headers = {}
+	for i in range(0, len(raw_headers) - 1, 2):
+		headers[raw_headers[i]] = raw_headers[i + 1]
+	return {
+		"topic": envelope.get("topic"),
+		"key": envelope.get("key"),
+		"value": value,
+		"raw": payload,
+		"headers": headers,
+		"partition": envelope.get("partition"),
+		"offset": envelope.get("offset"),
+		"timestamp": envelope.get("ts"),
+	}
+
+
+def kcat_read_all(bootstrap, topic, timeout=20):
+	"""Every record now in topic, in (partition, offset) order; [] when the topic does not exist."""
+	command = ["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-J", "-q",
+		   "-X", "topic.metadata.refresh.interval.ms=500"]
+	try:
+		result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+	except subprocess.TimeoutExpired:
+		return []
+	records = []
+	for line in result.stdout.splitlines():
+		line = line.strip()
+		if line.startswith("{"):
+			records.append(_kcat_record(json.loads(line)))
+	records.sort(key=lambda record: (record["partition"], record["offset"]))
+	return records
+
+
+def kcat_consume(bootstrap, topic, count=None, timeout=20):
+	"""Records of topic as dicts {key, value (parsed JSON when it parses, else the text), raw,
+	headers (dict), partition, offset, topic, timestamp}.
+
+	With count: reads from the beginning again until at least count records are there (a topic
+	the daemon has not created yet counts as empty) or timeout passes, and returns the first
+	count in (partition, offset) order, or all there are at the timeout (the caller asserts).
+	Without count: what is in the topic now."""
+	deadline = time.monotonic() + timeout
+	while True:
+		remaining = max(1.0, deadline - time.monotonic())
+		records = kcat_read_all(bootstrap, topic, timeout=remaining)
+		if count is None:
+			return records
+		if len(records) >= count:
+			return records[:count]
+		if time.monotonic() >= deadline:
+			return records
+		time.sleep(0.3)
+
+
+def kcat_produce(bootstrap, topic, records, headers=None, timeout=30):
+	"""Produces [(key, value)] (value: str, or anything else as JSON) with kcat, each record
+	carrying the same headers ({name: value}); raises when kcat reports a failure."""
+	lines = []
+	for key, value in records:
+		if not isinstance(value, str):
+			value = json.dumps(value, separators=(",", ":"))
+		if "\t" in key or "\n" in key or "\n" in value:
+			raise ValueError("kcat_produce: keys may hold no tab or newline, values no newline")
+		lines.append("%s\t%s\n" % (key, value))
+	command = ["kcat", "-P", "-b", bootstrap, "-t", topic, "-K", "\t", "-X", "acks=all"]
+	for name, value in (headers or {}).items():
+		command += ["-H", "%s=%s" % (name, value)]
+	result = subprocess.run(command, input="".join(lines), capture_output=True, text=True,
+				timeout=timeout)
+	if result.returncode != 0 or "ERROR" in result.stderr:
+		raise RuntimeError("kcat produce failed (exit %d): %s" %
+				   (result.returncode, result.stderr))
+
+
+def kcat_topics(bootstrap, timeout=10):
+	"""Names of the topics the broker has, from kcat -L -J."""
+	result = subprocess.run(["kcat", "-L", "-J", "-b", bootstrap], capture_output=True,
+				text=True, timeout=timeout)
+	if result.returncode != 0:
+		raise RuntimeError("kcat -L failed: %s" % result.stderr)
+	return sorted(topic["topic"] for topic in json.loads(result.stdout).get("topics", []))
+
+
+# --- HTTP ----------------------------------------------------------------------------------
+
+class HttpServer:
+	"""Debian's nginx on a free 127.0.0.1 port serving root (see nginx.conf.in for the
+	/status/, /redirect/ and /slow/ paths); extra_config goes inside the server block."""
+
+	def __init__(self, root, run_dir, extra_config=""):
+		self.root = Path(root).resolve()
+		self.run_dir = Path(run_dir)
+		self.extra_config = extra_config
+		self.port = None
+		self.process = None
+
+	def _write_config(self):
+		user = ""
+		if os.geteuid() == 0:
+			# Run the worker as root too: it must read the test's private tmp directory.
+			user = "user root;"
+		text = NGINX_TEMPLATE.read_text()
+		for name, value in (("USER", user), ("RUN", str(self.run_dir)),
+				    ("ROOT", str(self.root)), ("PORT", str(self.port)),
+				    ("EXTRA", self.extra_config)):
+			text = text.replace("@%s@" % name, value)
+		path = self.run_dir / "nginx.conf"
+		path.write_text(text)
+		return path
+
+	def start(self, attempts=3):
+		self.run_dir.mkdir(parents=True, exist_ok=True)
+		for _ in range(attempts):
+			self.port = free_port()
+			config = self._write_config()
+			command = [NGINX_BINARY, "-p", str(self.run_dir), "-c", str(config),
+				   "-e", str(self.run_dir / "error.log")]
+			self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
+							stdout=subprocess.DEVNULL,
+							stderr=open(self.run_dir / "stderr.log", "ab"))
+			if wait_until(self._answers, 10, 0.05) and self.process.poll() is None:
+				_live.add(self)
+				return self
+			self.process.kill()
+			self.process.wait()
+			self.process = None
+			if "Address already in use" not in tail(self.run_dir / "error.log"):
+				break
+		raise RuntimeError("nginx did not start:\n%s\n%s" % (
+			tail(self.run_dir / "error.log"), tail(self.run_dir / "stderr.log")))
+
+	def _answers(self):
+		if self.process.poll() is not None:
+			return True	# exited: start() sees no process below
+		try:
+			with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+				return True
+		except OSError:
+			return False
+
+	def url(self, path=""):
+		return "http://127.0.0.1:%d/%s" % (self.port, str(path).lstrip("/"))
+
+	def requests(self):
+		"""The access log: one dict per request served so far (status, method, uri,
+		if_none_match, if_modified_since, accept_encoding, user_agent, bytes, time)."""
+		path = self.run_dir / "access.log"
+		if not path.exists():
+			return []
+		return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+	def stop(self):
+		_live.discard(self)
+		if self.process is None:
+			return
+		if self.process.poll() is None:
+			self.process.terminate()
+			try:
+				self.process.wait(timeout=10)
+			except subprocess.TimeoutExpired:
+				self.process.kill()
+				self.process.wait()
+		self.process = None
+
+
+# --- the daemon ----------------------------------------------------------------------------
+
+def _feed_line(feed):
+	"""One feeds.list line from "URL" or (URL, {name, interval, tags (list or "a,b"), ...})."""
+	if isinstance(feed, str):
+		return feed
+	url, options = feed
+	words = [url]
+	for key, value in (options or {}).items():
+		if isinstance(value, (list, tuple)):
+			value = ",".join(value)
+		words.append("%s=%s" % (key, value))
+	return " ".join(words)
+
+
+def _section_header(name):
+	"""[name], or [plugin "lang"] for a section given as 'plugin "lang"' or 'plugin lang'."""
+	if name.startswith("plugin ") and '"' not in name:
+		name = 'plugin "%s"' % name[len("plugin "):].strip()
+	return "[%s]" % name
+
+
+def write_config(directory, bootstrap, feeds=(), extra=None, name="wiresift.conf"):
+	"""Writes DIRECTORY/wiresift.conf and DIRECTORY/feeds.list (plus DIRECTORY/state/) for a
+	daemon publishing to bootstrap; returns the config's path.
+
+	feeds: "URL" or (URL, {"name": ..., "interval": "5s", "tags": ["a", "b"]}).
+	extra: {section: {key: value}} merged over the defaults ([daemon], [kafka], [feeds]) or
+	added after them in order ('plugin "lang"' for a plugin section). A value of None drops a
+	default key."""
+	directory = Path(directory)
+	directory.mkdir(parents=True, exist_ok=True)
+	state_dir = directory / "state"
+	state_dir.mkdir(exist_ok=True)
+	feeds_list = directory / "feeds.list"
+	feeds_list.write_text("# written by tests/e2e/helpers.py write_config\n" +
+			      "".join(_feed_line(feed) + "\n" for feed in feeds))
+
+	sections = {
+		"daemon": {
+			"state_dir": str(state_dir),
+			"log_level": "info",
+			"plugin_dir": str(build_dir() / "plugins"),
+		},
+		"kafka": {
+			"bootstrap.servers": bootstrap,
+			"topic.articles": "news.articles",
+			"topic.duplicates": "news.duplicates",
+		},
+		"feeds": {
+			"list": str(feeds_list),
+			"interval": "5m",
+			"allow_private": "yes",
+		},
+	}
+	for section, keys in (extra or {}).items():
+		sections.setdefault(section, {}).update(keys)
+
+	lines = ["# written by tests/e2e/helpers.py write_config"]
+	for section, keys in sections.items():
+		lines.append("")
+		lines.append(_section_header(section))
+		for key, value in keys.items():
+			if value is None:
+				continue
+			if isinstance(value, bool):
+				value = "yes" if value else "no"
+			lines.append("%s = %s" % (key, value))
+	path = directory / name
+	path.write_text("\n".join(lines) + "\n")
+	return path
+
+
+def run_wiresift(args, env=None, timeout=60, input=None):
+	"""Runs build/wiresift ARGS to completion; returns subprocess.CompletedProcess (text)."""
+	binary = wiresift_binary()
+	if not binary.exists():
+		raise FileNotFoundError("%s not found: run make (or set WIRESIFT_BUILD)" % binary)
+	full_env = dict(os.environ)
+	full_env.update(env or {})
+	return subprocess.run([str(binary)] + [str(arg) for arg in args], env=full_env,
+			      capture_output=True, text=True, timeout=timeout, input=input)
+
+
+class WiresiftDaemon:
+	"""build/wiresift -c CONFIG running in the background, stderr (its log) in log_path."""
+
+	def __init__(self, config, log_path, args=(), env=None):
+		self.config = Path(config)
+		self.log_path = Path(log_path)
+		self.args = list(args)
+		self.env = dict(os.environ)
+		self.env.update(env or {})
+		self.process = None
+		self.returncode = None
+
+	def start(self):
+		binary = wiresift_binary()
+		if not binary.exists():
+			raise FileNotFoundError("%s not found: run make (or set WIRESIFT_BUILD)" %
+						binary)
+		self.returncode = None
+		command = [str(binary), "-c", str(self.config)] + [str(arg) for arg in self.args]
+		with open(self.log_path, "ab") as log:
+			self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
+							stdout=log, stderr=log, env=self.env)
+		_live.add(self)
+		return self
+
+	@property
+	def pid(self):
+		return self.process.pid if self.process else None
+
+	def running(self):
+		return self.process is not None and self.process.poll() is None
+
+	def send_signal(self, signum):
+		self.process.send_signal(signum)
+
+	def stop(self, sig=signal.SIGTERM, timeout=30):
+		"""Sends sig and waits; returns the exit code (negative: killed by that signal).
+		SIGKILL after timeout seconds, and the code is then that of the kill."""
+		_live.discard(self)
+		if self.process is None:
+			return self.returncode
+		if self.process.poll() is None:
+			self.process.send_signal(sig)
+			try:
+				self.process.wait(timeout=timeout)
+			except subprocess.TimeoutExpired:
+				self.process.kill()
+				self.process.wait()
+		self.returncode = self.process.returncode
+		self.process = None
+		return self.returncode
+
+	def wait(self, timeout=30):
+		"""Waits for the daemon to exit by itself; returns its exit code."""
+		self.process.wait(timeout=timeout)
+		_live.discard(self)
+		self.returncode = self.process.returncode
+		self.process = None
+		return self.returncode
+
+	def log(self):
+		try:
+			return self.log_path.read_text(errors="replace")
+		except OSError:
+			return ""
+
+	def wait_for_log(self, pattern, timeout=20, start=0):
+		"""The first re.Match of pattern in the log from character offset start on, waiting up
+		to timeout seconds; raises AssertionError with the log's tail when none comes (or the
+		daemon exits first)."""
+		regex = re.compile(pattern, re.M)
+
+		def search():
+			match = regex.search(self.log(), start)
+			if match:
+				return match
+			if not self.running():
+				return regex.search(self.log(), start) or "exited"
+			return None
+
+		found = wait_until(search, timeout, 0.1)
+		if found is None or found == "exited":
+			code = self.process.poll() if self.process else self.returncode
+			why = "the daemon is not running (exit code %s)" % code \
+				if found == "exited" else "%ss passed" % timeout
+			raise AssertionError("no log line matching %r: %s; log tail:\n%s" %
+					     (pattern, why, tail(self.log_path, 40)))
+		return found
+
+
+def seeds():
+	"""The real seed articles in ../shared/seeds as {name: text}, or {} when absent (the
+	caller skips with a message). Read only: their text never goes into the repository."""
+	if not SEEDS_DIR.is_dir():
+		return {}
+	return {path.name: path.read_text() for path in sorted(SEEDS_DIR.iterdir())
+		if path.is_file()}
+
+
+def have(program):
+	return shutil.which(program) is not None

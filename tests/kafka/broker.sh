@@ -1,0 +1,340 @@
+#!/bin/sh
+# broker.sh - runs a real single-node Apache Kafka broker (KRaft, combined broker+controller)
+# on 127.0.0.1 for wiresift's end-to-end tests and benchmarks.
+#
+#   broker.sh start DIR     start (or find running) the broker whose data, config and log live in
+#                           DIR; prints "bootstrap=127.0.0.1:PORT" once it answers metadata requests
+#   broker.sh stop DIR      SIGTERM by DIR/pid, SIGKILL after 20 s; quiet if already stopped
+#   broker.sh restart DIR   stop, then start again on the same ports with the data kept
+#   broker.sh status DIR    "running pid=N bootstrap=..." (exit 0) or "stopped" (exit 3)
+#
+# Files in DIR: server.properties, log4j.properties, ports (listener and controller port, kept so
+# a restart comes back on the same address), cluster.id, data/ (the log dirs), broker.log (the
+# broker's own log4j output), stdout.log (JVM output), pid.
+#
+# The jars come from scripts/deps.sh: $KAFKA_LIBS, default ~/.cache/wiresift/kafka-$KAFKA_VERSION.
+# KAFKA_HEAP_OPTS and KAFKA_JVM_OPTS override the small-heap, fast-start JVM flags used here
+# (benchmarks that want the full JIT set KAFKA_JVM_OPTS="-XX:+UseSerialGC").
+# BROKER_START_TIMEOUT (seconds, default 60) bounds the wait for the broker to answer.
+#
+# Start-up time: the first broker that stops cleanly leaves a class-data-sharing archive of the
+# classes it loaded ($KAFKA_LIBS.jsa, KAFKA_CDS=0 turns this off); later starts map it and
+# answer in about half the time (1.2 s instead of 2.5 s here).
+
+set -eu
+
+KAFKA_VERSION=${KAFKA_VERSION:-3.9.1}
+KAFKA_LIBS=${KAFKA_LIBS:-$HOME/.cache/wiresift/kafka-$KAFKA_VERSION}
+KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xmx512m -Xms256m}
+KAFKA_JVM_OPTS=${KAFKA_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto}
+BROKER_START_TIMEOUT=${BROKER_START_TIMEOUT:-60}
+KAFKA_CDS=${KAFKA_CDS:-1}
+CDS_ARCHIVE=$KAFKA_LIBS.jsa
+STOP_TIMEOUT=20
+
+usage() {
+	echo "usage: broker.sh start|stop|restart|status DIR" >&2
+	exit 2
+}
+
+die() {
+	echo "broker.sh: $*" >&2
+	exit 1
+}
+
+# The pid in DIR/pid when that process is alive and is this directory's broker; else nothing.
+# Checking the command line guards against a recycled pid after a crash.
+running_pid() {
+	[ -f "$DIR/pid" ] || return 0
+	pid=$(cat "$DIR/pid" 2>/dev/null || true)
+	case "$pid" in
+	''|*[!0-9]*) return 0 ;;
+	esac
+	alive "$pid" || return 0
+	if [ -r "/proc/$pid/cmdline" ]; then
+		tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q "kafka.Kafka $DIR/server.properties" ||
+			return 0
+	fi
+	echo "$pid"
+}
+
+listener_port() {
+	sed -n 's/^listener=//p' "$DIR/ports"
+}
+
+controller_port() {
+	sed -n 's/^controller=//p' "$DIR/ports"
+}
+
+# Two distinct free TCP ports on 127.0.0.1, held open together so they differ.
+pick_ports() {
+	python3 - <<'EOF'
+import socket
+held = []
+for _ in range(2):
+	s = socket.socket()
+	s.bind(("127.0.0.1", 0))
+	held.append(s)
+print("listener=%d" % held[0].getsockname()[1])
+print("controller=%d" % held[1].getsockname()[1])
+EOF
+}
+
+port_is_free() {
+	python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+	s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+	sys.exit(1)' "$1"
+}
+
+# A Kafka cluster id: 16 random bytes in unpadded URL-safe base64, not starting with '-'
+# (the same rule as org.apache.kafka.common.Uuid.randomUuid), made without starting a JVM.
+new_cluster_id() {
+	python3 -c '
+import base64, os
+while True:
+	text = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
+	if not text.startswith("-"):
+		print(text)
+		break'
+}
+
+write_config() {
+	port=$(listener_port)
+	cport=$(controller_port)
+	cat > "$DIR/server.properties" <<EOF
+# Written by tests/kafka/broker.sh; rewritten on every start.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$cport
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$DIR/data
+auto.create.topics.enable=true
+delete.topic.enable=true
+num.partitions=3
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=3
+group.initial.rebalance.delay.ms=0
+# After a crash the controller waits out the dead incarnation's session before it takes the
+# new one (9 s by default): keep that short, the broker and controller share one process.
+broker.session.timeout.ms=2000
+broker.heartbeat.interval.ms=500
+num.network.threads=2
+num.io.threads=4
+num.recovery.threads.per.data.dir=1
+log.cleaner.dedupe.buffer.size=8388608
+log.cleaner.threads=1
+EOF
+	cat > "$DIR/log4j.properties" <<EOF
+# Written by tests/kafka/broker.sh: everything the broker logs goes to broker.log.
+log4j.rootLogger=INFO, file
+log4j.appender.file=org.apache.log4j.FileAppender
+log4j.appender.file.File=$DIR/broker.log
+log4j.appender.file.Append=true
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.org.apache.kafka.clients=WARN
+log4j.logger.kafka.request.logger=WARN
+log4j.logger.state.change.logger=WARN
+log4j.logger.kafka.log.LogCleaner=WARN
+EOF
+}
+
+format_storage() {
+	[ -f "$DIR/data/meta.properties" ] && return 0
+	[ -f "$DIR/cluster.id" ] || new_cluster_id > "$DIR/cluster.id"
+	if [ "$KAFKA_CDS" = 1 ] && [ -s "$CDS_ARCHIVE" ]; then
+		run_storage_tool "-XX:SharedArchiveFile=$CDS_ARCHIVE -Xlog:cds=off" && return 0
+		echo "broker.sh: formatting failed with $CDS_ARCHIVE; removed it, retrying" >&2
+		rm -f "$CDS_ARCHIVE"
+	fi
+	run_storage_tool "" || {
+		tail -n 20 "$DIR/stdout.log" >&2
+		die "formatting storage in $DIR/data failed"
+	}
+}
+
+run_storage_tool() {
+	# shellcheck disable=SC2086
+	java $KAFKA_HEAP_OPTS $KAFKA_JVM_OPTS $1 $JAVA_FLAGS -cp "$KAFKA_LIBS/*" \
+		kafka.tools.StorageTool format --ignore-formatted \
+		-t "$(cat "$DIR/cluster.id")" -c "$DIR/server.properties" >> "$DIR/stdout.log" 2>&1
+}
+
+# JVM flags that use the shared class archive, or record one at exit when there is none yet.
+cds_options() {
+	[ "$KAFKA_CDS" = 1 ] || return 0
+	if [ -s "$CDS_ARCHIVE" ]; then
+		echo "-XX:SharedArchiveFile=$CDS_ARCHIVE -Xlog:cds=off -Xlog:cds+dynamic=off"
+	elif [ -w "$(dirname "$CDS_ARCHIVE")" ]; then
+		echo "-XX:ArchiveClassesAtExit=$DIR/classes.jsa -Xlog:cds=off -Xlog:cds+dynamic=off"
+	fi
+}
+
+# After a clean stop: publish the archive the broker wrote at exit, copied then renamed so no
+# other start ever maps a half-written file.
+keep_cds_archive() {
+	[ -s "$DIR/classes.jsa" ] || return 0
+	if [ ! -s "$CDS_ARCHIVE" ] && cp "$DIR/classes.jsa" "$CDS_ARCHIVE.$$" 2>/dev/null; then
+		mv -f "$CDS_ARCHIVE.$$" "$CDS_ARCHIVE"
+	fi
+	rm -f "$DIR/classes.jsa" "$CDS_ARCHIVE.$$"
+}
+
+# True when kcat gets metadata naming this broker.
+broker_answers() {
+	kcat -L -b "127.0.0.1:$1" -m 2 2>/dev/null | grep -q "broker 1 at 127.0.0.1:$1"
+}
+
+fail_start() {
+	echo "broker.sh: $1; last lines of $DIR/broker.log and stdout.log:" >&2
+	tail -n 30 "$DIR/broker.log" >&2 2>/dev/null || true
+	tail -n 10 "$DIR/stdout.log" >&2 2>/dev/null || true
+	exit 1
+}
+
+start() {
+	pid=$(running_pid)
+	if [ -n "$pid" ]; then
+		port=$(listener_port)
+		broker_answers "$port" || wait_ready "$pid" "$port" ||
+			fail_start "broker exited during start-up"
+		echo "bootstrap=127.0.0.1:$port"
+		return 0
+	fi
+	rm -f "$DIR/pid"
+	ls "$KAFKA_LIBS"/kafka_2.13-*.jar >/dev/null 2>&1 ||
+		die "no Kafka jars in $KAFKA_LIBS; run scripts/deps.sh (make deps)"
+	command -v java >/dev/null || die "java not found; run scripts/deps.sh (make deps)"
+	command -v kcat >/dev/null || die "kcat not found; run scripts/deps.sh (make deps)"
+
+	mkdir -p "$DIR/data"
+	if [ -f "$DIR/ports" ]; then
+		for port in $(listener_port) $(controller_port); do
+			port_is_free "$port" || die "port $port of $DIR is taken by another process"
+		done
+	else
+		pick_ports > "$DIR/ports.tmp" && mv "$DIR/ports.tmp" "$DIR/ports"
+	fi
+	write_config
+	format_storage
+
+	port=$(listener_port)
+	rm -f "$DIR/classes.jsa"	# left by a broker killed while writing it
+	cds_options=$(cds_options)
+	launch
+	if ! wait_ready "$pid" "$port" && [ -n "$cds_options" ]; then
+		# A class archive the JVM cannot map (disk full while it was written, another JDK)
+		# makes it crash at once: drop the archive and start plainly.
+		echo "broker.sh: broker died at start with $CDS_ARCHIVE; removed it, retrying" >&2
+		rm -f "$CDS_ARCHIVE"
+		KAFKA_CDS=0
+		cds_options=""
+		launch
+		wait_ready "$pid" "$port" || fail_start "broker exited during start-up"
+	elif [ -z "$pid" ]; then
+		fail_start "broker exited during start-up"
+	fi
+	echo "bootstrap=127.0.0.1:$port"
+}
+
+# Starts the JVM in the background; its pid in $pid and DIR/pid.
+launch() {
+	# setsid: a Ctrl-C meant for the test runner does not reach the broker; stop() does.
+	# shellcheck disable=SC2086
+	setsid java $KAFKA_HEAP_OPTS $KAFKA_JVM_OPTS $cds_options $JAVA_FLAGS -cp "$KAFKA_LIBS/*" \
+		kafka.Kafka "$DIR/server.properties" >> "$DIR/stdout.log" 2>&1 < /dev/null &
+	pid=$!
+	echo "$pid" > "$DIR/pid"
+}
+
+# A process that exists and is no zombie (a child of this shell that died is one until reaped).
+alive() {
+	kill -0 "$1" 2>/dev/null || return 1
+	state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null || true)
+	[ "$state" != Z ]
+}
+
+# Polls every 0.2 s until the broker answers (0), dies (1, pid cleared) or the timeout passes
+# (killed, exit).
+wait_ready() {
+	deadline=$(( $(date +%s) + BROKER_START_TIMEOUT ))
+	while ! broker_answers "$2"; do
+		if ! alive "$1"; then
+			rm -f "$DIR/pid"
+			pid=""
+			return 1
+		fi
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			kill -KILL "$1" 2>/dev/null || true
+			rm -f "$DIR/pid"
+			fail_start "broker did not answer within ${BROKER_START_TIMEOUT}s"
+		fi
+		sleep 0.2
+	done
+}
+
+stop() {
+	pid=$(running_pid)
+	if [ -z "$pid" ]; then
+		rm -f "$DIR/pid"
+		return 0
+	fi
+	kill -TERM "$pid" 2>/dev/null || true
+	waited=0
+	while alive "$pid"; do
+		if [ "$waited" -ge $(( STOP_TIMEOUT * 10 )) ]; then
+			echo "broker.sh: broker $pid ignored SIGTERM for ${STOP_TIMEOUT}s; SIGKILL" >&2
+			kill -KILL "$pid" 2>/dev/null || true
+			rm -f "$DIR/classes.jsa"	# may be half written
+			break
+		fi
+		sleep 0.1
+		waited=$(( waited + 1 ))
+	done
+	rm -f "$DIR/pid"
+	keep_cds_archive
+}
+
+status() {
+	pid=$(running_pid)
+	if [ -n "$pid" ]; then
+		echo "running pid=$pid bootstrap=127.0.0.1:$(listener_port)"
+		return 0
+	fi
+	echo "stopped"
+	return 3
+}
+
+[ $# -eq 2 ] || usage
+if [ ! -d "$2" ]; then
+	case "$1" in
+	stop)	exit 0 ;;
+	status)	echo "stopped"; exit 3 ;;
+	esac
+	mkdir -p "$2"
+fi
+DIR=$(cd "$2" && pwd -P)
+JAVA_FLAGS="-Djava.awt.headless=true -Dlog4j.configuration=file:$DIR/log4j.properties
+	-XX:ErrorFile=$DIR/hs_err_%p.log"
+
+case "$1" in
+start)		start ;;
+stop)		stop ;;
+restart)	stop; start ;;
+status)		status ;;
+*)		usage ;;
+esac

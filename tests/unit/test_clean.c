@@ -1,0 +1,912 @@
+/*
+ * test_clean.c - the cleaner: HTML and plain text to paragraphs, HTML in the wild (fixtures in
+ * tests/fixtures/html/), boilerplate rules and their file format, datelines, summaries, the
+ * explain callback, the five real seed articles (read from ../shared/seeds, never copied) and
+ * behaviour on huge and deeply nested input. Prints the throughput of clean_article.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check.h"
+#include "article.h"
+#include "clean.h"
+#include "util.h"
+
+#define RULES_FILE	"conf/rules/boilerplate.rules"
+#define FIXTURES	"tests/fixtures/html/"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Helpers                                                                                    */
+
+/* Every explain call, as "rule|text\n" lines. */
+static void
+record_explain(const char *rule_name, const char *removed_text, void *context)
+{
+	buffer_printf(context, "%s|%s\n", rule_name, removed_text);
+}
+
+static char *
+text_of(const char *html)
+{
+	return html_to_text(html, strlen(html));
+}
+
+static char *
+fixture_text(const char *name)
+{
+	char *path = xasprintf(FIXTURES "%s", name);
+	size_t length;
+	char *html = file_read(path, &length);
+	char *text = NULL;
+
+	CHECK(html != NULL);
+	if (html != NULL)
+		text = html_to_text(html, length);
+	free(html);
+	free(path);
+	return text;
+}
+
+static size_t
+count_paragraphs(const char *text)
+{
+	size_t count = text[0] != '\0';
+
+	for (const char *at = text; (at = strstr(at, "\n\n")) != NULL; at += 2)
+		count++;
+	return count;
+}
+
+static struct clean_rules *
+load_rules_file(void)
+{
+	char error[256] = "";
+	struct clean_rules *rules = clean_rules_load(RULES_FILE, error, sizeof error);
+
+	if (rules == NULL)
+		fprintf(stderr, "loading %s: %s\n", RULES_FILE, error);
+	CHECK(rules != NULL);
+	return rules;
+}
+
+/* Write text to a temporary rules file; returns its path (static). */
+static const char *
+write_rules(const char *text)
+{
+	static char path[64];
+	FILE *file;
+
+	snprintf(path, sizeof path, "/tmp/wiresift-test-rules-%d", (int)getpid());
+	file = fopen(path, "w");
+	CHECK(file != NULL);
+	if (file != NULL) {
+		fputs(text, file);
+		fclose(file);
+	}
+	return path;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* HTML to text                                                                               */
+
+static void
+test_blocks_and_inline(void)
+{
+	char *text = text_of("<h1>Head</h1><p>One <b>bold</b> <i>word</i>.</p><div>Two<br>Three"
+	    "</div><ul><li>first</li><li>second</li></ul><p>Lin<span>ked</span> up</p>");
+
+	CHECK_STR(text, "Head\n\nOne bold word.\n\nTwo\n\nThree\n\nfirst\n\nsecond\n\nLinked up");
+	free(text);
+	text = text_of("   <p>  spaced \n\t out  </p>  <p></p><p> </p> <p>end</p>  ");
+	CHECK_STR(text, "spaced out\n\nend");
+	free(text);
+	text = text_of("");
+	CHECK_STR(text, "");
+	free(text);
+	text = html_to_text(NULL, 0);
+	CHECK_STR(text, "");
+	free(text);
+	text = text_of("<pre>line one\nline two</pre><p>after</p>");
+	CHECK_STR(text, "line one\n\nline two\n\nafter");
+	free(text);
+}
+
+static void
+test_plain_text(void)
+{
+	char *text = text_of("First paragraph, plain.\nSecond one &amp; more.\n\n\nThird.\n");
+
+	CHECK_STR(text, "First paragraph, plain.\n\nSecond one & more.\n\nThird.");
+	free(text);
+	/* inline markup alone does not make it HTML: lines still are paragraphs */
+	text = text_of("A <b>bold</b> line\r\nand a <a href=\"/x\">linked</a> one");
+	CHECK_STR(text, "A bold line\n\nand a linked one");
+	free(text);
+	/* with block markup, a newline is only white space */
+	text = text_of("<p>wrapped\nline</p>");
+	CHECK_STR(text, "wrapped line");
+	free(text);
+}
+
+static void
+test_entities_and_noise(void)
+{
+	char *text = fixture_text("entities.html");
+
+	CHECK_CONTAINS(text, "Tom & Jerry\xe2\x80\x99s caf\xc3\xa9 \xe2\x80\x94 open late \xe2\x80\xa6");
+	CHECK_CONTAINS(text, "Softhyphen and zerowidth andbom and many spaces.");
+	/* e + U+0301 composed to U+00E9 (NFC); unknown entities stay as written */
+	CHECK_CONTAINS(text, "Decomposed: caf\xc3\xa9 and AT&T and &bogus; and 3 < 4.");
+	CHECK_NOT_CONTAINS(text, "e\xcc\x81");
+	/* a space left by a removed link before "." goes; an ellipsis and .NET keep theirs */
+	CHECK_CONTAINS(text, "Said the agency AP. Then an ellipsis ... and .NET stay.");
+	CHECK_NOT_CONTAINS(text, "\xc2\xa0");
+	CHECK_NOT_CONTAINS(text, "\xc2\xad");
+	CHECK_NOT_CONTAINS(text, "\xe2\x80\x8b");
+	CHECK_NOT_CONTAINS(text, "  ");
+	CHECK(text != NULL && count_paragraphs(text) == 4);
+	free(text);
+}
+
+static void
+test_nested_tables(void)
+{
+	char *text = fixture_text("nested-tables.html");
+
+	CHECK_CONTAINS(text, "Rainfall by district\n\nThe water board published");
+	CHECK_CONTAINS(text, "District Rain\n\nNorth 120 mm\n\n");
+	CHECK_CONTAINS(text, "80 mm (revised)");
+	CHECK_CONTAINS(text, "\n\nReservoirs stood at 64 percent of capacity, the board said.\n\n");
+	CHECK(text != NULL && strstr(text, "Officials expect the dry spell to end next week.") ==
+	    text + strlen(text) - strlen("Officials expect the dry spell to end next week."));
+	free(text);
+}
+
+static void
+test_broken_markup(void)
+{
+	char *text = fixture_text("broken-markup.html");
+
+	CHECK(text != NULL && strncmp(text, "The council met on Tuesday to vote on the budget\n\n"
+	    "Members argued for three hours before the chair called a recess.\n\n", 113) == 0);
+	CHECK_CONTAINS(text, "\n\nOne member said the numbers were \"a < b and c > d\", which drew "
+	    "laughter.\n\n");
+	CHECK_CONTAINS(text, "\n\nItem without a list\n\nThe final vote was 7 to 2.");
+	CHECK_NOT_CONTAINS(text, "<");
+	free(text);
+}
+
+static void
+test_scripts_and_embeds(void)
+{
+	struct buffer explained = { 0 };
+	struct article *article = article_new();
+	size_t length;
+
+	article->content_html = file_read(FIXTURES "scripts-embeds.html", &length);
+	CHECK(article->content_html != NULL);
+	CHECK(clean_article(article, NULL, record_explain, &explained) == 0);
+	CHECK_STR(article->text, "The ferry service resumed on Friday after a two-day strike.\n\n"
+	    "Union leaders said talks would continue next month.\n\n"
+	    "We are glad the boats are running again, a passenger said.\n\n"
+	    "Fares remain unchanged.");
+	CHECK_CONTAINS(explained.data, "html:script|var tracker");
+	CHECK_CONTAINS(explained.data, "html:blockquote.twitter-tweet|Ferries are back");
+	CHECK_CONTAINS(explained.data, "html:blockquote.instagram-media|View this post");
+	CHECK_CONTAINS(explained.data, "html:figure|Photo: a ferry leaving the harbour at dawn\n");
+	CHECK_CONTAINS(explained.data, "html:iframe|");
+	CHECK_CONTAINS(explained.data, "html:form|Subscribe now\n");
+	CHECK_CONTAINS(explained.data, "html:nav|Home News\n");
+	CHECK_CONTAINS(explained.data, "html:aside|");
+	CHECK_CONTAINS(explained.data, "html:button|Share\n");
+	CHECK_NOT_CONTAINS(explained.data, "TRACKING PIXEL");	/* alt text is no text */
+	CHECK(article->word_count == 34);
+	buffer_free(&explained);
+	article_free(article);
+}
+
+static void
+test_non_latin(void)
+{
+	char *text = fixture_text("non-latin.html");
+	struct article *article = article_new();
+
+	/* the right-to-left mark after the Arabic sentence is noise; Persian's ZWNJ is spelling */
+	CHECK_CONTAINS(text, "\n\n\xd8\xa3\xd8\xb9\xd9\x84\xd9\x86\xd8\xaa ");
+	CHECK_CONTAINS(text, "\xd8\xa7\xd9\x84\xd9\x85\xd8\xaf\xd9\x8a\xd9\x86\xd8\xa9.\n\n");
+	CHECK_NOT_CONTAINS(text, "\xe2\x80\x8f");
+	CHECK_CONTAINS(text, "\xd9\x85\xdb\x8c\xe2\x80\x8c\xd8\xae\xd9\x88\xd8\xa7\xd9\x87");
+	CHECK_CONTAINS(text, "\n\n\xe5\xb8\x82\xe6\x94\xbf\xe5\xba\x9c");
+	CHECK_CONTAINS(text, "\n\n\xd0\x93\xd0\xbe\xd1\x80\xd0\xbe\xd0\xb4\xd1\x81\xd0\xba");
+	CHECK_CONTAINS(text, "\n\n\xe0\xa4\xa8\xe0\xa4\x97\xe0\xa4\xb0 ");
+	CHECK(text != NULL && count_paragraphs(text) == 6);
+	free(text);
+
+	/* words: Han characters one each, Devanagari vowel signs inside words */
+	article->content_html = xstrdup("<p>\xe5\xb8\x82\xe6\x94\xbf\xe5\xba\x9c</p>"
+	    "<p>\xe0\xa4\xa8\xe0\xa4\x97\xe0\xa4\xb0 \xe0\xa4\xb8\xe0\xa4\xb0\xe0\xa4\x95"
+	    "\xe0\xa4\xbe\xe0\xa4\xb0</p><p>don\xe2\x80\x99t stop-gap, 42</p>");
+	CHECK(clean_article(article, NULL, NULL, NULL) == 0);
+	CHECK(article->word_count == 3 + 2 + 3);
+	article_free(article);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Rules                                                                                      */
+
+static void
+test_rules_file_loads(void)
+{
+	struct clean_rules *rules = load_rules_file();
+	struct article *article = article_new();
+
+	/* the file's tracking-params line feeds the canonical URL */
+	article->link = xstrdup("https://Example.com/story?CMP=share_btn&utm_source=x&id=3#top");
+	article->content_html = xstrdup("<p>Body.</p>");
+	CHECK(clean_article(article, rules, NULL, NULL) == 0);
+	CHECK_STR(article->url, "https://example.com/story?id=3");
+	article_free(article);
+	clean_rules_free(rules);
+}
+
+static void
+test_rules_file_errors(void)
+{
+	char error[256];
+	struct clean_rules *rules;
+	const char *path;
+
+	rules = clean_rules_load("/nonexistent/boilerplate.rules", error, sizeof error);
+	CHECK(rules == NULL);
+	CHECK_CONTAINS(error, "/nonexistent/boilerplate.rules: ");
+
+	path = write_rules("# comment\n\ndrop-paragraph fine ^ok$\nexplode bad x\n");
+	rules = clean_rules_load(path, error, sizeof error);
+	CHECK(rules == NULL);
+	CHECK_CONTAINS(error, ":4: unknown rule kind 'explode'");
+
+	path = write_rules("strip broken (unclosed\n");
+	CHECK(clean_rules_load(path, error, sizeof error) == NULL);
+	CHECK_CONTAINS(error, ":1: rule broken: ");
+
+	path = write_rules("drop-paragraph lonely\n");
+	CHECK(clean_rules_load(path, error, sizeof error) == NULL);
+	CHECK_CONTAINS(error, ":1: rule lonely has no pattern");
+
+	path = write_rules("drop-paragraph counted max-words=zero ^x\n");
+	CHECK(clean_rules_load(path, error, sizeof error) == NULL);
+	CHECK_CONTAINS(error, ":1: bad option in rule counted");
+
+	path = write_rules("disable no-such-rule\n");
+	CHECK(clean_rules_load(path, error, sizeof error) == NULL);
+	CHECK_CONTAINS(error, ":1: no rule named no-such-rule");
+
+	path = write_rules("tracking-params missing-file\n");
+	CHECK(clean_rules_load(path, error, sizeof error) == NULL);
+	CHECK_CONTAINS(error, "missing-file: ");
+	unlink(path);
+}
+
+/* Clean html with the rules in rules_text; returns the text (caller frees). */
+static char *
+clean_with_rules(const char *rules_text, const char *html, struct buffer *explained)
+{
+	char error[256];
+	const char *path = write_rules(rules_text);
+	struct clean_rules *rules = clean_rules_load(path, error, sizeof error);
+	struct article *article = article_new();
+	char *text;
+
+	unlink(path);
+	CHECK(rules != NULL);
+	if (rules == NULL) {
+		fprintf(stderr, "rules: %s\n", error);
+		article_free(article);
+		return NULL;
+	}
+	article->content_html = xstrdup(html);
+	clean_article(article, rules, explained ? record_explain : NULL, explained);
+	text = article->text ? xstrdup(article->text) : NULL;
+	article_free(article);
+	clean_rules_free(rules);
+	return text;
+}
+
+static void
+test_rule_kinds_and_options(void)
+{
+	struct buffer explained = { 0 };
+	char *text;
+
+	text = clean_with_rules(
+	    "strip promo \\[(AD|PROMO)\\] ?\n"
+	    "drop-paragraph short-junk max-words=3 ^junk\n"
+	    "drop-after signoff last=2 ^-- ?end of story\n",
+	    "<p>[AD] Start [PROMO] here.</p><p>junk line</p>"
+	    "<p>junk but a long paragraph that is real reporting stays</p>"
+	    "<p>Middle.</p><p>-- end of story</p><p>trailing bio</p>", &explained);
+	CHECK_STR(text, "Start here.\n\njunk but a long paragraph that is real reporting stays\n\n"
+	    "Middle.");
+	CHECK_STR(explained.data, "promo|[AD] \npromo|[PROMO] \nshort-junk|junk line\n"
+	    "signoff|-- end of story\nsignoff|trailing bio\n");
+	free(text);
+
+	/* drop-after with last=N does not fire far from the end, nor on the first paragraph */
+	text = clean_with_rules("drop-after signoff last=1 ^stop\n",
+	    "<p>stop at the start</p><p>stop in the middle</p><p>the end</p>", NULL);
+	CHECK_STR(text, "stop at the start\n\nstop in the middle\n\nthe end");
+	free(text);
+
+	/* case: exact case only; first=N */
+	text = clean_with_rules("drop-paragraph shout case ^LOUD$\n"
+	    "drop-paragraph lead first=1 ^lead$\n",
+	    "<p>lead</p><p>LOUD</p><p>loud</p><p>lead</p>", NULL);
+	CHECK_STR(text, "loud\n\nlead");
+	free(text);
+
+	/* disable a built-in; redefine another by name */
+	buffer_reset(&explained);
+	text = clean_with_rules("disable also-read\n"
+	    "drop-paragraph click-here max-words=5 ^Tap to win\n",
+	    "<p>Body text.</p><p>Also Read: other story</p><p>Click here to win</p>"
+	    "<p>Tap to win</p>", &explained);
+	CHECK_STR(text, "Body text.\n\nAlso Read: other story\n\nClick here to win");
+	CHECK_STR(explained.data, "click-here|Tap to win\n");
+	free(text);
+	buffer_free(&explained);
+}
+
+static void
+test_builtin_rules_are_specific(void)
+{
+	struct article *article = article_new();
+	struct buffer explained = { 0 };
+
+	/* real reporting that merely mentions the trigger words stays */
+	article->content_html = xstrdup(
+	    "<p>Readers who click here and there rarely subscribe, the study found.</p>"
+	    "<p>Related: the minister said nothing more about the talks, which ran late into the "
+	    "night and ended without an agreement on any of the issues raised by either side, "
+	    "according to officials briefed on the meeting who spoke on condition of anonymity "
+	    "because they were not allowed to talk to the press.</p>"
+	    "<p>The post office reopened on Monday.</p>"
+	    "<p>She urged children to read more.</p>"
+	    "<p>Follow the money, investigators said.</p>"
+	    "<p>The photo published this week shows a crowd of several thousand people gathered "
+	    "in the square, some of them holding banners and flags, while police watched from the "
+	    "rooftops and the side streets nearby for most of the afternoon and evening.</p>");
+	CHECK(clean_article(article, NULL, record_explain, &explained) == 0);
+	CHECK(explained.data == NULL);
+	CHECK(article->text != NULL && count_paragraphs(article->text) == 6);
+	buffer_free(&explained);
+	article_free(article);
+}
+
+static void
+test_feed_footers_and_prompts(void)
+{
+	struct clean_rules *rules = load_rules_file();
+	struct article *article = article_new();
+	struct buffer explained = { 0 };
+	size_t length;
+
+	article->content_html = file_read(FIXTURES "wordpress-feed.html", &length);
+	CHECK(article->content_html != NULL);
+	CHECK(clean_article(article, rules, record_explain, &explained) == 0);
+	CHECK_STR(article->text, "The city library will stay open until midnight during exam "
+	    "weeks, the council announced on Thursday.\n\n"
+	    "The change follows a petition signed by more than 4,000 students last autumn.\n\n"
+	    "Librarians will work extra shifts, and security staff will be added at the east "
+	    "entrance.");
+	CHECK_CONTAINS(explained.data, "html:div.wp-caption|The main reading room");
+	CHECK_CONTAINS(explained.data, "html:div.sharedaddy|Share this:");
+	CHECK_CONTAINS(explained.data, "leading-date-stamp|date 2024-05-03 \n");
+	CHECK_CONTAINS(explained.data, "photo-credit-inline|(Photo: Jane Roe/City Press)\n");
+	CHECK_CONTAINS(explained.data, "also-read|Also Read: Council approves new bike lanes\n");
+	CHECK_CONTAINS(explained.data, "follow-us|Follow us on Twitter");
+	CHECK_CONTAINS(explained.data, "file-photo|File photo of");
+	CHECK_CONTAINS(explained.data, "photo-credit|Image: City Press\n");
+	CHECK_CONTAINS(explained.data, "continue-reading-inline|Continue reading Library hours");
+	CHECK_CONTAINS(explained.data, "feed-footer-inline|The post Library to stay open late "
+	    "appeared first on City Press.\n");
+	buffer_free(&explained);
+	article_free(article);
+
+	/* footers glued to the end of a summary paragraph */
+	article = article_new();
+	article->summary_html = xstrdup("<p>Short excerpt of the story [&hellip;] The post Big "
+	    "News: Part 2 appeared first on Example Daily.</p>");
+	CHECK(clean_article(article, rules, NULL, NULL) == 0);
+	CHECK_STR(article->text, "Short excerpt of the story [\xe2\x80\xa6]");
+	article_free(article);
+	article = article_new();
+	article->summary_html = xstrdup("Mayor opens the new bridge. Read more \xc2\xbb");
+	CHECK(clean_article(article, rules, NULL, NULL) == 0);
+	CHECK_STR(article->text, "Mayor opens the new bridge.");
+	article_free(article);
+	clean_rules_free(rules);
+}
+
+static void
+test_author_bio(void)
+{
+	struct clean_rules *rules = load_rules_file();
+	struct article *article = article_new();
+	struct buffer explained = { 0 };
+
+	article->content_html = xstrdup("<p>The port reopened on Monday.</p>"
+	    "<p>Jane Q. Doe is a senior fellow at the Institute for Harbour Studies.</p>"
+	    "<p>Jane Doe is a reporter for The Example Times.</p>"
+	    "<p>Traffic was light, the harbour master said.</p>"
+	    "<p>Jane Q. Doe is a senior fellow at the Institute for Harbour Studies.</p>"
+	    "<p>Follow her on Twitter @janedoe.</p>");
+	CHECK(clean_article(article, rules, record_explain, &explained) == 0);
+	/* the bio in the middle is not at the end: it stays */
+	CHECK_STR(article->text, "The port reopened on Monday.\n\n"
+	    "Jane Q. Doe is a senior fellow at the Institute for Harbour Studies.\n\n"
+	    "Jane Doe is a reporter for The Example Times.\n\n"
+	    "Traffic was light, the harbour master said.");
+	CHECK_CONTAINS(explained.data, "follow-author|Follow her on Twitter @janedoe.\n");
+	CHECK_CONTAINS(explained.data, "author-bio|Jane Q. Doe is a senior fellow");
+	buffer_free(&explained);
+	article_free(article);
+
+	article = article_new();
+	article->content_html = xstrdup("<p>First.</p><p>Second.</p>"
+	    "<p>The writer is a former ambassador to Ruritania.</p>");
+	CHECK(clean_article(article, rules, NULL, NULL) == 0);
+	CHECK_STR(article->text, "First.\n\nSecond.");
+	article_free(article);
+	clean_rules_free(rules);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The article                                                                                */
+
+/* Clean a one-paragraph article; return the dateline (caller frees) and check the text. */
+static char *
+dateline_of(const char *html, const char *expected_text)
+{
+	struct article *article = article_new();
+	char *dateline;
+
+	article->content_html = xstrdup(html);
+	CHECK(clean_article(article, NULL, NULL, NULL) == 0);
+	if (expected_text != NULL)
+		CHECK_STR(article->text, expected_text);
+	dateline = article->dateline ? xstrdup(article->dateline) : NULL;
+	article_free(article);
+	return dateline;
+}
+
+static void
+check_dateline(const char *html, const char *expected_dateline, const char *expected_text)
+{
+	char *dateline = dateline_of(html, expected_text);
+
+	CHECK_STR(dateline, expected_dateline);
+	free(dateline);
+}
+
+static void
+test_datelines(void)
+{
+	check_dateline("<p>PORT TALBOT, Wales \xe2\x80\x94 The steelworks shut.</p>",
+	    "PORT TALBOT, Wales", "The steelworks shut.");
+	check_dateline("<p>WASHINGTON (AP) \xe2\x80\x94 Congress met.</p>", "WASHINGTON",
+	    "Congress met.");
+	check_dateline("<p>NEW YORK, Sept 21 (Reuters) - Stocks rose.</p>", "NEW YORK",
+	    "Stocks rose.");
+	check_dateline("<p>ST. LOUIS, Mo. \xe2\x80\x93 Rain fell.</p>", "ST. LOUIS, Mo.",
+	    "Rain fell.");
+	check_dateline("<p>NEW DELHI: The cabinet met.</p>", "NEW DELHI", "The cabinet met.");
+	check_dateline("<p>New Delhi, Sep 21 (PTI) The cabinet met.</p>", "New Delhi",
+	    "The cabinet met.");
+	/* standfirst before the dateline paragraph */
+	check_dateline("<p>A short standfirst.</p><p>OSLO \xe2\x80\x94 Snow fell.</p>", "OSLO",
+	    "A short standfirst.\n\nSnow fell.");
+	/* not datelines */
+	check_dateline("<p>NATO - the alliance - met today.</p>", NULL,
+	    "NATO - the alliance - met today.");
+	check_dateline("<p>BREAKING: The dam burst.</p>", NULL, "BREAKING: The dam burst.");
+	check_dateline("<p>UPDATE \xe2\x80\x94 The dam held.</p>", NULL,
+	    "UPDATE \xe2\x80\x94 The dam held.");
+	check_dateline("<p>Paris \xe2\x80\x94 lower case city.</p>", NULL,
+	    "Paris \xe2\x80\x94 lower case city.");
+	check_dateline("<p>First paragraph.</p><p>LONDON: not in the first.</p>", NULL, NULL);
+}
+
+static void
+test_title_summary_url(void)
+{
+	struct article *article = article_new();
+	struct buffer long_text = { 0 };
+	size_t length;
+
+	article->title_raw = xstrdup("  Dam &amp; <b>bridge</b>\n  reopen  ");
+	article->link = xstrdup("HTTPS://News.Example.com:443/a/b?utm_medium=rss&p=1#x");
+	article->summary_html = xstrdup("<p>KYIV, Ukraine (AP) \xe2\x80\x94 Both reopened.</p>"
+	    "<p>Second summary paragraph.</p>");
+	for (int i = 0; i < 120; i++)
+		buffer_printf(&long_text, "word%d ", i);
+	article->content_html = xasprintf("<p>Dam &amp; bridge reopen</p><p>%s</p><p>End.</p>",
+	    long_text.data);
+	CHECK(clean_article(article, NULL, NULL, NULL) == 0);
+	CHECK_STR(article->title, "Dam & bridge reopen");
+	CHECK_STR(article->url, "https://news.example.com/a/b?p=1");
+	/* the summary is its own field, dateline removed, one line */
+	CHECK_STR(article->summary, "Both reopened. Second summary paragraph.");
+	/* the title repeated as the first paragraph is dropped */
+	CHECK(article->text != NULL && strncmp(article->text, "word0 word1 ", 12) == 0);
+	CHECK(article->word_count == 121);
+	CHECK(article->dateline == NULL);
+
+	/* no summary field: the first paragraph, capped on a word boundary */
+	free(article->summary_html);
+	article->summary_html = NULL;
+	CHECK(clean_article(article, NULL, NULL, NULL) == 0);
+	length = article->summary ? strlen(article->summary) : 0;
+	CHECK(length > 400 && length <= 503);
+	CHECK(length > 3 && strcmp(article->summary + length - 3, "\xe2\x80\xa6") == 0);
+	CHECK(length > 4 && article->summary[length - 4] >= '0' &&
+	    article->summary[length - 4] <= '9');
+	CHECK(strncmp(article->summary, article->text, length - 3) == 0);
+
+	/* nothing usable */
+	article_free(article);
+	article = article_new();
+	article->content_html = xstrdup("<script>only()</script><img src=x>");
+	CHECK(clean_article(article, NULL, NULL, NULL) == -1);
+	CHECK(article->text == NULL && article->title == NULL && article->word_count == 0);
+	article_free(article);
+	buffer_free(&long_text);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The seeds                                                                                  */
+
+struct seed_expectation {
+	const char *prefix;		/* file name start */
+	int	 title_line;		/* 1-based line given as the title too, or 0 */
+	int	 first_line, last_line;	/* first and last real paragraphs */
+	int	 junk_lines[3];		/* lines that must be gone (0 ends) */
+	const char *junk_strings[3];	/* fragments that must be gone */
+	const char *rules_fired;	/* rule names expected in the explain record, "|"-ended */
+	int	 has_dateline;
+};
+
+static const struct seed_expectation seed_expectations[] = {
+	{ "000_", 0, 1, 12, { 7, 8 }, { "pic.twitter.com", "(@", "#TOLOnews" },
+	    "tweet-body|tweet-attribution|", 0 },
+	{ "001_", 1, 2, 8, { 1 }, { NULL }, "title-repeat|dateline|", 1 },
+	{ "002_", 0, 3, 15, { 1, 17 }, { "date 2025", NULL },
+	    "leading-date-stamp|caption-this-image|author-bio|", 0 },
+	{ "003_", 0, 1, 7, { 0 }, { "date 2025", NULL }, "leading-date-stamp|", 0 },
+	{ "004_", 0, 1, 7, { 4, 8 }, { "Also Read", NULL }, "also-read|", 0 },
+};
+
+/* Lines of a file (no trailing newlines), as a strlist. */
+static void
+read_lines(const char *path, struct strlist *lines)
+{
+	char *content = file_read(path, NULL);
+	char *cursor = content, *line;
+
+	CHECK(content != NULL);
+	while (content != NULL && (line = strsep(&cursor, "\n")) != NULL)
+		if (cursor != NULL || line[0] != '\0')
+			strlist_add(lines, line);
+	free(content);
+}
+
+/* A line as the cleaner would render it, without a leading "date YYYY-MM-DD" stamp. */
+static char *
+rendered_line(const char *line)
+{
+	char *html, *text, *body;
+	struct buffer escaped = { 0 };
+
+	for (const char *at = line; *at != '\0'; at++) {
+		if (*at == '&')
+			buffer_append_string(&escaped, "&amp;");
+		else if (*at == '<')
+			buffer_append_string(&escaped, "&lt;");
+		else
+			buffer_append(&escaped, at, 1);
+	}
+	html = xasprintf("<p>%s</p>", escaped.data ? escaped.data : "");
+	text = html_to_text(html, strlen(html));
+	body = text;
+	if (strncmp(body, "date ", 5) == 0 && strlen(body) > 16)
+		body += 16;
+	body = xstrdup(body);
+	free(text);
+	free(html);
+	buffer_free(&escaped);
+	return body;
+}
+
+static size_t
+count_tokens(const struct strlist *lines)
+{
+	size_t tokens = 0;
+
+	for (size_t i = 0; i < lines->count; i++) {
+		int in_token = 0;
+
+		for (const char *at = lines->items[i]; *at != '\0'; at++) {
+			int space = *at == ' ' || *at == '\t';
+
+			tokens += !space && !in_token;
+			in_token = !space;
+		}
+	}
+	return tokens;
+}
+
+static void
+check_seed(const char *path, const struct seed_expectation *expect,
+    const struct clean_rules *rules)
+{
+	struct strlist lines = { 0 };
+	struct buffer html = { 0 }, explained = { 0 };
+	struct article *article = article_new();
+	char *first, *last;
+	size_t total_words;
+
+	read_lines(path, &lines);
+	if (lines.count < (size_t)expect->last_line) {
+		CHECK(lines.count >= (size_t)expect->last_line);
+		goto done;
+	}
+	for (size_t i = 0; i < lines.count; i++) {
+		buffer_append_string(&html, "<p>");
+		for (const char *at = lines.items[i]; *at != '\0'; at++) {
+			if (*at == '&')
+				buffer_append_string(&html, "&amp;");
+			else if (*at == '<')
+				buffer_append_string(&html, "&lt;");
+			else
+				buffer_append(&html, at, 1);
+		}
+		buffer_append_string(&html, "</p>\n");
+	}
+	if (expect->title_line > 0)
+		article->title_raw = xstrdup(lines.items[expect->title_line - 1]);
+	article->content_html = buffer_steal(&html);
+	CHECK(clean_article(article, rules, record_explain, &explained) == 0);
+	if (article->text == NULL)
+		goto done;
+
+	/* the article is intact: it starts and ends with its real first and last paragraphs */
+	first = rendered_line(lines.items[expect->first_line - 1]);
+	last = rendered_line(lines.items[expect->last_line - 1]);
+	if (expect->has_dateline) {
+		CHECK(article->dateline != NULL && strncmp(first, article->dateline,
+		    strlen(article->dateline)) == 0);
+		CHECK(article->dateline != NULL && strlen(article->dateline) >= 4);
+		CHECK(strstr(article->text, first) == NULL);
+		CHECK(article->dateline != NULL && strstr(article->text, first +
+		    strlen(article->dateline) + strlen(" \xe2\x80\x94 ")) != NULL);
+	} else {
+		CHECK(article->dateline == NULL);
+		CHECK(strncmp(article->text, first, strlen(first)) == 0);
+	}
+	CHECK(strlen(article->text) >= strlen(last) &&
+	    strcmp(article->text + strlen(article->text) - strlen(last), last) == 0);
+	free(first);
+	free(last);
+
+	/* every real line between is there */
+	for (int line = expect->first_line + 1; line < expect->last_line; line++) {
+		int junk = 0;
+		char *rendered = rendered_line(lines.items[line - 1]);
+
+		for (int j = 0; j < 3 && expect->junk_lines[j] != 0; j++)
+			junk |= expect->junk_lines[j] == line;
+		if (!junk && rendered[0] != '\0')
+			CHECK_CONTAINS(article->text, rendered);
+		free(rendered);
+	}
+	/* the junk is gone, and the explain record says which rule took it */
+	for (int j = 0; j < 3 && expect->junk_lines[j] != 0; j++) {
+		char *rendered = rendered_line(lines.items[expect->junk_lines[j] - 1]);
+
+		CHECK_NOT_CONTAINS(article->text, rendered);
+		free(rendered);
+	}
+	for (int j = 0; j < 3 && expect->junk_strings[j] != NULL; j++)
+		CHECK_NOT_CONTAINS(article->text, expect->junk_strings[j]);
+	for (const char *rule = expect->rules_fired; *rule != '\0';) {
+		size_t length = strcspn(rule, "|");
+		char *wanted = xasprintf("\n%.*s|", (int)length, rule);
+		char *record = xasprintf("\n%s", explained.data ? explained.data : "");
+
+		CHECK_CONTAINS(record, wanted);
+		free(wanted);
+		free(record);
+		rule += length + 1;
+	}
+
+	/* a sane word count: most of the file, never more */
+	total_words = count_tokens(&lines);
+	CHECK(article->word_count >= total_words * 3 / 4 && article->word_count <= total_words);
+	CHECK(article->summary != NULL && strlen(article->summary) <= 503);
+	printf("  seed %s: %zu paragraphs, %zu words of %zu, dateline %s\n", expect->prefix,
+	    count_paragraphs(article->text), article->word_count, total_words,
+	    article->dateline ? article->dateline : "-");
+done:
+	buffer_free(&html);
+	buffer_free(&explained);
+	strlist_clear(&lines);
+	article_free(article);
+}
+
+static void
+test_seeds(void)
+{
+	const char *directory = check_seeds_dir();
+	struct clean_rules *rules;
+	int checked = 0;
+
+	if (directory == NULL) {
+		printf("test_seeds: skipped, ../shared/seeds is absent (set WIRESIFT_SEEDS)\n");
+		return;
+	}
+	rules = load_rules_file();
+	if (rules == NULL)
+		return;
+	for (size_t i = 0; i < sizeof seed_expectations / sizeof seed_expectations[0]; i++) {
+		char *command = xasprintf("ls %s/%s*.txt 2>/dev/null", directory,
+		    seed_expectations[i].prefix);
+		FILE *listing = popen(command, "r");
+		char path[1024];
+
+		if (listing != NULL && fgets(path, sizeof path, listing) != NULL) {
+			path[strcspn(path, "\n")] = '\0';
+			check_seed(path, &seed_expectations[i], rules);
+			checked++;
+		} else
+			printf("test_seeds: no %s seed in %s, skipped\n",
+			    seed_expectations[i].prefix, directory);
+		if (listing != NULL)
+			pclose(listing);
+		free(command);
+	}
+	CHECK(checked > 0);
+	clean_rules_free(rules);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Scale                                                                                      */
+
+static double
+seconds_now(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+/* Time html_to_text on `copies` copies of a paragraph; checks the paragraph count. */
+static double
+time_copies(const char *paragraph, size_t copies)
+{
+	struct buffer html = { 0 };
+	double start;
+	char *text;
+
+	for (size_t i = 0; i < copies; i++)
+		buffer_append_string(&html, paragraph);
+	start = seconds_now();
+	text = html_to_text(html.data, html.length);
+	start = seconds_now() - start;
+	CHECK(count_paragraphs(text) == copies);
+	free(text);
+	buffer_free(&html);
+	return start;
+}
+
+static void
+test_huge_and_deep(void)
+{
+	const char *paragraph = "<p>Some <b>bold</b> text &amp; an <a href=\"/x\">anchor</a> "
+	    "with\xc2\xa0spaces.</p>\n";
+	double small, big;
+	struct buffer html = { 0 };
+	char *text;
+
+	/* linear: 16 times the input must not take anywhere near 16 times 16 the time */
+	small = time_copies(paragraph, 20000);
+	big = time_copies(paragraph, 320000);
+	printf("  html_to_text: %.1f MB in %.3f s, %.1f MB in %.3f s\n",
+	    20000.0 * strlen(paragraph) / 1e6, small, 320000.0 * strlen(paragraph) / 1e6, big);
+	CHECK(big < small * 64 + 0.5);
+
+	/* one huge text node (libxml2 cuts at 10 MB unless told otherwise) */
+	for (int i = 0; i < 1500000; i++)
+		buffer_append_string(&html, "word1 wo");
+	buffer_append_string(&html, "<p>tail</p>");
+	text = html_to_text(html.data, html.length);
+	CHECK(strlen(text) == 12000000 - 1 + strlen("\n\ntail"));
+	free(text);
+	buffer_reset(&html);
+
+	/* nesting far beyond libxml2's default depth limit, and never closed */
+	for (int i = 0; i < 50000; i++)
+		buffer_append_string(&html, "<div><span>x");
+	buffer_append_string(&html, "<p>bottom</p>");
+	text = html_to_text(html.data, html.length);
+	CHECK(text != NULL && strlen(text) > 50000 &&
+	    strcmp(text + strlen(text) - strlen("\n\nbottom"), "\n\nbottom") == 0);
+	free(text);
+	buffer_free(&html);
+}
+
+/* Throughput of clean_article with the shipped rules on a ~4 KB article. */
+static void
+test_throughput(void)
+{
+	struct clean_rules *rules = load_rules_file();
+	struct buffer html = { 0 };
+	size_t rounds = 0;
+	double start, elapsed;
+
+	if (rules == NULL)
+		return;
+	buffer_append_string(&html, "<p>LISBON, Portugal \xe2\x80\x94 The tram network will run "
+	    "through the night from Friday, the city said on Tuesday.</p>");
+	while (html.length < 3800)
+		buffer_printf(&html, "<p>Paragraph %zu says that officials met residents and "
+		    "<a href=\"https://example.com/x?utm_source=a\">discussed</a> the timetable, "
+		    "fares &amp; the new stops, which open in <b>May</b> after tests.</p>\n",
+		    html.length);
+	buffer_append_string(&html, "<p>Also Read: Metro fares to rise</p>"
+	    "<p>The post Trams all night appeared first on Example News.</p>");
+	start = seconds_now();
+	do {
+		struct article *article = article_new();
+
+		article->title_raw = xstrdup("Trams to run all night");
+		article->link = xstrdup("https://example.com/trams?utm_source=rss");
+		article->content_html = xstrdup(html.data);
+		CHECK(clean_article(article, rules, NULL, NULL) == 0);
+		CHECK(rounds > 0 || (article->dateline != NULL &&
+		    strcmp(article->dateline, "LISBON, Portugal") == 0));
+		article_free(article);
+		rounds++;
+		elapsed = seconds_now() - start;
+	} while (elapsed < 1.0);
+	printf("  clean_article: %zu-byte article, %.0f articles/s, %.1f MB/s\n", html.length,
+	    rounds / elapsed, rounds * html.length / elapsed / 1e6);
+	buffer_free(&html);
+	clean_rules_free(rules);
+}
+
+int
+main(void)
+{
+	RUN(test_blocks_and_inline);
+	RUN(test_plain_text);
+	RUN(test_entities_and_noise);
+	RUN(test_nested_tables);
+	RUN(test_broken_markup);
+	RUN(test_scripts_and_embeds);
+	RUN(test_non_latin);
+	RUN(test_rules_file_loads);
+	RUN(test_rules_file_errors);
+	RUN(test_rule_kinds_and_options);
+	RUN(test_builtin_rules_are_specific);
+	RUN(test_feed_footers_and_prompts);
+	RUN(test_author_bio);
+	RUN(test_datelines);
+	RUN(test_title_summary_url);
+	RUN(test_seeds);
+	RUN(test_huge_and_deep);
+	RUN(test_throughput);
+	return check_finish();
+}

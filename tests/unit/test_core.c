@@ -1,0 +1,331 @@
+/*
+ * test_core.c - unit tests of the core's plain modules: durations and sizes, the config and
+ * feeds-list parser (every error names FILE:LINE), stable article ids and the message JSON,
+ * and the SQLite state store.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "article.h"
+#include "config.h"
+#include "log.h"
+#include "state.h"
+#include "util.h"
+
+static char temp_dir[64];
+
+static char *
+write_temp(const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s", temp_dir, name);
+	FILE *file = fopen(path, "w");
+
+	fputs(text, file);
+	fclose(file);
+	return path;
+}
+
+static void
+test_durations_and_sizes(void)
+{
+	CHECK(duration_parse_ms("90") == 90000);
+	CHECK(duration_parse_ms("90s") == 90000);
+	CHECK(duration_parse_ms("5m") == 300000);
+	CHECK(duration_parse_ms("2h") == 7200000);
+	CHECK(duration_parse_ms("1d") == 86400000);
+	CHECK(duration_parse_ms("250ms") == 250);
+	CHECK(duration_parse_ms("1.5s") == 1500);
+	CHECK(duration_parse_ms("soon") == -1);
+	CHECK(duration_parse_ms("-5s") == -1);
+	CHECK(duration_parse_ms("5 parsecs") == -1);
+	CHECK(size_parse("16M") == 16 * 1048576);
+	CHECK(size_parse("512k") == 512 * 1024);
+	CHECK(size_parse("100") == 100);
+	CHECK(size_parse("12Q") == -1);
+}
+
+static void
+test_time_format(void)
+{
+	char stamp[21];
+
+	time_format_rfc3339(1758435540, stamp);
+	CHECK_STR(stamp, "2025-09-21T06:19:00Z");
+}
+
+static void
+test_config_full(void)
+{
+	char error[512] = "";
+	char *feeds = write_temp("feeds.list",
+	    "# comment\n"
+	    "\n"
+	    "https://a.example/rss name=Alpha interval=10m tags=wire,en\n"
+	    "http://b.example/atom header=\"X-Token: a b\" user_agent=\"Bot 1\"\n"
+	    "local/feed.xml name=Local\n");
+	char *path = write_temp("good.conf",
+	    "[daemon]\n"
+	    "state_dir = state   ; relative to this file\n"
+	    "log_level = debug\n"
+	    "[kafka]\n"
+	    "bootstrap.servers = 127.0.0.1:9092\n"
+	    "topic.articles = a.topic\n"
+	    "compression.type = zstd\n"
+	    "sasl.password = \"p;w #x\"\n"
+	    "[feeds]\n"
+	    "list = feeds.list\n"
+	    "interval = 2m\n"
+	    "allow_private = yes\n"
+	    "[dedup]\n"
+	    "threshold = 0.6\n"
+	    "window = 48h\n"
+	    "policy = tag\n"
+	    "[plugin \"lang\"]   ; comment after a section\n"
+	    "min_chars = 20\n"
+	    "[route]\n"
+	    "lang:de = news.de\n");
+	struct config *config = config_load(path, error, sizeof error);
+
+	CHECK(config != NULL);
+	if (config == NULL) {
+		fprintf(stderr, "error: %s\n", error);
+		return;
+	}
+	CHECK(strstr(config->state_dir, temp_dir) == config->state_dir);
+	CHECK(config->log_level == LOG_LEVEL_DEBUG);
+	CHECK_STR(config->topic_articles, "a.topic");
+	CHECK_STR(config->topic_duplicates, "news.duplicates");
+	CHECK(config->kafka_setting_count == 2);
+	CHECK_STR(config->kafka_settings[1].value, "p;w #x");
+	CHECK(config->interval_ms == 120000);
+	CHECK(config->allow_private == 1);
+	CHECK(config->dedup.threshold > 0.59 && config->dedup.threshold < 0.61);
+	CHECK(config->dedup.window_seconds == 48 * 3600);
+	CHECK(config->dedup.policy == DEDUP_POLICY_TAG);
+	CHECK(config->plugin_count == 1);
+	CHECK_STR(config->plugins[0].name, "lang");
+	CHECK(config->plugins[0].setting_count == 1 && config->plugins[0].settings[0].line == 18);
+	CHECK(config->route_count == 1);
+	CHECK_STR(config->routes[0].kind, "lang");
+	CHECK_STR(config->routes[0].topic, "news.de");
+	CHECK(config->feed_count == 3);
+	CHECK_STR(config->feeds[0].name, "Alpha");
+	CHECK(config->feeds[0].interval_ms == 600000);
+	CHECK(config->feeds[0].tags.count == 2);
+	CHECK_STR(config->feeds[1].headers.items[0], "X-Token: a b");
+	CHECK_STR(config->feeds[1].user_agent, "Bot 1");
+	CHECK(strncmp(config->feeds[2].url, "file:///", 8) == 0);
+	CHECK(config->feeds[2].line == 5);
+	config_free(config);
+	free(path);
+	free(feeds);
+}
+
+/* Load text as a config; expect failure with an error starting "FILE:LINE:" and containing
+ * `needle`. */
+static void
+expect_error(const char *text, int line, const char *needle)
+{
+	char error[512] = "", prefix[256];
+	char *path = write_temp("bad.conf", text);
+	struct config *config = config_load(path, error, sizeof error);
+
+	CHECK(config == NULL);
+	snprintf(prefix, sizeof prefix, "%s:%d: ", path, line);
+	if (strncmp(error, prefix, strlen(prefix)) != 0 || strstr(error, needle) == NULL) {
+		fprintf(stderr, "  error was: %s (wanted %s...%s)\n", error, prefix, needle);
+		CHECK(0);
+	}
+	config_free(config);
+	free(path);
+}
+
+static void
+test_config_errors_name_file_and_line(void)
+{
+	expect_error("[daemon]\nstate_dri = x\n", 2, "unknown key \"state_dri\"");
+	expect_error("[deamon]\n", 1, "unknown section [deamon]");
+	expect_error("[feeds]\ninterval = soon\n", 2, "not a duration");
+	expect_error("[feeds]\nallow_private = maybe\n", 2, "yes or no");
+	expect_error("state_dir = x\n", 1, "outside any [section]");
+	expect_error("[daemon]\nlog_level = loud\n", 2, "log_level");
+	expect_error("[dedup]\nthreshold = 1.5\n", 2, "from 0 to 1");
+	expect_error("[dedup]\npolicy = shred\n", 2, "route, drop or tag");
+	expect_error("[kafka]\ntopic.other = x\n", 2, "unknown key \"topic.other\"");
+	expect_error("[route]\nlanguage:de = x\n", 2, "unknown kind");
+	expect_error("[plugin lang]\n", 1, "[plugin \"NAME\"]");
+	expect_error("[plugin \"a\"]\n[plugin \"a\"]\n", 2, "configured twice");
+	expect_error("[daemon]\njust words\n", 2, "expected KEY = VALUE");
+}
+
+static void
+test_feeds_list_errors(void)
+{
+	char error[512] = "";
+	char *feeds = write_temp("bad.list", "https://a.example/x\nhttps://b.example/y colour=red\n");
+	char *path = write_temp("list.conf", "[feeds]\nlist = bad.list\n");
+	struct config *config = config_load(path, error, sizeof error);
+
+	CHECK(config == NULL);
+	CHECK_CONTAINS(error, "bad.list:2: unknown feed option \"colour\"");
+	free(feeds);
+	feeds = write_temp("bad.list", "https://a.example/x\n\nhttps://a.example/x\n");
+	config = config_load(path, error, sizeof error);
+	CHECK(config == NULL);
+	CHECK_CONTAINS(error, "bad.list:3: feed https://a.example/x already listed");
+	free(feeds);
+	feeds = write_temp("bad.list", "gopher://a.example/x\n");
+	config = config_load(path, error, sizeof error);
+	CHECK(config == NULL);
+	CHECK_CONTAINS(error, "bad.list:1: unsupported feed URL");
+	free(feeds);
+	free(path);
+}
+
+static void
+test_article_ids_are_stable_and_scoped(void)
+{
+	struct article *a = article_new(), *b = article_new(), *c = article_new();
+
+	/* A permalink guid and the same link give one id; tracking parameters do not matter. */
+	a->guid = xstrdup("https://News.example/story?id=1&utm_source=x");
+	b->link = xstrdup("https://news.example/story?id=1");
+	article_assign_id(a);
+	article_assign_id(b);
+	CHECK(strlen(a->id) == 32);
+	CHECK_STR(a->id, b->id);
+	/* An opaque guid is scoped by the feed: equal guids in two feeds are two articles. */
+	c->guid = xstrdup("12345");
+	c->feed_name = xstrdup("One");
+	article_assign_id(c);
+	char *first = xstrdup(c->id);
+	article_set(&c->feed_name, "Two");
+	article_assign_id(c);
+	CHECK(strcmp(first, c->id) != 0);
+	/* ...but stable across a change of feed URL. */
+	article_set(&c->feed_url, "https://elsewhere.example/feed");
+	article_assign_id(c);
+	char *second = xstrdup(c->id);
+	article_set(&c->feed_url, "https://moved.example/feed");
+	article_assign_id(c);
+	CHECK_STR(second, c->id);
+	free(first);
+	free(second);
+	article_free(a);
+	article_free(b);
+	article_free(c);
+}
+
+static void
+test_article_json(void)
+{
+	struct article *article = article_new();
+	json_error_t error;
+	json_t *root;
+	char *text;
+
+	article->guid = xstrdup("g1");
+	article->link = xstrdup("https://x.example/a");
+	article->title = xstrdup("Title \"quoted\" \xc3\xa9");
+	article->text = xstrdup("One.\n\nTwo.");
+	article->published = 1758435540;
+	article->fetched = 1758435600;
+	article->word_count = 2;
+	article->dedup.status = DEDUP_DUPLICATE;
+	article->dedup.duplicate_of = xstrdup("0123456789abcdef0123456789abcdef");
+	article->dedup.similarity = 0.87654;
+	strcpy(article->lang_code, "en");
+	article->lang_confidence = 0.97;
+	article_add_entity(article, "Kabul", "place", 2);
+	article_add_entity(article, "Kabul", "place", 1);
+	strlist_add(&article->authors, "A. Writer");
+	article_assign_id(article);
+	text = article_to_json(article);
+	root = json_loads(text, 0, &error);
+	CHECK(root != NULL);
+	CHECK(json_integer_value(json_object_get(root, "schema")) == 1);
+	CHECK_STR(json_string_value(json_object_get(root, "id")), article->id);
+	CHECK_STR(json_string_value(json_object_get(root, "title")), "Title \"quoted\" \xc3\xa9");
+	CHECK_STR(json_string_value(json_object_get(root, "published")), "2025-09-21T06:19:00Z");
+	CHECK(json_is_null(json_object_get(root, "updated")));
+	json_t *dedup = json_object_get(root, "dedup");
+	CHECK_STR(json_string_value(json_object_get(dedup, "status")), "duplicate");
+	CHECK(json_real_value(json_object_get(dedup, "similarity")) == 0.877);
+	json_t *entities = json_object_get(json_object_get(root, "tags"), "entities");
+	CHECK(json_array_size(entities) == 1);
+	CHECK(json_integer_value(json_object_get(json_array_get(entities, 0), "count")) == 3);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(root, "lang"), "code")), "en");
+	json_decref(root);
+	free(text);
+	article_free(article);
+}
+
+static void
+test_state_seen_and_validators(void)
+{
+	char error[256] = "";
+	char *dir = xasprintf("%s/state/nested", temp_dir);
+	struct state *state = state_open(dir, error, sizeof error);
+	struct feed_record record;
+
+	CHECK(state != NULL);
+	if (state == NULL)
+		return;
+	CHECK(state_seen(state, "feed", "id1") == 0);
+	CHECK(state_mark_seen(state, "feed", "id1", 1000) == 0);
+	CHECK(state_seen(state, "feed", "id1") == 1);
+	CHECK(state_seen(state, "other-feed", "id1") == 0);
+	CHECK(state_feed_save_validators(state, "feed", "\"etag-1\"", "Mon, 01 Jan 2024") == 0);
+	CHECK(state_feed_save_health(state, "feed", 3, 0, "https://moved.example/") == 0);
+	state_close(state);
+
+	state = state_open(dir, error, sizeof error);
+	CHECK(state_seen(state, "feed", "id1") == 1);
+	CHECK(state_feed_load(state, "feed", &record) == 0);
+	CHECK_STR(record.etag, "\"etag-1\"");
+	CHECK_STR(record.current_url, "https://moved.example/");
+	CHECK(record.failures == 3);
+	feed_record_clear(&record);
+	CHECK(state_feed_load(state, "never-seen", &record) == 0 && record.etag == NULL);
+	CHECK(state_expire_seen(state, 2000) == 1);
+	CHECK(state_seen(state, "feed", "id1") == 0);
+	state_close(state);
+	free(dir);
+}
+
+static void
+test_log_quote(void)
+{
+	CHECK_STR(log_quote("plain"), "plain");
+	CHECK_STR(log_quote("two words"), "\"two words\"");
+	CHECK_STR(log_quote("say \"hi\"\n"), "\"say \\\"hi\\\"\\n\"");
+	CHECK_STR(log_quote(""), "\"\"");
+}
+
+int
+main(void)
+{
+	snprintf(temp_dir, sizeof temp_dir, "/tmp/wiresift-test-core-XXXXXX");
+	if (mkdtemp(temp_dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	RUN(test_durations_and_sizes);
+	RUN(test_time_format);
+	RUN(test_config_full);
+	RUN(test_config_errors_name_file_and_line);
+	RUN(test_feeds_list_errors);
+	RUN(test_article_ids_are_stable_and_scoped);
+	RUN(test_article_json);
+	RUN(test_state_seen_and_validators);
+	RUN(test_log_quote);
+	char *command = xasprintf("rm -rf %s", temp_dir);
+	if (system(command) != 0)
+		fprintf(stderr, "could not remove %s\n", temp_dir);
+	free(command);
+	return check_finish();
+}

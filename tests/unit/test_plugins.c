@@ -1,0 +1,616 @@
+/*
+ * test_plugins.c - the plugin host (daemon/plugin.c) and the tagger plugins (plugins/):
+ * loading errors (missing .so, ABI and name mismatch, unknown and ill-typed options, failed
+ * init), a failing plugin that lets the article go on, and each plugin's tags over the shared
+ * seed articles and over texts written for this test.
+ *
+ * Plugins are loaded from $WIRESIFT_PLUGIN_DIR (build/plugins when unset); their data files
+ * from conf/.  Runs from the repo root.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "article.h"
+#include "log.h"
+#include "plugin.h"
+#include "util.h"
+
+#define CONFIG_FILE "conf/wiresift.conf"	/* only its directory matters: conf/ */
+
+static char fixture_dir[PATH_MAX];		/* runtime-built test plugins, or "" */
+
+static void
+ensure_plugin_dir(void)
+{
+	const char *dir = getenv("WIRESIFT_PLUGIN_DIR");
+
+	if (dir == NULL || *dir == '\0')
+		setenv("WIRESIFT_PLUGIN_DIR", "build/plugins", 1);
+}
+
+/* A [plugin "NAME"] section with up to 4 settings given as key, value pairs, NULL-ended. */
+struct section {
+	struct plugin_config	config;
+	struct plugin_setting	settings[4];
+};
+
+static void
+section_init(struct section *section, const char *name, int line, ...)
+{
+	va_list args;
+	const char *key;
+
+	memset(section, 0, sizeof(*section));
+	section->config.name = (char *)name;
+	section->config.config_file = (char *)CONFIG_FILE;
+	section->config.line = line;
+	section->config.settings = section->settings;
+	va_start(args, line);
+	while ((key = va_arg(args, const char *)) != NULL && section->config.setting_count < 4) {
+		struct plugin_setting *setting = &section->settings[section->config.setting_count++];
+
+		setting->key = (char *)key;
+		setting->value = va_arg(args, char *);
+		setting->line = line + (int)section->config.setting_count;
+	}
+	va_end(args);
+}
+
+static struct plugin_chain *
+load_sections(struct section *sections, size_t count, char *error, size_t error_size)
+{
+	struct plugin_config configs[8];
+
+	for (size_t i = 0; i < count; i++)
+		configs[i] = sections[i].config;
+	return plugin_chain_load(configs, count, NULL, error, error_size);
+}
+
+static const struct entity *
+find_entity(const struct article *article, const char *name)
+{
+	for (size_t i = 0; i < article->entity_count; i++)
+		if (strcmp(article->entities[i].name, name) == 0)
+			return &article->entities[i];
+	return NULL;
+}
+
+static struct article *
+article_with(const char *title, const char *text)
+{
+	struct article *article = article_new();
+
+	article_set(&article->title, title);
+	article_set(&article->text, text);
+	article_set(&article->id, "0123abcd");
+	return article;
+}
+
+/* ---- host errors ---- */
+
+static void
+test_missing_plugin(void)
+{
+	struct section section;
+	char error[512];
+
+	section_init(&section, "nosuchplugin", 3, NULL);
+	CHECK(load_sections(&section, 1, error, sizeof(error)) == NULL);
+	CHECK_CONTAINS(error, CONFIG_FILE ":3: plugin nosuchplugin: cannot load ");
+	CHECK_CONTAINS(error, "nosuchplugin.so");
+}
+
+static void
+test_unknown_option(void)
+{
+	struct section section;
+	char error[512];
+
+	section_init(&section, "lang", 6, "min_chars", "10", "colour", "blue", NULL);
+	CHECK(load_sections(&section, 1, error, sizeof(error)) == NULL);
+	CHECK_STR(error, CONFIG_FILE ":8: plugin lang: unknown option colour");
+}
+
+static void
+test_bad_option_values(void)
+{
+	struct section section;
+	char error[512];
+
+	section_init(&section, "keywords", 10, "top", "ten", NULL);
+	CHECK(load_sections(&section, 1, error, sizeof(error)) == NULL);
+	CHECK_CONTAINS(error, CONFIG_FILE ":11: plugin keywords: option top: invalid integer");
+	CHECK_CONTAINS(error, "\"ten\"");
+
+	section_init(&section, "entities", 20, "detect_unknown", "maybe", NULL);
+	CHECK(load_sections(&section, 1, error, sizeof(error)) == NULL);
+	CHECK_CONTAINS(error, CONFIG_FILE ":21: plugin entities: option detect_unknown");
+
+	section_init(&section, "topics", 30, "min_relative", "0.5x", NULL);
+	CHECK(load_sections(&section, 1, error, sizeof(error)) == NULL);
+	CHECK_CONTAINS(error, CONFIG_FILE ":31: plugin topics: option min_relative");
+
+	section_init(&section, "topics", 30, "max_topics", "99999999999999999999999", NULL);
+	CHECK(load_sections(&section, 1, error, sizeof(error)) == NULL);
+	CHECK_CONTAINS(error, "option max_topics");
+}
+
+static void
+test_init_failure(void)
+{
+	struct section section;
+	char error[512];
+
+	section_init(&section, "entities", 40, "people", "gazetteers/no-such-file.txt", NULL);
+	CHECK(load_sections(&section, 1, error, sizeof(error)) == NULL);
+	CHECK_CONTAINS(error, CONFIG_FILE ":40: plugin entities: init failed: ");
+	CHECK_CONTAINS(error, "conf/gazetteers/no-such-file.txt");
+
+	section_init(&section, "lang", 50, "languages", "xx", NULL);
+	CHECK(load_sections(&section, 1, error, sizeof(error)) == NULL);
+	CHECK_CONTAINS(error, CONFIG_FILE ":50: plugin lang: init failed: no language");
+}
+
+/*
+ * Build a throwaway plugin into fixture_dir with cc: NAME.so claiming abi ABI and name
+ * CLAIMED, whose process returns RESULT.  0 on success.
+ */
+static int
+fixture_build(const char *file_name, unsigned abi, const char *claimed, int result)
+{
+	char source[PATH_MAX + 16], command[4 * PATH_MAX];
+	FILE *file;
+
+	snprintf(source, sizeof(source), "%s/%s.c", fixture_dir, file_name);
+	if ((file = fopen(source, "w")) == NULL)
+		return -1;
+	fprintf(file,
+	    "#include \"plugin_api.h\"\n"
+	    "static int process(void *s, struct article *a) { (void)s; (void)a; return %d; }\n"
+	    "static const struct ws_plugin p = { %u, \"%s\", \"test fixture\", 0, 0, 0,"
+	    " process, 0 };\n"
+	    "const struct ws_plugin *ws_plugin_entry(void) { return &p; }\n",
+	    result, abi, claimed);
+	fclose(file);
+	snprintf(command, sizeof(command),
+	    "cc -std=c11 -shared -fPIC -Idaemon -o %s/%s.so %s 2>/dev/null", fixture_dir,
+	    file_name, source);
+	return system(command) == 0 ? 0 : -1;
+}
+
+static int
+fixtures_prepare(void)
+{
+	char template[] = "/tmp/wiresift-test-plugins-XXXXXX", source_so[PATH_MAX];
+	char link_path[PATH_MAX + 16];
+	const char *dir = getenv("WIRESIFT_PLUGIN_DIR");
+
+	if (mkdtemp(template) == NULL)
+		return -1;
+	snprintf(fixture_dir, sizeof(fixture_dir), "%s", template);
+	if (fixture_build("badabi", 999, "badabi", 0) == -1 ||
+	    fixture_build("misnamed", 1, "somethingelse", 0) == -1 ||
+	    fixture_build("failing", 1, "failing", -1) == -1)
+		return -1;
+	/* The real source plugin next to them, for a chain that mixes both. */
+	snprintf(link_path, sizeof(link_path), "%s/source.so", dir);
+	if (realpath(link_path, source_so) == NULL)
+		return -1;
+	snprintf(link_path, sizeof(link_path), "%s/source.so", fixture_dir);
+	return symlink(source_so, link_path);
+}
+
+static void
+fixtures_remove(void)
+{
+	char command[PATH_MAX + 16];
+
+	if (fixture_dir[0] == '\0' || strncmp(fixture_dir, "/tmp/wiresift-test-plugins-", 27) != 0)
+		return;
+	snprintf(command, sizeof(command), "rm -rf %s", fixture_dir);
+	if (system(command) != 0)
+		fprintf(stderr, "could not remove %s\n", fixture_dir);
+}
+
+static void
+test_abi_and_name_mismatch(void)
+{
+	struct section section;
+	char error[512];
+	struct plugin_chain *chain;
+
+	section_init(&section, "badabi", 12, NULL);
+	chain = plugin_chain_load(&section.config, 1, NULL, error, sizeof(error));
+	CHECK(chain == NULL);
+	CHECK_CONTAINS(error, CONFIG_FILE ":12: plugin badabi: ABI version 999, this wiresift "
+	    "needs 1");
+
+	section_init(&section, "misnamed", 14, NULL);
+	chain = plugin_chain_load(&section.config, 1, NULL, error, sizeof(error));
+	CHECK(chain == NULL);
+	CHECK_CONTAINS(error, CONFIG_FILE ":14: plugin misnamed: ");
+	CHECK_CONTAINS(error, "somethingelse");
+}
+
+static void
+test_failing_plugin_lets_article_go_on(void)
+{
+	struct section sections[2];
+	struct plugin_config configs[2];
+	struct plugin_chain *chain;
+	struct article *article = article_with("A title", "Some text.");
+	char error[512];
+
+	section_init(&sections[0], "failing", 1, NULL);
+	section_init(&sections[1], "source", 3, NULL);
+	configs[0] = sections[0].config;
+	configs[1] = sections[1].config;
+	chain = plugin_chain_load(configs, 2, NULL, error, sizeof(error));
+	CHECK(chain != NULL);
+	if (chain == NULL) {
+		fprintf(stderr, "  load error: %s\n", error);
+		article_free(article);
+		return;
+	}
+	CHECK(plugin_chain_count(chain) == 2);
+	article_set(&article->url, "https://news.example.org/a/1");
+	plugin_chain_process(chain, article);
+	/* The plugin after the failing one still ran. */
+	CHECK_STR(article->source_domain, "news.example.org");
+	CHECK_STR(article->source_name, "news.example.org");
+	plugin_chain_free(chain);
+	article_free(article);
+}
+
+/* ---- plugins over texts written for this test ---- */
+
+static struct plugin_chain *
+load_one(const char *name)
+{
+	struct section section;
+	char error[512];
+	struct plugin_chain *chain;
+
+	section_init(&section, name, 1, NULL);
+	chain = load_sections(&section, 1, error, sizeof(error));
+	if (chain == NULL)
+		fprintf(stderr, "  cannot load %s: %s\n", name, error);
+	return chain;
+}
+
+static void
+test_lang_german_french_english(void)
+{
+	static const struct { const char *title, *text, *code; } samples[] = {
+		{ "Neuer Haushalt vorgestellt",
+		  "Die Bundesregierung hat am Mittwoch einen neuen Haushaltsentwurf vorgelegt, der "
+		  "deutlich mehr Geld für Schulen und Krankenhäuser vorsieht. Die Opposition "
+		  "kritisierte die Pläne als unzureichend und forderte weitere Gespräche.", "de" },
+		{ "Le budget présenté",
+		  "Le gouvernement a présenté mercredi un nouveau projet de budget qui prévoit "
+		  "davantage de moyens pour les écoles et les hôpitaux. L'opposition a jugé ces "
+		  "mesures insuffisantes et réclame de nouvelles discussions.", "fr" },
+		{ "Council approves new bridge",
+		  "The city council voted on Tuesday to approve funding for a new bridge across "
+		  "the river, after residents complained for years about traffic on the old one. "
+		  "Work is expected to start next spring.", "en" },
+	};
+	struct plugin_chain *chain = load_one("lang");
+
+	CHECK(chain != NULL);
+	if (chain == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+		struct article *article = article_with(samples[i].title, samples[i].text);
+
+		plugin_chain_process(chain, article);
+		CHECK_STR(article->lang_code, samples[i].code);
+		CHECK(article->lang_confidence > 0.5 && article->lang_confidence <= 1.0);
+		article_free(article);
+	}
+	/* Too short to tell: left unknown. */
+	struct article *short_article = article_with("Hi", "Ok.");
+
+	plugin_chain_process(chain, short_article);
+	CHECK_STR(short_article->lang_code, "");
+	article_free(short_article);
+	plugin_chain_free(chain);
+}
+
+static void
+test_source_fields(void)
+{
+	struct plugin_chain *chain = load_one("source");
+	struct article *article = article_with("t", "x");
+
+	CHECK(chain != NULL);
+	if (chain == NULL) {
+		article_free(article);
+		return;
+	}
+	article_set(&article->feed_url, "https://www.Example.COM/feed.xml");
+	plugin_chain_process(chain, article);
+	CHECK_STR(article->source_domain, "example.com");
+	CHECK_STR(article->source_name, "example.com");
+	article_free(article);
+
+	article = article_with("t", "x");
+	article_set(&article->link, "https://wire.example.net/story/7");
+	article_set(&article->feed_url, "https://feeds.example.com/rss");
+	article_set(&article->feed_title, "Example Wire");
+	plugin_chain_process(chain, article);
+	CHECK_STR(article->source_domain, "wire.example.net");
+	CHECK_STR(article->source_name, "Example Wire");
+	article_free(article);
+
+	article = article_with("t", "x");
+	article_set(&article->feed_name, "examplewire");
+	article_set(&article->feed_title, "Example Wire");
+	plugin_chain_process(chain, article);
+	CHECK_STR(article->source_name, "examplewire");
+	CHECK(article->source_domain == NULL);
+	article_free(article);
+	plugin_chain_free(chain);
+}
+
+static void
+test_entities_own_text(void)
+{
+	struct plugin_chain *chain = load_one("entities");
+	struct article *article;
+	const struct entity *entity;
+
+	CHECK(chain != NULL);
+	if (chain == NULL)
+		return;
+	article = article_with("President Trump meets NATO chiefs in Brussels",
+	    "Donald J. Trump arrived in Brussels on Monday. Let us hope, said one diplomat, that "
+	    "the talks go well.\n\n"
+	    "Speaking to reporters, spokesman Jonas Whitfield said the Ministry of Fisheries "
+	    "had not been consulted. Whitfield added that the Doha accord was not on the "
+	    "agenda, and Trump did not mention the Bagram airfield.");
+	plugin_chain_process(chain, article);
+	entity = find_entity(article, "Donald Trump");
+	CHECK(entity != NULL && entity->count == 3 && strcmp(entity->type, "person") == 0);
+	entity = find_entity(article, "Brussels");
+	CHECK(entity != NULL && entity->count == 2 && strcmp(entity->type, "place") == 0);
+	entity = find_entity(article, "NATO");
+	CHECK(entity != NULL && strcmp(entity->type, "organization") == 0);
+	entity = find_entity(article, "Doha Agreement");
+	CHECK(entity != NULL && entity->count == 1);
+	entity = find_entity(article, "Bagram Air Base");
+	CHECK(entity != NULL && strcmp(entity->type, "place") == 0);
+	/* Unknown names: typed from the title before them or their last word. */
+	entity = find_entity(article, "Jonas Whitfield");
+	CHECK(entity != NULL && strcmp(entity->type, "person") == 0 && entity->count == 2);
+	entity = find_entity(article, "Ministry of Fisheries");
+	CHECK(entity != NULL && strcmp(entity->type, "organization") == 0);
+	/* "us" in lower case is not the United States; sentence starts are not names. */
+	CHECK(find_entity(article, "United States") == NULL);
+	CHECK(find_entity(article, "Speaking") == NULL);
+	CHECK(find_entity(article, "Let") == NULL);
+	CHECK(find_entity(article, "Whitfield") == NULL);
+	article_free(article);
+	plugin_chain_free(chain);
+}
+
+static void
+test_keywords_own_text(void)
+{
+	struct section section;
+	char error[512];
+	struct plugin_chain *chain;
+	struct article *article;
+
+	section_init(&section, "keywords", 1, "top", "4", NULL);
+	chain = load_sections(&section, 1, error, sizeof(error));
+	CHECK(chain != NULL);
+	if (chain == NULL)
+		return;
+	article = article_with("Glaciers retreat faster in the Alps",
+	    "Glaciers in the Alps retreated faster this summer than in any year on record, "
+	    "glaciologists said. The glacier at the head of the valley lost four metres of ice. "
+	    "Meltwater from the glaciers fed the rivers, and the glaciologists said the ice "
+	    "would keep retreating.");
+	plugin_chain_process(chain, article);
+	CHECK(article->keywords.count == 4);
+	/* The surface form the text uses most, for the most repeated stem. */
+	CHECK(article->keywords.count > 0 && strcmp(article->keywords.items[0], "glaciers") == 0);
+	CHECK(strlist_contains(&article->keywords, "Alps"));
+	CHECK(!strlist_contains(&article->keywords, "the"));
+	CHECK(!strlist_contains(&article->keywords, "said"));
+	article_free(article);
+	plugin_chain_free(chain);
+}
+
+static void
+test_topics_own_text(void)
+{
+	struct plugin_chain *chain = load_one("topics");
+	struct article *article;
+
+	CHECK(chain != NULL);
+	if (chain == NULL)
+		return;
+	article = article_with("United win the league title",
+	    "The football team won the league championship on Saturday after a late goal. "
+	    "The coach praised every player in the squad, and the stadium celebrated the "
+	    "victory long after the final whistle of the match. The season ends next week.");
+	plugin_chain_process(chain, article);
+	CHECK(article->topics.count >= 1 && strcmp(article->topics.items[0], "sport") == 0);
+	CHECK(!strlist_contains(&article->topics, "politics"));
+	article_free(article);
+
+	article = article_with("A quiet afternoon", "She read a book in the garden.");
+	plugin_chain_process(chain, article);
+	CHECK(article->topics.count == 0);	/* below every threshold */
+	article_free(article);
+	plugin_chain_free(chain);
+}
+
+/* ---- the five seed articles ---- */
+
+struct seed_expectation {
+	const char *prefix;		/* file name prefix */
+	const char *entities[8];	/* NULL-terminated */
+};
+
+/* Which names each seed mentions (read from the seeds themselves). */
+static const struct seed_expectation seed_expectations[] = {
+	{ "000_", { "Taliban", "Donald Trump", "Bagram Air Base", "Afghanistan", "Kabul",
+	    NULL } },
+	{ "001_", { "Taliban", "Donald Trump", "Bagram Air Base", "Afghanistan", "Kabul",
+	    "Zabihullah Mujahid", "Doha Agreement", NULL } },
+	{ "002_", { "Taliban", "Donald Trump", "Bagram Air Base", "Afghanistan", "Kabul",
+	    NULL } },
+	{ "003_", { "Taliban", "Donald Trump", "Bagram Air Base", "Afghanistan",
+	    "Zabihullah Mujahid", "Doha Agreement", NULL } },
+	{ "004_", { "Taliban", "Donald Trump", "Bagram Air Base", "Afghanistan", "Kabul",
+	    "Zabihullah Mujahid", "Doha Agreement", NULL } },
+};
+
+/* First line as title, the other lines joined by blank lines as text. */
+static struct article *
+seed_article(const char *path)
+{
+	size_t length;
+	char *content = file_read(path, &length), *line, *save = NULL;
+	struct buffer text = { NULL, 0, 0 };
+	struct article *article;
+
+	if (content == NULL)
+		return NULL;
+	article = article_new();
+	for (line = strtok_r(content, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (article->title == NULL) {
+			article_set(&article->title, line);
+			continue;
+		}
+		if (text.length > 0)
+			buffer_append_string(&text, "\n\n");
+		buffer_append_string(&text, line);
+	}
+	article->text = buffer_steal(&text);
+	article_set(&article->id, "5eed");
+	article_set(&article->url, "https://www.example.com/seed");
+	free(content);
+	return article;
+}
+
+static void
+seed_check(const struct seed_expectation *expected, struct article *article)
+{
+	CHECK_STR(article->lang_code, "en");
+	CHECK(article->lang_confidence >= 0.9);
+	for (size_t i = 0; expected->entities[i] != NULL; i++) {
+		if (find_entity(article, expected->entities[i]) == NULL)
+			fprintf(stderr, "  %s: no entity %s\n", expected->prefix,
+			    expected->entities[i]);
+		CHECK(find_entity(article, expected->entities[i]) != NULL);
+	}
+	CHECK(find_entity(article, "Mujahid") == NULL);
+	CHECK(find_entity(article, "Trump") == NULL);
+	CHECK(article->keywords.count == 10);
+	CHECK(strlist_contains(&article->keywords, "Bagram") ||
+	    strlist_contains(&article->keywords, "Taliban"));
+	CHECK(!strlist_contains(&article->keywords, "the") &&
+	    !strlist_contains(&article->keywords, "said"));
+	CHECK(strlist_contains(&article->topics, "politics") ||
+	    strlist_contains(&article->topics, "conflict"));
+	CHECK(!strlist_contains(&article->topics, "sport"));
+	CHECK_STR(article->source_domain, "example.com");
+}
+
+static void
+test_seeds(void)
+{
+	const char *seeds = check_seeds_dir();
+	const char *names[] = { "lang", "source", "entities", "keywords", "topics" };
+	struct section sections[5];
+	struct plugin_config configs[5];
+	struct plugin_chain *chain;
+	char error[512], path[PATH_MAX];
+	int checked = 0;
+
+	if (seeds == NULL) {
+		printf("test_seeds: skipped, no seeds directory (../shared/seeds)\n");
+		return;
+	}
+	for (size_t i = 0; i < 5; i++) {
+		section_init(&sections[i], names[i], (int)i * 3 + 1, NULL);
+		configs[i] = sections[i].config;
+	}
+	chain = plugin_chain_load(configs, 5, NULL, error, sizeof(error));
+	CHECK(chain != NULL);
+	if (chain == NULL) {
+		fprintf(stderr, "  load error: %s\n", error);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(seed_expectations) / sizeof(seed_expectations[0]); i++) {
+		char command[PATH_MAX + 64];
+		FILE *list;
+
+		snprintf(command, sizeof(command), "ls %s/%s*.txt 2>/dev/null", seeds,
+		    seed_expectations[i].prefix);
+		if ((list = popen(command, "r")) == NULL)
+			continue;
+		if (fgets(path, sizeof(path), list) != NULL) {
+			struct article *article;
+
+			path[strcspn(path, "\n")] = '\0';
+			if ((article = seed_article(path)) != NULL) {
+				plugin_chain_process(chain, article);
+				if (getenv("WIRESIFT_TEST_VERBOSE") != NULL) {
+					char *json = article_to_json(article);
+
+					printf("%s\n", json);
+					free(json);
+				}
+				seed_check(&seed_expectations[i], article);
+				article_free(article);
+				checked++;
+			}
+		}
+		pclose(list);
+	}
+	CHECK(checked == 5);
+	plugin_chain_free(chain);
+}
+
+int
+main(void)
+{
+	log_init(LOG_LEVEL_WARNING);
+	ensure_plugin_dir();
+	RUN(test_missing_plugin);
+	RUN(test_unknown_option);
+	RUN(test_bad_option_values);
+	RUN(test_init_failure);
+	if (fixtures_prepare() == 0) {
+		/* $WIRESIFT_PLUGIN_DIR wins over the argument: point it at the fixtures. */
+		char *saved = strdup(getenv("WIRESIFT_PLUGIN_DIR"));
+
+		setenv("WIRESIFT_PLUGIN_DIR", fixture_dir, 1);
+		RUN(test_abi_and_name_mismatch);
+		RUN(test_failing_plugin_lets_article_go_on);
+		setenv("WIRESIFT_PLUGIN_DIR", saved, 1);
+		free(saved);
+	} else
+		printf("test_abi_and_name_mismatch, test_failing_plugin_lets_article_go_on: "
+		    "skipped, cannot build fixture plugins with cc\n");
+	fixtures_remove();
+	RUN(test_lang_german_french_english);
+	RUN(test_source_fields);
+	RUN(test_entities_own_text);
+	RUN(test_keywords_own_text);
+	RUN(test_topics_own_text);
+	RUN(test_seeds);
+	return check_finish();
+}
