@@ -494,6 +494,9 @@ start_fetch(struct feed *feed)
 
 	feed->host->active++;
 	ingest->active_fetches++;
+	log_event(LOG_LEVEL_DEBUG, "fetch", "feed.fetching", "feed=%s url=%s host_active=%d "
+	    "active=%d", log_quote(feed->label), log_quote(feed->url), feed->host->active,
+	    ingest->active_fetches);
 	if ((feed->fetch = fetch_start(ingest->loop, &request, fetch_done, feed)) == NULL) {
 		feed->host->active--;
 		ingest->active_fetches--;

@@ -58,9 +58,8 @@ on_socket_event(evutil_socket_t fd, short what, void *context)
 	    (what & EV_WRITE ? CURL_CSELECT_OUT : 0);
 
 	curl_multi_socket_action(loop->multi, fd, action, &loop->running);
+	/* Done callbacks may start transfers (and arm curl's timer): never disarm it here. */
 	read_finished_transfers(loop);
-	if (loop->running <= 0 && evtimer_pending(loop->timer, NULL))
-		evtimer_del(loop->timer);
 }
 
 static void

@@ -106,10 +106,11 @@ void
 buffer_printf(struct buffer *buffer, const char *format, ...)
 {
 	va_list args;
+	char probe[1];
 	int needed;
 
 	va_start(args, format);
-	needed = vsnprintf(NULL, 0, format, args);
+	needed = vsnprintf(probe, sizeof probe, format, args);
 	va_end(args);
 	if (needed < 0)
 		return;

@@ -81,13 +81,22 @@ enum {
 	DEDUP_ENTRY_COMMITTED	= 1 << 2	/* written to the log */
 };
 
+/* An entry as callers see it (generations store it packed in 24 bytes). */
 struct dedup_entry {
 	uint64_t	 exact_hash;
 	int64_t		 time;
-	uint32_t	 shingle_count;
+	uint32_t	 shingle_count;		/* stored in 24 bits, saturating */
+	uint32_t	 flags;
 	uint32_t	 id_offset;		/* into the generation's id arena */
 	uint32_t	 group_offset;		/* == id_offset for the first of a group */
-	uint32_t	 flags;
+};
+
+struct dedup_packed_entry {
+	uint64_t	 exact_hash;
+	int32_t		 time_offset;		/* seconds from the generation's first_time */
+	uint32_t	 shingles_and_flags;	/* shingle count << 8 | flags */
+	uint32_t	 id_offset;
+	uint32_t	 group_offset;
 };
 
 struct dedup_generation {
@@ -101,7 +110,7 @@ struct dedup_generation {
 	uint32_t	 table_used;
 	uint32_t	 table_limit;		/* sealed when an insert would pass it */
 	uint32_t	*table;
-	struct dedup_entry *entries;
+	struct dedup_packed_entry *entries;
 	uint8_t		*signatures;		/* capacity * signature_bytes */
 	size_t		 signature_bytes;
 	uint8_t		*ids;			/* packed ids: see generation.c */
@@ -121,6 +130,9 @@ uint32_t dedup_generation_add_id(struct dedup_generation *generation, const char
 uint32_t dedup_generation_add(struct dedup_generation *generation, const struct dedup_entry *entry,
 	    const uint8_t *signature, const uint64_t *keys, int key_count, const char *id,
 	    const char *group_id);
+void	 dedup_generation_entry(const struct dedup_generation *generation, uint32_t offset,
+	    struct dedup_entry *entry);
+void	 dedup_generation_set_committed(struct dedup_generation *generation, uint32_t offset);
 /* Call found(offset, context) for each entry whose slot tag matches key; stops early if
  * found returns nonzero. */
 void	 dedup_generation_probe(const struct dedup_generation *generation, uint64_t key,
@@ -131,6 +143,9 @@ const char *dedup_generation_id(const struct dedup_generation *generation, uint3
 int	 dedup_generation_id_equals(const struct dedup_generation *generation, uint32_t offset,
 	    const char *id);
 size_t	 dedup_generation_memory(const struct dedup_generation *generation);
+
+/* index.c: bytes held by the index's generations (pending records not counted). */
+size_t	 dedup_memory(const struct dedup_index *index);
 
 /* store.c: the append-only log of committed entries in state_dir. */
 struct dedup_record {

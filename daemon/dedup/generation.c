@@ -188,9 +188,17 @@ dedup_generation_add(struct dedup_generation *generation, const struct dedup_ent
     const char *group_id)
 {
 	uint32_t offset = generation->count++;
-	struct dedup_entry *stored = &generation->entries[offset];
+	struct dedup_packed_entry *stored = &generation->entries[offset];
+	int64_t time_offset = entry->time - generation->first_time;
+	uint32_t shingles = entry->shingle_count > 0xffffff ? 0xffffff : entry->shingle_count;
 
-	*stored = *entry;
+	if (time_offset > INT32_MAX)
+		time_offset = INT32_MAX;
+	if (time_offset < INT32_MIN)
+		time_offset = INT32_MIN;
+	stored->exact_hash = entry->exact_hash;
+	stored->time_offset = (int32_t)time_offset;
+	stored->shingles_and_flags = shingles << 8 | (entry->flags & 0xff);
 	stored->id_offset = dedup_generation_add_id(generation, id);
 	stored->group_offset = stored->id_offset;
 	if (group_id != NULL && strcmp(group_id, id) != 0)
@@ -204,6 +212,31 @@ dedup_generation_add(struct dedup_generation *generation, const struct dedup_ent
 	if (entry->flags & DEDUP_ENTRY_COMMITTED)
 		generation->committed++;
 	return offset;
+}
+
+void
+dedup_generation_entry(const struct dedup_generation *generation, uint32_t offset,
+    struct dedup_entry *entry)
+{
+	const struct dedup_packed_entry *stored = &generation->entries[offset];
+
+	entry->exact_hash = stored->exact_hash;
+	entry->time = generation->first_time + stored->time_offset;
+	entry->shingle_count = stored->shingles_and_flags >> 8;
+	entry->flags = stored->shingles_and_flags & 0xff;
+	entry->id_offset = stored->id_offset;
+	entry->group_offset = stored->group_offset;
+}
+
+void
+dedup_generation_set_committed(struct dedup_generation *generation, uint32_t offset)
+{
+	struct dedup_packed_entry *stored = &generation->entries[offset];
+
+	if ((stored->shingles_and_flags & DEDUP_ENTRY_COMMITTED) == 0) {
+		stored->shingles_and_flags |= DEDUP_ENTRY_COMMITTED;
+		generation->committed++;
+	}
 }
 
 void

@@ -32,7 +32,7 @@
 #include "util.h"
 
 #define CONTAINMENT_MIN_RESEMBLANCE	0.2
-#define FIRST_CAPACITY			1024
+#define FIRST_CAPACITY			8192
 #define MAX_CAPACITY			(1u << 22)
 #define SLICES_PER_WINDOW		8
 #define SEEN_CAPACITY			8192	/* candidates examined per lookup, at most */
@@ -152,13 +152,16 @@ examine(const struct dedup_generation *generation, uint32_t offset, void *contex
 {
 	struct lookup *lookup = context;
 	struct dedup_index *index = lookup->index;
-	const struct dedup_entry *entry = &generation->entries[offset];
 	const struct dedup_sketch *sketch = &index->sketch;
 	struct match candidate = { generation, offset, 0, 0 };
+	struct dedup_entry stored, *entry = &stored;
 
 	if (index->seen_count >= SEEN_CAPACITY / 2)
 		return 1;
-	if (seen_before(index, generation, offset) || entry->time < lookup->oldest_time)
+	if (seen_before(index, generation, offset))
+		return 0;
+	dedup_generation_entry(generation, offset, entry);
+	if (entry->time < lookup->oldest_time)
 		return 0;
 	if (lookup->short_text != ((entry->flags & DEDUP_ENTRY_SHORT) != 0))
 		return 0;
@@ -222,9 +225,10 @@ verdict_clear(struct dedup_verdict *verdict)
 static const char *
 entry_group(const struct match *match, char *out, size_t out_size)
 {
-	const struct dedup_entry *entry = &match->generation->entries[match->offset];
+	struct dedup_entry entry;
 
-	return dedup_generation_id(match->generation, entry->group_offset, out, out_size);
+	dedup_generation_entry(match->generation, match->offset, &entry);
+	return dedup_generation_id(match->generation, entry.group_offset, out, out_size);
 }
 
 static struct dedup_generation *
@@ -587,13 +591,23 @@ dedup_commit(struct dedup_index *index, const char *article_id)
 		if (generation->serial != node->serial)
 			continue;
 		if (dedup_store_append(index->store, node->record, node->record_length) == 0) {
-			generation->entries[node->offset].flags |= DEDUP_ENTRY_COMMITTED;
-			generation->committed++;
+			dedup_generation_set_committed(generation, node->offset);
 			index->live_committed++;
 		}
 		break;
 	}
 	pending_free(node);
+}
+
+size_t
+dedup_memory(const struct dedup_index *index)
+{
+	size_t total = sizeof *index + index->pending_buckets * sizeof *index->pending;
+
+	for (const struct dedup_generation *generation = index->oldest; generation != NULL;
+	    generation = generation->newer)
+		total += dedup_generation_memory(generation);
+	return total;
 }
 
 size_t

@@ -132,7 +132,8 @@ dedup_record_encode(const struct dedup_record *record, size_t *length)
 	memcpy(cursor + 24, &record->shingle_count, 4);
 	memcpy(cursor + 28, &signature_bytes, 4);
 	cursor += PAYLOAD_FIXED;
-	memcpy(cursor, record->keys, (size_t)record->key_count * 8);
+	if (record->key_count > 0)
+		memcpy(cursor, record->keys, (size_t)record->key_count * 8);
 	cursor += (size_t)record->key_count * 8;
 	memcpy(cursor, record->id, id_length);
 	cursor += id_length;

@@ -3,15 +3,16 @@
  * with the variants real feeds use (no weekday, misspelled or localized weekday, no seconds,
  * single-digit day, full month names, two-digit years, named and numeric zones, asctime order).
  *
- * Named zones understood (offset from UTC):
- *   UT GMT UTC Z Z 0; EST -5 EDT -4 CST -6 CDT -5 MST -7 MDT -6 PST -8 PDT -7 (RFC 822);
+ * Named zones understood (hours from UTC; case does not matter):
+ *   UT UTC GMT Z WET 0; EST -5 EDT -4 CST -6 CDT -5 MST -7 MDT -6 PST -8 PDT -7 (RFC 822);
  *   AST -4 ADT -3 NST -3:30 NDT -2:30 AKST -9 AKDT -8 HST -10;
- *   WET 0 WEST +1 BST +1 IST +5:30 (India: by far the most common in feeds) CET MET +1
- *   CEST MEST +2 EET +2 EEST +3 MSK +3 PKT +5 ICT WIB +7 SGT HKT PHT AWST CST-China is not
- *   supported (CST is US Central) +8, JST KST +9, ACST +9:30, AEST +10, AEDT +11, NZST +12,
- *   NZDT +13; military letters A-I, K-M = +1..+12, N-Y = -1..-12 (the military convention;
- *   RFC 1123 5.2.14 notes RFC 822 had the signs reversed). A zone name may be followed by an
- *   offset ("GMT+2", "UTC-05:00"). No zone at all means UTC.
+ *   WEST BST CET MET +1; CEST MEST EET +2; EEST MSK +3; IST +5:30 (India, by far the most
+ *   common IST in news feeds; not Irish or Israel time); PKT +5; ICT WIB +7;
+ *   SGT HKT PHT AWST +8; JST KST +9; ACST +9:30; AEST +10; AEDT +11; NZST +12; NZDT +13.
+ *   CST is always US Central (never China). Military letters: A-I and K-M are +1..+12, N-Y
+ *   are -1..-12, Z is 0 (the military convention; RFC 1123 5.2.14 notes RFC 822 had the signs
+ *   reversed). A zone name may be followed by an offset ("GMT+2", "UTC-05:00"). No zone at
+ *   all means UTC.
  * Two-digit years follow RFC 2822 4.3: 00-49 are 2000-2049, 50-99 are 1950-1999; three-digit
  * years add 1900. libcurl's curl_getdate() is the last resort.
  */
@@ -370,9 +371,7 @@ parse_number(const char *cursor, struct date_parts *parts)
 	int value = 0;
 	size_t digits;
 
-	if ((end = parse_clock(cursor, parts)) != NULL && !parts->have_time)
-		return end;
-	if (end != NULL)
+	if (!parts->have_time && (end = parse_clock(cursor, parts)) != NULL)
 		return end;
 	while (isdigit((unsigned char)*cursor) && cursor - start < 9)
 		value = value * 10 + (*cursor++ - '0');
@@ -384,8 +383,7 @@ parse_number(const char *cursor, struct date_parts *parts)
 	    strncasecmp(cursor, "rd", 2) == 0 || strncasecmp(cursor, "th", 2) == 0) &&
 	    !isalpha((unsigned char)cursor[2]))
 		cursor += 2;
-	if (!parts->have_day && digits <= 2 && value >= 1 && value <= 31 &&
-	    !(parts->have_month && parts->have_day)) {
+	if (!parts->have_day && digits <= 2 && value >= 1 && value <= 31) {
 		parts->day = value;
 		parts->have_day = 1;
 	} else if (!parts->have_year && digits >= 2 && digits <= 4) {
@@ -397,7 +395,7 @@ parse_number(const char *cursor, struct date_parts *parts)
 
 /* RFC 822 and its real-world relatives, read token by token. */
 static time_t
-parse_rfc822(const char *text)
+parse_rfc822(const char *text, int *recognized)
 {
 	struct date_parts parts = { 0 };
 	const char *cursor = text;
@@ -423,6 +421,7 @@ parse_rfc822(const char *text)
 	}
 	if (!parts.have_day || !parts.have_month || !parts.have_year)
 		return 0;
+	*recognized = 1;	/* a date, maybe an impossible one: no second opinion */
 	if (pm_shift == 1 && parts.hour < 12)
 		parts.hour += 12;
 	else if (pm_shift == -1 && parts.hour == 12)
@@ -436,6 +435,7 @@ feed_date_parse(const char *text)
 	char trimmed[128];
 	size_t length;
 	time_t result;
+	int recognized = 0;
 
 	if (text == NULL)
 		return 0;
@@ -450,7 +450,7 @@ feed_date_parse(const char *text)
 
 	if (isdigit((unsigned char)trimmed[0]) && (result = parse_iso(trimmed)) != 0)
 		return result;
-	if ((result = parse_rfc822(trimmed)) != 0)
+	if ((result = parse_rfc822(trimmed, &recognized)) != 0 || recognized)
 		return result;
 	result = curl_getdate(trimmed, NULL);
 	return result > 0 ? result : 0;

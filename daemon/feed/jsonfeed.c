@@ -131,12 +131,14 @@ feed_parse_json(const char *data, size_t size, const char *feed_url, struct feed
 	size_t index;
 
 	if (root == NULL) {
-		snprintf(error, error_size, "line %d: invalid JSON: %s", json_error.line,
-		    json_error.text);
+		if (error != NULL)
+			snprintf(error, error_size, "line %d: invalid JSON: %s", json_error.line,
+			    json_error.text);
 		return -1;
 	}
 	if (!json_is_object(root) || (format = json_format(root)) == NULL) {
-		snprintf(error, error_size, "line 1: JSON document, not a JSON Feed");
+		if (error != NULL)
+			snprintf(error, error_size, "line 1: JSON document, not a JSON Feed");
 		json_decref(root);
 		return -1;
 	}

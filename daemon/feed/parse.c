@@ -130,6 +130,7 @@ detect_root(struct xml_run *run, xmlNodePtr root, char *error, size_t error_size
 		return -1;
 	}
 	free(version);
+	free(feed->meta->format);
 	feed->meta->format = xstrdup(format);
 	if (feed->kind == FEED_KIND_ATOM) {
 		xmlChar *language = xmlNodeGetLang(root);
@@ -228,6 +229,64 @@ walk(struct xml_run *run, char *error, size_t error_size)
 	return run->stopped ? 0 : status;
 }
 
+/*
+ * The recovery path. xmlTextReader gives up at the first well-formedness error, even with
+ * XML_PARSE_RECOVER; libxml2's tree parser does recover (unclosed tags, junk after the root,
+ * truncation). So a broken feed is parsed again into a tree and walked the same way, the items
+ * the reader already delivered are skipped. Only broken feeds pay for the whole tree.
+ */
+static void
+visit_tree(struct xml_run *run, xmlNodePtr node, int depth, size_t *item_index,
+    size_t already_delivered)
+{
+	for (; node != NULL && !run->stopped; node = node->next) {
+		if (node->type != XML_ELEMENT_NODE)
+			continue;
+		switch (classify(run, node, depth)) {
+		case ACTION_DESCEND:
+			visit_tree(run, node->children, depth + 1, item_index, already_delivered);
+			break;
+		case ACTION_ITEM:
+			if ((*item_index)++ >= already_delivered)
+				handle_item(run, node);
+			break;
+		case ACTION_META:
+			handle_meta(run, node);
+			break;
+		case ACTION_SKIP:
+			break;
+		}
+	}
+}
+
+static int
+recover_tree(struct xml_run *run, const char *prepared, size_t length, const char *feed_url,
+    char *error, size_t error_size)
+{
+	xmlParserCtxtPtr context = xmlNewParserCtxt();
+	size_t already_delivered = run->feed.meta->item_count, item_index = 0;
+	xmlDocPtr document;
+	xmlNodePtr root;
+
+	if (context == NULL)
+		return -1;
+	document = xmlCtxtReadMemory(context, prepared, (int)length, feed_url, "UTF-8",
+	    XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+	    XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC | XML_PARSE_COMPACT);
+	xmlFreeParserCtxt(context);
+	if (document == NULL || (root = xmlDocGetRootElement(document)) == NULL) {
+		xmlFreeDoc(document);
+		return -1;
+	}
+	if (!run->have_root && detect_root(run, root, error, error_size) < 0) {
+		xmlFreeDoc(document);
+		return -2;
+	}
+	visit_tree(run, root->children, 1, &item_index, already_delivered);
+	xmlFreeDoc(document);
+	return 0;
+}
+
 /* What comes first after the prolog: "<!DOCTYPE html" or <html> means an HTML page. */
 static int
 looks_like_html(const char *text, size_t *offset)
@@ -287,6 +346,8 @@ parse_xml(const char *text, size_t length, const char *feed_url, struct feed_met
 	xmlTextReaderSetStructuredErrorHandler(run.reader, record_xml_error, &run);
 	status = walk(&run, error, error_size);
 	xmlFreeTextReader(run.reader);
+	if (status == -1 && !run.stopped)
+		status = recover_tree(&run, prepared, prepared_length, feed_url, error, error_size);
 	free(prepared);
 	strlist_clear(&run.feed.feed_authors);
 	if (status == -2)

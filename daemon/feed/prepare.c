@@ -8,6 +8,7 @@
  *    numeric references to C1 code points are read as windows-1252 (&#146; is a quote), and
  *    references to characters XML forbids become U+FFFD;
  *  - a bare '&' or an unknown entity becomes &amp; and a '<' that cannot start markup &lt;;
+ *  - unclosed HTML void elements (<br>, <img>) in unescaped descriptions are closed;
  *  - anything before the XML declaration (blank lines, often) is dropped.
  * Comments, CDATA sections and processing instructions are copied untouched.
  */
@@ -176,12 +177,55 @@ is_name_start(char character)
 	    (unsigned char)character >= 0x80;
 }
 
+/*
+ * HTML void elements written unescaped in a description (<br>, <img ...>) are never closed,
+ * which would swallow the rest of the item; no feed vocabulary uses these unprefixed names
+ * (<link> is RSS's, so it is not among them).
+ */
+static int
+is_html_void(const char *name, size_t length)
+{
+	static const char *const names[] = {
+		"br", "hr", "img", "wbr", "input", "meta", "area", "col", "embed", "param",
+		"source", "track"
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == length && strncasecmp(name, names[i], length) == 0)
+			return 1;
+	return 0;
+}
+
+/* Length of the tag name at position (after '<' or '</'). */
+static size_t
+tag_name_length(const struct scan *scan, size_t position)
+{
+	size_t length = 0;
+
+	while (position + length < scan->length &&
+	    (isalnum((unsigned char)scan->text[position + length]) ||
+	    strchr("_:-.", scan->text[position + length]) != NULL))
+		length++;
+	return length;
+}
+
 /* A start or end tag: copied, with entities in attribute values fixed. */
 static void
 copy_tag(struct scan *scan)
 {
+	int end_tag = scan->text[scan->position + 1] == '/';
+	size_t name_start = scan->position + 1 + (size_t)end_tag;
+	int void_element = is_html_void(scan->text + name_start, tag_name_length(scan, name_start));
 	char quote = 0;
 
+	if (void_element && end_tag) {
+		/* </br>: drop it, the start tag is closed already */
+		const char *close = memchr(scan->text + scan->position, '>',
+		    scan->length - scan->position);
+
+		scan->position = close != NULL ? (size_t)(close - scan->text) + 1 : scan->length;
+		return;
+	}
 	buffer_append(&scan->out, "<", 1);
 	scan->position++;
 	while (scan->position < scan->length) {
@@ -203,6 +247,9 @@ copy_tag(struct scan *scan)
 			quote = character;
 		else if (character == '<')
 			return;		/* an unclosed tag: let libxml2 recover */
+		if (quote == 0 && character == '>' && void_element && scan->out.length > 0 &&
+		    scan->out.data[scan->out.length - 1] != '/')
+			buffer_append(&scan->out, "/", 1);
 		buffer_append(&scan->out, &character, 1);
 		scan->position++;
 		if (quote == 0 && character == '>')

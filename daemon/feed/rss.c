@@ -18,6 +18,7 @@ struct rss_item_extras {
 	char	*media_description;
 	char	*itunes_summary;
 	struct strlist itunes_authors;
+	int	 have_pub_date;
 };
 
 static void rss_item_child(struct xml_feed *feed, struct article *item,
@@ -126,8 +127,12 @@ rss_core_child(struct xml_feed *feed, struct article *item, struct rss_item_extr
 	else if (feed_node_is(feed, child, NULL, "category"))
 		add_category(&item->categories, child);
 	else if (feed_node_is(feed, child, NULL, "pubDate")) {
-		if (item->published == 0)
-			item->published = feed_node_date(child);
+		/* the core element wins over dc:date and friends, wherever they come */
+		time_t when = feed_node_date(child);
+
+		if (when != 0 && !extras->have_pub_date)
+			item->published = when;
+		extras->have_pub_date = when != 0 || extras->have_pub_date;
 	} else if (feed_node_is(feed, child, NULL, "enclosure"))
 		feed_node_enclosure(feed, item, child, "url", "length");
 }

@@ -408,9 +408,64 @@ test_seed_articles(void)
 	buffer_free(&feed);
 }
 
+/* meta, callback and error buffer are all optional */
+static void
+test_optional_arguments(void)
+{
+	const char *rss = "<rss version=\"2.0\"><channel><title>T</title><item><title>x</title>"
+	    "</item></channel></rss>";
+	const char *json = "{\"version\": \"https://jsonfeed.org/version/1.1\", \"items\": "
+	    "[{\"id\": \"1\", \"title\": \"x\"}]}";
+	struct feed_meta meta;
+
+	CHECK(feed_parse(rss, strlen(rss), NULL, NULL, NULL, NULL, NULL, NULL, 0) == 0);
+	CHECK(feed_parse(json, strlen(json), NULL, NULL, NULL, NULL, NULL, NULL, 0) == 0);
+	CHECK(feed_parse("{oops", 5, NULL, NULL, NULL, NULL, NULL, NULL, 0) == -1);
+	CHECK(feed_parse("<html></html>", 13, NULL, NULL, NULL, NULL, NULL, NULL, 0) == -1);
+	CHECK(feed_parse(rss, strlen(rss), NULL, NULL, &meta, NULL, NULL, NULL, 0) == 0);
+	CHECK(meta.item_count == 1);
+	CHECK_STR(meta.format, "rss2.0");
+	feed_meta_free(&meta);
+	CHECK(meta.format == NULL);
+	feed_meta_free(NULL);
+}
+
+/* A broken feed goes down the recovery path without delivering an item twice. */
+static void
+test_recovery_no_duplicates(void)
+{
+	const char *feed = "<rss version=\"2.0\"><channel><title>R</title>"
+	    "<item><title>first</title><guid>urn:1</guid></item>"
+	    "<item><title>second</title><guid>urn:2</guid></item>"
+	    "<item><title>third</title><description>a <b>bold</i> move</description>"
+	    "<guid>urn:3</guid></item>"
+	    "<item><title>fourth</title><guid>urn:4</guid></item>"
+	    "</channel></rss>";
+	struct collected collected = { 0 };
+	struct feed_meta meta;
+	char error[256];
+
+	CHECK(parse_string(feed, NULL, &meta, &collected, error, sizeof(error)) == 0);
+	CHECK_CONTAINS(error, "recovered");
+	CHECK(collected.count >= 3);
+	CHECK(meta.item_count == collected.count);
+	for (size_t i = 0; i < collected.count && i < 64; i++)
+		for (size_t j = i + 1; j < collected.count && j < 64; j++)
+			CHECK(strcmp(collected.items[i]->guid ? collected.items[i]->guid : "",
+			    collected.items[j]->guid ? collected.items[j]->guid : "") != 0);
+	if (collected.count >= 2) {
+		CHECK_STR(collected.items[0]->guid, "urn:1");
+		CHECK_STR(collected.items[1]->guid, "urn:2");
+	}
+	feed_meta_free(&meta);
+	collected_free(&collected);
+}
+
 int
 main(void)
 {
+	RUN(test_optional_arguments);
+	RUN(test_recovery_no_duplicates);
 	RUN(test_billion_laughs);
 	RUN(test_external_entity_not_loaded);
 	RUN(test_errors);

@@ -1,0 +1,877 @@
+/*
+ * bench_dedup.c - measures the dedup index against an exact-Jaccard reference on one
+ * generated corpus, in one run, and prints the figures (it asserts nothing about time).
+ *
+ *   quality: originals of random words from a Zipf vocabulary, same-topic articles that share
+ *            quoted sentences, and edited wire copies (headline added, last paragraphs
+ *            trimmed, advert line inserted, typos fixed, byline added, paragraphs rewritten,
+ *            copies of copies). Every article is judged by dedup_check and by the exact
+ *            reference: the exact shingle sets of all earlier articles, intersected through
+ *            an inverted index (so every pair with a shingle in common is measured exactly),
+ *            duplicate when J >= threshold or containment >= containment_threshold.
+ *   scale:   N articles of ~4 KB (1,000,000; BENCH_QUICK=1: 100,000) through one index:
+ *            throughput, memory per indexed article (mallinfo2 and RSS deltas), and the time
+ *            of a dedup_check at that size.
+ */
+#include <malloc.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "article.h"
+#include "log.h"
+#include "util.h"
+#include "dedup/dedup.h"
+#include "dedup/dedup_internal.h"
+
+#define VOCABULARY	30000
+#define TOPICS		300
+#define QUOTES_PER_TOPIC 12
+#define BASE_TIME	1750000000
+
+/* ---- random numbers and words ---- */
+
+static uint64_t random_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t
+random_next(void)
+{
+	uint64_t z = (random_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static size_t
+random_below(size_t bound)
+{
+	return (size_t)(random_next() % bound);
+}
+
+static double
+random_unit(void)
+{
+	return (double)(random_next() >> 11) / 9007199254740992.0;
+}
+
+static char	*vocabulary[VOCABULARY];
+static double	 zipf_cdf[VOCABULARY];
+
+static void
+vocabulary_init(void)
+{
+	double total = 0;
+
+	for (size_t i = 0; i < VOCABULARY; i++) {
+		/* Frequent words short, rare ones longer, like real text. */
+		size_t length = 2 + (size_t)(log((double)i + 2) * 0.9) + random_below(3);
+		char *word = xmalloc(length + 1);
+
+		for (size_t j = 0; j < length; j++)
+			word[j] = (char)('a' + random_below(26));
+		word[length] = '\0';
+		vocabulary[i] = word;
+		total += 1.0 / pow((double)i + 1, 1.05);
+		zipf_cdf[i] = total;
+	}
+	for (size_t i = 0; i < VOCABULARY; i++)
+		zipf_cdf[i] /= total;
+}
+
+static const char *
+zipf_word(void)
+{
+	double u = random_unit();
+	size_t low = 0, high = VOCABULARY - 1;
+
+	while (low < high) {
+		size_t middle = (low + high) / 2;
+
+		if (zipf_cdf[middle] < u)
+			low = middle + 1;
+		else
+			high = middle;
+	}
+	return vocabulary[low];
+}
+
+static void
+append_sentence(struct buffer *out, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (i > 0)
+			buffer_append_string(out, " ");
+		buffer_append_string(out, zipf_word());
+	}
+	buffer_append_string(out, ".");
+}
+
+static char *
+new_sentence(size_t count)
+{
+	struct buffer out = { 0 };
+
+	append_sentence(&out, count);
+	return buffer_steal(&out);
+}
+
+/* ---- documents as paragraph lists ---- */
+
+struct document {
+	char	**paragraphs;
+	size_t	  count;
+	char	 *text;		/* joined with "\n\n" */
+	int	  origin;	/* index of the original it was made from, -1 for originals */
+	char	  id[40];
+};
+
+static char	*quotes[TOPICS][QUOTES_PER_TOPIC];
+static char	*adverts[4];
+
+static void
+corpus_init(void)
+{
+	vocabulary_init();
+	for (size_t t = 0; t < TOPICS; t++)
+		for (size_t q = 0; q < QUOTES_PER_TOPIC; q++)
+			quotes[t][q] = new_sentence(14 + random_below(14));
+	for (size_t a = 0; a < 4; a++)
+		adverts[a] = new_sentence(10 + random_below(6));
+}
+
+static void
+document_add(struct document *document, char *paragraph)
+{
+	document->paragraphs = xrealloc(document->paragraphs,
+	    (document->count + 1) * sizeof *document->paragraphs);
+	document->paragraphs[document->count++] = paragraph;
+}
+
+static void
+document_join(struct document *document)
+{
+	struct buffer out = { 0 };
+
+	for (size_t i = 0; i < document->count; i++) {
+		if (i > 0)
+			buffer_append_string(&out, "\n\n");
+		buffer_append_string(&out, document->paragraphs[i]);
+	}
+	free(document->text);
+	document->text = buffer_steal(&out);
+}
+
+static void
+document_free(struct document *document)
+{
+	for (size_t i = 0; i < document->count; i++)
+		free(document->paragraphs[i]);
+	free(document->paragraphs);
+	free(document->text);
+	memset(document, 0, sizeof *document);
+}
+
+/* An original article: 6-9 paragraphs of 50-90 words, with 0-3 quotes of its topic. */
+static void
+make_original(struct document *document)
+{
+	size_t topic = random_below(TOPICS), paragraphs = 6 + random_below(4);
+	size_t quoted = random_below(4);
+
+	memset(document, 0, sizeof *document);
+	document->origin = -1;
+	for (size_t p = 0; p < paragraphs; p++) {
+		struct buffer out = { 0 };
+		size_t length = 50 + random_below(41);
+
+		while (length > 0) {
+			size_t sentence = 8 + random_below(15);
+
+			if (sentence > length)
+				sentence = length;
+			if (out.length > 0)
+				buffer_append_string(&out, " ");
+			append_sentence(&out, sentence);
+			length -= sentence;
+		}
+		if (quoted > 0 && random_below(3) == 0) {
+			buffer_append_string(&out, " \"");
+			buffer_append_string(&out, quotes[topic][random_below(QUOTES_PER_TOPIC)]);
+			buffer_append_string(&out, "\" said an official.");
+			quoted--;
+		}
+		document_add(document, buffer_steal(&out));
+	}
+	document_join(document);
+}
+
+/* Replace `count` random words of a paragraph (typo fixes and small rewordings). */
+static char *
+reword(const char *paragraph, size_t count)
+{
+	char *copy = xstrdup(paragraph);
+	size_t length = strlen(copy);
+	struct buffer out = { 0 };
+
+	for (size_t i = 0; i < count; i++) {
+		size_t at = random_below(length);
+
+		while (at > 0 && copy[at - 1] != ' ')
+			at--;
+		if (copy[at] >= 'a' && copy[at] <= 'z')
+			copy[at] = (char)('a' + (copy[at] - 'a' + 1 + random_below(25)) % 26);
+	}
+	buffer_append_string(&out, copy);
+	free(copy);
+	return buffer_steal(&out);
+}
+
+/* An edited wire copy of source: a random mix of the usual edits, at least one. */
+static void
+make_copy(struct document *copy, const struct document *source, int origin)
+{
+	int edits = 0;
+	size_t keep = source->count;
+
+	memset(copy, 0, sizeof *copy);
+	copy->origin = origin;
+	if (random_below(2) == 0) {		/* headline added */
+		document_add(copy, new_sentence(8 + random_below(5)));
+		edits++;
+	}
+	if (random_below(3) == 0) {		/* byline */
+		document_add(copy, xasprintf("By %s %s, Staff Reporter", zipf_word(), zipf_word()));
+		edits++;
+	}
+	if (random_below(3) == 0 && keep > 4) {	/* trimmed last paragraph(s) */
+		keep -= 1 + random_below(2);
+		edits++;
+	}
+	for (size_t p = 0; p < keep; p++) {
+		const char *paragraph = source->paragraphs[p];
+		int typo = random_below(6) == 0;
+
+		document_add(copy, typo ? reword(paragraph, 1 + random_below(3)) :
+		    xstrdup(paragraph));
+		edits += typo;
+		if (p == keep / 2 && random_below(3) == 0) {	/* advert inserted */
+			document_add(copy, xstrdup(adverts[random_below(4)]));
+			edits++;
+		}
+	}
+	if (random_below(6) == 0 && copy->count > 4) {	/* a paragraph or two rewritten */
+		for (size_t r = 0; r < 1 + random_below(2); r++) {
+			size_t at = random_below(copy->count);
+
+			free(copy->paragraphs[at]);
+			copy->paragraphs[at] = new_sentence(50 + random_below(30));
+		}
+		edits++;
+	}
+	if (edits == 0) {
+		free(copy->paragraphs[0]);
+		copy->paragraphs[0] = reword(source->paragraphs[0], 2);
+	}
+	document_join(copy);
+}
+
+/* ---- exact reference: inverted index over all shingles ---- */
+
+struct exact_reference {
+	uint64_t	*keys;		/* open addressing: shingle -> posting head + 1 */
+	uint32_t	*heads;
+	size_t		 table_size;
+	size_t		 table_used;
+	uint32_t	*posting_document;
+	uint32_t	*posting_next;
+	size_t		 postings;
+	size_t		 posting_capacity;
+	uint32_t	*set_sizes;	/* per document */
+	uint32_t	*overlap;	/* per document, scratch */
+	uint32_t	*touched;
+	size_t		 documents;
+	size_t		 document_capacity;
+};
+
+static void
+reference_grow_table(struct exact_reference *reference)
+{
+	size_t old_size = reference->table_size;
+	uint64_t *old_keys = reference->keys;
+	uint32_t *old_heads = reference->heads;
+
+	reference->table_size = old_size ? old_size * 2 : 1 << 16;
+	reference->keys = xcalloc(reference->table_size, sizeof *reference->keys);
+	reference->heads = xcalloc(reference->table_size, sizeof *reference->heads);
+	for (size_t i = 0; i < old_size; i++) {
+		size_t slot;
+
+		if (old_heads[i] == 0)
+			continue;
+		slot = (size_t)(old_keys[i] & (reference->table_size - 1));
+		while (reference->heads[slot] != 0)
+			slot = (slot + 1) & (reference->table_size - 1);
+		reference->keys[slot] = old_keys[i];
+		reference->heads[slot] = old_heads[i];
+	}
+	free(old_keys);
+	free(old_heads);
+}
+
+static uint32_t *
+reference_head(struct exact_reference *reference, uint64_t shingle, int create)
+{
+	size_t slot;
+
+	if (create && (reference->table_used + 1) * 2 > reference->table_size)
+		reference_grow_table(reference);
+	if (reference->table_size == 0)
+		return NULL;
+	slot = (size_t)(shingle & (reference->table_size - 1));
+	while (reference->heads[slot] != 0) {
+		if (reference->keys[slot] == shingle)
+			return &reference->heads[slot];
+		slot = (slot + 1) & (reference->table_size - 1);
+	}
+	if (!create)
+		return NULL;
+	reference->keys[slot] = shingle;
+	reference->table_used++;
+	return &reference->heads[slot];
+}
+
+static int
+compare_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The distinct shingles of a text, the same way the index shingles it. */
+static size_t
+exact_shingles(const char *text, struct dedup_words *scratch, uint64_t **out, size_t *capacity)
+{
+	size_t width = 5, count, distinct = 0;
+
+	dedup_words_from_text(scratch, text);
+	if (scratch->count == 0)
+		return 0;
+	if (scratch->count < width)
+		width = scratch->count;
+	count = scratch->count - width + 1;
+	if (count > *capacity) {
+		*capacity = count;
+		*out = xrealloc(*out, count * sizeof **out);
+	}
+	for (size_t i = 0; i < count; i++)
+		(*out)[i] = XXH3_64bits(scratch->hashes + i, width * sizeof(uint64_t));
+	qsort(*out, count, sizeof **out, compare_u64);
+	for (size_t i = 0; i < count; i++)
+		if (distinct == 0 || (*out)[i] != (*out)[distinct - 1])
+			(*out)[distinct++] = (*out)[i];
+	return distinct;
+}
+
+struct exact_verdict {
+	int	 duplicate;
+	double	 best_resemblance;
+	double	 best_containment;
+};
+
+/* Judge the next document exactly against all earlier ones, then index it. */
+static struct exact_verdict
+reference_judge(struct exact_reference *reference, const uint64_t *shingles, size_t count,
+    double threshold, double containment_threshold)
+{
+	struct exact_verdict verdict = { 0, 0, 0 };
+	uint32_t self = (uint32_t)reference->documents;
+	size_t touched = 0;
+
+	if (reference->documents == reference->document_capacity) {
+		reference->document_capacity = reference->document_capacity ?
+		    reference->document_capacity * 2 : 4096;
+		reference->set_sizes = xrealloc(reference->set_sizes,
+		    reference->document_capacity * sizeof *reference->set_sizes);
+		reference->overlap = xrealloc(reference->overlap,
+		    reference->document_capacity * sizeof *reference->overlap);
+		reference->touched = xrealloc(reference->touched,
+		    reference->document_capacity * sizeof *reference->touched);
+		memset(reference->overlap + reference->documents, 0,
+		    (reference->document_capacity - reference->documents) *
+		    sizeof *reference->overlap);
+	}
+	for (size_t i = 0; i < count; i++) {
+		uint32_t *head = reference_head(reference, shingles[i], 0);
+
+		for (uint32_t node = head ? *head : 0; node != 0;
+		    node = reference->posting_next[node - 1]) {
+			uint32_t other = reference->posting_document[node - 1];
+
+			if (reference->overlap[other]++ == 0)
+				reference->touched[touched++] = other;
+		}
+	}
+	for (size_t i = 0; i < touched; i++) {
+		uint32_t other = reference->touched[i], common = reference->overlap[other];
+		uint32_t other_size = reference->set_sizes[other];
+		double resemblance = (double)common / (count + other_size - common);
+		double containment = (double)common / (count < other_size ? count : other_size);
+
+		if (resemblance > verdict.best_resemblance)
+			verdict.best_resemblance = resemblance;
+		if (containment > verdict.best_containment)
+			verdict.best_containment = containment;
+		if (resemblance >= threshold || containment >= containment_threshold)
+			verdict.duplicate = 1;
+		reference->overlap[other] = 0;
+	}
+	for (size_t i = 0; i < count; i++) {
+		uint32_t *head = reference_head(reference, shingles[i], 1);
+
+		if (reference->postings == reference->posting_capacity) {
+			reference->posting_capacity = reference->posting_capacity ?
+			    reference->posting_capacity * 2 : 1 << 20;
+			reference->posting_document = xrealloc(reference->posting_document,
+			    reference->posting_capacity * sizeof *reference->posting_document);
+			reference->posting_next = xrealloc(reference->posting_next,
+			    reference->posting_capacity * sizeof *reference->posting_next);
+		}
+		reference->posting_document[reference->postings] = self;
+		reference->posting_next[reference->postings] = *head;
+		*head = (uint32_t)++reference->postings;
+	}
+	reference->set_sizes[self] = (uint32_t)count;
+	reference->documents++;
+	return verdict;
+}
+
+static size_t
+reference_memory(const struct exact_reference *reference)
+{
+	return reference->table_size * (sizeof(uint64_t) + sizeof(uint32_t)) +
+	    reference->posting_capacity * 2 * sizeof(uint32_t) +
+	    reference->document_capacity * 3 * sizeof(uint32_t);
+}
+
+static void
+reference_free(struct exact_reference *reference)
+{
+	free(reference->keys);
+	free(reference->heads);
+	free(reference->posting_document);
+	free(reference->posting_next);
+	free(reference->set_sizes);
+	free(reference->overlap);
+	free(reference->touched);
+}
+
+/* ---- measurement helpers ---- */
+
+static double
+seconds_now(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+static double
+thread_seconds(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+static size_t
+heap_bytes(void)
+{
+	struct mallinfo2 info = mallinfo2();
+
+	return info.uordblks + info.hblkhd;
+}
+
+static size_t
+resident_bytes(void)
+{
+	long pages = 0, resident = 0;
+	FILE *file = fopen("/proc/self/statm", "r");
+
+	if (file != NULL) {
+		if (fscanf(file, "%ld %ld", &pages, &resident) != 2)
+			resident = 0;
+		fclose(file);
+	}
+	return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static int
+compare_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+percentile(double *values, size_t count, double fraction)
+{
+	size_t at = (size_t)(fraction * (double)(count - 1) + 0.5);
+
+	return values[at];
+}
+
+/* ---- the quality run ---- */
+
+struct stream_item {
+	double	 key;
+	size_t	 document;
+};
+
+static int
+compare_stream(const void *a, const void *b)
+{
+	const struct stream_item *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+static void
+quality_run(size_t originals)
+{
+	struct document *documents = NULL;
+	struct stream_item *stream;
+	size_t count = 0, capacity = 0;
+	struct dedup_config config;
+	struct dedup_index *index;
+	struct exact_reference reference = { 0 };
+	struct dedup_words scratch = { 0 };
+	uint64_t *shingles = NULL;
+	size_t shingle_capacity = 0, true_positive = 0, false_positive = 0, false_negative = 0;
+	size_t true_negative = 0, truth_by_resemblance_only = 0, truth_by_containment_only = 0;
+	size_t near_threshold = 0, group_right = 0, copies_found = 0, copies = 0, bytes = 0;
+	int *truth;
+	double started, index_seconds, reference_seconds;
+	char error[256];
+
+	/* Originals, then copies (a third of them made from an earlier copy). */
+	for (size_t i = 0; i < originals; i++) {
+		size_t copy_count = random_below(10) < 6 ? 1 + random_below(3) : 0;
+		size_t first = count;
+
+		if (count + 1 + copy_count > capacity) {
+			capacity = (count + 1 + copy_count) * 2;
+			documents = xrealloc(documents, capacity * sizeof *documents);
+		}
+		make_original(&documents[count]);
+		snprintf(documents[count].id, sizeof documents[count].id, "%032zx", count);
+		count++;
+		for (size_t c = 0; c < copy_count; c++) {
+			size_t source = (c > 0 && random_below(3) == 0) ? count - 1 : first;
+
+			make_copy(&documents[count], &documents[source], (int)first);
+			snprintf(documents[count].id, sizeof documents[count].id, "%032zx", count);
+			count++;
+			copies++;
+		}
+	}
+	/* Stream order: a copy follows its source within the next ~40 articles. */
+	stream = xmalloc(count * sizeof *stream);
+	{
+		double position = 0;
+
+		for (size_t i = 0; i < count; i++) {
+			if (documents[i].origin < 0) {
+				position += 1;
+				stream[i].key = position;
+			} else
+				stream[i].key = stream[i - 1].key + 0.01 + random_unit() * 40;
+			stream[i].document = i;
+			bytes += strlen(documents[i].text);
+		}
+	}
+	qsort(stream, count, sizeof *stream, compare_stream);
+	truth = xcalloc(count, sizeof *truth);
+
+	dedup_config_defaults(&config);
+	reference_seconds = 0;
+	started = seconds_now();
+	for (size_t s = 0; s < count; s++) {
+		const struct document *document = &documents[stream[s].document];
+		size_t distinct = exact_shingles(document->text, &scratch, &shingles,
+		    &shingle_capacity);
+		struct exact_verdict verdict = reference_judge(&reference, shingles, distinct,
+		    config.threshold, config.containment_threshold);
+
+		truth[s] = verdict.duplicate;
+		if (verdict.duplicate && verdict.best_resemblance < config.threshold)
+			truth_by_containment_only++;
+		if (verdict.duplicate && verdict.best_containment < config.containment_threshold)
+			truth_by_resemblance_only++;
+		if ((verdict.best_resemblance > 0.4 && verdict.best_resemblance < 0.6) ||
+		    (verdict.best_containment > 0.7 && verdict.best_containment < 0.9))
+			near_threshold++;
+	}
+	reference_seconds = seconds_now() - started;
+
+	index = dedup_open(&config, error, sizeof error);
+	if (index == NULL) {
+		fprintf(stderr, "bench_dedup: %s\n", error);
+		exit(1);
+	}
+	index_seconds = 0;
+	for (size_t s = 0; s < count; s++) {
+		const struct document *document = &documents[stream[s].document];
+		struct article *article = article_new();
+		double before;
+		int duplicate;
+
+		article_set(&article->id, document->id);
+		article->text = document->text;		/* borrowed: no copy in the timing */
+		before = seconds_now();
+		dedup_check(index, article, BASE_TIME + (time_t)s);
+		index_seconds += seconds_now() - before;
+		article->text = NULL;
+		duplicate = article->dedup.status == DEDUP_DUPLICATE;
+		if (duplicate && truth[s])
+			true_positive++;
+		else if (duplicate)
+			false_positive++;
+		else if (truth[s])
+			false_negative++;
+		else
+			true_negative++;
+		if (document->origin >= 0 && duplicate) {
+			copies_found++;
+			if (strcmp(article->dedup.group, documents[document->origin].id) == 0)
+				group_right++;
+		}
+		article_free(article);
+	}
+
+	printf("\nquality: %zu articles (%zu originals, %zu edited copies), %.1f KB average, "
+	    "same-topic articles share quotes\n", count, originals, copies,
+	    (double)bytes / (double)count / 1024);
+	printf("  exact reference: %zu duplicates (%zu by containment only, %zu by resemblance "
+	    "only), %zu articles within 0.1 of a threshold\n",
+	    true_positive + false_negative, truth_by_containment_only, truth_by_resemblance_only,
+	    near_threshold);
+	printf("  %-44s %10s %10s %12s %14s\n", "method", "recall", "precision", "docs/s",
+	    "memory/doc");
+	printf("  %-44s %10s %10s %12.0f %12.0f B\n", "exact Jaccard (all pairs, inverted index)",
+	    "1 (truth)", "1 (truth)", (double)count / reference_seconds,
+	    (double)reference_memory(&reference) / (double)count);
+	printf("  %-44s %10.4f %10.4f %12.0f %14s\n", "wiresift MinHash 128x4 bit + LSH 16 bands",
+	    true_positive + false_negative ? (double)true_positive /
+	    (double)(true_positive + false_negative) : 1.0,
+	    true_positive + false_positive ? (double)true_positive /
+	    (double)(true_positive + false_positive) : 1.0, (double)count / index_seconds,
+	    "(see scale)");
+	printf("  confusion: tp=%zu fp=%zu fn=%zu tn=%zu; copies judged duplicate %zu/%zu, "
+	    "with the original's group %zu\n", true_positive, false_positive, false_negative,
+	    true_negative, copies_found, copies, group_right);
+	printf("  targets: recall >= 0.98, precision >= 0.995\n");
+
+	dedup_close(index);
+	reference_free(&reference);
+	dedup_words_free(&scratch);
+	free(shingles);
+	free(truth);
+	free(stream);
+	for (size_t i = 0; i < count; i++)
+		document_free(&documents[i]);
+	free(documents);
+}
+
+/* ---- the scale run ---- */
+
+#define BATCH		1000
+#define PROBES		20000
+#define RESERVOIR	1000
+
+static void
+scale_run(size_t total)
+{
+	struct dedup_config config;
+	struct dedup_index *index;
+	struct document batch[BATCH];
+	char *reservoir[RESERVOIR] = { 0 };
+	double check_seconds = 0, *latency, *sketch_latency, *cpu_latency;
+	size_t heap_before, resident_before, heap_after, resident_after, bytes = 0, size;
+	size_t duplicates = 0, index_memory;
+	char error[256];
+	struct dedup_hasher hasher;
+	struct dedup_sketch sketch;
+	struct dedup_words words = { 0 };
+
+	malloc_trim(0);
+	heap_before = heap_bytes();
+	resident_before = resident_bytes();
+	dedup_config_defaults(&config);
+	index = dedup_open(&config, error, sizeof error);
+	if (index == NULL) {
+		fprintf(stderr, "bench_dedup: %s\n", error);
+		exit(1);
+	}
+	for (size_t done = 0; done < total; done += BATCH) {
+		for (size_t i = 0; i < BATCH; i++) {
+			size_t number = done + i;
+
+			/* One in ten is a copy of an article seen earlier in the run. */
+			if (random_below(10) == 0 && reservoir[random_below(RESERVOIR)] != NULL) {
+				struct document source = { 0 };
+				const char *text = reservoir[random_below(RESERVOIR)];
+
+				if (text == NULL)
+					text = reservoir[0];
+				if (text == NULL) {
+					make_original(&batch[i]);
+				} else {
+					char *copy = xstrdup(text), *paragraph;
+
+					for (paragraph = strtok(copy, "\n"); paragraph != NULL;
+					    paragraph = strtok(NULL, "\n"))
+						document_add(&source, xstrdup(paragraph));
+					free(copy);
+					source.origin = -1;
+					make_copy(&batch[i], &source, 0);
+					document_free(&source);
+				}
+			} else
+				make_original(&batch[i]);
+			snprintf(batch[i].id, sizeof batch[i].id, "%032zx", number);
+		}
+		for (size_t i = 0; i < BATCH; i++) {
+			struct article *article = article_new();
+			double before;
+
+			article_set(&article->id, batch[i].id);
+			article->text = batch[i].text;
+			before = seconds_now();
+			dedup_check(index, article, BASE_TIME + (time_t)((done + i) / 20));
+			check_seconds += seconds_now() - before;
+			article->text = NULL;
+			duplicates += article->dedup.status == DEDUP_DUPLICATE;
+			bytes += strlen(batch[i].text);
+			article_free(article);
+		}
+		for (size_t i = 0; i < BATCH; i++) {
+			size_t slot = random_below(RESERVOIR);
+
+			if (random_below(20) == 0) {
+				free(reservoir[slot]);
+				reservoir[slot] = batch[i].text;
+				batch[i].text = NULL;
+			}
+			document_free(&batch[i]);
+		}
+	}
+	malloc_trim(0);
+	size = dedup_size(index);
+	heap_after = heap_bytes();
+	resident_after = resident_bytes();
+	index_memory = dedup_memory(index);
+
+	/* Time single checks at this size: fresh articles and copies of indexed ones. */
+	latency = xmalloc(PROBES * sizeof *latency);
+	sketch_latency = xmalloc(PROBES * sizeof *sketch_latency);
+	cpu_latency = xmalloc(PROBES * sizeof *cpu_latency);
+	dedup_hasher_init(&hasher, config.shingle_size, config.signature_size, config.bands);
+	dedup_sketch_init(&sketch, &hasher);
+	for (size_t i = 0; i < PROBES; i++) {
+		struct document probe;
+		struct article *article = article_new();
+		double before, cpu_before;
+
+		if (i % 2 == 0 || reservoir[i % RESERVOIR] == NULL)
+			make_original(&probe);
+		else {
+			struct document source = { 0 };
+			char *copy = xstrdup(reservoir[i % RESERVOIR]);
+
+			for (char *paragraph = strtok(copy, "\n"); paragraph != NULL;
+			    paragraph = strtok(NULL, "\n"))
+				document_add(&source, xstrdup(paragraph));
+			free(copy);
+			make_copy(&probe, &source, 0);
+			document_free(&source);
+		}
+		snprintf(probe.id, sizeof probe.id, "p%031zx", i);
+		before = seconds_now();
+		dedup_words_from_text(&words, probe.text);
+		dedup_sketch_compute(&hasher, &words, &sketch);
+		sketch_latency[i] = seconds_now() - before;
+		article_set(&article->id, probe.id);
+		article->text = probe.text;
+		before = seconds_now();
+		cpu_before = thread_seconds();
+		dedup_check(index, article, BASE_TIME + (time_t)(total / 20) + 1);
+		cpu_latency[i] = thread_seconds() - cpu_before;
+		latency[i] = seconds_now() - before;
+		article->text = NULL;
+		article_free(article);
+		document_free(&probe);
+	}
+	qsort(latency, PROBES, sizeof *latency, compare_double);
+	qsort(cpu_latency, PROBES, sizeof *cpu_latency, compare_double);
+	qsort(sketch_latency, PROBES, sizeof *sketch_latency, compare_double);
+
+	printf("\nscale: %zu articles of %.1f KB average (%zu judged duplicates), one core\n",
+	    total, (double)bytes / (double)total / 1024, duplicates);
+	printf("  %-52s %12.0f docs/s  (target >= 20000)\n",
+	    "normalize + sketch + lookup + insert throughput", (double)total / check_seconds);
+	printf("  %-52s %12.1f bytes   (target <= 256)\n", "memory per indexed article, mallinfo2",
+	    ((double)heap_after - (double)heap_before) / (double)size);
+	printf("  %-52s %12.1f bytes\n", "memory per indexed article, RSS delta",
+	    ((double)resident_after - (double)resident_before) / (double)size);
+	printf("  %-52s %8.1f / %.1f / %.1f us  (p99 target <= 50)\n",
+	    "dedup_check at that size: p50 / p99 / max", percentile(latency, PROBES, 0.5) * 1e6,
+	    percentile(latency, PROBES, 0.99) * 1e6, latency[PROBES - 1] * 1e6);
+	printf("  %-52s %8.1f / %.1f / %.1f us  (thread CPU time: without preemption)\n",
+	    "dedup_check at that size, CPU: p50 / p99 / max",
+	    percentile(cpu_latency, PROBES, 0.5) * 1e6,
+	    percentile(cpu_latency, PROBES, 0.99) * 1e6, cpu_latency[PROBES - 1] * 1e6);
+	printf("  %-52s %8.1f / %.1f us\n", "  of which normalize + sketch: p50 / p99",
+	    percentile(sketch_latency, PROBES, 0.5) * 1e6,
+	    percentile(sketch_latency, PROBES, 0.99) * 1e6);
+	printf("  %-52s %12.1f bytes\n", "memory per indexed article, as allocated by the index",
+	    (double)index_memory / (double)size);
+	printf("  index entries: %zu before the probes, %zu after\n", size, dedup_size(index));
+
+	dedup_sketch_free(&sketch);
+	dedup_hasher_free(&hasher);
+	dedup_words_free(&words);
+	free(latency);
+	free(sketch_latency);
+	free(cpu_latency);
+	for (size_t i = 0; i < RESERVOIR; i++)
+		free(reservoir[i]);
+	dedup_close(index);
+}
+
+int
+main(void)
+{
+	const char *quick = getenv("BENCH_QUICK");
+	int is_quick = quick != NULL && *quick != '\0' && strcmp(quick, "0") != 0;
+	size_t total = is_quick ? 100000 : 1000000;
+	size_t originals = is_quick ? 4000 : 15000;
+
+	log_init(LOG_LEVEL_WARNING);
+	corpus_init();
+	printf("bench_dedup: shingles of 5 words, MinHash 128 values (4-bit stored), 16 LSH bands, "
+	    "threshold 0.5, containment 0.8%s\n", is_quick ? " (BENCH_QUICK)" : "");
+	quality_run(originals);
+	scale_run(total);
+	return 0;
+}
