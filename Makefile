@@ -120,8 +120,11 @@ install: all
 	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 755 $(BUILD)/wiresift $(DESTDIR)$(PREFIX)/bin/wiresift
 	install -m 644 $(PLUGINS) $(DESTDIR)$(PREFIX)/lib/wiresift/plugins/
-	install -m 644 conf/wiresift.conf conf/feeds.list $(DESTDIR)/etc/wiresift/
+	install -d $(DESTDIR)/etc/wiresift/gazetteers
+	install -m 644 conf/wiresift.conf conf/feeds.list conf/topics.rules \
+	    conf/keywords.background $(DESTDIR)/etc/wiresift/
 	install -m 644 conf/rules/* $(DESTDIR)/etc/wiresift/rules/
+	install -m 644 conf/gazetteers/* $(DESTDIR)/etc/wiresift/gazetteers/
 	install -m 644 docs/wiresift.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 644 docs/wiresift.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	sed 's|/usr/local|$(PREFIX)|g' systemd/wiresift.service \

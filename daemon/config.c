@@ -592,8 +592,8 @@ config_load_feeds(struct config *config, const char *path, char *error, size_t e
 	for (line = text, position.line = 1; line != NULL; line = next, position.line++) {
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
-		line = trim(line);
-		if (*line == '\0' || *line == '#')
+		line = trim(value_clean(line));
+		if (*line == '\0')
 			continue;
 		memset(&feed, 0, sizeof feed);
 		cursor = line;

@@ -333,23 +333,31 @@ on_item(struct article *article, void *context)
 
 /* ---- fetching ---- */
 
+/*
+ * The next poll after a successful one: the feed's interval, stretched (never shortened) by
+ * what the feed says of itself (Cache-Control max-age, RSS <ttl>) up to max_interval, and never
+ * below min_interval; then jittered so feeds with one interval do not fire together.
+ */
 static long long
 next_interval(struct feed *feed, const struct fetch_result *result, const struct feed_meta *meta)
 {
 	const struct config *config = feed->ingest->config;
-	long long interval = feed->interval_ms;
+	long long interval = feed->interval_ms, hinted = 0;
 
-	if (result->max_age_seconds > 0 && result->max_age_seconds * 1000LL > interval)
-		interval = result->max_age_seconds * 1000LL;
-	if (meta != NULL && meta->ttl_minutes > 0 && meta->ttl_minutes * 60000LL > interval)
-		interval = meta->ttl_minutes * 60000LL;
-	if (interval > config->max_interval_ms && config->max_interval_ms > feed->interval_ms)
-		interval = config->max_interval_ms;
-	if (interval < config->min_interval_ms && feed->interval_ms >= config->min_interval_ms)
+	if (result->max_age_seconds > 0)
+		hinted = result->max_age_seconds * 1000LL;
+	if (meta != NULL && meta->ttl_minutes > 0 && meta->ttl_minutes * 60000LL > hinted)
+		hinted = meta->ttl_minutes * 60000LL;
+	if (hinted > interval)
+		interval = hinted < config->max_interval_ms ? hinted : config->max_interval_ms;
+	if (interval < feed->interval_ms)
+		interval = feed->interval_ms;
+	if (interval < config->min_interval_ms)
 		interval = config->min_interval_ms;
 	return jitter(interval, 10);
 }
 
+/* After a failure: exponential backoff with jitter, capped; Retry-After is a floor. */
 static long long
 backoff_delay(struct feed *feed, const struct fetch_result *result)
 {
@@ -359,9 +367,25 @@ backoff_delay(struct feed *feed, const struct fetch_result *result)
 
 	if (delay > config->max_backoff_ms)
 		delay = config->max_backoff_ms;
+	delay = jitter(delay, 20);
 	if (result->retry_after_seconds >= 0 && result->retry_after_seconds * 1000LL > delay)
 		delay = result->retry_after_seconds * 1000LL;
-	return jitter(delay, 20);
+	return delay;
+}
+
+/* A feed that had failed works again: say so once, and persist the reset count. */
+static void
+feed_recovered(struct feed *feed, const char *complaint_kind)
+{
+	char key[600];
+
+	snprintf(key, sizeof key, "%s %s", complaint_kind, feed->url);
+	log_complain_clear(key, "fetch", "feed.recovered");
+	if (feed->record.failures == 0)
+		return;
+	feed->record.failures = 0;
+	state_feed_save_health(feed->ingest->state, feed->config->url, 0, 0,
+	    strcmp(feed->url, feed->config->url) ? feed->url : NULL);
 }
 
 static void
@@ -379,13 +403,18 @@ handle_body(struct feed *feed, struct fetch_result *result)
 	parsed = feed_parse(result->body, result->body_length, feed->url, result->content_type,
 	    &meta, on_item, &poll, error, sizeof error);
 	if (parsed < 0) {
+		char key[600];
+		snprintf(key, sizeof key, "parse %s", feed->url);
 		feed->record.failures++;
 		feed->ingest->feed_failures++;
-		log_complain(feed->url, "parse", "feed.invalid", "feed=%s url=%s error=%s",
+		log_complain(key, "parse", "feed.invalid", "feed=%s url=%s error=%s",
 		    log_quote(feed->label), log_quote(feed->url), log_quote(error));
+		state_feed_save_health(feed->ingest->state, feed->config->url,
+		    feed->record.failures, 0, strcmp(feed->url, feed->config->url) ? feed->url :
+		    NULL);
 		poll.batch->failed_items++;	/* keep the old validators */
 	} else {
-		feed->record.failures = 0;
+		feed_recovered(feed, "parse");
 		log_event(LOG_LEVEL_INFO, "fetch", "feed.fetched",
 		    "feed=%s status=%ld format=%s items=%d new=%d duplicates=%d bytes=%zu ms=%ld",
 		    log_quote(feed->label), result->status, meta.format ? meta.format : "-",
@@ -430,15 +459,17 @@ handle_failure(struct feed *feed, const struct fetch_result *result)
 			ingest->feeds_done++;
 		return;
 	}
+	char key[600];
+
+	snprintf(key, sizeof key, "fetch %s", feed->url);
 	feed->record.failures++;
 	ingest->feed_failures++;
-	log_complain(feed->url, "fetch", "feed.failed",
+	log_complain(key, "fetch", "feed.failed",
 	    "feed=%s url=%s reason=%s status=%ld failures=%d error=%s", log_quote(feed->label),
 	    log_quote(feed->url), fetch_outcome_name(result->outcome), result->status,
 	    feed->record.failures, log_quote(result->error));
 	state_feed_save_health(ingest->state, feed->config->url, feed->record.failures, 0,
-	    feed->url != feed->config->url && strcmp(feed->url, feed->config->url) ? feed->url :
-	    NULL);
+	    strcmp(feed->url, feed->config->url) ? feed->url : NULL);
 	schedule_next(feed, backoff_delay(feed, result));
 	if (ingest->options.once)
 		ingest->feeds_done++;
@@ -456,10 +487,10 @@ fetch_done(struct fetch_result *result, void *context)
 	feed->polls++;
 	handle_redirect(feed, result);
 	if (result->outcome == FETCH_OK) {
-		log_complain_clear(feed->url, "fetch", "feed.recovered");
+		feed_recovered(feed, "fetch");
 		handle_body(feed, result);
 	} else if (result->outcome == FETCH_NOT_MODIFIED) {
-		feed->record.failures = 0;
+		feed_recovered(feed, "fetch");
 		log_event(LOG_LEVEL_DEBUG, "fetch", "feed.not_modified", "feed=%s ms=%ld",
 		    log_quote(feed->label), result->elapsed_ms);
 		schedule_next(feed, next_interval(feed, result, NULL));
@@ -715,6 +746,14 @@ watch_once(struct ingest *ingest)
 
 	ingest->drain_timer = event_new(ingest->base, -1, EV_PERSIST, on_drain_timer, ingest);
 	event_add(ingest->drain_timer, &every);
+}
+
+int
+ingest_remaining_ms(const struct ingest *ingest, long long full_ms)
+{
+	long long left = ingest->draining ? ingest->drain_deadline_ms - monotonic_ms() : full_ms;
+
+	return left > 0 ? (int)left : 0;
 }
 
 int

@@ -21,6 +21,8 @@ struct ingest *ingest_new(struct config *config, struct event_base *base,
 void	 ingest_start(struct ingest *ingest);
 /* Stop polling; the loop exits once in-flight fetches and deliveries finish or at deadline. */
 void	 ingest_drain(struct ingest *ingest, long long deadline_ms);
+/* Milliseconds left before the drain deadline (full_ms when not draining). */
+int	 ingest_remaining_ms(const struct ingest *ingest, long long full_ms);
 /* After the loop: flush Kafka up to timeout_ms; returns the number still undelivered. */
 int	 ingest_finish(struct ingest *ingest, int timeout_ms);
 /* Exit status for --once: 0 when every feed was read and every item delivered. */

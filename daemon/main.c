@@ -40,7 +40,7 @@ usage(FILE *out)
 	    "       wiresift parse FILE|URL...      print feed items as JSON Lines\n"
 	    "       wiresift process [-c FILE] [--explain] FILE|URL...\n"
 	    "                                       print the messages the pipeline would publish\n"
-	    "       wiresift --version | --help\n"
+	    "       wiresift -V | --version | -h | --help\n"
 	    "\n"
 	    "  -c, --config FILE  configuration (default " DEFAULT_CONFIG ")\n"
 	    "  -t, --test         check the configuration, feeds list and plugins, then exit\n"
@@ -239,7 +239,9 @@ run_daemon(struct config *config, int once)
 	ingest_start(context.ingest);
 	sd_notifyf(0, "READY=1\nSTATUS=polling %zu feeds", config->feed_count);
 	event_base_dispatch(context.base);
-	undelivered = ingest_finish(context.ingest, (int)config->shutdown_timeout_ms);
+	/* What is left of the shutdown deadline (all of it after --once) goes to the flush. */
+	undelivered = ingest_finish(context.ingest, context.signals_seen > 1 ? 0 :
+	    ingest_remaining_ms(context.ingest, config->shutdown_timeout_ms));
 	status = once ? ingest_exit_status(context.ingest) : 0;
 	if (once && undelivered > 0)
 		status = 1;

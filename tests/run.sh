@@ -20,14 +20,20 @@ failed=0
 skipped=0
 failures=()
 
+number_before() {	# number_before WORD LINE: the count written before WORD, or 0
+	local found
+	found=$(grep -oE "(^|[^0-9])[0-9]+ $1" <<<"$2" | head -n 1 | grep -oE '[0-9]+')
+	echo "${found:-0}"
+}
+
 count_from() {	# count_from NAME OUTPUT_FILE STATUS
 	local name=$1 output=$2 status=$3 line p f s
 	line=$(grep -E '[0-9]+ passed' "$output" | tail -n 1)
-	p=$(sed -nE 's/.*[^0-9]?([0-9]+) passed.*/\1/p' <<<"$line"); p=${p:-0}
-	f=$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$line"); f=${f:-0}
-	s=$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$line"); s=${s:-0}
+	p=$(number_before passed "$line")
+	f=$(number_before failed "$line")
+	s=$(number_before skipped "$line")
 	local errors
-	errors=$(sed -nE 's/.* ([0-9]+) errors?.*/\1/p' <<<"$line"); errors=${errors:-0}
+	errors=$(number_before 'errors?' "$line")
 	f=$((f + errors))
 	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi	# crashed or printed nothing
 	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))

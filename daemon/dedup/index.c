@@ -37,6 +37,8 @@
 #define SLICES_PER_WINDOW		8
 #define SEEN_CAPACITY			8192	/* candidates examined per lookup, at most */
 #define MAX_ID_LENGTH			512
+#define POPULAR_KEY_HITS		8	/* candidates taken per key and generation */
+#define MAX_BANDS			256
 
 struct pending {
 	struct pending	*next;
@@ -84,6 +86,8 @@ struct lookup {
 	const char	*article_id;
 	int64_t		 oldest_time;
 	int		 short_text;
+	int		 probe_hits;		/* tag matches of the current probe */
+	uint32_t	 band_hits[MAX_BANDS];	/* per band, over all generations */
 	struct match	 best;
 	struct match	 self;		/* the same article id judged before */
 };
@@ -156,7 +160,7 @@ examine(const struct dedup_generation *generation, uint32_t offset, void *contex
 	struct match candidate = { generation, offset, 0, 0 };
 	struct dedup_entry stored, *entry = &stored;
 
-	if (index->seen_count >= SEEN_CAPACITY / 2)
+	if (index->seen_count >= SEEN_CAPACITY / 2 || ++lookup->probe_hits > POPULAR_KEY_HITS)
 		return 1;
 	if (seen_before(index, generation, offset))
 		return 0;
@@ -205,12 +209,35 @@ lookup_run(struct dedup_index *index, struct lookup *lookup)
 		if (generation->newest_time < lookup->oldest_time)
 			continue;
 		if (lookup->short_text) {
+			lookup->probe_hits = 0;
 			dedup_generation_probe(generation, exact_key, examine, lookup);
 			continue;
 		}
-		for (int band = 0; band < index->config.bands; band++)
+		for (int band = 0; band < index->config.bands; band++) {
+			lookup->probe_hits = 0;
 			dedup_generation_probe(generation, sketch->band_keys[band], examine, lookup);
+			lookup->band_hits[band] += (uint32_t)lookup->probe_hits;
+		}
 	}
+}
+
+/*
+ * The keys to index an entry under: its band keys, less the popular ones (shared by
+ * POPULAR_KEY_HITS entries or more, as with a stock phrase that happens to be a band
+ * minimum). Popular keys would make long probe runs and many useless candidates; a true copy
+ * shares about J * bands keys and is found through the others.
+ */
+static int
+keys_to_index(struct dedup_index *index, const struct lookup *lookup, uint64_t *keys)
+{
+	int count = 0;
+
+	for (int band = 0; band < index->config.bands; band++)
+		if (lookup->band_hits[band] < POPULAR_KEY_HITS)
+			keys[count++] = index->sketch.band_keys[band];
+	if (count == 0)		/* every key popular: keep one so an exact copy is found */
+		keys[count++] = index->sketch.band_keys[0];
+	return count;
 }
 
 static void
@@ -392,7 +419,7 @@ replay_record(const struct dedup_record *record, void *context)
 	uint64_t exact_key = dedup_exact_key(record->exact_hash);
 	int short_text = (record->flags & DEDUP_ENTRY_SHORT) != 0;
 
-	if (!short_text && record->key_count != index->config.bands)
+	if (!short_text && (record->key_count < 1 || record->key_count > index->config.bands))
 		return;
 	index_insert(index, &entry, record->signature, short_text ? &exact_key : record->keys,
 	    short_text ? 1 : record->key_count, record->id, NULL, NULL);
@@ -405,7 +432,8 @@ config_check(const struct dedup_config *config, char *error, size_t error_size)
 		snprintf(error, error_size, "dedup: shingle_size must be 1..64");
 	else if (config->signature_size < 8 || config->signature_size > 4096)
 		snprintf(error, error_size, "dedup: signature_size must be 8..4096");
-	else if (config->bands < 1 || config->signature_size % config->bands != 0)
+	else if (config->bands < 1 || config->bands > MAX_BANDS ||
+	    config->signature_size % config->bands != 0)
 		snprintf(error, error_size, "dedup: bands must divide signature_size");
 	else if (config->window_seconds < 1)
 		snprintf(error, error_size, "dedup: window must be positive");
@@ -513,6 +541,8 @@ dedup_check(struct dedup_index *index, struct article *article, time_t now)
 	struct dedup_verdict *verdict = &article->dedup;
 	const char *id = article->id != NULL ? article->id : "";
 	struct lookup lookup = { .index = index, .article_id = id };
+	uint64_t keys[MAX_BANDS];
+	int key_count;
 	struct dedup_entry entry = { 0 };
 	struct dedup_generation *generation;
 	char group[MAX_ID_LENGTH];
@@ -552,9 +582,9 @@ dedup_check(struct dedup_index *index, struct article *article, time_t now)
 	}
 
 	exact_key = dedup_exact_key(entry.exact_hash);
+	key_count = lookup.short_text ? 1 : keys_to_index(index, &lookup, keys);
 	offset = index_insert(index, &entry, index->sketch.signature,
-	    lookup.short_text ? &exact_key : index->sketch.band_keys,
-	    lookup.short_text ? 1 : index->config.bands, id,
+	    lookup.short_text ? &exact_key : keys, key_count, id,
 	    verdict->status == DEDUP_DUPLICATE ? verdict->group : NULL, &generation);
 	if (index->store != NULL && verdict->status == DEDUP_UNIQUE) {
 		struct dedup_record record = {
@@ -562,8 +592,8 @@ dedup_check(struct dedup_index *index, struct article *article, time_t now)
 			.shingle_count = entry.shingle_count, .flags = entry.flags, .id = id,
 			.signature = index->sketch.signature,
 			.signature_bytes = index->hasher.signature_bytes,
-			.keys = lookup.short_text ? NULL : index->sketch.band_keys,
-			.key_count = lookup.short_text ? 0 : index->config.bands,
+			.keys = lookup.short_text ? NULL : keys,
+			.key_count = lookup.short_text ? 0 : key_count,
 		};
 		size_t length;
 		uint8_t *encoded = dedup_record_encode(&record, &length);

@@ -117,6 +117,8 @@ set_construct_once(const struct xml_feed *feed, char **field, xmlNodePtr node, i
 	else
 		free(trimmed);
 	free(text);
+	if (want_html)
+		feed_node_resolve_html(feed, node, field);
 }
 
 /* A person construct: its name, else its email. */

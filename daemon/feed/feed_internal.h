@@ -38,6 +38,12 @@ void	 feed_set_once(char **field, const char *text);
 /* Resolve a reference against base (NULL base: reference as is). Caller frees; NULL if empty. */
 char	*feed_resolve(const char *base, const char *reference);
 
+/*
+ * Resolve relative href / src (and poster, cite, longdesc, background, action) attributes in
+ * an HTML fragment against base. Takes ownership of html; returns the (new) string.
+ */
+char	*feed_html_resolve(char *html, const char *base);
+
 /* Line number (1-based) of position offset in text. */
 size_t	 feed_line_of(const char *text, size_t offset);
 
@@ -85,6 +91,9 @@ char	*feed_node_inner_html(struct _xmlNode *node);
 char	*feed_node_base(const struct xml_feed *feed, struct _xmlNode *node);
 /* Resolve the trimmed text of node (or an attribute value) against the base at node. */
 char	*feed_node_url(const struct xml_feed *feed, struct _xmlNode *node, const char *value);
+/* Resolve relative URLs inside the HTML in *field against the base at node. */
+void	 feed_node_resolve_html(const struct xml_feed *feed, struct _xmlNode *node,
+	    char **field);
 /* Text of node parsed as a date; 0 when absent or unparseable. */
 time_t	 feed_node_date(struct _xmlNode *node);
 /* Add an enclosure from url/type/length attributes (length_attribute may be NULL). */

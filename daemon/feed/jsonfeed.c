@@ -80,6 +80,8 @@ json_item(json_t *object, const char *base, const struct strlist *feed_authors)
 	if (item->link == NULL)
 		item->link = feed_resolve(base, string_member(object, "external_url"));
 	json_item_text(item, object);
+	if (base != NULL)
+		item->content_html = feed_html_resolve(item->content_html, base);
 	item->published = feed_date_parse(string_member(object, "date_published"));
 	item->updated = feed_date_parse(string_member(object, "date_modified"));
 	add_authors(&item->authors, object);

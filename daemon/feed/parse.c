@@ -8,6 +8,7 @@
  * skipped, so libxml2 frees it: memory holds one item at a time, not the feed.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -333,6 +334,11 @@ parse_xml(const char *text, size_t length, const char *feed_url, struct feed_met
 		return -1;
 	}
 	prepared = feed_xml_prepare(text, length, &prepared_length);
+	if (prepared_length > INT_MAX) {	/* libxml2 takes an int size */
+		free(prepared);
+		set_error(error, error_size, "feed too large (%zu bytes)", prepared_length);
+		return -1;
+	}
 	run.feed.feed_url = feed_url;
 	run.feed.meta = meta;
 	run.reader = xmlReaderForMemory(prepared, (int)prepared_length, feed_url, "UTF-8",

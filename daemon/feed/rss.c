@@ -118,8 +118,12 @@ rss_core_child(struct xml_feed *feed, struct article *item, struct rss_item_extr
 	else if (feed_node_is(feed, child, NULL, "link")) {
 		if (item->link == NULL)
 			item->link = feed_node_url(feed, child, NULL);
-	} else if (feed_node_is(feed, child, NULL, "description"))
-		set_text_once(&item->summary_html, child);
+	} else if (feed_node_is(feed, child, NULL, "description")) {
+		if (item->summary_html == NULL) {
+			set_text_once(&item->summary_html, child);
+			feed_node_resolve_html(feed, child, &item->summary_html);
+		}
+	}
 	else if (feed_node_is(feed, child, NULL, "guid"))
 		rss_guid(item, extras, child);
 	else if (feed_node_is(feed, child, NULL, "author"))
@@ -141,8 +145,12 @@ static void
 rss_extension_child(struct xml_feed *feed, struct article *item, struct rss_item_extras *extras,
     xmlNodePtr child)
 {
-	if (feed_node_is(feed, child, NS_CONTENT, "encoded"))
-		set_text_once(&item->content_html, child);
+	if (feed_node_is(feed, child, NS_CONTENT, "encoded")) {
+		if (item->content_html == NULL) {
+			set_text_once(&item->content_html, child);
+			feed_node_resolve_html(feed, child, &item->content_html);
+		}
+	}
 	else if (feed_node_is(feed, child, NS_DC, "creator") ||
 	    feed_node_is(feed, child, NS_DC, "author"))
 		add_author(&item->authors, child);

@@ -1,11 +1,12 @@
 /*
  * text.c - small text helpers of the feed parser: HTML escaping, plain text to HTML,
- * trimming, author names as feeds write them, URL resolution, and the hand-off of a
- * finished item to the caller.
+ * trimming, author names as feeds write them, URL resolution (of links, and of href/src
+ * attributes inside HTML content), and the hand-off of a finished item to the caller.
  */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../url.h"
 #include "feed_internal.h"
@@ -155,4 +156,133 @@ feed_deliver(struct article *item, const char *feed_url, struct feed_meta *meta,
 	article_assign_id(item);
 	meta->item_count++;
 	return on_item(item, context) != 0;
+}
+
+/* Attributes whose value is a URL, in the HTML feeds carry. */
+static int
+is_url_attribute(const char *name, size_t length)
+{
+	static const char *const names[] = { "href", "src", "poster", "cite", "longdesc",
+	    "background", "action" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == length && strncasecmp(name, names[i], length) == 0)
+			return 1;
+	return 0;
+}
+
+/* An absolute reference (scheme:...), a fragment, or nothing: left as it is. */
+static int
+needs_resolving(const char *value, size_t length)
+{
+	size_t i = 0;
+
+	if (length == 0 || value[0] == '#')
+		return 0;
+	while (i < length && (isalnum((unsigned char)value[i]) || value[i] == '+' ||
+	    value[i] == '-' || value[i] == '.'))
+		i++;
+	return !(i > 0 && i < length && value[i] == ':' && isalpha((unsigned char)value[0]));
+}
+
+/* Append the value resolved against base, &amp; read as & and written back as &amp;. */
+static void
+append_resolved(struct buffer *out, const char *value, size_t length, const char *base)
+{
+	struct buffer raw = { 0 };
+	char *resolved;
+
+	for (size_t i = 0; i < length; i++) {
+		if (strncmp(value + i, "&amp;", 5) == 0 && i + 5 <= length) {
+			buffer_append(&raw, "&", 1);
+			i += 4;
+		} else
+			buffer_append(&raw, value + i, 1);
+	}
+	resolved = url_resolve(base, raw.data != NULL ? raw.data : "");
+	if (resolved != NULL) {
+		for (const char *cursor = resolved; *cursor != '\0'; cursor++) {
+			if (*cursor == '&')
+				buffer_append_string(out, "&amp;");
+			else if (*cursor == '"')
+				buffer_append_string(out, "%22");
+			else
+				buffer_append(out, cursor, 1);
+		}
+	} else
+		buffer_append(out, value, length);
+	free(resolved);
+	buffer_free(&raw);
+}
+
+/* Copy one tag starting at '<', resolving its URL attributes; returns the position after. */
+static const char *
+resolve_tag(struct buffer *out, const char *cursor, const char *base)
+{
+	const char *end = strchr(cursor, '>');
+
+	if (end == NULL)
+		end = cursor + strlen(cursor);
+	while (cursor < end) {
+		const char *name = cursor;
+		size_t name_length = 0;
+
+		if (!isalpha((unsigned char)*cursor) || !isspace((unsigned char)cursor[-1])) {
+			buffer_append(out, cursor++, 1);
+			continue;
+		}
+		while (name + name_length < end && (isalnum((unsigned char)name[name_length]) ||
+		    name[name_length] == '-'))
+			name_length++;
+		buffer_append(out, name, name_length);
+		cursor = name + name_length;
+		if (cursor >= end || *cursor != '=' || !is_url_attribute(name, name_length))
+			continue;
+		buffer_append(out, "=", 1);
+		cursor++;
+		{
+			char quote = *cursor == '"' || *cursor == '\'' ? *cursor : 0;
+			const char *value = quote ? cursor + 1 : cursor;
+			const char *value_end = value;
+
+			while (value_end < end && (quote ? *value_end != quote :
+			    !isspace((unsigned char)*value_end)))
+				value_end++;
+			buffer_append_string(out, "\"");
+			if (needs_resolving(value, (size_t)(value_end - value)))
+				append_resolved(out, value, (size_t)(value_end - value), base);
+			else
+				buffer_append(out, value, (size_t)(value_end - value));
+			buffer_append_string(out, "\"");
+			cursor = quote && value_end < end ? value_end + 1 : value_end;
+		}
+	}
+	return end;
+}
+
+char *
+feed_html_resolve(char *html, const char *base)
+{
+	struct buffer out = { 0 };
+	const char *cursor = html;
+
+	if (html == NULL || base == NULL || strchr(html, '<') == NULL)
+		return html;
+	while (*cursor != '\0') {
+		const char *tag = strchr(cursor, '<');
+
+		if (tag == NULL) {
+			buffer_append_string(&out, cursor);
+			break;
+		}
+		buffer_append(&out, cursor, (size_t)(tag - cursor));
+		if (!isalpha((unsigned char)tag[1])) {
+			buffer_append(&out, tag, 1);
+			cursor = tag + 1;
+			continue;
+		}
+		cursor = resolve_tag(&out, tag, base);
+	}
+	free(html);
+	return buffer_steal(&out);
 }

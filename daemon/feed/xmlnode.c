@@ -253,3 +253,15 @@ feed_node_enclosure(const struct xml_feed *feed, struct article *item, xmlNodePt
 	free(type);
 	free(length_text);
 }
+
+void
+feed_node_resolve_html(const struct xml_feed *feed, xmlNodePtr node, char **field)
+{
+	char *base;
+
+	if (*field == NULL || strchr(*field, '<') == NULL)
+		return;
+	base = feed_node_base(feed, node);
+	*field = feed_html_resolve(*field, base);
+	free(base);
+}

@@ -56,6 +56,7 @@ def demo_config(directory, bootstrap, site, topics, extra=None, interval="5m"):
 	feeds = [(site.url(name), {"name": label, "interval": interval})
 		 for name, label in FEED_NAMES.items()]
 	sections = {"kafka": {"topic.articles": topics[0], "topic.duplicates": topics[1]},
+		    "feeds": {"min_interval": "1s"},
 		    "clean": {"rules": str(ROOT / "conf" / "rules" / "boilerplate.rules")}}
 	sections.update(plugin_sections())
 	for section, keys in (extra or {}).items():
