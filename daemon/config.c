@@ -35,6 +35,8 @@ static const struct key_spec key_specs[] = {
 	{ "daemon", "log_level", KEY_LOG_LEVEL, FIELD(log_level) },
 	{ "daemon", "plugin_dir", KEY_PATH, FIELD(plugin_dir) },
 	{ "daemon", "shutdown_timeout", KEY_DURATION, FIELD(shutdown_timeout_ms) },
+	{ "daemon", "spool_max_size", KEY_SIZE, FIELD(spool_max_size) },
+	{ "daemon", "summary_interval", KEY_DURATION, FIELD(summary_interval_ms) },
 	{ "kafka", "bootstrap.servers", KEY_STRING, FIELD(bootstrap_servers) },
 	{ "kafka", "topic.articles", KEY_STRING, FIELD(topic_articles) },
 	{ "kafka", "topic.duplicates", KEY_STRING, FIELD(topic_duplicates) },
@@ -95,6 +97,8 @@ config_defaults(void)
 	config->state_dir = xstrdup("/var/lib/wiresift");
 	config->log_level = LOG_LEVEL_INFO;
 	config->shutdown_timeout_ms = 10000;
+	config->spool_max_size = 1024LL * 1024 * 1024;
+	config->summary_interval_ms = 60000;
 	config->bootstrap_servers = xstrdup("");
 	config->topic_articles = xstrdup("news.articles");
 	config->topic_duplicates = xstrdup("news.duplicates");

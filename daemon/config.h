@@ -43,6 +43,8 @@ struct config {
 	enum log_level		 log_level;
 	char			*plugin_dir;
 	long long		 shutdown_timeout_ms;
+	long long		 spool_max_size;
+	long long		 summary_interval_ms;
 
 	/* [kafka] */
 	char			*bootstrap_servers;	/* "" = embedded in-process broker */

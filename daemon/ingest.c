@@ -22,6 +22,7 @@
 #include "loop.h"
 #include "pipeline.h"
 #include "publish.h"
+#include "spool.h"
 #include "state.h"
 #include "util.h"
 
@@ -66,10 +67,12 @@ struct batch {
 
 /* One article waiting for its delivery reports (one per topic). */
 struct delivery {
+	enum message_kind kind;		/* MESSAGE_ARTICLE: first, see spool.h */
 	struct batch	*batch;
 	struct article	*article;
 	int		 pending_messages;
-	int		 failed;
+	int		 spooled_messages;	/* not acknowledged, but durable in the spool */
+	int		 failed;		/* neither: the item stays unseen */
 	char		*topics;	/* for the log line */
 };
 
@@ -81,6 +84,9 @@ struct ingest {
 	struct state		*state;
 	struct pipeline		*pipeline;
 	struct publisher	*publisher;
+	struct spool		*spool;
+	struct event		*housekeeping;
+	int64_t			 next_summary_ms;
 	struct feed		*feeds;
 	size_t			 feed_count;
 	struct host		*hosts;
@@ -90,13 +96,18 @@ struct ingest {
 	int			 draining;
 	long long		 drain_deadline_ms;
 	struct event		*drain_timer;
+	/* counters for the periodic summary */
+	long long		 delivered_articles, delivered_duplicates, spooled_articles;
+	long long		 summary_articles, summary_duplicates;
 	/* --once bookkeeping */
 	size_t			 feeds_done;
+	int			 once_spool_checks;	/* 20 ms ticks spent waiting on replay */
 	int			 feed_failures;
 	int			 delivery_failures;
 };
 
 static void dispatch(struct ingest *ingest);
+static void on_housekeeping(evutil_socket_t fd, short what, void *context);
 static void watch_once(struct ingest *ingest);
 static void schedule_next(struct feed *feed, long long delay_ms);
 
@@ -209,9 +220,21 @@ delivery_complete(struct ingest *ingest, struct delivery *delivery)
 	struct article *article = delivery->article;
 
 	if (!delivery->failed) {
+		/* Acknowledged by Kafka, or durable in the spool that will deliver it. */
 		state_mark_seen(ingest->state, feed->config->url, article->id, time(NULL));
 		pipeline_commit(ingest->pipeline, article);
-		log_delivered(delivery);
+		if (delivery->spooled_messages > 0) {
+			ingest->spooled_articles++;
+			log_event(LOG_LEVEL_INFO, "publish", "article.spooled",
+			    "feed=%s id=%s topic=%s", log_quote(feed->label), article->id,
+			    delivery->topics);
+		} else {
+			if (article->dedup.status == DEDUP_DUPLICATE)
+				ingest->delivered_duplicates++;
+			else
+				ingest->delivered_articles++;
+			log_delivered(delivery);
+		}
 	} else {
 		ingest->delivery_failures++;
 		log_event(LOG_LEVEL_WARNING, "publish", "article.undelivered",
@@ -224,25 +247,60 @@ delivery_complete(struct ingest *ingest, struct delivery *delivery)
 	free(delivery);
 }
 
+/* Fetching pauses while too much awaits Kafka or the spool is full, and resumes after. */
 static void
-on_delivery(void *message_context, int success, const char *error_text, void *context)
+update_backpressure(struct ingest *ingest)
 {
-	struct ingest *ingest = context;
-	struct delivery *delivery = message_context;
+	int outstanding = publisher_outstanding(ingest->publisher);
+	int paused = spool_is_full(ingest->spool) || outstanding > BACKPRESSURE_HIGH ||
+	    (ingest->backpressure && outstanding > BACKPRESSURE_LOW);
 
-	if (!success) {
-		delivery->failed = 1;
-		log_complain("kafka.delivery", "publish", "delivery.failed", "id=%s error=%s",
-		    delivery->article->id, log_quote(error_text));
+	if (paused == ingest->backpressure)
+		return;
+	ingest->backpressure = paused;
+	log_event(paused ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO, "ingest",
+	    paused ? "backpressure.on" : "backpressure.off",
+	    "outstanding=%d spool_bytes=%lld fetching=%s", outstanding,
+	    spool_bytes(ingest->spool), paused ? "paused" : "resumed");
+	if (!paused)
+		dispatch(ingest);
+}
+
+static void
+on_article_report(struct ingest *ingest, struct delivery *delivery,
+    const struct delivery_report *report)
+{
+	if (!report->success) {
+		if (spool_store(ingest->spool, report->topic, delivery->article->id, report->value,
+		    report->value_length, report->headers) == 0) {
+			delivery->spooled_messages++;
+			log_complain("kafka.delivery", "publish", "delivery.spooled",
+			    "id=%s topic=%s error=%s possibly_persisted=%s", delivery->article->id,
+			    report->topic, log_quote(report->error_text),
+			    report->possibly_persisted ? "yes" : "no");
+		} else {
+			delivery->failed = 1;
+			log_complain("kafka.delivery.lost", "publish", "delivery.failed",
+			    "id=%s error=%s spool=unwritable", delivery->article->id,
+			    log_quote(report->error_text));
+		}
 	}
 	if (--delivery->pending_messages == 0)
 		delivery_complete(ingest, delivery);
-	if (ingest->backpressure && publisher_outstanding(ingest->publisher) < BACKPRESSURE_LOW) {
-		ingest->backpressure = 0;
-		log_event(LOG_LEVEL_INFO, "ingest", "backpressure.off", "outstanding=%d",
-		    publisher_outstanding(ingest->publisher));
-		dispatch(ingest);
-	}
+}
+
+static void
+on_delivery(void *message_context, const struct delivery_report *report, void *context)
+{
+	struct ingest *ingest = context;
+	enum message_kind *kind = message_context;
+
+	if (*kind == MESSAGE_SPOOLED)
+		spool_on_report(ingest->spool, message_context, report);
+	else
+		on_article_report(ingest, message_context, report);
+	if (ingest->backpressure)
+		update_backpressure(ingest);
 }
 
 /* ---- items: seen-filter, pipeline, publish ---- */
@@ -264,6 +322,23 @@ already_handled(struct feed *feed, const char *id)
 	    state_seen(feed->ingest->state, feed->config->url, id) == 1;
 }
 
+/* The producer's queue is full (or the producer failed): the message goes to the spool. */
+static void
+spool_refused(struct ingest *ingest, struct delivery *delivery, const char *topic,
+    const char *json)
+{
+	char *headers = publisher_headers_for(delivery->article);
+
+	if (spool_store(ingest->spool, topic, delivery->article->id, json, strlen(json),
+	    headers) == 0) {
+		delivery->spooled_messages++;
+		log_complain("kafka.queue_full", "publish", "delivery.spooled",
+		    "id=%s topic=%s error=producer-queue-full", delivery->article->id, topic);
+	} else
+		delivery->failed = 1;
+	free(headers);
+}
+
 static void
 publish_item(struct poll_context *poll, struct article *article)
 {
@@ -281,13 +356,14 @@ publish_item(struct poll_context *poll, struct article *article)
 	}
 	json = article_to_json(article);
 	delivery = xcalloc(1, sizeof *delivery);
+	delivery->kind = MESSAGE_ARTICLE;
 	delivery->batch = poll->batch;
 	delivery->article = article;
 	for (size_t i = 0; i < topics.count; i++) {
-		if (publisher_send(ingest->publisher, topics.items[i], article, json, delivery) < 0)
-			delivery->failed = 1;
-		else
+		if (publisher_send(ingest->publisher, topics.items[i], article, json, delivery) == 0)
 			delivery->pending_messages++;
+		else
+			spool_refused(ingest, delivery, topics.items[i], json);
 		buffer_printf(&topic_names, "%s%s", i ? "," : "", topics.items[i]);
 	}
 	delivery->topics = buffer_steal(&topic_names);
@@ -297,12 +373,7 @@ publish_item(struct poll_context *poll, struct article *article)
 	poll->batch->pending_items++;
 	if (delivery->pending_messages == 0)
 		delivery_complete(ingest, delivery);
-	if (!ingest->backpressure &&
-	    publisher_outstanding(ingest->publisher) > BACKPRESSURE_HIGH) {
-		ingest->backpressure = 1;
-		log_event(LOG_LEVEL_WARNING, "ingest", "backpressure.on",
-		    "outstanding=%d fetching=paused", publisher_outstanding(ingest->publisher));
-	}
+	update_backpressure(ingest);
 }
 
 static int
@@ -618,6 +689,67 @@ schedule_next(struct feed *feed, long long delay_ms)
 	evtimer_add(feed->timer, &delay);
 }
 
+/* ---- housekeeping: producer health, backpressure, the periodic summary ---- */
+
+/* librdkafka reported a fatal error: spool what it holds, start a fresh producer. */
+static void
+restart_producer(struct ingest *ingest)
+{
+	char error[512];
+	struct publisher *fresh;
+
+	publisher_purge(ingest->publisher);
+	publisher_flush(ingest->publisher, 2000);	/* the purged reports spool their messages */
+	if ((fresh = publisher_open(ingest->config, ingest->base, on_delivery, ingest, error,
+	    sizeof error)) == NULL) {
+		log_complain("kafka.restart", "kafka", "kafka.restart_failed", "error=%s",
+		    log_quote(error));
+		return;
+	}
+	publisher_close(ingest->publisher);
+	ingest->publisher = fresh;
+	spool_set_publisher(ingest->spool, fresh);
+	log_event(LOG_LEVEL_WARNING, "kafka", "kafka.restarted", "spool_rows=%lld",
+	    spool_rows(ingest->spool));
+}
+
+static void
+log_summary(struct ingest *ingest)
+{
+	size_t failing = 0, disabled = 0;
+	long long minutes_ms = ingest->config->summary_interval_ms;
+
+	for (size_t i = 0; i < ingest->feed_count; i++) {
+		failing += ingest->feeds[i].record.failures > 0;
+		disabled += ingest->feeds[i].record.disabled != 0;
+	}
+	log_event(LOG_LEVEL_INFO, "ingest", "summary",
+	    "feeds=%zu ok=%zu failing=%zu disabled=%zu articles_per_min=%.1f "
+	    "duplicates_per_min=%.1f kafka_queue=%d spool_rows=%lld spool_bytes=%lld "
+	    "dedup_entries=%zu", ingest->feed_count, ingest->feed_count - failing - disabled,
+	    failing, disabled,
+	    (double)(ingest->delivered_articles - ingest->summary_articles) * 60000.0 / minutes_ms,
+	    (double)(ingest->delivered_duplicates - ingest->summary_duplicates) * 60000.0 /
+	    minutes_ms, publisher_outstanding(ingest->publisher), spool_rows(ingest->spool),
+	    spool_bytes(ingest->spool), pipeline_dedup_size(ingest->pipeline));
+	ingest->summary_articles = ingest->delivered_articles;
+	ingest->summary_duplicates = ingest->delivered_duplicates;
+}
+
+static void
+on_housekeeping(evutil_socket_t fd, short what, void *context)
+{
+	struct ingest *ingest = context;
+
+	if (publisher_failed(ingest->publisher) && !ingest->draining)
+		restart_producer(ingest);
+	update_backpressure(ingest);
+	if (ingest->config->summary_interval_ms > 0 && monotonic_ms() >= ingest->next_summary_ms) {
+		log_summary(ingest);
+		ingest->next_summary_ms = monotonic_ms() + ingest->config->summary_interval_ms;
+	}
+}
+
 /* ---- start-up and shutdown ---- */
 
 static void
@@ -652,9 +784,14 @@ ingest_new(struct config *config, struct event_base *base, const struct ingest_o
 		log_event(LOG_LEVEL_INFO, "state", "seen.expired", "removed=%ld", removed);
 	if ((ingest->pipeline = pipeline_open(config, 1, error, error_size)) == NULL)
 		goto fail;
+	ingest->spool = spool_new(ingest->state, base, config->spool_max_size);
 	if ((ingest->publisher = publisher_open(config, base, on_delivery, ingest, error,
 	    error_size)) == NULL)
 		goto fail;
+	spool_set_publisher(ingest->spool, ingest->publisher);
+	ingest->housekeeping = event_new(base, -1, EV_PERSIST, on_housekeeping, ingest);
+	event_add(ingest->housekeeping, &(struct timeval){ 1, 0 });
+	ingest->next_summary_ms = monotonic_ms() + config->summary_interval_ms;
 	ingest->loop = loop_new(base, config->max_host_connections);
 	ingest->feeds = xcalloc(config->feed_count, sizeof *ingest->feeds);
 	ingest->feed_count = config->feed_count;
@@ -711,7 +848,8 @@ on_drain_timer(evutil_socket_t fd, short what, void *context)
 	struct ingest *ingest = context;
 
 	if (ingest->options.once && !ingest->draining) {
-		if (ingest->feeds_done >= ingest->feed_count && ingest_idle(ingest))
+		if (ingest->feeds_done >= ingest->feed_count && ingest_idle(ingest) &&
+		    (spool_rows(ingest->spool) == 0 || ingest->once_spool_checks++ > 250))
 			event_base_loopexit(ingest->base, NULL);
 		return;
 	}
@@ -728,6 +866,7 @@ ingest_drain(struct ingest *ingest, long long deadline_ms)
 		return;
 	ingest->draining = 1;
 	ingest->drain_deadline_ms = deadline_ms;
+	spool_stop(ingest->spool);
 	for (size_t i = 0; i < ingest->feed_count; i++)
 		evtimer_del(ingest->feeds[i].timer);
 	log_event(LOG_LEVEL_INFO, "ingest", "daemon.draining", "fetches=%d outstanding=%d",
@@ -759,6 +898,7 @@ ingest_remaining_ms(const struct ingest *ingest, long long full_ms)
 int
 ingest_finish(struct ingest *ingest, int timeout_ms)
 {
+	long long spooled_before = ingest->spooled_articles;
 	int left;
 
 	for (size_t i = 0; i < ingest->feed_count; i++) {
@@ -767,10 +907,17 @@ ingest_finish(struct ingest *ingest, int timeout_ms)
 			ingest->feeds[i].fetch = NULL;
 		}
 	}
+	spool_stop(ingest->spool);
 	publisher_flush(ingest->publisher, timeout_ms);
+	if (publisher_outstanding(ingest->publisher) > 0) {
+		/* Past the deadline: what Kafka has not acknowledged goes to the spool. */
+		publisher_purge(ingest->publisher);
+		publisher_flush(ingest->publisher, 2000);
+	}
 	left = publisher_outstanding(ingest->publisher);
 	log_event(left ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO, "ingest", "daemon.stopped",
-	    "undelivered=%d note=%s", left, left ? "will-be-refetched-at-next-start" : "none");
+	    "undelivered=%d spooled_at_stop=%lld spool_rows=%lld", left,
+	    ingest->spooled_articles - spooled_before, spool_rows(ingest->spool));
 	return left;
 }
 
@@ -778,6 +925,7 @@ int
 ingest_exit_status(const struct ingest *ingest)
 {
 	return ingest->feed_failures == 0 && ingest->delivery_failures == 0 &&
+	    ingest->spooled_articles == 0 && spool_rows(ingest->spool) == 0 &&
 	    publisher_outstanding(ingest->publisher) == 0 ? 0 : 1;
 }
 
@@ -800,8 +948,11 @@ ingest_free(struct ingest *ingest)
 	free(ingest->feeds);
 	if (ingest->drain_timer)
 		event_free(ingest->drain_timer);
+	if (ingest->housekeeping)
+		event_free(ingest->housekeeping);
 	/* Destroying the producer may still report (failed) deliveries: keep state open. */
 	publisher_close(ingest->publisher);
+	spool_free(ingest->spool);
 	loop_free(ingest->loop);
 	pipeline_close(ingest->pipeline);
 	state_close(ingest->state);

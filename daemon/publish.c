@@ -31,19 +31,49 @@ struct publisher {
 	char			*bootstrap;
 	int			 embedded;
 	int			 outstanding;
+	int			 fatal;
 };
+
+/* "name=value\n" lines of a message's headers; caller frees. */
+static char *
+headers_text(const rd_kafka_message_t *message)
+{
+	rd_kafka_headers_t *headers = NULL;
+	struct buffer text = { 0 };
+	const char *name;
+	const void *value;
+	size_t size;
+
+	if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return xstrdup("");
+	for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
+	    RD_KAFKA_RESP_ERR_NO_ERROR; i++)
+		buffer_printf(&text, "%s=%.*s\n", name, (int)size, value ? (const char *)value : "");
+	return buffer_steal(&text);
+}
 
 static void
 on_delivery_report(rd_kafka_t *kafka, const rd_kafka_message_t *message, void *opaque)
 {
 	struct publisher *publisher = opaque;
-	const char *reason = NULL;
+	struct delivery_report report = {
+		.success = message->err == RD_KAFKA_RESP_ERR_NO_ERROR,
+		.topic = rd_kafka_topic_name(message->rkt),
+		.key = message->key,
+		.key_length = message->key_len,
+		.value = message->payload,
+		.value_length = message->len,
+	};
 
 	publisher->outstanding--;
-	if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR)
-		reason = rd_kafka_err2str(message->err);
-	publisher->on_delivery(message->_private, message->err == RD_KAFKA_RESP_ERR_NO_ERROR,
-	    reason, publisher->context);
+	if (!report.success) {
+		report.error_text = rd_kafka_err2str(message->err);
+		report.possibly_persisted = rd_kafka_message_status(message) !=
+		    RD_KAFKA_MSG_STATUS_NOT_PERSISTED;
+		report.headers = headers_text(message);
+	}
+	publisher->on_delivery(message->_private, &report, publisher->context);
+	free(report.headers);
 }
 
 static void
@@ -54,7 +84,9 @@ on_error(rd_kafka_t *kafka, int error, const char *reason, void *opaque)
 	if (error == RD_KAFKA_RESP_ERR__FATAL) {
 		char fatal[512];
 		rd_kafka_fatal_error(kafka, fatal, sizeof fatal);
-		log_event(LOG_LEVEL_ERROR, "kafka", "kafka.fatal", "error=%s", log_quote(fatal));
+		log_event(LOG_LEVEL_ERROR, "kafka", "kafka.fatal", "error=%s action=restart-producer",
+		    log_quote(fatal));
+		((struct publisher *)opaque)->fatal = 1;
 		return;
 	}
 	snprintf(key, sizeof key, "kafka.error.%d", error);
@@ -118,6 +150,10 @@ build_conf(const struct config *config, struct publisher *publisher, char *error
 		{ "linger.ms", "5" },
 		{ "compression.type", "lz4" },
 		{ "log.queue", "true" },
+		/* Bounded in memory: beyond this, or after message.timeout.ms, we spool to disk. */
+		{ "queue.buffering.max.messages", "20000" },
+		{ "queue.buffering.max.kbytes", "65536" },
+		{ "message.timeout.ms", "60000" },
 		{ "client.id", "wiresift" },
 	};
 
@@ -197,42 +233,92 @@ fail:
 	return NULL;
 }
 
-static void
-header_add(rd_kafka_headers_t *headers, const char *name, const char *value)
+static int
+produce(struct publisher *publisher, const char *topic, const char *key, const char *value,
+    size_t value_length, rd_kafka_headers_t *headers, void *message_context)
 {
-	if (value != NULL && *value != '\0')
-		rd_kafka_header_add(headers, name, -1, value, -1);
-}
-
-int
-publisher_send(struct publisher *publisher, const char *topic, const struct article *article,
-    const char *json, void *message_context)
-{
-	rd_kafka_headers_t *headers = rd_kafka_headers_new(5);
 	rd_kafka_resp_err_t result;
 
-	header_add(headers, "content-type", "application/json");
-	header_add(headers, "wiresift-schema", "1");
-	header_add(headers, "lang", article->lang_code);
-	header_add(headers, "dedup-status", article->dedup.status == DEDUP_DUPLICATE ?
-	    "duplicate" : "unique");
-	header_add(headers, "source-domain", article->source_domain);
+	if (publisher->fatal) {
+		rd_kafka_headers_destroy(headers);
+		return -1;
+	}
 	result = rd_kafka_producev(publisher->kafka,
 	    RD_KAFKA_V_TOPIC(topic),
-	    RD_KAFKA_V_KEY(article->id, strlen(article->id)),
-	    RD_KAFKA_V_VALUE((void *)json, strlen(json)),
+	    RD_KAFKA_V_KEY(key, strlen(key)),
+	    RD_KAFKA_V_VALUE((void *)value, value_length),
 	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 	    RD_KAFKA_V_HEADERS(headers),
 	    RD_KAFKA_V_OPAQUE(message_context),
 	    RD_KAFKA_V_END);
 	if (result != RD_KAFKA_RESP_ERR_NO_ERROR) {
 		rd_kafka_headers_destroy(headers);
-		log_complain("kafka.produce", "kafka", "kafka.produce_failed",
-		    "topic=%s error=%s", topic, log_quote(rd_kafka_err2str(result)));
+		if (result != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			log_complain("kafka.produce", "kafka", "kafka.produce_failed",
+			    "topic=%s error=%s", topic, log_quote(rd_kafka_err2str(result)));
 		return -1;
 	}
 	publisher->outstanding++;
 	return 0;
+}
+
+char *
+publisher_headers_for(const struct article *article)
+{
+	struct buffer text = { 0 };
+
+	buffer_append_string(&text, "content-type=application/json\nwiresift-schema=1\n");
+	if (article->lang_code[0] != '\0')
+		buffer_printf(&text, "lang=%s\n", article->lang_code);
+	buffer_printf(&text, "dedup-status=%s\n", article->dedup.status == DEDUP_DUPLICATE ?
+	    "duplicate" : "unique");
+	if (article->source_domain != NULL && *article->source_domain != '\0')
+		buffer_printf(&text, "source-domain=%s\n", article->source_domain);
+	return buffer_steal(&text);
+}
+
+int
+publisher_send(struct publisher *publisher, const char *topic, const struct article *article,
+    const char *json, void *message_context)
+{
+	char *headers = publisher_headers_for(article);
+	int result = publisher_send_raw(publisher, topic, article->id, json, strlen(json),
+	    headers, message_context);
+
+	free(headers);
+	return result;
+}
+
+int
+publisher_send_raw(struct publisher *publisher, const char *topic, const char *key,
+    const char *value, size_t value_length, const char *headers_lines, void *message_context)
+{
+	rd_kafka_headers_t *headers = rd_kafka_headers_new(5);
+	const char *line = headers_lines ? headers_lines : "", *equals, *end;
+
+	for (; *line != '\0'; line = *end ? end + 1 : end) {
+		end = strchr(line, '\n');
+		if (end == NULL)
+			end = line + strlen(line);
+		equals = memchr(line, '=', (size_t)(end - line));
+		if (equals != NULL)
+			rd_kafka_header_add(headers, line, equals - line, equals + 1,
+			    end - equals - 1);
+	}
+	return produce(publisher, topic, key, value, value_length, headers, message_context);
+}
+
+void
+publisher_purge(struct publisher *publisher)
+{
+	rd_kafka_purge(publisher->kafka, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+	rd_kafka_poll(publisher->kafka, 0);
+}
+
+int
+publisher_failed(const struct publisher *publisher)
+{
+	return publisher->fatal;
 }
 
 int

@@ -14,8 +14,20 @@
 struct event_base;
 struct publisher;
 
-/* success: 1 delivered (acknowledged by all in-sync replicas), 0 failed with error_text. */
-typedef void (*delivery_fn)(void *message_context, int success, const char *error_text,
+/* What librdkafka reported for one message. */
+struct delivery_report {
+	int		 success;	/* acknowledged by all in-sync replicas */
+	const char	*error_text;	/* when not */
+	int		 possibly_persisted;	/* a failed message may still have been written */
+	const char	*topic;
+	const char	*key;
+	size_t		 key_length;
+	const char	*value;
+	size_t		 value_length;
+	char		*headers;	/* "name=value\n" lines, valid during the callback */
+};
+
+typedef void (*delivery_fn)(void *message_context, const struct delivery_report *report,
 	    void *publisher_context);
 
 struct publisher *publisher_open(const struct config *config, struct event_base *base,
@@ -26,10 +38,19 @@ struct publisher *publisher_open(const struct config *config, struct event_base 
  */
 int	 publisher_send(struct publisher *publisher, const char *topic,
 	    const struct article *article, const char *json, void *message_context);
+/* The headers of an article's message as "name=value\n" lines; caller frees. */
+char	*publisher_headers_for(const struct article *article);
+/* Queue a message as it was spooled (headers as "name=value\n" lines). Same result as above. */
+int	 publisher_send_raw(struct publisher *publisher, const char *topic, const char *key,
+	    const char *value, size_t value_length, const char *headers, void *message_context);
 /* Messages queued or in flight, waiting for a delivery report. */
 int	 publisher_outstanding(const struct publisher *publisher);
 /* Serve delivery reports until none are outstanding or timeout_ms passes. */
 void	 publisher_flush(struct publisher *publisher, int timeout_ms);
+/* Fail everything queued or in flight now (their reports arrive with an error). */
+void	 publisher_purge(struct publisher *publisher);
+/* Set when librdkafka reported a fatal error: the producer must be recreated. */
+int	 publisher_failed(const struct publisher *publisher);
 /* The bootstrap address: the configured one, or the embedded broker's. */
 const char *publisher_bootstrap(const struct publisher *publisher);
 int	 publisher_is_embedded(const struct publisher *publisher);

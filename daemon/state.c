@@ -22,6 +22,10 @@ struct state {
 	sqlite3_stmt	*seen_check;
 	sqlite3_stmt	*seen_mark;
 	sqlite3_stmt	*seen_expire;
+	sqlite3_stmt	*spool_append;
+	sqlite3_stmt	*spool_next;
+	sqlite3_stmt	*spool_remove;
+	sqlite3_stmt	*spool_size;
 };
 
 static const char schema[] =
@@ -33,7 +37,10 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS seen ("
     "  feed TEXT NOT NULL, id TEXT NOT NULL, seen_at INTEGER NOT NULL,"
     "  PRIMARY KEY (feed, id)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS seen_by_age ON seen (seen_at);";
+    "CREATE INDEX IF NOT EXISTS seen_by_age ON seen (seen_at);"
+    "CREATE TABLE IF NOT EXISTS spool ("
+    "  sequence INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, key TEXT NOT NULL,"
+    "  value BLOB NOT NULL, headers TEXT, spooled_at INTEGER NOT NULL);";
 
 void
 feed_record_clear(struct feed_record *record)
@@ -104,7 +111,14 @@ state_open(const char *dir, char *error, size_t error_size)
 	    < 0 ||
 	    prepare(state, &state->seen_mark, "INSERT OR REPLACE INTO seen (feed, id, seen_at)"
 	    " VALUES (?1, ?2, ?3)") < 0 ||
-	    prepare(state, &state->seen_expire, "DELETE FROM seen WHERE seen_at < ?1") < 0) {
+	    prepare(state, &state->seen_expire, "DELETE FROM seen WHERE seen_at < ?1") < 0 ||
+	    prepare(state, &state->spool_append, "INSERT INTO spool (topic, key, value, headers,"
+	    " spooled_at) VALUES (?1, ?2, ?3, ?4, ?5)") < 0 ||
+	    prepare(state, &state->spool_next, "SELECT sequence, topic, key, value, headers FROM"
+	    " spool WHERE sequence > ?1 ORDER BY sequence LIMIT ?2") < 0 ||
+	    prepare(state, &state->spool_remove, "DELETE FROM spool WHERE sequence = ?1") < 0 ||
+	    prepare(state, &state->spool_size, "SELECT count(*), coalesce(sum(length(value)), 0)"
+	    " FROM spool") < 0) {
 		snprintf(error, error_size, "%s: %s", path, sqlite3_errmsg(state->db));
 		goto fail;
 	}
@@ -127,6 +141,10 @@ state_close(struct state *state)
 	sqlite3_finalize(state->seen_check);
 	sqlite3_finalize(state->seen_mark);
 	sqlite3_finalize(state->seen_expire);
+	sqlite3_finalize(state->spool_append);
+	sqlite3_finalize(state->spool_next);
+	sqlite3_finalize(state->spool_remove);
+	sqlite3_finalize(state->spool_size);
 	sqlite3_close(state->db);
 	free(state);
 }
@@ -238,4 +256,72 @@ state_expire_seen(struct state *state, time_t before)
 	if (step_done(state, state->seen_expire, "seen_expire") < 0)
 		return -1;
 	return (long)sqlite3_changes(state->db);
+}
+
+void
+spool_record_clear(struct spool_record *record)
+{
+	free(record->topic);
+	free(record->key);
+	free(record->value);
+	free(record->headers);
+	memset(record, 0, sizeof *record);
+}
+
+int
+state_spool_append(struct state *state, const char *topic, const char *key, const void *value,
+    size_t value_length, const char *headers, time_t when)
+{
+	bind_text(state->spool_append, 1, topic);
+	bind_text(state->spool_append, 2, key);
+	sqlite3_bind_blob(state->spool_append, 3, value, (int)value_length, SQLITE_TRANSIENT);
+	bind_text(state->spool_append, 4, headers);
+	sqlite3_bind_int64(state->spool_append, 5, (sqlite3_int64)when);
+	return step_done(state, state->spool_append, "spool_append");
+}
+
+int
+state_spool_next(struct state *state, long long after, struct spool_record *records, int limit)
+{
+	sqlite3_stmt *statement = state->spool_next;
+	int count = 0, result;
+
+	sqlite3_bind_int64(statement, 1, after);
+	sqlite3_bind_int(statement, 2, limit);
+	while (count < limit && (result = sqlite3_step(statement)) == SQLITE_ROW) {
+		struct spool_record *record = &records[count++];
+		const void *blob = sqlite3_column_blob(statement, 3);
+		record->sequence = sqlite3_column_int64(statement, 0);
+		record->topic = column_text(statement, 1);
+		record->key = column_text(statement, 2);
+		record->value_length = (size_t)sqlite3_column_bytes(statement, 3);
+		record->value = xmalloc(record->value_length + 1);
+		if (blob != NULL)
+			memcpy(record->value, blob, record->value_length);
+		record->value[record->value_length] = '\0';
+		record->headers = column_text(statement, 4);
+	}
+	sqlite3_reset(statement);
+	sqlite3_clear_bindings(statement);
+	return count;
+}
+
+int
+state_spool_remove(struct state *state, long long sequence)
+{
+	sqlite3_bind_int64(state->spool_remove, 1, sequence);
+	return step_done(state, state->spool_remove, "spool_remove");
+}
+
+int
+state_spool_size(struct state *state, long long *rows, long long *bytes)
+{
+	int result = sqlite3_step(state->spool_size);
+
+	if (result == SQLITE_ROW) {
+		*rows = sqlite3_column_int64(state->spool_size, 0);
+		*bytes = sqlite3_column_int64(state->spool_size, 1);
+	}
+	sqlite3_reset(state->spool_size);
+	return result == SQLITE_ROW ? 0 : -1;
 }

@@ -40,4 +40,30 @@ int	 state_mark_seen(struct state *state, const char *feed_key, const char *item
 /* Forget delivered ids older than `before`; returns how many, -1 on error. */
 long	 state_expire_seen(struct state *state, time_t before);
 
+/*
+ * The spool: messages Kafka did not acknowledge (broker unreachable beyond librdkafka's bounded
+ * queue, expired or failed deliveries, a stop before the flush finished). Rows are appended in
+ * order and replayed in order by publish.c's owner; a row is deleted only when its re-send is
+ * acknowledged.
+ */
+struct spool_record {
+	long long	 sequence;
+	char		*topic;
+	char		*key;
+	char		*value;
+	size_t		 value_length;
+	char		*headers;	/* "name=value\n" lines */
+};
+
+void	 spool_record_clear(struct spool_record *record);
+/* 0 on success (the row is committed), -1 on error. */
+int	 state_spool_append(struct state *state, const char *topic, const char *key,
+	    const void *value, size_t value_length, const char *headers, time_t when);
+/* Up to limit rows with sequence > after, in order; returns how many (-1 on error). */
+int	 state_spool_next(struct state *state, long long after, struct spool_record *records,
+	    int limit);
+int	 state_spool_remove(struct state *state, long long sequence);
+/* Rows and payload bytes in the spool. */
+int	 state_spool_size(struct state *state, long long *rows, long long *bytes);
+
 #endif

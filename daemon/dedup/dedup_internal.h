@@ -137,6 +137,8 @@ void	 dedup_generation_set_committed(struct dedup_generation *generation, uint32
  * found returns nonzero. */
 void	 dedup_generation_probe(const struct dedup_generation *generation, uint64_t key,
 	    int (*found)(const struct dedup_generation *, uint32_t, void *), void *context);
+/* Start loading the table line a probe for key begins at (probes then overlap misses). */
+void	 dedup_generation_prefetch(const struct dedup_generation *generation, uint64_t key);
 /* Decode a stored id into out (capacity out_size); returns out. */
 const char *dedup_generation_id(const struct dedup_generation *generation, uint32_t offset,
 	    char *out, size_t out_size);

@@ -255,6 +255,12 @@ dedup_generation_probe(const struct dedup_generation *generation, uint64_t key,
 	}
 }
 
+void
+dedup_generation_prefetch(const struct dedup_generation *generation, uint64_t key)
+{
+	__builtin_prefetch(&generation->table[fast_range32(key, generation->table_size)]);
+}
+
 size_t
 dedup_generation_memory(const struct dedup_generation *generation)
 {

@@ -205,6 +205,10 @@ lookup_run(struct dedup_index *index, struct lookup *lookup)
 
 	seen_reset(index);
 	for (const struct dedup_generation *generation = index->oldest; generation != NULL;
+	    generation = generation->newer)
+		for (int band = 0; !lookup->short_text && band < index->config.bands; band++)
+			dedup_generation_prefetch(generation, sketch->band_keys[band]);
+	for (const struct dedup_generation *generation = index->oldest; generation != NULL;
 	    generation = generation->newer) {
 		if (generation->newest_time < lookup->oldest_time)
 			continue;

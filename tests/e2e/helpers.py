@@ -7,6 +7,7 @@ can import them directly (sys.path.insert(0, "tests/e2e")).
 """
 
 import atexit
+import ctypes
 import json
 import os
 import re
@@ -67,6 +68,16 @@ def tail(path, lines=30):
 	return "\n".join(text.splitlines()[-lines:])
 
 
+def _die_with_parent():
+	"""preexec_fn: the child gets SIGTERM when this process (the thread that started it) dies,
+	so a killed test run leaves no nginx or daemon behind (Linux prctl PR_SET_PDEATHSIG)."""
+	try:
+		libc = ctypes.CDLL(None, use_errno=True)
+		libc.prctl(1, signal.SIGTERM, 0, 0, 0)
+	except (OSError, AttributeError):
+		pass
+
+
 # Processes started here and not yet stopped: stopped at interpreter exit even when a test run
 # is interrupted before its fixtures' teardown.
 _live = set()
@@ -92,8 +103,10 @@ class KafkaBroker:
 		self.start_seconds = None	# wall time of the last start, for reports
 
 	def _script(self, action, timeout):
+		# The broker outlives broker.sh; its watchdog stops it when this process is gone.
+		env = dict(os.environ, BROKER_OWNER_PID=str(os.getpid()))
 		return subprocess.run([str(BROKER_SCRIPT), action, str(self.dir)], capture_output=True,
-				      text=True, timeout=timeout)
+				      text=True, timeout=timeout, env=env)
 
 	def start(self):
 		begun = time.monotonic()
@@ -259,9 +272,11 @@ class HttpServer:
 			config = self._write_config()
 			command = [NGINX_BINARY, "-p", str(self.run_dir), "-c", str(config),
 				   "-e", str(self.run_dir / "error.log")]
-			self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
-							stdout=subprocess.DEVNULL,
-							stderr=open(self.run_dir / "stderr.log", "ab"))
+			with open(self.run_dir / "stderr.log", "ab") as stderr:
+				self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
+								stdout=subprocess.DEVNULL,
+								stderr=stderr,
+								preexec_fn=_die_with_parent)
 			if wait_until(self._answers, 10, 0.05) and self.process.poll() is None:
 				_live.add(self)
 				return self
@@ -412,7 +427,8 @@ class WiresiftDaemon:
 		command = [str(binary), "-c", str(self.config)] + [str(arg) for arg in self.args]
 		with open(self.log_path, "ab") as log:
 			self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
-							stdout=log, stderr=log, env=self.env)
+							stdout=log, stderr=log, env=self.env,
+							preexec_fn=_die_with_parent)
 		_live.add(self)
 		return self
 

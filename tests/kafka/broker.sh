@@ -16,6 +16,8 @@
 # KAFKA_HEAP_OPTS and KAFKA_JVM_OPTS override the small-heap, fast-start JVM flags used here
 # (benchmarks that want the full JIT set KAFKA_JVM_OPTS="-XX:+UseSerialGC").
 # BROKER_START_TIMEOUT (seconds, default 60) bounds the wait for the broker to answer.
+# BROKER_OWNER_PID: when set, a watchdog stops the broker once that process is gone, so a test
+# runner killed before its teardown leaves no broker behind.
 #
 # Start-up time: the first broker that stops cleanly leaves a class-data-sharing archive of the
 # classes it loaded ($KAFKA_LIBS.jsa, KAFKA_CDS=0 turns this off); later starts map it and
@@ -248,7 +250,20 @@ start() {
 	elif [ -z "$pid" ]; then
 		fail_start "broker exited during start-up"
 	fi
+	watch_owner
 	echo "bootstrap=127.0.0.1:$port"
+}
+
+# With BROKER_OWNER_PID: polls every second while owner and broker both live, then stops the
+# broker if it still runs. Ends by itself when the broker stops first.
+watch_owner() {
+	case "${BROKER_OWNER_PID:-}" in
+	''|*[!0-9]*) return 0 ;;
+	esac
+	# shellcheck disable=SC2016
+	setsid sh -c 'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done
+		kill -0 "$2" 2>/dev/null && exec "$3" stop "$4"' broker-watchdog \
+		"$BROKER_OWNER_PID" "$pid" "$SCRIPT" "$DIR" > /dev/null 2>&1 < /dev/null &
 }
 
 # Starts the JVM in the background; its pid in $pid and DIR/pid.
@@ -320,6 +335,7 @@ status() {
 }
 
 [ $# -eq 2 ] || usage
+SCRIPT=$(cd "$(dirname "$0")" && pwd -P)/$(basename "$0")
 if [ ! -d "$2" ]; then
 	case "$1" in
 	stop)	exit 0 ;;

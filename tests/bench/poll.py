@@ -1,0 +1,370 @@
+#!/usr/bin/env python3
+"""poll.py - cold start and poll capacity of the daemon against a loopback nginx and a real
+Kafka broker, with its peers (a Python asyncio poller, wrk) measured in the same run.
+
+    poll.py BUILD_DIR WORK_DIR
+
+Environment: BENCH_FEEDS (10000), BENCH_ITEMS (20 per feed), BENCH_HOSTS (32 loopback
+addresses 127.0.0.2...), BENCH_POLL_SECONDS (30), BENCH_PEER_SECONDS (15).
+
+1. cold start: BENCH_FEEDS small RSS feeds of BENCH_ITEMS new items each, served by one nginx
+   worker (keep-alive, ETag on) on BENCH_HOSTS loopback addresses so they count as distinct
+   hosts; `wiresift --once` polls them all, runs the whole pipeline (clean, the five plugins,
+   dedup) and exits when Kafka has acknowledged everything. Wall time of that process gives
+   items/s; kcat then counts the records in the topics to confirm.
+2. poll capacity: the daemon again on the same state (validators set, so mostly 304s) with a
+   1 s interval for BENCH_POLL_SECONDS; polls/s counted from nginx's access log (requests whose
+   time falls in the window), the daemon's CPU from /proc/PID/stat.
+3. peers: poll_peer.py (asyncio + aiohttp) over the same URLs; wrk's 304s/s on one URL
+   (nginx's own capacity with one worker) when wrk is installed.
+
+Prints key=value lines (cold ..., poll ..., peer ..., wrk ...) for run.sh; asserts nothing
+about time.
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+import helpers  # noqa: E402
+
+FEEDS = int(os.environ.get("BENCH_FEEDS", "10000"))
+ITEMS = int(os.environ.get("BENCH_ITEMS", "20"))
+HOSTS = int(os.environ.get("BENCH_HOSTS", "32"))
+POLL_SECONDS = float(os.environ.get("BENCH_POLL_SECONDS", "30"))
+PEER_SECONDS = float(os.environ.get("BENCH_PEER_SECONDS", "15"))
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+NGINX_CONF = """# written by tests/bench/poll.py
+%(user)s
+worker_processes 1;
+daemon off;
+pid %(run)s/nginx.pid;
+error_log %(run)s/error.log warn;
+worker_rlimit_nofile 8192;
+events { worker_connections 4096; }
+http {
+	include /etc/nginx/mime.types;
+	default_type application/octet-stream;
+	client_body_temp_path %(run)s/body;
+	proxy_temp_path %(run)s/proxy;
+	fastcgi_temp_path %(run)s/fastcgi;
+	uwsgi_temp_path %(run)s/uwsgi;
+	scgi_temp_path %(run)s/scgi;
+	log_format bench '$msec $status $body_bytes_sent';
+	access_log %(run)s/access.log bench buffer=256k flush=1s;
+	sendfile on;
+	keepalive_timeout 60s;
+	keepalive_requests 1000000;
+	server_tokens off;
+	etag on;
+	if_modified_since exact;
+	open_file_cache max=20000 inactive=60s;
+	gzip on;
+	gzip_min_length 64;
+	gzip_types text/xml application/xml application/rss+xml;
+	server {
+%(listen)s
+		root %(root)s;
+		location / { try_files $uri =404; }
+	}
+}
+"""
+
+
+def say(text):
+	print("# " + text, file=sys.stderr, flush=True)
+
+
+def host_addresses():
+	return ["127.0.0.%d" % (2 + i) for i in range(HOSTS)]
+
+
+def port_free_everywhere(port):
+	for address in host_addresses():
+		with socket.socket() as probe:
+			try:
+				probe.bind((address, port))
+			except OSError:
+				return False
+	return True
+
+
+class BenchNginx:
+	"""nginx with one worker listening on every bench loopback address."""
+
+	def __init__(self, root, run_dir):
+		self.root = Path(root)
+		self.run_dir = Path(run_dir)
+		self.process = None
+		self.port = None
+
+	def start(self):
+		self.run_dir.mkdir(parents=True, exist_ok=True)
+		for _ in range(5):
+			self.port = helpers.free_port()
+			if port_free_everywhere(self.port):
+				break
+		listen = "\n".join("\t\tlisten %s:%d;" % (address, self.port)
+				   for address in host_addresses())
+		config = self.run_dir / "nginx.conf"
+		config.write_text(NGINX_CONF % {
+			"user": "user root;" if os.geteuid() == 0 else "",
+			"run": self.run_dir, "root": self.root.resolve(), "listen": listen})
+		self.access_log().unlink(missing_ok=True)
+		self.process = subprocess.Popen(
+			[helpers.NGINX_BINARY, "-p", str(self.run_dir), "-c", str(config), "-e",
+			 str(self.run_dir / "error.log")], stdin=subprocess.DEVNULL,
+			stdout=subprocess.DEVNULL, stderr=open(self.run_dir / "stderr.log", "ab"))
+		address = host_addresses()[-1]
+
+		def answers():
+			try:
+				with socket.create_connection((address, self.port), timeout=0.5):
+					return True
+			except OSError:
+				return self.process.poll() is not None
+		helpers.wait_until(answers, 10, 0.05)
+		if self.process.poll() is not None:
+			raise RuntimeError("nginx did not start: %s" %
+					   helpers.tail(self.run_dir / "error.log"))
+		return self
+
+	def worker_pid(self):
+		"""The worker's pid (the child of the master), for its CPU time."""
+		try:
+			children = Path("/proc/%d/task/%d/children" % (self.process.pid,
+									self.process.pid)).read_text()
+			return int(children.split()[0])
+		except (OSError, ValueError, IndexError):
+			return None
+
+	def access_log(self):
+		return self.run_dir / "access.log"
+
+	def requests_between(self, start, end):
+		"""{status: count} of requests logged with a time in [start, end] (epoch seconds)."""
+		counts = {}
+		with open(self.access_log()) as log:
+			for line in log:
+				parts = line.split()
+				if len(parts) >= 2 and start <= float(parts[0]) <= end:
+					counts[parts[1]] = counts.get(parts[1], 0) + 1
+		return counts
+
+	def stop(self):
+		if self.process and self.process.poll() is None:
+			self.process.terminate()
+			self.process.wait(timeout=10)
+
+
+def cpu_of(pid):
+	"""utime + stime of a live process, in seconds (from /proc/PID/stat)."""
+	try:
+		text = Path("/proc/%d/stat" % pid).read_text()
+	except (OSError, TypeError):
+		return 0.0
+	fields = text[text.rindex(")") + 2:].split()
+	return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def generate_feeds(work):
+	"""The small feeds, generated once per (feeds, items, generator) and reused."""
+	feeds_dir = work / "feeds"
+	generator = ROOT / "tests" / "bench" / "gen_feeds.py"
+	stamp = feeds_dir / "stamp"
+	wanted = "%d %d %d" % (FEEDS, ITEMS, int(generator.stat().st_mtime))
+	if stamp.exists() and stamp.read_text() == wanted:
+		return feeds_dir
+	shutil.rmtree(feeds_dir, ignore_errors=True)
+	say("generating %d feeds x %d items" % (FEEDS, ITEMS))
+	subprocess.run([sys.executable, str(generator), "many", str(feeds_dir), str(FEEDS),
+			str(ITEMS)], check=True, stdout=subprocess.DEVNULL)
+	stamp.write_text(wanted)
+	return feeds_dir
+
+
+def feed_urls(port):
+	addresses = host_addresses()
+	return ["http://%s:%d/f/%05d.xml" % (addresses[i % len(addresses)], port, i)
+		for i in range(FEEDS)]
+
+
+def daemon_config(directory, bootstrap, urls, build, interval, topics):
+	conf = ROOT / "conf"
+	extra = {
+		"daemon": {"log_level": "warning", "plugin_dir": str(build / "plugins"),
+			   "shutdown_timeout": "60s"},
+		"kafka": {"topic.articles": topics[0], "topic.duplicates": topics[1]},
+		"feeds": {"interval": interval, "min_interval": "1s", "max_connections": "256",
+			  "max_host_connections": "8", "timeout": "60s"},
+		"clean": {"rules": str(conf / "rules" / "boilerplate.rules")},
+		'plugin "source"': {},
+		'plugin "lang"': {},
+		'plugin "entities"': {name: str(conf / "gazetteers" / ("%s.txt" % name)) for name in
+				      ("people", "organizations", "places", "other", "aliases")},
+		'plugin "keywords"': {"background": str(conf / "keywords.background")},
+		'plugin "topics"': {"rules": str(conf / "topics.rules")},
+	}
+	return helpers.write_config(directory, bootstrap, urls, extra)
+
+
+def count_records(bootstrap, topic):
+	"""Records in topic, counted by kcat (one line each)."""
+	result = subprocess.run(["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning",
+				 "-e", "-q", "-f", "x\n"], capture_output=True, text=True,
+				timeout=300)
+	return result.stdout.count("\n")
+
+
+def cold_start(build, work, bootstrap, urls, topics):
+	directory = work / "daemon"
+	config = daemon_config(directory, bootstrap, urls, build, "1h", topics)
+	log = directory / "once.log"
+	say("cold start: wiresift --once over %d feeds x %d items" % (FEEDS, ITEMS))
+	started = time.monotonic()
+	with open(log, "wb") as output:
+		process = subprocess.Popen([str(build / "wiresift"), "-c", str(config), "--once"],
+					   stdout=output, stderr=output, stdin=subprocess.DEVNULL)
+		peak_rss = 0
+		while True:
+			pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+			if pid != 0:
+				break
+			try:
+				text = Path("/proc/%d/status" % process.pid).read_text()
+				peak_rss = max(peak_rss, int(re.search(r"VmHWM:\s+(\d+)", text).group(1)))
+			except (OSError, AttributeError):
+				pass
+			time.sleep(0.25)
+		process.returncode = os.waitstatus_to_exitcode(status)
+	elapsed = time.monotonic() - started
+	records = sum(count_records(bootstrap, topic) for topic in topics)
+	expected = FEEDS * ITEMS
+	errors = sum(1 for line in log.read_text(errors="replace").splitlines()
+		     if "level=error" in line)
+	cpu = usage.ru_utime + usage.ru_stime
+	print("cold feeds=%d items=%d records=%d exit=%d seconds=%.1f items_per_s=%.0f "
+	      "feeds_per_s=%.0f daemon_cpu_s=%.1f cpu_ms_per_item=%.3f peak_rss_mb=%.0f "
+	      "error_lines=%d" % (
+		      FEEDS, expected, records, process.returncode, elapsed, records / elapsed,
+		      FEEDS / elapsed, cpu, cpu / max(records, 1) * 1000, peak_rss / 1024, errors),
+	      flush=True)
+	if process.returncode != 0 or records < expected:
+		say("cold start log tail:\n" + helpers.tail(log, 15))
+	return config
+
+
+def poll_capacity(build, work, nginx, config):
+	log = work / "daemon" / "poll.log"
+	text = config.read_text().replace("interval = 1h", "interval = 1s")
+	config.write_text(text)
+	say("poll capacity: daemon with interval=1s for %.0f s" % POLL_SECONDS)
+	daemon = helpers.WiresiftDaemon(config, log).start()
+	nginx_worker = nginx.worker_pid()
+	time.sleep(5)	# every feed polled once at start (jittered), then the steady state
+	window_start, daemon_cpu, nginx_cpu = time.time(), cpu_of(daemon.pid), cpu_of(nginx_worker)
+	time.sleep(POLL_SECONDS)
+	window_end = time.time()
+	daemon_cpu = cpu_of(daemon.pid) - daemon_cpu
+	nginx_cpu = cpu_of(nginx_worker) - nginx_cpu
+	rss = 0
+	try:
+		rss = int(re.search(r"VmRSS:\s+(\d+)", Path("/proc/%d/status" % daemon.pid)
+				    .read_text()).group(1))
+	except (OSError, AttributeError):
+		pass
+	code = daemon.stop(timeout=60)
+	time.sleep(1.5)	# nginx flushes its log buffer every second
+	counts = nginx.requests_between(window_start, window_end)
+	polls = sum(counts.values())
+	seconds = window_end - window_start
+	print("poll feeds=%d hosts=%d seconds=%.1f polls=%d polls_per_s=%.0f not_modified=%d "
+	      "ok=%d other=%d daemon_cpu_s=%.2f cpu_per_1000=%.3f daemon_core_share=%.2f "
+	      "nginx_cpu_s=%.2f rss_mb=%.0f exit=%d" % (
+		      FEEDS, HOSTS, seconds, polls, polls / seconds, counts.get("304", 0),
+		      counts.get("200", 0), polls - counts.get("304", 0) - counts.get("200", 0),
+		      daemon_cpu, daemon_cpu / max(polls, 1) * 1000, daemon_cpu / seconds, nginx_cpu,
+		      rss / 1024, code), flush=True)
+	errors = [line for line in log.read_text(errors="replace").splitlines()
+		  if "level=error" in line or "level=warning" in line]
+	if errors:
+		say("poll run: %d warning/error lines, last: %s" % (len(errors), errors[-1][:300]))
+
+
+def python_peer(work, nginx, urls):
+	url_file = work / "urls.txt"
+	url_file.write_text("\n".join(urls) + "\n")
+	interpreter = sys.executable
+	for candidate in ("/usr/bin/python3", sys.executable):
+		probe = subprocess.run([candidate, "-c", "import aiohttp"], capture_output=True)
+		if probe.returncode == 0:
+			interpreter = candidate
+			break
+	say("peer: poll_peer.py (%s) for %.0f s" % (interpreter, PEER_SECONDS))
+	result = subprocess.run([interpreter, str(ROOT / "tests" / "bench" / "poll_peer.py"),
+				 str(url_file), str(PEER_SECONDS), "64"], capture_output=True,
+				text=True, timeout=PEER_SECONDS * 4 + 120)
+	line = next((l for l in result.stdout.splitlines() if l.startswith("peer ")), None)
+	if line is None:
+		say("poll_peer.py failed: %s" % result.stderr[-500:])
+		return
+	print(line, flush=True)
+
+
+def wrk_peer(nginx):
+	if shutil.which("wrk") is None:
+		print("wrk skipped reason=not_installed", flush=True)
+		return
+	url = "http://%s:%d/f/00000.xml" % (host_addresses()[0], nginx.port)
+	head = subprocess.run(["curl", "-sI", url], capture_output=True, text=True).stdout
+	match = re.search(r"^ETag:\s*(\S+)", head, re.M | re.I)
+	if not match:
+		print("wrk skipped reason=no_etag", flush=True)
+		return
+	say("peer: wrk -t1 -c64 -d10s with If-None-Match (nginx, one worker)")
+	result = subprocess.run(["wrk", "-t1", "-c64", "-d10s", "-H",
+				 "If-None-Match: %s" % match.group(1), url],
+				capture_output=True, text=True, timeout=60)
+	rate = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
+	print("wrk requests_per_s=%s" % (rate.group(1) if rate else "0"), flush=True)
+
+
+def main(argv):
+	if len(argv) != 3:
+		sys.stderr.write(__doc__)
+		return 2
+	build = (ROOT / argv[1]).resolve()
+	work = Path(argv[2]).resolve()
+	work.mkdir(parents=True, exist_ok=True)
+	os.environ["WIRESIFT_BUILD"] = str(build)
+	os.environ["WIRESIFT_PLUGIN_DIR"] = str(build / "plugins")
+	feeds_dir = generate_feeds(work)
+	for stale in ("daemon", "broker", "nginx"):
+		shutil.rmtree(work / stale, ignore_errors=True)
+	nginx = BenchNginx(feeds_dir, work / "nginx").start()
+	broker = helpers.KafkaBroker(work / "broker")
+	try:
+		say("starting the Kafka broker")
+		bootstrap = broker.start()
+		urls = feed_urls(nginx.port)
+		topics = (helpers.unique_topic("bench.articles"), helpers.unique_topic("bench.dups"))
+		config = cold_start(build, work, bootstrap, urls, topics)
+		poll_capacity(build, work, nginx, config)
+		python_peer(work, nginx, urls)
+		wrk_peer(nginx)
+	finally:
+		nginx.stop()
+		broker.stop()
+	return 0
+
+
+if __name__ == "__main__":
+	sys.exit(main(sys.argv))
