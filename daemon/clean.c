@@ -207,6 +207,15 @@ normalize_nfc(char *text)
 	return (char *)composed;
 }
 
+/* Paragraph breaks become spaces, in place: for one-line renderings. */
+static void
+flatten_newlines(char *text)
+{
+	for (; *text != '\0'; text++)
+		if (*text == '\n')
+			*text = ' ';
+}
+
 /* Collapse runs of spaces to one and trim both ends, in place. Returns the new length. */
 static size_t
 collapse_spaces(char *text)
@@ -454,8 +463,7 @@ builder_explain_drop(struct text_builder *builder, xmlNode *node, const char *cl
 		return;
 	builder_walk(&inner, node->children, node);
 	text = buffer_steal(&inner.out);
-	for (char *at = text; (at = strstr(at, "\n\n")) != NULL;)
-		memcpy(at, "  ", 2);
+	flatten_newlines(text);
 	collapse_spaces(text);
 	if (text[0] != '\0') {
 		if (class_token != NULL)
@@ -963,8 +971,7 @@ paragraphs_split(const char *text)
 	const char *start = text;
 
 	while (*start != '\0') {
-		const char *end = strstr(start, "\n\n");
-		size_t length = end ? (size_t)(end - start) : strlen(start);
+		size_t length = strcspn(start, "\n");
 
 		if (length > 0) {
 			if (list.count == capacity) {
@@ -1022,38 +1029,48 @@ rule_applies(const struct clean_rule *rule, const struct paragraph *paragraph, s
 	return 1;
 }
 
-/* Remove every match of a strip rule from the paragraph. */
+/*
+ * Remove every match of a strip rule from the paragraph. REG_STARTEND bounds each search, so
+ * a paragraph with many matches costs one pass, not one strlen per match.
+ */
 static void
 apply_strip(const struct clean_rule *rule, struct paragraph *paragraph,
     const struct explain_sink *sink)
 {
-	size_t offset = 0;
+	struct buffer kept = { 0 };
+	size_t offset = 0, copied = 0;
 	regmatch_t match;
-	int changed = 0;
 
-	while (offset <= paragraph->length && regexec(&rule->regex, paragraph->text + offset, 1,
-	    &match, offset > 0 ? REG_NOTBOL : 0) == 0) {
-		size_t start = offset + (size_t)match.rm_so, end = offset + (size_t)match.rm_eo;
+	while (offset <= paragraph->length) {
+		match.rm_so = (regoff_t)offset;
+		match.rm_eo = (regoff_t)paragraph->length;
+		if (regexec(&rule->regex, paragraph->text, 1, &match,
+		    REG_STARTEND | (offset > 0 ? REG_NOTBOL : 0)) != 0)
+			break;
+		size_t start = (size_t)match.rm_so, end = (size_t)match.rm_eo;
 
 		if (end == start) {
 			offset = start + 1;
 			continue;
 		}
-		char *removed = xstrndup(paragraph->text + start, end - start);
+		if (sink->function != NULL) {
+			char *removed = xstrndup(paragraph->text + start, end - start);
 
-		explain(sink, rule->name, removed);
-		free(removed);
-		memmove(paragraph->text + start, paragraph->text + end, paragraph->length - end + 1);
-		paragraph->length -= end - start;
-		offset = start;
-		changed = 1;
+			explain(sink, rule->name, removed);
+			free(removed);
+		}
+		buffer_append(&kept, paragraph->text + copied, start - copied);
+		copied = offset = end;
 	}
-	if (changed) {
-		paragraph->length = collapse_spaces(paragraph->text);
-		paragraph->words = count_words(paragraph->text, paragraph->length);
-		if (paragraph->length == 0)
-			paragraph->dropped = 1;
-	}
+	if (copied == 0)
+		return;		/* nothing matched */
+	buffer_append(&kept, paragraph->text + copied, paragraph->length - copied);
+	free(paragraph->text);
+	paragraph->text = buffer_steal(&kept);
+	paragraph->length = collapse_spaces(paragraph->text);
+	paragraph->words = count_words(paragraph->text, paragraph->length);
+	if (paragraph->length == 0)
+		paragraph->dropped = 1;
 }
 
 static void
@@ -1313,8 +1330,7 @@ make_summary(const struct article *article, const struct clean_rules *rules,
 
 		free(scratch.dateline);
 		if (text != NULL) {
-			for (char *at = text; (at = strstr(at, "\n\n")) != NULL;)
-				memcpy(at, "  ", 2);
+			flatten_newlines(text);
 			collapse_spaces(text);
 			summary = text;
 		}

@@ -258,12 +258,16 @@ update_backpressure(struct ingest *ingest)
 	if (paused == ingest->backpressure)
 		return;
 	ingest->backpressure = paused;
-	log_event(paused ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO, "ingest",
-	    paused ? "backpressure.on" : "backpressure.off",
-	    "outstanding=%d spool_bytes=%lld fetching=%s", outstanding,
-	    spool_bytes(ingest->spool), paused ? "paused" : "resumed");
-	if (!paused)
+	if (paused) {
+		log_event(LOG_LEVEL_WARNING, "ingest", "backpressure.on",
+		    "outstanding=%d spool_bytes=%lld fetching=paused", outstanding,
+		    spool_bytes(ingest->spool));
+	} else {
+		log_event(LOG_LEVEL_INFO, "ingest", "backpressure.off",
+		    "outstanding=%d spool_bytes=%lld fetching=resumed", outstanding,
+		    spool_bytes(ingest->spool));
 		dispatch(ingest);
+	}
 }
 
 static void

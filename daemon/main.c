@@ -27,6 +27,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "pipeline.h"
+#include "publish.h"
 #include "util.h"
 
 #define DEFAULT_CONFIG "/etc/wiresift/wiresift.conf"
@@ -276,7 +277,8 @@ check_config(struct config *config)
 	struct pipeline *pipeline;
 
 	/* Load rules and plugins too: a plugin that fails init is a configuration error. */
-	if ((pipeline = pipeline_open(config, 0, error, sizeof error)) == NULL) {
+	if (publisher_check_config(config, error, sizeof error) < 0 ||
+	    (pipeline = pipeline_open(config, 0, error, sizeof error)) == NULL) {
 		fprintf(stderr, "wiresift: %s\n", error);
 		return 1;
 	}

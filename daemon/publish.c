@@ -187,6 +187,18 @@ fail:
 	return NULL;
 }
 
+int
+publisher_check_config(const struct config *config, char *error, size_t error_size)
+{
+	struct publisher scratch = { 0 };
+	rd_kafka_conf_t *conf = build_conf(config, &scratch, error, error_size);
+
+	if (conf == NULL)
+		return -1;
+	rd_kafka_conf_destroy(conf);
+	return 0;
+}
+
 struct publisher *
 publisher_open(const struct config *config, struct event_base *base, delivery_fn on_delivery,
     void *publisher_context, char *error, size_t error_size)

@@ -30,6 +30,8 @@ struct delivery_report {
 typedef void (*delivery_fn)(void *message_context, const struct delivery_report *report,
 	    void *publisher_context);
 
+/* Check the [kafka] settings as librdkafka would take them (for wiresift -t). */
+int	 publisher_check_config(const struct config *config, char *error, size_t error_size);
 struct publisher *publisher_open(const struct config *config, struct event_base *base,
 	    delivery_fn on_delivery, void *publisher_context, char *error, size_t error_size);
 /*

@@ -9,8 +9,11 @@
  *           keys (u64 each), id bytes, signature bytes
  *
  * Integers are in host byte order: the file is local state, not an exchange format.
- * Durability policy: each commit is one write(2) of a whole record followed by fdatasync(2),
- * so an acknowledged commit survives a crash or power loss; a failed write is truncated away
+ * Durability policy: each commit is one write(2) of a whole record, so it survives a crash or
+ * SIGKILL of the daemon at once; fdatasync(2) runs with a commit when the last one is at least
+ * SYNC_INTERVAL_MS old, and at close (group commit: commits arrive with Kafka's delivery
+ * reports, thousands a second). On power loss the newest commits may be lost, which at worst
+ * lets a later copy of such an article through as unique. A failed write is truncated away
  * so a later append never follows a torn record. On open, a torn or corrupt record ends the
  * replay: it and everything after it are truncated away with a warning (start-up never fails
  * for it). Records older than the window are dropped, and when more than half of the file is
@@ -39,8 +42,12 @@
 #define COMPACT_MIN_RECORDS	1024
 #define RECORD_KIND_ENTRY	1
 
+#define SYNC_INTERVAL_MS	200
+
 struct dedup_store {
 	int		 fd;
+	int		 unsynced;	/* records written since the last fdatasync */
+	int64_t		 synced_ms;	/* monotonic time of the last fdatasync */
 	char		*path;
 	char		*directory;
 	uint8_t		 header[HEADER_SIZE];
@@ -434,8 +441,12 @@ dedup_store_close(struct dedup_store *store)
 {
 	if (store == NULL)
 		return;
-	if (store->fd >= 0)
+	if (store->fd >= 0) {
+		if (store->unsynced && fdatasync(store->fd) < 0)
+			log_event(LOG_LEVEL_WARNING, "dedup", "dedup.log.sync_failed", "path=%s "
+			    "error=%s", log_quote(store->path), log_quote(strerror(errno)));
 		close(store->fd);
+	}
 	free(store->path);
 	free(store->directory);
 	free(store);
@@ -445,8 +456,12 @@ int
 dedup_store_append(struct dedup_store *store, const uint8_t *record, size_t length)
 {
 	/* The store's fd may be O_RDWR (not O_APPEND): always write at the end we know. */
+	int64_t now = monotonic_ms();
+	int sync_now = now - store->synced_ms >= SYNC_INTERVAL_MS;
+
 	if (lseek(store->fd, store->size, SEEK_SET) < 0 ||
-	    write_all(store->fd, record, length) < 0 || fdatasync(store->fd) < 0) {
+	    write_all(store->fd, record, length) < 0 ||
+	    (sync_now && fdatasync(store->fd) < 0)) {
 		log_complain("dedup.log.append", "dedup", "dedup.log.append_failed", "path=%s "
 		    "error=%s", log_quote(store->path), log_quote(strerror(errno)));
 		if (ftruncate(store->fd, store->size) < 0) {
@@ -454,9 +469,12 @@ dedup_store_append(struct dedup_store *store, const uint8_t *record, size_t leng
 		}
 		return -1;
 	}
-	log_complain_clear("dedup.log.append", "dedup", "dedup.log.append_failed");
+	log_complain_clear("dedup.log.append", "dedup", "dedup.log.append_recovered");
 	store->size += (off_t)length;
 	store->records++;
+	store->unsynced = !sync_now;
+	if (sync_now)
+		store->synced_ms = now;
 	return 0;
 }
 

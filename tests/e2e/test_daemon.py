@@ -93,6 +93,10 @@ def test_check_config_ok_and_errors_name_file_and_line(tmp_path):
 	result = helpers.run_wiresift(["-t", "-c", bad])
 	assert result.returncode != 0 and "%s:2: unknown key" % bad in result.stderr
 
+	bad.write_text("[kafka]\nbootstrap.servers = 127.0.0.1:9\n\nlinger.ms = forever\n")
+	result = helpers.run_wiresift(["-t", "-c", bad])
+	assert result.returncode != 0 and "%s:4: [kafka] linger.ms" % bad in result.stderr
+
 	feeds = tmp_path / "feeds.list"
 	feeds.write_text("# list\nhttp://127.0.0.1:1/a name=a\nhttp://127.0.0.1:1/b colour=red\n")
 	bad.write_text("[feeds]\nlist = %s\n" % feeds)

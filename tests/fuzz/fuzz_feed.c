@@ -1,7 +1,7 @@
 /*
  * fuzz_feed.c - libFuzzer target for the feed parser: feed_parse() on arbitrary bytes, with a
  * content type taken from the first input byte (none, RSS with a charset hint, JSON), turning
- * every item into JSON as the pipeline would. Built and run by tests/fuzz/run.sh.
+ * every item into JSON as `wiresift parse` does. Built and run by tests/fuzz/run.sh.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -16,7 +16,7 @@ on_item(struct article *item, void *context)
 	size_t *items = context;
 
 	(*items)++;
-	free(article_to_json(item));
+	free(article_to_parse_json(item));
 	article_free(item);
 	return 0;
 }

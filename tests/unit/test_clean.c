@@ -55,8 +55,9 @@ count_paragraphs(const char *text)
 {
 	size_t count = text[0] != '\0';
 
-	for (const char *at = text; (at = strstr(at, "\n\n")) != NULL; at += 2)
-		count++;
+	for (const char *at = text; *at != '\0'; at++)
+		if (at[0] == '\n' && at[1] == '\n')
+			count++, at++;
 	return count;
 }
 

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# tests/bench/run.sh - `make bench`: wiresift's throughput figures next to peers measured in the
+# same run, then one closing table. Figures and ratios only: nothing here asserts a timing.
+#
+#   tests/bench/run.sh [BUILD_DIR]        (from any directory; BUILD_DIR relative to the repo)
+#
+#   1. parse: bench_parse on a generated ~24 MB RSS 2.0 feed and a ~24 MB Atom feed, with
+#      python3-feedparser and `xmllint --stream --noout` (raw libxml2 streaming) on the same files
+#   2. clean + tag: bench_clean over the demo feeds (conf/demo) with the demo's rules and plugins
+#   3. dedup: bench_dedup with BENCH_QUICK=1 (its own report, included as it prints it)
+#   4. cold start and poll capacity: tests/bench/poll.py (10,000 feeds on a loopback nginx, a real
+#      Kafka broker, wiresift --once then the daemon at 1 s intervals; asyncio+aiohttp and wrk)
+#
+# Environment: BENCH_WORK (default BUILD_DIR/bench-work: generated feeds are kept there and
+# reused), BENCH_SKIP_POLL=1 skips step 4; poll.py's BENCH_FEEDS, BENCH_ITEMS, BENCH_HOSTS,
+# BENCH_POLL_SECONDS, BENCH_PEER_SECONDS scale it.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+build=${1:-build}
+work=${BENCH_WORK:-$build/bench-work}
+mkdir -p "$work"
+results=$work/results.txt
+: > "$results"
+export WIRESIFT_PLUGIN_DIR="$PWD/$build/plugins"
+
+python=python3
+for candidate in /usr/bin/python3 python3; do
+	if "$candidate" -c 'import feedparser' 2>/dev/null; then python=$candidate; break; fi
+done
+
+section() { printf '\n== %s\n' "$*"; }
+
+# A field of the first line of $results that starts with WORD and holds KEY=VALUE pairs
+# (a plain "key=" pattern, so "seconds" does not match "cpu_seconds").
+field() {	# field PREFIX KEY
+	grep -E "^$1( |$)" "$results" | head -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+ratio() {	# ratio A B: A/B with two decimals, "-" when either is missing or B is 0
+	awk -v a="${1:-}" -v b="${2:-}" 'BEGIN {
+		if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'
+}
+
+# Plugins call back into the host (article_*, strlist_*, url_domain): the host must export its
+# symbols. The Makefile links bench programs without -rdynamic; relink bench_clean with it.
+if ! nm -D "$build/bench/bench_clean" 2>/dev/null | grep -q ' T article_set$'; then
+	rm -f "$build/bench/bench_clean"
+	make --no-print-directory -s BUILD="$build" LDFLAGS=-rdynamic "$build/bench/bench_clean" ||
+		exit 1
+fi
+
+section "parse throughput, one core (CPU time; best of 3 runs)"
+"$python" tests/bench/gen_feeds.py large "$work" 24 | sed 's/^/generated /'
+for format in rss atom; do
+	file=$work/large.$format
+	"$build/bench/bench_parse" "$file" 3 | sed "s/^parse /parse.$format /" | tee -a "$results"
+	"$python" tests/bench/feedparser_parse.py "$file" |
+	    sed "s/^feedparser /feedparser.$format /" | tee -a "$results"
+	# xmllint: best of 3 CPU times (user + sys) of the whole process
+	best=""
+	for _ in 1 2 3; do
+		seconds=$( { /usr/bin/time -f '%U %S' xmllint --stream --noout "$file" >/dev/null; } \
+		    2>&1 | tail -n 1 | awk '{ printf "%.3f", $1 + $2 }')
+		best=$(awk -v a="$seconds" -v b="$best" 'BEGIN {
+			if (b == "" || a < b) print a; else print b }')
+	done
+	bytes=$(stat -c %s "$file")
+	awk -v s="$best" -v b="$bytes" -v f="$format" 'BEGIN {
+		if (s < 0.001) s = 0.001
+		printf "xmllint.%s bytes=%d seconds=%.3f mb_per_s=%.1f\n", f, b, s, b / 1e6 / s }' |
+	    tee -a "$results"
+done
+
+section "clean + tag throughput, one core (demo feeds, each stage timed in CPU time)"
+"$build/bench/bench_clean" conf/demo/wiresift.conf 300 | tee -a "$results"
+
+section "dedup (bench_dedup, BENCH_QUICK=1)"
+BENCH_QUICK=1 "$build/bench/bench_dedup"
+
+if [ "${BENCH_SKIP_POLL:-0}" != 1 ]; then
+	section "cold start and poll capacity (loopback nginx, real Kafka broker)"
+	"$python" tests/bench/poll.py "$build" "$work/poll" | tee -a "$results"
+fi
+
+section "summary"
+table() { printf '%-44s %16s %16s  %s\n' "$@"; }
+table "figure" "wiresift" "peer / ratio" "target"
+for format in rss atom; do
+	ours=$(field "parse.$format" mb_per_s)
+	feedparser=$(field "feedparser.$format" mb_per_s)
+	xmllint=$(field "xmllint.$format" mb_per_s)
+	table "parse $format MB/s (feedparser | xmllint)" "$ours" \
+	    "${feedparser:--} | ${xmllint:--}" ""
+	table "parse $format items/s (feedparser)" "$(field "parse.$format" items_per_s)" \
+	    "$(field "feedparser.$format" items_per_s)" ""
+	table "  ratio vs feedparser" "$(ratio "$ours" "$feedparser")x" "" ">= 20x"
+	table "  ratio vs xmllint --stream" "$(ratio "$ours" "$xmllint")x" "" ">= 0.5x"
+	table "  parser peak RSS MB (file is ~25 MB)" \
+	    "$(awk -v k="$(field "parse.$format" maxrss_kb)" 'BEGIN { printf "%.0f", k / 1024 }')" \
+	    "" ""
+done
+while read -r _ name articles _ per_second mb; do
+	table "stage ${name#name=} articles/s, MB/s" "${per_second#articles_per_s=}" \
+	    "${mb#mb_per_s=} MB/s" ""
+done < <(grep '^stage ' "$results" | awk '{ print $1, $2, $3, $4, $5, $6 }')
+if grep -q '^cold ' "$results"; then
+	table "cold start items/s ($(field cold feeds) feeds)" "$(field cold items_per_s)" \
+	    "$(field cold records)/$(field cold items) rec" ">= 10000"
+	table "cold start daemon CPU ms per item" "$(field cold cpu_ms_per_item)" "" ""
+	polls=$(field poll polls_per_s)
+	table "conditional polls/s (aiohttp | wrk)" "$polls" \
+	    "$(field peer polls_per_s) | $(field wrk requests_per_s)" ">= 10000"
+	table "  304 share of polls" "$(ratio "$(field poll not_modified)" "$(field poll polls)")" \
+	    "" "mostly"
+	table "  daemon CPU s per 1000 polls (peer)" "$(field poll cpu_per_1000)" \
+	    "$(field peer cpu_per_1000)" ""
+	table "  daemon share of one core" "$(field poll daemon_core_share)" "" "< 1"
+	table "  ratio vs asyncio+aiohttp poller" "$(ratio "$polls" "$(field peer polls_per_s)")x" \
+	    "" ""
+fi
+echo "(raw figures: $results)"
