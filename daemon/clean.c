@@ -80,15 +80,15 @@ static const char *const builtin_rules[] = {
 	"strip file-photo-inline \\((File|Representational|Representative) "
 	    "(photo|image|picture|pic)\\)",
 	/* embedded posts: tweet body ending in its photo link, and the attribution line */
-	"drop-paragraph tweet-body pic\\.twitter\\.com/[A-Za-z0-9]+[[:space:]]*$",
+	"drop-paragraph tweet-body max-words=80 pic\\.twitter\\.com/[A-Za-z0-9]+[[:space:]]*$",
 	"drop-paragraph tweet-attribution max-words=24 ^(—|–|-|&mdash;) ?[^()]+"
 	    "\\(@[A-Za-z0-9_]+\\) (January|February|March|April|May|June|July|August|"
 	    "September|October|November|December) [0-9]{1,2}, [0-9]{4}$",
-	"drop-paragraph tweet-link max-words=3 ^https?://(www\\.|mobile\\.)?(twitter|x)\\.com/"
+	"drop-paragraph tweet-link ^https?://(www\\.|mobile\\.)?(twitter|x)\\.com/"
 	    "[A-Za-z0-9_]+/status/[0-9]+[^ ]*$",
 	"drop-paragraph instagram-prompt max-words=8 ^View this (post|profile) on Instagram$",
 	"drop-paragraph instagram-attribution max-words=30 ^A post shared by .*\\(@[A-Za-z0-9_.]+\\)",
-	"drop-paragraph bare-url max-words=1 ^https?://[^ ]+$",
+	"drop-paragraph bare-url ^https?://[^ ]+$",
 	/* links to other stories */
 	"drop-paragraph also-read max-words=40 ^(Also Read|Read Also|Also See|See Also|Read More|"
 	    "More|Related|Related (Story|Stories|Article|Articles|News|Coverage|Reading)|"
@@ -101,7 +101,7 @@ static const char *const builtin_rules[] = {
 	    "credit) ",
 	"drop-paragraph file-photo max-words=30 ^(File|Representational|Representative|Handout) "
 	    "(photo|image|picture|pic)\\b",
-	"drop-paragraph caption-this-image max-words=40 \\b(published|posted|shared|released|"
+	"drop-paragraph caption-this-image first=2 max-words=40 \\b(published|posted|shared|released|"
 	    "tweeted|circulated) (this|the above|the following) (image|photo|photograph|"
 	    "picture|graphic|poster|video)\\b",
 	/* feed footers */
@@ -120,8 +120,8 @@ static const char *const builtin_rules[] = {
 	    "today)\\b",
 	"drop-paragraph click-here max-words=40 ^(Click|Tap) here\\b",
 	"drop-paragraph download-app max-words=30 ^Download (the|our) .*app\\b",
-	"drop-paragraph share-prompt max-words=15 ^Share (this|on|via|the)\\b",
-	"drop-paragraph share-buttons max-words=3 ^(Share|Tweet|Email|Print|WhatsApp|Facebook|"
+	"drop-paragraph share-prompt max-words=15 ^Share (this|on|via)\\b",
+	"drop-paragraph share-buttons ^(Share|Tweet|Email|Print|WhatsApp|Facebook|"
 	    "Twitter|LinkedIn|Copy link)( (this|article|story))?$",
 	"drop-paragraph advertisement max-words=5 ^(Advertisement|Sponsored|Sponsored content|"
 	    "(Story|Article) continues below( advertisement)?|Scroll to continue( with content)?)$",
@@ -192,6 +192,37 @@ count_words(const char *text, size_t length)
 	return words;
 }
 
+/*
+ * Is text certainly in NFC already? True when every character is below U+0300 (no combining
+ * marks, no decompositions NFC would change) or is general punctuation or a currency sign
+ * (dashes, quotes, ellipsis, euro): the usual news text, spared utf8proc's full pass.
+ */
+static int
+is_surely_nfc(const char *text)
+{
+	const unsigned char *at = (const unsigned char *)text;
+
+	while (*at != '\0') {
+		if (*at < 0xcc) {
+			at++;	/* ASCII, continuation bytes, and lead bytes below U+0300 */
+			continue;
+		}
+		if (at[0] == 0xe2 && (at[1] == 0x80 || at[1] == 0x81 || at[1] == 0x82)) {
+			unsigned code_point = 0x2000 | (unsigned)(at[1] & 0x3f) << 6 |
+			    (unsigned)(at[2] & 0x3f);
+
+			if ((code_point >= 0x2010 && code_point <= 0x2027) ||
+			    (code_point >= 0x2030 && code_point <= 0x205e) ||
+			    (code_point >= 0x20a0 && code_point <= 0x20c0)) {
+				at += 3;
+				continue;
+			}
+		}
+		return 0;
+	}
+	return 1;
+}
+
 /* Unicode NFC; takes ownership of text. Text that is not valid UTF-8 is kept as it is. */
 static char *
 normalize_nfc(char *text)
@@ -199,6 +230,8 @@ normalize_nfc(char *text)
 	utf8proc_uint8_t *composed = NULL;
 	utf8proc_ssize_t length;
 
+	if (is_surely_nfc(text))
+		return text;
 	length = utf8proc_map((const utf8proc_uint8_t *)text, 0, &composed,
 	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE);
 	if (length < 0)
@@ -1316,14 +1349,22 @@ clean_title(const char *title_raw)
 	return title;
 }
 
-/* The summary: its own field cleaned, else the first paragraph of the text; capped. */
+/*
+ * The summary on one line, capped: the summary field cleaned (when there is no content, the
+ * text came from it already), else the first paragraph of the text.
+ */
 static char *
 make_summary(const struct article *article, const struct clean_rules *rules,
     const struct explain_sink *sink)
 {
 	char *summary = NULL;
 
-	if (article->summary_html != NULL && article->content_html != NULL) {
+	if (article->summary_html != NULL && article->content_html == NULL &&
+	    article->text != NULL) {
+		summary = xstrdup(article->text);
+		flatten_newlines(summary);
+		collapse_spaces(summary);
+	} else if (article->summary_html != NULL && article->content_html != NULL) {
 		struct article scratch = { 0 };	/* receives a dateline we do not keep */
 		char *text = clean_fragment(article->summary_html, rules, article->title,
 		    &scratch, sink);

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "opml.h"
 #include "util.h"
 
 #define DEFAULT_CONFIG_DIR "/etc/wiresift"
@@ -41,6 +42,7 @@ static const struct key_spec key_specs[] = {
 	{ "kafka", "topic.articles", KEY_STRING, FIELD(topic_articles) },
 	{ "kafka", "topic.duplicates", KEY_STRING, FIELD(topic_duplicates) },
 	{ "feeds", "list", KEY_PATH, FIELD(feeds_list) },
+	{ "feeds", "opml", KEY_PATH, FIELD(opml) },
 	{ "feeds", "interval", KEY_DURATION, FIELD(interval_ms) },
 	{ "feeds", "min_interval", KEY_DURATION, FIELD(min_interval_ms) },
 	{ "feeds", "max_interval", KEY_DURATION, FIELD(max_interval_ms) },
@@ -53,6 +55,7 @@ static const struct key_spec key_specs[] = {
 	{ "feeds", "allow_private", KEY_BOOL, FIELD(allow_private) },
 	{ "feeds", "user_agent", KEY_STRING, FIELD(user_agent) },
 	{ "clean", "rules", KEY_PATH, FIELD(rules_file) },
+	{ "metrics", "listen", KEY_STRING, FIELD(metrics_listen) },
 	{ "dedup", "shingle_size", KEY_INT, FIELD(dedup.shingle_size) },
 	{ "dedup", "signature_size", KEY_INT, FIELD(dedup.signature_size) },
 	{ "dedup", "bands", KEY_INT, FIELD(dedup.bands) },
@@ -139,8 +142,10 @@ config_free(struct config *config)
 	free(config->topic_articles);
 	free(config->topic_duplicates);
 	free(config->feeds_list);
+	free(config->opml);
 	free(config->user_agent);
 	free(config->rules_file);
+	free(config->metrics_listen);
 	for (size_t i = 0; i < config->kafka_setting_count; i++) {
 		free(config->kafka_settings[i].key);
 		free(config->kafka_settings[i].value);
@@ -365,8 +370,8 @@ static int
 open_section(struct config *config, char *header, char *section, size_t section_size,
     struct parse_position *position)
 {
-	static const char *known[] = { "daemon", "kafka", "feeds", "clean", "dedup", "route",
-	    NULL };
+	static const char *known[] = { "daemon", "kafka", "feeds", "metrics", "clean", "dedup",
+	    "route", NULL };
 	char *name = trim(header);
 	char *quote;
 	struct plugin_config *plugin;
@@ -398,7 +403,7 @@ open_section(struct config *config, char *header, char *section, size_t section_
 		}
 	}
 	return parse_error(position, "unknown section [%s] (expected daemon, kafka, feeds, "
-	    "clean, dedup, route or plugin \"NAME\")", name);
+	    "metrics, clean, dedup, route or plugin \"NAME\")", name);
 }
 
 static int
@@ -496,7 +501,9 @@ config_load(const char *path, char *error, size_t error_size)
 	if (config_parse_text(config, text, &position) < 0 ||
 	    config_check(config, &position) < 0 ||
 	    (config->feeds_list != NULL &&
-	    config_load_feeds(config, config->feeds_list, error, error_size) < 0)) {
+	    config_load_feeds(config, config->feeds_list, error, error_size) < 0) ||
+	    (config->opml != NULL &&
+	    opml_load_feeds(config, config->opml, error, error_size) < 0)) {
 		free(text);
 		config_free(config);
 		return NULL;

@@ -55,6 +55,7 @@ struct config {
 
 	/* [feeds] */
 	char			*feeds_list;
+	char			*opml;		/* subscriptions exported by a feed reader */
 	long long		 interval_ms;
 	long long		 min_interval_ms;
 	long long		 max_interval_ms;
@@ -68,6 +69,9 @@ struct config {
 	char			*user_agent;
 	struct feed_config	*feeds;
 	size_t			 feed_count;
+
+	/* [metrics] */
+	char			*metrics_listen;	/* "" or NULL: no HTTP listener */
 
 	/* [clean] */
 	char			*rules_file;

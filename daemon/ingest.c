@@ -18,8 +18,10 @@
 #include "feed/feed.h"
 #include "fetch.h"
 #include "ingest.h"
+#include "ingest_internal.h"
 #include "log.h"
 #include "loop.h"
+#include "notify.h"
 #include "pipeline.h"
 #include "publish.h"
 #include "spool.h"
@@ -30,80 +32,8 @@
 #define BACKPRESSURE_LOW	25000	/* resume below this */
 #define SEEN_RETENTION_SECONDS	(90L * 86400)
 
-struct host {
-	char		*name;
-	int		 active;
-	struct feed	*waiting_head, *waiting_tail;
-	int		 in_ready_list;
-	struct host	*next_ready;
-	struct host	*next;
-};
-
-struct feed {
-	struct ingest		*ingest;
-	const struct feed_config *config;
-	char			*url;		/* current URL (after a permanent redirect) */
-	const char		*label;		/* name for log lines */
-	struct host		*host;
-	struct feed_record	 record;	/* committed validators and health */
-	struct event		*timer;
-	struct fetch		*fetch;		/* in flight, or NULL */
-	struct feed		*next_waiting;
-	int			 waiting;
-	int			 polls;
-	long long		 interval_ms;
-	struct strlist		 in_flight;	/* ids sent and not yet acknowledged */
-};
-
-/* One poll's items, so validators advance only when all of them are delivered. */
-struct batch {
-	struct feed	*feed;
-	int		 pending_items;
-	int		 failed_items;
-	int		 all_sent;
-	char		*etag;
-	char		*last_modified;
-};
-
-/* One article waiting for its delivery reports (one per topic). */
-struct delivery {
-	enum message_kind kind;		/* MESSAGE_ARTICLE: first, see spool.h */
-	struct batch	*batch;
-	struct article	*article;
-	int		 pending_messages;
-	int		 spooled_messages;	/* not acknowledged, but durable in the spool */
-	int		 failed;		/* neither: the item stays unseen */
-	char		*topics;	/* for the log line */
-};
-
-struct ingest {
-	struct config		*config;
-	struct ingest_options	 options;
-	struct event_base	*base;
-	struct loop		*loop;
-	struct state		*state;
-	struct pipeline		*pipeline;
-	struct publisher	*publisher;
-	struct spool		*spool;
-	struct event		*housekeeping;
-	int64_t			 next_summary_ms;
-	struct feed		*feeds;
-	size_t			 feed_count;
-	struct host		*hosts;
-	struct host		*ready_head, *ready_tail;
-	int			 active_fetches;
-	int			 backpressure;
-	int			 draining;
-	long long		 drain_deadline_ms;
-	struct event		*drain_timer;
-	/* counters for the periodic summary */
-	long long		 delivered_articles, delivered_duplicates, spooled_articles;
-	long long		 summary_articles, summary_duplicates;
-	/* --once bookkeeping */
-	size_t			 feeds_done;
-	int			 once_spool_checks;	/* 20 ms ticks spent waiting on replay */
-	int			 feed_failures;
-	int			 delivery_failures;
+const double fetch_duration_bounds[FETCH_DURATION_BUCKETS] = {
+	0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
 };
 
 static void dispatch(struct ingest *ingest);
@@ -223,6 +153,7 @@ delivery_complete(struct ingest *ingest, struct delivery *delivery)
 		/* Acknowledged by Kafka, or durable in the spool that will deliver it. */
 		state_mark_seen(ingest->state, feed->config->url, article->id, time(NULL));
 		pipeline_commit(ingest->pipeline, article);
+		feed->stats.items_published++;
 		if (delivery->spooled_messages > 0) {
 			ingest->spooled_articles++;
 			log_event(LOG_LEVEL_INFO, "publish", "article.spooled",
@@ -275,6 +206,7 @@ on_article_report(struct ingest *ingest, struct delivery *delivery,
     const struct delivery_report *report)
 {
 	if (!report->success) {
+		ingest->delivery_errors++;
 		if (spool_store(ingest->spool, report->topic, delivery->article->id, report->value,
 		    report->value_length, report->headers) == 0) {
 			delivery->spooled_messages++;
@@ -299,6 +231,10 @@ on_delivery(void *message_context, const struct delivery_report *report, void *c
 	struct ingest *ingest = context;
 	enum message_kind *kind = message_context;
 
+	if (report->success && !ingest->ready) {
+		ingest->ready = 1;
+		log_event(LOG_LEVEL_INFO, "kafka", "kafka.reachable", "ready=yes");
+	}
 	if (*kind == MESSAGE_SPOOLED)
 		spool_on_report(ingest->spool, message_context, report);
 	else
@@ -387,6 +323,7 @@ on_item(struct article *article, void *context)
 	struct feed *feed = poll->feed;
 
 	poll->items++;
+	feed->ingest->items_parsed++;
 	pipeline_attach_source(article, feed->config, feed->config->url);
 	if (already_handled(feed, article->id)) {
 		article_free(article);
@@ -396,6 +333,7 @@ on_item(struct article *article, void *context)
 		log_event(LOG_LEVEL_WARNING, "clean", "item.empty", "feed=%s id=%s guid=%s",
 		    log_quote(feed->label), article->id, log_quote(article->guid));
 		poll->skipped++;
+		feed->ingest->items_skipped_empty++;
 		article_free(article);
 		return 0;
 	}
@@ -482,6 +420,9 @@ handle_body(struct feed *feed, struct fetch_result *result)
 		snprintf(key, sizeof key, "parse %s", feed->url);
 		feed->record.failures++;
 		feed->ingest->feed_failures++;
+		feed->stats.parse_errors++;
+		snprintf(feed->stats.last_error, sizeof feed->stats.last_error, "parse: %.180s",
+		    error);
 		log_complain(key, "parse", "feed.invalid", "feed=%s url=%s error=%s",
 		    log_quote(feed->label), log_quote(feed->url), log_quote(error));
 		state_feed_save_health(feed->ingest->state, feed->config->url,
@@ -551,6 +492,28 @@ handle_failure(struct feed *feed, const struct fetch_result *result)
 }
 
 static void
+record_fetch(struct feed *feed, const struct fetch_result *result)
+{
+	struct ingest *ingest = feed->ingest;
+	double seconds = result->elapsed_ms / 1000.0;
+	int bucket = 0;
+
+	feed->stats.fetches[result->outcome]++;
+	feed->stats.last_attempt = time(NULL);
+	feed->stats.last_status = result->status;
+	if (result->outcome == FETCH_OK || result->outcome == FETCH_NOT_MODIFIED)
+		feed->stats.last_success = feed->stats.last_attempt;
+	else
+		snprintf(feed->stats.last_error, sizeof feed->stats.last_error, "%s: %.160s",
+		    fetch_outcome_name(result->outcome), result->error);
+	while (bucket < FETCH_DURATION_BUCKETS && seconds > fetch_duration_bounds[bucket])
+		bucket++;
+	ingest->fetch_duration_buckets[bucket]++;
+	ingest->fetch_duration_sum += seconds;
+	ingest->fetch_duration_count++;
+}
+
+static void
 fetch_done(struct fetch_result *result, void *context)
 {
 	struct feed *feed = context;
@@ -560,6 +523,7 @@ fetch_done(struct fetch_result *result, void *context)
 	feed->host->active--;
 	ingest->active_fetches--;
 	feed->polls++;
+	record_fetch(feed, result);
 	handle_redirect(feed, result);
 	if (result->outcome == FETCH_OK) {
 		feed_recovered(feed, "fetch");
@@ -688,7 +652,7 @@ schedule_next(struct feed *feed, long long delay_ms)
 {
 	struct timeval delay = { delay_ms / 1000, (delay_ms % 1000) * 1000 };
 
-	if (feed->ingest->options.once || feed->record.disabled)
+	if (feed->ingest->options.once || feed->record.disabled || feed->removed)
 		return;
 	evtimer_add(feed->timer, &delay);
 }
@@ -724,8 +688,8 @@ log_summary(struct ingest *ingest)
 	long long minutes_ms = ingest->config->summary_interval_ms;
 
 	for (size_t i = 0; i < ingest->feed_count; i++) {
-		failing += ingest->feeds[i].record.failures > 0;
-		disabled += ingest->feeds[i].record.disabled != 0;
+		failing += ingest->feeds[i]->record.failures > 0;
+		disabled += ingest->feeds[i]->record.disabled != 0;
 	}
 	log_event(LOG_LEVEL_INFO, "ingest", "summary",
 	    "feeds=%zu ok=%zu failing=%zu disabled=%zu articles_per_min=%.1f "
@@ -736,6 +700,9 @@ log_summary(struct ingest *ingest)
 	    (double)(ingest->delivered_duplicates - ingest->summary_duplicates) * 60000.0 /
 	    minutes_ms, publisher_outstanding(ingest->publisher), spool_rows(ingest->spool),
 	    spool_bytes(ingest->spool), pipeline_dedup_size(ingest->pipeline));
+	notify_status("%zu feeds (%zu failing), %lld articles, %lld duplicates, spool %lld",
+	    ingest->feed_count, failing, ingest->delivered_articles, ingest->delivered_duplicates,
+	    spool_rows(ingest->spool));
 	ingest->summary_articles = ingest->delivered_articles;
 	ingest->summary_duplicates = ingest->delivered_duplicates;
 }
@@ -756,9 +723,11 @@ on_housekeeping(evutil_socket_t fd, short what, void *context)
 
 /* ---- start-up and shutdown ---- */
 
-static void
-feed_init(struct ingest *ingest, struct feed *feed, const struct feed_config *config)
+static struct feed *
+feed_new(struct ingest *ingest, const struct feed_config *config)
 {
+	struct feed *feed = xcalloc(1, sizeof *feed);
+
 	feed->ingest = ingest;
 	feed->config = config;
 	feed->label = config->name ? config->name : config->url;
@@ -769,6 +738,42 @@ feed_init(struct ingest *ingest, struct feed *feed, const struct feed_config *co
 	feed->url = xstrdup(feed->record.current_url ? feed->record.current_url : config->url);
 	feed->host = host_for(ingest, feed->url);
 	feed->timer = evtimer_new(ingest->base, on_feed_timer, feed);
+	return feed;
+}
+
+/*
+ * Every topic we may publish to must exist or be creatable: a topic the broker refuses is a
+ * start-up error, not a silent loss. An unreachable broker is not (the spool takes over); the
+ * daemon is then not ready until a delivery succeeds.
+ */
+static int
+check_topics(struct ingest *ingest, char *error, size_t error_size)
+{
+	const struct config *config = ingest->config;
+	struct strlist topics = { 0 };
+	int result = 0;
+
+	strlist_add_unique(&topics, config->topic_articles);
+	strlist_add_unique(&topics, config->topic_duplicates);
+	for (size_t i = 0; i < config->route_count; i++)
+		strlist_add_unique(&topics, config->routes[i].topic);
+	ingest->ready = 1;
+	for (size_t i = 0; i < topics.count && result >= 0; i++) {
+		int found = publisher_check_topic(ingest->publisher, topics.items[i], 3000, error,
+		    error_size);
+		if (found < 0)
+			result = -1;
+		else if (found > 0) {
+			ingest->ready = 0;
+			snprintf(ingest->not_ready_reason, sizeof ingest->not_ready_reason,
+			    "kafka %s", error);
+			log_event(LOG_LEVEL_WARNING, "kafka", "kafka.unreachable",
+			    "error=%s action=spool-until-it-answers", log_quote(error));
+			break;
+		}
+	}
+	strlist_clear(&topics);
+	return result;
 }
 
 struct ingest *
@@ -793,6 +798,8 @@ ingest_new(struct config *config, struct event_base *base, const struct ingest_o
 	    error_size)) == NULL)
 		goto fail;
 	spool_set_publisher(ingest->spool, ingest->publisher);
+	if (check_topics(ingest, error, error_size) < 0)
+		goto fail;
 	ingest->housekeeping = event_new(base, -1, EV_PERSIST, on_housekeeping, ingest);
 	event_add(ingest->housekeeping, &(struct timeval){ 1, 0 });
 	ingest->next_summary_ms = monotonic_ms() + config->summary_interval_ms;
@@ -800,7 +807,7 @@ ingest_new(struct config *config, struct event_base *base, const struct ingest_o
 	ingest->feeds = xcalloc(config->feed_count, sizeof *ingest->feeds);
 	ingest->feed_count = config->feed_count;
 	for (size_t i = 0; i < config->feed_count; i++)
-		feed_init(ingest, &ingest->feeds[i], &config->feeds[i]);
+		ingest->feeds[i] = feed_new(ingest, &config->feeds[i]);
 	return ingest;
 fail:
 	ingest_free(ingest);
@@ -819,7 +826,7 @@ ingest_start(struct ingest *ingest)
 	    publisher_is_embedded(ingest->publisher) ? "yes" : "no",
 	    pipeline_dedup_size(ingest->pipeline));
 	for (size_t i = 0; i < ingest->feed_count; i++) {
-		struct feed *feed = &ingest->feeds[i];
+		struct feed *feed = ingest->feeds[i];
 		long long first = ingest->options.once ? 0 :
 		    (long long)(random() % (feed->interval_ms / 10 < 2000 ?
 		    feed->interval_ms / 10 + 1 : 2000));
@@ -872,7 +879,7 @@ ingest_drain(struct ingest *ingest, long long deadline_ms)
 	ingest->drain_deadline_ms = deadline_ms;
 	spool_stop(ingest->spool);
 	for (size_t i = 0; i < ingest->feed_count; i++)
-		evtimer_del(ingest->feeds[i].timer);
+		evtimer_del(ingest->feeds[i]->timer);
 	log_event(LOG_LEVEL_INFO, "ingest", "daemon.draining", "fetches=%d outstanding=%d",
 	    ingest->active_fetches, publisher_outstanding(ingest->publisher));
 	if (ingest->drain_timer == NULL) {
@@ -906,9 +913,9 @@ ingest_finish(struct ingest *ingest, int timeout_ms)
 	int left;
 
 	for (size_t i = 0; i < ingest->feed_count; i++) {
-		if (ingest->feeds[i].fetch != NULL) {
-			fetch_cancel(ingest->loop, ingest->feeds[i].fetch);
-			ingest->feeds[i].fetch = NULL;
+		if (ingest->feeds[i]->fetch != NULL) {
+			fetch_cancel(ingest->loop, ingest->feeds[i]->fetch);
+			ingest->feeds[i]->fetch = NULL;
 		}
 	}
 	spool_stop(ingest->spool);
@@ -933,6 +940,143 @@ ingest_exit_status(const struct ingest *ingest)
 	    publisher_outstanding(ingest->publisher) == 0 ? 0 : 1;
 }
 
+/* ---- reload (SIGHUP) ---- */
+
+static void
+host_queue_remove(struct host *host, struct feed *feed)
+{
+	struct feed **link = &host->waiting_head;
+
+	host->waiting_tail = NULL;
+	while (*link != NULL) {
+		if (*link == feed)
+			*link = feed->next_waiting;
+		else {
+			host->waiting_tail = *link;
+			link = &(*link)->next_waiting;
+		}
+	}
+	feed->next_waiting = NULL;
+	feed->waiting = 0;
+}
+
+static void
+feed_retire(struct ingest *ingest, struct feed *feed)
+{
+	feed->removed = 1;
+	evtimer_del(feed->timer);
+	if (feed->waiting)
+		host_queue_remove(feed->host, feed);
+	if (feed->fetch != NULL) {
+		fetch_cancel(ingest->loop, feed->fetch);
+		feed->fetch = NULL;
+		feed->host->active--;
+		ingest->active_fetches--;
+	}
+	ingest->retired = xrealloc(ingest->retired, (ingest->retired_count + 1) *
+	    sizeof *ingest->retired);
+	ingest->retired[ingest->retired_count++] = feed;
+}
+
+static struct feed *
+take_feed(struct ingest *ingest, const char *url)
+{
+	for (size_t i = 0; i < ingest->feed_count; i++) {
+		struct feed *feed = ingest->feeds[i];
+		if (feed != NULL && strcmp(feed->config->url, url) == 0) {
+			ingest->feeds[i] = NULL;
+			return feed;
+		}
+	}
+	return NULL;
+}
+
+/* Settings a reload cannot change in a running daemon: warn that they wait for a restart. */
+static void
+warn_restart_needed(const struct config *running, const struct config *fresh)
+{
+	struct buffer what = { 0 };
+	int plugins_differ = running->plugin_count != fresh->plugin_count;
+
+	for (size_t i = 0; !plugins_differ && i < running->plugin_count; i++)
+		plugins_differ = strcmp(running->plugins[i].name, fresh->plugins[i].name) != 0;
+	if (strcmp(running->bootstrap_servers, fresh->bootstrap_servers) != 0 ||
+	    running->kafka_setting_count != fresh->kafka_setting_count)
+		buffer_append_string(&what, "kafka,");
+	if (strcmp(running->state_dir, fresh->state_dir) != 0)
+		buffer_append_string(&what, "state_dir,");
+	if (plugins_differ)
+		buffer_append_string(&what, "plugins,");
+	if (running->dedup.shingle_size != fresh->dedup.shingle_size ||
+	    running->dedup.signature_size != fresh->dedup.signature_size ||
+	    running->dedup.bands != fresh->dedup.bands)
+		buffer_append_string(&what, "dedup,");
+	if (what.length > 0) {
+		what.data[what.length - 1] = '\0';
+		log_event(LOG_LEVEL_WARNING, "main", "reload.restart_needed", "changed=%s "
+		    "note=\"these settings apply at the next start\"", what.data);
+	}
+	buffer_free(&what);
+}
+
+void
+ingest_reload(struct ingest *ingest, struct config *fresh)
+{
+	struct feed **feeds = xcalloc(fresh->feed_count ? fresh->feed_count : 1, sizeof *feeds);
+	size_t added = 0, kept = 0, removed = 0;
+
+	warn_restart_needed(ingest->config, fresh);
+	for (size_t i = 0; i < fresh->feed_count; i++) {
+		struct feed *feed = take_feed(ingest, fresh->feeds[i].url);
+		if (feed != NULL) {
+			feed->config = &fresh->feeds[i];
+			feed->label = feed->config->name ? feed->config->name : feed->config->url;
+			feed->interval_ms = feed->config->interval_ms ? feed->config->interval_ms :
+			    fresh->interval_ms;
+			kept++;
+		} else {
+			feed = feed_new(ingest, &fresh->feeds[i]);
+			struct timeval soon = { 0, random() % 1000000 };
+			if (!feed->record.disabled)
+				evtimer_add(feed->timer, &soon);
+			added++;
+		}
+		feeds[i] = feed;
+	}
+	for (size_t i = 0; i < ingest->feed_count; i++) {
+		if (ingest->feeds[i] != NULL) {
+			feed_retire(ingest, ingest->feeds[i]);
+			removed++;
+		}
+	}
+	free(ingest->feeds);
+	ingest->feeds = feeds;
+	ingest->feed_count = fresh->feed_count;
+	/* The old configuration stays allocated: retired feeds and the running publisher,
+	 * plugins and dedup index were built from it. */
+	ingest->old_configs = xrealloc(ingest->old_configs, (ingest->old_config_count + 1) *
+	    sizeof *ingest->old_configs);
+	ingest->old_configs[ingest->old_config_count++] = ingest->config;
+	ingest->config = fresh;
+	pipeline_set_config(ingest->pipeline, fresh);
+	log_set_level(fresh->log_level);
+	log_event(LOG_LEVEL_INFO, "main", "reload.applied", "feeds=%zu added=%zu removed=%zu "
+	    "kept=%zu", fresh->feed_count, added, removed, kept);
+	dispatch(ingest);
+}
+
+static void
+feed_free(struct feed *feed)
+{
+	if (feed->fetch != NULL)
+		fetch_cancel(feed->ingest->loop, feed->fetch);
+	event_free(feed->timer);
+	feed_record_clear(&feed->record);
+	strlist_clear(&feed->in_flight);
+	free(feed->url);
+	free(feed);
+}
+
 void
 ingest_free(struct ingest *ingest)
 {
@@ -940,16 +1084,12 @@ ingest_free(struct ingest *ingest)
 
 	if (ingest == NULL)
 		return;
-	for (size_t i = 0; i < ingest->feed_count; i++) {
-		struct feed *feed = &ingest->feeds[i];
-		if (feed->fetch != NULL)
-			fetch_cancel(ingest->loop, feed->fetch);
-		event_free(feed->timer);
-		feed_record_clear(&feed->record);
-		strlist_clear(&feed->in_flight);
-		free(feed->url);
-	}
+	for (size_t i = 0; i < ingest->feed_count; i++)
+		feed_free(ingest->feeds[i]);
 	free(ingest->feeds);
+	for (size_t i = 0; i < ingest->retired_count; i++)
+		feed_free(ingest->retired[i]);
+	free(ingest->retired);
 	if (ingest->drain_timer)
 		event_free(ingest->drain_timer);
 	if (ingest->housekeeping)
@@ -965,5 +1105,9 @@ ingest_free(struct ingest *ingest)
 		free(host->name);
 		free(host);
 	}
+	for (size_t i = 0; i < ingest->old_config_count; i++)
+		config_free(ingest->old_configs[i]);
+	free(ingest->old_configs);
+	config_free(ingest->config);
 	free(ingest);
 }

@@ -15,10 +15,17 @@ struct ingest_options {
 	int	once;		/* poll every feed once, wait for delivery, stop */
 };
 
+/* Takes ownership of config (freed by ingest_free, or at once when this fails). */
 struct ingest *ingest_new(struct config *config, struct event_base *base,
 	    const struct ingest_options *options, char *error, size_t error_size);
 /* Arm the feed timers. */
 void	 ingest_start(struct ingest *ingest);
+/*
+ * Apply a newly loaded configuration (SIGHUP): added feeds start, removed ones stop, the others
+ * keep their state; [feeds], [route], topics and log_level apply at once, the rest at the next
+ * start (logged). Takes ownership of fresh.
+ */
+void	 ingest_reload(struct ingest *ingest, struct config *fresh);
 /* Stop polling; the loop exits once in-flight fetches and deliveries finish or at deadline. */
 void	 ingest_drain(struct ingest *ingest, long long deadline_ms);
 /* Milliseconds left before the drain deadline (full_ms when not draining). */

@@ -4,6 +4,7 @@
  *   wiresift [-c FILE] [--once]          run the daemon (foreground; systemd Type=notify)
  *   wiresift -t [-c FILE]                check the configuration and exit
  *   wiresift parse FILE|URL...           feed items as JSON Lines (parser output, no state)
+ *   wiresift import-opml FILE...         an OPML subscription list as feeds.list lines
  *   wiresift process [-c FILE] [--explain] FILE|URL...
  *                                        the whole pipeline offline: the message values that
  *                                        would be published, one JSON per line, in input order
@@ -24,8 +25,11 @@
 
 #include "config.h"
 #include "feed/feed.h"
+#include "http.h"
 #include "ingest.h"
 #include "log.h"
+#include "notify.h"
+#include "opml.h"
 #include "pipeline.h"
 #include "publish.h"
 #include "util.h"
@@ -41,6 +45,7 @@ usage(FILE *out)
 	    "       wiresift parse FILE|URL...      print feed items as JSON Lines\n"
 	    "       wiresift process [-c FILE] [--explain] FILE|URL...\n"
 	    "                                       print the messages the pipeline would publish\n"
+	    "       wiresift import-opml FILE...    print an OPML file's feeds as feeds.list lines\n"
 	    "       wiresift -V | --version | -h | --help\n"
 	    "\n"
 	    "  -c, --config FILE  configuration (default " DEFAULT_CONFIG ")\n"
@@ -187,9 +192,28 @@ run_offline(struct pipeline *pipeline, int explain, char **sources, int count)
 struct daemon_context {
 	struct event_base	*base;
 	struct ingest		*ingest;
-	struct config		*config;
+	struct config		*config;	/* as loaded at start (the ingest owns it) */
+	char			*config_path;
 	int			 signals_seen;
 };
+
+/* SIGHUP: a new configuration replaces the running one only if it loads without error. */
+static void
+reload(struct daemon_context *context)
+{
+	char error[1024];
+	struct config *fresh = config_load(context->config_path, error, sizeof error);
+
+	if (fresh == NULL) {
+		log_event(LOG_LEVEL_ERROR, "main", "reload.rejected", "error=%s "
+		    "note=\"the running configuration stays\"", log_quote(error));
+		notify_status("reload rejected: %s", error);
+		return;
+	}
+	log_event(LOG_LEVEL_INFO, "main", "reload.requested", "config=%s",
+	    log_quote(context->config_path));
+	ingest_reload(context->ingest, fresh);
+}
 
 static void
 on_signal(evutil_socket_t signal_number, short what, void *context)
@@ -197,8 +221,9 @@ on_signal(evutil_socket_t signal_number, short what, void *context)
 	struct daemon_context *daemon_context = context;
 
 	if (signal_number == SIGHUP) {
-		log_event(LOG_LEVEL_WARNING, "main", "reload.unsupported",
-		    "note=\"reload is not implemented yet: restart wiresift to apply changes\"");
+		sd_notify(0, "RELOADING=1");
+		reload(daemon_context);
+		sd_notify(0, "READY=1");
 		return;
 	}
 	if (++daemon_context->signals_seen > 1) {
@@ -209,28 +234,41 @@ on_signal(evutil_socket_t signal_number, short what, void *context)
 	}
 	log_event(LOG_LEVEL_INFO, "main", "shutdown.requested", "signal=%s",
 	    signal_number == SIGTERM ? "TERM" : "INT");
-	sd_notify(0, "STOPPING=1\nSTATUS=draining");
+	notify_stopping();
 	ingest_drain(daemon_context->ingest, monotonic_ms() +
 	    daemon_context->config->shutdown_timeout_ms);
 }
 
+/* Runs the daemon; takes ownership of config. */
 static int
 run_daemon(struct config *config, int once)
 {
 	struct daemon_context context = { 0 };
 	struct ingest_options options = { .once = once };
-	struct event *signal_events[3];
+	struct event *signal_events[3], *watchdog;
+	struct http_server *http = NULL;
 	const int signals[3] = { SIGTERM, SIGINT, SIGHUP };
 	char error[512];
 	int status, undelivered;
 
 	signal(SIGPIPE, SIG_IGN);
 	context.config = config;
+	context.config_path = xstrdup(config->path);
 	context.base = event_base_new();
 	if ((context.ingest = ingest_new(config, context.base, &options, error,
 	    sizeof error)) == NULL) {
 		fprintf(stderr, "wiresift: %s\n", error);
 		event_base_free(context.base);
+		free(context.config_path);
+		return 1;
+	}
+	if (config->metrics_listen != NULL && config->metrics_listen[0] != '\0' && !once &&
+	    (http = http_server_start(context.base, config->metrics_listen, context.ingest,
+	    error, sizeof error)) == NULL) {
+		fprintf(stderr, "wiresift: %s\n", error);
+		ingest_free(context.ingest);
+		event_base_free(context.base);
+		free(context.config_path);
 		return 1;
 	}
 	for (int i = 0; i < 3; i++) {
@@ -238,7 +276,9 @@ run_daemon(struct config *config, int once)
 		event_add(signal_events[i], NULL);
 	}
 	ingest_start(context.ingest);
-	sd_notifyf(0, "READY=1\nSTATUS=polling %zu feeds", config->feed_count);
+	watchdog = notify_watchdog_start(context.base);
+	notify_status("polling %zu feeds", config->feed_count);
+	notify_ready("running");
 	event_base_dispatch(context.base);
 	/* What is left of the shutdown deadline (all of it after --once) goes to the flush. */
 	undelivered = ingest_finish(context.ingest, context.signals_seen > 1 ? 0 :
@@ -248,8 +288,12 @@ run_daemon(struct config *config, int once)
 		status = 1;
 	for (int i = 0; i < 3; i++)
 		event_free(signal_events[i]);
+	if (watchdog != NULL)
+		event_free(watchdog);
+	http_server_free(http);
 	ingest_free(context.ingest);
 	event_base_free(context.base);
+	free(context.config_path);
 	return status;
 }
 
@@ -341,7 +385,22 @@ main(int argc, char **argv)
 	if (command == NULL) {
 		config = load_config_or_exit(config_path, 1);
 		log_init(debug ? LOG_LEVEL_DEBUG : config->log_level);
-		status = test_only ? check_config(config) : run_daemon(config, once);
+		if (!test_only) {
+			status = run_daemon(config, once);	/* the daemon owns config now */
+			curl_global_cleanup();
+			return status;
+		}
+		status = check_config(config);
+	} else if (strcmp(command, "import-opml") == 0) {
+		if (optind >= argc) {
+			usage(stderr);
+			return 2;
+		}
+		status = 0;
+		for (int i = optind; i < argc; i++)
+			status |= opml_print_feeds_list(argv[i]);
+		curl_global_cleanup();
+		return status;
 	} else if (strcmp(command, "parse") == 0 || strcmp(command, "process") == 0) {
 		if (optind >= argc) {
 			usage(stderr);

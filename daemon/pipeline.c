@@ -129,6 +129,12 @@ pipeline_topics(const struct pipeline *pipeline, const struct article *article,
 }
 
 void
+pipeline_set_config(struct pipeline *pipeline, const struct config *config)
+{
+	pipeline->config = config;
+}
+
+void
 pipeline_commit(struct pipeline *pipeline, const struct article *article)
 {
 	if (article->dedup.status == DEDUP_UNIQUE)

@@ -37,6 +37,9 @@ int	 pipeline_run(struct pipeline *pipeline, struct article *article, time_t now
 void	 pipeline_topics(const struct pipeline *pipeline, const struct article *article,
 	    struct strlist *topics);
 
+/* Use a reloaded configuration for routing and the dedup policy. */
+void	 pipeline_set_config(struct pipeline *pipeline, const struct config *config);
+
 /* Make a delivered article's dedup entry durable. */
 void	 pipeline_commit(struct pipeline *pipeline, const struct article *article);
 

@@ -334,6 +334,39 @@ publisher_failed(const struct publisher *publisher)
 }
 
 int
+publisher_check_topic(struct publisher *publisher, const char *topic, int timeout_ms,
+    char *error, size_t error_size)
+{
+	rd_kafka_topic_t *handle = rd_kafka_topic_new(publisher->kafka, topic, NULL);
+	const struct rd_kafka_metadata *metadata = NULL;
+	rd_kafka_resp_err_t result;
+	int status = 0;
+
+	/* Asking for a topic's metadata makes a broker with auto-create on create it. */
+	for (int attempt = 0; attempt < 3; attempt++) {
+		result = rd_kafka_metadata(publisher->kafka, 0, handle, &metadata, timeout_ms);
+		if (result != RD_KAFKA_RESP_ERR_NO_ERROR) {
+			snprintf(error, error_size, "broker unreachable: %s",
+			    rd_kafka_err2str(result));
+			status = 1;
+			break;
+		}
+		result = metadata->topic_cnt > 0 ? metadata->topics[0].err :
+		    RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+		rd_kafka_metadata_destroy(metadata);
+		if (result != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+			status = 0;	/* exists, or is being created (leader not yet elected) */
+			break;
+		}
+		snprintf(error, error_size, "topic \"%s\" does not exist and the broker does not "
+		    "create it (create it, or enable auto.create.topics.enable)", topic);
+		status = -1;
+	}
+	rd_kafka_topic_destroy(handle);
+	return status;
+}
+
+int
 publisher_outstanding(const struct publisher *publisher)
 {
 	return publisher->outstanding;

@@ -45,6 +45,13 @@ char	*publisher_headers_for(const struct article *article);
 /* Queue a message as it was spooled (headers as "name=value\n" lines). Same result as above. */
 int	 publisher_send_raw(struct publisher *publisher, const char *topic, const char *key,
 	    const char *value, size_t value_length, const char *headers, void *message_context);
+/*
+ * Ask the broker for a topic (blocking, up to 3 x timeout_ms: start-up only). 0: it exists or
+ * is being created; 1: broker unreachable (reason in error); -1: it does not exist and the
+ * broker will not create it.
+ */
+int	 publisher_check_topic(struct publisher *publisher, const char *topic, int timeout_ms,
+	    char *error, size_t error_size);
 /* Messages queued or in flight, waiting for a delivery report. */
 int	 publisher_outstanding(const struct publisher *publisher);
 /* Serve delivery reports until none are outstanding or timeout_ms passes. */

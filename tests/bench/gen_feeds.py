@@ -3,7 +3,7 @@
 
     gen_feeds.py large DIR [MEGABYTES]     DIR/large.rss (RSS 2.0) and DIR/large.atom (Atom 1.0),
                                            each about MEGABYTES (default 24) of realistic items
-    gen_feeds.py many DIR COUNT ITEMS      DIR/f/00000.xml ... COUNT small RSS 2.0 feeds of ITEMS
+    gen_feeds.py many DIR COUNT ITEMS      DIR/00000.xml ... COUNT small RSS 2.0 feeds of ITEMS
                                            items each (every item a distinct article)
 
 The text is random sentences over a small vocabulary written for this file (no one else's
@@ -179,14 +179,14 @@ def write_large(directory, megabytes):
 
 def write_many(directory, count, items_per_feed):
 	"""COUNT small feeds; item serials never repeat across feeds, so every item is new."""
-	feed_dir = os.path.join(directory, "f")
+	feed_dir = directory
 	os.makedirs(feed_dir, exist_ok=True)
 	rng = random.Random(20260202)
 	serial = 0
 	total = 0
 	for feed in range(count):
 		name = "%05d.xml" % feed
-		parts = [RSS_HEAD % ("Bench feed %d" % feed, "f/" + name, rfc822(1780000000))]
+		parts = [RSS_HEAD % ("Bench feed %d" % feed, name, rfc822(1780000000))]
 		for _ in range(items_per_feed):
 			fields = item_fields(rng, serial, rng.randint(1, 2))
 			fields["guid"] = "https://feed%d.news.example/item/%d" % (feed, serial)

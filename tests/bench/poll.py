@@ -1,25 +1,32 @@
 #!/usr/bin/env python3
-"""poll.py - cold start and poll capacity of the daemon against a loopback nginx and a real
+"""poll.py - poll capacity and cold start of the daemon against a loopback nginx and a real
 Kafka broker, with its peers (a Python asyncio poller, wrk) measured in the same run.
 
     poll.py BUILD_DIR WORK_DIR
 
 Environment: BENCH_FEEDS (10000), BENCH_ITEMS (20 per feed), BENCH_HOSTS (32 loopback
-addresses 127.0.0.2...), BENCH_POLL_SECONDS (30), BENCH_PEER_SECONDS (15).
+addresses 127.0.0.2...), BENCH_POLL_SECONDS (30), BENCH_PEER_SECONDS (15), BENCH_COLD_TIMEOUT
+(240), BENCH_LOG_LEVEL (the daemon's, warning), BENCH_WRAP (a command the cold-start daemon
+runs under, e.g. "perf record -g -o FILE" or "strace -f -c -o FILE", to profile it).
 
-1. cold start: BENCH_FEEDS small RSS feeds of BENCH_ITEMS new items each, served by one nginx
-   worker (keep-alive, ETag on) on BENCH_HOSTS loopback addresses so they count as distinct
-   hosts; `wiresift --once` polls them all, runs the whole pipeline (clean, the five plugins,
-   dedup) and exits when Kafka has acknowledged everything. Wall time of that process gives
-   items/s; kcat then counts the records in the topics to confirm.
-2. poll capacity: the daemon again on the same state (validators set, so mostly 304s) with a
-   1 s interval for BENCH_POLL_SECONDS; polls/s counted from nginx's access log (requests whose
-   time falls in the window), the daemon's CPU from /proc/PID/stat.
+Feeds are served by one nginx worker (keep-alive, ETag on) on BENCH_HOSTS loopback addresses
+so they count as distinct hosts; the daemon publishes to a real broker (tests/kafka/broker.sh)
+and runs the whole pipeline (clean, the five plugins of conf/, dedup).
+
+1. first poll: `wiresift --once` over BENCH_FEEDS feeds of one item each sets every feed's
+   validators (printed as "first ...").
+2. poll capacity: the daemon on that state (so mostly 304s) with a 1 s interval for
+   BENCH_POLL_SECONDS; polls/s counted from nginx's access log (requests whose time falls in
+   the window), the daemon's CPU from /proc/PID/stat.
 3. peers: poll_peer.py (asyncio + aiohttp) over the same URLs; wrk's 304s/s on one URL
    (nginx's own capacity with one worker) when wrk is installed.
+4. cold start: `wiresift --once` over BENCH_FEEDS other feeds of BENCH_ITEMS new items each,
+   fresh state; the wall time of that process gives items/s, kcat counts the records in the
+   topics to confirm. After BENCH_COLD_TIMEOUT (240 s) the daemon gets SIGTERM and the figures
+   count what Kafka holds by then (timed_out=1).
 
-Prints key=value lines (cold ..., poll ..., peer ..., wrk ...) for run.sh; asserts nothing
-about time.
+Prints key=value lines (first ..., poll ..., peer ..., wrk ..., cold ...) for run.sh; asserts
+nothing about time.
 """
 
 import os
@@ -40,6 +47,7 @@ ITEMS = int(os.environ.get("BENCH_ITEMS", "20"))
 HOSTS = int(os.environ.get("BENCH_HOSTS", "32"))
 POLL_SECONDS = float(os.environ.get("BENCH_POLL_SECONDS", "30"))
 PEER_SECONDS = float(os.environ.get("BENCH_PEER_SECONDS", "15"))
+COLD_TIMEOUT = float(os.environ.get("BENCH_COLD_TIMEOUT", "240"))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 NGINX_CONF = """# written by tests/bench/poll.py
@@ -80,7 +88,7 @@ http {
 
 
 def say(text):
-	print("# " + text, file=sys.stderr, flush=True)
+	print("# " + text, flush=True)
 
 
 def host_addresses():
@@ -175,32 +183,33 @@ def cpu_of(pid):
 	return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def generate_feeds(work):
-	"""The small feeds, generated once per (feeds, items, generator) and reused."""
-	feeds_dir = work / "feeds"
+def generate_feeds(root, name, items):
+	"""FEEDS small feeds of `items` items in root/name/, generated once per (feeds, items,
+	generator) and reused."""
+	feeds_dir = root / name
 	generator = ROOT / "tests" / "bench" / "gen_feeds.py"
 	stamp = feeds_dir / "stamp"
-	wanted = "%d %d %d" % (FEEDS, ITEMS, int(generator.stat().st_mtime))
+	wanted = "%d %d %d" % (FEEDS, items, int(generator.stat().st_mtime))
 	if stamp.exists() and stamp.read_text() == wanted:
 		return feeds_dir
 	shutil.rmtree(feeds_dir, ignore_errors=True)
-	say("generating %d feeds x %d items" % (FEEDS, ITEMS))
+	say("generating %d feeds x %d items in %s" % (FEEDS, items, feeds_dir))
 	subprocess.run([sys.executable, str(generator), "many", str(feeds_dir), str(FEEDS),
-			str(ITEMS)], check=True, stdout=subprocess.DEVNULL)
+			str(items)], check=True, stdout=subprocess.DEVNULL)
 	stamp.write_text(wanted)
 	return feeds_dir
 
 
-def feed_urls(port):
+def feed_urls(port, name):
 	addresses = host_addresses()
-	return ["http://%s:%d/f/%05d.xml" % (addresses[i % len(addresses)], port, i)
+	return ["http://%s:%d/%s/%05d.xml" % (addresses[i % len(addresses)], port, name, i)
 		for i in range(FEEDS)]
 
 
 def daemon_config(directory, bootstrap, urls, build, interval, topics):
 	conf = ROOT / "conf"
 	extra = {
-		"daemon": {"log_level": "warning", "plugin_dir": str(build / "plugins"),
+		"daemon": {"log_level": os.environ.get("BENCH_LOG_LEVEL", "warning"), "plugin_dir": str(build / "plugins"),
 			   "shutdown_timeout": "60s"},
 		"kafka": {"topic.articles": topics[0], "topic.duplicates": topics[1]},
 		"feeds": {"interval": interval, "min_interval": "1s", "max_connections": "256",
@@ -224,14 +233,21 @@ def count_records(bootstrap, topic):
 	return result.stdout.count("\n")
 
 
-def cold_start(build, work, bootstrap, urls, topics):
-	directory = work / "daemon"
+def run_once(label, build, directory, bootstrap, urls, items, timeout):
+	"""wiresift --once over urls (each feed `items` new items) in a fresh state directory and
+	fresh topics; prints "LABEL key=value ..." and returns the config's path. After timeout
+	seconds the daemon gets SIGTERM and the figures count what Kafka holds by then."""
+	topics = (helpers.unique_topic("bench.articles"), helpers.unique_topic("bench.dups"))
 	config = daemon_config(directory, bootstrap, urls, build, "1h", topics)
 	log = directory / "once.log"
-	say("cold start: wiresift --once over %d feeds x %d items" % (FEEDS, ITEMS))
+	say("%s: wiresift --once over %d feeds x %d items (at most %d s)" % (
+		label, len(urls), items, timeout))
 	started = time.monotonic()
+	timed_out = 0
 	with open(log, "wb") as output:
-		process = subprocess.Popen([str(build / "wiresift"), "-c", str(config), "--once"],
+		wrapper = os.environ.get("BENCH_WRAP", "").split() if label == "cold" else []
+		process = subprocess.Popen(wrapper + [str(build / "wiresift"), "-c", str(config),
+						      "--once"],
 					   stdout=output, stderr=output, stdin=subprocess.DEVNULL)
 		peak_rss = 0
 		while True:
@@ -243,27 +259,30 @@ def cold_start(build, work, bootstrap, urls, topics):
 				peak_rss = max(peak_rss, int(re.search(r"VmHWM:\s+(\d+)", text).group(1)))
 			except (OSError, AttributeError):
 				pass
+			if not timed_out and time.monotonic() - started > timeout:
+				timed_out = 1
+				process.terminate()
 			time.sleep(0.25)
 		process.returncode = os.waitstatus_to_exitcode(status)
 	elapsed = time.monotonic() - started
 	records = sum(count_records(bootstrap, topic) for topic in topics)
-	expected = FEEDS * ITEMS
+	expected = len(urls) * items
 	errors = sum(1 for line in log.read_text(errors="replace").splitlines()
 		     if "level=error" in line)
 	cpu = usage.ru_utime + usage.ru_stime
-	print("cold feeds=%d items=%d records=%d exit=%d seconds=%.1f items_per_s=%.0f "
+	print("%s feeds=%d items=%d records=%d exit=%d timed_out=%d seconds=%.1f items_per_s=%.0f "
 	      "feeds_per_s=%.0f daemon_cpu_s=%.1f cpu_ms_per_item=%.3f peak_rss_mb=%.0f "
 	      "error_lines=%d" % (
-		      FEEDS, expected, records, process.returncode, elapsed, records / elapsed,
-		      FEEDS / elapsed, cpu, cpu / max(records, 1) * 1000, peak_rss / 1024, errors),
-	      flush=True)
+		      label, len(urls), expected, records, process.returncode, timed_out, elapsed,
+		      records / elapsed, len(urls) / elapsed, cpu, cpu / max(records, 1) * 1000,
+		      peak_rss / 1024, errors), flush=True)
 	if process.returncode != 0 or records < expected:
-		say("cold start log tail:\n" + helpers.tail(log, 15))
+		say("%s: log tail:\n%s" % (label, helpers.tail(log, 8)))
 	return config
 
 
 def poll_capacity(build, work, nginx, config):
-	log = work / "daemon" / "poll.log"
+	log = config.parent / "poll.log"
 	text = config.read_text().replace("interval = 1h", "interval = 1s")
 	config.write_text(text)
 	say("poll capacity: daemon with interval=1s for %.0f s" % POLL_SECONDS)
@@ -323,7 +342,7 @@ def wrk_peer(nginx):
 	if shutil.which("wrk") is None:
 		print("wrk skipped reason=not_installed", flush=True)
 		return
-	url = "http://%s:%d/f/00000.xml" % (host_addresses()[0], nginx.port)
+	url = "http://%s:%d/poll/00000.xml" % (host_addresses()[0], nginx.port)
 	head = subprocess.run(["curl", "-sI", url], capture_output=True, text=True).stdout
 	match = re.search(r"^ETag:\s*(\S+)", head, re.M | re.I)
 	if not match:
@@ -346,20 +365,26 @@ def main(argv):
 	work.mkdir(parents=True, exist_ok=True)
 	os.environ["WIRESIFT_BUILD"] = str(build)
 	os.environ["WIRESIFT_PLUGIN_DIR"] = str(build / "plugins")
-	feeds_dir = generate_feeds(work)
-	for stale in ("daemon", "broker", "nginx"):
+	feeds_root = work / "feeds"
+	generate_feeds(feeds_root, "poll", 1)
+	generate_feeds(feeds_root, "cold", ITEMS)
+	for stale in ("poll-daemon", "cold-daemon", "broker", "nginx"):
 		shutil.rmtree(work / stale, ignore_errors=True)
-	nginx = BenchNginx(feeds_dir, work / "nginx").start()
+	nginx = BenchNginx(feeds_root, work / "nginx").start()
 	broker = helpers.KafkaBroker(work / "broker")
 	try:
 		say("starting the Kafka broker")
 		bootstrap = broker.start()
-		urls = feed_urls(nginx.port)
-		topics = (helpers.unique_topic("bench.articles"), helpers.unique_topic("bench.dups"))
-		config = cold_start(build, work, bootstrap, urls, topics)
+		# Poll capacity first, on feeds of one item: a first full poll (--once) sets every
+		# feed's validators, then the daemon polls them every second: mostly 304s.
+		poll_urls = feed_urls(nginx.port, "poll")
+		config = run_once("first", build, work / "poll-daemon", bootstrap, poll_urls, 1,
+				  COLD_TIMEOUT)
 		poll_capacity(build, work, nginx, config)
-		python_peer(work, nginx, urls)
+		python_peer(work, nginx, poll_urls)
 		wrk_peer(nginx)
+		run_once("cold", build, work / "cold-daemon", bootstrap, feed_urls(nginx.port, "cold"),
+			 ITEMS, COLD_TIMEOUT)
 	finally:
 		nginx.stop()
 		broker.stop()

@@ -8,12 +8,13 @@
 #      python3-feedparser and `xmllint --stream --noout` (raw libxml2 streaming) on the same files
 #   2. clean + tag: bench_clean over the demo feeds (conf/demo) with the demo's rules and plugins
 #   3. dedup: bench_dedup with BENCH_QUICK=1 (its own report, included as it prints it)
-#   4. cold start and poll capacity: tests/bench/poll.py (10,000 feeds on a loopback nginx, a real
-#      Kafka broker, wiresift --once then the daemon at 1 s intervals; asyncio+aiohttp and wrk)
+#   4. poll capacity and cold start: tests/bench/poll.py (10,000 feeds on a loopback nginx, a
+#      real Kafka broker; the daemon at 1 s intervals after a first full poll, an asyncio+aiohttp
+#      poller and wrk; then wiresift --once over 10,000 feeds x 20 new items)
 #
 # Environment: BENCH_WORK (default BUILD_DIR/bench-work: generated feeds are kept there and
 # reused), BENCH_SKIP_POLL=1 skips step 4; poll.py's BENCH_FEEDS, BENCH_ITEMS, BENCH_HOSTS,
-# BENCH_POLL_SECONDS, BENCH_PEER_SECONDS scale it.
+# BENCH_POLL_SECONDS, BENCH_PEER_SECONDS, BENCH_COLD_TIMEOUT scale it.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 build=${1:-build}
@@ -78,7 +79,7 @@ section "dedup (bench_dedup, BENCH_QUICK=1)"
 BENCH_QUICK=1 "$build/bench/bench_dedup"
 
 if [ "${BENCH_SKIP_POLL:-0}" != 1 ]; then
-	section "cold start and poll capacity (loopback nginx, real Kafka broker)"
+	section "poll capacity and cold start (loopback nginx, real Kafka broker)"
 	"$python" tests/bench/poll.py "$build" "$work/poll" | tee -a "$results"
 fi
 
@@ -104,9 +105,16 @@ while read -r _ name articles _ per_second mb; do
 	    "${mb#mb_per_s=} MB/s" ""
 done < <(grep '^stage ' "$results" | awk '{ print $1, $2, $3, $4, $5, $6 }')
 if grep -q '^cold ' "$results"; then
-	table "cold start items/s ($(field cold feeds) feeds)" "$(field cold items_per_s)" \
+	partial=""
+	[ "$(field cold timed_out)" = 1 ] && partial=" (stopped at timeout)"
+	table "cold start items/s ($(field cold feeds)x$(( $(field cold items) / \
+	    $(field cold feeds) )))$partial" "$(field cold items_per_s)" \
 	    "$(field cold records)/$(field cold items) rec" ">= 10000"
 	table "cold start daemon CPU ms per item" "$(field cold cpu_ms_per_item)" "" ""
+	table "first poll of $(field first feeds) 1-item feeds: s" "$(field first seconds)" \
+	    "$(field first records)/$(field first items) rec" ""
+fi
+if grep -q '^poll ' "$results"; then
 	polls=$(field poll polls_per_s)
 	table "conditional polls/s (aiohttp | wrk)" "$polls" \
 	    "$(field peer polls_per_s) | $(field wrk requests_per_s)" ">= 10000"

@@ -17,7 +17,8 @@
  *   /reset            headers and half the body, then a TCP RST (SO_LINGER 0)
  *   /wrong-length     Content-Length larger than the body, then a clean close
  *   /invalid-utf8 /billion-laughs /xxe /deep /nul    feeds with hostile XML or bytes
- *   /big-attribute    one attribute of N MB (default 100), streamed
+ *   /big-attribute    one attribute of N MB (default 100; ?mb=N), streamed with neither
+ *                     Content-Length nor chunking: the body ends at the close
  *   /html             an HTML page, not a feed
  *   /429 /503         that status with Retry-After: 3
  *   /tls              (requested as https://) a TLS ClientHello on any path gets garbage back
@@ -457,6 +458,24 @@ respond_retry_after(struct client *client, int status, const char *reason)
 	free(headers);
 }
 
+/* No Content-Length, no chunking: the body ends when the connection closes. ?mb=N: N MB. */
+static void
+respond_big_attribute(struct client *client, const char *query)
+{
+	const char *size_text = query ? strstr(query, "mb=") : NULL;
+	long megabytes = size_text ? strtol(size_text + 3, NULL, 10) :
+	    client->server->big_attribute_mb;
+
+	if (megabytes < 1 || megabytes > 1024)
+		megabytes = client->server->big_attribute_mb;
+	send_head(client, 200, "OK", "Content-Type: application/rss+xml\r\n", -1);
+	bufferevent_write(client->connection, ATTRIBUTE_HEAD, sizeof ATTRIBUTE_HEAD - 1);
+	client->stream_tail = ATTRIBUTE_TAIL;
+	client->stream = STREAM_ATTRIBUTE;
+	client->stream_left = (unsigned long long)megabytes << 20;
+	client_flush(client);
+}
+
 static void
 respond(struct client *client, const char *path, const char *query)
 {
@@ -499,16 +518,9 @@ respond(struct client *client, const char *path, const char *query)
 	else if (strcmp(path, "/nul") == 0)
 		send_document(client, 200, "OK", rss, server->nul_feed.data,
 		    server->nul_feed.length);
-	else if (strcmp(path, "/big-attribute") == 0) {
-		unsigned long long size = (unsigned long long)server->big_attribute_mb << 20;
-		client->stream_tail = ATTRIBUTE_TAIL;
-		send_head(client, 200, "OK", rss, (long long)(sizeof ATTRIBUTE_HEAD - 1 + size +
-		    sizeof ATTRIBUTE_TAIL - 1));
-		bufferevent_write(client->connection, ATTRIBUTE_HEAD, sizeof ATTRIBUTE_HEAD - 1);
-		client->stream = STREAM_ATTRIBUTE;
-		client->stream_left = size;
-		client_flush(client);
-	} else if (strcmp(path, "/html") == 0)
+	else if (strcmp(path, "/big-attribute") == 0)
+		respond_big_attribute(client, query);
+	else if (strcmp(path, "/html") == 0)
 		send_document(client, 200, "OK", "Content-Type: text/html; charset=utf-8\r\n",
 		    HTML_PAGE, sizeof HTML_PAGE - 1);
 	else if (strcmp(path, "/429") == 0)

@@ -1,0 +1,120 @@
+/*
+ * ingest_internal.h - the running daemon's records, shared by ingest.c (which owns and changes
+ * them) and status.c (which only reads them to answer /metrics, /feeds and /readyz).
+ */
+#ifndef WIRESIFT_INGEST_INTERNAL_H
+#define WIRESIFT_INGEST_INTERNAL_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+#include "fetch.h"
+#include "ingest.h"
+#include "spool.h"
+#include "state.h"
+
+#define FETCH_DURATION_BUCKETS	10
+extern const double fetch_duration_bounds[FETCH_DURATION_BUCKETS];	/* seconds */
+
+struct host {
+	char		*name;
+	int		 active;
+	struct feed	*waiting_head, *waiting_tail;
+	int		 in_ready_list;
+	struct host	*next_ready;
+	struct host	*next;
+};
+
+/* What /metrics and /feeds report of one feed. */
+struct feed_stats {
+	long long		 fetches[FETCH_OTHER + 1];	/* by enum fetch_outcome */
+	long long		 parse_errors;
+	long long		 items_published;
+	time_t			 last_success;
+	time_t			 last_attempt;
+	long			 last_status;
+	char			 last_error[200];
+};
+
+struct feed {
+	struct ingest		*ingest;
+	const struct feed_config *config;
+	char			*url;		/* current URL (after a permanent redirect) */
+	const char		*label;		/* name for log lines */
+	struct host		*host;
+	struct feed_record	 record;	/* committed validators and health */
+	struct event		*timer;
+	struct fetch		*fetch;		/* in flight, or NULL */
+	struct feed		*next_waiting;
+	int			 waiting;
+	int			 polls;
+	long long		 interval_ms;
+	struct strlist		 in_flight;	/* ids sent and not yet acknowledged */
+	struct feed_stats	 stats;
+	int			 removed;	/* dropped from the config by a reload */
+};
+
+/* One poll's items, so validators advance only when all of them are delivered. */
+struct batch {
+	struct feed	*feed;
+	int		 pending_items;
+	int		 failed_items;
+	int		 all_sent;
+	char		*etag;
+	char		*last_modified;
+};
+
+/* One article waiting for its delivery reports (one per topic). */
+struct delivery {
+	enum message_kind kind;		/* MESSAGE_ARTICLE: first, see spool.h */
+	struct batch	*batch;
+	struct article	*article;
+	int		 pending_messages;
+	int		 spooled_messages;	/* not acknowledged, but durable in the spool */
+	int		 failed;		/* neither: the item stays unseen */
+	char		*topics;	/* for the log line */
+};
+
+struct ingest {
+	struct config		*config;
+	struct ingest_options	 options;
+	struct event_base	*base;
+	struct loop		*loop;
+	struct state		*state;
+	struct pipeline		*pipeline;
+	struct publisher	*publisher;
+	struct spool		*spool;
+	struct event		*housekeeping;
+	int64_t			 next_summary_ms;
+	struct feed		**feeds;
+	size_t			 feed_count;
+	struct feed		**retired;	/* removed by reloads; freed at exit */
+	size_t			 retired_count;
+	struct config		**old_configs;	/* replaced by reloads; freed at exit */
+	size_t			 old_config_count;
+	int			 ready;		/* started, topics checked */
+	char			 not_ready_reason[200];
+	/* global counters for /metrics */
+	long long		 fetch_duration_buckets[FETCH_DURATION_BUCKETS + 1];
+	double			 fetch_duration_sum;
+	long long		 fetch_duration_count;
+	long long		 items_parsed, items_skipped_empty, delivery_errors;
+	struct host		*hosts;
+	struct host		*ready_head, *ready_tail;
+	int			 active_fetches;
+	int			 backpressure;
+	int			 draining;
+	long long		 drain_deadline_ms;
+	struct event		*drain_timer;
+	/* counters for the periodic summary */
+	long long		 delivered_articles, delivered_duplicates, spooled_articles;
+	long long		 summary_articles, summary_duplicates;
+	/* --once bookkeeping */
+	size_t			 feeds_done;
+	int			 once_spool_checks;	/* 20 ms ticks spent waiting on replay */
+	int			 feed_failures;
+	int			 delivery_failures;
+};
+
+#endif

@@ -1,0 +1,223 @@
+/*
+ * status.c - renders the daemon's state for operators and scripts (see status.h): the
+ * Prometheus text exposition format (version 0.0.4) for /metrics, JSON for /feeds.
+ */
+#include <event2/event.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ingest_internal.h"
+#include "pipeline.h"
+#include "publish.h"
+#include "status.h"
+
+/* A label value with \, " and newline escaped, as the exposition format wants. */
+static void
+append_label(struct buffer *out, const char *value)
+{
+	for (const char *p = value ? value : ""; *p; p++) {
+		if (*p == '\\' || *p == '"')
+			buffer_printf(out, "\\%c", *p);
+		else if (*p == '\n')
+			buffer_append_string(out, "\\n");
+		else
+			buffer_append(out, p, 1);
+	}
+}
+
+static void
+metric_header(struct buffer *out, const char *name, const char *type, const char *help)
+{
+	buffer_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
+feed_counts(const struct ingest *ingest, size_t *ok, size_t *failing, size_t *disabled)
+{
+	*ok = *failing = *disabled = 0;
+	for (size_t i = 0; i < ingest->feed_count; i++) {
+		const struct feed *feed = ingest->feeds[i];
+		if (feed->record.disabled)
+			(*disabled)++;
+		else if (feed->record.failures > 0)
+			(*failing)++;
+		else
+			(*ok)++;
+	}
+}
+
+static void
+metrics_feeds(const struct ingest *ingest, struct buffer *out)
+{
+	size_t ok, failing, disabled;
+
+	feed_counts(ingest, &ok, &failing, &disabled);
+	metric_header(out, "wiresift_feeds", "gauge", "Configured feeds by state.");
+	buffer_printf(out, "wiresift_feeds{state=\"ok\"} %zu\nwiresift_feeds{state=\"failing\"} "
+	    "%zu\nwiresift_feeds{state=\"disabled\"} %zu\n", ok, failing, disabled);
+	metric_header(out, "wiresift_feed_fetches_total", "counter",
+	    "Fetches per feed by outcome (outcomes that happened).");
+	for (size_t i = 0; i < ingest->feed_count; i++) {
+		const struct feed *feed = ingest->feeds[i];
+		for (int outcome = 0; outcome <= FETCH_OTHER; outcome++) {
+			if (feed->stats.fetches[outcome] == 0)
+				continue;
+			buffer_append_string(out, "wiresift_feed_fetches_total{feed=\"");
+			append_label(out, feed->label);
+			buffer_printf(out, "\",outcome=\"%s\"} %lld\n", fetch_outcome_name(outcome),
+			    feed->stats.fetches[outcome]);
+		}
+	}
+	metric_header(out, "wiresift_fetches_total", "counter", "Fetches by outcome.");
+	for (int outcome = 0; outcome <= FETCH_OTHER; outcome++) {
+		long long total = 0;
+		for (size_t i = 0; i < ingest->feed_count; i++)
+			total += ingest->feeds[i]->stats.fetches[outcome];
+		buffer_printf(out, "wiresift_fetches_total{outcome=\"%s\"} %lld\n",
+		    fetch_outcome_name(outcome), total);
+	}
+}
+
+static void
+metrics_fetch_latency(const struct ingest *ingest, struct buffer *out)
+{
+	long long cumulative = 0;
+
+	metric_header(out, "wiresift_fetch_duration_seconds", "histogram",
+	    "Time from the start of a fetch to its end.");
+	for (int i = 0; i < FETCH_DURATION_BUCKETS; i++) {
+		cumulative += ingest->fetch_duration_buckets[i];
+		buffer_printf(out, "wiresift_fetch_duration_seconds_bucket{le=\"%g\"} %lld\n",
+		    fetch_duration_bounds[i], cumulative);
+	}
+	cumulative += ingest->fetch_duration_buckets[FETCH_DURATION_BUCKETS];
+	buffer_printf(out, "wiresift_fetch_duration_seconds_bucket{le=\"+Inf\"} %lld\n"
+	    "wiresift_fetch_duration_seconds_sum %.6f\nwiresift_fetch_duration_seconds_count "
+	    "%lld\n", cumulative, ingest->fetch_duration_sum, ingest->fetch_duration_count);
+}
+
+static void
+metrics_articles(const struct ingest *ingest, struct buffer *out)
+{
+	metric_header(out, "wiresift_items_parsed_total", "counter", "Feed items parsed.");
+	buffer_printf(out, "wiresift_items_parsed_total %lld\n", ingest->items_parsed);
+	metric_header(out, "wiresift_articles_total", "counter",
+	    "Articles by what became of them.");
+	buffer_printf(out,
+	    "wiresift_articles_total{status=\"published\"} %lld\n"
+	    "wiresift_articles_total{status=\"duplicate\"} %lld\n"
+	    "wiresift_articles_total{status=\"spooled\"} %lld\n"
+	    "wiresift_articles_total{status=\"undelivered\"} %d\n"
+	    "wiresift_articles_total{status=\"dropped_empty\"} %lld\n",
+	    ingest->delivered_articles, ingest->delivered_duplicates, ingest->spooled_articles,
+	    ingest->delivery_failures, ingest->items_skipped_empty);
+	metric_header(out, "wiresift_kafka_delivery_errors_total", "counter",
+	    "Delivery reports with an error (the message then went to the spool).");
+	buffer_printf(out, "wiresift_kafka_delivery_errors_total %lld\n", ingest->delivery_errors);
+	metric_header(out, "wiresift_kafka_queue_messages", "gauge",
+	    "Messages queued in librdkafka awaiting a delivery report.");
+	buffer_printf(out, "wiresift_kafka_queue_messages %d\n",
+	    publisher_outstanding(ingest->publisher));
+	metric_header(out, "wiresift_dedup_index_entries", "gauge", "Articles in the dedup index.");
+	buffer_printf(out, "wiresift_dedup_index_entries %zu\n",
+	    pipeline_dedup_size(ingest->pipeline));
+	metric_header(out, "wiresift_spool_messages", "gauge", "Messages in the disk spool.");
+	buffer_printf(out, "wiresift_spool_messages %lld\n", spool_rows(ingest->spool));
+	metric_header(out, "wiresift_spool_bytes", "gauge", "Payload bytes in the disk spool.");
+	buffer_printf(out, "wiresift_spool_bytes %lld\n", spool_bytes(ingest->spool));
+	metric_header(out, "wiresift_backpressure", "gauge", "1 while fetching is paused.");
+	buffer_printf(out, "wiresift_backpressure %d\n", ingest->backpressure);
+	metric_header(out, "wiresift_fetches_in_flight", "gauge", "Fetches running now.");
+	buffer_printf(out, "wiresift_fetches_in_flight %d\n", ingest->active_fetches);
+}
+
+void
+status_metrics(const struct ingest *ingest, struct buffer *out)
+{
+	metric_header(out, "wiresift_build_info", "gauge", "Version of the running wiresift.");
+	buffer_printf(out, "wiresift_build_info{version=\"%s\"} 1\n", WIRESIFT_VERSION);
+	metrics_feeds(ingest, out);
+	metrics_fetch_latency(ingest, out);
+	metrics_articles(ingest, out);
+}
+
+static json_t *
+json_time(time_t when)
+{
+	char stamp[21];
+
+	if (when == 0)
+		return json_null();
+	time_format_rfc3339(when, stamp);
+	return json_string(stamp);
+}
+
+static const char *
+feed_state(const struct feed *feed)
+{
+	if (feed->record.disabled)
+		return "disabled";
+	if (feed->fetch != NULL)
+		return "fetching";
+	if (feed->waiting)
+		return "waiting";
+	return feed->record.failures > 0 ? "failing" : "ok";
+}
+
+static json_t *
+feed_json(const struct feed *feed)
+{
+	struct timeval due;
+	json_t *object = json_object();
+	time_t next_poll = 0;
+
+	if (evtimer_pending(feed->timer, &due))
+		next_poll = due.tv_sec;	/* libevent gives the deadline in wall-clock time */
+	json_object_set_new(object, "name", json_string(feed->label));
+	json_object_set_new(object, "url", json_string(feed->config->url));
+	json_object_set_new(object, "current_url", json_string(feed->url));
+	json_object_set_new(object, "state", json_string(feed_state(feed)));
+	json_object_set_new(object, "failures", json_integer(feed->record.failures));
+	json_object_set_new(object, "last_attempt", json_time(feed->stats.last_attempt));
+	json_object_set_new(object, "last_success", json_time(feed->stats.last_success));
+	json_object_set_new(object, "last_status", json_integer(feed->stats.last_status));
+	json_object_set_new(object, "last_error", feed->stats.last_error[0] ?
+	    json_string(feed->stats.last_error) : json_null());
+	json_object_set_new(object, "next_poll", json_time(next_poll));
+	json_object_set_new(object, "interval_seconds",
+	    json_integer(feed->interval_ms / 1000));
+	json_object_set_new(object, "items_published", json_integer(feed->stats.items_published));
+	return object;
+}
+
+char *
+status_feeds_json(const struct ingest *ingest)
+{
+	json_t *array = json_array();
+	char *text;
+
+	for (size_t i = 0; i < ingest->feed_count; i++)
+		json_array_append_new(array, feed_json(ingest->feeds[i]));
+	text = json_dumps(array, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	json_decref(array);
+	return text;
+}
+
+int
+status_ready(const struct ingest *ingest, char *reason, size_t reason_size)
+{
+	if (!ingest->ready)
+		snprintf(reason, reason_size, "%s", ingest->not_ready_reason[0] ?
+		    ingest->not_ready_reason : "starting");
+	else if (ingest->draining)
+		snprintf(reason, reason_size, "draining");
+	else if (publisher_failed(ingest->publisher))
+		snprintf(reason, reason_size, "kafka producer failed; restarting");
+	else if (spool_is_full(ingest->spool))
+		snprintf(reason, reason_size, "spool full (%lld bytes): fetching paused",
+		    spool_bytes(ingest->spool));
+	else
+		return 1;
+	return 0;
+}
