@@ -333,6 +333,56 @@ publisher_failed(const struct publisher *publisher)
 	return publisher->fatal;
 }
 
+/* The broker's auto.create.topics.enable, by DescribeConfigs: 1, 0, or -1 when unknown. */
+static int
+broker_creates_topics(rd_kafka_t *kafka, int timeout_ms)
+{
+	const struct rd_kafka_metadata *metadata = NULL;
+	rd_kafka_ConfigResource_t *resource;
+	rd_kafka_AdminOptions_t *options;
+	rd_kafka_queue_t *queue;
+	rd_kafka_event_t *event;
+	char broker[16];
+	int answer = -1;
+
+	if (rd_kafka_metadata(kafka, 0, NULL, &metadata, timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return -1;
+	if (metadata->broker_cnt == 0) {
+		rd_kafka_metadata_destroy(metadata);
+		return -1;
+	}
+	snprintf(broker, sizeof broker, "%d", metadata->brokers[0].id);
+	rd_kafka_metadata_destroy(metadata);
+	resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_BROKER, broker);
+	options = rd_kafka_AdminOptions_new(kafka, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+	rd_kafka_AdminOptions_set_request_timeout(options, timeout_ms, NULL, 0);
+	queue = rd_kafka_queue_new(kafka);
+	rd_kafka_DescribeConfigs(kafka, &resource, 1, options, queue);
+	event = rd_kafka_queue_poll(queue, timeout_ms + 1000);
+	if (event != NULL && rd_kafka_event_error(event) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		const rd_kafka_DescribeConfigs_result_t *result =
+		    rd_kafka_event_DescribeConfigs_result(event);
+		size_t resources = 0, entries = 0;
+		const rd_kafka_ConfigResource_t **described =
+		    rd_kafka_DescribeConfigs_result_resources(result, &resources);
+		const rd_kafka_ConfigEntry_t **configs = resources > 0 &&
+		    rd_kafka_ConfigResource_error(described[0]) == RD_KAFKA_RESP_ERR_NO_ERROR ?
+		    rd_kafka_ConfigResource_configs(described[0], &entries) : NULL;
+		for (size_t i = 0; i < entries; i++) {
+			const char *value = rd_kafka_ConfigEntry_value(configs[i]);
+			if (strcmp(rd_kafka_ConfigEntry_name(configs[i]),
+			    "auto.create.topics.enable") == 0)
+				answer = value != NULL && strcmp(value, "true") == 0;
+		}
+	}
+	if (event != NULL)
+		rd_kafka_event_destroy(event);
+	rd_kafka_queue_destroy(queue);
+	rd_kafka_AdminOptions_destroy(options);
+	rd_kafka_ConfigResource_destroy(resource);
+	return answer;
+}
+
 int
 publisher_check_topic(struct publisher *publisher, const char *topic, int timeout_ms,
     char *error, size_t error_size)
@@ -340,30 +390,24 @@ publisher_check_topic(struct publisher *publisher, const char *topic, int timeou
 	rd_kafka_topic_t *handle = rd_kafka_topic_new(publisher->kafka, topic, NULL);
 	const struct rd_kafka_metadata *metadata = NULL;
 	rd_kafka_resp_err_t result;
-	int status = 0;
 
-	/* Asking for a topic's metadata makes a broker with auto-create on create it. */
-	for (int attempt = 0; attempt < 3; attempt++) {
-		result = rd_kafka_metadata(publisher->kafka, 0, handle, &metadata, timeout_ms);
-		if (result != RD_KAFKA_RESP_ERR_NO_ERROR) {
-			snprintf(error, error_size, "broker unreachable: %s",
-			    rd_kafka_err2str(result));
-			status = 1;
-			break;
-		}
-		result = metadata->topic_cnt > 0 ? metadata->topics[0].err :
-		    RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
-		rd_kafka_metadata_destroy(metadata);
-		if (result != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-			status = 0;	/* exists, or is being created (leader not yet elected) */
-			break;
-		}
-		snprintf(error, error_size, "topic \"%s\" does not exist and the broker does not "
-		    "create it (create it, or enable auto.create.topics.enable)", topic);
-		status = -1;
-	}
+	result = rd_kafka_metadata(publisher->kafka, 0, handle, &metadata, timeout_ms);
 	rd_kafka_topic_destroy(handle);
-	return status;
+	if (result != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		snprintf(error, error_size, "broker unreachable: %s", rd_kafka_err2str(result));
+		return 1;
+	}
+	result = metadata->topic_cnt > 0 ? metadata->topics[0].err :
+	    RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+	rd_kafka_metadata_destroy(metadata);
+	if (result != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+		return 0;	/* exists (or its leader is being elected) */
+	/* Missing: fine if the broker creates topics on first use, an error if it will not. */
+	if (broker_creates_topics(publisher->kafka, timeout_ms) != 0)
+		return 0;
+	snprintf(error, error_size, "kafka topic \"%s\" does not exist and the broker does not "
+	    "create topics (auto.create.topics.enable=false): create it first", topic);
+	return -1;
 }
 
 int

@@ -46,9 +46,9 @@ char	*publisher_headers_for(const struct article *article);
 int	 publisher_send_raw(struct publisher *publisher, const char *topic, const char *key,
 	    const char *value, size_t value_length, const char *headers, void *message_context);
 /*
- * Ask the broker for a topic (blocking, up to 3 x timeout_ms: start-up only). 0: it exists or
- * is being created; 1: broker unreachable (reason in error); -1: it does not exist and the
- * broker will not create it.
+ * Ask the broker about a topic (blocking, up to 3 x timeout_ms: start-up only). 0: it exists,
+ * or the broker creates topics on first use (or cannot say); 1: broker unreachable (reason in
+ * error); -1: it does not exist and the broker will not create it.
  */
 int	 publisher_check_topic(struct publisher *publisher, const char *topic, int timeout_ms,
 	    char *error, size_t error_size);

@@ -20,10 +20,11 @@ KAFKA_LIBS=${KAFKA_LIBS:-$HOME/.cache/wiresift/kafka-$KAFKA_VERSION}
 DEBIAN_PACKAGES="pkg-config libcurl4-openssl-dev libevent-dev librdkafka-dev libxml2-dev
 	libjansson-dev libutf8proc-dev libxxhash-dev libsqlite3-dev libsystemd-dev
 	libexttextcat-dev libstemmer-dev kcat nginx-light python3-feedparser libxml2-utils
-	python3-pytest python3-jsonschema python3-kafka clang"
+	python3-pytest python3-jsonschema python3-kafka python3-prometheus-client clang systemd"
 
 # Python modules the tests import, as "module:pip-package".
-PYTHON_MODULES="pytest:pytest jsonschema:jsonschema feedparser:feedparser kafka:kafka-python"
+PYTHON_MODULES="pytest:pytest jsonschema:jsonschema feedparser:feedparser kafka:kafka-python
+	prometheus_client:prometheus-client"
 
 # Removed however the script ends (an interrupted install or fetch leaves nothing behind).
 CLEANUP=""

@@ -56,7 +56,7 @@ worker_processes 1;
 daemon off;
 pid %(run)s/nginx.pid;
 error_log %(run)s/error.log warn;
-worker_rlimit_nofile 8192;
+worker_rlimit_nofile 16384;
 events { worker_connections 4096; }
 http {
 	include /etc/nginx/mime.types;
@@ -74,7 +74,6 @@ http {
 	server_tokens off;
 	etag on;
 	if_modified_since exact;
-	open_file_cache max=20000 inactive=60s;
 	gzip on;
 	gzip_min_length 64;
 	gzip_types text/xml application/xml application/rss+xml;

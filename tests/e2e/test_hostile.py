@@ -293,8 +293,8 @@ def test_private_address_refused_before_connecting(tmp_path, kafka, hostile_serv
 def namespace_usable():
 	if not (shutil.which("unshare") and shutil.which("ip")):
 		return False
-	probe = subprocess.run(["unshare", "-rn", "ip", "link", "set", "lo", "up"],
-			       capture_output=True)
+	probe = subprocess.run(["unshare", "-rn", "sh", "-c", "ip link set lo up && "
+				"ip addr add 192.0.2.1/32 dev lo"], capture_output=True)
 	return probe.returncode == 0
 
 

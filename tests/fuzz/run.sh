@@ -6,6 +6,8 @@
 #
 #   FUZZ_SECONDS=300 tests/fuzz/run.sh [TARGET...]      e.g. tests/fuzz/run.sh feed clean
 #
+# FUZZ_BUILD (default build-fuzz) and FUZZ_SANITIZE (the sanitizer flags; e.g. add
+# -fno-sanitize=float-cast-overflow to look past a known finding) select another build.
 # Corpora live in build-fuzz/corpus/TARGET/ and grow from run to run (seeds are re-copied each
 # time; what the fuzzer found stays). The library is compiled like the Makefile compiles it
 # (same sources without main.c, same pkg-config libraries), with clang and the sanitizers.
@@ -16,7 +18,8 @@ build=${FUZZ_BUILD:-build-fuzz}
 seconds=${FUZZ_SECONDS:-30}
 cc=${FUZZ_CC:-clang}
 packages="libcurl libevent rdkafka libxml-2.0 jansson libutf8proc libsystemd sqlite3 libxxhash"
-sanitize="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+sanitize=${FUZZ_SANITIZE:-"-fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer"}
 cflags="-std=c11 -D_GNU_SOURCE -g -O1 -Idaemon $(pkg-config --cflags $packages) \
 	-DWIRESIFT_VERSION=\"0.1.0\" -DWIRESIFT_PLUGIN_DIR=\"/nonexistent\""
 libs="$(pkg-config --libs $packages) -ldl -lm -lpthread"

@@ -16,6 +16,7 @@
 # KAFKA_HEAP_OPTS and KAFKA_JVM_OPTS override the small-heap, fast-start JVM flags used here
 # (benchmarks that want the full JIT set KAFKA_JVM_OPTS="-XX:+UseSerialGC").
 # BROKER_START_TIMEOUT (seconds, default 60) bounds the wait for the broker to answer.
+# BROKER_AUTO_CREATE=false starts a broker that does not create topics on first use.
 # BROKER_OWNER_PID: when set, a watchdog stops the broker once that process is gone, so a test
 # runner killed before its teardown leaves no broker behind.
 #
@@ -119,7 +120,7 @@ controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 log.dirs=$DIR/data
-auto.create.topics.enable=true
+auto.create.topics.enable=${BROKER_AUTO_CREATE:-true}
 delete.topic.enable=true
 num.partitions=3
 default.replication.factor=1

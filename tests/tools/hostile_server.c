@@ -62,6 +62,7 @@ enum stream_kind { STREAM_NONE, STREAM_FILLER, STREAM_CHUNKED, STREAM_ATTRIBUTE 
 struct server {
 	struct event_base	*base;
 	struct evconnlistener	*listener;
+	struct client		*clients;	/* open connections, freed at exit */
 	unsigned long		 connections;
 	unsigned long		 requests;
 	int			 big_attribute_mb;
@@ -72,6 +73,7 @@ struct server {
 
 struct client {
 	struct server		*server;
+	struct client		*previous, *next;
 	struct bufferevent	*connection;
 	struct event		*timer;		/* slowloris trickle, delayed reset */
 	unsigned long		 number;
@@ -543,6 +545,12 @@ seconds_since_start(void)
 static void
 client_free(struct client *client)
 {
+	if (client->previous != NULL)
+		client->previous->next = client->next;
+	else
+		client->server->clients = client->next;
+	if (client->next != NULL)
+		client->next->previous = client->previous;
 	if (client->timer != NULL)
 		event_free(client->timer);
 	bufferevent_free(client->connection);
@@ -651,6 +659,10 @@ on_accept(struct evconnlistener *listener, evutil_socket_t fd, struct sockaddr *
 	if (address->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((struct sockaddr_in *)address)->sin_addr, name, sizeof name);
 	client->server = server;
+	client->next = server->clients;
+	if (server->clients != NULL)
+		server->clients->previous = client;
+	server->clients = client;
 	client->number = ++server->connections;
 	client->connection = bufferevent_socket_new(server->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	printf("connection n=%lu from=%s\n", client->number, name);
@@ -734,6 +746,8 @@ main(int argc, char **argv)
 	event_base_dispatch(server.base);
 
 	printf("exit connections=%lu requests=%lu\n", server.connections, server.requests);
+	while (server.clients != NULL)
+		client_free(server.clients);
 	event_free(stop_signal);
 	event_free(lifetime_timer);
 	evconnlistener_free(server.listener);
