@@ -113,6 +113,15 @@ max_age_parse(const char *cache_control)
 	return found != NULL ? strtol(found + 8, NULL, 10) : -1;
 }
 
+/* Was the response just finished a redirect other than 301/308? */
+static void
+check_hop_permanence(struct fetch *fetch)
+{
+	if (fetch->hop_status >= 300 && fetch->hop_status < 400 && fetch->hop_status != 301 &&
+	    fetch->hop_status != 308)
+		fetch->hops_all_permanent = 0;
+}
+
 /* A new response (status line): forget the previous hop's headers. */
 static void
 start_hop(struct fetch *fetch, const char *line)
@@ -120,9 +129,7 @@ start_hop(struct fetch *fetch, const char *line)
 	const char *space = strchr(line, ' ');
 	long status = space ? strtol(space + 1, NULL, 10) : 0;
 
-	if (fetch->hop_status >= 300 && fetch->hop_status < 400 && fetch->hop_status != 301 &&
-	    fetch->hop_status != 308)
-		fetch->hops_all_permanent = 0;
+	check_hop_permanence(fetch);
 	fetch->hop_status = status;
 	free(fetch->result.etag);
 	free(fetch->result.last_modified);
@@ -249,6 +256,9 @@ on_transfer_done(CURL *easy, CURLcode code, void *context)
 	curl_easy_getinfo(easy, CURLINFO_REDIRECT_COUNT, &result->redirect_count);
 	result->content_type = content_type ? xstrdup(content_type) : NULL;
 	result->effective_url = effective_url ? xstrdup(effective_url) : NULL;
+	/* The last response counts too: a chain ending on a 302 that was never followed
+	 * (refused, failed) is no permanent move. */
+	check_hop_permanence(fetch);
 	result->permanent_redirect = result->redirect_count > 0 && fetch->hops_all_permanent;
 	result->outcome = classify(fetch, code);
 	result->elapsed_ms = (long)(monotonic_ms() - fetch->started_ms);

@@ -448,7 +448,9 @@ handle_body(struct feed *feed, struct fetch_result *result)
 static void
 handle_redirect(struct feed *feed, const struct fetch_result *result)
 {
+	/* Move only when the new URL answered: a redirect into a failure moves nothing. */
 	if (!result->permanent_redirect || result->effective_url == NULL ||
+	    (result->outcome != FETCH_OK && result->outcome != FETCH_NOT_MODIFIED) ||
 	    strcmp(result->effective_url, feed->url) == 0)
 		return;
 	log_event(LOG_LEVEL_WARNING, "fetch", "feed.moved", "feed=%s from=%s to=%s",

@@ -14,7 +14,9 @@
  *   reversed). A zone name may be followed by an offset ("GMT+2", "UTC-05:00"). No zone at
  *   all means UTC.
  * Two-digit years follow RFC 2822 4.3: 00-49 are 2000-2049, 50-99 are 1950-1999; three-digit
- * years add 1900. libcurl's curl_getdate() is the last resort.
+ * years add 1900. libcurl's curl_getdate() is the last resort. Whatever the path, a result
+ * outside 1900-01-01 .. 9999-12-31 UTC is no date (it would not print as RFC 3339: a fuzzed
+ * "Sun, 21 Sep 202024" came back from curl_getdate() as year 202024).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -86,6 +88,15 @@ days_from_civil(int year, int month, int day)
 	return era * 146097 + day_of_era - 719468;
 }
 
+#define DATE_EARLIEST	(-2208988800LL)		/* 1900-01-01T00:00:00Z */
+#define DATE_LATEST	253402300799LL		/* 9999-12-31T23:59:59Z */
+
+static time_t
+date_in_range(long long seconds)
+{
+	return seconds >= DATE_EARLIEST && seconds <= DATE_LATEST ? (time_t)seconds : 0;
+}
+
 static time_t
 date_parts_to_time(const struct date_parts *parts)
 {
@@ -106,7 +117,7 @@ date_parts_to_time(const struct date_parts *parts)
 	seconds = days_from_civil(parts->year, parts->month, parts->day) * 86400LL +
 	    parts->hour * 3600LL + parts->minute * 60LL + second -
 	    parts->offset_minutes * 60LL;
-	return (time_t)seconds;	/* 0, the epoch itself, reads as "absent": so be it */
+	return date_in_range(seconds);	/* 0, the epoch itself, reads as "absent": so be it */
 }
 
 /* Read exactly `count` digits; -1 if they are not there. */
@@ -453,5 +464,5 @@ feed_date_parse(const char *text)
 	if ((result = parse_rfc822(trimmed, &recognized)) != 0 || recognized)
 		return result;
 	result = curl_getdate(trimmed, NULL);
-	return result > 0 ? result : 0;
+	return result > 0 ? date_in_range(result) : 0;
 }

@@ -4,14 +4,15 @@ witnesses: nginx's access log (what the daemon asked for, and when), the daemon'
 (what it concluded) and the Kafka topics (what it published, read back with kcat).
 
 Covered: conditional GET (ETag / Last-Modified, 304, only the new item published after a change),
-gzip, Retry-After on 429 and 503, exponential backoff that leaves healthy feeds on schedule, slow
+gzip, Retry-After on 429 and 503 (seconds and HTTP date), exponential backoff that leaves healthy feeds on schedule, slow
 bodies (timeout), oversized bodies (plain and inflated past max_size), User-Agent and per-feed
-headers, 301 (feed.moved, kept across a restart) against 302 (not moved), 410 (disabled, kept
+headers, 301 and 308 (feed.moved, kept across a restart) against 302 (not moved), 410 (disabled, kept
 across a restart) and the SSRF guard (allow_private = no: nginx never sees the request).
 
 Most behaviours share one daemon run with a dozen feeds (module fixture `fleet`), so that the
 whole file stays well under a minute and a half; each test then asserts one behaviour."""
 
+import email.utils
 import gzip
 import os
 import random
@@ -28,6 +29,7 @@ MAX_SIZE = 64 * 1024		# [feeds] max_size in the fleet run
 TIMEOUT = 3			# [feeds] timeout in the fleet run, seconds
 MAX_BACKOFF = 4			# [feeds] max_backoff in the fleet run, seconds
 RETRY_AFTER = 3			# what /retry/429 and /retry/503 say
+RETRY_DATE_AHEAD = 6		# /retry/dated names a date this far past the fleet's start
 TOKEN = "sesame-41"		# the X-Token /token.xml insists on
 PARTNER_AGENT = "PartnerReader/2.0"
 
@@ -50,6 +52,10 @@ EXTRA_LOCATIONS = """
 		location = /retry/503 {
 			add_header Retry-After %(retry)d always;
 			return 503;
+		}
+		location = /retry/dated {
+			add_header Retry-After "%(retry_date)s" always;
+			return 429;
 		}
 		location /plain/ {
 			alias %(root)s/;
@@ -187,14 +193,13 @@ def log_lines(text, event, feed=None):
 class Fleet:
 	"""What one run of the daemon over the fleet's feeds left behind."""
 
-	def __init__(self, server, log, topics, bootstrap, sizes, began, ended):
+	def __init__(self, server, log, topics, bootstrap, sizes, retry_until):
 		self.server = server
 		self.log = log
 		self.topics = topics
 		self.bootstrap = bootstrap
 		self.sizes = sizes
-		self.began = began
-		self.ended = ended
+		self.retry_until = retry_until	# the date /retry/dated names, epoch seconds
 		self._values = None
 
 	def values(self):
@@ -225,7 +230,10 @@ def fleet(tmp_path_factory, kafka):
 	sizes["bomb"] = len(bomb_body)
 	sizes["bomb_compressed"] = (site / "bomb.xml.gz").stat().st_size
 
-	extra = EXTRA_LOCATIONS % {"retry": RETRY_AFTER, "root": site.resolve(), "token": TOKEN}
+	# Retry-After as an HTTP date a few seconds ahead (whole seconds, as HTTP dates are).
+	retry_until = int(time.time()) + RETRY_DATE_AHEAD
+	extra = EXTRA_LOCATIONS % {"retry": RETRY_AFTER, "root": site.resolve(), "token": TOKEN,
+				   "retry_date": email.utils.formatdate(retry_until, usegmt=True)}
 	server = start_server(site, base / "nginx", extra)
 	topics = (helpers.unique_topic("fetch-articles"), helpers.unique_topic("fetch-duplicates"))
 	every = {"interval": "1s"}
@@ -239,6 +247,7 @@ def fleet(tmp_path_factory, kafka):
 		feed("status/500", "failing"),
 		feed("retry/429", "limited"),
 		feed("retry/503", "unavailable"),
+		feed("retry/dated", "dated"),
 		feed("slow/slow.xml", "slow"),
 		feed("plain/big.xml", "big"),
 		feed("bomb.xml", "bomb"),
@@ -255,17 +264,15 @@ def fleet(tmp_path_factory, kafka):
 		"daemon": {"shutdown_timeout": "5s"},
 	})
 	daemon = helpers.WiresiftDaemon(config, base / "wiresift.log", ["-d"])
-	began = time.time()
 	daemon.start()
 	try:
 		daemon.wait_for_log(r"event=daemon\.started", timeout=20)
 		# Five requests of the failing feed show the gaps 1, 2, 4 and the cap (4, not 8).
 		helpers.wait_until(lambda: len(server.of("/status/500")) >= 5, 22, 0.2)
-		ended = time.time()
 		assert daemon.stop(signal.SIGTERM, timeout=20) == 0, helpers.tail(daemon.log_path)
 		# Every healthy item acknowledged before we read the topics.
 		helpers.wait_until(lambda: len(published(kafka.bootstrap, topics)) >= 3 + 2 + 2 + 2, 20)
-		yield Fleet(server, daemon.log(), topics, kafka.bootstrap, sizes, began, ended)
+		yield Fleet(server, daemon.log(), topics, kafka.bootstrap, sizes, retry_until)
 	finally:
 		daemon.stop(signal.SIGKILL, timeout=5)
 		server.stop()
@@ -327,6 +334,20 @@ def test_retry_after_is_a_floor(fleet, status, name):
 		assert gap >= RETRY_AFTER - 0.05, gaps(requests)
 	assert re.search(r"event=feed\.failed feed=%s .*reason=http-error status=%d failures=1 " %
 			 (name, status), fleet.log), fleet.log[-3000:]
+
+
+def test_retry_after_as_a_date(fleet):
+	requests = fleet.server.of("/retry/dated")
+	assert len(requests) >= 2, requests
+	first, second = requests[0], requests[1]
+	# Backoff alone would come back after ~1 s; the date is further away than that.
+	assert fleet.retry_until - first["start"] > 2.5, (fleet.retry_until, first)
+	assert second["start"] >= fleet.retry_until - 0.05, (fleet.retry_until, requests)
+	# Once the date has passed, it holds nothing off: plain backoff again (2 s, +-20%).
+	if len(requests) >= 3:
+		assert gaps(requests)[1] <= 2 * 1.2 + 0.3, gaps(requests)
+	assert re.search(r"event=feed\.failed feed=dated .*reason=http-error status=429 ",
+			 fleet.log)
 
 
 def test_backoff_grows_while_a_healthy_feed_keeps_its_schedule(fleet):
@@ -419,10 +440,10 @@ def test_conditional_get_304_then_only_the_new_item(tmp_path, kafka, wiresift_da
 		assert len(helpers.kcat_consume(kafka.bootstrap, topics[0], count=2)) == 2
 
 		# A new item: the file changes (size and mtime), the next poll gets a 200.
+		mark = len(server.of("/news.xml"))
 		path = write_feed(site, "news.xml", "news", range(3))
 		later = time.time() + 5
 		os.utime(path, (later, later))
-		mark = len(server.of("/news.xml"))
 		daemon.wait_for_log(r"event=feed\.fetched feed=news status=200 .*new=1 ", timeout=10)
 		assert helpers.wait_until(lambda: any(r["status"] == 304 for r in
 						      server.of("/news.xml")[mark:]), 10)
@@ -435,18 +456,17 @@ def test_conditional_get_304_then_only_the_new_item(tmp_path, kafka, wiresift_da
 		assert changed["if_none_match"] == first["etag"], changed
 		assert changed["if_modified_since"] == first["last_modified"], changed
 		assert changed["etag"] != first["etag"]
-		# Every conditional request carried the validators of the latest 200 before it,
-		# and every 304 was empty.
-		latest = None
+		# Every conditional request carried the validators of one earlier 200 (the latest
+		# whose items were all acknowledged), and every 304 was empty.
+		given = set()
 		for request in requests:
 			if request["if_none_match"]:
-				assert latest is not None and \
-					request["if_none_match"] == latest["etag"], (request, latest)
-				assert request["if_modified_since"] == latest["last_modified"]
+				assert (request["if_none_match"], request["if_modified_since"]) in given, \
+					(request, given)
 			if request["status"] == 304:
 				assert request["bytes"] == 0 and request["if_none_match"], request
 			if request["status"] == 200:
-				latest = request
+				given.add((request["etag"], request["last_modified"]))
 		assert len(fulls) < len(requests)
 
 		records = helpers.kcat_consume(kafka.bootstrap, topics[0], count=3)
@@ -467,16 +487,19 @@ def test_conditional_get_304_then_only_the_new_item(tmp_path, kafka, wiresift_da
 
 @pytest.fixture(scope="module")
 def restarted(tmp_path_factory, kafka):
-	"""Two daemon runs over the same state: a feed behind a 301, a feed answering 410 and a
-	steady one. Returns (server, first log, second log, request count at the restart, topics)."""
+	"""Two daemon runs over the same state: a feed behind a 301, one behind a 308, a feed
+	answering 410 and a steady one. Returns (server, first log, second log, request count at the restart, topics)."""
 	base = tmp_path_factory.mktemp("restart")
 	site = base / "site"
 	site.mkdir()
 	write_feed(site, "moved.xml", "moved", range(2))
+	write_feed(site, "relocated.xml", "relocated", range(2))
 	write_feed(site, "steady.xml", "steady", range(1))
-	server = start_server(site, base / "nginx")
+	server = start_server(site, base / "nginx",
+			      "\t\tlocation ~ ^/redirect308/(.*)$ { return 308 /$1; }\n")
 	topics = (helpers.unique_topic("moved-articles"), helpers.unique_topic("moved-dups"))
 	feeds = [(server.url("redirect/moved.xml"), {"name": "moved"}),
+		 (server.url("redirect308/relocated.xml"), {"name": "relocated"}),
 		 (server.url("status/410"), {"name": "gone"}),
 		 (server.url("steady.xml"), {"name": "steady"})]
 	config = helpers.write_config(base / "daemon", kafka.bootstrap, feeds, {
@@ -484,14 +507,16 @@ def restarted(tmp_path_factory, kafka):
 		"feeds": {"interval": "1s", "min_interval": "1s"},
 	})
 	logs = []
+	daemon = None
 	try:
 		daemon = helpers.WiresiftDaemon(config, base / "first.log", ["-d"]).start()
 		daemon.wait_for_log(r"event=feed\.moved feed=moved ", timeout=15)
+		daemon.wait_for_log(r"event=feed\.moved feed=relocated ", timeout=15)
 		daemon.wait_for_log(r"event=feed\.gone feed=gone ", timeout=15)
 		# A few more polls after the move, and the items acknowledged.
-		assert helpers.wait_until(lambda: len(server.of("/moved.xml")) >= 4, 10), \
-			server.requests()
-		assert len(helpers.kcat_consume(kafka.bootstrap, topics[0], count=3)) == 3
+		assert helpers.wait_until(lambda: len(server.of("/moved.xml")) >= 3 and
+					  len(server.of("/relocated.xml")) >= 3, 10), server.requests()
+		assert len(helpers.kcat_consume(kafka.bootstrap, topics[0], count=5)) == 5
 		time.sleep(1.5)
 		assert daemon.stop(signal.SIGTERM, timeout=20) == 0
 		logs.append(daemon.log())
@@ -508,29 +533,35 @@ def restarted(tmp_path_factory, kafka):
 		logs.append(daemon.log())
 		yield server, logs[0], logs[1], at_restart, topics
 	finally:
+		if daemon is not None:
+			daemon.stop(signal.SIGKILL, timeout=5)
 		server.stop()
 
 
-def test_permanent_redirect_moves_the_feed_for_good(restarted, kafka):
+@pytest.mark.parametrize("status,old_path,name", [(301, "redirect/moved.xml", "moved"),
+					     (308, "redirect308/relocated.xml", "relocated")])
+def test_permanent_redirect_moves_the_feed_for_good(restarted, kafka, status, old_path, name):
 	server, first_log, second_log, at_restart, topics = restarted
+	new_uri = "/%s.xml" % name
 	requests = server.requests()
-	old = [r for r in requests if r["uri"] == "/redirect/moved.xml"]
+	old = [r for r in requests if r["uri"] == "/" + old_path]
 	# The configured URL was asked once, ever: every later poll went to the new one.
-	assert len(old) == 1 and old[0]["status"] == 301, old
-	moved_line = re.search(r"event=feed\.moved feed=moved from=(\S+) to=(\S+)", first_log)
+	assert len(old) == 1 and old[0]["status"] == status, old
+	moved_line = re.search(r"event=feed\.moved feed=%s from=(\S+) to=(\S+)" % name, first_log)
 	assert moved_line, first_log[-3000:]
-	assert moved_line.group(1).strip('"') == server.url("redirect/moved.xml")
-	assert moved_line.group(2).strip('"') == server.url("moved.xml")
-	before = [r for r in requests[:at_restart] if r["uri"] == "/moved.xml"]
-	after = [r for r in requests[at_restart:] if r["uri"].endswith("moved.xml")]
-	assert len(before) >= 4
+	assert moved_line.group(1).strip('"') == server.url(old_path)
+	assert moved_line.group(2).strip('"') == server.url(new_uri)
+	before = [r for r in requests[:at_restart] if r["uri"] == new_uri]
+	after = [r for r in requests[at_restart:] if r["uri"] in (new_uri, "/" + old_path)]
+	assert len(before) >= 2, before
 	# After the restart the daemon starts at the new URL, still conditional.
-	assert after and all(r["uri"] == "/moved.xml" for r in after), after
+	assert after and all(r["uri"] == new_uri for r in after), after
 	assert after[0]["if_none_match"] and after[0]["status"] == 304, after[0]
 	assert "event=feed.moved" not in second_log
 	# Items were published once, under both runs together.
 	urls = [r["value"]["url"] for r in helpers.kcat_read_all(kafka.bootstrap, topics[0])]
-	assert sorted(u for u in urls if "moved" in u) == [item_url("moved", n) for n in range(2)]
+	assert sorted(u for u in urls if u.startswith("https://%s.example/" % name)) == \
+		[item_url(name, n) for n in range(2)]
 
 
 def test_gone_feed_is_disabled_for_good(restarted):

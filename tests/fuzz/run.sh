@@ -8,7 +8,8 @@
 #
 # FUZZ_BUILD (default build-fuzz) and FUZZ_SANITIZE (the sanitizer flags; e.g. add
 # -fno-sanitize=float-cast-overflow to look past a known finding) select another build.
-# Corpora live in build-fuzz/corpus/TARGET/ and grow from run to run (seeds are re-copied each
+# Inputs that once crashed a target are kept in tests/fuzz/regressions/TARGET/ and replayed
+# before each run. Corpora live in build-fuzz/corpus/TARGET/ and grow from run to run (seeds are re-copied each
 # time; what the fuzzer found stays). The library is compiled like the Makefile compiles it
 # (same sources without main.c, same pkg-config libraries), with clang and the sanitizers.
 set -u
@@ -81,6 +82,18 @@ for target in "${targets[@]}"; do
 	# shellcheck disable=SC2086
 	"$cc" $cflags $sanitize -fsanitize=fuzzer -o "$binary" "$source" "${objects[@]}" $libs ||
 	    { echo "fuzz: cannot build $binary"; failed=1; continue; }
+	# Inputs that once crashed (tests/fuzz/regressions/TARGET/) run first, every time.
+	regressions=$(find "tests/fuzz/regressions/$target" -type f 2>/dev/null | sort)
+	if [ -n "$regressions" ]; then
+		# shellcheck disable=SC2086
+		if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		    "$binary" $regressions >"$build/fuzz_$target.regressions.log" 2>&1; then
+			echo "$target: a regression input fails again:"
+			grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|Running: )' \
+			    "$build/fuzz_$target.regressions.log" | tail -n 4 | sed 's/^/    /'
+			failed=1
+		fi
+	fi
 	dictionary=()
 	[ -f "tests/fuzz/$target.dict" ] && dictionary=(-dict="tests/fuzz/$target.dict")
 	log=$build/fuzz_$target.log
