@@ -88,7 +88,8 @@ $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libwiresift.a
 
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libwiresift.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libwiresift.a $(LDFLAGS) $(LIBS)
+	$(CC) $(CFLAGS) -Itests/unit -rdynamic -o $@ $< -Wl,--whole-archive $(BUILD)/libwiresift.a \
+	    -Wl,--no-whole-archive $(LDFLAGS) $(LIBS)
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -100,6 +101,26 @@ utf8_sequence(const unsigned char *text, size_t remaining, unsigned *codepoint)
 	return length;
 }
 
+/* Bytes from position on that are printable ASCII (0x20..0x7F), counted 8 at a time. */
+static size_t
+ascii_run(const unsigned char *text, size_t size, size_t position)
+{
+	const uint64_t high = 0x8080808080808080ULL, spaces = 0x2020202020202020ULL;
+	size_t start = position;
+	uint64_t word;
+
+	while (position + 8 <= size) {
+		memcpy(&word, text + position, 8);
+		/* a byte with its high bit set, or (being ASCII) below 0x20, ends the run */
+		if ((word & high) != 0 || ((word - spaces) & ~word & high) != 0)
+			break;
+		position += 8;
+	}
+	while (position < size && text[position] >= 0x20 && text[position] < 0x80)
+		position++;
+	return position - start;
+}
+
 /* Count valid multi-byte sequences and invalid bytes. */
 static void
 utf8_survey(const unsigned char *text, size_t size, size_t *multibyte, size_t *invalid)
@@ -109,7 +130,12 @@ utf8_survey(const unsigned char *text, size_t size, size_t *multibyte, size_t *i
 
 	*multibyte = *invalid = 0;
 	while (position < size) {
-		size_t length = utf8_sequence(text + position, size - position, &codepoint);
+		size_t length;
+
+		position += ascii_run(text, size, position);
+		if (position >= size)
+			break;
+		length = utf8_sequence(text + position, size - position, &codepoint);
 
 		if (length == 0) {
 			(*invalid)++;
@@ -137,26 +163,49 @@ decode_windows_1252(const unsigned char *text, size_t size, struct buffer *out)
 	}
 }
 
+/* Would append_codepoint() write this code point as it is? */
+static int
+codepoint_passes(unsigned codepoint)
+{
+	return (codepoint >= 0x20 || codepoint == '\t' || codepoint == '\n' || codepoint == '\r') &&
+	    codepoint != 0xFFFE && codepoint != 0xFFFF;
+}
+
+/*
+ * Copy UTF-8 through, replacing what is invalid. Runs of bytes that pass unchanged (nearly
+ * all of a real feed) are appended whole, not code point by code point.
+ */
 static void
 decode_utf8(const unsigned char *text, size_t size, struct buffer *out)
 {
-	size_t position = 0;
+	size_t position = 0, run_start = 0;
 	unsigned codepoint;
 
 	while (position < size) {
-		size_t length = utf8_sequence(text + position, size - position, &codepoint);
+		size_t length;
 
+		position += ascii_run(text, size, position);
+		if (position >= size)
+			break;
+		length = utf8_sequence(text + position, size - position, &codepoint);
+		if (length != 0 && codepoint_passes(codepoint)) {
+			position += length;
+			continue;
+		}
+		buffer_append(out, text + run_start, position - run_start);
 		if (length == 0) {
 			/* one U+FFFD per maximal invalid run start, as the Unicode standard advises */
 			append_codepoint(out, REPLACEMENT_CHARACTER);
 			position++;
 			while (position < size && (text[position] & 0xC0) == 0x80)
 				position++;
-			continue;
+		} else {
+			append_codepoint(out, codepoint);
+			position += length;
 		}
-		append_codepoint(out, codepoint);
-		position += length;
+		run_start = position;
 	}
+	buffer_append(out, text + run_start, position - run_start);
 }
 
 /* UTF-8, or windows-1252 when that is what the bytes evidently are. */
