@@ -53,6 +53,7 @@ static const struct key_spec key_specs[] = {
 	{ "feeds", "max_connections", KEY_LONG, FIELD(max_connections) },
 	{ "feeds", "max_host_connections", KEY_LONG, FIELD(max_host_connections) },
 	{ "feeds", "allow_private", KEY_BOOL, FIELD(allow_private) },
+	{ "feeds", "adaptive", KEY_BOOL, FIELD(adaptive) },
 	{ "feeds", "user_agent", KEY_STRING, FIELD(user_agent) },
 	{ "clean", "rules", KEY_PATH, FIELD(rules_file) },
 	{ "metrics", "listen", KEY_STRING, FIELD(metrics_listen) },
@@ -115,6 +116,7 @@ config_defaults(void)
 	config->max_connections = 256;
 	config->max_host_connections = 2;
 	config->allow_private = 0;
+	config->adaptive = 1;
 	dedup_config_defaults(&config->dedup);
 	return config;
 }

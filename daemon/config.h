@@ -66,6 +66,7 @@ struct config {
 	long			 max_connections;
 	long			 max_host_connections;
 	int			 allow_private;
+	int			 adaptive;	/* stretch the interval of feeds that rarely change */
 	char			*user_agent;
 	struct feed_config	*feeds;
 	size_t			 feed_count;

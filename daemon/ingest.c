@@ -348,19 +348,32 @@ on_item(struct article *article, void *context)
 
 /*
  * The next poll after a successful one: the feed's interval, stretched (never shortened) by
- * what the feed says of itself (Cache-Control max-age, RSS <ttl>) up to max_interval, and never
- * below min_interval; then jittered so feeds with one interval do not fire together.
+ * what the feed says of itself (Cache-Control max-age, RSS <ttl>, sy:updatePeriod) and, when
+ * [feeds] adaptive is on, by how long it has gone without a new item (x1.25 a quiet poll, up to
+ * x4; the first new item resets it) - all up to max_interval, never below min_interval; then
+ * jittered so feeds with one interval do not fire together.
  */
 static long long
-next_interval(struct feed *feed, const struct fetch_result *result, const struct feed_meta *meta)
+next_interval(struct feed *feed, const struct fetch_result *result, const struct feed_meta *meta,
+    int changed)
 {
 	const struct config *config = feed->ingest->config;
 	long long interval = feed->interval_ms, hinted = 0;
 
-	if (result->max_age_seconds > 0)
+	feed->unchanged_polls = changed ? 0 : feed->unchanged_polls + 1;
+	if (config->adaptive && feed->unchanged_polls > 0) {
+		double factor = 1.0;
+		for (int i = 0; i < feed->unchanged_polls && factor < 4.0; i++)
+			factor *= 1.25;
+		hinted = (long long)(interval * (factor < 4.0 ? factor : 4.0));
+	}
+	if (result->max_age_seconds > 0 && result->max_age_seconds * 1000LL > hinted)
 		hinted = result->max_age_seconds * 1000LL;
 	if (meta != NULL && meta->ttl_minutes > 0 && meta->ttl_minutes * 60000LL > hinted)
 		hinted = meta->ttl_minutes * 60000LL;
+	if (meta != NULL && meta->update_period_seconds > 0 &&
+	    meta->update_period_seconds * 1000LL > hinted)
+		hinted = meta->update_period_seconds * 1000LL;
 	if (hinted > interval)
 		interval = hinted < config->max_interval_ms ? hinted : config->max_interval_ms;
 	if (interval < feed->interval_ms)
@@ -438,7 +451,7 @@ handle_body(struct feed *feed, struct fetch_result *result)
 		    result->elapsed_ms);
 	}
 	schedule_next(feed, parsed < 0 ? backoff_delay(feed, result) :
-	    next_interval(feed, result, &meta));
+	    next_interval(feed, result, &meta, poll.new_items > 0));
 	feed_meta_free(&meta);
 	poll.batch->all_sent = 1;
 	poll.batch->pending_items++;		/* release the batch through the common path */
@@ -461,6 +474,60 @@ handle_redirect(struct feed *feed, const struct fetch_result *result)
 	    feed->record.disabled, feed->url);
 }
 
+#define NETWORK_DOWN_FAILURES	12	/* failures in a row, across at least 3 hosts */
+
+static int
+is_network_outcome(enum fetch_outcome outcome)
+{
+	return outcome == FETCH_DNS || outcome == FETCH_CONNECT || outcome == FETCH_TIMEOUT;
+}
+
+/*
+ * Track whether our own network is down: NETWORK_DOWN_FAILURES fetches in a row ending in DNS,
+ * connect or timeout errors, on at least three different hosts, and no success among them.
+ * Returns 1 while it is down (the failure is then not the feed's fault).
+ */
+static int
+network_failure(struct ingest *ingest, struct feed *feed, const struct fetch_result *result)
+{
+	struct host **seen = ingest->network_failure_hosts;
+
+	if (!is_network_outcome(result->outcome)) {
+		ingest->network_failures_in_row = 0;
+		return 0;
+	}
+	if (ingest->network_failures_in_row++ == 0)
+		seen[0] = seen[1] = seen[2] = NULL;
+	for (int i = 0; i < 3; i++) {
+		if (seen[i] == feed->host)
+			break;
+		if (seen[i] == NULL) {
+			seen[i] = feed->host;
+			break;
+		}
+	}
+	if (!ingest->network_down && ingest->network_failures_in_row >= NETWORK_DOWN_FAILURES &&
+	    seen[2] != NULL) {
+		ingest->network_down = 1;
+		log_event(LOG_LEVEL_ERROR, "ingest", "network.down",
+		    "failures_in_row=%d last_error=%s note=\"feeds keep their schedule and are not "
+		    "counted as failing until a fetch succeeds\"", ingest->network_failures_in_row,
+		    log_quote(result->error));
+	}
+	return ingest->network_down;
+}
+
+/* Any fetch that reached a server ends a network outage. */
+static void
+network_success(struct ingest *ingest)
+{
+	ingest->network_failures_in_row = 0;
+	if (ingest->network_down) {
+		ingest->network_down = 0;
+		log_event(LOG_LEVEL_INFO, "ingest", "network.up", "note=\"a fetch succeeded\"");
+	}
+}
+
 static void
 handle_failure(struct feed *feed, const struct fetch_result *result)
 {
@@ -479,6 +546,14 @@ handle_failure(struct feed *feed, const struct fetch_result *result)
 	}
 	char key[600];
 
+	if (network_failure(ingest, feed, result)) {
+		/* Our network, not the feed: keep its schedule and its failure count. */
+		schedule_next(feed, jitter(feed->interval_ms, 10));
+		if (ingest->options.once)
+			ingest->feeds_done++;
+		ingest->feed_failures++;
+		return;
+	}
 	snprintf(key, sizeof key, "fetch %s", feed->url);
 	feed->record.failures++;
 	ingest->feed_failures++;
@@ -527,6 +602,8 @@ fetch_done(struct fetch_result *result, void *context)
 	feed->polls++;
 	record_fetch(feed, result);
 	handle_redirect(feed, result);
+	if (!is_network_outcome(result->outcome))
+		network_success(ingest);
 	if (result->outcome == FETCH_OK) {
 		feed_recovered(feed, "fetch");
 		handle_body(feed, result);
@@ -534,7 +611,7 @@ fetch_done(struct fetch_result *result, void *context)
 		feed_recovered(feed, "fetch");
 		log_event(LOG_LEVEL_DEBUG, "fetch", "feed.not_modified", "feed=%s ms=%ld",
 		    log_quote(feed->label), result->elapsed_ms);
-		schedule_next(feed, next_interval(feed, result, NULL));
+		schedule_next(feed, next_interval(feed, result, NULL, 0));
 		if (ingest->options.once)
 			ingest->feeds_done++;
 	} else

@@ -53,6 +53,7 @@ struct feed {
 	struct strlist		 in_flight;	/* ids sent and not yet acknowledged */
 	struct feed_stats	 stats;
 	int			 removed;	/* dropped from the config by a reload */
+	int			 unchanged_polls;	/* polls in a row without a new item */
 };
 
 /* One poll's items, so validators advance only when all of them are delivered. */
@@ -94,6 +95,10 @@ struct ingest {
 	struct config		**old_configs;	/* replaced by reloads; freed at exit */
 	size_t			 old_config_count;
 	int			 ready;		/* started, topics checked */
+	/* our own network: the last fetch outcomes across all feeds */
+	int			 network_down;
+	int			 network_failures_in_row;
+	struct host		*network_failure_hosts[3];
 	char			 not_ready_reason[200];
 	/* global counters for /metrics */
 	long long		 fetch_duration_buckets[FETCH_DURATION_BUCKETS + 1];

@@ -375,6 +375,8 @@ def write_config(directory, bootstrap, feeds=(), extra=None, name="wiresift.conf
 			"list": str(feeds_list),
 			"interval": "5m",
 			"allow_private": "yes",
+			# Tests time polls: intervals stay as configured unless a test turns it on.
+			"adaptive": "no",
 		},
 	}
 	for section, keys in (extra or {}).items():

@@ -9,8 +9,8 @@
 # FUZZ_BUILD (default build-fuzz) and FUZZ_SANITIZE (the sanitizer flags; e.g. add
 # -fno-sanitize=float-cast-overflow to look past a known finding) select another build.
 # Inputs that once crashed a target are kept in tests/fuzz/regressions/TARGET/ and replayed
-# before each run. Corpora live in build-fuzz/corpus/TARGET/ and grow from run to run (seeds are re-copied each
-# time; what the fuzzer found stays). The library is compiled like the Makefile compiles it
+# before each run. Corpora live in build-fuzz/corpus/TARGET/ and grow from run to run (seeds
+# are re-copied each time; what the fuzzer found stays). The library is compiled like the Makefile compiles it
 # (same sources without main.c, same pkg-config libraries), with clang and the sanitizers.
 set -u
 cd "$(dirname "$0")/../.." || exit 1

@@ -11,6 +11,7 @@
  *   /slowloris        the whole response, status line included, one byte a second
  *   /endless          a chunked body that never ends (until the client goes or a 16 GB bound)
  *   /huge             Content-Length: 1 GB, streamed as fast as the client reads
+ *   /header-flood     a status line, then header lines that never end (no body ever comes)
  *   /gzipbomb         ~1 MB of gzip (Content-Encoding: gzip) inflating to 1.1 GB of zeros
  *   /redirect-loop    302 to itself
  *   /redirect-private 302 to http://10.1.2.3/ (?to=metadata: http://169.254.169.254/...)
@@ -24,10 +25,10 @@
  *   /tls              (requested as https://) a TLS ClientHello on any path gets garbage back
  *
  * Every connection and request is printed on stdout ("connection n=1 from=127.0.0.1",
- * "request n=1 path=/ok t=SECONDS-SINCE-START") so tests can count and time them. Every stream is bounded, and the server exits
- * by itself after --lifetime seconds (default 120), printing "exit connections=N requests=N".
- * The gzip bomb is made at start with zlib's deflate, loaded with dlopen (the tools are not
- * linked with -lz), and checked by inflating it with zlib in the e2e test.
+ * "request n=1 path=/ok t=SECONDS-SINCE-START") so tests can count and time them. Every stream
+ * is bounded, and the server exits by itself after --lifetime seconds (default 120), printing
+ * "exit connections=N requests=N". The gzip bomb is made at start with zlib's deflate, loaded
+ * with dlopen (the tools are not linked with -lz); `gzip -t` accepts it.
  */
 #include <arpa/inet.h>
 #include <dlfcn.h>
@@ -57,7 +58,7 @@
 #define DEEP_LEVELS		10000
 #define RETRY_AFTER_SECONDS	3
 
-enum stream_kind { STREAM_NONE, STREAM_FILLER, STREAM_CHUNKED, STREAM_ATTRIBUTE };
+enum stream_kind { STREAM_NONE, STREAM_FILLER, STREAM_CHUNKED, STREAM_ATTRIBUTE, STREAM_HEADERS };
 
 struct server {
 	struct event_base	*base;
@@ -377,6 +378,17 @@ stream_more(struct client *client)
 		evbuffer_add_printf(output, "%zx\r\n", step);
 		evbuffer_add_reference(output, filler, step, NULL, NULL);
 		evbuffer_add(output, "\r\n", 2);
+	} else if (client->stream == STREAM_HEADERS) {
+		static char header_lines[STREAM_STEP];
+		static const char line[] = "X-Padding: the same header again and again, forever\r\n";
+		if (header_lines[0] == '\0')
+			for (size_t at = 0; at + sizeof line - 1 <= sizeof header_lines;
+			    at += sizeof line - 1)
+				memcpy(header_lines + at, line, sizeof line - 1);
+		step = step / (sizeof line - 1) * (sizeof line - 1);
+		if (step == 0)
+			step = (size_t)client->stream_left;
+		evbuffer_add_reference(output, header_lines, step, NULL, NULL);
 	} else if (client->stream == STREAM_ATTRIBUTE) {
 		static char letters[STREAM_STEP];
 		if (letters[0] == '\0')
@@ -496,7 +508,12 @@ respond(struct client *client, const char *path, const char *query)
 	else if (strcmp(path, "/gzipbomb") == 0 && server->gzip_bomb.length > 0)
 		send_document(client, 200, "OK", "Content-Type: application/rss+xml\r\n"
 		    "Content-Encoding: gzip\r\n", server->gzip_bomb.data, server->gzip_bomb.length);
-	else if (strcmp(path, "/redirect-loop") == 0)
+	else if (strcmp(path, "/header-flood") == 0) {
+		bufferevent_write(client->connection, "HTTP/1.1 200 OK\r\n", 17);
+		client->stream = STREAM_HEADERS;
+		client->stream_left = ENDLESS_BOUND;
+		client_flush(client);
+	} else if (strcmp(path, "/redirect-loop") == 0)
 		send_document(client, 302, "Found", "Location: /redirect-loop\r\n", "", 0);
 	else if (strcmp(path, "/redirect-private") == 0)
 		respond_redirect_private(client, query);
