@@ -230,3 +230,20 @@ def test_parse_prints_items_as_json_lines():
 		assert item["feed"]["format"] == "rss2.0"
 		assert item["title"] and item["url"].startswith("https://")
 		assert item["published"].endswith("Z")
+
+
+def test_process_explain_names_the_rule_behind_each_removal():
+	feeds = [DEMO_FEEDS / "northline.json", DEMO_FEEDS / "harbour-courier.xml"]
+	result = helpers.run_wiresift(["process", "-c", ROOT / "conf" / "demo" / "wiresift.conf",
+				       "--explain"] + feeds,
+				      env={"WIRESIFT_PLUGIN_DIR": str(helpers.build_dir() / "plugins")})
+	assert result.returncode == 0, result.stderr
+	explained = [line for line in result.stderr.splitlines() if line.startswith("explain: ")]
+	rules = {line.split(" rule=", 1)[1].split(" ", 1)[0] for line in explained}
+	assert {"html:blockquote.twitter-tweet", "also-read", "dateline"} <= rules, explained
+	# What was removed is gone from the messages, and the article text stayed.
+	messages = [json.loads(line) for line in result.stdout.splitlines()]
+	text = "\n".join(m["text"] for m in messages)
+	assert "Also Read:" not in text and "pic.twitter.com" not in text
+	assert all(m["word_count"] > 0 for m in messages)
+	assert any(m["dateline"] == "LORRIN, Esterland" for m in messages)
