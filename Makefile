@@ -27,6 +27,10 @@ CFLAGS	?=
 CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
 	   -g $(OPTIMIZE) $(SANITIZE) -fPIC -Idaemon $(PKG_CFLAGS) \
 	   -DWIRESIFT_VERSION='"$(VERSION)"' -DWIRESIFT_PLUGIN_DIR='"$(PREFIX)/lib/wiresift/plugins"'
+CXX	?= c++
+CXXFLAGS ?=
+CXXFLAGS += -std=c++17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -g $(OPTIMIZE) \
+	   $(SANITIZE) -fPIC -Idaemon
 LDFLAGS	+= $(SANITIZE)
 LIBS	 = $(PKG_LIBS) -ldl -lm -lpthread
 
@@ -36,9 +40,10 @@ LIBRARY_OBJECTS	= $(LIBRARY_SOURCES:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJECT	= $(BUILD)/obj/daemon/main.o
 HEADERS		= $(wildcard daemon/*.h daemon/feed/*.h daemon/dedup/*.h)
 
-# Each plugin lives in plugins/NAME/ and may add link flags in plugins/NAME/plugin.mk
+# Each plugin lives in plugins/NAME/ (C, or C++ where its library is C++ only: *.cc) and may
+# add link flags in plugins/NAME/plugin.mk
 # as PLUGIN_LIBS_NAME = ... ; the core Makefile names no plugin.
-PLUGIN_NAMES	= $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard plugins/*/*.c)))))
+PLUGIN_NAMES	= $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard plugins/*/*.c plugins/*/*.cc)))))
 PLUGINS		= $(PLUGIN_NAMES:%=$(BUILD)/plugins/%.so)
 -include $(wildcard plugins/*/plugin.mk)
 
@@ -76,6 +81,10 @@ $(BUILD)/wiresift: $(MAIN_OBJECT) $(BUILD)/libwiresift.a
 $(BUILD)/plugins/%.so: plugins/%/*.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -shared -o $@ $(filter %.c,$^) $(LDFLAGS) $(PLUGIN_LIBS_$*)
+
+$(BUILD)/plugins/%.so: plugins/%/*.cc $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -shared -o $@ $(filter %.cc,$^) $(LDFLAGS) $(PLUGIN_LIBS_$*)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libwiresift.a
 	@mkdir -p $(dir $@)

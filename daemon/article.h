@@ -14,6 +14,10 @@
 #include <stddef.h>
 #include <time.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct strlist {
 	char	**items;
 	size_t	  count;
@@ -124,5 +128,9 @@ void	 article_assign_id(struct article *article);
 char	*article_to_json(const struct article *article);
 /* The `wiresift parse` record: parser fields only. Caller frees. */
 char	*article_to_parse_json(const struct article *article);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

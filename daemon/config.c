@@ -34,6 +34,7 @@ struct key_spec {
 static const struct key_spec key_specs[] = {
 	{ "daemon", "state_dir", KEY_PATH, FIELD(state_dir) },
 	{ "daemon", "log_level", KEY_LOG_LEVEL, FIELD(log_level) },
+	{ "daemon", "log_levels", KEY_STRING, FIELD(log_levels) },
 	{ "daemon", "plugin_dir", KEY_PATH, FIELD(plugin_dir) },
 	{ "daemon", "shutdown_timeout", KEY_DURATION, FIELD(shutdown_timeout_ms) },
 	{ "daemon", "spool_max_size", KEY_SIZE, FIELD(spool_max_size) },
@@ -140,6 +141,7 @@ config_free(struct config *config)
 	free(config->path);
 	free(config->state_dir);
 	free(config->plugin_dir);
+	free(config->log_levels);
 	free(config->bootstrap_servers);
 	free(config->topic_articles);
 	free(config->topic_duplicates);
@@ -244,6 +246,9 @@ set_typed_value(struct config *config, const struct key_spec *spec, const char *
 
 	switch (spec->type) {
 	case KEY_STRING:
+		if (spec->offset == FIELD(log_levels) && !log_component_levels_valid(value))
+			return parse_error(position, "%s: expected COMPONENT:LEVEL,... (e.g. "
+			    "fetch:debug,kafka:warning), not \"%s\"", spec->name, value);
 		article_set((char **)destination, value);
 		return 0;
 	case KEY_PATH:

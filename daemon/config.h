@@ -41,6 +41,7 @@ struct config {
 	/* [daemon] */
 	char			*state_dir;
 	enum log_level		 log_level;
+	char			*log_levels;	/* per component: "fetch:debug,kafka:warning" */
 	char			*plugin_dir;
 	long long		 shutdown_timeout_ms;
 	long long		 spool_max_size;

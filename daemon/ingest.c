@@ -1139,6 +1139,7 @@ ingest_reload(struct ingest *ingest, struct config *fresh)
 	ingest->config = fresh;
 	pipeline_set_config(ingest->pipeline, fresh);
 	log_set_level(fresh->log_level);
+	log_set_component_levels(fresh->log_levels);
 	log_event(LOG_LEVEL_INFO, "main", "reload.applied", "feeds=%zu added=%zu removed=%zu "
 	    "kept=%zu", fresh->feed_count, added, removed, kept);
 	dispatch(ingest);

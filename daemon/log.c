@@ -20,6 +20,13 @@
 #define COMPLAINT_MAX_MS	3600000		/* then doubling up to an hour */
 
 static enum log_level	 log_threshold = LOG_LEVEL_INFO;
+
+#define COMPONENT_LEVELS	16
+static struct {
+	char		 component[24];
+	enum log_level	 level;
+} component_levels[COMPONENT_LEVELS];
+static int component_level_count;
 static int		 log_journal = -1;	/* -1: not yet checked */
 
 struct complaint {
@@ -67,6 +74,64 @@ log_set_level(enum log_level level)
 int
 log_enabled(enum log_level level)
 {
+	return level >= log_threshold;
+}
+
+/* Parse "component:level,..." into component_levels when apply is set; -1 if malformed. */
+static int
+parse_component_levels(const char *list, int apply)
+{
+	char copy[512], *cursor = copy, *item, *colon;
+	int count = 0;
+	enum log_level level;
+
+	if (strlen(list) >= sizeof copy)
+		return -1;
+	strcpy(copy, list);
+	while ((item = strsep(&cursor, ", ")) != NULL) {
+		if (*item == '\0')
+			continue;
+		if ((colon = strchr(item, ':')) == NULL || colon == item ||
+		    colon - item >= (long)sizeof component_levels[0].component ||
+		    log_level_parse(colon + 1, &level) < 0 || count == COMPONENT_LEVELS)
+			return -1;
+		if (apply) {
+			snprintf(component_levels[count].component,
+			    sizeof component_levels[count].component, "%.*s", (int)(colon - item),
+			    item);
+			component_levels[count].level = level;
+		}
+		count++;
+	}
+	if (apply)
+		component_level_count = count;
+	return 0;
+}
+
+int
+log_component_levels_valid(const char *list)
+{
+	return parse_component_levels(list, 0) == 0;
+}
+
+int
+log_set_component_levels(const char *list)
+{
+	if (list == NULL) {
+		component_level_count = 0;
+		return 0;
+	}
+	if (parse_component_levels(list, 0) < 0)
+		return -1;
+	return parse_component_levels(list, 1);
+}
+
+static int
+component_enabled(const char *component, enum log_level level)
+{
+	for (int i = 0; i < component_level_count; i++)
+		if (strcmp(component_levels[i].component, component) == 0)
+			return level >= component_levels[i].level;
 	return level >= log_threshold;
 }
 
@@ -128,7 +193,7 @@ log_eventv(enum log_level level, const char *component, const char *event, const
 	struct tm utc;
 	int used = 0, wrote;
 
-	if (!log_enabled(level))
+	if (!component_enabled(component, level))
 		return;
 	if (log_journal < 0)
 		log_journal = getenv("JOURNAL_STREAM") != NULL;

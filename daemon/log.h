@@ -15,12 +15,23 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARNING, LOG_LEVEL_ERROR };
 
 void	 log_init(enum log_level level);
 int	 log_level_parse(const char *name, enum log_level *level);
 void	 log_set_level(enum log_level level);
 int	 log_enabled(enum log_level level);
+/*
+ * Per-component thresholds, "fetch:debug,kafka:warning": a component named here logs at its
+ * own level, the others at the global one. NULL clears them. -1 (and nothing changed) on a
+ * malformed list.
+ */
+int	 log_set_component_levels(const char *list);
+int	 log_component_levels_valid(const char *list);
 
 void	 log_event(enum log_level level, const char *component, const char *event,
 	    const char *format, ...) __attribute__((format(printf, 4, 5)));
@@ -41,5 +52,9 @@ const char *log_quote(const char *value);
 
 /* Print "wiresift: message" to stderr and exit(1). For start-up errors only. */
 void	 fatalx(const char *format, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

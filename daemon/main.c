@@ -385,6 +385,8 @@ main(int argc, char **argv)
 	if (command == NULL) {
 		config = load_config_or_exit(config_path, 1);
 		log_init(debug ? LOG_LEVEL_DEBUG : config->log_level);
+		if (!debug)
+			log_set_component_levels(config->log_levels);
 		if (!test_only) {
 			status = run_daemon(config, once);	/* the daemon owns config now */
 			curl_global_cleanup();

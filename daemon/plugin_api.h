@@ -17,6 +17,10 @@
 #include <stddef.h>
 #include "article.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define WS_PLUGIN_ABI 1
 
 enum ws_option_type {
@@ -49,5 +53,9 @@ struct ws_plugin {
 };
 
 typedef const struct ws_plugin *(*ws_plugin_entry_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,1 +1,1 @@
-PLUGIN_LIBS_lang = $(shell pkg-config --libs libexttextcat)
+PLUGIN_LIBS_lang = -lcld2

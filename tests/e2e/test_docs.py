@@ -224,11 +224,13 @@ def seconds_fields():
 
 
 def plugins():
-	"""{name: [(option, default or None, type)]} from each plugins/*/*.c option table."""
+	"""{name: [(option, default or None, type)]} from each plugin's option table (plugins/*/*.c,
+	or *.cc for a plugin written in C++, whose struct ws_plugin is initialised in order)."""
 	found = {}
-	for path in sorted(ROOT.glob("plugins/*/*.c")):
+	for path in plugin_sources():
 		text = c_source(path)
-		name = re.search(r"\.name\s*=\s*(%s)" % STRING_LITERAL, text)
+		name = re.search(r"\.name\s*=\s*(%s)" % STRING_LITERAL, text) or \
+			re.search(r"WS_PLUGIN_ABI\s*,\s*(%s)" % STRING_LITERAL, text)
 		if name is None:
 			continue
 		options = []
@@ -246,8 +248,12 @@ def plugins():
 	return found
 
 
+def plugin_sources():
+	return sorted(ROOT.glob("plugins/*/*.c")) + sorted(ROOT.glob("plugins/*/*.cc"))
+
+
 def daemon_sources():
-	return sorted(ROOT.glob("daemon/**/*.c")) + sorted(ROOT.glob("plugins/*/*.c"))
+	return sorted(ROOT.glob("daemon/**/*.c")) + plugin_sources()
 
 
 def log_events():

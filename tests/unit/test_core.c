@@ -160,6 +160,7 @@ test_config_errors_name_file_and_line(void)
 	expect_error("[plugin lang]\n", 1, "[plugin \"NAME\"]");
 	expect_error("[plugin \"a\"]\n[plugin \"a\"]\n", 2, "configured twice");
 	expect_error("[daemon]\njust words\n", 2, "expected KEY = VALUE");
+	expect_error("[daemon]\n\nlog_levels = fetch:loud\n", 3, "COMPONENT:LEVEL");
 }
 
 static void
@@ -297,6 +298,34 @@ test_state_seen_and_validators(void)
 	free(dir);
 }
 
+/* Per-component levels: the named component logs at its own level, the others at the global. */
+static void
+test_component_log_levels(void)
+{
+	int saved = dup(STDERR_FILENO), pipe_ends[2];
+	char output[4096] = "";
+	ssize_t got;
+
+	CHECK(log_set_component_levels("fetch:debug,kafka:error") == 0);
+	CHECK(log_set_component_levels("fetch") == -1);
+	CHECK(pipe(pipe_ends) == 0);
+	dup2(pipe_ends[1], STDERR_FILENO);
+	log_init(LOG_LEVEL_INFO);
+	log_event(LOG_LEVEL_DEBUG, "fetch", "shown.debug", "n=1");
+	log_event(LOG_LEVEL_WARNING, "kafka", "hidden.warning", "n=2");
+	log_event(LOG_LEVEL_DEBUG, "parse", "hidden.debug", "n=3");
+	log_event(LOG_LEVEL_INFO, "parse", "shown.info", "n=4");
+	dup2(saved, STDERR_FILENO);
+	close(pipe_ends[1]);
+	got = read(pipe_ends[0], output, sizeof output - 1);
+	output[got > 0 ? got : 0] = '\0';
+	close(pipe_ends[0]);
+	CHECK_CONTAINS(output, "event=shown.debug");
+	CHECK_CONTAINS(output, "event=shown.info");
+	CHECK_NOT_CONTAINS(output, "hidden");
+	log_set_component_levels(NULL);
+}
+
 static void
 test_log_quote(void)
 {
@@ -323,6 +352,7 @@ main(void)
 	RUN(test_article_json);
 	RUN(test_state_seen_and_validators);
 	RUN(test_log_quote);
+	RUN(test_component_log_levels);
 	char *command = xasprintf("rm -rf %s", temp_dir);
 	if (system(command) != 0)
 		fprintf(stderr, "could not remove %s\n", temp_dir);

