@@ -148,6 +148,9 @@ size_t	 dedup_generation_memory(const struct dedup_generation *generation);
 
 /* index.c: bytes held by the index's generations (pending records not counted). */
 size_t	 dedup_memory(const struct dedup_index *index);
+/* Benchmarks: measure the thread CPU time of each candidate lookup + verification. */
+void	 dedup_timing_enable(struct dedup_index *index);
+double	 dedup_last_lookup_seconds(const struct dedup_index *index);
 
 /* store.c: the append-only log of committed entries in state_dir. */
 struct dedup_record {

@@ -181,6 +181,8 @@ decode_utf8(const unsigned char *text, size_t size, struct buffer *out)
 	size_t position = 0, run_start = 0;
 	unsigned codepoint;
 
+	if (size == 0)
+		return;		/* text may be NULL (an empty iconv result): no pointer arithmetic */
 	while (position < size) {
 		size_t length;
 

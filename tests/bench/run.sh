@@ -7,7 +7,7 @@
 #   1. parse: bench_parse on a generated ~24 MB RSS 2.0 feed and a ~24 MB Atom feed, with
 #      python3-feedparser and `xmllint --stream --noout` (raw libxml2 streaming) on the same files
 #   2. clean + tag: bench_clean over the demo feeds (conf/demo) with the demo's rules and plugins
-#   3. dedup: bench_dedup with BENCH_QUICK=1 (its own report, included as it prints it)
+#   3. dedup: bench_dedup at 1,000,000 articles (BENCH_QUICK=1: 100,000), its report as printed
 #   4. poll capacity and cold start: tests/bench/poll.py (10,000 feeds on a loopback nginx, a
 #      real Kafka broker; the daemon at 1 s intervals after a first full poll, an asyncio+aiohttp
 #      poller and wrk; then wiresift --once over 10,000 feeds x 20 new items)
@@ -75,8 +75,8 @@ done
 section "clean + tag throughput, one core (demo feeds, each stage timed in CPU time)"
 "$build/bench/bench_clean" conf/demo/wiresift.conf 300 | tee -a "$results"
 
-section "dedup (bench_dedup, BENCH_QUICK=1)"
-BENCH_QUICK=1 "$build/bench/bench_dedup"
+section "dedup (bench_dedup${BENCH_QUICK:+, BENCH_QUICK=1})"
+"$build/bench/bench_dedup"
 
 if [ "${BENCH_SKIP_POLL:-0}" != 1 ]; then
 	section "poll capacity and cold start (loopback nginx, real Kafka broker)"
