@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,19 +162,26 @@ number_with_unit(const char *text, const char *const units[], const long long mu
 		text++;
 	if (*text == '\0' || *text == '-')
 		return -1;
+	long long multiplier = default_multiplier;
+
 	errno = 0;
 	number = strtod(text, &end);
-	if (errno != 0 || end == text || number < 0)
+	if (errno != 0 || end == text || !isfinite(number) || number < 0)
 		return -1;
 	while (isspace((unsigned char)*end))
 		end++;
-	if (*end == '\0')
-		return (long long)(number * (double)default_multiplier);
-	for (int i = 0; units[i] != NULL; i++) {
-		if (strcasecmp(end, units[i]) == 0)
-			return (long long)(number * (double)multipliers[i]);
+	if (*end != '\0') {
+		multiplier = 0;
+		for (int i = 0; units[i] != NULL && multiplier == 0; i++)
+			if (strcasecmp(end, units[i]) == 0)
+				multiplier = multipliers[i];
+		if (multiplier == 0)
+			return -1;
 	}
-	return -1;
+	/* Anything past ~292 years of milliseconds or 8 EiB is a typo, not a setting. */
+	if (number * (double)multiplier >= 9.2e18)
+		return -1;
+	return (long long)(number * (double)multiplier);
 }
 
 long long
@@ -201,8 +209,10 @@ time_format_rfc3339(time_t when, char out[21])
 {
 	struct tm utc;
 
-	gmtime_r(&when, &utc);
-	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &utc);
+	/* Years past 9999 do not fit RFC 3339 (nor out): say the epoch rather than overflow. */
+	if (gmtime_r(&when, &utc) == NULL || utc.tm_year + 1900 > 9999 || utc.tm_year + 1900 < 0 ||
+	    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &utc) == 0)
+		memcpy(out, "1970-01-01T00:00:00Z", 21);
 }
 
 int64_t

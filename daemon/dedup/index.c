@@ -35,6 +35,7 @@
 #define FIRST_CAPACITY			8192
 #define MAX_CAPACITY			(1u << 22)
 #define SLICES_PER_WINDOW		8
+#define DECISION_MARGIN			0.01	/* see examine() */
 #define SEEN_CAPACITY			8192	/* candidates examined per lookup, at most */
 #define MAX_ID_LENGTH			512
 #define POPULAR_KEY_HITS		8	/* candidates taken per key and generation */
@@ -185,9 +186,14 @@ examine(const struct dedup_generation *generation, uint32_t offset, void *contex
 		    dedup_estimate_containment(resemblance, entry->shingle_count,
 		    sketch->shingle_count);
 
-		if (resemblance >= index->config.threshold)
+		/*
+		 * When unsure, keep the article: an estimate must clear the threshold by
+		 * DECISION_MARGIN. A false duplicate hides an article from consumers; a missed one
+		 * only repeats it.
+		 */
+		if (resemblance >= index->config.threshold + DECISION_MARGIN)
 			candidate.score = resemblance;
-		else if (containment >= index->config.containment_threshold)
+		else if (containment >= index->config.containment_threshold + DECISION_MARGIN)
 			candidate.score = containment;
 		else
 			return 0;

@@ -60,6 +60,7 @@ seed_corpora() {
 	seed clean tests/fixtures/html/*.html tests/feeds/error-*.html
 	seed config conf/wiresift.conf conf/demo/wiresift.conf
 	seed feeds_list conf/feeds.list conf/demo/feeds.list
+	mkdir -p "$build/corpus/dedup_log"	# an empty input is the valid log itself
 }
 
 targets=("$@")

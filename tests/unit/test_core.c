@@ -42,6 +42,9 @@ test_durations_and_sizes(void)
 	CHECK(duration_parse_ms("soon") == -1);
 	CHECK(duration_parse_ms("-5s") == -1);
 	CHECK(duration_parse_ms("5 parsecs") == -1);
+	CHECK(duration_parse_ms("1e40") == -1);		/* found by fuzz_config */
+	CHECK(duration_parse_ms("inf") == -1);
+	CHECK(size_parse("nan") == -1);
 	CHECK(size_parse("16M") == 16 * 1048576);
 	CHECK(size_parse("512k") == 512 * 1024);
 	CHECK(size_parse("100") == 100);
@@ -55,6 +58,8 @@ test_time_format(void)
 
 	time_format_rfc3339(1758435540, stamp);
 	CHECK_STR(stamp, "2025-09-21T06:19:00Z");
+	time_format_rfc3339((time_t)6000000000000LL, stamp);	/* year 190,000-odd */
+	CHECK(strlen(stamp) == 20);
 }
 
 static void
