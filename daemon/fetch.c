@@ -350,7 +350,6 @@ fetch_start(struct loop *loop, const struct fetch_request *request, fetch_done_f
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, fetch->curl_error);
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);	/* share an HTTP/2 connection, if any */
 	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (loop_add_transfer(loop, easy, on_transfer_done, fetch) < 0) {
 		curl_slist_free_all(fetch->headers);

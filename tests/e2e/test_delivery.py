@@ -206,3 +206,25 @@ def test_stop_past_the_deadline_spools_and_next_start_replays(tmp_path, kafka, h
 	urls = wait_for_all(kafka.bootstrap, topics, generator.served, timeout=30)
 	assert generator.served <= set(urls), result.stderr[-3000:]
 	assert "event=spool.replayed" in result.stderr
+
+
+def test_full_spool_pauses_fetching_and_says_so(tmp_path, http_server, wiresift_daemon):
+	"""Broker unreachable, messages expire into a small spool: when it is full, fetching pauses
+	(backpressure.on, spool.full) and nothing is dropped: every served article is either in
+	the spool or still unseen for a later poll."""
+	generator = GrowingFeeds(tmp_path / "site", feed_count=10)
+	generator.add(200)
+	site = http_server(generator.dir)
+	dead = "127.0.0.1:%d" % helpers.free_port()
+	config = config_for(tmp_path / "daemon", dead, generator, site,
+			    ("a", "d"), {"message.timeout.ms": "1500"})
+	text = Path(config).read_text().replace("[daemon]\n", "[daemon]\nspool_max_size = 40k\n")
+	Path(config).write_text(text)
+	daemon = wiresift_daemon(config)
+	daemon.wait_for_log(r"event=spool\.full .*fetching=paused", timeout=40)
+	daemon.wait_for_log(r"event=backpressure\.on", timeout=10)
+	mark = len(site.requests())
+	time.sleep(3)
+	assert len(site.requests()) == mark, "fetching went on with a full spool"
+	assert daemon.stop(signal.SIGTERM, timeout=30) == 0
+	assert "event=daemon.stopped undelivered=0" in daemon.log()

@@ -13,6 +13,7 @@
 #include "article.h"
 #include "config.h"
 #include "log.h"
+#include "pipeline.h"
 #include "state.h"
 #include "util.h"
 
@@ -331,6 +332,57 @@ test_component_log_levels(void)
 	log_set_component_levels(NULL);
 }
 
+/* Dedup policy picks the default topic; [route] rules add topics for matching articles. */
+static void
+test_routing(void)
+{
+	char error[512] = "";
+	char *path = write_temp("route.conf",
+	    "[kafka]\ntopic.articles = all\ntopic.duplicates = copies\n"
+	    "[route]\nlang:de = news.de\ntopic:politics = news.politics\n"
+	    "tag:wire = news.wire\nentity:Kabul = news.kabul\n");
+	struct config *config = config_load(path, error, sizeof error);
+	struct pipeline *pipeline = config ? pipeline_open(config, 0, error, sizeof error) : NULL;
+	struct article *article = article_new();
+	struct strlist topics = { 0 };
+
+	CHECK(pipeline != NULL);
+	if (pipeline == NULL) {
+		fprintf(stderr, "  %s\n", error);
+		config_free(config);
+		article_free(article);
+		free(path);
+		return;
+	}
+	strcpy(article->lang_code, "de");
+	strlist_add(&article->topics, "politics");
+	article_add_entity(article, "Kabul", "place", 1);
+	article->dedup.status = DEDUP_UNIQUE;
+	pipeline_topics(pipeline, article, &topics);
+	CHECK(topics.count == 4);
+	CHECK_STR(topics.items[0], "all");
+	CHECK(strlist_contains(&topics, "news.de") && strlist_contains(&topics, "news.politics"));
+	CHECK(strlist_contains(&topics, "news.kabul") && !strlist_contains(&topics, "news.wire"));
+	strlist_clear(&topics);
+	/* A duplicate goes to the duplicates topic only (policy route)... */
+	article->dedup.status = DEDUP_DUPLICATE;
+	pipeline_topics(pipeline, article, &topics);
+	CHECK(topics.count == 1 && strcmp(topics.items[0], "copies") == 0);
+	strlist_clear(&topics);
+	/* ...nowhere with policy drop, and like an article with policy tag. */
+	config->dedup.policy = DEDUP_POLICY_DROP;
+	pipeline_topics(pipeline, article, &topics);
+	CHECK(topics.count == 0);
+	config->dedup.policy = DEDUP_POLICY_TAG;
+	pipeline_topics(pipeline, article, &topics);
+	CHECK(topics.count == 4 && strcmp(topics.items[0], "all") == 0);
+	strlist_clear(&topics);
+	pipeline_close(pipeline);
+	config_free(config);
+	article_free(article);
+	free(path);
+}
+
 static void
 test_log_quote(void)
 {
@@ -357,6 +409,7 @@ main(void)
 	RUN(test_article_json);
 	RUN(test_state_seen_and_validators);
 	RUN(test_log_quote);
+	RUN(test_routing);
 	RUN(test_component_log_levels);
 	char *command = xasprintf("rm -rf %s", temp_dir);
 	if (system(command) != 0)
