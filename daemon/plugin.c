@@ -31,7 +31,16 @@ struct loaded_plugin {
 	const struct ws_plugin	*plugin;
 	void			*state;		/* state_size bytes, options filled in */
 	int			 initialized;	/* init succeeded: fini is owed */
+	long long		 timeout_ms;	/* the host's "timeout" key: time budget per article */
+	int			 overruns_in_row;
+	int64_t			 bypassed_until_ms;	/* circuit open: articles skip the plugin */
 };
+
+/* A plugin over its budget this many articles in a row is bypassed for BYPASS_MS. */
+#define OVERRUNS_BEFORE_BYPASS	3
+#define BYPASS_MS		60000
+#define DEFAULT_TIMEOUT_MS	1000
+#define HOST_KEY_TIMEOUT	"timeout"	/* read by the host, never passed to the plugin */
 
 struct plugin_chain {
 	struct loaded_plugin	*plugins;
@@ -167,9 +176,18 @@ options_fill(struct loaded_plugin *loaded, const struct plugin_config *config, c
 {
 	const struct ws_plugin *plugin = loaded->plugin;
 
+	loaded->timeout_ms = DEFAULT_TIMEOUT_MS;
 	for (size_t i = 0; i < config->setting_count; i++) {
 		const struct plugin_setting *setting = &config->settings[i];
 
+		if (strcmp(setting->key, HOST_KEY_TIMEOUT) == 0) {
+			if ((loaded->timeout_ms = duration_parse_ms(setting->value)) <= 0) {
+				plugin_error(error, error_size, config, setting->line,
+				    "timeout: not a duration: \"%s\"", setting->value);
+				return -1;
+			}
+			continue;
+		}
 		if (find_option(plugin, setting->key) == NULL) {
 			plugin_error(error, error_size, config, setting->line,
 			    "unknown option %s", setting->key);
@@ -325,19 +343,53 @@ plugin_chain_load(const struct plugin_config *configs, size_t count, const char 
 	return chain;
 }
 
+/*
+ * One plugin over one article. A call cannot be stopped halfway without risking the plugin's
+ * state, so the time budget works as a circuit breaker: each call over it is logged, and after
+ * OVERRUNS_BEFORE_BYPASS in a row the plugin is bypassed for BYPASS_MS (articles go on untagged
+ * by it), then tried again.
+ */
+static void
+plugin_run(struct loaded_plugin *loaded, struct article *article)
+{
+	const char *name = loaded->plugin->name;
+	const char *id = article->id != NULL ? article->id : "";
+	int64_t started = monotonic_ms(), elapsed;
+	char key[96];
+
+	if (loaded->bypassed_until_ms != 0) {
+		if (started < loaded->bypassed_until_ms)
+			return;
+		loaded->bypassed_until_ms = 0;
+		log_event(LOG_LEVEL_INFO, "plugin", "plugin.retried", "plugin=%s",
+		    log_quote(name));
+	}
+	if (loaded->plugin->process(loaded->state, article) != 0)
+		log_event(LOG_LEVEL_WARNING, "plugin", "plugin.failed", "plugin=%s id=%s",
+		    log_quote(name), log_quote(id));
+	elapsed = monotonic_ms() - started;
+	if (elapsed <= loaded->timeout_ms) {
+		loaded->overruns_in_row = 0;
+		return;
+	}
+	snprintf(key, sizeof key, "plugin.timeout %s", name);
+	log_complain(key, "plugin", "plugin.timeout", "plugin=%s id=%s ms=%lld budget_ms=%lld",
+	    log_quote(name), log_quote(id), (long long)elapsed, loaded->timeout_ms);
+	if (++loaded->overruns_in_row >= OVERRUNS_BEFORE_BYPASS) {
+		loaded->overruns_in_row = 0;
+		loaded->bypassed_until_ms = monotonic_ms() + BYPASS_MS;
+		log_event(LOG_LEVEL_WARNING, "plugin", "plugin.bypassed", "plugin=%s for_ms=%d "
+		    "note=\"articles go on untagged by it\"", log_quote(name), BYPASS_MS);
+	}
+}
+
 void
 plugin_chain_process(struct plugin_chain *chain, struct article *article)
 {
 	if (chain == NULL)
 		return;
-	for (size_t i = 0; i < chain->count; i++) {
-		struct loaded_plugin *loaded = &chain->plugins[i];
-
-		if (loaded->plugin->process(loaded->state, article) != 0)
-			log_event(LOG_LEVEL_WARNING, "plugin", "plugin.failed", "plugin=%s id=%s",
-			    log_quote(loaded->plugin->name),
-			    log_quote(article->id != NULL ? article->id : ""));
-	}
+	for (size_t i = 0; i < chain->count; i++)
+		plugin_run(&chain->plugins[i], article);
 }
 
 size_t

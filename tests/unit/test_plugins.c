@@ -184,6 +184,31 @@ fixture_build(const char *file_name, unsigned abi, const char *claimed, int resu
 	return system(command) == 0 ? 0 : -1;
 }
 
+/* A plugin that takes 30 ms an article and marks it (lang_code "sl"): over any small budget. */
+static int
+fixture_build_slow(void)
+{
+	char source[PATH_MAX + 16], command[4 * PATH_MAX];
+	FILE *file;
+
+	snprintf(source, sizeof(source), "%s/slow.c", fixture_dir);
+	if ((file = fopen(source, "w")) == NULL)
+		return -1;
+	fprintf(file,
+	    "#define _GNU_SOURCE\n#include <time.h>\n#include \"plugin_api.h\"\n"
+	    "static int process(void *s, struct article *a) { (void)s;\n"
+	    "  struct timespec t = { 0, 30000000 }; nanosleep(&t, 0);\n"
+	    "  a->lang_code[0] = 's'; a->lang_code[1] = 'l'; a->lang_code[2] = 0; return 0; }\n"
+	    "static const struct ws_plugin p = { 1, \"slow\", \"test fixture\", 0, 0, 0,"
+	    " process, 0 };\n"
+	    "const struct ws_plugin *ws_plugin_entry(void) { return &p; }\n");
+	fclose(file);
+	snprintf(command, sizeof(command),
+	    "cc -std=c11 -shared -fPIC -Idaemon -o %s/slow.so %s 2>/dev/null", fixture_dir,
+	    source);
+	return system(command) == 0 ? 0 : -1;
+}
+
 static int
 fixtures_prepare(void)
 {
@@ -196,7 +221,7 @@ fixtures_prepare(void)
 	snprintf(fixture_dir, sizeof(fixture_dir), "%s", template);
 	if (fixture_build("badabi", 999, "badabi", 0) == -1 ||
 	    fixture_build("misnamed", 1, "somethingelse", 0) == -1 ||
-	    fixture_build("failing", 1, "failing", -1) == -1)
+	    fixture_build("failing", 1, "failing", -1) == -1 || fixture_build_slow() == -1)
 		return -1;
 	/* The real source plugin next to them, for a chain that mixes both. */
 	snprintf(link_path, sizeof(link_path), "%s/source.so", dir);
@@ -266,6 +291,33 @@ test_failing_plugin_lets_article_go_on(void)
 	CHECK_STR(article->source_name, "news.example.org");
 	plugin_chain_free(chain);
 	article_free(article);
+}
+
+/* Over its time budget three articles in a row, a plugin is bypassed: articles go on. */
+static void
+test_slow_plugin_is_bypassed(void)
+{
+	struct section section;
+	struct plugin_chain *chain;
+	char error[512];
+
+	section_init(&section, "slow", 5, "timeout", "soon", NULL);
+	CHECK(plugin_chain_load(&section.config, 1, NULL, error, sizeof(error)) == NULL);
+	CHECK_CONTAINS(error, CONFIG_FILE ":6: plugin slow: timeout: not a duration");
+	section_init(&section, "slow", 5, "timeout", "10ms", NULL);
+	chain = plugin_chain_load(&section.config, 1, NULL, error, sizeof(error));
+	CHECK(chain != NULL);
+	if (chain == NULL)
+		return;
+	for (int i = 0; i < 5; i++) {
+		struct article *article = article_with("A title", "Some text.");
+
+		plugin_chain_process(chain, article);
+		/* The first three ran (and overran); the next ones skip the plugin. */
+		CHECK_STR(article->lang_code, i < 3 ? "sl" : "");
+		article_free(article);
+	}
+	plugin_chain_free(chain);
 }
 
 /* ---- plugins over texts written for this test ---- */
@@ -600,6 +652,7 @@ main(void)
 		setenv("WIRESIFT_PLUGIN_DIR", fixture_dir, 1);
 		RUN(test_abi_and_name_mismatch);
 		RUN(test_failing_plugin_lets_article_go_on);
+		RUN(test_slow_plugin_is_bypassed);
 		setenv("WIRESIFT_PLUGIN_DIR", saved, 1);
 		free(saved);
 	} else
