@@ -1070,6 +1070,26 @@ take_feed(struct ingest *ingest, const char *url)
 	return NULL;
 }
 
+/* `wiresift enable-feed` cleared a disabled feed's mark in the state database: poll it again. */
+static void
+feed_reenable_if_cleared(struct ingest *ingest, struct feed *feed)
+{
+	struct feed_record stored;
+	struct timeval soon = { 0, random() % 1000000 };
+
+	if (!feed->record.disabled || state_feed_load(ingest->state, feed->config->url,
+	    &stored) < 0)
+		return;
+	if (!stored.disabled) {
+		feed->record.disabled = 0;
+		feed->record.failures = 0;
+		log_event(LOG_LEVEL_INFO, "fetch", "feed.enabled", "feed=%s url=%s",
+		    log_quote(feed->label), log_quote(feed->url));
+		evtimer_add(feed->timer, &soon);
+	}
+	feed_record_clear(&stored);
+}
+
 /* Settings a reload cannot change in a running daemon: warn that they wait for a restart. */
 static void
 warn_restart_needed(const struct config *running, const struct config *fresh)
@@ -1108,6 +1128,7 @@ ingest_reload(struct ingest *ingest, struct config *fresh)
 	for (size_t i = 0; i < fresh->feed_count; i++) {
 		struct feed *feed = take_feed(ingest, fresh->feeds[i].url);
 		if (feed != NULL) {
+			feed_reenable_if_cleared(ingest, feed);
 			feed->config = &fresh->feeds[i];
 			feed->label = feed->config->name ? feed->config->name : feed->config->url;
 			feed->interval_ms = feed->config->interval_ms ? feed->config->interval_ms :

@@ -5,6 +5,7 @@
  *   wiresift -t [-c FILE]                check the configuration and exit
  *   wiresift parse FILE|URL...           feed items as JSON Lines (parser output, no state)
  *   wiresift import-opml FILE...         an OPML subscription list as feeds.list lines
+ *   wiresift enable-feed [-c FILE] URL... clear the 410 mark of feeds (then SIGHUP a daemon)
  *   wiresift process [-c FILE] [--explain] FILE|URL...
  *                                        the whole pipeline offline: the message values that
  *                                        would be published, one JSON per line, in input order
@@ -32,6 +33,7 @@
 #include "opml.h"
 #include "pipeline.h"
 #include "publish.h"
+#include "state.h"
 #include "util.h"
 
 #define DEFAULT_CONFIG "/etc/wiresift/wiresift.conf"
@@ -46,6 +48,8 @@ usage(FILE *out)
 	    "       wiresift process [-c FILE] [--explain] FILE|URL...\n"
 	    "                                       print the messages the pipeline would publish\n"
 	    "       wiresift import-opml FILE...    print an OPML file's feeds as feeds.list lines\n"
+	    "       wiresift enable-feed [-c FILE] URL...\n"
+	    "                                       clear the mark of feeds disabled by a 410\n"
 	    "       wiresift -V | --version | -h | --help\n"
 	    "\n"
 	    "  -c, --config FILE  configuration (default " DEFAULT_CONFIG ")\n"
@@ -314,6 +318,31 @@ load_config_or_exit(const char *path, int required)
 	return config;
 }
 
+/* wiresift enable-feed URL...: clear the 410 mark of feeds (a running daemon: then SIGHUP). */
+static int
+enable_feeds(struct config *config, char **urls, int count)
+{
+	char error[512];
+	struct state *state = state_open(config->state_dir, error, sizeof error);
+	int status = 0;
+
+	if (state == NULL) {
+		fprintf(stderr, "wiresift: %s\n", error);
+		return 1;
+	}
+	for (int i = 0; i < count; i++) {
+		int result = state_feed_enable(state, urls[i]);
+		if (result < 0) {
+			fprintf(stderr, "wiresift: %s: cannot update the state database\n", urls[i]);
+			status = 1;
+		} else
+			printf("%s: %s\n", urls[i], result ? "enabled (reload or restart the daemon "
+			    "to poll it)" : "was not disabled");
+	}
+	state_close(state);
+	return status;
+}
+
 static int
 check_config(struct config *config)
 {
@@ -393,6 +422,13 @@ main(int argc, char **argv)
 			return status;
 		}
 		status = check_config(config);
+	} else if (strcmp(command, "enable-feed") == 0) {
+		if (optind >= argc) {
+			usage(stderr);
+			return 2;
+		}
+		config = load_config_or_exit(config_path, 1);
+		status = enable_feeds(config, argv + optind, argc - optind);
 	} else if (strcmp(command, "import-opml") == 0) {
 		if (optind >= argc) {
 			usage(stderr);

@@ -225,6 +225,21 @@ state_feed_save_health(struct state *state, const char *feed_key, int failures, 
 }
 
 int
+state_feed_enable(struct state *state, const char *feed_key)
+{
+	struct feed_record record;
+	int was_disabled;
+
+	if (state_feed_load(state, feed_key, &record) < 0)
+		return -1;
+	was_disabled = record.disabled;
+	if (was_disabled && state_feed_save_health(state, feed_key, 0, 0, record.current_url) < 0)
+		was_disabled = -1;
+	feed_record_clear(&record);
+	return was_disabled;
+}
+
+int
 state_seen(struct state *state, const char *feed_key, const char *item_id)
 {
 	sqlite3_stmt *statement = state->seen_check;

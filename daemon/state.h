@@ -33,6 +33,9 @@ int	 state_feed_save_validators(struct state *state, const char *feed_key, const
 int	 state_feed_save_health(struct state *state, const char *feed_key, int failures,
 	    int disabled, const char *current_url);
 
+/* Clear a feed's 410 mark and failure count. 1 when it was disabled, 0 when not, -1 error. */
+int	 state_feed_enable(struct state *state, const char *feed_key);
+
 /* 1 when the item was delivered before, 0 when not, -1 on error. */
 int	 state_seen(struct state *state, const char *feed_key, const char *item_id);
 int	 state_mark_seen(struct state *state, const char *feed_key, const char *item_id,

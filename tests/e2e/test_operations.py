@@ -242,3 +242,26 @@ def test_missing_topic_on_a_broker_that_does_not_create_topics(tmp_path, monkeyp
 	assert result.returncode != 0
 	assert 'topic "%s" does not exist and the broker does not create topics' % topic in \
 		result.stderr, result.stderr[-2000:]
+
+
+def test_enable_feed_brings_back_a_feed_disabled_by_410(tmp_path, kafka, site, wiresift_daemon):
+	gone = site.url("status/410")
+	config = helpers.write_config(tmp_path / "d", kafka.bootstrap,
+				      [(gone, {"name": "gone", "interval": "1s"})],
+				      {"kafka": {"topic.articles": helpers.unique_topic("a")},
+				       "feeds": {"min_interval": "1s"}})
+	daemon = wiresift_daemon(config)
+	daemon.wait_for_log(r"event=feed\.gone feed=gone", timeout=20)
+	time.sleep(2)
+	assert len([r for r in site.requests() if r["uri"] == "/status/410"]) == 1
+
+	result = helpers.run_wiresift(["enable-feed", "-c", config, gone])
+	assert result.returncode == 0 and "enabled" in result.stdout, result.stderr
+	mark = len(daemon.log())
+	daemon.send_signal(signal.SIGHUP)
+	daemon.wait_for_log(r"event=feed\.enabled feed=gone", timeout=10, start=mark)
+	daemon.wait_for_log(r"event=feed\.gone feed=gone", timeout=10, start=mark)
+	assert len([r for r in site.requests() if r["uri"] == "/status/410"]) == 2
+	# A feed that is not disabled is left alone.
+	result = helpers.run_wiresift(["enable-feed", "-c", config, "http://127.0.0.1:1/other"])
+	assert result.returncode == 0 and "was not disabled" in result.stdout
