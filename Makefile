@@ -59,8 +59,11 @@ BENCHES		= $(BENCH_SOURCES:tests/bench/%.c=$(BUILD)/bench/%)
 
 all: check-deps $(BUILD)/wiresift $(PLUGINS) $(UNIT_TESTS) $(TOOLS) $(BENCHES)
 
+# Libraries without a pkg-config file are checked by their headers.
+HEADER_DEPS = /usr/include/cld2/public/compact_lang_det.h /usr/include/libstemmer.h
+
 check-deps:
-	@pkg-config --exists $(PKGS) 2>/dev/null || { \
+	@pkg-config --exists $(PKGS) 2>/dev/null && ls $(HEADER_DEPS) >/dev/null 2>&1 || { \
 	  echo "wiresift: missing build dependencies; run 'make deps' (as root it installs them)"; exit 1; }
 
 deps:
