@@ -17,8 +17,6 @@
 #include "opml.h"
 #include "util.h"
 
-#define DEFAULT_CONFIG_DIR "/etc/wiresift"
-
 enum key_type { KEY_STRING, KEY_PATH, KEY_DURATION, KEY_SIZE, KEY_LONG, KEY_BOOL, KEY_FRACTION,
 	KEY_LOG_LEVEL, KEY_DEDUP_POLICY, KEY_INT };
 

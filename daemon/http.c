@@ -141,12 +141,6 @@ http_server_start(struct event_base *base, const char *listen, struct ingest *in
 	return server;
 }
 
-const char *
-http_server_address(const struct http_server *server)
-{
-	return server->address;
-}
-
 void
 http_server_free(struct http_server *server)
 {

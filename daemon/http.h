@@ -14,8 +14,6 @@ struct http_server;
 /* listen is "HOST:PORT" (port 0: any free port). NULL with a reason on failure. */
 struct http_server *http_server_start(struct event_base *base, const char *listen,
 	    struct ingest *ingest, char *error, size_t error_size);
-/* The address actually bound, "HOST:PORT". */
-const char *http_server_address(const struct http_server *server);
 void	 http_server_free(struct http_server *server);
 
 #endif

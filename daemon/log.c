@@ -71,12 +71,6 @@ log_set_level(enum log_level level)
 	log_threshold = level;
 }
 
-int
-log_enabled(enum log_level level)
-{
-	return level >= log_threshold;
-}
-
 /* Parse "component:level,..." into component_levels when apply is set; -1 if malformed. */
 static int
 parse_component_levels(const char *list, int apply)

@@ -24,7 +24,6 @@ enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARNING, LOG_LEVEL_E
 void	 log_init(enum log_level level);
 int	 log_level_parse(const char *name, enum log_level *level);
 void	 log_set_level(enum log_level level);
-int	 log_enabled(enum log_level level);
 /*
  * Per-component thresholds, "fetch:debug,kafka:warning": a component named here logs at its
  * own level, the others at the global one. NULL clears them. -1 (and nothing changed) on a

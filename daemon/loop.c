@@ -15,7 +15,6 @@ struct loop {
 	struct event_base	*base;
 	CURLM			*multi;
 	struct event		*timer;
-	int			 running;	/* transfers curl reports as running */
 	int			 active;	/* transfers added and not yet done */
 };
 
@@ -56,8 +55,9 @@ on_socket_event(evutil_socket_t fd, short what, void *context)
 	struct loop *loop = context;
 	int action = (what & EV_READ ? CURL_CSELECT_IN : 0) |
 	    (what & EV_WRITE ? CURL_CSELECT_OUT : 0);
+	int running;
 
-	curl_multi_socket_action(loop->multi, fd, action, &loop->running);
+	curl_multi_socket_action(loop->multi, fd, action, &running);
 	/* Done callbacks may start transfers (and arm curl's timer): never disarm it here. */
 	read_finished_transfers(loop);
 }
@@ -66,8 +66,9 @@ static void
 on_timer(evutil_socket_t fd, short what, void *context)
 {
 	struct loop *loop = context;
+	int running;
 
-	curl_multi_socket_action(loop->multi, CURL_SOCKET_TIMEOUT, 0, &loop->running);
+	curl_multi_socket_action(loop->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	read_finished_transfers(loop);
 }
 
@@ -140,12 +141,6 @@ loop_free(struct loop *loop)
 	free(loop);
 }
 
-struct event_base *
-loop_base(const struct loop *loop)
-{
-	return loop->base;
-}
-
 int
 loop_add_transfer(struct loop *loop, CURL *easy, transfer_done_fn done, void *context)
 {
@@ -178,8 +173,3 @@ loop_remove_transfer(struct loop *loop, CURL *easy)
 	free(transfer);
 }
 
-int
-loop_active_transfers(const struct loop *loop)
-{
-	return loop->active;
-}

@@ -16,13 +16,11 @@ typedef void (*transfer_done_fn)(CURL *easy, CURLcode result, void *context);
 
 struct loop	*loop_new(struct event_base *base, long max_host_connections);
 void		 loop_free(struct loop *loop);
-struct event_base *loop_base(const struct loop *loop);
 
 /* Start a transfer; done is called once, from the loop, after curl finished it. */
 int		 loop_add_transfer(struct loop *loop, CURL *easy, transfer_done_fn done,
 		    void *context);
 /* Abort a transfer without calling done; the caller cleans the easy handle up. */
 void		 loop_remove_transfer(struct loop *loop, CURL *easy);
-int		 loop_active_transfers(const struct loop *loop);
 
 #endif

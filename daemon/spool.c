@@ -179,12 +179,6 @@ spool_bytes(const struct spool *spool)
 	return spool->bytes;
 }
 
-int
-spool_in_flight(const struct spool *spool)
-{
-	return spool->in_flight;
-}
-
 void
 spool_stop(struct spool *spool)
 {

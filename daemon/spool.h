@@ -31,8 +31,6 @@ void	 spool_on_report(struct spool *spool, void *message_context,
 int	 spool_is_full(const struct spool *spool);
 long long spool_rows(const struct spool *spool);
 long long spool_bytes(const struct spool *spool);
-/* Replayed records not yet acknowledged. */
-int	 spool_in_flight(const struct spool *spool);
 /* Stop replaying (shutdown): nothing new is sent. */
 void	 spool_stop(struct spool *spool);
 
