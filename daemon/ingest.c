@@ -74,6 +74,37 @@ host_for(struct ingest *ingest, const char *url)
 	return host;
 }
 
+/* Persist a feed's health: failures, 410 mark, and its URL if a permanent redirect moved it. */
+static void
+feed_save_health(struct feed *feed)
+{
+	state_feed_save_health(feed->ingest->state, feed->config->url, feed->record.failures,
+	    feed->record.disabled, strcmp(feed->url, feed->config->url) ? feed->url : NULL);
+}
+
+/* --once: one more feed has had its one poll (its items delivered, or it failed). */
+static void
+poll_done(struct ingest *ingest)
+{
+	if (ingest->options.once)
+		ingest->feeds_done++;
+}
+
+void
+ingest_feed_counts(const struct ingest *ingest, size_t *ok, size_t *failing, size_t *disabled)
+{
+	*ok = *failing = *disabled = 0;
+	for (size_t i = 0; i < ingest->feed_count; i++) {
+		const struct feed *feed = ingest->feeds[i];
+		if (feed->record.disabled)
+			(*disabled)++;
+		else if (feed->record.failures > 0)
+			(*failing)++;
+		else
+			(*ok)++;
+	}
+}
+
 /* ---- delivery: the only writer of state ---- */
 
 static void
@@ -91,8 +122,7 @@ batch_finish(struct batch *batch)
 		feed->record.last_modified = batch->last_modified;
 		batch->etag = batch->last_modified = NULL;
 	}
-	if (ingest->options.once)
-		ingest->feeds_done++;
+	poll_done(ingest);
 	free(batch->etag);
 	free(batch->last_modified);
 	free(batch);
@@ -410,8 +440,7 @@ feed_recovered(struct feed *feed, const char *complaint_kind)
 	if (feed->record.failures == 0)
 		return;
 	feed->record.failures = 0;
-	state_feed_save_health(feed->ingest->state, feed->config->url, 0, 0,
-	    strcmp(feed->url, feed->config->url) ? feed->url : NULL);
+	feed_save_health(feed);
 }
 
 static void
@@ -438,9 +467,7 @@ handle_body(struct feed *feed, struct fetch_result *result)
 		    error);
 		log_complain(key, "parse", "feed.invalid", "feed=%s url=%s error=%s",
 		    log_quote(feed->label), log_quote(feed->url), log_quote(error));
-		state_feed_save_health(feed->ingest->state, feed->config->url,
-		    feed->record.failures, 0, strcmp(feed->url, feed->config->url) ? feed->url :
-		    NULL);
+		feed_save_health(feed);
 		poll.batch->failed_items++;	/* keep the old validators */
 	} else {
 		feed_recovered(feed, "parse");
@@ -470,8 +497,7 @@ handle_redirect(struct feed *feed, const struct fetch_result *result)
 	    log_quote(feed->label), log_quote(feed->url), log_quote(result->effective_url));
 	free(feed->url);
 	feed->url = xstrdup(result->effective_url);
-	state_feed_save_health(feed->ingest->state, feed->config->url, feed->record.failures,
-	    feed->record.disabled, feed->url);
+	feed_save_health(feed);
 }
 
 #define NETWORK_DOWN_FAILURES	12	/* failures in a row, across at least 3 hosts */
@@ -538,10 +564,8 @@ handle_failure(struct feed *feed, const struct fetch_result *result)
 		log_event(LOG_LEVEL_WARNING, "fetch", "feed.gone",
 		    "feed=%s url=%s status=410 action=disabled", log_quote(feed->label),
 		    log_quote(feed->url));
-		state_feed_save_health(ingest->state, feed->config->url, feed->record.failures, 1,
-		    feed->url);
-		if (ingest->options.once)
-			ingest->feeds_done++;
+		feed_save_health(feed);
+		poll_done(ingest);
 		return;
 	}
 	char key[600];
@@ -549,8 +573,7 @@ handle_failure(struct feed *feed, const struct fetch_result *result)
 	if (network_failure(ingest, feed, result)) {
 		/* Our network, not the feed: keep its schedule and its failure count. */
 		schedule_next(feed, jitter(feed->interval_ms, 10));
-		if (ingest->options.once)
-			ingest->feeds_done++;
+		poll_done(ingest);
 		ingest->feed_failures++;
 		return;
 	}
@@ -561,11 +584,9 @@ handle_failure(struct feed *feed, const struct fetch_result *result)
 	    "feed=%s url=%s reason=%s status=%ld failures=%d error=%s", log_quote(feed->label),
 	    log_quote(feed->url), fetch_outcome_name(result->outcome), result->status,
 	    feed->record.failures, log_quote(result->error));
-	state_feed_save_health(ingest->state, feed->config->url, feed->record.failures, 0,
-	    strcmp(feed->url, feed->config->url) ? feed->url : NULL);
+	feed_save_health(feed);
 	schedule_next(feed, backoff_delay(feed, result));
-	if (ingest->options.once)
-		ingest->feeds_done++;
+	poll_done(ingest);
 }
 
 static void
@@ -612,8 +633,7 @@ fetch_done(struct fetch_result *result, void *context)
 		log_event(LOG_LEVEL_DEBUG, "fetch", "feed.not_modified", "feed=%s ms=%ld",
 		    log_quote(feed->label), result->elapsed_ms);
 		schedule_next(feed, next_interval(feed, result, NULL, 0));
-		if (ingest->options.once)
-			ingest->feeds_done++;
+		poll_done(ingest);
 	} else
 		handle_failure(feed, result);
 	fetch_result_free(result);
@@ -745,8 +765,7 @@ restart_producer(struct ingest *ingest)
 	char error[512];
 	struct publisher *fresh;
 
-	publisher_purge(ingest->publisher);
-	publisher_flush(ingest->publisher, 2000);	/* the purged reports spool their messages */
+	publisher_purge(ingest->publisher);	/* the purged reports spool their messages */
 	if ((fresh = publisher_open(ingest->config, ingest->base, on_delivery, ingest, error,
 	    sizeof error)) == NULL) {
 		log_complain("kafka.restart", "kafka", "kafka.restart_failed", "error=%s",
@@ -763,18 +782,14 @@ restart_producer(struct ingest *ingest)
 static void
 log_summary(struct ingest *ingest)
 {
-	size_t failing = 0, disabled = 0;
+	size_t ok, failing, disabled;
 	long long minutes_ms = ingest->config->summary_interval_ms;
 
-	for (size_t i = 0; i < ingest->feed_count; i++) {
-		failing += ingest->feeds[i]->record.failures > 0;
-		disabled += ingest->feeds[i]->record.disabled != 0;
-	}
+	ingest_feed_counts(ingest, &ok, &failing, &disabled);
 	log_event(LOG_LEVEL_INFO, "ingest", "summary",
 	    "feeds=%zu ok=%zu failing=%zu disabled=%zu articles_per_min=%.1f "
 	    "duplicates_per_min=%.1f kafka_queue=%d spool_rows=%lld spool_bytes=%lld "
-	    "dedup_entries=%zu", ingest->feed_count, ingest->feed_count - failing - disabled,
-	    failing, disabled,
+	    "dedup_entries=%zu", ingest->feed_count, ok, failing, disabled,
 	    (double)(ingest->delivered_articles - ingest->summary_articles) * 60000.0 / minutes_ms,
 	    (double)(ingest->delivered_duplicates - ingest->summary_duplicates) * 60000.0 /
 	    minutes_ms, publisher_outstanding(ingest->publisher), spool_rows(ingest->spool),
@@ -913,8 +928,7 @@ ingest_start(struct ingest *ingest)
 
 		if (feed->record.disabled) {
 			disabled++;
-			if (ingest->options.once)
-				ingest->feeds_done++;
+			poll_done(ingest);
 			continue;
 		}
 		evtimer_add(feed->timer, &delay);
@@ -1002,7 +1016,6 @@ ingest_finish(struct ingest *ingest, int timeout_ms)
 	if (publisher_outstanding(ingest->publisher) > 0) {
 		/* Past the deadline: what Kafka has not acknowledged goes to the spool. */
 		publisher_purge(ingest->publisher);
-		publisher_flush(ingest->publisher, 2000);
 	}
 	left = publisher_outstanding(ingest->publisher);
 	log_event(left ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO, "ingest", "daemon.stopped",

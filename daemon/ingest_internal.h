@@ -122,4 +122,8 @@ struct ingest {
 	int			 delivery_failures;
 };
 
+/* Feeds by state, each counted once: disabled (410), failing, ok. */
+void	 ingest_feed_counts(const struct ingest *ingest, size_t *ok, size_t *failing,
+	    size_t *disabled);
+
 #endif

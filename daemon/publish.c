@@ -324,7 +324,7 @@ void
 publisher_purge(struct publisher *publisher)
 {
 	rd_kafka_purge(publisher->kafka, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-	rd_kafka_poll(publisher->kafka, 0);
+	publisher_flush(publisher, 2000);	/* serve the purged messages' (failed) reports */
 }
 
 int

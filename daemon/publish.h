@@ -56,7 +56,7 @@ int	 publisher_check_topic(struct publisher *publisher, const char *topic, int t
 int	 publisher_outstanding(const struct publisher *publisher);
 /* Serve delivery reports until none are outstanding or timeout_ms passes. */
 void	 publisher_flush(struct publisher *publisher, int timeout_ms);
-/* Fail everything queued or in flight now (their reports arrive with an error). */
+/* Fail everything queued or in flight now; their (failed) reports are served before return. */
 void	 publisher_purge(struct publisher *publisher);
 /* Set when librdkafka reported a fatal error: the producer must be recreated. */
 int	 publisher_failed(const struct publisher *publisher);

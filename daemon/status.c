@@ -33,26 +33,11 @@ metric_header(struct buffer *out, const char *name, const char *type, const char
 }
 
 static void
-feed_counts(const struct ingest *ingest, size_t *ok, size_t *failing, size_t *disabled)
-{
-	*ok = *failing = *disabled = 0;
-	for (size_t i = 0; i < ingest->feed_count; i++) {
-		const struct feed *feed = ingest->feeds[i];
-		if (feed->record.disabled)
-			(*disabled)++;
-		else if (feed->record.failures > 0)
-			(*failing)++;
-		else
-			(*ok)++;
-	}
-}
-
-static void
 metrics_feeds(const struct ingest *ingest, struct buffer *out)
 {
 	size_t ok, failing, disabled;
 
-	feed_counts(ingest, &ok, &failing, &disabled);
+	ingest_feed_counts(ingest, &ok, &failing, &disabled);
 	metric_header(out, "wiresift_feeds", "gauge", "Configured feeds by state.");
 	buffer_printf(out, "wiresift_feeds{state=\"ok\"} %zu\nwiresift_feeds{state=\"failing\"} "
 	    "%zu\nwiresift_feeds{state=\"disabled\"} %zu\n", ok, failing, disabled);
