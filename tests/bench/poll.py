@@ -167,9 +167,8 @@ class BenchNginx:
 		return counts
 
 	def stop(self):
-		if self.process and self.process.poll() is None:
-			self.process.terminate()
-			self.process.wait(timeout=10)
+		if self.process:
+			helpers.stop_process(self.process)
 
 
 def cpu_of(pid):

@@ -47,6 +47,19 @@ def unique_topic(prefix="test"):
 	return "%s.%s" % (prefix, uuid.uuid4().hex[:10])
 
 
+def stop_process(process, sig=signal.SIGTERM, timeout=10):
+	"""Sends sig to a running process and waits; SIGKILL after timeout seconds. Returns the
+	exit code (negative: the signal that ended it)."""
+	if process.poll() is None:
+		process.send_signal(sig)
+		try:
+			process.wait(timeout=timeout)
+		except subprocess.TimeoutExpired:
+			process.kill()
+			process.wait()
+	return process.returncode
+
+
 def wait_until(predicate, timeout, interval=0.1):
 	"""Calls predicate until it returns something true (which is returned) or timeout passes
 	(None is returned)."""
@@ -312,13 +325,7 @@ class HttpServer:
 		_live.discard(self)
 		if self.process is None:
 			return
-		if self.process.poll() is None:
-			self.process.terminate()
-			try:
-				self.process.wait(timeout=10)
-			except subprocess.TimeoutExpired:
-				self.process.kill()
-				self.process.wait()
+		stop_process(self.process)
 		self.process = None
 
 
@@ -450,14 +457,7 @@ class WiresiftDaemon:
 		_live.discard(self)
 		if self.process is None:
 			return self.returncode
-		if self.process.poll() is None:
-			self.process.send_signal(sig)
-			try:
-				self.process.wait(timeout=timeout)
-			except subprocess.TimeoutExpired:
-				self.process.kill()
-				self.process.wait()
-		self.returncode = self.process.returncode
+		self.returncode = stop_process(self.process, sig, timeout)
 		self.process = None
 		return self.returncode
 

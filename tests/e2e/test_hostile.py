@@ -99,13 +99,8 @@ class HostileServer:
 
 	def stop(self):
 		helpers._live.discard(self)
-		if self.process is not None and self.process.poll() is None:
-			self.process.terminate()
-			try:
-				self.process.wait(timeout=10)
-			except subprocess.TimeoutExpired:
-				self.process.kill()
-				self.process.wait()
+		if self.process is not None:
+			helpers.stop_process(self.process)
 		self.process = None
 
 
