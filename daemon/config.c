@@ -18,7 +18,7 @@
 #include "util.h"
 
 enum key_type { KEY_STRING, KEY_PATH, KEY_DURATION, KEY_SIZE, KEY_LONG, KEY_BOOL, KEY_FRACTION,
-	KEY_LOG_LEVEL, KEY_DEDUP_POLICY, KEY_INT };
+	KEY_LOG_LEVEL, KEY_DEDUP_POLICY, KEY_INT, KEY_WORKERS };
 
 struct key_spec {
 	const char	*section;
@@ -37,6 +37,7 @@ static const struct key_spec key_specs[] = {
 	{ "daemon", "shutdown_timeout", KEY_DURATION, FIELD(shutdown_timeout_ms) },
 	{ "daemon", "spool_max_size", KEY_SIZE, FIELD(spool_max_size) },
 	{ "daemon", "summary_interval", KEY_DURATION, FIELD(summary_interval_ms) },
+	{ "daemon", "workers", KEY_WORKERS, FIELD(workers) },
 	{ "kafka", "bootstrap.servers", KEY_STRING, FIELD(bootstrap_servers) },
 	{ "kafka", "topic.articles", KEY_STRING, FIELD(topic_articles) },
 	{ "kafka", "topic.duplicates", KEY_STRING, FIELD(topic_duplicates) },
@@ -102,6 +103,7 @@ config_defaults(void)
 	config->shutdown_timeout_ms = 10000;
 	config->spool_max_size = 1024LL * 1024 * 1024;
 	config->summary_interval_ms = 60000;
+	config->workers = WORKERS_AUTO;
 	config->bootstrap_servers = xstrdup("");
 	config->topic_articles = xstrdup("news.articles");
 	config->topic_duplicates = xstrdup("news.duplicates");
@@ -266,6 +268,18 @@ set_typed_value(struct config *config, const struct key_spec *spec, const char *
 			return parse_error(position, "%s: not a size: \"%s\" (use e.g. 16M, 512k)",
 			    spec->name, value);
 		*(long long *)destination = number;
+		return 0;
+	case KEY_WORKERS:
+		if (strcmp(value, "auto") == 0) {
+			*(int *)destination = WORKERS_AUTO;
+			return 0;
+		}
+		errno = 0;
+		number = strtoll(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' || number < 1 || number > 64)
+			return parse_error(position, "%s: expected auto or 1 to 64, got \"%s\"",
+			    spec->name, value);
+		*(int *)destination = (int)number;
 		return 0;
 	case KEY_LONG:
 	case KEY_INT:

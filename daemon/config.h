@@ -35,6 +35,8 @@ struct route_rule {			/* [route] KIND:VALUE = TOPIC */
 	int	 line;
 };
 
+#define WORKERS_AUTO	(-1)		/* [daemon] workers = auto: one per online CPU */
+
 struct config {
 	char			*path;
 
@@ -46,6 +48,7 @@ struct config {
 	long long		 shutdown_timeout_ms;
 	long long		 spool_max_size;
 	long long		 summary_interval_ms;
+	int			 workers;	/* clean+tag threads, or WORKERS_AUTO */
 
 	/* [kafka] */
 	char			*bootstrap_servers;	/* "" = embedded in-process broker */

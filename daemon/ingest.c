@@ -27,9 +27,12 @@
 #include "spool.h"
 #include "state.h"
 #include "util.h"
+#include "workers.h"
 
 #define BACKPRESSURE_HIGH	50000	/* messages awaiting delivery: stop starting fetches */
 #define BACKPRESSURE_LOW	25000	/* resume below this */
+#define PIPELINE_HIGH		20000	/* articles waiting for or in the workers: stop fetching */
+#define PIPELINE_LOW		5000	/* resume below this */
 #define SEEN_RETENTION_SECONDS	(90L * 86400)
 
 const double fetch_duration_bounds[FETCH_DURATION_BUCKETS] = {
@@ -208,25 +211,30 @@ delivery_complete(struct ingest *ingest, struct delivery *delivery)
 	free(delivery);
 }
 
-/* Fetching pauses while too much awaits Kafka or the spool is full, and resumes after. */
+/*
+ * Fetching pauses while too much awaits Kafka or the workers, or the spool is full, and
+ * resumes after.
+ */
 static void
 update_backpressure(struct ingest *ingest)
 {
 	int outstanding = publisher_outstanding(ingest->publisher);
+	size_t preparing = workers_pending(ingest->workers);
 	int paused = spool_is_full(ingest->spool) || outstanding > BACKPRESSURE_HIGH ||
-	    (ingest->backpressure && outstanding > BACKPRESSURE_LOW);
+	    preparing > PIPELINE_HIGH || (ingest->backpressure &&
+	    (outstanding > BACKPRESSURE_LOW || preparing > PIPELINE_LOW));
 
 	if (paused == ingest->backpressure)
 		return;
 	ingest->backpressure = paused;
 	if (paused) {
 		log_event(LOG_LEVEL_WARNING, "ingest", "backpressure.on",
-		    "outstanding=%d spool_bytes=%lld fetching=paused", outstanding,
-		    spool_bytes(ingest->spool));
+		    "outstanding=%d preparing=%zu spool_bytes=%lld fetching=paused", outstanding,
+		    preparing, spool_bytes(ingest->spool));
 	} else {
 		log_event(LOG_LEVEL_INFO, "ingest", "backpressure.off",
-		    "outstanding=%d spool_bytes=%lld fetching=resumed", outstanding,
-		    spool_bytes(ingest->spool));
+		    "outstanding=%d preparing=%zu spool_bytes=%lld fetching=resumed", outstanding,
+		    preparing, spool_bytes(ingest->spool));
 		dispatch(ingest);
 	}
 }
@@ -275,16 +283,6 @@ on_delivery(void *message_context, const struct delivery_report *report, void *c
 
 /* ---- items: seen-filter, pipeline, publish ---- */
 
-struct poll_context {
-	struct feed	*feed;
-	struct batch	*batch;
-	time_t		 now;
-	int		 items;
-	int		 new_items;
-	int		 duplicates;
-	int		 skipped;
-};
-
 static int
 already_handled(struct feed *feed, const char *id)
 {
@@ -309,10 +307,19 @@ spool_refused(struct ingest *ingest, struct delivery *delivery, const char *topi
 	free(headers);
 }
 
+/* An item that will not be delivered (empty, or dropped by the dedup policy) leaves its poll. */
 static void
-publish_item(struct poll_context *poll, struct article *article)
+item_leaves(struct batch *batch, struct article *article)
 {
-	struct ingest *ingest = poll->feed->ingest;
+	in_flight_remove(batch->feed, article->id);
+	article_free(article);
+	batch_item_done(batch, 0);
+}
+
+static void
+publish_item(struct batch *batch, struct article *article)
+{
+	struct ingest *ingest = batch->feed->ingest;
 	struct strlist topics = { 0 };
 	struct delivery *delivery;
 	struct buffer topic_names = { 0 };
@@ -320,14 +327,14 @@ publish_item(struct poll_context *poll, struct article *article)
 
 	pipeline_topics(ingest->pipeline, article, &topics);
 	if (topics.count == 0) {	/* dedup policy drop: nothing to deliver */
-		state_mark_seen(ingest->state, poll->feed->config->url, article->id, poll->now);
-		article_free(article);
+		state_mark_seen(ingest->state, batch->feed->config->url, article->id, batch->now);
+		item_leaves(batch, article);
 		return;
 	}
 	json = article_to_json(article);
 	delivery = xcalloc(1, sizeof *delivery);
 	delivery->kind = MESSAGE_ARTICLE;
-	delivery->batch = poll->batch;
+	delivery->batch = batch;
 	delivery->article = article;
 	for (size_t i = 0; i < topics.count; i++) {
 		if (publisher_send(ingest->publisher, topics.items[i], article, json, delivery) == 0)
@@ -339,38 +346,69 @@ publish_item(struct poll_context *poll, struct article *article)
 	delivery->topics = buffer_steal(&topic_names);
 	free(json);
 	strlist_clear(&topics);
-	strlist_add(&poll->feed->in_flight, article->id);
-	poll->batch->pending_items++;
 	if (delivery->pending_messages == 0)
 		delivery_complete(ingest, delivery);
+}
+
+/* The poll's one info line, once its last item is through the pipeline (or it had none new). */
+static void
+log_fetched(struct batch *batch)
+{
+	struct feed *feed = batch->feed;
+
+	log_event(LOG_LEVEL_INFO, "fetch", "feed.fetched",
+	    "feed=%s status=%ld format=%s items=%d new=%d duplicates=%d bytes=%zu ms=%ld",
+	    log_quote(feed->label), batch->status, batch->format, batch->items,
+	    batch->new_items - batch->skipped, batch->duplicates, batch->bytes,
+	    batch->elapsed_ms);
+}
+
+/* Workers (or the loop, see on_item) hand back a cleaned and tagged item, in poll order. */
+static void
+on_prepared(struct article *article, int result, void *job_context, void *context)
+{
+	struct batch *batch = job_context;
+	struct feed *feed = batch->feed;
+	struct ingest *ingest = context;
+
+	batch->in_pipeline--;
+	if (result < 0) {
+		log_event(LOG_LEVEL_WARNING, "clean", "item.empty", "feed=%s id=%s guid=%s",
+		    log_quote(feed->label), article->id, log_quote(article->guid));
+		batch->skipped++;
+		ingest->items_skipped_empty++;
+	} else {
+		pipeline_judge(ingest->pipeline, article, batch->now);
+		if (article->dedup.status == DEDUP_DUPLICATE)
+			batch->duplicates++;
+	}
+	if (batch->all_parsed && batch->in_pipeline == 0)
+		log_fetched(batch);
+	if (result < 0)
+		item_leaves(batch, article);
+	else
+		publish_item(batch, article);
 	update_backpressure(ingest);
 }
 
 static int
 on_item(struct article *article, void *context)
 {
-	struct poll_context *poll = context;
-	struct feed *feed = poll->feed;
+	struct batch *batch = context;
+	struct feed *feed = batch->feed;
 
-	poll->items++;
+	batch->items++;
 	feed->ingest->items_parsed++;
 	pipeline_attach_source(article, feed->config, feed->config->url);
 	if (already_handled(feed, article->id)) {
 		article_free(article);
 		return 0;
 	}
-	if (pipeline_run(feed->ingest->pipeline, article, poll->now, NULL, NULL) < 0) {
-		log_event(LOG_LEVEL_WARNING, "clean", "item.empty", "feed=%s id=%s guid=%s",
-		    log_quote(feed->label), article->id, log_quote(article->guid));
-		poll->skipped++;
-		feed->ingest->items_skipped_empty++;
-		article_free(article);
-		return 0;
-	}
-	poll->new_items++;
-	if (article->dedup.status == DEDUP_DUPLICATE)
-		poll->duplicates++;
-	publish_item(poll, article);
+	batch->new_items++;
+	batch->in_pipeline++;
+	batch->pending_items++;
+	strlist_add(&feed->in_flight, article->id);
+	workers_submit(feed->ingest->workers, article, batch->now, batch);
 	return 0;
 }
 
@@ -446,17 +484,20 @@ feed_recovered(struct feed *feed, const char *complaint_kind)
 static void
 handle_body(struct feed *feed, struct fetch_result *result)
 {
-	struct poll_context poll = { .feed = feed, .now = time(NULL) };
+	struct batch *batch = xcalloc(1, sizeof *batch);
 	struct feed_meta meta = { 0 };
 	char error[256] = "";
 	int parsed;
 
-	poll.batch = xcalloc(1, sizeof *poll.batch);
-	poll.batch->feed = feed;
-	poll.batch->etag = result->etag ? xstrdup(result->etag) : NULL;
-	poll.batch->last_modified = result->last_modified ? xstrdup(result->last_modified) : NULL;
+	batch->feed = feed;
+	batch->now = time(NULL);
+	batch->etag = result->etag ? xstrdup(result->etag) : NULL;
+	batch->last_modified = result->last_modified ? xstrdup(result->last_modified) : NULL;
+	batch->status = result->status;
+	batch->bytes = result->body_length;
+	batch->elapsed_ms = result->elapsed_ms;
 	parsed = feed_parse(result->body, result->body_length, feed->url, result->content_type,
-	    &meta, on_item, &poll, error, sizeof error);
+	    &meta, on_item, batch, error, sizeof error);
 	if (parsed < 0) {
 		char key[600];
 		snprintf(key, sizeof key, "parse %s", feed->url);
@@ -468,21 +509,21 @@ handle_body(struct feed *feed, struct fetch_result *result)
 		log_complain(key, "parse", "feed.invalid", "feed=%s url=%s error=%s",
 		    log_quote(feed->label), log_quote(feed->url), log_quote(error));
 		feed_save_health(feed);
-		poll.batch->failed_items++;	/* keep the old validators */
+		batch->failed_items++;	/* keep the old validators */
 	} else {
 		feed_recovered(feed, "parse");
-		log_event(LOG_LEVEL_INFO, "fetch", "feed.fetched",
-		    "feed=%s status=%ld format=%s items=%d new=%d duplicates=%d bytes=%zu ms=%ld",
-		    log_quote(feed->label), result->status, meta.format ? meta.format : "-",
-		    poll.items, poll.new_items, poll.duplicates, result->body_length,
-		    result->elapsed_ms);
+		snprintf(batch->format, sizeof batch->format, "%s",
+		    meta.format ? meta.format : "-");
+		batch->all_parsed = 1;
+		if (batch->in_pipeline == 0)
+			log_fetched(batch);
 	}
 	schedule_next(feed, parsed < 0 ? backoff_delay(feed, result) :
-	    next_interval(feed, result, &meta, poll.new_items > 0));
+	    next_interval(feed, result, &meta, batch->new_items > 0));
 	feed_meta_free(&meta);
-	poll.batch->all_sent = 1;
-	poll.batch->pending_items++;		/* release the batch through the common path */
-	batch_item_done(poll.batch, 0);
+	batch->all_sent = 1;
+	batch->pending_items++;		/* release the batch through the common path */
+	batch_item_done(batch, 0);
 }
 
 static void
@@ -885,7 +926,10 @@ ingest_new(struct config *config, struct event_base *base, const struct ingest_o
 		goto fail;
 	if ((removed = state_expire_seen(ingest->state, time(NULL) - SEEN_RETENTION_SECONDS)) > 0)
 		log_event(LOG_LEVEL_INFO, "state", "seen.expired", "removed=%ld", removed);
-	if ((ingest->pipeline = pipeline_open(config, 1, error, error_size)) == NULL)
+	if ((ingest->pipeline = pipeline_open(config, PIPELINE_DAEMON, error, error_size)) == NULL)
+		goto fail;
+	if ((ingest->workers = workers_new(base, workers_configured(config), config, on_prepared,
+	    ingest, error, error_size)) == NULL)
 		goto fail;
 	ingest->spool = spool_new(ingest->state, base, config->spool_max_size);
 	if ((ingest->publisher = publisher_open(config, base, on_delivery, ingest, error,
@@ -943,7 +987,8 @@ ingest_start(struct ingest *ingest)
 static int
 ingest_idle(const struct ingest *ingest)
 {
-	return ingest->active_fetches == 0 && publisher_outstanding(ingest->publisher) == 0;
+	return ingest->active_fetches == 0 && workers_pending(ingest->workers) == 0 &&
+	    publisher_outstanding(ingest->publisher) == 0;
 }
 
 static void
@@ -1119,6 +1164,8 @@ warn_restart_needed(const struct config *running, const struct config *fresh)
 		buffer_append_string(&what, "state_dir,");
 	if (plugins_differ)
 		buffer_append_string(&what, "plugins,");
+	if (running->workers != fresh->workers)
+		buffer_append_string(&what, "workers,");
 	if (running->dedup.shingle_size != fresh->dedup.shingle_size ||
 	    running->dedup.signature_size != fresh->dedup.signature_size ||
 	    running->dedup.bands != fresh->dedup.bands)
@@ -1198,6 +1245,7 @@ ingest_free(struct ingest *ingest)
 
 	if (ingest == NULL)
 		return;
+	workers_free(ingest->workers);	/* first: no thread may outlive what it uses */
 	for (size_t i = 0; i < ingest->feed_count; i++)
 		feed_free(ingest->feeds[i]);
 	free(ingest->feeds);

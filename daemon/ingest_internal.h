@@ -56,14 +56,26 @@ struct feed {
 	int			 unchanged_polls;	/* polls in a row without a new item */
 };
 
-/* One poll's items, so validators advance only when all of them are delivered. */
+/*
+ * One poll's items, so validators advance only when all of them are delivered, and the
+ * counts of its feed.fetched line, written once the last of them is through the pipeline.
+ */
 struct batch {
 	struct feed	*feed;
-	int		 pending_items;
+	time_t		 now;		/* when the poll's body was parsed */
+	int		 pending_items;	/* in the pipeline or awaiting delivery */
 	int		 failed_items;
 	int		 all_sent;
 	char		*etag;
 	char		*last_modified;
+	/* the feed.fetched line */
+	int		 all_parsed;
+	int		 in_pipeline;	/* submitted to the workers, not yet back */
+	int		 items, new_items, duplicates, skipped;
+	long		 status;
+	long		 elapsed_ms;
+	size_t		 bytes;
+	char		 format[16];
 };
 
 /* One article waiting for its delivery reports (one per topic). */
@@ -84,6 +96,7 @@ struct ingest {
 	struct loop		*loop;
 	struct state		*state;
 	struct pipeline		*pipeline;
+	struct workers		*workers;
 	struct publisher	*publisher;
 	struct spool		*spool;
 	struct event		*housekeeping;

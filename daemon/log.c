@@ -3,7 +3,11 @@
  * per line so lines from a crash or a pipe never interleave. Under systemd (JOURNAL_STREAM set)
  * each line starts with a "<N>" priority so journalctl -p filters work. log_complain() keeps a
  * failing condition to one line per growing interval, like collectd's c_complain.
+ *
+ * Thread-safe: worker threads (workers.c) log too. One mutex guards the levels (changed by a
+ * reload on the loop thread) and the complaint table; log_quote() has buffers per thread.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +23,7 @@
 #define COMPLAINT_FIRST_MS	60000		/* a minute after the first line */
 #define COMPLAINT_MAX_MS	3600000		/* then doubling up to an hour */
 
+static pthread_mutex_t	 log_lock = PTHREAD_MUTEX_INITIALIZER;
 static enum log_level	 log_threshold = LOG_LEVEL_INFO;
 
 #define COMPONENT_LEVELS	16
@@ -45,8 +50,10 @@ static const int journal_priorities[] = { 7, 6, 4, 3 };
 void
 log_init(enum log_level level)
 {
+	pthread_mutex_lock(&log_lock);
 	log_threshold = level;
 	log_journal = getenv("JOURNAL_STREAM") != NULL;
+	pthread_mutex_unlock(&log_lock);
 }
 
 int
@@ -68,7 +75,9 @@ log_level_parse(const char *name, enum log_level *level)
 void
 log_set_level(enum log_level level)
 {
+	pthread_mutex_lock(&log_lock);
 	log_threshold = level;
+	pthread_mutex_unlock(&log_lock);
 }
 
 /* Parse "component:level,..." into component_levels when apply is set; -1 if malformed. */
@@ -111,22 +120,36 @@ log_component_levels_valid(const char *list)
 int
 log_set_component_levels(const char *list)
 {
-	if (list == NULL) {
+	int result = 0;
+
+	pthread_mutex_lock(&log_lock);
+	if (list == NULL)
 		component_level_count = 0;
-		return 0;
-	}
-	if (parse_component_levels(list, 0) < 0)
-		return -1;
-	return parse_component_levels(list, 1);
+	else if (parse_component_levels(list, 0) < 0)
+		result = -1;
+	else
+		result = parse_component_levels(list, 1);
+	pthread_mutex_unlock(&log_lock);
+	return result;
 }
 
+/* Is a line of this level and component written? Also answers whether to add a priority. */
 static int
-component_enabled(const char *component, enum log_level level)
+component_enabled(const char *component, enum log_level level, int *journal)
 {
-	for (int i = 0; i < component_level_count; i++)
+	int enabled = -1;
+
+	pthread_mutex_lock(&log_lock);
+	if (log_journal < 0)
+		log_journal = getenv("JOURNAL_STREAM") != NULL;
+	*journal = log_journal;
+	for (int i = 0; i < component_level_count && enabled < 0; i++)
 		if (strcmp(component_levels[i].component, component) == 0)
-			return level >= component_levels[i].level;
-	return level >= log_threshold;
+			enabled = level >= component_levels[i].level;
+	if (enabled < 0)
+		enabled = level >= log_threshold;
+	pthread_mutex_unlock(&log_lock);
+	return enabled;
 }
 
 /* Does a logfmt value need quoting? */
@@ -145,8 +168,8 @@ needs_quotes(const char *value)
 const char *
 log_quote(const char *value)
 {
-	static char buffers[8][512];
-	static unsigned next;
+	static _Thread_local char buffers[8][512];
+	static _Thread_local unsigned next;
 	char *out = buffers[next++ % 8];
 	size_t used = 0, limit = sizeof buffers[0] - 8;
 
@@ -185,16 +208,14 @@ log_eventv(enum log_level level, const char *component, const char *event, const
 	char stamp[32];
 	struct timespec now;
 	struct tm utc;
-	int used = 0, wrote;
+	int used = 0, wrote, journal;
 
-	if (!component_enabled(component, level))
+	if (!component_enabled(component, level, &journal))
 		return;
-	if (log_journal < 0)
-		log_journal = getenv("JOURNAL_STREAM") != NULL;
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &utc);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
-	if (log_journal)
+	if (journal)
 		used = snprintf(line, sizeof line, "<%d>", journal_priorities[level]);
 	used += snprintf(line + used, sizeof line - (size_t)used,
 	    "ts=%s.%03ldZ level=%s comp=%s event=%s", stamp, now.tv_nsec / 1000000,
@@ -242,44 +263,64 @@ complaint_find(const char *key, int create)
 	return oldest;
 }
 
+/* Count the complaint; how many were suppressed before it when it is due, else -1. */
+static long
+complaint_due(const char *key)
+{
+	struct complaint *complaint;
+	int64_t now = monotonic_ms();
+	long suppressed = -1;
+
+	pthread_mutex_lock(&log_lock);
+	complaint = complaint_find(key, 1);
+	complaint->last_used_ms = now;
+	if (complaint->next_ms != 0 && now < complaint->next_ms)
+		complaint->suppressed++;
+	else {
+		suppressed = complaint->suppressed;
+		complaint->interval_ms = complaint->interval_ms == 0 ? COMPLAINT_FIRST_MS :
+		    complaint->interval_ms * 2;
+		if (complaint->interval_ms > COMPLAINT_MAX_MS)
+			complaint->interval_ms = COMPLAINT_MAX_MS;
+		complaint->next_ms = now + complaint->interval_ms;
+		complaint->suppressed = 0;
+	}
+	pthread_mutex_unlock(&log_lock);
+	return suppressed;
+}
+
 void
 log_complain(const char *key, const char *component, const char *event, const char *format, ...)
 {
-	struct complaint *complaint = complaint_find(key, 1);
-	int64_t now = monotonic_ms();
+	long suppressed = complaint_due(key);
 	char fields[LOG_LINE_MAX / 2];
 	va_list args;
 
-	complaint->last_used_ms = now;
-	if (complaint->next_ms != 0 && now < complaint->next_ms) {
-		complaint->suppressed++;
+	if (suppressed < 0)
 		return;
-	}
 	va_start(args, format);
 	vsnprintf(fields, sizeof fields, format, args);
 	va_end(args);
-	if (complaint->suppressed > 0)
+	if (suppressed > 0)
 		log_event(LOG_LEVEL_WARNING, component, event, "%s repeated=%ld", fields,
-		    complaint->suppressed);
+		    suppressed);
 	else
 		log_event(LOG_LEVEL_WARNING, component, event, "%s", fields);
-	complaint->interval_ms = complaint->interval_ms == 0 ? COMPLAINT_FIRST_MS :
-	    complaint->interval_ms * 2;
-	if (complaint->interval_ms > COMPLAINT_MAX_MS)
-		complaint->interval_ms = COMPLAINT_MAX_MS;
-	complaint->next_ms = now + complaint->interval_ms;
-	complaint->suppressed = 0;
 }
 
 void
 log_complain_clear(const char *key, const char *component, const char *event)
 {
-	struct complaint *complaint = complaint_find(key, 0);
+	struct complaint *complaint;
+	int found;
 
-	if (complaint == NULL)
-		return;
-	log_event(LOG_LEVEL_INFO, component, event, "recovered=%s", log_quote(key));
-	memset(complaint, 0, sizeof *complaint);
+	pthread_mutex_lock(&log_lock);
+	complaint = complaint_find(key, 0);
+	if ((found = complaint != NULL))
+		memset(complaint, 0, sizeof *complaint);
+	pthread_mutex_unlock(&log_lock);
+	if (found)
+		log_event(LOG_LEVEL_INFO, component, event, "recovered=%s", log_quote(key));
 }
 
 void

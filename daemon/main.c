@@ -351,7 +351,7 @@ check_config(struct config *config)
 
 	/* Load rules and plugins too: a plugin that fails init is a configuration error. */
 	if (publisher_check_config(config, error, sizeof error) < 0 ||
-	    (pipeline = pipeline_open(config, 0, error, sizeof error)) == NULL) {
+	    (pipeline = pipeline_open(config, PIPELINE_OFFLINE, error, sizeof error)) == NULL) {
 		fprintf(stderr, "wiresift: %s\n", error);
 		return 1;
 	}
@@ -448,7 +448,8 @@ main(int argc, char **argv)
 		log_init(debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARNING);
 		if (strcmp(command, "parse") == 0)
 			status = run_offline(NULL, 0, argv + optind, argc - optind);
-		else if ((pipeline = pipeline_open(config, 0, error, sizeof error)) == NULL) {
+		else if ((pipeline = pipeline_open(config, PIPELINE_OFFLINE, error,
+		    sizeof error)) == NULL) {
 			fprintf(stderr, "wiresift: %s\n", error);
 			status = 1;
 		} else {

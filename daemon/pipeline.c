@@ -12,27 +12,56 @@
 #include "url.h"
 #include "util.h"
 
-struct pipeline {
-	const struct config	*config;
+struct pipeline_stages {
 	struct clean_rules	*rules;
 	struct plugin_chain	*plugins;
+};
+
+struct pipeline {
+	const struct config	*config;
+	struct pipeline_stages	*stages;
 	struct dedup_index	*dedup;
 };
 
+struct pipeline_stages *
+pipeline_stages_open(const struct config *config, char *error, size_t error_size)
+{
+	struct pipeline_stages *stages = xcalloc(1, sizeof *stages);
+	const char *plugin_dir = config->plugin_dir ? config->plugin_dir : WIRESIFT_PLUGIN_DIR;
+
+	if ((stages->rules = clean_rules_load(config->rules_file, error, error_size)) == NULL ||
+	    (stages->plugins = plugin_chain_load(config->plugins, config->plugin_count,
+	    plugin_dir, error, error_size)) == NULL) {
+		pipeline_stages_close(stages);
+		return NULL;
+	}
+	return stages;
+}
+
+void
+pipeline_stages_close(struct pipeline_stages *stages)
+{
+	if (stages == NULL)
+		return;
+	if (stages->plugins != NULL)
+		plugin_chain_free(stages->plugins);
+	if (stages->rules != NULL)
+		clean_rules_free(stages->rules);
+	free(stages);
+}
+
 struct pipeline *
-pipeline_open(const struct config *config, int persistent, char *error, size_t error_size)
+pipeline_open(const struct config *config, enum pipeline_mode mode, char *error,
+    size_t error_size)
 {
 	struct pipeline *pipeline = xcalloc(1, sizeof *pipeline);
 	struct dedup_config dedup = config->dedup;
-	const char *plugin_dir = config->plugin_dir ? config->plugin_dir : WIRESIFT_PLUGIN_DIR;
 
 	pipeline->config = config;
-	if ((pipeline->rules = clean_rules_load(config->rules_file, error, error_size)) == NULL)
+	if (mode == PIPELINE_OFFLINE &&
+	    (pipeline->stages = pipeline_stages_open(config, error, error_size)) == NULL)
 		goto fail;
-	if ((pipeline->plugins = plugin_chain_load(config->plugins, config->plugin_count,
-	    plugin_dir, error, error_size)) == NULL)
-		goto fail;
-	dedup.state_dir = persistent ? config->state_dir : NULL;
+	dedup.state_dir = mode == PIPELINE_DAEMON ? config->state_dir : NULL;
 	if ((pipeline->dedup = dedup_open(&dedup, error, error_size)) == NULL)
 		goto fail;
 	return pipeline;
@@ -48,10 +77,7 @@ pipeline_close(struct pipeline *pipeline)
 		return;
 	if (pipeline->dedup != NULL)
 		dedup_close(pipeline->dedup);
-	if (pipeline->plugins != NULL)
-		plugin_chain_free(pipeline->plugins);
-	if (pipeline->rules != NULL)
-		clean_rules_free(pipeline->rules);
+	pipeline_stages_close(pipeline->stages);
 	free(pipeline);
 }
 
@@ -71,7 +97,7 @@ pipeline_attach_source(struct article *article, const struct feed_config *feed,
 }
 
 int
-pipeline_run(struct pipeline *pipeline, struct article *article, time_t now,
+pipeline_prepare(struct pipeline_stages *stages, struct article *article, time_t now,
     clean_explain_fn explain, void *explain_context)
 {
 	if (article->fetched == 0)
@@ -80,10 +106,25 @@ pipeline_run(struct pipeline *pipeline, struct article *article, time_t now,
 		article->published = article->updated ? article->updated : now;
 		article->published_is_fetch_time = article->updated == 0;
 	}
-	if (clean_article(article, pipeline->rules, explain, explain_context) < 0)
+	if (clean_article(article, stages->rules, explain, explain_context) < 0)
 		return -1;
-	plugin_chain_process(pipeline->plugins, article);
+	plugin_chain_process(stages->plugins, article);
+	return 0;
+}
+
+void
+pipeline_judge(struct pipeline *pipeline, struct article *article, time_t now)
+{
 	dedup_check(pipeline->dedup, article, now);
+}
+
+int
+pipeline_run(struct pipeline *pipeline, struct article *article, time_t now,
+    clean_explain_fn explain, void *explain_context)
+{
+	if (pipeline_prepare(pipeline->stages, article, now, explain, explain_context) < 0)
+		return -1;
+	pipeline_judge(pipeline, article, now);
 	return 0;
 }
 

@@ -2,6 +2,10 @@
  * pipeline.h - the I/O-free stages every parsed item goes through, in order: clean, tag
  * (plugins), dedup, route. Shared by the daemon and `wiresift process`, so what the offline
  * command prints is exactly what the daemon would publish.
+ *
+ * Two parts: the stages that look at one article alone (clean, tag: struct pipeline_stages,
+ * one per thread, see workers.h) and the judgement against everything seen before (dedup,
+ * route: struct pipeline, on the loop thread, in arrival order).
  */
 #ifndef WIRESIFT_PIPELINE_H
 #define WIRESIFT_PIPELINE_H
@@ -13,10 +17,30 @@
 #include "config.h"
 
 struct pipeline;
+struct pipeline_stages;
 
-/* persistent: keep the dedup index in config->state_dir (the daemon), else memory only. */
-struct pipeline *pipeline_open(const struct config *config, int persistent, char *error,
+/* Clean rules and an instance of every configured plugin, for one thread. */
+struct pipeline_stages *pipeline_stages_open(const struct config *config, char *error,
 	    size_t error_size);
+void	 pipeline_stages_close(struct pipeline_stages *stages);
+
+/*
+ * Clean and tag one article (any thread, with stages of its own). 0: ready to be judged;
+ * -1: nothing usable was left after cleaning (the caller logs and skips it).
+ */
+int	 pipeline_prepare(struct pipeline_stages *stages, struct article *article, time_t now,
+	    clean_explain_fn explain, void *explain_context);
+
+/* Judge a prepared article against what came before it (dedup): the pipeline's thread. */
+void	 pipeline_judge(struct pipeline *pipeline, struct article *article, time_t now);
+
+enum pipeline_mode {
+	PIPELINE_OFFLINE,	/* dedup in memory; stages of its own for pipeline_run() */
+	PIPELINE_DAEMON,	/* dedup index kept in config->state_dir; stages on workers.h */
+};
+
+struct pipeline *pipeline_open(const struct config *config, enum pipeline_mode mode,
+	    char *error, size_t error_size);
 void	 pipeline_close(struct pipeline *pipeline);
 
 /*
@@ -27,7 +51,8 @@ void	 pipeline_attach_source(struct article *article, const struct feed_config *
 	    const char *feed_url);
 
 /*
- * Clean, tag and judge one item. 0: it should be published to the topics pipeline_topics()
+ * pipeline_prepare() with the pipeline's own stages, then pipeline_judge(). 0: it should be
+ * published to the topics pipeline_topics()
  * gives; -1: nothing usable was left after cleaning (the caller logs and skips it).
  */
 int	 pipeline_run(struct pipeline *pipeline, struct article *article, time_t now,

@@ -6,7 +6,7 @@ Kafka broker, with its peers (a Python asyncio poller, wrk) measured in the same
 
 Environment: BENCH_FEEDS (10000), BENCH_ITEMS (20 per feed), BENCH_HOSTS (32 loopback
 addresses 127.0.0.2...), BENCH_POLL_SECONDS (30), BENCH_PEER_SECONDS (15), BENCH_COLD_TIMEOUT
-(240), BENCH_LOG_LEVEL (the daemon's, warning), BENCH_WRAP (a command the cold-start daemon
+(240), BENCH_ONLY=cold (skip steps 1-3), BENCH_LOG_LEVEL (the daemon's, warning), BENCH_WRAP (a command the cold-start daemon
 runs under, e.g. "perf record -g -o FILE" or "strace -f -c -o FILE", to profile it).
 
 Feeds are served by one nginx worker (keep-alive, ETag on) on BENCH_HOSTS loopback addresses
@@ -375,12 +375,13 @@ def main(argv):
 		bootstrap = broker.start()
 		# Poll capacity first, on feeds of one item: a first full poll (--once) sets every
 		# feed's validators, then the daemon polls them every second: mostly 304s.
-		poll_urls = feed_urls(nginx.port, "poll")
-		config = run_once("first", build, work / "poll-daemon", bootstrap, poll_urls, 1,
-				  COLD_TIMEOUT)
-		poll_capacity(build, work, nginx, config)
-		python_peer(work, nginx, poll_urls)
-		wrk_peer(nginx)
+		if os.environ.get("BENCH_ONLY") != "cold":
+			poll_urls = feed_urls(nginx.port, "poll")
+			config = run_once("first", build, work / "poll-daemon", bootstrap, poll_urls, 1,
+					  COLD_TIMEOUT)
+			poll_capacity(build, work, nginx, config)
+			python_peer(work, nginx, poll_urls)
+			wrk_peer(nginx)
 		run_once("cold", build, work / "cold-daemon", bootstrap, feed_urls(nginx.port, "cold"),
 			 ITEMS, COLD_TIMEOUT)
 	finally:

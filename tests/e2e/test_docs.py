@@ -35,6 +35,7 @@ CORE_TYPE_WORDS = {
 	"KEY_STRING": "string", "KEY_PATH": "path", "KEY_DURATION": "duration",
 	"KEY_SIZE": "size", "KEY_LONG": "number", "KEY_INT": "number", "KEY_BOOL": "boolean",
 	"KEY_FRACTION": "fraction", "KEY_LOG_LEVEL": "level", "KEY_DEDUP_POLICY": "policy",
+	"KEY_WORKERS": "count",
 }
 PLUGIN_TYPE_WORDS = {
 	"WS_OPTION_STRING": "string", "WS_OPTION_INT": "integer", "WS_OPTION_DOUBLE": "number",
@@ -212,6 +213,8 @@ def code_defaults():
 			defaults[field] = unquote(string.group(1))
 		elif re.fullmatch(r"(LOG_LEVEL|DEDUP_POLICY)_\w+", value):
 			defaults[field] = value.split("_", 2)[-1].lower()
+		elif value == "WORKERS_AUTO":
+			defaults[field] = "auto"
 		elif value not in ("NULL",):
 			defaults[field] = c_number(value)
 	return defaults

@@ -3,6 +3,7 @@
  * feeds-list parser (every error names FILE:LINE), stable article ids and the message JSON,
  * and the SQLite state store.
  */
+#include <event2/event.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "pipeline.h"
 #include "state.h"
 #include "util.h"
+#include "workers.h"
 
 static char temp_dir[64];
 
@@ -77,6 +79,7 @@ test_config_full(void)
 	    "[daemon]\n"
 	    "state_dir = state   ; relative to this file\n"
 	    "log_level = debug\n"
+	    "workers = 3\n"
 	    "[kafka]\n"
 	    "bootstrap.servers = 127.0.0.1:9092\n"
 	    "topic.articles = a.topic\n"
@@ -103,6 +106,7 @@ test_config_full(void)
 	}
 	CHECK(strstr(config->state_dir, temp_dir) == config->state_dir);
 	CHECK(config->log_level == LOG_LEVEL_DEBUG);
+	CHECK(config->workers == 3 && workers_configured(config) == 3);
 	CHECK_STR(config->topic_articles, "a.topic");
 	CHECK_STR(config->topic_duplicates, "news.duplicates");
 	CHECK(config->kafka_setting_count == 2);
@@ -114,7 +118,7 @@ test_config_full(void)
 	CHECK(config->dedup.policy == DEDUP_POLICY_TAG);
 	CHECK(config->plugin_count == 1);
 	CHECK_STR(config->plugins[0].name, "lang");
-	CHECK(config->plugins[0].setting_count == 1 && config->plugins[0].settings[0].line == 18);
+	CHECK(config->plugins[0].setting_count == 1 && config->plugins[0].settings[0].line == 19);
 	CHECK(config->route_count == 1);
 	CHECK_STR(config->routes[0].kind, "lang");
 	CHECK_STR(config->routes[0].topic, "news.de");
@@ -167,6 +171,8 @@ test_config_errors_name_file_and_line(void)
 	expect_error("[plugin \"a\"]\n[plugin \"a\"]\n", 2, "configured twice");
 	expect_error("[daemon]\njust words\n", 2, "expected KEY = VALUE");
 	expect_error("[daemon]\n\nlog_levels = fetch:loud\n", 3, "COMPONENT:LEVEL");
+	expect_error("[daemon]\nworkers = 0\n", 2, "expected auto or 1 to 64");
+	expect_error("[daemon]\nworkers = many\n", 2, "expected auto or 1 to 64");
 }
 
 static void
@@ -342,7 +348,8 @@ test_routing(void)
 	    "[route]\nlang:de = news.de\ntopic:politics = news.politics\n"
 	    "tag:wire = news.wire\nentity:Kabul = news.kabul\n");
 	struct config *config = config_load(path, error, sizeof error);
-	struct pipeline *pipeline = config ? pipeline_open(config, 0, error, sizeof error) : NULL;
+	struct pipeline *pipeline = config ? pipeline_open(config, PIPELINE_OFFLINE, error,
+	    sizeof error) : NULL;
 	struct article *article = article_new();
 	struct strlist topics = { 0 };
 
@@ -383,6 +390,109 @@ test_routing(void)
 	free(path);
 }
 
+/* What the worker threads hand back, in the order they handed it. */
+struct handed_back {
+	struct event_base	*base;
+	struct article		**articles;
+	int			*results;
+	size_t			 count, expected;
+};
+
+static void
+collect_prepared(struct article *article, int result, void *job_context, void *context)
+{
+	struct handed_back *back = context;
+
+	CHECK(job_context == (void *)(back->count + 1));	/* submission order */
+	back->articles[back->count] = article;
+	back->results[back->count++] = result;
+	if (back->count == back->expected)
+		event_base_loopbreak(back->base);
+}
+
+static struct article *
+numbered_article(size_t number)
+{
+	struct article *article = article_new();
+	struct buffer html = { 0 };
+
+	article->title_raw = xasprintf("Council vote %zu in Harrowgate", number);
+	article->guid = xasprintf("urn:test:%zu", number);
+	/* lengths vary a hundredfold so workers finish out of order; every 7th is empty */
+	for (size_t i = 0; number % 7 != 0 && i < 1 + (number * 37) % 100; i++)
+		buffer_printf(&html, "<p>The Harrowgate council met on day %zu and the mayor, "
+		    "Tomas Brecht, said the bridge would reopen in %zu weeks.</p>", i, number);
+	if (number % 7 == 0)
+		article_set(&article->title_raw, "");
+	article->content_html = buffer_steal(&html);
+	article_assign_id(article);
+	return article;
+}
+
+/*
+ * Worker threads (each with its own clean rules and plugin instances) prepare articles exactly
+ * as the loop thread would, and hand them back in submission order.
+ */
+static void
+test_workers_keep_order_and_results(void)
+{
+	char error[512] = "";
+	struct config *config = config_load("conf/demo/wiresift.conf", error, sizeof error);
+	struct pipeline_stages *alone_stages = config ? pipeline_stages_open(config, error,
+	    sizeof error) : NULL;
+	struct event_base *base = event_base_new();
+	struct handed_back back = { .base = base, .expected = 300 };
+	struct workers *workers = alone_stages ? workers_new(base, 3, config, collect_prepared, &back,
+	    error, sizeof error) : NULL;
+	time_t now = 1790000000;
+
+	CHECK(workers != NULL);
+	if (workers == NULL) {
+		fprintf(stderr, "  %s\n", error);
+		goto out;
+	}
+	back.articles = xcalloc(back.expected, sizeof *back.articles);
+	back.results = xcalloc(back.expected, sizeof *back.results);
+	for (size_t i = 1; i <= back.expected; i++)
+		workers_submit(workers, numbered_article(i), now, (void *)i);
+	CHECK(workers_pending(workers) <= back.expected);
+	event_base_dispatch(base);
+	CHECK(back.count == back.expected && workers_pending(workers) == 0);
+	for (size_t i = 0; i < back.count; i++) {
+		struct article *alone = numbered_article(i + 1);
+		int result = pipeline_prepare(alone_stages, alone, now, NULL, NULL);
+		char *expected_json, *json;
+
+		/*
+		 * Keywords are scored against document frequencies each plugin instance learns
+		 * from the articles it has seen, so they depend on which worker took what.
+		 */
+		CHECK(back.results[i] < 0 || back.articles[i]->keywords.count > 0);
+		strlist_clear(&alone->keywords);
+		strlist_clear(&back.articles[i]->keywords);
+		expected_json = article_to_json(alone);
+		json = article_to_json(back.articles[i]);
+
+		CHECK(back.results[i] == result);
+		CHECK(result == ((i + 1) % 7 == 0 ? -1 : 0));
+		CHECK_STR(json, expected_json);
+		free(json);
+		free(expected_json);
+		article_free(alone);
+		article_free(back.articles[i]);
+	}
+	/* Freed with work still queued: the articles never handed back are freed, not leaked. */
+	for (size_t i = 1; i <= 50; i++)
+		workers_submit(workers, numbered_article(i), now, (void *)i);
+out:
+	workers_free(workers);
+	pipeline_stages_close(alone_stages);
+	config_free(config);
+	event_base_free(base);
+	free(back.articles);
+	free(back.results);
+}
+
 static void
 test_log_quote(void)
 {
@@ -411,6 +521,7 @@ main(void)
 	RUN(test_log_quote);
 	RUN(test_routing);
 	RUN(test_component_log_levels);
+	RUN(test_workers_keep_order_and_results);
 	char *command = xasprintf("rm -rf %s", temp_dir);
 	if (system(command) != 0)
 		fprintf(stderr, "could not remove %s\n", temp_dir);

@@ -1,0 +1,268 @@
+/*
+ * workers.c - worker threads for the I/O-free stages (see workers.h).
+ *
+ * Jobs sit in one FIFO list, oldest first: `head` is the oldest job not yet handed back to the
+ * loop thread, `unclaimed` the next one no worker has taken, `tail` the newest. A worker takes
+ * `unclaimed`, prepares the article outside the lock, marks the job done and, when the job is
+ * `head`, writes one byte to the wake pipe (once until the loop has read it). The loop thread
+ * then detaches the run of finished jobs at the head and hands them to done() in order.
+ * One mutex guards the list; nothing else is shared: each worker has its own stages.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "pipeline.h"
+#include "util.h"
+#include "workers.h"
+
+#define MAX_WORKERS	64
+
+struct job {
+	struct job	*next;
+	struct article	*article;
+	void		*context;
+	time_t		 now;
+	int		 result;
+	int		 done;
+};
+
+struct worker {
+	struct workers		*pool;
+	pthread_t		 thread;
+	int			 running;
+	struct pipeline_stages	*stages;
+};
+
+struct workers {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 job_waiting;
+	struct job	*head, *unclaimed, *tail;
+	size_t		 pending;
+	int		 stopping;
+	int		 wake_pending;
+	int		 wake_pipe[2];
+	struct event	*wake_event;
+	workers_done_fn	 done;
+	void		*context;
+	struct worker	*threads;
+	int		 count;
+};
+
+int
+workers_configured(const struct config *config)
+{
+	long online;
+
+	if (config->workers != WORKERS_AUTO)
+		return config->workers;
+	online = sysconf(_SC_NPROCESSORS_ONLN);
+	if (online < 1)
+		return 1;
+	return online > 16 ? 16 : (int)online;
+}
+
+/* The next job for a worker, or NULL when the pool stops. */
+static struct job *
+job_take(struct workers *pool)
+{
+	struct job *job = NULL;
+
+	pthread_mutex_lock(&pool->lock);
+	while (!pool->stopping && pool->unclaimed == NULL)
+		pthread_cond_wait(&pool->job_waiting, &pool->lock);
+	if (!pool->stopping) {
+		job = pool->unclaimed;
+		pool->unclaimed = job->next;
+	}
+	pthread_mutex_unlock(&pool->lock);
+	return job;
+}
+
+static void
+job_finish(struct workers *pool, struct job *job, int result)
+{
+	pthread_mutex_lock(&pool->lock);
+	job->result = result;
+	job->done = 1;
+	if (job == pool->head && !pool->wake_pending) {
+		pool->wake_pending = 1;
+		if (write(pool->wake_pipe[1], "", 1) < 0 && errno != EAGAIN)
+			log_event(LOG_LEVEL_ERROR, "ingest", "workers.wake_failed", "error=%s",
+			    log_quote(strerror(errno)));
+	}
+	pthread_mutex_unlock(&pool->lock);
+}
+
+static void *
+worker_main(void *argument)
+{
+	struct worker *worker = argument;
+	struct job *job;
+
+	while ((job = job_take(worker->pool)) != NULL)
+		job_finish(worker->pool, job, pipeline_prepare(worker->stages, job->article,
+		    job->now, NULL, NULL));
+	return NULL;
+}
+
+/* Loop thread: hand back, in order, every finished job at the head of the list. */
+static void
+on_wake(evutil_socket_t fd, short what, void *context)
+{
+	struct workers *pool = context;
+	struct job *finished, *last = NULL, *job;
+	char drain[64];
+
+	while (read(fd, drain, sizeof drain) > 0)
+		;
+	pthread_mutex_lock(&pool->lock);
+	pool->wake_pending = 0;
+	finished = pool->head;
+	for (job = pool->head; job != NULL && job->done; job = job->next) {
+		last = job;
+		pool->pending--;
+	}
+	if (last == NULL)
+		finished = NULL;
+	else {
+		pool->head = last->next;
+		last->next = NULL;
+		if (pool->head == NULL)
+			pool->tail = NULL;
+	}
+	pthread_mutex_unlock(&pool->lock);
+	while ((job = finished) != NULL) {
+		finished = job->next;
+		pool->done(job->article, job->result, job->context, pool->context);
+		free(job);
+	}
+}
+
+void
+workers_submit(struct workers *pool, struct article *article, time_t now, void *job_context)
+{
+	struct job *job = xcalloc(1, sizeof *job);
+
+	job->article = article;
+	job->context = job_context;
+	job->now = now;
+	pthread_mutex_lock(&pool->lock);
+	if (pool->tail != NULL)
+		pool->tail->next = job;
+	else
+		pool->head = job;
+	pool->tail = job;
+	if (pool->unclaimed == NULL)
+		pool->unclaimed = job;
+	pool->pending++;
+	pthread_cond_signal(&pool->job_waiting);
+	pthread_mutex_unlock(&pool->lock);
+}
+
+size_t
+workers_pending(const struct workers *pool)
+{
+	return pool->pending;	/* changed only on the loop thread */
+}
+
+int
+workers_count(const struct workers *pool)
+{
+	return pool->count;
+}
+
+/* Worker threads take no signals: the loop thread handles them all. */
+static int
+workers_start(struct workers *pool, char *error, size_t error_size)
+{
+	sigset_t all, previous;
+	int failed = 0;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &previous);
+	for (int i = 0; i < pool->count && !failed; i++) {
+		int code = pthread_create(&pool->threads[i].thread, NULL, worker_main,
+		    &pool->threads[i]);
+		if (code != 0) {
+			snprintf(error, error_size, "cannot start worker thread: %s",
+			    strerror(code));
+			failed = 1;
+		} else
+			pool->threads[i].running = 1;
+	}
+	pthread_sigmask(SIG_SETMASK, &previous, NULL);
+	return failed ? -1 : 0;
+}
+
+struct workers *
+workers_new(struct event_base *base, int count, const struct config *config,
+    workers_done_fn done, void *context, char *error, size_t error_size)
+{
+	struct workers *pool = xcalloc(1, sizeof *pool);
+
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_cond_init(&pool->job_waiting, NULL);
+	pool->wake_pipe[0] = pool->wake_pipe[1] = -1;
+	pool->done = done;
+	pool->context = context;
+	pool->count = count < 1 ? 1 : count > MAX_WORKERS ? MAX_WORKERS : count;
+	pool->threads = xcalloc((size_t)pool->count, sizeof *pool->threads);
+	for (int i = 0; i < pool->count; i++) {
+		pool->threads[i].pool = pool;
+		if ((pool->threads[i].stages = pipeline_stages_open(config, error,
+		    error_size)) == NULL)
+			goto fail;
+	}
+	if (pipe2(pool->wake_pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
+		snprintf(error, error_size, "workers: pipe: %s", strerror(errno));
+		goto fail;
+	}
+	pool->wake_event = event_new(base, pool->wake_pipe[0], EV_READ | EV_PERSIST, on_wake,
+	    pool);
+	event_add(pool->wake_event, NULL);
+	if (workers_start(pool, error, error_size) < 0)
+		goto fail;
+	return pool;
+fail:
+	workers_free(pool);
+	return NULL;
+}
+
+void
+workers_free(struct workers *pool)
+{
+	struct job *job;
+
+	if (pool == NULL)
+		return;
+	pthread_mutex_lock(&pool->lock);
+	pool->stopping = 1;
+	pthread_cond_broadcast(&pool->job_waiting);
+	pthread_mutex_unlock(&pool->lock);
+	for (int i = 0; i < pool->count; i++) {
+		if (pool->threads[i].running)
+			pthread_join(pool->threads[i].thread, NULL);
+		pipeline_stages_close(pool->threads[i].stages);
+	}
+	while ((job = pool->head) != NULL) {	/* never handed back: unseen, fetched again */
+		pool->head = job->next;
+		article_free(job->article);
+		free(job);
+	}
+	if (pool->wake_event != NULL)
+		event_free(pool->wake_event);
+	for (int i = 0; i < 2; i++)
+		if (pool->wake_pipe[i] >= 0)
+			close(pool->wake_pipe[i]);
+	pthread_cond_destroy(&pool->job_waiting);
+	pthread_mutex_destroy(&pool->lock);
+	free(pool->threads);
+	free(pool);
+}
