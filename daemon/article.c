@@ -9,6 +9,7 @@
 #include <xxhash.h>
 
 #include "article.h"
+#include "dedup/dedup.h"
 #include "url.h"
 #include "util.h"
 
@@ -62,7 +63,7 @@ article_free(struct article *article)
 	    &article->source_name, &article->source_domain, &article->title_raw,
 	    &article->summary_html, &article->content_html, &article->title, &article->summary,
 	    &article->text, &article->dateline, &article->dedup.duplicate_of,
-	    &article->dedup.group };
+	    &article->dedup.group, &article->json_without_dedup };
 
 	if (article == NULL)
 		return;
@@ -84,6 +85,7 @@ article_free(struct article *article)
 		free(article->enclosures[i].type);
 	}
 	free(article->enclosures);
+	dedup_sketch_destroy(article->dedup_sketch);
 	free(article);
 }
 
@@ -255,11 +257,12 @@ json_render(json_t *object)
 }
 
 char *
-article_to_json(const struct article *article)
+article_json_without_dedup(const struct article *article)
 {
 	json_t *root = json_object();
-	json_t *source, *lang, *tags, *dedup;
-	double similarity = round(article->dedup.similarity * 1000.0) / 1000.0;
+	json_t *source, *lang, *tags;
+	char *text;
+	size_t length;
 
 	json_object_set_new(root, "schema", json_integer(1));
 	json_object_set_new(root, "id", json_string_or_null(article->id));
@@ -299,14 +302,41 @@ article_to_json(const struct article *article)
 	json_object_set_new(root, "word_count", json_integer((json_int_t)article->word_count));
 	json_object_set_new(root, "reading_time",
 	    json_integer((json_int_t)((article->word_count + 229) / 230)));
-	dedup = json_object();
+	text = json_render(root);
+	length = strlen(text);
+	if (length > 0 && text[length - 1] == '}')
+		text[length - 1] = '\0';	/* left open for "dedup" */
+	return text;
+}
+
+char *
+article_json_with_dedup(const struct article *article, const char *without_dedup)
+{
+	json_t *dedup = json_object();
+	double similarity = round(article->dedup.similarity * 1000.0) / 1000.0;
+	char *verdict, *whole;
+
 	json_object_set_new(dedup, "status", json_string(dedup_status_name(article->dedup.status)));
 	json_object_set_new(dedup, "duplicate_of", json_string_or_null(article->dedup.duplicate_of));
 	json_object_set_new(dedup, "similarity", json_real(similarity));
 	json_object_set_new(dedup, "group", json_string_or_null(article->dedup.group));
 	json_object_set_new(dedup, "method", json_string_or_null(article->dedup.method));
-	json_object_set_new(root, "dedup", dedup);
-	return json_render(root);
+	verdict = json_render(dedup);
+	whole = xasprintf("%s,\"dedup\":%s}", without_dedup, verdict);
+	free(verdict);
+	return whole;
+}
+
+char *
+article_to_json(const struct article *article)
+{
+	char *without_dedup = article->json_without_dedup != NULL ? NULL :
+	    article_json_without_dedup(article);
+	char *whole = article_json_with_dedup(article, without_dedup != NULL ? without_dedup :
+	    article->json_without_dedup);
+
+	free(without_dedup);
+	return whole;
 }
 
 char *

@@ -105,6 +105,8 @@ struct article {
 	struct strlist routes;
 
 	struct dedup_verdict dedup;
+	struct dedup_sketch *dedup_sketch;	/* worker-made, for dedup_check (dedup/dedup.h) */
+	char	*json_without_dedup;	/* worker-made, see article_to_json() */
 };
 
 struct article	*article_new(void);
@@ -124,8 +126,15 @@ void	 article_add_enclosure(struct article *article, const char *url, const char
  */
 void	 article_assign_id(struct article *article);
 
-/* The schema-1 message value; caller frees. */
+/*
+ * The schema-1 message value; caller frees. Built in two steps so the costly one runs on a
+ * worker thread: everything but "dedup" (left open, without its closing brace; the worker
+ * keeps it in article->json_without_dedup), then, once judged, the whole message.
+ * article_to_json() uses json_without_dedup when set: nothing else may change before it.
+ */
 char	*article_to_json(const struct article *article);
+char	*article_json_without_dedup(const struct article *article);
+char	*article_json_with_dedup(const struct article *article, const char *without_dedup);
 /* The `wiresift parse` record: parser fields only. Caller frees. */
 char	*article_to_parse_json(const struct article *article);
 

@@ -34,6 +34,7 @@
 #define PIPELINE_HIGH		20000	/* articles waiting for or in the workers: stop fetching */
 #define PIPELINE_LOW		5000	/* resume below this */
 #define SEEN_RETENTION_SECONDS	(90L * 86400)
+#define STATE_COMMIT_DELAY_MS	100	/* state writes are grouped into commits this often */
 
 const double fetch_duration_bounds[FETCH_DURATION_BUCKETS] = {
 	0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
@@ -911,6 +912,25 @@ check_topics(struct ingest *ingest, char *error, size_t error_size)
 	return result;
 }
 
+static void
+on_state_commit(evutil_socket_t fd, short what, void *context)
+{
+	struct ingest *ingest = context;
+
+	state_commit(ingest->state);
+}
+
+/* A state write opened a transaction: commit it shortly, with whatever joins it meanwhile. */
+static void
+state_commit_soon(void *context)
+{
+	struct ingest *ingest = context;
+	struct timeval delay = { 0, STATE_COMMIT_DELAY_MS * 1000 };
+
+	if (!evtimer_pending(ingest->state_commit_timer, NULL))
+		evtimer_add(ingest->state_commit_timer, &delay);
+}
+
 struct ingest *
 ingest_new(struct config *config, struct event_base *base, const struct ingest_options *options,
     char *error, size_t error_size)
@@ -924,6 +944,8 @@ ingest_new(struct config *config, struct event_base *base, const struct ingest_o
 	srandom((unsigned)(now_ms() ^ getpid()));
 	if ((ingest->state = state_open(config->state_dir, error, error_size)) == NULL)
 		goto fail;
+	ingest->state_commit_timer = evtimer_new(base, on_state_commit, ingest);
+	state_set_commit_hook(ingest->state, state_commit_soon, ingest);
 	if ((removed = state_expire_seen(ingest->state, time(NULL) - SEEN_RETENTION_SECONDS)) > 0)
 		log_event(LOG_LEVEL_INFO, "state", "seen.expired", "removed=%ld", removed);
 	if ((ingest->pipeline = pipeline_open(config, PIPELINE_DAEMON, error, error_size)) == NULL)
@@ -1262,6 +1284,8 @@ ingest_free(struct ingest *ingest)
 	loop_free(ingest->loop);
 	pipeline_close(ingest->pipeline);
 	state_close(ingest->state);
+	if (ingest->state_commit_timer)
+		event_free(ingest->state_commit_timer);
 	for (host = ingest->hosts; host != NULL; host = next) {
 		next = host->next;
 		free(host->name);

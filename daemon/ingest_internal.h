@@ -95,6 +95,7 @@ struct ingest {
 	struct event_base	*base;
 	struct loop		*loop;
 	struct state		*state;
+	struct event		*state_commit_timer;	/* see state_set_commit_hook() */
 	struct pipeline		*pipeline;
 	struct workers		*workers;
 	struct publisher	*publisher;

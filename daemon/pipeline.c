@@ -15,6 +15,7 @@
 struct pipeline_stages {
 	struct clean_rules	*rules;
 	struct plugin_chain	*plugins;
+	struct dedup_sketcher	*sketcher;
 };
 
 struct pipeline {
@@ -35,6 +36,7 @@ pipeline_stages_open(const struct config *config, char *error, size_t error_size
 		pipeline_stages_close(stages);
 		return NULL;
 	}
+	stages->sketcher = dedup_sketcher_new(&config->dedup);
 	return stages;
 }
 
@@ -47,6 +49,7 @@ pipeline_stages_close(struct pipeline_stages *stages)
 		plugin_chain_free(stages->plugins);
 	if (stages->rules != NULL)
 		clean_rules_free(stages->rules);
+	dedup_sketcher_free(stages->sketcher);
 	free(stages);
 }
 
@@ -109,6 +112,8 @@ pipeline_prepare(struct pipeline_stages *stages, struct article *article, time_t
 	if (clean_article(article, stages->rules, explain, explain_context) < 0)
 		return -1;
 	plugin_chain_process(stages->plugins, article);
+	dedup_sketch_article(stages->sketcher, article);
+	article->json_without_dedup = article_json_without_dedup(article);
 	return 0;
 }
 

@@ -3,9 +3,9 @@
  * (plugins), dedup, route. Shared by the daemon and `wiresift process`, so what the offline
  * command prints is exactly what the daemon would publish.
  *
- * Two parts: the stages that look at one article alone (clean, tag: struct pipeline_stages,
- * one per thread, see workers.h) and the judgement against everything seen before (dedup,
- * route: struct pipeline, on the loop thread, in arrival order).
+ * Two parts: the stages that look at one article alone (clean, tag, the dedup sketch: struct
+ * pipeline_stages, one per thread, see workers.h) and the judgement against everything seen
+ * before (dedup lookup, route: struct pipeline, on the loop thread, in arrival order).
  */
 #ifndef WIRESIFT_PIPELINE_H
 #define WIRESIFT_PIPELINE_H
@@ -25,7 +25,8 @@ struct pipeline_stages *pipeline_stages_open(const struct config *config, char *
 void	 pipeline_stages_close(struct pipeline_stages *stages);
 
 /*
- * Clean and tag one article (any thread, with stages of its own). 0: ready to be judged;
+ * Clean, tag, sketch (dedup) and render one article but for its verdict (article_to_json), on
+ * any thread with stages of its own. 0: ready to be judged;
  * -1: nothing usable was left after cleaning (the caller logs and skips it).
  */
 int	 pipeline_prepare(struct pipeline_stages *stages, struct article *article, time_t now,

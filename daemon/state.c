@@ -2,6 +2,12 @@
  * state.c - SQLite-backed durable state (see state.h). WAL mode with synchronous=NORMAL: a
  * commit is atomic and survives a crash of the daemon; on power loss the last few commits may
  * be lost, which at worst re-sends the items they recorded (at-least-once, same Kafka key).
+ *
+ * Writes are grouped: the first write opens a transaction and tells the owner (the commit
+ * hook), who calls state_commit() soon after (the daemon: within 100 ms). One commit then
+ * carries hundreds of seen marks instead of one lock, WAL append and unlock each. A crash
+ * loses the open group whole - seen marks, spool rows and validators together - so the state
+ * stays consistent: those items are fetched and sent again.
  */
 #include <errno.h>
 #include <sqlite3.h>
@@ -16,6 +22,9 @@
 
 struct state {
 	sqlite3		*db;
+	int		 in_transaction;
+	state_commit_hook commit_hook;
+	void		*commit_hook_context;
 	sqlite3_stmt	*feed_load;
 	sqlite3_stmt	*feed_validators;
 	sqlite3_stmt	*feed_health;
@@ -131,10 +140,49 @@ fail:
 }
 
 void
+state_set_commit_hook(struct state *state, state_commit_hook hook, void *context)
+{
+	state->commit_hook = hook;
+	state->commit_hook_context = context;
+}
+
+int
+state_commit(struct state *state)
+{
+	if (!state->in_transaction)
+		return 0;
+	if (sqlite3_exec(state->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		log_complain("state.commit", "state", "state.error", "op=commit error=%s",
+		    log_quote(sqlite3_errmsg(state->db)));
+		return -1;	/* still open: the next commit tries again */
+	}
+	state->in_transaction = 0;
+	return 0;
+}
+
+/* Open the group of writes the next state_commit() makes durable. */
+static void
+write_begin(struct state *state)
+{
+	if (state->in_transaction)
+		return;
+	if (sqlite3_exec(state->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		log_complain("state.begin", "state", "state.error", "op=begin error=%s",
+		    log_quote(sqlite3_errmsg(state->db)));
+		return;		/* the write commits on its own */
+	}
+	state->in_transaction = 1;
+	if (state->commit_hook != NULL)
+		state->commit_hook(state->commit_hook_context);
+}
+
+void
 state_close(struct state *state)
 {
 	if (state == NULL)
 		return;
+	if (state->db != NULL)
+		state_commit(state);
 	sqlite3_finalize(state->feed_load);
 	sqlite3_finalize(state->feed_validators);
 	sqlite3_finalize(state->feed_health);
@@ -170,7 +218,10 @@ column_text(sqlite3_stmt *statement, int index)
 static int
 step_done(struct state *state, sqlite3_stmt *statement, const char *what)
 {
-	int result = sqlite3_step(statement);
+	int result;
+
+	write_begin(state);
+	result = sqlite3_step(statement);
 
 	sqlite3_reset(statement);
 	sqlite3_clear_bindings(statement);

@@ -24,7 +24,17 @@ void	 feed_record_clear(struct feed_record *record);
 
 /* Creates dir when missing. NULL on error with a reason. */
 struct state *state_open(const char *dir, char *error, size_t error_size);
+/* Commits what is still open, then closes. */
 void	 state_close(struct state *state);
+
+/*
+ * Writes are grouped into one transaction: the hook is called when a write opens one, and the
+ * owner calls state_commit() soon after. Without a hook, call state_commit() (or state_close())
+ * before relying on a write. -1 when the commit failed (it is retried by the next call).
+ */
+typedef void (*state_commit_hook)(void *context);
+void	 state_set_commit_hook(struct state *state, state_commit_hook hook, void *context);
+int	 state_commit(struct state *state);
 
 /* 0 and a filled record (all NULL/0 for a new feed), -1 on a database error. */
 int	 state_feed_load(struct state *state, const char *feed_key, struct feed_record *record);

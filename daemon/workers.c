@@ -194,8 +194,12 @@ workers_start(struct workers *pool, char *error, size_t error_size)
 			snprintf(error, error_size, "cannot start worker thread: %s",
 			    strerror(code));
 			failed = 1;
-		} else
+		} else {
+			char name[16];
+			snprintf(name, sizeof name, "wiresift-w%d", i % 100);
+			pthread_setname_np(pool->threads[i].thread, name);	/* for top -H */
 			pool->threads[i].running = 1;
+		}
 	}
 	pthread_sigmask(SIG_SETMASK, &previous, NULL);
 	return failed ? -1 : 0;

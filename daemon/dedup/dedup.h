@@ -38,10 +38,27 @@ struct dedup_index;
 struct dedup_index *dedup_open(const struct dedup_config *config, char *error, size_t error_size);
 void	 dedup_close(struct dedup_index *index);
 
-/* Judge article (uses article->text, falling back to title + summary) and fill article->dedup. */
+/*
+ * Judge article and fill article->dedup: by article->dedup_sketch when a worker made one
+ * (dedup_sketch_article), else sketched here from article->text (or title + summary).
+ */
 void	 dedup_check(struct dedup_index *index, struct article *article, time_t now);
 /* Make the index entry of a delivered unique article durable. */
 void	 dedup_commit(struct dedup_index *index, const char *article_id);
 size_t	 dedup_size(const struct dedup_index *index);
+
+/*
+ * Sketching (normalized words, shingles, MinHash) needs nothing but the article and the
+ * config, so worker threads do it, each with a sketcher of its own; dedup_check() then only
+ * looks up and indexes. The config must be the one the index was opened with.
+ */
+struct dedup_sketcher;
+struct dedup_sketch;
+
+struct dedup_sketcher *dedup_sketcher_new(const struct dedup_config *config);
+void	 dedup_sketcher_free(struct dedup_sketcher *sketcher);
+/* Sketch article->text (or title + summary) into article->dedup_sketch. */
+void	 dedup_sketch_article(struct dedup_sketcher *sketcher, struct article *article);
+void	 dedup_sketch_destroy(struct dedup_sketch *sketch);	/* article_free() calls it */
 
 #endif

@@ -50,12 +50,17 @@ struct pending {
 	char		 id[];
 };
 
-struct dedup_index {
-	struct dedup_config config;
+/* Scratch for sketching articles on one thread (dedup.h). */
+struct dedup_sketcher {
 	struct dedup_hasher hasher;
 	struct dedup_words words;
-	struct dedup_sketch sketch;
 	struct buffer	 text;
+};
+
+struct dedup_index {
+	struct dedup_config config;
+	struct dedup_sketcher sketcher;	/* for articles that come without a sketch */
+	struct dedup_sketch sketch;
 
 	struct dedup_generation *oldest, *newest;
 	uint64_t	 next_serial;
@@ -87,6 +92,7 @@ struct match {
 
 struct lookup {
 	struct dedup_index *index;
+	const struct dedup_sketch *sketch;	/* of the article judged */
 	const char	*article_id;
 	int64_t		 oldest_time;
 	int		 short_text;
@@ -95,6 +101,21 @@ struct lookup {
 	struct match	 best;
 	struct match	 self;		/* the same article id judged before */
 };
+
+static void
+sketcher_init(struct dedup_sketcher *sketcher, const struct dedup_config *config)
+{
+	dedup_hasher_init(&sketcher->hasher, config->shingle_size, config->signature_size,
+	    config->bands);
+}
+
+static void
+sketcher_clear(struct dedup_sketcher *sketcher)
+{
+	dedup_hasher_free(&sketcher->hasher);
+	dedup_words_free(&sketcher->words);
+	buffer_free(&sketcher->text);
+}
 
 void
 dedup_config_defaults(struct dedup_config *config)
@@ -160,7 +181,7 @@ examine(const struct dedup_generation *generation, uint32_t offset, void *contex
 {
 	struct lookup *lookup = context;
 	struct dedup_index *index = lookup->index;
-	const struct dedup_sketch *sketch = &index->sketch;
+	const struct dedup_sketch *sketch = lookup->sketch;
 	struct match candidate = { generation, offset, 0, 0 };
 	struct dedup_entry stored, *entry = &stored;
 
@@ -209,7 +230,7 @@ examine(const struct dedup_generation *generation, uint32_t offset, void *contex
 static void
 lookup_run(struct dedup_index *index, struct lookup *lookup)
 {
-	const struct dedup_sketch *sketch = &index->sketch;
+	const struct dedup_sketch *sketch = lookup->sketch;
 	uint64_t exact_key = dedup_exact_key(sketch->exact_hash);
 
 	seen_reset(index);
@@ -247,9 +268,9 @@ keys_to_index(struct dedup_index *index, const struct lookup *lookup, uint64_t *
 
 	for (int band = 0; band < index->config.bands; band++)
 		if (lookup->band_hits[band] < POPULAR_KEY_HITS)
-			keys[count++] = index->sketch.band_keys[band];
+			keys[count++] = lookup->sketch->band_keys[band];
 	if (count == 0)		/* every key popular: keep one so an exact copy is found */
-		keys[count++] = index->sketch.band_keys[0];
+		keys[count++] = lookup->sketch->band_keys[0];
 	return count;
 }
 
@@ -292,7 +313,7 @@ generation_for(struct dedup_index *index, int64_t time, int key_count)
 			capacity = MAX_CAPACITY;
 	}
 	generation = dedup_generation_new(index->next_serial++, capacity, index->config.bands,
-	    index->hasher.signature_bytes, time);
+	    index->sketcher.hasher.signature_bytes, time);
 	if (newest != NULL)
 		newest->newer = generation;
 	else
@@ -472,9 +493,8 @@ dedup_open(const struct dedup_config *config, char *error, size_t error_size)
 	if (index->slice_seconds < 1)
 		index->slice_seconds = 1;
 	index->seen_stamp = 1;
-	dedup_hasher_init(&index->hasher, config->shingle_size, config->signature_size,
-	    config->bands);
-	dedup_sketch_init(&index->sketch, &index->hasher);
+	sketcher_init(&index->sketcher, config);
+	dedup_sketch_init(&index->sketch, &index->sketcher.hasher);
 	if (config->state_dir != NULL) {
 		int64_t oldest = (int64_t)time(NULL) - config->window_seconds;
 
@@ -509,25 +529,70 @@ dedup_close(struct dedup_index *index)
 	free(index->pending);
 	dedup_store_close(index->store);
 	dedup_sketch_free(&index->sketch);
-	dedup_hasher_free(&index->hasher);
-	dedup_words_free(&index->words);
-	buffer_free(&index->text);
+	sketcher_clear(&index->sketcher);
 	free((char *)index->config.state_dir);
 	free(index);
 }
 
+/* The text an article is sketched from: its cleaned text, or its title and summary. */
 static const char *
-article_text(struct dedup_index *index, const struct article *article)
+article_text(struct buffer *text, const struct article *article)
 {
 	if (article->text != NULL && *article->text != '\0')
 		return article->text;
-	buffer_reset(&index->text);
+	buffer_reset(text);
 	if (article->title != NULL)
-		buffer_append_string(&index->text, article->title);
-	buffer_append_string(&index->text, "\n");
+		buffer_append_string(text, article->title);
+	buffer_append_string(text, "\n");
 	if (article->summary != NULL)
-		buffer_append_string(&index->text, article->summary);
-	return index->text.data;
+		buffer_append_string(text, article->summary);
+	return text->data;
+}
+
+static void
+sketch_into(struct dedup_sketcher *sketcher, const struct article *article,
+    struct dedup_sketch *sketch)
+{
+	dedup_words_from_text(&sketcher->words, article_text(&sketcher->text, article));
+	dedup_sketch_compute(&sketcher->hasher, &sketcher->words, sketch);
+}
+
+struct dedup_sketcher *
+dedup_sketcher_new(const struct dedup_config *config)
+{
+	struct dedup_sketcher *sketcher = xcalloc(1, sizeof *sketcher);
+
+	sketcher_init(sketcher, config);
+	return sketcher;
+}
+
+void
+dedup_sketcher_free(struct dedup_sketcher *sketcher)
+{
+	if (sketcher == NULL)
+		return;
+	sketcher_clear(sketcher);
+	free(sketcher);
+}
+
+void
+dedup_sketch_article(struct dedup_sketcher *sketcher, struct article *article)
+{
+	struct dedup_sketch *sketch = xcalloc(1, sizeof *sketch);
+
+	dedup_sketch_init(sketch, &sketcher->hasher);
+	sketch_into(sketcher, article, sketch);
+	dedup_sketch_destroy(article->dedup_sketch);
+	article->dedup_sketch = sketch;
+}
+
+void
+dedup_sketch_destroy(struct dedup_sketch *sketch)
+{
+	if (sketch == NULL)
+		return;
+	dedup_sketch_free(sketch);
+	free(sketch);
 }
 
 /* The same article judged again: repeat what it was found to be. */
@@ -554,6 +619,7 @@ dedup_check(struct dedup_index *index, struct article *article, time_t now)
 	struct dedup_verdict *verdict = &article->dedup;
 	const char *id = article->id != NULL ? article->id : "";
 	struct lookup lookup = { .index = index, .article_id = id };
+	const struct dedup_sketch *sketch = article->dedup_sketch;
 	uint64_t keys[MAX_BANDS];
 	int key_count;
 	struct dedup_entry entry = { 0 };
@@ -566,9 +632,12 @@ dedup_check(struct dedup_index *index, struct article *article, time_t now)
 	expire(index, lookup.oldest_time);
 	verdict_clear(verdict);
 
-	dedup_words_from_text(&index->words, article_text(index, article));
-	dedup_sketch_compute(&index->hasher, &index->words, &index->sketch);
-	lookup.short_text = index->words.count < (size_t)index->config.min_words;
+	if (sketch == NULL) {
+		sketch_into(&index->sketcher, article, &index->sketch);
+		sketch = &index->sketch;
+	}
+	lookup.sketch = sketch;
+	lookup.short_text = sketch->word_count < (uint32_t)index->config.min_words;
 	if (index->timing) {
 		struct timespec before, after;
 		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &before);
@@ -583,9 +652,9 @@ dedup_check(struct dedup_index *index, struct article *article, time_t now)
 		verdict_from_self(verdict, &lookup.self, id);
 		return;
 	}
-	entry.exact_hash = index->sketch.exact_hash;
+	entry.exact_hash = sketch->exact_hash;
 	entry.time = (int64_t)now;
-	entry.shingle_count = index->sketch.shingle_count;
+	entry.shingle_count = sketch->shingle_count;
 	entry.flags = lookup.short_text ? DEDUP_ENTRY_SHORT : 0;
 	if (lookup.best.generation != NULL) {
 		entry_group(&lookup.best, group, sizeof group);
@@ -604,15 +673,15 @@ dedup_check(struct dedup_index *index, struct article *article, time_t now)
 
 	exact_key = dedup_exact_key(entry.exact_hash);
 	key_count = lookup.short_text ? 1 : keys_to_index(index, &lookup, keys);
-	offset = index_insert(index, &entry, index->sketch.signature,
+	offset = index_insert(index, &entry, sketch->signature,
 	    lookup.short_text ? &exact_key : keys, key_count, id,
 	    verdict->status == DEDUP_DUPLICATE ? verdict->group : NULL, &generation);
 	if (index->store != NULL && verdict->status == DEDUP_UNIQUE) {
 		struct dedup_record record = {
 			.time = entry.time, .exact_hash = entry.exact_hash,
 			.shingle_count = entry.shingle_count, .flags = entry.flags, .id = id,
-			.signature = index->sketch.signature,
-			.signature_bytes = index->hasher.signature_bytes,
+			.signature = sketch->signature,
+			.signature_bytes = index->sketcher.hasher.signature_bytes,
 			.keys = lookup.short_text ? NULL : keys,
 			.key_count = lookup.short_text ? 0 : key_count,
 		};

@@ -597,6 +597,53 @@ test_property_random_documents(void)
 	dedup_close(index);
 }
 
+/* A sketch made beforehand by a sketcher of its own (a worker's) gives the same verdicts. */
+static void
+test_sketched_elsewhere_judged_alike(void)
+{
+	struct dedup_index *inline_index = open_index(NULL, 0), *worker_index = open_index(NULL, 0);
+	struct dedup_config config;
+	struct dedup_sketcher *sketcher;
+	time_t now = 1750000000;
+	int differ = 0, duplicates = 0;
+	char *previous = NULL;
+
+	dedup_config_defaults(&config);
+	sketcher = dedup_sketcher_new(&config);
+	for (int i = 0; i < 400; i++) {
+		char *document = random_document(1 + random_below(4), 20 + random_below(80));
+		char *text = i % 3 == 2 ? small_edit(previous) : xstrdup(document);
+		struct article *alone = article_new(), *sketched = article_new();
+		char id[32];
+
+		snprintf(id, sizeof id, "doc-%d", i);
+		article_set(&alone->id, id);
+		article_set(&alone->text, text);
+		article_set(&sketched->id, id);
+		article_set(&sketched->text, text);
+		dedup_sketch_article(sketcher, sketched);
+		CHECK(sketched->dedup_sketch != NULL && alone->dedup_sketch == NULL);
+		dedup_check(inline_index, alone, now + i);
+		dedup_check(worker_index, sketched, now + i);
+		duplicates += alone->dedup.status == DEDUP_DUPLICATE;
+		if (alone->dedup.status != sketched->dedup.status ||
+		    alone->dedup.similarity != sketched->dedup.similarity ||
+		    strcmp(alone->dedup.group, sketched->dedup.group) != 0)
+			differ++;
+		article_free(alone);
+		article_free(sketched);
+		free(previous);
+		previous = document;
+		free(text);
+	}
+	free(previous);
+	CHECK(differ == 0);
+	CHECK(duplicates > 50);		/* the edited copies were judged, not only uniques */
+	dedup_sketcher_free(sketcher);
+	dedup_close(inline_index);
+	dedup_close(worker_index);
+}
+
 static void
 test_duplicate_of_duplicate(void)
 {
@@ -1075,6 +1122,7 @@ main(void)
 	RUN(test_verdict_fields);
 	RUN(test_too_short);
 	RUN(test_property_random_documents);
+	RUN(test_sketched_elsewhere_judged_alike);
 	RUN(test_duplicate_of_duplicate);
 	RUN(test_seed_variants);
 	RUN(test_persistence_commit_and_reopen);
