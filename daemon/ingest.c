@@ -143,20 +143,6 @@ batch_item_done(struct batch *batch, int failed)
 }
 
 static void
-in_flight_remove(struct feed *feed, const char *id)
-{
-	struct strlist *list = &feed->in_flight;
-
-	for (size_t i = 0; i < list->count; i++) {
-		if (strcmp(list->items[i], id) == 0) {
-			free(list->items[i]);
-			list->items[i] = list->items[--list->count];
-			return;
-		}
-	}
-}
-
-static void
 log_delivered(const struct delivery *delivery)
 {
 	const struct article *article = delivery->article;
@@ -205,7 +191,7 @@ delivery_complete(struct ingest *ingest, struct delivery *delivery)
 		log_event(LOG_LEVEL_WARNING, "publish", "article.undelivered",
 		    "feed=%s id=%s retry=next-poll", log_quote(feed->label), article->id);
 	}
-	in_flight_remove(feed, article->id);
+	string_set_remove(&feed->in_flight, article->id);
 	batch_item_done(delivery->batch, delivery->failed);
 	article_free(article);
 	free(delivery->topics);
@@ -287,7 +273,7 @@ on_delivery(void *message_context, const struct delivery_report *report, void *c
 static int
 already_handled(struct feed *feed, const char *id)
 {
-	return strlist_contains(&feed->in_flight, id) ||
+	return string_set_contains(&feed->in_flight, id) ||
 	    state_seen(feed->ingest->state, feed->config->url, id) == 1;
 }
 
@@ -312,7 +298,7 @@ spool_refused(struct ingest *ingest, struct delivery *delivery, const char *topi
 static void
 item_leaves(struct batch *batch, struct article *article)
 {
-	in_flight_remove(batch->feed, article->id);
+	string_set_remove(&batch->feed->in_flight, article->id);
 	article_free(article);
 	batch_item_done(batch, 0);
 }
@@ -408,7 +394,7 @@ on_item(struct article *article, void *context)
 	batch->new_items++;
 	batch->in_pipeline++;
 	batch->pending_items++;
-	strlist_add(&feed->in_flight, article->id);
+	string_set_add(&feed->in_flight, article->id);
 	workers_submit(feed->ingest->workers, article, batch->now, batch);
 	return 0;
 }
@@ -1255,7 +1241,7 @@ feed_free(struct feed *feed)
 		fetch_cancel(feed->ingest->loop, feed->fetch);
 	event_free(feed->timer);
 	feed_record_clear(&feed->record);
-	strlist_clear(&feed->in_flight);
+	string_set_clear(&feed->in_flight);
 	free(feed->url);
 	free(feed);
 }

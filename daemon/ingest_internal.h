@@ -13,6 +13,7 @@
 #include "ingest.h"
 #include "spool.h"
 #include "state.h"
+#include "util.h"
 
 #define FETCH_DURATION_BUCKETS	10
 extern const double fetch_duration_bounds[FETCH_DURATION_BUCKETS];	/* seconds */
@@ -50,7 +51,7 @@ struct feed {
 	int			 waiting;
 	int			 polls;
 	long long		 interval_ms;
-	struct strlist		 in_flight;	/* ids sent and not yet acknowledged */
+	struct string_set	 in_flight;	/* ids in the pipeline or awaiting delivery */
 	struct feed_stats	 stats;
 	int			 removed;	/* dropped from the config by a reload */
 	int			 unchanged_polls;	/* polls in a row without a new item */

@@ -1,6 +1,6 @@
 /*
- * util.c - allocation that cannot fail, growable buffers, durations and sizes, time formatting,
- * file reading. Everything here is free of I/O policy: callers decide what an error means.
+ * util.c - allocation that cannot fail, growable buffers, a string set, durations and sizes,
+ * time formatting, file reading. Everything here is free of I/O policy: callers decide what an error means.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
+#include <xxhash.h>
 
 #include "log.h"
 #include "util.h"
@@ -182,6 +183,101 @@ number_with_unit(const char *text, const char *const units[], const long long mu
 	if (number * (double)multiplier >= 9.2e18)
 		return -1;
 	return (long long)(number * (double)multiplier);
+}
+
+/* ---- string_set: open addressing, linear probing, tombstones ---- */
+
+static char string_set_removed_marker;
+#define STRING_SET_REMOVED	(&string_set_removed_marker)
+
+static size_t
+string_set_slot(const struct string_set *set, const char *value, int for_insert)
+{
+	size_t mask = set->capacity - 1, slot = (size_t)XXH3_64bits(value, strlen(value)) & mask;
+	size_t first_free = SIZE_MAX;
+
+	for (;; slot = (slot + 1) & mask) {
+		char *held = set->slots[slot];
+
+		if (held == NULL)
+			return for_insert && first_free != SIZE_MAX ? first_free : slot;
+		if (held == STRING_SET_REMOVED) {
+			if (first_free == SIZE_MAX)
+				first_free = slot;
+		} else if (strcmp(held, value) == 0)
+			return slot;
+	}
+}
+
+static void
+string_set_grow(struct string_set *set)
+{
+	struct string_set bigger = { 0 };
+
+	bigger.capacity = set->count * 4 < 16 ? 16 : set->count * 4;
+	while (bigger.capacity & (bigger.capacity - 1))
+		bigger.capacity &= bigger.capacity - 1;	/* down to a power of two */
+	bigger.capacity *= 2;
+	bigger.slots = xcalloc(bigger.capacity, sizeof *bigger.slots);
+	for (size_t i = 0; i < set->capacity; i++) {
+		char *held = set->slots[i];
+		if (held != NULL && held != STRING_SET_REMOVED) {
+			bigger.slots[string_set_slot(&bigger, held, 1)] = held;
+			bigger.count++;
+		}
+	}
+	bigger.used = bigger.count;
+	free(set->slots);
+	*set = bigger;
+}
+
+int
+string_set_add(struct string_set *set, const char *value)
+{
+	size_t slot;
+
+	if ((set->used + 1) * 4 > set->capacity * 3)	/* keep at most 3/4 in use */
+		string_set_grow(set);
+	slot = string_set_slot(set, value, 1);
+	if (set->slots[slot] != NULL && set->slots[slot] != STRING_SET_REMOVED)
+		return 0;
+	if (set->slots[slot] == NULL)
+		set->used++;
+	set->slots[slot] = xstrdup(value);
+	set->count++;
+	return 1;
+}
+
+int
+string_set_contains(const struct string_set *set, const char *value)
+{
+	return set->count > 0 && set->slots[string_set_slot(set, value, 0)] != NULL;
+}
+
+int
+string_set_remove(struct string_set *set, const char *value)
+{
+	size_t slot;
+
+	if (set->count == 0)
+		return 0;
+	slot = string_set_slot(set, value, 0);
+	if (set->slots[slot] == NULL)
+		return 0;
+	free(set->slots[slot]);
+	set->slots[slot] = STRING_SET_REMOVED;
+	set->count--;
+	return 1;
+}
+
+void
+string_set_clear(struct string_set *set)
+{
+	for (size_t i = 0; i < set->capacity; i++)
+		if (set->slots[i] != STRING_SET_REMOVED)
+			free(set->slots[i]);
+	free(set->slots);
+	memset(set, 0, sizeof *set);
 }
 
 long long

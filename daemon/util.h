@@ -1,6 +1,6 @@
 /*
  * util.h - small helpers every module uses: allocation that cannot fail, growable byte
- * buffers, durations, RFC 3339 time formatting, file reading.
+ * buffers, a set of strings, durations, RFC 3339 time formatting, file reading.
  */
 #ifndef WIRESIFT_UTIL_H
 #define WIRESIFT_UTIL_H
@@ -29,6 +29,19 @@ void	 buffer_printf(struct buffer *buffer, const char *format, ...)
 char	*buffer_steal(struct buffer *buffer);	/* returns data ("" if empty), resets buffer */
 void	 buffer_reset(struct buffer *buffer);
 void	 buffer_free(struct buffer *buffer);
+
+/* A set of strings (copies), by hash: constant time whatever its size. Zeroed = empty. */
+struct string_set {
+	char	**slots;	/* NULL: never used; STRING_SET_REMOVED: free again */
+	size_t	  capacity;	/* a power of two */
+	size_t	  count;
+	size_t	  used;		/* count + removed slots */
+};
+
+int	 string_set_add(struct string_set *set, const char *value);	/* 1 added, 0 there */
+int	 string_set_contains(const struct string_set *set, const char *value);
+int	 string_set_remove(struct string_set *set, const char *value);	/* 1 removed */
+void	 string_set_clear(struct string_set *set);
 
 /* "90", "90s", "5m", "2h", "1d", "250ms" -> milliseconds. -1 on error. */
 long long duration_parse_ms(const char *text);

@@ -548,6 +548,43 @@ out:
 	free(back.results);
 }
 
+/* The set of in-flight ids: adds, finds and removes by value through growth and tombstones. */
+static void
+test_string_set(void)
+{
+	struct string_set set = { 0 };
+	char id[32];
+	int wrong = 0;
+
+	CHECK(!string_set_contains(&set, "x") && !string_set_remove(&set, "x"));
+	for (int i = 0; i < 5000; i++) {
+		snprintf(id, sizeof id, "id-%d", i);
+		wrong += string_set_add(&set, id) != 1;
+	}
+	CHECK(set.count == 5000 && wrong == 0);
+	snprintf(id, sizeof id, "id-%d", 77);
+	CHECK(string_set_add(&set, id) == 0 && set.count == 5000);
+	for (int i = 0; i < 5000; i += 2) {		/* remove the even ones */
+		snprintf(id, sizeof id, "id-%d", i);
+		wrong += string_set_remove(&set, id) != 1;
+	}
+	for (int i = 0; i < 5000; i++) {
+		snprintf(id, sizeof id, "id-%d", i);
+		wrong += string_set_contains(&set, id) != (i % 2);
+	}
+	CHECK(set.count == 2500 && wrong == 0);
+	for (int round = 0; round < 20; round++)	/* churn: tombstones must not fill it */
+		for (int i = 0; i < 1000; i++) {
+			snprintf(id, sizeof id, "churn-%d-%d", round, i);
+			string_set_add(&set, id);
+			string_set_remove(&set, id);
+		}
+	CHECK(set.count == 2500 && set.used * 4 <= set.capacity * 3);
+	CHECK(string_set_contains(&set, "id-4999") && !string_set_contains(&set, "id-4998"));
+	string_set_clear(&set);
+	CHECK(set.count == 0 && !string_set_contains(&set, "id-1"));
+}
+
 static void
 test_log_quote(void)
 {
@@ -575,6 +612,7 @@ main(void)
 	RUN(test_state_seen_and_validators);
 	RUN(test_state_groups_writes_until_commit);
 	RUN(test_log_quote);
+	RUN(test_string_set);
 	RUN(test_routing);
 	RUN(test_component_log_levels);
 	RUN(test_workers_keep_order_and_results);
