@@ -147,7 +147,7 @@ build_conf(const struct config *config, struct publisher *publisher, char *error
 	static const char *defaults[][2] = {
 		{ "enable.idempotence", "true" },
 		{ "acks", "all" },
-		{ "linger.ms", "5" },
+		{ "linger.ms", "50" },
 		{ "compression.type", "lz4" },
 		{ "log.queue", "true" },
 		/* Bounded in memory: beyond this, or after message.timeout.ms, we spool to disk. */

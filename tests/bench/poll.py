@@ -231,15 +231,18 @@ def count_records(bootstrap, topic):
 	return result.stdout.count("\n")
 
 
-def run_once(label, build, directory, bootstrap, urls, items, timeout):
+def run_once(label, build, directory, bootstrap, urls, items, timeout, peers=()):
 	"""wiresift --once over urls (each feed `items` new items) in a fresh state directory and
 	fresh topics; prints "LABEL key=value ..." and returns the config's path. After timeout
-	seconds the daemon gets SIGTERM and the figures count what Kafka holds by then."""
+	seconds the daemon gets SIGTERM and the figures count what Kafka holds by then. peers:
+	(name, pid) of processes sharing the machine (the broker, nginx) whose CPU seconds over
+	the run are printed too."""
 	topics = (helpers.unique_topic("bench.articles"), helpers.unique_topic("bench.dups"))
 	config = daemon_config(directory, bootstrap, urls, build, "1h", topics)
 	log = directory / "once.log"
 	say("%s: wiresift --once over %d feeds x %d items (at most %d s)" % (
 		label, len(urls), items, timeout))
+	peer_cpu = {name: cpu_of(pid) for name, pid in peers}
 	started = time.monotonic()
 	timed_out = 0
 	with open(log, "wb") as output:
@@ -268,12 +271,14 @@ def run_once(label, build, directory, bootstrap, urls, items, timeout):
 	errors = sum(1 for line in log.read_text(errors="replace").splitlines()
 		     if "level=error" in line)
 	cpu = usage.ru_utime + usage.ru_stime
+	peer_text = "".join(" %s_cpu_s=%.1f" % (name, cpu_of(pid) - peer_cpu[name])
+			    for name, pid in peers)
 	print("%s feeds=%d items=%d records=%d exit=%d timed_out=%d seconds=%.1f items_per_s=%.0f "
 	      "feeds_per_s=%.0f daemon_cpu_s=%.1f cpu_ms_per_item=%.3f peak_rss_mb=%.0f "
-	      "error_lines=%d" % (
+	      "error_lines=%d%s" % (
 		      label, len(urls), expected, records, process.returncode, timed_out, elapsed,
 		      records / elapsed, len(urls) / elapsed, cpu, cpu / max(records, 1) * 1000,
-		      peak_rss / 1024, errors), flush=True)
+		      peak_rss / 1024, errors, peer_text), flush=True)
 	if process.returncode != 0 or records < expected:
 		say("%s: log tail:\n%s" % (label, helpers.tail(log, 8)))
 	return config
@@ -382,8 +387,13 @@ def main(argv):
 			poll_capacity(build, work, nginx, config)
 			python_peer(work, nginx, poll_urls)
 			wrk_peer(nginx)
+		peers = [("nginx", nginx.worker_pid())]
+		try:
+			peers.append(("broker", int((work / "broker" / "pid").read_text())))
+		except (OSError, ValueError):
+			pass
 		run_once("cold", build, work / "cold-daemon", bootstrap, feed_urls(nginx.port, "cold"),
-			 ITEMS, COLD_TIMEOUT)
+			 ITEMS, COLD_TIMEOUT, peers)
 	finally:
 		nginx.stop()
 		broker.stop()
