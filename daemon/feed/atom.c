@@ -219,39 +219,43 @@ static void
 atom_entry_child(struct xml_feed *feed, struct article *item, int *best_link_rank,
     xmlNodePtr child)
 {
-	if (feed_node_is(feed, child, NULL, "title"))
+	const char *local = feed_node_local(child);
+
+	if (local == NULL)
+		return;
+	if (feed_node_matches(feed, child, local, NULL, "title"))
 		set_construct_once(feed, &item->title_raw, child, 0);
-	else if (feed_node_is(feed, child, NULL, "link"))
+	else if (feed_node_matches(feed, child, local, NULL, "link"))
 		atom_link(feed, item, best_link_rank, child);
-	else if (feed_node_is(feed, child, NULL, "id")) {
+	else if (feed_node_matches(feed, child, local, NULL, "id")) {
 		char *text = feed_node_text(child);
 
 		feed_set_once(&item->guid, text);
 		free(text);
-	} else if (feed_node_is(feed, child, NULL, "published") ||
-	    feed_node_is(feed, child, NULL, "issued"))
+	} else if (feed_node_matches(feed, child, local, NULL, "published") ||
+	    feed_node_matches(feed, child, local, NULL, "issued"))
 		atom_date(&item->published, child);
-	else if (feed_node_is(feed, child, NULL, "updated") ||
-	    feed_node_is(feed, child, NULL, "modified"))
+	else if (feed_node_matches(feed, child, local, NULL, "updated") ||
+	    feed_node_matches(feed, child, local, NULL, "modified"))
 		atom_date(&item->updated, child);
-	else if (feed_node_is(feed, child, NULL, "content")) {
+	else if (feed_node_matches(feed, child, local, NULL, "content")) {
 		char *source = feed_node_attribute(child, "src");
 
 		if (source == NULL)	/* out-of-line content is not fetched */
 			set_construct_once(feed, &item->content_html, child, 1);
 		free(source);
-	} else if (feed_node_is(feed, child, NULL, "summary"))
+	} else if (feed_node_matches(feed, child, local, NULL, "summary"))
 		set_construct_once(feed, &item->summary_html, child, 1);
-	else if (feed_node_is(feed, child, NULL, "author"))
+	else if (feed_node_matches(feed, child, local, NULL, "author"))
 		add_person(feed, &item->authors, child);
-	else if (feed_node_is(feed, child, NULL, "category"))
+	else if (feed_node_matches(feed, child, local, NULL, "category"))
 		add_category(item, child);
-	else if (feed_node_is(feed, child, NS_DC, "creator")) {
+	else if (feed_node_matches(feed, child, local, NS_DC, "creator")) {
 		char *text = feed_node_text(child);
 
 		feed_add_author(&item->authors, text);
 		free(text);
-	} else if (feed_node_is(feed, child, NS_DC, "subject")) {
+	} else if (feed_node_matches(feed, child, local, NS_DC, "subject")) {
 		char *text = feed_node_text(child);
 		char *trimmed = feed_trim(text);
 
@@ -259,11 +263,11 @@ atom_entry_child(struct xml_feed *feed, struct article *item, int *best_link_ran
 			strlist_add_unique(&item->categories, trimmed);
 		free(trimmed);
 		free(text);
-	} else if (feed_node_is(feed, child, NS_MEDIA, "content"))
+	} else if (feed_node_matches(feed, child, local, NS_MEDIA, "content"))
 		feed_node_enclosure(feed, item, child, "url", "fileSize");
-	else if (feed_node_is(feed, child, NS_MEDIA, "thumbnail"))
+	else if (feed_node_matches(feed, child, local, NS_MEDIA, "thumbnail"))
 		feed_node_enclosure(feed, item, child, "url", NULL);
-	else if (feed_node_is(feed, child, NS_MEDIA, "group"))
+	else if (feed_node_matches(feed, child, local, NS_MEDIA, "group"))
 		for (xmlNodePtr grandchild = child->children; grandchild != NULL;
 		    grandchild = grandchild->next)
 			atom_entry_child(feed, item, best_link_rank, grandchild);

@@ -1,5 +1,6 @@
 /*
- * encoding.c - turn the bytes a server sent into the UTF-8 the rest of the parser works on.
+ * encoding.c - turn the bytes a server sent into the UTF-8 the rest of the parser works on,
+ * a piece at a time (feed_decoder_next), so no decoded copy of the whole document is made.
  *
  * Order of evidence: a byte order mark (UTF-8/16/32), the UTF-16/32 shape of "<?", the XML
  * declaration's encoding, the charset of the HTTP Content-Type, then UTF-8. Two mislabellings
@@ -9,15 +10,32 @@
  * WHATWG encoding standard does, ISO-8859-1 and US-ASCII are read as windows-1252. Other
  * charsets go through iconv(3). The output is always valid UTF-8: undecodable input becomes
  * U+FFFD, and C0 controls that XML forbids are dropped.
+ *
+ * The body stays where the caller has it. Each step decodes about feed_stream_chunk_size
+ * bytes of it: a UTF-8 sequence that straddles the step's end is finished from the body, and
+ * iconv is given the rest of the body with an output buffer of one chunk, so a character (or
+ * a stateful encoding's shift) never meets an artificial end. Valid UTF-8 is handed out as
+ * pieces of the body itself, not copied; other encodings, and replacement characters, go
+ * through a scratch buffer of a chunk or so. The mislabelling checks read ahead in the body:
+ * text that is ASCII so far decodes the same either way, so the check runs only from the
+ * first byte that tells the two apart. feed_decoder_peek keeps the start of the decoded text
+ * for looking at (format detection) before it is handed out.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "feed_internal.h"
+
+size_t feed_stream_chunk_size = FEED_STREAM_CHUNK;
 
 /* windows-1252 0x80-0x9F; 0 marks the five undefined bytes. */
 static const unsigned short windows_1252_high[32] = {
@@ -101,7 +119,7 @@ utf8_sequence(const unsigned char *text, size_t remaining, unsigned *codepoint)
 	return length;
 }
 
-/* Bytes from position on that are printable ASCII (0x20..0x7F), counted 8 at a time. */
+/* Bytes from position on that are printable ASCII (0x20..0x7F), counted 16 or 8 at a time. */
 static size_t
 ascii_run(const unsigned char *text, size_t size, size_t position)
 {
@@ -109,6 +127,19 @@ ascii_run(const unsigned char *text, size_t size, size_t position)
 	size_t start = position;
 	uint64_t word;
 
+#ifdef __SSE2__
+	/* as signed bytes, 0x80..0xFF and 0x00..0x1F are exactly those below 0x20 */
+	const __m128i space = _mm_set1_epi8(0x20);
+
+	while (position + 16 <= size) {
+		__m128i bytes = _mm_loadu_si128((const __m128i *)(const void *)(text + position));
+		int stops = _mm_movemask_epi8(_mm_cmplt_epi8(bytes, space));
+
+		if (stops != 0)
+			return position + (size_t)__builtin_ctz((unsigned)stops) - start;
+		position += 16;
+	}
+#endif
 	while (position + 8 <= size) {
 		memcpy(&word, text + position, 8);
 		/* a byte with its high bit set, or (being ASCII) below 0x20, ends the run */
@@ -121,14 +152,16 @@ ascii_run(const unsigned char *text, size_t size, size_t position)
 	return position - start;
 }
 
-/* Count valid multi-byte sequences and invalid bytes. */
-static void
-utf8_survey(const unsigned char *text, size_t size, size_t *multibyte, size_t *invalid)
+/*
+ * Does text from position on hold a valid multi-byte sequence (stop_at_invalid 0), or, with
+ * stop_at_invalid, no invalid byte? The survey the mislabelling rules need, from the first
+ * byte where the answer can matter (everything before it is ASCII and counts for neither).
+ */
+static int
+utf8_survey_from(const unsigned char *text, size_t size, size_t position, int stop_at_invalid)
 {
-	size_t position = 0;
 	unsigned codepoint;
 
-	*multibyte = *invalid = 0;
 	while (position < size) {
 		size_t length;
 
@@ -136,31 +169,17 @@ utf8_survey(const unsigned char *text, size_t size, size_t *multibyte, size_t *i
 		if (position >= size)
 			break;
 		length = utf8_sequence(text + position, size - position, &codepoint);
-
 		if (length == 0) {
-			(*invalid)++;
+			if (stop_at_invalid)
+				return 0;
 			position++;
 		} else {
-			if (length > 1)
-				(*multibyte)++;
+			if (length > 1 && !stop_at_invalid)
+				return 1;
 			position += length;
 		}
 	}
-}
-
-static void
-decode_windows_1252(const unsigned char *text, size_t size, struct buffer *out)
-{
-	for (size_t i = 0; i < size; i++) {
-		unsigned codepoint = text[i];
-
-		if (codepoint >= 0x80 && codepoint < 0xA0) {
-			codepoint = windows_1252_high[codepoint - 0x80];
-			if (codepoint == 0)
-				codepoint = REPLACEMENT_CHARACTER;
-		}
-		append_codepoint(out, codepoint);
-	}
+	return stop_at_invalid;
 }
 
 /* Would append_codepoint() write this code point as it is? */
@@ -172,8 +191,8 @@ codepoint_passes(unsigned codepoint)
 }
 
 /*
- * Copy UTF-8 through, replacing what is invalid. Runs of bytes that pass unchanged (nearly
- * all of a real feed) are appended whole, not code point by code point.
+ * Copy UTF-8 through, replacing what is invalid (used on iconv's output). Runs of bytes that
+ * pass unchanged are appended whole, not code point by code point.
  */
 static void
 decode_utf8(const unsigned char *text, size_t size, struct buffer *out)
@@ -210,19 +229,203 @@ decode_utf8(const unsigned char *text, size_t size, struct buffer *out)
 	buffer_append(out, text + run_start, position - run_start);
 }
 
-/* UTF-8, or windows-1252 when that is what the bytes evidently are. */
-static const char *
-decode_probably_utf8(const unsigned char *text, size_t size, struct buffer *out)
-{
-	size_t multibyte, invalid;
+enum decode_mode {
+	MODE_UTF8,		/* UTF-8, invalid sequences replaced */
+	MODE_PROBABLY_UTF8,	/* unlabelled or labelled UTF-8: windows-1252 if evidently so */
+	MODE_WINDOWS_1252,
+	MODE_ICONV
+};
 
-	utf8_survey(text, size, &multibyte, &invalid);
-	if (invalid > 0 && multibyte == 0) {
-		decode_windows_1252(text, size, out);
-		return "windows-1252";
+struct feed_decoder {
+	const unsigned char *body;
+	size_t		 size;
+	size_t		 position;	/* next body byte to decode */
+	enum decode_mode mode;
+	int		 seen_multibyte;	/* MODE_PROBABLY_UTF8: so it stays UTF-8 */
+	iconv_t		 converter;
+	size_t		 unit;		/* iconv: bytes skipped past an invalid sequence */
+	char		*converted;	/* iconv: raw output of one step */
+	size_t		 converted_size;
+	struct buffer	 scratch;	/* decoded text of one step when it is not the body's */
+	struct buffer	 head;		/* decoded text peeked at and not yet handed out */
+	size_t		 head_position;
+};
+
+static size_t replace_sequence(struct feed_decoder *decoder, const char **piece);
+
+/* End of the body bytes one step may decode. */
+static size_t
+step_end(const struct feed_decoder *decoder)
+{
+	size_t chunk = feed_stream_chunk_size > 0 ? feed_stream_chunk_size : 1;
+
+	return decoder->size - decoder->position > chunk ? decoder->position + chunk :
+	    decoder->size;
+}
+
+/* The first invalid byte, with no multi-byte sequence before it: is this windows-1252? */
+static void
+decide_probable_utf8(struct feed_decoder *decoder)
+{
+	decoder->mode = utf8_survey_from(decoder->body, decoder->size, decoder->position, 0) ?
+	    MODE_UTF8 : MODE_WINDOWS_1252;
+}
+
+/*
+ * One UTF-8 step: a run of the body that passes unchanged, or (at a sequence that does not)
+ * its replacement in the scratch buffer. 0 when the step produced nothing to hand out.
+ */
+static size_t
+step_utf8(struct feed_decoder *decoder, const char **piece)
+{
+	const unsigned char *body = decoder->body;
+	size_t end = step_end(decoder), start = decoder->position, position = start;
+	unsigned codepoint;
+
+	while (position < end) {
+		size_t length;
+
+		position += ascii_run(body, end, position);
+		if (position >= end)
+			break;
+		length = utf8_sequence(body + position, decoder->size - position, &codepoint);
+		if (length != 0 && codepoint_passes(codepoint)) {
+			decoder->seen_multibyte |= length > 1;
+			position += length;
+			continue;
+		}
+		break;
 	}
-	decode_utf8(text, size, out);
-	return "UTF-8";
+	if (position > start) {
+		decoder->position = position;
+		*piece = (const char *)body + start;
+		return position - start;
+	}
+	if (position >= decoder->size)
+		return 0;
+	return replace_sequence(decoder, piece);
+}
+
+/* The sequence at the position does not pass: its replacement (or nothing, for a control). */
+static size_t
+replace_sequence(struct feed_decoder *decoder, const char **piece)
+{
+	const unsigned char *body = decoder->body;
+	size_t position = decoder->position;
+	unsigned codepoint;
+	size_t length = utf8_sequence(body + position, decoder->size - position, &codepoint);
+
+	if (length == 0 && decoder->mode == MODE_PROBABLY_UTF8 && !decoder->seen_multibyte) {
+		decide_probable_utf8(decoder);
+		if (decoder->mode == MODE_WINDOWS_1252)
+			return 0;	/* the caller steps again, as windows-1252 */
+	}
+	buffer_reset(&decoder->scratch);
+	if (length == 0) {
+		/* one U+FFFD per maximal invalid run start, as the Unicode standard advises */
+		append_codepoint(&decoder->scratch, REPLACEMENT_CHARACTER);
+		position++;
+		while (position < decoder->size && (body[position] & 0xC0) == 0x80)
+			position++;
+	} else {
+		decoder->seen_multibyte |= length > 1;
+		append_codepoint(&decoder->scratch, codepoint);
+		position += length;
+	}
+	decoder->position = position;
+	*piece = decoder->scratch.data;
+	return decoder->scratch.length;
+}
+
+static size_t
+step_windows_1252(struct feed_decoder *decoder, const char **piece)
+{
+	size_t end = step_end(decoder), position = decoder->position;
+
+	buffer_reset(&decoder->scratch);
+	while (position < end) {
+		size_t run = ascii_run(decoder->body, end, position);
+		unsigned codepoint;
+
+		buffer_append(&decoder->scratch, decoder->body + position, run);
+		position += run;
+		if (position >= end)
+			break;
+		codepoint = decoder->body[position++];
+		if (codepoint >= 0x80 && codepoint < 0xA0) {
+			codepoint = windows_1252_high[codepoint - 0x80];
+			if (codepoint == 0)
+				codepoint = REPLACEMENT_CHARACTER;
+		}
+		append_codepoint(&decoder->scratch, codepoint);
+	}
+	decoder->position = position;
+	*piece = decoder->scratch.data;
+	return decoder->scratch.length;
+}
+
+/*
+ * One iconv step, U+FFFD for what cannot be decoded: iconv is given all the rest of the body
+ * (so stateful encodings and characters never meet an artificial end) and an output buffer
+ * of about one chunk, which bounds the step. After an invalid sequence decoding goes on one
+ * unit later; an incomplete one at the end, or less than a unit left, ends it.
+ */
+static size_t
+step_iconv(struct feed_decoder *decoder, const char **piece)
+{
+	char *input = (char *)decoder->body + decoder->position;
+	size_t input_left = decoder->size - decoder->position;
+	char *output = decoder->converted;
+	size_t output_left = decoder->converted_size;
+	size_t result = iconv(decoder->converter, &input, &input_left, &output, &output_left);
+
+	decoder->position = decoder->size - input_left;
+	if (result == (size_t)-1 && errno == E2BIG && output == decoder->converted) {
+		/* not one character fits: a bigger buffer, and again */
+		decoder->converted_size *= 2;
+		decoder->converted = xrealloc(decoder->converted, decoder->converted_size);
+		return 0;
+	}
+	if (result == (size_t)-1 && errno != E2BIG && output_left >= 3) {
+		memcpy(output, "\xEF\xBF\xBD", 3);
+		output += 3;
+		if (errno == EINVAL || input_left < decoder->unit)
+			decoder->position = decoder->size;
+		else
+			decoder->position += decoder->unit;
+	}
+	buffer_reset(&decoder->scratch);
+	decode_utf8((const unsigned char *)decoder->converted,
+	    (size_t)(output - decoder->converted), &decoder->scratch);
+	*piece = decoder->scratch.data;
+	return decoder->scratch.length;
+}
+
+/* The next decoded piece straight from the body; 0 at its end. */
+static size_t
+step(struct feed_decoder *decoder, const char **piece)
+{
+	while (decoder->position < decoder->size) {
+		size_t length;
+
+		switch (decoder->mode) {
+		case MODE_UTF8:
+		case MODE_PROBABLY_UTF8:
+			length = step_utf8(decoder, piece);
+			break;
+		case MODE_WINDOWS_1252:
+			length = step_windows_1252(decoder, piece);
+			break;
+		case MODE_ICONV:
+			length = step_iconv(decoder, piece);
+			break;
+		default:
+			return 0;
+		}
+		if (length > 0)
+			return length;
+	}
+	return 0;
 }
 
 /* Labels that mean windows-1252 in practice. */
@@ -310,38 +513,6 @@ content_type_charset(const char *content_type, char *label, size_t label_size)
 	copy_label(found, strlen(found), label, label_size);
 }
 
-/* Decode with iconv, U+FFFD for what cannot be decoded; -1 when iconv does not know label. */
-static int
-decode_iconv(const char *label, size_t unit, const char *text, size_t size, struct buffer *out)
-{
-	iconv_t converter = iconv_open("UTF-8", label);
-	struct buffer converted = { 0 };
-	char chunk[4096];
-	char *input = (char *)text;
-	size_t input_left = size;
-
-	if (converter == (iconv_t)-1)
-		return -1;
-	while (input_left > 0) {
-		char *output = chunk;
-		size_t output_left = sizeof(chunk);
-		size_t result = iconv(converter, &input, &input_left, &output, &output_left);
-
-		buffer_append(&converted, chunk, sizeof(chunk) - output_left);
-		if (result != (size_t)-1 || errno == E2BIG)
-			continue;
-		buffer_append(&converted, "\xEF\xBF\xBD", 3);
-		if (errno == EINVAL || input_left < unit)
-			break;
-		input += unit;
-		input_left -= unit;
-	}
-	iconv_close(converter);
-	decode_utf8((const unsigned char *)converted.data, converted.length, out);
-	buffer_free(&converted);
-	return 0;
-}
-
 /* A byte order mark or the UTF-16/32 shape of "<?": the encoding and the bytes to skip. */
 static const char *
 sniff_unicode(const unsigned char *text, size_t size, size_t *skip, size_t *unit)
@@ -377,46 +548,150 @@ sniff_unicode(const unsigned char *text, size_t size, size_t *skip, size_t *unit
 	return NULL;
 }
 
-char *
-feed_decode(const char *data, size_t size, const char *content_type, size_t *length,
-    const char **charset_used)
+/* Position of the first byte above 0x7F, or size. */
+static size_t
+first_high_byte(const unsigned char *text, size_t size)
 {
-	const unsigned char *bytes = (const unsigned char *)data;
-	struct buffer out = { 0 };
-	char label[48];
-	const char *unicode;
-	const char *used;
-	size_t skip, unit, multibyte, invalid;
+	const uint64_t high = 0x8080808080808080ULL;
+	size_t position = 0;
+	uint64_t word;
 
+	while (position + 8 <= size) {
+		memcpy(&word, text + position, 8);
+		if ((word & high) != 0)
+			break;
+		position += 8;
+	}
+	while (position < size && text[position] < 0x80)
+		position++;
+	return position;
+}
+
+static void
+open_iconv(struct feed_decoder *decoder, const char *label, size_t unit)
+{
+	decoder->mode = MODE_ICONV;
+	decoder->unit = unit;
+	decoder->converted_size = feed_stream_chunk_size + 16;
+	decoder->converted = xmalloc(decoder->converted_size);
+	decoder->converter = iconv_open("UTF-8", label);
+}
+
+/* What the label says, with the mislabellings undone. */
+static void
+choose_by_label(struct feed_decoder *decoder, const char *label)
+{
+	iconv_t probe;
+	size_t high;
+
+	if (label[0] == '\0' || is_utf8_label(label) || is_wide_label(label))
+		decoder->mode = MODE_PROBABLY_UTF8;
+	else if (is_western_label(label)) {
+		/* UTF-8 if the text from its first non-ASCII byte on is valid UTF-8 */
+		high = first_high_byte(decoder->body, decoder->size);
+		decoder->mode = high < decoder->size &&
+		    utf8_survey_from(decoder->body, decoder->size, high, 1) ?
+		    MODE_UTF8 : MODE_WINDOWS_1252;
+	} else if ((probe = iconv_open("UTF-8", label)) != (iconv_t)-1) {
+		iconv_close(probe);
+		open_iconv(decoder, label, 1);
+	} else
+		decoder->mode = MODE_PROBABLY_UTF8;
+}
+
+struct feed_decoder *
+feed_decoder_new(const char *data, size_t size, const char *content_type)
+{
+	struct feed_decoder *decoder = xcalloc(1, sizeof(*decoder));
+	const unsigned char *bytes = (const unsigned char *)data;
+	const char *unicode;
+	char label[48];
+	size_t skip, unit;
+
+	decoder->body = bytes;
+	decoder->size = size;
+	decoder->converter = (iconv_t)-1;
 	unicode = sniff_unicode(bytes, size, &skip, &unit);
-	if (unicode != NULL && strcmp(unicode, "UTF-8") == 0) {
-		decode_utf8(bytes + skip, size - skip, &out);
-		used = unicode;
-	} else if (unicode != NULL) {
-		decode_iconv(unicode, unit, data + skip, size - skip, &out);
-		used = unicode;
+	decoder->position = skip;
+	if (unicode != NULL && strcmp(unicode, "UTF-8") == 0)
+		decoder->mode = MODE_UTF8;
+	else if (unicode != NULL) {
+		open_iconv(decoder, unicode, unit);
+		if (decoder->converter == (iconv_t)-1)
+			decoder->position = size;	/* iconv cannot: nothing decodes */
 	} else {
 		xml_declared_encoding(data, size, label, sizeof(label));
 		if (label[0] == '\0')
 			content_type_charset(content_type, label, sizeof(label));
-		if (label[0] == '\0' || is_utf8_label(label) || is_wide_label(label))
-			used = decode_probably_utf8(bytes, size, &out);
-		else if (is_western_label(label)) {
-			utf8_survey(bytes, size, &multibyte, &invalid);
-			if (invalid == 0 && multibyte > 0) {
-				decode_utf8(bytes, size, &out);
-				used = "UTF-8";
-			} else {
-				decode_windows_1252(bytes, size, &out);
-				used = "windows-1252";
-			}
-		} else if (decode_iconv(label, 1, data, size, &out) == 0)
-			used = "iconv";
-		else
-			used = decode_probably_utf8(bytes, size, &out);
+		choose_by_label(decoder, label);
 	}
-	if (charset_used != NULL)
-		*charset_used = used;
-	*length = out.length;
-	return buffer_steal(&out);
+	return decoder;
+}
+
+void
+feed_decoder_free(struct feed_decoder *decoder)
+{
+	if (decoder == NULL)
+		return;
+	if (decoder->converter != (iconv_t)-1)
+		iconv_close(decoder->converter);
+	free(decoder->converted);
+	buffer_free(&decoder->scratch);
+	buffer_free(&decoder->head);
+	free(decoder);
+}
+
+const char *
+feed_decoder_peek(struct feed_decoder *decoder, size_t want, size_t *length, int *complete)
+{
+	const char *piece;
+	size_t piece_length = 1;
+
+	while (decoder->head.length - decoder->head_position < want &&
+	    (piece_length = step(decoder, &piece)) > 0)
+		buffer_append(&decoder->head, piece, piece_length);
+	*length = decoder->head.length - decoder->head_position;
+	*complete = decoder->position >= decoder->size;
+	return decoder->head.data != NULL ? decoder->head.data + decoder->head_position : "";
+}
+
+void
+feed_decoder_skip(struct feed_decoder *decoder, size_t count)
+{
+	size_t peeked = decoder->head.length - decoder->head_position;
+
+	decoder->head_position += count < peeked ? count : peeked;
+}
+
+size_t
+feed_decoder_next(struct feed_decoder *decoder, const char **piece)
+{
+	size_t length;
+
+	if (decoder->head_position < decoder->head.length) {
+		*piece = decoder->head.data + decoder->head_position;
+		length = decoder->head.length - decoder->head_position;
+		if (length > feed_stream_chunk_size && feed_stream_chunk_size > 0)
+			length = feed_stream_chunk_size;	/* pieces of a chunk at most */
+		decoder->head_position += length;
+		return length;
+	}
+	if (decoder->head.data != NULL) {	/* handed out by the previous call: done with */
+		buffer_free(&decoder->head);
+		decoder->head_position = 0;
+	}
+	return step(decoder, piece);
+}
+
+char *
+feed_decoder_rest(struct feed_decoder *decoder, size_t *length)
+{
+	struct buffer text = { 0 };
+	const char *piece;
+	size_t piece_length;
+
+	while ((piece_length = feed_decoder_next(decoder, &piece)) > 0)
+		buffer_append(&text, piece, piece_length);
+	*length = text.length;
+	return buffer_steal(&text);
 }

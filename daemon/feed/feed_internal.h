@@ -6,24 +6,53 @@
 #define WIRESIFT_FEED_INTERNAL_H
 
 #include <stddef.h>
+#include <string.h>
+
 #include "../util.h"
 #include "feed.h"
 
 /*
- * Decode a document to UTF-8: BOM, then (for XML) the encoding declaration, then the charset
- * of content_type, else UTF-8. Mislabelled windows-1252 is detected; invalid sequences become
- * U+FFFD; C0 controls other than tab/newline/return are dropped. Caller frees.
- * *charset_used gets a static name of what was decoded ("UTF-8", "windows-1252", ...).
+ * The document is decoded and prepared a chunk at a time, never copied whole: at most
+ * feed_stream_chunk_size bytes of the body per decoding step (tests set tiny sizes to put a
+ * chunk boundary everywhere).
  */
-char	*feed_decode(const char *data, size_t size, const char *content_type, size_t *length,
-	    const char **charset_used);
+#define FEED_STREAM_CHUNK	(64 * 1024)
+extern size_t feed_stream_chunk_size;
 
 /*
- * Make decoded XML safe and parseable before libxml2 sees it: drop the DOCTYPE (so no entity
- * can be declared, let alone expanded), turn HTML named entities into character references,
- * escape bare '&' and stray '<', drop anything before the first '<'. Caller frees.
+ * Decoding to UTF-8 (encoding.c): BOM, then (for XML) the encoding declaration, then the
+ * charset of content_type, else UTF-8. Mislabelled windows-1252 is detected; invalid sequences
+ * become U+FFFD; C0 controls other than tab/newline/return are dropped. The decoder reads data
+ * where it is (it must outlive the decoder).
  */
-char	*feed_xml_prepare(const char *xml, size_t length, size_t *prepared_length);
+struct feed_decoder;
+struct feed_decoder *feed_decoder_new(const char *data, size_t size, const char *content_type);
+void	 feed_decoder_free(struct feed_decoder *decoder);
+/* The next piece of decoded text, valid until the next call; 0 at the end. */
+size_t	 feed_decoder_next(struct feed_decoder *decoder, const char **piece);
+/*
+ * Look at the decoded text ahead without consuming it: at least want bytes, fewer only if the
+ * text ends first (*complete is then 1: all of it is here). NUL-terminated.
+ */
+const char *feed_decoder_peek(struct feed_decoder *decoder, size_t want, size_t *length,
+	    int *complete);
+/* Drop count bytes of what was peeked at. */
+void	 feed_decoder_skip(struct feed_decoder *decoder, size_t count);
+/* All the rest of the text in one string (JSON Feed, which jansson reads whole). Caller frees. */
+char	*feed_decoder_rest(struct feed_decoder *decoder, size_t *length);
+
+/*
+ * The pass that makes decoded XML safe and parseable before libxml2 sees it (prepare.c): drops
+ * the DOCTYPE (so no entity can be declared, let alone expanded), turns HTML named entities
+ * into character references, escapes bare '&' and stray '<', closes HTML void elements.
+ * feed_preparer_read fills buffer with up to size bytes of prepared text; 0 at the end.
+ */
+struct feed_preparer;
+struct feed_preparer *feed_preparer_new(struct feed_decoder *decoder);
+void	 feed_preparer_free(struct feed_preparer *preparer);
+size_t	 feed_preparer_read(struct feed_preparer *preparer, char *buffer, size_t size);
+/* Bytes before the XML declaration to drop (0 when the first markup is something else). */
+size_t	 feed_xml_leading_junk(const char *text, size_t length);
 
 /* Append text to buffer with & < > " escaped. */
 void	 feed_html_escape(struct buffer *buffer, const char *text, size_t length);
@@ -81,6 +110,17 @@ const char *feed_node_namespace(struct _xmlNode *node);
 /* The element is `local` in namespace ns; ns NULL means the feed's own vocabulary. */
 int	 feed_node_is(const struct xml_feed *feed, struct _xmlNode *node, const char *ns,
 	    const char *local);
+/* An element's local name (after its prefix), NULL for any other node. */
+const char *feed_node_local(struct _xmlNode *node);
+/* The element is in namespace ns (NULL: the feed's own vocabulary). */
+int	 feed_node_in(const struct xml_feed *feed, struct _xmlNode *node, const char *ns);
+/* feed_node_is for a node whose local name the caller has looked up once already. */
+static inline int
+feed_node_matches(const struct xml_feed *feed, struct _xmlNode *node, const char *local,
+    const char *ns, const char *wanted)
+{
+	return local[0] == wanted[0] && strcmp(local, wanted) == 0 && feed_node_in(feed, node, ns);
+}
 /* Attribute value (no namespace) or NULL. Caller frees. */
 char	*feed_node_attribute(struct _xmlNode *node, const char *name);
 /* Text of an element; its inner markup serialized as HTML when it has child elements. */

@@ -1,14 +1,17 @@
 /*
  * parse.c - feed_parse(): decode, detect the format from the content, and stream the items.
  *
- * XML feeds go through libxml2's xmlTextReader over the prepared text (see prepare.c), with
- * recovery on and every form of entity loading off (no XML_PARSE_NOENT, XML_PARSE_DTDLOAD or
+ * XML feeds go through libxml2's xmlTextReader, fed by xmlReaderForIO from a read callback
+ * that decodes (encoding.c) and prepares (prepare.c) the body a chunk at a time, straight into
+ * libxml2's input buffer: no decoded or prepared copy of the whole document exists. Recovery
+ * is on and every form of entity loading off (no XML_PARSE_NOENT, XML_PARSE_DTDLOAD or
  * XML_PARSE_HUGE; XML_PARSE_NONET). The reader walks the document; each item or entry, and each
  * channel-level element, is expanded on its own, turned into an article or feed metadata, and
- * skipped, so libxml2 frees it: memory holds one item at a time, not the feed.
+ * skipped, so libxml2 frees it: memory holds one item and a few chunks, not the feed. Only the
+ * start of the decoded text is looked at before that (feed_decoder_peek), to tell XML from
+ * JSON and a feed from an HTML page. JSON Feed is read whole by jansson (jsonfeed.c).
  */
 #include <ctype.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,19 @@
 #include <libxml/xmlreader.h>
 
 #include "feed_internal.h"
+
+/* The body, kept to be decoded again from the start by the recovery pass. */
+struct xml_source {
+	const char	*data;
+	size_t		 size;
+	const char	*content_type;
+	size_t		 skip;		/* decoded bytes before what libxml2 is given */
+};
+
+/* Parser options: recover, and never load or expand anything external. */
+#define XML_OPTIONS	(XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR | \
+			 XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC | \
+			 XML_PARSE_COMPACT)
 
 struct xml_run {
 	struct xml_feed	 feed;
@@ -260,21 +276,118 @@ visit_tree(struct xml_run *run, xmlNodePtr node, int depth, size_t *item_index,
 	}
 }
 
+/*
+ * What libxml2 reads: the prepared text, handed over so that libxml2 parses it as it parsed
+ * the whole prepared text in memory. xmlTextReader pushes its input to the parser in blocks
+ * of 512 bytes. From memory, the last partial block goes in before the end is signalled;
+ * from a read callback, together with the end, and then the first well-formedness error of a
+ * broken feed comes sooner (other items before the recovery pass). So a last read that ends
+ * in a partial block returns the whole blocks only, and the partial block on the next call.
+ * (From memory the reader also pushes one empty block before the end, which a callback cannot
+ * cause: for a few broken feeds the line of the first error reported differs, not the items.)
+ * The first 4 bytes (what xmlTextReader asks for first) are read ahead: a text shorter than
+ * that is given from memory.
+ */
+#define READER_BLOCK	512	/* xmlreader.c's CHUNK_SIZE */
+
+struct prepared_input {
+	struct feed_decoder	*decoder;	/* NULL: the caller's */
+	struct feed_preparer	*preparer;
+	char			 held[READER_BLOCK];	/* read, not yet handed over */
+	size_t			 held_length;
+	size_t			 held_position;
+	int			 ended;
+	int			 by_blocks;	/* xmlTextReader: hold a last partial block */
+};
+
+/* libxml2's read callback: the next prepared bytes, 0 at the end. */
 static int
-recover_tree(struct xml_run *run, const char *prepared, size_t length, const char *feed_url,
+read_prepared(void *context, char *buffer, int length)
+{
+	struct prepared_input *input = context;
+	size_t count = 0, fresh, partial;
+
+	if (length <= 0)
+		return 0;
+	if (input->held_position < input->held_length) {
+		count = input->held_length - input->held_position;
+		if (count > (size_t)length)
+			count = (size_t)length;
+		memcpy(buffer, input->held + input->held_position, count);
+		input->held_position += count;
+	}
+	if (input->ended || count == (size_t)length)
+		return (int)count;
+	fresh = feed_preparer_read(input->preparer, buffer + count, (size_t)length - count);
+	count += fresh;
+	if (count < (size_t)length) {
+		input->ended = 1;
+		partial = count % READER_BLOCK;
+		if (input->by_blocks && count > READER_BLOCK && partial > 0) {
+			memcpy(input->held, buffer + count - partial, partial);
+			input->held_length = partial;
+			input->held_position = 0;
+			count -= partial;
+		}
+	}
+	return (int)count;
+}
+
+/* Start preparing decoder's text; 1 when it is shorter than 4 bytes (all in held). */
+static int
+prepared_open(struct prepared_input *input, struct feed_decoder *decoder)
+{
+	memset(input, 0, sizeof(*input));
+	input->preparer = feed_preparer_new(decoder);
+	input->held_length = feed_preparer_read(input->preparer, input->held, 4);
+	input->ended = input->held_length < 4;
+	return input->ended;
+}
+
+static void
+prepared_close(struct prepared_input *input)
+{
+	feed_preparer_free(input->preparer);
+	feed_decoder_free(input->decoder);
+	memset(input, 0, sizeof(*input));
+}
+
+/* The recovery pass reads the body again: a new decoder, positioned where the text starts. */
+static int
+prepared_reopen(struct prepared_input *input, const struct xml_source *source)
+{
+	struct feed_decoder *decoder;
+	size_t length;
+	int complete, small;
+
+	decoder = feed_decoder_new(source->data, source->size, source->content_type);
+	feed_decoder_peek(decoder, source->skip, &length, &complete);
+	feed_decoder_skip(decoder, source->skip);
+	small = prepared_open(input, decoder);
+	input->decoder = decoder;
+	return small;
+}
+
+static int
+recover_tree(struct xml_run *run, const struct xml_source *source, const char *feed_url,
     char *error, size_t error_size)
 {
 	xmlParserCtxtPtr context = xmlNewParserCtxt();
 	size_t already_delivered = run->feed.meta->item_count, item_index = 0;
+	struct prepared_input input;
 	xmlDocPtr document;
 	xmlNodePtr root;
 
 	if (context == NULL)
 		return -1;
-	document = xmlCtxtReadMemory(context, prepared, (int)length, feed_url, "UTF-8",
-	    XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-	    XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC | XML_PARSE_COMPACT);
+	if (prepared_reopen(&input, source))
+		document = xmlCtxtReadMemory(context, input.held, (int)input.held_length,
+		    feed_url, "UTF-8", XML_OPTIONS);
+	else
+		document = xmlCtxtReadIO(context, read_prepared, NULL, &input, feed_url,
+		    "UTF-8", XML_OPTIONS);
 	xmlFreeParserCtxt(context);
+	prepared_close(&input);
 	if (document == NULL || (root = xmlDocGetRootElement(document)) == NULL) {
 		xmlFreeDoc(document);
 		return -1;
@@ -288,73 +401,120 @@ recover_tree(struct xml_run *run, const char *prepared, size_t length, const cha
 	return 0;
 }
 
-/* What comes first after the prolog: "<!DOCTYPE html" or <html> means an HTML page. */
+/*
+ * What comes first after the prolog: "<!DOCTYPE html" or <html> means an HTML page (1).
+ * text holds length decoded bytes, all of the rest when complete (then NUL-terminated);
+ * -1 when more is needed to tell.
+ */
 static int
-looks_like_html(const char *text, size_t *offset)
+html_verdict(const char *text, size_t length, int complete, size_t *offset)
 {
-	const char *cursor = text;
+	size_t cursor = 0, name;
 
 	for (;;) {
-		while (isspace((unsigned char)*cursor))
+		while (cursor < length && isspace((unsigned char)text[cursor]))
 			cursor++;
-		if (strncmp(cursor, "<?", 2) == 0 || strncmp(cursor, "<!--", 4) == 0) {
-			const char *end = strstr(cursor, cursor[1] == '?' ? "?>" : "-->");
+		if (cursor + 4 > length && !complete)
+			return -1;
+		if (strncmp(text + cursor, "<?", 2) == 0 || strncmp(text + cursor, "<!--", 4) == 0) {
+			const char *marker = text[cursor + 1] == '?' ? "?>" : "-->";
+			const char *end = memmem(text + cursor, length - cursor, marker,
+			    strlen(marker));
 
 			if (end == NULL)
-				return 0;
-			cursor = end + 2;
+				return complete ? 0 : -1;
+			cursor = (size_t)(end - text) + 2;
 			continue;
 		}
 		break;
 	}
-	*offset = (size_t)(cursor - text);
-	if (strncasecmp(cursor, "<!DOCTYPE", 9) == 0) {
-		const char *name = cursor + 9;
-
-		while (isspace((unsigned char)*name))
+	*offset = cursor;
+	if (cursor + 9 > length && !complete)
+		return -1;
+	if (strncasecmp(text + cursor, "<!DOCTYPE", 9) == 0) {
+		name = cursor + 9;
+		while (name < length && isspace((unsigned char)text[name]))
 			name++;
-		return strncasecmp(name, "html", 4) == 0 &&
-		    !isalnum((unsigned char)name[4]);
+		if (name + 5 > length && !complete)
+			return -1;
+		return strncasecmp(text + name, "html", 4) == 0 &&
+		    !isalnum((unsigned char)text[name + 4]);
 	}
-	return strncasecmp(cursor, "<html", 5) == 0 && !isalnum((unsigned char)cursor[5]);
+	if (cursor + 6 > length && !complete)
+		return -1;
+	return strncasecmp(text + cursor, "<html", 5) == 0 &&
+	    !isalnum((unsigned char)text[cursor + 5]);
 }
 
-static int
-parse_xml(const char *text, size_t length, const char *feed_url, struct feed_meta *meta,
-    feed_item_fn on_item, void *context, char *error, size_t error_size)
+/* Decoded text from offset start on, at least want bytes of it unless it ends first. */
+static const char *
+peek_from(struct feed_decoder *decoder, size_t start, size_t want, size_t *length,
+    int *complete)
 {
-	struct xml_run run = { .on_item = on_item, .context = context };
-	size_t prepared_length, html_offset;
-	char *prepared;
-	int status;
+	const char *text = feed_decoder_peek(decoder, start + want, length, complete);
 
-	if (looks_like_html(text, &html_offset)) {
+	*length -= start;
+	return text + start;
+}
+
+/* An HTML page (-1 with error), else the number of decoded bytes before the XML starts. */
+static long long
+xml_start(struct feed_decoder *decoder, size_t start, char *error, size_t error_size)
+{
+	size_t want = 4096, length, html_offset = 0;
+	const char *text;
+	int complete, verdict;
+
+	for (;;) {
+		text = peek_from(decoder, start, want, &length, &complete);
+		if ((verdict = html_verdict(text, length, complete, &html_offset)) >= 0)
+			break;
+		want *= 2;
+	}
+	if (verdict == 1) {
 		set_error(error, error_size, "line %zu: HTML page, not a feed",
 		    feed_line_of(text, html_offset));
 		return -1;
 	}
-	prepared = feed_xml_prepare(text, length, &prepared_length);
-	if (prepared_length > INT_MAX) {	/* libxml2 takes an int size */
-		free(prepared);
-		set_error(error, error_size, "feed too large (%zu bytes)", prepared_length);
+	/* html_verdict looked at least 6 bytes past the first '<' */
+	return (long long)(start + feed_xml_leading_junk(text, length));
+}
+
+static int
+parse_xml(struct xml_source *source, struct feed_decoder *decoder, size_t start,
+    const char *feed_url, struct feed_meta *meta, feed_item_fn on_item, void *context,
+    char *error, size_t error_size)
+{
+	struct xml_run run = { .on_item = on_item, .context = context };
+	struct prepared_input input;
+	long long skip;
+	int status;
+
+	if ((skip = xml_start(decoder, start, error, error_size)) < 0)
 		return -1;
-	}
+	source->skip = (size_t)skip;
+	feed_decoder_skip(decoder, source->skip);
 	run.feed.feed_url = feed_url;
 	run.feed.meta = meta;
-	run.reader = xmlReaderForMemory(prepared, (int)prepared_length, feed_url, "UTF-8",
-	    XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-	    XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC | XML_PARSE_COMPACT);
+	if (prepared_open(&input, decoder))
+		run.reader = xmlReaderForMemory(input.held, (int)input.held_length, feed_url,
+		    "UTF-8", XML_OPTIONS);
+	else {
+		input.by_blocks = 1;
+		run.reader = xmlReaderForIO(read_prepared, NULL, &input, feed_url, "UTF-8",
+		    XML_OPTIONS);
+	}
 	if (run.reader == NULL) {
-		free(prepared);
+		prepared_close(&input);
 		set_error(error, error_size, "cannot create an XML reader");
 		return -1;
 	}
 	xmlTextReaderSetStructuredErrorHandler(run.reader, record_xml_error, &run);
 	status = walk(&run, error, error_size);
 	xmlFreeTextReader(run.reader);
+	prepared_close(&input);
 	if (status == -1 && !run.stopped)
-		status = recover_tree(&run, prepared, prepared_length, feed_url, error, error_size);
-	free(prepared);
+		status = recover_tree(&run, source, feed_url, error, error_size);
 	strlist_clear(&run.feed.feed_authors);
 	if (status == -2)
 		return -1;
@@ -386,26 +546,46 @@ discard_item(struct article *item, void *context)
 	return 0;
 }
 
-/* Where the document starts: '<' or '{' after whitespace, else a feed root a little later. */
-static const char *
-document_start(const char *text)
+/*
+ * Where the document starts in the decoded text: '<' or '{' after whitespace, else a feed
+ * root a little later. 0 with *start; -1 when there is none (*blank: only whitespace).
+ */
+static int
+document_start(struct feed_decoder *decoder, size_t *start, int *blank)
 {
 	static const char *const markers[] = { "<?xml", "<rss", "<feed", "<rdf:RDF", "<RDF" };
-	const char *cursor = text;
+	size_t want = 4096 + 16, length, cursor;
+	const char *text;
+	int complete;
 
-	while (isspace((unsigned char)*cursor))
-		cursor++;
-	if (*cursor == '<')
-		return text;	/* leading blank lines count in line numbers */
-	if (*cursor == '{' || *cursor == '[')
-		return cursor;
-	for (size_t i = 0; i < sizeof(markers) / sizeof(markers[0]); i++) {
-		const char *found = strstr(text, markers[i]);
-
-		if (found != NULL && found - text < 4096)
-			return found;
+	for (;;) {
+		text = feed_decoder_peek(decoder, want, &length, &complete);
+		cursor = 0;
+		while (cursor < length && isspace((unsigned char)text[cursor]))
+			cursor++;
+		if (cursor < length || complete)
+			break;
+		want *= 2;
 	}
-	return NULL;
+	*blank = cursor == length;
+	*start = 0;
+	if (cursor < length && text[cursor] == '<')
+		return 0;	/* leading blank lines count in line numbers */
+	if (cursor < length && (text[cursor] == '{' || text[cursor] == '[')) {
+		*start = cursor;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(markers) / sizeof(markers[0]); i++) {
+		size_t marker_length = strlen(markers[i]);
+		size_t limit = length < 4095 + marker_length ? length : 4095 + marker_length;
+		const char *found = memmem(text, limit, markers[i], marker_length);
+
+		if (found != NULL) {
+			*start = (size_t)(found - text);
+			return 0;
+		}
+	}
+	return -1;
 }
 
 int
@@ -413,12 +593,13 @@ feed_parse(const char *data, size_t size, const char *feed_url, const char *cont
     struct feed_meta *meta, feed_item_fn on_item, void *context,
     char *error, size_t error_size)
 {
+	struct xml_source source = { data, size, content_type, 0 };
 	struct feed_meta local_meta;
-	const char *charset;
-	const char *start;
-	size_t length;
+	struct feed_decoder *decoder;
+	size_t start, length;
+	const char *first;
 	char *text;
-	int result;
+	int result, blank, complete;
 
 	if (meta == NULL)
 		meta = &local_meta;
@@ -430,19 +611,22 @@ feed_parse(const char *data, size_t size, const char *feed_url, const char *cont
 		set_error(error, error_size, "line 1: empty document");
 		return -1;
 	}
-	text = feed_decode(data, size, content_type, &length, &charset);
-	start = document_start(text);
-	if (start == NULL) {
-		set_error(error, error_size, *text == '\0' || strspn(text, " \t\r\n") == length ?
-		    "line 1: empty document" : "line 1: not a feed: neither XML nor JSON");
+	decoder = feed_decoder_new(data, size, content_type);
+	if (document_start(decoder, &start, &blank) < 0) {
+		set_error(error, error_size, blank ? "line 1: empty document" :
+		    "line 1: not a feed: neither XML nor JSON");
 		result = -1;
-	} else if (*start == '{' || *start == '[')
-		result = feed_parse_json(start, length - (size_t)(start - text), feed_url, meta,
-		    on_item, context, error, error_size);
-	else
-		result = parse_xml(start, length - (size_t)(start - text), feed_url, meta, on_item,
-		    context, error, error_size);
-	free(text);
+	} else if ((first = peek_from(decoder, start, 1, &length, &complete))[0] == '{' ||
+	    first[0] == '[') {
+		feed_decoder_skip(decoder, start);
+		text = feed_decoder_rest(decoder, &length);
+		result = feed_parse_json(text, length, feed_url, meta, on_item, context, error,
+		    error_size);
+		free(text);
+	} else
+		result = parse_xml(&source, decoder, start, feed_url, meta, on_item, context,
+		    error, error_size);
+	feed_decoder_free(decoder);
 	if (meta == &local_meta)
 		feed_meta_free(&local_meta);
 	return result;

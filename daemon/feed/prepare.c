@@ -9,17 +9,35 @@
  *    references to characters XML forbids become U+FFFD;
  *  - a bare '&' or an unknown entity becomes &amp; and a '<' that cannot start markup &lt;;
  *  - unclosed HTML void elements (<br>, <img>) in unescaped descriptions are closed;
- *  - anything before the XML declaration (blank lines, often) is dropped.
+ *  - anything before the XML declaration (blank lines, often) is dropped
+ *    (feed_xml_leading_junk; the caller skips it).
  * Comments, CDATA sections and processing instructions are copied untouched.
+ *
+ * It streams: feed_preparer_read() pulls decoded pieces from the decoder and writes prepared
+ * text straight into the caller's buffer (libxml2's input buffer). It is a state machine (text,
+ * tag, comment/CDATA/PI up to its end marker, DOCTYPE, dropped end tag), so a construct may
+ * straddle pieces; the few decisions that need bytes ahead (an entity: 41 bytes at most; what
+ * a '<' starts: 10) join the end of one piece and the start of the next in a small carry
+ * buffer. An end marker cut in two is found with the last bytes copied. Output that does not
+ * fit the caller's buffer (one replacement, 16 bytes at most) waits in a spill buffer.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <libxml/HTMLparser.h>
 
 #include "feed_internal.h"
+
+#define ENTITY_LOOKAHEAD	48	/* '&' + 39 name characters + ';', or &#x + 8 digits + ';' */
+#define MARKUP_LOOKAHEAD	10	/* "<!DOCTYPE", "<![CDATA[", "</" + 7 name characters + 1 */
 
 static const unsigned short windows_1252_c1[32] = {
 	0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
@@ -28,61 +46,213 @@ static const unsigned short windows_1252_c1[32] = {
 	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178
 };
 
-struct scan {
-	const char	*text;
-	size_t		 length;
-	size_t		 position;
-	struct buffer	 out;
+enum prepare_state {
+	STATE_TEXT,		/* character data: looking for '<' and '&' */
+	STATE_TAG,		/* inside a start or end tag, after its '<' */
+	STATE_COPY_THROUGH,	/* comment, CDATA section or PI: copied up to its end marker */
+	STATE_DOCTYPE,		/* dropped, newlines kept */
+	STATE_DROP_TAG		/* </br> and friends: dropped through '>' */
 };
 
-static int
-starts_with(const struct scan *scan, const char *prefix)
-{
-	size_t prefix_length = strlen(prefix);
+struct feed_preparer {
+	struct feed_decoder *decoder;
+	const char	*piece;		/* decoded text being read */
+	size_t		 piece_length;
+	size_t		 piece_position;
+	int		 decoder_done;
+	char		 carry[64];	/* a lookahead joined across pieces */
+	size_t		 carry_length;
+	size_t		 carry_position;
+	int		 in_carry;	/* reading the carry, then the rest of the piece */
+	enum prepare_state state;
+	char		 quote;		/* tag, DOCTYPE: the quote we are inside, or 0 */
+	int		 void_element;	/* tag: an HTML void element, closed with "/>" */
+	int		 bracket_depth;	/* DOCTYPE: its internal subset */
+	const char	*marker;	/* copy-through: "-->", "]]>" or "?>" */
+	size_t		 marker_length;
+	char		 recent[2];	/* copy-through: the last bytes copied */
+	size_t		 recent_length;
+	char		*out;		/* the caller's buffer */
+	size_t		 out_length;
+	size_t		 out_size;
+	char		 last_out;	/* the last byte written */
+	char		 spill[32];	/* written but not yet in a caller's buffer */
+	size_t		 spill_length;
+	size_t		 spill_position;
+};
 
-	return scan->length - scan->position >= prefix_length &&
-	    memcmp(scan->text + scan->position, prefix, prefix_length) == 0;
+struct feed_preparer *
+feed_preparer_new(struct feed_decoder *decoder)
+{
+	struct feed_preparer *preparer = xcalloc(1, sizeof(*preparer));
+
+	preparer->decoder = decoder;
+	return preparer;
 }
 
-/* Copy through the end marker (or to the end of the text). */
-static void
-copy_through(struct scan *scan, const char *end_marker)
+void
+feed_preparer_free(struct feed_preparer *preparer)
 {
-	const char *start = scan->text + scan->position;
-	const char *found = memmem(start, scan->length - scan->position, end_marker,
-	    strlen(end_marker));
-	size_t count = found != NULL ? (size_t)(found - start) + strlen(end_marker) :
-	    scan->length - scan->position;
-
-	buffer_append(&scan->out, start, count);
-	scan->position += count;
+	free(preparer);
 }
 
-/* Skip <!DOCTYPE ...[...]>, keeping only its newlines. */
-static void
-skip_doctype(struct scan *scan)
+size_t
+feed_xml_leading_junk(const char *text, size_t length)
 {
-	int bracket_depth = 0;
-	char quote = 0;
+	const char *first_markup = memchr(text, '<', length);
 
-	while (scan->position < scan->length) {
-		char character = scan->text[scan->position++];
+	/* only an XML declaration must come first; other leading blank lines keep line numbers */
+	if (first_markup != NULL && length - (size_t)(first_markup - text) >= 5 &&
+	    strncmp(first_markup, "<?xml", 5) == 0)
+		return (size_t)(first_markup - text);
+	return 0;
+}
 
-		if (character == '\n')
-			buffer_append(&scan->out, "\n", 1);
-		if (quote != 0) {
-			if (character == quote)
-				quote = 0;
-		} else if (character == '"' || character == '\'')
-			quote = character;
-		else if (character == '[')
-			bracket_depth++;
-		else if (character == ']' && bracket_depth > 0)
-			bracket_depth--;
-		else if (character == '>' && bracket_depth == 0)
-			return;
+/* ---- input: the current piece, or the carry ---- */
+
+/* The decoded text at hand, NULL at the end of the document. */
+static const char *
+window(struct feed_preparer *preparer, size_t *length)
+{
+	for (;;) {
+		if (preparer->in_carry) {
+			if (preparer->carry_position < preparer->carry_length) {
+				*length = preparer->carry_length - preparer->carry_position;
+				return preparer->carry + preparer->carry_position;
+			}
+			preparer->in_carry = 0;
+		}
+		if (preparer->piece_position < preparer->piece_length) {
+			*length = preparer->piece_length - preparer->piece_position;
+			return preparer->piece + preparer->piece_position;
+		}
+		if (preparer->decoder_done) {
+			*length = 0;
+			return NULL;
+		}
+		preparer->piece_length = feed_decoder_next(preparer->decoder, &preparer->piece);
+		preparer->piece_position = 0;
+		preparer->decoder_done = preparer->piece_length == 0;
 	}
 }
+
+static void
+advance(struct feed_preparer *preparer, size_t count)
+{
+	if (preparer->in_carry)
+		preparer->carry_position += count;
+	else
+		preparer->piece_position += count;
+}
+
+/* Move bytes of the following pieces into the carry until it holds want bytes. */
+static void
+fill_carry(struct feed_preparer *preparer, size_t want)
+{
+	while (preparer->carry_length < want) {
+		size_t take;
+
+		if (preparer->piece_position == preparer->piece_length) {
+			if (preparer->decoder_done)
+				return;
+			preparer->piece_length = feed_decoder_next(preparer->decoder,
+			    &preparer->piece);
+			preparer->piece_position = 0;
+			if ((preparer->decoder_done = preparer->piece_length == 0))
+				return;
+		}
+		take = preparer->piece_length - preparer->piece_position;
+		if (take > want - preparer->carry_length)
+			take = want - preparer->carry_length;
+		memcpy(preparer->carry + preparer->carry_length,
+		    preparer->piece + preparer->piece_position, take);
+		preparer->carry_length += take;
+		preparer->piece_position += take;
+	}
+}
+
+/*
+ * The text at hand with at least want bytes in one run, fewer only where the document ends
+ * (so *length may be compared as the original whole-document pass compared what was left).
+ */
+static const char *
+lookahead(struct feed_preparer *preparer, size_t want, size_t *length)
+{
+	const char *text = window(preparer, length);
+
+	if (text == NULL || *length >= want)
+		return text;
+	if (preparer->in_carry)
+		memmove(preparer->carry, text, *length);
+	else {
+		memcpy(preparer->carry, text, *length);
+		preparer->piece_position += *length;
+		preparer->in_carry = 1;
+	}
+	preparer->carry_length = *length;
+	preparer->carry_position = 0;
+	fill_carry(preparer, want);
+	*length = preparer->carry_length;
+	return preparer->carry;
+}
+
+/* ---- output: the caller's buffer, then the spill ---- */
+
+static size_t
+room(const struct feed_preparer *preparer)
+{
+	return preparer->out_size - preparer->out_length;
+}
+
+/* Copy count bytes, all of which fit (count <= room). */
+static void
+copy_out(struct feed_preparer *preparer, const char *text, size_t count)
+{
+	if (count == 0)
+		return;
+	memcpy(preparer->out + preparer->out_length, text, count);
+	preparer->out_length += count;
+	preparer->last_out = text[count - 1];
+}
+
+/* Write a short replacement; what does not fit waits in the spill. */
+static void
+emit(struct feed_preparer *preparer, const char *text, size_t count)
+{
+	size_t now = count < room(preparer) ? count : room(preparer);
+
+	copy_out(preparer, text, now);
+	memcpy(preparer->spill + preparer->spill_length, text + now, count - now);
+	preparer->spill_length += count - now;
+	preparer->last_out = text[count - 1];
+}
+
+static void
+emit_string(struct feed_preparer *preparer, const char *text)
+{
+	emit(preparer, text, strlen(text));
+}
+
+/* "&#N;" */
+static void
+emit_reference(struct feed_preparer *preparer, unsigned long codepoint)
+{
+	char digits[24], reference[32];
+	size_t count = 0, length = 0;
+
+	do {
+		digits[count++] = (char)('0' + codepoint % 10);
+		codepoint /= 10;
+	} while (codepoint > 0);
+	reference[length++] = '&';
+	reference[length++] = '#';
+	while (count > 0)
+		reference[length++] = digits[--count];
+	reference[length++] = ';';
+	emit(preparer, reference, length);
+}
+
+/* ---- entities ---- */
 
 static int
 is_xml_char(unsigned long codepoint)
@@ -95,10 +265,8 @@ is_xml_char(unsigned long codepoint)
 
 /* &#...; : returns the length consumed, 0 if this is not a character reference. */
 static size_t
-character_reference(struct scan *scan)
+character_reference(struct feed_preparer *preparer, const char *start, size_t available)
 {
-	const char *start = scan->text + scan->position;
-	size_t available = scan->length - scan->position;
 	size_t index = 2, digits = 0;
 	unsigned long codepoint = 0;
 	int hex = 0;
@@ -124,27 +292,37 @@ character_reference(struct scan *scan)
 		codepoint = windows_1252_c1[codepoint - 0x80];
 	if (!is_xml_char(codepoint))
 		codepoint = 0xFFFD;
-	buffer_printf(&scan->out, "&#%lu;", codepoint);
+	emit_reference(preparer, codepoint);
 	return index;
 }
 
-static void
-fix_entity(struct scan *scan)
+static int
+is_xml_entity(const char *name, size_t length)
 {
-	static const char *const xml_entities[] = { "amp", "lt", "gt", "quot", "apos" };
-	const char *start = scan->text + scan->position;
-	size_t available = scan->length - scan->position;
-	size_t name_length = 0;
+	switch (length) {
+	case 2:
+		return memcmp(name, "lt", 2) == 0 || memcmp(name, "gt", 2) == 0;
+	case 3:
+		return memcmp(name, "amp", 3) == 0;
+	case 4:
+		return memcmp(name, "quot", 4) == 0 || memcmp(name, "apos", 4) == 0;
+	}
+	return 0;
+}
+
+/* At '&': an entity or character reference, kept or rewritten, or a bare '&' escaped. */
+static void
+fix_entity(struct feed_preparer *preparer)
+{
+	size_t available, name_length = 0, consumed;
+	const char *start = lookahead(preparer, ENTITY_LOOKAHEAD, &available);
 	char name[40];
 	const htmlEntityDesc *entity;
 
-	if (available > 1 && start[1] == '#') {
-		size_t consumed = character_reference(scan);
-
-		if (consumed > 0) {
-			scan->position += consumed;
-			return;
-		}
+	if (available > 1 && start[1] == '#' &&
+	    (consumed = character_reference(preparer, start, available)) > 0) {
+		advance(preparer, consumed);
+		return;
 	}
 	while (1 + name_length < available && name_length < sizeof(name) - 1 &&
 	    isalnum((unsigned char)start[1 + name_length])) {
@@ -153,28 +331,35 @@ fix_entity(struct scan *scan)
 	}
 	name[name_length] = '\0';
 	if (name_length > 0 && 1 + name_length < available && start[1 + name_length] == ';') {
-		for (size_t i = 0; i < sizeof(xml_entities) / sizeof(xml_entities[0]); i++) {
-			if (strcmp(name, xml_entities[i]) == 0) {
-				buffer_append(&scan->out, start, name_length + 2);
-				scan->position += name_length + 2;
-				return;
-			}
+		if (is_xml_entity(name, name_length)) {
+			emit(preparer, start, name_length + 2);
+			advance(preparer, name_length + 2);
+			return;
 		}
 		if ((entity = htmlEntityLookup((const xmlChar *)name)) != NULL) {
-			buffer_printf(&scan->out, "&#%u;", entity->value);
-			scan->position += name_length + 2;
+			emit_reference(preparer, entity->value);
+			advance(preparer, name_length + 2);
 			return;
 		}
 	}
-	buffer_append_string(&scan->out, "&amp;");
-	scan->position++;
+	emit_string(preparer, "&amp;");
+	advance(preparer, 1);
 }
+
+/* ---- markup ---- */
 
 static int
 is_name_start(char character)
 {
 	return isalpha((unsigned char)character) || character == '_' || character == ':' ||
 	    (unsigned char)character >= 0x80;
+}
+
+static int
+is_name_character(char character)
+{
+	return isalnum((unsigned char)character) || character == '_' || character == ':' ||
+	    character == '-' || character == '.';
 }
 
 /*
@@ -185,125 +370,402 @@ is_name_start(char character)
 static int
 is_html_void(const char *name, size_t length)
 {
-	static const char *const names[] = {
-		"br", "hr", "img", "wbr", "input", "meta", "area", "col", "embed", "param",
-		"source", "track"
+	static const struct {
+		const char	*name;
+		size_t		 length;
+	} names[] = {
+		{ "br", 2 }, { "hr", 2 }, { "img", 3 }, { "wbr", 3 }, { "input", 5 }, { "meta", 4 },
+		{ "area", 4 }, { "col", 3 }, { "embed", 5 }, { "param", 5 }, { "source", 6 },
+		{ "track", 5 }
 	};
+	int first = tolower((unsigned char)name[0]);
 
+	if (length < 2 || length > 6)
+		return 0;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i]) == length && strncasecmp(name, names[i], length) == 0)
+		if (names[i].length == length && names[i].name[0] == first &&
+		    strncasecmp(name, names[i].name, length) == 0)
 			return 1;
 	return 0;
 }
 
-/* Length of the tag name at position (after '<' or '</'). */
-static size_t
-tag_name_length(const struct scan *scan, size_t position)
+/* Comment, CDATA or PI: its opening is copied; the rest up to marker, by copy_through. */
+static void
+start_copy_through(struct feed_preparer *preparer, const char *opening, size_t length,
+    const char *marker)
 {
-	size_t length = 0;
-
-	while (position + length < scan->length &&
-	    (isalnum((unsigned char)scan->text[position + length]) ||
-	    strchr("_:-.", scan->text[position + length]) != NULL))
-		length++;
-	return length;
+	preparer->marker = marker;
+	preparer->marker_length = strlen(marker);
+	/* the marker is looked for from the '<' on: "<!-->" is a whole comment */
+	preparer->recent_length = preparer->marker_length - 1;
+	memcpy(preparer->recent, opening + length - preparer->recent_length,
+	    preparer->recent_length);
+	emit(preparer, opening, length);
+	advance(preparer, length);
+	preparer->state = STATE_COPY_THROUGH;
 }
 
-/* A start or end tag: copied, with entities in attribute values fixed. */
+/* A start or end tag at '<' (lookahead text, available bytes). */
 static void
-copy_tag(struct scan *scan)
+start_tag(struct feed_preparer *preparer, const char *text, size_t available)
 {
-	int end_tag = scan->text[scan->position + 1] == '/';
-	size_t name_start = scan->position + 1 + (size_t)end_tag;
-	int void_element = is_html_void(scan->text + name_start, tag_name_length(scan, name_start));
-	char quote = 0;
+	int end_tag = text[1] == '/';
+	size_t name_start = 1 + (size_t)end_tag, name_length = 0;
 
-	if (void_element && end_tag) {
+	while (name_start + name_length < available &&
+	    is_name_character(text[name_start + name_length]))
+		name_length++;
+	/* a name running to the end of the lookahead is longer than any void element's */
+	preparer->void_element = is_html_void(text + name_start, name_length);
+	if (preparer->void_element && end_tag) {
 		/* </br>: drop it, the start tag is closed already */
-		const char *close = memchr(scan->text + scan->position, '>',
-		    scan->length - scan->position);
-
-		scan->position = close != NULL ? (size_t)(close - scan->text) + 1 : scan->length;
+		preparer->state = STATE_DROP_TAG;
 		return;
 	}
-	buffer_append(&scan->out, "<", 1);
-	scan->position++;
-	while (scan->position < scan->length) {
-		char character = scan->text[scan->position];
-
-		if (quote != 0) {
-			if (character == '&') {
-				fix_entity(scan);
-				continue;
-			}
-			if (character == '<') {
-				buffer_append_string(&scan->out, "&lt;");
-				scan->position++;
-				continue;
-			}
-			if (character == quote)
-				quote = 0;
-		} else if (character == '"' || character == '\'')
-			quote = character;
-		else if (character == '<')
-			return;		/* an unclosed tag: let libxml2 recover */
-		if (quote == 0 && character == '>' && void_element && scan->out.length > 0 &&
-		    scan->out.data[scan->out.length - 1] != '/')
-			buffer_append(&scan->out, "/", 1);
-		buffer_append(&scan->out, &character, 1);
-		scan->position++;
-		if (quote == 0 && character == '>')
-			return;
-	}
+	emit(preparer, "<", 1);
+	advance(preparer, 1);
+	preparer->quote = 0;
+	preparer->state = STATE_TAG;
 }
 
+/* At '<': what it starts. */
 static void
-scan_markup(struct scan *scan)
+scan_markup(struct feed_preparer *preparer)
 {
-	char next = scan->position + 1 < scan->length ? scan->text[scan->position + 1] : '\0';
+	size_t available;
+	const char *text = lookahead(preparer, MARKUP_LOOKAHEAD, &available);
+	char next = available > 1 ? text[1] : '\0';
 
-	if (starts_with(scan, "<!--"))
-		copy_through(scan, "-->");
-	else if (starts_with(scan, "<![CDATA["))
-		copy_through(scan, "]]>");
-	else if (starts_with(scan, "<?"))
-		copy_through(scan, "?>");
-	else if (scan->length - scan->position >= 9 &&
-	    strncasecmp(scan->text + scan->position, "<!DOCTYPE", 9) == 0)
-		skip_doctype(scan);
-	else if (is_name_start(next) || (next == '/' && scan->position + 2 < scan->length &&
-	    is_name_start(scan->text[scan->position + 2])))
-		copy_tag(scan);
+	if (available >= 4 && memcmp(text, "<!--", 4) == 0)
+		start_copy_through(preparer, text, 4, "-->");
+	else if (available >= 9 && memcmp(text, "<![CDATA[", 9) == 0)
+		start_copy_through(preparer, text, 9, "]]>");
+	else if (available >= 2 && memcmp(text, "<?", 2) == 0)
+		start_copy_through(preparer, text, 2, "?>");
+	else if (available >= 9 && strncasecmp(text, "<!DOCTYPE", 9) == 0) {
+		preparer->quote = 0;
+		preparer->bracket_depth = 0;
+		preparer->state = STATE_DOCTYPE;
+	} else if (is_name_start(next) || (next == '/' && available > 2 &&
+	    is_name_start(text[2])))
+		start_tag(preparer, text, available);
 	else {
-		buffer_append_string(&scan->out, "&lt;");
-		scan->position++;
+		emit_string(preparer, "&lt;");
+		advance(preparer, 1);
 	}
 }
 
-char *
-feed_xml_prepare(const char *xml, size_t length, size_t *prepared_length)
+/* Bytes before the first '<' or '&'. */
+static size_t
+plain_run(const char *text, size_t length)
 {
-	struct scan scan = { .text = xml, .length = length };
-	const char *first_markup = memchr(xml, '<', length);
+	size_t position = 0;
 
-	/* only an XML declaration must come first; other leading blank lines keep line numbers */
-	if (first_markup != NULL && strncmp(first_markup, "<?xml", 5) == 0)
-		scan.position = (size_t)(first_markup - xml);
-	while (scan.position < scan.length) {
-		const char *start = scan.text + scan.position;
-		size_t run = strcspn(start, "<&");
+#ifdef __SSE2__
+	const __m128i less_than = _mm_set1_epi8('<'), ampersand = _mm_set1_epi8('&');
 
-		if (run > scan.length - scan.position)
-			run = scan.length - scan.position;
-		buffer_append(&scan.out, start, run);
-		scan.position += run;
-		if (scan.position >= scan.length)
-			break;
-		if (scan.text[scan.position] == '<')
-			scan_markup(&scan);
-		else
-			fix_entity(&scan);
+	while (position + 16 <= length) {
+		__m128i bytes = _mm_loadu_si128((const __m128i *)(const void *)(text + position));
+		int found = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(bytes, less_than),
+		    _mm_cmpeq_epi8(bytes, ampersand)));
+
+		if (found != 0)
+			return position + (size_t)__builtin_ctz((unsigned)found);
+		position += 16;
 	}
-	*prepared_length = scan.out.length;
-	return buffer_steal(&scan.out);
+#endif
+	while (position < length && text[position] != '<' && text[position] != '&')
+		position++;
+	return position;
+}
+
+/*
+ * Length of the entity or character reference at text that the pass keeps as it is (&lt;
+ * &gt; &amp; &quot; &apos;, and &#N; in decimal for a character XML allows, outside C1),
+ * 0 for any other: the common case, copied with the text around it.
+ */
+static size_t
+kept_reference(const char *text, size_t length)
+{
+	unsigned long codepoint = 0;
+	size_t index = 2;
+
+	if (length >= 4 && text[2] == 't' && text[3] == ';' && (text[1] == 'l' || text[1] == 'g'))
+		return 4;
+	if (length >= 5 && memcmp(text, "&amp;", 5) == 0)
+		return 5;
+	if (length >= 6 && (memcmp(text, "&quot;", 6) == 0 || memcmp(text, "&apos;", 6) == 0))
+		return 6;
+	if (length < 4 || text[1] != '#' || text[2] < '1' || text[2] > '9')
+		return 0;
+	while (index < length && index < 9 && text[index] >= '0' && text[index] <= '9')
+		codepoint = codepoint * 10 + (unsigned long)(text[index++] - '0');
+	if (index >= length || text[index] != ';' || (codepoint >= 0x80 && codepoint <= 0x9F) ||
+	    !is_xml_char(codepoint))
+		return 0;
+	return index + 1;
+}
+
+/* ---- the states; each returns 0 at the end of the document ---- */
+
+static int
+text_step(struct feed_preparer *preparer)
+{
+	size_t length, run;
+	const char *text = window(preparer, &length);
+
+	if (text == NULL)
+		return 0;
+	run = plain_run(text, length);
+	while (run < length && text[run] == '&') {
+		size_t kept = kept_reference(text + run, length - run);
+
+		if (kept == 0)
+			break;
+		run += kept;
+		run += plain_run(text + run, length - run);
+	}
+	if (run > 0) {
+		if (run > room(preparer))
+			run = room(preparer);
+		copy_out(preparer, text, run);
+		advance(preparer, run);
+	} else if (text[0] == '<')
+		scan_markup(preparer);
+	else
+		fix_entity(preparer);
+	return 1;
+}
+
+/* The bytes tag_step stops at: outside quotes, inside "...", inside '...'. */
+static const unsigned char tag_stops[3][256] = {
+	{ ['"'] = 1, ['\''] = 1, ['<'] = 1, ['>'] = 1 },
+	{ ['"'] = 1, ['&'] = 1, ['<'] = 1 },
+	{ ['\''] = 1, ['&'] = 1, ['<'] = 1 },
+};
+
+/* A start or end tag: copied, with entities in attribute values fixed. */
+static int
+tag_step(struct feed_preparer *preparer)
+{
+	size_t length, position = 0;
+	const char *text = window(preparer, &length);
+	char character = 0;
+
+	if (text == NULL)
+		return 0;
+	if (length > room(preparer))
+		length = room(preparer);
+	for (;;) {
+		const unsigned char *stops = tag_stops[preparer->quote == 0 ? 0 :
+		    preparer->quote == '"' ? 1 : 2];
+
+		while (position < length && !stops[(unsigned char)text[position]])
+			position++;
+		if (position == length)
+			break;
+		character = text[position];
+		if (preparer->quote != 0 && character == preparer->quote)
+			preparer->quote = 0;
+		else if (preparer->quote == 0 && (character == '"' || character == '\''))
+			preparer->quote = character;
+		else
+			break;
+		position++;
+	}
+	copy_out(preparer, text, position);
+	advance(preparer, position);
+	if (position == length)
+		return 1;
+	if (character == '&')
+		fix_entity(preparer);
+	else if (character == '<' && preparer->quote != 0) {
+		emit_string(preparer, "&lt;");
+		advance(preparer, 1);
+	} else if (character == '<')
+		preparer->state = STATE_TEXT;	/* an unclosed tag: let libxml2 recover */
+	else {
+		if (preparer->void_element && preparer->last_out != '/')
+			emit(preparer, "/", 1);
+		emit(preparer, ">", 1);
+		advance(preparer, 1);
+		preparer->state = STATE_TEXT;
+	}
+	return 1;
+}
+
+/* Remember the last bytes copied, for an end marker cut by the end of a piece. */
+static void
+remember_recent(struct feed_preparer *preparer, const char *text, size_t count)
+{
+	size_t keep = preparer->marker_length - 1;
+	char joined[4];
+	size_t joined_length;
+
+	if (count >= keep) {
+		memcpy(preparer->recent, text + count - keep, keep);
+		preparer->recent_length = keep;
+		return;
+	}
+	memcpy(joined, preparer->recent, preparer->recent_length);
+	memcpy(joined + preparer->recent_length, text, count);
+	joined_length = preparer->recent_length + count;
+	if (joined_length > keep) {
+		memmove(joined, joined + joined_length - keep, keep);
+		joined_length = keep;
+	}
+	memcpy(preparer->recent, joined, joined_length);
+	preparer->recent_length = joined_length;
+}
+
+/* Bytes of text that finish a marker begun in the recent bytes; 0 if none does. */
+static size_t
+marker_across(const struct feed_preparer *preparer, const char *text, size_t length)
+{
+	char joined[6];
+	size_t head = length < preparer->marker_length - 1 ? length :
+	    preparer->marker_length - 1;
+	size_t joined_length = preparer->recent_length + head;
+
+	memcpy(joined, preparer->recent, preparer->recent_length);
+	memcpy(joined + preparer->recent_length, text, head);
+	for (size_t start = 0; start < preparer->recent_length; start++)
+		if (start + preparer->marker_length <= joined_length &&
+		    memcmp(joined + start, preparer->marker, preparer->marker_length) == 0)
+			return start + preparer->marker_length - preparer->recent_length;
+	return 0;
+}
+
+/* The first whole end marker in text (each ends in '>': memchr finds candidates fast). */
+static const char *
+find_marker(const struct feed_preparer *preparer, const char *text, size_t length)
+{
+	size_t before = preparer->marker_length - 1, from = before;
+	const char *close;
+
+	while (from < length && (close = memchr(text + from, '>', length - from)) != NULL) {
+		if (memcmp(close - before, preparer->marker, before) == 0)
+			return close - before;
+		from = (size_t)(close - text) + 1;
+	}
+	return NULL;
+}
+
+/* Copy through the end marker (or to the end of the document). */
+static int
+copy_through_step(struct feed_preparer *preparer)
+{
+	size_t length, count, through;
+	const char *text = window(preparer, &length);
+	const char *found;
+
+	if (text == NULL)
+		return 0;
+	if ((through = marker_across(preparer, text, length)) > 0) {
+		emit(preparer, text, through);
+		advance(preparer, through);
+		preparer->state = STATE_TEXT;
+		return 1;
+	}
+	found = find_marker(preparer, text, length);
+	through = found != NULL ? (size_t)(found - text) + preparer->marker_length : length;
+	count = through < room(preparer) ? through : room(preparer);
+	copy_out(preparer, text, count);
+	remember_recent(preparer, text, count);
+	advance(preparer, count);
+	if (found != NULL && count == through)
+		preparer->state = STATE_TEXT;
+	return 1;
+}
+
+/* Skip <!DOCTYPE ...[...]>, keeping only its newlines. */
+static int
+doctype_step(struct feed_preparer *preparer)
+{
+	size_t length, position = 0;
+	const char *text = window(preparer, &length);
+
+	if (text == NULL)
+		return 0;
+	while (position < length && room(preparer) > 0) {
+		char character = text[position++];
+
+		if (character == '\n')
+			emit(preparer, "\n", 1);
+		if (preparer->quote != 0) {
+			if (character == preparer->quote)
+				preparer->quote = 0;
+		} else if (character == '"' || character == '\'')
+			preparer->quote = character;
+		else if (character == '[')
+			preparer->bracket_depth++;
+		else if (character == ']' && preparer->bracket_depth > 0)
+			preparer->bracket_depth--;
+		else if (character == '>' && preparer->bracket_depth == 0) {
+			preparer->state = STATE_TEXT;
+			break;
+		}
+	}
+	advance(preparer, position);
+	return 1;
+}
+
+static int
+drop_tag_step(struct feed_preparer *preparer)
+{
+	size_t length;
+	const char *text = window(preparer, &length);
+	const char *close;
+
+	if (text == NULL)
+		return 0;
+	if ((close = memchr(text, '>', length)) != NULL) {
+		advance(preparer, (size_t)(close - text) + 1);
+		preparer->state = STATE_TEXT;
+	} else
+		advance(preparer, length);
+	return 1;
+}
+
+size_t
+feed_preparer_read(struct feed_preparer *preparer, char *buffer, size_t size)
+{
+	int more = 1;
+
+	preparer->out = buffer;
+	preparer->out_length = 0;
+	preparer->out_size = size;
+	while (preparer->out_length < size && more) {
+		if (preparer->spill_position < preparer->spill_length) {
+			size_t count = preparer->spill_length - preparer->spill_position;
+
+			if (count > room(preparer))
+				count = room(preparer);
+			memcpy(buffer + preparer->out_length,
+			    preparer->spill + preparer->spill_position, count);
+			preparer->out_length += count;
+			preparer->spill_position += count;
+			continue;
+		}
+		preparer->spill_position = preparer->spill_length = 0;
+		switch (preparer->state) {
+		case STATE_TEXT:
+			more = text_step(preparer);
+			break;
+		case STATE_TAG:
+			more = tag_step(preparer);
+			break;
+		case STATE_COPY_THROUGH:
+			more = copy_through_step(preparer);
+			break;
+		case STATE_DOCTYPE:
+			more = doctype_step(preparer);
+			break;
+		case STATE_DROP_TAG:
+			more = drop_tag_step(preparer);
+			break;
+		}
+	}
+	preparer->out = NULL;
+	return preparer->out_length;
 }

@@ -111,86 +111,86 @@ rss_guid(struct article *item, struct rss_item_extras *extras, xmlNodePtr node)
 
 static void
 rss_core_child(struct xml_feed *feed, struct article *item, struct rss_item_extras *extras,
-    xmlNodePtr child)
+    xmlNodePtr child, const char *local)
 {
-	if (feed_node_is(feed, child, NULL, "title"))
+	if (feed_node_matches(feed, child, local, NULL, "title"))
 		set_text_once(&item->title_raw, child);
-	else if (feed_node_is(feed, child, NULL, "link")) {
+	else if (feed_node_matches(feed, child, local, NULL, "link")) {
 		if (item->link == NULL)
 			item->link = feed_node_url(feed, child, NULL);
-	} else if (feed_node_is(feed, child, NULL, "description")) {
+	} else if (feed_node_matches(feed, child, local, NULL, "description")) {
 		if (item->summary_html == NULL) {
 			set_text_once(&item->summary_html, child);
 			feed_node_resolve_html(feed, child, &item->summary_html);
 		}
 	}
-	else if (feed_node_is(feed, child, NULL, "guid"))
+	else if (feed_node_matches(feed, child, local, NULL, "guid"))
 		rss_guid(item, extras, child);
-	else if (feed_node_is(feed, child, NULL, "author"))
+	else if (feed_node_matches(feed, child, local, NULL, "author"))
 		add_author(&item->authors, child);
-	else if (feed_node_is(feed, child, NULL, "category"))
+	else if (feed_node_matches(feed, child, local, NULL, "category"))
 		add_category(&item->categories, child);
-	else if (feed_node_is(feed, child, NULL, "pubDate")) {
+	else if (feed_node_matches(feed, child, local, NULL, "pubDate")) {
 		/* the core element wins over dc:date and friends, wherever they come */
 		time_t when = feed_node_date(child);
 
 		if (when != 0 && !extras->have_pub_date)
 			item->published = when;
 		extras->have_pub_date = when != 0 || extras->have_pub_date;
-	} else if (feed_node_is(feed, child, NULL, "enclosure"))
+	} else if (feed_node_matches(feed, child, local, NULL, "enclosure"))
 		feed_node_enclosure(feed, item, child, "url", "length");
 }
 
 static void
 rss_extension_child(struct xml_feed *feed, struct article *item, struct rss_item_extras *extras,
-    xmlNodePtr child)
+    xmlNodePtr child, const char *local)
 {
-	if (feed_node_is(feed, child, NS_CONTENT, "encoded")) {
+	if (feed_node_matches(feed, child, local, NS_CONTENT, "encoded")) {
 		if (item->content_html == NULL) {
 			set_text_once(&item->content_html, child);
 			feed_node_resolve_html(feed, child, &item->content_html);
 		}
 	}
-	else if (feed_node_is(feed, child, NS_DC, "creator") ||
-	    feed_node_is(feed, child, NS_DC, "author"))
+	else if (feed_node_matches(feed, child, local, NS_DC, "creator") ||
+	    feed_node_matches(feed, child, local, NS_DC, "author"))
 		add_author(&item->authors, child);
-	else if (feed_node_is(feed, child, NS_DC, "subject"))
+	else if (feed_node_matches(feed, child, local, NS_DC, "subject"))
 		add_category(&item->categories, child);
-	else if (feed_node_is(feed, child, NS_DC, "date") ||
-	    feed_node_is(feed, child, NS_DCTERMS, "issued") ||
-	    feed_node_is(feed, child, NS_DCTERMS, "created") ||
-	    feed_node_is(feed, child, NS_ATOM_10, "published")) {
+	else if (feed_node_matches(feed, child, local, NS_DC, "date") ||
+	    feed_node_matches(feed, child, local, NS_DCTERMS, "issued") ||
+	    feed_node_matches(feed, child, local, NS_DCTERMS, "created") ||
+	    feed_node_matches(feed, child, local, NS_ATOM_10, "published")) {
 		if (item->published == 0)
 			item->published = feed_node_date(child);
-	} else if (feed_node_is(feed, child, NS_DCTERMS, "modified") ||
-	    feed_node_is(feed, child, NS_ATOM_10, "updated")) {
+	} else if (feed_node_matches(feed, child, local, NS_DCTERMS, "modified") ||
+	    feed_node_matches(feed, child, local, NS_ATOM_10, "updated")) {
 		if (item->updated == 0)
 			item->updated = feed_node_date(child);
-	} else if (feed_node_is(feed, child, NS_DC, "title"))
+	} else if (feed_node_matches(feed, child, local, NS_DC, "title"))
 		set_text_once(&item->title_raw, child);
-	else if (feed_node_is(feed, child, NS_DC, "description"))
+	else if (feed_node_matches(feed, child, local, NS_DC, "description"))
 		set_text_once(&item->summary_html, child);
-	else if (feed_node_is(feed, child, NS_DC, "identifier"))
+	else if (feed_node_matches(feed, child, local, NS_DC, "identifier"))
 		set_text_once(&item->guid, child);
-	else if (feed_node_is(feed, child, NS_ATOM_10, "link"))
+	else if (feed_node_matches(feed, child, local, NS_ATOM_10, "link"))
 		rss_atom_link(feed, item, extras, child);
-	else if (feed_node_is(feed, child, NS_ATOM_10, "id"))
+	else if (feed_node_matches(feed, child, local, NS_ATOM_10, "id"))
 		set_text_once(&item->guid, child);
-	else if (feed_node_is(feed, child, NS_MEDIA, "content"))
+	else if (feed_node_matches(feed, child, local, NS_MEDIA, "content"))
 		feed_node_enclosure(feed, item, child, "url", "fileSize");
-	else if (feed_node_is(feed, child, NS_MEDIA, "thumbnail"))
+	else if (feed_node_matches(feed, child, local, NS_MEDIA, "thumbnail"))
 		feed_node_enclosure(feed, item, child, "url", NULL);
-	else if (feed_node_is(feed, child, NS_MEDIA, "group")) {
+	else if (feed_node_matches(feed, child, local, NS_MEDIA, "group")) {
 		for (xmlNodePtr grandchild = child->children; grandchild != NULL;
 		    grandchild = grandchild->next)
 			rss_item_child(feed, item, extras, grandchild);
-	} else if (feed_node_is(feed, child, NS_MEDIA, "title"))
+	} else if (feed_node_matches(feed, child, local, NS_MEDIA, "title"))
 		set_text_once(&extras->media_title, child);
-	else if (feed_node_is(feed, child, NS_MEDIA, "description"))
+	else if (feed_node_matches(feed, child, local, NS_MEDIA, "description"))
 		set_media_description(extras, child);
-	else if (feed_node_is(feed, child, NS_ITUNES, "author"))
+	else if (feed_node_matches(feed, child, local, NS_ITUNES, "author"))
 		add_author(&extras->itunes_authors, child);
-	else if (feed_node_is(feed, child, NS_ITUNES, "summary"))
+	else if (feed_node_matches(feed, child, local, NS_ITUNES, "summary"))
 		set_text_once(&extras->itunes_summary, child);
 }
 
@@ -198,10 +198,12 @@ static void
 rss_item_child(struct xml_feed *feed, struct article *item, struct rss_item_extras *extras,
     xmlNodePtr child)
 {
-	if (child->type != XML_ELEMENT_NODE)
+	const char *local = feed_node_local(child);
+
+	if (local == NULL)
 		return;
-	rss_core_child(feed, item, extras, child);
-	rss_extension_child(feed, item, extras, child);
+	rss_core_child(feed, item, extras, child, local);
+	rss_extension_child(feed, item, extras, child, local);
 }
 
 static void

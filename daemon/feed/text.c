@@ -228,7 +228,13 @@ resolve_tag(struct buffer *out, const char *cursor, const char *base)
 		size_t name_length = 0;
 
 		if (!isalpha((unsigned char)*cursor) || !isspace((unsigned char)cursor[-1])) {
-			buffer_append(out, cursor++, 1);
+			/* up to the next attribute name, in one piece */
+			const char *run = cursor++;
+
+			while (cursor < end && (!isalpha((unsigned char)*cursor) ||
+			    !isspace((unsigned char)cursor[-1])))
+				cursor++;
+			buffer_append(out, run, (size_t)(cursor - run));
 			continue;
 		}
 		while (name + name_length < end && (isalnum((unsigned char)name[name_length]) ||

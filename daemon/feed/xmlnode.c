@@ -21,11 +21,20 @@ static const char *
 local_name(xmlNodePtr node)
 {
 	const char *name = (const char *)node->name;
-	const char *colon;
 
-	if (node->ns == NULL && (colon = strchr(name, ':')) != NULL)
-		return colon + 1;
+	if (node->ns == NULL)
+		for (const char *cursor = name; *cursor != '\0'; cursor++)
+			if (*cursor == ':')
+				return cursor + 1;
 	return name;
+}
+
+const char *
+feed_node_local(xmlNodePtr node)
+{
+	if (node == NULL || node->type != XML_ELEMENT_NODE || node->name == NULL)
+		return NULL;
+	return local_name(node);
 }
 
 const char *
@@ -50,8 +59,12 @@ feed_node_namespace(xmlNodePtr node)
 static int
 same_namespace(const char *found, const char *wanted)
 {
-	size_t found_length = strlen(found), wanted_length = strlen(wanted);
+	size_t found_length, wanted_length;
 
+	if (strcmp(found, wanted) == 0)
+		return 1;	/* nearly always, when they are the same */
+	found_length = strlen(found);
+	wanted_length = strlen(wanted);
 	if (found_length > 0 && found[found_length - 1] == '/')
 		found_length--;
 	if (wanted_length > 0 && wanted[wanted_length - 1] == '/')
@@ -60,13 +73,10 @@ same_namespace(const char *found, const char *wanted)
 }
 
 int
-feed_node_is(const struct xml_feed *feed, xmlNodePtr node, const char *ns, const char *local)
+feed_node_in(const struct xml_feed *feed, xmlNodePtr node, const char *ns)
 {
-	const char *found;
+	const char *found = feed_node_namespace(node);
 
-	if (node == NULL || node->type != XML_ELEMENT_NODE || strcmp(local_name(node), local) != 0)
-		return 0;
-	found = feed_node_namespace(node);
 	if (ns != NULL)
 		return found != NULL && same_namespace(found, ns);
 	if (found == NULL)
@@ -77,11 +87,35 @@ feed_node_is(const struct xml_feed *feed, xmlNodePtr node, const char *ns, const
 	    same_namespace(found, NS_RSS_20);
 }
 
+int
+feed_node_is(const struct xml_feed *feed, xmlNodePtr node, const char *ns, const char *local)
+{
+	const char *name = feed_node_local(node);
+
+	return name != NULL && strcmp(name, local) == 0 && feed_node_in(feed, node, ns);
+}
+
 char *
 feed_node_attribute(xmlNodePtr node, const char *name)
 {
-	xmlChar *value = xmlGetNoNsProp(node, (const xmlChar *)name);
+	xmlChar *value;
 	char *copy;
+
+	for (xmlAttrPtr attribute = node->properties; attribute != NULL;
+	    attribute = attribute->next) {
+		xmlNodePtr text = attribute->children;
+
+		if (attribute->ns != NULL || strcmp((const char *)attribute->name, name) != 0)
+			continue;
+		/* the common shape, copied once (xmlGetNoNsProp would copy it twice here) */
+		if (text == NULL)
+			return xstrdup("");
+		if (text->next == NULL && (text->type == XML_TEXT_NODE ||
+		    text->type == XML_CDATA_SECTION_NODE))
+			return xstrdup(text->content != NULL ? (const char *)text->content : "");
+		break;
+	}
+	value = xmlGetNoNsProp(node, (const xmlChar *)name);
 
 	if (value == NULL)
 		return NULL;
@@ -154,9 +188,15 @@ feed_node_inner_html(xmlNodePtr node)
 char *
 feed_node_text(xmlNodePtr node)
 {
+	xmlNodePtr only = node->children;
 	xmlChar *content;
 	char *copy;
 
+	if (only == NULL)
+		return xstrdup("");
+	if (only->next == NULL && (only->type == XML_TEXT_NODE ||
+	    only->type == XML_CDATA_SECTION_NODE))	/* the common case, one copy */
+		return xstrdup(only->content != NULL ? (const char *)only->content : "");
 	for (xmlNodePtr child = node->children; child != NULL; child = child->next)
 		if (child->type == XML_ELEMENT_NODE)
 			return feed_node_inner_html(node);

@@ -96,9 +96,11 @@ for format in rss atom; do
 	    "$(field "feedparser.$format" items_per_s)" ""
 	table "  ratio vs feedparser" "$(ratio "$ours" "$feedparser")x" "" ">= 20x"
 	table "  ratio vs xmllint --stream" "$(ratio "$ours" "$xmllint")x" "" ">= 0.5x"
-	table "  parser peak RSS MB (file is ~25 MB)" \
+	table "  peak RSS MB, of which the parse (file ~25 MB)" \
 	    "$(awk -v k="$(field "parse.$format" maxrss_kb)" 'BEGIN { printf "%.0f", k / 1024 }')" \
-	    "" ""
+	    "$(awk -v k="$(field "parse.$format" maxrss_kb)" \
+	    -v b="$(field "parse.$format" maxrss_before_parse_kb)" \
+	    'BEGIN { printf "+%.1f MB", (k - b) / 1024 }')" "one item"
 done
 while read -r _ name articles _ per_second mb; do
 	table "stage ${name#name=} articles/s, MB/s" "${per_second#articles_per_s=}" \

@@ -1,24 +1,51 @@
 /*
  * fuzz_feed.c - libFuzzer target for the feed parser: feed_parse() on arbitrary bytes, with a
  * content type taken from the first input byte (none, RSS with a charset hint, JSON), turning
- * every item into JSON as `wiresift parse` does. Built and run by tests/fuzz/run.sh.
+ * every item into JSON as `wiresift parse` does. The same byte also picks a streaming chunk
+ * size (1 to 4096 bytes): the document is parsed again with it, and everything feed_parse
+ * said (items, metadata, status, error) must be what it said with the default chunk size, or
+ * the target aborts. Built and run by tests/fuzz/run.sh.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "article.h"
+#include "util.h"
 #include "feed/feed.h"
+#include "feed/feed_internal.h"
 
 static int
 on_item(struct article *item, void *context)
 {
-	size_t *items = context;
+	char *json = article_to_parse_json(item);
 
-	(*items)++;
-	free(article_to_parse_json(item));
+	buffer_printf(context, "%s\n", json);
+	free(json);
 	article_free(item);
 	return 0;
+}
+
+/* Everything feed_parse says about the input, as one string. */
+static char *
+parse_outcome(const uint8_t *data, size_t size, const char *content_type)
+{
+	struct feed_meta meta = { 0 };
+	struct buffer out = { 0 };
+	char error[256] = "";
+	int status;
+
+	status = feed_parse((const char *)data, size, "http://fuzz.invalid/dir/feed.xml",
+	    content_type, &meta, on_item, &out, error, sizeof error);
+	buffer_printf(&out, "status=%d error=%s title=%s link=%s format=%s language=%s ttl=%d "
+	    "period=%d items=%zu\n", status, error, meta.title ? meta.title : "-",
+	    meta.link ? meta.link : "-", meta.format ? meta.format : "-",
+	    meta.language ? meta.language : "-", meta.ttl_minutes, meta.update_period_seconds,
+	    meta.item_count);
+	feed_meta_free(&meta);
+	return buffer_steal(&out);
 }
 
 int
@@ -26,18 +53,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *content_types[] = { NULL, "application/rss+xml; charset=iso-8859-1",
 	    "application/feed+json", "text/html; charset=utf-8" };
-	struct feed_meta meta = { 0 };
-	char error[256];
-	size_t items = 0;
+	static const size_t chunk_sizes[] = { 1, 2, 3, 7, 64, 4096 };
 	const char *content_type = NULL;
+	size_t chunk_size = 1;
+	char *reference, *chunked;
 
 	if (size > 0) {
 		content_type = content_types[data[0] % 4];
+		chunk_size = chunk_sizes[(data[0] / 4) % 6];
 		data++;
 		size--;
 	}
-	feed_parse((const char *)data, size, "http://fuzz.invalid/dir/feed.xml", content_type,
-	    &meta, on_item, &items, error, sizeof error);
-	feed_meta_free(&meta);
+	feed_stream_chunk_size = FEED_STREAM_CHUNK;
+	reference = parse_outcome(data, size, content_type);
+	feed_stream_chunk_size = chunk_size;
+	chunked = parse_outcome(data, size, content_type);
+	feed_stream_chunk_size = FEED_STREAM_CHUNK;
+	if (strcmp(reference, chunked) != 0) {
+		fprintf(stderr, "fuzz_feed: chunk size %zu changes the outcome:\n%s---\n%s",
+		    chunk_size, chunked, reference);
+		abort();
+	}
+	free(reference);
+	free(chunked);
 	return 0;
 }

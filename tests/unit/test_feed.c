@@ -1,16 +1,25 @@
 /*
  * test_feed.c - feed_parse() as an API: safety against entity attacks, errors, streaming
- * order and early stop, recovery, encodings built byte by byte, speed on a 20 MB feed, and the
- * shared seed articles wrapped in a feed (read from ../shared/seeds, never copied).
+ * order and early stop, recovery, encodings built byte by byte, speed on a 20 MB feed, the
+ * shared seed articles wrapped in a feed (read from ../shared/seeds, never copied), the same
+ * items whatever the streaming chunk size (every construct cut at every byte), and heap that
+ * does not grow with the feed (a ~50 MB feed parsed in a few MB).
  */
 #include <dirent.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <sys/resource.h>
 #include <time.h>
 
 #include "check.h"
 #include "feed/feed.h"
+#include "feed/feed_internal.h"
 #include "util.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+/* ASan's own count (its allocator does not feed mallinfo2); from its public interface. */
+size_t	 __sanitizer_get_current_allocated_bytes(void);
+#endif
 
 struct collected {
 	struct article	*items[64];
@@ -461,6 +470,275 @@ test_recovery_no_duplicates(void)
 	collected_free(&collected);
 }
 
+/* Everything feed_parse says about a document, as one string: items (JSON), meta, error. */
+static int
+append_item_json(struct article *item, void *context)
+{
+	char *json = article_to_parse_json(item);
+
+	buffer_printf(context, "%s\n", json);
+	free(json);
+	article_free(item);
+	return 0;
+}
+
+static char *
+parse_outcome(const char *data, size_t size, const char *content_type)
+{
+	struct buffer out = { 0 };
+	struct feed_meta meta;
+	char error[256] = "";
+	int status;
+
+	status = feed_parse(data, size, "http://example.com/dir/feed", content_type, &meta,
+	    append_item_json, &out, error, sizeof(error));
+	buffer_printf(&out, "status=%d error=%s title=%s link=%s format=%s language=%s ttl=%d "
+	    "period=%d items=%zu\n", status, error, meta.title ? meta.title : "-",
+	    meta.link ? meta.link : "-", meta.format ? meta.format : "-",
+	    meta.language ? meta.language : "-", meta.ttl_minutes, meta.update_period_seconds,
+	    meta.item_count);
+	feed_meta_free(&meta);
+	return buffer_steal(&out);
+}
+
+/* UTF-8 to UTF-16 (big_endian or little), with a BOM. */
+static void
+utf16_encode(struct buffer *wide, const char *text, int big_endian)
+{
+	const unsigned char *cursor = (const unsigned char *)text;
+
+	buffer_append(wide, big_endian ? "\xFE\xFF" : "\xFF\xFE", 2);
+	while (*cursor != '\0') {
+		unsigned codepoint = *cursor, units[2];
+		size_t count = 1;
+
+		if (codepoint >= 0xF0) {
+			codepoint = ((cursor[0] & 0x07u) << 18) | ((cursor[1] & 0x3Fu) << 12) |
+			    ((cursor[2] & 0x3Fu) << 6) | (cursor[3] & 0x3Fu);
+			cursor += 4;
+		} else if (codepoint >= 0xE0) {
+			codepoint = ((cursor[0] & 0x0Fu) << 12) | ((cursor[1] & 0x3Fu) << 6) |
+			    (cursor[2] & 0x3Fu);
+			cursor += 3;
+		} else if (codepoint >= 0xC0) {
+			codepoint = ((cursor[0] & 0x1Fu) << 6) | (cursor[1] & 0x3Fu);
+			cursor += 2;
+		} else
+			cursor++;
+		units[0] = codepoint;
+		if (codepoint >= 0x10000) {
+			units[0] = 0xD800 + ((codepoint - 0x10000) >> 10);
+			units[1] = 0xDC00 + ((codepoint - 0x10000) & 0x3FF);
+			count = 2;
+		}
+		for (size_t i = 0; i < count; i++) {
+			unsigned char pair[2];
+
+			pair[big_endian ? 0 : 1] = (unsigned char)(units[i] >> 8);
+			pair[big_endian ? 1 : 0] = (unsigned char)(units[i] & 0xFF);
+			buffer_append(wide, pair, 2);
+		}
+	}
+}
+
+/*
+ * Every construct the streaming decoder and preparer carry across a chunk boundary: entities
+ * (HTML named, numeric, bare &, unknown), CDATA with "]]" inside and "]]]>" at its end, comments
+ * with "--" and "<!-->", a PI, a DOCTYPE with an internal subset, quotes and '>' inside it,
+ * stray '<', void elements left open and closed, attribute values with entities and '<',
+ * multi-byte UTF-8 (2, 3 and 4 bytes).
+ */
+static const char chunk_feed_utf8[] =
+    "\n\n<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+    "<!DOCTYPE rss [\n <!ENTITY x \"a > b ] c\">\n <!ENTITY y 'd [ e'>\n]>\n"
+    "<?xml-stylesheet href=\"s.xsl\" type=\"text/xsl\"?>\n"
+    "<rss version=\"2.0\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\">\n"
+    "<!--> a comment that ends at once -->\n<!-- a - b ->-->\n"
+    "<channel><title>Caf\xC3\xA9 &amp; co &mdash; \xE2\x82\xAC\xF0\x9F\x98\x80</title>"
+    "<link>http://example.com/</link>\n"
+    "<item><title>One &nbsp;&eacute;&#8220;q&#x201D; &#146;s &#0; &foo; &amp x &lt;b&gt;</title>"
+    "<link>http://example.com/a?x=1&y=2</link><guid isPermaLink=\"false\">urn:1</guid>"
+    "<description>a < b <br> c <img src=\"/i.png\" alt='x &amp; y <z>'> d </br> "
+    "<hr/> e</description>"
+    "<content:encoded><![CDATA[<p>x ]] y ]]]]></content:encoded>"
+    "<category>A&#x26;B</category></item>\n"
+    "<item><title>Two \xC3\xBC\xC3\xB6 \xE4\xB8\xAD\xE6\x96\x87</title><guid>urn:2</guid>"
+    "<description><![CDATA[ <b>cdata &amp; </b> ]]>&lt;i&gt;text&lt;/i&gt;</description>"
+    "</item>\n</channel></rss>\n";
+
+static const char chunk_feed_atom[] =
+    "<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"de\">"
+    "<title type=\"html\">&lt;b&gt;Atom&lt;/b&gt; &amp;amp;</title>"
+    "<entry><title>Entry &#8212; \xE2\x80\x94</title><id>urn:e1</id>"
+    "<link rel=\"alternate\" href=\"/e1\"/><updated>2025-09-21T06:19:00Z</updated>"
+    "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\"><p>x<br/>y &amp; "
+    "z</p></div></content><summary type=\"html\"><![CDATA[<p>s]]></summary></entry>"
+    "</feed>";
+
+/* windows-1252, unlabelled: "Caf\xE9 \x93quoted\x94" and a euro sign. */
+static const char chunk_feed_latin[] =
+    "<rss version=\"2.0\"><channel><title>Caf\xE9 \x93q\x94 \x80</title>"
+    "<item><title>\xE9t\xE9 &eacute; &#150;</title><guid>urn:l</guid></item>"
+    "</channel></rss>";
+
+/* Labelled ISO-8859-1 but UTF-8; invalid UTF-8 in a UTF-8 document (U+FFFD). */
+static const char chunk_feed_mislabelled[] =
+    "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"2.0\"><channel>"
+    "<title>Caf\xC3\xA9</title><item><title>\xE2\x82\xAC \xC3\xBC</title></item>"
+    "</channel></rss>";
+static const char chunk_feed_invalid[] =
+    "<rss version=\"2.0\"><channel><title>Caf\xC3\xA9 \xC3 x \xFF\xFE y \x01z</title>"
+    "<item><title>\xF0\x9F\x98 cut</title></item></channel></rss>";
+
+/* KOI8-R through iconv; a broken feed that goes down the recovery path. */
+static const char chunk_feed_koi8[] =
+    "<rss version=\"2.0\"><channel><title>\xF0\xD2\xC9\xD7\xC5\xD4</title>"
+    "<item><title>\xF0\xD2\xC9\xD7\xC5\xD4 2</title></item></channel></rss>";
+static const char chunk_feed_broken[] =
+    "<rss version=\"2.0\"><channel><title>R</title>"
+    "<item><title>first</title><guid>urn:1</guid></item>"
+    "<item><title>second</title><description>a <b>bold</i> move</description>"
+    "<guid>urn:2</guid></item><item><title>third</title><guid>urn:3</guid></item>"
+    "</channel></rss>";
+
+/* Parse data with each chunk size; every outcome must be the default chunk size's. */
+static void
+check_same_at_every_chunk_size(const char *name, const char *data, size_t size,
+    const char *content_type, const char *must_contain)
+{
+	static const size_t chunk_sizes[] = { 1, 2, 3, 7, 64 };
+	char *reference;
+
+	feed_stream_chunk_size = FEED_STREAM_CHUNK;
+	reference = parse_outcome(data, size, content_type);
+	if (strstr(reference, must_contain) == NULL) {
+		fprintf(stderr, "%s: reference output lacks \"%s\":\n%s", name, must_contain,
+		    reference);
+		check_current_failures++;
+	}
+	for (size_t i = 0; i < sizeof(chunk_sizes) / sizeof(chunk_sizes[0]); i++) {
+		char *outcome;
+
+		feed_stream_chunk_size = chunk_sizes[i];
+		outcome = parse_outcome(data, size, content_type);
+		if (strcmp(outcome, reference) != 0) {
+			fprintf(stderr, "%s: chunk size %zu:\n  got:      %s\n  expected: %s\n", name,
+			    chunk_sizes[i], outcome, reference);
+			check_current_failures++;
+		}
+		free(outcome);
+	}
+	feed_stream_chunk_size = FEED_STREAM_CHUNK;
+	free(reference);
+}
+
+static void
+test_chunk_boundaries(void)
+{
+	struct buffer wide = { 0 };
+
+	check_same_at_every_chunk_size("utf-8", chunk_feed_utf8, strlen(chunk_feed_utf8), NULL,
+	    "\"title\":\"One \xC2\xA0\xC3\xA9\xE2\x80\x9Cq\xE2\x80\x9D \xE2\x80\x99s \xEF\xBF\xBD "
+	    "&foo; &amp x <b>\"");
+	check_same_at_every_chunk_size("utf-8 cdata", chunk_feed_utf8, strlen(chunk_feed_utf8),
+	    NULL, "x ]] y ]]");
+	check_same_at_every_chunk_size("utf-8 void", chunk_feed_utf8, strlen(chunk_feed_utf8),
+	    NULL, "a &lt; b <br> c <img");
+	check_same_at_every_chunk_size("atom", chunk_feed_atom, strlen(chunk_feed_atom), NULL,
+	    "<p>x<br>y &amp; z</p>");
+	check_same_at_every_chunk_size("windows-1252", chunk_feed_latin, strlen(chunk_feed_latin),
+	    NULL, "Caf\xC3\xA9 \xE2\x80\x9Cq\xE2\x80\x9D \xE2\x82\xAC");
+	check_same_at_every_chunk_size("latin1 label, utf-8 bytes", chunk_feed_mislabelled,
+	    strlen(chunk_feed_mislabelled), NULL, "\xE2\x82\xAC \xC3\xBC");
+	check_same_at_every_chunk_size("invalid utf-8", chunk_feed_invalid,
+	    strlen(chunk_feed_invalid), NULL, "title=Caf\xC3\xA9 \xEF\xBF\xBD x");
+	check_same_at_every_chunk_size("koi8-r", chunk_feed_koi8, strlen(chunk_feed_koi8),
+	    "application/rss+xml; charset=koi8-r",
+	    "\xD0\x9F\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82 2");
+	check_same_at_every_chunk_size("recovery", chunk_feed_broken, strlen(chunk_feed_broken),
+	    NULL, "urn:3");
+	for (int big_endian = 0; big_endian <= 1; big_endian++) {
+		/* the UTF-16 declaration is what a real UTF-16 feed says */
+		const char *text = strstr(chunk_feed_utf8, "<?xml");
+		char *declared = xasprintf("<?xml version=\"1.0\" encoding=\"UTF-16\"?>%s",
+		    strchr(text, '\n'));
+
+		buffer_reset(&wide);
+		utf16_encode(&wide, declared, big_endian);
+		check_same_at_every_chunk_size(big_endian ? "utf-16be" : "utf-16le", wide.data,
+		    wide.length, NULL, "Caf\xC3\xA9 & co \xE2\x80\x94 \xE2\x82\xAC\xF0\x9F\x98\x80");
+		free(declared);
+	}
+	buffer_free(&wide);
+}
+
+/* Bytes the allocator has handed out and not taken back. */
+static size_t
+heap_in_use(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return __sanitizer_get_current_allocated_bytes();
+#else
+	struct mallinfo2 info = mallinfo2();
+
+	return info.uordblks + info.hblkhd;
+#endif
+}
+
+struct heap_watch {
+	size_t	baseline;
+	size_t	peak;
+	size_t	items;
+};
+
+static int
+watch_heap(struct article *item, void *context)
+{
+	struct heap_watch *watch = context;
+	size_t in_use = heap_in_use();
+
+	if (in_use > watch->peak)
+		watch->peak = in_use;
+	watch->items++;
+	article_free(item);
+	return 0;
+}
+
+/* A ~50 MB feed: the heap grows by a few MB at most while it is parsed (one item at a time). */
+static void
+test_memory_does_not_grow_with_feed(void)
+{
+	const size_t limit = 4u * 1024 * 1024;
+	struct buffer feed = { 0 };
+	struct heap_watch watch = { 0 };
+	struct feed_meta meta;
+	char error[256];
+	size_t items = 0;
+
+	buffer_append_string(&feed, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\" "
+	    "xmlns:content=\"http://purl.org/rss/1.0/modules/content/\"><channel>"
+	    "<title>Big &amp; long</title><link>http://example.com/</link>\n");
+	while (feed.length < 50u * 1024 * 1024) {
+		buffer_printf(&feed, "<item><title>Story %zu &mdash; caf\xC3\xA9</title>"
+		    "<link>http://example.com/story/%zu</link><guid>urn:s:%zu</guid>"
+		    "<description>&lt;p&gt;Summary &#8220;%zu&#8221;.&lt;/p&gt;</description>"
+		    "<content:encoded><![CDATA[<p>Body of %zu, long enough to look like a news "
+		    "story: <a href=\"/more/%zu\">more</a>.</p>]]></content:encoded></item>\n",
+		    items, items, items, items, items, items);
+		items++;
+	}
+	buffer_append_string(&feed, "</channel></rss>\n");
+	watch.baseline = watch.peak = heap_in_use();
+	CHECK(feed_parse(feed.data, feed.length, "http://example.com/feed", NULL, &meta,
+	    watch_heap, &watch, error, sizeof(error)) == 0);
+	CHECK(watch.items == items);
+	printf("memory: %.1f MB feed, %zu items, heap grew at most %zu kB while parsing\n",
+	    (double)feed.length / 1048576.0, watch.items, (watch.peak - watch.baseline) / 1024);
+	CHECK(watch.peak - watch.baseline < limit);
+	feed_meta_free(&meta);
+	buffer_free(&feed);
+}
+
 int
 main(void)
 {
@@ -475,5 +753,7 @@ main(void)
 	RUN(test_charset_hint_and_mislabels);
 	RUN(test_large_feed_speed);
 	RUN(test_seed_articles);
+	RUN(test_chunk_boundaries);
+	RUN(test_memory_does_not_grow_with_feed);
 	return check_finish();
 }
