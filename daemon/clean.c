@@ -8,16 +8,23 @@
  * paragraphs, embeds and page furniture (script, figure, nav, tweets...) are skipped, white
  * space and typographic noise (nbsp, zero-width characters, soft hyphens) are folded, and the
  * result is put in Unicode NFC with utf8proc. Input without block markup is plain text: each
- * line is a paragraph.
+ * line is a paragraph; input without any markup or references skips the parser.
  *
  * Boilerplate rules are POSIX extended regular expressions matched per paragraph. Built-in
  * rules come first; a rules file (conf/rules/boilerplate.rules documents the format) adds to
- * them, replaces one by using its name, or disables one.
+ * them, replaces one by using its name, or disables one. Each pattern (the datelines' too)
+ * gets a prefilter when it is loaded: the literals a match must start with or contain, so
+ * most paragraphs are ruled out without running regexec.
+ *
+ * clean_article only reads the rule set (its scratch lives on the stack and the heap of the
+ * call), so it is thread-safe; giving each worker thread its own set still pays, as glibc's
+ * regexec takes a lock per pattern. Only constant data is static.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <regex.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +44,770 @@
 #define DATELINE_MAX_PARAGRAPHS	3	/* title and standfirst may precede it */
 #define DATELINE_LEAD_MAX_WORDS	60	/* ... but only short ones */
 
+/* ------------------------------------------------------------------------------------------ */
+/* Prefilters                                                                                 */
+
+/*
+ * What a text must hold for a pattern to match, worked out once from the pattern's source so
+ * that most paragraphs rule most patterns out without regexec: the byte a ^-anchored pattern
+ * starts with, literal strings one of which it starts with, and up to FILTER_SETS sets of
+ * literal strings one of which it contains ("pic.twitter.com/"; "Continue reading" or "Read
+ * more" ...).  The analysis knows a subset of POSIX ERE (literals, escapes, brackets, groups,
+ * alternation, quantifiers, GNU \b \w \s); on anything else a pattern gets no filter, so a
+ * filter only ever skips regexec calls that could not have matched.  Matching happens in the
+ * C locale (wiresift never calls setlocale), bytewise; REG_ICASE folds ASCII only.
+ */
+
+#define FILTER_LITERALS	 32	/* strings in one literal set */
+#define FILTER_SETS	 2	/* "contains one of" sets per pattern */
+#define FILTER_ITEMS	 64	/* items in one sequence of a pattern */
+#define FILTER_DEPTH	 8	/* nested groups analysed */
+
+struct literal_set {
+	char	*strings[FILTER_LITERALS];	/* folded to lower case when ignoring case */
+	size_t	 lengths[FILTER_LITERALS];
+	uint16_t ids[FILTER_LITERALS];		/* "contains" sets: in the rule set's index */
+	size_t	 count;				/* 0: no condition */
+};
+
+struct prefilter {
+	int	 ignore_case;
+	int	 has_first;			/* first_bytes is a condition */
+	unsigned char first_bytes[256];		/* bytes an anchored pattern may start with */
+	struct literal_set starts;		/* the text starts with one of these */
+	struct literal_set contains[FILTER_SETS]; /* for each: the text contains one of these */
+	size_t	 contains_count;
+};
+
+/* One element of a pattern's top-level sequence, with its quantifier. */
+enum item_kind { ITEM_LITERAL, ITEM_GROUP, ITEM_BRACKET, ITEM_CLASS, ITEM_ANY, ITEM_ASSERTION };
+
+struct pattern_item {
+	enum item_kind kind;
+	unsigned char literal;		/* ITEM_LITERAL: the byte; ITEM_CLASS: w W s S */
+	const char *start, *end;	/* ITEM_GROUP: inside the parentheses; ITEM_BRACKET: [...] */
+	int	 optional;		/* may match zero times (?, *, {0,...}) */
+	int	 repeated;		/* has a quantifier: may match more than once */
+};
+
+static void
+literal_set_clear(struct literal_set *set)
+{
+	for (size_t i = 0; i < set->count; i++)
+		free(set->strings[i]);
+	set->count = 0;
+}
+
+static size_t
+literal_set_min_length(const struct literal_set *set)
+{
+	size_t shortest = SIZE_MAX;
+
+	for (size_t i = 0; i < set->count; i++)
+		if (set->lengths[i] < shortest)
+			shortest = set->lengths[i];
+	return set->count > 0 ? shortest : 0;
+}
+
+/* Add a string unless the set has it; -1 when the set is full. */
+static int
+literal_set_add(struct literal_set *set, const char *string, size_t length)
+{
+	for (size_t i = 0; i < set->count; i++)
+		if (set->lengths[i] == length && memcmp(set->strings[i], string, length) == 0)
+			return 0;
+	if (set->count == FILTER_LITERALS)
+		return -1;
+	set->strings[set->count] = xstrndup(string, length);
+	set->lengths[set->count++] = length;
+	return 0;
+}
+
+/* After the bracket expression at p ('['), or NULL when it is one this analysis skips. */
+static const char *
+bracket_end(const char *p, const char *end)
+{
+	p++;
+	if (p < end && *p == '^')
+		p++;
+	if (p < end && *p == ']')
+		p++;
+	while (p < end && *p != ']') {
+		if (*p == '[' && p + 1 < end && (p[1] == '.' || p[1] == '='))
+			return NULL;	/* collating elements, equivalence classes */
+		if (*p == '[' && p + 1 < end && p[1] == ':') {
+			const char *close = strstr(p + 2, ":]");
+
+			if (close == NULL || close >= end)
+				return NULL;
+			p = close + 2;
+			continue;
+		}
+		p++;
+	}
+	return p < end ? p + 1 : NULL;
+}
+
+/* After the group opened at p ('('), or NULL when unbalanced. */
+static const char *
+group_end(const char *p, const char *end)
+{
+	int depth = 0;
+
+	while (p < end) {
+		if (*p == '\\') {
+			p += 2;
+			continue;
+		}
+		if (*p == '[') {
+			if ((p = bracket_end(p, end)) == NULL)
+				return NULL;
+			continue;
+		}
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth == 0)
+			return p + 1;
+		p++;
+	}
+	return NULL;
+}
+
+/* Split [p, end) at its top-level '|'. Returns the number of alternatives, -1 if unknown. */
+static int
+split_alternatives(const char *p, const char *end, const char **starts, const char **ends,
+    int max)
+{
+	int count = 0;
+
+	starts[0] = p;
+	while (p < end) {
+		if (*p == '\\') {
+			p += 2;
+			continue;
+		}
+		if (*p == '[' || *p == '(') {
+			if ((p = (*p == '[' ? bracket_end(p, end) : group_end(p, end))) == NULL)
+				return -1;
+			continue;
+		}
+		if (*p == '|') {
+			ends[count++] = p;
+			if (count == max)
+				return -1;
+			starts[count] = p + 1;
+		}
+		p++;
+	}
+	ends[count++] = end;
+	return count;
+}
+
+/* Read a quantifier at *p, if any, into item. -1 on one this analysis does not know. */
+static int
+read_quantifier(const char **p, const char *end, struct pattern_item *item)
+{
+	while (*p < end) {
+		char c = **p;
+
+		if (c == '?' || c == '*' || c == '+') {
+			item->optional |= c != '+';
+			item->repeated = 1;
+			(*p)++;
+		} else if (c == '{') {
+			const char *at = *p + 1;
+			long minimum = 0;
+
+			if (at >= end || *at < '0' || *at > '9')
+				return -1;
+			while (at < end && *at >= '0' && *at <= '9' && minimum < 1000)
+				minimum = minimum * 10 + (*at++ - '0');
+			item->optional |= minimum == 0;
+			item->repeated = 1;
+			while (at < end && *at != '}')
+				at++;
+			if (at >= end)
+				return -1;
+			*p = at + 1;
+		} else
+			break;
+	}
+	return 0;
+}
+
+/* Read one escape (p at '\\') into item. -1 when not known. */
+static int
+read_escape(const char *p, const char *end, struct pattern_item *item)
+{
+	if (p + 1 >= end)
+		return -1;
+	switch (p[1]) {
+	case 'b': case 'B': case '<': case '>': case '`': case '\'':
+		item->kind = ITEM_ASSERTION;
+		return 0;
+	case 'w': case 'W': case 's': case 'S':
+		item->kind = ITEM_CLASS;
+		item->literal = (unsigned char)p[1];
+		return 0;
+	}
+	if (strchr(".()[]{}*+?|^$\\/-", p[1]) == NULL || p[1] == '\0')
+		return -1;	/* back-references and escapes with meanings not modelled */
+	item->kind = ITEM_LITERAL;
+	item->literal = (unsigned char)p[1];
+	return 0;
+}
+
+/*
+ * The items of a sequence without top-level '|'. Returns how many, -1 when the sequence holds
+ * something this analysis does not know.
+ */
+static int
+read_items(const char *p, const char *end, struct pattern_item *items, int max)
+{
+	int count = 0;
+
+	while (p < end) {
+		struct pattern_item item = { .kind = ITEM_LITERAL };
+
+		if (count == max)
+			return -1;
+		switch (*p) {
+		case '\\':
+			if (read_escape(p, end, &item) == -1)
+				return -1;
+			p += 2;
+			break;
+		case '[':
+			item.kind = ITEM_BRACKET;
+			item.start = p;
+			if ((p = bracket_end(p, end)) == NULL)
+				return -1;
+			item.end = p;
+			break;
+		case '(':
+			item.kind = ITEM_GROUP;
+			item.start = p + 1;
+			if ((p = group_end(p, end)) == NULL)
+				return -1;
+			item.end = p - 1;
+			break;
+		case '.':
+			item.kind = ITEM_ANY;
+			p++;
+			break;
+		case '^': case '$':
+			item.kind = ITEM_ASSERTION;
+			p++;
+			break;
+		case '|': case ')': case '*': case '+': case '?': case '{':
+			return -1;	/* alternation, or a quantifier with nothing to repeat */
+		default:
+			item.literal = (unsigned char)*p++;
+		}
+		if (read_quantifier(&p, end, &item) == -1)
+			return -1;
+		if (item.kind == ITEM_ASSERTION && item.repeated)
+			return -1;
+		items[count++] = item;
+	}
+	return count;
+}
+
+static int expression_prefixes(const char *, const char *, int, struct literal_set *, int *,
+    int);
+
+/* Every string of set followed by every string of tail; -1 when the result would not fit. */
+static int
+literal_set_product(struct literal_set *set, const struct literal_set *tail)
+{
+	struct literal_set product = { .count = 0 };
+
+	if (set->count * tail->count > FILTER_LITERALS)
+		return -1;
+	for (size_t i = 0; i < set->count; i++) {
+		for (size_t k = 0; k < tail->count; k++) {
+			char *joined = xmalloc(set->lengths[i] + tail->lengths[k] + 1);
+
+			memcpy(joined, set->strings[i], set->lengths[i]);
+			memcpy(joined + set->lengths[i], tail->strings[k], tail->lengths[k]);
+			literal_set_add(&product, joined, set->lengths[i] + tail->lengths[k]);
+			free(joined);
+		}
+	}
+	literal_set_clear(set);
+	*set = product;
+	return 0;
+}
+
+/*
+ * Literal strings one of which every match of items[from...] starts with, into set (which
+ * holds "" on entry). Returns the index of the first item not taken into the strings;
+ * *complete tells whether the strings are all the sequence can match.
+ */
+static int
+sequence_prefixes(const struct pattern_item *items, int count, int from, int ignore_case,
+    struct literal_set *set, int *complete, int depth)
+{
+	int at;
+
+	*complete = 0;
+	for (at = from; at < count; at++) {
+		const struct pattern_item *item = &items[at];
+		struct literal_set group = { .count = 0 };
+		int group_complete;
+
+		if (item->kind == ITEM_ASSERTION)
+			continue;	/* takes no text */
+		if (item->optional)
+			return at;
+		if (item->kind == ITEM_LITERAL) {
+			char byte = (char)(ignore_case ? tolower(item->literal) : item->literal);
+			struct literal_set one = { .count = 1, .lengths = { 1 } };
+
+			one.strings[0] = &byte;
+			literal_set_product(set, &one);
+			if (item->repeated)
+				return at + 1;
+			continue;
+		}
+		if (item->kind != ITEM_GROUP || expression_prefixes(item->start, item->end,
+		    ignore_case, &group, &group_complete, depth + 1) == -1)
+			return at;
+		if (literal_set_product(set, &group) == -1) {
+			literal_set_clear(&group);
+			return at;
+		}
+		literal_set_clear(&group);
+		if (!group_complete || item->repeated)
+			return at + 1;
+	}
+	*complete = 1;
+	return at;
+}
+
+/*
+ * Literal strings one of which every match of the expression [p, end) starts with (an
+ * alternation); *complete when they are all it can match. -1 when nothing useful is known.
+ */
+static int
+expression_prefixes(const char *p, const char *end, int ignore_case, struct literal_set *set,
+    int *complete, int depth)
+{
+	const char *starts[FILTER_LITERALS], *ends[FILTER_LITERALS];
+	struct pattern_item items[FILTER_ITEMS];
+	int alternatives, count;
+
+	*complete = 1;
+	if (depth > FILTER_DEPTH ||
+	    (alternatives = split_alternatives(p, end, starts, ends, FILTER_LITERALS)) == -1)
+		return -1;
+	for (int i = 0; i < alternatives; i++) {
+		struct literal_set strings = { .count = 0 };
+		int strings_complete;
+
+		if ((count = read_items(starts[i], ends[i], items, FILTER_ITEMS)) == -1)
+			goto unknown;
+		literal_set_add(&strings, "", 0);
+		sequence_prefixes(items, count, 0, ignore_case, &strings, &strings_complete,
+		    depth);
+		*complete &= strings_complete;
+		for (size_t k = 0; k < strings.count; k++) {
+			if (strings.lengths[k] == 0 ||
+			    literal_set_add(set, strings.strings[k], strings.lengths[k]) == -1) {
+				literal_set_clear(&strings);
+				goto unknown;
+			}
+		}
+		literal_set_clear(&strings);
+	}
+	return 0;
+unknown:
+	literal_set_clear(set);
+	return -1;
+}
+
+static void
+bytes_add(unsigned char *bytes, int byte, int ignore_case)
+{
+	bytes[byte] = 1;
+	if (ignore_case) {
+		bytes[tolower(byte)] = 1;
+		bytes[toupper(byte)] = 1;
+	}
+}
+
+static int
+class_has(const char *name, size_t length, int byte)
+{
+	static const struct {
+		const char *name;
+		int (*test)(int);
+	} classes[] = {
+		{ "alpha", isalpha }, { "digit", isdigit }, { "alnum", isalnum },
+		{ "upper", isupper }, { "lower", islower }, { "space", isspace },
+		{ "blank", isblank }, { "punct", ispunct }, { "print", isprint },
+		{ "graph", isgraph }, { "cntrl", iscntrl }, { "xdigit", isxdigit },
+	};
+
+	for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
+		if (strlen(classes[i].name) == length &&
+		    memcmp(classes[i].name, name, length) == 0)
+			return classes[i].test(byte) != 0;
+	return -1;
+}
+
+/* Bytes a positive bracket expression [start, end) matches; -1 for negated or unknown ones. */
+static int
+bracket_bytes(const char *start, const char *end, int ignore_case, unsigned char *bytes)
+{
+	const char *p = start + 1, *last = end - 1;	/* inside [ ] */
+
+	if (*p == '^')
+		return -1;
+	if (*p == ']')
+		bytes_add(bytes, ']', ignore_case), p++;
+	while (p < last) {
+		if (p[0] == '[' && p[1] == ':') {
+			const char *name = p + 2, *close = strstr(name, ":]");
+
+			for (int byte = 0; byte < 256; byte++) {
+				int has = class_has(name, (size_t)(close - name), byte);
+
+				if (has == -1)
+					return -1;
+				if (has)
+					bytes_add(bytes, byte, ignore_case);
+			}
+			p = close + 2;
+		} else if (p + 2 < last && p[1] == '-') {
+			for (int byte = (unsigned char)p[0]; byte <= (unsigned char)p[2]; byte++)
+				bytes_add(bytes, byte, ignore_case);
+			p += 3;
+		} else
+			bytes_add(bytes, (unsigned char)*p++, ignore_case);
+	}
+	return 0;
+}
+
+/* The bytes a match of items can start with; -1 when it could be any (or is unknown). */
+static int
+first_bytes(const struct pattern_item *items, int count, int ignore_case, unsigned char *bytes,
+    int depth)
+{
+	for (int at = 0; at < count; at++) {
+		const struct pattern_item *item = &items[at];
+
+		if (item->kind == ITEM_ASSERTION)
+			continue;
+		if (item->optional || depth > FILTER_DEPTH)
+			return -1;
+		switch (item->kind) {
+		case ITEM_LITERAL:
+			bytes_add(bytes, item->literal, ignore_case);
+			return 0;
+		case ITEM_BRACKET:
+			return bracket_bytes(item->start, item->end, ignore_case, bytes);
+		case ITEM_GROUP: {
+			const char *starts[FILTER_LITERALS], *ends[FILTER_LITERALS];
+			struct pattern_item inner[FILTER_ITEMS];
+			int alternatives = split_alternatives(item->start, item->end, starts, ends,
+			    FILTER_LITERALS), inner_count;
+
+			if (alternatives == -1)
+				return -1;
+			for (int i = 0; i < alternatives; i++)
+				if ((inner_count = read_items(starts[i], ends[i], inner,
+				    FILTER_ITEMS)) <= 0 ||
+				    first_bytes(inner, inner_count, ignore_case, bytes, depth + 1) == -1)
+					return -1;
+			return 0;
+		}
+		default:
+			return -1;
+		}
+	}
+	return -1;	/* can match the empty string */
+}
+
+/* Do all strings of the set start with a byte that is rare in text (punctuation, UTF-8)? */
+static int
+literal_set_is_rare(const struct literal_set *set)
+{
+	for (size_t i = 0; i < set->count; i++) {
+		unsigned char first = (unsigned char)set->strings[i][0];
+
+		if (set->lengths[i] == 0 || isalnum(first) || isspace(first))
+			return 0;
+	}
+	return set->count > 0;
+}
+
+/*
+ * Keep a "contains" set when it is worth its part of the scan: the first whose strings all
+ * start with a rare byte (contains[0]), and the one with the longest shortest string, when that
+ * is at least 3 bytes. Takes ownership of set.
+ */
+static void
+prefilter_offer(struct prefilter *filter, struct literal_set *set)
+{
+	struct literal_set *rare = filter->contains_count > 0 &&
+	    literal_set_is_rare(&filter->contains[0]) ? &filter->contains[0] : NULL;
+	struct literal_set *longest = NULL;
+	size_t length = literal_set_min_length(set);
+
+	for (size_t i = 0; i < filter->contains_count; i++)
+		if (&filter->contains[i] != rare)
+			longest = &filter->contains[i];
+	if (rare == NULL && literal_set_is_rare(set)) {
+		if (filter->contains_count > 0)
+			filter->contains[1] = filter->contains[0];
+		filter->contains[0] = *set;
+		filter->contains_count++;
+		return;
+	}
+	if (length >= 3 && (longest == NULL || length > literal_set_min_length(longest))) {
+		if (longest != NULL)
+			literal_set_clear(longest);
+		else
+			longest = &filter->contains[filter->contains_count++];
+		*longest = *set;
+		return;
+	}
+	literal_set_clear(set);
+}
+
+/* Work out the filter of a pattern compiled with REG_EXTENDED (and REG_ICASE if ignore_case). */
+static void
+prefilter_build(struct prefilter *filter, const char *pattern, int ignore_case)
+{
+	const char *p = pattern, *end = pattern + strlen(pattern), *starts[2], *ends[2];
+	struct pattern_item items[FILTER_ITEMS];
+	int count, anchored, complete, at = 0;
+
+	memset(filter, 0, sizeof *filter);
+	filter->ignore_case = ignore_case;
+	if (MB_CUR_MAX != 1)
+		return;		/* multibyte locale: regcomp's matching is not bytewise */
+	if (split_alternatives(p, end, starts, ends, 2) != 1)
+		return;		/* top-level alternation, or not understood */
+	if ((anchored = *p == '^'))
+		p++;
+	if ((count = read_items(p, end, items, FILTER_ITEMS)) <= 0)
+		return;
+	if (anchored) {
+		filter->has_first = first_bytes(items, count, ignore_case, filter->first_bytes,
+		    0) == 0;
+		literal_set_add(&filter->starts, "", 0);
+		at = sequence_prefixes(items, count, 0, ignore_case, &filter->starts, &complete, 0);
+		if (literal_set_min_length(&filter->starts) == 0)
+			literal_set_clear(&filter->starts), at = 0;
+	}
+	if (filter->starts.count > 0)
+		return;		/* strong enough: a "contains" scan would cost more than it saves */
+	while (at < count) {
+		struct literal_set set = { .count = 0 };
+		int next;
+
+		if (items[at].optional || items[at].kind == ITEM_ASSERTION) {
+			at++;
+			continue;
+		}
+		literal_set_add(&set, "", 0);
+		next = sequence_prefixes(items, count, at, ignore_case, &set, &complete, 0);
+		prefilter_offer(filter, &set);
+		at = next > at ? next : at + 1;
+	}
+}
+
+static void
+prefilter_free(struct prefilter *filter)
+{
+	literal_set_clear(&filter->starts);
+	for (size_t i = 0; i < filter->contains_count; i++)
+		literal_set_clear(&filter->contains[i]);
+	filter->contains_count = 0;
+}
+
+/*
+ * The literals of all "contains" sets of a rule set, found in one pass over a paragraph
+ * rather than one search per literal. Literals are grouped by their start, ASCII-lower-cased
+ * (one pass finds those matched exactly and those matched ignoring case): one-byte literals
+ * by their byte, two-byte ones by both bytes, longer ones by a key of their first three.
+ * A table of the two-byte starts in use lets most positions of a text go after two reads.
+ */
+#define START_BUCKETS	4096
+#define START_BUCKET(key) (((key) ^ ((key) >> 12)) & (START_BUCKETS - 1))
+#define TRIPLE_KEY(a, b, c) ((((a) << 10) ^ ((b) << 5) ^ (c) ^ ((a) >> 6)) & 0xffff)
+#define NO_LITERAL	UINT16_MAX
+#define PAIR_LITERAL	1	/* a two-byte literal is these two bytes */
+#define PAIR_PREFIX	2	/* a longer literal starts with them */
+
+struct literal_index {
+	char	**texts;
+	size_t	 *lengths;
+	int	 *ignore_case;
+	size_t	  count;
+	unsigned char fold[256];		/* ASCII tolower */
+	uint16_t single_start[257];		/* one-byte literals: single_ids[single_start[b]...] */
+	uint16_t *single_ids;
+	uint8_t	 pair_starts[65536];		/* by the first two bytes: PAIR_* bits */
+	uint8_t	 triple_used[65536 / 8];	/* longer literals, by TRIPLE_KEY of three */
+	uint16_t bucket_start[START_BUCKETS + 1]; /* those: start_ids[bucket_start[b]...] */
+	uint16_t *start_ids;
+};
+
+static int
+bit_is_set(const uint8_t *bits, unsigned bit)
+{
+	return (bits[bit >> 3] & (1u << (bit & 7))) != 0;
+}
+
+/* The key a literal of two bytes or more is filed under (folded): pair or TRIPLE_KEY. */
+static unsigned
+literal_key(const struct literal_index *index, const unsigned char *text, size_t length)
+{
+	unsigned first = index->fold[text[0]], second = index->fold[text[1]];
+
+	return length == 2 ? first << 8 | second :
+	    TRIPLE_KEY(first, second, (unsigned)index->fold[text[2]]);
+}
+
+/* Does the literal id occur at text[at...]? Its first bytes are known to match folded. */
+static int
+literal_at(const struct literal_index *index, size_t id, const unsigned char *text,
+    size_t length, size_t at)
+{
+	const unsigned char *literal = (const unsigned char *)index->texts[id];
+	size_t literal_length = index->lengths[id];
+
+	if (literal_length > length - at)
+		return 0;
+	if (!index->ignore_case[id])
+		return memcmp(text + at, literal, literal_length) == 0;
+	for (size_t i = 0; i < literal_length; i++)
+		if (index->fold[text[at + i]] != literal[i])
+			return 0;
+	return 1;
+}
+
+/* Mark in present[] the literals filed under key that occur at text[at...]. */
+static void
+literal_bucket_scan(const struct literal_index *index, unsigned key, const unsigned char *text,
+    size_t length, size_t at, unsigned char *present)
+{
+	unsigned bucket = START_BUCKET(key);
+
+	for (size_t k = index->bucket_start[bucket]; k < index->bucket_start[bucket + 1]; k++)
+		if (!present[index->start_ids[k]])
+			present[index->start_ids[k]] = literal_at(index, index->start_ids[k], text,
+			    length, at);
+}
+
+/* Mark in present[] (by id) the literals of the index that occur in text. */
+static void
+literal_index_scan(const struct literal_index *index, const unsigned char *text, size_t length,
+    unsigned char *present)
+{
+	unsigned second = length > 0 ? index->fold[text[0]] : 0;
+
+	for (size_t at = 0; at < length; at++) {
+		unsigned first = second, key, starts;
+
+		for (size_t k = index->single_start[first]; k < index->single_start[first + 1]; k++)
+			if (!present[index->single_ids[k]])
+				present[index->single_ids[k]] = literal_at(index,
+				    index->single_ids[k], text, length, at);
+		if (at + 1 == length)
+			break;
+		second = index->fold[text[at + 1]];
+		if ((starts = index->pair_starts[key = first << 8 | second]) == 0)
+			continue;
+		if (starts & PAIR_LITERAL)
+			literal_bucket_scan(index, key, text, length, at, present);
+		if ((starts & PAIR_PREFIX) && at + 2 < length && bit_is_set(index->triple_used,
+		    key = TRIPLE_KEY(first, second, (unsigned)index->fold[text[at + 2]])))
+			literal_bucket_scan(index, key, text, length, at, present);
+	}
+}
+
+/*
+ * A text being tested against filters, with which literals of the index it holds, found
+ * when a filter first needs them.
+ */
+struct filter_text {
+	const struct literal_index *index;
+	const char *text;
+	size_t	 length;
+	unsigned char *present;	/* by literal id; kept between texts */
+	int	 scanned;
+};
+
+static void
+filter_text_set(struct filter_text *view, const char *text, size_t length)
+{
+	view->text = text;
+	view->length = length;
+	view->scanned = 0;
+}
+
+static void
+filter_text_free(struct filter_text *view)
+{
+	free(view->present);
+}
+
+static void
+filter_text_scan(struct filter_text *view)
+{
+	if (view->present == NULL)
+		view->present = xmalloc(view->index->count + 1);
+	memset(view->present, 0, view->index->count + 1);
+	literal_index_scan(view->index, (const unsigned char *)view->text, view->length,
+	    view->present);
+	view->scanned = 1;
+}
+
+static int
+text_starts_with_any(const struct filter_text *view, const struct literal_set *set,
+    int ignore_case)
+{
+	for (size_t i = 0; i < set->count; i++) {
+		if (set->lengths[i] > view->length)
+			continue;
+		if (ignore_case ? strncasecmp(view->text, set->strings[i], set->lengths[i]) == 0 :
+		    memcmp(view->text, set->strings[i], set->lengths[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+text_contains_any(struct filter_text *view, const struct literal_set *set)
+{
+	if (!view->scanned)
+		filter_text_scan(view);
+	for (size_t i = 0; i < set->count; i++)
+		if (view->present[set->ids[i]])
+			return 1;
+	return 0;
+}
+
+/* Could the pattern of filter match the text? 0 only when it certainly cannot. */
+static int
+prefilter_passes(const struct prefilter *filter, struct filter_text *view)
+{
+	if (filter->has_first &&
+	    (view->length == 0 || !filter->first_bytes[(unsigned char)view->text[0]]))
+		return 0;
+	if (filter->starts.count > 0 &&
+	    !text_starts_with_any(view, &filter->starts, filter->ignore_case))
+		return 0;
+	for (size_t i = 0; i < filter->contains_count; i++)
+		if (!text_contains_any(view, &filter->contains[i]))
+			return 0;
+	return 1;
+}
+
 enum rule_kind {
 	RULE_STRIP,		/* remove each match inside a paragraph */
 	RULE_DROP_PARAGRAPH,	/* remove a matching paragraph */
@@ -47,6 +818,7 @@ struct clean_rule {
 	enum rule_kind kind;
 	char	*name;
 	regex_t	 regex;
+	struct prefilter filter;	/* when the regex certainly cannot match */
 	size_t	 max_words;	/* only paragraphs of at most this many words; 0: any */
 	size_t	 first;		/* only within the first N paragraphs; 0: anywhere */
 	size_t	 last;		/* only within the last N paragraphs; 0: anywhere */
@@ -54,6 +826,7 @@ struct clean_rule {
 
 struct dateline_pattern {
 	regex_t	 regex;		/* group 1: the place */
+	struct prefilter filter;
 	int	 agency_group;	/* group holding "(AP)", or 0 */
 	int	 dash_group;	/* group holding the dash, or 0 */
 };
@@ -66,6 +839,7 @@ struct clean_rules {
 	size_t	 capacity;
 	struct strlist tracking_params;	/* extra query names for url_canonical */
 	struct dateline_pattern datelines[DATELINE_PATTERNS];
+	struct literal_index literals;	/* of every rule's and dateline's filter */
 };
 
 /*
@@ -139,6 +913,13 @@ static const char *const dateline_labels[] = {
 /* ------------------------------------------------------------------------------------------ */
 /* Words and UTF-8                                                                            */
 
+/* isalnum() of the C locale, without the table look-up through the locale. */
+static inline int
+ascii_is_alnum(unsigned char byte)
+{
+	return (unsigned char)((byte | 0x20) - 'a') < 26 || (unsigned char)(byte - '0') < 10;
+}
+
 /* Count words: runs of letters, digits or marks; each Han or kana character is a word. */
 static size_t
 count_words(const char *text, size_t length)
@@ -154,7 +935,7 @@ count_words(const char *text, size_t length)
 		int word_char;
 
 		if (*at < 0x80) {
-			word_char = isalnum(*at) || (in_word && (*at == '\'' || *at == '-'));
+			word_char = ascii_is_alnum(*at) || (in_word && (*at == '\'' || *at == '-'));
 			if (word_char && !in_word)
 				words++;
 			in_word = word_char;
@@ -443,10 +1224,10 @@ is_stray_space_before(const struct text_builder *builder, const unsigned char *a
 }
 
 static void
-builder_add_text(struct text_builder *builder, const char *text)
+builder_add_text(struct text_builder *builder, const char *text, size_t length)
 {
 	const unsigned char *at = (const unsigned char *)text;
-	const unsigned char *end = at + strlen(text);
+	const unsigned char *end = at + length;
 	const unsigned char *run = at;	/* start of bytes kept as they are */
 
 	while (at < end) {
@@ -526,7 +1307,8 @@ builder_enter(struct text_builder *builder, xmlNode *node)
 	case XML_TEXT_NODE:
 	case XML_CDATA_SECTION_NODE:
 		if (node->content != NULL)
-			builder_add_text(builder, (const char *)node->content);
+			builder_add_text(builder, (const char *)node->content,
+			    strlen((const char *)node->content));
 		return 0;
 	case XML_ELEMENT_NODE:
 		break;
@@ -638,6 +1420,43 @@ has_block_markup(const char *html, size_t length)
 	return 0;
 }
 
+/*
+ * Would libxml2's HTML parser give this input back as one text node, unchanged? True for
+ * valid UTF-8 (it reads anything else as Latin-1) without markup ('<'), references ('&'), the
+ * characters it drops (controls besides tab and newline, U+FFFE, U+FFFF) and carriage returns
+ * (it folds CR LF into LF); white space it skips at the start is skipped by the builder too.
+ * Most titles and many summaries are such plain text: they are spared the parser.
+ */
+static int
+is_parser_transparent(const char *html, size_t length)
+{
+	const utf8proc_uint8_t *at = (const utf8proc_uint8_t *)html;
+	const utf8proc_uint8_t *end = at + length;
+
+	while (at < end) {
+		utf8proc_int32_t code_point;
+		utf8proc_ssize_t size;
+
+		if (*at >= 0x20 && *at < 0x80) {
+			if (*at == '<' || *at == '&')
+				return 0;
+			at++;
+			continue;
+		}
+		if (*at == '\t' || *at == '\n') {
+			at++;
+			continue;
+		}
+		if (*at < 0x20)
+			return 0;
+		size = utf8proc_iterate(at, end - at, &code_point);
+		if (size <= 0 || code_point == 0xfffe || code_point == 0xffff)
+			return 0;
+		at += size;
+	}
+	return 1;
+}
+
 static char *
 html_to_text_explain(const char *html, size_t length, clean_explain_fn explain,
     void *explain_context)
@@ -651,6 +1470,11 @@ html_to_text_explain(const char *html, size_t length, clean_explain_fn explain,
 		return xstrdup("");
 	if (length > INT_MAX)
 		length = INT_MAX;
+	if (is_parser_transparent(html, length)) {
+		builder.newline_breaks = 1;	/* plain text: no block markup */
+		builder_add_text(&builder, html, length);
+		return normalize_nfc(buffer_steal(&builder.out));
+	}
 	builder.newline_breaks = !has_block_markup(html, length);
 	document = htmlReadMemory(html, (int)length, NULL, "UTF-8", options);
 	if (document == NULL)
@@ -682,6 +1506,7 @@ static void
 rule_free(struct clean_rule *rule)
 {
 	regfree(&rule->regex);
+	prefilter_free(&rule->filter);
 	free(rule->name);
 }
 
@@ -863,6 +1688,7 @@ parse_rule_line(struct clean_rules *rules, char *line, const char *path, size_t 
 		    message);
 		return -1;
 	}
+	prefilter_build(&rule.filter, pattern, !case_sensitive);
 	rule.name = xstrdup(name);
 	rules_add(rules, &rule);
 	return 0;
@@ -914,7 +1740,129 @@ compile_datelines(struct clean_rules *rules)
 		return -1;
 	}
 	patterns[DATELINE_WIRE].agency_group = 3;
+	prefilter_build(&patterns[DATELINE_DASH].filter, dash, 0);
+	prefilter_build(&patterns[DATELINE_COLON].filter, colon, 0);
+	prefilter_build(&patterns[DATELINE_WIRE].filter, wire, 0);
 	return 0;
+}
+
+/* The id of a literal in the index, added when new; NO_LITERAL when the index is full. */
+static uint16_t
+literal_index_add(struct literal_index *index, const char *text, size_t length,
+    int ignore_case)
+{
+	size_t id;
+
+	for (id = 0; id < index->count; id++)
+		if (index->lengths[id] == length && index->ignore_case[id] == ignore_case &&
+		    memcmp(index->texts[id], text, length) == 0)
+			return (uint16_t)id;
+	if (index->count == NO_LITERAL)
+		return NO_LITERAL;
+	index->texts = xrealloc(index->texts, (id + 1) * sizeof *index->texts);
+	index->lengths = xrealloc(index->lengths, (id + 1) * sizeof *index->lengths);
+	index->ignore_case = xrealloc(index->ignore_case, (id + 1) * sizeof *index->ignore_case);
+	index->texts[id] = xstrndup(text, length);
+	index->lengths[id] = length;
+	index->ignore_case[id] = ignore_case;
+	index->count++;
+	return (uint16_t)id;
+}
+
+/* Give each literal of the filter's "contains" sets its id; drop a set that does not fit. */
+static void
+literal_index_add_filter(struct literal_index *index, struct prefilter *filter)
+{
+	for (size_t i = 0; i < filter->contains_count; i++) {
+		struct literal_set *set = &filter->contains[i];
+
+		for (size_t k = 0; k < set->count; k++) {
+			set->ids[k] = literal_index_add(index, set->strings[k], set->lengths[k],
+			    filter->ignore_case);
+			if (set->ids[k] != NO_LITERAL)
+				continue;
+			literal_set_clear(set);
+			*set = filter->contains[--filter->contains_count];
+			filter->contains[filter->contains_count].count = 0;
+			i--;
+			break;
+		}
+	}
+}
+
+/* Group the literals by their start (folded) for the scan. */
+static void
+literal_index_group(struct literal_index *index)
+{
+	uint16_t *next = xcalloc(START_BUCKETS, sizeof *next), single_next[256];
+
+	for (int byte = 0; byte < 256; byte++)
+		index->fold[byte] = (unsigned char)tolower(byte);
+	for (size_t id = 0; id < index->count; id++) {
+		const unsigned char *text = (const unsigned char *)index->texts[id];
+		unsigned key;
+
+		if (index->lengths[id] == 1) {
+			index->single_start[index->fold[text[0]] + 1]++;
+			continue;
+		}
+		key = literal_key(index, text, index->lengths[id]);
+		if (index->lengths[id] == 2)
+			index->pair_starts[key] |= PAIR_LITERAL;
+		else {
+			index->pair_starts[index->fold[text[0]] << 8 | index->fold[text[1]]] |=
+			    PAIR_PREFIX;
+			index->triple_used[key >> 3] |= (uint8_t)(1u << (key & 7));
+		}
+		index->bucket_start[START_BUCKET(key) + 1]++;
+	}
+	for (int byte = 0; byte < 256; byte++) {
+		index->single_start[byte + 1] += index->single_start[byte];
+		single_next[byte] = index->single_start[byte];
+	}
+	for (size_t bucket = 0; bucket < START_BUCKETS; bucket++) {
+		index->bucket_start[bucket + 1] += index->bucket_start[bucket];
+		next[bucket] = index->bucket_start[bucket];
+	}
+	index->single_ids = xcalloc((size_t)index->single_start[256] + 1, sizeof(uint16_t));
+	index->start_ids = xcalloc((size_t)index->bucket_start[START_BUCKETS] + 1,
+	    sizeof(uint16_t));
+	for (size_t id = 0; id < index->count; id++) {
+		const unsigned char *text = (const unsigned char *)index->texts[id];
+		unsigned key;
+
+		if (index->lengths[id] == 1) {
+			index->single_ids[single_next[index->fold[text[0]]]++] = (uint16_t)id;
+			continue;
+		}
+		key = literal_key(index, text, index->lengths[id]);
+		index->start_ids[next[START_BUCKET(key)]++] = (uint16_t)id;
+	}
+	free(next);
+}
+
+/* Index the literals of every filter of the rule set, once all rules are in. */
+static void
+literal_index_build(struct clean_rules *rules)
+{
+	for (size_t i = 0; i < rules->count; i++)
+		literal_index_add_filter(&rules->literals, &rules->rules[i].filter);
+	for (int i = 0; i < DATELINE_PATTERNS; i++)
+		literal_index_add_filter(&rules->literals, &rules->datelines[i].filter);
+	literal_index_group(&rules->literals);
+}
+
+static void
+literal_index_free(struct literal_index *index)
+{
+	for (size_t id = 0; id < index->count; id++)
+		free(index->texts[id]);
+	free(index->texts);
+	free(index->lengths);
+	free(index->ignore_case);
+	free(index->single_ids);
+	free(index->start_ids);
+	memset(index, 0, sizeof *index);
 }
 
 struct clean_rules *
@@ -938,8 +1886,10 @@ clean_rules_load(const char *path, char *error, size_t error_size)
 			return NULL;
 		}
 	}
-	if (path == NULL)
+	if (path == NULL) {
+		literal_index_build(rules);
 		return rules;
+	}
 	if ((text = file_read(path, NULL)) == NULL) {
 		snprintf(error, error_size, "%s: %s", path, strerror(errno));
 		clean_rules_free(rules);
@@ -951,6 +1901,7 @@ clean_rules_load(const char *path, char *error, size_t error_size)
 		clean_rules_free(rules);
 		return NULL;
 	}
+	literal_index_build(rules);
 	return rules;
 }
 
@@ -962,9 +1913,12 @@ clean_rules_free(struct clean_rules *rules)
 	for (size_t i = 0; i < rules->count; i++)
 		rule_free(&rules->rules[i]);
 	free(rules->rules);
-	for (int i = 0; i < DATELINE_PATTERNS; i++)
+	for (int i = 0; i < DATELINE_PATTERNS; i++) {
 		regfree(&rules->datelines[i].regex);
+		prefilter_free(&rules->datelines[i].filter);
+	}
 	strlist_clear(&rules->tracking_params);
+	literal_index_free(&rules->literals);
 	free(rules);
 }
 
@@ -1032,15 +1986,21 @@ paragraphs_free(struct paragraphs *list)
 	list->count = 0;
 }
 
-/* Join the paragraphs left with "\n\n"; NULL when none is left. */
+/*
+ * Join the paragraphs left with separator; NULL when none is left. *words gets their word
+ * count, which is the joined text's: a separator of line breaks ends words as a paragraph's
+ * end does.
+ */
 static char *
-paragraphs_join(const struct paragraphs *list, const char *separator)
+paragraphs_join(const struct paragraphs *list, const char *separator, size_t *words)
 {
 	struct buffer joined = { 0 };
 
+	*words = 0;
 	for (size_t i = 0; i < list->count; i++) {
 		if (list->items[i].dropped)
 			continue;
+		*words += list->items[i].words;
 		if (joined.length > 0)
 			buffer_append_string(&joined, separator);
 		buffer_append(&joined, list->items[i].text, list->items[i].length);
@@ -1066,7 +2026,7 @@ rule_applies(const struct clean_rule *rule, const struct paragraph *paragraph, s
  * Remove every match of a strip rule from the paragraph. REG_STARTEND bounds each search, so
  * a paragraph with many matches costs one pass, not one strlen per match.
  */
-static void
+static int
 apply_strip(const struct clean_rule *rule, struct paragraph *paragraph,
     const struct explain_sink *sink)
 {
@@ -1096,7 +2056,7 @@ apply_strip(const struct clean_rule *rule, struct paragraph *paragraph,
 		copied = offset = end;
 	}
 	if (copied == 0)
-		return;		/* nothing matched */
+		return 0;	/* nothing matched */
 	buffer_append(&kept, paragraph->text + copied, paragraph->length - copied);
 	free(paragraph->text);
 	paragraph->text = buffer_steal(&kept);
@@ -1104,26 +2064,32 @@ apply_strip(const struct clean_rule *rule, struct paragraph *paragraph,
 	paragraph->words = count_words(paragraph->text, paragraph->length);
 	if (paragraph->length == 0)
 		paragraph->dropped = 1;
+	return 1;
 }
 
 static void
 apply_strip_and_drop(const struct clean_rules *rules, struct paragraphs *list,
-    const struct explain_sink *sink)
+    struct filter_text *view, const struct explain_sink *sink)
 {
 	for (size_t i = 0; i < list->count; i++) {
 		struct paragraph *paragraph = &list->items[i];
 
+		filter_text_set(view, paragraph->text, paragraph->length);
 		for (size_t r = 0; r < rules->count && !paragraph->dropped; r++) {
 			const struct clean_rule *rule = &rules->rules[r];
 
-			if (rule->kind == RULE_STRIP && rule_applies(rule, paragraph, i, list->count))
-				apply_strip(rule, paragraph, sink);
+			if (rule->kind == RULE_STRIP &&
+			    rule_applies(rule, paragraph, i, list->count) &&
+			    prefilter_passes(&rule->filter, view) &&
+			    apply_strip(rule, paragraph, sink))
+				filter_text_set(view, paragraph->text, paragraph->length);
 		}
 		for (size_t r = 0; r < rules->count && !paragraph->dropped; r++) {
 			const struct clean_rule *rule = &rules->rules[r];
 
 			if (rule->kind != RULE_DROP_PARAGRAPH ||
 			    !rule_applies(rule, paragraph, i, list->count) ||
+			    !prefilter_passes(&rule->filter, view) ||
 			    regexec(&rule->regex, paragraph->text, 0, NULL, 0) != 0)
 				continue;
 			explain(sink, rule->name, paragraph->text);
@@ -1138,7 +2104,7 @@ apply_strip_and_drop(const struct clean_rules *rules, struct paragraphs *list,
  */
 static void
 apply_drop_after(const struct clean_rules *rules, struct paragraphs *list,
-    const struct explain_sink *sink)
+    struct filter_text *view, const struct explain_sink *sink)
 {
 	size_t kept = 0, position = 0;
 
@@ -1149,11 +2115,13 @@ apply_drop_after(const struct clean_rules *rules, struct paragraphs *list,
 
 		if (paragraph->dropped)
 			continue;
+		filter_text_set(view, paragraph->text, paragraph->length);
 		for (size_t r = 0; position > 0 && r < rules->count; r++) {
 			const struct clean_rule *rule = &rules->rules[r];
 
 			if (rule->kind != RULE_DROP_AFTER ||
 			    !rule_applies(rule, paragraph, position, kept) ||
+			    !prefilter_passes(&rule->filter, view) ||
 			    regexec(&rule->regex, paragraph->text, 0, NULL, 0) != 0)
 				continue;
 			for (size_t j = i; j < list->count; j++) {
@@ -1170,10 +2138,10 @@ apply_drop_after(const struct clean_rules *rules, struct paragraphs *list,
 
 static void
 apply_rules(const struct clean_rules *rules, struct paragraphs *list,
-    const struct explain_sink *sink)
+    struct filter_text *view, const struct explain_sink *sink)
 {
-	apply_strip_and_drop(rules, list, sink);
-	apply_drop_after(rules, list, sink);
+	apply_strip_and_drop(rules, list, view, sink);
+	apply_drop_after(rules, list, view, sink);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1190,19 +2158,21 @@ is_dateline_label(const char *place, size_t length)
 }
 
 /*
- * Match one dateline pattern at the start of text; returns the length of the whole dateline
- * (0: none) and the place in *place_length.
+ * Match one dateline pattern at the start of a paragraph, seen through its first
+ * DATELINE_SCAN_BYTES; returns the length of the whole dateline (0: none) and the place in
+ * *place_length.
  */
 static size_t
-match_dateline(const struct dateline_pattern *pattern, const char *text, size_t *place_length)
+match_dateline(const struct dateline_pattern *pattern, struct filter_text *head_view,
+    size_t *place_length)
 {
 	char head[DATELINE_SCAN_BYTES + 1];
-	size_t head_length = strlen(text);
+	size_t head_length = head_view->length;
 	regmatch_t groups[10];
 
-	if (head_length > DATELINE_SCAN_BYTES)
-		head_length = DATELINE_SCAN_BYTES;
-	memcpy(head, text, head_length);
+	if (!prefilter_passes(&pattern->filter, head_view))
+		return 0;
+	memcpy(head, head_view->text, head_length);
 	head[head_length] = '\0';
 	if (regexec(&pattern->regex, head, 10, groups, 0) != 0)
 		return 0;
@@ -1221,7 +2191,7 @@ match_dateline(const struct dateline_pattern *pattern, const char *text, size_t 
 /* Find, store and remove the dateline of the first paragraphs. */
 static void
 extract_dateline(const struct clean_rules *rules, struct article *article,
-    struct paragraphs *list, const struct explain_sink *sink)
+    struct paragraphs *list, struct filter_text *view, const struct explain_sink *sink)
 {
 	size_t seen = 0;
 
@@ -1231,10 +2201,11 @@ extract_dateline(const struct clean_rules *rules, struct article *article,
 
 		if (paragraph->dropped)
 			continue;
+		filter_text_set(view, paragraph->text, paragraph->length < DATELINE_SCAN_BYTES ?
+		    paragraph->length : DATELINE_SCAN_BYTES);
 		for (int p = 0; p < DATELINE_PATTERNS && length == 0; p++)
 			if (p != DATELINE_COLON || seen == 0)
-				length = match_dateline(&rules->datelines[p], paragraph->text,
-				    &place_length);
+				length = match_dateline(&rules->datelines[p], view, &place_length);
 		if (length > 0) {
 			char *removed = xstrndup(paragraph->text, length);
 
@@ -1304,23 +2275,25 @@ cap_on_word_boundary(char *text, size_t max_chars)
 
 /*
  * Text of an HTML fragment after the rules, paragraphs joined by "\n\n"; NULL when nothing is
- * left. The dateline, when found, goes to article->dateline.
+ * left. The dateline, when found, goes to article->dateline; the text's word count to *words.
  */
 static char *
 clean_fragment(const char *html, const struct clean_rules *rules, const char *title,
-    struct article *article, const struct explain_sink *sink)
+    struct article *article, const struct explain_sink *sink, size_t *words)
 {
 	char *text = html_to_text_explain(html, strlen(html), sink->function, sink->context);
 	struct paragraphs list = paragraphs_split(text);
+	struct filter_text view = { .index = &rules->literals };
 	char *result;
 
 	free(text);
 	drop_title_repeat(title, &list, sink);
-	apply_rules(rules, &list, sink);
+	apply_rules(rules, &list, &view, sink);
 	if (article != NULL)
-		extract_dateline(rules, article, &list, sink);
-	result = paragraphs_join(&list, "\n\n");
+		extract_dateline(rules, article, &list, &view, sink);
+	result = paragraphs_join(&list, "\n\n", words);
 	paragraphs_free(&list);
+	filter_text_free(&view);
 	return result;
 }
 
@@ -1366,8 +2339,9 @@ make_summary(const struct article *article, const struct clean_rules *rules,
 		collapse_spaces(summary);
 	} else if (article->summary_html != NULL && article->content_html != NULL) {
 		struct article scratch = { 0 };	/* receives a dateline we do not keep */
+		size_t words;
 		char *text = clean_fragment(article->summary_html, rules, article->title,
-		    &scratch, sink);
+		    &scratch, sink, &words);
 
 		free(scratch.dateline);
 		if (text != NULL) {
@@ -1388,17 +2362,18 @@ clean_article_with(struct article *article, const struct clean_rules *rules,
     const struct explain_sink *sink)
 {
 	const char *body = article->content_html ? article->content_html : article->summary_html;
+	size_t words = 0;
 
 	free(article->title);
 	article->title = clean_title(article->title_raw);
 	free(article->text);
 	free(article->dateline);
 	article->dateline = NULL;
-	article->text = body ? clean_fragment(body, rules, article->title, article, sink) : NULL;
+	article->text = body ? clean_fragment(body, rules, article->title, article, sink,
+	    &words) : NULL;
 	free(article->summary);
 	article->summary = make_summary(article, rules, sink);
-	article->word_count = article->text ? count_words(article->text,
-	    strlen(article->text)) : 0;
+	article->word_count = article->text ? words : 0;
 	free(article->url);
 	article->url = article->link ? url_canonical(article->link, NULL,
 	    &rules->tracking_params) : NULL;

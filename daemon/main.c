@@ -381,6 +381,8 @@ main(int argc, char **argv)
 	struct pipeline *pipeline;
 	char error[1024];
 
+	malloc_tune();
+
 	while ((option = getopt_long(argc, argv, "+c:tdhV", options, NULL)) != -1) {
 		switch (option) {
 		case 'c': config_path = optarg; break;

@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -362,6 +363,13 @@ path_resolve(const char *base_file, const char *path)
 	if (path[0] == '/' || base_file == NULL || (slash = strrchr(base_file, '/')) == NULL)
 		return xstrdup(path);
 	return xasprintf("%.*s/%s", (int)(slash - base_file), base_file, path);
+}
+
+void
+malloc_tune(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
+	mallopt(M_TRIM_THRESHOLD, 8 << 20);
 }
 
 void

@@ -3,6 +3,10 @@
  * plugin stays one self-contained .so): a UTF-8 word scanner built on utf8proc's character
  * categories, case folding, a string-keyed hash table and a line reader for the data files in
  * conf/.  Plugins link with -lutf8proc.
+ *
+ * ASCII, most of the text of news in Latin scripts, takes fast paths that give what utf8proc
+ * gives for it (letters are Lu or Ll, digits Nd, the space Zs, folding is A-Z to a-z), so
+ * utf8proc is only asked about other characters.  Everything here is reentrant.
  */
 #ifndef WIRESIFT_PLUGIN_WORDS_H
 #define WIRESIFT_PLUGIN_WORDS_H
@@ -25,9 +29,18 @@ struct word {
 	int	 after_punctuation;	/* something besides spaces separates it from the previous word */
 };
 
+/* An ASCII letter or digit: the ASCII characters utf8proc puts in a word category. */
+static inline int
+words_ascii_is_word(utf8proc_int32_t code)
+{
+	return (utf8proc_uint32_t)((code | 0x20) - 'a') < 26 || (utf8proc_uint32_t)(code - '0') < 10;
+}
+
 static WORDS_UNUSED int
 words_is_word_char(utf8proc_int32_t code)
 {
+	if (code < 0x80)
+		return words_ascii_is_word(code);
 	switch (utf8proc_category(code)) {
 	case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
 	case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
@@ -49,9 +62,14 @@ words_is_apostrophe(utf8proc_int32_t code)
 static WORDS_UNUSED size_t
 words_decode(const char *text, size_t length, size_t position, utf8proc_int32_t *code)
 {
-	utf8proc_ssize_t size = utf8proc_iterate((const utf8proc_uint8_t *)text + position,
-	    (utf8proc_ssize_t)(length - position), code);
+	utf8proc_ssize_t size;
 
+	if ((unsigned char)text[position] < 0x80) {
+		*code = (unsigned char)text[position];
+		return 1;
+	}
+	size = utf8proc_iterate((const utf8proc_uint8_t *)text + position,
+	    (utf8proc_ssize_t)(length - position), code);
 	if (size <= 0) {
 		*code = 0xFFFD;
 		return 1;
@@ -78,8 +96,8 @@ words_next(const char *text, size_t length, size_t *position, struct word *word)
 			break;
 		if (code == '.' || code == '!' || code == '?' || code == '\n')
 			sentence_start = 1;
-		if (utf8proc_category(code) != UTF8PROC_CATEGORY_ZS && code != '\t' &&
-		    code != '\r' && code != '\n')
+		if (code < 0x80 ? code != ' ' && code != '\t' && code != '\r' && code != '\n' :
+		    utf8proc_category(code) != UTF8PROC_CATEGORY_ZS)
 			punctuation = 1;
 		at += size;
 	}
@@ -91,7 +109,18 @@ words_next(const char *text, size_t length, size_t *position, struct word *word)
 	word->after_punctuation = punctuation || sentence_start;
 	while (at < length) {
 		size = words_decode(text, length, at, &code);
-		if (words_is_word_char(code)) {
+		if (code < 0x80 && words_ascii_is_word(code)) {
+			if (code >= 'A' && code <= 'Z') {
+				if (letters == 0)
+					word->capitalized = 1;
+				uppers++;
+				letters++;
+			} else if (code >= 'a')
+				letters++;
+			at++;
+			continue;
+		}
+		if (code >= 0x80 && words_is_word_char(code)) {
 			utf8proc_category_t category = utf8proc_category(code);
 
 			if (category == UTF8PROC_CATEGORY_LU || category == UTF8PROC_CATEGORY_LT) {
@@ -141,6 +170,14 @@ words_fold(const char *text, size_t length, char *out, size_t out_size)
 	utf8proc_uint8_t encoded[4];
 
 	while (at < length) {
+		if ((unsigned char)text[at] < 0x80) {
+			char byte = text[at++];
+
+			if (written + 2 > out_size)
+				break;
+			out[written++] = byte >= 'A' && byte <= 'Z' ? (char)(byte + 32) : byte;
+			continue;
+		}
 		at += words_decode(text, length, at, &code);
 		code = utf8proc_tolower(code);
 		if (words_is_apostrophe(code))
@@ -157,12 +194,16 @@ words_fold(const char *text, size_t length, char *out, size_t out_size)
 	return written;
 }
 
-/* A string-keyed open-addressing hash table; keys are copied, values are the caller's. */
+/*
+ * A string-keyed open-addressing hash table; keys are copied, values are the caller's.  Each
+ * slot keeps its key's hash, so a probe compares strings only when the hashes agree.
+ */
 struct word_table {
 	char	**keys;
 	void	**values;
 	size_t	  count;
 	size_t	  capacity;	/* a power of two */
+	uint64_t *hashes;	/* hashes[i]: words_hash(keys[i]) */
 };
 
 static WORDS_UNUSED uint64_t
@@ -176,12 +217,13 @@ words_hash(const char *key)
 }
 
 static WORDS_UNUSED size_t
-word_table_slot(const struct word_table *table, const char *key)
+word_table_slot(const struct word_table *table, const char *key, uint64_t hash)
 {
-	size_t slot = (size_t)words_hash(key) & (table->capacity - 1);
+	size_t mask = table->capacity - 1, slot = (size_t)hash & mask;
 
-	while (table->keys[slot] != NULL && strcmp(table->keys[slot], key) != 0)
-		slot = (slot + 1) & (table->capacity - 1);
+	while (table->keys[slot] != NULL &&
+	    (table->hashes[slot] != hash || strcmp(table->keys[slot], key) != 0))
+		slot = (slot + 1) & mask;
 	return slot;
 }
 
@@ -192,33 +234,37 @@ word_table_find(const struct word_table *table, const char *key)
 
 	if (table->capacity == 0)
 		return NULL;
-	slot = word_table_slot(table, key);
+	slot = word_table_slot(table, key, words_hash(key));
 	return table->keys[slot] != NULL ? &table->values[slot] : NULL;
 }
 
 static WORDS_UNUSED int
 word_table_grow(struct word_table *table)
 {
-	struct word_table bigger = { NULL, NULL, 0, table->capacity ? table->capacity * 2 : 64 };
+	struct word_table bigger = { .capacity = table->capacity ? table->capacity * 2 : 64 };
 
 	bigger.keys = calloc(bigger.capacity, sizeof(*bigger.keys));
 	bigger.values = calloc(bigger.capacity, sizeof(*bigger.values));
-	if (bigger.keys == NULL || bigger.values == NULL) {
+	bigger.hashes = calloc(bigger.capacity, sizeof(*bigger.hashes));
+	if (bigger.keys == NULL || bigger.values == NULL || bigger.hashes == NULL) {
 		free(bigger.keys);
 		free(bigger.values);
+		free(bigger.hashes);
 		return -1;
 	}
 	for (size_t i = 0; i < table->capacity; i++) {
 		if (table->keys[i] != NULL) {
-			size_t slot = word_table_slot(&bigger, table->keys[i]);
+			size_t slot = word_table_slot(&bigger, table->keys[i], table->hashes[i]);
 
 			bigger.keys[slot] = table->keys[i];
 			bigger.values[slot] = table->values[i];
+			bigger.hashes[slot] = table->hashes[i];
 			bigger.count++;
 		}
 	}
 	free(table->keys);
 	free(table->values);
+	free(table->hashes);
 	*table = bigger;
 	return 0;
 }
@@ -227,15 +273,17 @@ word_table_grow(struct word_table *table)
 static WORDS_UNUSED void **
 word_table_insert(struct word_table *table, const char *key)
 {
+	uint64_t hash = words_hash(key);
 	size_t slot;
 
 	if ((table->count + 1) * 4 > table->capacity * 3 && word_table_grow(table) == -1)
 		return NULL;
-	slot = word_table_slot(table, key);
+	slot = word_table_slot(table, key, hash);
 	if (table->keys[slot] == NULL) {
 		if ((table->keys[slot] = strdup(key)) == NULL)
 			return NULL;
 		table->values[slot] = NULL;
+		table->hashes[slot] = hash;
 		table->count++;
 	}
 	return &table->values[slot];
@@ -254,6 +302,7 @@ word_table_free(struct word_table *table, void (*free_value)(void *))
 	}
 	free(table->keys);
 	free(table->values);
+	free(table->hashes);
 	memset(table, 0, sizeof(*table));
 }
 

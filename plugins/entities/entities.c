@@ -10,6 +10,13 @@
  * typed "person" after a title (President, spokesman, ...), "organization" or "place" from
  * their last word (Ministry, Airport, ...), else "other".  Once a person's full name has been
  * seen, a mention of the surname alone counts for that person.
+ *
+ * Every word the plugin knows something about (a stop word, a title, a name ending, the first
+ * word of a known name) has one entry in a lexicon, so a token costs one hash look-up, not a
+ * walk through the word lists.
+ *
+ * Thread-compatible: all it changes while processing is in its own state (one instance per
+ * thread); the word lists are const.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -42,6 +49,21 @@ struct candidates {
 	size_t	 count;
 };
 
+/* What a folded word is, from the word lists below: WORD_* bits. */
+enum {
+	WORD_STOP = 1,			/* ends a capitalized phrase */
+	WORD_CONNECTOR = 2,		/* may join the words of a name */
+	WORD_TITLE = 4,			/* a title or role */
+	WORD_ORGANIZATION_END = 8,	/* a phrase ending so is an organisation */
+	WORD_PLACE_END = 16		/* ... a place */
+};
+
+/* One folded word the plugin knows something about. */
+struct lexicon_entry {
+	unsigned		 classes;	/* WORD_* */
+	struct candidates	 candidates;	/* known names starting with it */
+};
+
 struct entities_state {
 	/* options */
 	char	*people_path;
@@ -57,7 +79,10 @@ struct entities_state {
 	struct pattern *patterns;
 	size_t	 pattern_count;
 	struct word_table patterns_by_key;	/* folded words joined by ' ' -> index + 1 */
-	struct word_table candidates_by_first;	/* folded first word -> struct candidates */
+	struct word_table lexicon;		/* folded word -> struct lexicon_entry */
+	/* scratch, reused from article to article */
+	struct token	*tokens;
+	size_t		 token_capacity;
 };
 
 static const struct ws_option entities_options[] = {
@@ -127,18 +152,56 @@ static const char *const place_endings[] = {
 
 #define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
 
-static int
-in_list(const char *word, const char *const *list, size_t count)
+/* ---- the lexicon ---- */
+
+static void
+lexicon_entry_free(void *value)
 {
-	for (size_t i = 0; i < count; i++)
-		if (strcmp(word, list[i]) == 0)
-			return 1;
+	struct lexicon_entry *entry = value;
+
+	if (entry != NULL)
+		free(entry->candidates.patterns);
+	free(entry);
+}
+
+/* The entry of a folded word, added when new; NULL when out of memory. */
+static struct lexicon_entry *
+lexicon_entry(struct entities_state *state, const char *folded)
+{
+	void **slot = word_table_insert(&state->lexicon, folded);
+
+	if (slot == NULL)
+		return NULL;
+	if (*slot == NULL)
+		*slot = calloc(1, sizeof(struct lexicon_entry));
+	return *slot;
+}
+
+static int
+lexicon_add_class(struct entities_state *state, const char *const *words, size_t count,
+    unsigned word_class)
+{
+	for (size_t i = 0; i < count; i++) {
+		struct lexicon_entry *entry = lexicon_entry(state, words[i]);
+
+		if (entry == NULL)
+			return -1;
+		entry->classes |= word_class;
+	}
 	return 0;
 }
 
-static int is_stop_word(const char *w) { return in_list(w, stop_words, COUNT_OF(stop_words)); }
-static int is_connector(const char *w) { return in_list(w, connector_words, COUNT_OF(connector_words)); }
-static int is_title_word(const char *w) { return in_list(w, title_words, COUNT_OF(title_words)); }
+static int
+lexicon_load_classes(struct entities_state *state)
+{
+	return lexicon_add_class(state, stop_words, COUNT_OF(stop_words), WORD_STOP) |
+	    lexicon_add_class(state, connector_words, COUNT_OF(connector_words),
+	    WORD_CONNECTOR) |
+	    lexicon_add_class(state, title_words, COUNT_OF(title_words), WORD_TITLE) |
+	    lexicon_add_class(state, organization_endings, COUNT_OF(organization_endings),
+	    WORD_ORGANIZATION_END) |
+	    lexicon_add_class(state, place_endings, COUNT_OF(place_endings), WORD_PLACE_END);
+}
 
 /* ---- loading the gazetteers ---- */
 
@@ -149,16 +212,6 @@ pattern_free(struct pattern *pattern)
 		free(pattern->words[i]);
 	free(pattern->words);
 	free(pattern->upper_only);
-}
-
-static void
-candidates_free(void *value)
-{
-	struct candidates *list = value;
-
-	if (list != NULL)
-		free(list->patterns);
-	free(list);
 }
 
 /* Split a name into folded words; 0 words when it has none. */
@@ -213,15 +266,13 @@ static int
 candidates_add(struct entities_state *state, size_t pattern_index)
 {
 	const struct pattern *pattern = &state->patterns[pattern_index];
-	void **slot = word_table_insert(&state->candidates_by_first, pattern->words[0]);
+	struct lexicon_entry *entry = lexicon_entry(state, pattern->words[0]);
 	struct candidates *list;
 	size_t *grown, at;
 
-	if (slot == NULL)
+	if (entry == NULL)
 		return -1;
-	if (*slot == NULL && (*slot = calloc(1, sizeof(struct candidates))) == NULL)
-		return -1;
-	list = *slot;
+	list = &entry->candidates;
 	if ((grown = realloc(list->patterns, (list->count + 1) * sizeof(size_t))) == NULL)
 		return -1;
 	list->patterns = grown;
@@ -397,6 +448,11 @@ entities_init(void *state_pointer, char *error, size_t error_size)
 		{ state->other_path, "other" },
 	};
 
+	if (lexicon_load_classes(state) == -1) {
+		snprintf(error, error_size, "out of memory");
+		entities_fini(state);
+		return -1;
+	}
 	for (size_t i = 0; i < COUNT_OF(gazetteers); i++) {
 		if (gazetteers[i].path == NULL)
 			continue;
@@ -427,7 +483,10 @@ entities_fini(void *state_pointer)
 	free(state->patterns);
 	word_table_free(&state->names_by_display, NULL);
 	word_table_free(&state->patterns_by_key, NULL);
-	word_table_free(&state->candidates_by_first, candidates_free);
+	word_table_free(&state->lexicon, lexicon_entry_free);
+	free(state->tokens);
+	state->tokens = NULL;
+	state->token_capacity = 0;
 	state->names = NULL;
 	state->patterns = NULL;
 	state->name_count = state->pattern_count = 0;
@@ -435,10 +494,49 @@ entities_fini(void *state_pointer)
 
 /* ---- matching a text ---- */
 
+/*
+ * A word of the line being scanned.  Most words are lower-case words no name involves: a
+ * token is folded and looked up in the lexicon only when the matching asks (token_at).
+ */
 struct token {
 	struct word	 word;
+	int		 prepared;		/* folded and entry are set */
+	const struct lexicon_entry *entry;	/* NULL: a word the lexicon does not know */
 	char		 folded[TOKEN_BYTES];
 };
+
+/* The line being scanned and its tokens. */
+struct line {
+	const struct entities_state *state;
+	const char	*text;
+	struct token	*tokens;
+	size_t		 count;
+};
+
+/* Token at, folded and looked up. */
+static const struct token *
+token_at(struct line *line, size_t at)
+{
+	struct token *token = &line->tokens[at];
+	void **entry;
+
+	if (!token->prepared) {
+		words_fold(line->text + token->word.start, token->word.end - token->word.start,
+		    token->folded, TOKEN_BYTES);
+		entry = word_table_find(&line->state->lexicon, token->folded);
+		token->entry = entry != NULL ? *entry : NULL;
+		token->prepared = 1;
+	}
+	return token;
+}
+
+static int
+token_is(struct line *line, size_t at, unsigned word_class)
+{
+	const struct token *token = token_at(line, at);
+
+	return token->entry != NULL && (token->entry->classes & word_class) != 0;
+}
 
 /* Mentions found in one article, in order of first mention. */
 struct tally {
@@ -495,57 +593,58 @@ tally_free(struct tally *tally)
 	word_table_free(&tally->surnames, NULL);
 }
 
-static struct token *
-tokenize(const char *text, size_t *count)
+/* The words of a line into state->tokens, not yet prepared; returns how many. */
+static size_t
+tokenize(struct entities_state *state, const char *text, size_t length)
 {
-	size_t length = strlen(text), position = 0, capacity = 0;
-	struct token *tokens = NULL, *grown;
+	size_t position = 0, count = 0;
+	struct token *grown, *token;
 	struct word word;
 
-	*count = 0;
 	while (words_next(text, length, &position, &word)) {
-		if (*count == capacity) {
-			capacity = capacity ? capacity * 2 : 256;
-			if ((grown = realloc(tokens, capacity * sizeof(*tokens))) == NULL)
+		if (count == state->token_capacity) {
+			size_t capacity = state->token_capacity ? state->token_capacity * 2 : 256;
+
+			if ((grown = realloc(state->tokens, capacity * sizeof(*grown))) == NULL)
 				break;
-			tokens = grown;
+			state->tokens = grown;
+			state->token_capacity = capacity;
 		}
-		tokens[*count].word = word;
-		words_fold(text + word.start, word.end - word.start, tokens[*count].folded,
-		    TOKEN_BYTES);
-		(*count)++;
+		token = &state->tokens[count++];
+		token->word = word;
+		token->prepared = 0;
 	}
-	return tokens;
+	return count;
 }
 
+/* A capitalized or all-capitals word, or a number: what a known name can start with. */
 static int
-starts_name(const struct token *token)
+starts_name(const struct line *line, size_t at)
 {
-	unsigned char first = (unsigned char)token->folded[0];
+	const struct token *token = &line->tokens[at];
+	unsigned char first = (unsigned char)line->text[token->word.start];
 
 	return token->word.capitalized || token->word.all_upper || (first >= '0' && first <= '9');
 }
 
-/* The longest known name written at tokens[at]; -1 when none. */
+/* The longest known name written at token at; -1 when none. */
 static long
-match_known(const struct entities_state *state, const struct token *tokens, size_t count,
-    size_t at)
+match_known(struct line *line, size_t at)
 {
+	const struct entities_state *state = line->state;
 	const struct candidates *list;
-	void **slot;
 
-	if (!starts_name(&tokens[at]) ||
-	    (slot = word_table_find(&state->candidates_by_first, tokens[at].folded)) == NULL)
+	if (!starts_name(line, at) || token_at(line, at)->entry == NULL)
 		return -1;
-	list = *slot;
+	list = &line->tokens[at].entry->candidates;
 	for (size_t i = 0; i < list->count; i++) {
 		const struct pattern *pattern = &state->patterns[list->patterns[i]];
 		size_t k;
 
-		if (at + pattern->word_count > count)
+		if (at + pattern->word_count > line->count)
 			continue;
 		for (k = 0; k < pattern->word_count; k++) {
-			const struct token *token = &tokens[at + k];
+			const struct token *token = token_at(line, at + k);
 
 			if (strcmp(token->folded, pattern->words[k]) != 0)
 				break;
@@ -559,18 +658,17 @@ match_known(const struct entities_state *state, const struct token *tokens, size
 }
 
 static const char *
-guess_type(const struct token *tokens, size_t first, size_t last, int after_title)
+guess_type(struct line *line, size_t first, size_t last, int after_title)
 {
-	const char *last_word = tokens[last].folded;
-	const char *first_word = tokens[first].folded;
+	const char *first_word = token_at(line, first)->folded;
 
 	if (after_title)
 		return "person";
-	if (in_list(last_word, organization_endings, COUNT_OF(organization_endings)) ||
+	if (token_is(line, last, WORD_ORGANIZATION_END) ||
 	    strcmp(first_word, "ministry") == 0 || strcmp(first_word, "university") == 0 ||
 	    strcmp(first_word, "department") == 0)
 		return "organization";
-	if (in_list(last_word, place_endings, COUNT_OF(place_endings)))
+	if (token_is(line, last, WORD_PLACE_END))
 		return "place";
 	return "other";
 }
@@ -581,35 +679,33 @@ guess_type(const struct token *tokens, size_t first, size_t last, int after_titl
  * whose surname it is, report 2-4 words (when detecting) under their own spelling.
  */
 static void
-unknown_report(struct tally *tally, const char *text, const struct token *tokens,
-    size_t first, size_t end, int detect)
+unknown_report(struct tally *tally, struct line *line, size_t first, size_t end, int detect)
 {
-	int after_title = first > 0 && is_title_word(tokens[first - 1].folded);
+	const struct token *tokens = line->tokens;
+	int after_title = first > 0 && token_is(line, first - 1, WORD_TITLE);
 	size_t words = 0;
 	char name[256];
 	size_t length;
 	void **surname;
 
-	while (first < end && (is_title_word(tokens[first].folded) ||
-	    is_stop_word(tokens[first].folded) || is_connector(tokens[first].folded))) {
-		after_title |= is_title_word(tokens[first].folded);
+	while (first < end && token_is(line, first, WORD_TITLE | WORD_STOP | WORD_CONNECTOR)) {
+		after_title |= token_is(line, first, WORD_TITLE);
 		first++;
 	}
-	while (end > first && (is_stop_word(tokens[end - 1].folded) ||
-	    is_connector(tokens[end - 1].folded) || is_title_word(tokens[end - 1].folded)))
+	while (end > first && token_is(line, end - 1, WORD_STOP | WORD_CONNECTOR | WORD_TITLE))
 		end--;
 	if (first == end)
 		return;
 	if (end - first == 1) {
-		surname = word_table_find(&tally->surnames, tokens[first].folded);
+		surname = word_table_find(&tally->surnames, token_at(line, first)->folded);
 		if (surname != NULL)
 			tally->entries[(size_t)*surname - 1].count++;
 		return;
 	}
 	for (size_t i = first; i < end; i++) {
-		if (is_stop_word(tokens[i].folded) || is_title_word(tokens[i].folded))
+		if (token_is(line, i, WORD_STOP | WORD_TITLE))
 			return;
-		if (!is_connector(tokens[i].folded))
+		if (!token_is(line, i, WORD_CONNECTOR))
 			words++;
 	}
 	if (!detect || words < 2 || words > UNKNOWN_MAX_WORDS)
@@ -617,24 +713,24 @@ unknown_report(struct tally *tally, const char *text, const struct token *tokens
 	length = tokens[end - 1].word.end - tokens[first].word.start;
 	if (length >= sizeof(name))
 		return;
-	memcpy(name, text + tokens[first].word.start, length);
+	memcpy(name, line->text + tokens[first].word.start, length);
 	name[length] = '\0';
-	tally_add(tally, name, guess_type(tokens, first, end - 1, after_title));
+	tally_add(tally, name, guess_type(line, first, end - 1, after_title));
 }
 
-/* Where a run of capitalized words starting at tokens[first] ends (exclusive). */
+/* Where a run of capitalized words starting at token first ends (exclusive). */
 static size_t
-run_end(const struct entities_state *state, const struct token *tokens, size_t count,
-    size_t first)
+run_end(struct line *line, size_t first)
 {
+	const struct token *tokens = line->tokens;
 	size_t end = first + 1;
 
-	while (end < count && !tokens[end].word.after_punctuation) {
+	while (end < line->count && !tokens[end].word.after_punctuation) {
 		if (tokens[end].word.capitalized) {
-			if (match_known(state, tokens, count, end) >= 0)
+			if (match_known(line, end) >= 0)
 				break;
 			end++;
-		} else if (is_connector(tokens[end].folded) && end + 1 < count &&
+		} else if (token_is(line, end, WORD_CONNECTOR) && end + 1 < line->count &&
 		    tokens[end + 1].word.capitalized && !tokens[end + 1].word.after_punctuation)
 			end++;
 		else
@@ -654,19 +750,21 @@ is_title_case(const struct token *tokens, size_t count)
 	return count >= 4 && capitalized * 10 > count * 6;
 }
 
-/* One paragraph (or the title): known names, then unknown capitalized phrases. */
+/* One paragraph (or the title), length bytes: known names, then unknown capitalized phrases. */
 static void
-scan_line(const struct entities_state *state, struct tally *tally, const char *text,
+scan_line(struct entities_state *state, struct tally *tally, const char *text, size_t length,
     int detect)
 {
-	size_t count, at = 0;
-	struct token *tokens = tokenize(text, &count);
+	struct line line = { state, text, NULL, 0 };
+	size_t at = 0;
 
-	if (is_title_case(tokens, count))
+	line.count = tokenize(state, text, length);
+	line.tokens = state->tokens;
+	if (is_title_case(line.tokens, line.count))
 		detect = 0;
 
-	while (at < count) {
-		long pattern = match_known(state, tokens, count, at);
+	while (at < line.count) {
+		long pattern = match_known(&line, at);
 
 		if (pattern >= 0) {
 			const struct pattern *found = &state->patterns[pattern];
@@ -674,29 +772,29 @@ scan_line(const struct entities_state *state, struct tally *tally, const char *t
 
 			tally_add(tally, known->name, known->type);
 			at += found->word_count;
-		} else if (tokens[at].word.capitalized) {
-			size_t end = run_end(state, tokens, count, at);
+		} else if (line.tokens[at].word.capitalized) {
+			size_t end = run_end(&line, at);
 
-			unknown_report(tally, text, tokens, at, end, detect);
+			unknown_report(tally, &line, at, end, detect);
 			at = end;
 		} else
 			at++;
 	}
-	free(tokens);
 }
 
+/* Each line of text on its own (a paragraph, or the title). */
 static void
-scan_text(const struct entities_state *state, struct tally *tally, const char *text,
-    int detect)
+scan_text(struct entities_state *state, struct tally *tally, const char *text, int detect)
 {
-	char *copy = strdup(text), *save = NULL;
+	while (*text != '\0') {
+		size_t length = strcspn(text, "\n");
 
-	if (copy == NULL)
-		return;
-	for (char *line = strtok_r(copy, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save))
-		scan_line(state, tally, line, detect);
-	free(copy);
+		if (length > 0)
+			scan_line(state, tally, text, length, detect);
+		text += length;
+		while (*text == '\n')
+			text++;
+	}
 }
 
 static int

@@ -9,6 +9,15 @@
  * article the daemon sees, so words every article uses sink as the stream goes on.  When the
  * table outgrows max_terms, every count is halved and the terms that reach zero are dropped,
  * which also ages old news out.
+ *
+ * Folding and stemming a word is most of the work, and news repeats its words: per language,
+ * each written form seen is folded and stemmed once and kept (at most FORMS_MAX of them, then
+ * the cache starts over), with its term key interned, so counting an article's words is one
+ * hash look-up a word.  An article's terms live in scratch arrays reused from one article to
+ * the next.
+ *
+ * Thread-compatible: all it changes while processing is in its own state (one instance per
+ * thread); libstemmer stemmers are per instance too.
  */
 #include <ctype.h>
 #include <math.h>
@@ -27,6 +36,48 @@
 #define TOKEN_BYTES	64
 #define STEMMER_SLOTS	16
 #define TITLE_WEIGHT	2
+#define FORMS_MAX	50000	/* written forms cached per language */
+#define SMALL_COUNTS	64	/* logarithms of counts below this are kept */
+
+/* A "lang:stem" term key, interned per language; ties to the article being processed. */
+struct term_key {
+	char		*text;
+	unsigned long	 article;	/* state->article_number when term is this article's */
+	size_t		 term;		/* ... and its index in state->terms */
+	void		**frequency;	/* its document-frequency slot ... */
+	unsigned long	 layout;	/* ... while state->frequency_layout is this */
+};
+
+/* What one written form of a word is, in one language: cached. */
+struct word_form {
+	char		*folded;
+	struct term_key	*key;		/* NULL: never a keyword (too short, a stop word) */
+};
+
+/* The stemmer of one language and what it has made so far. */
+struct stemmer_slot {
+	char		 code[8];
+	struct sb_stemmer *stemmer;	/* NULL: none for this language */
+	struct word_table forms;	/* written form -> struct word_form */
+	struct word_table keys;		/* "lang:stem" -> struct term_key */
+};
+
+/* One written form of a term in an article: a word of the text, or a cached folded form. */
+struct surface {
+	const char	*text;
+	size_t		 length;
+	int		 count;
+};
+
+/* A term of the article being processed. */
+struct term {
+	struct term_key	*key;
+	int		 frequency;	/* mentions, the title's weighted */
+	double		 score;
+	struct surface	*surfaces;	/* kept allocated from article to article */
+	size_t		 surface_count;
+	size_t		 surface_capacity;
+};
 
 struct keywords_state {
 	/* options */
@@ -39,11 +90,25 @@ struct keywords_state {
 	struct word_table stop_words;		/* folded word -> (void *)1 */
 	struct word_table document_frequency;	/* "lang:stem" -> (void *)(uintptr_t)count */
 	double	 documents;
-	struct {
-		char		 code[8];
-		struct sb_stemmer *stemmer;	/* NULL: none for this language */
-	}	 stemmers[STEMMER_SLOTS];
+	struct stemmer_slot stemmers[STEMMER_SLOTS];
 	size_t	 stemmer_count;
+	/*
+	 * Slots of document_frequency stay where they are until the table grows or decays;
+	 * frequency_layout counts those changes.
+	 */
+	unsigned long frequency_layout;
+	double	 log_of[SMALL_COUNTS];		/* log(n) */
+	/* scratch for one article, reused */
+	unsigned long article_number;
+	struct {
+		unsigned long article;		/* when value is this article's */
+		double	 value;
+	}	 idf_of[SMALL_COUNTS];		/* the IDF factor by document frequency */
+	struct term *terms;
+	size_t	 term_count;
+	size_t	 term_capacity;
+	struct term **ranked;
+	size_t	 ranked_capacity;
 };
 
 static const struct ws_option keywords_options[] = {
@@ -204,6 +269,7 @@ stopwords_load(struct keywords_state *state, char *error, size_t error_size)
 }
 
 static void keywords_fini(void *state_pointer);
+static void stemmer_slot_forget(struct stemmer_slot *slot);
 
 static int
 keywords_init(void *state_pointer, char *error, size_t error_size)
@@ -218,6 +284,8 @@ keywords_init(void *state_pointer, char *error, size_t error_size)
 		snprintf(error, error_size, "libstemmer has no English stemmer");
 		return -1;
 	}
+	for (int count = 1; count < SMALL_COUNTS; count++)
+		state->log_of[count] = log(count);
 	for (size_t i = 0; i < sizeof(english_stop_words) / sizeof(english_stop_words[0]); i++)
 		stop_word_add(state, english_stop_words[i]);
 	if ((state->background_path != NULL && background_load(state, error, error_size) == -1) ||
@@ -233,72 +301,24 @@ keywords_fini(void *state_pointer)
 {
 	struct keywords_state *state = state_pointer;
 
-	for (size_t i = 0; i < state->stemmer_count; i++)
+	for (size_t i = 0; i < state->stemmer_count; i++) {
 		if (state->stemmers[i].stemmer != NULL)
 			sb_stemmer_delete(state->stemmers[i].stemmer);
+		stemmer_slot_forget(&state->stemmers[i]);
+	}
 	state->stemmer_count = 0;
 	word_table_free(&state->stop_words, NULL);
 	word_table_free(&state->document_frequency, NULL);
+	for (size_t i = 0; i < state->term_capacity; i++)
+		free(state->terms[i].surfaces);
+	free(state->terms);
+	free(state->ranked);
+	state->terms = NULL;
+	state->ranked = NULL;
+	state->term_capacity = state->ranked_capacity = state->term_count = 0;
 }
 
 /* ---- one article ---- */
-
-struct surface {
-	char	*text;
-	int	 count;
-};
-
-struct term {
-	char		*key;		/* "lang:stem", owned by the article's term table */
-	int		 frequency;	/* mentions, the title's weighted */
-	double		 score;
-	struct surface	*surfaces;
-	size_t		 surface_count;
-};
-
-static void
-term_free(void *value)
-{
-	struct term *term = value;
-
-	if (term == NULL)
-		return;
-	for (size_t i = 0; i < term->surface_count; i++)
-		free(term->surfaces[i].text);
-	free(term->surfaces);
-	free(term);
-}
-
-static void
-surface_count_add(struct term *term, const char *text, int weight)
-{
-	struct surface *grown;
-
-	for (size_t i = 0; i < term->surface_count; i++) {
-		if (strcmp(term->surfaces[i].text, text) == 0) {
-			term->surfaces[i].count += weight;
-			return;
-		}
-	}
-	grown = realloc(term->surfaces, (term->surface_count + 1) * sizeof(*grown));
-	if (grown == NULL)
-		return;
-	term->surfaces = grown;
-	if ((grown[term->surface_count].text = strdup(text)) == NULL)
-		return;
-	grown[term->surface_count++].count = weight;
-}
-
-static const char *
-surface_best(const struct term *term)
-{
-	const struct surface *best = &term->surfaces[0];
-
-	for (size_t i = 1; i < term->surface_count; i++)
-		if (term->surfaces[i].count > best->count)
-			best = &term->surfaces[i];
-	return best->text;
-}
 
 static size_t
 character_count(const char *text)
@@ -311,43 +331,183 @@ character_count(const char *text)
 	return count;
 }
 
-/* Count the terms of one text into terms. */
 static void
-terms_collect(struct keywords_state *state, struct word_table *terms, const char *language,
+word_form_free(void *value)
+{
+	struct word_form *form = value;
+
+	if (form != NULL)
+		free(form->folded);
+	free(form);
+}
+
+static void
+term_key_free(void *value)
+{
+	struct term_key *key = value;
+
+	if (key != NULL)
+		free(key->text);
+	free(key);
+}
+
+/* Drop what the slot has cached (its stemmer stays). */
+static void
+stemmer_slot_forget(struct stemmer_slot *slot)
+{
+	word_table_free(&slot->forms, word_form_free);
+	word_table_free(&slot->keys, term_key_free);
+}
+
+/* The interned key "lang:stem" of a folded word; NULL when out of memory. */
+static struct term_key *
+term_key_of(struct keywords_state *state, struct stemmer_slot *slot, const char *language,
+    const char *folded)
+{
+	char text[TOKEN_BYTES + 8];
+	void **entry;
+	struct term_key *key;
+
+	stem_key(state, language, folded, text, sizeof(text));
+	if ((entry = word_table_insert(&slot->keys, text)) == NULL)
+		return NULL;
+	if (*entry == NULL) {
+		if ((key = calloc(1, sizeof(*key))) == NULL || (key->text = strdup(text)) == NULL) {
+			free(key);
+			return NULL;
+		}
+		*entry = key;
+	}
+	return *entry;
+}
+
+/* The cached form of a written word (length < TOKEN_BYTES), made when new; NULL when OOM. */
+static const struct word_form *
+word_form_of(struct keywords_state *state, struct stemmer_slot *slot, const char *language,
+    const char *text, size_t length)
+{
+	char written[TOKEN_BYTES], folded[TOKEN_BYTES];
+	struct word_form *form;
+	void **entry;
+
+	memcpy(written, text, length);
+	written[length] = '\0';
+	if ((entry = word_table_insert(&slot->forms, written)) == NULL)
+		return NULL;
+	if (*entry != NULL)
+		return *entry;
+	words_fold(text, length, folded, sizeof(folded));
+	if ((form = calloc(1, sizeof(*form))) == NULL || (form->folded = strdup(folded)) == NULL) {
+		free(form);
+		return NULL;
+	}
+	if (character_count(folded) >= (size_t)state->min_length &&
+	    word_table_find(&state->stop_words, folded) == NULL &&
+	    (form->key = term_key_of(state, slot, language, folded)) == NULL) {
+		word_form_free(form);
+		return NULL;
+	}
+	*entry = form;
+	return form;
+}
+
+/* The article's term for key, added when new; NULL when out of memory. */
+static struct term *
+article_term(struct keywords_state *state, struct term_key *key)
+{
+	struct term *term;
+
+	if (key->article == state->article_number)
+		return &state->terms[key->term];
+	if (state->term_count == state->term_capacity) {
+		size_t capacity = state->term_capacity ? state->term_capacity * 2 : 256;
+		struct term *grown = realloc(state->terms, capacity * sizeof(*grown));
+
+		if (grown == NULL)
+			return NULL;
+		memset(grown + state->term_capacity, 0,
+		    (capacity - state->term_capacity) * sizeof(*grown));
+		state->terms = grown;
+		state->term_capacity = capacity;
+	}
+	key->article = state->article_number;
+	key->term = state->term_count++;
+	term = &state->terms[key->term];
+	term->key = key;
+	term->frequency = 0;
+	term->score = 0;
+	term->surface_count = 0;
+	return term;
+}
+
+/* Count a written form of the term, weight times (0: only offer it). */
+static void
+surface_count_add(struct term *term, const char *text, size_t length, int weight)
+{
+	struct surface *surface;
+
+	for (size_t i = 0; i < term->surface_count; i++) {
+		surface = &term->surfaces[i];
+		if (surface->length == length && memcmp(surface->text, text, length) == 0) {
+			surface->count += weight;
+			return;
+		}
+	}
+	if (term->surface_count == term->surface_capacity) {
+		size_t capacity = term->surface_capacity ? term->surface_capacity * 2 : 4;
+		struct surface *grown = realloc(term->surfaces, capacity * sizeof(*grown));
+
+		if (grown == NULL)
+			return;
+		term->surfaces = grown;
+		term->surface_capacity = capacity;
+	}
+	surface = &term->surfaces[term->surface_count++];
+	surface->text = text;
+	surface->length = length;
+	surface->count = weight;
+}
+
+static const struct surface *
+surface_best(const struct term *term)
+{
+	const struct surface *best = &term->surfaces[0];
+
+	for (size_t i = 1; i < term->surface_count; i++)
+		if (term->surfaces[i].count > best->count)
+			best = &term->surfaces[i];
+	return best;
+}
+
+/* Count the terms of one text into the article's terms. */
+static void
+terms_collect(struct keywords_state *state, struct stemmer_slot *slot, const char *language,
     const char *text, int weight)
 {
 	size_t length = strlen(text), position = 0;
-	char folded[TOKEN_BYTES], key[TOKEN_BYTES + 8], surface[TOKEN_BYTES];
 	struct word word;
 
 	while (words_next(text, length, &position, &word)) {
 		size_t word_length = word.end - word.start;
+		const struct word_form *form;
 		struct term *term;
-		void **slot;
 
 		if (word_length >= TOKEN_BYTES || isdigit((unsigned char)text[word.start]))
 			continue;
-		words_fold(text + word.start, word_length, folded, sizeof(folded));
-		if (character_count(folded) < (size_t)state->min_length ||
-		    word_table_find(&state->stop_words, folded) != NULL)
+		form = word_form_of(state, slot, language, text + word.start, word_length);
+		if (form == NULL || form->key == NULL ||
+		    (term = article_term(state, form->key)) == NULL)
 			continue;
-		stem_key(state, language, folded, key, sizeof(key));
-		if ((slot = word_table_insert(terms, key)) == NULL)
-			continue;
-		if (*slot == NULL && (*slot = calloc(1, sizeof(struct term))) == NULL)
-			continue;
-		term = *slot;
 		term->frequency += weight;
 		/*
 		 * A capital at a sentence start says nothing about the word: there it only
 		 * offers the folded form, for words seen nowhere else.
 		 */
 		if (word.sentence_start && !word.all_upper) {
-			surface_count_add(term, folded, 0);
+			surface_count_add(term, form->folded, strlen(form->folded), 0);
 			continue;
 		}
-		snprintf(surface, sizeof(surface), "%.*s", (int)word_length, text + word.start);
-		surface_count_add(term, surface, weight);
+		surface_count_add(term, text + word.start, word_length, weight);
 	}
 }
 
@@ -359,16 +519,17 @@ term_compare(const void *left_pointer, const void *right_pointer)
 
 	if (left->score != right->score)
 		return left->score > right->score ? -1 : 1;
-	return strcmp(left->key, right->key);
+	return strcmp(left->key->text, right->key->text);
 }
 
 /* Halve every document frequency and drop the terms that reach zero. */
 static void
 frequencies_decay(struct keywords_state *state)
 {
-	struct word_table kept = { NULL, NULL, 0, 0 };
+	struct word_table kept;
 	struct word_table *table = &state->document_frequency;
 
+	memset(&kept, 0, sizeof(kept));
 	for (size_t i = 0; i < table->capacity; i++) {
 		uintptr_t halved;
 		void **slot;
@@ -380,7 +541,121 @@ frequencies_decay(struct keywords_state *state)
 	}
 	word_table_free(table, NULL);
 	*table = kept;
+	state->frequency_layout++;
 	state->documents /= 2;
+}
+
+/*
+ * The slot whose stemmer and caches serve language; with every slot taken by other
+ * languages, a scratch slot (the caller forgets it after the article).
+ */
+static struct stemmer_slot *
+slot_for(struct keywords_state *state, const char *language, struct stemmer_slot *scratch)
+{
+	for (size_t i = 0; i < state->stemmer_count; i++)
+		if (strcmp(state->stemmers[i].code, language) == 0)
+			return &state->stemmers[i];
+	return scratch;
+}
+
+/* log(count), from the table for small counts. */
+static double
+log_count(const struct keywords_state *state, double count)
+{
+	return count < SMALL_COUNTS && count >= 1 && count == (int)count ?
+	    state->log_of[(int)count] : log(count);
+}
+
+/* The document-frequency slot of the term, inserted when new; NULL when out of memory. */
+static void **
+frequency_slot(struct keywords_state *state, struct term_key *key)
+{
+	size_t capacity = state->document_frequency.capacity;
+	void **slot;
+
+	if (key->frequency != NULL && key->layout == state->frequency_layout)
+		return key->frequency;
+	slot = word_table_insert(&state->document_frequency, key->text);
+	if (state->document_frequency.capacity != capacity)
+		state->frequency_layout++;	/* grown: every slot moved */
+	key->frequency = slot;
+	key->layout = state->frequency_layout;
+	return slot;
+}
+
+/* 1 + log((documents + 1) / (frequency + 1)), computed once an article per small frequency. */
+static double
+inverse_frequency(struct keywords_state *state, uintptr_t frequency)
+{
+	double factor;
+
+	if (frequency < SMALL_COUNTS && state->idf_of[frequency].article == state->article_number)
+		return state->idf_of[frequency].value;
+	factor = 1 + log((state->documents + 1) / ((double)frequency + 1));
+	if (frequency < SMALL_COUNTS) {
+		state->idf_of[frequency].article = state->article_number;
+		state->idf_of[frequency].value = factor;
+	}
+	return factor;
+}
+
+/* This article is one more document with the term; its TF-IDF score. */
+static double
+term_score(struct keywords_state *state, const struct term *term)
+{
+	void **known = frequency_slot(state, term->key);
+	uintptr_t frequency;
+
+	if (known != NULL)
+		*known = (void *)((uintptr_t)*known + 1);
+	else
+		known = word_table_find(&state->document_frequency, term->key->text);
+	frequency = known != NULL ? (uintptr_t)*known : 1;
+	return (1 + log_count(state, term->frequency)) * inverse_frequency(state, frequency);
+}
+
+/*
+ * Order the best top of the count terms first, as sorting them all would: term_compare is a
+ * total order, so the first top are the same.  Few are kept of many, so they are picked by
+ * insertion; a large top sorts everything.
+ */
+static void
+rank_top(struct term **ranked, size_t count, size_t top)
+{
+	size_t kept = 0;
+
+	if (top >= count || top > 32) {
+		qsort(ranked, count, sizeof(*ranked), term_compare);
+		return;
+	}
+	for (size_t i = 0; i < count; i++) {
+		struct term *term = ranked[i];
+		size_t at = kept;
+
+		if (kept == top && term_compare(&term, &ranked[top - 1]) >= 0)
+			continue;
+		if (kept < top)
+			kept++;
+		else
+			at = top - 1;
+		while (at > 0 && term_compare(&term, &ranked[at - 1]) < 0) {
+			ranked[at] = ranked[at - 1];
+			at--;
+		}
+		ranked[at] = term;
+	}
+}
+
+/* The best surface of the term, NUL-terminated in out (sized TOKEN_BYTES). */
+static const char *
+surface_text(const struct term *term, char *out)
+{
+	const struct surface *best = surface_best(term);
+	size_t length = best->length < TOKEN_BYTES ? best->length : TOKEN_BYTES - 1;
+
+	memcpy(out, best->text, length);
+	out[length] = '\0';
+	return out;
 }
 
 static int
@@ -388,45 +663,47 @@ keywords_process(void *state_pointer, struct article *article)
 {
 	struct keywords_state *state = state_pointer;
 	const char *language = stem_language(state, article->lang_code);
-	struct word_table terms = { NULL, NULL, 0, 0 };
-	struct term **ranked;
+	struct stemmer_slot scratch = { .stemmer = NULL }, *slot;
 	size_t ranked_count = 0;
+	char surface[TOKEN_BYTES];
 
+	slot = slot_for(state, language, &scratch);
+	if (slot->forms.count > FORMS_MAX)
+		stemmer_slot_forget(slot);
+	state->article_number++;
+	state->term_count = 0;
 	if (article->title != NULL)
-		terms_collect(state, &terms, language, article->title, TITLE_WEIGHT);
+		terms_collect(state, slot, language, article->title, TITLE_WEIGHT);
 	if (article->text != NULL)
-		terms_collect(state, &terms, language, article->text, 1);
-	if (terms.count == 0) {
-		word_table_free(&terms, term_free);
+		terms_collect(state, slot, language, article->text, 1);
+	if (state->term_count == 0) {
+		stemmer_slot_forget(&scratch);
 		return 0;
 	}
-	if ((ranked = calloc(terms.count, sizeof(*ranked))) == NULL) {
-		word_table_free(&terms, term_free);
-		return -1;
+	if (state->ranked_capacity < state->term_count) {
+		struct term **grown = realloc(state->ranked, state->term_count * sizeof(*grown));
+
+		if (grown == NULL) {
+			stemmer_slot_forget(&scratch);
+			return -1;
+		}
+		state->ranked = grown;
+		state->ranked_capacity = state->term_count;
 	}
 	state->documents += 1;
-	for (size_t i = 0; i < terms.capacity; i++) {
-		struct term *term = terms.values[i];
-		void **known;
-		double frequency;
+	for (size_t i = 0; i < state->term_count; i++) {
+		struct term *term = &state->terms[i];
 
-		if (terms.keys[i] == NULL || term == NULL || term->surface_count == 0)
+		if (term->surface_count == 0)
 			continue;
-		term->key = terms.keys[i];
-		/* This article counts among the documents that have the term. */
-		frequency_add(state, term->key, 1);
-		known = word_table_find(&state->document_frequency, term->key);
-		frequency = known != NULL ? (double)(uintptr_t)*known : 1;
-		term->score = (1 + log(term->frequency)) *
-		    (1 + log((state->documents + 1) / (frequency + 1)));
-		ranked[ranked_count++] = term;
+		term->score = term_score(state, term);
+		state->ranked[ranked_count++] = term;
 	}
-	qsort(ranked, ranked_count, sizeof(*ranked), term_compare);
+	rank_top(state->ranked, ranked_count, (size_t)state->top);
 	strlist_clear(&article->keywords);
 	for (size_t i = 0; i < ranked_count && i < (size_t)state->top; i++)
-		strlist_add_unique(&article->keywords, surface_best(ranked[i]));
-	free(ranked);
-	word_table_free(&terms, term_free);
+		strlist_add_unique(&article->keywords, surface_text(state->ranked[i], surface));
+	stemmer_slot_forget(&scratch);
 	if (state->document_frequency.count > (size_t)state->max_terms)
 		frequencies_decay(state);
 	return 0;

@@ -3,6 +3,9 @@
  * (canonical URL, else item link, else feed URL) and article->source_name from the feeds
  * list's name, else the feed's own title, else that domain.  Feed tags (source_tags) are
  * already set by the pipeline and left alone.
+ *
+ * Thread-compatible: it only reads its state (one instance per thread), and libcurl's URL
+ * API is reentrant.
  */
 #include <stddef.h>
 #include <stdlib.h>

@@ -8,6 +8,13 @@
  * word.  A term found n times adds weight * (1 + ln n) to its topic (title words count
  * twice); a topic is kept when its score reaches its threshold and min_relative of the best
  * topic's score, best first, at most max_topics of them.
+ *
+ * News repeats its words: each written form seen is folded and stemmed once and kept, with the
+ * terms its stem starts (at most FORMS_MAX forms, then the cache starts over), so an
+ * article costs one hash look-up a word.
+ *
+ * Thread-compatible: all it changes while processing is in its own state (one instance per
+ * thread), the libstemmer stemmer included.
  */
 #include <math.h>
 #include <stddef.h>
@@ -23,6 +30,7 @@
 
 #define TOKEN_BYTES	64
 #define TITLE_WEIGHT	2
+#define FORMS_MAX	50000	/* written forms cached */
 
 struct topic {
 	char	*slug;
@@ -44,6 +52,12 @@ struct term_list {
 	size_t	 count;
 };
 
+/* What one written form of a word stems to: cached. */
+struct word_form {
+	char			*stem;
+	const struct term_list	*starts;	/* the terms starting with it, or NULL */
+};
+
 struct topics_state {
 	/* options */
 	char	*rules_path;
@@ -57,6 +71,12 @@ struct topics_state {
 	struct term *terms;
 	size_t	 term_count;
 	struct word_table terms_by_first;	/* first stem -> struct term_list */
+	struct word_table forms;		/* written form -> struct word_form */
+	/* scratch for one text, reused */
+	const struct word_form **words;
+	size_t	 word_capacity;
+	char	*written;
+	size_t	 written_size;
 };
 
 static const struct ws_option topics_options[] = {
@@ -82,6 +102,16 @@ stem_word(struct topics_state *state, const char *text, size_t length, char *out
 	words_fold(text, length, folded, sizeof(folded));
 	stem = sb_stemmer_stem(state->stemmer, (const sb_symbol *)folded, (int)strlen(folded));
 	snprintf(out, out_size, "%s", stem != NULL ? (const char *)stem : folded);
+}
+
+static void
+word_form_free(void *value)
+{
+	struct word_form *form = value;
+
+	if (form != NULL)
+		free(form->stem);
+	free(form);
 }
 
 static void
@@ -304,6 +334,12 @@ topics_fini(void *state_pointer)
 	}
 	free(state->terms);
 	word_table_free(&state->terms_by_first, term_list_free);
+	word_table_free(&state->forms, word_form_free);
+	free(state->words);
+	free(state->written);
+	state->words = NULL;
+	state->written = NULL;
+	state->word_capacity = state->written_size = 0;
 	if (state->stemmer != NULL)
 		sb_stemmer_delete(state->stemmer);
 	state->stemmer = NULL;
@@ -312,44 +348,78 @@ topics_fini(void *state_pointer)
 	state->topic_count = state->term_count = 0;
 }
 
-/* Stem every word of a text. */
-static char **
-text_stems(struct topics_state *state, const char *text, size_t *count)
+/* The cached form of a written word, made when new; NULL when out of memory. */
+static const struct word_form *
+word_form_of(struct topics_state *state, const char *text, size_t length)
 {
-	size_t length = strlen(text), position = 0, capacity = 0;
-	char **stems = NULL, **grown, stem[TOKEN_BYTES];
+	char stem[TOKEN_BYTES];
+	struct word_form *form;
+	void **entry, **starts;
+
+	if (state->written_size < length + 1) {
+		char *grown = realloc(state->written, length + 1);
+
+		if (grown == NULL)
+			return NULL;
+		state->written = grown;
+		state->written_size = length + 1;
+	}
+	memcpy(state->written, text, length);
+	state->written[length] = '\0';
+	if ((entry = word_table_insert(&state->forms, state->written)) == NULL)
+		return NULL;
+	if (*entry != NULL)
+		return *entry;
+	stem_word(state, text, length, stem, sizeof(stem));
+	if ((form = calloc(1, sizeof(*form))) == NULL || (form->stem = strdup(stem)) == NULL) {
+		free(form);
+		return NULL;
+	}
+	starts = word_table_find(&state->terms_by_first, stem);
+	form->starts = starts != NULL ? *starts : NULL;
+	*entry = form;
+	return form;
+}
+
+/* The forms of every word of a text into state->words; returns how many. */
+static size_t
+text_forms(struct topics_state *state, const char *text)
+{
+	size_t length = strlen(text), position = 0, count = 0;
 	struct word word;
 
-	*count = 0;
 	while (words_next(text, length, &position, &word)) {
-		if (*count == capacity) {
-			capacity = capacity ? capacity * 2 : 256;
-			if ((grown = realloc(stems, capacity * sizeof(*stems))) == NULL)
+		const struct word_form *form;
+
+		if (count == state->word_capacity) {
+			size_t capacity = state->word_capacity ? state->word_capacity * 2 : 256;
+			const struct word_form **grown = realloc(state->words,
+			    capacity * sizeof(*grown));
+
+			if (grown == NULL)
 				break;
-			stems = grown;
+			state->words = grown;
+			state->word_capacity = capacity;
 		}
-		stem_word(state, text + word.start, word.end - word.start, stem, sizeof(stem));
-		if ((stems[*count] = strdup(stem)) == NULL)
+		if ((form = word_form_of(state, text + word.start, word.end - word.start)) == NULL)
 			break;
-		(*count)++;
+		state->words[count++] = form;
 	}
-	return stems;
+	return count;
 }
 
 /* Count the rule terms found in one text. */
 static void
 terms_count(struct topics_state *state, const char *text, double weight)
 {
-	size_t count;
-	char **stems = text_stems(state, text, &count);
+	size_t count = text_forms(state, text);
+	const struct word_form **words = state->words;
 
 	for (size_t at = 0; at < count; at++) {
-		void **slot = word_table_find(&state->terms_by_first, stems[at]);
-		const struct term_list *list;
+		const struct term_list *list = words[at]->starts;
 
-		if (slot == NULL)
+		if (list == NULL)
 			continue;
-		list = *slot;
 		for (size_t i = 0; i < list->count; i++) {
 			struct term *term = &state->terms[list->terms[i]];
 			size_t k;
@@ -357,15 +427,12 @@ terms_count(struct topics_state *state, const char *text, double weight)
 			if (at + term->stem_count > count)
 				continue;
 			for (k = 1; k < term->stem_count; k++)
-				if (strcmp(stems[at + k], term->stems[k]) != 0)
+				if (strcmp(words[at + k]->stem, term->stems[k]) != 0)
 					break;
 			if (k == term->stem_count)
 				term->hits += weight;
 		}
 	}
-	for (size_t i = 0; i < count; i++)
-		free(stems[i]);
-	free(stems);
 }
 
 static int
@@ -377,6 +444,8 @@ topics_process(void *state_pointer, struct article *article)
 	if (article->lang_code[0] != '\0' && state->language != NULL &&
 	    strcmp(article->lang_code, state->language) != 0)
 		return 0;
+	if (state->forms.count > FORMS_MAX)
+		word_table_free(&state->forms, word_form_free);
 	for (size_t i = 0; i < state->term_count; i++)
 		state->terms[i].hits = 0;
 	for (size_t i = 0; i < state->topic_count; i++)

@@ -149,6 +149,8 @@ main(int argc, char **argv)
 	size_t source_count, plugin_count, kept = 0;
 	int rounds;
 
+	malloc_tune();	/* as the daemon does */
+
 	if (argc < 2 || argc > 3) {
 		fprintf(stderr, "usage: bench_clean CONFIG [ROUNDS]\n");
 		return 2;

@@ -2,9 +2,12 @@
  * test_clean.c - the cleaner: HTML and plain text to paragraphs, HTML in the wild (fixtures in
  * tests/fixtures/html/), boilerplate rules and their file format, datelines, summaries, the
  * explain callback, the five real seed articles (read from ../shared/seeds, never copied) and
- * behaviour on huge and deeply nested input. Prints the throughput of clean_article.
+ * behaviour on huge and deeply nested input. The fast paths (plain text spared the HTML
+ * parser, rules ruled out by their literals before regexec) are checked against the slow
+ * ones. Prints the throughput of clean_article.
  */
 #include <dirent.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +134,42 @@ test_plain_text(void)
 	text = text_of("<p>wrapped\nline</p>");
 	CHECK_STR(text, "wrapped line");
 	free(text);
+}
+
+/*
+ * Text without markup skips libxml2: it must come out as it does through the parser, which
+ * "<span>...</span>" forces (an inline element: newlines still end paragraphs).
+ */
+static void
+test_plain_text_fast_path(void)
+{
+	static const char *const texts[] = {
+		"Plain title", "  leading and trailing spaces  ", "tab\there", "one\ntwo\n\nthree\n",
+		"\n\nstarts with newlines", "carriage\r\nreturns\rhere", "vertical\vtab and\fform feed",
+		"bell\a and escape\x1b", "del\x7f and c1 \xc2\x85 \xc2\x9f",
+		"caf\xc3\xa9 na\xc3\xafve \xc3\x89" "COLE", "decomposed e\xcc\x81 composes",
+		"nbsp\xc2\xa0" "and thin\xe2\x80\x89space", "zero\xe2\x80\x8bwidth soft\xc2\xadhyphen",
+		"bom \xef\xbb\xbf inside", "\xef\xbb\xbf bom first", "noncharacter \xef\xbf\xbe here",
+		"\xef\xbf\xbf last", "replacement \xef\xbf\xbd ok", "emoji \xf0\x9f\x98\x80 and \xf4\x8f\xbf\xbf",
+		"bad \xc3 byte", "overlong \xc0\xaf slash", "surrogate \xed\xa0\x80 half",
+		"truncated \xe2\x80", "said the AP . Then , more", "ellipsis ... and .NET",
+		"\xd8\xa3\xd8\xb9\xd9\x84\xd9\x86\xd8\xaa \xe5\xb8\x82\xe6\x94\xbf\xe5\xba\x9c",
+		"line separator\xe2\x80\xa8" "and paragraph\xe2\x80\xa9separator", "x", " ", "\n",
+		"quotes \" and ' and > alone",
+	};
+
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		char *wrapped = xasprintf("<span>%s</span>", texts[i]);
+		char *fast = html_to_text(texts[i], strlen(texts[i]));
+		char *parsed = html_to_text(wrapped, strlen(wrapped));
+
+		if (strcmp(fast, parsed) != 0)
+			fprintf(stderr, "  text %zu: fast \"%s\", parsed \"%s\"\n", i, fast, parsed);
+		CHECK_STR(fast, parsed);
+		free(wrapped);
+		free(fast);
+		free(parsed);
+	}
 }
 
 static void
@@ -495,6 +534,103 @@ dateline_of(const char *html, const char *expected_text)
 	dateline = article->dateline ? xstrdup(article->dateline) : NULL;
 	article_free(article);
 	return dateline;
+}
+
+/*
+ * Rules skip regexec when the literals of their pattern rule a paragraph out. Whatever the
+ * pattern, a rule must drop (or strip) exactly the paragraphs regexec matches: each pattern
+ * below, with and without `case`, against each text. Words no built-in rule knows keep the
+ * built-ins out of the way.
+ */
+static const char *const filter_patterns[] = {
+	"^(Apple|Melon)s? (by|from) ", "zq\\.example\\.com/[A-Za-z0-9]+",
+	"\\b(peeled|sliced) (this|the above) (apple|pear)\\b",
+	"^[A-Z][a-z]+ (is|was) (a|an) [a-z]+ at ",
+	"(^|[[:space:]])(Keep peeling|Peel more)( [^.!?]*)?(\xe2\x80\xa6|\\.\\.\\.)?$",
+	"^(\xe2\x80\x94|\xe2\x80\x93|-) ?[^()]+\\(@[A-Za-z0-9_]+\\)",
+	"^(Also Peel|Related (Pear|Pears))[[:space:]]*:", "^Pick [^ ]+( [^ ]+)? at (Noon|Dusk)\\b",
+	"^(Orchard|\xc2\xa9|\\(o\\)) .*All pears kept", "ripened first on", "a{2,3}b", "x(ab|cd)*y",
+	"^(ab|cd)+z", "^a|b$", "[[:digit:]]{4}-[0-9]{2}", "\\(Crate (apple|pear)\\)", "^[^a-z]+$",
+	"caf\xc3\xa9|na\xc3\xafve", "^.?Q", "(a|)bc", "\\w+@\\w+", "^\\s*Ripe:", "^(Kiwi)*fig",
+	"^Plum{0,2}s", "(pear|plum)+ tart", "^\\(zz\\)", "[.]end$", "^Fig\\.", "x\\{2\\}",
+	"^(((Deep)))nest", "^x{00,2}y", "^(ab){0}c", "^(A|B|C|D|E|F|G|H|I|J|K|L|M|N|O|P|Q|R|S|T|U|V|W|X|Y|Z)(a|b|c|d)(x|y)",
+};
+
+static const char *const filter_texts[] = {
+	"Apple by Jane Doe", "apples from Spain", "APPLE BY X", "An apple by Jane",
+	"Look zq.example.com/AbC123 here", "zq.example.com/", "ZQ.EXAMPLE.COM/x",
+	"He peeled this apple today.", "sliced the above pear", "peeled the apple",
+	"Jane is a grower at Kew", "jane is a grower at Kew", "Keep peeling", "More. Peel more...",
+	"Peelmore", "keep peeling the fruit", "\xe2\x80\x94 Jane Doe (@jane) May 1", "- x (@y)",
+	"\xe2\x80\x94(@y)", "Also Peel: x", "Related Pears : y", "related pear: z", "Also peel",
+	"Pick Jane Doe at Noon", "Pick us at Dusk today", "pick jane at dusk",
+	"Orchard 2024 Example. All pears kept", "\xc2\xa9 2024 all pears kept", "(o) x all pears kept",
+	"The pear X ripened first on Y", "RIPENED FIRST ON", "aab", "aaab", "ab", "xy", "xabcdy",
+	"xaby", "abz", "cdcdz", "z", "abc", "cab", "b", "2024-05", "20245-1", "(Crate apple)",
+	"(crate PEAR)", "ALL CAPS LINE", "Not caps", "un caf\xc3\xa9", "NA\xc3\x8fVE", "naive", "Q",
+	"xQ", "xxQ", "bc", "user@example", "Ripe: today", "ripe:", "KiwiKiwifig", "fig", "Kiwi",
+	"Plus", "Plumms", "Pls", "pear tart", "plumpear tart", "PEAR TART", "(zz) x", "(ZZ)",
+	"the end", "an end", "Fig. 3", "Figs", "xx{2}", "x{2}", "DeepNest", "deepnest", "Bax",
+	"bdy", "Zdy", "Zey", "y", "xxy", "c", "abc", "\xc3\x89" "cole", "\xc3\xa9",
+};
+
+/* Does the rule zz-probe (kind, case or not, pattern) act on text, as the explain callback says? */
+static int
+rule_acts_on(struct clean_rules *rules, const char *text)
+{
+	struct article *article = article_new();
+	struct buffer explained = { 0 };
+	char *expected = xasprintf("zz-probe|%s\n", text);
+	int acted;
+
+	article->content_html = xasprintf("<p>Kept paragraph one.</p><p>%s</p>", text);
+	clean_article(article, rules, record_explain, &explained);
+	acted = explained.data != NULL && strstr(explained.data, expected) != NULL;
+	if (!acted && explained.data != NULL && strncmp(explained.data, "zz-probe|", 9) == 0)
+		acted = 1;	/* a strip rule removed part of the text */
+	free(expected);
+	buffer_free(&explained);
+	article_free(article);
+	return acted;
+}
+
+static void
+test_rule_prefilters(void)
+{
+	for (size_t p = 0; p < sizeof filter_patterns / sizeof filter_patterns[0]; p++) {
+		for (int variant = 0; variant < 4; variant++) {
+			int case_sensitive = variant & 1, strip = variant & 2;
+			char *rule = xasprintf("%s zz-probe %s%s\n", strip ? "strip" :
+			    "drop-paragraph", case_sensitive ? "case " : "", filter_patterns[p]);
+			const char *path = write_rules(rule);
+			char error[256];
+			struct clean_rules *rules;
+			regex_t regex;
+
+			free(rule);
+			rules = clean_rules_load(path, error, sizeof error);
+			CHECK(rules != NULL);
+			CHECK(regcomp(&regex, filter_patterns[p],
+			    REG_EXTENDED | (case_sensitive ? 0 : REG_ICASE)) == 0);
+			for (size_t t = 0; rules != NULL && t < sizeof filter_texts /
+			    sizeof filter_texts[0]; t++) {
+				regmatch_t match;
+				int matches = regexec(&regex, filter_texts[t], 1, &match, 0) == 0;
+				int acts = rule_acts_on(rules, filter_texts[t]);
+
+				/* a strip rule acts on a non-empty match; an empty one is no sign */
+				if (strip && matches && match.rm_eo == match.rm_so)
+					continue;
+				if (acts != matches)
+					fprintf(stderr, "  %s%s /%s/ on \"%s\": regexec %d, rule %d\n",
+					    strip ? "strip " : "", case_sensitive ? "case" : "icase",
+					    filter_patterns[p], filter_texts[t], matches, acts);
+				CHECK(acts == matches);
+			}
+			regfree(&regex);
+			clean_rules_free(rules);
+		}
+	}
 }
 
 static void
@@ -932,6 +1068,7 @@ main(void)
 {
 	RUN(test_blocks_and_inline);
 	RUN(test_plain_text);
+	RUN(test_plain_text_fast_path);
 	RUN(test_entities_and_noise);
 	RUN(test_nested_tables);
 	RUN(test_broken_markup);
@@ -943,6 +1080,7 @@ main(void)
 	RUN(test_builtin_rules_are_specific);
 	RUN(test_feed_footers_and_prompts);
 	RUN(test_author_bio);
+	RUN(test_rule_prefilters);
 	RUN(test_datelines);
 	RUN(test_title_summary_url);
 	RUN(test_seeds);

@@ -2,12 +2,16 @@
  * test_plugins.c - the plugin host (daemon/plugin.c) and the tagger plugins (plugins/):
  * loading errors (missing .so, ABI and name mismatch, unknown and ill-typed options, failed
  * init), a failing plugin that lets the article go on, and each plugin's tags over the shared
- * seed articles and over texts written for this test.
+ * seed articles and over texts written for this test.  Then the way worker threads use them:
+ * several threads, each with its own rule set and plugin instances, clean and tag the same
+ * articles at the same time and must get exactly what one thread gets.
  *
  * Plugins are loaded from $WIRESIFT_PLUGIN_DIR (build/plugins when unset); their data files
  * from conf/.  Runs from the repo root.
  */
+#include <dirent.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,9 +21,11 @@
 
 #include "check.h"
 #include "article.h"
+#include "clean.h"
 #include "log.h"
 #include "plugin.h"
 #include "util.h"
+#include "feed/feed.h"
 
 #define CONFIG_FILE "conf/wiresift.conf"	/* only its directory matters: conf/ */
 
@@ -506,6 +512,77 @@ test_topics_own_text(void)
 	plugin_chain_free(chain);
 }
 
+/*
+ * Where the word scanner's ASCII fast paths meet utf8proc: non-ASCII letters and capitals
+ * (folded to match the gazetteers: ERDOĞAN is Erdoğan), words at the very start and end of a
+ * text, digits, apostrophes and possessives.
+ */
+static void
+test_words_edges(void)
+{
+	struct plugin_chain *chain = load_one("entities");
+	struct article *article;
+	const struct entity *entity;
+
+	CHECK(chain != NULL);
+	if (chain == NULL)
+		return;
+	article = article_with("ERDO\xc4\x9e" "AN meets T\xc3\xbc" "rkiye envoy",
+	    "\xc3\x89lodie Martineau said talks with ERDO\xc4\x9e" "AN went on.\n\n"
+	    "Later the envoy flew from Bogot\xc3\xa1 to S\xc3\xa3o Paulo");
+	plugin_chain_process(chain, article);
+	entity = find_entity(article, "Recep Tayyip Erdo\xc4\x9f" "an");
+	CHECK(entity != NULL && entity->count == 2 && strcmp(entity->type, "person") == 0);
+	entity = find_entity(article, "Turkey");
+	CHECK(entity != NULL && entity->count == 1);
+	entity = find_entity(article, "\xc3\x89lodie Martineau");
+	CHECK(entity != NULL && strcmp(entity->type, "other") == 0);
+	CHECK(find_entity(article, "Bogot\xc3\xa1") != NULL);
+	entity = find_entity(article, "S\xc3\xa3o Paulo");	/* the last words of the text */
+	CHECK(entity != NULL && strcmp(entity->type, "place") == 0);
+	article_free(article);
+	plugin_chain_free(chain);
+}
+
+/* Case folding of non-ASCII capitals and surface forms, in keywords and topics. */
+static void
+test_words_folding(void)
+{
+	static const char *const keywords[] = {
+		"\xc3\xbc" "ber", "Stra\xc3\x9f" "e", "caf\xc3\xa9", "\xc3\xa9" "cole", "die", "und",
+		"Zo\xc3\xab",
+	};
+	struct plugin_chain *chain = load_one("keywords");
+	struct article *article;
+
+	CHECK(chain != NULL);
+	if (chain == NULL)
+		return;
+	article = article_with("\xc3\x9c" "ber Stra\xc3\x9f" "e",
+	    "\xc3\x9c" "BER die Stra\xc3\x9f" "e: \xc3\xbc" "ber \xc3\xbc" "ber, "
+	    "STRA\xc3\x9f" "E und \xc3\x89" "COLE \xc3\xa9" "cole \xc3\xa9" "cole's 2024 "
+	    "Zo\xc3\xab\xe2\x80\x99s caf\xc3\xa9 CAF\xc3\x89 caf\xc3\xa9");
+	plugin_chain_process(chain, article);
+	/* sentence starts and capitals give way to the form used elsewhere; 2024 is no keyword */
+	CHECK(article->keywords.count == sizeof(keywords) / sizeof(keywords[0]));
+	for (size_t i = 0; i < article->keywords.count && i < sizeof(keywords) /
+	    sizeof(keywords[0]); i++)
+		CHECK_STR(article->keywords.items[i], keywords[i]);
+	article_free(article);
+	plugin_chain_free(chain);
+	chain = load_one("topics");
+	CHECK(chain != NULL);
+	if (chain == NULL)
+		return;
+	article = article_with("\xc3\x89LECTION: the PARLIAMENT votes",
+	    "The Parliament held an \xc3\xa9lection; lawmakers' votes and the government's "
+	    "legislation, the SENATE's referendum and Congress");
+	plugin_chain_process(chain, article);
+	CHECK(article->topics.count == 1 && strcmp(article->topics.items[0], "politics") == 0);
+	article_free(article);
+	plugin_chain_free(chain);
+}
+
 /* ---- the five seed articles ---- */
 
 struct seed_expectation {
@@ -636,6 +713,242 @@ test_seeds(void)
 	plugin_chain_free(chain);
 }
 
+/* ---- threads: each with its own rules and plugin instances ---- */
+
+#define THREADS		3
+#define THREAD_ROUNDS	3
+#define RULES_FILE	"conf/rules/boilerplate.rules"
+
+/* Raw articles (as the parser leaves them) every thread cleans and tags. */
+struct corpus {
+	struct article	**items;
+	size_t		  count;
+	size_t		  capacity;
+};
+
+static int
+corpus_add(struct article *item, void *context)
+{
+	struct corpus *corpus = context;
+
+	if (corpus->count == corpus->capacity) {
+		corpus->capacity = corpus->capacity ? corpus->capacity * 2 : 64;
+		corpus->items = xrealloc(corpus->items, corpus->capacity * sizeof(*corpus->items));
+	}
+	corpus->items[corpus->count++] = item;
+	return 0;
+}
+
+static void
+corpus_add_feed(struct corpus *corpus, const char *path)
+{
+	struct feed_meta meta;
+	char error[256], *url = xasprintf("file://%s", path);
+	size_t size;
+	char *data = file_read(path, &size);
+
+	memset(&meta, 0, sizeof(meta));
+	CHECK(data != NULL);
+	if (data != NULL)
+		CHECK(feed_parse(data, size, url, NULL, &meta, corpus_add, corpus, error,
+		    sizeof(error)) == 0);
+	feed_meta_free(&meta);
+	free(data);
+	free(url);
+}
+
+/* A raw article from a file: an HTML fixture as content, or a seed (title line, then text). */
+static void
+corpus_add_file(struct corpus *corpus, const char *path, int seed)
+{
+	char *content = file_read(path, NULL);
+	struct article *article;
+
+	if (content == NULL)
+		return;
+	article = article_new();
+	if (seed) {
+		size_t title_length = strcspn(content, "\n");
+
+		article->title_raw = xstrndup(content, title_length);
+		article_set(&article->content_html, content + title_length);
+	} else {
+		article_set(&article->title_raw, path);
+		article_set(&article->content_html, content);
+	}
+	article_set(&article->link, "https://www.example.com/corpus?utm_source=test");
+	corpus_add(article, corpus);
+	free(content);
+}
+
+/* The demo feeds, the HTML fixtures and (when present) the seeds. */
+static void
+corpus_load(struct corpus *corpus)
+{
+	static const struct { const char *dir; int seed, feed; } sources[] = {
+		{ "conf/demo/feeds", 0, 1 }, { "tests/fixtures/html", 0, 0 }, { NULL, 1, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
+		const char *dir = sources[i].dir != NULL ? sources[i].dir : check_seeds_dir();
+		struct dirent **entries;
+		int count;
+
+		if (dir == NULL || (count = scandir(dir, &entries, NULL, alphasort)) < 0)
+			continue;
+		for (int k = 0; k < count; k++) {
+			char *path = xasprintf("%s/%s", dir, entries[k]->d_name);
+
+			if (entries[k]->d_name[0] != '.') {
+				if (sources[i].feed)
+					corpus_add_feed(corpus, path);
+				else
+					corpus_add_file(corpus, path, sources[i].seed);
+			}
+			free(path);
+			free(entries[k]);
+		}
+		free(entries);
+	}
+}
+
+static void
+corpus_free(struct corpus *corpus)
+{
+	for (size_t i = 0; i < corpus->count; i++)
+		article_free(corpus->items[i]);
+	free(corpus->items);
+}
+
+/* A fresh copy of what the parser gave: the stages' input. */
+static struct article *
+raw_copy(const struct article *raw)
+{
+	struct article *copy = article_new();
+
+	article_set(&copy->guid, raw->guid);
+	article_set(&copy->link, raw->link);
+	article_set(&copy->feed_url, raw->feed_url);
+	article_set(&copy->feed_title, raw->feed_title);
+	article_set(&copy->feed_format, raw->feed_format);
+	article_set(&copy->title_raw, raw->title_raw);
+	article_set(&copy->summary_html, raw->summary_html);
+	article_set(&copy->content_html, raw->content_html);
+	copy->published = raw->published;
+	copy->updated = raw->updated;
+	copy->fetched = raw->fetched;
+	copy->published_is_fetch_time = raw->published_is_fetch_time;
+	return copy;
+}
+
+/* One worker: its own rules and plugins, the whole corpus THREAD_ROUNDS times. */
+struct worker {
+	const struct corpus	*corpus;
+	struct clean_rules	*rules;
+	struct plugin_chain	*chain;
+	char			**results;	/* message JSON per article and round */
+	pthread_t		 thread;
+};
+
+static int
+worker_init(struct worker *worker, const struct corpus *corpus)
+{
+	const char *names[] = { "source", "lang", "entities", "keywords", "topics" };
+	struct section sections[5];
+	char error[512];
+
+	memset(worker, 0, sizeof(*worker));
+	worker->corpus = corpus;
+	for (size_t i = 0; i < 5; i++)
+		section_init(&sections[i], names[i], (int)i * 3 + 1, NULL);
+	worker->chain = load_sections(sections, 5, error, sizeof(error));
+	if (worker->chain == NULL)
+		fprintf(stderr, "  load error: %s\n", error);
+	worker->rules = clean_rules_load(RULES_FILE, error, sizeof(error));
+	worker->results = xcalloc(corpus->count * THREAD_ROUNDS, sizeof(char *));
+	return worker->chain != NULL && worker->rules != NULL ? 0 : -1;
+}
+
+static void *
+worker_run(void *context)
+{
+	struct worker *worker = context;
+	size_t done = 0;
+
+	for (int round = 0; round < THREAD_ROUNDS; round++) {
+		for (size_t i = 0; i < worker->corpus->count; i++) {
+			struct article *article = raw_copy(worker->corpus->items[i]);
+
+			if (clean_article(article, worker->rules, NULL, NULL) == 0) {
+				plugin_chain_process(worker->chain, article);
+				worker->results[done] = article_to_json(article);
+			} else
+				worker->results[done] = xstrdup("(nothing left)");
+			done++;
+			article_free(article);
+		}
+	}
+	return NULL;
+}
+
+static void
+worker_free(struct worker *worker)
+{
+	for (size_t i = 0; worker->results != NULL && i < worker->corpus->count * THREAD_ROUNDS;
+	    i++)
+		free(worker->results[i]);
+	free(worker->results);
+	plugin_chain_free(worker->chain);
+	clean_rules_free(worker->rules);
+}
+
+static void
+test_threads_match_one_thread(void)
+{
+	struct corpus corpus = { NULL, 0, 0 };
+	struct worker reference, workers[THREADS];
+	size_t tagged = 0, results;
+
+	corpus_load(&corpus);
+	CHECK(corpus.count >= 20);
+	results = corpus.count * THREAD_ROUNDS;
+	if (worker_init(&reference, &corpus) == -1) {
+		CHECK(0);
+		worker_free(&reference);
+		corpus_free(&corpus);
+		return;
+	}
+	worker_run(&reference);
+	for (size_t i = 0; i < results; i++)
+		tagged += strstr(reference.results[i], "\"keywords\":[\"") != NULL &&
+		    strstr(reference.results[i], "\"entities\":[{") != NULL;
+	CHECK(tagged >= corpus.count);	/* there are tags to compare */
+	for (int t = 0; t < THREADS; t++)
+		CHECK(worker_init(&workers[t], &corpus) == 0);
+	for (int t = 0; t < THREADS; t++)
+		CHECK(pthread_create(&workers[t].thread, NULL, worker_run, &workers[t]) == 0);
+	for (int t = 0; t < THREADS; t++) {
+		size_t differing = 0;
+
+		pthread_join(workers[t].thread, NULL);
+		for (size_t i = 0; i < results; i++) {
+			if (workers[t].results[i] != NULL &&
+			    strcmp(workers[t].results[i], reference.results[i]) == 0)
+				continue;
+			if (differing++ == 0)
+				fprintf(stderr, "  thread %d, article %zu:\n    %s\n  one thread:\n"
+				    "    %s\n", t, i % corpus.count, workers[t].results[i],
+				    reference.results[i]);
+		}
+		CHECK(differing == 0);
+		worker_free(&workers[t]);
+	}
+	printf("  %d threads x %zu articles x %d rounds, each its own rules and plugins: "
+	    "as one thread\n", THREADS, corpus.count, THREAD_ROUNDS);
+	worker_free(&reference);
+	corpus_free(&corpus);
+}
+
 int
 main(void)
 {
@@ -664,6 +977,9 @@ main(void)
 	RUN(test_entities_own_text);
 	RUN(test_keywords_own_text);
 	RUN(test_topics_own_text);
+	RUN(test_words_edges);
+	RUN(test_words_folding);
 	RUN(test_seeds);
+	RUN(test_threads_match_one_thread);
 	return check_finish();
 }
