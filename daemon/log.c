@@ -43,6 +43,7 @@ struct complaint {
 };
 
 static struct complaint complaints[COMPLAINT_SLOTS];
+static int complaints_active;	/* slots in use: clearing is free while nothing fails */
 
 static const char *level_names[] = { "debug", "info", "warning", "error" };
 static const int journal_priorities[] = { 7, 6, 4, 3 };
@@ -258,6 +259,8 @@ complaint_find(const char *key, int create)
 	}
 	if (!create)
 		return NULL;
+	if (oldest->key[0] == '\0')
+		complaints_active++;
 	memset(oldest, 0, sizeof *oldest);
 	snprintf(oldest->key, sizeof oldest->key, "%s", key);
 	return oldest;
@@ -315,9 +318,11 @@ log_complain_clear(const char *key, const char *component, const char *event)
 	int found;
 
 	pthread_mutex_lock(&log_lock);
-	complaint = complaint_find(key, 0);
-	if ((found = complaint != NULL))
+	complaint = complaints_active > 0 ? complaint_find(key, 0) : NULL;
+	if ((found = complaint != NULL)) {
 		memset(complaint, 0, sizeof *complaint);
+		complaints_active--;
+	}
 	pthread_mutex_unlock(&log_lock);
 	if (found)
 		log_event(LOG_LEVEL_INFO, component, event, "recovered=%s", log_quote(key));

@@ -101,6 +101,25 @@ write_all(int fd, const uint8_t *data, size_t length)
 	return 0;
 }
 
+/* write_all at an offset (pwrite: no lseek, the file position is left alone). */
+static int
+write_all_at(int fd, const uint8_t *data, size_t length, off_t offset)
+{
+	while (length > 0) {
+		ssize_t written = pwrite(fd, data, length, offset);
+
+		if (written < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		data += written;
+		offset += written;
+		length -= (size_t)written;
+	}
+	return 0;
+}
+
 static int
 read_all(FILE *file, uint8_t *data, size_t length)
 {
@@ -459,8 +478,7 @@ dedup_store_append(struct dedup_store *store, const uint8_t *record, size_t leng
 	int64_t now = monotonic_ms();
 	int sync_now = now - store->synced_ms >= SYNC_INTERVAL_MS;
 
-	if (lseek(store->fd, store->size, SEEK_SET) < 0 ||
-	    write_all(store->fd, record, length) < 0 ||
+	if (write_all_at(store->fd, record, length, store->size) < 0 ||
 	    (sync_now && fdatasync(store->fd) < 0)) {
 		log_complain("dedup.log.append", "dedup", "dedup.log.append_failed", "path=%s "
 		    "error=%s", log_quote(store->path), log_quote(strerror(errno)));

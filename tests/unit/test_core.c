@@ -381,6 +381,37 @@ test_component_log_levels(void)
 	log_set_component_levels(NULL);
 }
 
+/* A failing condition is logged once, counted while it repeats, and cleared with one line. */
+static void
+test_complaints(void)
+{
+	int saved = dup(STDERR_FILENO), pipe_ends[2];
+	char output[4096] = "";
+	ssize_t got;
+
+	CHECK(pipe(pipe_ends) == 0);
+	dup2(pipe_ends[1], STDERR_FILENO);
+	log_init(LOG_LEVEL_INFO);
+	log_complain_clear("never failed", "test", "quiet.recovered");	/* nothing to say */
+	log_complain("disk", "test", "disk.full", "try=%d", 1);
+	log_complain("disk", "test", "disk.full", "try=%d", 2);		/* suppressed */
+	log_complain("disk", "test", "disk.full", "try=%d", 3);		/* suppressed */
+	log_complain_clear("disk", "test", "disk.recovered");
+	log_complain("disk", "test", "disk.full", "try=%d", 4);		/* a new episode */
+	log_complain_clear("disk", "test", "disk.recovered");
+	dup2(saved, STDERR_FILENO);
+	close(pipe_ends[1]);
+	got = read(pipe_ends[0], output, sizeof output - 1);
+	output[got > 0 ? got : 0] = '\0';
+	close(pipe_ends[0]);
+	CHECK_CONTAINS(output, "event=disk.full try=1\n");
+	CHECK_NOT_CONTAINS(output, "try=2");
+	CHECK_NOT_CONTAINS(output, "try=3");
+	CHECK_CONTAINS(output, "event=disk.full try=4\n");
+	CHECK_CONTAINS(output, "event=disk.recovered recovered=disk");
+	CHECK_NOT_CONTAINS(output, "quiet.recovered");
+}
+
 /* Dedup policy picks the default topic; [route] rules add topics for matching articles. */
 static void
 test_routing(void)
@@ -615,6 +646,7 @@ main(void)
 	RUN(test_string_set);
 	RUN(test_routing);
 	RUN(test_component_log_levels);
+	RUN(test_complaints);
 	RUN(test_workers_keep_order_and_results);
 	char *command = xasprintf("rm -rf %s", temp_dir);
 	if (system(command) != 0)
