@@ -23,6 +23,7 @@
 #include "workers.h"
 
 #define MAX_WORKERS	64
+#define HANDBACK_BATCH	256	/* articles per wake-up, so fetches and Kafka reports interleave */
 
 struct job {
 	struct job	*next;
@@ -112,23 +113,28 @@ worker_main(void *argument)
 	return NULL;
 }
 
-/* Loop thread: hand back, in order, every finished job at the head of the list. */
+/*
+ * Loop thread: hand back, in order, the finished jobs at the head of the list, at most
+ * HANDBACK_BATCH a time: when more are ready the event is made active again, so the loop
+ * serves sockets and delivery reports in between instead of stalling on a long run.
+ */
 static void
 on_wake(evutil_socket_t fd, short what, void *context)
 {
 	struct workers *pool = context;
 	struct job *finished, *last = NULL, *job;
+	int count = 0, more;
 	char drain[64];
 
 	while (read(fd, drain, sizeof drain) > 0)
 		;
 	pthread_mutex_lock(&pool->lock);
-	pool->wake_pending = 0;
 	finished = pool->head;
-	for (job = pool->head; job != NULL && job->done; job = job->next) {
+	for (job = pool->head; job != NULL && job->done && count < HANDBACK_BATCH; job = job->next) {
 		last = job;
-		pool->pending--;
+		count++;
 	}
+	pool->pending -= (size_t)count;
 	if (last == NULL)
 		finished = NULL;
 	else {
@@ -137,7 +143,11 @@ on_wake(evutil_socket_t fd, short what, void *context)
 		if (pool->head == NULL)
 			pool->tail = NULL;
 	}
+	more = pool->head != NULL && pool->head->done;
+	pool->wake_pending = more;	/* workers need not write: we come back by ourselves */
 	pthread_mutex_unlock(&pool->lock);
+	if (more)
+		event_active(pool->wake_event, EV_READ, 0);
 	while ((job = finished) != NULL) {
 		finished = job->next;
 		pool->done(job->article, job->result, job->context, pool->context);
