@@ -16,36 +16,14 @@
 #include "util.h"
 #include "feed/feed.h"
 #include "feed/feed_internal.h"
-
-static int
-on_item(struct article *item, void *context)
-{
-	char *json = article_to_parse_json(item);
-
-	buffer_printf(context, "%s\n", json);
-	free(json);
-	article_free(item);
-	return 0;
-}
+#include "feed_outcome.h"
 
 /* Everything feed_parse says about the input, as one string. */
 static char *
 parse_outcome(const uint8_t *data, size_t size, const char *content_type)
 {
-	struct feed_meta meta = { 0 };
-	struct buffer out = { 0 };
-	char error[256] = "";
-	int status;
-
-	status = feed_parse((const char *)data, size, "http://fuzz.invalid/dir/feed.xml",
-	    content_type, &meta, on_item, &out, error, sizeof error);
-	buffer_printf(&out, "status=%d error=%s title=%s link=%s format=%s language=%s ttl=%d "
-	    "period=%d items=%zu\n", status, error, meta.title ? meta.title : "-",
-	    meta.link ? meta.link : "-", meta.format ? meta.format : "-",
-	    meta.language ? meta.language : "-", meta.ttl_minutes, meta.update_period_seconds,
-	    meta.item_count);
-	feed_meta_free(&meta);
-	return buffer_steal(&out);
+	return feed_outcome((const char *)data, size, "http://fuzz.invalid/dir/feed.xml",
+	    content_type);
 }
 
 int

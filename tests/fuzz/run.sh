@@ -21,7 +21,7 @@ cc=${FUZZ_CC:-clang}
 packages="libcurl libevent rdkafka libxml-2.0 jansson libutf8proc libsystemd sqlite3 libxxhash"
 sanitize=${FUZZ_SANITIZE:-"-fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer"}
-cflags="-std=c11 -D_GNU_SOURCE -g -O1 -Idaemon $(pkg-config --cflags $packages) \
+cflags="-std=c11 -D_GNU_SOURCE -g -O1 -Idaemon -Itests/unit $(pkg-config --cflags $packages) \
 	-DWIRESIFT_VERSION=\"0.1.0\" -DWIRESIFT_PLUGIN_DIR=\"/nonexistent\""
 libs="$(pkg-config --libs $packages) -ldl -lm -lpthread"
 

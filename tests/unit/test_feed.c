@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "feed_outcome.h"
 #include "feed/feed.h"
 #include "feed/feed_internal.h"
 #include "util.h"
@@ -470,35 +471,10 @@ test_recovery_no_duplicates(void)
 	collected_free(&collected);
 }
 
-/* Everything feed_parse says about a document, as one string: items (JSON), meta, error. */
-static int
-append_item_json(struct article *item, void *context)
-{
-	char *json = article_to_parse_json(item);
-
-	buffer_printf(context, "%s\n", json);
-	free(json);
-	article_free(item);
-	return 0;
-}
-
 static char *
 parse_outcome(const char *data, size_t size, const char *content_type)
 {
-	struct buffer out = { 0 };
-	struct feed_meta meta;
-	char error[256] = "";
-	int status;
-
-	status = feed_parse(data, size, "http://example.com/dir/feed", content_type, &meta,
-	    append_item_json, &out, error, sizeof(error));
-	buffer_printf(&out, "status=%d error=%s title=%s link=%s format=%s language=%s ttl=%d "
-	    "period=%d items=%zu\n", status, error, meta.title ? meta.title : "-",
-	    meta.link ? meta.link : "-", meta.format ? meta.format : "-",
-	    meta.language ? meta.language : "-", meta.ttl_minutes, meta.update_period_seconds,
-	    meta.item_count);
-	feed_meta_free(&meta);
-	return buffer_steal(&out);
+	return feed_outcome(data, size, "http://example.com/dir/feed", content_type);
 }
 
 /* UTF-8 to UTF-16 (big_endian or little), with a BOM. */
