@@ -11,6 +11,7 @@
 #include "pipeline.h"
 #include "publish.h"
 #include "status.h"
+#include "workers.h"
 
 /* A label value with \, " and newline escaped, as the exposition format wants. */
 static void
@@ -115,6 +116,11 @@ metrics_articles(const struct ingest *ingest, struct buffer *out)
 	buffer_printf(out, "wiresift_backpressure %d\n", ingest->backpressure);
 	metric_header(out, "wiresift_fetches_in_flight", "gauge", "Fetches running now.");
 	buffer_printf(out, "wiresift_fetches_in_flight %d\n", ingest->active_fetches);
+	metric_header(out, "wiresift_workers", "gauge", "Threads that clean and tag.");
+	buffer_printf(out, "wiresift_workers %d\n", workers_count(ingest->workers));
+	metric_header(out, "wiresift_articles_preparing", "gauge",
+	    "Articles waiting for or on the worker threads.");
+	buffer_printf(out, "wiresift_articles_preparing %zu\n", workers_pending(ingest->workers));
 }
 
 void

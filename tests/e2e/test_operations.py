@@ -81,6 +81,8 @@ def test_metrics_health_ready_and_feeds(tmp_path, kafka, site, wiresift_daemon):
 	for name in ("wiresift_kafka_queue_messages", "wiresift_spool_bytes",
 		     "wiresift_dedup_index_entries", "wiresift_kafka_delivery_errors_total"):
 		assert name in families or name.replace("_total", "") in families, name
+	assert samples[("wiresift_workers", ())] >= 1
+	assert samples[("wiresift_articles_preparing", ())] >= 0
 
 	status, text = get(address, "/feeds")
 	feeds = json.loads(text)
@@ -131,6 +133,8 @@ def test_systemd_notify_ready_status_watchdog_stopping(tmp_path, kafka, site, wi
 	assert "READY=1" in lines
 	assert any(line.startswith("STATUS=") for line in lines)
 	assert lines.count("WATCHDOG=1") >= 4, lines	# every 200 ms for 3 s
+	assert re.search(r"event=summary feeds=1 ok=1 .* preparing=\d+ kafka_queue=\d+ ",
+			 daemon.log()), "no summary line with its fields"
 	assert daemon.stop(signal.SIGTERM) == 0
 	notify.collect(0.5)
 	assert "STOPPING=1" in notify.lines()
