@@ -29,8 +29,6 @@
 #include "util.h"
 #include "workers.h"
 
-#define BACKPRESSURE_HIGH	50000	/* messages awaiting delivery: stop starting fetches */
-#define BACKPRESSURE_LOW	25000	/* resume below this */
 #define PIPELINE_HIGH		20000	/* articles waiting for or in the workers: stop fetching */
 #define PIPELINE_LOW		5000	/* resume below this */
 #define SEEN_RETENTION_SECONDS	(90L * 86400)
@@ -199,17 +197,19 @@ delivery_complete(struct ingest *ingest, struct delivery *delivery)
 }
 
 /*
- * Fetching pauses while too much awaits Kafka or the workers, or the spool is full, and
- * resumes after.
+ * Fetching pauses while too much awaits Kafka (3/4 of librdkafka's queue: before it refuses
+ * messages, which would send them to the spool) or the workers, or the spool is full, and
+ * resumes after (below 1/2 of the queue).
  */
 static void
 update_backpressure(struct ingest *ingest)
 {
 	int outstanding = publisher_outstanding(ingest->publisher);
+	int capacity = publisher_queue_capacity(ingest->publisher);
 	size_t preparing = workers_pending(ingest->workers);
-	int paused = spool_is_full(ingest->spool) || outstanding > BACKPRESSURE_HIGH ||
+	int paused = spool_is_full(ingest->spool) || outstanding > capacity / 4 * 3 ||
 	    preparing > PIPELINE_HIGH || (ingest->backpressure &&
-	    (outstanding > BACKPRESSURE_LOW || preparing > PIPELINE_LOW));
+	    (outstanding > capacity / 2 || preparing > PIPELINE_LOW));
 
 	if (paused == ingest->backpressure)
 		return;
@@ -1081,8 +1081,9 @@ ingest_finish(struct ingest *ingest, int timeout_ms)
 int
 ingest_exit_status(const struct ingest *ingest)
 {
+	/* An article spooled on the way counts as delivered once the spool is empty again. */
 	return ingest->feed_failures == 0 && ingest->delivery_failures == 0 &&
-	    ingest->spooled_articles == 0 && spool_rows(ingest->spool) == 0 &&
+	    spool_rows(ingest->spool) == 0 &&
 	    publisher_outstanding(ingest->publisher) == 0 ? 0 : 1;
 }
 

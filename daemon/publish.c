@@ -31,6 +31,7 @@ struct publisher {
 	char			*bootstrap;
 	int			 embedded;
 	int			 outstanding;
+	int			 queue_capacity;	/* queue.buffering.max.messages in effect */
 	int			 fatal;
 };
 
@@ -139,6 +140,21 @@ conf_set(rd_kafka_conf_t *conf, const char *key, const char *value, char *error,
 	return 0;
 }
 
+/* The message bound of librdkafka's queue, as configured (ours or [kafka]'s). */
+static int
+queue_capacity(rd_kafka_conf_t *conf)
+{
+	char value[32];
+	size_t size = sizeof value;
+	long capacity;
+
+	if (rd_kafka_conf_get(conf, "queue.buffering.max.messages", value, &size) !=
+	    RD_KAFKA_CONF_OK)
+		return 20000;
+	capacity = strtol(value, NULL, 10);
+	return capacity > 0 && capacity < 100000000 ? (int)capacity : 20000;
+}
+
 static rd_kafka_conf_t *
 build_conf(const struct config *config, struct publisher *publisher, char *error,
     size_t error_size)
@@ -177,6 +193,7 @@ build_conf(const struct config *config, struct publisher *publisher, char *error
 			goto fail;
 		}
 	}
+	publisher->queue_capacity = queue_capacity(conf);
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery_report);
 	rd_kafka_conf_set_error_cb(conf, on_error);
 	rd_kafka_conf_set_log_cb(conf, on_kafka_log);
@@ -414,6 +431,12 @@ int
 publisher_outstanding(const struct publisher *publisher)
 {
 	return publisher->outstanding;
+}
+
+int
+publisher_queue_capacity(const struct publisher *publisher)
+{
+	return publisher->queue_capacity;
 }
 
 void

@@ -54,6 +54,8 @@ int	 publisher_check_topic(struct publisher *publisher, const char *topic, int t
 	    char *error, size_t error_size);
 /* Messages queued or in flight, waiting for a delivery report. */
 int	 publisher_outstanding(const struct publisher *publisher);
+/* How many messages librdkafka's queue holds at most (queue.buffering.max.messages). */
+int	 publisher_queue_capacity(const struct publisher *publisher);
 /* Serve delivery reports until none are outstanding or timeout_ms passes. */
 void	 publisher_flush(struct publisher *publisher, int timeout_ms);
 /* Fail everything queued or in flight now; their (failed) reports are served before return. */

@@ -4,7 +4,8 @@
     gen_feeds.py large DIR [MEGABYTES]     DIR/large.rss (RSS 2.0) and DIR/large.atom (Atom 1.0),
                                            each about MEGABYTES (default 24) of realistic items
     gen_feeds.py many DIR COUNT ITEMS      DIR/00000.xml ... COUNT small RSS 2.0 feeds of ITEMS
-                                           items each (every item a distinct article)
+                                           items each (every item a distinct article), each
+                                           with a gzip'd copy NAME.gz for nginx's gzip_static
 
 The text is random sentences over a small vocabulary written for this file (no one else's
 prose), seeded so every run writes the same bytes. Items look like what news sites serve:
@@ -12,6 +13,7 @@ title, link, guid, pubDate, dc:creator, categories, an escaped-HTML description 
 content:encoded body in CDATA with paragraphs, links and emphasis.
 """
 
+import gzip
 import os
 import random
 import sys
@@ -196,8 +198,13 @@ def write_many(directory, count, items_per_feed):
 		parts.append(RSS_TAIL)
 		data = "".join(parts).encode("utf-8")
 		total += len(data)
-		with open(os.path.join(feed_dir, name), "wb") as out:
+		path = os.path.join(feed_dir, name)
+		with open(path, "wb") as out:
 			out.write(data)
+		with open(path + ".gz", "wb") as out:
+			out.write(gzip.compress(data, compresslevel=6, mtime=0))
+		stat = os.stat(path)
+		os.utime(path + ".gz", ns=(stat.st_atime_ns, stat.st_mtime_ns))
 	print("%s feeds=%d items=%d bytes=%d" % (feed_dir, count, serial, total))
 
 

@@ -11,8 +11,9 @@ addresses 127.0.0.2...), BENCH_POLL_SECONDS (30), BENCH_PEER_SECONDS (15), BENCH
 (240), BENCH_ONLY=cold (skip steps 1-3), BENCH_LOG_LEVEL (the daemon's, warning), BENCH_WRAP (a command the cold-start daemon
 runs under, e.g. "perf record -g -o FILE" or "strace -f -c -o FILE", to profile it).
 
-Feeds are served by one nginx worker (keep-alive, ETag on) on BENCH_HOSTS loopback addresses
-so they count as distinct hosts; the daemon publishes to a real broker (tests/kafka/broker.sh)
+Feeds are served by one nginx worker (keep-alive, ETag on, gzip: the pre-compressed copies
+gen_feeds.py writes, as a static feed host or CDN serves them, so nginx's own compressor does
+not take the daemon's CPU) on BENCH_HOSTS loopback addresses so they count as distinct hosts; the daemon publishes to a real broker (tests/kafka/broker.sh)
 and runs the whole pipeline (clean, the five plugins of conf/, dedup).
 
 1. first poll: `wiresift --once` over BENCH_POLL_FEEDS feeds of one item each sets every feed's
@@ -78,6 +79,7 @@ http {
 	etag on;
 	if_modified_since exact;
 	gzip on;
+	gzip_static on;
 	gzip_min_length 64;
 	gzip_types text/xml application/xml application/rss+xml;
 	server {
