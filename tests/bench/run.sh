@@ -50,11 +50,11 @@ if ! nm -D "$build/bench/bench_clean" 2>/dev/null | grep -q ' T article_set$'; t
 		exit 1
 fi
 
-section "parse throughput, one core (CPU time; best of 3 runs)"
+section "parse throughput, one core (CPU time; best of 5 runs)"
 "$python" tests/bench/gen_feeds.py large "$work" 24 | sed 's/^/generated /'
 for format in rss atom; do
 	file=$work/large.$format
-	"$build/bench/bench_parse" "$file" 3 | sed "s/^parse /parse.$format /" | tee -a "$results"
+	"$build/bench/bench_parse" "$file" 5 | sed "s/^parse /parse.$format /" | tee -a "$results"
 	"$python" tests/bench/feedparser_parse.py "$file" |
 	    sed "s/^feedparser /feedparser.$format /" | tee -a "$results"
 	# xmllint: best of 5 CPU times (user + sys) of the whole process, from wait4's rusage
