@@ -354,27 +354,48 @@ out:
 }
 
 /* Per-component levels: the named component logs at its own level, the others at the global. */
+/* Log lines written between start and end, read back from a pipe (at most 64 kB). */
+struct stderr_capture {
+	int	 saved;
+	int	 pipe_ends[2];
+};
+
+static void
+stderr_capture_start(struct stderr_capture *capture)
+{
+	capture->saved = dup(STDERR_FILENO);
+	CHECK(pipe(capture->pipe_ends) == 0);
+	dup2(capture->pipe_ends[1], STDERR_FILENO);
+}
+
+static void
+stderr_capture_end(struct stderr_capture *capture, char *output, size_t output_size)
+{
+	ssize_t got;
+
+	dup2(capture->saved, STDERR_FILENO);
+	close(capture->saved);
+	close(capture->pipe_ends[1]);
+	got = read(capture->pipe_ends[0], output, output_size - 1);
+	output[got > 0 ? got : 0] = '\0';
+	close(capture->pipe_ends[0]);
+}
+
 static void
 test_component_log_levels(void)
 {
-	int saved = dup(STDERR_FILENO), pipe_ends[2];
-	char output[4096] = "";
-	ssize_t got;
+	struct stderr_capture capture;
+	char output[4096];
 
 	CHECK(log_set_component_levels("fetch:debug,kafka:error") == 0);
 	CHECK(log_set_component_levels("fetch") == -1);
-	CHECK(pipe(pipe_ends) == 0);
-	dup2(pipe_ends[1], STDERR_FILENO);
+	stderr_capture_start(&capture);
 	log_init(LOG_LEVEL_INFO);
 	log_event(LOG_LEVEL_DEBUG, "fetch", "shown.debug", "n=1");
 	log_event(LOG_LEVEL_WARNING, "kafka", "hidden.warning", "n=2");
 	log_event(LOG_LEVEL_DEBUG, "parse", "hidden.debug", "n=3");
 	log_event(LOG_LEVEL_INFO, "parse", "shown.info", "n=4");
-	dup2(saved, STDERR_FILENO);
-	close(pipe_ends[1]);
-	got = read(pipe_ends[0], output, sizeof output - 1);
-	output[got > 0 ? got : 0] = '\0';
-	close(pipe_ends[0]);
+	stderr_capture_end(&capture, output, sizeof output);
 	CHECK_CONTAINS(output, "event=shown.debug");
 	CHECK_CONTAINS(output, "event=shown.info");
 	CHECK_NOT_CONTAINS(output, "hidden");
@@ -385,12 +406,10 @@ test_component_log_levels(void)
 static void
 test_complaints(void)
 {
-	int saved = dup(STDERR_FILENO), pipe_ends[2];
-	char output[4096] = "";
-	ssize_t got;
+	struct stderr_capture capture;
+	char output[4096];
 
-	CHECK(pipe(pipe_ends) == 0);
-	dup2(pipe_ends[1], STDERR_FILENO);
+	stderr_capture_start(&capture);
 	log_init(LOG_LEVEL_INFO);
 	log_complain_clear("never failed", "test", "quiet.recovered");	/* nothing to say */
 	log_complain("disk", "test", "disk.full", "try=%d", 1);
@@ -399,11 +418,7 @@ test_complaints(void)
 	log_complain_clear("disk", "test", "disk.recovered");
 	log_complain("disk", "test", "disk.full", "try=%d", 4);		/* a new episode */
 	log_complain_clear("disk", "test", "disk.recovered");
-	dup2(saved, STDERR_FILENO);
-	close(pipe_ends[1]);
-	got = read(pipe_ends[0], output, sizeof output - 1);
-	output[got > 0 ? got : 0] = '\0';
-	close(pipe_ends[0]);
+	stderr_capture_end(&capture, output, sizeof output);
 	CHECK_CONTAINS(output, "event=disk.full try=1\n");
 	CHECK_NOT_CONTAINS(output, "try=2");
 	CHECK_NOT_CONTAINS(output, "try=3");
