@@ -9,8 +9,8 @@
  *           keys (u64 each), id bytes, signature bytes
  *
  * Integers are in host byte order: the file is local state, not an exchange format.
- * Durability policy: each commit is one write(2) of a whole record, so it survives a crash or
- * SIGKILL of the daemon at once; fdatasync(2) runs with a commit when the last one is at least
+ * Durability policy: each commit is one pwrite(2) of a whole record at the known end, so it
+ * survives a crash or SIGKILL of the daemon at once; fdatasync(2) runs with a commit when the last one is at least
  * SYNC_INTERVAL_MS old, and at close (group commit: commits arrive with Kafka's delivery
  * reports, thousands a second). On power loss the newest commits may be lost, which at worst
  * lets a later copy of such an article through as unique. A failed write is truncated away
@@ -84,24 +84,7 @@ build_header(struct dedup_store *store, const struct dedup_config *config)
 	put32(store->header + 28, XXH32(store->header, 28, 0));
 }
 
-static int
-write_all(int fd, const uint8_t *data, size_t length)
-{
-	while (length > 0) {
-		ssize_t written = write(fd, data, length);
-
-		if (written < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		data += written;
-		length -= (size_t)written;
-	}
-	return 0;
-}
-
-/* write_all at an offset (pwrite: no lseek, the file position is left alone). */
+/* Write all of data at offset (every write of the log knows where it goes). */
 static int
 write_all_at(int fd, const uint8_t *data, size_t length, off_t offset)
 {
@@ -300,8 +283,8 @@ compact_visit(const struct dedup_record *record, const uint8_t *payload, size_t 
 		return;
 	put32(frame, (uint32_t)length);
 	put32(frame + 4, XXH32(payload, length, 0));
-	if (write_all(compact->fd, frame, FRAME_SIZE) < 0 ||
-	    write_all(compact->fd, payload, length) < 0)
+	if (write_all_at(compact->fd, frame, FRAME_SIZE, compact->size) < 0 ||
+	    write_all_at(compact->fd, payload, length, compact->size + FRAME_SIZE) < 0)
 		compact->failed = 1;
 	compact->kept++;
 	compact->size += FRAME_SIZE + (off_t)length;
@@ -324,7 +307,7 @@ compact(struct dedup_store *store, int64_t oldest)
 		fclose(file);
 		goto fail;
 	}
-	if (write_all(context.fd, store->header, HEADER_SIZE) < 0)
+	if (write_all_at(context.fd, store->header, HEADER_SIZE, 0) < 0)
 		context.failed = 1;
 	scan_records(store, file, compact_visit, &context, &reason);
 	fclose(file);
@@ -358,8 +341,8 @@ fail:
 static int
 reset_log(struct dedup_store *store)
 {
-	if (ftruncate(store->fd, 0) < 0 || lseek(store->fd, 0, SEEK_SET) < 0 ||
-	    write_all(store->fd, store->header, HEADER_SIZE) < 0 || fdatasync(store->fd) < 0)
+	if (ftruncate(store->fd, 0) < 0 ||
+	    write_all_at(store->fd, store->header, HEADER_SIZE, 0) < 0 || fdatasync(store->fd) < 0)
 		return -1;
 	store->size = HEADER_SIZE;
 	store->records = 0;
@@ -445,8 +428,6 @@ dedup_store_open(const char *state_dir, const struct dedup_config *config, int64
 	if (replaying.expired > replaying.live)
 		compact(store, oldest);
 opened:
-	if (lseek(store->fd, 0, SEEK_END) < 0)
-		goto write_failed;
 	return store;
 write_failed:
 	snprintf(error, error_size, "%s: %s", store->path, strerror(errno));
@@ -474,7 +455,7 @@ dedup_store_close(struct dedup_store *store)
 int
 dedup_store_append(struct dedup_store *store, const uint8_t *record, size_t length)
 {
-	/* The store's fd may be O_RDWR (not O_APPEND): always write at the end we know. */
+	/* Always at the end we know: a torn earlier write was truncated back to it. */
 	int64_t now = monotonic_ms();
 	int sync_now = now - store->synced_ms >= SYNC_INTERVAL_MS;
 
