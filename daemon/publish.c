@@ -20,6 +20,10 @@
 #include "publish.h"
 #include "util.h"
 
+#define DEFAULT_QUEUE_MESSAGES	20000	/* librdkafka's queue bound unless [kafka] sets one */
+#define STRINGIFY_VALUE(x)	#x
+#define STRINGIFY(x)		STRINGIFY_VALUE(x)
+
 struct publisher {
 	rd_kafka_t		*kafka;
 	rd_kafka_queue_t	*main_queue;
@@ -150,9 +154,9 @@ queue_capacity(rd_kafka_conf_t *conf)
 
 	if (rd_kafka_conf_get(conf, "queue.buffering.max.messages", value, &size) !=
 	    RD_KAFKA_CONF_OK)
-		return 20000;
+		return DEFAULT_QUEUE_MESSAGES;
 	capacity = strtol(value, NULL, 10);
-	return capacity > 0 && capacity < 100000000 ? (int)capacity : 20000;
+	return capacity > 0 && capacity < 100000000 ? (int)capacity : DEFAULT_QUEUE_MESSAGES;
 }
 
 static rd_kafka_conf_t *
@@ -167,7 +171,7 @@ build_conf(const struct config *config, struct publisher *publisher, char *error
 		{ "compression.type", "lz4" },
 		{ "log.queue", "true" },
 		/* Bounded in memory: beyond this, or after message.timeout.ms, we spool to disk. */
-		{ "queue.buffering.max.messages", "20000" },
+		{ "queue.buffering.max.messages", STRINGIFY(DEFAULT_QUEUE_MESSAGES) },
 		{ "queue.buffering.max.kbytes", "65536" },
 		{ "message.timeout.ms", "60000" },
 		{ "client.id", "wiresift" },
