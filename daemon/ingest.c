@@ -369,7 +369,7 @@ on_prepared(struct article *article, int result, void *job_context, void *contex
 		if (article->dedup.status == DEDUP_DUPLICATE)
 			batch->duplicates++;
 	}
-	if (batch->all_parsed && batch->in_pipeline == 0)
+	if (batch->parsed_whole && batch->in_pipeline == 0)
 		log_fetched(batch);
 	if (result < 0)
 		item_leaves(batch, article);
@@ -501,7 +501,7 @@ handle_body(struct feed *feed, struct fetch_result *result)
 		feed_recovered(feed, "parse");
 		snprintf(batch->format, sizeof batch->format, "%s",
 		    meta.format ? meta.format : "-");
-		batch->all_parsed = 1;
+		batch->parsed_whole = 1;
 		if (batch->in_pipeline == 0)
 			log_fetched(batch);
 	}

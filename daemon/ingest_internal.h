@@ -70,7 +70,7 @@ struct batch {
 	char		*etag;
 	char		*last_modified;
 	/* the feed.fetched line */
-	int		 all_parsed;
+	int		 parsed_whole;	/* the body parsed without a fatal error (else: feed.invalid) */
 	int		 in_pipeline;	/* submitted to the workers, not yet back */
 	int		 items, new_items, duplicates, skipped;
 	long		 status;
