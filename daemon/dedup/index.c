@@ -50,6 +50,12 @@ struct pending {
 	char		 id[];
 };
 
+/* An entry a lookup's probes found, to verify. */
+struct candidate {
+	const struct dedup_generation *generation;
+	uint32_t	 offset;
+};
+
 /* Scratch for sketching articles on one thread (dedup.h). */
 struct dedup_sketcher {
 	struct dedup_hasher hasher;
@@ -77,6 +83,7 @@ struct dedup_index {
 	uint32_t	 seen_stamps[SEEN_CAPACITY];
 	uint32_t	 seen_stamp;
 	size_t		 seen_count;
+	struct candidate candidates[SEEN_CAPACITY / 2];	/* of the lookup running */
 
 	int		 timing;		/* benchmarks: time lookup_run (dedup_internal.h) */
 	double		 last_lookup_seconds;
@@ -137,7 +144,7 @@ seen_before(struct dedup_index *index, const struct dedup_generation *generation
     uint32_t offset)
 {
 	uint64_t key = generation->serial << 32 | offset;
-	size_t slot = (size_t)(XXH3_64bits(&key, sizeof key) & (SEEN_CAPACITY - 1));
+	size_t slot = (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 40) & (SEEN_CAPACITY - 1);
 
 	while (index->seen_stamps[slot] == index->seen_stamp) {
 		if (index->seen_keys[slot] == key)
@@ -175,56 +182,109 @@ better_match(const struct match *candidate, const struct match *best)
 	return candidate->offset < best->offset;
 }
 
-/* Verify one candidate of a lookup; returns nonzero to stop probing (too many candidates). */
+/* A short article's candidate: the same normalized text, within the window. */
 static int
-examine(const struct dedup_generation *generation, uint32_t offset, void *context)
+score_exact(const struct lookup *lookup, const struct dedup_generation *generation,
+    uint32_t offset, struct match *candidate)
+{
+	struct dedup_entry entry;
+
+	dedup_generation_entry(generation, offset, &entry);
+	if (entry.time < lookup->oldest_time || (entry.flags & DEDUP_ENTRY_SHORT) == 0 ||
+	    entry.exact_hash != lookup->sketch->exact_hash)
+		return 0;
+	candidate->exact = 1;
+	candidate->score = 1.0;
+	return 1;
+}
+
+/*
+ * A long article's candidate, judged on its signature (one cache line) before its entry is
+ * read: most candidates of a lookup share a band key and little else, and are rejected there.
+ * An exact copy has the same shingles, so the same signature, and is never rejected early.
+ */
+static int
+score_similar(const struct lookup *lookup, const struct dedup_generation *generation,
+    uint32_t offset, struct match *candidate)
+{
+	const struct dedup_config *config = &lookup->index->config;
+	const struct dedup_sketch *sketch = lookup->sketch;
+	struct dedup_entry entry;
+	double resemblance, containment;
+
+	resemblance = dedup_estimate_resemblance(sketch->signature,
+	    generation->signatures + (size_t)offset * generation->signature_bytes,
+	    config->signature_size, generation->signature_bytes);
+	if (resemblance < CONTAINMENT_MIN_RESEMBLANCE &&
+	    resemblance < config->threshold + DECISION_MARGIN)
+		return 0;	/* neither test below can pass */
+	dedup_generation_entry(generation, offset, &entry);
+	if (entry.time < lookup->oldest_time || (entry.flags & DEDUP_ENTRY_SHORT) != 0)
+		return 0;
+	if (entry.exact_hash == sketch->exact_hash) {
+		candidate->exact = 1;
+		candidate->score = 1.0;
+		return 1;
+	}
+	containment = resemblance < CONTAINMENT_MIN_RESEMBLANCE ? 0 :
+	    dedup_estimate_containment(resemblance, entry.shingle_count, sketch->shingle_count);
+	/*
+	 * When unsure, keep the article: an estimate must clear the threshold by
+	 * DECISION_MARGIN. A false duplicate hides an article from consumers; a missed one
+	 * only repeats it.
+	 */
+	if (resemblance >= config->threshold + DECISION_MARGIN)
+		candidate->score = resemblance;
+	else if (containment >= config->containment_threshold + DECISION_MARGIN)
+		candidate->score = containment;
+	else
+		return 0;
+	return 1;
+}
+
+/*
+ * Take one probe hit as a candidate; returns nonzero to stop probing (too many candidates).
+ * Its signature is prefetched, so that the misses of all candidates overlap before
+ * verify_candidates reads them.
+ */
+static int
+collect(const struct dedup_generation *generation, uint32_t offset, void *context)
 {
 	struct lookup *lookup = context;
 	struct dedup_index *index = lookup->index;
-	const struct dedup_sketch *sketch = lookup->sketch;
-	struct match candidate = { generation, offset, 0, 0 };
-	struct dedup_entry stored, *entry = &stored;
 
 	if (index->seen_count >= SEEN_CAPACITY / 2 || ++lookup->probe_hits > POPULAR_KEY_HITS)
 		return 1;
 	if (seen_before(index, generation, offset))
 		return 0;
-	dedup_generation_entry(generation, offset, entry);
-	if (entry->time < lookup->oldest_time)
-		return 0;
-	if (lookup->short_text != ((entry->flags & DEDUP_ENTRY_SHORT) != 0))
-		return 0;
-	if (entry->exact_hash == sketch->exact_hash) {
-		candidate.exact = 1;
-		candidate.score = 1.0;
-	} else if (lookup->short_text) {
-		return 0;
-	} else {
-		double resemblance = dedup_estimate_resemblance(sketch->signature,
-		    generation->signatures + (size_t)offset * generation->signature_bytes,
-		    index->config.signature_size, generation->signature_bytes);
-		double containment = resemblance < CONTAINMENT_MIN_RESEMBLANCE ? 0 :
-		    dedup_estimate_containment(resemblance, entry->shingle_count,
-		    sketch->shingle_count);
-
-		/*
-		 * When unsure, keep the article: an estimate must clear the threshold by
-		 * DECISION_MARGIN. A false duplicate hides an article from consumers; a missed one
-		 * only repeats it.
-		 */
-		if (resemblance >= index->config.threshold + DECISION_MARGIN)
-			candidate.score = resemblance;
-		else if (containment >= index->config.containment_threshold + DECISION_MARGIN)
-			candidate.score = containment;
-		else
-			return 0;
-	}
-	if (dedup_generation_id_equals(generation, entry->id_offset, lookup->article_id)) {
-		if (better_match(&candidate, &lookup->self))
-			lookup->self = candidate;
-	} else if (better_match(&candidate, &lookup->best))
-		lookup->best = candidate;
+	if (!lookup->short_text)
+		__builtin_prefetch(generation->signatures +
+		    (size_t)offset * generation->signature_bytes);
+	index->candidates[index->seen_count - 1] = (struct candidate){ generation, offset };
 	return 0;
+}
+
+static void
+verify_candidates(struct lookup *lookup)
+{
+	struct dedup_index *index = lookup->index;
+	struct dedup_entry entry;
+
+	for (size_t i = 0; i < index->seen_count; i++) {
+		const struct dedup_generation *generation = index->candidates[i].generation;
+		uint32_t offset = index->candidates[i].offset;
+		struct match candidate = { generation, offset, 0, 0 };
+
+		if (!(lookup->short_text ? score_exact(lookup, generation, offset, &candidate) :
+		    score_similar(lookup, generation, offset, &candidate)))
+			continue;
+		dedup_generation_entry(generation, offset, &entry);
+		if (dedup_generation_id_equals(generation, entry.id_offset, lookup->article_id)) {
+			if (better_match(&candidate, &lookup->self))
+				lookup->self = candidate;
+		} else if (better_match(&candidate, &lookup->best))
+			lookup->best = candidate;
+	}
 }
 
 static void
@@ -244,15 +304,16 @@ lookup_run(struct dedup_index *index, struct lookup *lookup)
 			continue;
 		if (lookup->short_text) {
 			lookup->probe_hits = 0;
-			dedup_generation_probe(generation, exact_key, examine, lookup);
+			dedup_generation_probe(generation, exact_key, collect, lookup);
 			continue;
 		}
 		for (int band = 0; band < index->config.bands; band++) {
 			lookup->probe_hits = 0;
-			dedup_generation_probe(generation, sketch->band_keys[band], examine, lookup);
+			dedup_generation_probe(generation, sketch->band_keys[band], collect, lookup);
 			lookup->band_hits[band] += (uint32_t)lookup->probe_hits;
 		}
 	}
+	verify_candidates(lookup);
 }
 
 /*

@@ -222,6 +222,19 @@ dedup_sketch_compute(struct dedup_hasher *hasher, const struct dedup_words *word
 	}
 }
 
+/*
+ * The set bits of a word whose bits are all nibble-aligned (0x1111... at most), without the
+ * POPCNT instruction the baseline x86-64 target lacks (__builtin_popcountll is a libgcc call
+ * there): pairs of nibbles become bytes of 0-2, and one multiply sums the bytes.
+ */
+static inline int
+nibble_bits(uint64_t nibbles)
+{
+	uint64_t bytes = (nibbles & 0x0101010101010101ULL) + (nibbles >> 4 & 0x0101010101010101ULL);
+
+	return (int)((bytes * 0x0101010101010101ULL) >> 56);
+}
+
 double
 dedup_estimate_resemblance(const uint8_t *a, const uint8_t *b, int signature_size,
     size_t signature_bytes)
@@ -240,7 +253,7 @@ dedup_estimate_resemblance(const uint8_t *a, const uint8_t *b, int signature_siz
 		/* Fold each nibble onto its lowest bit: one bit set per differing nibble. */
 		difference |= difference >> 1;
 		difference |= difference >> 2;
-		differing += __builtin_popcountll(difference & 0x1111111111111111ULL);
+		differing += nibble_bits(difference & 0x1111111111111111ULL);
 	}
 	/* Padding nibbles are zero in both and never differ. */
 	agree = (double)(signature_size - differing) / signature_size;
