@@ -147,6 +147,32 @@ identity_add_url(struct buffer *identity, const char *url)
 	free(canonical);
 }
 
+/* What an article's id is computed from, in order of preference (article.h). */
+enum identity_source {
+	IDENTITY_GLOBAL_GUID,
+	IDENTITY_LINK,
+	IDENTITY_SCOPED_GUID,
+	IDENTITY_CONTENT
+};
+
+static enum identity_source
+identity_source(const struct article *article)
+{
+	if (article->guid != NULL && *article->guid != '\0' && guid_is_global(article->guid))
+		return IDENTITY_GLOBAL_GUID;
+	if (article->link != NULL && *article->link != '\0')
+		return IDENTITY_LINK;
+	if (article->guid != NULL && *article->guid != '\0')
+		return IDENTITY_SCOPED_GUID;
+	return IDENTITY_CONTENT;
+}
+
+int
+article_id_depends_on_feed(const struct article *article)
+{
+	return identity_source(article) == IDENTITY_SCOPED_GUID;
+}
+
 void
 article_assign_id(struct article *article)
 {
@@ -156,19 +182,24 @@ article_assign_id(struct article *article)
 	XXH128_canonical_t canonical;
 	char hex[33];
 
-	if (article->guid != NULL && *article->guid != '\0' && guid_is_global(article->guid))
+	switch (identity_source(article)) {
+	case IDENTITY_GLOBAL_GUID:
 		identity_add_url(&identity, article->guid);
-	else if (article->link != NULL && *article->link != '\0')
+		break;
+	case IDENTITY_LINK:
 		identity_add_url(&identity, article->link);
-	else if (article->guid != NULL && *article->guid != '\0') {
+		break;
+	case IDENTITY_SCOPED_GUID:
 		scope = article->feed_name ? article->feed_name :
 		    article->feed_title ? article->feed_title : article->feed_url;
 		buffer_printf(&identity, "guid\n%s\n%s", scope ? scope : "", article->guid);
-	} else {
+		break;
+	case IDENTITY_CONTENT:
 		buffer_printf(&identity, "content\n%s\n%s",
 		    article->title_raw ? article->title_raw : "",
 		    article->content_html ? article->content_html :
 		    article->summary_html ? article->summary_html : "");
+		break;
 	}
 	hash = XXH3_128bits(identity.data, identity.length);
 	XXH128_canonicalFromHash(&canonical, hash);
@@ -245,15 +276,34 @@ dedup_status_name(enum dedup_status status)
 	}
 }
 
+static int
+append_to_buffer(const char *text, size_t size, void *buffer)
+{
+	buffer_append(buffer, text, size);
+	return 0;
+}
+
+/* Append object's compact JSON to out (no intermediate copy) and drop the object. */
+static void
+json_render_into(json_t *object, struct buffer *out)
+{
+	size_t start = out->length;
+
+	if (json_dump_callback(object, append_to_buffer, out,
+	    JSON_COMPACT | JSON_PRESERVE_ORDER) != 0) {
+		out->length = start;
+		buffer_append_string(out, "{}");
+	}
+	json_decref(object);
+}
+
 static char *
 json_render(json_t *object)
 {
-	char *text = json_dumps(object, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	struct buffer out = { 0 };
 
-	json_decref(object);
-	if (text == NULL)
-		return xstrdup("{}");
-	return text;
+	json_render_into(object, &out);
+	return buffer_steal(&out);
 }
 
 char *
@@ -261,8 +311,7 @@ article_json_without_dedup(const struct article *article)
 {
 	json_t *root = json_object();
 	json_t *source, *lang, *tags;
-	char *text;
-	size_t length;
+	struct buffer out = { 0 };
 
 	json_object_set_new(root, "schema", json_integer(1));
 	json_object_set_new(root, "id", json_string_or_null(article->id));
@@ -302,11 +351,13 @@ article_json_without_dedup(const struct article *article)
 	json_object_set_new(root, "word_count", json_integer((json_int_t)article->word_count));
 	json_object_set_new(root, "reading_time",
 	    json_integer((json_int_t)((article->word_count + 229) / 230)));
-	text = json_render(root);
-	length = strlen(text);
-	if (length > 0 && text[length - 1] == '}')
-		text[length - 1] = '\0';	/* left open for "dedup" */
-	return text;
+	/* One allocation in the common case: the texts, a little escaping, the rest. */
+	buffer_reserve(&out, (article->text ? strlen(article->text) : 0) * 9 / 8 +
+	    (article->summary ? strlen(article->summary) : 0) + 2048);
+	json_render_into(root, &out);
+	if (out.length > 0 && out.data[out.length - 1] == '}')
+		out.data[--out.length] = '\0';	/* left open for "dedup" */
+	return buffer_steal(&out);
 }
 
 char *
@@ -314,17 +365,19 @@ article_json_with_dedup(const struct article *article, const char *without_dedup
 {
 	json_t *dedup = json_object();
 	double similarity = round(article->dedup.similarity * 1000.0) / 1000.0;
-	char *verdict, *whole;
+	struct buffer whole = { 0 };
 
 	json_object_set_new(dedup, "status", json_string(dedup_status_name(article->dedup.status)));
 	json_object_set_new(dedup, "duplicate_of", json_string_or_null(article->dedup.duplicate_of));
 	json_object_set_new(dedup, "similarity", json_real(similarity));
 	json_object_set_new(dedup, "group", json_string_or_null(article->dedup.group));
 	json_object_set_new(dedup, "method", json_string_or_null(article->dedup.method));
-	verdict = json_render(dedup);
-	whole = xasprintf("%s,\"dedup\":%s}", without_dedup, verdict);
-	free(verdict);
-	return whole;
+	buffer_reserve(&whole, strlen(without_dedup) + 256);
+	buffer_append_string(&whole, without_dedup);
+	buffer_append_string(&whole, ",\"dedup\":");
+	json_render_into(dedup, &whole);
+	buffer_append(&whole, "}", 1);
+	return buffer_steal(&whole);
 }
 
 char *

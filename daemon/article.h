@@ -125,6 +125,9 @@ void	 article_add_enclosure(struct article *article, const char *url, const char
  * Stable across polls and across feed URL changes.
  */
 void	 article_assign_id(struct article *article);
+/* Whether the id names the feed (a guid that is only unique within it): then it must be
+ * assigned again when the feed's name or URL is attached. */
+int	 article_id_depends_on_feed(const struct article *article);
 
 /*
  * The schema-1 message value; caller frees. Built in two steps so the costly one runs on a

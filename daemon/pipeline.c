@@ -96,7 +96,8 @@ pipeline_attach_source(struct article *article, const struct feed_config *feed,
 		for (size_t i = 0; i < feed->tags.count; i++)
 			strlist_add_unique(&article->source_tags, feed->tags.items[i]);
 	}
-	article_assign_id(article);
+	if (article->id == NULL || article_id_depends_on_feed(article))
+		article_assign_id(article);
 }
 
 int
