@@ -610,15 +610,27 @@ feed_option(struct feed_config *feed, const char *token, struct parse_position *
 	return 0;
 }
 
+static const struct feed_config *
+feed_listed(const struct config *config, const char *url)
+{
+	for (size_t i = 0; i < config->feed_count; i++)
+		if (strcmp(config->feeds[i].url, url) == 0)
+			return &config->feeds[i];
+	return NULL;
+}
+
 int
 config_load_feeds(struct config *config, const char *path, char *error, size_t error_size)
 {
 	struct parse_position position = { path, 0, error, error_size };
 	char *text, *line, *next, *cursor, *token;
 	struct feed_config feed;
+	struct string_set listed = { 0 };	/* every feed URL so far: a list of 10,000 */
 
 	if ((text = file_read(path, NULL)) == NULL)
 		return parse_error(&position, "cannot read feeds list: %s", strerror(errno));
+	for (size_t i = 0; i < config->feed_count; i++)
+		string_set_add(&listed, config->feeds[i].url);
 	for (line = text, position.line = 1; line != NULL; line = next, position.line++) {
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
@@ -636,21 +648,24 @@ config_load_feeds(struct config *config, const char *path, char *error, size_t e
 		while ((token = next_token(&cursor)) != NULL)
 			if (feed_option(&feed, token, &position) < 0)
 				goto fail;
-		for (size_t i = 0; i < config->feed_count; i++)
-			if (strcmp(config->feeds[i].url, feed.url) == 0) {
-				parse_error(&position, "feed %s already listed at %s:%d", feed.url,
-				    config->feeds[i].file, config->feeds[i].line);
-				goto fail;
-			}
+		if (!string_set_add(&listed, feed.url)) {
+			const struct feed_config *first = feed_listed(config, feed.url);
+
+			parse_error(&position, "feed %s already listed at %s:%d", feed.url,
+			    first->file, first->line);
+			goto fail;
+		}
 		feed.file = xstrdup(path);
 		feed.line = position.line;
 		config->feeds = xrealloc(config->feeds, (config->feed_count + 1) *
 		    sizeof *config->feeds);
 		config->feeds[config->feed_count++] = feed;
 	}
+	string_set_clear(&listed);
 	free(text);
 	return 0;
 fail:
+	string_set_clear(&listed);
 	feed_config_clear(&feed);
 	free(text);
 	return -1;

@@ -83,6 +83,7 @@ read_opml(const char *path, outline_fn visit, void *context, char *error, size_t
 struct load_context {
 	struct config	*config;
 	const char	*path;
+	struct string_set listed;	/* every feed URL of the config so far */
 };
 
 static void
@@ -95,9 +96,8 @@ add_to_config(const char *url, const char *name, const struct strlist *folders, 
 
 	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
 		return;
-	for (size_t i = 0; i < config->feed_count; i++)
-		if (strcmp(config->feeds[i].url, url) == 0)
-			return;
+	if (!string_set_add(&load->listed, url))
+		return;
 	config->feeds = xrealloc(config->feeds, (config->feed_count + 1) * sizeof *config->feeds);
 	feed = &config->feeds[config->feed_count++];
 	memset(feed, 0, sizeof *feed);
@@ -112,9 +112,14 @@ add_to_config(const char *url, const char *name, const struct strlist *folders, 
 int
 opml_load_feeds(struct config *config, const char *path, char *error, size_t error_size)
 {
-	struct load_context load = { config, path };
+	struct load_context load = { config, path, { 0 } };
+	int result;
 
-	return read_opml(path, add_to_config, &load, error, error_size);
+	for (size_t i = 0; i < config->feed_count; i++)
+		string_set_add(&load.listed, config->feeds[i].url);
+	result = read_opml(path, add_to_config, &load, error, error_size);
+	string_set_clear(&load.listed);
+	return result;
 }
 
 /* A feeds.list value: quoted when it holds white space or quotes would confuse. */

@@ -76,7 +76,7 @@ xasprintf(const char *format, ...)
 	return result;
 }
 
-static void
+void
 buffer_reserve(struct buffer *buffer, size_t extra)
 {
 	size_t needed = buffer->length + extra + 1;

@@ -22,6 +22,8 @@ struct buffer {
 	size_t	 capacity;
 };
 
+/* Room for extra more bytes (and the NUL) without another allocation. */
+void	 buffer_reserve(struct buffer *buffer, size_t extra);
 void	 buffer_append(struct buffer *buffer, const void *data, size_t length);
 void	 buffer_append_string(struct buffer *buffer, const char *string);
 void	 buffer_printf(struct buffer *buffer, const char *format, ...)
