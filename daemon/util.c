@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -383,4 +384,19 @@ hex_encode(const void *data, size_t size, char *out)
 		out[2 * i + 1] = digits[bytes[i] & 15];
 	}
 	out[2 * size] = '\0';
+}
+
+int
+thread_start(pthread_t *thread, void *(*run)(void *), void *argument, const char *name)
+{
+	sigset_t all, previous;
+	int code;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &previous);
+	code = pthread_create(thread, NULL, run, argument);
+	pthread_sigmask(SIG_SETMASK, &previous, NULL);
+	if (code == 0)
+		pthread_setname_np(*thread, name);
+	return code;
 }

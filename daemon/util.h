@@ -5,6 +5,7 @@
 #ifndef WIRESIFT_UTIL_H
 #define WIRESIFT_UTIL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -31,6 +32,12 @@ void	 buffer_printf(struct buffer *buffer, const char *format, ...)
 char	*buffer_steal(struct buffer *buffer);	/* returns data ("" if empty), resets buffer */
 void	 buffer_reset(struct buffer *buffer);
 void	 buffer_free(struct buffer *buffer);
+
+/*
+ * Start a helper thread that takes no signals (the loop thread handles them all), named
+ * `name` for top -H; 0 or an errno value.
+ */
+int	 thread_start(pthread_t *thread, void *(*run)(void *), void *argument, const char *name);
 
 /* A set of strings (copies), by hash: constant time whatever its size. Zeroed = empty. */
 struct string_set {

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,31 +187,23 @@ workers_count(const struct workers *pool)
 	return pool->count;
 }
 
-/* Worker threads take no signals: the loop thread handles them all. */
 static int
 workers_start(struct workers *pool, char *error, size_t error_size)
 {
-	sigset_t all, previous;
-	int failed = 0;
+	for (int i = 0; i < pool->count; i++) {
+		char name[16];
+		int code;
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &previous);
-	for (int i = 0; i < pool->count && !failed; i++) {
-		int code = pthread_create(&pool->threads[i].thread, NULL, worker_main,
-		    &pool->threads[i]);
-		if (code != 0) {
+		snprintf(name, sizeof name, "wiresift-w%d", i % 100);
+		if ((code = thread_start(&pool->threads[i].thread, worker_main, &pool->threads[i],
+		    name)) != 0) {
 			snprintf(error, error_size, "cannot start worker thread: %s",
 			    strerror(code));
-			failed = 1;
-		} else {
-			char name[16];
-			snprintf(name, sizeof name, "wiresift-w%d", i % 100);
-			pthread_setname_np(pool->threads[i].thread, name);	/* for top -H */
-			pool->threads[i].running = 1;
+			return -1;
 		}
+		pool->threads[i].running = 1;
 	}
-	pthread_sigmask(SIG_SETMASK, &previous, NULL);
-	return failed ? -1 : 0;
+	return 0;
 }
 
 struct workers *

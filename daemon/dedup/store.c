@@ -10,9 +10,11 @@
  *
  * Integers are in host byte order: the file is local state, not an exchange format.
  * Durability policy: each commit is one pwrite(2) of a whole record at the known end, so it
- * survives a crash or SIGKILL of the daemon at once; fdatasync(2) runs with a commit when the last one is at least
- * SYNC_INTERVAL_MS old, and at close (group commit: commits arrive with Kafka's delivery
- * reports, thousands a second). On power loss the newest commits may be lost, which at worst
+ * survives a crash or SIGKILL of the daemon at once; fdatasync(2) is started with a commit
+ * when the last one is at least SYNC_INTERVAL_MS old, and runs at close (group commit:
+ * commits arrive with Kafka's delivery reports, thousands a second). The periodic fdatasync
+ * runs on a syncer thread, on a dup of the descriptor: a slow disk (tens to hundreds of ms
+ * per flush on a busy VM) never stalls the event loop that appends. On power loss the newest commits may be lost, which at worst
  * lets a later copy of such an article through as unique. A failed write is truncated away
  * so a later append never follows a torn record. On open, a torn or corrupt record ends the
  * replay: it and everything after it are truncated away with a warning (start-up never fails
@@ -23,6 +25,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,10 +47,22 @@
 
 #define SYNC_INTERVAL_MS	200
 
+/* The thread that runs the periodic fdatasync off the appending thread. */
+struct syncer {
+	pthread_t	 thread;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 wake;
+	int		 running;
+	int		 stopping;
+	int		 fd;		/* a dup of the log's descriptor to sync; -1: nothing asked */
+	const char	*path;		/* of the log, for the warning */
+};
+
 struct dedup_store {
 	int		 fd;
-	int		 unsynced;	/* records written since the last fdatasync */
-	int64_t		 synced_ms;	/* monotonic time of the last fdatasync */
+	int		 unsynced;	/* records written since the last fdatasync started */
+	int64_t		 synced_ms;	/* monotonic time the last fdatasync started */
+	struct syncer	 syncer;
 	char		*path;
 	char		*directory;
 	uint8_t		 header[HEADER_SIZE];
@@ -118,6 +133,79 @@ sync_directory(const char *directory)
 		fsync(fd);
 		close(fd);
 	}
+}
+
+static void *
+syncer_main(void *argument)
+{
+	struct syncer *syncer = argument;
+
+	pthread_mutex_lock(&syncer->lock);
+	for (;;) {
+		int fd;
+
+		while (!syncer->stopping && syncer->fd < 0)
+			pthread_cond_wait(&syncer->wake, &syncer->lock);
+		if ((fd = syncer->fd) < 0)
+			break;		/* stopping, nothing left to sync */
+		syncer->fd = -1;
+		pthread_mutex_unlock(&syncer->lock);
+		if (fdatasync(fd) < 0)
+			log_event(LOG_LEVEL_WARNING, "dedup", "dedup.log.sync_failed", "path=%s "
+			    "error=%s", log_quote(syncer->path), log_quote(strerror(errno)));
+		close(fd);
+		pthread_mutex_lock(&syncer->lock);
+	}
+	pthread_mutex_unlock(&syncer->lock);
+	return NULL;
+}
+
+static void
+syncer_start(struct syncer *syncer, const char *path)
+{
+	pthread_mutex_init(&syncer->lock, NULL);
+	pthread_cond_init(&syncer->wake, NULL);
+	syncer->fd = -1;
+	syncer->path = path;
+	syncer->running = thread_start(&syncer->thread, syncer_main, syncer,
+	    "wiresift-sync") == 0;
+}
+
+/* Have fd's data flushed in the background; 0, or -1 when it must be done here. */
+static int
+syncer_request(struct syncer *syncer, int fd)
+{
+	int copy;
+
+	if (!syncer->running)
+		return -1;
+	pthread_mutex_lock(&syncer->lock);
+	if (syncer->fd < 0) {	/* else the pending one covers this write too */
+		if ((copy = dup(fd)) < 0) {
+			pthread_mutex_unlock(&syncer->lock);
+			return -1;
+		}
+		syncer->fd = copy;
+		pthread_cond_signal(&syncer->wake);
+	}
+	pthread_mutex_unlock(&syncer->lock);
+	return 0;
+}
+
+/* Finish the pending flush, if any, and end the thread. */
+static void
+syncer_stop(struct syncer *syncer)
+{
+	if (!syncer->running)
+		return;
+	pthread_mutex_lock(&syncer->lock);
+	syncer->stopping = 1;
+	pthread_cond_signal(&syncer->wake);
+	pthread_mutex_unlock(&syncer->lock);
+	pthread_join(syncer->thread, NULL);
+	pthread_mutex_destroy(&syncer->lock);
+	pthread_cond_destroy(&syncer->wake);
+	syncer->running = 0;
 }
 
 uint8_t *
@@ -428,6 +516,7 @@ dedup_store_open(const char *state_dir, const struct dedup_config *config, int64
 	if (replaying.expired > replaying.live)
 		compact(store, oldest);
 opened:
+	syncer_start(&store->syncer, store->path);
 	return store;
 write_failed:
 	snprintf(error, error_size, "%s: %s", store->path, strerror(errno));
@@ -441,6 +530,7 @@ dedup_store_close(struct dedup_store *store)
 {
 	if (store == NULL)
 		return;
+	syncer_stop(&store->syncer);
 	if (store->fd >= 0) {
 		if (store->unsynced && fdatasync(store->fd) < 0)
 			log_event(LOG_LEVEL_WARNING, "dedup", "dedup.log.sync_failed", "path=%s "
@@ -460,7 +550,8 @@ dedup_store_append(struct dedup_store *store, const uint8_t *record, size_t leng
 	int sync_now = now - store->synced_ms >= SYNC_INTERVAL_MS;
 
 	if (write_all_at(store->fd, record, length, store->size) < 0 ||
-	    (sync_now && fdatasync(store->fd) < 0)) {
+	    (sync_now && syncer_request(&store->syncer, store->fd) < 0 &&
+	    fdatasync(store->fd) < 0)) {
 		log_complain("dedup.log.append", "dedup", "dedup.log.append_failed", "path=%s "
 		    "error=%s", log_quote(store->path), log_quote(strerror(errno)));
 		if (ftruncate(store->fd, store->size) < 0) {
