@@ -10,6 +10,7 @@
 
 #include "article.h"
 #include "dedup/dedup.h"
+#include "json_arena.h"
 #include "url.h"
 #include "util.h"
 
@@ -309,10 +310,11 @@ json_render(json_t *object)
 char *
 article_json_without_dedup(const struct article *article)
 {
-	json_t *root = json_object();
-	json_t *source, *lang, *tags;
+	json_t *root, *source, *lang, *tags;
 	struct buffer out = { 0 };
 
+	json_arena_begin();
+	root = json_object();
 	json_object_set_new(root, "schema", json_integer(1));
 	json_object_set_new(root, "id", json_string_or_null(article->id));
 	json_object_set_new(root, "url", json_string_or_null(article->url ? article->url :
@@ -355,6 +357,7 @@ article_json_without_dedup(const struct article *article)
 	buffer_reserve(&out, (article->text ? strlen(article->text) : 0) * 9 / 8 +
 	    (article->summary ? strlen(article->summary) : 0) + 2048);
 	json_render_into(root, &out);
+	json_arena_end();
 	if (out.length > 0 && out.data[out.length - 1] == '}')
 		out.data[--out.length] = '\0';	/* left open for "dedup" */
 	return buffer_steal(&out);
@@ -363,10 +366,12 @@ article_json_without_dedup(const struct article *article)
 char *
 article_json_with_dedup(const struct article *article, const char *without_dedup)
 {
-	json_t *dedup = json_object();
 	double similarity = round(article->dedup.similarity * 1000.0) / 1000.0;
 	struct buffer whole = { 0 };
+	json_t *dedup;
 
+	json_arena_begin();
+	dedup = json_object();
 	json_object_set_new(dedup, "status", json_string(dedup_status_name(article->dedup.status)));
 	json_object_set_new(dedup, "duplicate_of", json_string_or_null(article->dedup.duplicate_of));
 	json_object_set_new(dedup, "similarity", json_real(similarity));
@@ -376,6 +381,7 @@ article_json_with_dedup(const struct article *article, const char *without_dedup
 	buffer_append_string(&whole, without_dedup);
 	buffer_append_string(&whole, ",\"dedup\":");
 	json_render_into(dedup, &whole);
+	json_arena_end();
 	buffer_append(&whole, "}", 1);
 	return buffer_steal(&whole);
 }

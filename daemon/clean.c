@@ -23,6 +23,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1457,6 +1458,64 @@ is_parser_transparent(const char *html, size_t length)
 	return 1;
 }
 
+/*
+ * One HTML parser context per thread, reset for each document (creating one costs about
+ * fifteen allocations and a dictionary). Its dictionary keeps element and attribute names
+ * and short texts across documents, so the context is replaced after PARSER_REUSE_LIMIT
+ * documents or once the dictionary holds PARSER_DICTIONARY_LIMIT strings: hostile markup full
+ * of invented names cannot grow it without bound. Freed at thread exit.
+ */
+#define PARSER_REUSE_LIMIT		10000
+#define PARSER_DICTIONARY_LIMIT		20000
+
+struct reused_parser {
+	htmlParserCtxtPtr context;
+	int		 documents;
+};
+
+static pthread_key_t reused_parser_key;
+static pthread_once_t reused_parser_once = PTHREAD_ONCE_INIT;
+
+static void
+reused_parser_free(void *pointer)
+{
+	struct reused_parser *parser = pointer;
+
+	if (parser->context != NULL)
+		htmlFreeParserCtxt(parser->context);
+	free(parser);
+}
+
+static void
+reused_parser_key_create(void)
+{
+	pthread_key_create(&reused_parser_key, reused_parser_free);
+}
+
+static htmlDocPtr
+html_parse(const char *html, size_t length, int options)
+{
+	struct reused_parser *parser;
+
+	pthread_once(&reused_parser_once, reused_parser_key_create);
+	if ((parser = pthread_getspecific(reused_parser_key)) == NULL) {
+		parser = xcalloc(1, sizeof *parser);
+		pthread_setspecific(reused_parser_key, parser);
+	}
+	if (parser->context != NULL && (parser->documents >= PARSER_REUSE_LIMIT ||
+	    xmlDictSize(parser->context->dict) > PARSER_DICTIONARY_LIMIT)) {
+		htmlFreeParserCtxt(parser->context);
+		parser->context = NULL;
+	}
+	if (parser->context == NULL) {
+		if ((parser->context = htmlNewParserCtxt()) == NULL)
+			return htmlReadMemory(html, (int)length, NULL, "UTF-8", options);
+		parser->documents = 0;
+	}
+	parser->documents++;
+	return htmlCtxtReadMemory(parser->context, html, (int)length, NULL, "UTF-8", options);
+}
+
 static char *
 html_to_text_explain(const char *html, size_t length, clean_explain_fn explain,
     void *explain_context)
@@ -1476,7 +1535,7 @@ html_to_text_explain(const char *html, size_t length, clean_explain_fn explain,
 		return normalize_nfc(buffer_steal(&builder.out));
 	}
 	builder.newline_breaks = !has_block_markup(html, length);
-	document = htmlReadMemory(html, (int)length, NULL, "UTF-8", options);
+	document = html_parse(html, length, options);
 	if (document == NULL)
 		return xstrdup("");
 	builder_walk(&builder, document->children, NULL);
