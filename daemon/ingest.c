@@ -146,6 +146,8 @@ log_delivered(const struct delivery *delivery)
 	const struct article *article = delivery->article;
 	char similarity[16];
 
+	if (!log_enabled(LOG_LEVEL_INFO, "publish"))
+		return;
 	snprintf(similarity, sizeof similarity, "%.2f", article->dedup.similarity);
 	if (article->dedup.status == DEDUP_DUPLICATE)
 		log_event(LOG_LEVEL_INFO, "publish", "article.delivered",
@@ -658,8 +660,9 @@ fetch_done(struct fetch_result *result, void *context)
 		handle_body(feed, result);
 	} else if (result->outcome == FETCH_NOT_MODIFIED) {
 		feed_recovered(feed, "fetch");
-		log_event(LOG_LEVEL_DEBUG, "fetch", "feed.not_modified", "feed=%s ms=%ld",
-		    log_quote(feed->label), result->elapsed_ms);
+		if (log_enabled(LOG_LEVEL_DEBUG, "fetch"))
+			log_event(LOG_LEVEL_DEBUG, "fetch", "feed.not_modified", "feed=%s ms=%ld",
+			    log_quote(feed->label), result->elapsed_ms);
 		schedule_next(feed, next_interval(feed, result, NULL, 0));
 		poll_done(ingest);
 	} else
@@ -691,9 +694,10 @@ start_fetch(struct feed *feed)
 
 	feed->host->active++;
 	ingest->active_fetches++;
-	log_event(LOG_LEVEL_DEBUG, "fetch", "feed.fetching", "feed=%s url=%s host_active=%d "
-	    "active=%d", log_quote(feed->label), log_quote(feed->url), feed->host->active,
-	    ingest->active_fetches);
+	if (log_enabled(LOG_LEVEL_DEBUG, "fetch"))
+		log_event(LOG_LEVEL_DEBUG, "fetch", "feed.fetching", "feed=%s url=%s "
+		    "host_active=%d active=%d", log_quote(feed->label), log_quote(feed->url),
+		    feed->host->active, ingest->active_fetches);
 	if ((feed->fetch = fetch_start(ingest->loop, &request, fetch_done, feed)) == NULL) {
 		feed->host->active--;
 		ingest->active_fetches--;

@@ -153,6 +153,14 @@ component_enabled(const char *component, enum log_level level, int *journal)
 	return enabled;
 }
 
+int
+log_enabled(enum log_level level, const char *component)
+{
+	int journal;
+
+	return component_enabled(component, level, &journal);
+}
+
 /* Does a logfmt value need quoting? */
 static int
 needs_quotes(const char *value)

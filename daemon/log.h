@@ -34,6 +34,9 @@ int	 log_component_levels_valid(const char *list);
 
 void	 log_event(enum log_level level, const char *component, const char *event,
 	    const char *format, ...) __attribute__((format(printf, 4, 5)));
+/* Whether a line of this level and component would be written: hot paths ask before
+ * formatting their arguments (log_quote, numbers). */
+int	 log_enabled(enum log_level level, const char *component);
 void	 log_eventv(enum log_level level, const char *component, const char *event,
 	    const char *format, va_list args);
 

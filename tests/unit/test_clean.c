@@ -7,6 +7,7 @@
  * ones. Prints the throughput of clean_article.
  */
 #include <dirent.h>
+#include <malloc.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1063,6 +1064,72 @@ test_throughput(void)
 	clean_rules_free(rules);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+size_t	 __sanitizer_get_current_allocated_bytes(void);
+#endif
+
+static size_t
+heap_in_use(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return __sanitizer_get_current_allocated_bytes();
+#else
+	struct mallinfo2 info = mallinfo2();
+
+	return info.uordblks + info.hblkhd;
+#endif
+}
+
+/*
+ * The HTML parser context is reused from document to document (and replaced now and then):
+ * every document must come out as if parsed alone, and markup made of invented element and
+ * attribute names, which the context's dictionary keeps, must not grow the heap without bound.
+ */
+#define LONG_NAME	"-an-invented-element-name-long-enough-to-weigh-in-the-dictionary-of-the-parser"
+
+static void
+test_parser_reuse(void)
+{
+	const char *first = "<p>Harbour <b>council</b> approves budget.</p><p>Second one.</p>";
+	const char *second = "<div><h2>Storm</h2><p>Ferries &amp; trains <i>halted</i>.</p></div>";
+	char *first_alone = text_of(first), *second_alone = text_of(second);
+	size_t baseline = 0, after_warm_up = 0, after = 0;
+	int mismatches = 0;
+
+	for (int round = 0; round < 60000; round++) {
+		char html[512];
+		char *text;
+
+		snprintf(html, sizeof html, "<p>Lead</p><x%d%s data-y%d%s=\"v\">invented %d</x%d%s>%s",
+		    round, LONG_NAME, round, LONG_NAME, round, round, LONG_NAME,
+		    round % 2 ? first : second);
+		text = text_of(html);
+		if (strstr(text, round % 2 ? "approves budget" : "halted") == NULL)
+			mismatches++;
+		free(text);
+		text = text_of(round % 2 ? first : second);
+		if (strcmp(text, round % 2 ? first_alone : second_alone) != 0)
+			mismatches++;
+		free(text);
+		if (round == 100)
+			baseline = heap_in_use();
+		if (round == 30000)
+			after_warm_up = heap_in_use();
+	}
+	after = heap_in_use();
+	CHECK(mismatches == 0);
+	/*
+	 * 120,000 invented names of ~110 bytes (13 MB) in all; the dictionary holds 20,000
+	 * strings at most at a time.
+	 */
+	CHECK(after < baseline + 6 * 1024 * 1024);
+	CHECK(after < after_warm_up + 3 * 1024 * 1024);
+	printf("parser reuse: 120,000 documents, %d mismatches, heap %+ld kB after the first 100\n",
+	    mismatches, ((long)after - (long)baseline) / 1024);
+	free(first_alone);
+	free(second_alone);
+}
+
 int
 main(void)
 {
@@ -1085,6 +1152,7 @@ main(void)
 	RUN(test_title_summary_url);
 	RUN(test_seeds);
 	RUN(test_huge_and_deep);
+	RUN(test_parser_reuse);
 	RUN(test_throughput);
 	return check_finish();
 }

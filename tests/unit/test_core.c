@@ -5,6 +5,7 @@
  */
 #include <event2/event.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,22 @@ test_article_ids_are_stable_and_scoped(void)
 	CHECK_STR(second, c->id);
 	free(first);
 	free(second);
+	/* Attaching the feed assigns the id again only when it names the feed. */
+	struct feed_config feed = { .url = "https://feeds.example/rss", .name = "Three" };
+	char *before = xstrdup(a->id);
+	CHECK(!article_id_depends_on_feed(a));
+	CHECK(article_id_depends_on_feed(c));
+	pipeline_attach_source(a, &feed, feed.url);
+	CHECK_STR(a->id, before);
+	free(before);
+	before = xstrdup(c->id);
+	pipeline_attach_source(c, &feed, feed.url);
+	CHECK(strcmp(before, c->id) != 0);	/* now scoped by "Three" */
+	free(before);
+	before = xstrdup(c->id);
+	article_assign_id(c);
+	CHECK_STR(c->id, before);
+	free(before);
 	article_free(a);
 	article_free(b);
 	article_free(c);
@@ -274,6 +291,53 @@ test_article_json(void)
 	CHECK_STR(json_string_value(json_object_get(json_object_get(root, "lang"), "code")), "en");
 	json_decref(root);
 	free(text);
+	article_free(article);
+}
+
+/*
+ * Messages rendered through the per-thread jansson arena: right, whatever their size (a text
+ * past one arena chunk too), jansson values made before any arena still freed by malloc, and
+ * the heap not growing from message to message (ASan's allocator leaves mallinfo2 at zero).
+ */
+static void
+test_json_arena(void)
+{
+	struct article *article = article_new();
+	json_t *outside = json_string("made with malloc");
+	struct buffer big = { 0 };
+	struct mallinfo2 before, after;
+	int wrong = 0;
+
+	while (big.length < 150 * 1024)
+		buffer_append_string(&big, "A line of text \"quoted\" \xc3\xa9 and more.\n");
+	article->link = xstrdup("https://x.example/a");
+	article->title = xstrdup("Title");
+	article_assign_id(article);
+	for (int round = 0; round < 2000; round++) {
+		json_error_t error;
+		json_t *root;
+		char *text;
+
+		free(article->text);
+		article->text = round % 3 == 0 ? xstrdup(big.data) : xasprintf("Short %d.", round);
+		if (round == 1000) {
+			json_decref(outside);	/* freed while no arena is open: malloc's */
+			outside = NULL;
+		}
+		if (round == 200)
+			before = mallinfo2();
+		text = article_to_json(article);
+		root = json_loads(text, 0, &error);
+		if (root == NULL || strcmp(json_string_value(json_object_get(root, "text")),
+		    article->text) != 0 || !json_is_object(json_object_get(root, "dedup")))
+			wrong++;
+		json_decref(root);
+		free(text);
+	}
+	after = mallinfo2();
+	CHECK(wrong == 0);
+	CHECK(after.uordblks + after.hblkhd < before.uordblks + before.hblkhd + 1024 * 1024);
+	buffer_free(&big);
 	article_free(article);
 }
 
@@ -655,6 +719,7 @@ main(void)
 	RUN(test_feeds_list_errors);
 	RUN(test_article_ids_are_stable_and_scoped);
 	RUN(test_article_json);
+	RUN(test_json_arena);
 	RUN(test_state_seen_and_validators);
 	RUN(test_state_groups_writes_until_commit);
 	RUN(test_log_quote);
