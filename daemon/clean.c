@@ -1931,6 +1931,11 @@ clean_rules_load(const char *path, char *error, size_t error_size)
 	char *text;
 	int failed;
 
+	/*
+	 * Rules are loaded on the main thread before workers clean with them; libxml2's global
+	 * state must be set up once before threads use its parser, and this is the place.
+	 */
+	xmlInitParser();
 	if (compile_datelines(rules) == -1) {
 		snprintf(error, error_size, "built-in dateline patterns do not compile");
 		free(rules);
