@@ -29,8 +29,6 @@
 #include "util.h"
 #include "workers.h"
 
-#define PIPELINE_HIGH		20000	/* articles waiting for or in the workers: stop fetching */
-#define PIPELINE_LOW		5000	/* resume below this */
 #define SEEN_RETENTION_SECONDS	(90L * 86400)
 #define STATE_COMMIT_DELAY_MS	100	/* state writes are grouped into commits this often */
 
@@ -200,8 +198,9 @@ delivery_complete(struct ingest *ingest, struct delivery *delivery)
 
 /*
  * Fetching pauses while too much awaits Kafka (3/4 of librdkafka's queue: before it refuses
- * messages, which would send them to the spool) or the workers, or the spool is full, and
- * resumes after (below 1/2 of the queue).
+ * messages, which would send them to the spool) or the workers (1/4 of the queue: so that
+ * what the workers hand back still fits in it), or the spool is full, and resumes after
+ * (below 1/2 of the queue, and 1/10 of it in the workers).
  */
 static void
 update_backpressure(struct ingest *ingest)
@@ -209,9 +208,10 @@ update_backpressure(struct ingest *ingest)
 	int outstanding = publisher_outstanding(ingest->publisher);
 	int capacity = publisher_queue_capacity(ingest->publisher);
 	size_t preparing = workers_pending(ingest->workers);
+	size_t preparing_high = (size_t)capacity / 4, preparing_low = (size_t)capacity / 10;
 	int paused = spool_is_full(ingest->spool) || outstanding > capacity / 4 * 3 ||
-	    preparing > PIPELINE_HIGH || (ingest->backpressure &&
-	    (outstanding > capacity / 2 || preparing > PIPELINE_LOW));
+	    preparing > preparing_high || (ingest->backpressure &&
+	    (outstanding > capacity / 2 || preparing > preparing_low));
 
 	if (paused == ingest->backpressure)
 		return;
