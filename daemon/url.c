@@ -117,14 +117,6 @@ query_without_tracking(const char *query, const struct strlist *extra_tracking)
 	return normalized;
 }
 
-static int
-is_absolute_http(const char *url)
-{
-	while (isspace((unsigned char)*url))
-		url++;
-	return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
-}
-
 /* Parse url (resolved against base when given) into a new handle; NULL when it fails. */
 static CURLU *
 url_parse(const char *url, const char *base)
@@ -135,9 +127,7 @@ url_parse(const char *url, const char *base)
 
 	if (handle == NULL)
 		return NULL;
-	/* The base is not parsed for an absolute http(s) URL, which replaces it whole. */
-	if (base != NULL && !is_absolute_http(url) &&
-	    curl_url_set(handle, CURLUPART_URL, base, 0) != CURLUE_OK) {
+	if (base != NULL && curl_url_set(handle, CURLUPART_URL, base, 0) != CURLUE_OK) {
 		curl_url_cleanup(handle);
 		return NULL;
 	}
