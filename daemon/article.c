@@ -138,14 +138,22 @@ guid_is_global(const char *guid)
 	    strncmp(guid, "urn:", 4) == 0 || strncmp(guid, "tag:", 4) == 0;
 }
 
+/*
+ * The identity of a URL is its canonical form. When that URL is the item's link, the
+ * canonical form is kept in article->url, which the cleaner would otherwise compute again.
+ */
 static void
-identity_add_url(struct buffer *identity, const char *url)
+identity_add_url(struct buffer *identity, struct article *article, const char *url)
 {
 	char *canonical = url_canonical(url, NULL, NULL);
 
 	buffer_append_string(identity, "url\n");
 	buffer_append_string(identity, canonical ? canonical : url);
-	free(canonical);
+	if (canonical != NULL && article->link != NULL && strcmp(url, article->link) == 0) {
+		free(article->url);
+		article->url = canonical;
+	} else
+		free(canonical);
 }
 
 /* What an article's id is computed from, in order of preference (article.h). */
@@ -185,10 +193,10 @@ article_assign_id(struct article *article)
 
 	switch (identity_source(article)) {
 	case IDENTITY_GLOBAL_GUID:
-		identity_add_url(&identity, article->guid);
+		identity_add_url(&identity, article, article->guid);
 		break;
 	case IDENTITY_LINK:
-		identity_add_url(&identity, article->link);
+		identity_add_url(&identity, article, article->link);
 		break;
 	case IDENTITY_SCOPED_GUID:
 		scope = article->feed_name ? article->feed_name :

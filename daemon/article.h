@@ -60,7 +60,7 @@ struct article {
 	char	*id;		/* stable hex id (article_assign_id) */
 	char	*guid;		/* as the feed gave it */
 	char	*link;		/* item link as the feed gave it, resolved against the feed URL */
-	char	*url;		/* canonical URL (cleaner) */
+	char	*url;		/* canonical URL (article_assign_id from the link, cleaner) */
 
 	/* source (filled by the pipeline from the feeds list, and the source plugin) */
 	char	*feed_url;

@@ -2438,9 +2438,16 @@ clean_article_with(struct article *article, const struct clean_rules *rules,
 	free(article->summary);
 	article->summary = make_summary(article, rules, sink);
 	article->word_count = article->text ? words : 0;
-	free(article->url);
-	article->url = article->link ? url_canonical(article->link, NULL,
-	    &rules->tracking_params) : NULL;
+	/*
+	 * article_assign_id may have canonicalised the link already; the rules' extra tracking
+	 * names can only change a query.
+	 */
+	if (article->url == NULL || article->link == NULL ||
+	    (rules->tracking_params.count > 0 && strchr(article->url, '?') != NULL)) {
+		free(article->url);
+		article->url = article->link ? url_canonical(article->link, NULL,
+		    &rules->tracking_params) : NULL;
+	}
 	return article->title == NULL && article->text == NULL ? -1 : 0;
 }
 
