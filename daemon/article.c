@@ -217,10 +217,25 @@ article_assign_id(struct article *article)
 	buffer_free(&identity);
 }
 
+/*
+ * Strings of a message are valid UTF-8 by construction (the feed parser decodes to it, the
+ * cleaner and the plugins keep it so), and jansson's dump checks every string again as it
+ * writes it. So a message is first built without jansson's check at construction (keys are
+ * literals and never checked), and a dump that fails anyway is redone with checked strings,
+ * which leave an invalid one out as jansson does.
+ */
+static _Thread_local int strings_trusted;
+
+static json_t *
+json_text(const char *value)
+{
+	return strings_trusted ? json_string_nocheck(value) : json_string(value);
+}
+
 static json_t *
 json_string_or_null(const char *value)
 {
-	return value != NULL ? json_string(value) : json_null();
+	return value != NULL ? json_text(value) : json_null();
 }
 
 static json_t *
@@ -231,7 +246,7 @@ json_time_or_null(time_t when)
 	if (when == 0)
 		return json_null();
 	time_format_rfc3339(when, stamp);
-	return json_string(stamp);
+	return json_string_nocheck(stamp);	/* digits and punctuation */
 }
 
 static json_t *
@@ -240,7 +255,7 @@ json_strlist(const struct strlist *list)
 	json_t *array = json_array();
 
 	for (size_t i = 0; i < list->count; i++)
-		json_array_append_new(array, json_string(list->items[i]));
+		json_array_append_new(array, json_text(list->items[i]));
 	return array;
 }
 
@@ -251,9 +266,11 @@ json_enclosures(const struct article *article)
 
 	for (size_t i = 0; i < article->enclosure_count; i++) {
 		const struct enclosure *enclosure = &article->enclosures[i];
-		json_t *object = json_pack("{s:s, s:o}", "url", enclosure->url, "type",
-		    json_string_or_null(enclosure->type));
-		json_object_set_new(object, "length", enclosure->length >= 0 ?
+		json_t *object = json_object();
+
+		json_object_set_new_nocheck(object, "url", json_string_or_null(enclosure->url));
+		json_object_set_new_nocheck(object, "type", json_string_or_null(enclosure->type));
+		json_object_set_new_nocheck(object, "length", enclosure->length >= 0 ?
 		    json_integer(enclosure->length) : json_null());
 		json_array_append_new(array, object);
 	}
@@ -265,10 +282,14 @@ json_entities(const struct article *article)
 {
 	json_t *array = json_array();
 
-	for (size_t i = 0; i < article->entity_count; i++)
-		json_array_append_new(array, json_pack("{s:s, s:s, s:i}",
-		    "name", article->entities[i].name, "type", article->entities[i].type,
-		    "count", article->entities[i].count));
+	for (size_t i = 0; i < article->entity_count; i++) {
+		json_t *entity = json_object();
+
+		json_object_set_new_nocheck(entity, "name", json_string_or_null(article->entities[i].name));
+		json_object_set_new_nocheck(entity, "type", json_string_or_null(article->entities[i].type));
+		json_object_set_new_nocheck(entity, "count", json_integer(article->entities[i].count));
+		json_array_append_new(array, entity);
+	}
 	return array;
 }
 
@@ -293,17 +314,20 @@ append_to_buffer(const char *text, size_t size, void *buffer)
 }
 
 /* Append object's compact JSON to out (no intermediate copy) and drop the object. */
-static void
+/* 0, or -1 when jansson refused (then "{}" is written). */
+static int
 json_render_into(json_t *object, struct buffer *out)
 {
 	size_t start = out->length;
+	int failed = json_dump_callback(object, append_to_buffer, out,
+	    JSON_COMPACT | JSON_PRESERVE_ORDER) != 0;
 
-	if (json_dump_callback(object, append_to_buffer, out,
-	    JSON_COMPACT | JSON_PRESERVE_ORDER) != 0) {
+	if (failed) {
 		out->length = start;
 		buffer_append_string(out, "{}");
 	}
 	json_decref(object);
+	return failed ? -1 : 0;
 }
 
 static char *
@@ -315,56 +339,71 @@ json_render(json_t *object)
 	return buffer_steal(&out);
 }
 
+static int
+message_render(const struct article *article, struct buffer *out)
+{
+	json_t *root = json_object(), *source, *lang, *tags;
+
+	json_object_set_new_nocheck(root, "schema", json_integer(1));
+	json_object_set_new_nocheck(root, "id", json_string_or_null(article->id));
+	json_object_set_new_nocheck(root, "url", json_string_or_null(article->url ? article->url :
+	    article->link));
+	json_object_set_new_nocheck(root, "guid", json_string_or_null(article->guid));
+	source = json_object();
+	json_object_set_new_nocheck(source, "name", json_string_or_null(article->source_name ?
+	    article->source_name : article->feed_name));
+	json_object_set_new_nocheck(source, "domain", json_string_or_null(article->source_domain));
+	json_object_set_new_nocheck(source, "feed", json_string_or_null(article->feed_url));
+	json_object_set_new_nocheck(source, "tags", json_strlist(&article->source_tags));
+	json_object_set_new_nocheck(root, "source", source);
+	json_object_set_new_nocheck(root, "title", json_string_or_null(article->title));
+	json_object_set_new_nocheck(root, "summary", json_string_or_null(article->summary));
+	json_object_set_new_nocheck(root, "text", json_string_or_null(article->text));
+	json_object_set_new_nocheck(root, "dateline", json_string_or_null(article->dateline));
+	json_object_set_new_nocheck(root, "authors", json_strlist(&article->authors));
+	json_object_set_new_nocheck(root, "published", json_time_or_null(article->published));
+	json_object_set_new_nocheck(root, "published_estimated",
+	    json_boolean(article->published_is_fetch_time));
+	json_object_set_new_nocheck(root, "updated", json_time_or_null(article->updated));
+	json_object_set_new_nocheck(root, "fetched", json_time_or_null(article->fetched));
+	if (article->lang_code[0] != '\0') {
+		lang = json_object();
+		json_object_set_new_nocheck(lang, "code", json_text(article->lang_code));
+		json_object_set_new_nocheck(lang, "confidence",
+		    json_real(round(article->lang_confidence * 100.0) / 100.0));
+		json_object_set_new_nocheck(root, "lang", lang);
+	} else
+		json_object_set_new_nocheck(root, "lang", json_null());
+	tags = json_object();
+	json_object_set_new_nocheck(tags, "categories", json_strlist(&article->categories));
+	json_object_set_new_nocheck(tags, "entities", json_entities(article));
+	json_object_set_new_nocheck(tags, "keywords", json_strlist(&article->keywords));
+	json_object_set_new_nocheck(tags, "topics", json_strlist(&article->topics));
+	json_object_set_new_nocheck(root, "tags", tags);
+	json_object_set_new_nocheck(root, "enclosures", json_enclosures(article));
+	json_object_set_new_nocheck(root, "word_count", json_integer((json_int_t)article->word_count));
+	json_object_set_new_nocheck(root, "reading_time",
+	    json_integer((json_int_t)((article->word_count + 229) / 230)));
+	return json_render_into(root, out);
+}
+
 char *
 article_json_without_dedup(const struct article *article)
 {
-	json_t *root, *source, *lang, *tags;
 	struct buffer out = { 0 };
+	int failed;
 
-	json_arena_begin();
-	root = json_object();
-	json_object_set_new(root, "schema", json_integer(1));
-	json_object_set_new(root, "id", json_string_or_null(article->id));
-	json_object_set_new(root, "url", json_string_or_null(article->url ? article->url :
-	    article->link));
-	json_object_set_new(root, "guid", json_string_or_null(article->guid));
-	source = json_object();
-	json_object_set_new(source, "name", json_string_or_null(article->source_name ?
-	    article->source_name : article->feed_name));
-	json_object_set_new(source, "domain", json_string_or_null(article->source_domain));
-	json_object_set_new(source, "feed", json_string_or_null(article->feed_url));
-	json_object_set_new(source, "tags", json_strlist(&article->source_tags));
-	json_object_set_new(root, "source", source);
-	json_object_set_new(root, "title", json_string_or_null(article->title));
-	json_object_set_new(root, "summary", json_string_or_null(article->summary));
-	json_object_set_new(root, "text", json_string_or_null(article->text));
-	json_object_set_new(root, "dateline", json_string_or_null(article->dateline));
-	json_object_set_new(root, "authors", json_strlist(&article->authors));
-	json_object_set_new(root, "published", json_time_or_null(article->published));
-	json_object_set_new(root, "published_estimated",
-	    json_boolean(article->published_is_fetch_time));
-	json_object_set_new(root, "updated", json_time_or_null(article->updated));
-	json_object_set_new(root, "fetched", json_time_or_null(article->fetched));
-	if (article->lang_code[0] != '\0') {
-		lang = json_pack("{s:s, s:f}", "code", article->lang_code, "confidence",
-		    round(article->lang_confidence * 100.0) / 100.0);
-		json_object_set_new(root, "lang", lang);
-	} else
-		json_object_set_new(root, "lang", json_null());
-	tags = json_object();
-	json_object_set_new(tags, "categories", json_strlist(&article->categories));
-	json_object_set_new(tags, "entities", json_entities(article));
-	json_object_set_new(tags, "keywords", json_strlist(&article->keywords));
-	json_object_set_new(tags, "topics", json_strlist(&article->topics));
-	json_object_set_new(root, "tags", tags);
-	json_object_set_new(root, "enclosures", json_enclosures(article));
-	json_object_set_new(root, "word_count", json_integer((json_int_t)article->word_count));
-	json_object_set_new(root, "reading_time",
-	    json_integer((json_int_t)((article->word_count + 229) / 230)));
 	/* One allocation in the common case: the texts, a little escaping, the rest. */
 	buffer_reserve(&out, (article->text ? strlen(article->text) : 0) * 9 / 8 +
 	    (article->summary ? strlen(article->summary) : 0) + 2048);
-	json_render_into(root, &out);
+	json_arena_begin();
+	strings_trusted = 1;
+	failed = message_render(article, &out);
+	strings_trusted = 0;
+	if (failed) {
+		out.length = 0;
+		message_render(article, &out);
+	}
 	json_arena_end();
 	if (out.length > 0 && out.data[out.length - 1] == '}')
 		out.data[--out.length] = '\0';	/* left open for "dedup" */
@@ -380,11 +419,11 @@ article_json_with_dedup(const struct article *article, const char *without_dedup
 
 	json_arena_begin();
 	dedup = json_object();
-	json_object_set_new(dedup, "status", json_string(dedup_status_name(article->dedup.status)));
-	json_object_set_new(dedup, "duplicate_of", json_string_or_null(article->dedup.duplicate_of));
-	json_object_set_new(dedup, "similarity", json_real(similarity));
-	json_object_set_new(dedup, "group", json_string_or_null(article->dedup.group));
-	json_object_set_new(dedup, "method", json_string_or_null(article->dedup.method));
+	json_object_set_new_nocheck(dedup, "status", json_string(dedup_status_name(article->dedup.status)));
+	json_object_set_new_nocheck(dedup, "duplicate_of", json_string_or_null(article->dedup.duplicate_of));
+	json_object_set_new_nocheck(dedup, "similarity", json_real(similarity));
+	json_object_set_new_nocheck(dedup, "group", json_string_or_null(article->dedup.group));
+	json_object_set_new_nocheck(dedup, "method", json_string_or_null(article->dedup.method));
 	buffer_reserve(&whole, strlen(without_dedup) + 256);
 	buffer_append_string(&whole, without_dedup);
 	buffer_append_string(&whole, ",\"dedup\":");
@@ -411,18 +450,18 @@ article_to_parse_json(const struct article *article)
 {
 	json_t *root = json_object();
 
-	json_object_set_new(root, "id", json_string_or_null(article->id));
-	json_object_set_new(root, "guid", json_string_or_null(article->guid));
-	json_object_set_new(root, "url", json_string_or_null(article->link));
-	json_object_set_new(root, "title", json_string_or_null(article->title_raw));
-	json_object_set_new(root, "published", json_time_or_null(article->published));
-	json_object_set_new(root, "updated", json_time_or_null(article->updated));
-	json_object_set_new(root, "authors", json_strlist(&article->authors));
-	json_object_set_new(root, "categories", json_strlist(&article->categories));
-	json_object_set_new(root, "summary", json_string_or_null(article->summary_html));
-	json_object_set_new(root, "content", json_string_or_null(article->content_html));
-	json_object_set_new(root, "enclosures", json_enclosures(article));
-	json_object_set_new(root, "feed", json_pack("{s:o, s:o, s:o}",
+	json_object_set_new_nocheck(root, "id", json_string_or_null(article->id));
+	json_object_set_new_nocheck(root, "guid", json_string_or_null(article->guid));
+	json_object_set_new_nocheck(root, "url", json_string_or_null(article->link));
+	json_object_set_new_nocheck(root, "title", json_string_or_null(article->title_raw));
+	json_object_set_new_nocheck(root, "published", json_time_or_null(article->published));
+	json_object_set_new_nocheck(root, "updated", json_time_or_null(article->updated));
+	json_object_set_new_nocheck(root, "authors", json_strlist(&article->authors));
+	json_object_set_new_nocheck(root, "categories", json_strlist(&article->categories));
+	json_object_set_new_nocheck(root, "summary", json_string_or_null(article->summary_html));
+	json_object_set_new_nocheck(root, "content", json_string_or_null(article->content_html));
+	json_object_set_new_nocheck(root, "enclosures", json_enclosures(article));
+	json_object_set_new_nocheck(root, "feed", json_pack("{s:o, s:o, s:o}",
 	    "title", json_string_or_null(article->feed_title),
 	    "url", json_string_or_null(article->feed_url),
 	    "format", json_string_or_null(article->feed_format)));

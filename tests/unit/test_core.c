@@ -291,6 +291,21 @@ test_article_json(void)
 	CHECK_STR(json_string_value(json_object_get(json_object_get(root, "lang"), "code")), "en");
 	json_decref(root);
 	free(text);
+	/*
+	 * Strings are built unchecked (they are UTF-8 by construction); should one not be, the
+	 * message is rendered again with checked strings, which leave that one out.
+	 */
+	free(article->title);
+	article->title = xstrdup("Broken \xff title");
+	text = article_to_json(article);
+	root = json_loads(text, 0, &error);
+	CHECK(root != NULL);
+	CHECK(json_object_get(root, "title") == NULL);
+	CHECK_STR(json_string_value(json_object_get(root, "text")), "One.\n\nTwo.");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(root, "dedup"), "status")),
+	    "duplicate");
+	json_decref(root);
+	free(text);
 	article_free(article);
 }
 
