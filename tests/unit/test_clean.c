@@ -7,7 +7,6 @@
  * ones. Prints the throughput of clean_article.
  */
 #include <dirent.h>
-#include <malloc.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "heap.h"
 #include "article.h"
 #include "clean.h"
 #include "util.h"
@@ -1062,22 +1062,6 @@ test_throughput(void)
 	    rounds / elapsed, rounds * html.length / elapsed / 1e6);
 	buffer_free(&html);
 	clean_rules_free(rules);
-}
-
-#if defined(__SANITIZE_ADDRESS__)
-size_t	 __sanitizer_get_current_allocated_bytes(void);
-#endif
-
-static size_t
-heap_in_use(void)
-{
-#if defined(__SANITIZE_ADDRESS__)
-	return __sanitizer_get_current_allocated_bytes();
-#else
-	struct mallinfo2 info = mallinfo2();
-
-	return info.uordblks + info.hblkhd;
-#endif
 }
 
 /*

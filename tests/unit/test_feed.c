@@ -6,21 +6,17 @@
  * does not grow with the feed (a ~50 MB feed parsed in a few MB).
  */
 #include <dirent.h>
-#include <malloc.h>
 #include <stdint.h>
 #include <sys/resource.h>
 #include <time.h>
 
 #include "check.h"
 #include "feed_outcome.h"
+#include "heap.h"
 #include "feed/feed.h"
 #include "feed/feed_internal.h"
 #include "util.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-/* ASan's own count (its allocator does not feed mallinfo2); from its public interface. */
-size_t	 __sanitizer_get_current_allocated_bytes(void);
-#endif
 
 struct collected {
 	struct article	*items[64];
@@ -646,19 +642,6 @@ test_chunk_boundaries(void)
 		free(declared);
 	}
 	buffer_free(&wide);
-}
-
-/* Bytes the allocator has handed out and not taken back. */
-static size_t
-heap_in_use(void)
-{
-#if defined(__SANITIZE_ADDRESS__)
-	return __sanitizer_get_current_allocated_bytes();
-#else
-	struct mallinfo2 info = mallinfo2();
-
-	return info.uordblks + info.hblkhd;
-#endif
 }
 
 struct heap_watch {
