@@ -283,11 +283,12 @@ json_entities(const struct article *article)
 	json_t *array = json_array();
 
 	for (size_t i = 0; i < article->entity_count; i++) {
+		const struct entity *found = &article->entities[i];
 		json_t *entity = json_object();
 
-		json_object_set_new_nocheck(entity, "name", json_string_or_null(article->entities[i].name));
-		json_object_set_new_nocheck(entity, "type", json_string_or_null(article->entities[i].type));
-		json_object_set_new_nocheck(entity, "count", json_integer(article->entities[i].count));
+		json_object_set_new_nocheck(entity, "name", json_string_or_null(found->name));
+		json_object_set_new_nocheck(entity, "type", json_string_or_null(found->type));
+		json_object_set_new_nocheck(entity, "count", json_integer(found->count));
 		json_array_append_new(array, entity);
 	}
 	return array;
@@ -313,8 +314,10 @@ append_to_buffer(const char *text, size_t size, void *buffer)
 	return 0;
 }
 
-/* Append object's compact JSON to out (no intermediate copy) and drop the object. */
-/* 0, or -1 when jansson refused (then "{}" is written). */
+/*
+ * Append object's compact JSON to out (no intermediate copy) and drop the object; 0, or -1
+ * when jansson refused it (then "{}" is written).
+ */
 static int
 json_render_into(json_t *object, struct buffer *out)
 {
@@ -381,7 +384,8 @@ message_render(const struct article *article, struct buffer *out)
 	json_object_set_new_nocheck(tags, "topics", json_strlist(&article->topics));
 	json_object_set_new_nocheck(root, "tags", tags);
 	json_object_set_new_nocheck(root, "enclosures", json_enclosures(article));
-	json_object_set_new_nocheck(root, "word_count", json_integer((json_int_t)article->word_count));
+	json_object_set_new_nocheck(root, "word_count",
+	    json_integer((json_int_t)article->word_count));
 	json_object_set_new_nocheck(root, "reading_time",
 	    json_integer((json_int_t)((article->word_count + 229) / 230)));
 	return json_render_into(root, out);
@@ -419,8 +423,10 @@ article_json_with_dedup(const struct article *article, const char *without_dedup
 
 	json_arena_begin();
 	dedup = json_object();
-	json_object_set_new_nocheck(dedup, "status", json_string(dedup_status_name(article->dedup.status)));
-	json_object_set_new_nocheck(dedup, "duplicate_of", json_string_or_null(article->dedup.duplicate_of));
+	json_object_set_new_nocheck(dedup, "status",
+	    json_string_nocheck(dedup_status_name(article->dedup.status)));
+	json_object_set_new_nocheck(dedup, "duplicate_of",
+	    json_string_or_null(article->dedup.duplicate_of));
 	json_object_set_new_nocheck(dedup, "similarity", json_real(similarity));
 	json_object_set_new_nocheck(dedup, "group", json_string_or_null(article->dedup.group));
 	json_object_set_new_nocheck(dedup, "method", json_string_or_null(article->dedup.method));

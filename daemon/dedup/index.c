@@ -35,7 +35,7 @@
 #define FIRST_CAPACITY			8192
 #define MAX_CAPACITY			(1u << 22)
 #define SLICES_PER_WINDOW		8
-#define DECISION_MARGIN			0.01	/* see examine() */
+#define DECISION_MARGIN			0.01	/* see score_similar() */
 #define SEEN_CAPACITY			8192	/* candidates examined per lookup, at most */
 #define MAX_ID_LENGTH			512
 #define POPULAR_KEY_HITS		8	/* candidates taken per key and generation */

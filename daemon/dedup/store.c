@@ -14,9 +14,9 @@
  * when the last one is at least SYNC_INTERVAL_MS old, and runs at close (group commit:
  * commits arrive with Kafka's delivery reports, thousands a second). The periodic fdatasync
  * runs on a syncer thread, on a dup of the descriptor: a slow disk (tens to hundreds of ms
- * per flush on a busy VM) never stalls the event loop that appends. On power loss the newest commits may be lost, which at worst
- * lets a later copy of such an article through as unique. A failed write is truncated away
- * so a later append never follows a torn record. On open, a torn or corrupt record ends the
+ * per flush on a busy VM) never stalls the event loop that appends. On power loss the
+ * newest commits may be lost, which at worst lets a later copy of such an article through as
+ * unique. A failed write is truncated away so a later append never follows a torn record. On open, a torn or corrupt record ends the
  * replay: it and everything after it are truncated away with a warning (start-up never fails
  * for it). Records older than the window are dropped, and when more than half of the file is
  * expired it is compacted: the live records are copied to dedup.log.tmp, which is fsync'd and
