@@ -1,6 +1,7 @@
 /*
  * article.c - the article record: construction, ownership, stable ids, and its two JSON forms
- * (the schema-1 Kafka message value and the `wiresift parse` record), rendered with jansson.
+ * (the schema-1 Kafka message value and the `wiresift parse` record), built with jansson and
+ * written by json_write().
  */
 #include <jansson.h>
 #include <math.h>
@@ -11,6 +12,7 @@
 #include "article.h"
 #include "dedup/dedup.h"
 #include "json_arena.h"
+#include "json_write.h"
 #include "url.h"
 #include "util.h"
 
@@ -219,9 +221,9 @@ article_assign_id(struct article *article)
 
 /*
  * Strings of a message are valid UTF-8 by construction (the feed parser decodes to it, the
- * cleaner and the plugins keep it so), and jansson's dump checks every string again as it
+ * cleaner and the plugins keep it so), and json_write() checks every string again as it
  * writes it. So a message is first built without jansson's check at construction (keys are
- * literals and never checked), and a dump that fails anyway is redone with checked strings,
+ * literals and never checked), and a write that fails anyway is redone with checked strings,
  * which leave an invalid one out as jansson does.
  */
 static _Thread_local int strings_trusted;
@@ -307,23 +309,15 @@ dedup_status_name(enum dedup_status status)
 	}
 }
 
-static int
-append_to_buffer(const char *text, size_t size, void *buffer)
-{
-	buffer_append(buffer, text, size);
-	return 0;
-}
-
 /*
  * Append object's compact JSON to out (no intermediate copy) and drop the object; 0, or -1
- * when jansson refused it (then "{}" is written).
+ * when it holds a string that is not valid UTF-8 (then "{}" is written).
  */
 static int
 json_render_into(json_t *object, struct buffer *out)
 {
 	size_t start = out->length;
-	int failed = json_dump_callback(object, append_to_buffer, out,
-	    JSON_COMPACT | JSON_PRESERVE_ORDER) != 0;
+	int failed = json_write(object, out) != 0;
 
 	if (failed) {
 		out->length = start;

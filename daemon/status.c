@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ingest_internal.h"
+#include "json_write.h"
 #include "pipeline.h"
 #include "publish.h"
 #include "status.h"
@@ -182,17 +183,22 @@ feed_json(const struct feed *feed)
 	return object;
 }
 
+/* The feeds as a JSON array, one feed per line (readable with curl, valid as a whole). */
 char *
 status_feeds_json(const struct ingest *ingest)
 {
-	json_t *array = json_array();
-	char *text;
+	struct buffer out = { 0 };
 
-	for (size_t i = 0; i < ingest->feed_count; i++)
-		json_array_append_new(array, feed_json(ingest->feeds[i]));
-	text = json_dumps(array, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-	json_decref(array);
-	return text;
+	buffer_append_string(&out, "[");
+	for (size_t i = 0; i < ingest->feed_count; i++) {
+		json_t *feed = feed_json(ingest->feeds[i]);
+
+		buffer_append_string(&out, i > 0 ? ",\n" : "\n");
+		json_write(feed, &out);	/* strings built checked: nothing to refuse */
+		json_decref(feed);
+	}
+	buffer_append_string(&out, "\n]\n");
+	return buffer_steal(&out);
 }
 
 int

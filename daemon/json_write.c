@@ -1,0 +1,235 @@
+/*
+ * json_write.c - compact JSON from a jansson value (see json_write.h): strings copied in
+ * runs and checked as UTF-8 as they are written, numbers and literals as jansson writes
+ * them, reals in their shortest exact form.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_write.h"
+
+#define BYTES_OF(byte)	(0x0101010101010101ULL * (byte))
+
+static int	 write_value(const json_t *value, struct buffer *out);
+
+/* Append bytes; the NUL the buffer promises is written once, at the end of json_write(). */
+static inline void
+put(struct buffer *out, const void *data, size_t length)
+{
+	if (out->length + length + 1 > out->capacity)
+		buffer_reserve(out, length);
+	memcpy(out->data + out->length, data, length);
+	out->length += length;
+}
+
+/*
+ * True when none of the eight bytes of word needs a look: no control character, no '"' or
+ * '\\', no byte of a multi-byte character.  (The classic "has a byte less than n" and "has
+ * a zero byte" tests; exact, as every byte at or above 0x80 is caught by the first term.)
+ */
+static int
+word_is_plain(uint64_t word)
+{
+	uint64_t quotes = word ^ BYTES_OF('"'), backslashes = word ^ BYTES_OF('\\');
+	uint64_t attention = word |
+	    ((word - BYTES_OF(0x20)) & ~word) |
+	    ((quotes - BYTES_OF(0x01)) & ~quotes) |
+	    ((backslashes - BYTES_OF(0x01)) & ~backslashes);
+
+	return (attention & BYTES_OF(0x80)) == 0;
+}
+
+static int
+byte_is_plain(unsigned char byte)
+{
+	return byte >= 0x20 && byte < 0x80 && byte != '"' && byte != '\\';
+}
+
+/* The first byte at or after position that needs a look, or length. */
+static size_t
+plain_run_end(const unsigned char *text, size_t position, size_t length)
+{
+	uint64_t word;
+
+	while (position + 8 <= length) {
+		memcpy(&word, text + position, 8);
+		if (!word_is_plain(word))
+			break;
+		position += 8;
+	}
+	while (position < length && byte_is_plain(text[position]))
+		position++;
+	return position;
+}
+
+/*
+ * The length of the well-formed UTF-8 character at text (RFC 3629, table 3-7 of Unicode:
+ * no overlong forms, no surrogates, nothing past U+10FFFF), or 0.
+ */
+static size_t
+utf8_character_length(const unsigned char *text, size_t available)
+{
+	unsigned char lead = text[0], low = 0x80, high = 0xBF;
+	size_t size;
+
+	if (lead >= 0xC2 && lead <= 0xDF)
+		size = 2;
+	else if (lead >= 0xE0 && lead <= 0xEF) {
+		size = 3;
+		low = lead == 0xE0 ? 0xA0 : 0x80;
+		high = lead == 0xED ? 0x9F : 0xBF;
+	} else if (lead >= 0xF0 && lead <= 0xF4) {
+		size = 4;
+		low = lead == 0xF0 ? 0x90 : 0x80;
+		high = lead == 0xF4 ? 0x8F : 0xBF;
+	} else
+		return 0;
+	if (available < size || text[1] < low || text[1] > high)
+		return 0;
+	for (size_t i = 2; i < size; i++)
+		if ((text[i] & 0xC0) != 0x80)
+			return 0;
+	return size;
+}
+
+static void
+write_escape(unsigned char byte, struct buffer *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char escape[6] = { '\\', 'u', '0', '0', hex[byte >> 4], hex[byte & 0x0F] };
+
+	switch (byte) {
+	case '"':  put(out, "\\\"", 2); return;
+	case '\\': put(out, "\\\\", 2); return;
+	case '\b': put(out, "\\b", 2); return;
+	case '\f': put(out, "\\f", 2); return;
+	case '\n': put(out, "\\n", 2); return;
+	case '\r': put(out, "\\r", 2); return;
+	case '\t': put(out, "\\t", 2); return;
+	default:   put(out, escape, sizeof escape); return;
+	}
+}
+
+static int
+write_string(const char *string, size_t length, struct buffer *out)
+{
+	const unsigned char *text = (const unsigned char *)string;
+	size_t run_start = 0, position = 0, size;
+
+	put(out, "\"", 1);
+	while ((position = plain_run_end(text, position, length)) < length) {
+		if (text[position] >= 0x80) {
+			if ((size = utf8_character_length(text + position, length - position)) == 0)
+				return -1;
+			position += size;
+			continue;
+		}
+		put(out, text + run_start, position - run_start);
+		write_escape(text[position], out);
+		run_start = ++position;
+	}
+	put(out, text + run_start, length - run_start);
+	put(out, "\"", 1);
+	return 0;
+}
+
+static void
+write_integer(json_int_t value, struct buffer *out)
+{
+	char digits[24];
+	size_t start = sizeof digits;
+	unsigned long long magnitude = value < 0 ? 0ULL - (unsigned long long)value :
+	    (unsigned long long)value;
+
+	do
+		digits[--start] = (char)('0' + magnitude % 10);
+	while ((magnitude /= 10) != 0);
+	if (value < 0)
+		digits[--start] = '-';
+	put(out, digits + start, sizeof digits - start);
+}
+
+/* The fewest significant digits (15 to 17) that read back as value, always with a '.' or
+ * an exponent so that it reads back as a real. */
+static int
+write_real(double value, struct buffer *out)
+{
+	char text[40];
+
+	if (!isfinite(value))
+		return -1;
+	for (int digits = 15; digits <= 17; digits++) {
+		snprintf(text, sizeof text, "%.*g", digits, value);
+		if (strtod(text, NULL) == value)
+			break;
+	}
+	if (strpbrk(text, ".eE") == NULL)
+		strcat(text, ".0");
+	put(out, text, strlen(text));
+	return 0;
+}
+
+int
+json_write(const json_t *value, struct buffer *out)
+{
+	int result = write_value(value, out);
+
+	buffer_reserve(out, 0);
+	out->data[out->length] = '\0';
+	return result;
+}
+
+static int
+write_value(const json_t *value, struct buffer *out)
+{
+	const char *key;
+	json_t *member;
+	size_t index;
+	int first = 1;
+
+	switch (json_typeof(value)) {
+	case JSON_OBJECT:
+		put(out, "{", 1);
+		json_object_foreach((json_t *)value, key, member) {
+			if (!first)
+				put(out, ",", 1);
+			first = 0;
+			if (write_string(key, strlen(key), out) == -1)
+				return -1;
+			put(out, ":", 1);
+			if (write_value(member, out) == -1)
+				return -1;
+		}
+		put(out, "}", 1);
+		return 0;
+	case JSON_ARRAY:
+		put(out, "[", 1);
+		json_array_foreach(value, index, member) {
+			if (index > 0)
+				put(out, ",", 1);
+			if (write_value(member, out) == -1)
+				return -1;
+		}
+		put(out, "]", 1);
+		return 0;
+	case JSON_STRING:
+		return write_string(json_string_value(value), json_string_length(value), out);
+	case JSON_INTEGER:
+		write_integer(json_integer_value(value), out);
+		return 0;
+	case JSON_REAL:
+		return write_real(json_real_value(value), out);
+	case JSON_TRUE:
+		put(out, "true", 4);
+		return 0;
+	case JSON_FALSE:
+		put(out, "false", 5);
+		return 0;
+	case JSON_NULL:
+	default:
+		put(out, "null", 4);
+		return 0;
+	}
+}

@@ -1,0 +1,29 @@
+/*
+ * json_write.h - the daemon's one JSON writer: a jansson value as compact JSON, appended to
+ * a buffer.
+ *
+ * jansson builds, checks and parses JSON everywhere in wiresift; only the writing is ours.
+ * jansson's own dump walks every string one code point at a time through a callback, about
+ * 70 instructions per byte (callgrind), and was the largest single cost of a message.  This
+ * writer copies runs that need no escape whole, finding them eight bytes at a time, and
+ * checks every multi-byte character as strict UTF-8 (RFC 3629) as it goes.
+ *
+ * The output is what jansson's JSON_COMPACT dump gives (keys in insertion order, the same
+ * escapes: \" \\ \b \f \n \r \t and \u00XX for other control characters, everything else
+ * as UTF-8), except that a real is written in the fewest digits that read back to the same
+ * double (0.99, where jansson writes 0.98999999999999999).
+ */
+#ifndef WIRESIFT_JSON_WRITE_H
+#define WIRESIFT_JSON_WRITE_H
+
+#include <jansson.h>
+
+#include "util.h"
+
+/*
+ * Append value's compact JSON to out; 0, or -1 when a string (value or key) is not valid
+ * UTF-8 or a real is not finite.  On -1, out holds a partial value: the caller truncates it.
+ */
+int	 json_write(const json_t *value, struct buffer *out);
+
+#endif
