@@ -117,6 +117,67 @@ query_without_tracking(const char *query, const struct strlist *extra_tracking)
 	return normalized;
 }
 
+/* An RFC 3986 pchar other than a percent-escape: unreserved, sub-delims, ':' or '@'. */
+static int
+is_path_char(unsigned char byte)
+{
+	return isalnum(byte) || (byte != '\0' && strchr("-._~!$&'()*+,;=:@", byte) != NULL);
+}
+
+static int
+is_upper_hex(unsigned char byte)
+{
+	return isdigit(byte) || (byte >= 'A' && byte <= 'F');
+}
+
+/* A lower-case DNS name: letters, digits, '-' and '.', not starting or ending with '.',
+ * and not an IPv4 address in any of its spellings (libcurl rewrites "127.1" and such). */
+static const char *
+plain_host_end(const char *host)
+{
+	const char *at = host, *last_label = host;
+
+	for (; islower((unsigned char)*at) || isdigit((unsigned char)*at) || *at == '-' ||
+	    *at == '.'; at++)
+		if (*at == '.')
+			last_label = at + 1;
+	if (at == host || host[0] == '.' || at[-1] == '.' || isdigit((unsigned char)*last_label))
+		return NULL;
+	return at;
+}
+
+int
+url_is_plain(const char *url, int query_allowed)
+{
+	const char *at;
+
+	if (strncmp(url, "https://", 8) == 0)
+		at = url + 8;
+	else if (strncmp(url, "http://", 7) == 0)
+		at = url + 7;
+	else
+		return 0;
+	if ((at = plain_host_end(at)) == NULL || *at != '/')
+		return 0;
+	while (*at == '/') {
+		const char *segment = ++at;
+
+		while (is_path_char((unsigned char)*at) || (*at == '%' &&
+		    is_upper_hex((unsigned char)at[1]) && is_upper_hex((unsigned char)at[2])))
+			at += *at == '%' ? 3 : 1;
+		if ((at - segment == 1 && segment[0] == '.') ||
+		    (at - segment == 2 && segment[0] == '.' && segment[1] == '.') ||
+		    (at == segment && *at == '/'))
+			return 0;	/* a dot segment, or an empty one inside the path */
+	}
+	if (*at == '?' && query_allowed && at[1] != '\0')	/* libcurl drops an empty one */
+		for (at++; is_path_char((unsigned char)*at) || *at == '/' || *at == '?' ||
+		    (*at == '%' && is_upper_hex((unsigned char)at[1]) &&
+		    is_upper_hex((unsigned char)at[2])); at += *at == '%' ? 3 : 1)
+			;
+	return *at == '\0';
+}
+
 /* Parse url (resolved against base when given) into a new handle; NULL when it fails. */
 static CURLU *
 url_parse(const char *url, const char *base)
@@ -251,7 +312,11 @@ url_canonical(const char *url, const char *base, const struct strlist *extra_tra
 	CURLU *handle;
 	char *scheme = NULL, *host = NULL, *result = NULL;
 
-	if (url == NULL || (handle = url_parse(url, base)) == NULL)
+	if (url == NULL)
+		return NULL;
+	if (url_is_plain(url, 0))
+		return xstrdup(url);
+	if ((handle = url_parse(url, base)) == NULL)
 		return NULL;
 	if ((scheme = url_part(handle, CURLUPART_SCHEME)) == NULL)
 		goto done;
@@ -281,7 +346,11 @@ url_resolve(const char *base, const char *reference)
 	CURLU *handle;
 	char *result;
 
-	if (reference == NULL || (handle = url_parse(reference, base)) == NULL)
+	if (reference == NULL)
+		return NULL;
+	if (url_is_plain(reference, 1))
+		return xstrdup(reference);
+	if ((handle = url_parse(reference, base)) == NULL)
 		return NULL;
 	result = url_part(handle, CURLUPART_URL);
 	curl_url_cleanup(handle);
