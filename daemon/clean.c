@@ -634,7 +634,8 @@ prefilter_free(struct prefilter *filter)
  * rather than one search per literal. Literals are grouped by their start, ASCII-lower-cased
  * (one pass finds those matched exactly and those matched ignoring case): one-byte literals
  * by their byte, two-byte ones by both bytes, longer ones by a key of their first three.
- * A table of the two-byte starts in use lets most positions of a text go after two reads.
+ * A table by the first two bytes says whether any literal starts at a position (a one-byte
+ * literal marks every pair it begins), so most positions of a text cost one read.
  */
 #define START_BUCKETS	4096
 #define START_BUCKET(key) (((key) ^ ((key) >> 12)) & (START_BUCKETS - 1))
@@ -642,6 +643,7 @@ prefilter_free(struct prefilter *filter)
 #define NO_LITERAL	UINT16_MAX
 #define PAIR_LITERAL	1	/* a two-byte literal is these two bytes */
 #define PAIR_PREFIX	2	/* a longer literal starts with them */
+#define PAIR_SINGLE	4	/* a one-byte literal is the first of them */
 
 struct literal_index {
 	char	**texts;
@@ -704,31 +706,41 @@ literal_bucket_scan(const struct literal_index *index, unsigned key, const unsig
 			    length, at);
 }
 
+static void
+single_scan(const struct literal_index *index, unsigned byte, const unsigned char *text,
+    size_t length, size_t at, unsigned char *present)
+{
+	for (size_t k = index->single_start[byte]; k < index->single_start[byte + 1]; k++)
+		if (!present[index->single_ids[k]])
+			present[index->single_ids[k]] = literal_at(index, index->single_ids[k], text,
+			    length, at);
+}
+
 /* Mark in present[] (by id) the literals of the index that occur in text. */
 static void
 literal_index_scan(const struct literal_index *index, const unsigned char *text, size_t length,
     unsigned char *present)
 {
-	unsigned second = length > 0 ? index->fold[text[0]] : 0;
+	unsigned second;
 
-	for (size_t at = 0; at < length; at++) {
+	if (length == 0)
+		return;
+	second = index->fold[text[0]];
+	for (size_t at = 0; at + 1 < length; at++) {
 		unsigned first = second, key, starts;
 
-		for (size_t k = index->single_start[first]; k < index->single_start[first + 1]; k++)
-			if (!present[index->single_ids[k]])
-				present[index->single_ids[k]] = literal_at(index,
-				    index->single_ids[k], text, length, at);
-		if (at + 1 == length)
-			break;
 		second = index->fold[text[at + 1]];
 		if ((starts = index->pair_starts[key = first << 8 | second]) == 0)
 			continue;
+		if (starts & PAIR_SINGLE)
+			single_scan(index, first, text, length, at, present);
 		if (starts & PAIR_LITERAL)
 			literal_bucket_scan(index, key, text, length, at, present);
 		if ((starts & PAIR_PREFIX) && at + 2 < length && bit_is_set(index->triple_used,
 		    key = TRIPLE_KEY(first, second, (unsigned)index->fold[text[at + 2]])))
 			literal_bucket_scan(index, key, text, length, at, present);
 	}
+	single_scan(index, second, text, length, length - 1, present);	/* the last byte */
 }
 
 /*
@@ -1863,6 +1875,8 @@ literal_index_group(struct literal_index *index)
 
 		if (index->lengths[id] == 1) {
 			index->single_start[index->fold[text[0]] + 1]++;
+			for (unsigned second = 0; second < 256; second++)
+				index->pair_starts[index->fold[text[0]] << 8 | second] |= PAIR_SINGLE;
 			continue;
 		}
 		key = literal_key(index, text, index->lengths[id]);

@@ -330,7 +330,9 @@ publish_item(struct batch *batch, struct article *article)
 			delivery->pending_messages++;
 		else
 			spool_refused(ingest, delivery, topics.items[i], json);
-		buffer_printf(&topic_names, "%s%s", i ? "," : "", topics.items[i]);
+		if (i > 0)
+			buffer_append(&topic_names, ",", 1);
+		buffer_append_string(&topic_names, topics.items[i]);
 	}
 	delivery->topics = buffer_steal(&topic_names);
 	free(json);

@@ -295,18 +295,29 @@ produce(struct publisher *publisher, const char *topic, const char *key, const c
 	return 0;
 }
 
+/* One header per line, "name=value"; built by appending (it is done for every message). */
+static void
+header_line(struct buffer *text, const char *name, const char *value)
+{
+	buffer_append_string(text, name);
+	buffer_append(text, "=", 1);
+	buffer_append_string(text, value);
+	buffer_append(text, "\n", 1);
+}
+
 char *
 publisher_headers_for(const struct article *article)
 {
 	struct buffer text = { 0 };
 
+	buffer_reserve(&text, 128);
 	buffer_append_string(&text, "content-type=application/json\nwiresift-schema=1\n");
 	if (article->lang_code[0] != '\0')
-		buffer_printf(&text, "lang=%s\n", article->lang_code);
-	buffer_printf(&text, "dedup-status=%s\n", article->dedup.status == DEDUP_DUPLICATE ?
+		header_line(&text, "lang", article->lang_code);
+	header_line(&text, "dedup-status", article->dedup.status == DEDUP_DUPLICATE ?
 	    "duplicate" : "unique");
 	if (article->source_domain != NULL && *article->source_domain != '\0')
-		buffer_printf(&text, "source-domain=%s\n", article->source_domain);
+		header_line(&text, "source-domain", article->source_domain);
 	return buffer_steal(&text);
 }
 
