@@ -33,6 +33,12 @@ CXXFLAGS += -std=c++17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter
 	   $(SANITIZE) -fPIC -Idaemon
 LDFLAGS	+= $(SANITIZE)
 LIBS	 = $(PKG_LIBS) -ldl -lm -lpthread
+# The daemon allocates with jemalloc, as Redis does: articles are built on the loop thread,
+# cleaned on the workers and freed on the loop again, and glibc's malloc spent 10% of the
+# daemon's CPU on that (the cold start ran 10-20% faster with jemalloc, same run, same
+# machine). Sanitizer builds keep the C library's malloc, which the sanitizers replace; the
+# unit tests and benchmarks that measure the heap (mallinfo2) keep it too.
+DAEMON_MALLOC = $(if $(SANITIZE),,-ljemalloc)
 
 DAEMON_SOURCES	= $(sort $(wildcard daemon/*.c daemon/feed/*.c daemon/dedup/*.c))
 LIBRARY_SOURCES	= $(filter-out daemon/main.c,$(DAEMON_SOURCES))
@@ -60,7 +66,8 @@ BENCHES		= $(BENCH_SOURCES:tests/bench/%.c=$(BUILD)/bench/%)
 all: check-deps $(BUILD)/wiresift $(PLUGINS) $(UNIT_TESTS) $(TOOLS) $(BENCHES)
 
 # Libraries without a pkg-config file are checked by their headers.
-HEADER_DEPS = /usr/include/cld2/public/compact_lang_det.h /usr/include/libstemmer.h
+HEADER_DEPS = /usr/include/cld2/public/compact_lang_det.h /usr/include/libstemmer.h \
+	      /usr/include/jemalloc/jemalloc.h
 
 check-deps:
 	@pkg-config --exists $(PKGS) 2>/dev/null && ls $(HEADER_DEPS) >/dev/null 2>&1 || { \
@@ -79,7 +86,7 @@ $(BUILD)/libwiresift.a: $(LIBRARY_OBJECTS)
 
 $(BUILD)/wiresift: $(MAIN_OBJECT) $(BUILD)/libwiresift.a
 	$(CC) $(LDFLAGS) -rdynamic -o $@ $(MAIN_OBJECT) -Wl,--whole-archive $(BUILD)/libwiresift.a \
-	    -Wl,--no-whole-archive $(LIBS)
+	    -Wl,--no-whole-archive $(LIBS) $(DAEMON_MALLOC)
 
 $(BUILD)/plugins/%.so: plugins/%/*.c $(HEADERS)
 	@mkdir -p $(dir $@)

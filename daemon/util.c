@@ -366,9 +366,15 @@ path_resolve(const char *base_file, const char *path)
 	return xasprintf("%.*s/%s", (int)(slash - base_file), base_file, path);
 }
 
+/* jemalloc's control interface: non-NULL when the program is linked with it (see Makefile). */
+extern int mallctl(const char *name, void *old_value, size_t *old_length, void *new_value,
+    size_t new_length) __attribute__((weak));
+
 void
 malloc_tune(void)
 {
+	if (mallctl != NULL)
+		return;	/* jemalloc: per-thread caches, and freed memory goes back gradually */
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	mallopt(M_TRIM_THRESHOLD, 8 << 20);
 }

@@ -69,10 +69,11 @@ char	*file_read(const char *path, size_t *length);
 char	*path_resolve(const char *base_file, const char *path);
 
 /*
- * Process start-up: keep up to 8 MiB of freed memory at the top of each heap, and serve
- * allocations below 1 MiB from the heap. The language plugin's CLD2 allocates and frees about
- * 200 kB per article; glibc's default, adaptive thresholds returned that to the kernel every
- * time (a third of the plugin's CPU).
+ * Process start-up, when the program allocates with glibc's malloc (the daemon uses jemalloc,
+ * which needs nothing; sanitizer builds and tests use glibc's): keep up to 8 MiB of freed
+ * memory at the top of each heap, and serve allocations below 1 MiB from the heap. The
+ * language plugin's CLD2 allocates and frees about 200 kB per article; glibc's default,
+ * adaptive thresholds returned that to the kernel every time (a third of the plugin's CPU).
  */
 void	 malloc_tune(void);
 

@@ -20,7 +20,7 @@ KAFKA_LIBS=${KAFKA_LIBS:-$HOME/.cache/wiresift/kafka-$KAFKA_VERSION}
 # fuzzing (clang) dependencies.
 DEBIAN_PACKAGES="pkg-config libcurl4-openssl-dev libevent-dev librdkafka-dev libxml2-dev
 	libjansson-dev libutf8proc-dev libxxhash-dev libsqlite3-dev libsystemd-dev
-	libcld2-dev libstemmer-dev g++ kcat nginx-light python3-feedparser libxml2-utils
+	libcld2-dev libstemmer-dev libjemalloc-dev g++ kcat nginx-light python3-feedparser libxml2-utils
 	python3-pytest python3-jsonschema python3-kafka python3-prometheus-client clang systemd
 	wrk python3-aiohttp"
 

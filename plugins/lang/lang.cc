@@ -11,8 +11,9 @@
  * Thread-compatible: CLD2's detection is reentrant (its tables are const), and the sample
  * buffer is the instance's own (one instance per thread).  CLD2 allocates and frees some
  * 200 KB of scratch on every call; with glibc's default trim threshold the heap shrinks and
- * grows back each time, about a third of this plugin's time: a daemon running it should
- * raise M_TRIM_THRESHOLD (mallopt or GLIBC_TUNABLES=glibc.malloc.trim_threshold).
+ * grows back each time, about a third of this plugin's time: a program running it on glibc's
+ * malloc should raise M_TRIM_THRESHOLD (wiresift's malloc_tune() does; the daemon itself
+ * allocates with jemalloc, which keeps freed memory a while).
  */
 #include <cstdio>
 #include <cld2/public/compact_lang_det.h>
