@@ -8,8 +8,18 @@
  * carries hundreds of seen marks instead of one lock, WAL append and unlock each. A crash
  * loses the open group whole - seen marks, spool rows and validators together - so the state
  * stays consistent: those items are fetched and sent again.
+ *
+ * With synchronous=NORMAL only a checkpoint (the WAL copied into the database) calls fsync,
+ * and SQLite would run it inside the commit that crosses 1000 WAL pages, on the event loop:
+ * on a busy disk that stalled the loop for seconds in a cold start. Here automatic
+ * checkpoints are off; a commit that leaves CHECKPOINT_PAGES or more in the WAL wakes the
+ * "wiresift-ckpt" thread, which checkpoints (PASSIVE: it never blocks the writer) through a
+ * connection of its own. The WAL restarts from its beginning at the first commit after a
+ * complete checkpoint, so it stays about that size. state_close() stops the thread; closing
+ * the last connection checkpoints what is left.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +30,22 @@
 #include "state.h"
 #include "util.h"
 
+#define CHECKPOINT_PAGES	1000	/* SQLite's own automatic checkpoint threshold */
+
+/* The thread that checkpoints the WAL, and what the loop asks of it. */
+struct checkpointer {
+	pthread_t	 thread;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 wake;
+	int		 running;
+	int		 requested;
+	int		 stopping;
+	char		*path;		/* of the database */
+};
+
 struct state {
 	sqlite3		*db;
+	struct checkpointer checkpointer;
 	int		 in_transaction;
 	state_commit_hook commit_hook;
 	void		*commit_hook_context;
@@ -87,6 +111,99 @@ prepare(struct state *state, sqlite3_stmt **statement, const char *sql)
 	    SQLITE_OK ? 0 : -1;
 }
 
+static void
+checkpoint(sqlite3 *db, const char *path)
+{
+	if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) !=
+	    SQLITE_OK)
+		log_event(LOG_LEVEL_WARNING, "state", "state.checkpoint_failed", "path=%s error=%s",
+		    log_quote(path), log_quote(sqlite3_errmsg(db)));
+}
+
+static void *
+checkpointer_main(void *argument)
+{
+	struct checkpointer *checkpointer = argument;
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(checkpointer->path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		log_event(LOG_LEVEL_WARNING, "state", "state.checkpoint_failed", "path=%s error=%s",
+		    log_quote(checkpointer->path), log_quote(sqlite3_errmsg(db)));
+		sqlite3_close(db);
+		db = NULL;	/* requests are then only cleared; closing checkpoints */
+	} else {
+		sqlite3_busy_timeout(db, 5000);
+		/* A first read opens the WAL; until then a checkpoint does nothing. */
+		sqlite3_exec(db, "PRAGMA schema_version", NULL, NULL, NULL);
+	}
+	pthread_mutex_lock(&checkpointer->lock);
+	for (;;) {
+		while (!checkpointer->stopping && !checkpointer->requested)
+			pthread_cond_wait(&checkpointer->wake, &checkpointer->lock);
+		if (checkpointer->stopping)
+			break;
+		checkpointer->requested = 0;
+		pthread_mutex_unlock(&checkpointer->lock);
+		if (db != NULL)
+			checkpoint(db, checkpointer->path);
+		pthread_mutex_lock(&checkpointer->lock);
+	}
+	pthread_mutex_unlock(&checkpointer->lock);
+	sqlite3_close(db);
+	return NULL;
+}
+
+/* SQLite's WAL hook, after each commit of the loop's connection: pages now in the WAL. */
+static int
+on_wal_commit(void *context, sqlite3 *db, const char *name, int pages)
+{
+	struct state *state = context;
+	struct checkpointer *checkpointer = &state->checkpointer;
+
+	if (pages < CHECKPOINT_PAGES)
+		return SQLITE_OK;
+	if (!checkpointer->running) {
+		checkpoint(db, checkpointer->path);	/* no thread: as SQLite would */
+		return SQLITE_OK;
+	}
+	pthread_mutex_lock(&checkpointer->lock);
+	checkpointer->requested = 1;
+	pthread_cond_signal(&checkpointer->wake);
+	pthread_mutex_unlock(&checkpointer->lock);
+	return SQLITE_OK;
+}
+
+static void
+checkpointer_start(struct state *state, const char *path)
+{
+	struct checkpointer *checkpointer = &state->checkpointer;
+
+	pthread_mutex_init(&checkpointer->lock, NULL);
+	pthread_cond_init(&checkpointer->wake, NULL);
+	checkpointer->path = xstrdup(path);
+	checkpointer->running = thread_start(&checkpointer->thread, checkpointer_main,
+	    checkpointer, "wiresift-ckpt") == 0;
+	sqlite3_wal_hook(state->db, on_wal_commit, state);	/* and no automatic checkpoint */
+}
+
+static void
+checkpointer_stop(struct checkpointer *checkpointer)
+{
+	if (checkpointer->path == NULL)
+		return;
+	if (checkpointer->running) {
+		pthread_mutex_lock(&checkpointer->lock);
+		checkpointer->stopping = 1;
+		pthread_cond_signal(&checkpointer->wake);
+		pthread_mutex_unlock(&checkpointer->lock);
+		pthread_join(checkpointer->thread, NULL);
+	}
+	pthread_mutex_destroy(&checkpointer->lock);
+	pthread_cond_destroy(&checkpointer->wake);
+	free(checkpointer->path);
+	memset(checkpointer, 0, sizeof *checkpointer);
+}
+
 struct state *
 state_open(const char *dir, char *error, size_t error_size)
 {
@@ -131,6 +248,7 @@ state_open(const char *dir, char *error, size_t error_size)
 		snprintf(error, error_size, "%s: %s", path, sqlite3_errmsg(state->db));
 		goto fail;
 	}
+	checkpointer_start(state, path);
 	free(path);
 	return state;
 fail:
@@ -183,6 +301,7 @@ state_close(struct state *state)
 		return;
 	if (state->db != NULL)
 		state_commit(state);
+	checkpointer_stop(&state->checkpointer);
 	sqlite3_finalize(state->feed_load);
 	sqlite3_finalize(state->feed_validators);
 	sqlite3_finalize(state->feed_health);
