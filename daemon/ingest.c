@@ -905,11 +905,13 @@ check_topics(struct ingest *ingest, char *error, size_t error_size)
 	return result;
 }
 
+/* The dedup entries of delivered articles first, then their seen marks: see dedup/store.c. */
 static void
 on_state_commit(evutil_socket_t fd, short what, void *context)
 {
 	struct ingest *ingest = context;
 
+	pipeline_flush(ingest->pipeline);
 	state_commit(ingest->state);
 }
 

@@ -188,6 +188,12 @@ pipeline_commit(struct pipeline *pipeline, const struct article *article)
 		dedup_commit(pipeline->dedup, article->id);
 }
 
+void
+pipeline_flush(struct pipeline *pipeline)
+{
+	dedup_flush(pipeline->dedup);
+}
+
 size_t
 pipeline_dedup_size(const struct pipeline *pipeline)
 {

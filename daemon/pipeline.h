@@ -66,8 +66,9 @@ void	 pipeline_topics(const struct pipeline *pipeline, const struct article *art
 /* Use a reloaded configuration for routing and the dedup policy. */
 void	 pipeline_set_config(struct pipeline *pipeline, const struct config *config);
 
-/* Make a delivered article's dedup entry durable. */
+/* Queue a delivered article's dedup entry for the log; pipeline_flush() writes the queue. */
 void	 pipeline_commit(struct pipeline *pipeline, const struct article *article);
+void	 pipeline_flush(struct pipeline *pipeline);
 
 size_t	 pipeline_dedup_size(const struct pipeline *pipeline);
 

@@ -6,7 +6,9 @@
  * dedup_check() judges an article against everything indexed within the time window and, when
  * it is unique, indexes it at once (so a copy later in the same poll is caught). The entry is
  * made durable only by dedup_commit(), which the publisher calls on a successful delivery
- * report: after a crash, an article that was never delivered is refetched and judged again.
+ * report, and dedup_flush(), which writes the commits since the last one (the daemon calls it
+ * just before committing its state): after a crash, an article that was never delivered, or
+ * whose seen mark was not committed, is refetched and judged again.
  */
 #ifndef WIRESIFT_DEDUP_H
 #define WIRESIFT_DEDUP_H
@@ -43,8 +45,10 @@ void	 dedup_close(struct dedup_index *index);
  * (dedup_sketch_article), else sketched here from article->text (or title + summary).
  */
 void	 dedup_check(struct dedup_index *index, struct article *article, time_t now);
-/* Make the index entry of a delivered unique article durable. */
+/* Queue the index entry of a delivered unique article for the log. */
 void	 dedup_commit(struct dedup_index *index, const char *article_id);
+/* Write the queued entries to the log (one write; dedup_close() does it too). */
+void	 dedup_flush(struct dedup_index *index);
 size_t	 dedup_size(const struct dedup_index *index);
 
 /*

@@ -179,8 +179,10 @@ struct dedup_store *dedup_store_open(const char *state_dir, const struct dedup_c
 void	 dedup_store_close(struct dedup_store *store);
 /* Serialize a record (caller frees); used to keep pending entries until commit. */
 uint8_t	*dedup_record_encode(const struct dedup_record *record, size_t *length);
-/* Append one encoded record and fdatasync. 0 or -1 (logged). */
+/* Queue one encoded record for the log (written now when FLUSH_BYTES are queued). 0 or -1. */
 int	 dedup_store_append(struct dedup_store *store, const uint8_t *record, size_t length);
+/* Write the queued records with one pwrite, fdatasync started as the policy says. 0 or -1. */
+int	 dedup_store_flush(struct dedup_store *store);
 /* Note that records older than oldest no longer count; compacts when most of the file has. */
 void	 dedup_store_expire(struct dedup_store *store, int64_t oldest, size_t live_records);
 size_t	 dedup_store_records(const struct dedup_store *store);

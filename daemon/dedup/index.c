@@ -780,6 +780,13 @@ dedup_commit(struct dedup_index *index, const char *article_id)
 	pending_free(node);
 }
 
+void
+dedup_flush(struct dedup_index *index)
+{
+	if (index->store != NULL)
+		dedup_store_flush(index->store);
+}
+
 size_t
 dedup_memory(const struct dedup_index *index)
 {

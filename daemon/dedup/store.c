@@ -9,10 +9,15 @@
  *           keys (u64 each), id bytes, signature bytes
  *
  * Integers are in host byte order: the file is local state, not an exchange format.
- * Durability policy: each commit is one pwrite(2) of a whole record at the known end, so it
- * survives a crash or SIGKILL of the daemon at once; fdatasync(2) is started with a commit
- * when the last one is at least SYNC_INTERVAL_MS old, and runs at close (group commit:
- * commits arrive with Kafka's delivery reports, thousands a second). The periodic fdatasync
+ * Durability policy: commits are queued and written whole, with one pwrite(2) at the known
+ * end, when the owner flushes (the daemon: just before each commit of its state database, so
+ * the entries of delivered articles become durable together with their seen marks, every
+ * 100 ms while articles flow), when FLUSH_BYTES are queued, and at close. A written record
+ * survives a crash or SIGKILL of the daemon at once; a SIGKILL loses the queued ones together
+ * with the state's open transaction, and those articles are fetched, judged and published
+ * again. fdatasync(2) is started with a write when the last one is at least SYNC_INTERVAL_MS
+ * old, and runs at close (group commit: commits arrive with Kafka's delivery reports,
+ * thousands a second). The periodic fdatasync
  * runs on a syncer thread, on a dup of the descriptor: a slow disk (tens to hundreds of ms
  * per flush on a busy VM) never stalls the event loop that appends. On power loss the
  * newest commits may be lost, which at worst lets a later copy of such an article through as
@@ -46,6 +51,7 @@
 #define RECORD_KIND_ENTRY	1
 
 #define SYNC_INTERVAL_MS	200
+#define FLUSH_BYTES		(64 * 1024)	/* queued records written at once from this size */
 
 /* The thread that runs the periodic fdatasync off the appending thread. */
 struct syncer {
@@ -70,6 +76,8 @@ struct dedup_store {
 	int		 bands;
 	off_t		 size;		/* bytes of valid header and records */
 	size_t		 records;	/* records in the file */
+	struct buffer	 queued;	/* committed records not written yet */
+	size_t		 queued_records;
 };
 
 static void
@@ -385,10 +393,12 @@ compact(struct dedup_store *store, int64_t oldest)
 	struct compact_context context = { .oldest = oldest, .size = HEADER_SIZE };
 	char *temporary = xasprintf("%s.tmp", store->path);
 	const char *reason;
-	size_t before = store->records;
+	size_t before;
 	FILE *file;
 	int fd;
 
+	dedup_store_flush(store);	/* the copy is made from the file */
+	before = store->records;
 	if ((file = fopen(store->path, "rb")) == NULL)
 		goto fail;
 	if ((context.fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
@@ -530,6 +540,9 @@ dedup_store_close(struct dedup_store *store)
 {
 	if (store == NULL)
 		return;
+	if (store->fd >= 0)
+		dedup_store_flush(store);
+	buffer_free(&store->queued);
 	syncer_stop(&store->syncer);
 	if (store->fd >= 0) {
 		if (store->unsynced && fdatasync(store->fd) < 0)
@@ -545,23 +558,41 @@ dedup_store_close(struct dedup_store *store)
 int
 dedup_store_append(struct dedup_store *store, const uint8_t *record, size_t length)
 {
-	/* Always at the end we know: a torn earlier write was truncated back to it. */
-	int64_t now = monotonic_ms();
-	int sync_now = now - store->synced_ms >= SYNC_INTERVAL_MS;
+	buffer_append(&store->queued, record, length);
+	store->queued_records++;
+	return store->queued.length >= FLUSH_BYTES ? dedup_store_flush(store) : 0;
+}
 
-	if (write_all_at(store->fd, record, length, store->size) < 0 ||
+int
+dedup_store_flush(struct dedup_store *store)
+{
+	size_t length = store->queued.length;
+	int64_t now;
+	int sync_now;
+
+	if (length == 0)
+		return 0;
+	now = monotonic_ms();
+	sync_now = now - store->synced_ms >= SYNC_INTERVAL_MS;
+	/* Always at the end we know: a torn earlier write was truncated back to it. */
+	if (write_all_at(store->fd, (const uint8_t *)store->queued.data, length, store->size) < 0 ||
 	    (sync_now && syncer_request(&store->syncer, store->fd) < 0 &&
 	    fdatasync(store->fd) < 0)) {
 		log_complain("dedup.log.append", "dedup", "dedup.log.append_failed", "path=%s "
-		    "error=%s", log_quote(store->path), log_quote(strerror(errno)));
+		    "records=%zu error=%s", log_quote(store->path), store->queued_records,
+		    log_quote(strerror(errno)));
 		if (ftruncate(store->fd, store->size) < 0) {
 			/* nothing more to do: replay drops the torn tail */
 		}
+		buffer_reset(&store->queued);
+		store->queued_records = 0;
 		return -1;
 	}
 	log_complain_clear("dedup.log.append", "dedup", "dedup.log.append_recovered");
 	store->size += (off_t)length;
-	store->records++;
+	store->records += store->queued_records;
+	buffer_reset(&store->queued);
+	store->queued_records = 0;
 	store->unsynced = !sync_now;
 	if (sync_now)
 		store->synced_ms = now;
@@ -578,5 +609,5 @@ dedup_store_expire(struct dedup_store *store, int64_t oldest, size_t live_record
 size_t
 dedup_store_records(const struct dedup_store *store)
 {
-	return store->records;
+	return store->records + store->queued_records;
 }

@@ -877,7 +877,10 @@ test_persistence_sigkill(void)
 		if (!judged_as(index, "deadbeef", story_council, now, NULL))
 			_exit(3);
 		dedup_commit(index, "deadbeef");
+		dedup_flush(index);
 		judged_as(index, "uncommitted", story_ferry, now, NULL);
+		judged_as(index, "committed-not-flushed", story_ferry_other_outlet, now, NULL);
+		dedup_commit(index, "committed-not-flushed");
 		kill(getpid(), SIGKILL);
 		_exit(4);
 	}
@@ -894,6 +897,8 @@ test_persistence_sigkill(void)
 		free(copy);
 	}
 	CHECK(judged_as(index, "ferry-again", story_ferry, now + 1, NULL));
+	/* Committed but never flushed: lost with the process, so judged afresh. */
+	CHECK(judged_as(index, "other-outlet-again", story_ferry_other_outlet, now + 1, NULL));
 	dedup_close(index);
 	remove_directory(directory);
 }
@@ -936,9 +941,12 @@ test_persistence_corrupt_tail(void)
 	index = open_index(directory, 0);
 	CHECK(judged_as(index, "0001", story_ferry, now, NULL));
 	dedup_commit(index, "0001");
+	CHECK(file_size(directory) == 32);	/* queued: only the header is written */
+	dedup_flush(index);
 	after_first = file_size(directory);
 	CHECK(judged_as(index, "0002", story_council, now, NULL));
 	dedup_commit(index, "0002");
+	dedup_flush(index);
 	after_second = file_size(directory);
 	CHECK(after_second > after_first);
 	dedup_close(index);
