@@ -1,6 +1,7 @@
 /*
  * util.c - allocation that cannot fail, growable buffers, a string set, durations and sizes,
- * time formatting, file reading. Everything here is free of I/O policy: callers decide what an error means.
+ * time formatting, file reading. Everything here is free of I/O policy: callers decide what
+ * an error means.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -21,9 +21,9 @@
  * runs on a syncer thread, on a dup of the descriptor: a slow disk (tens to hundreds of ms
  * per flush on a busy VM) never stalls the event loop that appends. On power loss the
  * newest commits may be lost, which at worst lets a later copy of such an article through as
- * unique. A failed write is truncated away so a later append never follows a torn record. On open, a torn or corrupt record ends the
- * replay: it and everything after it are truncated away with a warning (start-up never fails
- * for it). Records older than the window are dropped, and when more than half of the file is
+ * unique. A failed write is truncated away so a later append never follows a torn record.
+ * On open, a torn or corrupt record ends the replay: it and everything after it are truncated
+ * away with a warning (start-up never fails for it). Records older than the window are dropped, and when more than half of the file is
  * expired it is compacted: the live records are copied to dedup.log.tmp, which is fsync'd and
  * renamed over the log (then the directory is fsync'd). A header written with other sketch
  * parameters cannot be replayed: the log is then started afresh, with a warning.

@@ -24,9 +24,10 @@ and runs the whole pipeline (clean, the five plugins of conf/, dedup).
 3. peers: poll_peer.py (asyncio + aiohttp) over the same URLs; wrk's 304s/s on one URL
    (nginx's own capacity with one worker) when wrk is installed.
 4. cold start: `wiresift --once` over BENCH_FEEDS other feeds of BENCH_ITEMS new items each,
-   fresh state (steps 1 and 4 first read their feed files into the page cache); the wall time of that process gives items/s, kcat counts the records in the
-   topics to confirm. After BENCH_COLD_TIMEOUT (240 s) the daemon gets SIGTERM and the figures
-   count what Kafka holds by then (timed_out=1).
+   fresh state (steps 1 and 4 first read their feed files into the page cache); the wall
+   time of that process gives items/s, kcat counts the records in the topics to confirm.
+   After BENCH_COLD_TIMEOUT (240 s) the daemon gets SIGTERM and the figures count what Kafka
+   holds by then (timed_out=1).
 
 Prints key=value lines (first ..., poll ..., peer ..., wrk ..., cold ...) for run.sh; asserts
 nothing about time.
@@ -205,9 +206,10 @@ def generate_feeds(root, name, count, items):
 
 def warm_page_cache(feeds_dir):
 	"""Read the files nginx will send (the pre-compressed .gz copy where there is one) of
-	feeds_dir, so that it serves the run from memory as a static feed host or CDN does. This VM pages out file pages idle for ~30 s (DAMON), and a run
-	whose feeds come off the virtual disk measures that disk, not the daemon: the same cold
-	start took 35-42 s in `make bench` against 16-21 s with the files in memory."""
+	feeds_dir, so that it serves the run from memory as a static feed host or CDN does.
+	This VM pages out file pages idle for ~30 s (DAMON), and a run whose feeds come off the
+	virtual disk measures that disk, not the daemon: the same cold start took 35-42 s in
+	`make bench` against 16-21 s with the files in memory."""
 	started = time.monotonic()
 	total = 0
 	for path in sorted(feeds_dir.iterdir()):
