@@ -19,7 +19,6 @@
  * the last connection checkpoints what is left.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,14 +31,10 @@
 
 #define CHECKPOINT_PAGES	1000	/* SQLite's own automatic checkpoint threshold */
 
-/* The thread that checkpoints the WAL, and what the loop asks of it. */
+/* The thread that checkpoints the WAL, through its own connection (opened there). */
 struct checkpointer {
-	pthread_t	 thread;
-	pthread_mutex_t	 lock;
-	pthread_cond_t	 wake;
-	int		 running;
-	int		 requested;
-	int		 stopping;
+	struct helper_thread helper;
+	sqlite3		*db;
 	char		*path;		/* of the database */
 };
 
@@ -120,56 +115,36 @@ checkpoint(sqlite3 *db, const char *path)
 		    log_quote(path), log_quote(sqlite3_errmsg(db)));
 }
 
-static void *
-checkpointer_main(void *argument)
+static void
+checkpoint_job(void *context)
 {
-	struct checkpointer *checkpointer = argument;
-	sqlite3 *db = NULL;
+	struct checkpointer *checkpointer = context;
 
-	if (sqlite3_open_v2(checkpointer->path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		log_event(LOG_LEVEL_WARNING, "state", "state.checkpoint_failed", "path=%s error=%s",
-		    log_quote(checkpointer->path), log_quote(sqlite3_errmsg(db)));
-		sqlite3_close(db);
-		db = NULL;	/* requests are then only cleared; closing checkpoints */
-	} else {
-		sqlite3_busy_timeout(db, 5000);
+	if (checkpointer->db == NULL) {
+		if (sqlite3_open_v2(checkpointer->path, &checkpointer->db, SQLITE_OPEN_READWRITE,
+		    NULL) != SQLITE_OK) {
+			log_event(LOG_LEVEL_WARNING, "state", "state.checkpoint_failed", "path=%s "
+			    "error=%s", log_quote(checkpointer->path),
+			    log_quote(sqlite3_errmsg(checkpointer->db)));
+			sqlite3_close(checkpointer->db);
+			checkpointer->db = NULL;	/* tried again at the next request */
+			return;
+		}
+		sqlite3_busy_timeout(checkpointer->db, 5000);
 		/* A first read opens the WAL; until then a checkpoint does nothing. */
-		sqlite3_exec(db, "PRAGMA schema_version", NULL, NULL, NULL);
+		sqlite3_exec(checkpointer->db, "PRAGMA schema_version", NULL, NULL, NULL);
 	}
-	pthread_mutex_lock(&checkpointer->lock);
-	for (;;) {
-		while (!checkpointer->stopping && !checkpointer->requested)
-			pthread_cond_wait(&checkpointer->wake, &checkpointer->lock);
-		if (checkpointer->stopping)
-			break;
-		checkpointer->requested = 0;
-		pthread_mutex_unlock(&checkpointer->lock);
-		if (db != NULL)
-			checkpoint(db, checkpointer->path);
-		pthread_mutex_lock(&checkpointer->lock);
-	}
-	pthread_mutex_unlock(&checkpointer->lock);
-	sqlite3_close(db);
-	return NULL;
+	checkpoint(checkpointer->db, checkpointer->path);
 }
 
 /* SQLite's WAL hook, after each commit of the loop's connection: pages now in the WAL. */
 static int
 on_wal_commit(void *context, sqlite3 *db, const char *name, int pages)
 {
-	struct state *state = context;
-	struct checkpointer *checkpointer = &state->checkpointer;
+	struct checkpointer *checkpointer = context;
 
-	if (pages < CHECKPOINT_PAGES)
-		return SQLITE_OK;
-	if (!checkpointer->running) {
+	if (pages >= CHECKPOINT_PAGES && helper_request(&checkpointer->helper) < 0)
 		checkpoint(db, checkpointer->path);	/* no thread: as SQLite would */
-		return SQLITE_OK;
-	}
-	pthread_mutex_lock(&checkpointer->lock);
-	checkpointer->requested = 1;
-	pthread_cond_signal(&checkpointer->wake);
-	pthread_mutex_unlock(&checkpointer->lock);
 	return SQLITE_OK;
 }
 
@@ -178,28 +153,19 @@ checkpointer_start(struct state *state, const char *path)
 {
 	struct checkpointer *checkpointer = &state->checkpointer;
 
-	pthread_mutex_init(&checkpointer->lock, NULL);
-	pthread_cond_init(&checkpointer->wake, NULL);
 	checkpointer->path = xstrdup(path);
-	checkpointer->running = thread_start(&checkpointer->thread, checkpointer_main,
-	    checkpointer, "wiresift-ckpt") == 0;
-	sqlite3_wal_hook(state->db, on_wal_commit, state);	/* and no automatic checkpoint */
+	helper_start(&checkpointer->helper, "wiresift-ckpt", checkpoint_job, checkpointer);
+	/* and no automatic checkpoint: the hook replaces SQLite's own */
+	sqlite3_wal_hook(state->db, on_wal_commit, checkpointer);
 }
 
 static void
 checkpointer_stop(struct checkpointer *checkpointer)
 {
 	if (checkpointer->path == NULL)
-		return;
-	if (checkpointer->running) {
-		pthread_mutex_lock(&checkpointer->lock);
-		checkpointer->stopping = 1;
-		pthread_cond_signal(&checkpointer->wake);
-		pthread_mutex_unlock(&checkpointer->lock);
-		pthread_join(checkpointer->thread, NULL);
-	}
-	pthread_mutex_destroy(&checkpointer->lock);
-	pthread_cond_destroy(&checkpointer->wake);
+		return;		/* never started */
+	helper_stop(&checkpointer->helper);
+	sqlite3_close(checkpointer->db);
 	free(checkpointer->path);
 	memset(checkpointer, 0, sizeof *checkpointer);
 }

@@ -407,3 +407,68 @@ thread_start(pthread_t *thread, void *(*run)(void *), void *argument, const char
 		pthread_setname_np(*thread, name);
 	return code;
 }
+
+static void *
+helper_main(void *argument)
+{
+	struct helper_thread *helper = argument;
+
+	pthread_mutex_lock(&helper->lock);
+	for (;;) {
+		while (!helper->stopping && !helper->requested)
+			pthread_cond_wait(&helper->wake, &helper->lock);
+		if (!helper->requested)
+			break;		/* stopping, nothing left to do */
+		helper->requested = 0;
+		pthread_mutex_unlock(&helper->lock);
+		helper->job(helper->context);
+		pthread_mutex_lock(&helper->lock);
+	}
+	pthread_mutex_unlock(&helper->lock);
+	return NULL;
+}
+
+int
+helper_start(struct helper_thread *helper, const char *name, void (*job)(void *), void *context)
+{
+	int code;
+
+	memset(helper, 0, sizeof *helper);
+	pthread_mutex_init(&helper->lock, NULL);
+	pthread_cond_init(&helper->wake, NULL);
+	helper->job = job;
+	helper->context = context;
+	code = thread_start(&helper->thread, helper_main, helper, name);
+	helper->running = code == 0;
+	return code;
+}
+
+int
+helper_request(struct helper_thread *helper)
+{
+	if (!helper->running)
+		return -1;
+	pthread_mutex_lock(&helper->lock);
+	helper->requested = 1;
+	pthread_cond_signal(&helper->wake);
+	pthread_mutex_unlock(&helper->lock);
+	return 0;
+}
+
+void
+helper_stop(struct helper_thread *helper)
+{
+	if (helper->running) {
+		pthread_mutex_lock(&helper->lock);
+		helper->stopping = 1;
+		pthread_cond_signal(&helper->wake);
+		pthread_mutex_unlock(&helper->lock);
+		pthread_join(helper->thread, NULL);
+		helper->running = 0;
+	}
+	if (helper->job != NULL) {
+		pthread_mutex_destroy(&helper->lock);
+		pthread_cond_destroy(&helper->wake);
+		helper->job = NULL;
+	}
+}

@@ -39,6 +39,30 @@ void	 buffer_free(struct buffer *buffer);
  */
 int	 thread_start(pthread_t *thread, void *(*run)(void *), void *argument, const char *name);
 
+/*
+ * A helper thread that runs one job, job(context), each time it is asked: for work that must
+ * not block the event loop (an fsync, an SQLite checkpoint). Requests made while a run is
+ * pending coalesce into it; a request made during a run asks for one more.
+ */
+struct helper_thread {
+	pthread_t	 thread;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 wake;
+	int		 running;	/* the thread was started */
+	int		 requested;
+	int		 stopping;
+	void		(*job)(void *context);
+	void		*context;
+};
+
+/* Start the thread, named `name`; 0 or an errno value (then requests fail). */
+int	 helper_start(struct helper_thread *helper, const char *name, void (*job)(void *),
+	    void *context);
+/* Ask for a run; -1 when the thread is not running (the caller does the work itself). */
+int	 helper_request(struct helper_thread *helper);
+/* Run the job once more if a request is pending, then end the thread. */
+void	 helper_stop(struct helper_thread *helper);
+
 /* A set of strings (copies), by hash: constant time whatever its size. Zeroed = empty. */
 struct string_set {
 	char	**slots;	/* NULL: never used; STRING_SET_REMOVED: free again */

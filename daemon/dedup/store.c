@@ -55,11 +55,8 @@
 
 /* The thread that runs the periodic fdatasync off the appending thread. */
 struct syncer {
-	pthread_t	 thread;
-	pthread_mutex_t	 lock;
-	pthread_cond_t	 wake;
-	int		 running;
-	int		 stopping;
+	struct helper_thread helper;
+	pthread_mutex_t	 lock;		/* of fd, handed from the loop to the helper */
 	int		 fd;		/* a dup of the log's descriptor to sync; -1: nothing asked */
 	const char	*path;		/* of the log, for the warning */
 };
@@ -143,40 +140,31 @@ sync_directory(const char *directory)
 	}
 }
 
-static void *
-syncer_main(void *argument)
+static void
+sync_job(void *context)
 {
-	struct syncer *syncer = argument;
+	struct syncer *syncer = context;
+	int fd;
 
 	pthread_mutex_lock(&syncer->lock);
-	for (;;) {
-		int fd;
-
-		while (!syncer->stopping && syncer->fd < 0)
-			pthread_cond_wait(&syncer->wake, &syncer->lock);
-		if ((fd = syncer->fd) < 0)
-			break;		/* stopping, nothing left to sync */
-		syncer->fd = -1;
-		pthread_mutex_unlock(&syncer->lock);
-		if (fdatasync(fd) < 0)
-			log_event(LOG_LEVEL_WARNING, "dedup", "dedup.log.sync_failed", "path=%s "
-			    "error=%s", log_quote(syncer->path), log_quote(strerror(errno)));
-		close(fd);
-		pthread_mutex_lock(&syncer->lock);
-	}
+	fd = syncer->fd;
+	syncer->fd = -1;
 	pthread_mutex_unlock(&syncer->lock);
-	return NULL;
+	if (fd < 0)
+		return;
+	if (fdatasync(fd) < 0)
+		log_event(LOG_LEVEL_WARNING, "dedup", "dedup.log.sync_failed", "path=%s "
+		    "error=%s", log_quote(syncer->path), log_quote(strerror(errno)));
+	close(fd);
 }
 
 static void
 syncer_start(struct syncer *syncer, const char *path)
 {
 	pthread_mutex_init(&syncer->lock, NULL);
-	pthread_cond_init(&syncer->wake, NULL);
 	syncer->fd = -1;
 	syncer->path = path;
-	syncer->running = thread_start(&syncer->thread, syncer_main, syncer,
-	    "wiresift-sync") == 0;
+	helper_start(&syncer->helper, "wiresift-sync", sync_job, syncer);
 }
 
 /* Have fd's data flushed in the background; 0, or -1 when it must be done here. */
@@ -185,7 +173,7 @@ syncer_request(struct syncer *syncer, int fd)
 {
 	int copy;
 
-	if (!syncer->running)
+	if (!syncer->helper.running)
 		return -1;
 	pthread_mutex_lock(&syncer->lock);
 	if (syncer->fd < 0) {	/* else the pending one covers this write too */
@@ -194,26 +182,20 @@ syncer_request(struct syncer *syncer, int fd)
 			return -1;
 		}
 		syncer->fd = copy;
-		pthread_cond_signal(&syncer->wake);
 	}
 	pthread_mutex_unlock(&syncer->lock);
-	return 0;
+	return helper_request(&syncer->helper);
 }
 
 /* Finish the pending flush, if any, and end the thread. */
 static void
 syncer_stop(struct syncer *syncer)
 {
-	if (!syncer->running)
-		return;
-	pthread_mutex_lock(&syncer->lock);
-	syncer->stopping = 1;
-	pthread_cond_signal(&syncer->wake);
-	pthread_mutex_unlock(&syncer->lock);
-	pthread_join(syncer->thread, NULL);
+	if (syncer->path == NULL)
+		return;		/* never started */
+	helper_stop(&syncer->helper);
 	pthread_mutex_destroy(&syncer->lock);
-	pthread_cond_destroy(&syncer->wake);
-	syncer->running = 0;
+	syncer->path = NULL;
 }
 
 uint8_t *
