@@ -182,38 +182,48 @@ json_write(const json_t *value, struct buffer *out)
 }
 
 static int
-write_value(const json_t *value, struct buffer *out)
+write_object(const json_t *object, struct buffer *out)
 {
 	const char *key;
 	json_t *member;
-	size_t index;
-	int first = 1;
+	const char *separator = "";
 
+	put(out, "{", 1);
+	json_object_foreach((json_t *)object, key, member) {
+		put(out, separator, strlen(separator));
+		separator = ",";
+		if (write_string(key, strlen(key), out) == -1)
+			return -1;
+		put(out, ":", 1);
+		if (write_value(member, out) == -1)
+			return -1;
+	}
+	put(out, "}", 1);
+	return 0;
+}
+
+static int
+write_array(const json_t *array, struct buffer *out)
+{
+	put(out, "[", 1);
+	for (size_t index = 0; index < json_array_size(array); index++) {
+		if (index > 0)
+			put(out, ",", 1);
+		if (write_value(json_array_get(array, index), out) == -1)
+			return -1;
+	}
+	put(out, "]", 1);
+	return 0;
+}
+
+static int
+write_value(const json_t *value, struct buffer *out)
+{
 	switch (json_typeof(value)) {
 	case JSON_OBJECT:
-		put(out, "{", 1);
-		json_object_foreach((json_t *)value, key, member) {
-			if (!first)
-				put(out, ",", 1);
-			first = 0;
-			if (write_string(key, strlen(key), out) == -1)
-				return -1;
-			put(out, ":", 1);
-			if (write_value(member, out) == -1)
-				return -1;
-		}
-		put(out, "}", 1);
-		return 0;
+		return write_object(value, out);
 	case JSON_ARRAY:
-		put(out, "[", 1);
-		json_array_foreach(value, index, member) {
-			if (index > 0)
-				put(out, ",", 1);
-			if (write_value(member, out) == -1)
-				return -1;
-		}
-		put(out, "]", 1);
-		return 0;
+		return write_array(value, out);
 	case JSON_STRING:
 		return write_string(json_string_value(value), json_string_length(value), out);
 	case JSON_INTEGER:
