@@ -186,12 +186,13 @@ write_object(const json_t *object, struct buffer *out)
 {
 	const char *key;
 	json_t *member;
-	const char *separator = "";
+	int first = 1;
 
 	put(out, "{", 1);
 	json_object_foreach((json_t *)object, key, member) {
-		put(out, separator, strlen(separator));
-		separator = ",";
+		if (!first)
+			put(out, ",", 1);
+		first = 0;
 		if (write_string(key, strlen(key), out) == -1)
 			return -1;
 		put(out, ":", 1);

@@ -185,6 +185,5 @@ int	 dedup_store_append(struct dedup_store *store, const uint8_t *record, size_t
 int	 dedup_store_flush(struct dedup_store *store);
 /* Note that records older than oldest no longer count; compacts when most of the file has. */
 void	 dedup_store_expire(struct dedup_store *store, int64_t oldest, size_t live_records);
-size_t	 dedup_store_records(const struct dedup_store *store);
 
 #endif

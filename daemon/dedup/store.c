@@ -587,9 +587,3 @@ dedup_store_expire(struct dedup_store *store, int64_t oldest, size_t live_record
 	if (store->records >= COMPACT_MIN_RECORDS && live_records * 2 < store->records)
 		compact(store, oldest);
 }
-
-size_t
-dedup_store_records(const struct dedup_store *store)
-{
-	return store->records + store->queued_records;
-}

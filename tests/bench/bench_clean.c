@@ -149,7 +149,7 @@ main(int argc, char **argv)
 	size_t source_count, plugin_count, kept = 0;
 	int rounds;
 
-	malloc_tune();	/* as the daemon does */
+	malloc_tune();	/* this bench runs on glibc's malloc (the daemon links jemalloc) */
 
 	if (argc < 2 || argc > 3) {
 		fprintf(stderr, "usage: bench_clean CONFIG [ROUNDS]\n");
