@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <time.h>
 #include "article.h"
-#include "clean.h"
+#include "clean/clean.h"
 #include "config.h"
 
 struct pipeline;

@@ -21,7 +21,7 @@
 #include <time.h>
 
 #include "article.h"
-#include "clean.h"
+#include "clean/clean.h"
 #include "config.h"
 #include "log.h"
 #include "pipeline.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "article.h"
-#include "clean.h"
+#include "clean/clean.h"
 #include "util.h"
 
 static struct clean_rules *rules;

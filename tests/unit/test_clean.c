@@ -17,7 +17,7 @@
 #include "check.h"
 #include "heap.h"
 #include "article.h"
-#include "clean.h"
+#include "clean/clean.h"
 #include "util.h"
 
 #define RULES_FILE	"conf/rules/boilerplate.rules"

@@ -21,7 +21,7 @@
 
 #include "check.h"
 #include "article.h"
-#include "clean.h"
+#include "clean/clean.h"
 #include "log.h"
 #include "plugin.h"
 #include "util.h"

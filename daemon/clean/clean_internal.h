@@ -1,0 +1,176 @@
+/*
+ * clean_internal.h - what the files of the cleaning stage share: the rule set, the prefilters
+ * of its patterns and their literal index, paragraphs, and the functions one file gives
+ * another. Callers outside daemon/clean/ use clean.h only.
+ */
+#ifndef WIRESIFT_CLEAN_INTERNAL_H
+#define WIRESIFT_CLEAN_INTERNAL_H
+
+#include <regex.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clean.h"
+#include "util.h"
+
+/*
+ * What a text must hold for a pattern to match, worked out once from the pattern's source so
+ * that most paragraphs rule most patterns out without regexec: the byte a ^-anchored pattern
+ * starts with, literal strings one of which it starts with, and up to FILTER_SETS sets of
+ * literal strings one of which it contains ("pic.twitter.com/"; "Continue reading" or "Read
+ * more" ...).  The analysis knows a subset of POSIX ERE (literals, escapes, brackets, groups,
+ * alternation, quantifiers, GNU \b \w \s); on anything else a pattern gets no filter, so a
+ * filter only ever skips regexec calls that could not have matched.  Matching happens in the
+ * C locale (wiresift never calls setlocale), bytewise; REG_ICASE folds ASCII only.
+ */
+
+#define FILTER_LITERALS	 32	/* strings in one literal set */
+#define FILTER_SETS	 2	/* "contains one of" sets per pattern */
+#define FILTER_ITEMS	 64	/* items in one sequence of a pattern */
+#define FILTER_DEPTH	 8	/* nested groups analysed */
+
+struct literal_set {
+	char	*strings[FILTER_LITERALS];	/* folded to lower case when ignoring case */
+	size_t	 lengths[FILTER_LITERALS];
+	uint16_t ids[FILTER_LITERALS];		/* "contains" sets: in the rule set's index */
+	size_t	 count;				/* 0: no condition */
+};
+
+struct prefilter {
+	int	 ignore_case;
+	int	 has_first;			/* first_bytes is a condition */
+	unsigned char first_bytes[256];		/* bytes an anchored pattern may start with */
+	struct literal_set starts;		/* the text starts with one of these */
+	struct literal_set contains[FILTER_SETS]; /* for each: the text contains one of these */
+	size_t	 contains_count;
+};
+
+/*
+ * The literals of all "contains" sets of a rule set, found in one pass over a paragraph
+ * rather than one search per literal. Literals are grouped by their start, ASCII-lower-cased
+ * (one pass finds those matched exactly and those matched ignoring case): one-byte literals
+ * by their byte, two-byte ones by both bytes, longer ones by a key of their first three.
+ * A table by the first two bytes says whether any literal starts at a position (a one-byte
+ * literal marks every pair it begins), so most positions of a text cost one read.
+ */
+#define START_BUCKETS	4096
+#define START_BUCKET(key) (((key) ^ ((key) >> 12)) & (START_BUCKETS - 1))
+#define TRIPLE_KEY(a, b, c) ((((a) << 10) ^ ((b) << 5) ^ (c) ^ ((a) >> 6)) & 0xffff)
+#define NO_LITERAL	UINT16_MAX
+#define PAIR_LITERAL	1	/* a two-byte literal is these two bytes */
+#define PAIR_PREFIX	2	/* a longer literal starts with them */
+#define PAIR_SINGLE	4	/* a one-byte literal is the first of them */
+
+struct literal_index {
+	char	**texts;
+	size_t	 *lengths;
+	int	 *ignore_case;
+	size_t	  count;
+	unsigned char fold[256];		/* ASCII tolower */
+	uint16_t single_start[257];		/* one-byte literals: single_ids[single_start[b]...] */
+	uint16_t *single_ids;
+	uint8_t	 pair_starts[65536];		/* by the first two bytes: PAIR_* bits */
+	uint8_t	 triple_used[65536 / 8];	/* longer literals, by TRIPLE_KEY of three */
+	uint16_t bucket_start[START_BUCKETS + 1]; /* those: start_ids[bucket_start[b]...] */
+	uint16_t *start_ids;
+};
+
+/*
+ * A text being tested against filters, with which literals of the index it holds, found
+ * when a filter first needs them.
+ */
+struct filter_text {
+	const struct literal_index *index;
+	const char *text;
+	size_t	 length;
+	unsigned char *present;	/* by literal id; kept between texts */
+	int	 scanned;
+};
+
+enum rule_kind {
+	RULE_STRIP,		/* remove each match inside a paragraph */
+	RULE_DROP_PARAGRAPH,	/* remove a matching paragraph */
+	RULE_DROP_AFTER		/* remove a matching paragraph and all that follow */
+};
+
+struct clean_rule {
+	enum rule_kind kind;
+	char	*name;
+	regex_t	 regex;
+	struct prefilter filter;	/* when the regex certainly cannot match */
+	size_t	 max_words;	/* only paragraphs of at most this many words; 0: any */
+	size_t	 first;		/* only within the first N paragraphs; 0: anywhere */
+	size_t	 last;		/* only within the last N paragraphs; 0: anywhere */
+};
+
+struct dateline_pattern {
+	regex_t	 regex;		/* group 1: the place */
+	struct prefilter filter;
+	int	 agency_group;	/* group holding "(AP)", or 0 */
+	int	 dash_group;	/* group holding the dash, or 0 */
+};
+
+enum { DATELINE_DASH, DATELINE_COLON, DATELINE_WIRE, DATELINE_PATTERNS };
+
+struct clean_rules {
+	struct clean_rule *rules;
+	size_t	 count;
+	size_t	 capacity;
+	struct strlist tracking_params;	/* extra query names for url_canonical */
+	struct dateline_pattern datelines[DATELINE_PATTERNS];
+	struct literal_index literals;	/* of every rule's and dateline's filter */
+};
+
+struct paragraph {
+	char	*text;
+	size_t	 length;
+	size_t	 words;
+	int	 dropped;
+};
+
+struct paragraphs {
+	struct paragraph *items;
+	size_t	 count;
+};
+
+struct explain_sink {
+	clean_explain_fn function;
+	void	*context;
+};
+
+/* prefilter.c: the literals a pattern's match must start with or contain */
+void	 literal_set_clear(struct literal_set *set);
+void	 prefilter_build(struct prefilter *filter, const char *pattern, int ignore_case);
+void	 prefilter_free(struct prefilter *filter);
+
+/* literals.c: all filters' literals found in one pass over a paragraph */
+void	 literal_index_build(struct clean_rules *rules);
+void	 literal_index_free(struct literal_index *index);
+void	 filter_text_set(struct filter_text *view, const char *text, size_t length);
+void	 filter_text_free(struct filter_text *view);
+int	 prefilter_passes(const struct prefilter *filter, struct filter_text *view);
+
+/* words.c: words, NFC and white space */
+size_t	 count_words(const char *text, size_t length);
+char	*normalize_nfc(char *text);
+void	 flatten_newlines(char *text);
+size_t	 collapse_spaces(char *text);
+
+/* html_text.c: HTML to paragraphs, reporting what it skips */
+char	*html_to_text_explain(const char *html, size_t length, clean_explain_fn explain,
+	    void *explain_context);
+
+/* paragraphs.c: paragraphs and the rules applied to them */
+void	 explain_removal(const struct explain_sink *sink, const char *rule_name, const char *text);
+struct paragraphs paragraphs_split(const char *text);
+void	 paragraphs_free(struct paragraphs *list);
+char	*paragraphs_join(const struct paragraphs *list, const char *separator, size_t *words);
+void	 apply_rules(const struct clean_rules *rules, struct paragraphs *list,
+	    struct filter_text *view, const struct explain_sink *sink);
+
+/* dateline.c: "CITY (AP) —" lifted out of the first paragraphs */
+int	 compile_datelines(struct clean_rules *rules);
+void	 extract_dateline(const struct clean_rules *rules, struct article *article,
+	    struct paragraphs *list, struct filter_text *view, const struct explain_sink *sink);
+
+#endif

@@ -1,0 +1,282 @@
+/*
+ * literals.c - the literals of every prefilter of a rule set, indexed by their first bytes and
+ * found in one pass over a paragraph; prefilter_passes() then says whether a pattern could
+ * match it at all (most paragraphs rule most patterns out without regexec).
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "clean_internal.h"
+
+static int
+bit_is_set(const uint8_t *bits, unsigned bit)
+{
+	return (bits[bit >> 3] & (1u << (bit & 7))) != 0;
+}
+
+/* The key a literal of two bytes or more is filed under (folded): pair or TRIPLE_KEY. */
+static unsigned
+literal_key(const struct literal_index *index, const unsigned char *text, size_t length)
+{
+	unsigned first = index->fold[text[0]], second = index->fold[text[1]];
+
+	return length == 2 ? first << 8 | second :
+	    TRIPLE_KEY(first, second, (unsigned)index->fold[text[2]]);
+}
+
+/* Does the literal id occur at text[at...]? Its first bytes are known to match folded. */
+static int
+literal_at(const struct literal_index *index, size_t id, const unsigned char *text,
+    size_t length, size_t at)
+{
+	const unsigned char *literal = (const unsigned char *)index->texts[id];
+	size_t literal_length = index->lengths[id];
+
+	if (literal_length > length - at)
+		return 0;
+	if (!index->ignore_case[id])
+		return memcmp(text + at, literal, literal_length) == 0;
+	for (size_t i = 0; i < literal_length; i++)
+		if (index->fold[text[at + i]] != literal[i])
+			return 0;
+	return 1;
+}
+
+/* Mark in present[] the literals filed under key that occur at text[at...]. */
+static void
+literal_bucket_scan(const struct literal_index *index, unsigned key, const unsigned char *text,
+    size_t length, size_t at, unsigned char *present)
+{
+	unsigned bucket = START_BUCKET(key);
+
+	for (size_t k = index->bucket_start[bucket]; k < index->bucket_start[bucket + 1]; k++)
+		if (!present[index->start_ids[k]])
+			present[index->start_ids[k]] = literal_at(index, index->start_ids[k], text,
+			    length, at);
+}
+
+static void
+single_scan(const struct literal_index *index, unsigned byte, const unsigned char *text,
+    size_t length, size_t at, unsigned char *present)
+{
+	for (size_t k = index->single_start[byte]; k < index->single_start[byte + 1]; k++)
+		if (!present[index->single_ids[k]])
+			present[index->single_ids[k]] = literal_at(index, index->single_ids[k], text,
+			    length, at);
+}
+
+/* Mark in present[] (by id) the literals of the index that occur in text. */
+static void
+literal_index_scan(const struct literal_index *index, const unsigned char *text, size_t length,
+    unsigned char *present)
+{
+	unsigned second;
+
+	if (length == 0)
+		return;
+	second = index->fold[text[0]];
+	for (size_t at = 0; at + 1 < length; at++) {
+		unsigned first = second, key, starts;
+
+		second = index->fold[text[at + 1]];
+		if ((starts = index->pair_starts[key = first << 8 | second]) == 0)
+			continue;
+		if (starts & PAIR_SINGLE)
+			single_scan(index, first, text, length, at, present);
+		if (starts & PAIR_LITERAL)
+			literal_bucket_scan(index, key, text, length, at, present);
+		if ((starts & PAIR_PREFIX) && at + 2 < length && bit_is_set(index->triple_used,
+		    key = TRIPLE_KEY(first, second, (unsigned)index->fold[text[at + 2]])))
+			literal_bucket_scan(index, key, text, length, at, present);
+	}
+	single_scan(index, second, text, length, length - 1, present);	/* the last byte */
+}
+
+void
+filter_text_set(struct filter_text *view, const char *text, size_t length)
+{
+	view->text = text;
+	view->length = length;
+	view->scanned = 0;
+}
+
+void
+filter_text_free(struct filter_text *view)
+{
+	free(view->present);
+}
+
+static void
+filter_text_scan(struct filter_text *view)
+{
+	if (view->present == NULL)
+		view->present = xmalloc(view->index->count + 1);
+	memset(view->present, 0, view->index->count + 1);
+	literal_index_scan(view->index, (const unsigned char *)view->text, view->length,
+	    view->present);
+	view->scanned = 1;
+}
+
+static int
+text_starts_with_any(const struct filter_text *view, const struct literal_set *set,
+    int ignore_case)
+{
+	for (size_t i = 0; i < set->count; i++) {
+		if (set->lengths[i] > view->length)
+			continue;
+		if (ignore_case ? strncasecmp(view->text, set->strings[i], set->lengths[i]) == 0 :
+		    memcmp(view->text, set->strings[i], set->lengths[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+text_contains_any(struct filter_text *view, const struct literal_set *set)
+{
+	if (!view->scanned)
+		filter_text_scan(view);
+	for (size_t i = 0; i < set->count; i++)
+		if (view->present[set->ids[i]])
+			return 1;
+	return 0;
+}
+
+/* Could the pattern of filter match the text? 0 only when it certainly cannot. */
+int
+prefilter_passes(const struct prefilter *filter, struct filter_text *view)
+{
+	if (filter->has_first &&
+	    (view->length == 0 || !filter->first_bytes[(unsigned char)view->text[0]]))
+		return 0;
+	if (filter->starts.count > 0 &&
+	    !text_starts_with_any(view, &filter->starts, filter->ignore_case))
+		return 0;
+	for (size_t i = 0; i < filter->contains_count; i++)
+		if (!text_contains_any(view, &filter->contains[i]))
+			return 0;
+	return 1;
+}
+
+/* The id of a literal in the index, added when new; NO_LITERAL when the index is full. */
+static uint16_t
+literal_index_add(struct literal_index *index, const char *text, size_t length,
+    int ignore_case)
+{
+	size_t id;
+
+	for (id = 0; id < index->count; id++)
+		if (index->lengths[id] == length && index->ignore_case[id] == ignore_case &&
+		    memcmp(index->texts[id], text, length) == 0)
+			return (uint16_t)id;
+	if (index->count == NO_LITERAL)
+		return NO_LITERAL;
+	index->texts = xrealloc(index->texts, (id + 1) * sizeof *index->texts);
+	index->lengths = xrealloc(index->lengths, (id + 1) * sizeof *index->lengths);
+	index->ignore_case = xrealloc(index->ignore_case, (id + 1) * sizeof *index->ignore_case);
+	index->texts[id] = xstrndup(text, length);
+	index->lengths[id] = length;
+	index->ignore_case[id] = ignore_case;
+	index->count++;
+	return (uint16_t)id;
+}
+
+/* Give each literal of the filter's "contains" sets its id; drop a set that does not fit. */
+static void
+literal_index_add_filter(struct literal_index *index, struct prefilter *filter)
+{
+	for (size_t i = 0; i < filter->contains_count; i++) {
+		struct literal_set *set = &filter->contains[i];
+
+		for (size_t k = 0; k < set->count; k++) {
+			set->ids[k] = literal_index_add(index, set->strings[k], set->lengths[k],
+			    filter->ignore_case);
+			if (set->ids[k] != NO_LITERAL)
+				continue;
+			literal_set_clear(set);
+			*set = filter->contains[--filter->contains_count];
+			filter->contains[filter->contains_count].count = 0;
+			i--;
+			break;
+		}
+	}
+}
+
+/* Group the literals by their start (folded) for the scan. */
+static void
+literal_index_group(struct literal_index *index)
+{
+	uint16_t *next = xcalloc(START_BUCKETS, sizeof *next), single_next[256];
+
+	for (int byte = 0; byte < 256; byte++)
+		index->fold[byte] = (unsigned char)tolower(byte);
+	for (size_t id = 0; id < index->count; id++) {
+		const unsigned char *text = (const unsigned char *)index->texts[id];
+		unsigned key;
+
+		if (index->lengths[id] == 1) {
+			index->single_start[index->fold[text[0]] + 1]++;
+			for (unsigned second = 0; second < 256; second++)
+				index->pair_starts[index->fold[text[0]] << 8 | second] |= PAIR_SINGLE;
+			continue;
+		}
+		key = literal_key(index, text, index->lengths[id]);
+		if (index->lengths[id] == 2)
+			index->pair_starts[key] |= PAIR_LITERAL;
+		else {
+			index->pair_starts[index->fold[text[0]] << 8 | index->fold[text[1]]] |=
+			    PAIR_PREFIX;
+			index->triple_used[key >> 3] |= (uint8_t)(1u << (key & 7));
+		}
+		index->bucket_start[START_BUCKET(key) + 1]++;
+	}
+	for (int byte = 0; byte < 256; byte++) {
+		index->single_start[byte + 1] += index->single_start[byte];
+		single_next[byte] = index->single_start[byte];
+	}
+	for (size_t bucket = 0; bucket < START_BUCKETS; bucket++) {
+		index->bucket_start[bucket + 1] += index->bucket_start[bucket];
+		next[bucket] = index->bucket_start[bucket];
+	}
+	index->single_ids = xcalloc((size_t)index->single_start[256] + 1, sizeof(uint16_t));
+	index->start_ids = xcalloc((size_t)index->bucket_start[START_BUCKETS] + 1,
+	    sizeof(uint16_t));
+	for (size_t id = 0; id < index->count; id++) {
+		const unsigned char *text = (const unsigned char *)index->texts[id];
+		unsigned key;
+
+		if (index->lengths[id] == 1) {
+			index->single_ids[single_next[index->fold[text[0]]]++] = (uint16_t)id;
+			continue;
+		}
+		key = literal_key(index, text, index->lengths[id]);
+		index->start_ids[next[START_BUCKET(key)]++] = (uint16_t)id;
+	}
+	free(next);
+}
+
+/* Index the literals of every filter of the rule set, once all rules are in. */
+void
+literal_index_build(struct clean_rules *rules)
+{
+	for (size_t i = 0; i < rules->count; i++)
+		literal_index_add_filter(&rules->literals, &rules->rules[i].filter);
+	for (int i = 0; i < DATELINE_PATTERNS; i++)
+		literal_index_add_filter(&rules->literals, &rules->datelines[i].filter);
+	literal_index_group(&rules->literals);
+}
+
+void
+literal_index_free(struct literal_index *index)
+{
+	for (size_t id = 0; id < index->count; id++)
+		free(index->texts[id]);
+	free(index->texts);
+	free(index->lengths);
+	free(index->ignore_case);
+	free(index->single_ids);
+	free(index->start_ids);
+	memset(index, 0, sizeof *index);
+}

@@ -1,0 +1,211 @@
+/*
+ * paragraphs.c - cleaned text split into paragraphs, the boilerplate rules applied to them
+ * (strip a match, drop a paragraph, drop a paragraph and all that follow; each removal
+ * reported by rule name), and the survivors joined again.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "clean_internal.h"
+
+void
+explain_removal(const struct explain_sink *sink, const char *rule_name, const char *text)
+{
+	if (sink->function != NULL)
+		sink->function(rule_name, text, sink->context);
+}
+
+/* Split text at "\n\n" into paragraphs (copies). */
+struct paragraphs
+paragraphs_split(const char *text)
+{
+	struct paragraphs list = { 0 };
+	size_t capacity = 0;
+	const char *start = text;
+
+	while (*start != '\0') {
+		size_t length = strcspn(start, "\n");
+
+		if (length > 0) {
+			if (list.count == capacity) {
+				capacity = capacity ? capacity * 2 : 16;
+				list.items = xrealloc(list.items, capacity * sizeof *list.items);
+			}
+			list.items[list.count++] = (struct paragraph){
+				.text = xstrndup(start, length), .length = length,
+				.words = count_words(start, length) };
+		}
+		start += length;
+		while (*start == '\n')
+			start++;
+	}
+	return list;
+}
+
+void
+paragraphs_free(struct paragraphs *list)
+{
+	for (size_t i = 0; i < list->count; i++)
+		free(list->items[i].text);
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
+}
+
+/*
+ * Join the paragraphs left with separator; NULL when none is left. *words gets their word
+ * count, which is the joined text's: a separator of line breaks ends words as a paragraph's
+ * end does.
+ */
+char *
+paragraphs_join(const struct paragraphs *list, const char *separator, size_t *words)
+{
+	struct buffer joined = { 0 };
+
+	*words = 0;
+	for (size_t i = 0; i < list->count; i++) {
+		if (list->items[i].dropped)
+			continue;
+		*words += list->items[i].words;
+		if (joined.length > 0)
+			buffer_append_string(&joined, separator);
+		buffer_append(&joined, list->items[i].text, list->items[i].length);
+	}
+	return joined.length > 0 ? buffer_steal(&joined) : NULL;
+}
+
+/* Does rule apply to paragraph number index of count (limits only, not the pattern)? */
+static int
+rule_applies(const struct clean_rule *rule, const struct paragraph *paragraph, size_t index,
+    size_t count)
+{
+	if (rule->max_words != 0 && paragraph->words > rule->max_words)
+		return 0;
+	if (rule->first != 0 && index >= rule->first)
+		return 0;
+	if (rule->last != 0 && index + rule->last < count)
+		return 0;
+	return 1;
+}
+
+/*
+ * Remove every match of a strip rule from the paragraph. REG_STARTEND bounds each search, so
+ * a paragraph with many matches costs one pass, not one strlen per match.
+ */
+static int
+apply_strip(const struct clean_rule *rule, struct paragraph *paragraph,
+    const struct explain_sink *sink)
+{
+	struct buffer kept = { 0 };
+	size_t offset = 0, copied = 0;
+	regmatch_t match;
+
+	while (offset <= paragraph->length) {
+		match.rm_so = (regoff_t)offset;
+		match.rm_eo = (regoff_t)paragraph->length;
+		if (regexec(&rule->regex, paragraph->text, 1, &match,
+		    REG_STARTEND | (offset > 0 ? REG_NOTBOL : 0)) != 0)
+			break;
+		size_t start = (size_t)match.rm_so, end = (size_t)match.rm_eo;
+
+		if (end == start) {
+			offset = start + 1;
+			continue;
+		}
+		if (sink->function != NULL) {
+			char *removed = xstrndup(paragraph->text + start, end - start);
+
+			explain_removal(sink, rule->name, removed);
+			free(removed);
+		}
+		buffer_append(&kept, paragraph->text + copied, start - copied);
+		copied = offset = end;
+	}
+	if (copied == 0)
+		return 0;	/* nothing matched */
+	buffer_append(&kept, paragraph->text + copied, paragraph->length - copied);
+	free(paragraph->text);
+	paragraph->text = buffer_steal(&kept);
+	paragraph->length = collapse_spaces(paragraph->text);
+	paragraph->words = count_words(paragraph->text, paragraph->length);
+	if (paragraph->length == 0)
+		paragraph->dropped = 1;
+	return 1;
+}
+
+static void
+apply_strip_and_drop(const struct clean_rules *rules, struct paragraphs *list,
+    struct filter_text *view, const struct explain_sink *sink)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		struct paragraph *paragraph = &list->items[i];
+
+		filter_text_set(view, paragraph->text, paragraph->length);
+		for (size_t r = 0; r < rules->count && !paragraph->dropped; r++) {
+			const struct clean_rule *rule = &rules->rules[r];
+
+			if (rule->kind == RULE_STRIP &&
+			    rule_applies(rule, paragraph, i, list->count) &&
+			    prefilter_passes(&rule->filter, view) &&
+			    apply_strip(rule, paragraph, sink))
+				filter_text_set(view, paragraph->text, paragraph->length);
+		}
+		for (size_t r = 0; r < rules->count && !paragraph->dropped; r++) {
+			const struct clean_rule *rule = &rules->rules[r];
+
+			if (rule->kind != RULE_DROP_PARAGRAPH ||
+			    !rule_applies(rule, paragraph, i, list->count) ||
+			    !prefilter_passes(&rule->filter, view) ||
+			    regexec(&rule->regex, paragraph->text, 0, NULL, 0) != 0)
+				continue;
+			explain_removal(sink, rule->name, paragraph->text);
+			paragraph->dropped = 1;
+		}
+	}
+}
+
+/*
+ * drop-after: the first paragraph (never the first of the article) a rule matches, and all
+ * after it, go. Positions count only paragraphs still kept.
+ */
+static void
+apply_drop_after(const struct clean_rules *rules, struct paragraphs *list,
+    struct filter_text *view, const struct explain_sink *sink)
+{
+	size_t kept = 0, position = 0;
+
+	for (size_t i = 0; i < list->count; i++)
+		kept += !list->items[i].dropped;
+	for (size_t i = 0; i < list->count; i++) {
+		struct paragraph *paragraph = &list->items[i];
+
+		if (paragraph->dropped)
+			continue;
+		filter_text_set(view, paragraph->text, paragraph->length);
+		for (size_t r = 0; position > 0 && r < rules->count; r++) {
+			const struct clean_rule *rule = &rules->rules[r];
+
+			if (rule->kind != RULE_DROP_AFTER ||
+			    !rule_applies(rule, paragraph, position, kept) ||
+			    !prefilter_passes(&rule->filter, view) ||
+			    regexec(&rule->regex, paragraph->text, 0, NULL, 0) != 0)
+				continue;
+			for (size_t j = i; j < list->count; j++) {
+				if (list->items[j].dropped)
+					continue;
+				explain_removal(sink, rule->name, list->items[j].text);
+				list->items[j].dropped = 1;
+			}
+			return;
+		}
+		position++;
+	}
+}
+
+void
+apply_rules(const struct clean_rules *rules, struct paragraphs *list,
+    struct filter_text *view, const struct explain_sink *sink)
+{
+	apply_strip_and_drop(rules, list, view, sink);
+	apply_drop_after(rules, list, view, sink);
+}

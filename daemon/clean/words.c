@@ -1,0 +1,144 @@
+/*
+ * words.c - word counts (letters, digits, marks; each Han or kana character a word), Unicode
+ * NFC with utf8proc (skipped for text that is surely NFC already) and white-space folding.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "clean_internal.h"
+
+/* isalnum() of the C locale, without the table look-up through the locale. */
+static inline int
+ascii_is_alnum(unsigned char byte)
+{
+	return (unsigned char)((byte | 0x20) - 'a') < 26 || (unsigned char)(byte - '0') < 10;
+}
+
+/* Count words: runs of letters, digits or marks; each Han or kana character is a word. */
+size_t
+count_words(const char *text, size_t length)
+{
+	const utf8proc_uint8_t *at = (const utf8proc_uint8_t *)text;
+	const utf8proc_uint8_t *end = at + length;
+	size_t words = 0;
+	int in_word = 0;
+
+	while (at < end) {
+		utf8proc_int32_t code_point;
+		utf8proc_ssize_t size;
+		int word_char;
+
+		if (*at < 0x80) {
+			word_char = ascii_is_alnum(*at) || (in_word && (*at == '\'' || *at == '-'));
+			if (word_char && !in_word)
+				words++;
+			in_word = word_char;
+			at++;
+			continue;
+		}
+		size = utf8proc_iterate(at, end - at, &code_point);
+		if (size <= 0) {
+			at++;
+			continue;
+		}
+		at += size;
+		if ((code_point >= 0x3040 && code_point <= 0x30ff) ||
+		    (code_point >= 0x3400 && code_point <= 0x9fff) ||
+		    (code_point >= 0xf900 && code_point <= 0xfaff)) {
+			words++;
+			in_word = 0;
+			continue;
+		}
+		switch (utf8proc_category(code_point)) {
+		case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+		case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_ND:
+		case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+			if (!in_word)
+				words++;
+			in_word = 1;
+			break;
+		case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+			break;	/* combining marks continue a word (Devanagari vowel signs) */
+		default:
+			/* U+2019 inside a word ("don’t") keeps it one word */
+			in_word = in_word && code_point == 0x2019;
+		}
+	}
+	return words;
+}
+
+/*
+ * Is text certainly in NFC already? True when every character is below U+0300 (no combining
+ * marks, no decompositions NFC would change) or is general punctuation or a currency sign
+ * (dashes, quotes, ellipsis, euro): the usual news text, spared utf8proc's full pass.
+ */
+static int
+is_surely_nfc(const char *text)
+{
+	const unsigned char *at = (const unsigned char *)text;
+
+	while (*at != '\0') {
+		if (*at < 0xcc) {
+			at++;	/* ASCII, continuation bytes, and lead bytes below U+0300 */
+			continue;
+		}
+		if (at[0] == 0xe2 && (at[1] == 0x80 || at[1] == 0x81 || at[1] == 0x82)) {
+			unsigned code_point = 0x2000 | (unsigned)(at[1] & 0x3f) << 6 |
+			    (unsigned)(at[2] & 0x3f);
+
+			if ((code_point >= 0x2010 && code_point <= 0x2027) ||
+			    (code_point >= 0x2030 && code_point <= 0x205e) ||
+			    (code_point >= 0x20a0 && code_point <= 0x20c0)) {
+				at += 3;
+				continue;
+			}
+		}
+		return 0;
+	}
+	return 1;
+}
+
+/* Unicode NFC; takes ownership of text. Text that is not valid UTF-8 is kept as it is. */
+char *
+normalize_nfc(char *text)
+{
+	utf8proc_uint8_t *composed = NULL;
+	utf8proc_ssize_t length;
+
+	if (is_surely_nfc(text))
+		return text;
+	length = utf8proc_map((const utf8proc_uint8_t *)text, 0, &composed,
+	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+	if (length < 0)
+		return text;
+	free(text);
+	return (char *)composed;
+}
+
+/* Paragraph breaks become spaces, in place: for one-line renderings. */
+void
+flatten_newlines(char *text)
+{
+	for (; *text != '\0'; text++)
+		if (*text == '\n')
+			*text = ' ';
+}
+
+/* Collapse runs of spaces to one and trim both ends, in place. Returns the new length. */
+size_t
+collapse_spaces(char *text)
+{
+	char *read = text, *write = text;
+
+	while (*read == ' ')
+		read++;
+	for (; *read != '\0'; read++) {
+		if (*read == ' ' && (read[1] == ' ' || read[1] == '\0'))
+			continue;
+		*write++ = *read;
+	}
+	*write = '\0';
+	return (size_t)(write - text);
+}
