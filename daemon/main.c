@@ -318,6 +318,31 @@ load_config_or_exit(const char *path, int required)
 	return config;
 }
 
+/*
+ * The configuration of `process` without -c: DEFAULT_CONFIG when present, else the shipped
+ * conf/wiresift.conf of the tree the binary was built in (build/wiresift finds
+ * conf/wiresift.conf: the five plugins, their gazetteers and rules), else the built-in
+ * defaults, which load no plugin. Says on stderr which one it used.
+ */
+static struct config *
+process_config(void)
+{
+	char *shipped = NULL;
+	struct config *config;
+	const char *path = DEFAULT_CONFIG;
+
+	if (access(path, R_OK) != 0 &&
+	    (path = shipped = path_beside_executable("../conf/wiresift.conf")) == NULL) {
+		fprintf(stderr, "wiresift: no -c and no %s: built-in defaults, no tagging "
+		    "plugins\n", DEFAULT_CONFIG);
+		return config_defaults();
+	}
+	fprintf(stderr, "wiresift: no -c: using %s\n", path);
+	config = load_config_or_exit(path, 1);
+	free(shipped);
+	return config;
+}
+
 /* wiresift enable-feed URL...: clear the 410 mark of feeds (a running daemon: then SIGHUP). */
 static int
 enable_feeds(struct config *config, char **urls, int count)
@@ -446,7 +471,8 @@ main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
-		config = load_config_or_exit(config_path, 0);
+		config = config_path == NULL && strcmp(command, "process") == 0 ?
+		    process_config() : load_config_or_exit(config_path, 0);
 		log_init(debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARNING);
 		if (strcmp(command, "parse") == 0)
 			status = run_offline(NULL, 0, argv + optind, argc - optind);

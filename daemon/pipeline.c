@@ -28,11 +28,10 @@ struct pipeline_stages *
 pipeline_stages_open(const struct config *config, char *error, size_t error_size)
 {
 	struct pipeline_stages *stages = xcalloc(1, sizeof *stages);
-	const char *plugin_dir = config->plugin_dir ? config->plugin_dir : WIRESIFT_PLUGIN_DIR;
 
 	if ((stages->rules = clean_rules_load(config->rules_file, error, error_size)) == NULL ||
 	    (stages->plugins = plugin_chain_load(config->plugins, config->plugin_count,
-	    plugin_dir, error, error_size)) == NULL) {
+	    config->plugin_dir, error, error_size)) == NULL) {
 		pipeline_stages_close(stages);
 		return NULL;
 	}

@@ -314,32 +314,45 @@ plugin_load(struct loaded_plugin *loaded, const struct plugin_config *config,
 	return 0;
 }
 
+/* Where the plugins are (see plugin.h): the first of the four places that applies. Caller frees. */
+static char *
+plugin_dir_choose(const char *configured)
+{
+	const char *env_dir = getenv("WIRESIFT_PLUGIN_DIR");
+	char *beside;
+
+	if (env_dir != NULL && *env_dir != '\0')
+		return xstrdup(env_dir);
+	if (configured != NULL)
+		return xstrdup(configured);
+	if ((beside = path_beside_executable("plugins")) != NULL)
+		return beside;		/* a binary in the build tree: build/plugins */
+	return xstrdup(WIRESIFT_PLUGIN_DIR);
+}
+
 struct plugin_chain *
 plugin_chain_load(const struct plugin_config *configs, size_t count, const char *plugin_dir,
     char *error, size_t error_size)
 {
+	char *directory = plugin_dir_choose(plugin_dir);
 	struct plugin_chain *chain;
-	const char *env_dir = getenv("WIRESIFT_PLUGIN_DIR");
 
-	if (env_dir != NULL && *env_dir != '\0')
-		plugin_dir = env_dir;
-	if (plugin_dir == NULL)
-		plugin_dir = WIRESIFT_PLUGIN_DIR;
 	if (error_size > 0)
 		error[0] = '\0';
-
 	chain = xcalloc(1, sizeof(*chain));
 	chain->plugins = xcalloc(count > 0 ? count : 1, sizeof(*chain->plugins));
 	for (size_t i = 0; i < count; i++) {
 		chain->count = i + 1;
-		if (plugin_load(&chain->plugins[i], &configs[i], plugin_dir, error,
+		if (plugin_load(&chain->plugins[i], &configs[i], directory, error,
 		    error_size) == -1) {
 			plugin_chain_free(chain);
+			free(directory);
 			return NULL;
 		}
 		log_event(LOG_LEVEL_DEBUG, "plugin", "plugin.loaded", "plugin=%s",
 		    log_quote(configs[i].name));
 	}
+	free(directory);
 	return chain;
 }
 

@@ -27,7 +27,9 @@ struct plugin_config {
 struct plugin_chain;
 
 /*
- * Load NAME.so for each config, from plugin_dir (or $WIRESIFT_PLUGIN_DIR when set), in order.
+ * Load NAME.so for each config, in order, from the first of: $WIRESIFT_PLUGIN_DIR, plugin_dir
+ * (the configuration's; may be NULL), the directory "plugins" beside the running executable
+ * (a binary run from the build tree finds build/plugins), the compiled-in WIRESIFT_PLUGIN_DIR.
  * NULL on error with "FILE:LINE: plugin NAME: reason" in error: a missing .so, an ABI mismatch,
  * an unknown or ill-typed option, a failed init.
  */

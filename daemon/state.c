@@ -159,6 +159,12 @@ checkpointer_start(struct state *state, const char *path)
 	sqlite3_wal_hook(state->db, on_wal_commit, checkpointer);
 }
 
+void
+state_wait_checkpoints(struct state *state)
+{
+	helper_wait_idle(&state->checkpointer.helper);
+}
+
 static void
 checkpointer_stop(struct checkpointer *checkpointer)
 {

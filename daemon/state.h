@@ -35,6 +35,8 @@ void	 state_close(struct state *state);
 typedef void (*state_commit_hook)(void *context);
 void	 state_set_commit_hook(struct state *state, state_commit_hook hook, void *context);
 int	 state_commit(struct state *state);
+/* Wait until the checkpointer thread has done every checkpoint asked of it so far. */
+void	 state_wait_checkpoints(struct state *state);
 
 /* 0 and a filled record (all NULL/0 for a new feed), -1 on a database error. */
 int	 state_feed_load(struct state *state, const char *feed_key, struct feed_record *record);

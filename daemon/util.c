@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <malloc.h>
 #include <math.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "log.h"
@@ -367,6 +369,22 @@ path_resolve(const char *base_file, const char *path)
 	return xasprintf("%.*s/%s", (int)(slash - base_file), base_file, path);
 }
 
+char *
+path_beside_executable(const char *path)
+{
+	char executable[PATH_MAX];
+	ssize_t length = readlink("/proc/self/exe", executable, sizeof executable - 1);
+	char *candidate, *found;
+
+	if (length <= 0)
+		return NULL;
+	executable[length] = '\0';
+	candidate = path_resolve(executable, path);
+	found = realpath(candidate, NULL);	/* NULL when it does not exist */
+	free(candidate);
+	return found;
+}
+
 /* jemalloc's control interface: non-NULL when the program is linked with it (see Makefile). */
 extern int mallctl(const char *name, void *old_value, size_t *old_length, void *new_value,
     size_t new_length) __attribute__((weak));
@@ -420,9 +438,13 @@ helper_main(void *argument)
 		if (!helper->requested)
 			break;		/* stopping, nothing left to do */
 		helper->requested = 0;
+		helper->busy = 1;
 		pthread_mutex_unlock(&helper->lock);
 		helper->job(helper->context);
 		pthread_mutex_lock(&helper->lock);
+		helper->busy = 0;
+		if (!helper->requested)
+			pthread_cond_broadcast(&helper->idle);
 	}
 	pthread_mutex_unlock(&helper->lock);
 	return NULL;
@@ -436,6 +458,7 @@ helper_start(struct helper_thread *helper, const char *name, void (*job)(void *)
 	memset(helper, 0, sizeof *helper);
 	pthread_mutex_init(&helper->lock, NULL);
 	pthread_cond_init(&helper->wake, NULL);
+	pthread_cond_init(&helper->idle, NULL);
 	helper->job = job;
 	helper->context = context;
 	code = thread_start(&helper->thread, helper_main, helper, name);
@@ -456,6 +479,17 @@ helper_request(struct helper_thread *helper)
 }
 
 void
+helper_wait_idle(struct helper_thread *helper)
+{
+	if (!helper->running)
+		return;
+	pthread_mutex_lock(&helper->lock);
+	while (helper->requested || helper->busy)
+		pthread_cond_wait(&helper->idle, &helper->lock);
+	pthread_mutex_unlock(&helper->lock);
+}
+
+void
 helper_stop(struct helper_thread *helper)
 {
 	if (helper->running) {
@@ -469,6 +503,7 @@ helper_stop(struct helper_thread *helper)
 	if (helper->job != NULL) {
 		pthread_mutex_destroy(&helper->lock);
 		pthread_cond_destroy(&helper->wake);
+		pthread_cond_destroy(&helper->idle);
 		helper->job = NULL;
 	}
 }

@@ -48,8 +48,10 @@ struct helper_thread {
 	pthread_t	 thread;
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 wake;
+	pthread_cond_t	 idle;		/* signalled when a run ends with nothing requested */
 	int		 running;	/* the thread was started */
 	int		 requested;
+	int		 busy;		/* a run is under way */
 	int		 stopping;
 	void		(*job)(void *context);
 	void		*context;
@@ -60,6 +62,8 @@ int	 helper_start(struct helper_thread *helper, const char *name, void (*job)(vo
 	    void *context);
 /* Ask for a run; -1 when the thread is not running (the caller does the work itself). */
 int	 helper_request(struct helper_thread *helper);
+/* Wait until no run is under way or requested (the job has caught up with every request). */
+void	 helper_wait_idle(struct helper_thread *helper);
 /* Run the job once more if a request is pending, then end the thread. */
 void	 helper_stop(struct helper_thread *helper);
 
@@ -91,6 +95,8 @@ int64_t	 monotonic_ms(void);
 char	*file_read(const char *path, size_t *length);
 /* Join dir (of base_file) and path unless path is absolute. Caller frees. */
 char	*path_resolve(const char *base_file, const char *path);
+/* PATH relative to the running executable's directory, made absolute, if it exists; else NULL. */
+char	*path_beside_executable(const char *path);
 
 /*
  * Process start-up, when the program allocates with glibc's malloc (the daemon uses jemalloc,

@@ -4,8 +4,10 @@ client) reading the topics back. Asserts on keys, headers, JSON values, dedup ve
 across restarts, delivery-before-done, conditional GET and the graceful stop."""
 
 import json
+import os
 import shutil
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -247,3 +249,38 @@ def test_process_explain_names_the_rule_behind_each_removal():
 	assert "Also Read:" not in text and "pic.twitter.com" not in text
 	assert all(m["word_count"] > 0 for m in messages)
 	assert any(m["dateline"] == "LORRIN, Esterland" for m in messages)
+
+
+def _without_plugin_dir():
+	"""The environment of a fresh shell: no WIRESIFT_PLUGIN_DIR (tests/run.sh sets one)."""
+	return {key: value for key, value in os.environ.items() if key != "WIRESIFT_PLUGIN_DIR"}
+
+
+def test_build_tree_binary_finds_its_plugins_without_environment(tmp_path):
+	binary = helpers.wiresift_binary().resolve()
+	result = subprocess.run([str(binary), "-t", "-c", str(ROOT / "conf" / "wiresift.conf")],
+				env=_without_plugin_dir(), cwd=tmp_path, capture_output=True,
+				text=True, timeout=60)
+	assert result.returncode == 0, result.stderr
+	assert "configuration OK" in result.stdout and "5 plugins" in result.stdout
+
+
+def test_process_without_config_runs_the_shipped_pipeline(tmp_path):
+	"""No -c and no /etc/wiresift/wiresift.conf: the shipped conf/wiresift.conf (all five
+	plugins) is used, and stderr says so; the messages carry the plugins' tags."""
+	if Path("/etc/wiresift/wiresift.conf").exists():
+		pytest.skip("/etc/wiresift/wiresift.conf exists: process would use it")
+	binary = helpers.wiresift_binary().resolve()
+	feeds = sorted(str(p) for p in DEMO_FEEDS.iterdir())
+	result = subprocess.run([str(binary), "process"] + feeds, env=_without_plugin_dir(),
+				cwd=tmp_path, capture_output=True, text=True, timeout=120)
+	assert result.returncode == 0, result.stderr
+	assert "using %s" % (ROOT / "conf" / "wiresift.conf") in result.stderr
+	messages = [json.loads(line) for line in result.stdout.splitlines()]
+	assert len(messages) == TOTAL_ITEMS
+	assert all(m["source"]["domain"] for m in messages)
+	assert sum(1 for m in messages if m["lang"] and m["lang"]["code"] == "en") >= \
+		TOTAL_ITEMS - len(EXPECTED.get("short", []))
+	assert any(m["tags"]["entities"] for m in messages)
+	assert any(m["tags"]["keywords"] for m in messages)
+	assert any(m["tags"]["topics"] for m in messages)

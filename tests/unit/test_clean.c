@@ -933,7 +933,7 @@ test_seeds(void)
 	int checked = 0;
 
 	if (directory == NULL) {
-		printf("test_seeds: skipped, ../shared/seeds is absent (set WIRESIFT_SEEDS)\n");
+		SKIP("../shared/seeds is absent (set WIRESIFT_SEEDS)");
 		return;
 	}
 	rules = load_rules_file();
@@ -951,7 +951,7 @@ test_seeds(void)
 		free(path);
 	}
 	if (checked == 0)
-		printf("test_seeds: skipped, no seed files in %s\n", directory);
+		SKIP("no seed files in %s", directory);
 	clean_rules_free(rules);
 }
 

@@ -740,8 +740,7 @@ test_seed_variants(void)
 	int variants_checked = 0;
 
 	if (count == 0) {
-		printf("test_seed_variants: skipped, no seeds in ../shared/seeds "
-		    "(set WIRESIFT_SEEDS)\n");
+		SKIP("no seeds in ../shared/seeds (set WIRESIFT_SEEDS)");
 		return;
 	}
 	index = open_index(NULL, 0);

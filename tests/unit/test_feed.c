@@ -373,7 +373,7 @@ test_seed_articles(void)
 	DIR *directory;
 
 	if (seeds == NULL || (directory = opendir(seeds)) == NULL) {
-		printf("test_seed_articles: skipped, no seeds directory (../shared/seeds)\n");
+		SKIP("no seeds directory (../shared/seeds)");
 		return;
 	}
 	buffer_append_string(&feed, "<rss version=\"2.0\"><channel><title>Seeds</title>");

@@ -262,8 +262,10 @@ main(int argc, char **argv)
 	size_t count = 0;
 
 	if (directory == NULL) {
-		printf("skipped: %s not found (run from the repository root)\n", FEEDS_DIR);
-		return 0;
+		fprintf(stderr, "test_feed_conformance: %s not found (run from the repository "
+		    "root)\n", FEEDS_DIR);
+		printf("0 passed, 1 failed\n");
+		return 1;
 	}
 	while ((entry = readdir(directory)) != NULL) {
 		if (!is_feed_file(entry->d_name))

@@ -669,7 +669,7 @@ test_seeds(void)
 	int checked = 0;
 
 	if (seeds == NULL) {
-		printf("test_seeds: skipped, no seeds directory (../shared/seeds)\n");
+		SKIP("no seeds directory (../shared/seeds)");
 		return;
 	}
 	for (size_t i = 0; i < 5; i++) {
@@ -968,9 +968,12 @@ main(void)
 		RUN(test_slow_plugin_is_bypassed);
 		setenv("WIRESIFT_PLUGIN_DIR", saved, 1);
 		free(saved);
-	} else
-		printf("test_abi_and_name_mismatch, test_failing_plugin_lets_article_go_on: "
-		    "skipped, cannot build fixture plugins with cc\n");
+	} else {
+		RUN_SKIPPED(test_abi_and_name_mismatch, "cannot build fixture plugins with cc");
+		RUN_SKIPPED(test_failing_plugin_lets_article_go_on,
+		    "cannot build fixture plugins with cc");
+		RUN_SKIPPED(test_slow_plugin_is_bypassed, "cannot build fixture plugins with cc");
+	}
 	fixtures_remove();
 	RUN(test_lang_german_french_english);
 	RUN(test_source_fields);
