@@ -2,6 +2,9 @@
 session, nginx servers and wiresift daemons per test. The work is done in helpers.py.
 
 	kafka            session: .bootstrap, .dir, .start(), .stop(), .restart(), .log()
+	kafka_cluster    module: a three-node cluster (replication factor 3, min.insync.replicas
+	                 2), same interface plus .stop_node(k), .kill_node(k), .start_node(k);
+	                 only the cluster tests use it, and it stops after their module
 	http_server      factory: http_server(directory, extra_config="") -> .url(path), .requests(),
 	                 .stop(); stopped after the test
 	wiresift_daemon  factory: wiresift_daemon(config, args=(), env=None) -> .stop(sig), .log(),
@@ -32,6 +35,17 @@ def kafka(tmp_path_factory):
 	begun = time.monotonic()
 	broker.stop()
 	_timings.append(("kafka broker stop", time.monotonic() - begun))
+
+
+@pytest.fixture(scope="module")
+def kafka_cluster(tmp_path_factory):
+	cluster = helpers.KafkaBroker(tmp_path_factory.mktemp("kafka-cluster"), brokers=3)
+	cluster.start()
+	_timings.append(("kafka 3-node cluster start", cluster.start_seconds))
+	yield cluster
+	begun = time.monotonic()
+	cluster.stop()
+	_timings.append(("kafka 3-node cluster stop", time.monotonic() - begun))
 
 
 @pytest.fixture

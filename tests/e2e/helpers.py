@@ -108,22 +108,59 @@ def _stop_leftovers():
 # --- Kafka ---------------------------------------------------------------------------------
 
 class KafkaBroker:
-	"""A single-node KRaft broker run by tests/kafka/broker.sh with everything under directory."""
+	"""A KRaft broker run by tests/kafka/broker.sh with everything under directory: one node, or
+	with brokers=N a cluster of N nodes (replication factor N, min.insync.replicas 2) whose
+	nodes are numbered 1..N for stop_node(), kill_node() and start_node()."""
 
-	def __init__(self, directory):
+	def __init__(self, directory, brokers=1):
 		self.dir = Path(directory)
+		self.brokers = brokers
 		self.bootstrap = None
 		self.start_seconds = None	# wall time of the last start, for reports
 
-	def _script(self, action, timeout):
+	def _script(self, action, timeout, directory=None):
 		# The broker outlives broker.sh; its watchdog stops it when this process is gone.
 		env = dict(os.environ, BROKER_OWNER_PID=str(os.getpid()))
-		return subprocess.run([str(BROKER_SCRIPT), action, str(self.dir)], capture_output=True,
-				      text=True, timeout=timeout, env=env)
+		command = [str(BROKER_SCRIPT), action, str(directory or self.dir)]
+		if action == "start" and directory is None and self.brokers > 1:
+			command += ["--brokers", str(self.brokers)]
+		return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+				      env=env)
+
+	def node_dir(self, node):
+		return self.dir / ("node-%d" % node)
+
+	def stop_node(self, node):
+		"""One node of a cluster stopped with SIGTERM (controlled shutdown)."""
+		result = self._script("stop", 60, self.node_dir(node))
+		if result.returncode != 0:
+			raise RuntimeError("broker.sh stop node-%d failed: %s" % (node, result.stderr))
+
+	def kill_node(self, node):
+		"""One node of a cluster killed with SIGKILL (a crash: no controlled shutdown)."""
+		try:
+			pid = int((self.node_dir(node) / "pid").read_text())
+		except (OSError, ValueError):
+			return
+		try:
+			os.kill(pid, signal.SIGKILL)
+		except ProcessLookupError:
+			return
+		wait_until(lambda: not Path("/proc/%d" % pid).exists() or
+			   "State:\tZ" in Path("/proc/%d/status" % pid).read_text(), 20)
+
+	def start_node(self, node):
+		"""Starts one node of a cluster again (same ports, data kept) and waits until it
+		answers; returns its bootstrap address."""
+		result = self._script("start", 120, self.node_dir(node))
+		if result.returncode != 0:
+			raise RuntimeError("broker.sh start node-%d failed (exit %d):\n%s%s" %
+					   (node, result.returncode, result.stdout, result.stderr))
+		return result.stdout.strip().split("=", 1)[-1]
 
 	def start(self):
 		begun = time.monotonic()
-		result = self._script("start", 120)
+		result = self._script("start", 180)
 		if result.returncode != 0:
 			raise RuntimeError("broker.sh start failed (exit %d):\n%s%s" %
 					   (result.returncode, result.stdout, result.stderr))
@@ -149,12 +186,14 @@ class KafkaBroker:
 	def running(self):
 		return self._script("status", 30).returncode == 0
 
-	def log(self):
-		return (self.dir / "broker.log").read_text(errors="replace")
+	def log(self, node=None):
+		directory = self.dir if node is None else self.node_dir(node)
+		return (directory / "broker.log").read_text(errors="replace")
 
-	def pid(self):
+	def pid(self, node=None):
+		directory = self.dir if node is None else self.node_dir(node)
 		try:
-			return int((self.dir / "pid").read_text())
+			return int((directory / "pid").read_text())
 		except (OSError, ValueError):
 			return None
 

@@ -1,21 +1,35 @@
 #!/bin/sh
-# broker.sh - runs a real single-node Apache Kafka broker (KRaft, combined broker+controller)
-# on 127.0.0.1 for wiresift's end-to-end tests and benchmarks.
+# broker.sh - runs a real Apache Kafka broker (KRaft, combined broker+controller) on 127.0.0.1
+# for wiresift's end-to-end tests and benchmarks: one node by default, or a cluster of N nodes.
 #
 #   broker.sh start DIR     start (or find running) the broker whose data, config and log live in
 #                           DIR; prints "bootstrap=127.0.0.1:PORT" once it answers metadata requests
+#   broker.sh start DIR --brokers N
+#                           a cluster of N nodes (N >= 2; every node a broker and a controller
+#                           voter) in DIR/node-1 ... DIR/node-N: replication factor N (topics,
+#                           consumer offsets, transaction state) and min.insync.replicas 2; prints
+#                           "bootstrap=127.0.0.1:P1,127.0.0.1:P2,..." once every node answers
 #   broker.sh stop DIR      SIGTERM by DIR/pid, SIGKILL after 20 s; quiet if already stopped
+#                           (a cluster's DIR: all nodes at once)
 #   broker.sh restart DIR   stop, then start again on the same ports with the data kept
-#   broker.sh status DIR    "running pid=N bootstrap=..." (exit 0) or "stopped" (exit 3)
+#   broker.sh status DIR    "running pid=N bootstrap=..." (exit 0) or "stopped" (exit 3); for a
+#                           cluster one line per node, exit 0 only when all run
+#
+# (broker.sh spawn DIR, used by a cluster's start, launches one node without waiting for it.)
+# One node of a cluster is stopped and started again by its own directory:
+# broker.sh stop DIR/node-2, broker.sh start DIR/node-2 (it rejoins with its cluster settings).
 #
 # Files in DIR: server.properties, log4j.properties, ports (listener and controller port, kept so
 # a restart comes back on the same address), cluster.id, data/ (the log dirs), broker.log (the
-# broker's own log4j output), stdout.log (JVM output), pid.
+# broker's own log4j output), stdout.log (JVM output), pid. A cluster's DIR holds brokers (N) and
+# cluster.id; each DIR/node-K holds the files above and node (its id, the controller voters and
+# the replication settings).
 #
 # The jars come from scripts/deps.sh: $KAFKA_LIBS, default ~/.cache/wiresift/kafka-$KAFKA_VERSION.
 # KAFKA_HEAP_OPTS and KAFKA_JVM_OPTS override the small-heap, fast-start JVM flags used here
 # (benchmarks that want the full JIT set KAFKA_JVM_OPTS="-XX:+UseSerialGC").
-# BROKER_START_TIMEOUT (seconds, default 60) bounds the wait for the broker to answer.
+# BROKER_START_TIMEOUT (seconds, default 60) bounds the wait for the broker to answer,
+# BROKER_STOP_TIMEOUT (default 20) the wait for it to stop after SIGTERM.
 # BROKER_AUTO_CREATE=false starts a broker that does not create topics on first use.
 # BROKER_OWNER_PID: when set, a watchdog stops the broker once that process is gone, so a test
 # runner killed before its teardown leaves no broker behind.
@@ -33,10 +47,10 @@ KAFKA_JVM_OPTS=${KAFKA_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshar
 BROKER_START_TIMEOUT=${BROKER_START_TIMEOUT:-60}
 KAFKA_CDS=${KAFKA_CDS:-1}
 CDS_ARCHIVE=$KAFKA_LIBS.jsa
-STOP_TIMEOUT=20
+STOP_TIMEOUT=${BROKER_STOP_TIMEOUT:-20}
 
 usage() {
-	echo "usage: broker.sh start|stop|restart|status DIR" >&2
+	echo "usage: broker.sh start|stop|restart|status DIR [--brokers N]" >&2
 	exit 2
 }
 
@@ -69,18 +83,24 @@ controller_port() {
 	sed -n 's/^controller=//p' "$DIR/ports"
 }
 
-# Two distinct free TCP ports on 127.0.0.1, held open together so they differ.
-pick_ports() {
-	python3 - <<'EOF'
-import socket
+# COUNT distinct free TCP ports on 127.0.0.1 (default 2), one a line, held open together so they
+# differ.
+free_ports() {
+	python3 - "${1:-2}" <<'EOF'
+import socket, sys
 held = []
-for _ in range(2):
+for _ in range(int(sys.argv[1])):
 	s = socket.socket()
 	s.bind(("127.0.0.1", 0))
 	held.append(s)
-print("listener=%d" % held[0].getsockname()[1])
-print("controller=%d" % held[1].getsockname()[1])
+for s in held:
+	print(s.getsockname()[1])
 EOF
+}
+
+# A single node's listener and controller port, as DIR/ports holds them.
+pick_ports() {
+	free_ports 2 | sed '1s/^/listener=/; 2s/^/controller=/'
 }
 
 port_is_free() {
@@ -106,14 +126,23 @@ while True:
 		break'
 }
 
+# node_setting NAME DEFAULT: a value of DIR/node (a cluster's node), or DEFAULT for a single node.
+node_setting() {
+	value=""
+	[ -f "$DIR/node" ] && value=$(sed -n "s/^$1=//p" "$DIR/node")
+	echo "${value:-$2}"
+}
+
 write_config() {
 	port=$(listener_port)
 	cport=$(controller_port)
+	replicas=$(node_setting replicas 1)
+	min_isr=$(node_setting min_isr 1)
 	cat > "$DIR/server.properties" <<EOF
 # Written by tests/kafka/broker.sh; rewritten on every start.
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$cport
+node.id=$(node_setting id 1)
+controller.quorum.voters=$(node_setting voters "1@127.0.0.1:$cport")
 listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
 advertised.listeners=PLAINTEXT://127.0.0.1:$port
 controller.listener.names=CONTROLLER
@@ -123,12 +152,12 @@ log.dirs=$DIR/data
 auto.create.topics.enable=${BROKER_AUTO_CREATE:-true}
 delete.topic.enable=true
 num.partitions=3
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
+default.replication.factor=$replicas
+min.insync.replicas=$min_isr
+offsets.topic.replication.factor=$replicas
 offsets.topic.num.partitions=3
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+transaction.state.log.replication.factor=$replicas
+transaction.state.log.min.isr=$min_isr
 transaction.state.log.num.partitions=3
 group.initial.rebalance.delay.ms=0
 # After a crash the controller waits out the dead incarnation's session before it takes the
@@ -199,7 +228,8 @@ keep_cds_archive() {
 
 # True when kcat gets metadata naming this broker.
 broker_answers() {
-	kcat -L -b "127.0.0.1:$1" -m 2 2>/dev/null | grep -q "broker 1 at 127.0.0.1:$1"
+	kcat -L -b "127.0.0.1:$1" -m 2 2>/dev/null |
+		grep -q "broker $(node_setting id 1) at 127.0.0.1:$1"
 }
 
 fail_start() {
@@ -218,25 +248,8 @@ start() {
 		echo "bootstrap=127.0.0.1:$port"
 		return 0
 	fi
-	rm -f "$DIR/pid"
-	ls "$KAFKA_LIBS"/kafka_2.13-*.jar >/dev/null 2>&1 ||
-		die "no Kafka jars in $KAFKA_LIBS; run scripts/deps.sh (make deps)"
-	command -v java >/dev/null || die "java not found; run scripts/deps.sh (make deps)"
-	command -v kcat >/dev/null || die "kcat not found; run scripts/deps.sh (make deps)"
-
-	mkdir -p "$DIR/data"
-	if [ -f "$DIR/ports" ]; then
-		for port in $(listener_port) $(controller_port); do
-			port_is_free "$port" || die "port $port of $DIR is taken by another process"
-		done
-	else
-		pick_ports > "$DIR/ports.tmp" && mv "$DIR/ports.tmp" "$DIR/ports"
-	fi
-	write_config
-	format_storage
-
+	prepare
 	port=$(listener_port)
-	rm -f "$DIR/classes.jsa"	# left by a broker killed while writing it
 	cds_options=$(cds_options)
 	launch
 	if ! wait_ready "$pid" "$port" && [ -n "$cds_options" ]; then
@@ -253,6 +266,37 @@ start() {
 	fi
 	watch_owner
 	echo "bootstrap=127.0.0.1:$port"
+}
+
+# Checks, ports, configuration and formatted storage of a broker about to be launched.
+prepare() {
+	rm -f "$DIR/pid"
+	ls "$KAFKA_LIBS"/kafka_2.13-*.jar >/dev/null 2>&1 ||
+		die "no Kafka jars in $KAFKA_LIBS; run scripts/deps.sh (make deps)"
+	command -v java >/dev/null || die "java not found; run scripts/deps.sh (make deps)"
+	command -v kcat >/dev/null || die "kcat not found; run scripts/deps.sh (make deps)"
+
+	mkdir -p "$DIR/data"
+	if [ -f "$DIR/ports" ]; then
+		for port in $(listener_port) $(controller_port); do
+			port_is_free "$port" || die "port $port of $DIR is taken by another process"
+		done
+	else
+		pick_ports > "$DIR/ports.tmp" && mv "$DIR/ports.tmp" "$DIR/ports"
+	fi
+	write_config
+	format_storage
+	rm -f "$DIR/classes.jsa"	# left by a broker killed while writing it
+}
+
+# A cluster's node launched without waiting for it (it cannot answer before a quorum of the
+# controllers runs); start then waits for each.
+spawn() {
+	[ -n "$(running_pid)" ] && return 0
+	prepare
+	cds_options=$(cds_options)
+	launch
+	watch_owner
 }
 
 # With BROKER_OWNER_PID: polls every second while owner and broker both live, then stops the
@@ -335,7 +379,92 @@ status() {
 	return 3
 }
 
-[ $# -eq 2 ] || usage
+
+# ---- a cluster of nodes: DIR/brokers, DIR/node-K ----
+
+cluster_size() {
+	cat "$DIR/brokers"
+}
+
+# Ports, ids and voters of a new cluster of $1 nodes; checks an existing one has that size.
+cluster_setup() {
+	if [ -f "$DIR/brokers" ]; then
+		[ "$(cluster_size)" = "$1" ] ||
+			die "$DIR holds a cluster of $(cluster_size) brokers, not $1"
+		return 0
+	fi
+	[ -e "$DIR/ports" ] && die "$DIR holds a single-node broker, not a cluster"
+	free_ports $(( $1 * 2 )) > "$DIR/ports.tmp"
+	[ -f "$DIR/cluster.id" ] || new_cluster_id > "$DIR/cluster.id"
+	voters=""
+	for k in $(seq 1 "$1"); do
+		voters="$voters${voters:+,}$k@127.0.0.1:$(sed -n "$(( k * 2 ))p" "$DIR/ports.tmp")"
+	done
+	for k in $(seq 1 "$1"); do
+		node="$DIR/node-$k"
+		mkdir -p "$node"
+		printf 'listener=%s\ncontroller=%s\n' "$(sed -n "$(( k * 2 - 1 ))p" "$DIR/ports.tmp")" \
+			"$(sed -n "$(( k * 2 ))p" "$DIR/ports.tmp")" > "$node/ports"
+		printf 'id=%d\nvoters=%s\nreplicas=%d\nmin_isr=2\n' "$k" "$voters" "$1" > "$node/node"
+		cp "$DIR/cluster.id" "$node/cluster.id"
+	done
+	rm -f "$DIR/ports.tmp"
+	echo "$1" > "$DIR/brokers"
+}
+
+# Launches every node, then waits for each to answer; on a failure stops them all.
+cluster_start() {
+	cluster_setup "$1"
+	for k in $(seq 1 "$1"); do
+		"$SCRIPT" spawn "$DIR/node-$k" || { cluster_stop; exit 1; }
+	done
+	bootstrap=""
+	for k in $(seq 1 "$1"); do
+		line=$("$SCRIPT" start "$DIR/node-$k") || { cluster_stop; exit 1; }
+		bootstrap="$bootstrap${bootstrap:+,}${line#bootstrap=}"
+	done
+	echo "bootstrap=$bootstrap"
+}
+
+# All nodes at once: one by one, the last ones would wait on a controller quorum already gone.
+# Even so the last node's controlled shutdown can wait for a quorum that left before it (it
+# keeps calling elections): after 8 s it is killed (its data stays; the next start recovers it).
+cluster_stop() {
+	for k in $(seq 1 "$(cluster_size)"); do
+		BROKER_STOP_TIMEOUT=8 "$SCRIPT" stop "$DIR/node-$k" &
+	done
+	wait
+}
+
+cluster_status() {
+	rc=0
+	for k in $(seq 1 "$(cluster_size)"); do
+		line=$("$SCRIPT" status "$DIR/node-$k") || rc=3
+		echo "node-$k $line"
+	done
+	return $rc
+}
+
+cluster_main() {
+	case "$1" in
+	start)		cluster_start "$2" ;;
+	stop)		cluster_stop ;;
+	restart)	cluster_stop; cluster_start "$2" ;;
+	status)		cluster_status ;;
+	*)		usage ;;
+	esac
+}
+
+brokers=""
+case "$#:${3:-}" in
+2:)		;;
+4:--brokers)	brokers=$4
+		case "$brokers" in
+		''|*[!0-9]*|0)	usage ;;
+		esac
+		[ "$1" = start ] || [ "$1" = restart ] || usage ;;
+*)		usage ;;
+esac
 SCRIPT=$(cd "$(dirname "$0")" && pwd -P)/$(basename "$0")
 if [ ! -d "$2" ]; then
 	case "$1" in
@@ -348,10 +477,17 @@ DIR=$(cd "$2" && pwd -P)
 JAVA_FLAGS="-Djava.awt.headless=true -Dlog4j.configuration=file:$DIR/log4j.properties
 	-XX:ErrorFile=$DIR/hs_err_%p.log"
 
+if [ -f "$DIR/brokers" ] || [ "${brokers:-1}" -gt 1 ]; then
+	size=${brokers:-}
+	[ -n "$size" ] || [ ! -f "$DIR/brokers" ] || size=$(cluster_size)
+	cluster_main "$1" "$size"
+	exit $?
+fi
 case "$1" in
 start)		start ;;
 stop)		stop ;;
 restart)	stop; start ;;
 status)		status ;;
+spawn)		spawn ;;
 *)		usage ;;
 esac
