@@ -17,12 +17,12 @@ KAFKA_LIBS=${KAFKA_LIBS:-$HOME/.cache/wiresift/kafka-$KAFKA_VERSION}
 
 # Build (-dev, g++ for the CLD2 language plugin), test (kcat, nginx, pytest, jsonschema,
 # prometheus-client, systemd-analyze, mandoc to lint the manual pages), benchmark peers
-# (feedparser, xmllint, wrk, aiohttp) and fuzzing (clang) dependencies.
+# (feedparser, xmllint, wrk, aiohttp, newsboat) and fuzzing (clang) dependencies.
 DEBIAN_PACKAGES="pkg-config libcurl4-openssl-dev libevent-dev librdkafka-dev libxml2-dev
 	libjansson-dev libutf8proc-dev libxxhash-dev libsqlite3-dev libsystemd-dev
 	libcld2-dev libstemmer-dev libjemalloc-dev g++ kcat nginx-light python3-feedparser libxml2-utils
 	python3-pytest python3-jsonschema python3-kafka python3-prometheus-client clang systemd
-	wrk python3-aiohttp mandoc"
+	wrk python3-aiohttp mandoc newsboat"
 
 # Python modules the tests import, as "module:pip-package".
 PYTHON_MODULES="pytest:pytest jsonschema:jsonschema feedparser:feedparser kafka:kafka-python

@@ -1,19 +1,25 @@
 /*
- * bench_clean.c - clean + tag throughput per core, stage by stage.
+ * bench_clean.c - the cost of every pipeline stage per article, on one core.
  *
  *   bench_clean CONFIG [ROUNDS]
  *
- * CONFIG is a wiresift.conf (make bench uses conf/demo/wiresift.conf): its feeds list names the
- * feeds whose items are the corpus (file:// URLs, read once), its [clean] rules and its
- * [plugin "NAME"] sections are loaded exactly as the daemon loads them. Every round parses each
- * feed again (fresh raw articles), attaches the source as the daemon does, then runs
- * clean_article and each plugin in config order, timing every stage separately in CPU time of
- * this process (fair on a shared machine). ROUNDS defaults to 300.
+ * CONFIG is a wiresift.conf (make bench uses conf/demo/wiresift.conf, and one over generated
+ * news-article-size feeds): its feeds list names the feeds whose items are the corpus (file://
+ * URLs, read once), its [clean] rules, [dedup] and [plugin "NAME"] sections are loaded exactly
+ * as the daemon loads them. Every round parses each feed again (fresh raw articles), attaches
+ * the source as the daemon does, then runs the daemon's stages in its order: clean_article,
+ * each plugin in config order, the dedup sketch and the message without its verdict (the
+ * workers' part), the dedup lookup against an in-memory index fresh each round, the whole
+ * message and its produce into librdkafka (the loop's part). Each stage is timed separately in
+ * CPU time of this thread (fair on a shared machine); produce counts rd_kafka_producev on the
+ * calling thread, not librdkafka's own threads nor the in-process broker (CONFIG's
+ * bootstrap.servers must be empty). ROUNDS defaults to 300.
  *
  * Prints one line per stage for tests/bench/run.sh:
- *   stage name=clean articles=N seconds=S articles_per_s=X mb_per_s=Y
+ *   stage name=clean articles=N seconds=S articles_per_s=X mb_per_s=Y us_per_article=U
  * MB/s counts the raw bytes the stage reads: the feed files for parse, the raw title, summary
- * and content HTML of the articles for the others. It measures; it asserts nothing about time.
+ * and content HTML of the articles for the others. "clean+tag" is clean and the plugins,
+ * "all" every stage after parse. It measures; it asserts nothing about time.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,9 +29,11 @@
 #include "article.h"
 #include "clean/clean.h"
 #include "config.h"
+#include "dedup/dedup.h"
 #include "log.h"
 #include "pipeline.h"
 #include "plugin.h"
+#include "publish.h"
 #include "util.h"
 #include "feed/feed.h"
 
@@ -55,7 +63,7 @@ cpu_seconds(void)
 {
 	struct timespec now;
 
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
 	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 }
 
@@ -131,9 +139,50 @@ print_stage(const struct stage *stage)
 {
 	double seconds = stage->seconds > 1e-9 ? stage->seconds : 1e-9;
 
-	printf("stage name=%s articles=%zu seconds=%.3f articles_per_s=%.0f mb_per_s=%.1f\n",
-	    stage->name, stage->articles, stage->seconds, (double)stage->articles / seconds,
-	    (double)stage->bytes / 1e6 / seconds);
+	printf("stage name=%s articles=%zu seconds=%.3f articles_per_s=%.0f mb_per_s=%.1f "
+	    "us_per_article=%.2f\n", stage->name, stage->articles, stage->seconds,
+	    (double)stage->articles / seconds, (double)stage->bytes / 1e6 / seconds,
+	    stage->articles ? stage->seconds * 1e6 / (double)stage->articles : 0.0);
+}
+
+/* Charge the CPU time since *mark to stage, for one article of `bytes`; move the mark. */
+static void
+charge(struct stage *stage, double *mark, size_t bytes)
+{
+	double now = cpu_seconds();
+
+	stage->seconds += now - *mark;
+	stage->articles++;
+	stage->bytes += bytes;
+	*mark = now;
+}
+
+static void
+on_delivery(void *message_context, const struct delivery_report *report, void *context)
+{
+}
+
+/* The stages after the plugins, as the daemon runs them: sketch and message on a worker,
+ * lookup, message and produce on the loop. stage[0] is the sketch, then 4 more. */
+static void
+dedup_and_publish(struct article *article, struct dedup_sketcher *sketcher,
+    struct dedup_index *index, struct publisher *publisher, const char *topic,
+    struct stage *stage, size_t bytes)
+{
+	double mark = cpu_seconds();
+	char *json;
+
+	dedup_sketch_article(sketcher, article);
+	charge(&stage[0], &mark, bytes);
+	article->json_without_dedup = article_json_without_dedup(article);
+	charge(&stage[1], &mark, bytes);
+	dedup_check(index, article, article->fetched);
+	charge(&stage[2], &mark, bytes);
+	json = article_to_json(article);
+	charge(&stage[3], &mark, bytes);
+	publisher_send(publisher, topic, article, json, NULL);
+	charge(&stage[4], &mark, bytes);
+	free(json);
 }
 
 int
@@ -141,12 +190,14 @@ main(int argc, char **argv)
 {
 	struct feed_source sources[256];
 	struct plugin_chain *chains[MAX_STAGES];
-	struct stage stages[MAX_STAGES + 3];
+	struct stage stages[MAX_STAGES + 9];
+	struct dedup_sketcher *sketcher;
+	struct publisher *publisher;
 	struct article_batch batch = { 0 };
 	struct clean_rules *rules;
 	struct config *config;
 	char error[512];
-	size_t source_count, plugin_count, kept = 0;
+	size_t source_count, plugin_count, kept = 0, after_plugins;
 	int rounds;
 
 	malloc_tune();	/* this bench runs on glibc's malloc (the daemon links jemalloc) */
@@ -180,52 +231,73 @@ main(int argc, char **argv)
 		}
 		stages[2 + i].name = config->plugins[i].name;
 	}
-	stages[2 + plugin_count].name = "clean+tag";
+	after_plugins = 2 + plugin_count;
+	stages[after_plugins].name = "dedup.sketch";
+	stages[after_plugins + 1].name = "message.build";
+	stages[after_plugins + 2].name = "dedup.lookup";
+	stages[after_plugins + 3].name = "message.finish";
+	stages[after_plugins + 4].name = "produce";
+	stages[after_plugins + 5].name = "clean+tag";
+	stages[after_plugins + 6].name = "all";
+	sketcher = dedup_sketcher_new(&config->dedup);
+	if ((publisher = publisher_open(config, NULL, on_delivery, NULL, error,
+	    sizeof(error))) == NULL) {
+		fprintf(stderr, "bench_clean: %s\n", error);
+		return 1;
+	}
 	if ((source_count = read_feeds(config, sources)) == 0) {
 		fprintf(stderr, "bench_clean: no file:// feeds in %s\n", argv[1]);
 		return 1;
 	}
 
 	for (int round = 0; round < rounds; round++) {
+		struct dedup_index *index = dedup_open(&config->dedup, error, sizeof(error));
+
+		if (index == NULL) {
+			fprintf(stderr, "bench_clean: %s\n", error);
+			return 1;
+		}
 		batch.count = 0;
 		for (size_t i = 0; i < source_count; i++)
 			parse_feed(&sources[i], &batch, &stages[0]);
 		for (size_t i = 0; i < batch.count; i++) {
 			struct article *article = batch.items[i];
 			size_t bytes = raw_bytes(article);
-			double started = cpu_seconds(), after_clean;
+			double started = cpu_seconds(), mark = started;
 
+			article->fetched = 1780000000;
 			if (clean_article(article, rules, NULL, NULL) != 0) {
 				stages[1].seconds += cpu_seconds() - started;
 				article_free(article);
 				continue;
 			}
-			after_clean = cpu_seconds();
-			stages[1].seconds += after_clean - started;
-			stages[1].articles++;
-			stages[1].bytes += bytes;
+			charge(&stages[1], &mark, bytes);
 			for (size_t p = 0; p < plugin_count; p++) {
-				double plugin_started = cpu_seconds();
-
 				plugin_chain_process(chains[p], article);
-				stages[2 + p].seconds += cpu_seconds() - plugin_started;
-				stages[2 + p].articles++;
-				stages[2 + p].bytes += bytes;
+				charge(&stages[2 + p], &mark, bytes);
 			}
-			stages[2 + plugin_count].seconds += cpu_seconds() - started;
-			stages[2 + plugin_count].articles++;
-			stages[2 + plugin_count].bytes += bytes;
+			charge(&stages[after_plugins + 5], &started, bytes);
+			dedup_and_publish(article, sketcher, index, publisher,
+			    config->topic_articles, &stages[after_plugins], bytes);
 			if (round == 0 && article->word_count > 0)
 				kept++;
 			article_free(article);
 		}
+		publisher_flush(publisher, 10000);
+		dedup_close(index);
 	}
+	for (size_t i = 1; i < after_plugins + 5; i++)
+		stages[after_plugins + 6].seconds += stages[i].seconds;
+	stages[after_plugins + 6].articles = stages[1].articles;
+	stages[after_plugins + 6].bytes = stages[1].bytes;
 
 	printf("corpus config=%s feeds=%zu articles_per_round=%zu with_text=%zu rounds=%d "
 	    "plugins=%zu\n", argv[1], source_count, stages[0].articles / (size_t)rounds, kept,
 	    rounds, plugin_count);
-	for (size_t i = 0; i < plugin_count + 3; i++)
+	for (size_t i = 0; i < after_plugins + 7; i++)
 		print_stage(&stages[i]);
+	publisher_close(publisher);
+	dedup_sketcher_free(sketcher);
 
 	for (size_t i = 0; i < plugin_count; i++)
 		plugin_chain_free(chains[i]);

@@ -4,12 +4,14 @@ Kafka broker, with its peers (a Python asyncio poller, wrk) measured in the same
 
     poll.py BUILD_DIR WORK_DIR
 
-Environment: BENCH_FEEDS (10000, the cold start's), BENCH_POLL_FEEDS (15000, the poll
+Environment: BENCH_FEEDS (10000, the cold start's), BENCH_ARTICLE_FEEDS (2000, the realistic
+cold start's, BENCH_ARTICLE_ITEMS 20 items each), BENCH_POLL_FEEDS (15000, the poll
 capacity's: more feeds at 1 s than the 10,000 polls/s target, so the figure shows capacity
 rather than demand), BENCH_ITEMS (20 per feed), BENCH_HOSTS (32 loopback
 addresses 127.0.0.2...), BENCH_POLL_SECONDS (30), BENCH_PEER_SECONDS (15), BENCH_COLD_TIMEOUT
-(240), BENCH_ONLY=cold (skip steps 1-3), BENCH_LOG_LEVEL (the daemon's, warning), BENCH_WRAP (a command the cold-start daemon
-runs under, e.g. "perf record -g -o FILE" or "strace -f -c -o FILE", to profile it).
+(240), BENCH_ONLY=cold (skip steps 1-3) or BENCH_ONLY=articles (step 5 alone), BENCH_LOG_LEVEL (the daemon's, warning), BENCH_WRAP (a command the cold-start daemon
+runs under, e.g. "perf record -g -o FILE" or "strace -f -c -o FILE", to profile it),
+BENCH_NEWSBOAT_THREADS (newsboat's reload-threads, 4).
 
 Feeds are served by one nginx worker (keep-alive, ETag on, gzip: the pre-compressed copies
 gen_feeds.py writes, as a static feed host or CDN serves them, so nginx's own compressor does
@@ -28,8 +30,14 @@ and runs the whole pipeline (clean, the five plugins of conf/, dedup).
    time of that process gives items/s, kcat counts the records in the topics to confirm.
    After BENCH_COLD_TIMEOUT (240 s) the daemon gets SIGTERM and the figures count what Kafka
    holds by then (timed_out=1).
+5. cold start at article size: the same over BENCH_ARTICLE_FEEDS feeds of BENCH_ARTICLE_ITEMS
+   news-article-size items (gen_feeds.py articles: 600-900 words, one in ten a wire copy),
+   printed as "cold.articles ..." with CPU per KB of feed XML; then newsboat (parse and store
+   in its SQLite cache only: no cleaning, tagging or dedup) over the same URLs, fresh cache,
+   as "newsboat.articles ...". Both print the broker's and nginx's CPU seconds over the run.
 
-Prints key=value lines (first ..., poll ..., peer ..., wrk ..., cold ...) for run.sh; asserts
+Prints key=value lines (first ..., poll ..., peer ..., wrk ..., cold ..., cold.articles ...,
+newsboat.articles ...) for run.sh; asserts
 nothing about time.
 """
 
@@ -37,6 +45,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -53,6 +62,9 @@ HOSTS = int(os.environ.get("BENCH_HOSTS", "32"))
 POLL_SECONDS = float(os.environ.get("BENCH_POLL_SECONDS", "30"))
 PEER_SECONDS = float(os.environ.get("BENCH_PEER_SECONDS", "15"))
 COLD_TIMEOUT = float(os.environ.get("BENCH_COLD_TIMEOUT", "240"))
+ARTICLE_FEEDS = int(os.environ.get("BENCH_ARTICLE_FEEDS", "2000"))
+ARTICLE_ITEMS = int(os.environ.get("BENCH_ARTICLE_ITEMS", "20"))
+NEWSBOAT_THREADS = int(os.environ.get("BENCH_NEWSBOAT_THREADS", "4"))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 NGINX_CONF = """# written by tests/bench/poll.py
@@ -187,9 +199,9 @@ def cpu_of(pid):
 	return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def generate_feeds(root, name, count, items):
-	"""count small feeds of `items` items in root/name/, generated once per (count, items,
-	generator) and reused."""
+def generate_feeds(root, name, count, items, kind="many"):
+	"""count feeds of `items` items in root/name/ (gen_feeds.py's kind: many, short items;
+	articles, news-article size), generated once per (count, items, generator) and reused."""
 	feeds_dir = root / name
 	generator = ROOT / "tests" / "bench" / "gen_feeds.py"
 	stamp = feeds_dir / "stamp"
@@ -198,7 +210,7 @@ def generate_feeds(root, name, count, items):
 		return feeds_dir
 	shutil.rmtree(feeds_dir, ignore_errors=True)
 	say("generating %d feeds x %d items in %s" % (count, items, feeds_dir))
-	subprocess.run([sys.executable, str(generator), "many", str(feeds_dir), str(count),
+	subprocess.run([sys.executable, str(generator), kind, str(feeds_dir), str(count),
 			str(items)], check=True, stdout=subprocess.DEVNULL)
 	stamp.write_text(wanted)
 	return feeds_dir
@@ -254,7 +266,33 @@ def count_records(bootstrap, topic):
 	return result.stdout.count("\n")
 
 
-def run_once(label, build, directory, bootstrap, urls, items, timeout, peers=()):
+def feed_kilobytes(feeds_dir):
+	"""KB of feed XML (uncompressed) in feeds_dir."""
+	return sum(path.stat().st_size for path in feeds_dir.glob("*.xml")) / 1024
+
+
+def peak_rss_of(process, started, timeout):
+	"""Waits for process, sampling its VmHWM; SIGTERM after timeout seconds.
+	(peak RSS in KB, timed_out, rusage)."""
+	peak_rss, timed_out = 0, 0
+	while True:
+		pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+		if pid != 0:
+			break
+		try:
+			text = Path("/proc/%d/status" % process.pid).read_text()
+			peak_rss = max(peak_rss, int(re.search(r"VmHWM:\s+(\d+)", text).group(1)))
+		except (OSError, AttributeError):
+			pass
+		if not timed_out and time.monotonic() - started > timeout:
+			timed_out = 1
+			process.terminate()
+		time.sleep(0.25)
+	process.returncode = os.waitstatus_to_exitcode(status)
+	return peak_rss, timed_out, usage
+
+
+def run_once(label, build, directory, bootstrap, urls, items, timeout, peers=(), kilobytes=0):
 	"""wiresift --once over urls (each feed `items` new items) in a fresh state directory and
 	fresh topics; prints "LABEL key=value ..." and returns the config's path. After timeout
 	seconds the daemon gets SIGTERM and the figures count what Kafka holds by then. peers:
@@ -267,27 +305,12 @@ def run_once(label, build, directory, bootstrap, urls, items, timeout, peers=())
 		label, len(urls), items, timeout))
 	peer_cpu = {name: cpu_of(pid) for name, pid in peers}
 	started = time.monotonic()
-	timed_out = 0
 	with open(log, "wb") as output:
-		wrapper = os.environ.get("BENCH_WRAP", "").split() if label == "cold" else []
+		wrapper = os.environ.get("BENCH_WRAP", "").split() if label.startswith("cold") else []
 		process = subprocess.Popen(wrapper + [str(build / "wiresift"), "-c", str(config),
 						      "--once"],
 					   stdout=output, stderr=output, stdin=subprocess.DEVNULL)
-		peak_rss = 0
-		while True:
-			pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-			if pid != 0:
-				break
-			try:
-				text = Path("/proc/%d/status" % process.pid).read_text()
-				peak_rss = max(peak_rss, int(re.search(r"VmHWM:\s+(\d+)", text).group(1)))
-			except (OSError, AttributeError):
-				pass
-			if not timed_out and time.monotonic() - started > timeout:
-				timed_out = 1
-				process.terminate()
-			time.sleep(0.25)
-		process.returncode = os.waitstatus_to_exitcode(status)
+		peak_rss, timed_out, usage = peak_rss_of(process, started, timeout)
 	elapsed = time.monotonic() - started
 	records = sum(count_records(bootstrap, topic) for topic in topics)
 	expected = len(urls) * items
@@ -298,13 +321,63 @@ def run_once(label, build, directory, bootstrap, urls, items, timeout, peers=())
 			    for name, pid in peers)
 	print("%s feeds=%d items=%d records=%d exit=%d timed_out=%d seconds=%.1f items_per_s=%.0f "
 	      "feeds_per_s=%.0f daemon_cpu_s=%.1f cpu_ms_per_item=%.3f peak_rss_mb=%.0f "
-	      "error_lines=%d%s" % (
+	      "error_lines=%d%s%s" % (
 		      label, len(urls), expected, records, process.returncode, timed_out, elapsed,
 		      records / elapsed, len(urls) / elapsed, cpu, cpu / max(records, 1) * 1000,
-		      peak_rss / 1024, errors, peer_text), flush=True)
+		      peak_rss / 1024, errors, peer_text, per_kilobyte(cpu, kilobytes, records,
+									expected)), flush=True)
 	if process.returncode != 0 or records < expected:
 		say("%s: log tail:\n%s" % (label, helpers.tail(log, 8)))
 	return config
+
+
+def per_kilobyte(cpu, kilobytes, records, expected):
+	"""The " kb_per_item=K cpu_ms_per_kb=C" of a run over `kilobytes` of feeds, or ""."""
+	if not kilobytes:
+		return ""
+	return " kb_per_item=%.2f cpu_ms_per_kb=%.4f" % (
+		kilobytes / max(expected, 1), cpu * 1000 / max(kilobytes * records / expected, 1))
+
+
+def newsboat_peer(label, directory, urls, items, timeout, peers, kilobytes):
+	"""newsboat -x reload over urls into a fresh cache (parse and store only); prints
+	"LABEL items=... items_per_s=... cpu_ms_per_item=..." like run_once's line."""
+	binary = shutil.which("newsboat")
+	if binary is None:
+		print("%s skipped reason=not_installed" % label, flush=True)
+		return
+	shutil.rmtree(directory, ignore_errors=True)
+	directory.mkdir(parents=True)
+	(directory / "urls").write_text("\n".join(urls) + "\n")
+	(directory / "config").write_text("reload-threads %d\nmax-items 0\nshow-read-feeds yes\n"
+					  % NEWSBOAT_THREADS)
+	say("%s: newsboat -x reload (reload-threads %d) over %d feeds" % (
+		label, NEWSBOAT_THREADS, len(urls)))
+	peer_cpu = {name: cpu_of(pid) for name, pid in peers}
+	started = time.monotonic()
+	environment = dict(os.environ, HOME=str(directory), XDG_CONFIG_HOME=str(directory),
+			   XDG_DATA_HOME=str(directory))
+	with open(directory / "newsboat.log", "wb") as output:
+		process = subprocess.Popen([binary, "-u", str(directory / "urls"), "-c",
+					    str(directory / "cache.db"), "-C", str(directory / "config"),
+					    "-x", "reload"], stdout=output, stderr=output,
+					   stdin=subprocess.DEVNULL, env=environment)
+		peak_rss, timed_out, usage = peak_rss_of(process, started, timeout)
+	elapsed = time.monotonic() - started
+	try:
+		with sqlite3.connect(directory / "cache.db") as cache:
+			stored = cache.execute("SELECT count(*) FROM rss_item").fetchone()[0]
+	except sqlite3.Error:
+		stored = 0
+	cpu = usage.ru_utime + usage.ru_stime
+	peer_text = "".join(" %s_cpu_s=%.1f" % (name, cpu_of(pid) - peer_cpu[name])
+			    for name, pid in peers)
+	expected = len(urls) * items
+	print("%s feeds=%d items=%d records=%d exit=%d timed_out=%d seconds=%.1f items_per_s=%.0f "
+	      "cpu_s=%.1f cpu_ms_per_item=%.3f peak_rss_mb=%.0f%s%s" % (
+		      label, len(urls), expected, stored, process.returncode, timed_out, elapsed,
+		      stored / elapsed, cpu, cpu / max(stored, 1) * 1000, peak_rss / 1024, peer_text,
+		      per_kilobyte(cpu, kilobytes, stored, expected)), flush=True)
 
 
 def poll_capacity(build, work, nginx, config):
@@ -392,10 +465,14 @@ def main(argv):
 	os.environ["WIRESIFT_BUILD"] = str(build)
 	os.environ["WIRESIFT_PLUGIN_DIR"] = str(build / "plugins")
 	feeds_root = work / "feeds"
-	if os.environ.get("BENCH_ONLY") != "cold":
+	only = os.environ.get("BENCH_ONLY", "")
+	if only == "":
 		generate_feeds(feeds_root, "poll", POLL_FEEDS, 1)
-	generate_feeds(feeds_root, "cold", FEEDS, ITEMS)
-	for stale in ("poll-daemon", "cold-daemon", "broker", "nginx"):
+	if only != "articles":
+		generate_feeds(feeds_root, "cold", FEEDS, ITEMS)
+	generate_feeds(feeds_root, "articles", ARTICLE_FEEDS, ARTICLE_ITEMS, "articles")
+	for stale in ("poll-daemon", "cold-daemon", "articles-daemon", "newsboat", "broker",
+		      "nginx"):
 		shutil.rmtree(work / stale, ignore_errors=True)
 	nginx = BenchNginx(feeds_root, work / "nginx").start()
 	broker = helpers.KafkaBroker(work / "broker")
@@ -404,7 +481,7 @@ def main(argv):
 		bootstrap = broker.start()
 		# Poll capacity first, on feeds of one item: a first full poll (--once) sets every
 		# feed's validators, then the daemon polls them every second: mostly 304s.
-		if os.environ.get("BENCH_ONLY") != "cold":
+		if only == "":
 			poll_urls = feed_urls(nginx.port, "poll", POLL_FEEDS)
 			warm_page_cache(feeds_root / "poll")
 			config = run_once("first", build, work / "poll-daemon", bootstrap, poll_urls, 1,
@@ -417,9 +494,20 @@ def main(argv):
 			peers.append(("broker", int((work / "broker" / "pid").read_text())))
 		except (OSError, ValueError):
 			pass
-		warm_page_cache(feeds_root / "cold")
-		run_once("cold", build, work / "cold-daemon", bootstrap,
-			 feed_urls(nginx.port, "cold", FEEDS), ITEMS, COLD_TIMEOUT, peers)
+		if only != "articles":
+			warm_page_cache(feeds_root / "cold")
+			run_once("cold", build, work / "cold-daemon", bootstrap,
+				 feed_urls(nginx.port, "cold", FEEDS), ITEMS, COLD_TIMEOUT, peers,
+				 feed_kilobytes(feeds_root / "cold"))
+		articles = feeds_root / "articles"
+		kilobytes = feed_kilobytes(articles)
+		urls = feed_urls(nginx.port, "articles", ARTICLE_FEEDS)
+		warm_page_cache(articles)
+		run_once("cold.articles", build, work / "articles-daemon", bootstrap, urls,
+			 ARTICLE_ITEMS, COLD_TIMEOUT, peers, kilobytes)
+		warm_page_cache(articles)
+		newsboat_peer("newsboat.articles", work / "newsboat", urls, ARTICLE_ITEMS,
+			      COLD_TIMEOUT, peers, kilobytes)
 	finally:
 		nginx.stop()
 		broker.stop()

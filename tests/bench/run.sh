@@ -6,11 +6,15 @@
 #
 #   1. parse: bench_parse on a generated ~24 MB RSS 2.0 feed and a ~24 MB Atom feed, with
 #      python3-feedparser and `xmllint --stream --noout` (raw libxml2 streaming) on the same files
-#   2. clean + tag: bench_clean over the demo feeds (conf/demo) with the demo's rules and plugins
+#   2. stages: bench_clean over the demo feeds (conf/demo) with the demo's rules and plugins,
+#      then over 50 generated feeds of 20 news-article-size items (gen_feeds.py articles), each
+#      stage's CPU time per article (parse, clean, each plugin, dedup sketch and lookup, message,
+#      produce)
 #   3. dedup: bench_dedup at 1,000,000 articles (BENCH_QUICK=1: 100,000), its report as printed
 #   4. poll capacity and cold start: tests/bench/poll.py (10,000 feeds on a loopback nginx, a
 #      real Kafka broker; the daemon at 1 s intervals after a first full poll, an asyncio+aiohttp
-#      poller and wrk; then wiresift --once over 10,000 feeds x 20 new items)
+#      poller and wrk; then wiresift --once over 10,000 feeds x 20 new items, and over 2,000
+#      feeds x 20 news-article-size items with newsboat over the same feeds)
 #
 # Environment: BENCH_WORK (default BUILD_DIR/bench-work: generated feeds are kept there and
 # reused), BENCH_SKIP_POLL=1 skips step 4; poll.py's BENCH_FEEDS, BENCH_ITEMS, BENCH_HOSTS,
@@ -86,6 +90,21 @@ done
 section "clean + tag throughput, one core (demo feeds, each stage timed in CPU time)"
 "$build/bench/bench_clean" conf/demo/wiresift.conf 300 | tee -a "$results"
 
+# The demo's configuration over generated article-size feeds: its paths made absolute.
+articles_config() {	# articles_config DIR
+	local dir
+	mkdir -p "$1" && dir=$(cd "$1" && pwd) || return 1
+	[ -s "$dir/feeds/00049.xml" ] && [ "$dir/feeds/00049.xml" -nt tests/bench/gen_feeds.py ] ||
+	    "$python" tests/bench/gen_feeds.py articles "$dir/feeds" 50 20 | sed 's/^/generated /'
+	for feed in "$dir"/feeds/*.xml; do echo "file://$feed"; done > "$dir/feeds.list"
+	sed -e "s|\.\./\.\./build/demo-state|$dir/state|" -e "s|\.\./|$PWD/conf/|" \
+	    conf/demo/wiresift.conf > "$dir/wiresift.conf"
+}
+section "stages at article size, one core (50 feeds x 20 items of 600-900 words, CPU time)"
+articles_config "$work/stages"
+"$build/bench/bench_clean" "$work/stages/wiresift.conf" 5 | sed 's/^stage /stage.articles /' |
+    tee -a "$results"
+
 section "dedup (bench_dedup${BENCH_QUICK:+, BENCH_QUICK=1})"
 "$build/bench/bench_dedup"
 
@@ -117,6 +136,9 @@ while read -r _ name articles _ per_second mb; do
 	table "stage ${name#name=} articles/s, MB/s" "${per_second#articles_per_s=}" \
 	    "${mb#mb_per_s=} MB/s" ""
 done < <(grep '^stage ' "$results" | awk '{ print $1, $2, $3, $4, $5, $6 }')
+while read -r _ name _ _ _ _ us; do
+	table "article-size stage ${name#name=} us/article" "${us#us_per_article=}" "" ""
+done < <(grep '^stage.articles ' "$results")
 if grep -q '^cold ' "$results"; then
 	partial=""
 	[ "$(field cold timed_out)" = 1 ] && partial=" (stopped at timeout)"
@@ -126,6 +148,24 @@ if grep -q '^cold ' "$results"; then
 	table "cold start daemon CPU ms per item" "$(field cold cpu_ms_per_item)" "" ""
 	table "first poll of $(field first feeds) 1-item feeds: s" "$(field first seconds)" \
 	    "$(field first records)/$(field first items) rec" ""
+fi
+if grep -q '^cold.articles ' "$results"; then
+	ours=$(field cold.articles items_per_s)
+	theirs=$(field newsboat.articles items_per_s)
+	table "article-size cold start items/s ($(field cold.articles feeds)x$(( \
+	    $(field cold.articles items) / $(field cold.articles feeds) )), newsboat)" "$ours" \
+	    "${theirs:--}" ">= 6000"
+	table "  ratio vs newsboat (parse + store only)" "$(ratio "$ours" "$theirs")x" "" ">= 7x"
+	table "  CPU ms per item (newsboat)" "$(field cold.articles cpu_ms_per_item)" \
+	    "$(field newsboat.articles cpu_ms_per_item)" "<= 0.25"
+	table "  newsboat's CPU per item / ours" "$(ratio "$(field newsboat.articles \
+	    cpu_ms_per_item)" "$(field cold.articles cpu_ms_per_item)")x" "" ">= 5x"
+	table "  CPU ms per KB of feed (newsboat)" "$(field cold.articles cpu_ms_per_kb)" \
+	    "$(field newsboat.articles cpu_ms_per_kb)" ""
+	table "  peak RSS MB (newsboat)" "$(field cold.articles peak_rss_mb)" \
+	    "$(field newsboat.articles peak_rss_mb)" ""
+	table "  broker | nginx CPU s over our run" "$(field cold.articles broker_cpu_s) | \
+$(field cold.articles nginx_cpu_s)" "" ""
 fi
 if grep -q '^poll ' "$results"; then
 	polls=$(field poll polls_per_s)
