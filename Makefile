@@ -44,7 +44,7 @@ DAEMON_SOURCES	= $(sort $(wildcard daemon/*.c daemon/feed/*.c daemon/dedup/*.c d
 LIBRARY_SOURCES	= $(filter-out daemon/main.c,$(DAEMON_SOURCES))
 LIBRARY_OBJECTS	= $(LIBRARY_SOURCES:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJECT	= $(BUILD)/obj/daemon/main.o
-HEADERS		= $(wildcard daemon/*.h daemon/feed/*.h daemon/dedup/*.h daemon/clean/*.h)
+HEADERS		= $(wildcard daemon/*.h daemon/feed/*.h daemon/dedup/*.h daemon/clean/*.h) plugins/words.h
 
 # Each plugin lives in plugins/NAME/ (C, or C++ where its library is C++ only: *.cc) and may
 # add link flags in plugins/NAME/plugin.mk

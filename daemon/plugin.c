@@ -6,7 +6,8 @@
  * every declared option from the section or its default (type-checked, paths resolved against
  * the config file's directory), then call init.  Every error names FILE:LINE and the plugin.
  * plugin_chain_process runs the plugins over an article; a failing plugin is logged and the
- * article goes on to the next one.
+ * article goes on to the next one.  ABI-2 plugins get the article's token stream (tokens.c),
+ * built once for all of them when the first one runs.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include "log.h"
 #include "plugin.h"
 #include "plugin_api.h"
+#include "tokens.h"
 #include "util.h"
 
 #ifndef WIRESIFT_PLUGIN_DIR
@@ -45,6 +47,8 @@ struct loaded_plugin {
 struct plugin_chain {
 	struct loaded_plugin	*plugins;
 	size_t			 count;
+	struct token_stream	*stream;	/* for ABI-2 plugins, reused */
+	const struct ws_tokens	*tokens;	/* the current article's, once built */
 };
 
 static const char *
@@ -247,6 +251,13 @@ plugin_unload(struct loaded_plugin *loaded)
 }
 
 /* dlopen and check the entry point; fills loaded->handle and loaded->plugin. */
+/* Whether the plugin takes the token stream (ABI 2 with process_tokens). */
+static int
+uses_tokens(const struct ws_plugin *plugin)
+{
+	return plugin->abi >= 2 && plugin->process_tokens != NULL;
+}
+
 static int
 plugin_open(struct loaded_plugin *loaded, const struct plugin_config *config,
     const char *plugin_dir, char *error, size_t error_size)
@@ -274,9 +285,10 @@ plugin_open(struct loaded_plugin *loaded, const struct plugin_config *config,
 		return -1;
 	}
 	free(path);
-	if (loaded->plugin->abi != WS_PLUGIN_ABI) {
+	if (loaded->plugin->abi < WS_PLUGIN_ABI_OLDEST || loaded->plugin->abi > WS_PLUGIN_ABI) {
 		plugin_error(error, error_size, config, config->line,
-		    "ABI version %u, this wiresift needs %u", loaded->plugin->abi, WS_PLUGIN_ABI);
+		    "ABI version %u, this wiresift needs %u to %u", loaded->plugin->abi,
+		    WS_PLUGIN_ABI_OLDEST, WS_PLUGIN_ABI);
 		return -1;
 	}
 	if (loaded->plugin->name == NULL || strcmp(loaded->plugin->name, config->name) != 0) {
@@ -285,7 +297,7 @@ plugin_open(struct loaded_plugin *loaded, const struct plugin_config *config,
 		    loaded->plugin->name != NULL ? loaded->plugin->name : "");
 		return -1;
 	}
-	if (loaded->plugin->process == NULL) {
+	if (loaded->plugin->process == NULL && uses_tokens(loaded->plugin) == 0) {
 		plugin_error(error, error_size, config, config->line, "no process function");
 		return -1;
 	}
@@ -357,13 +369,33 @@ plugin_chain_load(const struct plugin_config *configs, size_t count, const char 
 }
 
 /*
+ * The plugin's process call. The token stream is built for the first ABI-2 plugin and kept
+ * for the next ones; an ABI-1 plugin may have changed title or text, so it is built again
+ * after one (ABI-2 plugins must leave them as they are: plugin_api.h).
+ */
+static int
+plugin_call(struct plugin_chain *chain, struct loaded_plugin *loaded, struct article *article)
+{
+	if (!uses_tokens(loaded->plugin)) {
+		chain->tokens = NULL;
+		return loaded->plugin->process(loaded->state, article);
+	}
+	if (chain->tokens == NULL) {
+		if (chain->stream == NULL)
+			chain->stream = token_stream_new();
+		chain->tokens = token_stream_build(chain->stream, article->title, article->text);
+	}
+	return loaded->plugin->process_tokens(loaded->state, article, chain->tokens);
+}
+
+/*
  * One plugin over one article. A call cannot be stopped halfway without risking the plugin's
  * state, so the time budget works as a circuit breaker: each call over it is logged, and after
  * OVERRUNS_BEFORE_BYPASS in a row the plugin is bypassed for BYPASS_MS (articles go on untagged
  * by it), then tried again.
  */
 static void
-plugin_run(struct loaded_plugin *loaded, struct article *article)
+plugin_run(struct plugin_chain *chain, struct loaded_plugin *loaded, struct article *article)
 {
 	const char *name = loaded->plugin->name;
 	const char *id = article->id != NULL ? article->id : "";
@@ -377,7 +409,7 @@ plugin_run(struct loaded_plugin *loaded, struct article *article)
 		log_event(LOG_LEVEL_INFO, "plugin", "plugin.retried", "plugin=%s",
 		    log_quote(name));
 	}
-	if (loaded->plugin->process(loaded->state, article) != 0)
+	if (plugin_call(chain, loaded, article) != 0)
 		log_event(LOG_LEVEL_WARNING, "plugin", "plugin.failed", "plugin=%s id=%s",
 		    log_quote(name), log_quote(id));
 	elapsed = monotonic_ms() - started;
@@ -401,8 +433,10 @@ plugin_chain_process(struct plugin_chain *chain, struct article *article)
 {
 	if (chain == NULL)
 		return;
+	chain->tokens = NULL;
 	for (size_t i = 0; i < chain->count; i++)
-		plugin_run(&chain->plugins[i], article);
+		plugin_run(chain, &chain->plugins[i], article);
+	chain->tokens = NULL;
 }
 
 size_t
@@ -420,5 +454,6 @@ plugin_chain_free(struct plugin_chain *chain)
 	for (size_t i = chain->count; i > 0; i--)
 		plugin_unload(&chain->plugins[i - 1]);
 	free(chain->plugins);
+	token_stream_free(chain->stream);
 	free(chain);
 }

@@ -227,15 +227,22 @@ word_table_slot(const struct word_table *table, const char *key, uint64_t hash)
 	return slot;
 }
 
+/* word_table_find with the key's words_hash already known (an ABI-2 token type's). */
 static WORDS_UNUSED void **
-word_table_find(const struct word_table *table, const char *key)
+word_table_find_hashed(const struct word_table *table, const char *key, uint64_t hash)
 {
 	size_t slot;
 
 	if (table->capacity == 0)
 		return NULL;
-	slot = word_table_slot(table, key, words_hash(key));
+	slot = word_table_slot(table, key, hash);
 	return table->keys[slot] != NULL ? &table->values[slot] : NULL;
+}
+
+static WORDS_UNUSED void **
+word_table_find(const struct word_table *table, const char *key)
+{
+	return word_table_find_hashed(table, key, words_hash(key));
 }
 
 static WORDS_UNUSED int
@@ -269,11 +276,11 @@ word_table_grow(struct word_table *table)
 	return 0;
 }
 
-/* The value slot of key, inserted (value NULL) when new; NULL when out of memory. */
+/* The value slot of key (whose words_hash is hash), inserted (value NULL) when new; NULL when
+ * out of memory. */
 static WORDS_UNUSED void **
-word_table_insert(struct word_table *table, const char *key)
+word_table_insert_hashed(struct word_table *table, const char *key, uint64_t hash)
 {
-	uint64_t hash = words_hash(key);
 	size_t slot;
 
 	if ((table->count + 1) * 4 > table->capacity * 3 && word_table_grow(table) == -1)
@@ -287,6 +294,12 @@ word_table_insert(struct word_table *table, const char *key)
 		table->count++;
 	}
 	return &table->values[slot];
+}
+
+static WORDS_UNUSED void **
+word_table_insert(struct word_table *table, const char *key)
+{
+	return word_table_insert_hashed(table, key, words_hash(key));
 }
 
 /* Free the keys, and each value with free_value when not NULL. */

@@ -81,8 +81,8 @@ struct entities_state {
 	struct word_table patterns_by_key;	/* folded words joined by ' ' -> index + 1 */
 	struct word_table lexicon;		/* folded word -> struct lexicon_entry */
 	/* scratch, reused from article to article */
-	struct token	*tokens;
-	size_t		 token_capacity;
+	struct type_info *types;	/* of each token type of the article */
+	size_t		 type_capacity;
 };
 
 static const struct ws_option entities_options[] = {
@@ -484,9 +484,9 @@ entities_fini(void *state_pointer)
 	word_table_free(&state->names_by_display, NULL);
 	word_table_free(&state->patterns_by_key, NULL);
 	word_table_free(&state->lexicon, lexicon_entry_free);
-	free(state->tokens);
-	state->tokens = NULL;
-	state->token_capacity = 0;
+	free(state->types);
+	state->types = NULL;
+	state->type_capacity = 0;
 	state->names = NULL;
 	state->patterns = NULL;
 	state->name_count = state->pattern_count = 0;
@@ -495,47 +495,49 @@ entities_fini(void *state_pointer)
 /* ---- matching a text ---- */
 
 /*
- * A word of the line being scanned.  Most words are lower-case words no name involves: a
- * token is folded and looked up in the lexicon only when the matching asks (token_at).
+ * What the words written alike (an ABI-2 token type) are.  Most words are lower-case words no
+ * name involves: a type is folded and looked up in the lexicon only when the matching asks
+ * (token_at), once per article.
  */
-struct token {
-	struct word	 word;
+struct type_info {
 	int		 prepared;		/* folded and entry are set */
 	const struct lexicon_entry *entry;	/* NULL: a word the lexicon does not know */
 	char		 folded[TOKEN_BYTES];
 };
 
-/* The line being scanned and its tokens. */
+/* The line being scanned and its tokens (offsets into text). */
 struct line {
 	const struct entities_state *state;
 	const char	*text;
-	struct token	*tokens;
+	const struct ws_token *tokens;
 	size_t		 count;
+	struct type_info *types;
 };
 
-/* Token at, folded and looked up. */
-static const struct token *
+/* What token at is, folded and looked up. */
+static const struct type_info *
 token_at(struct line *line, size_t at)
 {
-	struct token *token = &line->tokens[at];
+	const struct ws_token *token = &line->tokens[at];
+	struct type_info *info = &line->types[token->type];
 	void **entry;
 
-	if (!token->prepared) {
-		words_fold(line->text + token->word.start, token->word.end - token->word.start,
-		    token->folded, TOKEN_BYTES);
-		entry = word_table_find(&line->state->lexicon, token->folded);
-		token->entry = entry != NULL ? *entry : NULL;
-		token->prepared = 1;
+	if (!info->prepared) {
+		words_fold(line->text + token->start, token->end - token->start, info->folded,
+		    TOKEN_BYTES);
+		entry = word_table_find(&line->state->lexicon, info->folded);
+		info->entry = entry != NULL ? *entry : NULL;
+		info->prepared = 1;
 	}
-	return token;
+	return info;
 }
 
 static int
 token_is(struct line *line, size_t at, unsigned word_class)
 {
-	const struct token *token = token_at(line, at);
+	const struct type_info *info = token_at(line, at);
 
-	return token->entry != NULL && (token->entry->classes & word_class) != 0;
+	return info->entry != NULL && (info->entry->classes & word_class) != 0;
 }
 
 /* Mentions found in one article, in order of first mention. */
@@ -593,38 +595,14 @@ tally_free(struct tally *tally)
 	word_table_free(&tally->surnames, NULL);
 }
 
-/* The words of a line into state->tokens, not yet prepared; returns how many. */
-static size_t
-tokenize(struct entities_state *state, const char *text, size_t length)
-{
-	size_t position = 0, count = 0;
-	struct token *grown, *token;
-	struct word word;
-
-	while (words_next(text, length, &position, &word)) {
-		if (count == state->token_capacity) {
-			size_t capacity = state->token_capacity ? state->token_capacity * 2 : 256;
-
-			if ((grown = realloc(state->tokens, capacity * sizeof(*grown))) == NULL)
-				break;
-			state->tokens = grown;
-			state->token_capacity = capacity;
-		}
-		token = &state->tokens[count++];
-		token->word = word;
-		token->prepared = 0;
-	}
-	return count;
-}
-
 /* A capitalized or all-capitals word, or a number: what a known name can start with. */
 static int
 starts_name(const struct line *line, size_t at)
 {
-	const struct token *token = &line->tokens[at];
-	unsigned char first = (unsigned char)line->text[token->word.start];
+	const struct ws_token *token = &line->tokens[at];
+	unsigned char first = (unsigned char)line->text[token->start];
 
-	return token->word.capitalized || token->word.all_upper || (first >= '0' && first <= '9');
+	return token->capitalized || token->all_upper || (first >= '0' && first <= '9');
 }
 
 /* The longest known name written at token at; -1 when none. */
@@ -636,7 +614,7 @@ match_known(struct line *line, size_t at)
 
 	if (!starts_name(line, at) || token_at(line, at)->entry == NULL)
 		return -1;
-	list = &line->tokens[at].entry->candidates;
+	list = &token_at(line, at)->entry->candidates;
 	for (size_t i = 0; i < list->count; i++) {
 		const struct pattern *pattern = &state->patterns[list->patterns[i]];
 		size_t k;
@@ -644,11 +622,11 @@ match_known(struct line *line, size_t at)
 		if (at + pattern->word_count > line->count)
 			continue;
 		for (k = 0; k < pattern->word_count; k++) {
-			const struct token *token = token_at(line, at + k);
+			const struct type_info *info = token_at(line, at + k);
 
-			if (strcmp(token->folded, pattern->words[k]) != 0)
+			if (strcmp(info->folded, pattern->words[k]) != 0)
 				break;
-			if (pattern->upper_only[k] && !token->word.all_upper)
+			if (pattern->upper_only[k] && !line->tokens[at + k].all_upper)
 				break;
 		}
 		if (k == pattern->word_count)
@@ -681,7 +659,7 @@ guess_type(struct line *line, size_t first, size_t last, int after_title)
 static void
 unknown_report(struct tally *tally, struct line *line, size_t first, size_t end, int detect)
 {
-	const struct token *tokens = line->tokens;
+	const struct ws_token *tokens = line->tokens;
 	int after_title = first > 0 && token_is(line, first - 1, WORD_TITLE);
 	size_t words = 0;
 	char name[256];
@@ -710,10 +688,10 @@ unknown_report(struct tally *tally, struct line *line, size_t first, size_t end,
 	}
 	if (!detect || words < 2 || words > UNKNOWN_MAX_WORDS)
 		return;
-	length = tokens[end - 1].word.end - tokens[first].word.start;
+	length = tokens[end - 1].end - tokens[first].start;
 	if (length >= sizeof(name))
 		return;
-	memcpy(name, line->text + tokens[first].word.start, length);
+	memcpy(name, line->text + tokens[first].start, length);
 	name[length] = '\0';
 	tally_add(tally, name, guess_type(line, first, end - 1, after_title));
 }
@@ -722,16 +700,16 @@ unknown_report(struct tally *tally, struct line *line, size_t first, size_t end,
 static size_t
 run_end(struct line *line, size_t first)
 {
-	const struct token *tokens = line->tokens;
+	const struct ws_token *tokens = line->tokens;
 	size_t end = first + 1;
 
-	while (end < line->count && !tokens[end].word.after_punctuation) {
-		if (tokens[end].word.capitalized) {
+	while (end < line->count && !tokens[end].after_punctuation) {
+		if (tokens[end].capitalized) {
 			if (match_known(line, end) >= 0)
 				break;
 			end++;
 		} else if (token_is(line, end, WORD_CONNECTOR) && end + 1 < line->count &&
-		    tokens[end + 1].word.capitalized && !tokens[end + 1].word.after_punctuation)
+		    tokens[end + 1].capitalized && !tokens[end + 1].after_punctuation)
 			end++;
 		else
 			break;
@@ -741,30 +719,26 @@ run_end(struct line *line, size_t first)
 
 /* A headline-like line ("Also Read: Trump's Bold Push to ...") capitalizes most words. */
 static int
-is_title_case(const struct token *tokens, size_t count)
+is_title_case(const struct ws_token *tokens, size_t count)
 {
 	size_t capitalized = 0;
 
 	for (size_t i = 0; i < count; i++)
-		capitalized += tokens[i].word.capitalized;
+		capitalized += tokens[i].capitalized;
 	return count >= 4 && capitalized * 10 > count * 6;
 }
 
-/* One paragraph (or the title), length bytes: known names, then unknown capitalized phrases. */
+/* One paragraph (or the title), its tokens: known names, then unknown capitalized phrases. */
 static void
-scan_line(struct entities_state *state, struct tally *tally, const char *text, size_t length,
-    int detect)
+scan_line(struct line *line, struct tally *tally, int detect)
 {
-	struct line line = { state, text, NULL, 0 };
+	const struct entities_state *state = line->state;
 	size_t at = 0;
 
-	line.count = tokenize(state, text, length);
-	line.tokens = state->tokens;
-	if (is_title_case(line.tokens, line.count))
+	if (is_title_case(line->tokens, line->count))
 		detect = 0;
-
-	while (at < line.count) {
-		long pattern = match_known(&line, at);
+	while (at < line->count) {
+		long pattern = match_known(line, at);
 
 		if (pattern >= 0) {
 			const struct pattern *found = &state->patterns[pattern];
@@ -772,43 +746,66 @@ scan_line(struct entities_state *state, struct tally *tally, const char *text, s
 
 			tally_add(tally, known->name, known->type);
 			at += found->word_count;
-		} else if (line.tokens[at].word.capitalized) {
-			size_t end = run_end(&line, at);
+		} else if (line->tokens[at].capitalized) {
+			size_t end = run_end(line, at);
 
-			unknown_report(tally, &line, at, end, detect);
+			unknown_report(tally, line, at, end, detect);
 			at = end;
 		} else
 			at++;
 	}
 }
 
-/* Each line of text on its own (a paragraph, or the title). */
+/* Each line of a text on its own (a paragraph, or the title): the tokens between newlines. */
 static void
-scan_text(struct entities_state *state, struct tally *tally, const char *text, int detect)
+scan_text(struct entities_state *state, struct tally *tally, const struct ws_token_text *text,
+    int detect)
 {
-	while (*text != '\0') {
-		size_t length = strcspn(text, "\n");
+	struct line line = { state, text->text, text->tokens, 0, state->types };
+	size_t first = 0;
 
-		if (length > 0)
-			scan_line(state, tally, text, length, detect);
-		text += length;
-		while (*text == '\n')
-			text++;
+	for (size_t i = 1; i <= text->count; i++) {
+		const struct ws_token *previous = &text->tokens[i - 1];
+
+		if (i < text->count && memchr(text->text + previous->end, '\n',
+		    text->tokens[i].start - previous->end) == NULL)
+			continue;
+		line.tokens = text->tokens + first;
+		line.count = i - first;
+		scan_line(&line, tally, detect);
+		first = i;
 	}
 }
 
+/* state->types ready for the article's token types, none prepared; -1 when out of memory. */
 static int
-entities_process(void *state_pointer, struct article *article)
+types_reset(struct entities_state *state, size_t count)
+{
+	if (state->type_capacity < count) {
+		struct type_info *grown = realloc(state->types, count * sizeof(*grown));
+
+		if (grown == NULL)
+			return -1;
+		state->types = grown;
+		state->type_capacity = count;
+	}
+	for (size_t i = 0; i < count; i++)
+		state->types[i].prepared = 0;
+	return 0;
+}
+
+static int
+entities_process(void *state_pointer, struct article *article, const struct ws_tokens *tokens)
 {
 	struct entities_state *state = state_pointer;
 	struct tally tally;
 
+	if (types_reset(state, tokens->type_count) == -1)
+		return -1;
 	memset(&tally, 0, sizeof(tally));
 	/* Titles are often in Title Case: only known names are taken from them. */
-	if (article->title != NULL)
-		scan_text(state, &tally, article->title, 0);
-	if (article->text != NULL)
-		scan_text(state, &tally, article->text, state->detect_unknown);
+	scan_text(state, &tally, &tokens->title, 0);
+	scan_text(state, &tally, &tokens->text, state->detect_unknown);
 	for (size_t i = 0; i < tally.count; i++)
 		article_add_entity(article, tally.entries[i].name, tally.entries[i].type,
 		    tally.entries[i].count);
@@ -823,8 +820,8 @@ static const struct ws_plugin entities_plugin = {
 	.options = entities_options,
 	.state_size = sizeof(struct entities_state),
 	.init = entities_init,
-	.process = entities_process,
 	.fini = entities_fini,
+	.process_tokens = entities_process,
 };
 
 const struct ws_plugin *

@@ -109,7 +109,13 @@ struct keywords_state {
 	size_t	 term_capacity;
 	struct term **ranked;
 	size_t	 ranked_capacity;
+	const struct word_form **type_forms;	/* of each token type, or FORM_UNSET */
+	size_t	 type_capacity;
 };
+
+/* type_forms[i] before the type's first token is counted. */
+static const struct word_form form_unset;
+#define FORM_UNSET	(&form_unset)
 
 static const struct ws_option keywords_options[] = {
 	{ "top", "10", "how many keywords to keep", WS_OPTION_INT,
@@ -313,9 +319,12 @@ keywords_fini(void *state_pointer)
 		free(state->terms[i].surfaces);
 	free(state->terms);
 	free(state->ranked);
+	free(state->type_forms);
 	state->terms = NULL;
 	state->ranked = NULL;
+	state->type_forms = NULL;
 	state->term_capacity = state->ranked_capacity = state->term_count = 0;
+	state->type_capacity = 0;
 }
 
 /* ---- one article ---- */
@@ -381,22 +390,21 @@ term_key_of(struct keywords_state *state, struct stemmer_slot *slot, const char 
 	return *entry;
 }
 
-/* The cached form of a written word (length < TOKEN_BYTES), made when new; NULL when OOM. */
+/* The cached form of a written word (an ABI-2 token type, length < TOKEN_BYTES), made when
+ * new; NULL when out of memory. */
 static const struct word_form *
 word_form_of(struct keywords_state *state, struct stemmer_slot *slot, const char *language,
-    const char *text, size_t length)
+    const struct ws_token_type *type)
 {
-	char written[TOKEN_BYTES], folded[TOKEN_BYTES];
+	char folded[TOKEN_BYTES];
 	struct word_form *form;
 	void **entry;
 
-	memcpy(written, text, length);
-	written[length] = '\0';
-	if ((entry = word_table_insert(&slot->forms, written)) == NULL)
+	if ((entry = word_table_insert_hashed(&slot->forms, type->written, type->hash)) == NULL)
 		return NULL;
 	if (*entry != NULL)
 		return *entry;
-	words_fold(text, length, folded, sizeof(folded));
+	words_fold(type->written, type->length, folded, sizeof(folded));
 	if ((form = calloc(1, sizeof(*form))) == NULL || (form->folded = strdup(folded)) == NULL) {
 		free(form);
 		return NULL;
@@ -479,22 +487,42 @@ surface_best(const struct term *term)
 	return best;
 }
 
+/* type_forms ready for the article's types, all FORM_UNSET; -1 when out of memory. */
+static int
+type_forms_reset(struct keywords_state *state, size_t count)
+{
+	if (state->type_capacity < count) {
+		const struct word_form **grown = realloc(state->type_forms,
+		    count * sizeof(*grown));
+
+		if (grown == NULL)
+			return -1;
+		state->type_forms = grown;
+		state->type_capacity = count;
+	}
+	for (size_t i = 0; i < count; i++)
+		state->type_forms[i] = FORM_UNSET;
+	return 0;
+}
+
 /* Count the terms of one text into the article's terms. */
 static void
 terms_collect(struct keywords_state *state, struct stemmer_slot *slot, const char *language,
-    const char *text, int weight)
+    const struct ws_tokens *tokens, const struct ws_token_text *words, int weight)
 {
-	size_t length = strlen(text), position = 0;
-	struct word word;
+	const char *text = words->text;
 
-	while (words_next(text, length, &position, &word)) {
-		size_t word_length = word.end - word.start;
+	for (size_t i = 0; i < words->count; i++) {
+		const struct ws_token *word = &words->tokens[i];
+		size_t word_length = word->end - word->start;
 		const struct word_form *form;
 		struct term *term;
 
-		if (word_length >= TOKEN_BYTES || isdigit((unsigned char)text[word.start]))
+		if (word_length >= TOKEN_BYTES || isdigit((unsigned char)text[word->start]))
 			continue;
-		form = word_form_of(state, slot, language, text + word.start, word_length);
+		if ((form = state->type_forms[word->type]) == FORM_UNSET)
+			form = state->type_forms[word->type] = word_form_of(state, slot,
+			    language, &tokens->types[word->type]);
 		if (form == NULL || form->key == NULL ||
 		    (term = article_term(state, form->key)) == NULL)
 			continue;
@@ -503,11 +531,11 @@ terms_collect(struct keywords_state *state, struct stemmer_slot *slot, const cha
 		 * A capital at a sentence start says nothing about the word: there it only
 		 * offers the folded form, for words seen nowhere else.
 		 */
-		if (word.sentence_start && !word.all_upper) {
+		if (word->sentence_start && !word->all_upper) {
 			surface_count_add(term, form->folded, strlen(form->folded), 0);
 			continue;
 		}
-		surface_count_add(term, text + word.start, word_length, weight);
+		surface_count_add(term, text + word->start, word_length, weight);
 	}
 }
 
@@ -659,7 +687,7 @@ surface_text(const struct term *term, char *out)
 }
 
 static int
-keywords_process(void *state_pointer, struct article *article)
+keywords_process(void *state_pointer, struct article *article, const struct ws_tokens *tokens)
 {
 	struct keywords_state *state = state_pointer;
 	const char *language = stem_language(state, article->lang_code);
@@ -672,10 +700,12 @@ keywords_process(void *state_pointer, struct article *article)
 		stemmer_slot_forget(slot);
 	state->article_number++;
 	state->term_count = 0;
-	if (article->title != NULL)
-		terms_collect(state, slot, language, article->title, TITLE_WEIGHT);
-	if (article->text != NULL)
-		terms_collect(state, slot, language, article->text, 1);
+	if (type_forms_reset(state, tokens->type_count) == -1) {
+		stemmer_slot_forget(&scratch);
+		return -1;
+	}
+	terms_collect(state, slot, language, tokens, &tokens->title, TITLE_WEIGHT);
+	terms_collect(state, slot, language, tokens, &tokens->text, 1);
 	if (state->term_count == 0) {
 		stemmer_slot_forget(&scratch);
 		return 0;
@@ -716,8 +746,8 @@ static const struct ws_plugin keywords_plugin = {
 	.options = keywords_options,
 	.state_size = sizeof(struct keywords_state),
 	.init = keywords_init,
-	.process = keywords_process,
 	.fini = keywords_fini,
+	.process_tokens = keywords_process,
 };
 
 const struct ws_plugin *

@@ -220,6 +220,7 @@ const struct ws_plugin lang_plugin = {
 	lang_init,
 	lang_process,
 	lang_fini,
+	NULL,	/* process_tokens: CLD2 reads the text itself */
 };
 
 }	/* namespace */

@@ -72,11 +72,11 @@ struct topics_state {
 	size_t	 term_count;
 	struct word_table terms_by_first;	/* first stem -> struct term_list */
 	struct word_table forms;		/* written form -> struct word_form */
-	/* scratch for one text, reused */
-	const struct word_form **words;
+	/* scratch for one article, reused */
+	const struct word_form **words;		/* of the text being counted */
 	size_t	 word_capacity;
-	char	*written;
-	size_t	 written_size;
+	const struct word_form **type_forms;	/* of each token type */
+	size_t	 type_capacity;
 };
 
 static const struct ws_option topics_options[] = {
@@ -336,10 +336,10 @@ topics_fini(void *state_pointer)
 	word_table_free(&state->terms_by_first, term_list_free);
 	word_table_free(&state->forms, word_form_free);
 	free(state->words);
-	free(state->written);
+	free(state->type_forms);
 	state->words = NULL;
-	state->written = NULL;
-	state->word_capacity = state->written_size = 0;
+	state->type_forms = NULL;
+	state->word_capacity = state->type_capacity = 0;
 	if (state->stemmer != NULL)
 		sb_stemmer_delete(state->stemmer);
 	state->stemmer = NULL;
@@ -348,29 +348,20 @@ topics_fini(void *state_pointer)
 	state->topic_count = state->term_count = 0;
 }
 
-/* The cached form of a written word, made when new; NULL when out of memory. */
+/* The cached form of a written word (an ABI-2 token type), made when new; NULL when out of
+ * memory. */
 static const struct word_form *
-word_form_of(struct topics_state *state, const char *text, size_t length)
+word_form_of(struct topics_state *state, const struct ws_token_type *type)
 {
 	char stem[TOKEN_BYTES];
 	struct word_form *form;
 	void **entry, **starts;
 
-	if (state->written_size < length + 1) {
-		char *grown = realloc(state->written, length + 1);
-
-		if (grown == NULL)
-			return NULL;
-		state->written = grown;
-		state->written_size = length + 1;
-	}
-	memcpy(state->written, text, length);
-	state->written[length] = '\0';
-	if ((entry = word_table_insert(&state->forms, state->written)) == NULL)
+	if ((entry = word_table_insert_hashed(&state->forms, type->written, type->hash)) == NULL)
 		return NULL;
 	if (*entry != NULL)
 		return *entry;
-	stem_word(state, text, length, stem, sizeof(stem));
+	stem_word(state, type->written, type->length, stem, sizeof(stem));
 	if ((form = calloc(1, sizeof(*form))) == NULL || (form->stem = strdup(stem)) == NULL) {
 		free(form);
 		return NULL;
@@ -381,36 +372,54 @@ word_form_of(struct topics_state *state, const char *text, size_t length)
 	return form;
 }
 
-/* The forms of every word of a text into state->words; returns how many. */
-static size_t
-text_forms(struct topics_state *state, const char *text)
+/* The form of every token type of the article into state->type_forms (in the order the
+ * types first occur, as the words were once looked up); -1 when out of memory. */
+static int
+type_forms(struct topics_state *state, const struct ws_tokens *tokens)
 {
-	size_t length = strlen(text), position = 0, count = 0;
-	struct word word;
+	if (state->type_capacity < tokens->type_count) {
+		const struct word_form **grown = realloc(state->type_forms,
+		    tokens->type_count * sizeof(*grown));
 
-	while (words_next(text, length, &position, &word)) {
-		const struct word_form *form;
+		if (grown == NULL)
+			return -1;
+		state->type_forms = grown;
+		state->type_capacity = tokens->type_count;
+	}
+	for (size_t i = 0; i < tokens->type_count; i++)
+		state->type_forms[i] = word_form_of(state, &tokens->types[i]);
+	return 0;
+}
 
-		if (count == state->word_capacity) {
-			size_t capacity = state->word_capacity ? state->word_capacity * 2 : 256;
-			const struct word_form **grown = realloc(state->words,
-			    capacity * sizeof(*grown));
+/* The forms of every word of a text into state->words; returns how many (a word whose form
+ * could not be made ends the list). */
+static size_t
+text_forms(struct topics_state *state, const struct ws_token_text *text)
+{
+	size_t count = 0;
 
-			if (grown == NULL)
-				break;
-			state->words = grown;
-			state->word_capacity = capacity;
-		}
-		if ((form = word_form_of(state, text + word.start, word.end - word.start)) == NULL)
+	if (state->word_capacity < text->count) {
+		const struct word_form **grown = realloc(state->words,
+		    text->count * sizeof(*grown));
+
+		if (grown == NULL)
+			return 0;
+		state->words = grown;
+		state->word_capacity = text->count;
+	}
+	for (; count < text->count; count++) {
+		const struct word_form *form = state->type_forms[text->tokens[count].type];
+
+		if (form == NULL)
 			break;
-		state->words[count++] = form;
+		state->words[count] = form;
 	}
 	return count;
 }
 
 /* Count the rule terms found in one text. */
 static void
-terms_count(struct topics_state *state, const char *text, double weight)
+terms_count(struct topics_state *state, const struct ws_token_text *text, double weight)
 {
 	size_t count = text_forms(state, text);
 	const struct word_form **words = state->words;
@@ -436,7 +445,7 @@ terms_count(struct topics_state *state, const char *text, double weight)
 }
 
 static int
-topics_process(void *state_pointer, struct article *article)
+topics_process(void *state_pointer, struct article *article, const struct ws_tokens *tokens)
 {
 	struct topics_state *state = state_pointer;
 	double best = 0;
@@ -450,10 +459,10 @@ topics_process(void *state_pointer, struct article *article)
 		state->terms[i].hits = 0;
 	for (size_t i = 0; i < state->topic_count; i++)
 		state->topics[i].score = 0;
-	if (article->title != NULL)
-		terms_count(state, article->title, TITLE_WEIGHT);
-	if (article->text != NULL)
-		terms_count(state, article->text, 1);
+	if (type_forms(state, tokens) == -1)
+		return -1;
+	terms_count(state, &tokens->title, TITLE_WEIGHT);
+	terms_count(state, &tokens->text, 1);
 	for (size_t i = 0; i < state->term_count; i++) {
 		const struct term *term = &state->terms[i];
 
@@ -490,8 +499,8 @@ static const struct ws_plugin topics_plugin = {
 	.options = topics_options,
 	.state_size = sizeof(struct topics_state),
 	.init = topics_init,
-	.process = topics_process,
 	.fini = topics_fini,
+	.process_tokens = topics_process,
 };
 
 const struct ws_plugin *

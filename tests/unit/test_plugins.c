@@ -215,6 +215,53 @@ fixture_build_slow(void)
 	return system(command) == 0 ? 0 : -1;
 }
 
+/*
+ * Two plugins of either ABI: "abione", built against ABI 1's struct ws_plugin as it was (it
+ * ends at fini), sets lang_confidence 0.25; "abitwo" has no process, only process_tokens,
+ * which writes the text's token count into lang_code and the number of types in word_count.
+ */
+static int
+fixture_build_abis(void)
+{
+	char source[PATH_MAX + 16], command[4 * PATH_MAX];
+	FILE *file;
+
+	snprintf(source, sizeof(source), "%s/abione.c", fixture_dir);
+	if ((file = fopen(source, "w")) == NULL)
+		return -1;
+	fprintf(file,
+	    "#include \"article.h\"\n"
+	    "struct v1 { unsigned abi; const char *name, *description; const void *options;\n"
+	    "  size_t state_size; int (*init)(void *, char *, size_t);\n"
+	    "  int (*process)(void *, struct article *); void (*fini)(void *); };\n"
+	    "static int process(void *s, struct article *a) { (void)s;\n"
+	    "  a->lang_confidence = 0.25; return 0; }\n"
+	    "static const struct v1 p = { 1, \"abione\", \"ABI 1\", 0, 0, 0, process, 0 };\n"
+	    "const struct v1 *ws_plugin_entry(void) { return &p; }\n");
+	fclose(file);
+	snprintf(command, sizeof(command),
+	    "cc -std=c11 -shared -fPIC -Idaemon -o %s/abione.so %s 2>/dev/null", fixture_dir,
+	    source);
+	if (system(command) != 0)
+		return -1;
+	snprintf(source, sizeof(source), "%s/abitwo.c", fixture_dir);
+	if ((file = fopen(source, "w")) == NULL)
+		return -1;
+	fprintf(file,
+	    "#include <stdio.h>\n#include \"plugin_api.h\"\n"
+	    "static int process(void *s, struct article *a, const struct ws_tokens *t) {\n"
+	    "  (void)s; snprintf(a->lang_code, 8, \"%%zu\", t->text.count);\n"
+	    "  a->word_count = t->type_count; return 0; }\n"
+	    "static const struct ws_plugin p = { .abi = 2, .name = \"abitwo\",\n"
+	    "  .description = \"ABI 2\", .process_tokens = process };\n"
+	    "const struct ws_plugin *ws_plugin_entry(void) { return &p; }\n");
+	fclose(file);
+	snprintf(command, sizeof(command),
+	    "cc -std=c11 -shared -fPIC -Idaemon -o %s/abitwo.so %s 2>/dev/null", fixture_dir,
+	    source);
+	return system(command) == 0 ? 0 : -1;
+}
+
 static int
 fixtures_prepare(void)
 {
@@ -227,7 +274,8 @@ fixtures_prepare(void)
 	snprintf(fixture_dir, sizeof(fixture_dir), "%s", template);
 	if (fixture_build("badabi", 999, "badabi", 0) == -1 ||
 	    fixture_build("misnamed", 1, "somethingelse", 0) == -1 ||
-	    fixture_build("failing", 1, "failing", -1) == -1 || fixture_build_slow() == -1)
+	    fixture_build("failing", 1, "failing", -1) == -1 || fixture_build_slow() == -1 ||
+	    fixture_build_abis() == -1)
 		return -1;
 	/* The real source plugin next to them, for a chain that mixes both. */
 	snprintf(link_path, sizeof(link_path), "%s/source.so", dir);
@@ -260,13 +308,47 @@ test_abi_and_name_mismatch(void)
 	chain = plugin_chain_load(&section.config, 1, NULL, error, sizeof(error));
 	CHECK(chain == NULL);
 	CHECK_CONTAINS(error, CONFIG_FILE ":12: plugin badabi: ABI version 999, this wiresift "
-	    "needs 1");
+	    "needs 1 to 2");
 
 	section_init(&section, "misnamed", 14, NULL);
 	chain = plugin_chain_load(&section.config, 1, NULL, error, sizeof(error));
 	CHECK(chain == NULL);
 	CHECK_CONTAINS(error, CONFIG_FILE ":14: plugin misnamed: ");
 	CHECK_CONTAINS(error, "somethingelse");
+}
+
+/* A plugin built for ABI 1 and one for ABI 2 (tokens only) run in one chain. */
+static void
+test_abi_one_and_two_in_one_chain(void)
+{
+	struct section sections[2];
+	struct plugin_config configs[2];
+	struct plugin_chain *chain;
+	struct article *article = article_with("Title words", "One two two.\n\nThree two");
+	char error[512];
+
+	section_init(&sections[0], "abione", 1, NULL);
+	section_init(&sections[1], "abitwo", 3, NULL);
+	configs[0] = sections[0].config;
+	configs[1] = sections[1].config;
+	chain = plugin_chain_load(configs, 2, NULL, error, sizeof(error));
+	CHECK(chain != NULL);
+	if (chain == NULL) {
+		fprintf(stderr, "  load error: %s\n", error);
+		article_free(article);
+		return;
+	}
+	plugin_chain_process(chain, article);
+	CHECK(article->lang_confidence == 0.25);
+	CHECK_STR(article->lang_code, "5");
+	CHECK(article->word_count == 5);	/* Title words One two Three */
+	/* The next article gets its own tokens. */
+	article_set(&article->text, "Four");
+	plugin_chain_process(chain, article);
+	CHECK_STR(article->lang_code, "1");
+	CHECK(article->word_count == 3);
+	plugin_chain_free(chain);
+	article_free(article);
 }
 
 static void
@@ -1043,12 +1125,15 @@ main(void)
 
 		setenv("WIRESIFT_PLUGIN_DIR", fixture_dir, 1);
 		RUN(test_abi_and_name_mismatch);
+		RUN(test_abi_one_and_two_in_one_chain);
 		RUN(test_failing_plugin_lets_article_go_on);
 		RUN(test_slow_plugin_is_bypassed);
 		setenv("WIRESIFT_PLUGIN_DIR", saved, 1);
 		free(saved);
 	} else {
 		RUN_SKIPPED(test_abi_and_name_mismatch, "cannot build fixture plugins with cc");
+		RUN_SKIPPED(test_abi_one_and_two_in_one_chain,
+		    "cannot build fixture plugins with cc");
 		RUN_SKIPPED(test_failing_plugin_lets_article_go_on,
 		    "cannot build fixture plugins with cc");
 		RUN_SKIPPED(test_slow_plugin_is_bypassed, "cannot build fixture plugins with cc");

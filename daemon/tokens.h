@@ -1,0 +1,22 @@
+/*
+ * tokens.h - the token stream the host hands ABI-2 plugins (plugin_api.h): the words of an
+ * article's title and text, scanned once per article with the plugins' own scanner
+ * (plugins/words.h), each distinct written form interned once.
+ */
+#ifndef WIRESIFT_TOKENS_H
+#define WIRESIFT_TOKENS_H
+
+#include "plugin_api.h"
+
+struct token_stream;
+
+struct token_stream *token_stream_new(void);
+void	 token_stream_free(struct token_stream *stream);
+/*
+ * Scan title and text (either may be NULL) into the stream, replacing what it held; the
+ * returned view stays valid until the next build or free, and points into title and text.
+ */
+const struct ws_tokens *token_stream_build(struct token_stream *stream, const char *title,
+	    const char *text);
+
+#endif

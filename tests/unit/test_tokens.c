@@ -1,0 +1,200 @@
+/*
+ * test_tokens.c - the token stream the host hands ABI-2 plugins (daemon/tokens.c) against the
+ * way each tagger scanned on its own before: words_next (plugins/words.h) over every line of
+ * the text by itself, as the entities plugin did, and over the whole text, as keywords and
+ * topics did.  Same words, same flags, and one type per distinct written form.
+ */
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "tokens.h"
+#include "util.h"
+#include "../../plugins/words.h"
+
+/* Texts with what a scanner can trip on: possessives (ASCII and U+2019) at line ends,
+ * apostrophes before a newline, CRLF, non-Latin letters and marks, digits, invalid UTF-8,
+ * blank lines, all-capital words, a line that holds no word. */
+static const char *const texts[] = {
+	"Trump's envoy met NATO's chief in Kabul.\n\nThe talks' outcome was unclear\n"
+	"rock 'n' roll isn't dead, they said'\nFirst line ending with an apostrophe'\n",
+	"Zabihullah Mujahid\xE2\x80\x99s statement\xE2\x80\x99s tone\r\nnext line \xC3\x89mile "
+	"Zola, caf\xC3\xA9s and na\xC3\xAFve r\xC3\xA9sum\xC3\xA9s.\n---\n\nUS US us Us uS 2024 "
+	"4G\n",
+	"\xE6\x9D\xB1\xE4\xBA\xAC\xE3\x81\xA7 \xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0 "
+	"\xD8\xA7\xD9\x84\xD9\x82\xD8\xA7\xD9\x87\xD8\xB1\xD8\xA9 bad\xFF\xFE" "bytes \xE2\x80 cut",
+	"",
+	"\n\n\n",
+	"One. Two! Three? four\tfive  six\n(seven) [eight] \"nine\" ten-eleven O'Brien's",
+};
+
+/* Each line's words by words_next over the line alone, offsets shifted to the whole text,
+ * into *words (caller frees); returns how many. */
+static size_t
+words_by_line(const char *text, struct word **words)
+{
+	size_t count = 0, offset = 0;
+
+	*words = NULL;
+	while (text[offset] != '\0') {
+		size_t length = strcspn(text + offset, "\n"), position = 0;
+		struct word word;
+
+		while (length > 0 && words_next(text + offset, length, &position, &word)) {
+			word.start += offset;
+			word.end += offset;
+			*words = xrealloc(*words, (count + 1) * sizeof(**words));
+			(*words)[count++] = word;
+		}
+		offset += length;
+		while (text[offset] == '\n')
+			offset++;
+	}
+	return count;
+}
+
+static void
+check_token(const struct ws_token *token, const struct word *word)
+{
+	CHECK(token->start == word->start && token->end == word->end);
+	CHECK(token->capitalized == word->capitalized && token->all_upper == word->all_upper);
+	CHECK(token->sentence_start == word->sentence_start);
+	CHECK(token->after_punctuation == word->after_punctuation);
+}
+
+/* Every token of one text against both ways of scanning it. */
+static void
+check_text(const struct ws_token_text *view, const char *text)
+{
+	struct word *by_line, whole;
+	size_t count = words_by_line(text, &by_line), position = 0, i = 0;
+
+	CHECK(view->text == text || (text[0] == '\0' && view->count == 0));
+	CHECK(view->count == count);
+	for (i = 0; i < view->count && i < count; i++)
+		check_token(&view->tokens[i], &by_line[i]);
+	for (i = 0; words_next(text, strlen(text), &position, &whole); i++)
+		if (i < view->count)
+			check_token(&view->tokens[i], &whole);
+	CHECK(i == view->count);
+	free(by_line);
+}
+
+/* Types: written form and hash as words_hash gives them; alike tokens share one. */
+static void
+check_types(const struct ws_tokens *tokens)
+{
+	const struct ws_token_text *texts_of[2] = { &tokens->title, &tokens->text };
+
+	for (size_t t = 0; t < 2; t++) {
+		for (size_t i = 0; i < texts_of[t]->count; i++) {
+			const struct ws_token *token = &texts_of[t]->tokens[i];
+			const struct ws_token_type *type = &tokens->types[token->type];
+			size_t length = token->end - token->start;
+
+			CHECK(token->type < tokens->type_count);
+			CHECK(type->length == length && strlen(type->written) == length);
+			CHECK(memcmp(type->written, texts_of[t]->text + token->start, length) == 0);
+			CHECK(type->hash == words_hash(type->written));
+		}
+	}
+	for (size_t a = 0; a < tokens->type_count; a++)
+		for (size_t b = a + 1; b < tokens->type_count; b++)
+			CHECK(strcmp(tokens->types[a].written, tokens->types[b].written) != 0);
+}
+
+static void
+test_stream_is_what_each_plugin_scanned(void)
+{
+	struct token_stream *stream = token_stream_new();
+	size_t count = sizeof(texts) / sizeof(texts[0]);
+
+	for (size_t i = 0; i < count; i++) {
+		const char *title = texts[(i + 1) % count];
+		const struct ws_tokens *tokens = token_stream_build(stream, title, texts[i]);
+
+		check_text(&tokens->title, title);
+		check_text(&tokens->text, texts[i]);
+		check_types(tokens);
+	}
+	/* No title, no text: empty. */
+	const struct ws_tokens *none = token_stream_build(stream, NULL, NULL);
+	CHECK(none->title.count == 0 && none->text.count == 0 && none->type_count == 0);
+	token_stream_free(stream);
+}
+
+/* A text of many distinct words (the type table grows) and of repeats (they share types). */
+static void
+test_many_types(void)
+{
+	struct token_stream *stream = token_stream_new();
+	struct buffer text = { 0 };
+	const struct ws_tokens *tokens;
+	char word[32];
+
+	for (int i = 0; i < 6000; i++) {
+		snprintf(word, sizeof(word), "%sw%d ", i % 7 == 0 ? "\n" : "", i % 3000);
+		buffer_append_string(&text, word);
+	}
+	tokens = token_stream_build(stream, "w1 W1 w1", text.data);
+	CHECK(tokens->text.count == 6000);
+	CHECK(tokens->type_count == 3001);	/* w0 ... w2999, and "W1" */
+	CHECK(tokens->title.tokens[0].type == tokens->title.tokens[2].type);
+	CHECK(tokens->title.tokens[0].type != tokens->title.tokens[1].type);
+	CHECK(tokens->text.tokens[1].type == tokens->title.tokens[0].type);
+	CHECK(tokens->text.tokens[3001].type == tokens->text.tokens[1].type);
+	check_text(&tokens->text, text.data);
+	check_types(tokens);
+	free(text.data);
+	token_stream_free(stream);
+}
+
+/* The seed articles (real news text), when they are there. */
+static void
+test_seeds(void)
+{
+	const char *seeds = check_seeds_dir();
+	struct token_stream *stream = token_stream_new();
+	int checked = 0;
+
+	for (int i = 0; seeds != NULL && i < 100; i++) {
+		char pattern[PATH_MAX], command[PATH_MAX + 32], path[PATH_MAX];
+		FILE *list;
+		char *content;
+		size_t size;
+
+		snprintf(pattern, sizeof(pattern), "%s/%03d_*.txt", seeds, i);
+		snprintf(command, sizeof(command), "ls %s 2>/dev/null", pattern);
+		if ((list = popen(command, "r")) == NULL)
+			break;
+		if (fgets(path, sizeof(path), list) != NULL) {
+			path[strcspn(path, "\n")] = '\0';
+			if ((content = file_read(path, &size)) != NULL) {
+				const struct ws_tokens *tokens = token_stream_build(stream, NULL,
+				    content);
+
+				CHECK(tokens->text.count > 100);
+				check_text(&tokens->text, content);
+				check_types(tokens);
+				checked++;
+				free(content);
+			}
+		}
+		pclose(list);
+	}
+	token_stream_free(stream);
+	if (checked == 0)
+		SKIP("no seeds directory (../shared/seeds)");
+}
+
+int
+main(void)
+{
+	RUN(test_stream_is_what_each_plugin_scanned);
+	RUN(test_many_types);
+	RUN(test_seeds);
+	return check_finish();
+}
