@@ -27,7 +27,7 @@
 #include "config.h"
 #include "feed/feed.h"
 #include "http.h"
-#include "ingest.h"
+#include "ingest/ingest.h"
 #include "log.h"
 #include "notify.h"
 #include "opml.h"

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ingest_internal.h"
+#include "ingest/ingest_internal.h"
 #include "json_write.h"
 #include "pipeline.h"
 #include "publish.h"

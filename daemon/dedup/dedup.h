@@ -5,10 +5,11 @@
  *
  * dedup_check() judges an article against everything indexed within the time window and, when
  * it is unique, indexes it at once (so a copy later in the same poll is caught). The entry is
- * made durable only by dedup_commit(), which the publisher calls on a successful delivery
- * report, and dedup_flush(), which writes the commits since the last one (the daemon calls it
- * just before committing its state): after a crash, an article that was never delivered, or
- * whose seen mark was not committed, is refetched and judged again.
+ * made durable only by dedup_commit(), which the daemon's delivery-report handler calls
+ * (through pipeline_commit(), daemon/ingest/delivery.c) once the article is acknowledged by
+ * Kafka or durable in the spool, and dedup_flush(), which writes the commits since the last
+ * one (the daemon calls it just before committing its state): after a crash, an article that
+ * was never delivered, or whose seen mark was not committed, is refetched and judged again.
  */
 #ifndef WIRESIFT_DEDUP_H
 #define WIRESIFT_DEDUP_H

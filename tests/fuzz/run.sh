@@ -30,8 +30,9 @@ mkdir -p "$build/obj"
 
 # The library: every daemon source but main.c, rebuilt when the source or any header is newer.
 objects=()
-newest_header=$(ls -t daemon/*.h daemon/feed/*.h daemon/dedup/*.h daemon/clean/*.h | head -n 1)
-for source in daemon/*.c daemon/feed/*.c daemon/dedup/*.c daemon/clean/*.c; do
+newest_header=$(ls -t daemon/*.h daemon/feed/*.h daemon/dedup/*.h daemon/clean/*.h \
+    daemon/ingest/*.h | head -n 1)
+for source in daemon/*.c daemon/feed/*.c daemon/dedup/*.c daemon/clean/*.c daemon/ingest/*.c; do
 	[ "$source" = daemon/main.c ] && continue
 	object="$build/obj/${source%.c}.o"
 	mkdir -p "$(dirname "$object")"

@@ -1,7 +1,13 @@
 /*
  * ingest.h - the running daemon: every configured feed with its timer and backoff, the
  * per-host and global fetch limits, fetch -> parse -> seen-filter -> pipeline -> publish, and
- * the delivery-report handler, the one place that writes state (seen ids, validators, dedup).
+ * the delivery-report handler. Its files in daemon/ingest/: lifecycle.c (start-up, drain,
+ * shutdown), schedule.c (timers, host queues, dispatch), outcome.c (what a finished fetch
+ * means), items.c (seen filter, workers, publish), delivery.c (delivery reports: seen marks,
+ * dedup commits, validators), housekeeping.c (producer restart, backpressure, summary) and
+ * reload.c (SIGHUP). State is written by delivery.c (seen ids, validators), outcome.c (feed
+ * health, moved URLs), items.c (seen marks of items the dedup policy drops) and spool.c
+ * (spooled messages).
  */
 #ifndef WIRESIFT_INGEST_H
 #define WIRESIFT_INGEST_H

@@ -1,16 +1,18 @@
 /*
- * ingest_internal.h - the running daemon's records, shared by ingest.c (which owns and changes
- * them) and status.c (which only reads them to answer /metrics, /feeds and /readyz).
+ * ingest_internal.h - the running daemon's records and the functions its files call across,
+ * shared by the files of daemon/ingest/ (which own and change them) and status.c (which only
+ * reads them to answer /metrics, /feeds and /readyz).
  */
 #ifndef WIRESIFT_INGEST_INTERNAL_H
 #define WIRESIFT_INGEST_INTERNAL_H
 
 #include <stdint.h>
 #include <time.h>
+#include <event2/util.h>
 
 #include "config.h"
 #include "fetch.h"
-#include "ingest.h"
+#include "ingest/ingest.h"
 #include "spool.h"
 #include "state.h"
 #include "util.h"
@@ -140,5 +142,50 @@ struct ingest {
 /* Feeds by state, each counted once: disabled (410), failing, ok. */
 void	 ingest_feed_counts(const struct ingest *ingest, size_t *ok, size_t *failing,
 	    size_t *disabled);
+
+struct article;
+struct delivery_report;
+struct feed_meta;
+struct fetch_result;
+
+/* lifecycle.c */
+struct feed *ingest_feed_new(struct ingest *ingest, const struct feed_config *config);
+void	 ingest_feed_free(struct feed *feed);
+/* --once: one more feed has had its one poll (its items delivered, or it failed). */
+void	 ingest_poll_done(struct ingest *ingest);
+
+/* schedule.c */
+/* Start waiting fetches while the global, per-host and backpressure limits allow. */
+void	 ingest_dispatch(struct ingest *ingest);
+void	 ingest_on_feed_timer(evutil_socket_t fd, short what, void *context);
+/* Arm the feed's timer for its next poll (not under --once, nor for a disabled feed). */
+void	 feed_schedule_next(struct feed *feed, long long delay_ms);
+/* delay_ms spread by +-percent at random. */
+long long ingest_jitter(long long delay_ms, int percent);
+long long feed_next_interval(struct feed *feed, const struct fetch_result *result,
+	    const struct feed_meta *meta, int changed);
+long long feed_backoff_delay(struct feed *feed, const struct fetch_result *result);
+
+/* outcome.c */
+void	 feed_handle_fetch(struct feed *feed, struct fetch_result *result);
+
+/* items.c */
+/* feed_parse()'s callback: an unseen item goes to the workers. */
+int	 ingest_on_item(struct article *article, void *context);
+void	 ingest_on_prepared(struct article *article, int result, void *job_context,
+	    void *context);
+void	 batch_log_fetched(struct batch *batch);
+
+/* delivery.c */
+void	 ingest_on_delivery(void *message_context, const struct delivery_report *report,
+	    void *context);
+/* Every message of the article is acknowledged, spooled or failed: mark it seen, or not. */
+void	 ingest_delivery_complete(struct ingest *ingest, struct delivery *delivery);
+/* One of the poll's items is delivered, spooled, dropped, or failed. */
+void	 batch_item_done(struct batch *batch, int failed);
+
+/* housekeeping.c */
+void	 ingest_on_housekeeping(evutil_socket_t fd, short what, void *context);
+void	 ingest_update_backpressure(struct ingest *ingest);
 
 #endif

@@ -1,0 +1,149 @@
+/*
+ * delivery.c - librdkafka's delivery reports, on the loop thread: an article whose messages
+ * are all acknowledged (or durable in the spool) is marked seen and its dedup entry committed;
+ * a poll whose items are all through commits the feed's new validators. It writes the seen
+ * marks and validators of delivered polls; other state (feed health in outcome.c, dedup-policy
+ * drops in items.c, spool rows in spool.c) is written where it arises.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "ingest/ingest_internal.h"
+#include "log.h"
+#include "pipeline.h"
+#include "spool.h"
+#include "state.h"
+#include "util.h"
+
+static void
+batch_finish(struct batch *batch)
+{
+	struct feed *feed = batch->feed;
+	struct ingest *ingest = feed->ingest;
+
+	if (batch->failed_items == 0 && (batch->etag != NULL || batch->last_modified != NULL)) {
+		state_feed_save_validators(ingest->state, feed->config->url, batch->etag,
+		    batch->last_modified);
+		free(feed->record.etag);
+		free(feed->record.last_modified);
+		feed->record.etag = batch->etag;
+		feed->record.last_modified = batch->last_modified;
+		batch->etag = batch->last_modified = NULL;
+	}
+	ingest_poll_done(ingest);
+	free(batch->etag);
+	free(batch->last_modified);
+	free(batch);
+}
+
+void
+batch_item_done(struct batch *batch, int failed)
+{
+	batch->pending_items--;
+	if (failed)
+		batch->failed_items++;
+	if (batch->all_sent && batch->pending_items == 0)
+		batch_finish(batch);
+}
+
+static void
+log_delivered(const struct delivery *delivery)
+{
+	const struct article *article = delivery->article;
+	char similarity[16];
+
+	if (!log_enabled(LOG_LEVEL_INFO, "publish"))
+		return;
+	snprintf(similarity, sizeof similarity, "%.2f", article->dedup.similarity);
+	if (article->dedup.status == DEDUP_DUPLICATE)
+		log_event(LOG_LEVEL_INFO, "publish", "article.delivered",
+		    "feed=%s id=%s topic=%s dedup=duplicate of=%s similarity=%s title=%s",
+		    log_quote(delivery->batch->feed->label), article->id, delivery->topics,
+		    article->dedup.duplicate_of ? article->dedup.duplicate_of : "-", similarity,
+		    log_quote(article->title));
+	else
+		log_event(LOG_LEVEL_INFO, "publish", "article.delivered",
+		    "feed=%s id=%s topic=%s dedup=unique lang=%s words=%zu title=%s",
+		    log_quote(delivery->batch->feed->label), article->id, delivery->topics,
+		    article->lang_code[0] ? article->lang_code : "-", article->word_count,
+		    log_quote(article->title));
+}
+
+void
+ingest_delivery_complete(struct ingest *ingest, struct delivery *delivery)
+{
+	struct feed *feed = delivery->batch->feed;
+	struct article *article = delivery->article;
+
+	if (!delivery->failed) {
+		/* Acknowledged by Kafka, or durable in the spool that will deliver it. */
+		state_mark_seen(ingest->state, feed->config->url, article->id, time(NULL));
+		pipeline_commit(ingest->pipeline, article);
+		feed->stats.items_published++;
+		if (delivery->spooled_messages > 0) {
+			ingest->spooled_articles++;
+			log_event(LOG_LEVEL_INFO, "publish", "article.spooled",
+			    "feed=%s id=%s topic=%s", log_quote(feed->label), article->id,
+			    delivery->topics);
+		} else {
+			if (article->dedup.status == DEDUP_DUPLICATE)
+				ingest->delivered_duplicates++;
+			else
+				ingest->delivered_articles++;
+			log_delivered(delivery);
+		}
+	} else {
+		ingest->delivery_failures++;
+		log_event(LOG_LEVEL_WARNING, "publish", "article.undelivered",
+		    "feed=%s id=%s retry=next-poll", log_quote(feed->label), article->id);
+	}
+	string_set_remove(&feed->in_flight, article->id);
+	batch_item_done(delivery->batch, delivery->failed);
+	article_free(article);
+	free(delivery->topics);
+	free(delivery);
+}
+
+static void
+on_article_report(struct ingest *ingest, struct delivery *delivery,
+    const struct delivery_report *report)
+{
+	if (!report->success) {
+		ingest->delivery_errors++;
+		if (spool_store(ingest->spool, report->topic, delivery->article->id, report->value,
+		    report->value_length, report->headers) == 0) {
+			delivery->spooled_messages++;
+			log_complain("kafka.delivery", "publish", "delivery.spooled",
+			    "id=%s topic=%s error=%s possibly_persisted=%s", delivery->article->id,
+			    report->topic, log_quote(report->error_text),
+			    report->possibly_persisted ? "yes" : "no");
+		} else {
+			delivery->failed = 1;
+			log_complain("kafka.delivery.lost", "publish", "delivery.failed",
+			    "id=%s error=%s spool=unwritable", delivery->article->id,
+			    log_quote(report->error_text));
+		}
+	}
+	if (--delivery->pending_messages == 0)
+		ingest_delivery_complete(ingest, delivery);
+}
+
+void
+ingest_on_delivery(void *message_context, const struct delivery_report *report,
+    void *context)
+{
+	struct ingest *ingest = context;
+	enum message_kind *kind = message_context;
+
+	if (report->success && !ingest->ready) {
+		ingest->ready = 1;
+		log_event(LOG_LEVEL_INFO, "kafka", "kafka.reachable", "ready=yes");
+	}
+	if (*kind == MESSAGE_SPOOLED)
+		spool_on_report(ingest->spool, message_context, report);
+	else
+		on_article_report(ingest, message_context, report);
+	if (ingest->backpressure)
+		ingest_update_backpressure(ingest);
+}

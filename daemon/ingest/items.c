@@ -1,0 +1,147 @@
+/*
+ * items.c - one poll's items: the seen filter, submission to the workers (clean, tag), the
+ * judge (dedup) and routing back on the loop thread in poll order, then the publisher; a
+ * message the producer refuses goes to the spool.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest/ingest_internal.h"
+#include "log.h"
+#include "pipeline.h"
+#include "publish.h"
+#include "spool.h"
+#include "state.h"
+#include "util.h"
+#include "workers.h"
+
+static int
+already_handled(struct feed *feed, const char *id)
+{
+	return string_set_contains(&feed->in_flight, id) ||
+	    state_seen(feed->ingest->state, feed->config->url, id) == 1;
+}
+
+/* The producer's queue is full (or the producer failed): the message goes to the spool. */
+static void
+spool_refused(struct ingest *ingest, struct delivery *delivery, const char *topic,
+    const char *json)
+{
+	char *headers = publisher_headers_for(delivery->article);
+
+	if (spool_store(ingest->spool, topic, delivery->article->id, json, strlen(json),
+	    headers) == 0) {
+		delivery->spooled_messages++;
+		log_complain("kafka.queue_full", "publish", "delivery.spooled",
+		    "id=%s topic=%s error=producer-queue-full", delivery->article->id, topic);
+	} else
+		delivery->failed = 1;
+	free(headers);
+}
+
+/* An item that will not be delivered (empty, or dropped by the dedup policy) leaves its poll. */
+static void
+item_leaves(struct batch *batch, struct article *article)
+{
+	string_set_remove(&batch->feed->in_flight, article->id);
+	article_free(article);
+	batch_item_done(batch, 0);
+}
+
+static void
+publish_item(struct batch *batch, struct article *article)
+{
+	struct ingest *ingest = batch->feed->ingest;
+	struct strlist topics = { 0 };
+	struct delivery *delivery;
+	struct buffer topic_names = { 0 };
+	char *json;
+
+	pipeline_topics(ingest->pipeline, article, &topics);
+	if (topics.count == 0) {	/* dedup policy drop: nothing to deliver */
+		state_mark_seen(ingest->state, batch->feed->config->url, article->id, batch->now);
+		item_leaves(batch, article);
+		return;
+	}
+	json = article_to_json(article);
+	delivery = xcalloc(1, sizeof *delivery);
+	delivery->kind = MESSAGE_ARTICLE;
+	delivery->batch = batch;
+	delivery->article = article;
+	for (size_t i = 0; i < topics.count; i++) {
+		if (publisher_send(ingest->publisher, topics.items[i], article, json, delivery) == 0)
+			delivery->pending_messages++;
+		else
+			spool_refused(ingest, delivery, topics.items[i], json);
+		if (i > 0)
+			buffer_append(&topic_names, ",", 1);
+		buffer_append_string(&topic_names, topics.items[i]);
+	}
+	delivery->topics = buffer_steal(&topic_names);
+	free(json);
+	strlist_clear(&topics);
+	if (delivery->pending_messages == 0)
+		ingest_delivery_complete(ingest, delivery);
+}
+
+/* The poll's one info line, once its last item is through the pipeline (or it had none new). */
+void
+batch_log_fetched(struct batch *batch)
+{
+	struct feed *feed = batch->feed;
+
+	log_event(LOG_LEVEL_INFO, "fetch", "feed.fetched",
+	    "feed=%s status=%ld format=%s items=%d new=%d duplicates=%d bytes=%zu ms=%ld",
+	    log_quote(feed->label), batch->status, batch->format, batch->items,
+	    batch->new_items - batch->skipped, batch->duplicates, batch->bytes,
+	    batch->elapsed_ms);
+}
+
+/* The workers hand back a cleaned and tagged item, in poll order. */
+void
+ingest_on_prepared(struct article *article, int result, void *job_context, void *context)
+{
+	struct batch *batch = job_context;
+	struct feed *feed = batch->feed;
+	struct ingest *ingest = context;
+
+	batch->in_pipeline--;
+	if (result < 0) {
+		log_event(LOG_LEVEL_WARNING, "clean", "item.empty", "feed=%s id=%s guid=%s",
+		    log_quote(feed->label), article->id, log_quote(article->guid));
+		batch->skipped++;
+		ingest->items_skipped_empty++;
+	} else {
+		pipeline_judge(ingest->pipeline, article, batch->now);
+		if (article->dedup.status == DEDUP_DUPLICATE)
+			batch->duplicates++;
+	}
+	if (batch->parsed_whole && batch->in_pipeline == 0)
+		batch_log_fetched(batch);
+	if (result < 0)
+		item_leaves(batch, article);
+	else
+		publish_item(batch, article);
+	ingest_update_backpressure(ingest);
+}
+
+int
+ingest_on_item(struct article *article, void *context)
+{
+	struct batch *batch = context;
+	struct feed *feed = batch->feed;
+
+	batch->items++;
+	feed->ingest->items_parsed++;
+	pipeline_attach_source(article, feed->config, feed->config->url);
+	if (already_handled(feed, article->id)) {
+		article_free(article);
+		return 0;
+	}
+	batch->new_items++;
+	batch->in_pipeline++;
+	batch->pending_items++;
+	string_set_add(&feed->in_flight, article->id);
+	workers_submit(feed->ingest->workers, article, batch->now, batch);
+	return 0;
+}

@@ -1,0 +1,234 @@
+/*
+ * outcome.c - what a finished feed fetch means: a body is parsed and its items sent on
+ * (items.c), a 304 keeps everything, a failure counts against the feed's health (backoff,
+ * 410 disables) unless our own network is down, a permanent redirect moves the feed; the
+ * fetch statistics of /metrics and /feeds.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "feed/feed.h"
+#include "fetch.h"
+#include "ingest/ingest_internal.h"
+#include "log.h"
+#include "state.h"
+#include "util.h"
+
+/* Persist a feed's health: failures, 410 mark, and its URL if a permanent redirect moved it. */
+static void
+feed_save_health(struct feed *feed)
+{
+	state_feed_save_health(feed->ingest->state, feed->config->url, feed->record.failures,
+	    feed->record.disabled, strcmp(feed->url, feed->config->url) ? feed->url : NULL);
+}
+
+/* A feed that had failed works again: say so once, and persist the reset count. */
+static void
+feed_recovered(struct feed *feed, const char *complaint_kind)
+{
+	char key[600];
+
+	snprintf(key, sizeof key, "%s %s", complaint_kind, feed->url);
+	log_complain_clear(key, "fetch", "feed.recovered");
+	if (feed->record.failures == 0)
+		return;
+	feed->record.failures = 0;
+	feed_save_health(feed);
+}
+
+static void
+handle_body(struct feed *feed, struct fetch_result *result)
+{
+	struct batch *batch = xcalloc(1, sizeof *batch);
+	struct feed_meta meta = { 0 };
+	char error[256] = "";
+	int parsed;
+
+	batch->feed = feed;
+	batch->now = time(NULL);
+	batch->etag = result->etag ? xstrdup(result->etag) : NULL;
+	batch->last_modified = result->last_modified ? xstrdup(result->last_modified) : NULL;
+	batch->status = result->status;
+	batch->bytes = result->body_length;
+	batch->elapsed_ms = result->elapsed_ms;
+	parsed = feed_parse(result->body, result->body_length, feed->url, result->content_type,
+	    &meta, ingest_on_item, batch, error, sizeof error);
+	if (parsed < 0) {
+		char key[600];
+		snprintf(key, sizeof key, "parse %s", feed->url);
+		feed->record.failures++;
+		feed->ingest->feed_failures++;
+		feed->stats.parse_errors++;
+		snprintf(feed->stats.last_error, sizeof feed->stats.last_error, "parse: %.180s",
+		    error);
+		log_complain(key, "parse", "feed.invalid", "feed=%s url=%s error=%s",
+		    log_quote(feed->label), log_quote(feed->url), log_quote(error));
+		feed_save_health(feed);
+		batch->failed_items++;	/* keep the old validators */
+	} else {
+		feed_recovered(feed, "parse");
+		snprintf(batch->format, sizeof batch->format, "%s",
+		    meta.format ? meta.format : "-");
+		batch->parsed_whole = 1;
+		if (batch->in_pipeline == 0)
+			batch_log_fetched(batch);
+	}
+	feed_schedule_next(feed, parsed < 0 ? feed_backoff_delay(feed, result) :
+	    feed_next_interval(feed, result, &meta, batch->new_items > 0));
+	feed_meta_free(&meta);
+	batch->all_sent = 1;
+	batch->pending_items++;		/* release the batch through the common path */
+	batch_item_done(batch, 0);
+}
+
+static void
+handle_redirect(struct feed *feed, const struct fetch_result *result)
+{
+	/* Move only when the new URL answered: a redirect into a failure moves nothing. */
+	if (!result->permanent_redirect || result->effective_url == NULL ||
+	    (result->outcome != FETCH_OK && result->outcome != FETCH_NOT_MODIFIED) ||
+	    strcmp(result->effective_url, feed->url) == 0)
+		return;
+	log_event(LOG_LEVEL_WARNING, "fetch", "feed.moved", "feed=%s from=%s to=%s",
+	    log_quote(feed->label), log_quote(feed->url), log_quote(result->effective_url));
+	free(feed->url);
+	feed->url = xstrdup(result->effective_url);
+	feed_save_health(feed);
+}
+
+#define NETWORK_DOWN_FAILURES	12	/* failures in a row, across at least 3 hosts */
+
+static int
+is_network_outcome(enum fetch_outcome outcome)
+{
+	return outcome == FETCH_DNS || outcome == FETCH_CONNECT || outcome == FETCH_TIMEOUT;
+}
+
+/*
+ * Track whether our own network is down: NETWORK_DOWN_FAILURES fetches in a row ending in DNS,
+ * connect or timeout errors, on at least three different hosts, and no success among them.
+ * Returns 1 while it is down (the failure is then not the feed's fault).
+ */
+static int
+network_failure(struct ingest *ingest, struct feed *feed, const struct fetch_result *result)
+{
+	struct host **seen = ingest->network_failure_hosts;
+
+	if (!is_network_outcome(result->outcome)) {
+		ingest->network_failures_in_row = 0;
+		return 0;
+	}
+	if (ingest->network_failures_in_row++ == 0)
+		seen[0] = seen[1] = seen[2] = NULL;
+	for (int i = 0; i < 3; i++) {
+		if (seen[i] == feed->host)
+			break;
+		if (seen[i] == NULL) {
+			seen[i] = feed->host;
+			break;
+		}
+	}
+	if (!ingest->network_down && ingest->network_failures_in_row >= NETWORK_DOWN_FAILURES &&
+	    seen[2] != NULL) {
+		ingest->network_down = 1;
+		log_event(LOG_LEVEL_ERROR, "ingest", "network.down",
+		    "failures_in_row=%d last_error=%s note=\"feeds keep their schedule and are not "
+		    "counted as failing until a fetch succeeds\"", ingest->network_failures_in_row,
+		    log_quote(result->error));
+	}
+	return ingest->network_down;
+}
+
+/* Any fetch that reached a server ends a network outage. */
+static void
+network_success(struct ingest *ingest)
+{
+	ingest->network_failures_in_row = 0;
+	if (ingest->network_down) {
+		ingest->network_down = 0;
+		log_event(LOG_LEVEL_INFO, "ingest", "network.up", "note=\"a fetch succeeded\"");
+	}
+}
+
+static void
+handle_failure(struct feed *feed, const struct fetch_result *result)
+{
+	struct ingest *ingest = feed->ingest;
+
+	if (result->outcome == FETCH_GONE) {
+		feed->record.disabled = 1;
+		log_event(LOG_LEVEL_WARNING, "fetch", "feed.gone",
+		    "feed=%s url=%s status=410 action=disabled", log_quote(feed->label),
+		    log_quote(feed->url));
+		feed_save_health(feed);
+		ingest_poll_done(ingest);
+		return;
+	}
+	char key[600];
+
+	if (network_failure(ingest, feed, result)) {
+		/* Our network, not the feed: keep its schedule and its failure count. */
+		feed_schedule_next(feed, ingest_jitter(feed->interval_ms, 10));
+		ingest_poll_done(ingest);
+		ingest->feed_failures++;
+		return;
+	}
+	snprintf(key, sizeof key, "fetch %s", feed->url);
+	feed->record.failures++;
+	ingest->feed_failures++;
+	log_complain(key, "fetch", "feed.failed",
+	    "feed=%s url=%s reason=%s status=%ld failures=%d error=%s", log_quote(feed->label),
+	    log_quote(feed->url), fetch_outcome_name(result->outcome), result->status,
+	    feed->record.failures, log_quote(result->error));
+	feed_save_health(feed);
+	feed_schedule_next(feed, feed_backoff_delay(feed, result));
+	ingest_poll_done(ingest);
+}
+
+static void
+record_fetch(struct feed *feed, const struct fetch_result *result)
+{
+	struct ingest *ingest = feed->ingest;
+	double seconds = result->elapsed_ms / 1000.0;
+	int bucket = 0;
+
+	feed->stats.fetches[result->outcome]++;
+	feed->stats.last_attempt = time(NULL);
+	feed->stats.last_status = result->status;
+	if (result->outcome == FETCH_OK || result->outcome == FETCH_NOT_MODIFIED)
+		feed->stats.last_success = feed->stats.last_attempt;
+	else
+		snprintf(feed->stats.last_error, sizeof feed->stats.last_error, "%s: %.160s",
+		    fetch_outcome_name(result->outcome), result->error);
+	while (bucket < FETCH_DURATION_BUCKETS && seconds > fetch_duration_bounds[bucket])
+		bucket++;
+	ingest->fetch_duration_buckets[bucket]++;
+	ingest->fetch_duration_sum += seconds;
+	ingest->fetch_duration_count++;
+}
+
+/* What a finished fetch means for its feed: its items, its schedule, its health. */
+void
+feed_handle_fetch(struct feed *feed, struct fetch_result *result)
+{
+	struct ingest *ingest = feed->ingest;
+
+	record_fetch(feed, result);
+	handle_redirect(feed, result);
+	if (!is_network_outcome(result->outcome))
+		network_success(ingest);
+	if (result->outcome == FETCH_OK) {
+		feed_recovered(feed, "fetch");
+		handle_body(feed, result);
+	} else if (result->outcome == FETCH_NOT_MODIFIED) {
+		feed_recovered(feed, "fetch");
+		if (log_enabled(LOG_LEVEL_DEBUG, "fetch"))
+			log_event(LOG_LEVEL_DEBUG, "fetch", "feed.not_modified", "feed=%s ms=%ld",
+			    log_quote(feed->label), result->elapsed_ms);
+		feed_schedule_next(feed, feed_next_interval(feed, result, NULL, 0));
+		ingest_poll_done(ingest);
+	} else
+		handle_failure(feed, result);
+}

@@ -1,0 +1,162 @@
+/*
+ * reload.c - SIGHUP: a newly loaded configuration replaces the running one; added feeds
+ * start, removed ones stop (retired, freed at exit), the others keep their state and in-flight
+ * work; settings that need a restart are named in a warning.
+ */
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fetch.h"
+#include "ingest/ingest_internal.h"
+#include "log.h"
+#include "pipeline.h"
+#include "state.h"
+#include "util.h"
+
+static void
+host_queue_remove(struct host *host, struct feed *feed)
+{
+	struct feed **link = &host->waiting_head;
+
+	host->waiting_tail = NULL;
+	while (*link != NULL) {
+		if (*link == feed)
+			*link = feed->next_waiting;
+		else {
+			host->waiting_tail = *link;
+			link = &(*link)->next_waiting;
+		}
+	}
+	feed->next_waiting = NULL;
+	feed->waiting = 0;
+}
+
+static void
+feed_retire(struct ingest *ingest, struct feed *feed)
+{
+	feed->removed = 1;
+	evtimer_del(feed->timer);
+	if (feed->waiting)
+		host_queue_remove(feed->host, feed);
+	if (feed->fetch != NULL) {
+		fetch_cancel(ingest->loop, feed->fetch);
+		feed->fetch = NULL;
+		feed->host->active--;
+		ingest->active_fetches--;
+	}
+	ingest->retired = xrealloc(ingest->retired, (ingest->retired_count + 1) *
+	    sizeof *ingest->retired);
+	ingest->retired[ingest->retired_count++] = feed;
+}
+
+static struct feed *
+take_feed(struct ingest *ingest, const char *url)
+{
+	for (size_t i = 0; i < ingest->feed_count; i++) {
+		struct feed *feed = ingest->feeds[i];
+		if (feed != NULL && strcmp(feed->config->url, url) == 0) {
+			ingest->feeds[i] = NULL;
+			return feed;
+		}
+	}
+	return NULL;
+}
+
+/* `wiresift enable-feed` cleared a disabled feed's mark in the state database: poll it again. */
+static void
+feed_reenable_if_cleared(struct ingest *ingest, struct feed *feed)
+{
+	struct feed_record stored;
+	struct timeval soon = { 0, random() % 1000000 };
+
+	if (!feed->record.disabled || state_feed_load(ingest->state, feed->config->url,
+	    &stored) < 0)
+		return;
+	if (!stored.disabled) {
+		feed->record.disabled = 0;
+		feed->record.failures = 0;
+		log_event(LOG_LEVEL_INFO, "fetch", "feed.enabled", "feed=%s url=%s",
+		    log_quote(feed->label), log_quote(feed->url));
+		evtimer_add(feed->timer, &soon);
+	}
+	feed_record_clear(&stored);
+}
+
+/* Settings a reload cannot change in a running daemon: warn that they wait for a restart. */
+static void
+warn_restart_needed(const struct config *running, const struct config *fresh)
+{
+	struct buffer what = { 0 };
+	int plugins_differ = running->plugin_count != fresh->plugin_count;
+
+	for (size_t i = 0; !plugins_differ && i < running->plugin_count; i++)
+		plugins_differ = strcmp(running->plugins[i].name, fresh->plugins[i].name) != 0;
+	if (strcmp(running->bootstrap_servers, fresh->bootstrap_servers) != 0 ||
+	    running->kafka_setting_count != fresh->kafka_setting_count)
+		buffer_append_string(&what, "kafka,");
+	if (strcmp(running->state_dir, fresh->state_dir) != 0)
+		buffer_append_string(&what, "state_dir,");
+	if (plugins_differ)
+		buffer_append_string(&what, "plugins,");
+	if (running->workers != fresh->workers)
+		buffer_append_string(&what, "workers,");
+	if (running->dedup.shingle_size != fresh->dedup.shingle_size ||
+	    running->dedup.signature_size != fresh->dedup.signature_size ||
+	    running->dedup.bands != fresh->dedup.bands)
+		buffer_append_string(&what, "dedup,");
+	if (what.length > 0) {
+		what.data[what.length - 1] = '\0';
+		log_event(LOG_LEVEL_WARNING, "main", "reload.restart_needed", "changed=%s "
+		    "note=\"these settings apply at the next start\"", what.data);
+	}
+	buffer_free(&what);
+}
+
+void
+ingest_reload(struct ingest *ingest, struct config *fresh)
+{
+	struct feed **feeds = xcalloc(fresh->feed_count ? fresh->feed_count : 1, sizeof *feeds);
+	size_t added = 0, kept = 0, removed = 0;
+
+	warn_restart_needed(ingest->config, fresh);
+	for (size_t i = 0; i < fresh->feed_count; i++) {
+		struct feed *feed = take_feed(ingest, fresh->feeds[i].url);
+		if (feed != NULL) {
+			feed_reenable_if_cleared(ingest, feed);
+			feed->config = &fresh->feeds[i];
+			feed->label = feed->config->name ? feed->config->name : feed->config->url;
+			feed->interval_ms = feed->config->interval_ms ? feed->config->interval_ms :
+			    fresh->interval_ms;
+			kept++;
+		} else {
+			feed = ingest_feed_new(ingest, &fresh->feeds[i]);
+			struct timeval soon = { 0, random() % 1000000 };
+			if (!feed->record.disabled)
+				evtimer_add(feed->timer, &soon);
+			added++;
+		}
+		feeds[i] = feed;
+	}
+	for (size_t i = 0; i < ingest->feed_count; i++) {
+		if (ingest->feeds[i] != NULL) {
+			feed_retire(ingest, ingest->feeds[i]);
+			removed++;
+		}
+	}
+	free(ingest->feeds);
+	ingest->feeds = feeds;
+	ingest->feed_count = fresh->feed_count;
+	/* The old configuration stays allocated: retired feeds and the running publisher,
+	 * plugins and dedup index were built from it. */
+	ingest->old_configs = xrealloc(ingest->old_configs, (ingest->old_config_count + 1) *
+	    sizeof *ingest->old_configs);
+	ingest->old_configs[ingest->old_config_count++] = ingest->config;
+	ingest->config = fresh;
+	pipeline_set_config(ingest->pipeline, fresh);
+	log_set_level(fresh->log_level);
+	log_set_component_levels(fresh->log_levels);
+	log_event(LOG_LEVEL_INFO, "main", "reload.applied", "feeds=%zu added=%zu removed=%zu "
+	    "kept=%zu", fresh->feed_count, added, removed, kept);
+	ingest_dispatch(ingest);
+}
