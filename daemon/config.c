@@ -56,6 +56,7 @@ static const struct key_spec key_specs[] = {
 	{ "feeds", "adaptive", KEY_BOOL, FIELD(adaptive) },
 	{ "feeds", "user_agent", KEY_STRING, FIELD(user_agent) },
 	{ "clean", "rules", KEY_PATH, FIELD(rules_file) },
+	{ "clean", "site_rules", KEY_PATH, FIELD(site_rules_file) },
 	{ "metrics", "listen", KEY_STRING, FIELD(metrics_listen) },
 	{ "dedup", "shingle_size", KEY_INT, FIELD(dedup.shingle_size) },
 	{ "dedup", "signature_size", KEY_INT, FIELD(dedup.signature_size) },
@@ -149,6 +150,7 @@ config_free(struct config *config)
 	free(config->opml);
 	free(config->user_agent);
 	free(config->rules_file);
+	free(config->site_rules_file);
 	free(config->metrics_listen);
 	for (size_t i = 0; i < config->kafka_setting_count; i++) {
 		free(config->kafka_settings[i].key);

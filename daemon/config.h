@@ -80,6 +80,7 @@ struct config {
 
 	/* [clean] */
 	char			*rules_file;
+	char			*site_rules_file;	/* per-site extraction rules */
 
 	/* [dedup] */
 	struct dedup_config	 dedup;

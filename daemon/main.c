@@ -6,6 +6,8 @@
  *   wiresift parse FILE|URL...           feed items as JSON Lines (parser output, no state)
  *   wiresift import-opml FILE...         an OPML subscription list as feeds.list lines
  *   wiresift enable-feed [-c FILE] URL... clear the 410 mark of feeds (then SIGHUP a daemon)
+ *   wiresift extract [-c FILE] [--explain] FILE|URL...
+ *                                        the article of each web page, one JSON per line
  *   wiresift process [-c FILE] [--explain] FILE|URL...
  *                                        the whole pipeline offline: the message values that
  *                                        would be published, one JSON per line, in input order
@@ -25,6 +27,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "extract_command.h"
 #include "feed/feed.h"
 #include "http.h"
 #include "ingest/ingest.h"
@@ -47,6 +50,8 @@ usage(FILE *out)
 	    "       wiresift parse FILE|URL...      print feed items as JSON Lines\n"
 	    "       wiresift process [-c FILE] [--explain] FILE|URL...\n"
 	    "                                       print the messages the pipeline would publish\n"
+	    "       wiresift extract [-c FILE] [--explain] FILE|URL...\n"
+	    "                                       print the article text of web pages as JSON\n"
 	    "       wiresift import-opml FILE...    print an OPML file's feeds as feeds.list lines\n"
 	    "       wiresift enable-feed [-c FILE] URL...\n"
 	    "                                       clear the mark of feeds disabled by a 410\n"
@@ -57,7 +62,7 @@ usage(FILE *out)
 	    "      --once         poll every feed once, wait for every delivery report, exit\n"
 	    "                     (status 0 when every feed was read and every item delivered)\n"
 	    "  -d, --debug        log at debug level\n"
-	    "      --explain      (process) show on stderr what each cleaning rule removed\n"
+	    "      --explain      (process, extract) show on stderr what each rule removed\n"
 	    "See wiresift(8) and wiresift.conf(5).\n");
 }
 
@@ -466,6 +471,14 @@ main(int argc, char **argv)
 			status |= opml_print_feeds_list(argv[i]);
 		curl_global_cleanup();
 		return status;
+	} else if (strcmp(command, "extract") == 0) {
+		if (optind >= argc) {
+			usage(stderr);
+			return 2;
+		}
+		config = load_config_or_exit(config_path, 0);
+		log_init(debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARNING);
+		status = extract_command(config, explain, argv + optind, argc - optind);
 	} else if (strcmp(command, "parse") == 0 || strcmp(command, "process") == 0) {
 		if (optind >= argc) {
 			usage(stderr);

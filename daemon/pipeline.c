@@ -14,6 +14,7 @@
 
 struct pipeline_stages {
 	struct clean_rules	*rules;
+	struct extract_rules	*site_rules;	/* for pages: pipeline_extract_page() */
 	struct plugin_chain	*plugins;
 	struct dedup_sketcher	*sketcher;
 };
@@ -30,6 +31,8 @@ pipeline_stages_open(const struct config *config, char *error, size_t error_size
 	struct pipeline_stages *stages = xcalloc(1, sizeof *stages);
 
 	if ((stages->rules = clean_rules_load(config->rules_file, error, error_size)) == NULL ||
+	    (stages->site_rules = extract_rules_load(config->site_rules_file, error,
+	    error_size)) == NULL ||
 	    (stages->plugins = plugin_chain_load(config->plugins, config->plugin_count,
 	    config->plugin_dir, error, error_size)) == NULL) {
 		pipeline_stages_close(stages);
@@ -48,8 +51,18 @@ pipeline_stages_close(struct pipeline_stages *stages)
 		plugin_chain_free(stages->plugins);
 	if (stages->rules != NULL)
 		clean_rules_free(stages->rules);
+	extract_rules_free(stages->site_rules);
 	dedup_sketcher_free(stages->sketcher);
 	free(stages);
+}
+
+int
+pipeline_extract_page(struct pipeline_stages *stages, const char *html, size_t length,
+    const char *page_url, struct extract_result *result, clean_explain_fn explain,
+    void *explain_context)
+{
+	return extract_page(stages->site_rules, stages->rules, html, length, page_url, result,
+	    explain, explain_context);
 }
 
 struct pipeline *

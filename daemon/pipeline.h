@@ -14,6 +14,7 @@
 #include <time.h>
 #include "article.h"
 #include "clean/clean.h"
+#include "clean/extract.h"
 #include "config.h"
 
 struct pipeline;
@@ -31,6 +32,14 @@ void	 pipeline_stages_close(struct pipeline_stages *stages);
  */
 int	 pipeline_prepare(struct pipeline_stages *stages, struct article *article, time_t now,
 	    clean_explain_fn explain, void *explain_context);
+
+/*
+ * The article of a fetched web page (clean/extract.h), with the stages' boilerplate and site
+ * rules ([clean] rules and site_rules): 0, or -1 when the page holds no article body.
+ */
+int	 pipeline_extract_page(struct pipeline_stages *stages, const char *html, size_t length,
+	    const char *page_url, struct extract_result *result, clean_explain_fn explain,
+	    void *explain_context);
 
 /* Judge a prepared article against what came before it (dedup): the pipeline's thread. */
 void	 pipeline_judge(struct pipeline *pipeline, struct article *article, time_t now);

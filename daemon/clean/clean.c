@@ -17,7 +17,7 @@
 #define SUMMARY_MAX_CHARS	500
 
 /* Drop the first paragraph when it repeats the title. */
-static void
+void
 drop_title_repeat(const char *title, struct paragraphs *list, const struct explain_sink *sink)
 {
 	if (title == NULL)
@@ -86,7 +86,7 @@ clean_fragment(const char *html, const struct clean_rules *rules, const char *ti
 }
 
 /* The title on one line: paragraph breaks become spaces. NULL when empty. */
-static char *
+char *
 clean_title(const char *title_raw)
 {
 	char *title, *read, *write;

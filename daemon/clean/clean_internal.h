@@ -159,6 +159,14 @@ size_t	 collapse_spaces(char *text);
 /* html_text.c: HTML to paragraphs, reporting what it skips */
 char	*html_to_text_explain(const char *html, size_t length, clean_explain_fn explain,
 	    void *explain_context);
+/* A whole page on this thread's reused parser context; encoding NULL: as the page says. */
+struct _xmlDoc *html_parse_page(const char *html, size_t length, const char *encoding);
+/* The subtrees of nodes (in order) as paragraphs, NFC; the builder's drops are explained. */
+struct _xmlNode;
+char	*html_render_nodes(struct _xmlNode *const *nodes, size_t count, clean_explain_fn explain,
+	    void *explain_context);
+/* All text of a subtree on one line, nothing dropped (for explain and titles). */
+char	*html_render_line(struct _xmlNode *node);
 
 /* paragraphs.c: paragraphs and the rules applied to them */
 void	 explain_removal(const struct explain_sink *sink, const char *rule_name, const char *text);
@@ -172,5 +180,10 @@ void	 apply_rules(const struct clean_rules *rules, struct paragraphs *list,
 int	 compile_datelines(struct clean_rules *rules);
 void	 extract_dateline(const struct clean_rules *rules, struct article *article,
 	    struct paragraphs *list, struct filter_text *view, const struct explain_sink *sink);
+
+/* clean.c */
+void	 drop_title_repeat(const char *title, struct paragraphs *list,
+	    const struct explain_sink *sink);
+char	*clean_title(const char *title_raw);
 
 #endif

@@ -463,7 +463,7 @@ reused_parser_key_create(void)
 }
 
 static htmlDocPtr
-html_parse(const char *html, size_t length, int options)
+html_parse(const char *html, size_t length, const char *encoding, int options)
 {
 	struct reused_parser *parser;
 
@@ -479,11 +479,11 @@ html_parse(const char *html, size_t length, int options)
 	}
 	if (parser->context == NULL) {
 		if ((parser->context = htmlNewParserCtxt()) == NULL)
-			return htmlReadMemory(html, (int)length, NULL, "UTF-8", options);
+			return htmlReadMemory(html, (int)length, NULL, encoding, options);
 		parser->documents = 0;
 	}
 	parser->documents++;
-	return htmlCtxtReadMemory(parser->context, html, (int)length, NULL, "UTF-8", options);
+	return htmlCtxtReadMemory(parser->context, html, (int)length, NULL, encoding, options);
 }
 
 char *
@@ -505,7 +505,7 @@ html_to_text_explain(const char *html, size_t length, clean_explain_fn explain,
 		return normalize_nfc(buffer_steal(&builder.out));
 	}
 	builder.newline_breaks = !has_block_markup(html, length);
-	document = html_parse(html, length, options);
+	document = html_parse(html, length, "UTF-8", options);
 	if (document == NULL)
 		return xstrdup("");
 	builder_walk(&builder, document->children, NULL);
@@ -517,4 +517,68 @@ char *
 html_to_text(const char *html, size_t length)
 {
 	return html_to_text_explain(html, length, NULL, NULL);
+}
+
+static void
+quiet(void *context, const char *format, ...)
+{
+	(void)context;
+	(void)format;
+}
+
+/* libxml2's encoding layer reports conversion errors past HTML_PARSE_NOERROR: not printed. */
+htmlDocPtr
+html_parse_page(const char *html, size_t length, const char *encoding)
+{
+	int options = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+	    HTML_PARSE_NONET | HTML_PARSE_COMPACT | XML_PARSE_HUGE;
+	xmlGenericErrorFunc saved = xmlGenericError;
+	void *saved_context = xmlGenericErrorContext;
+	htmlDocPtr document;
+
+	if (html == NULL || length == 0)
+		return NULL;
+	if (length > INT_MAX)
+		length = INT_MAX;
+	xmlSetGenericErrorFunc(NULL, quiet);
+	document = html_parse(html, length, encoding, options);
+	xmlSetGenericErrorFunc(saved_context, saved);
+	return document;
+}
+
+/* The subtree of node (node included) into builder. */
+static void
+builder_render_node(struct text_builder *builder, xmlNode *node)
+{
+	int entered = builder_enter(builder, node);
+
+	if (entered && node->children != NULL)
+		builder_walk(builder, node->children, node);
+	builder_leave(builder, node, entered);
+}
+
+char *
+html_render_nodes(xmlNode *const *nodes, size_t count, clean_explain_fn explain,
+    void *explain_context)
+{
+	struct text_builder builder = { .explain = explain, .explain_context = explain_context };
+
+	for (size_t i = 0; i < count; i++) {
+		builder.pending_break = 1;
+		builder_render_node(&builder, nodes[i]);
+	}
+	return normalize_nfc(buffer_steal(&builder.out));
+}
+
+char *
+html_render_line(xmlNode *node)
+{
+	struct text_builder builder = { .explaining = 1 };
+	char *text;
+
+	builder_render_node(&builder, node);
+	text = buffer_steal(&builder.out);
+	flatten_newlines(text);
+	collapse_spaces(text);
+	return text;
 }

@@ -4,7 +4,7 @@
 # for FUZZ_SECONDS (default 30) and prints executions and crashes per target. `make fuzz` calls
 # it. Exits non-zero when any target crashed; the inputs are kept in build-fuzz/crashes/TARGET/.
 #
-#   FUZZ_SECONDS=300 tests/fuzz/run.sh [TARGET...]      e.g. tests/fuzz/run.sh feed clean
+#   FUZZ_SECONDS=300 tests/fuzz/run.sh [TARGET...]      e.g. tests/fuzz/run.sh feed clean extract
 #
 # FUZZ_BUILD (default build-fuzz) and FUZZ_SANITIZE (the sanitizer flags; e.g. add
 # -fno-sanitize=float-cast-overflow to look past a known finding) select another build.
@@ -59,6 +59,7 @@ seed_corpora() {
 	    tests/feeds/*.txt tests/feeds/*.bin conf/demo/feeds/*
 	rm -f "$build"/corpus/feed/seed-*.expect.json
 	seed clean tests/fixtures/html/*.html tests/feeds/error-*.html
+	seed extract tests/fixtures/pages/*.html tests/fixtures/html/*.html
 	seed config conf/wiresift.conf conf/demo/wiresift.conf
 	seed feeds_list conf/feeds.list conf/demo/feeds.list
 	mkdir -p "$build/corpus/dedup_log"	# an empty input is the valid log itself

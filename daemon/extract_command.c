@@ -1,0 +1,187 @@
+/*
+ * extract_command.c - `wiresift extract FILE|URL...`: reads each page (a file, or an
+ * http(s)/file URL fetched with libcurl, blocking: a one-shot command), runs extract_page()
+ * with the rules of the configuration ([clean] rules and site_rules) and prints
+ * {"input","url","title","text","dateline","authors","published","updated","method",
+ * "words"} on one
+ * line, or {"input","error"} for an input that could not be read; the others go on. No
+ * state, no Kafka. --explain reports each removal on stderr.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clean/extract.h"
+#include "extract_command.h"
+#include "json_write.h"
+#include "log.h"
+#include "util.h"
+
+#define PAGE_MAX_BYTES	(64u * 1024 * 1024)
+
+static size_t
+collect(char *data, size_t size, size_t count, void *context)
+{
+	struct buffer *body = context;
+
+	if (body->length + size * count > PAGE_MAX_BYTES)
+		return 0;
+	buffer_append(body, data, size * count);
+	return size * count;
+}
+
+/* The page at a URL; NULL with the reason in error. *final_url: after redirects. */
+static char *
+fetch_page(const char *url, size_t *length, char **final_url, char *error, size_t error_size)
+{
+	struct buffer body = { 0 };
+	CURL *easy = curl_easy_init();
+	CURLcode result;
+	char *effective = NULL;
+
+	curl_easy_setopt(easy, CURLOPT_URL, url);
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, "wiresift/" WIRESIFT_VERSION);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
+	result = curl_easy_perform(easy);
+	if (result == CURLE_OK && curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL,
+	    &effective) == CURLE_OK && effective != NULL)
+		*final_url = xstrdup(effective);
+	else if (result != CURLE_OK)
+		snprintf(error, error_size, "%s", curl_easy_strerror(result));
+	curl_easy_cleanup(easy);
+	if (result != CURLE_OK) {
+		buffer_free(&body);
+		return NULL;
+	}
+	*length = body.length;
+	return buffer_steal(&body);
+}
+
+static void
+print_json(json_t *object)
+{
+	struct buffer out = { 0 };
+
+	if (json_write(object, &out) == 0) {
+		fwrite(out.data, 1, out.length, stdout);
+		putchar('\n');
+	}
+	buffer_free(&out);
+	json_decref(object);
+}
+
+static json_t *
+string_or_null(const char *text)
+{
+	return text ? json_string(text) : json_null();
+}
+
+static json_t *
+time_or_null(time_t when)
+{
+	char text[21];
+
+	if (when == 0)
+		return json_null();
+	time_format_rfc3339(when, text);
+	return json_string(text);
+}
+
+static json_t *
+result_json(const char *input, const struct extract_result *result)
+{
+	json_t *object = json_object(), *authors = json_array();
+
+	for (size_t i = 0; i < result->authors.count; i++)
+		json_array_append_new(authors, json_string(result->authors.items[i]));
+	json_object_set_new(object, "input", json_string(input));
+	json_object_set_new(object, "url", string_or_null(result->url));
+	json_object_set_new(object, "title", string_or_null(result->title));
+	json_object_set_new(object, "text", string_or_null(result->text));
+	json_object_set_new(object, "dateline", string_or_null(result->dateline));
+	json_object_set_new(object, "authors", authors);
+	json_object_set_new(object, "published", time_or_null(result->published));
+	json_object_set_new(object, "updated", time_or_null(result->updated));
+	json_object_set_new(object, "method", string_or_null(result->method));
+	json_object_set_new(object, "words", json_integer((json_int_t)result->words));
+	return object;
+}
+
+struct explain_context {
+	const char *input;
+};
+
+static void
+explain_removal_line(const char *rule, const char *removed, void *context)
+{
+	const struct explain_context *explain = context;
+
+	fprintf(stderr, "explain: %s: rule=%s removed=%s\n", explain->input, rule,
+	    log_quote(removed));
+}
+
+/* One input: its JSON object, or an error object; 0 or -1 when it could not be read. */
+static int
+extract_one(const struct extract_rules *sites, const struct clean_rules *rules, int explain,
+    const char *input)
+{
+	struct explain_context context = { input };
+	struct extract_result result;
+	char error[256] = "", *page, *url = NULL;
+	size_t length = 0;
+
+	if (strstr(input, "://") == NULL) {
+		if ((page = file_read(input, &length)) == NULL)
+			snprintf(error, sizeof error, "%s", strerror(errno));
+	} else
+		page = fetch_page(input, &length, &url, error, sizeof error);
+	if (page == NULL) {
+		json_t *object = json_object();
+
+		json_object_set_new(object, "input", json_string(input));
+		json_object_set_new(object, "error", json_string(error));
+		print_json(object);
+		return -1;
+	}
+	extract_page(sites, rules, page, length, url, &result,
+	    explain ? explain_removal_line : NULL, &context);
+	print_json(result_json(input, &result));
+	extract_result_free(&result);
+	free(page);
+	free(url);
+	return 0;
+}
+
+int
+extract_command(const struct config *config, int explain, char **inputs, int count)
+{
+	char error[1024];
+	struct clean_rules *rules;
+	struct extract_rules *sites;
+	int status = 0;
+
+	if ((rules = clean_rules_load(config->rules_file, error, sizeof error)) == NULL ||
+	    (sites = extract_rules_load(config->site_rules_file, error, sizeof error)) == NULL) {
+		fprintf(stderr, "wiresift: %s\n", error);
+		clean_rules_free(rules);
+		return 1;
+	}
+	for (int i = 0; i < count; i++)
+		if (extract_one(sites, rules, explain, inputs[i]) == -1)
+			status = 1;
+	fflush(stdout);
+	extract_rules_free(sites);
+	clean_rules_free(rules);
+	return status;
+}
