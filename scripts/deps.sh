@@ -21,12 +21,12 @@ KAFKA_LIBS=${KAFKA_LIBS:-$HOME/.cache/wiresift/kafka-$KAFKA_VERSION}
 DEBIAN_PACKAGES="pkg-config libcurl4-openssl-dev libevent-dev librdkafka-dev libxml2-dev
 	libjansson-dev libutf8proc-dev libxxhash-dev libsqlite3-dev libsystemd-dev
 	libcld2-dev libstemmer-dev libjemalloc-dev g++ kcat nginx-light python3-feedparser libxml2-utils
-	python3-pytest python3-jsonschema python3-kafka python3-prometheus-client clang systemd
-	wrk python3-aiohttp mandoc newsboat"
+	python3-pytest python3-jsonschema python3-kafka python3-prometheus-client clang
+	libclang-rt-14-dev systemd wrk python3-aiohttp mandoc newsboat"
 
 # Python modules the tests import, as "module:pip-package".
 PYTHON_MODULES="pytest:pytest jsonschema:jsonschema feedparser:feedparser kafka:kafka-python
-	prometheus_client:prometheus-client"
+	prometheus_client:prometheus-client protego:protego"
 
 # Removed however the script ends (an interrupted install or fetch leaves nothing behind).
 CLEANUP=""

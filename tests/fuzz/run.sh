@@ -62,6 +62,7 @@ seed_corpora() {
 	seed extract tests/fixtures/pages/*.html tests/fixtures/html/*.html
 	seed config conf/wiresift.conf conf/demo/wiresift.conf
 	seed feeds_list conf/feeds.list conf/demo/feeds.list
+	seed robots tests/fixtures/robots/*.txt
 	mkdir -p "$build/corpus/dedup_log"	# an empty input is the valid log itself
 }
 
