@@ -203,5 +203,9 @@ feed_schedule_next(struct feed *feed, long long delay_ms)
 
 	if (feed->ingest->options.once || feed->record.disabled || feed->removed)
 		return;
+	/* A timer counts from libevent's cached time, taken when this loop iteration began: after
+	 * a long iteration (a burst of deliveries) the delay would end early, and a Retry-After
+	 * would not be the floor it must be. Count from now. */
+	event_base_update_cache_time(feed->ingest->base);
 	evtimer_add(feed->timer, &delay);
 }
