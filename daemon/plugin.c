@@ -433,10 +433,23 @@ plugin_chain_process(struct plugin_chain *chain, struct article *article)
 {
 	if (chain == NULL)
 		return;
-	chain->tokens = NULL;
+	plugin_chain_begin(chain);
 	for (size_t i = 0; i < chain->count; i++)
 		plugin_run(chain, &chain->plugins[i], article);
 	chain->tokens = NULL;
+}
+
+void
+plugin_chain_begin(struct plugin_chain *chain)
+{
+	chain->tokens = NULL;
+}
+
+void
+plugin_chain_process_one(struct plugin_chain *chain, size_t index, struct article *article)
+{
+	if (index < chain->count)
+		plugin_run(chain, &chain->plugins[index], article);
 }
 
 size_t

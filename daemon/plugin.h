@@ -38,6 +38,11 @@ struct plugin_chain *plugin_chain_load(const struct plugin_config *configs, size
 /* Run every plugin over the article; a plugin failure is logged and the article goes on. */
 void	 plugin_chain_process(struct plugin_chain *chain, struct article *article);
 size_t	 plugin_chain_count(const struct plugin_chain *chain);
+/* plugin_chain_process in steps, to time each plugin (bench_clean): begin, then each index in
+ * order over the same article. */
+void	 plugin_chain_begin(struct plugin_chain *chain);
+void	 plugin_chain_process_one(struct plugin_chain *chain, size_t index,
+	    struct article *article);
 void	 plugin_chain_free(struct plugin_chain *chain);
 
 #endif

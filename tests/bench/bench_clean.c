@@ -8,7 +8,7 @@
  * URLs, read once), its [clean] rules, [dedup] and [plugin "NAME"] sections are loaded exactly
  * as the daemon loads them. Every round parses each feed again (fresh raw articles), attaches
  * the source as the daemon does, then runs the daemon's stages in its order: clean_article,
- * each plugin in config order, the dedup sketch and the message without its verdict (the
+ * each plugin in config order (one chain, as the daemon's), the dedup sketch and the message without its verdict (the
  * workers' part), the dedup lookup against an in-memory index fresh each round, the whole
  * message and its produce into librdkafka (the loop's part). Each stage is timed separately in
  * CPU time of this thread (fair on a shared machine); produce counts rd_kafka_producev on the
@@ -19,7 +19,9 @@
  *   stage name=clean articles=N seconds=S articles_per_s=X mb_per_s=Y us_per_article=U
  * MB/s counts the raw bytes the stage reads: the feed files for parse, the raw title, summary
  * and content HTML of the articles for the others. "clean+tag" is clean and the plugins,
- * "all" every stage after parse. It measures; it asserts nothing about time.
+ * "all" every stage after parse; "tokens" is the ABI-2 token stream (tokens.c) built once more
+ * on its own, for the figure: in the chain it is built in the first ABI-2 plugin's time. It
+ * measures; it asserts nothing about time.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,7 @@
 #include "pipeline.h"
 #include "plugin.h"
 #include "publish.h"
+#include "tokens.h"
 #include "util.h"
 #include "feed/feed.h"
 
@@ -189,8 +192,9 @@ int
 main(int argc, char **argv)
 {
 	struct feed_source sources[256];
-	struct plugin_chain *chains[MAX_STAGES];
-	struct stage stages[MAX_STAGES + 9];
+	struct plugin_chain *chain;
+	struct token_stream *stream = token_stream_new();
+	struct stage stages[MAX_STAGES + 10];
 	struct dedup_sketcher *sketcher;
 	struct publisher *publisher;
 	struct article_batch batch = { 0 };
@@ -222,15 +226,14 @@ main(int argc, char **argv)
 	memset(stages, 0, sizeof(stages));
 	stages[0].name = "parse";
 	stages[1].name = "clean";
-	for (size_t i = 0; i < plugin_count; i++) {
-		/* One chain per plugin, so each is timed on its own, in config order. */
-		if ((chains[i] = plugin_chain_load(&config->plugins[i], 1, config->plugin_dir, error,
-		    sizeof(error))) == NULL) {
-			fprintf(stderr, "bench_clean: %s\n", error);
-			return 1;
-		}
-		stages[2 + i].name = config->plugins[i].name;
+	/* One chain, as the daemon has, whose plugins are run one by one to time each. */
+	if ((chain = plugin_chain_load(config->plugins, plugin_count, config->plugin_dir, error,
+	    sizeof(error))) == NULL) {
+		fprintf(stderr, "bench_clean: %s\n", error);
+		return 1;
 	}
+	for (size_t i = 0; i < plugin_count; i++)
+		stages[2 + i].name = config->plugins[i].name;
 	after_plugins = 2 + plugin_count;
 	stages[after_plugins].name = "dedup.sketch";
 	stages[after_plugins + 1].name = "message.build";
@@ -239,6 +242,7 @@ main(int argc, char **argv)
 	stages[after_plugins + 4].name = "produce";
 	stages[after_plugins + 5].name = "clean+tag";
 	stages[after_plugins + 6].name = "all";
+	stages[after_plugins + 7].name = "tokens";	/* within the first ABI-2 plugin's */
 	sketcher = dedup_sketcher_new(&config->dedup);
 	if ((publisher = publisher_open(config, NULL, on_delivery, NULL, error,
 	    sizeof(error))) == NULL) {
@@ -272,11 +276,16 @@ main(int argc, char **argv)
 				continue;
 			}
 			charge(&stages[1], &mark, bytes);
+			plugin_chain_begin(chain);
 			for (size_t p = 0; p < plugin_count; p++) {
-				plugin_chain_process(chains[p], article);
+				plugin_chain_process_one(chain, p, article);
 				charge(&stages[2 + p], &mark, bytes);
 			}
 			charge(&stages[after_plugins + 5], &started, bytes);
+			/* The token stream alone (again, on a stream of its own): for the figure. */
+			mark = cpu_seconds();
+			token_stream_build(stream, article->title, article->text);
+			charge(&stages[after_plugins + 7], &mark, bytes);
 			dedup_and_publish(article, sketcher, index, publisher,
 			    config->topic_articles, &stages[after_plugins], bytes);
 			if (round == 0 && article->word_count > 0)
@@ -294,13 +303,13 @@ main(int argc, char **argv)
 	printf("corpus config=%s feeds=%zu articles_per_round=%zu with_text=%zu rounds=%d "
 	    "plugins=%zu\n", argv[1], source_count, stages[0].articles / (size_t)rounds, kept,
 	    rounds, plugin_count);
-	for (size_t i = 0; i < after_plugins + 7; i++)
+	for (size_t i = 0; i < after_plugins + 8; i++)
 		print_stage(&stages[i]);
 	publisher_close(publisher);
 	dedup_sketcher_free(sketcher);
 
-	for (size_t i = 0; i < plugin_count; i++)
-		plugin_chain_free(chains[i]);
+	plugin_chain_free(chain);
+	token_stream_free(stream);
 	for (size_t i = 0; i < source_count; i++)
 		free(sources[i].data);
 	free(batch.items);

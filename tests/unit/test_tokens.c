@@ -29,6 +29,8 @@ static const char *const texts[] = {
 	"",
 	"\n\n\n",
 	"One. Two! Three? four\tfive  six\n(seven) [eight] \"nine\" ten-eleven O'Brien's",
+	"rock'\xC3\xA9 l'\xE2\x80\x99s caf\xC3\xA9's \xC3\x89S's BBC's it's Ab's ab'\n'x' "
+	"\xE2\x80\x9CQuoted\xE2\x80\x9D \xC2\xA0nbsp\xC2\xA0word end.",
 };
 
 /* Each line's words by words_next over the line alone, offsets shifted to the whole text,
