@@ -55,21 +55,33 @@ strlist_clear(struct strlist *list)
 struct article *
 article_new(void)
 {
-	return xcalloc(1, sizeof(struct article));
+	struct article *article = xcalloc(1, sizeof(struct article));
+
+	article->guid_is_permalink = -1;
+	return article;
 }
+
+static void article_free_fields(struct article *article);
 
 void
 article_free(struct article *article)
+{
+	if (article == NULL)
+		return;
+	article_free_fields(article);
+}
+
+static void
+article_free_fields(struct article *article)
 {
 	char **strings[] = { &article->id, &article->guid, &article->link, &article->url,
 	    &article->feed_url, &article->feed_name, &article->feed_title, &article->feed_format,
 	    &article->source_name, &article->source_domain, &article->title_raw,
 	    &article->summary_html, &article->content_html, &article->title, &article->summary,
 	    &article->text, &article->dateline, &article->dedup.duplicate_of,
-	    &article->dedup.group, &article->json_without_dedup };
+	    &article->dedup.group, &article->json_without_dedup, &article->summary_raw,
+	    &article->content_raw, &article->feed_language };
 
-	if (article == NULL)
-		return;
 	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
 		free(*strings[i]);
 	strlist_clear(&article->source_tags);
@@ -88,6 +100,13 @@ article_free(struct article *article)
 		free(article->enclosures[i].type);
 	}
 	free(article->enclosures);
+	article_person_list_free(article->people, article->person_count);
+	for (size_t i = 0; i < article->category_detail_count; i++) {
+		free(article->category_details[i].term);
+		free(article->category_details[i].scheme);
+		free(article->category_details[i].label);
+	}
+	free(article->category_details);
 	dedup_sketch_destroy(article->dedup_sketch);
 	free(article);
 }
@@ -116,6 +135,93 @@ article_add_entity(struct article *article, const char *name, const char *type, 
 	article->entities[article->entity_count].type = xstrdup(type ? type : "other");
 	article->entities[article->entity_count].count = count;
 	article->entity_count++;
+}
+
+static int
+same_string(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+static char *
+copy_or_null(const char *value)
+{
+	return value != NULL && value[0] != '\0' ? xstrdup(value) : NULL;
+}
+
+int
+article_person_list_add(struct article_person **people, size_t *count, const char *name,
+    const char *email, const char *uri)
+{
+	struct article_person *person;
+
+	name = name != NULL && name[0] != '\0' ? name : NULL;
+	email = email != NULL && email[0] != '\0' ? email : NULL;
+	if (name == NULL && email == NULL && (uri == NULL || uri[0] == '\0'))
+		return 0;
+	for (size_t i = 0; i < *count; i++) {
+		person = &(*people)[i];
+		if (same_string(person->name, name) && same_string(person->email, email) &&
+		    same_string(person->uri, uri != NULL && uri[0] != '\0' ? uri : NULL))
+			return 0;
+	}
+	*people = xrealloc(*people, (*count + 1) * sizeof **people);
+	person = &(*people)[(*count)++];
+	person->name = copy_or_null(name);
+	person->email = copy_or_null(email);
+	person->uri = copy_or_null(uri);
+	return 1;
+}
+
+void
+article_person_list_free(struct article_person *people, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(people[i].name);
+		free(people[i].email);
+		free(people[i].uri);
+	}
+	free(people);
+}
+
+void
+article_add_person(struct article *article, const char *name, const char *email,
+    const char *uri)
+{
+	const struct article_person *person;
+
+	if (!article_person_list_add(&article->people, &article->person_count, name, email, uri))
+		return;
+	person = &article->people[article->person_count - 1];
+	if (person->name != NULL || person->email != NULL)
+		strlist_add_unique(&article->authors,
+		    person->name != NULL ? person->name : person->email);
+}
+
+void
+article_add_category(struct article *article, const char *term, const char *scheme,
+    const char *label)
+{
+	struct article_category *category;
+
+	term = term != NULL && term[0] != '\0' ? term : NULL;
+	label = label != NULL && label[0] != '\0' ? label : NULL;
+	scheme = scheme != NULL && scheme[0] != '\0' ? scheme : NULL;
+	if (term == NULL && label == NULL)
+		return;
+	for (size_t i = 0; i < article->category_detail_count; i++) {
+		category = &article->category_details[i];
+		if (same_string(category->term, term) && same_string(category->scheme, scheme) &&
+		    same_string(category->label, label))
+			return;
+	}
+	article->category_details = xrealloc(article->category_details,
+	    (article->category_detail_count + 1) * sizeof *article->category_details);
+	category = &article->category_details[article->category_detail_count++];
+	category->term = copy_or_null(term);
+	category->scheme = copy_or_null(scheme);
+	category->label = copy_or_null(label);
+	strlist_add_unique(&article->categories, term != NULL ? term : label);
 }
 
 void
@@ -445,6 +551,57 @@ article_to_json(const struct article *article)
 	return whole;
 }
 
+static const char *
+text_type_name(unsigned char type)
+{
+	return type == ARTICLE_TEXT_PLAIN ? "text" : type == ARTICLE_TEXT_XHTML ? "xhtml" : "html";
+}
+
+static json_t *
+article_people_json(const struct article_person *people, size_t count)
+{
+	json_t *array = json_array();
+
+	for (size_t i = 0; i < count; i++)
+		json_array_append_new(array, json_pack("{s:o, s:o, s:o}",
+		    "name", json_string_or_null(people[i].name),
+		    "email", json_string_or_null(people[i].email),
+		    "uri", json_string_or_null(people[i].uri)));
+	return array;
+}
+
+static json_t *
+json_category_details(const struct article *article)
+{
+	json_t *array = json_array();
+
+	for (size_t i = 0; i < article->category_detail_count; i++) {
+		const struct article_category *category = &article->category_details[i];
+
+		json_array_append_new(array, json_pack("{s:o, s:o, s:o}",
+		    "term", json_string_or_null(category->term),
+		    "scheme", json_string_or_null(category->scheme),
+		    "label", json_string_or_null(category->label)));
+	}
+	return array;
+}
+
+static json_t *
+json_permalink(signed char flag)
+{
+	return flag < 0 ? json_null() : json_boolean(flag);
+}
+
+/* A text field of the parse record with its type, as the feed gave it. */
+static void
+parse_json_text(json_t *root, const char *key, const char *type_key, const char *value,
+    unsigned char type)
+{
+	json_object_set_new_nocheck(root, key, json_string_or_null(value));
+	json_object_set_new_nocheck(root, type_key, value != NULL ?
+	    json_string_nocheck(text_type_name(type)) : json_null());
+}
+
 char *
 article_to_parse_json(const struct article *article)
 {
@@ -452,18 +609,24 @@ article_to_parse_json(const struct article *article)
 
 	json_object_set_new_nocheck(root, "id", json_string_or_null(article->id));
 	json_object_set_new_nocheck(root, "guid", json_string_or_null(article->guid));
+	json_object_set_new_nocheck(root, "guid_is_permalink",
+	    json_permalink(article->guid_is_permalink));
 	json_object_set_new_nocheck(root, "url", json_string_or_null(article->link));
-	json_object_set_new_nocheck(root, "title", json_string_or_null(article->title_raw));
+	parse_json_text(root, "title", "title_type", article->title_raw, article->title_type);
 	json_object_set_new_nocheck(root, "published", json_time_or_null(article->published));
 	json_object_set_new_nocheck(root, "updated", json_time_or_null(article->updated));
-	json_object_set_new_nocheck(root, "authors", json_strlist(&article->authors));
-	json_object_set_new_nocheck(root, "categories", json_strlist(&article->categories));
-	json_object_set_new_nocheck(root, "summary", json_string_or_null(article->summary_html));
-	json_object_set_new_nocheck(root, "content", json_string_or_null(article->content_html));
+	json_object_set_new_nocheck(root, "authors",
+	    article_people_json(article->people, article->person_count));
+	json_object_set_new_nocheck(root, "categories", json_category_details(article));
+	parse_json_text(root, "summary", "summary_type", article->summary_raw ?
+	    article->summary_raw : article->summary_html, article->summary_type);
+	parse_json_text(root, "content", "content_type", article->content_raw ?
+	    article->content_raw : article->content_html, article->content_type);
 	json_object_set_new_nocheck(root, "enclosures", json_enclosures(article));
-	json_object_set_new_nocheck(root, "feed", json_pack("{s:o, s:o, s:o}",
+	json_object_set_new_nocheck(root, "feed", json_pack("{s:o, s:o, s:o, s:o}",
 	    "title", json_string_or_null(article->feed_title),
 	    "url", json_string_or_null(article->feed_url),
-	    "format", json_string_or_null(article->feed_format)));
+	    "format", json_string_or_null(article->feed_format),
+	    "language", json_string_or_null(article->feed_language)));
 	return json_render(root);
 }

@@ -1,12 +1,13 @@
 /*
  * article.h - the one record every pipeline stage reads and writes.
  *
- * The feed parser fills the raw fields (guid, link, *_html, dates, authors), the cleaner turns
- * them into plain text, tagger plugins add tags, dedup fills `dedup`, and article_to_json()
+ * The feed parser fills the raw fields (guid, link, *_html, dates, authors, the detail block
+ * at the end), the cleaner turns them into plain text, tagger plugins add tags, dedup fills
+ * `dedup`, and article_to_json()
  * renders the Kafka message value (schema 1, docs/schema/article.schema.json).
  * Every string is owned by the article (malloc'd, freed by article_free), NULL when absent.
- * This header is part of the plugin ABI (see plugin_api.h): changing the layout of struct
- * article means bumping WS_PLUGIN_ABI.
+ * This header is part of the plugin ABI (see plugin_api.h): fields are only ever appended to
+ * struct article (ABI-1 plugins keep working); reordering or retyping means bumping WS_PLUGIN_ABI.
  */
 #ifndef WIRESIFT_ARTICLE_H
 #define WIRESIFT_ARTICLE_H
@@ -39,6 +40,27 @@ struct enclosure {
 	char	*url;
 	char	*type;		/* MIME type or NULL */
 	long long length;	/* bytes, -1 when unknown */
+};
+
+/* A person construct (Atom author, RSS "email (Name)", dc:creator): NULL parts absent. */
+struct article_person {
+	char	*name;
+	char	*email;
+	char	*uri;
+};
+
+/* A category: Atom term/scheme/label, RSS category and its domain (the scheme). */
+struct article_category {
+	char	*term;
+	char	*scheme;
+	char	*label;
+};
+
+/* What a raw text field holds: HTML (the default: RSS), plain text, or XHTML markup. */
+enum article_text_type {
+	ARTICLE_TEXT_HTML = 0,
+	ARTICLE_TEXT_PLAIN,
+	ARTICLE_TEXT_XHTML
 };
 
 enum dedup_status {
@@ -107,6 +129,25 @@ struct article {
 	struct dedup_verdict dedup;
 	struct dedup_sketch *dedup_sketch;	/* worker-made, for dedup_check (dedup/dedup.h) */
 	char	*json_without_dedup;	/* worker-made, see article_to_json() */
+
+	/*
+	 * feed parser detail (daemon/feed/), appended so ABI-1 plugins keep their offsets.
+	 * people: every author as {name, email, uri} (authors above holds the same people as
+	 * display names); category_details: {term, scheme, label} (categories above holds terms).
+	 * summary_raw / content_raw: the text as served when the feed said it is plain text
+	 * (ARTICLE_TEXT_PLAIN; summary_html / content_html then hold its HTML form), else NULL.
+	 */
+	struct article_person	*people;
+	size_t	 person_count;
+	struct article_category	*category_details;
+	size_t	 category_detail_count;
+	char	*summary_raw;
+	char	*content_raw;
+	unsigned char title_type;	/* enum article_text_type of title_raw */
+	unsigned char summary_type;
+	unsigned char content_type;
+	signed char guid_is_permalink;	/* RSS guid isPermaLink: 1, 0; -1 not said or not RSS */
+	char	*feed_language;		/* the feed's language (RSS <language>, xml:lang) */
 };
 
 struct article	*article_new(void);
@@ -116,6 +157,16 @@ void		 article_free(struct article *article);
 void	 article_set(char **field, const char *value);
 /* Add `count` mentions of an entity; merges with an existing one of the same name. */
 void	 article_add_entity(struct article *article, const char *name, const char *type, int count);
+/* Add a person to a list unless the same name and email are there; 1 when added. */
+int	 article_person_list_add(struct article_person **people, size_t *count, const char *name,
+	    const char *email, const char *uri);
+void	 article_person_list_free(struct article_person *people, size_t count);
+/* Add a person unless the same one is there; its name (else email) goes to authors. */
+void	 article_add_person(struct article *article, const char *name, const char *email,
+	    const char *uri);
+/* Add a category unless the same one is there; its term (else label) goes to categories. */
+void	 article_add_category(struct article *article, const char *term, const char *scheme,
+	    const char *label);
 void	 article_add_enclosure(struct article *article, const char *url, const char *type,
 	    long long length);
 
@@ -138,7 +189,7 @@ int	 article_id_depends_on_feed(const struct article *article);
 char	*article_to_json(const struct article *article);
 char	*article_json_without_dedup(const struct article *article);
 char	*article_json_with_dedup(const struct article *article, const char *without_dedup);
-/* The `wiresift parse` record: parser fields only. Caller frees. */
+/* The `wiresift parse` record: parser fields only, as the feed gave them. Caller frees. */
 char	*article_to_parse_json(const struct article *article);
 
 #ifdef __cplusplus

@@ -165,6 +165,16 @@ print_item(struct article *article, void *context)
 	return 0;
 }
 
+/* parse: the feed's own fields and what was repaired, after its items. */
+static void
+print_feed(const struct feed_meta *meta, const char *feed_url)
+{
+	char *json = feed_meta_to_json(meta, feed_url);
+
+	puts(json);
+	free(json);
+}
+
 static int
 run_offline(struct pipeline *pipeline, int explain, char **sources, int count)
 {
@@ -186,7 +196,8 @@ run_offline(struct pipeline *pipeline, int explain, char **sources, int count)
 		    &offline, error, sizeof error) < 0) {
 			fprintf(stderr, "wiresift: %s: %s\n", sources[i], error);
 			status = 1;
-		}
+		} else if (pipeline == NULL)
+			print_feed(&meta, feed_url);
 		feed_meta_free(&meta);
 		free(body);
 		free(content_type);

@@ -8,37 +8,76 @@
 #include <strings.h>
 
 #include <libxml/tree.h>
+#include <utf8proc.h>
 
 #include "feed_internal.h"
 
-enum text_type { TEXT_PLAIN, TEXT_HTML, TEXT_XHTML };
+/* How a text construct is stored in the document. */
+enum text_storage { STORED_ESCAPED, STORED_MARKUP, STORED_BASE64 };
 
-static enum text_type
-text_type_of(const struct xml_feed *feed, xmlNodePtr node)
+static int
+has_element_child(xmlNodePtr node)
 {
-	char *type = feed_node_attribute(node, "type");
-	char *mode = feed_node_attribute(node, "mode");
-	enum text_type result = TEXT_PLAIN;
-
-	if (type == NULL || strcasecmp(type, "text") == 0 || strcasecmp(type, "text/plain") == 0)
-		result = TEXT_PLAIN;
-	else if (strcasecmp(type, "html") == 0 || strcasecmp(type, "text/html") == 0)
-		result = TEXT_HTML;
-	else if (strcasecmp(type, "xhtml") == 0 || strcasecmp(type, "application/xhtml+xml") == 0)
-		result = TEXT_XHTML;
-	if (feed->atom03 && mode != NULL) {
-		/* 0.3: mode says how it is stored; type (a MIME type) what it is */
-		if (strcasecmp(mode, "xml") == 0)
-			result = TEXT_XHTML;
-		else if (strcasecmp(mode, "escaped") == 0 && result == TEXT_XHTML)
-			result = TEXT_HTML;
-	}
-	free(type);
-	free(mode);
-	return result;
+	for (xmlNodePtr child = node->children; child != NULL; child = child->next)
+		if (child->type == XML_ELEMENT_NODE)
+			return 1;
+	return 0;
 }
 
-/* The xhtml div's children (or all children when the div is missing) as HTML. */
+static int
+is_textual_mime(const char *type)
+{
+	size_t length = strlen(type);
+
+	return strncasecmp(type, "text/", 5) == 0 || (length > 4 &&
+	    (strcasecmp(type + length - 4, "+xml") == 0 || strcasecmp(type + length - 4, "/xml") == 0));
+}
+
+/* What the construct is (RFC 4287 3.1; Atom 0.3 type= is a MIME type, text/plain by default). */
+static enum article_text_type
+construct_type(const char *type)
+{
+	if (type == NULL || type[0] == '\0' || strcasecmp(type, "text") == 0 ||
+	    strcasecmp(type, "text/plain") == 0)
+		return ARTICLE_TEXT_PLAIN;
+	if (strcasecmp(type, "xhtml") == 0 || strcasecmp(type, "application/xhtml+xml") == 0)
+		return ARTICLE_TEXT_XHTML;
+	return ARTICLE_TEXT_HTML;	/* html, text/html, and decoded base64 of other types */
+}
+
+/* 1.0: any type but text, html, xhtml, text/x and x+xml is base64; 0.3 says it with mode=. */
+static enum text_storage
+construct_storage(const struct xml_feed *feed, xmlNodePtr node, const char *type,
+    const char *mode)
+{
+	if (feed->atom03 && mode != NULL && strcasecmp(mode, "base64") == 0)
+		return STORED_BASE64;
+	if (feed->atom03 && mode != NULL && strcasecmp(mode, "escaped") == 0)
+		return STORED_ESCAPED;
+	if (!feed->atom03 && type != NULL && type[0] != '\0' && strcasecmp(type, "text") != 0 &&
+	    strcasecmp(type, "html") != 0 && strcasecmp(type, "xhtml") != 0 &&
+	    !is_textual_mime(type))
+		return STORED_BASE64;
+	return has_element_child(node) ? STORED_MARKUP : STORED_ESCAPED;
+}
+
+/* The only element child is an XHTML div (a wrapper written where it does not belong). */
+static int
+is_xhtml_div(xmlNodePtr node)
+{
+	xmlNodePtr found = NULL;
+
+	for (xmlNodePtr child = node->children; child != NULL; child = child->next)
+		if (child->type == XML_ELEMENT_NODE) {
+			if (found != NULL)
+				return 0;
+			found = child;
+		}
+	return found != NULL && strcmp((const char *)found->name, "div") == 0 &&
+	    found->ns != NULL && strcmp((const char *)found->ns->href, NS_XHTML) == 0;
+}
+
+/* Atom 1.0 xhtml: the wrapper div's children (all children when there is no div). */
 static char *
 xhtml_content(xmlNodePtr node)
 {
@@ -49,6 +88,25 @@ xhtml_content(xmlNodePtr node)
 			break;
 	}
 	return feed_node_inner_html(node);
+}
+
+/* Decoded base64 is used only when it is text: valid UTF-8 without NUL or C0 controls. */
+static int
+utf8_valid(const char *text, size_t length)
+{
+	const utf8proc_uint8_t *at = (const utf8proc_uint8_t *)text;
+	const utf8proc_uint8_t *end = at + length;
+	utf8proc_int32_t code_point;
+
+	while (at < end) {
+		utf8proc_ssize_t size = utf8proc_iterate(at, end - at, &code_point);
+
+		if (size <= 0 || (code_point < 0x20 && code_point != '\t' && code_point != '\n' &&
+		    code_point != '\r'))
+			return 0;
+		at += size;
+	}
+	return 1;
 }
 
 static char *
@@ -78,93 +136,175 @@ base64_decode(const char *text)
 }
 
 char *
-feed_atom_text(const struct xml_feed *feed, xmlNodePtr node, int want_html)
+feed_atom_text(const struct xml_feed *feed, xmlNodePtr node, enum article_text_type *type_out)
 {
-	enum text_type type = text_type_of(feed, node);
+	char *type = feed_node_attribute(node, "type");
 	char *mode = feed->atom03 ? feed_node_attribute(node, "mode") : NULL;
-	char *text, *result;
+	enum article_text_type type_of = construct_type(type);
+	enum text_storage storage = construct_storage(feed, node, type, mode);
+	char *text;
 
-	if (type == TEXT_XHTML) {
-		free(mode);
-		return xhtml_content(node);
-	}
-	text = feed_node_text(node);
-	if (mode != NULL && strcasecmp(mode, "base64") == 0) {
-		char *decoded = base64_decode(text);
+	if (storage == STORED_MARKUP && type_of == ARTICLE_TEXT_HTML && is_xhtml_div(node)) {
+		/* escaped HTML in an xhtml div (type="html"><div xmlns=...>&lt;b&gt;): its text */
+		xmlChar *content = xmlNodeGetContent(node);
 
-		free(text);
-		text = decoded;
+		text = xstrdup(content != NULL ? (const char *)content : "");
+		xmlFree(content);
+	} else if (storage == STORED_MARKUP) {
+		/* 1.0 xhtml drops its div; 0.3 inline markup is kept whole */
+		text = !feed->atom03 && type_of == ARTICLE_TEXT_XHTML ? xhtml_content(node) :
+		    feed_node_inner_html(node);
+		if (type_of == ARTICLE_TEXT_PLAIN)
+			type_of = ARTICLE_TEXT_HTML;	/* "naked" markup */
+	} else {
+		text = feed_node_text(node);
+		if (storage == STORED_BASE64) {
+			char *decoded = base64_decode(text);
+
+			/* what does not decode to UTF-8 text stays as it was */
+			if (decoded != NULL && utf8_valid(decoded, strlen(decoded))) {
+				free(text);
+				text = decoded;
+			} else
+				free(decoded);
+		}
 	}
+	free(type);
 	free(mode);
-	if (type == TEXT_HTML || !want_html)
-		return text;
-	result = feed_text_to_html(text);
-	free(text);
-	return result;
+	*type_out = type_of;
+	return text;
 }
 
+/* A text construct for a field without a type (feed subtitle...): HTML stays, text escaped. */
 static void
-set_construct_once(const struct xml_feed *feed, char **field, xmlNodePtr node, int want_html)
+set_title_once(const struct xml_feed *feed, char **field, unsigned char *type,
+    xmlNodePtr node)
 {
-	char *text, *trimmed;
+	enum article_text_type found;
+	char *text;
 
 	if (*field != NULL)
 		return;
-	text = feed_atom_text(feed, node, want_html);
-	trimmed = feed_trim(text);
-	if (trimmed != NULL && (!want_html || strcmp(trimmed, "<p></p>") != 0))
-		*field = trimmed;
-	else
-		free(trimmed);
+	text = feed_atom_text(feed, node, &found);
+	*field = feed_trim(text);
 	free(text);
-	if (want_html)
+	if (type != NULL)
+		*type = (unsigned char)found;
+	if (found != ARTICLE_TEXT_PLAIN)
 		feed_node_resolve_html(feed, node, field);
 }
 
-/* A person construct: its name, else its email. */
+/*
+ * summary / content: the HTML form in *html (plain text escaped into paragraphs), and the
+ * text as served in *raw when it is plain text.
+ */
 static void
-add_person(const struct xml_feed *feed, struct strlist *authors, xmlNodePtr node)
+set_body_once(const struct xml_feed *feed, char **html, char **raw, unsigned char *type,
+    xmlNodePtr node)
 {
-	xmlNodePtr name = NULL, email = NULL;
-	xmlChar *content;
+	enum article_text_type found;
+	char *text, *trimmed;
 
+	if (*html != NULL)
+		return;
+	text = feed_atom_text(feed, node, &found);
+	trimmed = feed_trim(text);
+	free(text);
+	if (trimmed == NULL)
+		return;
+	*type = (unsigned char)found;
+	if (found == ARTICLE_TEXT_PLAIN) {
+		*raw = trimmed;
+		*html = feed_text_to_html(trimmed);
+		return;
+	}
+	*html = trimmed;
+	feed_node_resolve_html(feed, node, html);
+}
+
+/* The trimmed text of a child element, or NULL. */
+static char *
+child_text(xmlNodePtr node)
+{
+	char *text = feed_node_text(node);
+	char *trimmed = feed_trim(text);
+
+	free(text);
+	return trimmed;
+}
+
+/* A person construct: name, email, uri (0.3: url, homepage). Empty parts stay NULL. */
+static void
+read_person(const struct xml_feed *feed, xmlNodePtr node, char **name, char **email,
+    char **uri)
+{
+	*name = *email = *uri = NULL;
 	for (xmlNodePtr child = node->children; child != NULL; child = child->next) {
-		if (feed_node_is(feed, child, NULL, "name"))
-			name = child;
-		else if (feed_node_is(feed, child, NULL, "email"))
-			email = child;
+		const char *local = feed_node_local(child);
+
+		if (local == NULL || !feed_node_in(feed, child, NULL))
+			continue;
+		if (strcmp(local, "name") == 0 && *name == NULL)
+			*name = child_text(child);
+		else if (strcmp(local, "email") == 0 && *email == NULL)
+			*email = child_text(child);
+		else if ((strcmp(local, "uri") == 0 || strcmp(local, "url") == 0 ||
+		    strcmp(local, "homepage") == 0) && *uri == NULL) {
+			char *text = child_text(child);
+
+			*uri = text != NULL ? feed_node_url(feed, child, text) : NULL;
+			free(text);
+		}
 	}
-	if (name == NULL && email == NULL) {
-		/* <author>Jo Smith</author>, seen in the wild */
-		if (node->children != NULL && node->children->type == XML_TEXT_NODE)
-			name = node;
-		else
-			return;
+	if (*name == NULL && *email == NULL && *uri == NULL &&
+	    node->children != NULL && node->children->type == XML_TEXT_NODE) {
+		/* <author>Jo Smith &lt;jo@example.com&gt;</author>, seen in the wild */
+		char *text = child_text(node);
+
+		feed_split_author(text, name, email);
+		free(text);
 	}
-	content = xmlNodeGetContent(name != NULL ? name : email);
-	if (content != NULL)
-		feed_add_author(authors, (const char *)content);
-	xmlFree(content);
+}
+
+static void
+add_person(const struct xml_feed *feed, struct article *item, xmlNodePtr node)
+{
+	char *name, *email, *uri;
+
+	read_person(feed, node, &name, &email, &uri);
+	article_add_person(item, name, email, uri);
+	free(name);
+	free(email);
+	free(uri);
+}
+
+static void
+add_feed_person(struct xml_feed *feed, xmlNodePtr node)
+{
+	char *name, *email, *uri;
+
+	read_person(feed, node, &name, &email, &uri);
+	article_person_list_add(&feed->meta->authors, &feed->meta->author_count, name, email, uri);
+	free(name);
+	free(email);
+	free(uri);
 }
 
 static void
 add_category(struct article *item, xmlNodePtr node)
 {
 	char *term = feed_node_attribute(node, "term");
+	char *scheme = feed_node_attribute(node, "scheme");
 	char *label = feed_node_attribute(node, "label");
-	char *trimmed = feed_trim(term != NULL && *term != '\0' ? term : label);
+	char *trimmed = feed_trim(term);
 
-	if (trimmed == NULL) {
+	if (trimmed == NULL && label == NULL)
 		/* Atom 0.3 feeds sometimes carry dc:subject-like text in <category> */
-		char *text = feed_node_text(node);
-
-		trimmed = feed_trim(text);
-		free(text);
-	}
-	if (trimmed != NULL)
-		strlist_add_unique(&item->categories, trimmed);
+		trimmed = child_text(node);
+	article_add_category(item, trimmed, scheme, label);
 	free(trimmed);
 	free(term);
+	free(scheme);
 	free(label);
 }
 
@@ -208,11 +348,32 @@ atom_link(const struct xml_feed *feed, struct article *item, int *best_rank, xml
 	free(href);
 }
 
+/* A repeated date element: the last one that parses wins, as in feedparser and gofeed. */
 static void
 atom_date(time_t *field, xmlNodePtr node)
 {
-	if (*field == 0)
-		*field = feed_node_date(node);
+	time_t when = feed_node_date(node);
+
+	if (when != 0)
+		*field = when;
+}
+
+static void
+atom_text_child(struct xml_feed *feed, struct article *item, xmlNodePtr child,
+    const char *local)
+{
+	if (feed_node_matches(feed, child, local, NULL, "title"))
+		set_title_once(feed, &item->title_raw, &item->title_type, child);
+	else if (feed_node_matches(feed, child, local, NULL, "content")) {
+		char *source = feed_node_attribute(child, "src");
+
+		if (source == NULL)	/* out-of-line content is not fetched */
+			set_body_once(feed, &item->content_html, &item->content_raw,
+			    &item->content_type, child);
+		free(source);
+	} else if (feed_node_matches(feed, child, local, NULL, "summary"))
+		set_body_once(feed, &item->summary_html, &item->summary_raw, &item->summary_type,
+		    child);
 }
 
 static void
@@ -223,9 +384,8 @@ atom_entry_child(struct xml_feed *feed, struct article *item, int *best_link_ran
 
 	if (local == NULL)
 		return;
-	if (feed_node_matches(feed, child, local, NULL, "title"))
-		set_construct_once(feed, &item->title_raw, child, 0);
-	else if (feed_node_matches(feed, child, local, NULL, "link"))
+	atom_text_child(feed, item, child, local);
+	if (feed_node_matches(feed, child, local, NULL, "link"))
 		atom_link(feed, item, best_link_rank, child);
 	else if (feed_node_matches(feed, child, local, NULL, "id")) {
 		char *text = feed_node_text(child);
@@ -238,39 +398,42 @@ atom_entry_child(struct xml_feed *feed, struct article *item, int *best_link_ran
 	else if (feed_node_matches(feed, child, local, NULL, "updated") ||
 	    feed_node_matches(feed, child, local, NULL, "modified"))
 		atom_date(&item->updated, child);
-	else if (feed_node_matches(feed, child, local, NULL, "content")) {
-		char *source = feed_node_attribute(child, "src");
-
-		if (source == NULL)	/* out-of-line content is not fetched */
-			set_construct_once(feed, &item->content_html, child, 1);
-		free(source);
-	} else if (feed_node_matches(feed, child, local, NULL, "summary"))
-		set_construct_once(feed, &item->summary_html, child, 1);
 	else if (feed_node_matches(feed, child, local, NULL, "author"))
-		add_person(feed, &item->authors, child);
+		add_person(feed, item, child);
 	else if (feed_node_matches(feed, child, local, NULL, "category"))
 		add_category(item, child);
 	else if (feed_node_matches(feed, child, local, NS_DC, "creator")) {
 		char *text = feed_node_text(child);
 
-		feed_add_author(&item->authors, text);
+		feed_add_author(item, text);
 		free(text);
 	} else if (feed_node_matches(feed, child, local, NS_DC, "subject")) {
-		char *text = feed_node_text(child);
-		char *trimmed = feed_trim(text);
+		char *text = child_text(child);
 
-		if (trimmed != NULL)
-			strlist_add_unique(&item->categories, trimmed);
-		free(trimmed);
+		article_add_category(item, text, NULL, NULL);
 		free(text);
-	} else if (feed_node_matches(feed, child, local, NS_MEDIA, "content"))
-		feed_node_enclosure(feed, item, child, "url", "fileSize");
-	else if (feed_node_matches(feed, child, local, NS_MEDIA, "thumbnail"))
-		feed_node_enclosure(feed, item, child, "url", NULL);
-	else if (feed_node_matches(feed, child, local, NS_MEDIA, "group"))
+	} else if (!feed_media_child(feed, item, child, local) &&
+	    feed_node_matches(feed, child, local, NS_MEDIA, "group"))
 		for (xmlNodePtr grandchild = child->children; grandchild != NULL;
 		    grandchild = grandchild->next)
 			atom_entry_child(feed, item, best_link_rank, grandchild);
+}
+
+/* RFC 4287 4.2.1: an entry without an author has its source's, else the feed's. */
+static void
+inherit_authors(struct xml_feed *feed, struct article *item, xmlNodePtr node)
+{
+	for (xmlNodePtr child = node->children; child != NULL && item->person_count == 0;
+	    child = child->next)
+		if (feed_node_is(feed, child, NULL, "source"))
+			for (xmlNodePtr person = child->children; person != NULL;
+			    person = person->next)
+				if (feed_node_is(feed, person, NULL, "author"))
+					add_person(feed, item, person);
+	if (item->person_count == 0)
+		for (size_t i = 0; i < feed->meta->author_count; i++)
+			article_add_person(item, feed->meta->authors[i].name,
+			    feed->meta->authors[i].email, feed->meta->authors[i].uri);
 }
 
 struct article *
@@ -289,38 +452,56 @@ feed_atom_entry(struct xml_feed *feed, xmlNodePtr node)
 	}
 	if (item->published == 0 && created != NULL)
 		item->published = feed_node_date(created);
-	if (item->authors.count == 0) {
-		/* RFC 4287 4.2.1: an entry without an author has the source's, else the feed's */
-		for (xmlNodePtr child = node->children; child != NULL; child = child->next)
-			if (feed_node_is(feed, child, NULL, "source"))
-				for (xmlNodePtr person = child->children; person != NULL;
-				    person = person->next)
-					if (feed_node_is(feed, person, NULL, "author"))
-						add_person(feed, &item->authors, person);
-	}
-	if (item->authors.count == 0)
-		for (size_t i = 0; i < feed->feed_authors.count; i++)
-			strlist_add(&item->authors, feed->feed_authors.items[i]);
+	inherit_authors(feed, item, node);
 	return item;
+}
+
+static void
+atom_feed_link(struct xml_feed *feed, xmlNodePtr node)
+{
+	char *rel = feed_node_attribute(node, "rel");
+	char *type = feed_node_attribute(node, "type");
+	char *href = feed_node_attribute(node, "href");
+
+	if (href != NULL && link_rank(rel, type) == 2 && feed->meta->link == NULL)
+		feed->meta->link = feed_node_url(feed, node, href);
+	free(rel);
+	free(type);
+	free(href);
+}
+
+static void
+set_feed_url_once(struct xml_feed *feed, char **field, xmlNodePtr node)
+{
+	if (*field == NULL)
+		*field = feed_node_url(feed, node, NULL);
 }
 
 void
 feed_atom_feed_child(struct xml_feed *feed, xmlNodePtr node)
 {
 	struct feed_meta *meta = feed->meta;
+	const char *local = feed_node_local(node);
 
-	if (feed_node_is(feed, node, NULL, "title"))
-		set_construct_once(feed, &meta->title, node, 0);
-	else if (feed_node_is(feed, node, NULL, "link")) {
-		char *rel = feed_node_attribute(node, "rel");
-		char *type = feed_node_attribute(node, "type");
-		char *href = feed_node_attribute(node, "href");
+	if (local == NULL || !feed_node_in(feed, node, NULL))
+		return;
+	if (strcmp(local, "title") == 0)
+		set_title_once(feed, &meta->title, NULL, node);
+	else if (strcmp(local, "subtitle") == 0 || strcmp(local, "tagline") == 0)
+		set_title_once(feed, &meta->subtitle, NULL, node);
+	else if (strcmp(local, "link") == 0)
+		atom_feed_link(feed, node);
+	else if (strcmp(local, "author") == 0)
+		add_feed_person(feed, node);
+	else if (strcmp(local, "logo") == 0)
+		set_feed_url_once(feed, &meta->image, node);
+	else if (strcmp(local, "icon") == 0 && meta->image == NULL)
+		set_feed_url_once(feed, &meta->image, node);
+	else if (strcmp(local, "generator") == 0) {
+		char *text = child_text(node);
 
-		if (href != NULL && link_rank(rel, type) == 2 && meta->link == NULL)
-			meta->link = feed_node_url(feed, node, href);
-		free(rel);
-		free(type);
-		free(href);
-	} else if (feed_node_is(feed, node, NULL, "author"))
-		add_person(feed, &feed->feed_authors, node);
+		feed_set_once(&meta->generator, text);
+		free(text);
+	} else if (strcmp(local, "updated") == 0 || (feed->atom03 && strcmp(local, "modified") == 0))
+		atom_date(&meta->updated, node);
 }

@@ -249,6 +249,7 @@ struct feed_decoder {
 	struct buffer	 scratch;	/* decoded text of one step when it is not the body's */
 	struct buffer	 head;		/* decoded text peeked at and not yet handed out */
 	size_t		 head_position;
+	unsigned	 problems;	/* FEED_PROBLEM_* met while decoding */
 };
 
 static size_t replace_sequence(struct feed_decoder *decoder, const char **piece);
@@ -269,6 +270,8 @@ decide_probable_utf8(struct feed_decoder *decoder)
 {
 	decoder->mode = utf8_survey_from(decoder->body, decoder->size, decoder->position, 0) ?
 	    MODE_UTF8 : MODE_WINDOWS_1252;
+	if (decoder->mode == MODE_WINDOWS_1252)
+		decoder->problems |= FEED_PROBLEM_MISLABELLED_CHARSET;
 }
 
 /*
@@ -323,12 +326,15 @@ replace_sequence(struct feed_decoder *decoder, const char **piece)
 	buffer_reset(&decoder->scratch);
 	if (length == 0) {
 		/* one U+FFFD per maximal invalid run start, as the Unicode standard advises */
+		decoder->problems |= FEED_PROBLEM_INVALID_ENCODING;
 		append_codepoint(&decoder->scratch, REPLACEMENT_CHARACTER);
 		position++;
 		while (position < decoder->size && (body[position] & 0xC0) == 0x80)
 			position++;
 	} else {
 		decoder->seen_multibyte |= length > 1;
+		decoder->problems |= codepoint == 0 ? FEED_PROBLEM_NUL_BYTES :
+		    FEED_PROBLEM_CONTROL_CHARACTERS;
 		append_codepoint(&decoder->scratch, codepoint);
 		position += length;
 	}
@@ -356,7 +362,9 @@ step_windows_1252(struct feed_decoder *decoder, const char **piece)
 			codepoint = windows_1252_high[codepoint - 0x80];
 			if (codepoint == 0)
 				codepoint = REPLACEMENT_CHARACTER;
-		}
+		} else if (!codepoint_passes(codepoint))
+			decoder->problems |= codepoint == 0 ? FEED_PROBLEM_NUL_BYTES :
+			    FEED_PROBLEM_CONTROL_CHARACTERS;
 		append_codepoint(&decoder->scratch, codepoint);
 	}
 	decoder->position = position;
@@ -387,6 +395,7 @@ step_iconv(struct feed_decoder *decoder, const char **piece)
 		return 0;
 	}
 	if (result == (size_t)-1 && errno != E2BIG && output_left >= 3) {
+		decoder->problems |= FEED_PROBLEM_INVALID_ENCODING;
 		memcpy(output, "\xEF\xBF\xBD", 3);
 		output += 3;
 		if (errno == EINVAL || input_left < decoder->unit)
@@ -592,11 +601,15 @@ choose_by_label(struct feed_decoder *decoder, const char *label)
 		decoder->mode = high < decoder->size &&
 		    utf8_survey_from(decoder->body, decoder->size, high, 1) ?
 		    MODE_UTF8 : MODE_WINDOWS_1252;
+		if (decoder->mode == MODE_UTF8)
+			decoder->problems |= FEED_PROBLEM_MISLABELLED_CHARSET;
 	} else if ((probe = iconv_open("UTF-8", label)) != (iconv_t)-1) {
 		iconv_close(probe);
 		open_iconv(decoder, label, 1);
-	} else
+	} else {
 		decoder->mode = MODE_PROBABLY_UTF8;
+		decoder->problems |= FEED_PROBLEM_UNKNOWN_CHARSET;
+	}
 }
 
 struct feed_decoder *
@@ -626,6 +639,12 @@ feed_decoder_new(const char *data, size_t size, const char *content_type)
 		choose_by_label(decoder, label);
 	}
 	return decoder;
+}
+
+unsigned
+feed_decoder_problems(const struct feed_decoder *decoder)
+{
+	return decoder->problems;
 }
 
 void

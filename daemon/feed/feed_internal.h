@@ -51,6 +51,9 @@ struct feed_preparer;
 struct feed_preparer *feed_preparer_new(struct feed_decoder *decoder);
 void	 feed_preparer_free(struct feed_preparer *preparer);
 size_t	 feed_preparer_read(struct feed_preparer *preparer, char *buffer, size_t size);
+/* What the preparer (and its decoder) repaired so far: enum feed_problem bits. */
+unsigned feed_preparer_problems(const struct feed_preparer *preparer);
+unsigned feed_decoder_problems(const struct feed_decoder *decoder);
 /* Bytes before the XML declaration to drop (0 when the first markup is something else). */
 size_t	 feed_xml_leading_junk(const char *text, size_t length);
 
@@ -60,8 +63,10 @@ void	 feed_html_escape(struct buffer *buffer, const char *text, size_t length);
 char	*feed_text_to_html(const char *text);
 /* Copy with leading and trailing whitespace removed; NULL if nothing is left. */
 char	*feed_trim(const char *text);
-/* Add an author, "jo@example.com (Jo Smith)" -> "Jo Smith"; empty names ignored. */
-void	 feed_add_author(struct strlist *authors, const char *raw);
+/* "jo@example.com (Jo Smith)", "Jo Smith <jo@example.com>": name and email apart (NULL if absent). */
+void	 feed_split_author(const char *raw, char **name, char **email);
+/* Add an author given as one string (split as above) to the item. */
+void	 feed_add_author(struct article *item, const char *raw);
 /* Set *field to the trimmed text unless *field is set already or text is empty. */
 void	 feed_set_once(char **field, const char *text);
 /* Resolve a reference against base (NULL base: reference as is). Caller frees; NULL if empty. */
@@ -92,7 +97,7 @@ size_t	 feed_line_of(const char *text, size_t offset);
 #define NS_SYNDICATION	"http://purl.org/rss/1.0/modules/syndication/"
 #define NS_XHTML	"http://www.w3.org/1999/xhtml"
 
-enum feed_kind { FEED_KIND_RSS, FEED_KIND_RDF, FEED_KIND_ATOM };
+enum feed_kind { FEED_KIND_RSS, FEED_KIND_RDF, FEED_KIND_ATOM, FEED_KIND_CDF };
 
 struct xml_feed {
 	const char	*feed_url;
@@ -101,7 +106,6 @@ struct xml_feed {
 	int		 atom03;		/* Atom 0.3: mode=, issued/modified */
 	int		 update_period;		/* sy:updatePeriod in seconds */
 	int		 update_frequency;	/* sy:updateFrequency, 1 when absent */
-	struct strlist	 feed_authors;		/* Atom feed authors: the entries' default */
 };
 
 struct _xmlNode;
@@ -140,12 +144,22 @@ time_t	 feed_node_date(struct _xmlNode *node);
 void	 feed_node_enclosure(const struct xml_feed *feed, struct article *item,
 	    struct _xmlNode *node, const char *url_attribute, const char *length_attribute);
 
+/* CDF (cdf.c): an ITEM, the root CHANNEL's attributes, its TITLE and ABSTRACT. */
+struct article *feed_cdf_item(struct xml_feed *feed, struct _xmlNode *node);
+void	 feed_cdf_root(struct xml_feed *feed, struct _xmlNode *root);
+void	 feed_cdf_channel_child(struct xml_feed *feed, struct _xmlNode *node);
+
+/* Media RSS content/thumbnail/category and itunes:category of an item; 1 when handled. */
+int	 feed_media_child(const struct xml_feed *feed, struct article *item,
+	    struct _xmlNode *node, const char *local);
+
 struct article *feed_rss_item(struct xml_feed *feed, struct _xmlNode *node);
 void	 feed_rss_channel_child(struct xml_feed *feed, struct _xmlNode *node);
 struct article *feed_atom_entry(struct xml_feed *feed, struct _xmlNode *node);
 void	 feed_atom_feed_child(struct xml_feed *feed, struct _xmlNode *node);
-/* An Atom text construct (title, summary, content) as HTML, or as plain text for titles. */
-char	*feed_atom_text(const struct xml_feed *feed, struct _xmlNode *node, int want_html);
+/* An Atom text construct (title, summary, content) as served, and what it is in *type. */
+char	*feed_atom_text(const struct xml_feed *feed, struct _xmlNode *node,
+	    enum article_text_type *type);
 
 /* JSON Feed 1.0/1.1; same contract as feed_parse. data is UTF-8. */
 int	 feed_parse_json(const char *data, size_t size, const char *feed_url,

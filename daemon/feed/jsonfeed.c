@@ -3,7 +3,9 @@
  *
  * A JSON Feed is one JSON value, so it is read whole (they are small); items are still handed
  * over one by one. Item authors default to the feed's (1.1), 1.0's single "author" is read too.
- * content_text becomes HTML (escaped, paragraphs) for summary_html when there is no summary.
+ * summary and content_text are plain text: kept as served (summary_raw, content_raw) and
+ * escaped into paragraphs for the HTML fields; content_text is the summary when there is none.
+ * A "version" other than the canonical URL ("1.1", "http://jsonfeed.org/version/1") is read.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,21 +23,49 @@ string_member(json_t *object, const char *key)
 	return json_is_string(value) ? json_string_value(value) : NULL;
 }
 
-/* "author": {...} (1.0) and "authors": [{...}] (1.1) */
 static void
-add_authors(struct strlist *authors, json_t *object)
+add_author(struct article_person **people, size_t *count, json_t *author, const char *base)
+{
+	char *name, *email, *uri;
+
+	if (!json_is_object(author))
+		return;
+	feed_split_author(string_member(author, "name"), &name, &email);
+	uri = feed_resolve(base, string_member(author, "url"));
+	article_person_list_add(people, count, name, email, uri);
+	free(name);
+	free(email);
+	free(uri);
+}
+
+/* "author": {...} (1.0) and "authors": [{...}] (1.1): name, url */
+static void
+add_authors(struct article_person **people, size_t *count, json_t *object, const char *base)
 {
 	json_t *list = json_object_get(object, "authors");
-	json_t *single = json_object_get(object, "author");
 	json_t *author;
 	size_t index;
 
 	if (json_is_array(list))
 		json_array_foreach(list, index, author)
-			if (json_is_object(author))
-				feed_add_author(authors, string_member(author, "name"));
-	if (authors->count == 0 && json_is_object(single))
-		feed_add_author(authors, string_member(single, "name"));
+			add_author(people, count, author, base);
+	if (*count == 0)
+		add_author(people, count, json_object_get(object, "author"), base);
+}
+
+/* Plain text (summary, content_text): kept as served, escaped into paragraphs for *html. */
+static void
+set_plain(char **html, char **raw, unsigned char *type, const char *text)
+{
+	char *trimmed = feed_trim(text);
+
+	if (*html != NULL || trimmed == NULL) {
+		free(trimmed);
+		return;
+	}
+	*raw = trimmed;
+	*html = feed_text_to_html(trimmed);
+	*type = ARTICLE_TEXT_PLAIN;
 }
 
 static void
@@ -46,27 +76,28 @@ json_item_text(struct article *item, json_t *object)
 	char *trimmed;
 
 	feed_set_once(&item->title_raw, string_member(object, "title"));
+	item->title_type = ARTICLE_TEXT_PLAIN;
 	feed_set_once(&item->content_html, string_member(object, "content_html"));
-	if ((trimmed = feed_trim(summary)) != NULL || (trimmed = feed_trim(content_text)) != NULL) {
-		item->summary_html = feed_text_to_html(trimmed);
-		free(trimmed);
-	}
-	if (item->content_html == NULL && summary != NULL &&
-	    (trimmed = feed_trim(content_text)) != NULL) {
-		item->content_html = feed_text_to_html(trimmed);
-		free(trimmed);
-	}
+	set_plain(&item->summary_html, &item->summary_raw, &item->summary_type, summary);
+	if ((trimmed = feed_trim(summary)) != NULL)
+		set_plain(&item->content_html, &item->content_raw, &item->content_type,
+		    content_text);
+	else	/* no summary: content_text is the summary too, as before */
+		set_plain(&item->summary_html, &item->summary_raw, &item->summary_type,
+		    content_text);
+	free(trimmed);
 }
 
 static struct article *
-json_item(json_t *object, const char *base, const struct strlist *feed_authors)
+json_item(json_t *object, const char *base, const struct feed_meta *meta)
 {
 	struct article *item = article_new();
 	json_t *id = json_object_get(object, "id");
 	json_t *tags = json_object_get(object, "tags");
 	json_t *attachments = json_object_get(object, "attachments");
 	json_t *element;
-	size_t index;
+	size_t index, count = 0;
+	struct article_person *people = NULL;
 
 	if (json_is_string(id))
 		feed_set_once(&item->guid, json_string_value(id));
@@ -84,14 +115,18 @@ json_item(json_t *object, const char *base, const struct strlist *feed_authors)
 		item->content_html = feed_html_resolve(item->content_html, base);
 	item->published = feed_date_parse(string_member(object, "date_published"));
 	item->updated = feed_date_parse(string_member(object, "date_modified"));
-	add_authors(&item->authors, object);
-	if (item->authors.count == 0)
-		for (size_t i = 0; i < feed_authors->count; i++)
-			strlist_add(&item->authors, feed_authors->items[i]);
+	add_authors(&people, &count, object, base);
+	for (size_t i = 0; i < count; i++)
+		article_add_person(item, people[i].name, people[i].email, people[i].uri);
+	article_person_list_free(people, count);
+	if (item->person_count == 0)
+		for (size_t i = 0; i < meta->author_count; i++)
+			article_add_person(item, meta->authors[i].name, meta->authors[i].email,
+			    meta->authors[i].uri);
 	if (json_is_array(tags))
 		json_array_foreach(tags, index, element)
-			if (json_is_string(element) && json_string_length(element) > 0)
-				strlist_add_unique(&item->categories, json_string_value(element));
+			if (json_is_string(element))
+				article_add_category(item, json_string_value(element), NULL, NULL);
 	if (json_is_array(attachments))
 		json_array_foreach(attachments, index, element) {
 			json_t *size = json_object_get(element, "size_in_bytes");
@@ -112,11 +147,14 @@ json_format(json_t *root)
 {
 	const char *version = string_member(root, "version");
 
+	int has_items = json_is_array(json_object_get(root, "items"));
+
 	if (version == NULL)
-		return json_is_array(json_object_get(root, "items")) ? "json1.1" : NULL;
-	if (strstr(version, "jsonfeed.org/version/1.1") != NULL)
+		return has_items ? "json1.1" : NULL;
+	/* the URL, as the spec writes it, or written otherwise ("1.1", "http://...", "/") */
+	if (strstr(version, "1.1") != NULL && (has_items || strstr(version, "jsonfeed") != NULL))
 		return "json1.1";
-	if (strstr(version, "jsonfeed.org/version/1") != NULL)
+	if (strstr(version, "jsonfeed") != NULL || has_items)
 		return "json1.0";
 	return NULL;
 }
@@ -127,12 +165,12 @@ feed_parse_json(const char *data, size_t size, const char *feed_url, struct feed
 {
 	json_error_t json_error;
 	json_t *root = json_loadb(data, size, 0, &json_error);
-	struct strlist feed_authors = { 0 };
 	const char *format;
 	json_t *items, *element;
 	size_t index;
 
 	if (root == NULL) {
+		meta->problems |= FEED_PROBLEM_INVALID_JSON;
 		if (error != NULL)
 			snprintf(error, error_size, "line %d: invalid JSON: %s", json_error.line,
 			    json_error.text);
@@ -148,17 +186,18 @@ feed_parse_json(const char *data, size_t size, const char *feed_url, struct feed
 	feed_set_once(&meta->title, string_member(root, "title"));
 	meta->link = feed_resolve(feed_url, string_member(root, "home_page_url"));
 	feed_set_once(&meta->language, string_member(root, "language"));
-	add_authors(&feed_authors, root);
+	add_authors(&meta->authors, &meta->author_count, root, feed_url);
+	feed_set_once(&meta->subtitle, string_member(root, "description"));
+	meta->image = feed_resolve(feed_url, string_member(root, "icon"));
 	items = json_object_get(root, "items");
 	if (json_is_array(items))
 		json_array_foreach(items, index, element) {
 			if (!json_is_object(element))
 				continue;
-			if (feed_deliver(json_item(element, feed_url, &feed_authors), feed_url, meta,
+			if (feed_deliver(json_item(element, feed_url, meta), feed_url, meta,
 			    on_item, context))
 				break;
 		}
-	strlist_clear(&feed_authors);
 	json_decref(root);
 	return 0;
 }

@@ -67,7 +67,27 @@ feed_meta_free(struct feed_meta *meta)
 	free(meta->link);
 	free(meta->format);
 	free(meta->language);
+	free(meta->subtitle);
+	free(meta->image);
+	free(meta->generator);
+	article_person_list_free(meta->authors, meta->author_count);
 	memset(meta, 0, sizeof(*meta));
+}
+
+/* What a libxml2 error says was wrong with the feed. */
+static unsigned
+xml_error_problem(const xmlError *xml_error)
+{
+	if (xml_error->code == XML_ERR_TAG_NAME_MISMATCH ||
+	    xml_error->code == XML_ERR_TAG_NOT_FINISHED ||
+	    xml_error->code == XML_ERR_LTSLASH_REQUIRED)
+		return FEED_PROBLEM_UNCLOSED_TAG;
+	if (xml_error->message != NULL && strstr(xml_error->message, "depth") != NULL)
+		return FEED_PROBLEM_NESTING_TOO_DEEP;
+	if (xml_error->code == XML_ERR_UNDECLARED_ENTITY ||
+	    xml_error->code == XML_WAR_UNDECLARED_ENTITY)
+		return FEED_PROBLEM_UNDECLARED_ENTITY;
+	return FEED_PROBLEM_NOT_WELL_FORMED;
 }
 
 /* libxml2 reports here instead of stderr; the first error is kept for the error message. */
@@ -77,7 +97,10 @@ record_xml_error(void *context, xmlErrorPtr xml_error)
 	struct xml_run *run = context;
 	size_t length;
 
-	if (xml_error == NULL || run->first_error[0] != '\0' || xml_error->level < XML_ERR_ERROR)
+	if (xml_error == NULL || xml_error->level < XML_ERR_ERROR)
+		return;
+	run->feed.meta->problems |= xml_error_problem(xml_error);
+	if (run->first_error[0] != '\0')
 		return;
 	run->first_error_line = xml_error->line;
 	snprintf(run->first_error, sizeof(run->first_error), "%s",
@@ -136,8 +159,17 @@ detect_root(struct xml_run *run, xmlNodePtr root, char *error, size_t error_size
 		feed->atom03 = is_namespace_declared(root, NS_ATOM_03) ||
 		    (version != NULL && strncmp(version, "0.", 2) == 0);
 		format = feed->atom03 ? "atom0.3" : "atom1.0";
+	} else if (strcmp(local, "channel") == 0) {
+		/* an RSS 0.9x channel without its <rss> wrapper */
+		feed->kind = FEED_KIND_RSS;
+		format = rss_version_format(version);
+	} else if (strcasecmp(local, "channel") == 0) {
+		feed->kind = FEED_KIND_CDF;
+		format = "cdf";
 	} else {
 		free(version);
+		if (strcasecmp(local, "html") == 0)
+			feed->meta->problems |= FEED_PROBLEM_HTML_NOT_FEED;
 		if (strcasecmp(local, "html") == 0)
 			set_error(error, error_size, "line %ld: HTML page, not a feed",
 			    xmlGetLineNo(root));
@@ -149,6 +181,8 @@ detect_root(struct xml_run *run, xmlNodePtr root, char *error, size_t error_size
 	free(version);
 	free(feed->meta->format);
 	feed->meta->format = xstrdup(format);
+	if (feed->kind == FEED_KIND_CDF)
+		feed_cdf_root(feed, root);
 	if (feed->kind == FEED_KIND_ATOM) {
 		xmlChar *language = xmlNodeGetLang(root);
 
@@ -175,7 +209,8 @@ classify(const struct xml_run *run, xmlNodePtr node, int depth)
 			return ACTION_DESCEND;
 		if ((depth == 1 || under_channel) && feed_node_is(feed, node, NULL, "item"))
 			return ACTION_ITEM;
-		return under_channel && depth == 2 ? ACTION_META : ACTION_SKIP;
+		/* depth 1 under a channel: the channel is the root */
+		return under_channel && depth <= 2 ? ACTION_META : ACTION_SKIP;
 	case FEED_KIND_RDF:
 		if (depth == 1 && feed_node_is(feed, node, NULL, "item"))
 			return ACTION_ITEM;
@@ -185,6 +220,10 @@ classify(const struct xml_run *run, xmlNodePtr node, int depth)
 		if (depth == 1 && feed_node_is(feed, node, NULL, "entry"))
 			return ACTION_ITEM;
 		return depth == 1 ? ACTION_META : ACTION_SKIP;
+	case FEED_KIND_CDF:
+		if (depth == 1 && strcasecmp((const char *)node->name, "item") == 0)
+			return ACTION_ITEM;
+		return depth == 1 ? ACTION_META : ACTION_SKIP;
 	}
 	return ACTION_SKIP;
 }
@@ -192,8 +231,14 @@ classify(const struct xml_run *run, xmlNodePtr node, int depth)
 static void
 handle_item(struct xml_run *run, xmlNodePtr node)
 {
-	struct article *item = run->feed.kind == FEED_KIND_ATOM ?
-	    feed_atom_entry(&run->feed, node) : feed_rss_item(&run->feed, node);
+	struct article *item;
+
+	if (run->feed.kind == FEED_KIND_ATOM)
+		item = feed_atom_entry(&run->feed, node);
+	else if (run->feed.kind == FEED_KIND_CDF)
+		item = feed_cdf_item(&run->feed, node);
+	else
+		item = feed_rss_item(&run->feed, node);
 
 	if (feed_deliver(item, run->feed.feed_url, run->feed.meta, run->on_item, run->context))
 		run->stopped = 1;
@@ -204,6 +249,8 @@ handle_meta(struct xml_run *run, xmlNodePtr node)
 {
 	if (run->feed.kind == FEED_KIND_ATOM)
 		feed_atom_feed_child(&run->feed, node);
+	else if (run->feed.kind == FEED_KIND_CDF)
+		feed_cdf_channel_child(&run->feed, node);
 	else
 		feed_rss_channel_child(&run->feed, node);
 }
@@ -345,8 +392,9 @@ prepared_open(struct prepared_input *input, struct feed_decoder *decoder)
 }
 
 static void
-prepared_close(struct prepared_input *input)
+prepared_close(struct prepared_input *input, struct feed_meta *meta)
 {
+	meta->problems |= feed_preparer_problems(input->preparer);
 	feed_preparer_free(input->preparer);
 	feed_decoder_free(input->decoder);
 	memset(input, 0, sizeof(*input));
@@ -387,7 +435,7 @@ recover_tree(struct xml_run *run, const struct xml_source *source, const char *f
 		document = xmlCtxtReadIO(context, read_prepared, NULL, &input, feed_url,
 		    "UTF-8", XML_OPTIONS);
 	xmlFreeParserCtxt(context);
-	prepared_close(&input);
+	prepared_close(&input, run->feed.meta);
 	if (document == NULL || (root = xmlDocGetRootElement(document)) == NULL) {
 		xmlFreeDoc(document);
 		return -1;
@@ -490,8 +538,10 @@ parse_xml(struct xml_source *source, struct feed_decoder *decoder, size_t start,
 	long long skip;
 	int status;
 
-	if ((skip = xml_start(decoder, start, error, error_size)) < 0)
+	if ((skip = xml_start(decoder, start, error, error_size)) < 0) {
+		meta->problems |= FEED_PROBLEM_HTML_NOT_FEED;
 		return -1;
+	}
 	source->skip = (size_t)skip;
 	feed_decoder_skip(decoder, source->skip);
 	run.feed.feed_url = feed_url;
@@ -505,17 +555,16 @@ parse_xml(struct xml_source *source, struct feed_decoder *decoder, size_t start,
 		    XML_OPTIONS);
 	}
 	if (run.reader == NULL) {
-		prepared_close(&input);
+		prepared_close(&input, meta);
 		set_error(error, error_size, "cannot create an XML reader");
 		return -1;
 	}
 	xmlTextReaderSetStructuredErrorHandler(run.reader, record_xml_error, &run);
 	status = walk(&run, error, error_size);
 	xmlFreeTextReader(run.reader);
-	prepared_close(&input);
+	prepared_close(&input, meta);
 	if (status == -1 && !run.stopped)
 		status = recover_tree(&run, source, feed_url, error, error_size);
-	strlist_clear(&run.feed.feed_authors);
 	if (status == -2)
 		return -1;
 	if (!run.have_root) {
@@ -622,6 +671,7 @@ feed_parse(const char *data, size_t size, const char *feed_url, const char *cont
 		text = feed_decoder_rest(decoder, &length);
 		result = feed_parse_json(text, length, feed_url, meta, on_item, context, error,
 		    error_size);
+		meta->problems |= feed_decoder_problems(decoder);
 		free(text);
 	} else
 		result = parse_xml(&source, decoder, start, feed_url, meta, on_item, context,

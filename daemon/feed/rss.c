@@ -16,8 +16,9 @@ struct rss_item_extras {
 	char	*guid_permalink;	/* guid when isPermaLink is not "false" */
 	char	*media_title;
 	char	*media_description;
+	int	 media_description_plain;
 	char	*itunes_summary;
-	struct strlist itunes_authors;
+	struct article *itunes_authors;	/* only its people are used */
 	int	 have_pub_date;
 };
 
@@ -36,25 +37,45 @@ set_text_once(char **field, xmlNodePtr node)
 	free(text);
 }
 
+/* <category domain="scheme">term</category>, dc:subject */
 static void
-add_category(struct strlist *categories, xmlNodePtr node)
+add_category(struct article *item, xmlNodePtr node)
 {
 	char *text = feed_node_text(node);
 	char *trimmed = feed_trim(text);
+	char *domain = feed_node_attribute(node, "domain");
 
-	if (trimmed != NULL)
-		strlist_add_unique(categories, trimmed);
+	article_add_category(item, trimmed, domain, NULL);
+	free(domain);
 	free(trimmed);
 	free(text);
 }
 
 static void
-add_author(struct strlist *authors, xmlNodePtr node)
+add_author(struct article *item, xmlNodePtr node)
 {
 	char *text = feed_node_text(node);
 
-	feed_add_author(authors, text);
+	feed_add_author(item, text);
 	free(text);
+}
+
+/* The item's body as HTML (content:encoded, fullitem) or XHTML (xhtml:body). */
+static void
+set_content_once(struct xml_feed *feed, struct article *item, xmlNodePtr node,
+    enum article_text_type type)
+{
+	if (item->content_html != NULL)
+		return;
+	if (type == ARTICLE_TEXT_XHTML) {
+		char *html = feed_node_inner_html(node);
+
+		item->content_html = feed_trim(html);
+		free(html);
+	} else
+		set_text_once(&item->content_html, node);
+	item->content_type = (unsigned char)type;
+	feed_node_resolve_html(feed, node, &item->content_html);
 }
 
 /* A text element that may hold HTML: the media:description type="plain" is escaped. */
@@ -65,10 +86,11 @@ set_media_description(struct rss_item_extras *extras, xmlNodePtr node)
 	char *text = feed_node_text(node);
 	char *trimmed = feed_trim(text);
 
-	if (extras->media_description == NULL && trimmed != NULL)
-		extras->media_description = type != NULL && strcasecmp(type, "html") == 0 ?
-		    xstrdup(trimmed) : feed_text_to_html(trimmed);
-	free(trimmed);
+	if (extras->media_description == NULL && trimmed != NULL) {
+		extras->media_description = trimmed;
+		extras->media_description_plain = type == NULL || strcasecmp(type, "html") != 0;
+	} else
+		free(trimmed);
 	free(text);
 	free(type);
 }
@@ -99,7 +121,8 @@ rss_guid(struct article *item, struct rss_item_extras *extras, xmlNodePtr node)
 
 	if (item->guid == NULL && trimmed != NULL) {
 		item->guid = xstrdup(trimmed);
-		if ((permalink == NULL || strcasecmp(permalink, "false") != 0) &&
+		item->guid_is_permalink = permalink == NULL || strcasecmp(permalink, "false") != 0;
+		if (item->guid_is_permalink &&
 		    (strncasecmp(trimmed, "http://", 7) == 0 ||
 		    strncasecmp(trimmed, "https://", 8) == 0))
 			extras->guid_permalink = xstrdup(trimmed);
@@ -127,9 +150,11 @@ rss_core_child(struct xml_feed *feed, struct article *item, struct rss_item_extr
 	else if (feed_node_matches(feed, child, local, NULL, "guid"))
 		rss_guid(item, extras, child);
 	else if (feed_node_matches(feed, child, local, NULL, "author"))
-		add_author(&item->authors, child);
+		add_author(item, child);
 	else if (feed_node_matches(feed, child, local, NULL, "category"))
-		add_category(&item->categories, child);
+		add_category(item, child);
+	else if (feed_node_matches(feed, child, local, NULL, "fullitem"))
+		set_content_once(feed, item, child, ARTICLE_TEXT_HTML);
 	else if (feed_node_matches(feed, child, local, NULL, "pubDate")) {
 		/* the core element wins over dc:date and friends, wherever they come */
 		time_t when = feed_node_date(child);
@@ -145,17 +170,15 @@ static void
 rss_extension_child(struct xml_feed *feed, struct article *item, struct rss_item_extras *extras,
     xmlNodePtr child, const char *local)
 {
-	if (feed_node_matches(feed, child, local, NS_CONTENT, "encoded")) {
-		if (item->content_html == NULL) {
-			set_text_once(&item->content_html, child);
-			feed_node_resolve_html(feed, child, &item->content_html);
-		}
-	}
+	if (feed_node_matches(feed, child, local, NS_CONTENT, "encoded"))
+		set_content_once(feed, item, child, ARTICLE_TEXT_HTML);
+	else if (feed_node_matches(feed, child, local, NS_XHTML, "body"))
+		set_content_once(feed, item, child, ARTICLE_TEXT_XHTML);
 	else if (feed_node_matches(feed, child, local, NS_DC, "creator") ||
 	    feed_node_matches(feed, child, local, NS_DC, "author"))
-		add_author(&item->authors, child);
+		add_author(item, child);
 	else if (feed_node_matches(feed, child, local, NS_DC, "subject"))
-		add_category(&item->categories, child);
+		add_category(item, child);
 	else if (feed_node_matches(feed, child, local, NS_DC, "date") ||
 	    feed_node_matches(feed, child, local, NS_DCTERMS, "issued") ||
 	    feed_node_matches(feed, child, local, NS_DCTERMS, "created") ||
@@ -176,10 +199,8 @@ rss_extension_child(struct xml_feed *feed, struct article *item, struct rss_item
 		rss_atom_link(feed, item, extras, child);
 	else if (feed_node_matches(feed, child, local, NS_ATOM_10, "id"))
 		set_text_once(&item->guid, child);
-	else if (feed_node_matches(feed, child, local, NS_MEDIA, "content"))
-		feed_node_enclosure(feed, item, child, "url", "fileSize");
-	else if (feed_node_matches(feed, child, local, NS_MEDIA, "thumbnail"))
-		feed_node_enclosure(feed, item, child, "url", NULL);
+	else if (feed_media_child(feed, item, child, local))
+		;
 	else if (feed_node_matches(feed, child, local, NS_MEDIA, "group")) {
 		for (xmlNodePtr grandchild = child->children; grandchild != NULL;
 		    grandchild = grandchild->next)
@@ -188,8 +209,11 @@ rss_extension_child(struct xml_feed *feed, struct article *item, struct rss_item
 		set_text_once(&extras->media_title, child);
 	else if (feed_node_matches(feed, child, local, NS_MEDIA, "description"))
 		set_media_description(extras, child);
-	else if (feed_node_matches(feed, child, local, NS_ITUNES, "author"))
-		add_author(&extras->itunes_authors, child);
+	else if (feed_node_matches(feed, child, local, NS_ITUNES, "author")) {
+		if (extras->itunes_authors == NULL)
+			extras->itunes_authors = article_new();
+		add_author(extras->itunes_authors, child);
+	}
 	else if (feed_node_matches(feed, child, local, NS_ITUNES, "summary"))
 		set_text_once(&extras->itunes_summary, child);
 }
@@ -206,6 +230,19 @@ rss_item_child(struct xml_feed *feed, struct article *item, struct rss_item_extr
 	rss_extension_child(feed, item, extras, child, local);
 }
 
+/* A summary from a fallback: plain text is kept as served and escaped for summary_html. */
+static void
+set_summary(struct article *item, const char *text, int plain)
+{
+	if (!plain) {
+		item->summary_html = xstrdup(text);
+		return;
+	}
+	item->summary_raw = xstrdup(text);
+	item->summary_html = feed_text_to_html(text);
+	item->summary_type = ARTICLE_TEXT_PLAIN;
+}
+
 static void
 apply_extras(struct article *item, struct rss_item_extras *extras)
 {
@@ -216,18 +253,19 @@ apply_extras(struct article *item, struct rss_item_extras *extras)
 	if (item->title_raw == NULL && extras->media_title != NULL)
 		item->title_raw = xstrdup(extras->media_title);
 	if (item->summary_html == NULL && extras->media_description != NULL)
-		item->summary_html = xstrdup(extras->media_description);
+		set_summary(item, extras->media_description, extras->media_description_plain);
 	if (item->summary_html == NULL && extras->itunes_summary != NULL)
-		item->summary_html = feed_text_to_html(extras->itunes_summary);
-	if (item->authors.count == 0)
-		for (size_t i = 0; i < extras->itunes_authors.count; i++)
-			strlist_add_unique(&item->authors, extras->itunes_authors.items[i]);
+		set_summary(item, extras->itunes_summary, 1);
+	if (item->person_count == 0 && extras->itunes_authors != NULL)
+		for (size_t i = 0; i < extras->itunes_authors->person_count; i++)
+			article_add_person(item, extras->itunes_authors->people[i].name,
+			    extras->itunes_authors->people[i].email, NULL);
 	free(extras->atom_link);
 	free(extras->guid_permalink);
 	free(extras->media_title);
 	free(extras->media_description);
 	free(extras->itunes_summary);
-	strlist_clear(&extras->itunes_authors);
+	article_free(extras->itunes_authors);
 }
 
 struct article *
@@ -235,6 +273,8 @@ feed_rss_item(struct xml_feed *feed, xmlNodePtr node)
 {
 	struct article *item = article_new();
 	struct rss_item_extras extras = { 0 };
+
+	item->title_type = ARTICLE_TEXT_PLAIN;	/* RSS titles are text (feedparser: text/plain) */
 
 	for (xmlNodePtr child = node->children; child != NULL; child = child->next)
 		rss_item_child(feed, item, &extras, child);
@@ -287,6 +327,50 @@ node_integer(xmlNodePtr node)
 	return value > 0 && value < 1000000000L ? (int)value : 0;
 }
 
+/* A feed-level author: managingEditor, dc:creator, itunes:author ("email (Name)"). */
+static void
+add_feed_author(struct feed_meta *meta, xmlNodePtr node)
+{
+	char *text = feed_node_text(node);
+	char *name, *email;
+
+	feed_split_author(text, &name, &email);
+	article_person_list_add(&meta->authors, &meta->author_count, name, email, NULL);
+	free(name);
+	free(email);
+	free(text);
+}
+
+/* The channel's description, image, generator, last update and authors. */
+static void
+rss_channel_detail(struct xml_feed *feed, xmlNodePtr node)
+{
+	struct feed_meta *meta = feed->meta;
+
+	if (feed_node_is(feed, node, NULL, "description") ||
+	    feed_node_is(feed, node, NS_DC, "description"))
+		set_text_once(&meta->subtitle, node);
+	else if (feed_node_is(feed, node, NULL, "image")) {
+		for (xmlNodePtr child = node->children; child != NULL; child = child->next)
+			if (feed_node_is(feed, child, NULL, "url") && meta->image == NULL)
+				meta->image = feed_node_url(feed, child, NULL);
+	} else if (feed_node_is(feed, node, NS_ITUNES, "image") && meta->image == NULL) {
+		char *href = feed_node_attribute(node, "href");
+
+		if (href != NULL)
+			meta->image = feed_node_url(feed, node, href);
+		free(href);
+	} else if (feed_node_is(feed, node, NULL, "generator") ||
+	    feed_node_is(feed, node, "http://webns.net/mvcb/", "generatorAgent"))
+		set_text_once(&meta->generator, node);
+	else if (feed_node_is(feed, node, NULL, "lastBuildDate") ||
+	    feed_node_is(feed, node, NS_DC, "date") || feed_node_is(feed, node, NS_ATOM_10, "updated"))
+		meta->updated = meta->updated != 0 ? meta->updated : feed_node_date(node);
+	else if (feed_node_is(feed, node, NULL, "managingEditor") ||
+	    feed_node_is(feed, node, NS_DC, "creator") || feed_node_is(feed, node, NS_ITUNES, "author"))
+		add_feed_author(meta, node);
+}
+
 void
 feed_rss_channel_child(struct xml_feed *feed, xmlNodePtr node)
 {
@@ -319,5 +403,6 @@ feed_rss_channel_child(struct xml_feed *feed, xmlNodePtr node)
 	} else if (feed_node_is(feed, node, NS_SYNDICATION, "updateFrequency")) {
 		feed->update_frequency = node_integer(node);
 		update_schedule(feed);
-	}
+	} else
+		rss_channel_detail(feed, node);
 }

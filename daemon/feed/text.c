@@ -90,34 +90,119 @@ feed_set_once(char **field, const char *text)
 	*field = trimmed;
 }
 
-/* "jo@example.com (Jo Smith)" -> "Jo Smith"; "Jo Smith <jo@example.com>" -> "Jo Smith". */
-void
-feed_add_author(struct strlist *authors, const char *raw)
+static int
+is_email_local(char character)
 {
-	char *name = feed_trim(raw);
-	char *open, *close, *cleaned;
+	return isalnum((unsigned char)character) || strchr("_-.+", character) != NULL;
+}
 
-	if (name == NULL)
+static int
+is_email_domain(char character)
+{
+	return isalnum((unsigned char)character) || character == '-' || character == '.';
+}
+
+/* The span of the first e-mail address in text (as feedparser finds one), 0 when none. */
+static size_t
+find_email(const char *text, const char **start)
+{
+	for (const char *at = strchr(text, '@'); at != NULL; at = strchr(at + 1, '@')) {
+		const char *left = at, *right = at + 1;
+
+		while (left > text && is_email_local(left[-1]))
+			left--;
+		while (is_email_domain(*right))
+			right++;
+		while (right > at + 1 && right[-1] == '.')
+			right--;
+		if (left < at && memchr(at, '.', (size_t)(right - at)) != NULL) {
+			*start = left;
+			return (size_t)(right - left);
+		}
+	}
+	return 0;
+}
+
+/* Remove every occurrence of pair ("()", "<>") from text, in place. */
+static void
+remove_pair(char *text, const char *pair)
+{
+	char *found;
+
+	while ((found = strstr(text, pair)) != NULL)
+		memmove(found, found + 2, strlen(found + 2) + 1);
+}
+
+/* "jo@example.com (Jo Smith)", "Jo Smith <jo@example.com>": name and e-mail apart. */
+void
+feed_split_author(const char *raw, char **name, char **email)
+{
+	char *text = feed_trim(raw), *rest;
+	const char *start;
+	size_t length;
+
+	*name = *email = NULL;
+	if (text == NULL)
 		return;
-	open = strchr(name, '(');
-	close = open != NULL ? strrchr(open, ')') : NULL;
-	if (open != NULL && close != NULL && memchr(name, '@', (size_t)(open - name)) != NULL) {
-		*close = '\0';
-		cleaned = feed_trim(open + 1);
-	} else if ((open = strchr(name, '<')) != NULL && strchr(open, '@') != NULL &&
-	    open > name) {
-		*open = '\0';
-		cleaned = feed_trim(name);
-	} else if (name[0] == '<' || (open != NULL && open == name)) {
-		cleaned = feed_trim(name + 1);
-		if (cleaned != NULL && (close = strchr(cleaned, '>')) != NULL)
-			*close = '\0';
-	} else
-		cleaned = xstrdup(name);
-	if (cleaned != NULL && cleaned[0] != '\0')
-		strlist_add_unique(authors, cleaned);
-	free(cleaned);
+	if ((length = find_email(text, &start)) > 0) {
+		*email = xstrndup(start, length);
+		memmove((char *)start, start + length, strlen(start + length) + 1);
+		if (start - text >= 7 && strncasecmp(start - 7, "mailto:", 7) == 0)
+			memmove((char *)start - 7, start, strlen(start) + 1);
+		remove_pair(text, "()");
+		remove_pair(text, "<>");
+	}
+	rest = feed_trim(text);
+	if (rest != NULL && length > 0 && rest[0] == '(')
+		memmove(rest, rest + 1, strlen(rest));
+	if (rest != NULL && length > 0 && rest[0] != '\0' && rest[strlen(rest) - 1] == ')')
+		rest[strlen(rest) - 1] = '\0';
+	*name = feed_trim(rest);
+	free(rest);
+	free(text);
+}
+
+void
+feed_add_author(struct article *item, const char *raw)
+{
+	char *name, *email;
+
+	feed_split_author(raw, &name, &email);
+	article_add_person(item, name, email, NULL);
 	free(name);
+	free(email);
+}
+
+/* Non-ASCII bytes (an IRI's UTF-8) and spaces percent-encoded (RFC 3987 3.1). */
+static char *
+iri_to_uri(char *reference)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct buffer out = { 0 };
+
+	for (const unsigned char *at = (const unsigned char *)reference; *at != '\0'; at++) {
+		char escaped[3] = { '%', hex[*at >> 4], hex[*at & 15] };
+
+		if (*at >= 0x80 || *at == ' ')
+			buffer_append(&out, escaped, 3);
+		else
+			buffer_append(&out, (const char *)at, 1);
+	}
+	free(reference);
+	return buffer_steal(&out);
+}
+
+/* The reference has a scheme: it is absolute, and RFC 3986 5.2.2 takes it as it is. */
+static int
+is_absolute(const char *reference)
+{
+	const char *at = reference;
+
+	if (!isalpha((unsigned char)*at))
+		return 0;
+	while (isalnum((unsigned char)*at) || *at == '+' || *at == '-' || *at == '.')
+		at++;
+	return *at == ':';
 }
 
 char *
@@ -128,7 +213,8 @@ feed_resolve(const char *base, const char *reference)
 
 	if (trimmed == NULL)
 		return NULL;
-	if (base == NULL || (resolved = url_resolve(base, trimmed)) == NULL)
+	trimmed = iri_to_uri(trimmed);
+	if (base == NULL || is_absolute(trimmed) || (resolved = url_resolve(base, trimmed)) == NULL)
 		return trimmed;
 	free(trimmed);
 	return resolved;
@@ -151,6 +237,7 @@ feed_deliver(struct article *item, const char *feed_url, struct feed_meta *meta,
 {
 	article_set(&item->feed_title, meta->title);
 	article_set(&item->feed_format, meta->format);
+	article_set(&item->feed_language, meta->language);
 	if (feed_url != NULL)
 		article_set(&item->feed_url, feed_url);
 	article_assign_id(item);

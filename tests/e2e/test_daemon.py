@@ -226,8 +226,12 @@ def test_process_prints_the_messages_offline():
 def test_parse_prints_items_as_json_lines():
 	result = helpers.run_wiresift(["parse", DEMO_FEEDS / "meridian-press.xml"])
 	assert result.returncode == 0, result.stderr
-	items = [json.loads(line) for line in result.stdout.splitlines()]
+	lines = [json.loads(line) for line in result.stdout.splitlines()]
+	items = [line for line in lines if "record" not in line]
 	assert len(items) >= 3
+	# the feed's own fields come once, last, with the number of items and what was repaired
+	assert lines[-1]["record"] == "feed" and lines[-1]["feed"]["items"] == len(items)
+	assert lines[-1]["feed"]["format"] == "rss2.0" and lines[-1]["feed"]["problems"] == []
 	for item in items:
 		assert item["feed"]["format"] == "rss2.0"
 		assert item["title"] and item["url"].startswith("https://")
