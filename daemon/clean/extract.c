@@ -214,10 +214,16 @@ extract_page(const struct extract_rules *site_rules, const struct clean_rules *c
 	struct explain_sink sink = { explain, explain_context };
 	struct page_meta meta;
 	const char *method = NULL;
-	char *text;
+	char *text, *skimmed;
+	size_t skimmed_length;
 
 	memset(result, 0, sizeof *result);
-	if ((page.document = html_parse_page(html, length, page_encoding(html, length))) == NULL)
+	if (html == NULL || length == 0)
+		return -1;
+	skimmed = page_skim(html, length, &skimmed_length);
+	page.document = html_parse_page(skimmed, skimmed_length, page_encoding(html, length));
+	free(skimmed);
+	if (page.document == NULL)
 		return -1;
 	page.body = find_element(xmlDocGetRootElement(page.document), "body", 1);
 	if (page.body == NULL)

@@ -22,12 +22,6 @@
 
 /* ---- figures per element ---- */
 
-static const char *
-node_name(const xmlNode *node)
-{
-	return node->name != NULL ? (const char *)node->name : "";
-}
-
 static struct node_stats *
 stats_of(const struct page *page, const xmlNode *node)
 {
@@ -46,25 +40,47 @@ stats_attach(struct page *page, xmlNode *node)
 		page->stats = xrealloc(page->stats, page->stats_capacity * sizeof *page->stats);
 	}
 	memset(&page->stats[page->stats_count], 0, sizeof page->stats[0]);
+	page->stats[page->stats_count].tag = tag_info_of(node);
 	node->_private = (void *)(uintptr_t)++page->stats_count;
 }
 
-/* Characters and commas of a text node into its element's figures. */
+/*
+ * Characters and commas of a text node into its element's figures: every byte that starts a
+ * character and is not ASCII white space counts; commas are , ， 、 ، (the last three by
+ * their UTF-8 lead bytes, then checked).
+ */
 static void
 count_text(struct node_stats *stats, const unsigned char *text)
 {
+	size_t chars = 0;
+	unsigned commas = 0;
+
 	for (const unsigned char *at = text; *at != '\0'; at++) {
-		if (*at == ',')
-			stats->commas++;
-		else if (at[0] == 0xef && at[1] == 0xbc && at[2] == 0x8c)
-			stats->commas++;		/* ， */
-		else if (at[0] == 0xe3 && at[1] == 0x80 && at[2] == 0x81)
-			stats->commas++;		/* 、 */
-		else if (at[0] == 0xd8 && at[1] == 0x8c)
-			stats->commas++;		/* ، */
-		if ((*at & 0xc0) != 0x80 && !isspace(*at))
-			stats->chars++;
+		unsigned char byte = *at;
+
+		if (byte < 0x80) {
+			chars += byte > ' ';
+			commas += byte == ',';
+			continue;
+		}
+		if ((byte & 0xc0) == 0x80)
+			continue;
+		chars++;
+		if ((byte == 0xef && at[1] == 0xbc && at[2] == 0x8c) ||
+		    (byte == 0xe3 && at[1] == 0x80 && at[2] == 0x81) ||
+		    (byte == 0xd8 && at[1] == 0x8c))
+			commas++;
 	}
+	stats->chars += chars;
+	stats->commas += commas;
+}
+
+static const struct tag_info *
+tag_of(const struct page *page, const xmlNode *node)
+{
+	const struct node_stats *stats = stats_of(page, node);
+
+	return stats ? stats->tag : tag_info_of(node);
 }
 
 /* Leaving element node: its own marks, then its figures into its parent's. */
@@ -72,18 +88,16 @@ static void
 stats_leave(struct page *page, xmlNode *node)
 {
 	struct node_stats *stats = stats_of(page, node), *parent;
-	const char *name = node_name(node);
+	unsigned flags;
 
 	if (stats == NULL)
 		return;
-	if (strcmp(name, "a") == 0)
+	flags = stats->tag->flags;
+	if (flags & TAG_LINK)
 		stats->link_chars = stats->chars;
-	else if (strcmp(name, "p") == 0)
-		stats->paragraphs++;
-	else if (strcmp(name, "img") == 0)
-		stats->images++;
-	else if (strcmp(name, "li") == 0)
-		stats->items++;
+	stats->paragraphs += (flags & TAG_PARAGRAPH) != 0;
+	stats->images += (flags & TAG_IMAGE) != 0;
+	stats->items += (flags & TAG_ITEM) != 0;
 	if (node->parent == NULL || (parent = stats_of(page, node->parent)) == NULL)
 		return;
 	parent->chars += stats->chars;
@@ -107,7 +121,9 @@ page_stats_compute(struct page *page)
 	while (node != NULL) {
 		if (node->type == XML_ELEMENT_NODE) {
 			stats_attach(page, node);
-			if (node->children != NULL) {
+			/* the text of scripts and styles is not prose: figures stay zero */
+			if (node->children != NULL &&
+			    !(page->stats[page->stats_count - 1].tag->flags & TAG_CODE)) {
 				node = node->children;
 				continue;
 			}
@@ -143,102 +159,28 @@ node_attribute(const xmlNode *node, const char *name)
 	return NULL;
 }
 
-/* Does value hold token at the start of a word ("share-bar", "top_share", "share")? */
-static int
-value_has_hint(const char *value, const char *token)
+/* The class/id hints of node (extract_hints.c), worked out once per page pass. */
+static uint32_t
+hints_of(const struct page *page, const xmlNode *node)
 {
-	size_t length = strlen(token);
+	struct node_stats *stats = stats_of(page, node);
 
-	for (const char *at = value; (at = strcasestr(at, token)) != NULL; at++) {
-		if (at == value || at[-1] == ' ' || at[-1] == '-' || at[-1] == '_' ||
-		    at[-1] == '\t' || at[-1] == '\n')
-			return 1;
-		(void)length;
+	if (stats == NULL)
+		return node_hints(node);
+	if (!stats->hints_known) {
+		stats->hints = node_hints(node);
+		stats->hints_known = 1;
 	}
-	return 0;
+	return stats->hints;
 }
-
-const char *
-node_hint(const xmlNode *node, const char *const *tokens)
-{
-	const char *class = node_attribute(node, "class"), *id = node_attribute(node, "id");
-
-	for (size_t i = 0; tokens[i] != NULL; i++)
-		if ((class && value_has_hint(class, tokens[i])) ||
-		    (id && value_has_hint(id, tokens[i])))
-			return tokens[i];
-	return NULL;
-}
-
-static const char *const positive_hints[] = {
-	"article", "body", "content", "entry", "main", "page", "post", "text", "blog", "story",
-	"prose", "h-entry", "hentry", NULL
-};
-static const char *const negative_hints[] = {
-	"comment", "meta", "footer", "footnote", "sidebar", "widget", "related", "share", "promo",
-	"sponsor", "nav", "menu", "hidden", "banner", "social", "tags", "tool", "masthead",
-	"byline", "caption", "newsletter", "subscribe", "cookie", "consent", "ad-", "ads", NULL
-};
 
 static int
-class_weight(const xmlNode *node)
+class_weight(const struct page *page, const xmlNode *node)
 {
-	int weight = 0;
-
-	if (node_hint(node, negative_hints) != NULL)
-		weight -= 25;
-	if (node_hint(node, positive_hints) != NULL)
-		weight += 25;
-	return weight;
+	return hints_weight(hints_of(page, node));
 }
 
 /* ---- pruning ---- */
-
-struct hint_reason {
-	const char *reason;
-	int	 weak;		/* only when the element holds a minor part of the page */
-	const char *tokens[14];
-};
-
-static const struct hint_reason hint_reasons[] = {
-	{ "comments", 0, { "comment", "disqus", "respond", "replies", NULL } },
-	{ "related", 0, { "related", "more-stories", "recommend", "read-more", "readmore",
-	    "also-read", "more-from", "outbrain", "taboola", "trending", "most-read",
-	    "most-popular", "popular", NULL } },
-	{ "share", 0, { "share", "sharing", "social", "addthis", "sharedaddy", "follow-us",
-	    NULL } },
-	{ "cookie", 0, { "cookie", "consent", "gdpr", "cmp-", "onetrust", "didomi", NULL } },
-	{ "subscription", 0, { "newsletter", "subscribe", "subscription", "signup", "sign-up",
-	    "paywall", "regwall", "piano", "registration", NULL } },
-	{ "navigation", 0, { "nav", "menu", "breadcrumb", "skip-link", "skiplink",
-	    "pagination", "pager", "masthead", NULL } },
-	{ "author-bio", 0, { "author-bio", "bio", "about-the-author", "author-info",
-	    "author-box", "contributor", NULL } },
-	{ "byline", 0, { "byline", "by-line", "timestamp", "article-meta", "post-meta",
-	    "entry-meta", "dateline-", NULL } },
-	{ "caption", 0, { "caption", "credit", NULL } },
-	{ "advertising", 0, { "ad-", "ads-", "advert", "sponsor", "promo", "dfp-", NULL } },
-	{ "hidden", 0, { "hidden", "sr-only", "screen-reader", "visually-hidden", NULL } },
-	{ "sidebar", 1, { "sidebar", "side-bar", "rail", "widget", "aside", NULL } },
-	{ "footer", 1, { "footer", "foot", NULL } },
-	{ "header", 1, { "header", "top-bar", "topbar", "banner", NULL } },
-	{ "tags", 1, { "tags", "tag-list", "topics", "keywords", NULL } },
-};
-
-struct tag_reason {
-	const char *tag;
-	const char *reason;
-};
-
-static const struct tag_reason tag_reasons[] = {
-	{ "script", NULL }, { "style", NULL }, { "noscript", NULL }, { "template", NULL },
-	{ "svg", NULL }, { "iframe", "embed" }, { "object", "embed" }, { "embed", "embed" },
-	{ "button", NULL }, { "select", NULL }, { "textarea", NULL }, { "input", NULL },
-	{ "nav", "navigation" }, { "aside", "aside" }, { "footer", "footer" },
-	{ "figure", "caption" }, { "figcaption", "caption" }, { "dialog", "popup" },
-	{ "form", "form" }, { "menu", "navigation" }, { "video", "embed" }, { "audio", "embed" },
-	{ NULL, NULL }
-};
 
 static int
 is_hidden(const xmlNode *node)
@@ -258,34 +200,28 @@ is_hidden(const xmlNode *node)
 static const char *
 prune_reason(const struct page *page, const xmlNode *node)
 {
-	const char *name = node_name(node);
+	const struct tag_info *tag = tag_of(page, node);
 	const struct node_stats *stats = stats_of(page, node), *body = stats_of(page, page->body);
-	int major = stats && body && stats->chars * 2 > body->chars;
+	int major = stats && body && stats->chars * 2 > body->chars, weak;
+	const char *reason;
+	uint32_t hints;
 
-	for (size_t i = 0; tag_reasons[i].tag != NULL; i++)
-		if (strcmp(name, tag_reasons[i].tag) == 0) {
-			if (strcmp(name, "form") == 0 && major)
-				return NULL;	/* ASP.NET pages wrap everything in a form */
-			return tag_reasons[i].reason ? tag_reasons[i].reason : "";
-		}
-	if (strcmp(name, "body") == 0 || strcmp(name, "html") == 0 ||
-	    strcmp(name, "main") == 0 || strcmp(name, "article") == 0)
-		return NULL;
+	if (tag->prune != NULL)
+		return (tag->flags & TAG_FORM) && major ? NULL : tag->prune;
+	if (tag->flags & TAG_KEEP)
+		return NULL;	/* ASP.NET pages wrap everything in a form: kept above */
 	if (is_hidden(node))
 		return "hidden";
 	if (node->properties == NULL)
 		return NULL;
-	for (size_t i = 0; i < sizeof hint_reasons / sizeof hint_reasons[0]; i++) {
-		if (node_hint(node, hint_reasons[i].tokens) == NULL)
-			continue;
-		if (hint_reasons[i].weak && (major || node_hint(node, positive_hints)))
-			return NULL;
-		if (!hint_reasons[i].weak && major && stats->paragraphs * 2 > body->paragraphs &&
-		    node_hint(node, positive_hints))
-			return NULL;	/* "article-body share-enabled" */
-		return hint_reasons[i].reason;
-	}
-	return NULL;
+	hints = hints_of(page, node);
+	if ((reason = hints_reason(hints, &weak)) == NULL)
+		return NULL;
+	if (weak && (major || hints_positive(hints)))
+		return NULL;
+	if (!weak && major && stats->paragraphs * 2 > body->paragraphs && hints_positive(hints))
+		return NULL;	/* "article-body share-enabled" */
+	return reason;
 }
 
 void
@@ -382,52 +318,20 @@ page_prune(struct page *page)
 
 /* ---- scoring ---- */
 
+/* A block whose text is scored: p, pre, td, blockquote, or a div holding text and no blocks. */
 static int
-is_block_name(const char *name)
+is_text_block(const struct page *page, const xmlNode *node)
 {
-	static const char *const blocks[] = { "p", "div", "section", "article", "table", "ul",
-	    "ol", "dl", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "li", "main",
-	    "header", "form", "figure", NULL };
+	unsigned flags = tag_of(page, node)->flags;
 
-	for (size_t i = 0; blocks[i] != NULL; i++)
-		if (strcmp(name, blocks[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* A block whose text is scored: p, pre, td, or a div holding text and no blocks. */
-static int
-is_text_block(const xmlNode *node)
-{
-	const char *name = node_name(node);
-
-	if (strcmp(name, "p") == 0 || strcmp(name, "pre") == 0 || strcmp(name, "td") == 0 ||
-	    strcmp(name, "blockquote") == 0)
+	if (flags & TAG_TEXT)
 		return 1;
-	if (strcmp(name, "div") != 0 && strcmp(name, "section") != 0)
+	if (!(flags & TAG_CONTAINER))
 		return 0;
 	for (const xmlNode *child = node->children; child != NULL; child = child->next)
-		if (child->type == XML_ELEMENT_NODE && is_block_name(node_name(child)))
+		if (child->type == XML_ELEMENT_NODE && (tag_of(page, child)->flags & TAG_BLOCK))
 			return 0;
 	return 1;
-}
-
-static double
-tag_weight(const xmlNode *node)
-{
-	const char *name = node_name(node);
-
-	if (strcmp(name, "div") == 0 || strcmp(name, "article") == 0)
-		return 5;
-	if (strcmp(name, "pre") == 0 || strcmp(name, "td") == 0 ||
-	    strcmp(name, "blockquote") == 0)
-		return 3;
-	if (strcmp(name, "ol") == 0 || strcmp(name, "ul") == 0 || strcmp(name, "dl") == 0 ||
-	    strcmp(name, "li") == 0 || strcmp(name, "form") == 0 || strcmp(name, "address") == 0)
-		return -3;
-	if ((name[0] == 'h' && name[1] >= '1' && name[1] <= '6') || strcmp(name, "th") == 0)
-		return -5;
-	return 0;
 }
 
 struct scoring {
@@ -445,7 +349,7 @@ score_ancestor(struct scoring *scoring, xmlNode *node, double score)
 		return;
 	if (!stats->scored) {
 		stats->scored = 1;
-		stats->score = tag_weight(node) + class_weight(node);
+		stats->score = stats->tag->weight + class_weight(scoring->page, node);
 		if (scoring->count == scoring->capacity) {
 			scoring->capacity = scoring->capacity ? scoring->capacity * 2 : 64;
 			scoring->candidates = xrealloc(scoring->candidates,
@@ -552,7 +456,7 @@ sibling_belongs(const struct page *page, const xmlNode *sibling, const xmlNode *
 		bonus = final_score(page, top) * 0.2;
 	if (stats->scored && final_score(page, sibling) + bonus >= threshold)
 		return 1;
-	if (strcmp(node_name(sibling), "p") == 0) {
+	if (stats->tag->flags & TAG_PARAGRAPH) {
 		double density = link_density(stats);
 
 		if (stats->chars > 80 && density < 0.25)
@@ -575,7 +479,7 @@ page_content_nodes(struct page *page, xmlNode ***nodes)
 	if (page->body == NULL)
 		return 0;
 	for (xmlNode *node = page->body; node != NULL; node = next_node(node, page->body, 0))
-		if (node->type == XML_ELEMENT_NODE && is_text_block(node))
+		if (node->type == XML_ELEMENT_NODE && is_text_block(page, node))
 			score_block(&scoring, node);
 	top = top_candidate(&scoring);
 	free(scoring.candidates);
@@ -605,17 +509,10 @@ page_content_nodes(struct page *page, xmlNode ***nodes)
 
 /* ---- inside the article ---- */
 
-static int
-is_heading(const xmlNode *node)
-{
-	const char *name = node_name(node);
-
-	return name[0] == 'h' && name[1] >= '1' && name[1] <= '6' && name[2] == '\0';
-}
-
 /* A block that lost its list or box and holds nothing but its heading ("Key events"). */
 static int
-is_orphan_heading_block(const struct node_stats *stats, const xmlNode *node)
+is_orphan_heading_block(const struct page *page, const struct node_stats *stats,
+    const xmlNode *node)
 {
 	int headings = 0;
 
@@ -624,7 +521,7 @@ is_orphan_heading_block(const struct node_stats *stats, const xmlNode *node)
 	for (const xmlNode *child = node->children; child != NULL; child = child->next) {
 		if (child->type != XML_ELEMENT_NODE)
 			continue;
-		if (!is_heading(child))
+		if (!(tag_of(page, child)->flags & TAG_HEADING))
 			return 0;
 		headings++;
 	}
@@ -636,22 +533,20 @@ static const char *
 content_reason(const struct page *page, const xmlNode *node)
 {
 	const struct node_stats *stats = stats_of(page, node);
-	const char *name = node_name(node);
 	double density;
 	int weight;
 
 	if (stats == NULL || stats->commas >= 10)
 		return NULL;
 	density = link_density(stats);
-	weight = class_weight(node);
-	if (strcmp(name, "ul") == 0 || strcmp(name, "ol") == 0)
+	if (stats->tag->flags & TAG_LIST)
 		return density > 0.5 ? "links" : NULL;
-	if (strcmp(name, "div") != 0 && strcmp(name, "section") != 0 &&
-	    strcmp(name, "table") != 0 && strcmp(name, "header") != 0)
+	if (!(stats->tag->flags & (TAG_CONTAINER | TAG_BOX)))
 		return NULL;
+	weight = class_weight(page, node);
 	if ((weight < 25 && density > 0.33) || density > 0.5)
 		return "links";
-	if (is_orphan_heading_block(stats, node))
+	if (is_orphan_heading_block(page, stats, node))
 		return "orphan-heading";
 	if (stats->images > 1 && stats->paragraphs * 2 < stats->images && stats->chars < 200)
 		return "images";

@@ -7,12 +7,39 @@
 #define WIRESIFT_EXTRACT_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <libxml/tree.h>
 
 #include "clean_internal.h"
 #include "extract.h"
+
+/* What an element's name says (extract_tags.c). */
+enum {
+	TAG_BLOCK = 1 << 0,	/* ends a paragraph */
+	TAG_CODE = 1 << 1,	/* its text is not prose */
+	TAG_TEXT = 1 << 2,	/* a text block that is scored */
+	TAG_CONTAINER = 1 << 3,	/* div, section: scored when holding text and no blocks */
+	TAG_LIST = 1 << 4,
+	TAG_HEADING = 1 << 5,
+	TAG_KEEP = 1 << 6,	/* never pruned */
+	TAG_LINK = 1 << 7,
+	TAG_PARAGRAPH = 1 << 8,
+	TAG_IMAGE = 1 << 9,
+	TAG_ITEM = 1 << 10,
+	TAG_FORM = 1 << 11,
+	TAG_BOX = 1 << 12,	/* header, table: removed when mostly links */
+};
+
+struct tag_info {
+	const char *name;
+	unsigned flags;
+	int	 weight;	/* base score of a candidate */
+	const char *prune;	/* dropped whatever its class: why ("" silently) */
+};
+
+const struct tag_info *tag_info_of(const xmlNode *node);
 
 /* Figures of one element, kept in node->_private while the page is extracted. */
 struct node_stats {
@@ -25,6 +52,9 @@ struct node_stats {
 	double	 score;
 	int	 scored;	/* score was given its initial value */
 	int	 lost_child;	/* a child was removed as furniture */
+	const struct tag_info *tag;
+	int	 hints_known;
+	uint32_t hints;		/* node_hints() */
 };
 
 struct page {
@@ -53,6 +83,9 @@ struct page_meta {
 void	 page_meta_read(struct page *page, struct page_meta *meta);
 void	 page_meta_free(struct page_meta *meta);
 
+/* extract_skim.c: the page without scripts (but JSON-LD), styles, SVG and comments */
+char	*page_skim(const char *html, size_t length, size_t *skimmed_length);
+
 /* extract_dom.c */
 void	 page_stats_compute(struct page *page);
 /* Remove boilerplate subtrees (by tag, class/id and hidden marks) from the whole page. */
@@ -63,9 +96,15 @@ size_t	 page_content_nodes(struct page *page, xmlNode ***nodes);
 void	 page_clean_content(struct page *page, xmlNode *const *nodes, size_t count);
 /* Unlink and free node, reporting its text as "extract:REASON". */
 void	 page_remove(struct page *page, xmlNode *node, const char *reason);
-/* Does the class or id of node hold one of the tokens (lower-case substrings)? */
-const char *node_hint(const xmlNode *node, const char *const *tokens);
 const char *node_attribute(const xmlNode *node, const char *name);
+
+/* extract_hints.c: the hints of an element's class and id as a mask */
+uint32_t node_hints(const xmlNode *node);
+int	 hints_weight(uint32_t mask);		/* -25, 0 or +25 (both: 0) */
+int	 hints_positive(uint32_t mask);
+/* The first reason the mask gives for dropping the element, or NULL; *weak when only for
+ * elements holding a minor part of the page. */
+const char *hints_reason(uint32_t mask, int *weak);
 
 /* extract_sites.c: 1 when the site's keep selectors matched (nodes set), 0 when not. */
 int	 site_rules_apply(const struct extract_rules *rules, struct page *page, xmlNode ***nodes,

@@ -1,0 +1,85 @@
+/*
+ * bench_extract.c - article extraction throughput on one core: extract_page() (the code
+ * `wiresift extract` and the daemon run) over web pages held in memory.
+ *
+ *   bench_extract RULES SITE_RULES MIN_SECONDS PAGE...
+ *
+ * RULES and SITE_RULES are the boilerplate and site rules files ("-": none). Every page is
+ * read once; then the whole set is extracted round after round until MIN_SECONDS of this
+ * thread's CPU time have passed (at least one round). Prints one line for
+ * tests/bench/run.sh:
+ *   extract pages=N rounds=R seconds=S pages_per_s=X mb_per_s=Y
+ * It measures; it asserts nothing about time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clean/clean.h"
+#include "clean/extract.h"
+#include "util.h"
+
+static double
+cpu_seconds(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+int
+main(int argc, char **argv)
+{
+	char error[512], **pages;
+	size_t *lengths, bytes = 0, rounds = 0, words = 0;
+	struct clean_rules *rules;
+	struct extract_rules *sites;
+	double minimum, started, seconds;
+	int count;
+
+	if (argc < 5) {
+		fprintf(stderr, "usage: bench_extract RULES SITE_RULES MIN_SECONDS PAGE...\n");
+		return 2;
+	}
+	minimum = atof(argv[3]);
+	rules = clean_rules_load(strcmp(argv[1], "-") ? argv[1] : NULL, error, sizeof error);
+	sites = extract_rules_load(strcmp(argv[2], "-") ? argv[2] : NULL, error, sizeof error);
+	if (rules == NULL || sites == NULL) {
+		fprintf(stderr, "bench_extract: %s\n", error);
+		return 1;
+	}
+	count = argc - 4;
+	pages = xcalloc((size_t)count, sizeof *pages);
+	lengths = xcalloc((size_t)count, sizeof *lengths);
+	for (int i = 0; i < count; i++) {
+		if ((pages[i] = file_read(argv[4 + i], &lengths[i])) == NULL) {
+			perror(argv[4 + i]);
+			return 1;
+		}
+		bytes += lengths[i];
+	}
+	started = cpu_seconds();
+	do {
+		for (int i = 0; i < count; i++) {
+			struct extract_result result;
+
+			extract_page(sites, rules, pages[i], lengths[i], NULL, &result, NULL, NULL);
+			words += result.words;
+			extract_result_free(&result);
+		}
+		rounds++;
+	} while (cpu_seconds() - started < minimum);
+	seconds = cpu_seconds() - started;
+	printf("extract pages=%d rounds=%zu seconds=%.3f pages_per_s=%.1f mb_per_s=%.1f "
+	    "words=%zu\n", count, rounds, seconds, (double)count * (double)rounds / seconds,
+	    (double)bytes * (double)rounds / 1e6 / seconds, words / rounds);
+	for (int i = 0; i < count; i++)
+		free(pages[i]);
+	free(pages);
+	free(lengths);
+	extract_rules_free(sites);
+	clean_rules_free(rules);
+	return 0;
+}
