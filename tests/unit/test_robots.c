@@ -244,6 +244,10 @@ test_size_limit(void)
 	const char *head = "User-agent: *\nDisallow: /early\n", *tail = "\nDisallow: /late\n";
 	char *body = malloc(strlen(head) + pad + strlen(tail) + 1);
 
+	if (body == NULL) {
+		CHECK(body != NULL);
+		return;
+	}
 	strcpy(body, head);
 	memset(body + strlen(head), '#', pad);
 	strcpy(body + strlen(head) + pad, tail);
