@@ -10,7 +10,11 @@
 #      then over 50 generated feeds of 20 news-article-size items (gen_feeds.py articles), each
 #      stage's CPU time per article (parse, clean, each plugin, dedup sketch and lookup, message,
 #      produce)
-#   3. dedup: bench_dedup at 1,000,000 articles (BENCH_QUICK=1: 100,000), its report as printed
+#   3. extraction: tests/bench/extract.py, `wiresift extract` and trafilatura (PyPI, in a venv
+#      made in BENCH_WORK/extract/venv) on the same pages, pages per CPU-second and word F1
+#      against expected texts: our fixture pages, and Readability's test pages when
+#      READABILITY_PAGES names a local copy of its test/test-pages (none is in the repository)
+#   3b. dedup: bench_dedup at 1,000,000 articles (BENCH_QUICK=1: 100,000), its report as printed
 #   4. poll capacity and cold start: tests/bench/poll.py (10,000 feeds on a loopback nginx, a
 #      real Kafka broker; the daemon at 1 s intervals after a first full poll, an asyncio+aiohttp
 #      poller and wrk; then wiresift --once over 10,000 feeds x 20 new items, and over 2,000
@@ -105,6 +109,9 @@ articles_config "$work/stages"
 "$build/bench/bench_clean" "$work/stages/wiresift.conf" 5 | sed 's/^stage /stage.articles /' |
     tee -a "$results"
 
+section "article extraction, one core (wiresift extract beside trafilatura, same pages)"
+"$python" tests/bench/extract.py "$build" "$work/extract" | tee -a "$results"
+
 section "dedup (bench_dedup${BENCH_QUICK:+, BENCH_QUICK=1})"
 "$build/bench/bench_dedup"
 
@@ -139,6 +146,15 @@ done < <(grep '^stage ' "$results" | awk '{ print $1, $2, $3, $4, $5, $6 }')
 while read -r _ name _ _ _ _ us; do
 	table "article-size stage ${name#name=} us/article" "${us#us_per_article=}" "" ""
 done < <(grep '^stage.articles ' "$results")
+for set in fixtures readability; do
+	grep -q "^extract.$set pages=" "$results" || continue
+	ours=$(field "extract.$set" pages_per_s)
+	theirs=$(field "trafilatura.$set" pages_per_s)
+	table "extract $set pages/s (trafilatura)" "$ours" "${theirs:--}" ""
+	table "  ratio vs trafilatura" "$(ratio "$ours" "$theirs")x" "" ">= 20x"
+	table "  word F1 (trafilatura)" "$(field "extract.$set" f1)" \
+	    "$(field "trafilatura.$set" f1)" ">= peer"
+done
 if grep -q '^cold ' "$results"; then
 	partial=""
 	[ "$(field cold timed_out)" = 1 ] && partial=" (stopped at timeout)"
