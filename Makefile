@@ -107,6 +107,14 @@ $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libwiresift.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libwiresift.a $(LDFLAGS) $(LIBS)
 
+# gofeed, the reference of the differential test (tests/feeds/differential.py): Go and the
+# module from the Go module proxy are optional, so it is not part of `all`; the test builds
+# it and reports itself SKIPPED when this fails.
+$(BUILD)/tools/gofeed_items: tests/tools/gofeed_items/main.go tests/tools/gofeed_items/go.mod \
+    tests/tools/gofeed_items/go.sum
+	@mkdir -p $(dir $@)
+	cd tests/tools/gofeed_items && go build -o $(abspath $@) .
+
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libwiresift.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -rdynamic -o $@ $< -Wl,--whole-archive $(BUILD)/libwiresift.a \

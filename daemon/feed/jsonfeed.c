@@ -4,7 +4,8 @@
  * A JSON Feed is one JSON value, so it is read whole (they are small); items are still handed
  * over one by one. Item authors default to the feed's (1.1), 1.0's single "author" is read too.
  * summary and content_text are plain text: kept as served (summary_raw, content_raw) and
- * escaped into paragraphs for the HTML fields; content_text is the summary when there is none.
+ * escaped into paragraphs for the HTML fields; content_text is the body when there is no
+ * content_html.
  * A "version" other than the canonical URL ("1.1", "http://jsonfeed.org/version/1") is read.
  */
 #include <stdio.h>
@@ -68,24 +69,17 @@ set_plain(char **html, char **raw, unsigned char *type, const char *text)
 	*type = ARTICLE_TEXT_PLAIN;
 }
 
+/* summary is the summary; content_html, else content_text, the body (as feedparser reads them). */
 static void
 json_item_text(struct article *item, json_t *object)
 {
-	const char *summary = string_member(object, "summary");
-	const char *content_text = string_member(object, "content_text");
-	char *trimmed;
-
 	feed_set_once(&item->title_raw, string_member(object, "title"));
 	item->title_type = ARTICLE_TEXT_PLAIN;
 	feed_set_once(&item->content_html, string_member(object, "content_html"));
-	set_plain(&item->summary_html, &item->summary_raw, &item->summary_type, summary);
-	if ((trimmed = feed_trim(summary)) != NULL)
-		set_plain(&item->content_html, &item->content_raw, &item->content_type,
-		    content_text);
-	else	/* no summary: content_text is the summary too, as before */
-		set_plain(&item->summary_html, &item->summary_raw, &item->summary_type,
-		    content_text);
-	free(trimmed);
+	set_plain(&item->summary_html, &item->summary_raw, &item->summary_type,
+	    string_member(object, "summary"));
+	set_plain(&item->content_html, &item->content_raw, &item->content_type,
+	    string_member(object, "content_text"));
 }
 
 static struct article *

@@ -2,10 +2,12 @@
  * rss.c - RSS 0.90-0.94, 1.0 (RDF) and 2.0 items and channels, with the extensions news feeds
  * use: content:encoded, Dublin Core, Media RSS, enclosures, atom:link, iTunes, syndication.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
 #include "feed_internal.h"
@@ -268,13 +270,63 @@ apply_extras(struct article *item, struct rss_item_extras *extras)
 	article_free(extras->itunes_authors);
 }
 
+/* Every tag in text names an HTML element and every entity reference an HTML entity. */
+static int
+only_html_names(const char *text)
+{
+	char name[32];
+
+	for (const char *at = strchr(text, '<'); at != NULL; at = strchr(at + 1, '<')) {
+		size_t length = 0;
+		const char *start = at + 1 + (at[1] == '/');
+
+		while (isalnum((unsigned char)start[length]) && length < sizeof name - 1)
+			length++;
+		memcpy(name, start, length);
+		name[length] = '\0';
+		if (length > 0 && htmlTagLookup((const xmlChar *)name) == NULL)
+			return 0;
+	}
+	for (const char *at = strchr(text, '&'); at != NULL; at = strchr(at + 1, '&')) {
+		size_t length = 0;
+
+		while (isalnum((unsigned char)at[1 + length]) && length < sizeof name - 1)
+			length++;
+		memcpy(name, at + 1, length);
+		name[length] = '\0';
+		if (length > 0 && at[1 + length] == ';' && htmlEntityLookup((const xmlChar *)name) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * RSS says nothing of a title's type: text, unless it holds an end tag or an entity
+ * reference and only HTML names, as feedparser judges (its _looks_like_html).
+ */
+static int
+looks_like_html(const char *text)
+{
+	int marked = 0;
+
+	for (const char *at = strchr(text, '<'); at != NULL && !marked; at = strchr(at + 1, '<'))
+		marked = at[1] == '/' && isalpha((unsigned char)at[2]) && strchr(at, '>') != NULL;
+	for (const char *at = strchr(text, '&'); at != NULL && !marked; at = strchr(at + 1, '&')) {
+		const char *end = at + 1 + (at[1] == '#');
+
+		while (isalnum((unsigned char)*end))
+			end++;
+		marked = *end == ';' && end > at + 1 + (at[1] == '#');
+	}
+	return marked && only_html_names(text);
+}
+
 struct article *
 feed_rss_item(struct xml_feed *feed, xmlNodePtr node)
 {
 	struct article *item = article_new();
 	struct rss_item_extras extras = { 0 };
 
-	item->title_type = ARTICLE_TEXT_PLAIN;	/* RSS titles are text (feedparser: text/plain) */
 
 	for (xmlNodePtr child = node->children; child != NULL; child = child->next)
 		rss_item_child(feed, item, &extras, child);
@@ -290,6 +342,8 @@ feed_rss_item(struct xml_feed *feed, xmlNodePtr node)
 		xmlFree(about);
 	}
 	apply_extras(item, &extras);
+	item->title_type = item->title_raw != NULL && looks_like_html(item->title_raw) ?
+	    ARTICLE_TEXT_HTML : ARTICLE_TEXT_PLAIN;
 	return item;
 }
 
