@@ -193,7 +193,8 @@ is_hidden(const xmlNode *node)
 		return 1;
 	return style != NULL && (strcasestr(style, "display:none") != NULL ||
 	    strcasestr(style, "display: none") != NULL ||
-	    strcasestr(style, "visibility:hidden") != NULL);
+	    strcasestr(style, "visibility:hidden") != NULL ||
+	    strcasestr(style, "visibility: hidden") != NULL);
 }
 
 /* Why node is boilerplate ("" for silent removals such as scripts), or NULL to keep it. */
@@ -219,8 +220,18 @@ prune_reason(const struct page *page, const xmlNode *node)
 		return NULL;
 	if (weak && (major || hints_positive(hints)))
 		return NULL;
-	if (!weak && major && stats->paragraphs * 2 > body->paragraphs && hints_positive(hints))
-		return NULL;	/* "article-body share-enabled" */
+	/*
+	 * A block holding most of the page's paragraphs is the article's wrapper whatever its
+	 * class says ("article-body share-enabled", an ad slot left open around everything),
+	 * unless they are comments, teasers of other stories or captions.
+	 */
+	if (strcmp(reason, "related") == 0 && stats && stats->paragraphs >= 2 &&
+	    link_density(stats) < 0.2)
+		return NULL;	/* "read-more": the rest of the article behind a button */
+	if (stats && body && stats->paragraphs >= 3 && stats->paragraphs * 2 > body->paragraphs &&
+	    strcmp(reason, "comments") != 0 && strcmp(reason, "related") != 0 &&
+	    strcmp(reason, "caption") != 0)
+		return NULL;
 	return reason;
 }
 

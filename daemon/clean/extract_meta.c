@@ -129,6 +129,22 @@ meta_from_json(struct page_meta *meta, json_t *value, int depth)
 		meta_from_json(meta, member, depth + 1);
 }
 
+/* The JSON of a script, in place: without the <![CDATA[ ... ]]> some pages wrap it in. */
+static const char *
+json_ld_text(char *text)
+{
+	char *end;
+
+	while (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r')
+		text++;
+	if (strncmp(text, "<![CDATA[", 9) != 0)
+		return text;
+	text += 9;
+	if ((end = strstr(text, "]]>")) != NULL)
+		*end = '\0';
+	return text;
+}
+
 static void
 read_json_ld(struct page_meta *meta, xmlNode *script)
 {
@@ -140,7 +156,7 @@ read_json_ld(struct page_meta *meta, xmlNode *script)
 		return;
 	if ((text = xmlNodeGetContent(script)) == NULL)
 		return;
-	value = json_loads((const char *)text, JSON_DECODE_ANY, NULL);
+	value = json_loads(json_ld_text((char *)text), JSON_DECODE_ANY, NULL);
 	xmlFree(text);
 	if (value == NULL)
 		return;

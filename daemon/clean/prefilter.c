@@ -6,6 +6,14 @@
  * knows a subset of POSIX ERE (literals, escapes, brackets, groups, alternation, quantifiers,
  * GNU \b \w \s); on anything else a pattern gets no filter, so a filter only ever skips
  * regexec calls that could not have matched. literals.c tests texts against the filters.
+ *
+ * Measured against the libraries that could replace it (which of the 26 built-in rules match
+ * each of 20,937 paragraphs of real pages, same answers from all three): this filter with
+ * regexec 2.85-2.90 M paragraphs/s, PCRE2 JIT matching every pattern 1.05-1.08 M/s,
+ * Hyperscan scanning for all patterns at once 5.4-5.7 M/s. Rule matching is about 3% of the
+ * clean stage's time (perf, bench_clean), and strip rules and datelines need regexec's match
+ * positions and groups in any case, so the filter stays; Hyperscan as the filter in its place
+ * is the faster option should rule matching grow.
  */
 #include <ctype.h>
 #include <stdlib.h>

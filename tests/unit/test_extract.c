@@ -308,6 +308,40 @@ test_declared_charset(void)
 	extract_result_free(&result);
 }
 
+/*
+ * Guards found on real pages: JSON-LD wrapped in CDATA; an ad slot left open around the
+ * article; the rest of an article in a "read-more" block; a visibility:hidden block; a gallery
+ * of captions ("legends") bigger than the article.
+ */
+static void
+test_real_page_shapes(void)
+{
+	static const char page[] = "<html><head><script type=\"application/ld+json\">"
+	    "<![CDATA[{\"@type\":\"NewsArticle\",\"headline\":\"Ferry rules change\","
+	    "\"author\":\"Ana Ruiz\"}]]></script></head><body>"
+	    "<div id=\"ad-portal\"><div class=\"story\">"
+	    "<p>First paragraph of the story, long enough to count, with a comma.</p>"
+	    "<p>Second paragraph of the story, also long enough, and with a comma.</p>"
+	    "<div class=\"read-more\"><p>Third paragraph behind the button, with a comma, "
+	    "and more words.</p><p>Fourth paragraph behind the button, with a comma too.</p>"
+	    "</div></div></div>"
+	    "<div style=\"visibility: hidden\"><p>Hidden text that must not show, at all, "
+	    "never.</p></div>"
+	    "<ul class=\"legends\"><li><p>Caption one of a long gallery, with commas, many, "
+	    "many commas, a, b, c, d, e, f.</p></li><li><p>Caption two of the gallery, with "
+	    "commas, many, many, a, b, c, d, e.</p></li></ul></body></html>";
+	struct extract_result result;
+
+	extract_page(NULL, rules, page, sizeof page - 1, NULL, &result, NULL, NULL);
+	CHECK_STR(result.title, "Ferry rules change");
+	CHECK(result.authors.count == 1 && strcmp(result.authors.items[0], "Ana Ruiz") == 0);
+	CHECK_CONTAINS(result.text, "First paragraph");
+	CHECK_CONTAINS(result.text, "Fourth paragraph behind the button");
+	CHECK_NOT_CONTAINS(result.text, "Hidden text");
+	CHECK_NOT_CONTAINS(result.text, "Caption");
+	extract_result_free(&result);
+}
+
 int
 main(void)
 {
@@ -325,6 +359,7 @@ main(void)
 	RUN(test_no_article);
 	RUN(test_deep_nesting);
 	RUN(test_declared_charset);
+	RUN(test_real_page_shapes);
 	extract_rules_free(sites);
 	clean_rules_free(rules);
 	return check_finish();
