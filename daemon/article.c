@@ -80,7 +80,8 @@ article_free_fields(struct article *article)
 	    &article->summary_html, &article->content_html, &article->title, &article->summary,
 	    &article->text, &article->dateline, &article->dedup.duplicate_of,
 	    &article->dedup.group, &article->json_without_dedup, &article->summary_raw,
-	    &article->content_raw, &article->feed_language };
+	    &article->content_raw, &article->feed_language, &article->fulltext_url,
+	    &article->page_html, &article->page_content_type };
 
 	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
 		free(*strings[i]);
@@ -442,6 +443,23 @@ json_render(json_t *object)
 	return buffer_steal(&out);
 }
 
+/* What the page step did: status, the page fetched, how its text was found, its words. */
+static json_t *
+json_fulltext(const struct article *article)
+{
+	json_t *fulltext = json_object();
+
+	json_object_set_new_nocheck(fulltext, "status", json_string(article->fulltext_status));
+	json_object_set_new_nocheck(fulltext, "url", json_string_or_null(article->fulltext_url));
+	json_object_set_new_nocheck(fulltext, "method",
+	    json_string_or_null(article->fulltext_method));
+	json_object_set_new_nocheck(fulltext, "words",
+	    json_integer((json_int_t)article->fulltext_words));
+	json_object_set_new_nocheck(fulltext, "http_status", article->fulltext_http_status > 0 ?
+	    json_integer((json_int_t)article->fulltext_http_status) : json_null());
+	return fulltext;
+}
+
 static int
 message_render(const struct article *article, struct buffer *out)
 {
@@ -488,6 +506,8 @@ message_render(const struct article *article, struct buffer *out)
 	    json_integer((json_int_t)article->word_count));
 	json_object_set_new_nocheck(root, "reading_time",
 	    json_integer((json_int_t)((article->word_count + 229) / 230)));
+	if (article->fulltext_status != NULL)
+		json_object_set_new_nocheck(root, "fulltext", json_fulltext(article));
 	return json_render_into(root, out);
 }
 

@@ -148,6 +148,21 @@ struct article {
 	unsigned char content_type;
 	signed char guid_is_permalink;	/* RSS guid isPermaLink: 1, 0; -1 not said or not RSS */
 	char	*feed_language;		/* the feed's language (RSS <language>, xml:lang) */
+
+	/*
+	 * full text from the linked page (stage: page fetch, daemon/page.c and
+	 * daemon/ingest/pages.c; extraction in pipeline_prepare). Appended for ABI 1 plugins.
+	 */
+	int	 fulltext_mode;		/* enum fulltext_mode (config.h): what the feed asks */
+	int	 fulltext_min_words;	/* auto: fetch the page below this many words */
+	const char *fulltext_status;	/* static string; NULL: no page step (no "fulltext") */
+	char	*fulltext_url;		/* the page fetched, after redirects */
+	const char *fulltext_method;	/* "json-ld", "dom", "site-rule": static string */
+	size_t	 fulltext_words;	/* words of the extracted text */
+	long	 fulltext_http_status;	/* of the page, 0 when none was fetched */
+	char	*page_html;		/* the fetched page, for the worker; freed once used */
+	size_t	 page_html_length;
+	char	*page_content_type;
 };
 
 struct article	*article_new(void);

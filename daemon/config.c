@@ -18,7 +18,7 @@
 #include "util.h"
 
 enum key_type { KEY_STRING, KEY_PATH, KEY_DURATION, KEY_SIZE, KEY_LONG, KEY_BOOL, KEY_FRACTION,
-	KEY_LOG_LEVEL, KEY_DEDUP_POLICY, KEY_INT, KEY_WORKERS };
+	KEY_LOG_LEVEL, KEY_DEDUP_POLICY, KEY_INT, KEY_WORKERS, KEY_FULLTEXT_MODE };
 
 struct key_spec {
 	const char	*section;
@@ -57,6 +57,15 @@ static const struct key_spec key_specs[] = {
 	{ "feeds", "user_agent", KEY_STRING, FIELD(user_agent) },
 	{ "clean", "rules", KEY_PATH, FIELD(rules_file) },
 	{ "clean", "site_rules", KEY_PATH, FIELD(site_rules_file) },
+	{ "fulltext", "mode", KEY_FULLTEXT_MODE, FIELD(fulltext.mode) },
+	{ "fulltext", "min_words", KEY_INT, FIELD(fulltext.min_words) },
+	{ "fulltext", "timeout", KEY_DURATION, FIELD(fulltext.timeout_ms) },
+	{ "fulltext", "max_size", KEY_SIZE, FIELD(fulltext.max_size) },
+	{ "fulltext", "max_wait", KEY_DURATION, FIELD(fulltext.max_wait_ms) },
+	{ "fulltext", "robots", KEY_BOOL, FIELD(fulltext.robots) },
+	{ "fulltext", "robots_max_age", KEY_DURATION, FIELD(fulltext.robots_max_age_ms) },
+	{ "fulltext", "robots_retry", KEY_DURATION, FIELD(fulltext.robots_retry_ms) },
+	{ "fulltext", "max_crawl_delay", KEY_DURATION, FIELD(fulltext.max_crawl_delay_ms) },
 	{ "metrics", "listen", KEY_STRING, FIELD(metrics_listen) },
 	{ "dedup", "shingle_size", KEY_INT, FIELD(dedup.shingle_size) },
 	{ "dedup", "signature_size", KEY_INT, FIELD(dedup.signature_size) },
@@ -119,6 +128,15 @@ config_defaults(void)
 	config->max_host_connections = 2;
 	config->allow_private = 0;
 	config->adaptive = 1;
+	config->fulltext.mode = FULLTEXT_AUTO;
+	config->fulltext.min_words = 150;
+	config->fulltext.timeout_ms = 20 * 1000;
+	config->fulltext.max_size = 4LL * 1024 * 1024;
+	config->fulltext.max_wait_ms = 60 * 1000;
+	config->fulltext.robots = 1;
+	config->fulltext.robots_max_age_ms = 24LL * 3600 * 1000;
+	config->fulltext.robots_retry_ms = 10 * 60 * 1000;
+	config->fulltext.max_crawl_delay_ms = 30 * 1000;
 	dedup_config_defaults(&config->dedup);
 	return config;
 }
@@ -237,6 +255,19 @@ bool_parse(const char *text, int *result)
 	return -1;
 }
 
+/* "never", "auto" or "always": FULLTEXT_*, else -1. */
+static int
+fulltext_mode_parse(const char *text)
+{
+	if (strcmp(text, "never") == 0)
+		return FULLTEXT_NEVER;
+	if (strcmp(text, "auto") == 0)
+		return FULLTEXT_AUTO;
+	if (strcmp(text, "always") == 0)
+		return FULLTEXT_ALWAYS;
+	return -1;
+}
+
 static int
 set_typed_value(struct config *config, const struct key_spec *spec, const char *value,
     struct parse_position *position)
@@ -270,6 +301,11 @@ set_typed_value(struct config *config, const struct key_spec *spec, const char *
 			return parse_error(position, "%s: not a size: \"%s\" (use e.g. 16M, 512k)",
 			    spec->name, value);
 		*(long long *)destination = number;
+		return 0;
+	case KEY_FULLTEXT_MODE:
+		if ((*(int *)destination = fulltext_mode_parse(value)) < 0)
+			return parse_error(position, "%s: expected auto, always or never, "
+			    "not \"%s\"", spec->name, value);
 		return 0;
 	case KEY_WORKERS:
 		if (strcmp(value, "auto") == 0) {
@@ -392,6 +428,7 @@ open_section(struct config *config, char *header, char *section, size_t section_
     struct parse_position *position)
 {
 	static const char *known[] = { "daemon", "kafka", "feeds", "metrics", "clean", "dedup",
+	    "fulltext",
 	    "route", NULL };
 	char *name = trim(header);
 	char *quote;
@@ -424,7 +461,7 @@ open_section(struct config *config, char *header, char *section, size_t section_
 		}
 	}
 	return parse_error(position, "unknown section [%s] (expected daemon, kafka, feeds, "
-	    "metrics, clean, dedup, route or plugin \"NAME\")", name);
+	    "metrics, clean, dedup, fulltext, route or plugin \"NAME\")", name);
 }
 
 static int
@@ -606,9 +643,14 @@ feed_option(struct feed_config *feed, const char *token, struct parse_position *
 		strlist_add(&feed->headers, value);
 	} else if (strncmp(token, "user_agent=", 11) == 0) {
 		article_set(&feed->user_agent, value);
+	} else if (strncmp(token, "fulltext=", 9) == 0) {
+		if ((feed->fulltext = fulltext_mode_parse(value)) < 0)
+			return parse_error(position, "fulltext: expected auto, always or never, not "
+			    "\"%s\"", value);
 	} else
 		return parse_error(position, "unknown feed option \"%.*s\" (expected name, "
-		    "interval, tags, header or user_agent)", (int)(equals - token), token);
+		    "interval, tags, header, user_agent or fulltext)", (int)(equals - token),
+		    token);
 	return 0;
 }
 

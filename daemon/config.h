@@ -11,6 +11,26 @@
 #include "log.h"
 #include "plugin.h"
 
+/* Fetch an item's linked page for its full text (the page step): [fulltext] mode, fulltext=. */
+enum fulltext_mode {
+	FULLTEXT_UNSET = 0,	/* a feed without fulltext=: [fulltext] mode */
+	FULLTEXT_NEVER,
+	FULLTEXT_AUTO,		/* when the cleaned feed text has fewer than min_words words */
+	FULLTEXT_ALWAYS
+};
+
+struct fulltext_config {
+	int			 mode;		/* enum fulltext_mode, never FULLTEXT_UNSET */
+	int			 min_words;
+	long long		 timeout_ms;	/* one page or robots.txt fetch */
+	long long		 max_size;	/* of a page */
+	long long		 max_wait_ms;	/* in a site's queue before giving up */
+	int			 robots;	/* obey robots.txt */
+	long long		 robots_max_age_ms;
+	long long		 robots_retry_ms;	/* after a 5xx or no answer */
+	long long		 max_crawl_delay_ms;
+};
+
 struct feed_config {
 	char		*url;		/* absolute http(s):// or file:// URL */
 	char		*name;		/* name= or NULL */
@@ -20,6 +40,7 @@ struct feed_config {
 	char		*user_agent;	/* user_agent= or NULL */
 	char		*file;		/* where it was configured */
 	int		 line;
+	int		 fulltext;	/* fulltext= (enum fulltext_mode), or FULLTEXT_UNSET */
 };
 
 struct kafka_setting {			/* a librdkafka property passed through verbatim */
@@ -84,6 +105,9 @@ struct config {
 
 	/* [dedup] */
 	struct dedup_config	 dedup;
+
+	/* [fulltext] */
+	struct fulltext_config	 fulltext;
 
 	/* [plugin "NAME"], in order */
 	struct plugin_config	*plugins;

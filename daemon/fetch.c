@@ -299,9 +299,12 @@ set_request_headers(struct fetch *fetch, const struct fetch_request *request)
 		add_header(fetch, "If-None-Match", request->etag);
 	if (request->last_modified != NULL)
 		add_header(fetch, "If-Modified-Since", request->last_modified);
-	fetch->headers = curl_slist_append(fetch->headers, "Accept: application/rss+xml, "
-	    "application/atom+xml, application/feed+json, application/json;q=0.9, "
-	    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5");
+	if (request->accept != NULL)
+		add_header(fetch, "Accept", request->accept);
+	else
+		fetch->headers = curl_slist_append(fetch->headers, "Accept: application/rss+xml, "
+		    "application/atom+xml, application/feed+json, application/json;q=0.9, "
+		    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5");
 	if (request->headers != NULL)
 		for (size_t i = 0; i < request->headers->count; i++)
 			fetch->headers = curl_slist_append(fetch->headers,
@@ -321,7 +324,7 @@ fetch_start(struct loop *loop, const struct fetch_request *request, fetch_done_f
 	fetch->easy = easy;
 	fetch->done = done;
 	fetch->context = context;
-	fetch->max_size = config->max_size;
+	fetch->max_size = request->max_size > 0 ? request->max_size : config->max_size;
 	fetch->allow_private = config->allow_private;
 	fetch->hops_all_permanent = 1;
 	fetch->started_ms = monotonic_ms();
@@ -329,7 +332,8 @@ fetch_start(struct loop *loop, const struct fetch_request *request, fetch_done_f
 	fetch->result.max_age_seconds = -1;
 	set_request_headers(fetch, request);
 	curl_easy_setopt(easy, CURLOPT_URL, request->url);
-	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, request->web_only ? "http,https" :
+	    "http,https,file");
 	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
@@ -337,10 +341,11 @@ fetch_start(struct loop *loop, const struct fetch_request *request, fetch_done_f
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, user_agent);
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, fetch->headers);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long)config->connect_timeout_ms);
-	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)config->timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)(request->timeout_ms > 0 ?
+	    request->timeout_ms : config->timeout_ms));
 	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 100L);
 	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, 30L);
-	curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)config->max_size);
+	curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)fetch->max_size);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, fetch);
 	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);

@@ -1,7 +1,8 @@
 /*
- * fetch.h - one feed fetch over libcurl: conditional GET (ETag, Last-Modified), size and time
- * limits, content decoding, redirect tracking, and a guard that refuses to connect to
- * loopback, private and link-local addresses unless the operator allows them.
+ * fetch.h - one fetch over libcurl, of a feed or of an article page (daemon/page.c):
+ * conditional GET (ETag, Last-Modified), size and time limits, content decoding, redirect
+ * tracking, and a guard that refuses to connect to loopback, private and link-local addresses
+ * unless the operator allows them.
  */
 #ifndef WIRESIFT_FETCH_H
 #define WIRESIFT_FETCH_H
@@ -18,6 +19,11 @@ struct fetch_request {
 	const struct strlist	*headers;		/* extra "Name: value" lines, or NULL */
 	const char		*user_agent;		/* NULL: the configured/default one */
 	const struct config	*config;		/* timeouts, max_size, allow_private */
+	/* a page fetch (daemon/page.c) overrides these; 0/NULL: the [feeds] ones */
+	long long		 max_size;
+	long long		 timeout_ms;
+	const char		*accept;		/* Accept header; NULL: feed types */
+	int			 web_only;		/* http and https only: no file:// */
 };
 
 enum fetch_outcome {

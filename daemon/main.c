@@ -8,9 +8,10 @@
  *   wiresift enable-feed [-c FILE] URL... clear the 410 mark of feeds (then SIGHUP a daemon)
  *   wiresift extract [-c FILE] [--explain] FILE|URL...
  *                                        the article of each web page, one JSON per line
- *   wiresift process [-c FILE] [--explain] FILE|URL...
+ *   wiresift process [-c FILE] [--explain] [--fulltext] FILE|URL...
  *                                        the whole pipeline offline: the message values that
  *                                        would be published, one JSON per line, in input order
+ *                                        (linked pages fetched only with --fulltext)
  *
  * Shutdown order: stop polling, let in-flight fetches finish and deliveries arrive (bounded by
  * shutdown_timeout), flush Kafka for what is left of it, then free everything. Items without a
@@ -32,6 +33,7 @@
 #include "http.h"
 #include "ingest/ingest.h"
 #include "log.h"
+#include "page.h"
 #include "notify.h"
 #include "opml.h"
 #include "pipeline.h"
@@ -48,7 +50,7 @@ usage(FILE *out)
 	    "usage: wiresift [-c FILE] [--once]     run the daemon\n"
 	    "       wiresift -t [-c FILE]           check the configuration\n"
 	    "       wiresift parse FILE|URL...      print feed items as JSON Lines\n"
-	    "       wiresift process [-c FILE] [--explain] FILE|URL...\n"
+	    "       wiresift process [-c FILE] [--explain] [--fulltext] FILE|URL...\n"
 	    "                                       print the messages the pipeline would publish\n"
 	    "       wiresift extract [-c FILE] [--explain] FILE|URL...\n"
 	    "                                       print the article text of web pages as JSON\n"
@@ -63,6 +65,7 @@ usage(FILE *out)
 	    "                     (status 0 when every feed was read and every item delivered)\n"
 	    "  -d, --debug        log at debug level\n"
 	    "      --explain      (process, extract) show on stderr what each rule removed\n"
+	    "      --fulltext     (process) fetch linked pages as [fulltext] says (else none)\n"
 	    "See wiresift(8) and wiresift.conf(5).\n");
 }
 
@@ -126,6 +129,7 @@ read_source(const char *source, size_t *length, char **content_type, char **feed
 
 struct offline_context {
 	struct pipeline	*pipeline;	/* NULL for parse */
+	const struct config *fulltext;	/* --fulltext: the page step as configured; else NULL */
 	int		 explain;
 	time_t		 now;
 	const char	*source;
@@ -150,6 +154,8 @@ print_item(struct article *article, void *context)
 		json = article_to_parse_json(article);
 	} else {
 		pipeline_attach_source(article, NULL, article->feed_url);
+		if (offline->fulltext != NULL)
+			page_set_mode(article, offline->fulltext, NULL);
 		if (pipeline_run(offline->pipeline, article, offline->now,
 		    offline->explain ? explain_removal : NULL, offline) < 0) {
 			fprintf(stderr, "wiresift: %s: item %s: nothing left after cleaning\n",
@@ -176,9 +182,10 @@ print_feed(const struct feed_meta *meta, const char *feed_url)
 }
 
 static int
-run_offline(struct pipeline *pipeline, int explain, char **sources, int count)
+run_offline(struct pipeline *pipeline, const struct config *fulltext, int explain,
+    char **sources, int count)
 {
-	struct offline_context offline = { pipeline, explain, time(NULL), NULL };
+	struct offline_context offline = { pipeline, fulltext, explain, time(NULL), NULL };
 	int status = 0;
 
 	for (int i = 0; i < count; i++) {
@@ -405,7 +412,7 @@ check_config(struct config *config)
 int
 main(int argc, char **argv)
 {
-	enum { OPTION_ONCE = 256, OPTION_EXPLAIN, OPTION_VERSION };
+	enum { OPTION_ONCE = 256, OPTION_EXPLAIN, OPTION_VERSION, OPTION_FULLTEXT };
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "test", no_argument, NULL, 't' },
@@ -413,11 +420,12 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "once", no_argument, NULL, OPTION_ONCE },
 		{ "explain", no_argument, NULL, OPTION_EXPLAIN },
+		{ "fulltext", no_argument, NULL, OPTION_FULLTEXT },
 		{ "version", no_argument, NULL, OPTION_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *config_path = NULL, *command = NULL;
-	int test_only = 0, debug = 0, once = 0, explain = 0, option, status;
+	int test_only = 0, debug = 0, once = 0, explain = 0, fulltext = 0, option, status;
 	struct config *config;
 	struct pipeline *pipeline;
 	char error[1024];
@@ -434,6 +442,7 @@ main(int argc, char **argv)
 		case OPTION_VERSION: printf("wiresift %s\n", WIRESIFT_VERSION); return 0;
 		case OPTION_ONCE: once = 1; break;
 		case OPTION_EXPLAIN: explain = 1; break;
+		case OPTION_FULLTEXT: fulltext = 1; break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -448,6 +457,8 @@ main(int argc, char **argv)
 			debug = 1;
 		else if (option == OPTION_EXPLAIN)
 			explain = 1;
+		else if (option == OPTION_FULLTEXT)
+			fulltext = 1;
 		else {
 			usage(stderr);
 			return 2;
@@ -498,15 +509,21 @@ main(int argc, char **argv)
 		config = config_path == NULL && strcmp(command, "process") == 0 ?
 		    process_config() : load_config_or_exit(config_path, 0);
 		log_init(debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARNING);
-		if (strcmp(command, "parse") == 0)
-			status = run_offline(NULL, 0, argv + optind, argc - optind);
+		if (strcmp(command, "parse") == 0 && fulltext) {
+			fprintf(stderr, "wiresift: parse prints the feed's own fields; "
+			    "use process --fulltext for linked pages\n");
+			status = 2;
+		} else if (strcmp(command, "parse") == 0)
+			status = run_offline(NULL, NULL, 0, argv + optind, argc - optind);
 		else if ((pipeline = pipeline_open(config, PIPELINE_OFFLINE, error,
 		    sizeof error)) == NULL) {
 			fprintf(stderr, "wiresift: %s\n", error);
 			status = 1;
 		} else {
-			status = run_offline(pipeline, explain, argv + optind, argc - optind);
+			status = run_offline(pipeline, fulltext ? config : NULL, explain,
+			    argv + optind, argc - optind);
 			pipeline_close(pipeline);
+			page_offline_cleanup();
 		}
 	} else {
 		fprintf(stderr, "wiresift: unknown command \"%s\"\n", command);

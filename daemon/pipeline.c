@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dedup/dedup.h"
+#include "page.h"
 #include "pipeline.h"
 #include "plugin.h"
 #include "url.h"
@@ -112,6 +113,40 @@ pipeline_attach_source(struct article *article, const struct feed_config *feed,
 		article_assign_id(article);
 }
 
+/* The extracted text of the fetched page replaces the feed's, which stays in summary. */
+static void
+page_apply(struct pipeline_stages *stages, struct article *article, clean_explain_fn explain,
+    void *explain_context)
+{
+	struct extract_result result;
+	int found = pipeline_extract_page(stages, article->page_html, article->page_html_length,
+	    article->fulltext_url ? article->fulltext_url : article->link, &result, explain,
+	    explain_context);
+
+	free(article->page_html);
+	article->page_html = NULL;
+	article->page_html_length = 0;
+	if (found < 0 || result.text == NULL || result.words < article->word_count) {
+		article->fulltext_status = PAGE_NO_BODY;	/* a wall, or less than the feed */
+		extract_result_free(&result);
+		return;
+	}
+	free(article->text);
+	article->text = result.text;
+	result.text = NULL;
+	article->word_count = result.words;
+	if (article->dateline == NULL) {
+		article->dateline = result.dateline;
+		result.dateline = NULL;
+	}
+	for (size_t i = 0; article->authors.count == 0 && i < result.authors.count; i++)
+		strlist_add(&article->authors, result.authors.items[i]);
+	article->fulltext_status = PAGE_EXTRACTED;
+	article->fulltext_method = result.method;
+	article->fulltext_words = result.words;
+	extract_result_free(&result);
+}
+
 int
 pipeline_prepare(struct pipeline_stages *stages, struct article *article, time_t now,
     clean_explain_fn explain, void *explain_context)
@@ -124,6 +159,10 @@ pipeline_prepare(struct pipeline_stages *stages, struct article *article, time_t
 	}
 	if (clean_article(article, stages->rules, explain, explain_context) < 0)
 		return -1;
+	if (page_wanted(article))
+		return PIPELINE_NEEDS_PAGE;
+	if (article->page_html != NULL)
+		page_apply(stages, article, explain, explain_context);
 	plugin_chain_process(stages->plugins, article);
 	dedup_sketch_article(stages->sketcher, article);
 	article->json_without_dedup = article_json_without_dedup(article);
@@ -140,7 +179,14 @@ int
 pipeline_run(struct pipeline *pipeline, struct article *article, time_t now,
     clean_explain_fn explain, void *explain_context)
 {
-	if (pipeline_prepare(pipeline->stages, article, now, explain, explain_context) < 0)
+	int result = pipeline_prepare(pipeline->stages, article, now, explain, explain_context);
+
+	if (result == PIPELINE_NEEDS_PAGE) {
+		page_fetch_blocking(article, pipeline->config);
+		result = pipeline_prepare(pipeline->stages, article, now, explain,
+		    explain_context);
+	}
+	if (result < 0)
 		return -1;
 	pipeline_judge(pipeline, article, now);
 	return 0;

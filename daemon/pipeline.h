@@ -25,10 +25,14 @@ struct pipeline_stages *pipeline_stages_open(const struct config *config, char *
 	    size_t error_size);
 void	 pipeline_stages_close(struct pipeline_stages *stages);
 
+#define PIPELINE_NEEDS_PAGE	1
+
 /*
- * Clean, tag, sketch (dedup) and render one article but for its verdict (article_to_json), on
- * any thread with stages of its own. 0: ready to be judged;
- * -1: nothing usable was left after cleaning (the caller logs and skips it).
+ * Clean, extract the linked page's text when it was fetched, tag, sketch (dedup) and render
+ * one article but for its verdict (article_to_json), on any thread with stages of its own.
+ * 0: ready to be judged; -1: nothing usable was left after cleaning (the caller logs and
+ * skips it); PIPELINE_NEEDS_PAGE: cleaned only, it wants its linked page (page_wanted()):
+ * the caller fetches it (or records why not) and prepares the article again.
  */
 int	 pipeline_prepare(struct pipeline_stages *stages, struct article *article, time_t now,
 	    clean_explain_fn explain, void *explain_context);
@@ -61,9 +65,10 @@ void	 pipeline_attach_source(struct article *article, const struct feed_config *
 	    const char *feed_url);
 
 /*
- * pipeline_prepare() with the pipeline's own stages, then pipeline_judge(). 0: it should be
- * published to the topics pipeline_topics()
- * gives; -1: nothing usable was left after cleaning (the caller logs and skips it).
+ * pipeline_prepare() with the pipeline's own stages (an article that wants its page gets it
+ * from page_fetch_blocking()), then pipeline_judge(). 0: it should be published to the topics
+ * pipeline_topics() gives; -1: nothing usable was left after cleaning (the caller logs and
+ * skips it).
  */
 int	 pipeline_run(struct pipeline *pipeline, struct article *article, time_t now,
 	    clean_explain_fn explain, void *explain_context);

@@ -117,6 +117,14 @@ metrics_articles(const struct ingest *ingest, struct buffer *out)
 	buffer_printf(out, "wiresift_backpressure %d\n", ingest->backpressure);
 	metric_header(out, "wiresift_fetches_in_flight", "gauge", "Fetches running now.");
 	buffer_printf(out, "wiresift_fetches_in_flight %d\n", ingest->active_fetches);
+	metric_header(out, "wiresift_fulltext_total", "counter",
+	    "Delivered articles by what the page step did (fulltext.status).");
+	for (int i = 0; i < PAGE_STATUS_COUNT; i++)
+		buffer_printf(out, "wiresift_fulltext_total{status=\"%s\"} %lld\n",
+		    page_statuses[i], ingest->page_statuses[i]);
+	metric_header(out, "wiresift_pages_waiting", "gauge",
+	    "Articles waiting for their linked page (robots.txt, politeness, the fetch).");
+	buffer_printf(out, "wiresift_pages_waiting %zu\n", ingest->pages_pending);
 	metric_header(out, "wiresift_workers", "gauge", "Threads that clean and tag.");
 	buffer_printf(out, "wiresift_workers %d\n", workers_count(ingest->workers));
 	metric_header(out, "wiresift_articles_preparing", "gauge",

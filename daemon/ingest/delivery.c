@@ -81,6 +81,8 @@ ingest_delivery_complete(struct ingest *ingest, struct delivery *delivery)
 		state_mark_seen(ingest->state, feed->config->url, article->id, time(NULL));
 		pipeline_commit(ingest->pipeline, article);
 		feed->stats.items_published++;
+		if (page_status_index(article->fulltext_status) >= 0)
+			ingest->page_statuses[page_status_index(article->fulltext_status)]++;
 		if (delivery->spooled_messages > 0) {
 			ingest->spooled_articles++;
 			log_event(LOG_LEVEL_INFO, "publish", "article.spooled",

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "fetch.h"
+#include "page.h"
 #include "ingest/ingest.h"
 #include "spool.h"
 #include "state.h"
@@ -137,6 +138,11 @@ struct ingest {
 	int			 once_spool_checks;	/* 20 ms ticks spent waiting on replay */
 	int			 feed_failures;
 	int			 delivery_failures;
+	/* the page step (pages.c) */
+	struct page		*pages;		/* every item waiting for its page */
+	struct page_site	*page_sites;	/* robots.txt and politeness per site */
+	size_t			 pages_pending;
+	long long		 page_statuses[PAGE_STATUS_COUNT];	/* delivered, by status */
 };
 
 /* Feeds by state, each counted once: disabled (410), failing, ok. */
@@ -183,6 +189,18 @@ void	 ingest_on_delivery(void *message_context, const struct delivery_report *re
 void	 ingest_delivery_complete(struct ingest *ingest, struct delivery *delivery);
 /* One of the poll's items is delivered, spooled, dropped, or failed. */
 void	 batch_item_done(struct batch *batch, int failed);
+
+/* The host record of a URL's host name (created on first use). */
+struct host *ingest_host_for(struct ingest *ingest, const char *url);
+/* A fetch on host ended: its waiting feeds may go (schedule.c). */
+void	 ingest_host_ready(struct ingest *ingest, struct host *host);
+
+/* pages.c */
+/* The item wants its linked page: fetch it, then hand the item back to the workers. */
+void	 ingest_page_request(struct ingest *ingest, struct batch *batch,
+	    struct article *article);
+void	 ingest_pages_dispatch(struct ingest *ingest);
+void	 ingest_pages_free(struct ingest *ingest);
 
 /* housekeeping.c */
 void	 ingest_on_housekeeping(evutil_socket_t fd, short what, void *context);

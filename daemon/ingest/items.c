@@ -8,6 +8,7 @@
 
 #include "ingest/ingest_internal.h"
 #include "log.h"
+#include "page.h"
 #include "pipeline.h"
 #include "publish.h"
 #include "spool.h"
@@ -105,6 +106,10 @@ ingest_on_prepared(struct article *article, int result, void *job_context, void 
 	struct feed *feed = batch->feed;
 	struct ingest *ingest = context;
 
+	if (result == PIPELINE_NEEDS_PAGE) {	/* back to the workers once it is fetched */
+		ingest_page_request(ingest, batch, article);
+		return;
+	}
 	batch->in_pipeline--;
 	if (result < 0) {
 		log_event(LOG_LEVEL_WARNING, "clean", "item.empty", "feed=%s id=%s guid=%s",
@@ -134,6 +139,7 @@ ingest_on_item(struct article *article, void *context)
 	batch->items++;
 	feed->ingest->items_parsed++;
 	pipeline_attach_source(article, feed->config, feed->config->url);
+	page_set_mode(article, feed->ingest->config, feed->config);
 	if (already_handled(feed, article->id)) {
 		article_free(article);
 		return 0;

@@ -38,8 +38,8 @@ const double fetch_duration_bounds[FETCH_DURATION_BUCKETS] = {
 
 static void watch_once(struct ingest *ingest);
 
-static struct host *
-host_for(struct ingest *ingest, const char *url)
+struct host *
+ingest_host_for(struct ingest *ingest, const char *url)
 {
 	CURLU *parsed = curl_url();
 	char *hostname = NULL;
@@ -97,7 +97,7 @@ ingest_feed_new(struct ingest *ingest, const struct feed_config *config)
 		log_event(LOG_LEVEL_WARNING, "state", "feed.state_unreadable", "feed=%s",
 		    log_quote(feed->label));
 	feed->url = xstrdup(feed->record.current_url ? feed->record.current_url : config->url);
-	feed->host = host_for(ingest, feed->url);
+	feed->host = ingest_host_for(ingest, feed->url);
 	feed->timer = evtimer_new(ingest->base, ingest_on_feed_timer, feed);
 	return feed;
 }
@@ -236,7 +236,8 @@ ingest_start(struct ingest *ingest)
 static int
 ingest_idle(const struct ingest *ingest)
 {
-	return ingest->active_fetches == 0 && workers_pending(ingest->workers) == 0 &&
+	return ingest->active_fetches == 0 && ingest->pages_pending == 0 &&
+	    workers_pending(ingest->workers) == 0 &&
 	    publisher_outstanding(ingest->publisher) == 0;
 }
 
@@ -347,6 +348,7 @@ ingest_free(struct ingest *ingest)
 	if (ingest == NULL)
 		return;
 	workers_free(ingest->workers);	/* first: no thread may outlive what it uses */
+	ingest_pages_free(ingest);
 	for (size_t i = 0; i < ingest->feed_count; i++)
 		ingest_feed_free(ingest->feeds[i]);
 	free(ingest->feeds);

@@ -86,14 +86,7 @@ fetch_done(struct fetch_result *result, void *context)
 	feed->polls++;
 	feed_handle_fetch(feed, result);
 	fetch_result_free(result);
-	if (feed->host->waiting_head != NULL && !feed->host->in_ready_list) {
-		feed->host->in_ready_list = 1;
-		if (ingest->ready_tail)
-			ingest->ready_tail->next_ready = feed->host;
-		else
-			ingest->ready_head = feed->host;
-		ingest->ready_tail = feed->host;
-	}
+	ingest_host_ready(ingest, feed->host);
 	ingest_dispatch(ingest);
 }
 
@@ -152,7 +145,17 @@ ready_push(struct ingest *ingest, struct host *host)
 	ingest->ready_tail = host;
 }
 
-/* Start waiting fetches while the global, per-host and backpressure limits allow. */
+void
+ingest_host_ready(struct ingest *ingest, struct host *host)
+{
+	if (host->waiting_head != NULL)
+		ready_push(ingest, host);
+}
+
+/*
+ * Start waiting fetches while the global, per-host and backpressure limits allow: the pages
+ * of items already in flight first (neither draining nor backpressure holds them), then feeds.
+ */
 void
 ingest_dispatch(struct ingest *ingest)
 {
@@ -160,11 +163,12 @@ ingest_dispatch(struct ingest *ingest)
 	struct host *host;
 	size_t rounds = 0, limit = ingest->feed_count + 1;
 
+	ingest_pages_dispatch(ingest);
 	while (!ingest->draining && !ingest->backpressure &&
 	    ingest->active_fetches < config->max_connections && rounds++ < limit &&
 	    (host = ready_pop(ingest)) != NULL) {
 		if (host->active >= config->max_host_connections || host->waiting_head == NULL)
-			continue;	/* re-queued by fetch_done when its fetch finishes */
+			continue;	/* re-queued when a fetch on it ends (ingest_host_ready) */
 		struct feed *feed = host->waiting_head;
 		host->waiting_head = feed->next_waiting;
 		if (host->waiting_head == NULL)

@@ -424,6 +424,9 @@ def write_config(directory, bootstrap, feeds=(), extra=None, name="wiresift.conf
 			# Tests time polls: intervals stay as configured unless a test turns it on.
 			"adaptive": "no",
 		},
+		# Tests count the requests their servers see: no linked page is fetched unless a
+		# test asks for it (test_fulltext.py).
+		"fulltext": {"mode": "never"},
 	}
 	for section, keys in (extra or {}).items():
 		sections.setdefault(section, {}).update(keys)

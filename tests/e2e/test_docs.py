@@ -35,7 +35,7 @@ CORE_TYPE_WORDS = {
 	"KEY_STRING": "string", "KEY_PATH": "path", "KEY_DURATION": "duration",
 	"KEY_SIZE": "size", "KEY_LONG": "number", "KEY_INT": "number", "KEY_BOOL": "boolean",
 	"KEY_FRACTION": "fraction", "KEY_LOG_LEVEL": "level", "KEY_DEDUP_POLICY": "policy",
-	"KEY_WORKERS": "count",
+	"KEY_WORKERS": "count", "KEY_FULLTEXT_MODE": "mode",
 }
 PLUGIN_TYPE_WORDS = {
 	"WS_OPTION_STRING": "string", "WS_OPTION_INT": "integer", "WS_OPTION_DOUBLE": "number",
@@ -195,7 +195,7 @@ def c_number(expression):
 
 def code_defaults():
 	"""{field: value} assigned in config_defaults() and dedup_config_defaults()."""
-	assignments = re.findall(r"config->([\w]+)\s*=\s*([^;]+);",
+	assignments = re.findall(r"config->([\w.]+)\s*=\s*([^;]+);",
 	    function_body(c_source(CONFIG_C), "config_defaults"))
 	for path in sorted((ROOT / "daemon" / "dedup").glob("*.c")):
 		text = c_source(path)
@@ -215,6 +215,8 @@ def code_defaults():
 			defaults[field] = value.split("_", 2)[-1].lower()
 		elif value == "WORKERS_AUTO":
 			defaults[field] = "auto"
+		elif re.fullmatch(r"FULLTEXT_\w+", value):
+			defaults[field] = value.split("_", 1)[1].lower()
 		elif value not in ("NULL",):
 			defaults[field] = c_number(value)
 	return defaults
