@@ -141,6 +141,13 @@ page_stats_compute(struct page *page)
 	}
 }
 
+void
+page_stats_forget_losses(struct page *page)
+{
+	for (size_t i = 0; i < page->stats_count; i++)
+		page->stats[i].lost_child = 0;
+}
+
 static double
 link_density(const struct node_stats *stats)
 {

@@ -88,6 +88,8 @@ char	*page_skim(const char *html, size_t length, size_t *skimmed_length);
 
 /* extract_dom.c */
 void	 page_stats_compute(struct page *page);
+/* Forget which elements lost a child (pruning is not the loss page_clean_content looks for). */
+void	 page_stats_forget_losses(struct page *page);
 /* Remove boilerplate subtrees (by tag, class/id and hidden marks) from the whole page. */
 void	 page_prune(struct page *page);
 /* The nodes holding the article, in document order (caller frees the array); 0: none. */

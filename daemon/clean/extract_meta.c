@@ -202,6 +202,8 @@ read_element(struct page_meta *meta, struct head_scan *scan, xmlNode *node)
 {
 	const char *name = (const char *)node->name, *rel, *href;
 
+	if (name[0] != 's' && name[0] != 'm' && name[0] != 'l' && name[0] != 't')
+		return;
 	if (strcmp(name, "script") == 0)
 		read_json_ld(meta, node);
 	else if (strcmp(name, "meta") == 0)
