@@ -432,6 +432,41 @@ shared_ancestor(const struct scoring *scoring, xmlNode *top, xmlNode *const *bes
 	return top;
 }
 
+/*
+ * Going up from top, ancestors usually score less; one scoring more than the one below it
+ * (before falling under a third of top's) holds more of the article: take it (Readability).
+ */
+static xmlNode *
+rising_ancestor(const struct scoring *scoring, xmlNode *top)
+{
+	const struct page *page = scoring->page;
+	double last = final_score(page, top), threshold = last / 3;
+
+	for (xmlNode *up = top->parent; up != NULL && up != page->body; up = up->parent) {
+		const struct node_stats *stats = stats_of(page, up);
+		double score;
+
+		if (stats == NULL || !stats->scored)
+			continue;
+		if ((score = final_score(page, up)) < threshold)
+			break;
+		if (score > last)
+			return up;
+		last = score;
+	}
+	return top;
+}
+
+/* A top candidate alone in its parent: the parent (its siblings are then the article's). */
+static xmlNode *
+only_child_parent(const struct scoring *scoring, xmlNode *top)
+{
+	while (top->parent != NULL && top->parent != scoring->page->body &&
+	    top->parent->type == XML_ELEMENT_NODE && xmlChildElementCount(top->parent) == 1)
+		top = top->parent;
+	return top;
+}
+
 static xmlNode *
 top_candidate(struct scoring *scoring)
 {
@@ -455,7 +490,8 @@ top_candidate(struct scoring *scoring)
 	}
 	if (n == 0)
 		return NULL;
-	return shared_ancestor(scoring, best[0], best, n);
+	return rising_ancestor(scoring, only_child_parent(scoring, shared_ancestor(scoring, best[0],
+	    best, n)));
 }
 
 /* Does a sibling of the top candidate belong to the article? */
