@@ -1,6 +1,6 @@
 /*
  * article.c - the article record: construction, ownership, stable ids, and its two JSON forms
- * (the schema-1 Kafka message value and the `wiresift parse` record), built with jansson and
+ * (the schema-2 Kafka message value and the `wiresift parse` record), built with jansson and
  * written by json_write().
  */
 #include <jansson.h>
@@ -460,12 +460,44 @@ json_fulltext(const struct article *article)
 	return fulltext;
 }
 
+static json_t *
+article_people_json(const struct article_person *people, size_t count)
+{
+	json_t *array = json_array();
+
+	for (size_t i = 0; i < count; i++)
+		json_array_append_new(array, json_pack("{s:o, s:o, s:o}",
+		    "name", json_string_or_null(people[i].name),
+		    "email", json_string_or_null(people[i].email),
+		    "uri", json_string_or_null(people[i].uri)));
+	return array;
+}
+
+/*
+ * Schema 2: the authors as {name, email, uri}; those only named (a plugin's, an older
+ * stage's) come from the authors list with no email or uri.
+ */
+static json_t *
+message_authors(const struct article *article)
+{
+	json_t *array;
+
+	if (article->person_count > 0)
+		return article_people_json(article->people, article->person_count);
+	array = json_array();
+	for (size_t i = 0; i < article->authors.count; i++)
+		json_array_append_new(array, json_pack("{s:o, s:o, s:o}",
+		    "name", json_string_or_null(article->authors.items[i]),
+		    "email", json_null(), "uri", json_null()));
+	return array;
+}
+
 static int
 message_render(const struct article *article, struct buffer *out)
 {
 	json_t *root = json_object(), *source, *lang, *tags;
 
-	json_object_set_new_nocheck(root, "schema", json_integer(1));
+	json_object_set_new_nocheck(root, "schema", json_integer(ARTICLE_SCHEMA));
 	json_object_set_new_nocheck(root, "id", json_string_or_null(article->id));
 	json_object_set_new_nocheck(root, "url", json_string_or_null(article->url ? article->url :
 	    article->link));
@@ -476,12 +508,14 @@ message_render(const struct article *article, struct buffer *out)
 	json_object_set_new_nocheck(source, "domain", json_string_or_null(article->source_domain));
 	json_object_set_new_nocheck(source, "feed", json_string_or_null(article->feed_url));
 	json_object_set_new_nocheck(source, "tags", json_strlist(&article->source_tags));
+	json_object_set_new_nocheck(source, "title", json_string_or_null(article->feed_title));
+	json_object_set_new_nocheck(source, "language", json_string_or_null(article->feed_language));
 	json_object_set_new_nocheck(root, "source", source);
 	json_object_set_new_nocheck(root, "title", json_string_or_null(article->title));
 	json_object_set_new_nocheck(root, "summary", json_string_or_null(article->summary));
 	json_object_set_new_nocheck(root, "text", json_string_or_null(article->text));
 	json_object_set_new_nocheck(root, "dateline", json_string_or_null(article->dateline));
-	json_object_set_new_nocheck(root, "authors", json_strlist(&article->authors));
+	json_object_set_new_nocheck(root, "authors", message_authors(article));
 	json_object_set_new_nocheck(root, "published", json_time_or_null(article->published));
 	json_object_set_new_nocheck(root, "published_estimated",
 	    json_boolean(article->published_is_fetch_time));
@@ -575,19 +609,6 @@ static const char *
 text_type_name(unsigned char type)
 {
 	return type == ARTICLE_TEXT_PLAIN ? "text" : type == ARTICLE_TEXT_XHTML ? "xhtml" : "html";
-}
-
-static json_t *
-article_people_json(const struct article_person *people, size_t count)
-{
-	json_t *array = json_array();
-
-	for (size_t i = 0; i < count; i++)
-		json_array_append_new(array, json_pack("{s:o, s:o, s:o}",
-		    "name", json_string_or_null(people[i].name),
-		    "email", json_string_or_null(people[i].email),
-		    "uri", json_string_or_null(people[i].uri)));
-	return array;
 }
 
 static json_t *

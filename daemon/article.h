@@ -4,7 +4,7 @@
  * The feed parser fills the raw fields (guid, link, *_html, dates, authors, the detail block
  * at the end), the cleaner turns them into plain text, tagger plugins add tags, dedup fills
  * `dedup`, and article_to_json()
- * renders the Kafka message value (schema 1, docs/schema/article.schema.json).
+ * renders the Kafka message value (schema ARTICLE_SCHEMA, docs/schema/article.schema.json).
  * Every string is owned by the article (malloc'd, freed by article_free), NULL when absent.
  * This header is part of the plugin ABI (see plugin_api.h): fields are only ever appended to
  * struct article (ABI-1 plugins keep working); reordering or retyping means bumping WS_PLUGIN_ABI.
@@ -165,6 +165,10 @@ struct article {
 	char	*page_content_type;
 };
 
+/* The message schema: 2 since authors are {name, email, uri} and source has title, language. */
+#define ARTICLE_SCHEMA		2
+#define ARTICLE_SCHEMA_TEXT	"2"
+
 struct article	*article_new(void);
 void		 article_free(struct article *article);
 
@@ -196,7 +200,7 @@ void	 article_assign_id(struct article *article);
 int	 article_id_depends_on_feed(const struct article *article);
 
 /*
- * The schema-1 message value; caller frees. Built in two steps so the costly one runs on a
+ * The message value (schema ARTICLE_SCHEMA); caller frees. Built in two steps so the costly one runs on a
  * worker thread: everything but "dedup" (left open, without its closing brace; the worker
  * keeps it in article->json_without_dedup), then, once judged, the whole message.
  * article_to_json() uses json_without_dedup when set: nothing else may change before it.

@@ -311,7 +311,8 @@ publisher_headers_for(const struct article *article)
 	struct buffer text = { 0 };
 
 	buffer_reserve(&text, 128);
-	buffer_append_string(&text, "content-type=application/json\nwiresift-schema=1\n");
+	buffer_append_string(&text, "content-type=application/json\nwiresift-schema="
+	    ARTICLE_SCHEMA_TEXT "\n");
 	if (article->lang_code[0] != '\0')
 		header_line(&text, "lang", article->lang_code);
 	header_line(&text, "dedup-status", article->dedup.status == DEDUP_DUPLICATE ?

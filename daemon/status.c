@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "feed/feed.h"
 #include "ingest/ingest_internal.h"
 #include "json_write.h"
 #include "pipeline.h"
@@ -165,6 +166,20 @@ feed_state(const struct feed *feed)
 	return feed->record.failures > 0 ? "failing" : "ok";
 }
 
+/* What the last parse of the feed had to repair, by name (feed_problem_names). */
+static json_t *
+problems_json(unsigned problems)
+{
+	char names[512], *rest = NULL;
+	json_t *array = json_array();
+
+	feed_problem_names(problems, names, sizeof names);
+	for (char *name = strtok_r(names, " ", &rest); name != NULL;
+	    name = strtok_r(NULL, " ", &rest))
+		json_array_append_new(array, json_string(name));
+	return array;
+}
+
 static json_t *
 feed_json(const struct feed *feed)
 {
@@ -188,6 +203,7 @@ feed_json(const struct feed *feed)
 	json_object_set_new(object, "interval_seconds",
 	    json_integer(feed->interval_ms / 1000));
 	json_object_set_new(object, "items_published", json_integer(feed->stats.items_published));
+	json_object_set_new(object, "problems", problems_json(feed->stats.problems));
 	return object;
 }
 

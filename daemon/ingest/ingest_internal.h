@@ -39,6 +39,7 @@ struct feed_stats {
 	time_t			 last_attempt;
 	long			 last_status;
 	char			 last_error[200];
+	unsigned		 problems;	/* what the last parse repaired: FEED_PROBLEM_* */
 };
 
 struct feed {

@@ -38,6 +38,21 @@ feed_recovered(struct feed *feed, const char *complaint_kind)
 	feed_save_health(feed);
 }
 
+/* One line when the set of things the parser had to repair changes, not on every poll. */
+static void
+note_problems(struct feed *feed, unsigned problems)
+{
+	char names[512];
+
+	if (problems == feed->stats.problems)
+		return;
+	feed->stats.problems = problems;
+	feed_problem_names(problems, names, sizeof names);
+	log_event(problems != 0 ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO, "parse", "feed.repaired",
+	    "feed=%s problems=%s", log_quote(feed->label), problems != 0 ? log_quote(names) :
+	    "none");
+}
+
 static void
 handle_body(struct feed *feed, struct fetch_result *result)
 {
@@ -55,6 +70,7 @@ handle_body(struct feed *feed, struct fetch_result *result)
 	batch->elapsed_ms = result->elapsed_ms;
 	parsed = feed_parse(result->body, result->body_length, feed->url, result->content_type,
 	    &meta, ingest_on_item, batch, error, sizeof error);
+	note_problems(feed, meta.problems);
 	if (parsed < 0) {
 		char key[600];
 		snprintf(key, sizeof key, "parse %s", feed->url);

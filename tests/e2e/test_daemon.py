@@ -122,9 +122,9 @@ def test_demo_feeds_to_kafka_with_dedup_and_headers(tmp_path, kafka, demo_site):
 		jsonschema.validate(value, SCHEMA)
 		assert record["key"] == value["id"]
 		assert record["headers"]["content-type"] == "application/json"
-		assert record["headers"]["wiresift-schema"] == "1"
+		assert record["headers"]["wiresift-schema"] == "2"
 		assert record["headers"]["dedup-status"] == value["dedup"]["status"]
-		assert value["schema"] == 1
+		assert value["schema"] == 2
 		assert value["text"] and value["title"]
 		assert value["published"].endswith("Z")
 		assert value["source"]["feed"].startswith(demo_site.url(""))

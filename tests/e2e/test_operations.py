@@ -96,6 +96,43 @@ def test_metrics_health_ready_and_feeds(tmp_path, kafka, site, wiresift_daemon):
 	assert sum(feed["items_published"] for feed in feeds) >= 1
 
 
+BROKEN_FEED = (b'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>Mended</title>'
+	       b'<link>http://127.0.0.1/</link><description>d</description>\n'
+	       b'<item><title>Caf\xe9 &nbsp;news</title><link>http://127.0.0.1/m/1</link>'
+	       b'<description>a<br>b</description></item></channel></rss>\n')
+
+
+def test_repaired_feed_logged_once_per_change_and_shown_in_feeds(tmp_path, kafka, site,
+								wiresift_daemon):
+	(Path(site.root) / "mended.xml").write_bytes(BROKEN_FEED)
+	names = ["mended.xml", "meridian-press.xml"]
+	config = helpers.write_config(tmp_path / "d", kafka.bootstrap, feeds_for(site, names), {
+		"kafka": {"topic.articles": helpers.unique_topic("a"),
+			  "topic.duplicates": helpers.unique_topic("d")},
+		"feeds": {"min_interval": "1s"},
+		"metrics": {"listen": "127.0.0.1:0"},
+	})
+	daemon = wiresift_daemon(config)
+	address = listening_address(daemon)
+	helpers.wait_until(lambda: daemon.log().count("event=feed.fetched feed=mended") >= 3, 30)
+	lines = [line for line in daemon.log().splitlines() if "event=feed.repaired" in line]
+	assert len(lines) == 1, lines	# three polls, one set of problems: one line
+	assert "level=warning" in lines[0] and "feed=mended" in lines[0]
+	for problem in ("mislabelled-charset", "undeclared-entity", "unclosed-tag"):
+		assert problem in lines[0]
+	feeds = {feed["name"]: feed for feed in json.loads(get(address, "/feeds")[1])}
+	assert feeds["mended"]["problems"] == ["mislabelled-charset", "undeclared-entity",
+					       "unclosed-tag"]
+	assert feeds["meridian-press"]["problems"] == []
+
+	# the publisher fixes the feed: one line saying so, and /feeds is clear
+	(Path(site.root) / "mended.xml").write_bytes(
+		BROKEN_FEED.replace(b"\xe9 &nbsp;", b"e").replace(b"<br>", b" "))
+	daemon.wait_for_log(r"event=feed\.repaired feed=mended problems=none", timeout=30)
+	feeds = {feed["name"]: feed for feed in json.loads(get(address, "/feeds")[1])}
+	assert feeds["mended"]["problems"] == []
+
+
 class NotifySocket:
 	"""A stand-in for systemd's notification socket: collects the datagrams."""
 
