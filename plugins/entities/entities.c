@@ -544,6 +544,7 @@ token_is(struct line *line, size_t at, unsigned word_class)
 struct tally {
 	struct tally_entry {
 		char		*name;
+		uint64_t	 hash;		/* words_hash(name): compared before the names */
 		const char	*type;
 		int		 count;
 	}	*entries;
@@ -556,9 +557,10 @@ static void
 tally_add(struct tally *tally, const char *name, const char *type)
 {
 	struct tally_entry *grown;
+	uint64_t hash = words_hash(name);
 
 	for (size_t i = 0; i < tally->count; i++) {
-		if (strcmp(tally->entries[i].name, name) == 0) {
+		if (tally->entries[i].hash == hash && strcmp(tally->entries[i].name, name) == 0) {
 			tally->entries[i].count++;
 			return;
 		}
@@ -569,6 +571,7 @@ tally_add(struct tally *tally, const char *name, const char *type)
 	tally->entries = grown;
 	if ((grown[tally->count].name = strdup(name)) == NULL)
 		return;
+	grown[tally->count].hash = hash;
 	grown[tally->count].type = type;
 	grown[tally->count].count = 1;
 	tally->count++;
@@ -738,7 +741,7 @@ scan_line(struct line *line, struct tally *tally, int detect)
 	if (is_title_case(line->tokens, line->count))
 		detect = 0;
 	while (at < line->count) {
-		long pattern = match_known(line, at);
+		long pattern = starts_name(line, at) ? match_known(line, at) : -1;
 
 		if (pattern >= 0) {
 			const struct pattern *found = &state->patterns[pattern];
@@ -756,6 +759,16 @@ scan_line(struct line *line, struct tally *tally, int detect)
 	}
 }
 
+/* Whether a newline separates the bytes [from, to) (a few spaces or signs between words). */
+static int
+has_newline(const char *text, size_t from, size_t to)
+{
+	for (; from < to; from++)
+		if (text[from] == '\n')
+			return 1;
+	return 0;
+}
+
 /* Each line of a text on its own (a paragraph, or the title): the tokens between newlines. */
 static void
 scan_text(struct entities_state *state, struct tally *tally, const struct ws_token_text *text,
@@ -767,8 +780,8 @@ scan_text(struct entities_state *state, struct tally *tally, const struct ws_tok
 	for (size_t i = 1; i <= text->count; i++) {
 		const struct ws_token *previous = &text->tokens[i - 1];
 
-		if (i < text->count && memchr(text->text + previous->end, '\n',
-		    text->tokens[i].start - previous->end) == NULL)
+		if (i < text->count && !has_newline(text->text, previous->end,
+		    text->tokens[i].start))
 			continue;
 		line.tokens = text->tokens + first;
 		line.count = i - first;
