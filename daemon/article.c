@@ -11,6 +11,7 @@
 
 #include "article.h"
 #include "dedup/dedup.h"
+#include "story/story.h"
 #include "json_arena.h"
 #include "json_write.h"
 #include "url.h"
@@ -81,7 +82,8 @@ article_free_fields(struct article *article)
 	    &article->text, &article->dateline, &article->dedup.duplicate_of,
 	    &article->dedup.group, &article->json_without_dedup, &article->summary_raw,
 	    &article->content_raw, &article->feed_language, &article->fulltext_url,
-	    &article->page_html, &article->page_content_type };
+	    &article->page_html, &article->page_content_type, &article->story.id,
+	    &article->story.headline, &article->story.explain };
 
 	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
 		free(*strings[i]);
@@ -109,6 +111,7 @@ article_free_fields(struct article *article)
 	}
 	free(article->category_details);
 	dedup_sketch_destroy(article->dedup_sketch);
+	story_features_destroy(article->story_features);
 	free(article);
 }
 
@@ -416,6 +419,18 @@ dedup_status_name(enum dedup_status status)
 	}
 }
 
+static json_t *
+json_story(const struct story_ref *story)
+{
+	json_t *object = json_object();
+
+	json_object_set_new_nocheck(object, "id", json_string_or_null(story->id));
+	json_object_set_new_nocheck(object, "size", json_integer((json_int_t)story->size));
+	json_object_set_new_nocheck(object, "first_seen", json_time_or_null(story->first_seen));
+	json_object_set_new_nocheck(object, "headline", json_string_or_null(story->headline));
+	return object;
+}
+
 /*
  * Append object's compact JSON to out (no intermediate copy) and drop the object; 0, or -1
  * when it holds a string that is not valid UTF-8 (then "{}" is written).
@@ -584,10 +599,14 @@ article_json_with_dedup(const struct article *article, const char *without_dedup
 	json_object_set_new_nocheck(dedup, "similarity", json_real(similarity));
 	json_object_set_new_nocheck(dedup, "group", json_string_or_null(article->dedup.group));
 	json_object_set_new_nocheck(dedup, "method", json_string_or_null(article->dedup.method));
-	buffer_reserve(&whole, strlen(without_dedup) + 256);
+	buffer_reserve(&whole, strlen(without_dedup) + 512);
 	buffer_append_string(&whole, without_dedup);
 	buffer_append_string(&whole, ",\"dedup\":");
 	json_render_into(dedup, &whole);
+	if (article->story.id != NULL) {
+		buffer_append_string(&whole, ",\"story\":");
+		json_render_into(json_story(&article->story), &whole);
+	}
 	json_arena_end();
 	buffer_append(&whole, "}", 1);
 	return buffer_steal(&whole);

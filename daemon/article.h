@@ -163,6 +163,17 @@ struct article {
 	char	*page_html;		/* the fetched page, for the worker; freed once used */
 	size_t	 page_html_length;
 	char	*page_content_type;
+
+	/* stories (daemon/story/): appended, the fields above keep their places */
+	struct story_ref {
+		char	*id;		/* story id (16 hex digits), NULL: stage not run */
+		size_t	 size;		/* articles in the story, this one included */
+		time_t	 first_seen;	/* time of its first article */
+		char	*headline;	/* its first article's title */
+		double	 score;		/* similarity with the story joined, 0 when it opened one */
+		char	*explain;	/* why, when the index was asked to say (--explain) */
+	} story;
+	struct story_features *story_features;	/* worker-made, for story_assign (story/story.h) */
 };
 
 /* The message schema: 2 since authors are {name, email, uri} and source has title, language. */

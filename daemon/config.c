@@ -41,6 +41,7 @@ static const struct key_spec key_specs[] = {
 	{ "kafka", "bootstrap.servers", KEY_STRING, FIELD(bootstrap_servers) },
 	{ "kafka", "topic.articles", KEY_STRING, FIELD(topic_articles) },
 	{ "kafka", "topic.duplicates", KEY_STRING, FIELD(topic_duplicates) },
+	{ "kafka", "topic.stories", KEY_STRING, FIELD(topic_stories) },
 	{ "feeds", "list", KEY_PATH, FIELD(feeds_list) },
 	{ "feeds", "opml", KEY_PATH, FIELD(opml) },
 	{ "feeds", "interval", KEY_DURATION, FIELD(interval_ms) },
@@ -75,6 +76,9 @@ static const struct key_spec key_specs[] = {
 	{ "dedup", "min_words", KEY_INT, FIELD(dedup.min_words) },
 	{ "dedup", "window", KEY_DURATION, FIELD(dedup.window_seconds) },
 	{ "dedup", "policy", KEY_DEDUP_POLICY, FIELD(dedup.policy) },
+	{ "stories", "enabled", KEY_BOOL, FIELD(stories.enabled) },
+	{ "stories", "threshold", KEY_FRACTION, FIELD(stories.threshold) },
+	{ "stories", "window", KEY_DURATION, FIELD(stories.window_seconds) },
 	{ NULL, NULL, 0, 0 }
 };
 
@@ -138,6 +142,8 @@ config_defaults(void)
 	config->fulltext.robots_retry_ms = 10 * 60 * 1000;
 	config->fulltext.max_crawl_delay_ms = 30 * 1000;
 	dedup_config_defaults(&config->dedup);
+	story_config_defaults(&config->stories);
+	config->topic_stories = xstrdup("news.stories");
 	return config;
 }
 
@@ -164,6 +170,7 @@ config_free(struct config *config)
 	free(config->bootstrap_servers);
 	free(config->topic_articles);
 	free(config->topic_duplicates);
+	free(config->topic_stories);
 	free(config->feeds_list);
 	free(config->opml);
 	free(config->user_agent);
@@ -196,6 +203,7 @@ config_free(struct config *config)
 	}
 	free(config->routes);
 	free((char *)config->dedup.state_dir);
+	free((char *)config->stories.state_dir);
 	free(config);
 }
 
@@ -293,6 +301,8 @@ set_typed_value(struct config *config, const struct key_spec *spec, const char *
 			return parse_error(position, "%s: not a duration: \"%s\" (use e.g. 90s, 5m, "
 			    "2h, 1d)", spec->name, value);
 		if (spec->offset == FIELD(dedup.window_seconds))
+			number /= 1000;
+		if (spec->offset == FIELD(stories.window_seconds))
 			number /= 1000;
 		*(long long *)destination = number;
 		return 0;
@@ -428,7 +438,7 @@ open_section(struct config *config, char *header, char *section, size_t section_
     struct parse_position *position)
 {
 	static const char *known[] = { "daemon", "kafka", "feeds", "metrics", "clean", "dedup",
-	    "fulltext",
+	    "fulltext", "stories",
 	    "route", NULL };
 	char *name = trim(header);
 	char *quote;
@@ -461,7 +471,7 @@ open_section(struct config *config, char *header, char *section, size_t section_
 		}
 	}
 	return parse_error(position, "unknown section [%s] (expected daemon, kafka, feeds, "
-	    "metrics, clean, dedup, fulltext, route or plugin \"NAME\")", name);
+	    "metrics, clean, dedup, fulltext, stories, route or plugin \"NAME\")", name);
 }
 
 static int
@@ -528,9 +538,12 @@ static int
 config_check(struct config *config, struct parse_position *position)
 {
 	position->line = 0;
-	if (config->topic_articles[0] == '\0' || config->topic_duplicates[0] == '\0')
-		return parse_error(position, "[kafka] topic.articles and topic.duplicates must "
-		    "not be empty");
+	if (config->topic_articles[0] == '\0' || config->topic_duplicates[0] == '\0' ||
+	    config->topic_stories[0] == '\0')
+		return parse_error(position, "[kafka] topic.articles, topic.duplicates and "
+		    "topic.stories must not be empty");
+	if (config->stories.window_seconds < 60)
+		return parse_error(position, "[stories] window must be at least 1m");
 	if (config->interval_ms < 1000)
 		return parse_error(position, "[feeds] interval must be at least 1s");
 	if (config->max_connections < 1 || config->max_host_connections < 1)
@@ -568,6 +581,7 @@ config_load(const char *path, char *error, size_t error_size)
 	}
 	free(text);
 	config->dedup.state_dir = xstrdup(config->state_dir);
+	config->stories.state_dir = xstrdup(config->state_dir);
 	return config;
 }
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include "article.h"
 #include "dedup/dedup.h"
+#include "story/story.h"
 #include "log.h"
 #include "plugin.h"
 
@@ -108,6 +109,10 @@ struct config {
 
 	/* [fulltext] */
 	struct fulltext_config	 fulltext;
+
+	/* [stories], and [kafka] topic.stories */
+	struct story_config	 stories;
+	char			*topic_stories;
 
 	/* [plugin "NAME"], in order */
 	struct plugin_config	*plugins;

@@ -37,6 +37,7 @@
 #include "notify.h"
 #include "opml.h"
 #include "pipeline.h"
+#include "story/story.h"
 #include "publish.h"
 #include "state.h"
 #include "util.h"
@@ -64,7 +65,8 @@ usage(FILE *out)
 	    "      --once         poll every feed once, wait for every delivery report, exit\n"
 	    "                     (status 0 when every feed was read and every item delivered)\n"
 	    "  -d, --debug        log at debug level\n"
-	    "      --explain      (process, extract) show on stderr what each rule removed\n"
+	    "      --explain      (process, extract) show on stderr what each rule removed;\n"
+	    "                     (process) why each article joined its story or opened one\n"
 	    "      --fulltext     (process) fetch linked pages as [fulltext] says (else none)\n"
 	    "See wiresift(8) and wiresift.conf(5).\n");
 }
@@ -163,6 +165,9 @@ print_item(struct article *article, void *context)
 			article_free(article);
 			return 0;
 		}
+		if (offline->explain && article->story.explain != NULL)
+			fprintf(stderr, "explain: %s: story: id=%s %s\n", offline->source,
+			    article->id, article->story.explain);
 		json = article_to_json(article);
 	}
 	puts(json);
@@ -520,6 +525,8 @@ main(int argc, char **argv)
 			fprintf(stderr, "wiresift: %s\n", error);
 			status = 1;
 		} else {
+			if (explain && pipeline_stories(pipeline) != NULL)
+				story_explain_enable(pipeline_stories(pipeline), 1);
 			status = run_offline(pipeline, fulltext ? config : NULL, explain,
 			    argv + optind, argc - optind);
 			pipeline_close(pipeline);

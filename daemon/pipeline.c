@@ -1,6 +1,8 @@
 /*
  * pipeline.c - runs the I/O-free stages over one article (see pipeline.h) and decides where
- * it goes: dedup verdict and policy choose the default topic, [route] rules add more.
+ * it goes: dedup verdict and policy choose the default topic, [route] rules add more. The
+ * story stage ([stories]) follows dedup: its features are extracted with the sketch, its
+ * assignment follows the dedup verdict on the pipeline's thread.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +10,7 @@
 
 #include "dedup/dedup.h"
 #include "page.h"
+#include "story/story.h"
 #include "pipeline.h"
 #include "plugin.h"
 #include "url.h"
@@ -18,12 +21,14 @@ struct pipeline_stages {
 	struct extract_rules	*site_rules;	/* for pages: pipeline_extract_page() */
 	struct plugin_chain	*plugins;
 	struct dedup_sketcher	*sketcher;
+	struct story_extractor	*extractor;	/* NULL: [stories] enabled = no */
 };
 
 struct pipeline {
 	const struct config	*config;
 	struct pipeline_stages	*stages;
 	struct dedup_index	*dedup;
+	struct story_index	*stories;	/* NULL: [stories] enabled = no */
 };
 
 struct pipeline_stages *
@@ -40,6 +45,8 @@ pipeline_stages_open(const struct config *config, char *error, size_t error_size
 		return NULL;
 	}
 	stages->sketcher = dedup_sketcher_new(&config->dedup);
+	if (config->stories.enabled)
+		stages->extractor = story_extractor_new();
 	return stages;
 }
 
@@ -54,6 +61,7 @@ pipeline_stages_close(struct pipeline_stages *stages)
 		clean_rules_free(stages->rules);
 	extract_rules_free(stages->site_rules);
 	dedup_sketcher_free(stages->sketcher);
+	story_extractor_free(stages->extractor);
 	free(stages);
 }
 
@@ -72,6 +80,7 @@ pipeline_open(const struct config *config, enum pipeline_mode mode, char *error,
 {
 	struct pipeline *pipeline = xcalloc(1, sizeof *pipeline);
 	struct dedup_config dedup = config->dedup;
+	struct story_config stories = config->stories;
 
 	pipeline->config = config;
 	if (mode == PIPELINE_OFFLINE &&
@@ -79,6 +88,10 @@ pipeline_open(const struct config *config, enum pipeline_mode mode, char *error,
 		goto fail;
 	dedup.state_dir = mode == PIPELINE_DAEMON ? config->state_dir : NULL;
 	if ((pipeline->dedup = dedup_open(&dedup, error, error_size)) == NULL)
+		goto fail;
+	stories.state_dir = mode == PIPELINE_DAEMON ? config->state_dir : NULL;
+	if (stories.enabled &&
+	    (pipeline->stories = story_open(&stories, error, error_size)) == NULL)
 		goto fail;
 	return pipeline;
 fail:
@@ -93,6 +106,7 @@ pipeline_close(struct pipeline *pipeline)
 		return;
 	if (pipeline->dedup != NULL)
 		dedup_close(pipeline->dedup);
+	story_close(pipeline->stories);
 	pipeline_stages_close(pipeline->stages);
 	free(pipeline);
 }
@@ -165,6 +179,8 @@ pipeline_prepare(struct pipeline_stages *stages, struct article *article, time_t
 		page_apply(stages, article, explain, explain_context);
 	plugin_chain_process(stages->plugins, article);
 	dedup_sketch_article(stages->sketcher, article);
+	if (stages->extractor != NULL)
+		story_extract_article(stages->extractor, article);
 	article->json_without_dedup = article_json_without_dedup(article);
 	return 0;
 }
@@ -173,6 +189,8 @@ void
 pipeline_judge(struct pipeline *pipeline, struct article *article, time_t now)
 {
 	dedup_check(pipeline->dedup, article, now);
+	if (pipeline->stories != NULL)
+		story_assign(pipeline->stories, article);
 }
 
 int
@@ -237,6 +255,8 @@ void
 pipeline_set_config(struct pipeline *pipeline, const struct config *config)
 {
 	pipeline->config = config;
+	if (pipeline->stories != NULL)
+		story_set_threshold(pipeline->stories, config->stories.threshold);
 }
 
 void
@@ -244,12 +264,22 @@ pipeline_commit(struct pipeline *pipeline, const struct article *article)
 {
 	if (article->dedup.status == DEDUP_UNIQUE)
 		dedup_commit(pipeline->dedup, article->id);
+	if (pipeline->stories != NULL && article->story.id != NULL)
+		story_commit(pipeline->stories, article->id);
 }
 
 void
 pipeline_flush(struct pipeline *pipeline)
 {
 	dedup_flush(pipeline->dedup);
+	if (pipeline->stories != NULL)
+		story_flush(pipeline->stories);
+}
+
+struct story_index *
+pipeline_stories(struct pipeline *pipeline)
+{
+	return pipeline->stories;
 }
 
 size_t

@@ -1,11 +1,12 @@
 /*
  * pipeline.h - the I/O-free stages every parsed item goes through, in order: clean, tag
- * (plugins), dedup, route. Shared by the daemon and `wiresift process`, so what the offline
- * command prints is exactly what the daemon would publish.
+ * (plugins), dedup, stories, route. Shared by the daemon and `wiresift process`, so what the
+ * offline command prints is exactly what the daemon would publish.
  *
- * Two parts: the stages that look at one article alone (clean, tag, the dedup sketch: struct
- * pipeline_stages, one per thread, see workers.h) and the judgement against everything seen
- * before (dedup lookup, route: struct pipeline, on the loop thread, in arrival order).
+ * Two parts: the stages that look at one article alone (clean, tag, the dedup sketch, the
+ * story features: struct pipeline_stages, one per thread, see workers.h) and the judgement
+ * against everything seen before (dedup lookup, story assignment, route: struct pipeline, on
+ * the loop thread, in arrival order).
  */
 #ifndef WIRESIFT_PIPELINE_H
 #define WIRESIFT_PIPELINE_H
@@ -28,11 +29,12 @@ void	 pipeline_stages_close(struct pipeline_stages *stages);
 #define PIPELINE_NEEDS_PAGE	1
 
 /*
- * Clean, extract the linked page's text when it was fetched, tag, sketch (dedup) and render
- * one article but for its verdict (article_to_json), on any thread with stages of its own.
- * 0: ready to be judged; -1: nothing usable was left after cleaning (the caller logs and
- * skips it); PIPELINE_NEEDS_PAGE: cleaned only, it wants its linked page (page_wanted()):
- * the caller fetches it (or records why not) and prepares the article again.
+ * Clean, extract the linked page's text when it was fetched, tag, sketch (dedup), extract
+ * story features and render one article but for its verdicts (article_to_json), on any
+ * thread with stages of its own. 0: ready to be judged; -1: nothing usable was left after
+ * cleaning (the caller logs and skips it); PIPELINE_NEEDS_PAGE: cleaned only, it wants its
+ * linked page (page_wanted()): the caller fetches it (or records why not) and prepares the
+ * article again.
  */
 int	 pipeline_prepare(struct pipeline_stages *stages, struct article *article, time_t now,
 	    clean_explain_fn explain, void *explain_context);
@@ -45,7 +47,8 @@ int	 pipeline_extract_page(struct pipeline_stages *stages, const char *html, siz
 	    const char *page_url, struct extract_result *result, clean_explain_fn explain,
 	    void *explain_context);
 
-/* Judge a prepared article against what came before it (dedup): the pipeline's thread. */
+/* Judge a prepared article against what came before it (dedup, then its story): the
+ * pipeline's thread. */
 void	 pipeline_judge(struct pipeline *pipeline, struct article *article, time_t now);
 
 enum pipeline_mode {
@@ -77,13 +80,16 @@ int	 pipeline_run(struct pipeline *pipeline, struct article *article, time_t now
 void	 pipeline_topics(const struct pipeline *pipeline, const struct article *article,
 	    struct strlist *topics);
 
-/* Use a reloaded configuration for routing and the dedup policy. */
+/* Use a reloaded configuration for routing, the dedup policy and the stories threshold. */
 void	 pipeline_set_config(struct pipeline *pipeline, const struct config *config);
 
-/* Queue a delivered article's dedup entry for the log; pipeline_flush() writes the queue. */
+/* Queue a delivered article's dedup entry and story join for their logs; pipeline_flush()
+ * writes the queues. */
 void	 pipeline_commit(struct pipeline *pipeline, const struct article *article);
 void	 pipeline_flush(struct pipeline *pipeline);
 
 size_t	 pipeline_dedup_size(const struct pipeline *pipeline);
+/* The story stage (story/story.h), NULL when [stories] enabled = no. */
+struct story_index *pipeline_stories(struct pipeline *pipeline);
 
 #endif

@@ -319,6 +319,8 @@ publisher_headers_for(const struct article *article)
 	    "duplicate" : "unique");
 	if (article->source_domain != NULL && *article->source_domain != '\0')
 		header_line(&text, "source-domain", article->source_domain);
+	if (article->story.id != NULL)
+		header_line(&text, "story-id", article->story.id);
 	return buffer_steal(&text);
 }
 
@@ -441,6 +443,56 @@ publisher_check_topic(struct publisher *publisher, const char *topic, int timeou
 	snprintf(error, error_size, "kafka topic \"%s\" does not exist and the broker does not "
 	    "create topics (auto.create.topics.enable=false): create it first", topic);
 	return -1;
+}
+
+/* The error of the one topic a CreateTopics result names. */
+static rd_kafka_resp_err_t
+created_topic_error(rd_kafka_event_t *event, const char **reason)
+{
+	const rd_kafka_CreateTopics_result_t *result = rd_kafka_event_CreateTopics_result(event);
+	size_t count = 0;
+	const rd_kafka_topic_result_t **topics = result != NULL ?
+	    rd_kafka_CreateTopics_result_topics(result, &count) : NULL;
+
+	*reason = rd_kafka_event_error_string(event);
+	if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR || count == 0)
+		return rd_kafka_event_error(event) ? rd_kafka_event_error(event) :
+		    RD_KAFKA_RESP_ERR__FAIL;
+	*reason = rd_kafka_topic_result_error_string(topics[0]);
+	return rd_kafka_topic_result_error(topics[0]);
+}
+
+int
+publisher_create_compacted(struct publisher *publisher, const char *topic, int timeout_ms,
+    char *error, size_t error_size)
+{
+	rd_kafka_NewTopic_t *fresh = rd_kafka_NewTopic_new(topic, -1, -1, error, error_size);
+	rd_kafka_AdminOptions_t *options;
+	rd_kafka_queue_t *queue;
+	rd_kafka_event_t *event;
+	rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR__TIMED_OUT;
+	const char *reason = "timed out";
+
+	if (fresh == NULL)
+		return -1;
+	rd_kafka_NewTopic_set_config(fresh, "cleanup.policy", "compact");
+	options = rd_kafka_AdminOptions_new(publisher->kafka, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+	rd_kafka_AdminOptions_set_request_timeout(options, timeout_ms, NULL, 0);
+	queue = rd_kafka_queue_new(publisher->kafka);
+	rd_kafka_CreateTopics(publisher->kafka, &fresh, 1, options, queue);
+	if ((event = rd_kafka_queue_poll(queue, timeout_ms + 1000)) != NULL) {
+		result = created_topic_error(event, &reason);
+		if (result != RD_KAFKA_RESP_ERR_NO_ERROR)
+			snprintf(error, error_size, "%s", reason ? reason : rd_kafka_err2str(result));
+		rd_kafka_event_destroy(event);
+	} else
+		snprintf(error, error_size, "%s", reason);
+	rd_kafka_queue_destroy(queue);
+	rd_kafka_AdminOptions_destroy(options);
+	rd_kafka_NewTopic_destroy(fresh);
+	if (result == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+		return 1;
+	return result == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : -1;
 }
 
 int

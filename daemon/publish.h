@@ -52,6 +52,13 @@ int	 publisher_send_raw(struct publisher *publisher, const char *topic, const ch
  */
 int	 publisher_check_topic(struct publisher *publisher, const char *topic, int timeout_ms,
 	    char *error, size_t error_size);
+/*
+ * Create topic with cleanup.policy=compact (blocking, start-up only; partitions and
+ * replication as the broker's defaults). 0: created; 1: it existed already (as it was);
+ * -1: not created (reason in error).
+ */
+int	 publisher_create_compacted(struct publisher *publisher, const char *topic,
+	    int timeout_ms, char *error, size_t error_size);
 /* Messages queued or in flight, waiting for a delivery report. */
 int	 publisher_outstanding(const struct publisher *publisher);
 /* How many messages librdkafka's queue holds at most (queue.buffering.max.messages). */

@@ -3,7 +3,8 @@
  * (state.h) and replayed in order, a bounded window at a time, while the broker takes them.
  *
  * Every message context handed to the publisher starts with an enum message_kind, so the one
- * delivery callback can tell an article's report from a replayed spool record's.
+ * delivery callback can tell an article's report from a replayed spool record's (or a story
+ * summary's: ingest/stories.c).
  */
 #ifndef WIRESIFT_SPOOL_H
 #define WIRESIFT_SPOOL_H
@@ -14,7 +15,7 @@
 struct event_base;
 struct spool;
 
-enum message_kind { MESSAGE_ARTICLE = 1, MESSAGE_SPOOLED };
+enum message_kind { MESSAGE_ARTICLE = 1, MESSAGE_SPOOLED, MESSAGE_STORY };
 
 struct spool *spool_new(struct state *state, struct event_base *base, long long max_bytes);
 void	 spool_free(struct spool *spool);

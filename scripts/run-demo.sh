@@ -12,10 +12,13 @@ cat <<TXT
 wiresift demo: polling the 6 demo feeds in conf/demo/feeds/ (config conf/demo/wiresift.conf),
 publishing to the embedded in-process Kafka broker (demo only; the real one is bootstrap.servers).
 Watch for event=article.delivered lines: dedup=unique for originals, dedup=duplicate for wire
-copies, with the id of the original. The daemon.started line names the embedded broker's address;
-while it runs, read the topics from another terminal with
+copies, with the id of the original; story= is the event's story id, shared by every outlet's
+write-up of it (the dam: several outlets, one story; each unrelated article a story of its own).
+The daemon.started line names the embedded broker's address; while it runs, read the topics
+from another terminal with
     kcat -b ADDRESS -C -t news.articles -f '%k %h\n%s\n\n'
     kcat -b ADDRESS -C -t news.duplicates -f '%k %s\n'
+    kcat -b ADDRESS -C -t news.stories -f '%k %s\n'      (one summary per story)
 Ctrl-C stops it (in-flight fetches drain, Kafka is flushed).
 
 TXT

@@ -1,6 +1,7 @@
 /*
  * delivery.c - librdkafka's delivery reports, on the loop thread: an article whose messages
- * are all acknowledged (or durable in the spool) is marked seen and its dedup entry committed;
+ * are all acknowledged (or durable in the spool) is marked seen and its dedup entry and story
+ * join committed;
  * a poll whose items are all through commits the feed's new validators. It writes the seen
  * marks and validators of delivered polls; other state (feed health in outcome.c, dedup-policy
  * drops in items.c, spool rows in spool.c) is written where it arises.
@@ -51,6 +52,7 @@ static void
 log_delivered(const struct delivery *delivery)
 {
 	const struct article *article = delivery->article;
+	const char *story = article->story.id ? article->story.id : "-";
 	char similarity[16];
 
 	if (!log_enabled(LOG_LEVEL_INFO, "publish"))
@@ -58,16 +60,18 @@ log_delivered(const struct delivery *delivery)
 	snprintf(similarity, sizeof similarity, "%.2f", article->dedup.similarity);
 	if (article->dedup.status == DEDUP_DUPLICATE)
 		log_event(LOG_LEVEL_INFO, "publish", "article.delivered",
-		    "feed=%s id=%s topic=%s dedup=duplicate of=%s similarity=%s title=%s",
-		    log_quote(delivery->batch->feed->label), article->id, delivery->topics,
+		    "feed=%s id=%s topic=%s dedup=duplicate of=%s similarity=%s story=%s "
+		    "story_size=%zu title=%s", log_quote(delivery->batch->feed->label),
+		    article->id, delivery->topics,
 		    article->dedup.duplicate_of ? article->dedup.duplicate_of : "-", similarity,
-		    log_quote(article->title));
+		    story, article->story.size, log_quote(article->title));
 	else
 		log_event(LOG_LEVEL_INFO, "publish", "article.delivered",
-		    "feed=%s id=%s topic=%s dedup=unique lang=%s words=%zu title=%s",
-		    log_quote(delivery->batch->feed->label), article->id, delivery->topics,
-		    article->lang_code[0] ? article->lang_code : "-", article->word_count,
-		    log_quote(article->title));
+		    "feed=%s id=%s topic=%s dedup=unique lang=%s words=%zu story=%s "
+		    "story_size=%zu title=%s", log_quote(delivery->batch->feed->label),
+		    article->id, delivery->topics,
+		    article->lang_code[0] ? article->lang_code : "-", article->word_count, story,
+		    article->story.size, log_quote(article->title));
 }
 
 void
@@ -144,6 +148,8 @@ ingest_on_delivery(void *message_context, const struct delivery_report *report,
 	}
 	if (*kind == MESSAGE_SPOOLED)
 		spool_on_report(ingest->spool, message_context, report);
+	else if (*kind == MESSAGE_STORY)
+		ingest_on_story_report(ingest, report);
 	else
 		on_article_report(ingest, message_context, report);
 	if (ingest->backpressure)

@@ -188,6 +188,10 @@ void	 ingest_on_delivery(void *message_context, const struct delivery_report *re
 	    void *context);
 /* Every message of the article is acknowledged, spooled or failed: mark it seen, or not. */
 void	 ingest_delivery_complete(struct ingest *ingest, struct delivery *delivery);
+
+/* stories.c: the summaries of the stories articles joined, to topic.stories. */
+void	 ingest_publish_stories(struct ingest *ingest);
+void	 ingest_on_story_report(struct ingest *ingest, const struct delivery_report *report);
 /* One of the poll's items is delivered, spooled, dropped, or failed. */
 void	 batch_item_done(struct batch *batch, int failed);
 

@@ -120,6 +120,7 @@ ingest_on_prepared(struct article *article, int result, void *job_context, void 
 		pipeline_judge(ingest->pipeline, article, batch->now);
 		if (article->dedup.status == DEDUP_DUPLICATE)
 			batch->duplicates++;
+		ingest_publish_stories(ingest);
 	}
 	if (batch->parsed_whole && batch->in_pipeline == 0)
 		batch_log_fetched(batch);

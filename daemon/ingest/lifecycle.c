@@ -26,6 +26,7 @@
 #include "publish.h"
 #include "spool.h"
 #include "state.h"
+#include "story/story.h"
 #include "util.h"
 #include "workers.h"
 
@@ -107,6 +108,32 @@ ingest_feed_new(struct ingest *ingest, const struct feed_config *config)
  * start-up error, not a silent loss. An unreachable broker is not (the spool takes over); the
  * daemon is then not ready until a delivery succeeds.
  */
+/*
+ * topic.stories holds one summary per story: compacted, when wiresift creates it. Only on a
+ * real broker that answered check_topics() (the embedded one has no controller; an
+ * unreachable one would hold up the start): otherwise it is created on first use, with the
+ * broker's default policy. It is not in check_topics(): a producer's metadata request for a
+ * missing topic creates it, uncompacted.
+ */
+static void
+create_stories_topic(struct ingest *ingest)
+{
+	char reason[256] = "";
+	int result;
+
+	if (!ingest->config->stories.enabled || publisher_is_embedded(ingest->publisher) ||
+	    !ingest->ready)
+		return;	/* the embedded mock broker has no controller; an unreachable one waits */
+	result = publisher_create_compacted(ingest->publisher, ingest->config->topic_stories,
+	    3000, reason, sizeof reason);
+	if (result == 0)
+		log_event(LOG_LEVEL_INFO, "kafka", "kafka.topic_created", "topic=%s "
+		    "cleanup.policy=compact", ingest->config->topic_stories);
+	else if (result < 0)
+		log_event(LOG_LEVEL_WARNING, "kafka", "kafka.topic_not_created", "topic=%s "
+		    "error=%s", ingest->config->topic_stories, log_quote(reason));
+}
+
 static int
 check_topics(struct ingest *ingest, char *error, size_t error_size)
 {
@@ -177,6 +204,8 @@ ingest_new(struct config *config, struct event_base *base, const struct ingest_o
 		log_event(LOG_LEVEL_INFO, "state", "seen.expired", "removed=%ld", removed);
 	if ((ingest->pipeline = pipeline_open(config, PIPELINE_DAEMON, error, error_size)) == NULL)
 		goto fail;
+	if (pipeline_stories(ingest->pipeline) != NULL)
+		story_summaries_enable(pipeline_stories(ingest->pipeline), 1);
 	if ((ingest->workers = workers_new(base, workers_configured(config), config,
 	    ingest_on_prepared, ingest, error, error_size)) == NULL)
 		goto fail;
@@ -187,6 +216,7 @@ ingest_new(struct config *config, struct event_base *base, const struct ingest_o
 	spool_set_publisher(ingest->spool, ingest->publisher);
 	if (check_topics(ingest, error, error_size) < 0)
 		goto fail;
+	create_stories_topic(ingest);
 	ingest->housekeeping = event_new(base, -1, EV_PERSIST, ingest_on_housekeeping, ingest);
 	event_add(ingest->housekeeping, &(struct timeval){ 1, 0 });
 	ingest->next_summary_ms = monotonic_ms() + config->summary_interval_ms;

@@ -105,6 +105,9 @@ warn_restart_needed(const struct config *running, const struct config *fresh)
 	    running->dedup.signature_size != fresh->dedup.signature_size ||
 	    running->dedup.bands != fresh->dedup.bands)
 		buffer_append_string(&what, "dedup,");
+	if (running->stories.enabled != fresh->stories.enabled ||
+	    running->stories.window_seconds != fresh->stories.window_seconds)
+		buffer_append_string(&what, "stories,");
 	if (what.length > 0) {
 		what.data[what.length - 1] = '\0';
 		log_event(LOG_LEVEL_WARNING, "main", "reload.restart_needed", "changed=%s "

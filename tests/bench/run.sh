@@ -15,6 +15,11 @@
 #      against expected texts: our fixture pages, and Readability's test pages when
 #      READABILITY_PAGES names a local copy of its test/test-pages (none is in the repository)
 #   3b. dedup: bench_dedup at 1,000,000 articles (BENCH_QUICK=1: 100,000), its report as printed
+#   3c. stories: B-cubed precision/recall/F1 of the story ids on a labelled set (gen_stories.py:
+#      events written up by 2-6 outlets each, in look-alike pairs within 48 h) for wiresift and
+#      for an online TF-IDF centroid reference in Python (story_quality.py, same articles);
+#      then bench_story: the stage's articles/s on one core and memory per article with
+#      1,000,000 articles in the window (BENCH_QUICK=1: 100,000)
 #   4. poll capacity and cold start: tests/bench/poll.py (10,000 feeds on a loopback nginx, a
 #      real Kafka broker; the daemon at 1 s intervals after a first full poll, an asyncio+aiohttp
 #      poller and wrk; then wiresift --once over 10,000 feeds x 20 new items, and over 2,000
@@ -115,6 +120,11 @@ section "article extraction, one core (wiresift extract beside trafilatura, same
 section "dedup (bench_dedup${BENCH_QUICK:+, BENCH_QUICK=1})"
 "$build/bench/bench_dedup"
 
+section "stories (labelled set: wiresift vs online TF-IDF centroid reference; bench_story${BENCH_QUICK:+, BENCH_QUICK=1})"
+[ -f "$work/stories/labels.tsv" ] || "$python" tests/bench/gen_stories.py "$work/stories"
+"$python" tests/bench/story_quality.py "$build" "$work/stories" | tee -a "$results"
+"$build/bench/bench_story" | tee -a "$results"
+
 if [ "${BENCH_SKIP_POLL:-0}" != 1 ]; then
 	section "poll capacity and cold start (loopback nginx, real Kafka broker)"
 	"$python" tests/bench/poll.py "$build" "$work/poll" | tee -a "$results"
@@ -155,6 +165,28 @@ for set in fixtures readability; do
 	table "  word F1 (trafilatura)" "$(field "extract.$set" f1)" \
 	    "$(field "trafilatura.$set" f1)" ">= peer"
 done
+if grep -q '^stories.wiresift ' "$results"; then
+	ours=$(field stories.wiresift f1)
+	reference=$(field stories.reference f1)
+	table "stories B-cubed F1 (reference, best threshold)" "$ours" "$reference" \
+	    ">= ref + 0.05"
+	table "  F1 above the reference" "$(awk -v a="$ours" -v b="$reference" \
+	    'BEGIN { printf "%+.3f", a - b }')" "" ">= +0.05"
+	table "  B-cubed precision / recall" \
+	    "$(field stories.wiresift precision) / $(field stories.wiresift recall)" \
+	    "$(field stories.reference precision) / $(field stories.reference recall)" ""
+	table "  look-alike pairs merged into one story" \
+	    "$(field stories.wiresift lookalike_pairs_merged)" \
+	    "$(field stories.reference lookalike_pairs_merged)" ""
+fi
+if grep -q '^stories.bench ' "$results"; then
+	table "story stage articles/s, one core ($(field stories.bench window_articles) in window)" \
+	    "$(field stories.bench stage_per_s)" "" ">= 20000"
+	table "  feature extraction | assignment articles/s" \
+	    "$(field stories.bench extract_per_s) | $(field stories.bench assign_per_s)" "" ""
+	table "  memory per article in the window, bytes (heap)" \
+	    "$(field stories.bench heap_bytes_per_article)" "" "reported"
+fi
 if grep -q '^cold ' "$results"; then
 	partial=""
 	[ "$(field cold timed_out)" = 1 ] && partial=" (stopped at timeout)"

@@ -238,13 +238,58 @@ def test_parse_prints_items_as_json_lines():
 		assert item["published"].endswith("Z")
 
 
+# The demo's events, by words of their titles (conf/demo/feeds/: read them to check).
+DEMO_EVENTS = {
+	"dam": ("Kestrel Gorge", "Ashwater", "stuck gate"),
+	"comet": ("comet", "stargazer"),
+	"library": ("library reopens",), "cycle lanes": ("cycle lanes",),
+	"fish market": ("fish market",), "football": ("Rovers",),
+	"ferry": ("Ferry terminal",), "sea temperature": ("warmest November",),
+}
+
+
+def demo_event(title):
+	"""The event a demo title names (a two-line correction notice is left out: too short to
+	call either way)."""
+	if title.startswith("Correction"):
+		return None
+	found = [event for event, words in DEMO_EVENTS.items()
+		 if any(word.lower() in title.lower() for word in words)]
+	return found[0] if len(found) == 1 else None
+
+
+def test_process_groups_write_ups_of_one_event_under_one_story():
+	feeds = sorted(DEMO_FEEDS.iterdir())
+	result = helpers.run_wiresift(["process", "-c", ROOT / "conf" / "demo" / "wiresift.conf"]
+				      + feeds,
+				      env={"WIRESIFT_PLUGIN_DIR": str(helpers.build_dir() / "plugins")})
+	assert result.returncode == 0, result.stderr
+	messages = [json.loads(line) for line in result.stdout.splitlines()]
+	by_event = {}
+	for message in messages:
+		jsonschema.validate(message, SCHEMA)
+		event = demo_event(message["title"])
+		if event is not None:
+			by_event.setdefault(event, set()).add(message["story"]["id"])
+	assert len(by_event) == len(DEMO_EVENTS), by_event
+	# Several write-ups (and wire copies) of the dam and the comet: one story each; every
+	# event its own story.
+	assert all(len(stories) == 1 for stories in by_event.values()), by_event
+	assert len({next(iter(stories)) for stories in by_event.values()}) == len(DEMO_EVENTS)
+	dam = [m for m in messages if demo_event(m["title"]) == "dam"]
+	assert len(dam) >= 5 and any(m["dedup"]["status"] == "duplicate" for m in dam)
+	assert len({m["source"]["name"] for m in dam}) >= 4
+	assert max(m["story"]["size"] for m in dam) >= len(dam)
+
+
 def test_process_explain_names_the_rule_behind_each_removal():
 	feeds = [DEMO_FEEDS / "northline.json", DEMO_FEEDS / "harbour-courier.xml"]
 	result = helpers.run_wiresift(["process", "-c", ROOT / "conf" / "demo" / "wiresift.conf",
 				       "--explain"] + feeds,
 				      env={"WIRESIFT_PLUGIN_DIR": str(helpers.build_dir() / "plugins")})
 	assert result.returncode == 0, result.stderr
-	explained = [line for line in result.stderr.splitlines() if line.startswith("explain: ")]
+	explained = [line for line in result.stderr.splitlines()
+		     if line.startswith("explain: ") and " rule=" in line]
 	rules = {line.split(" rule=", 1)[1].split(" ", 1)[0] for line in explained}
 	assert {"html:blockquote.twitter-tweet", "also-read", "dateline"} <= rules, explained
 	# What was removed is gone from the messages, and the article text stayed.
@@ -253,6 +298,15 @@ def test_process_explain_names_the_rule_behind_each_removal():
 	assert "Also Read:" not in text and "pic.twitter.com" not in text
 	assert all(m["word_count"] > 0 for m in messages)
 	assert any(m["dateline"] == "LORRIN, Esterland" for m in messages)
+	# And for every article, why it joined its story or opened one.
+	stories = [line for line in result.stderr.splitlines() if ": story: id=" in line]
+	assert len(stories) == len(messages), stories
+	for line, message in zip(stories, messages):
+		assert "id=%s " % message["id"] in line
+		assert ("joined story=%s" % message["story"]["id"] in line or
+			"opened story=%s" % message["story"]["id"] in line), line
+	assert any(" shared=" in line and " score=" in line and " threshold=" in line
+		   for line in stories), stories
 
 
 def _without_plugin_dir():

@@ -194,7 +194,8 @@ def c_number(expression):
 
 
 def code_defaults():
-	"""{field: value} assigned in config_defaults() and dedup_config_defaults()."""
+	"""{field: value} assigned in config_defaults(), dedup_config_defaults() and
+	story_config_defaults()."""
 	assignments = re.findall(r"config->([\w.]+)\s*=\s*([^;]+);",
 	    function_body(c_source(CONFIG_C), "config_defaults"))
 	for path in sorted((ROOT / "daemon" / "dedup").glob("*.c")):
@@ -205,6 +206,12 @@ def code_defaults():
 			    "dedup_config_defaults"))]
 	assert any(field.startswith("dedup.") for field, _ in assignments), \
 	    "dedup_config_defaults() not found under daemon/dedup/"
+	for path in sorted((ROOT / "daemon" / "story").glob("*.c")):
+		text = c_source(path)
+		if re.search(r"^story_config_defaults\s*\(", text, re.M):
+			assignments += [("stories." + field, value) for field, value in re.findall(
+			    r"config->(\w+)\s*=\s*([^;]+);", function_body(text,
+			    "story_config_defaults"))]
 	defaults = {}
 	for field, value in assignments:
 		value = value.strip()

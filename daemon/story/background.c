@@ -1,0 +1,107 @@
+/*
+ * background.c - the running background the story stage weighs words against: in how many
+ * of the articles seen so far each feature key occurs (document frequency), for TF-IDF.
+ *
+ * IDF is log((documents + 201) / (frequency + 1)) + 1: 200 imagined documents without the
+ * word keep the first articles' weights from swinging on a count of one or two.
+ * One open-addressing table of fixed capacity, updated on the loop thread in arrival order
+ * (so the weights, and the stories, do not depend on which worker prepared what). When it is
+ * 70% full every count and the document total are halved and the keys left at zero dropped:
+ * memory stays bounded and old news ages out of the background.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "story_internal.h"
+#include "util.h"
+
+/* Documents the background counts as seen, holding no word: while few articles have been
+ * seen, a word one earlier article used is not taken for a common one. */
+#define PRIOR_DOCUMENTS	200
+
+void
+story_background_init(struct story_background *background, size_t capacity)
+{
+	memset(background, 0, sizeof *background);
+	background->capacity = capacity;
+	background->entries = xcalloc(capacity, sizeof *background->entries);
+}
+
+void
+story_background_free(struct story_background *background)
+{
+	free(background->entries);
+	memset(background, 0, sizeof *background);
+}
+
+static size_t
+find_slot(const struct story_background *background, uint64_t key)
+{
+	size_t mask = background->capacity - 1, slot = (key >> KIND_BITS) & mask;
+
+	while (background->entries[slot].count != 0 && background->entries[slot].key != key)
+		slot = (slot + 1) & mask;
+	return slot;
+}
+
+void
+story_background_prefetch(const struct story_background *background,
+    const struct story_features *features)
+{
+	size_t mask = background->capacity - 1;
+
+	for (uint32_t i = 0; i < features->count; i++)
+		__builtin_prefetch(&background->entries[(features->items[i].key >> KIND_BITS) &
+		    mask]);
+}
+
+double
+story_background_idf(const struct story_background *background, uint64_t key)
+{
+	size_t slot = find_slot(background, key);
+	double count = (double)background->entries[slot].count;
+
+	return log((background->documents + PRIOR_DOCUMENTS + 1.0) / (count + 1.0)) + 1.0;
+}
+
+/* Halve every count, dropping those that reach zero, and put the rest back in place. */
+static void
+halve(struct story_background *background)
+{
+	size_t capacity = background->capacity;
+	struct background_entry *entries = background->entries;
+
+	background->entries = xcalloc(capacity, sizeof *entries);
+	background->used = 0;
+	for (size_t i = 0; i < capacity; i++) {
+		if (entries[i].count / 2 == 0)
+			continue;
+		size_t slot = find_slot(background, entries[i].key);
+
+		background->entries[slot].key = entries[i].key;
+		background->entries[slot].count = entries[i].count / 2;
+		background->used++;
+	}
+	background->documents /= 2;
+	free(entries);
+}
+
+void
+story_background_add(struct story_background *background, const uint64_t *keys,
+    size_t stride, size_t count)
+{
+	while ((background->used + count) * 10 > background->capacity * 7)
+		halve(background);
+	for (size_t i = 0; i < count; i++) {
+		uint64_t key = *(const uint64_t *)((const char *)keys + i * stride);
+		size_t slot = find_slot(background, key);
+
+		if (background->entries[slot].count == 0) {
+			background->entries[slot].key = key;
+			background->used++;
+		}
+		background->entries[slot].count++;
+	}
+	background->documents++;
+}

@@ -1,0 +1,174 @@
+/*
+ * centroid.c - what an open story remembers of its articles: the centroid (the sum of their
+ * vectors, pruned to the heaviest words, entities and numbers), the names of its main
+ * entities, and its members (article id and outlet) for the summary; and the summary itself,
+ * the value of the story's record in the stories topic.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "json_write.h"
+#include "story_internal.h"
+#include "util.h"
+
+#define CENTROID_TERMS		18
+#define CENTROID_ENTITIES	10
+#define CENTROID_NUMBERS	(CENTROID_MAX - CENTROID_TERMS - CENTROID_ENTITIES)
+#define SUMMARY_ARTICLES	500	/* newest members listed in a summary */
+
+void
+story_id_format(uint64_t key, char out[17])
+{
+	snprintf(out, 17, "%016llx", (unsigned long long)key);
+}
+
+static int
+part_of(uint64_t key)
+{
+	enum story_kind kind = key_kind(key);
+
+	return kind == KIND_TERM ? 0 : kind == KIND_NUMBER ? 2 : 1;
+}
+
+/* The quota-th heaviest weight of one part (0 when it has fewer), by insertion. */
+static float
+part_floor(const struct story_weight *merged, uint32_t count, int part, uint32_t quota)
+{
+	float top[CENTROID_MAX];
+	uint32_t kept = 0;
+
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t at;
+
+		if (part_of(merged[i].key) != part)
+			continue;
+		if (kept == quota && merged[i].weight <= top[kept - 1])
+			continue;
+		at = kept < quota ? kept++ : quota - 1;
+		while (at > 0 && top[at - 1] < merged[i].weight) {
+			top[at] = top[at - 1];
+			at--;
+		}
+		top[at] = merged[i].weight;
+	}
+	return kept < quota ? 0 : top[quota - 1];
+}
+
+/* Keep the heaviest of each kind within its quota, in key order (ties: the first ones). */
+static uint32_t
+prune(struct story_weight *merged, uint32_t count)
+{
+	static const uint32_t quotas[3] = { CENTROID_TERMS, CENTROID_ENTITIES, CENTROID_NUMBERS };
+	float floors[3];
+	uint32_t used[3] = { 0 }, kept = 0;
+
+	if (count <= CENTROID_MAX)
+		return count;
+	for (int p = 0; p < 3; p++)
+		floors[p] = part_floor(merged, count, p, quotas[p]);
+	for (int pass = 0; pass < 2; pass++)	/* above the floor first, then ties */
+		for (uint32_t i = 0; i < count; i++) {
+			int p = part_of(merged[i].key);
+
+			if (merged[i].weight < 0 || used[p] == quotas[p] ||
+			    (pass == 0 ? merged[i].weight <= floors[p] :
+			    merged[i].weight != floors[p]))
+				continue;
+			used[p]++;
+			merged[i].weight = -1 - merged[i].weight;	/* marked kept */
+		}
+	for (uint32_t i = 0; i < count; i++)
+		if (merged[i].weight < 0) {
+			merged[kept] = merged[i];
+			merged[kept++].weight = -1 - merged[i].weight;
+		}
+	return kept;
+}
+
+void
+story_centroid_add(struct story *story, const struct story_vector *vector)
+{
+	struct story_weight merged[CENTROID_MAX + VECTOR_MAX];
+	uint32_t i = 0, j = 0, count = 0;
+
+	while (i < story->centroid_count || j < vector->count) {
+		const struct story_weight *c = i < story->centroid_count ? &story->centroid[i] :
+		    NULL;
+		const struct story_weight *a = j < vector->count ? &vector->items[j] : NULL;
+
+		if (a == NULL || (c != NULL && c->key < a->key))
+			merged[count++] = story->centroid[i++];
+		else if (c == NULL || a->key < c->key) {
+			merged[count] = *a;
+			merged[count++].name = 0;
+			j++;
+		} else {
+			merged[count] = *c;
+			merged[count++].weight += a->weight;
+			i++;
+			j++;
+		}
+	}
+	count = prune(merged, count);
+	memcpy(story->centroid, merged, count * sizeof *merged);
+	story->centroid_count = (uint16_t)count;
+}
+
+static json_t *
+story_entities_json(const struct story *story)
+{
+	json_t *entities = json_array();
+
+	for (uint16_t i = 0; i < story->entity_name_count; i++)
+		json_array_append_new(entities, json_pack("{s:s, s:s, s:i}",
+		    "name", story->entity_names[i].name, "type", story->entity_names[i].type,
+		    "count", (int)story->entity_names[i].count));
+	return entities;
+}
+
+static json_t *
+time_json(int64_t when)
+{
+	char text[21];
+
+	time_format_rfc3339((time_t)when, text);
+	return json_string(text);
+}
+
+static char *
+render(json_t *value)
+{
+	struct buffer out = { 0 };
+
+	if (json_write(value, &out) != 0) {
+		out.length = 0;
+		buffer_append_string(&out, "{}");
+	}
+	json_decref(value);
+	return buffer_steal(&out);
+}
+
+char *
+story_summary_json(const struct story *story)
+{
+	json_t *root = json_object(), *articles = json_array();
+	char id[17];
+	uint32_t first = story->size > SUMMARY_ARTICLES ? story->size - SUMMARY_ARTICLES : 0;
+
+	story_id_format(story->key, id);
+	for (uint32_t i = first; i < story->size; i++)
+		json_array_append_new(articles, json_pack("{s:s, s:s}", "id",
+		    story->members[i].id, "source", story->members[i].outlet));
+	json_object_set_new(root, "id", json_string(id));
+	json_object_set_new(root, "headline", story->headline ? json_string(story->headline) :
+	    json_null());
+	json_object_set_new(root, "size", json_integer(story->size));
+	json_object_set_new(root, "first_seen", time_json(story->first_seen));
+	json_object_set_new(root, "last_seen", time_json(story->last_seen));
+	json_object_set_new(root, "entities", story_entities_json(story));
+	json_object_set_new(root, "articles", articles);
+	return render(root);
+}

@@ -1,0 +1,409 @@
+/*
+ * features.c - what identifies the event an article reports, counted from the article alone
+ * (so worker threads do it): the entities the entities plugin found, the words of its title
+ * and of the start of its text (where news puts the event), and the numbers it mentions.
+ *
+ * Words are split on anything but letters, digits and UTF-8 sequences, ASCII is lower-cased,
+ * stop words are dropped and a light suffix rule folds plurals ("bases" -> "base",
+ * "casualties" -> "casualty"). A number keeps its decimal point and loses its thousands
+ * separators ("10,000" -> "10000"); one-digit numbers say nothing and are dropped. Entities
+ * keep the plugin's normalised name (case-folded for the key) and its type.
+ */
+#include <ctype.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+#include "story_internal.h"
+#include "util.h"
+
+#define TEXT_BYTES	6000	/* of the text read for words and numbers */
+#define TITLE_COUNT	3	/* a title word counts as this many mentions */
+#define WORD_BYTES	48
+#define FUTURE_SLACK	3600	/* seconds past the fetch a date may be */
+
+struct story_extractor {
+	uint32_t	*slots;		/* item index + 1, 0 empty */
+	uint32_t	*stamps;
+	size_t		 capacity;	/* power of two */
+	uint32_t	 stamp;
+};
+
+static const char *const stop_words[] = {
+	"a", "about", "after", "again", "against", "all", "also", "an", "and", "any", "are",
+	"around", "as", "at", "be", "because", "been", "before", "being", "between", "both",
+	"but", "by", "can", "could", "did", "do", "does", "during", "each", "early", "for",
+	"from", "further", "had", "has", "have", "having", "he", "her", "here", "him", "his",
+	"how", "i", "if", "in", "into", "is", "it", "its", "just", "last", "late", "later",
+	"least", "less", "like", "made", "make", "many", "may", "me", "might", "more", "most",
+	"much", "must", "my", "new", "news", "no", "nor", "not", "now", "of", "off", "on",
+	"once", "one", "only", "or", "other", "our", "out", "over", "own", "per", "report",
+	"reported", "reports", "said", "same", "say", "saying", "says", "she", "should", "since",
+	"so", "some", "still", "such", "than", "that", "the", "their", "them", "then", "there",
+	"these", "they", "this", "those", "though", "three", "through", "to", "told", "too",
+	"two", "under", "until", "up", "upon", "us", "very", "via", "was", "we", "week", "were",
+	"what", "when", "where", "which", "while", "who", "whom", "why", "will", "with",
+	"within", "without", "would", "year", "years", "yet", "you", "your", "according",
+	"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+	"today", "yesterday", "tomorrow", "first", "four", "five", "six", "seven", "eight",
+	"nine", "ten", "another", "even", "get", "got", "go", "going", "well", "way", "back",
+	"day", "days", "time", "people", "took", "take", "taken", "make", "told", "added",
+};
+
+/* The stop words by hash: an open-addressing set filled once, then only read. */
+#define STOP_SLOTS	1024
+static uint64_t stop_set[STOP_SLOTS];
+static pthread_once_t stop_set_once = PTHREAD_ONCE_INIT;
+
+static uint64_t
+word_hash(const char *word, size_t length)
+{
+	uint64_t hash = XXH3_64bits(word, length);
+
+	return hash != 0 ? hash : 1;
+}
+
+static size_t fold_plural(char *word, size_t length);
+
+/* Words are looked up folded ("reports" -> "report"): the set holds the folded forms. */
+static void
+stop_set_fill(void)
+{
+	for (size_t i = 0; i < sizeof stop_words / sizeof stop_words[0]; i++) {
+		char folded[32];
+		size_t length = strlen(stop_words[i]);
+		uint64_t hash;
+		size_t slot;
+
+		memcpy(folded, stop_words[i], length + 1);
+		length = fold_plural(folded, length);
+		hash = word_hash(folded, length);
+		slot = hash & (STOP_SLOTS - 1);
+
+		while (stop_set[slot] != 0 && stop_set[slot] != hash)
+			slot = (slot + 1) & (STOP_SLOTS - 1);
+		stop_set[slot] = hash;
+	}
+}
+
+static int
+is_stop_hash(uint64_t hash)
+{
+	size_t slot = hash & (STOP_SLOTS - 1);
+
+	while (stop_set[slot] != 0) {
+		if (stop_set[slot] == hash)
+			return 1;
+		slot = (slot + 1) & (STOP_SLOTS - 1);
+	}
+	return 0;
+}
+
+struct story_extractor *
+story_extractor_new(void)
+{
+	struct story_extractor *extractor = xcalloc(1, sizeof *extractor);
+
+	pthread_once(&stop_set_once, stop_set_fill);
+	extractor->capacity = 1024;
+	extractor->slots = xcalloc(extractor->capacity, sizeof *extractor->slots);
+	extractor->stamps = xcalloc(extractor->capacity, sizeof *extractor->stamps);
+	return extractor;
+}
+
+void
+story_extractor_free(struct story_extractor *extractor)
+{
+	if (extractor == NULL)
+		return;
+	free(extractor->slots);
+	free(extractor->stamps);
+	free(extractor);
+}
+
+void
+story_features_reset(struct story_features *features)
+{
+	features->count = 0;
+	features->names_length = 0;
+	features->time = 0;
+}
+
+void
+story_features_destroy(struct story_features *features)
+{
+	if (features == NULL)
+		return;
+	free(features->items);
+	free(features->names);
+	free(features);
+}
+
+const char *
+story_feature_name(const struct story_features *features, uint32_t item)
+{
+	return features->names + features->items[item].name;
+}
+
+static uint32_t
+add_name(struct story_features *features, const char *name, size_t length)
+{
+	uint32_t offset = (uint32_t)features->names_length;
+
+	if (features->names_length + length + 1 > features->names_capacity) {
+		features->names_capacity = (features->names_length + length + 1) * 2 + 256;
+		features->names = xrealloc(features->names, features->names_capacity);
+	}
+	memcpy(features->names + offset, name, length);
+	features->names[offset + length] = '\0';
+	features->names_length += length + 1;
+	return offset;
+}
+
+static void
+extractor_grow(struct story_extractor *extractor, const struct story_features *features)
+{
+	free(extractor->slots);
+	free(extractor->stamps);
+	extractor->capacity *= 2;
+	extractor->slots = xcalloc(extractor->capacity, sizeof *extractor->slots);
+	extractor->stamps = xcalloc(extractor->capacity, sizeof *extractor->stamps);
+	for (uint32_t i = 0; i < features->count; i++) {
+		size_t slot = features->items[i].key & (extractor->capacity - 1);
+
+		while (extractor->stamps[slot] == extractor->stamp)
+			slot = (slot + 1) & (extractor->capacity - 1);
+		extractor->stamps[slot] = extractor->stamp;
+		extractor->slots[slot] = i + 1;
+	}
+}
+
+/* Count one mention of a feature, adding it the first time. */
+static void
+count_feature(struct story_extractor *extractor, struct story_features *features,
+    const char *name, size_t length, uint64_t hash, enum story_kind kind, int count,
+    int salient)
+{
+	uint64_t key = (hash & ~KIND_MASK) | (uint64_t)kind;
+	size_t slot;
+	struct story_item *item;
+
+	if ((features->count + 1) * 2 > extractor->capacity)
+		extractor_grow(extractor, features);
+	slot = key & (extractor->capacity - 1);
+	while (extractor->stamps[slot] == extractor->stamp) {
+		item = &features->items[extractor->slots[slot] - 1];
+		if (item->key == key) {
+			item->count = (uint16_t)(item->count + count > 60000 ? 60000 :
+			    item->count + count);
+			item->salient |= (uint16_t)salient;
+			return;
+		}
+		slot = (slot + 1) & (extractor->capacity - 1);
+	}
+	if (features->count == features->capacity) {
+		features->capacity = features->capacity ? features->capacity * 2 : 128;
+		features->items = xrealloc(features->items,
+		    features->capacity * sizeof *features->items);
+	}
+	item = &features->items[features->count];
+	item->key = key;
+	item->count = (uint16_t)count;
+	item->salient = (uint16_t)salient;
+	item->name = add_name(features, name, length);
+	extractor->stamps[slot] = extractor->stamp;
+	extractor->slots[slot] = ++features->count;
+}
+
+/* Fold a plural to its singular: "bases" -> "base", "casualties" -> "casualty". */
+static size_t
+fold_plural(char *word, size_t length)
+{
+	if (length > 4 && memcmp(word + length - 3, "ies", 3) == 0) {
+		word[length - 3] = 'y';
+		return length - 2;
+	}
+	if (length > 4 && word[length - 1] == 's' && word[length - 2] != 's' &&
+	    word[length - 2] != 'u' && word[length - 2] != 'i')
+		return length - 1;
+	return length;
+}
+
+static int
+word_byte(unsigned char c)
+{
+	return isalnum(c) || c >= 0x80;
+}
+
+/* Bytes of the punctuation at text (U+2000-U+206F: quotes, dashes; U+00A0), else 0. */
+static size_t
+punctuation_length(const char *text, size_t length)
+{
+	const unsigned char *p = (const unsigned char *)text;
+
+	if (length >= 3 && p[0] == 0xe2 && (p[1] == 0x80 || p[1] == 0x81))
+		return 3;
+	if (length >= 2 && p[0] == 0xc2 && (p[1] == 0xa0 || p[1] == 0xab || p[1] == 0xbb))
+		return 2;
+	return 0;
+}
+
+/* A possessive "'s" or "’s" at text, ending the word: its length, else 0. */
+static size_t
+possessive_length(const char *text, size_t length)
+{
+	size_t quote = text[0] == '\'' ? 1 : punctuation_length(text, length) == 3 &&
+	    (unsigned char)text[2] == 0x99 ? 3 : 0;
+
+	if (quote == 0 || quote + 1 > length || text[quote] != 's' ||
+	    (quote + 1 < length && word_byte((unsigned char)text[quote + 1]) &&
+	    punctuation_length(text + quote + 1, length - quote - 1) == 0))
+		return 0;
+	return quote + 1;
+}
+
+/* The token starting at text: a number ("10,000", "7.1") or a word. Returns its length. */
+static size_t
+read_token(const char *text, size_t length, char *out, size_t *out_length, int *number)
+{
+	size_t i = 0, o = 0;
+
+	*number = isdigit((unsigned char)text[0]);
+	while (i < length) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (*number && (c == ',' || c == '.') && i + 1 < length &&
+		    isdigit((unsigned char)text[i + 1]) && o > 0) {
+			if (c == '.' && o < WORD_BYTES)
+				out[o++] = '.';
+			i++;
+			continue;
+		}
+		if (!word_byte(c))
+			break;
+		if (c >= 0x80 && punctuation_length(text + i, length - i) > 0)
+			break;
+		if (!isdigit(c))
+			*number = 0;
+		if (o < WORD_BYTES)
+			out[o++] = (char)tolower(c);
+		i++;
+	}
+	*out_length = o;
+	return i;
+}
+
+/* Words and numbers of text, each mention counting `weight`. */
+static void
+count_words(struct story_extractor *extractor, struct story_features *features,
+    const char *text, size_t length, int weight, int salient)
+{
+	char word[WORD_BYTES + 1];
+	size_t i = 0, word_length;
+	uint64_t hash;
+	int number;
+
+	while (i < length) {
+		size_t skip = possessive_length(text + i, length - i);
+
+		/* "Taliban's": the possessive is not a word */
+		if (skip == 0)
+			skip = punctuation_length(text + i, length - i);
+		if (skip == 0 && !word_byte((unsigned char)text[i]))
+			skip = 1;
+		if (skip > 0) {
+			i += skip;
+			continue;
+		}
+		i += read_token(text + i, length - i, word, &word_length, &number);
+		word[word_length] = '\0';
+		if (number) {
+			if (word_length >= 2)
+				count_feature(extractor, features, word, word_length,
+				    word_hash(word, word_length), KIND_NUMBER, 1, salient);
+			continue;
+		}
+		if (word_length < 3)
+			continue;
+		word_length = fold_plural(word, word_length);
+		hash = word_hash(word, word_length);
+		if (!is_stop_hash(hash))
+			count_feature(extractor, features, word, word_length, hash, KIND_TERM,
+			    weight, salient);
+	}
+}
+
+static enum story_kind
+entity_kind(const char *type)
+{
+	if (type == NULL)
+		return KIND_OTHER;
+	if (strcmp(type, "person") == 0)
+		return KIND_PERSON;
+	if (strcmp(type, "place") == 0)
+		return KIND_PLACE;
+	if (strcmp(type, "organization") == 0)
+		return KIND_ORGANIZATION;
+	return KIND_OTHER;
+}
+
+static void
+count_entity(struct story_extractor *extractor, struct story_features *features,
+    const struct entity *entity, const char *title)
+{
+	char folded[128];
+	size_t length = strlen(entity->name);
+	int salient;
+
+	if (length == 0)
+		return;
+	if (length >= sizeof folded)
+		length = sizeof folded - 1;
+	for (size_t i = 0; i < length; i++)
+		folded[i] = (char)tolower((unsigned char)entity->name[i]);
+	folded[length] = '\0';
+	salient = entity->count >= 2 || (title != NULL && strcasestr(title, entity->name));
+	count_feature(extractor, features, folded, length, word_hash(folded, length),
+	    entity_kind(entity->type), entity->count > 0 ? entity->count : 1, salient);
+}
+
+void
+story_extract(struct story_extractor *extractor, struct story_features *features,
+    const char *title, const char *text, const struct entity *entities, size_t entity_count,
+    int64_t time)
+{
+	story_features_reset(features);
+	features->time = time;
+	if (++extractor->stamp == 0) {
+		memset(extractor->stamps, 0, extractor->capacity * sizeof *extractor->stamps);
+		extractor->stamp = 1;
+	}
+	for (size_t i = 0; i < entity_count; i++)
+		count_entity(extractor, features, &entities[i], title);
+	if (title != NULL)
+		count_words(extractor, features, title, strlen(title), TITLE_COUNT, 1);
+	if (text != NULL) {
+		size_t length = strlen(text);
+
+		count_words(extractor, features, text, length < TEXT_BYTES ? length : TEXT_BYTES,
+		    1, 0);
+	}
+}
+
+void
+story_extract_article(struct story_extractor *extractor, struct article *article)
+{
+	const char *text = article->text != NULL ? article->text : article->summary;
+	int64_t time = article->published_is_fetch_time || article->published == 0 ?
+	    article->fetched : article->published;
+
+	/* A date far past the fetch would move the stream's clock and close every story. */
+	if (article->fetched != 0 && time > article->fetched + FUTURE_SLACK)
+		time = article->fetched;
+	if (article->story_features == NULL)
+		article->story_features = xcalloc(1, sizeof *article->story_features);
+	story_extract(extractor, article->story_features, article->title, text,
+	    article->entities, article->entity_count, time);
+}

@@ -1,0 +1,237 @@
+/*
+ * story_internal.h - the pieces behind story.h, shared by the files of daemon/story/ and by
+ * the unit test and benchmark: article features, the running background of document
+ * frequencies, weighted vectors and their scoring, the open stories with their inverted
+ * index, and the log that persists committed joins.
+ */
+#ifndef WIRESIFT_STORY_INTERNAL_H
+#define WIRESIFT_STORY_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "story.h"
+
+/* A feature key is a 64-bit hash of its normalised text with its kind in the low 3 bits. */
+enum story_kind {
+	KIND_TERM = 0,		/* a word of the title or text (title words count more) */
+	KIND_NUMBER = 1,	/* "7.1", "10000", "2025" */
+	KIND_PERSON = 2,	/* entities, by the entities plugin's type */
+	KIND_PLACE = 3,
+	KIND_ORGANIZATION = 4,
+	KIND_OTHER = 5
+};
+#define KIND_BITS	3
+#define KIND_MASK	((uint64_t)7)
+#define key_kind(key)	((enum story_kind)((key) & KIND_MASK))
+#define KIND_IS_ENTITY(kind) ((kind) >= KIND_PERSON)
+
+/* features.c: one article's features, as counted (weights come on the loop thread). */
+struct story_item {
+	uint64_t	 key;
+	uint16_t	 count;		/* mentions (title words weigh TITLE_COUNT each) */
+	uint16_t	 salient;	/* in the title, or an entity mentioned twice or more */
+	uint32_t	 name;		/* offset of its text in names */
+};
+
+struct story_features {
+	struct story_item *items;
+	uint32_t	 count;
+	uint32_t	 capacity;
+	char		*names;		/* NUL-terminated texts */
+	size_t		 names_length;
+	size_t		 names_capacity;
+	int64_t		 time;		/* published, else first seen */
+};
+
+void	 story_features_reset(struct story_features *features);
+/* Extract from loose parts (the unit test and benchmark use it without an article). */
+void	 story_extract(struct story_extractor *extractor, struct story_features *features,
+	    const char *title, const char *text, const struct entity *entities,
+	    size_t entity_count, int64_t time);
+const char *story_feature_name(const struct story_features *features, uint32_t item);
+
+/* background.c: document frequencies of feature keys over the articles seen so far. */
+struct background_entry {
+	uint64_t	 key;
+	uint64_t	 count;		/* 0: empty slot */
+};
+
+struct story_background {
+	struct background_entry *entries;
+	size_t		 capacity;	/* power of two */
+	size_t		 used;
+	double		 documents;
+};
+
+void	 story_background_init(struct story_background *background, size_t capacity);
+void	 story_background_free(struct story_background *background);
+double	 story_background_idf(const struct story_background *background, uint64_t key);
+/* Start loading the table lines the features' look-ups will read (they are random). */
+void	 story_background_prefetch(const struct story_background *background,
+	    const struct story_features *features);
+/* Count one document with these keys (each once). */
+void	 story_background_add(struct story_background *background, const uint64_t *keys,
+	    size_t stride, size_t count);
+
+/* A weighted feature of an article's vector or a story's centroid, sorted by key. */
+struct story_weight {
+	uint64_t	 key;
+	float		 weight;
+	uint32_t	 name;		/* article vectors: the feature's item index */
+};
+
+#define VECTOR_TERMS		24
+#define VECTOR_ENTITIES		12
+#define VECTOR_NUMBERS		8
+#define VECTOR_MAX		(VECTOR_TERMS + VECTOR_ENTITIES + VECTOR_NUMBERS)
+
+struct story_vector {
+	struct story_weight items[VECTOR_MAX];
+	uint32_t	 count;
+	uint32_t	 salient_people;	/* KIND_PERSON items the article makes much of */
+	uint32_t	 salient_places;
+};
+
+/* score.c: the article's weighted vector; similarity with a story's centroid. */
+void	 story_vector_build(struct story_vector *vector, const struct story_features *features,
+	    const struct story_background *background);
+
+struct story_score {
+	double		 score;		/* what is compared with the threshold */
+	double		 terms;		/* cosine of the word parts */
+	double		 entities;	/* cosine of the entity parts, -1: one side has none */
+	double		 numbers;	/* share of numbers in common, -1: one side has none */
+	double		 time_factor;
+	int		 conflicts;	/* CONFLICT_* bits */
+};
+enum { CONFLICT_PEOPLE = 1, CONFLICT_PLACES = 2, CONFLICT_NUMBERS = 4 };
+
+struct story;
+void	 story_score(const struct story_vector *vector, int64_t time,
+	    const struct story *story, struct story_score *score);
+
+/* index.c: an open story. Its centroid sums its articles' vectors, pruned per kind. */
+#define CENTROID_MAX		32
+#define STORY_ENTITY_NAMES	8
+
+struct story_member {
+	char		*id;
+	const char	*outlet;	/* interned */
+};
+
+struct story_entity_name {
+	char		*name;
+	char		 type[14];
+	uint16_t	 count;
+};
+
+struct story {
+	uint64_t	 key;		/* the id: XXH3 of the first article's id */
+	uint32_t	 generation;	/* of the slot: postings naming an older one are stale */
+	uint32_t	 size;
+	int64_t		 first_seen;
+	int64_t		 last_seen;
+	char		*headline;
+	struct story_weight centroid[CENTROID_MAX];
+	uint16_t	 centroid_count;
+	uint16_t	 entity_name_count;
+	uint32_t	 member_capacity;
+	struct story_member *members;
+	struct story_entity_name entity_names[STORY_ENTITY_NAMES];
+	uint32_t	 posted;	/* refs to it in the postings */
+	uint8_t		 open;
+	uint8_t		 changed;	/* summary to publish */
+};
+
+/* Add vector to story's centroid (a wire copy adds nothing). */
+void	 story_centroid_add(struct story *story, const struct story_vector *vector);
+
+/* summary.c: a story's summary for the stories topic (caller frees). */
+char	*story_summary_json(const struct story *story);
+void	 story_id_format(uint64_t key, char out[17]);
+
+/* store.c: the append-only log of committed joins in state_dir. */
+struct story_record {
+	int64_t		 time;
+	uint64_t	 story_key;
+	const char	*article_id;
+	const char	*outlet;
+	const char	*headline;	/* the opening article's title, else NULL */
+	const struct story_weight *weights;	/* the article's vector (none for a copy) */
+	uint32_t	 weight_count;
+	const struct story_entity_name *entities;
+	uint32_t	 entity_count;
+};
+
+struct story_store;
+typedef void (*story_replay_fn)(const struct story_record *record, void *context);
+
+struct story_store *story_store_open(const char *state_dir, int64_t window,
+	    story_replay_fn replay, void *context, char *error, size_t error_size);
+void	 story_store_close(struct story_store *store);
+uint8_t	*story_record_encode(const struct story_record *record, size_t *length);
+void	 story_store_append(struct story_store *store, const uint8_t *record, size_t length);
+void	 story_store_flush(struct story_store *store);
+/* Records older than oldest no longer count; rewrites the log when most of it has expired. */
+void	 story_store_expire(struct story_store *store, int64_t oldest, size_t live_records);
+
+/* map.c: 64-bit key -> 64-bit value, open addressing with backward-shift deletion. */
+struct story_map {
+	uint64_t	*keys;		/* 0 marks an empty slot: keys are never 0 */
+	uint64_t	*values;
+	size_t		 capacity;	/* power of two */
+	size_t		 used;
+};
+
+void	 story_map_init(struct story_map *map);
+void	 story_map_free(struct story_map *map);
+void	 story_map_put(struct story_map *map, uint64_t key, uint64_t value);
+int	 story_map_get(const struct story_map *map, uint64_t key, uint64_t *value);
+void	 story_map_remove(struct story_map *map, uint64_t key);
+uint64_t story_map_key(const char *text);	/* XXH3, never 0 */
+
+/*
+ * postings.c: the inverted index, feature key -> the stories posted under it, newest last,
+ * each as slot << 32 | generation (a ref naming an older generation of its slot is stale).
+ */
+struct posting_list {
+	uint64_t	 key;
+	uint32_t	 count;
+	uint32_t	 capacity;
+	uint64_t	*refs;
+};
+
+struct story_postings {
+	struct posting_list *lists;
+	size_t		 capacity;	/* power of two */
+	size_t		 used;
+	size_t		 refs;		/* held in all lists */
+};
+
+typedef int (*story_ref_alive_fn)(uint64_t ref, void *context);
+typedef void (*story_ref_fn)(uint64_t ref, float weight, void *context);
+
+void	 story_postings_init(struct story_postings *postings);
+void	 story_postings_free(struct story_postings *postings);
+void	 story_postings_add(struct story_postings *postings, uint64_t key, uint64_t ref);
+/* Start loading the table slot a scan of key begins at. */
+void	 story_postings_prefetch(const struct story_postings *postings, uint64_t key);
+/* Call found for the newest `limit` live refs under key (stale ones met are dropped). */
+void	 story_postings_scan(struct story_postings *postings, uint64_t key, size_t limit,
+	    float weight, story_ref_alive_fn alive, story_ref_fn found, void *context);
+/* Drop every stale ref and the lists left empty. */
+void	 story_postings_sweep(struct story_postings *postings, story_ref_alive_fn alive,
+	    void *context);
+size_t	 story_postings_memory(const struct story_postings *postings);
+
+/* index.c: bytes held by the open stories (for the benchmark). */
+size_t	 story_memory(const struct story_index *index);
+
+/* explain.c: why an article joined a story or opened one (caller frees). */
+char	*story_explain(const struct story_vector *vector, const struct story_features *features,
+	    const struct story *best, const struct story_score *score, double threshold,
+	    int joined, const char *story_id);
+
+#endif
