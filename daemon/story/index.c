@@ -7,88 +7,14 @@
  * newest article time seen: a story closes when its newest article falls out of the window
  * behind it, found through a queue of (story, time) entries in arrival order, one a join.
  * Joins waiting for their article's delivery are kept in a bounded ring (a join never
- * committed is only lost from the log, as a crash would lose it).
+ * committed is only lost from the log, as a crash would lose it). Finding the candidate
+ * stories of an article is lookup.c's.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "story_internal.h"
+#include "index_internal.h"
 #include "util.h"
-
-#define SCAN_TERMS		8	/* the article's heaviest features looked up: words, */
-#define SCAN_ENTITIES		6	/* entities */
-#define SCAN_NUMBERS		2	/* and numbers */
-#define SCAN_FEATURES		(SCAN_TERMS + SCAN_ENTITIES + SCAN_NUMBERS)
-#define SCAN_LIMIT		32	/* newest refs read per posting list */
-#define CANDIDATE_MAX		10	/* stories scored in full per article */
-#define PENDING_MAX		65536	/* joins awaiting delivery */
-#define BACKGROUND_CAPACITY	(1u << 20)
-
-struct expiry {
-	uint32_t	 slot;
-	uint32_t	 generation;
-	int64_t		 time;
-};
-
-struct pending {
-	uint64_t	 key;		/* of the article id, 0: free */
-	uint8_t		*record;
-	size_t		 length;
-};
-
-struct candidate {
-	float		 prescore;
-	uint32_t	 slot;
-};
-
-/* What a lookup reads of every story it meets, apart from the stories: dense, so a scan of
- * the postings does not pull a whole story into the cache for each ref. */
-struct slot_state {
-	uint32_t	 live;		/* generation << 1 | open */
-	uint32_t	 visit;		/* stamp of the last lookup that reached it */
-	float		 prescore;
-};
-
-struct story_index {
-	struct story_config	 config;
-	struct story_background	 background;
-	struct story_extractor	*extractor;	/* for articles no worker prepared */
-	struct story		*slots;
-	struct slot_state	*states;	/* one a slot */
-	size_t			 slot_count;
-	size_t			 slot_capacity;
-	uint32_t		*free_slots;
-	size_t			 free_count;
-	struct story_map	 by_article;	/* article id key -> ref */
-	struct story_map	 by_story;	/* story key -> slot */
-	struct story_map	 outlets;	/* name key -> interned name */
-	struct story_postings	 postings;
-	size_t			 live_refs;
-	struct expiry		*queue;		/* ring */
-	size_t			 queue_head;
-	size_t			 queue_count;
-	size_t			 queue_capacity;
-	size_t			 open_count;
-	size_t			 article_count;
-	int64_t			 newest;
-	uint32_t		 stamp;
-	struct candidate	*candidates;
-	size_t			 candidate_count;
-	size_t			 candidate_capacity;
-	int			 explain;
-	int			 summaries;
-	uint64_t		*changed;	/* refs of stories with a summary to publish */
-	size_t			 changed_count;
-	size_t			 changed_capacity;
-	struct strlist		 tombstones;
-	struct story_store	*store;
-	struct pending		*pending;	/* ring of PENDING_MAX */
-	size_t			 pending_next;
-	struct story_map	 pending_by_article;
-	size_t			 live_records;
-	int			 replaying;
-};
 
 void
 story_config_defaults(struct story_config *config)
@@ -103,15 +29,6 @@ static uint64_t
 make_ref(const struct story_index *index, uint32_t slot)
 {
 	return (uint64_t)slot << 32 | index->slots[slot].generation;
-}
-
-static int
-ref_alive(uint64_t ref, void *context)
-{
-	const struct story_index *index = context;
-	uint32_t slot = (uint32_t)(ref >> 32);
-
-	return slot < index->slot_count && index->states[slot].live == ((uint32_t)ref << 1 | 1);
 }
 
 static const char *
@@ -254,7 +171,7 @@ expire(struct story_index *index, int64_t cutoff)
 	if (closed == 0)
 		return;
 	if (index->postings.refs > 2 * index->live_refs + 65536)
-		story_postings_sweep(&index->postings, ref_alive, index);
+		story_postings_sweep(&index->postings, story_ref_alive, index);
 	if (index->store != NULL && !index->replaying)
 		story_store_expire(index->store, cutoff, index->live_records);
 }
@@ -445,120 +362,6 @@ story_close(struct story_index *index)
 	free(index);
 }
 
-static void
-candidate_found(uint64_t ref, float weight, void *context)
-{
-	struct story_index *index = context;
-	struct slot_state *story = &index->states[ref >> 32];
-
-	if (story->visit != index->stamp) {
-		story->visit = index->stamp;
-		story->prescore = 0;
-		if (index->candidate_count == index->candidate_capacity) {
-			index->candidate_capacity = index->candidate_capacity ?
-			    index->candidate_capacity * 2 : 256;
-			index->candidates = xrealloc(index->candidates,
-			    index->candidate_capacity * sizeof *index->candidates);
-		}
-		index->candidates[index->candidate_count++].slot = (uint32_t)(ref >> 32);
-	}
-	story->prescore += weight;
-}
-
-/* The features a lookup reads postings of: the heaviest of each part (words, entities,
- * numbers), so that a part with many light items (numbers) does not crowd out the others. */
-static uint32_t
-scan_features(const struct story_vector *vector, uint32_t *out)
-{
-	static const uint32_t quotas[3] = { SCAN_TERMS, SCAN_ENTITIES, SCAN_NUMBERS };
-	uint32_t count = 0;
-
-	for (int part = 0; part < 3; part++) {
-		uint32_t first = count, kept = 0;
-
-		for (uint32_t i = 0; i < vector->count; i++) {
-			enum story_kind kind = key_kind(vector->items[i].key);
-			int item_part = kind == KIND_TERM ? 0 : kind == KIND_NUMBER ? 2 : 1;
-			uint32_t at;
-
-			if (item_part != part || (kept == quotas[part] &&
-			    vector->items[i].weight <= vector->items[out[first + kept - 1]].weight))
-				continue;
-			at = kept < quotas[part] ? kept++ : quotas[part] - 1;
-			while (at > 0 && vector->items[out[first + at - 1]].weight <
-			    vector->items[i].weight) {
-				out[first + at] = out[first + at - 1];
-				at--;
-			}
-			out[first + at] = i;
-		}
-		count += kept;
-	}
-	return count;
-}
-
-/* Keep the CANDIDATE_MAX candidates of highest prescore at the front, best first. */
-static size_t
-select_candidates(struct story_index *index)
-{
-	size_t kept = 0;
-
-	for (size_t i = 0; i < index->candidate_count; i++) {
-		struct candidate candidate = index->candidates[i];
-		size_t at = kept < CANDIDATE_MAX ? kept++ : CANDIDATE_MAX;
-
-		candidate.prescore = index->states[candidate.slot].prescore;
-		if (at == CANDIDATE_MAX &&
-		    candidate.prescore <= index->candidates[at - 1].prescore)
-			continue;
-		if (at == CANDIDATE_MAX)
-			at--;
-		while (at > 0 && index->candidates[at - 1].prescore < candidate.prescore) {
-			index->candidates[at] = index->candidates[at - 1];
-			at--;
-		}
-		index->candidates[at] = candidate;
-	}
-	return kept;
-}
-
-/* The best-scoring open story for vector, or -1 when no story shares a feature. */
-static long
-best_story(struct story_index *index, const struct story_vector *vector, int64_t time,
-    struct story_score *best)
-{
-	uint32_t features[SCAN_FEATURES], feature_count = scan_features(vector, features);
-	size_t candidates;
-	long found = -1;
-
-	if (++index->stamp == 0) {
-		for (size_t i = 0; i < index->slot_count; i++)
-			index->states[i].visit = 0;
-		index->stamp = 1;
-	}
-	index->candidate_count = 0;
-	for (uint32_t i = 0; i < feature_count; i++)
-		story_postings_prefetch(&index->postings, vector->items[features[i]].key);
-	for (uint32_t i = 0; i < feature_count; i++)
-		story_postings_scan(&index->postings, vector->items[features[i]].key, SCAN_LIMIT,
-		    vector->items[features[i]].weight, ref_alive, candidate_found, index);
-	candidates = select_candidates(index);
-	for (size_t i = 0; i < candidates; i++)
-		for (size_t line = 0; line < sizeof index->slots[0].centroid; line += 64)
-			__builtin_prefetch((const char *)index->slots[index->candidates[i].slot].centroid +
-			    line);
-	for (size_t i = 0; i < candidates; i++) {
-		struct story_score score;
-
-		story_score(vector, time, &index->slots[index->candidates[i].slot], &score);
-		if (found < 0 || score.score > best->score) {
-			*best = score;
-			found = index->candidates[i].slot;
-		}
-	}
-	return found;
-}
-
 /* The article's entities, heaviest first, for the story's names. */
 static uint32_t
 top_entities(const struct article *article, struct story_entity_name *out)
@@ -636,7 +439,7 @@ original_story(struct story_index *index, const struct article *article,
 
 	if (article->dedup.status != DEDUP_DUPLICATE || article->dedup.duplicate_of == NULL ||
 	    !story_map_get(&index->by_article, story_map_key(article->dedup.duplicate_of), &ref) ||
-	    !ref_alive(ref, index))
+	    !story_ref_alive(ref, index))
 		return 0;
 	record->story_key = index->slots[ref >> 32].key;
 	return 1;
@@ -665,7 +468,7 @@ story_assign(struct story_index *index, struct article *article)
 	record.entity_count = top_entities(article, entities);
 	story_vector_build(&vector, features, &index->background);
 	if (!(copy = original_story(index, article, &record))) {
-		best = best_story(index, &vector, features->time, &score);
+		best = story_best(index, &vector, features->time, &score);
 		joined = best >= 0 && score.score >= index->config.threshold;
 		record.story_key = joined ? index->slots[best].key : story_map_key(article->id);
 		record.headline = joined ? NULL : article->title;
@@ -754,7 +557,7 @@ story_drain(struct story_index *index, story_summary_fn summary, void *context)
 		struct story *story = &index->slots[ref >> 32];
 		char *json;
 
-		if (!ref_alive(ref, index))
+		if (!story_ref_alive(ref, index))
 			continue;
 		story->changed = 0;
 		json = story_summary_json(story);
