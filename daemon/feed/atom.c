@@ -242,7 +242,8 @@ read_person(const struct xml_feed *feed, xmlNodePtr node, char **name, char **em
 	for (xmlNodePtr child = node->children; child != NULL; child = child->next) {
 		const char *local = feed_node_local(child);
 
-		if (local == NULL || !feed_node_in(feed, child, NULL))
+		if (local == NULL || (!feed_node_in(feed, child, NULL) &&
+		    !feed_node_in(feed, child, NS_ATOM_10)))
 			continue;
 		if (strcmp(local, "name") == 0 && *name == NULL)
 			*name = child_text(child);
@@ -266,8 +267,8 @@ read_person(const struct xml_feed *feed, xmlNodePtr node, char **name, char **em
 	}
 }
 
-static void
-add_person(const struct xml_feed *feed, struct article *item, xmlNodePtr node)
+void
+feed_atom_add_person(const struct xml_feed *feed, struct article *item, xmlNodePtr node)
 {
 	char *name, *email, *uri;
 
@@ -290,8 +291,8 @@ add_feed_person(struct xml_feed *feed, xmlNodePtr node)
 	free(uri);
 }
 
-static void
-add_category(struct article *item, xmlNodePtr node)
+void
+feed_atom_add_category(struct article *item, xmlNodePtr node)
 {
 	char *term = feed_node_attribute(node, "term");
 	char *scheme = feed_node_attribute(node, "scheme");
@@ -399,9 +400,9 @@ atom_entry_child(struct xml_feed *feed, struct article *item, int *best_link_ran
 	    feed_node_matches(feed, child, local, NULL, "modified"))
 		atom_date(&item->updated, child);
 	else if (feed_node_matches(feed, child, local, NULL, "author"))
-		add_person(feed, item, child);
+		feed_atom_add_person(feed, item, child);
 	else if (feed_node_matches(feed, child, local, NULL, "category"))
-		add_category(item, child);
+		feed_atom_add_category(item, child);
 	else if (feed_node_matches(feed, child, local, NS_DC, "creator")) {
 		char *text = feed_node_text(child);
 
@@ -429,7 +430,7 @@ inherit_authors(struct xml_feed *feed, struct article *item, xmlNodePtr node)
 			for (xmlNodePtr person = child->children; person != NULL;
 			    person = person->next)
 				if (feed_node_is(feed, person, NULL, "author"))
-					add_person(feed, item, person);
+					feed_atom_add_person(feed, item, person);
 	if (item->person_count == 0)
 		for (size_t i = 0; i < feed->meta->author_count; i++)
 			article_add_person(item, feed->meta->authors[i].name,

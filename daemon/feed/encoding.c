@@ -9,7 +9,8 @@
  * ISO-8859-1 / windows-1252 that is really UTF-8 (valid, with multi-byte sequences). As the
  * WHATWG encoding standard does, ISO-8859-1 and US-ASCII are read as windows-1252. Other
  * charsets go through iconv(3). The output is always valid UTF-8: undecodable input becomes
- * U+FFFD, and C0 controls that XML forbids are dropped.
+ * U+FFFD, and C0 controls that XML forbids are dropped. C1 code points (U+0080-U+009F, never
+ * meant as such) are read as the windows-1252 characters of those bytes, as feedparser does.
  *
  * The body stays where the caller has it. Each step decodes about feed_stream_chunk_size
  * bytes of it: a UTF-8 sequence that straddles the step's end is finished from the body, and
@@ -55,6 +56,8 @@ append_codepoint(struct buffer *out, unsigned codepoint)
 
 	if (codepoint < 0x20 && codepoint != '\t' && codepoint != '\n' && codepoint != '\r')
 		return;		/* not allowed in XML 1.0; never useful in a feed */
+	if (codepoint >= 0x80 && codepoint < 0xA0 && windows_1252_high[codepoint - 0x80] != 0)
+		codepoint = windows_1252_high[codepoint - 0x80];	/* C1 meant as windows-1252 */
 	if (codepoint == 0xFFFE || codepoint == 0xFFFF ||
 	    (codepoint >= 0xD800 && codepoint <= 0xDFFF) || codepoint > 0x10FFFF)
 		codepoint = REPLACEMENT_CHARACTER;
@@ -187,7 +190,7 @@ static int
 codepoint_passes(unsigned codepoint)
 {
 	return (codepoint >= 0x20 || codepoint == '\t' || codepoint == '\n' || codepoint == '\r') &&
-	    codepoint != 0xFFFE && codepoint != 0xFFFF;
+	    (codepoint < 0x80 || codepoint >= 0xA0) && codepoint != 0xFFFE && codepoint != 0xFFFF;
 }
 
 /*
@@ -333,8 +336,9 @@ replace_sequence(struct feed_decoder *decoder, const char **piece)
 			position++;
 	} else {
 		decoder->seen_multibyte |= length > 1;
-		decoder->problems |= codepoint == 0 ? FEED_PROBLEM_NUL_BYTES :
-		    FEED_PROBLEM_CONTROL_CHARACTERS;
+		if (codepoint < 0x20)	/* C1 is read as windows-1252 without complaint */
+			decoder->problems |= codepoint == 0 ? FEED_PROBLEM_NUL_BYTES :
+			    FEED_PROBLEM_CONTROL_CHARACTERS;
 		append_codepoint(&decoder->scratch, codepoint);
 		position += length;
 	}

@@ -157,6 +157,10 @@ struct article *feed_rss_item(struct xml_feed *feed, struct _xmlNode *node);
 void	 feed_rss_channel_child(struct xml_feed *feed, struct _xmlNode *node);
 struct article *feed_atom_entry(struct xml_feed *feed, struct _xmlNode *node);
 void	 feed_atom_feed_child(struct xml_feed *feed, struct _xmlNode *node);
+/* An Atom person (name, email, uri) or category (term, scheme, label) added to the item. */
+void	 feed_atom_add_person(const struct xml_feed *feed, struct article *item,
+	    struct _xmlNode *node);
+void	 feed_atom_add_category(struct article *item, struct _xmlNode *node);
 /* An Atom text construct (title, summary, content) as served, and what it is in *type. */
 char	*feed_atom_text(const struct xml_feed *feed, struct _xmlNode *node,
 	    enum article_text_type *type);

@@ -22,10 +22,13 @@ struct rss_item_extras {
 	char	*itunes_summary;
 	struct article *itunes_authors;	/* only its people are used */
 	int	 have_pub_date;
+	time_t	 dc_date;
 };
 
 static void rss_item_child(struct xml_feed *feed, struct article *item,
     struct rss_item_extras *extras, xmlNodePtr child);
+static void rss_atom_child(struct xml_feed *feed, struct article *item, xmlNodePtr child,
+    const char *local);
 
 static void
 set_text_once(char **field, xmlNodePtr node)
@@ -181,8 +184,13 @@ rss_extension_child(struct xml_feed *feed, struct article *item, struct rss_item
 		add_author(item, child);
 	else if (feed_node_matches(feed, child, local, NS_DC, "subject"))
 		add_category(item, child);
-	else if (feed_node_matches(feed, child, local, NS_DC, "date") ||
-	    feed_node_matches(feed, child, local, NS_DCTERMS, "issued") ||
+	else if (feed_node_matches(feed, child, local, NS_DC, "date")) {
+		/* the publication date, and the update date unless another says (both references) */
+		if (item->published == 0)
+			item->published = feed_node_date(child);
+		if (extras->dc_date == 0)
+			extras->dc_date = feed_node_date(child);
+	} else if (feed_node_matches(feed, child, local, NS_DCTERMS, "issued") ||
 	    feed_node_matches(feed, child, local, NS_DCTERMS, "created") ||
 	    feed_node_matches(feed, child, local, NS_ATOM_10, "published")) {
 		if (item->published == 0)
@@ -218,6 +226,43 @@ rss_extension_child(struct xml_feed *feed, struct article *item, struct rss_item
 	}
 	else if (feed_node_matches(feed, child, local, NS_ITUNES, "summary"))
 		set_text_once(&extras->itunes_summary, child);
+	else
+		rss_atom_child(feed, item, child, local);
+}
+
+/* Atom author, category and content inside an RSS item; itunes:keywords as categories. */
+static void
+rss_atom_child(struct xml_feed *feed, struct article *item, xmlNodePtr child, const char *local)
+{
+	if (feed_node_matches(feed, child, local, NS_ATOM_10, "author"))
+		feed_atom_add_person(feed, item, child);
+	else if (feed_node_matches(feed, child, local, NS_ATOM_10, "category"))
+		feed_atom_add_category(item, child);
+	else if (feed_node_matches(feed, child, local, NS_ATOM_10, "content") &&
+	    item->content_html == NULL) {
+		enum article_text_type type;
+		char *text = feed_atom_text(feed, child, &type);
+
+		item->content_html = feed_trim(text);
+		free(text);
+		item->content_type = (unsigned char)type;
+		if (type == ARTICLE_TEXT_PLAIN && item->content_html != NULL) {
+			item->content_raw = item->content_html;
+			item->content_html = feed_text_to_html(item->content_raw);
+		} else
+			feed_node_resolve_html(feed, child, &item->content_html);
+	} else if (feed_node_matches(feed, child, local, NS_ITUNES, "keywords")) {
+		char *text = feed_node_text(child), *rest = NULL;
+
+		for (char *word = strtok_r(text, ",", &rest); word != NULL;
+		    word = strtok_r(NULL, ",", &rest)) {
+			char *term = feed_trim(word);
+
+			article_add_category(item, term, "http://www.itunes.com/", NULL);
+			free(term);
+		}
+		free(text);
+	}
 }
 
 static void
@@ -252,6 +297,8 @@ apply_extras(struct article *item, struct rss_item_extras *extras)
 		item->link = xstrdup(extras->atom_link);
 	if (item->link == NULL && extras->guid_permalink != NULL)
 		item->link = xstrdup(extras->guid_permalink);
+	if (item->updated == 0)
+		item->updated = extras->dc_date;
 	if (item->title_raw == NULL && extras->media_title != NULL)
 		item->title_raw = xstrdup(extras->media_title);
 	if (item->summary_html == NULL && extras->media_description != NULL)
