@@ -83,7 +83,9 @@ article_free_fields(struct article *article)
 	    &article->dedup.group, &article->json_without_dedup, &article->summary_raw,
 	    &article->content_raw, &article->feed_language, &article->fulltext_url,
 	    &article->page_html, &article->page_content_type, &article->story.id,
-	    &article->story.headline, &article->story.explain };
+	    &article->story.headline, &article->story.explain, &article->page_etag,
+	    &article->page_last_modified, &article->page_cached_text,
+	    &article->page_cached_method };
 
 	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
 		free(*strings[i]);

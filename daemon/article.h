@@ -174,6 +174,13 @@ struct article {
 		char	*explain;	/* why, when the index was asked to say (--explain) */
 	} story;
 	struct story_features *story_features;	/* worker-made, for story_assign (story/story.h) */
+
+	/* the page step's cache (daemon/ingest/pages.c): appended after the stories' fields */
+	char	*page_etag;		/* the page's validators, for the page cache */
+	char	*page_last_modified;
+	char	*page_cached_text;	/* a 304: the text extracted from the page before */
+	char	*page_cached_method;
+	size_t	 page_cached_words;
 };
 
 /* The message schema: 2 since authors are {name, email, uri} and source has title, language. */

@@ -67,6 +67,7 @@ static const struct key_spec key_specs[] = {
 	{ "fulltext", "robots_max_age", KEY_DURATION, FIELD(fulltext.robots_max_age_ms) },
 	{ "fulltext", "robots_retry", KEY_DURATION, FIELD(fulltext.robots_retry_ms) },
 	{ "fulltext", "max_crawl_delay", KEY_DURATION, FIELD(fulltext.max_crawl_delay_ms) },
+	{ "fulltext", "cache", KEY_DURATION, FIELD(fulltext.cache_ms) },
 	{ "metrics", "listen", KEY_STRING, FIELD(metrics_listen) },
 	{ "dedup", "shingle_size", KEY_INT, FIELD(dedup.shingle_size) },
 	{ "dedup", "signature_size", KEY_INT, FIELD(dedup.signature_size) },
@@ -141,6 +142,7 @@ config_defaults(void)
 	config->fulltext.robots_max_age_ms = 24LL * 3600 * 1000;
 	config->fulltext.robots_retry_ms = 10 * 60 * 1000;
 	config->fulltext.max_crawl_delay_ms = 30 * 1000;
+	config->fulltext.cache_ms = 3LL * 86400 * 1000;
 	dedup_config_defaults(&config->dedup);
 	story_config_defaults(&config->stories);
 	config->topic_stories = xstrdup("news.stories");

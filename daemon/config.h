@@ -30,6 +30,7 @@ struct fulltext_config {
 	long long		 robots_max_age_ms;
 	long long		 robots_retry_ms;	/* after a 5xx or no answer */
 	long long		 max_crawl_delay_ms;
+	long long		 cache_ms;	/* keep extracted pages for conditional GETs */
 };
 
 struct feed_config {

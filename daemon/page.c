@@ -57,6 +57,7 @@ page_wanted(struct article *article)
 	int mode = article->fulltext_mode;
 
 	if (article->fulltext_status != NULL || article->page_html != NULL ||
+	    article->page_cached_text != NULL ||
 	    (mode != FULLTEXT_AUTO && mode != FULLTEXT_ALWAYS))
 		return 0;
 	if (mode == FULLTEXT_AUTO && article->word_count >= (size_t)article->fulltext_min_words) {
@@ -141,6 +142,8 @@ page_take_result(struct article *article, struct fetch_result *result)
 	article->fulltext_http_status = result->status;
 	article_set(&article->fulltext_url, result->effective_url ? result->effective_url :
 	    article->link);
+	article_set(&article->page_etag, result->etag);
+	article_set(&article->page_last_modified, result->last_modified);
 	if (result->outcome == FETCH_OK && !is_html(result->content_type))
 		article->fulltext_status = PAGE_NOT_HTML;
 	else if (result->outcome == FETCH_OK && result->body_length == 0)

@@ -161,6 +161,25 @@ page_apply(struct pipeline_stages *stages, struct article *article, clean_explai
 	extract_result_free(&result);
 }
 
+/* A 304 for a page extracted before: its stored text (daemon/ingest/pages.c). */
+static void
+page_apply_cached(struct article *article)
+{
+	static const char *const methods[] = { EXTRACT_METHOD_JSON_LD, EXTRACT_METHOD_DOM,
+	    EXTRACT_METHOD_SITE_RULE };
+
+	free(article->text);
+	article->text = article->page_cached_text;
+	article->page_cached_text = NULL;
+	article->word_count = article->page_cached_words;
+	article->fulltext_status = PAGE_EXTRACTED;
+	article->fulltext_words = article->page_cached_words;
+	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+		if (article->page_cached_method != NULL &&
+		    strcmp(article->page_cached_method, methods[i]) == 0)
+			article->fulltext_method = methods[i];
+}
+
 int
 pipeline_prepare(struct pipeline_stages *stages, struct article *article, time_t now,
     clean_explain_fn explain, void *explain_context)
@@ -175,7 +194,9 @@ pipeline_prepare(struct pipeline_stages *stages, struct article *article, time_t
 		return -1;
 	if (page_wanted(article))
 		return PIPELINE_NEEDS_PAGE;
-	if (article->page_html != NULL)
+	if (article->page_cached_text != NULL)
+		page_apply_cached(article);
+	else if (article->page_html != NULL)
 		page_apply(stages, article, explain, explain_context);
 	plugin_chain_process(stages->plugins, article);
 	dedup_sketch_article(stages->sketcher, article);

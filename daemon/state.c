@@ -54,6 +54,9 @@ struct state {
 	sqlite3_stmt	*spool_next;
 	sqlite3_stmt	*spool_remove;
 	sqlite3_stmt	*spool_size;
+	sqlite3_stmt	*page_load;
+	sqlite3_stmt	*page_save;
+	sqlite3_stmt	*page_expire;
 };
 
 static const char schema[] =
@@ -68,7 +71,11 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS seen_by_age ON seen (seen_at);"
     "CREATE TABLE IF NOT EXISTS spool ("
     "  sequence INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, key TEXT NOT NULL,"
-    "  value BLOB NOT NULL, headers TEXT, spooled_at INTEGER NOT NULL);";
+    "  value BLOB NOT NULL, headers TEXT, spooled_at INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS pages ("
+    "  url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, text TEXT NOT NULL, method TEXT,"
+    "  words INTEGER NOT NULL, stored_at INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS pages_by_age ON pages (stored_at);";
 
 void
 feed_record_clear(struct feed_record *record)
@@ -216,7 +223,13 @@ state_open(const char *dir, char *error, size_t error_size)
 	    " spool WHERE sequence > ?1 ORDER BY sequence LIMIT ?2") < 0 ||
 	    prepare(state, &state->spool_remove, "DELETE FROM spool WHERE sequence = ?1") < 0 ||
 	    prepare(state, &state->spool_size, "SELECT count(*), coalesce(sum(length(value)), 0)"
-	    " FROM spool") < 0) {
+	    " FROM spool") < 0 ||
+	    prepare(state, &state->page_load, "SELECT etag, last_modified, text, method, words"
+	    " FROM pages WHERE url = ?1") < 0 ||
+	    prepare(state, &state->page_save, "INSERT OR REPLACE INTO pages (url, etag,"
+	    " last_modified, text, method, words, stored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+	    < 0 ||
+	    prepare(state, &state->page_expire, "DELETE FROM pages WHERE stored_at < ?1") < 0) {
 		snprintf(error, error_size, "%s: %s", path, sqlite3_errmsg(state->db));
 		goto fail;
 	}
@@ -284,6 +297,9 @@ state_close(struct state *state)
 	sqlite3_finalize(state->spool_next);
 	sqlite3_finalize(state->spool_remove);
 	sqlite3_finalize(state->spool_size);
+	sqlite3_finalize(state->page_load);
+	sqlite3_finalize(state->page_save);
+	sqlite3_finalize(state->page_expire);
 	sqlite3_close(state->db);
 	free(state);
 }
@@ -481,4 +497,62 @@ state_spool_size(struct state *state, long long *rows, long long *bytes)
 	}
 	sqlite3_reset(state->spool_size);
 	return result == SQLITE_ROW ? 0 : -1;
+}
+
+void
+page_record_clear(struct page_record *record)
+{
+	free(record->etag);
+	free(record->last_modified);
+	free(record->text);
+	free(record->method);
+	memset(record, 0, sizeof *record);
+}
+
+int
+state_page_load(struct state *state, const char *url, struct page_record *record)
+{
+	sqlite3_stmt *statement = state->page_load;
+	int result;
+
+	memset(record, 0, sizeof *record);
+	bind_text(statement, 1, url);
+	result = sqlite3_step(statement);
+	if (result == SQLITE_ROW) {
+		record->etag = column_text(statement, 0);
+		record->last_modified = column_text(statement, 1);
+		record->text = column_text(statement, 2);
+		record->method = column_text(statement, 3);
+		record->words = (long)sqlite3_column_int64(statement, 4);
+	}
+	sqlite3_reset(statement);
+	sqlite3_clear_bindings(statement);
+	if (result == SQLITE_ROW)
+		return 1;
+	return result == SQLITE_DONE ? 0 : -1;
+}
+
+int
+state_page_save(struct state *state, const char *url, const struct page_record *record,
+    time_t when)
+{
+	sqlite3_stmt *statement = state->page_save;
+
+	bind_text(statement, 1, url);
+	bind_text(statement, 2, record->etag);
+	bind_text(statement, 3, record->last_modified);
+	bind_text(statement, 4, record->text);
+	bind_text(statement, 5, record->method);
+	sqlite3_bind_int64(statement, 6, (sqlite3_int64)record->words);
+	sqlite3_bind_int64(statement, 7, (sqlite3_int64)when);
+	return step_done(state, statement, "page_save");
+}
+
+long
+state_expire_pages(struct state *state, time_t before)
+{
+	sqlite3_bind_int64(state->page_expire, 1, (sqlite3_int64)before);
+	if (step_done(state, state->page_expire, "page_expire") < 0)
+		return -1;
+	return (long)sqlite3_changes(state->db);
 }

@@ -1,7 +1,9 @@
 /*
  * state.h - the daemon's durable state in state_dir/wiresift.db (SQLite, WAL mode): per feed
- * its HTTP validators and health, and the ids of items already delivered to Kafka. Written only
- * from the delivery-report path (and feed health from the fetch path), so a crash anywhere
+ * its HTTP validators and health, the ids of items already delivered to Kafka, the spool, and
+ * the page step's cache of extracted pages. Seen ids, validators and cached pages are written
+ * from the delivery-report path (daemon/ingest/delivery.c; seen ids also for items the dedup
+ * policy drops), feed health from the fetch path, spool rows by spool.c, so a crash anywhere
  * leaves it consistent: an item is either recorded as delivered or will be fetched again.
  */
 #ifndef WIRESIFT_STATE_H
@@ -54,6 +56,27 @@ int	 state_mark_seen(struct state *state, const char *feed_key, const char *item
 	    time_t when);
 /* Forget delivered ids older than `before`; returns how many, -1 on error. */
 long	 state_expire_seen(struct state *state, time_t before);
+
+/*
+ * The page step's cache: per page URL, the validators it was served with and the article text
+ * extracted from it, stored when that article was delivered; a page asked for again is fetched
+ * with a conditional GET, and a 304 reuses the text.
+ */
+struct page_record {
+	char	*etag;
+	char	*last_modified;
+	char	*text;
+	char	*method;		/* "json-ld", "dom", "site-rule" */
+	long	 words;
+};
+
+void	 page_record_clear(struct page_record *record);
+/* 1 and a filled record when the page is cached, 0 when not, -1 on error. */
+int	 state_page_load(struct state *state, const char *url, struct page_record *record);
+int	 state_page_save(struct state *state, const char *url, const struct page_record *record,
+	    time_t when);
+/* Forget pages stored before `before`; returns how many, -1 on error. */
+long	 state_expire_pages(struct state *state, time_t before);
 
 /*
  * The spool: messages Kafka did not acknowledge (broker unreachable beyond librdkafka's bounded

@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "ingest/ingest_internal.h"
@@ -74,6 +75,24 @@ log_delivered(const struct delivery *delivery)
 		    article->story.size, log_quote(article->title));
 }
 
+/* A delivered article whose page came with validators: keep its text for a 304. */
+static void
+page_cache_store(struct ingest *ingest, const struct article *article)
+{
+	struct page_record record = {
+		.etag = article->page_etag,
+		.last_modified = article->page_last_modified,
+		.text = article->text,
+		.method = (char *)article->fulltext_method,
+		.words = (long)article->fulltext_words,
+	};
+
+	if (ingest->config->fulltext.cache_ms > 0 && article->fulltext_status != NULL &&
+	    strcmp(article->fulltext_status, PAGE_EXTRACTED) == 0 && article->text != NULL &&
+	    (record.etag != NULL || record.last_modified != NULL))
+		state_page_save(ingest->state, article->link, &record, time(NULL));
+}
+
 void
 ingest_delivery_complete(struct ingest *ingest, struct delivery *delivery)
 {
@@ -87,6 +106,7 @@ ingest_delivery_complete(struct ingest *ingest, struct delivery *delivery)
 		feed->stats.items_published++;
 		if (page_status_index(article->fulltext_status) >= 0)
 			ingest->page_statuses[page_status_index(article->fulltext_status)]++;
+		page_cache_store(ingest, article);
 		if (delivery->spooled_messages > 0) {
 			ingest->spooled_articles++;
 			log_event(LOG_LEVEL_INFO, "publish", "article.spooled",

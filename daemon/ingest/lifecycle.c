@@ -202,6 +202,7 @@ ingest_new(struct config *config, struct event_base *base, const struct ingest_o
 	state_set_commit_hook(ingest->state, state_commit_soon, ingest);
 	if ((removed = state_expire_seen(ingest->state, time(NULL) - SEEN_RETENTION_SECONDS)) > 0)
 		log_event(LOG_LEVEL_INFO, "state", "seen.expired", "removed=%ld", removed);
+	state_expire_pages(ingest->state, time(NULL) - (time_t)(config->fulltext.cache_ms / 1000));
 	if ((ingest->pipeline = pipeline_open(config, PIPELINE_DAEMON, error, error_size)) == NULL)
 		goto fail;
 	if (pipeline_stories(ingest->pipeline) != NULL)

@@ -48,6 +48,7 @@ struct page {
 	char			*path;		/* "/a/b?c" for robots.txt */
 	struct fetch		*fetch;		/* in flight, or NULL */
 	struct event		*deadline;	/* max_wait in the site's queue */
+	struct page_record	 cached;	/* validators and text of an earlier fetch */
 	struct page		*next_waiting;
 	struct page		*prev, *next;	/* every page of the ingest */
 };
@@ -95,6 +96,7 @@ page_free(struct page *page)
 {
 	if (page->deadline != NULL)
 		event_free(page->deadline);
+	page_record_clear(&page->cached);
 	free(page->path);
 	free(page);
 }
@@ -165,6 +167,22 @@ on_page_deadline(evutil_socket_t fd, short what, void *context)
 	page_done(page, PAGE_QUEUE_TIMEOUT);
 }
 
+/* The page did not change since its text was extracted and delivered: reuse that text. */
+static void
+page_take_cached(struct page *page)
+{
+	struct article *article = page->article;
+
+	article->fulltext_http_status = 304;
+	article_set(&article->fulltext_url, article->link);
+	article->page_cached_text = page->cached.text;
+	article->page_cached_method = page->cached.method;
+	article->page_cached_words = page->cached.words > 0 ? (size_t)page->cached.words : 0;
+	article->page_etag = page->cached.etag;
+	article->page_last_modified = page->cached.last_modified;
+	memset(&page->cached, 0, sizeof page->cached);
+}
+
 static void
 on_page_fetched(struct fetch_result *result, void *context)
 {
@@ -173,7 +191,10 @@ on_page_fetched(struct fetch_result *result, void *context)
 	struct host *host = page->site->host;
 
 	page->fetch = NULL;
-	page_take_result(page->article, result);
+	if (result->outcome == FETCH_NOT_MODIFIED && page->cached.text != NULL)
+		page_take_cached(page);
+	else
+		page_take_result(page->article, result);
 	if (page->article->fulltext_status != NULL)
 		log_event(LOG_LEVEL_INFO, "fetch", "page.failed", "id=%s url=%s status=%s "
 		    "http_status=%ld error=%s", page->article->id, log_quote(page->article->link),
@@ -189,6 +210,11 @@ page_start(struct ingest *ingest, struct page *page)
 {
 	struct fetch_request request = page_request(page->article->link, ingest->config);
 
+	if (ingest->config->fulltext.cache_ms > 0 &&
+	    state_page_load(ingest->state, page->article->link, &page->cached) == 1) {
+		request.etag = page->cached.etag;
+		request.last_modified = page->cached.last_modified;
+	}
 	slot_take(ingest, page->site->host);
 	if ((page->fetch = fetch_start(ingest->loop, &request, on_page_fetched, page)) == NULL) {
 		slot_release(ingest, page->site->host);

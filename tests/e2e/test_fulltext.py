@@ -7,7 +7,8 @@ Proven: items whose feed text is short carry the page's text (`text`, extracted 
 daemon/clean/extract.c on the workers; the feed's teaser stays in `summary`), with
 fulltext.status = extracted; a robots.txt Disallow is obeyed (its page is never requested, its
 item goes out with the feed's text and disallowed_by_robots), robots.txt itself is fetched once; its Crawl-delay spaces a site's page fetches; a robots.txt
-answering 503 keeps its site's pages unfetched (robots_unreachable);
+answering 503 keeps its site's pages unfetched (robots_unreachable); a page linked again by
+another feed is fetched with a conditional GET and its 304 reuses the text extracted before;
 a 404 page, a page slower than [fulltext] timeout and a page over [fulltext] max_size each leave
 their item published with the feed's text and fetch_failed / timeout / too_large; an item long
 enough in the feed is not_needed and its page is not requested; a second run (restart) fetches
@@ -66,8 +67,10 @@ class Site:
 
 	def __init__(self):
 		self.pages = {}
+		self.etags = {}		# path: ETag it is served with (If-None-Match -> 304)
 		self.log = []
 		self.times = []
+		self.conditional = []	# (path, If-None-Match) of every request
 		self.lock = threading.Lock()
 		site = self
 
@@ -81,6 +84,8 @@ class Site:
 				with site.lock:
 					site.log.append(self.path)
 					site.times.append((self.path, time.monotonic()))
+					site.conditional.append((self.path,
+					    self.headers.get("If-None-Match")))
 				site.answer(self)
 
 		self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -107,8 +112,13 @@ class Site:
 		    (404, "text/html", b"<html><body>Not found</body></html>", 0))
 		if delay:
 			time.sleep(delay)
+		etag = self.etags.get(handler.path)
+		if etag is not None and handler.headers.get("If-None-Match") == etag:
+			status, body = 304, b""
 		try:
 			handler.send_response(status)
+			if etag is not None:
+				handler.send_header("ETag", etag)
 			handler.send_header("Content-Type", content_type)
 			handler.send_header("Content-Length", str(len(body)))
 			handler.end_headers()
@@ -323,3 +333,51 @@ def test_process_fetches_pages_only_with_fulltext(tmp_path, site):
 	assert articles["long"]["fulltext"]["status"] == "not_needed"
 	assert site.requests(ITEMS["secret"][0]) == []
 	assert site.requests("/robots.txt") == ["/robots.txt"]
+
+
+def test_page_asked_again_is_a_conditional_get(tmp_path, kafka):
+	"""A page served with an ETag is extracted and delivered through one feed; when a second
+	feed links the same page, the daemon sends If-None-Match, the server answers 304 (its log
+	is the witness) and the second article carries the text extracted the first time."""
+	site = Site().start()
+	try:
+		page = page_html("Story shared", paragraphs("shared")).encode()
+		site.pages["/n/shared.html"] = (200, "text/html", page, 0)
+		site.etags["/n/shared.html"] = '"shared-v1"'
+		site.pages["/robots.txt"] = (404, "text/plain", b"", 0)
+		for feed, title in (("/a.xml", "first"), ("/b.xml", "second")):
+			item = ("<item><title>Story %s</title><link>%s</link><guid>%s#%s</guid>"
+				"<description>%s</description></item>" % (title,
+				site.url("/n/shared.html"), site.url("/n/shared.html"), title,
+				teaser(title)))
+			site.pages[feed] = (200, "application/rss+xml", ("<?xml version=\"1.0\"?>"
+			    "<rss version=\"2.0\"><channel><title>%s</title><link>%s</link>"
+			    "<description>t</description>%s</channel></rss>" % (title,
+			    site.url("/"), item)).encode(), 0)
+		topics = (helpers.unique_topic("fulltext"), helpers.unique_topic("fulltext-dup"))
+		extra = {"kafka": {"topic.articles": topics[0], "topic.duplicates": topics[1]},
+			 "fulltext": {"mode": "auto"}, "dedup": {"policy": "tag"}}
+		config = helpers.write_config(tmp_path, kafka.bootstrap,
+		    [(site.url("/a.xml"), {"name": "First"})], extra)
+		result = helpers.run_wiresift(["-c", config, "--once"], timeout=120)
+		assert result.returncode == 0, result.stderr[-3000:]
+		config = helpers.write_config(tmp_path, kafka.bootstrap,
+		    [(site.url("/a.xml"), {"name": "First"}),
+		     (site.url("/b.xml"), {"name": "Second"})], extra)
+		result = helpers.run_wiresift(["-c", config, "--once"], timeout=120)
+		assert result.returncode == 0, result.stderr[-3000:]
+		asked = [inm for path, inm in site.conditional if path == "/n/shared.html"]
+		assert asked == [None, '"shared-v1"'], site.conditional
+		articles = by_name(helpers.kcat_read_all(kafka.bootstrap, topics[0]))
+		assert sorted(articles) == ["first", "second"], sorted(articles)
+		first, second = articles["first"], articles["second"]
+		assert first["fulltext"]["status"] == "extracted"
+		assert first["fulltext"]["http_status"] == 200
+		assert second["fulltext"]["status"] == "extracted"
+		assert second["fulltext"]["http_status"] == 304
+		assert second["text"] == first["text"]
+		assert second["fulltext"]["method"] == first["fulltext"]["method"]
+		assert second["fulltext"]["words"] == first["fulltext"]["words"]
+		assert second["summary"] == teaser("second")
+	finally:
+		site.stop()

@@ -4,7 +4,7 @@
  * URL splitting for robots.txt, what a fetch result means (page_take_result, robots verdicts
  * by status), the second pass of pipeline_prepare() with a page (extracted text in `text`,
  * the feed's in `summary`, a wall or a thin page leaving the feed's text), and the message's
- * fulltext object. The fetching itself is proven end to end in tests/e2e/test_fulltext.py.
+ * fulltext object, and the page cache in the state database. The fetching itself is proven end to end in tests/e2e/test_fulltext.py.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -18,6 +18,7 @@
 #include "page.h"
 #include "pipeline.h"
 #include "robots.h"
+#include "state.h"
 #include "util.h"
 
 static char temp_dir[64];
@@ -317,6 +318,36 @@ test_message_without_page_step(void)
 	article_free(article);
 }
 
+static void
+test_state_page_cache(void)
+{
+	char error[256], *dir = xasprintf("%s/state", temp_dir);
+	struct state *state = state_open(dir, error, sizeof error);
+	struct page_record record = { .etag = "\"v1\"", .text = "One.\n\nTwo.",
+	    .method = "dom", .words = 2 }, loaded;
+
+	CHECK(state != NULL);
+	if (state == NULL) {
+		free(dir);
+		return;
+	}
+	CHECK(state_page_load(state, "https://news.example/a", &loaded) == 0);
+	CHECK(state_page_save(state, "https://news.example/a", &record, 1000) == 0);
+	CHECK(state_commit(state) == 0);
+	CHECK(state_page_load(state, "https://news.example/a", &loaded) == 1);
+	CHECK_STR(loaded.etag, "\"v1\"");
+	CHECK(loaded.last_modified == NULL);
+	CHECK_STR(loaded.text, "One.\n\nTwo.");
+	CHECK_STR(loaded.method, "dom");
+	CHECK(loaded.words == 2);
+	page_record_clear(&loaded);
+	CHECK(state_expire_pages(state, 999) == 0);
+	CHECK(state_expire_pages(state, 1001) == 1);
+	CHECK(state_page_load(state, "https://news.example/a", &loaded) == 0);
+	state_close(state);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -332,6 +363,7 @@ main(void)
 	RUN(test_prepare_with_page);
 	RUN(test_prepare_with_wall);
 	RUN(test_message_without_page_step);
+	RUN(test_state_page_cache);
 	char *command = xasprintf("rm -rf %s", temp_dir);
 	if (system(command) != 0)
 		fprintf(stderr, "could not remove %s\n", temp_dir);
