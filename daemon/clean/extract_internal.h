@@ -76,7 +76,6 @@ struct page_meta {
 	struct strlist	 authors;
 	time_t		 published;
 	time_t		 updated;
-	int		 has_article_type;	/* JSON-LD says NewsArticle/Article/... */
 };
 
 /* extract_meta.c */

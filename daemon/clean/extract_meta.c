@@ -102,7 +102,6 @@ meta_from_object(struct page_meta *meta, json_t *object)
 	if (meta->updated == 0 && (date = json_string_value(json_object_get(object,
 	    "dateModified"))) != NULL)
 		meta->updated = feed_date_parse(date);
-	meta->has_article_type = 1;
 }
 
 /* Find article objects in a JSON-LD value: the object itself, arrays, @graph. */
