@@ -28,11 +28,11 @@ libs="$(pkg-config --libs $packages) -ldl -lm -lpthread"
 command -v "$cc" >/dev/null || { echo "fuzz: $cc not found (apt-get install clang)"; exit 1; }
 mkdir -p "$build/obj"
 
-# The library: every daemon source but main.c, rebuilt when the source or any header is newer.
+# The library: every daemon source but main.c (daemon/ and each stage's folder below it),
+# rebuilt when the source or any header is newer.
 objects=()
-newest_header=$(ls -t daemon/*.h daemon/feed/*.h daemon/dedup/*.h daemon/clean/*.h \
-    daemon/ingest/*.h | head -n 1)
-for source in daemon/*.c daemon/feed/*.c daemon/dedup/*.c daemon/clean/*.c daemon/ingest/*.c; do
+newest_header=$(ls -t daemon/*.h daemon/*/*.h | head -n 1)
+for source in daemon/*.c daemon/*/*.c; do
 	[ "$source" = daemon/main.c ] && continue
 	object="$build/obj/${source%.c}.o"
 	mkdir -p "$(dirname "$object")"
