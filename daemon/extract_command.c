@@ -57,7 +57,12 @@ fetch_page(const char *url, size_t *length, char **final_url, char *error, size_
 	if (result == CURLE_OK && curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL,
 	    &effective) == CURLE_OK && effective != NULL)
 		*final_url = xstrdup(effective);
-	else if (result != CURLE_OK)
+	else if (result == CURLE_HTTP_RETURNED_ERROR) {
+		long status = 0;
+
+		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+		snprintf(error, error_size, "HTTP %ld", status);
+	} else if (result != CURLE_OK)
 		snprintf(error, error_size, "%s", curl_easy_strerror(result));
 	curl_easy_cleanup(easy);
 	if (result != CURLE_OK) {
