@@ -17,14 +17,15 @@ KAFKA_LIBS=${KAFKA_LIBS:-$HOME/.cache/wiresift/kafka-$KAFKA_VERSION}
 
 # Build (-dev, g++ for the CLD2 language plugin), test (kcat, nginx, pytest, jsonschema,
 # prometheus-client, systemd-analyze, mandoc to lint the manual pages), benchmark peers
-# (feedparser, xmllint, wrk, aiohttp, newsboat) and fuzzing (clang) dependencies. Go, for the
+# (feedparser, xmllint, wrk, aiohttp, newsboat; python3-venv for the venv in which make bench
+# installs trafilatura from PyPI) and fuzzing (clang) dependencies. Go, for the
 # gofeed reference of tests/e2e/test_differential.py, is optional and not installed here: with
 # no Go (or no Go module proxy) that half of the test reports itself SKIPPED.
 DEBIAN_PACKAGES="pkg-config libcurl4-openssl-dev libevent-dev librdkafka-dev libxml2-dev
 	libjansson-dev libutf8proc-dev libxxhash-dev libsqlite3-dev libsystemd-dev
 	libcld2-dev libstemmer-dev libjemalloc-dev g++ kcat nginx-light python3-feedparser libxml2-utils
 	python3-pytest python3-jsonschema python3-kafka python3-prometheus-client clang
-	libclang-rt-14-dev systemd wrk python3-aiohttp mandoc newsboat"
+	libclang-rt-14-dev systemd wrk python3-aiohttp mandoc newsboat python3-venv"
 
 # Python modules the tests import, as "module:pip-package".
 PYTHON_MODULES="pytest:pytest jsonschema:jsonschema feedparser:feedparser kafka:kafka-python

@@ -1,9 +1,10 @@
 /*
  * extract_meta.c - what a page says about itself: JSON-LD (NewsArticle, Article, BlogPosting,
  * LiveBlogPosting... found at the top, in arrays and in @graph: headline, articleBody, author,
- * datePublished, dateModified, url), then OpenGraph and <meta> (og:title, og:url,
- * article:published_time, article:modified_time, author), <link rel=canonical> and <title>.
- * Read once from <head> and the JSON-LD scripts anywhere, before the page is pruned.
+ * datePublished, dateModified), then OpenGraph and <meta> (og:title, og:url,
+ * article:published_time, article:modified_time, author), <link rel=canonical> and <title>,
+ * and the first <time datetime> of the page as the publication date when nothing else says.
+ * Read in one walk over the page (JSON-LD scripts may sit anywhere), before it is pruned.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,7 @@ read_meta_tag(struct page_meta *meta, xmlNode *node, char **og_title, char **og_
 
 struct head_scan {
 	char	*og_title, *og_url, *canonical, *title;
+	time_t	 first_time;	/* the first <time datetime> of the page */
 };
 
 static void
@@ -214,6 +216,9 @@ read_element(struct page_meta *meta, struct head_scan *scan, xmlNode *node)
 	else if (strcmp(name, "title") == 0 && scan->title == NULL && node->parent != NULL &&
 	    node->parent->name != NULL && strcmp((const char *)node->parent->name, "head") == 0)
 		scan->title = html_render_line(node);
+	else if (strcmp(name, "time") == 0 && scan->first_time == 0 &&
+	    (href = node_attribute(node, "datetime")) != NULL)
+		scan->first_time = feed_date_parse(href);
 }
 
 /* A canonical URL is used only on the page's own site (same domain, or no page URL). */
@@ -262,6 +267,8 @@ page_meta_read(struct page *page, struct page_meta *meta)
 	if (meta->title == NULL)
 		meta->title = scan.og_title ? xstrdup(scan.og_title) :
 		    scan.title ? xstrdup(scan.title) : NULL;
+	if (meta->published == 0)
+		meta->published = scan.first_time;	/* a byline's <time>, when nothing says more */
 	if ((meta->url = consistent_url(scan.canonical, page->url)) == NULL)
 		meta->url = consistent_url(scan.og_url, page->url);
 	free(scan.og_title);

@@ -324,7 +324,8 @@ test_real_page_shapes(void)
 	    "<p>Second paragraph of the story, also long enough, and with a comma.</p>"
 	    "<div class=\"read-more\"><p>Third paragraph behind the button, with a comma, "
 	    "and more words.</p><p>Fourth paragraph behind the button, with a comma too.</p>"
-	    "</div></div></div>"
+	    "</div><p class=\"when\"><time datetime=\"2026-11-22T08:00:00+01:00\">22 Nov"
+	    "</time></p></div></div>"
 	    "<div style=\"visibility: hidden\"><p>Hidden text that must not show, at all, "
 	    "never.</p></div>"
 	    "<ul class=\"legends\"><li><p>Caption one of a long gallery, with commas, many, "
@@ -339,6 +340,7 @@ test_real_page_shapes(void)
 	CHECK_CONTAINS(result.text, "Fourth paragraph behind the button");
 	CHECK_NOT_CONTAINS(result.text, "Hidden text");
 	CHECK_NOT_CONTAINS(result.text, "Caption");
+	CHECK(result.published == 1795330800);	/* 2026-11-22T07:00:00Z */
 	extract_result_free(&result);
 }
 
