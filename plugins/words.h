@@ -92,7 +92,7 @@ words_next(const char *text, size_t length, size_t *position, struct word *word)
 
 	while (at < length) {
 		size = words_decode(text, length, at, &code);
-		if (words_is_word_char(code))
+		if (code < 0x80 ? words_ascii_is_word(code) : words_is_word_char(code))
 			break;
 		if (code == '.' || code == '!' || code == '?' || code == '\n')
 			sentence_start = 1;
