@@ -95,25 +95,28 @@ story_centroid_add(struct story *story, const struct story_vector *vector)
 	uint32_t i = 0, j = 0, count = 0;
 
 	while (i < story->centroid_count || j < vector->count) {
-		const struct story_weight *c = i < story->centroid_count ? &story->centroid[i] :
-		    NULL;
+		const struct centroid_entry *c = i < story->centroid_count ?
+		    &story->centroid[i] : NULL;
 		const struct story_weight *a = j < vector->count ? &vector->items[j] : NULL;
 
-		if (a == NULL || (c != NULL && c->key < a->key))
-			merged[count++] = story->centroid[i++];
-		else if (c == NULL || a->key < c->key) {
+		if (a == NULL || (c != NULL && c->key < a->key)) {
+			merged[count++] = (struct story_weight){ c->key, c->weight, 0 };
+			i++;
+		} else if (c == NULL || a->key < c->key) {
 			merged[count] = *a;
 			merged[count++].name = 0;
 			j++;
 		} else {
-			merged[count] = *c;
-			merged[count++].weight += a->weight;
+			merged[count++] = (struct story_weight){ c->key, c->weight + a->weight, 0 };
 			i++;
 			j++;
 		}
 	}
 	count = prune(merged, count);
-	memcpy(story->centroid, merged, count * sizeof *merged);
+	for (i = 0; i < count; i++) {
+		story->centroid[i].key = merged[i].key;
+		story->centroid[i].weight = merged[i].weight;
+	}
 	story->centroid_count = (uint16_t)count;
 }
 

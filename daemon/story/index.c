@@ -88,7 +88,10 @@ story_new(struct story_index *index, uint64_t key, const char *headline, int64_t
 		slot = index->free_slots[--index->free_count];
 	else {
 		if (index->slot_count == index->slot_capacity) {
-			index->slot_capacity = index->slot_capacity ? index->slot_capacity * 2 : 256;
+			/* by a quarter: a story is most of a kilobyte, doubling would leave up
+			 * to half of the slots (and memory) unused */
+			index->slot_capacity = index->slot_capacity ?
+			    index->slot_capacity + index->slot_capacity / 4 : 256;
 			index->slots = xrealloc(index->slots,
 			    index->slot_capacity * sizeof *index->slots);
 			index->free_slots = xrealloc(index->free_slots,

@@ -159,7 +159,7 @@ struct overlap {
 };
 
 static void
-centroid_side(struct overlap *overlap, const struct story_weight *weight, uint32_t size)
+centroid_side(struct overlap *overlap, const struct centroid_entry *weight, uint32_t size)
 {
 	int p = part_of(weight->key);
 
@@ -177,7 +177,7 @@ merge(const struct story_vector *vector, const struct story *story, struct overl
 	memset(overlap, 0, sizeof *overlap);
 	while (i < vector->count || j < story->centroid_count) {
 		const struct story_weight *a = i < vector->count ? &vector->items[i] : NULL;
-		const struct story_weight *c = j < story->centroid_count ?
+		const struct centroid_entry *c = j < story->centroid_count ?
 		    &story->centroid[j] : NULL;
 
 		if (c == NULL || (a != NULL && a->key < c->key)) {

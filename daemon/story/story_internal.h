@@ -112,6 +112,12 @@ struct story;
 void	 story_score(const struct story_vector *vector, int64_t time,
 	    const struct story *story, struct story_score *score);
 
+/* One feature of a story's centroid, packed (12 bytes: a story holds CENTROID_MAX). */
+struct centroid_entry {
+	uint64_t	 key;
+	float		 weight;
+} __attribute__((packed));
+
 /* index.c: an open story. Its centroid sums its articles' vectors, pruned per kind. */
 #define CENTROID_MAX		32
 #define STORY_ENTITY_NAMES	8
@@ -134,7 +140,7 @@ struct story {
 	int64_t		 first_seen;
 	int64_t		 last_seen;
 	char		*headline;
-	struct story_weight centroid[CENTROID_MAX];
+	struct centroid_entry centroid[CENTROID_MAX];
 	uint16_t	 centroid_count;
 	uint16_t	 entity_name_count;
 	uint32_t	 member_capacity;

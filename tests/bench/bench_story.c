@@ -3,7 +3,8 @@
  * window (BENCH_QUICK=1: 100,000).
  *
  * Articles are generated here: a vocabulary of 40,000 invented words drawn with Zipf
- * frequencies, events with a dozen words, three named entities and two figures of their own,
+ * frequencies, events with a dozen words, three named entities (unique to the event) and two
+ * figures of their own,
  * each written up about three times (a new event one article in three, else one of the 2,000
  * most recent), 150 words of text and a title. Their times spread evenly over the 72-hour
  * window, so at the end every article is in it. Timed in thread CPU time: feature extraction
@@ -91,16 +92,27 @@ zipf_word(unsigned *seed)
 }
 
 static void
-make_event(struct event *event, unsigned *seed)
+make_event(struct event *event, size_t number, unsigned *seed)
 {
 	static const char *const first[] = { "Ada", "Boris", "Carla", "Dmitri", "Elena", "Farid",
 	    "Greta", "Hugo", "Irina", "Jonas", "Kira", "Luca" };
 
 	for (int i = 0; i < EVENT_WORDS; i++)
 		event->words[i] = 2000 + (uint32_t)(rand_r(seed) % (VOCABULARY - 2000));
-	for (int i = 0; i < 3; i++)
-		snprintf(event->names[i], sizeof event->names[i], "%s %s%s", first[rand_r(seed) % 12],
-		    words[rand_r(seed) % VOCABULARY], i == 1 ? " City" : "");
+	/* names of its own: a vocabulary word and the event's number in letters */
+	for (int i = 0; i < 3; i++) {
+		char suffix[8];
+		size_t n = number * 3 + (size_t)i, length = 0;
+
+		do {
+			suffix[length++] = (char)('a' + n % 26);
+			n /= 26;
+		} while (n > 0 && length < sizeof suffix - 1);
+		suffix[length] = '\0';
+		snprintf(event->names[i], sizeof event->names[i], "%s %s%s%s",
+		    first[rand_r(seed) % 12], words[rand_r(seed) % VOCABULARY], suffix,
+		    i == 1 ? " City" : "");
+	}
 	event->numbers[0] = 10 + rand_r(seed) % 5000;
 	event->numbers[1] = 10 + rand_r(seed) % 5000;
 }
@@ -172,7 +184,7 @@ main(void)
 		struct article *article;
 
 		if (event_count == 0 || rand_r(&seed) % 3 == 0) {
-			make_event(&events[event_count], &seed);
+			make_event(&events[event_count], event_count, &seed);
 			which = event_count++;
 		} else
 			which = event_count - 1 - rand_r(&seed) % (event_count < RECENT_EVENTS ?
