@@ -218,9 +218,9 @@ void	 article_assign_id(struct article *article);
 int	 article_id_depends_on_feed(const struct article *article);
 
 /*
- * The message value (schema ARTICLE_SCHEMA); caller frees. Built in two steps so the costly one runs on a
- * worker thread: everything but "dedup" (left open, without its closing brace; the worker
- * keeps it in article->json_without_dedup), then, once judged, the whole message.
+ * The message value (schema ARTICLE_SCHEMA); caller frees. Built in two steps so the costly
+ * one runs on a worker thread: everything but "dedup" (left open, without its closing brace;
+ * the worker keeps it in article->json_without_dedup), then, once judged, the whole message.
  * article_to_json() uses json_without_dedup when set: nothing else may change before it.
  */
 char	*article_to_json(const struct article *article);

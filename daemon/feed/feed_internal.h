@@ -43,10 +43,30 @@ char	*feed_decoder_rest(struct feed_decoder *decoder, size_t *length);
 
 /*
  * The pass that makes decoded XML safe and parseable before libxml2 sees it (prepare.c): drops
- * the DOCTYPE (so no entity can be declared, let alone expanded), turns HTML named entities
- * into character references, escapes bare '&' and stray '<', closes HTML void elements.
+ * the DOCTYPE (expanding its plain internal entities itself, see dtd.c), turns HTML named
+ * entities into character references, escapes bare '&' and stray '<', closes HTML void
+ * elements.
  * feed_preparer_read fills buffer with up to size bytes of prepared text; 0 at the end.
  */
+/* The DOCTYPE's internal entities (dtd.c): fed the DOCTYPE's characters, then finished. */
+#define FEED_DTD_ENTITIES	32		/* internal entities expanded, at most */
+#define FEED_DTD_ENTITY_SIZE	1024		/* bytes of one entity's text, at most */
+#define FEED_DTD_READ_MAX	(64 * 1024)	/* bytes of a DOCTYPE read for declarations */
+struct feed_dtd {
+	struct buffer	 text;		/* the DOCTYPE as read so far */
+	struct {
+		char	*name;
+		char	*value;		/* escaped for text and attribute values alike */
+	}		 entities[FEED_DTD_ENTITIES];
+	size_t		 count;
+	unsigned	 problems;	/* FEED_PROBLEM_DTD_REFUSED, FEED_PROBLEM_EXTERNAL_ENTITY */
+};
+void	 feed_dtd_append(struct feed_dtd *dtd, char character);
+void	 feed_dtd_finish(struct feed_dtd *dtd);
+/* The escaped text of a declared entity, or NULL. */
+const char *feed_dtd_entity(const struct feed_dtd *dtd, const char *name);
+void	 feed_dtd_clear(struct feed_dtd *dtd);
+
 struct feed_preparer;
 struct feed_preparer *feed_preparer_new(struct feed_decoder *decoder);
 void	 feed_preparer_free(struct feed_preparer *preparer);
@@ -63,7 +83,7 @@ void	 feed_html_escape(struct buffer *buffer, const char *text, size_t length);
 char	*feed_text_to_html(const char *text);
 /* Copy with leading and trailing whitespace removed; NULL if nothing is left. */
 char	*feed_trim(const char *text);
-/* "jo@example.com (Jo Smith)", "Jo Smith <jo@example.com>": name and email apart (NULL if absent). */
+/* "jo@example.com (Jo Smith)", "Jo Smith <jo@example.com>": name, email apart (NULL: absent). */
 void	 feed_split_author(const char *raw, char **name, char **email);
 /* Add an author given as one string (split as above) to the item. */
 void	 feed_add_author(struct article *item, const char *raw);

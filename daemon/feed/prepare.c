@@ -4,10 +4,8 @@
  * It makes the parser safe and real-world feeds parseable:
  *  - the DOCTYPE is removed (its newlines kept, so line numbers hold), so libxml2 never sees an
  *    entity declaration: nothing external is loaded and nothing recursive expanded (billion
- *    laughs, XXE). The internal subset's plain internal entities (<!ENTITY name "text">: no
- *    '&', '<' or '%' in the text, or one character reference) are expanded here instead, at
- *    most FEED_DTD_ENTITIES of them and FEED_DTD_ENTITY_SIZE bytes each, as feedparser does;
- *    other declarations are refused and said so (feed_preparer_problems);
+ *    laughs, XXE). The internal subset's plain internal entities are expanded here instead
+ *    (dtd.c says which, and how many);
  *  - HTML 4 named entities (&nbsp; &mdash; &eacute; ...) become numeric character references,
  *    numeric references to C1 code points are read as windows-1252 (&#146; is a quote), and
  *    references to characters XML forbids become U+FFFD;
@@ -42,14 +40,7 @@
 
 #define ENTITY_LOOKAHEAD	48	/* '&' + 39 name characters + ';', or &#x + 8 digits + ';' */
 #define MARKUP_LOOKAHEAD	10	/* "<!DOCTYPE", "<![CDATA[", "</" + 7 name characters + 1 */
-#define FEED_DTD_ENTITIES	32	/* internal entities expanded, at most */
-#define FEED_DTD_ENTITY_SIZE	1024	/* bytes of one entity's text, at most */
-#define DOCTYPE_READ_MAX	(64 * 1024)	/* bytes of a DOCTYPE read for declarations */
 
-struct declared_entity {
-	char	*name;
-	char	*value;		/* escaped for use in text or attribute values */
-};
 
 static const unsigned short windows_1252_c1[32] = {
 	0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
@@ -92,9 +83,7 @@ struct feed_preparer {
 	size_t		 spill_capacity;
 	size_t		 spill_length;
 	size_t		 spill_position;
-	struct buffer	 doctype;	/* the DOCTYPE's text, read for its declarations */
-	struct declared_entity entities[FEED_DTD_ENTITIES];
-	size_t		 entity_count;
+	struct feed_dtd	 dtd;		/* the internal subset's entities (dtd.c) */
 	unsigned	 problems;	/* FEED_PROBLEM_* */
 };
 
@@ -112,11 +101,7 @@ feed_preparer_free(struct feed_preparer *preparer)
 {
 	if (preparer == NULL)
 		return;
-	for (size_t i = 0; i < preparer->entity_count; i++) {
-		free(preparer->entities[i].name);
-		free(preparer->entities[i].value);
-	}
-	buffer_free(&preparer->doctype);
+	feed_dtd_clear(&preparer->dtd);
 	free(preparer->spill);
 	free(preparer);
 }
@@ -124,7 +109,8 @@ feed_preparer_free(struct feed_preparer *preparer)
 unsigned
 feed_preparer_problems(const struct feed_preparer *preparer)
 {
-	return preparer->problems | feed_decoder_problems(preparer->decoder);
+	return preparer->problems | preparer->dtd.problems |
+	    feed_decoder_problems(preparer->decoder);
 }
 
 size_t
@@ -347,16 +333,6 @@ is_xml_entity(const char *name, size_t length)
 	return 0;
 }
 
-/* The text of an entity the DOCTYPE declared, or NULL. */
-static const char *
-declared_entity(const struct feed_preparer *preparer, const char *name)
-{
-	for (size_t i = 0; i < preparer->entity_count; i++)
-		if (strcmp(preparer->entities[i].name, name) == 0)
-			return preparer->entities[i].value;
-	return NULL;
-}
-
 /* At '&': an entity or character reference, kept or rewritten, or a bare '&' escaped. */
 static void
 fix_entity(struct feed_preparer *preparer)
@@ -384,7 +360,7 @@ fix_entity(struct feed_preparer *preparer)
 			advance(preparer, name_length + 2);
 			return;
 		}
-		if ((declared = declared_entity(preparer, name)) != NULL) {
+		if ((declared = feed_dtd_entity(&preparer->dtd, name)) != NULL) {
 			emit_string(preparer, declared);
 			advance(preparer, name_length + 2);
 			return;
@@ -736,99 +712,6 @@ copy_through_step(struct feed_preparer *preparer)
 	return 1;
 }
 
-static int
-is_entity_name_character(char character)
-{
-	return isalnum((unsigned char)character) || character == '_' || character == '-' ||
-	    character == '.' || character == ':';
-}
-
-/* Plain text, or one character reference: what may be expanded. */
-static int
-is_safe_entity_text(const char *text, size_t length)
-{
-	if (length > 2 && text[0] == '&' && text[1] == '#' && text[length - 1] == ';') {
-		for (size_t i = 2; i < length - 1; i++)
-			if (!isalnum((unsigned char)text[i]))
-				return 0;
-		return 1;
-	}
-	for (size_t i = 0; i < length; i++)
-		if (text[i] == '&' || text[i] == '<' || text[i] == '%')
-			return 0;
-	return 1;
-}
-
-/* The text escaped for an attribute value or character data. */
-static char *
-entity_replacement(const char *text, size_t length)
-{
-	struct buffer out = { 0 };
-
-	for (size_t i = 0; i < length; i++) {
-		if (text[i] == '"')
-			buffer_append_string(&out, "&quot;");
-		else if (text[i] == '\'')
-			buffer_append_string(&out, "&apos;");
-		else if (text[i] == '>')
-			buffer_append_string(&out, "&gt;");
-		else
-			buffer_append(&out, text + i, 1);
-	}
-	return buffer_steal(&out);
-}
-
-/* One <!ENTITY ...> at text (after "<!ENTITY"): kept, or refused with the reason noted. */
-static void
-read_declaration(struct feed_preparer *preparer, const char *text)
-{
-	const char *name, *value, *end;
-	size_t name_length;
-
-	while (isspace((unsigned char)*text))
-		text++;
-	for (name = text; is_entity_name_character(*text); text++)
-		;
-	name_length = (size_t)(text - name);
-	while (isspace((unsigned char)*text))
-		text++;
-	if (strncmp(text, "SYSTEM", 6) == 0 || strncmp(text, "PUBLIC", 6) == 0) {
-		preparer->problems |= FEED_PROBLEM_EXTERNAL_ENTITY;
-		return;
-	}
-	if (name_length == 0 || name_length >= 40 || (*text != '"' && *text != '\'') ||
-	    (end = strchr(text + 1, *text)) == NULL) {
-		preparer->problems |= FEED_PROBLEM_DTD_REFUSED;	/* parameter entity, or odd */
-		return;
-	}
-	value = text + 1;
-	if ((size_t)(end - value) > FEED_DTD_ENTITY_SIZE ||
-	    !is_safe_entity_text(value, (size_t)(end - value)) ||
-	    preparer->entity_count == FEED_DTD_ENTITIES) {
-		preparer->problems |= FEED_PROBLEM_DTD_REFUSED;
-		return;
-	}
-	preparer->entities[preparer->entity_count].name = xstrndup(name, name_length);
-	preparer->entities[preparer->entity_count++].value =
-	    entity_replacement(value, (size_t)(end - value));
-}
-
-/* The DOCTYPE has been read: its internal entity declarations. */
-static void
-read_declarations(struct feed_preparer *preparer)
-{
-	const char *text;
-
-	buffer_append(&preparer->doctype, "", 0);
-	text = preparer->doctype.data;
-	if (preparer->doctype.length >= DOCTYPE_READ_MAX)
-		preparer->problems |= FEED_PROBLEM_DTD_REFUSED;
-	for (const char *at = text != NULL ? strstr(text, "<!ENTITY") : NULL; at != NULL;
-	    at = strstr(at + 8, "<!ENTITY"))
-		read_declaration(preparer, at + 8);
-	buffer_free(&preparer->doctype);
-}
-
 /* Skip <!DOCTYPE ...[...]>, keeping only its newlines. */
 static int
 doctype_step(struct feed_preparer *preparer)
@@ -841,8 +724,7 @@ doctype_step(struct feed_preparer *preparer)
 	while (position < length && room(preparer) > 0) {
 		char character = text[position++];
 
-		if (preparer->doctype.length < DOCTYPE_READ_MAX)
-			buffer_append(&preparer->doctype, &character, 1);
+		feed_dtd_append(&preparer->dtd, character);
 		if (character == '\n')
 			emit(preparer, "\n", 1);
 		if (preparer->quote != 0) {
@@ -856,7 +738,7 @@ doctype_step(struct feed_preparer *preparer)
 			preparer->bracket_depth--;
 		else if (character == '>' && preparer->bracket_depth == 0) {
 			preparer->state = STATE_TEXT;
-			read_declarations(preparer);
+			feed_dtd_finish(&preparer->dtd);
 			break;
 		}
 	}

@@ -1,3 +1,4 @@
+// The gofeed reference of tests/feeds/differential.py (main.go prints what gofeed reads).
 module wiresift/tests/tools/gofeed_items
 
 go 1.25.0
