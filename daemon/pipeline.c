@@ -297,6 +297,12 @@ pipeline_flush(struct pipeline *pipeline)
 		story_flush(pipeline->stories);
 }
 
+size_t
+pipeline_story_count(const struct pipeline *pipeline)
+{
+	return pipeline->stories != NULL ? story_count(pipeline->stories) : 0;
+}
+
 struct story_index *
 pipeline_stories(struct pipeline *pipeline)
 {

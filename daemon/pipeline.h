@@ -89,6 +89,8 @@ void	 pipeline_commit(struct pipeline *pipeline, const struct article *article);
 void	 pipeline_flush(struct pipeline *pipeline);
 
 size_t	 pipeline_dedup_size(const struct pipeline *pipeline);
+/* Open stories (0 when [stories] enabled = no). */
+size_t	 pipeline_story_count(const struct pipeline *pipeline);
 /* The story stage (story/story.h), NULL when [stories] enabled = no. */
 struct story_index *pipeline_stories(struct pipeline *pipeline);
 

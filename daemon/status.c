@@ -110,6 +110,8 @@ metrics_articles(const struct ingest *ingest, struct buffer *out)
 	metric_header(out, "wiresift_dedup_index_entries", "gauge", "Articles in the dedup index.");
 	buffer_printf(out, "wiresift_dedup_index_entries %zu\n",
 	    pipeline_dedup_size(ingest->pipeline));
+	metric_header(out, "wiresift_stories_open", "gauge", "Stories open in the window.");
+	buffer_printf(out, "wiresift_stories_open %zu\n", pipeline_story_count(ingest->pipeline));
 	metric_header(out, "wiresift_spool_messages", "gauge", "Messages in the disk spool.");
 	buffer_printf(out, "wiresift_spool_messages %lld\n", spool_rows(ingest->spool));
 	metric_header(out, "wiresift_spool_bytes", "gauge", "Payload bytes in the disk spool.");

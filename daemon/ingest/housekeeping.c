@@ -74,12 +74,13 @@ log_summary(struct ingest *ingest)
 	log_event(LOG_LEVEL_INFO, "ingest", "summary",
 	    "feeds=%zu ok=%zu failing=%zu disabled=%zu articles_per_min=%.1f "
 	    "duplicates_per_min=%.1f preparing=%zu kafka_queue=%d spool_rows=%lld "
-	    "spool_bytes=%lld dedup_entries=%zu", ingest->feed_count, ok, failing, disabled,
+	    "spool_bytes=%lld dedup_entries=%zu open_stories=%zu", ingest->feed_count, ok,
+	    failing, disabled,
 	    (double)(ingest->delivered_articles - ingest->summary_articles) * 60000.0 / minutes_ms,
 	    (double)(ingest->delivered_duplicates - ingest->summary_duplicates) * 60000.0 /
 	    minutes_ms, workers_pending(ingest->workers), publisher_outstanding(ingest->publisher),
 	    spool_rows(ingest->spool), spool_bytes(ingest->spool),
-	    pipeline_dedup_size(ingest->pipeline));
+	    pipeline_dedup_size(ingest->pipeline), pipeline_story_count(ingest->pipeline));
 	notify_status("%zu feeds (%zu failing), %lld articles, %lld duplicates, spool %lld",
 	    ingest->feed_count, failing, ingest->delivered_articles, ingest->delivered_duplicates,
 	    spool_rows(ingest->spool));

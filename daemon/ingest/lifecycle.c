@@ -239,10 +239,11 @@ ingest_start(struct ingest *ingest)
 
 	log_event(LOG_LEVEL_INFO, "ingest", "daemon.started",
 	    "feeds=%zu hosts_limit=%ld connections_limit=%ld kafka=%s embedded_broker=%s "
-	    "dedup_entries=%zu", ingest->feed_count, ingest->config->max_host_connections,
-	    ingest->config->max_connections, log_quote(publisher_bootstrap(ingest->publisher)),
+	    "dedup_entries=%zu open_stories=%zu", ingest->feed_count,
+	    ingest->config->max_host_connections, ingest->config->max_connections,
+	    log_quote(publisher_bootstrap(ingest->publisher)),
 	    publisher_is_embedded(ingest->publisher) ? "yes" : "no",
-	    pipeline_dedup_size(ingest->pipeline));
+	    pipeline_dedup_size(ingest->pipeline), pipeline_story_count(ingest->pipeline));
 	for (size_t i = 0; i < ingest->feed_count; i++) {
 		struct feed *feed = ingest->feeds[i];
 		long long first = ingest->options.once ? 0 :

@@ -4,7 +4,7 @@
  * window) goes to topic.stories, keyed by the story id, so a compacted topic holds one
  * record per open story. A summary is a view, not the record of an article: one that Kafka
  * does not take is not spooled (the story's next join sends a newer one); the failure is
- * counted and logged.
+ * logged.
  */
 #include <string.h>
 
@@ -43,7 +43,6 @@ ingest_on_story_report(struct ingest *ingest, const struct delivery_report *repo
 {
 	if (report->success)
 		return;
-	ingest->delivery_errors++;
 	log_complain("kafka.story", "publish", "story.summary_failed", "story=%.*s error=%s",
 	    (int)report->key_length, report->key, log_quote(report->error_text));
 }

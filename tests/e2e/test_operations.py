@@ -79,7 +79,8 @@ def test_metrics_health_ready_and_feeds(tmp_path, kafka, site, wiresift_daemon):
 	assert ("wiresift_feed_fetches_total", (("feed", "meridian-press"), ("outcome", "ok"))) \
 		in samples
 	for name in ("wiresift_kafka_queue_messages", "wiresift_spool_bytes",
-		     "wiresift_dedup_index_entries", "wiresift_kafka_delivery_errors_total"):
+		     "wiresift_dedup_index_entries", "wiresift_stories_open",
+		     "wiresift_kafka_delivery_errors_total"):
 		assert name in families or name.replace("_total", "") in families, name
 	assert samples[("wiresift_workers", ())] >= 1
 	assert samples[("wiresift_articles_preparing", ())] >= 0
