@@ -48,7 +48,7 @@ struct extract_result {
 	struct strlist	 authors;
 	time_t		 published;	/* UTC; 0 when unknown */
 	time_t		 updated;	/* UTC; 0 when unknown */
-	char		*url;		/* canonical URL (rel=canonical, og:url), else page_url */
+	char		*url;		/* rel=canonical or og:url on page_url's site, else page_url */
 	const char	*method;	/* EXTRACT_METHOD_*, static; NULL when no text */
 	size_t		 words;		/* of text */
 };
