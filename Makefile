@@ -41,12 +41,12 @@ LIBS	 = $(PKG_LIBS) -ldl -lm -lpthread
 DAEMON_MALLOC = $(if $(SANITIZE),,-ljemalloc)
 
 DAEMON_SOURCES	= $(sort $(wildcard daemon/*.c daemon/feed/*.c daemon/dedup/*.c daemon/clean/*.c \
-		    daemon/ingest/*.c daemon/story/*.c))
+		    daemon/ingest/*.c daemon/story/*.c daemon/cluster/*.c))
 LIBRARY_SOURCES	= $(filter-out daemon/main.c,$(DAEMON_SOURCES))
 LIBRARY_OBJECTS	= $(LIBRARY_SOURCES:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJECT	= $(BUILD)/obj/daemon/main.o
 HEADERS		= $(wildcard daemon/*.h daemon/feed/*.h daemon/dedup/*.h daemon/clean/*.h \
-		    daemon/ingest/*.h daemon/story/*.h) plugins/words.h
+		    daemon/ingest/*.h daemon/story/*.h daemon/cluster/*.h) plugins/words.h
 
 # Each plugin lives in plugins/NAME/ (C, or C++ where its library is C++ only: *.cc) and may
 # add link flags in plugins/NAME/plugin.mk

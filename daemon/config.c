@@ -80,6 +80,12 @@ static const struct key_spec key_specs[] = {
 	{ "stories", "enabled", KEY_BOOL, FIELD(stories.enabled) },
 	{ "stories", "threshold", KEY_FRACTION, FIELD(stories.threshold) },
 	{ "stories", "window", KEY_DURATION, FIELD(stories.window_seconds) },
+	{ "cluster", "group", KEY_STRING, FIELD(cluster.group) },
+	{ "cluster", "topic.feeds", KEY_STRING, FIELD(cluster.topic_feeds) },
+	{ "cluster", "topic.state", KEY_STRING, FIELD(cluster.topic_state) },
+	{ "cluster", "partitions", KEY_INT, FIELD(cluster.partitions) },
+	{ "cluster", "replication_factor", KEY_INT, FIELD(cluster.replication_factor) },
+	{ "cluster", "session_timeout", KEY_DURATION, FIELD(cluster.session_timeout_ms) },
 	{ NULL, NULL, 0, 0 }
 };
 
@@ -146,6 +152,10 @@ config_defaults(void)
 	dedup_config_defaults(&config->dedup);
 	story_config_defaults(&config->stories);
 	config->topic_stories = xstrdup("news.stories");
+	config->cluster.topic_feeds = xstrdup("wiresift.feeds");
+	config->cluster.topic_state = xstrdup("wiresift.state");
+	config->cluster.partitions = 12;
+	config->cluster.session_timeout_ms = 10 * 1000;
 	return config;
 }
 
@@ -179,6 +189,9 @@ config_free(struct config *config)
 	free(config->rules_file);
 	free(config->site_rules_file);
 	free(config->metrics_listen);
+	free(config->cluster.group);
+	free(config->cluster.topic_feeds);
+	free(config->cluster.topic_state);
 	for (size_t i = 0; i < config->kafka_setting_count; i++) {
 		free(config->kafka_settings[i].key);
 		free(config->kafka_settings[i].value);
@@ -441,7 +454,7 @@ open_section(struct config *config, char *header, char *section, size_t section_
 {
 	static const char *known[] = { "daemon", "kafka", "feeds", "metrics", "clean", "dedup",
 	    "fulltext", "stories",
-	    "route", NULL };
+	    "route", "cluster", NULL };
 	char *name = trim(header);
 	char *quote;
 	struct plugin_config *plugin;
@@ -473,7 +486,7 @@ open_section(struct config *config, char *header, char *section, size_t section_
 		}
 	}
 	return parse_error(position, "unknown section [%s] (expected daemon, kafka, feeds, "
-	    "metrics, clean, dedup, fulltext, stories, route or plugin \"NAME\")", name);
+	    "metrics, clean, dedup, fulltext, stories, route, cluster or plugin \"NAME\")", name);
 }
 
 static int
@@ -536,6 +549,30 @@ config_parse_text(struct config *config, char *text, struct parse_position *posi
 	return 0;
 }
 
+/* [cluster]: a group turns it on; it needs a real broker and names two topics. */
+static int
+cluster_config_check(struct config *config, struct parse_position *position)
+{
+	const struct cluster_config *cluster = &config->cluster;
+
+	if (cluster->group == NULL)
+		return 0;
+	if (cluster->group[0] == '\0')
+		return parse_error(position, "[cluster] group must not be empty");
+	if (config->bootstrap_servers[0] == '\0')
+		return parse_error(position, "[cluster] needs [kafka] bootstrap.servers (the "
+		    "embedded broker cannot hold a group of instances)");
+	if (cluster->topic_feeds[0] == '\0' || cluster->topic_state[0] == '\0' ||
+	    strcmp(cluster->topic_feeds, cluster->topic_state) == 0)
+		return parse_error(position, "[cluster] topic.feeds and topic.state must be two "
+		    "names");
+	if (cluster->partitions < 1 || cluster->partitions > 10000)
+		return parse_error(position, "[cluster] partitions must be 1 to 10000");
+	if (cluster->session_timeout_ms < 1000)
+		return parse_error(position, "[cluster] session_timeout must be at least 1s");
+	return 0;
+}
+
 static int
 config_check(struct config *config, struct parse_position *position)
 {
@@ -555,7 +592,7 @@ config_check(struct config *config, struct parse_position *position)
 	    config->dedup.bands < 1 || config->dedup.signature_size % config->dedup.bands != 0)
 		return parse_error(position, "[dedup] needs shingle_size >= 1, signature_size >= 8 "
 		    "and bands dividing signature_size");
-	return 0;
+	return cluster_config_check(config, position);
 }
 
 struct config *

@@ -60,6 +60,16 @@ struct route_rule {			/* [route] KIND:VALUE = TOPIC */
 
 #define WORKERS_AUTO	(-1)		/* [daemon] workers = auto: one per online CPU */
 
+/* [cluster]: cluster mode on Kafka (daemon/cluster/); off while group is NULL. */
+struct cluster_config {
+	char		*group;		/* consumer group of the instances; NULL: single-node */
+	char		*topic_feeds;	/* assignment topic: feed -> partition hash(URL) mod N */
+	char		*topic_state;	/* compacted, key = feed URL */
+	int		 partitions;	/* of both topics when wiresift creates them */
+	int		 replication_factor;	/* 0: the broker's default.replication.factor */
+	long long	 session_timeout_ms;	/* the group's session.timeout.ms */
+};
+
 struct config {
 	char			*path;
 
@@ -122,6 +132,9 @@ struct config {
 	/* [route] */
 	struct route_rule	*routes;
 	size_t			 route_count;
+
+	/* [cluster] */
+	struct cluster_config	 cluster;
 };
 
 /* Built-in defaults, no feeds, no plugins (wiresift process without -c). */

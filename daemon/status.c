@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cluster/cluster.h"
 #include "feed/feed.h"
+
 #include "ingest/ingest_internal.h"
 #include "json_write.h"
 #include "pipeline.h"
@@ -135,6 +137,34 @@ metrics_articles(const struct ingest *ingest, struct buffer *out)
 	buffer_printf(out, "wiresift_articles_preparing %zu\n", workers_pending(ingest->workers));
 }
 
+/* Cluster mode only: this instance's share of the group's work. */
+static void
+metrics_cluster(const struct ingest *ingest, struct buffer *out)
+{
+	struct cluster_status status;
+
+	cluster_get_status(ingest->cluster, &status);
+	metric_header(out, "wiresift_cluster_partitions", "gauge",
+	    "Partitions of the assignment topic: all, assigned here, and owned here (assigned "
+	    "and caught up on their feed state).");
+	buffer_printf(out, "wiresift_cluster_partitions{state=\"all\"} %d\n"
+	    "wiresift_cluster_partitions{state=\"assigned\"} %d\n"
+	    "wiresift_cluster_partitions{state=\"owned\"} %d\n", status.partitions,
+	    status.assigned, status.owned);
+	metric_header(out, "wiresift_cluster_feeds", "gauge", "Feeds this instance polls.");
+	buffer_printf(out, "wiresift_cluster_feeds %zu\n", ingest->cluster_feeds);
+	metric_header(out, "wiresift_cluster_rebalances_total", "counter",
+	    "Assignments and revocations of partitions this instance went through.");
+	buffer_printf(out, "wiresift_cluster_rebalances_total %lld\n", status.rebalances);
+	metric_header(out, "wiresift_cluster_state_records_total", "counter",
+	    "Feed-state records: written and acknowledged, failed (written again), read on "
+	    "taking partitions over.");
+	buffer_printf(out, "wiresift_cluster_state_records_total{result=\"written\"} %lld\n"
+	    "wiresift_cluster_state_records_total{result=\"failed\"} %lld\n"
+	    "wiresift_cluster_state_records_total{result=\"read\"} %lld\n",
+	    status.state_records, status.state_errors, status.state_read);
+}
+
 void
 status_metrics(const struct ingest *ingest, struct buffer *out)
 {
@@ -143,6 +173,8 @@ status_metrics(const struct ingest *ingest, struct buffer *out)
 	metrics_feeds(ingest, out);
 	metrics_fetch_latency(ingest, out);
 	metrics_articles(ingest, out);
+	if (ingest->cluster != NULL)
+		metrics_cluster(ingest, out);
 }
 
 static json_t *
@@ -206,6 +238,11 @@ feed_json(const struct feed *feed)
 	    json_integer(feed->interval_ms / 1000));
 	json_object_set_new(object, "items_published", json_integer(feed->stats.items_published));
 	json_object_set_new(object, "problems", problems_json(feed->stats.problems));
+	if (feed->ingest->cluster != NULL) {
+		json_object_set_new(object, "partition", json_integer(
+		    cluster_partition(feed->ingest->cluster, feed->config->url)));
+		json_object_set_new(object, "polled_here", json_boolean(feed->cluster_owned));
+	}
 	return object;
 }
 
@@ -227,6 +264,26 @@ status_feeds_json(const struct ingest *ingest)
 	return buffer_steal(&out);
 }
 
+/* Cluster mode: ready once it holds partitions and has read their feed state. */
+static int
+cluster_ready(const struct ingest *ingest, char *reason, size_t reason_size)
+{
+	struct cluster_status status;
+
+	if (ingest->cluster == NULL)
+		return 1;
+	cluster_get_status(ingest->cluster, &status);
+	if (status.assigned == 0)
+		snprintf(reason, reason_size, "cluster: no partitions assigned in group %s",
+		    status.group);
+	else if (status.owned < status.assigned)
+		snprintf(reason, reason_size, "cluster: reading the feed state of %d partitions",
+		    status.assigned - status.owned);
+	else
+		return 1;
+	return 0;
+}
+
 int
 status_ready(const struct ingest *ingest, char *reason, size_t reason_size)
 {
@@ -241,6 +298,6 @@ status_ready(const struct ingest *ingest, char *reason, size_t reason_size)
 		snprintf(reason, reason_size, "spool full (%lld bytes): fetching paused",
 		    spool_bytes(ingest->spool));
 	else
-		return 1;
+		return cluster_ready(ingest, reason, reason_size);
 	return 0;
 }

@@ -32,6 +32,7 @@ batch_finish(struct batch *batch)
 		feed->record.etag = batch->etag;
 		feed->record.last_modified = batch->last_modified;
 		batch->etag = batch->last_modified = NULL;
+		feed_cluster_note(feed);
 	}
 	ingest_poll_done(ingest);
 	free(batch->etag);
@@ -102,6 +103,7 @@ ingest_delivery_complete(struct ingest *ingest, struct delivery *delivery)
 	if (!delivery->failed) {
 		/* Acknowledged by Kafka, or durable in the spool that will deliver it. */
 		state_mark_seen(ingest->state, feed->config->url, article->id, time(NULL));
+		feed_cluster_delivered(feed, article->id);
 		pipeline_commit(ingest->pipeline, article);
 		feed->stats.items_published++;
 		if (page_status_index(article->fulltext_status) >= 0)

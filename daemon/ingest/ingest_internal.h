@@ -59,6 +59,7 @@ struct feed {
 	struct feed_stats	 stats;
 	int			 removed;	/* dropped from the config by a reload */
 	int			 unchanged_polls;	/* polls in a row without a new item */
+	int			 cluster_owned;	/* cluster mode: its partition is ours (cluster.c) */
 };
 
 /*
@@ -144,6 +145,9 @@ struct ingest {
 	struct page_site	*page_sites;	/* robots.txt and politeness per site */
 	size_t			 pages_pending;
 	long long		 page_statuses[PAGE_STATUS_COUNT];	/* delivered, by status */
+	/* cluster mode ([cluster] group), else NULL: see cluster.c */
+	struct cluster		*cluster;
+	size_t			 cluster_feeds;	/* feeds polled here */
 };
 
 /* Feeds by state, each counted once: disabled (410), failing, ok. */
@@ -206,6 +210,17 @@ void	 ingest_page_request(struct ingest *ingest, struct batch *batch,
 	    struct article *article);
 void	 ingest_pages_dispatch(struct ingest *ingest);
 void	 ingest_pages_free(struct ingest *ingest);
+/*
+ * cluster.c: cluster mode. Without [cluster] (ingest->cluster NULL) feed_may_poll() is 1 and
+ * the others do nothing.
+ */
+int	 ingest_cluster_open(struct ingest *ingest, char *error, size_t error_size);
+/* A reload changed the feeds: start those whose partition is ours. */
+void	 ingest_cluster_feeds_changed(struct ingest *ingest);
+int	 feed_may_poll(const struct feed *feed);
+/* The feed's validators, health or schedule changed: the state topic will learn it. */
+void	 feed_cluster_note(struct feed *feed);
+void	 feed_cluster_delivered(struct feed *feed, const char *id);
 
 /* housekeeping.c */
 void	 ingest_on_housekeeping(evutil_socket_t fd, short what, void *context);

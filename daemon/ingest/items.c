@@ -61,6 +61,7 @@ publish_item(struct batch *batch, struct article *article)
 	pipeline_topics(ingest->pipeline, article, &topics);
 	if (topics.count == 0) {	/* dedup policy drop: nothing to deliver */
 		state_mark_seen(ingest->state, batch->feed->config->url, article->id, batch->now);
+		feed_cluster_delivered(batch->feed, article->id);
 		item_leaves(batch, article);
 		return;
 	}

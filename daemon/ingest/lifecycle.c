@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cluster/cluster.h"
 #include "fetch.h"
 #include "ingest/ingest_internal.h"
 #include "log.h"
@@ -226,6 +227,15 @@ ingest_new(struct config *config, struct event_base *base, const struct ingest_o
 	ingest->feed_count = config->feed_count;
 	for (size_t i = 0; i < config->feed_count; i++)
 		ingest->feeds[i] = ingest_feed_new(ingest, &config->feeds[i]);
+	if (config->cluster.group != NULL) {
+		if (options->once) {
+			snprintf(error, error_size, "--once does not run in cluster mode ([cluster] "
+			    "group): the group, not the instance, decides which feeds it polls");
+			goto fail;
+		}
+		if (ingest_cluster_open(ingest, error, error_size) < 0)
+			goto fail;
+	}
 	return ingest;
 fail:
 	ingest_free(ingest);
@@ -244,7 +254,7 @@ ingest_start(struct ingest *ingest)
 	    log_quote(publisher_bootstrap(ingest->publisher)),
 	    publisher_is_embedded(ingest->publisher) ? "yes" : "no",
 	    pipeline_dedup_size(ingest->pipeline), pipeline_story_count(ingest->pipeline));
-	for (size_t i = 0; i < ingest->feed_count; i++) {
+	for (size_t i = 0; i < ingest->feed_count && ingest->cluster == NULL; i++) {
 		struct feed *feed = ingest->feeds[i];
 		long long first = ingest->options.once ? 0 :
 		    (long long)(random() % (feed->interval_ms / 10 < 2000 ?
@@ -381,6 +391,7 @@ ingest_free(struct ingest *ingest)
 		return;
 	workers_free(ingest->workers);	/* first: no thread may outlive what it uses */
 	ingest_pages_free(ingest);
+	cluster_close(ingest->cluster);	/* writes its feeds' last state, leaves the group */
 	for (size_t i = 0; i < ingest->feed_count; i++)
 		ingest_feed_free(ingest->feeds[i]);
 	free(ingest->feeds);

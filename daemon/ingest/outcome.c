@@ -22,6 +22,7 @@ feed_save_health(struct feed *feed)
 {
 	state_feed_save_health(feed->ingest->state, feed->config->url, feed->record.failures,
 	    feed->record.disabled, strcmp(feed->url, feed->config->url) ? feed->url : NULL);
+	feed_cluster_note(feed);
 }
 
 /* A feed that had failed works again: say so once, and persist the reset count. */

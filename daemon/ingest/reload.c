@@ -135,7 +135,7 @@ ingest_reload(struct ingest *ingest, struct config *fresh)
 		} else {
 			feed = ingest_feed_new(ingest, &fresh->feeds[i]);
 			struct timeval soon = { 0, random() % 1000000 };
-			if (!feed->record.disabled)
+			if (!feed->record.disabled && ingest->cluster == NULL)
 				evtimer_add(feed->timer, &soon);
 			added++;
 		}
@@ -161,5 +161,7 @@ ingest_reload(struct ingest *ingest, struct config *fresh)
 	log_set_component_levels(fresh->log_levels);
 	log_event(LOG_LEVEL_INFO, "main", "reload.applied", "feeds=%zu added=%zu removed=%zu "
 	    "kept=%zu", fresh->feed_count, added, removed, kept);
+	if (ingest->cluster != NULL)
+		ingest_cluster_feeds_changed(ingest);
 	ingest_dispatch(ingest);
 }

@@ -175,7 +175,8 @@ ingest_dispatch(struct ingest *ingest)
 			host->waiting_tail = NULL;
 		feed->next_waiting = NULL;
 		feed->waiting = 0;
-		start_fetch(feed);
+		if (feed_may_poll(feed))	/* cluster mode: its partition may have moved */
+			start_fetch(feed);
 		if (host->waiting_head != NULL)
 			ready_push(ingest, host);
 	}
@@ -188,7 +189,7 @@ ingest_on_feed_timer(evutil_socket_t fd, short what, void *context)
 	struct host *host = feed->host;
 
 	if (feed->record.disabled || feed->ingest->draining || feed->fetch != NULL ||
-	    feed->waiting)
+	    feed->waiting || !feed_may_poll(feed))
 		return;
 	feed->waiting = 1;
 	if (host->waiting_tail)
@@ -205,11 +206,13 @@ feed_schedule_next(struct feed *feed, long long delay_ms)
 {
 	struct timeval delay = { delay_ms / 1000, (delay_ms % 1000) * 1000 };
 
-	if (feed->ingest->options.once || feed->record.disabled || feed->removed)
+	if (feed->ingest->options.once || feed->record.disabled || feed->removed ||
+	    !feed_may_poll(feed))
 		return;
 	/* A timer counts from libevent's cached time, taken when this loop iteration began: after
 	 * a long iteration (a burst of deliveries) the delay would end early, and a Retry-After
 	 * would not be the floor it must be. Count from now. */
 	event_base_update_cache_time(feed->ingest->base);
 	evtimer_add(feed->timer, &delay);
+	feed_cluster_note(feed);
 }

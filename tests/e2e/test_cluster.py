@@ -3,10 +3,26 @@
 demands two in sync for acks=all, keeps serving with one node killed, and that node rejoins with
 its data and address."""
 
+import collections
+import ctypes
+import datetime
 import json
+import math
+import random
+import re
+import signal
 import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import jsonschema
 
 import helpers
+from test_delivery import GrowingFeeds, figure
+
+STATE_SCHEMA = json.loads((helpers.ROOT / "docs" / "schema" /
+			   "feed-state.schema.json").read_text())
 
 
 def metadata(bootstrap, topic=None):
@@ -75,3 +91,253 @@ def test_a_killed_node_loses_nothing_and_rejoins(kafka_cluster):
 		partitions = metadata(address, topic)["topics"][0]["partitions"]
 		return all(len(partition["isrs"]) == 3 for partition in partitions)
 	assert helpers.wait_until(all_in_sync, 60, 0.5)
+
+
+# --- cluster mode: instances sharing the feeds ----------------------------------------------
+
+FEEDS = 24
+
+
+def feed_partition(url, partitions):
+	"""XXH64(url, seed 0) mod partitions, by the C library's XXH64 (libxxhash) through ctypes."""
+	library = ctypes.CDLL("libxxhash.so.0")
+	library.XXH64.restype = ctypes.c_ulonglong
+	library.XXH64.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_ulonglong]
+	data = url.encode()
+	return library.XXH64(data, len(data), 0) % partitions
+
+
+def owned_feeds(daemon):
+	"""Feeds the instance says it polls (its last cluster.feeds line), 0 when not running."""
+	if not daemon.running():
+		return 0
+	found = re.findall(r"event=cluster\.feeds owned=(\d+)", daemon.log())
+	return int(found[-1]) if found else 0
+
+
+def cluster_config(directory, name, bootstrap, generator, site, topics, group):
+	return helpers.write_config(directory / name, bootstrap, generator.feeds(site), {
+		"kafka": {"topic.articles": topics[0], "topic.duplicates": topics[1]},
+		"feeds": {"min_interval": "1s", "max_host_connections": "8", "max_backoff": "5s",
+			  "user_agent": "wiresift-" + name},
+		"daemon": {"shutdown_timeout": "5s", "summary_interval": "10s"},
+		"cluster": {"group": group, "topic.feeds": topics[2], "topic.state": topics[3],
+			    "partitions": 6, "session_timeout": "6s"},
+		"metrics": {"listen": "127.0.0.1:0"},
+	})
+
+
+class Cluster:
+	"""Instances of one group on the three-node cluster, polling growing feeds."""
+
+	def __init__(self, tmp_path, kafka_cluster, http_server, wiresift_daemon):
+		self.generator = GrowingFeeds(tmp_path / "site", feed_count=FEEDS, keep=400)
+		self.generator.add(2 * FEEDS)
+		self.site = http_server(self.generator.dir)
+		self.bootstrap = kafka_cluster.bootstrap
+		self.topics = tuple(helpers.unique_topic(kind) for kind in
+				    ("articles", "duplicates", "feeds", "state"))
+		group = helpers.unique_topic("group")
+		self.configs = {name: cluster_config(tmp_path, name, self.bootstrap, self.generator,
+						     self.site, self.topics, group)
+				for name in ("a", "b", "c")}
+		self.start_daemon = wiresift_daemon
+		self.daemons = {}
+
+	def start(self, name):
+		self.daemons[name] = self.start_daemon(self.configs[name])
+
+	def grow_for(self, seconds):
+		"""Adds a new item to six feeds every half second for seconds."""
+		deadline = time.monotonic() + seconds
+		while time.monotonic() < deadline:
+			self.generator.add(6)
+			time.sleep(0.5)
+
+	def wait_stable(self, names, timeout=90):
+		"""Grows the feeds until the running instances names poll all feeds between them,
+		each some; returns the seconds that took."""
+		begun = time.monotonic()
+		while True:
+			counts = [owned_feeds(self.daemons[name]) for name in names]
+			if sum(counts) == FEEDS and all(counts):
+				return time.monotonic() - begun
+			if time.monotonic() - begun > timeout:
+				raise AssertionError("instances %s own %s of %d feeds after %ds; last "
+						     "log lines:\n%s" % (names, counts, FEEDS, timeout,
+						     "\n".join(helpers.tail(self.daemons[name].log_path, 15)
+							       for name in names)))
+			self.grow_for(0.5)
+
+	def pollers_since(self, since):
+		"""{feed path: set of user agents that fetched it} for requests at or after since
+		(a time.time(); nginx logs whole seconds)."""
+		pollers = {}
+		for request in self.site.requests():
+			when = datetime.datetime.fromisoformat(request["time"]).timestamp()
+			if when >= since and request["uri"].startswith("/feed"):
+				pollers.setdefault(request["uri"], set()).add(request["user_agent"])
+		return pollers
+
+	def assert_one_poller_each(self, seconds=4):
+		"""Over a window of stable membership every feed is polled, each by one instance."""
+		since = math.ceil(time.time()) + 1
+		self.grow_for(seconds)
+		pollers = self.pollers_since(since)
+		assert len(pollers) == FEEDS, "feeds polled in the window: %d" % len(pollers)
+		shared = {uri: agents for uri, agents in pollers.items() if len(agents) > 1}
+		assert not shared, "feeds polled by more than one instance: %s" % shared
+
+	def committed_urls(self):
+		"""Article URLs in the articles and duplicates topics, read as a read_committed
+		consumer (kcat -X isolation.level=read_committed)."""
+		urls = []
+		for topic in self.topics[:2]:
+			result = subprocess.run(
+				["kcat", "-C", "-b", self.bootstrap, "-t", topic, "-o", "beginning", "-e",
+				 "-q", "-X", "isolation.level=read_committed", "-f", "%s\\n"],
+				capture_output=True, text=True, timeout=60)
+			for line in result.stdout.splitlines():
+				if line.startswith("{"):
+					urls.append(json.loads(line)["url"])
+		return urls
+
+	def wait_all_published(self, timeout=60):
+		deadline = time.monotonic() + timeout
+		while True:
+			urls = self.committed_urls()
+			if self.generator.served <= set(urls) or time.monotonic() > deadline:
+				return urls
+			time.sleep(1)
+
+
+def http_get(daemon, path):
+	"""(status, body) of path on the instance's metrics listener."""
+	address = daemon.wait_for_log(r"event=metrics\.listening address=(\S+)").group(1)
+	try:
+		with urllib.request.urlopen("http://%s%s" % (address, path), timeout=10) as response:
+			return response.status, response.read().decode()
+	except urllib.error.HTTPError as error:
+		return error.code, error.read().decode()
+
+
+def check_operator_view(cluster, names):
+	"""/readyz, /metrics and /feeds of each instance agree with the partitions it holds."""
+	polled = 0
+	for name in names:
+		daemon = cluster.daemons[name]
+		assert http_get(daemon, "/readyz")[0] == 200
+		metrics = http_get(daemon, "/metrics")[1]
+		owned = int(re.search(r'^wiresift_cluster_partitions\{state="owned"\} (\d+)$',
+				      metrics, re.M).group(1))
+		assert owned > 0
+		assert re.search(r"^wiresift_cluster_rebalances_total [1-9]", metrics, re.M)
+		feeds = json.loads(http_get(daemon, "/feeds")[1])
+		for feed in feeds:
+			assert feed["partition"] == feed_partition(feed["url"], 6)
+		here = [feed for feed in feeds if feed["polled_here"]]
+		assert ("wiresift_cluster_feeds %d" % len(here)) in metrics
+		polled += len(here)
+	assert polled == FEEDS
+
+
+def test_instances_share_the_feeds_and_take_over_a_killed_one(tmp_path, kafka_cluster,
+							       http_server, wiresift_daemon):
+	cluster = Cluster(tmp_path, kafka_cluster, http_server, wiresift_daemon)
+	chooser = random.Random(16)
+	for name in "abc":
+		cluster.start(name)
+	cluster.wait_stable("abc")
+	check_operator_view(cluster, "abc")
+	cluster.assert_one_poller_each()
+
+	takeovers, killed = [], []
+	for victim in "ac":
+		cluster.grow_for(chooser.uniform(0.3, 2.0))
+		delivered_before = cluster.daemons[victim].log().count("event=article.delivered")
+		cluster.daemons[victim].stop(signal.SIGKILL)
+		killed.append(cluster.daemons[victim])
+		survivors = [name for name in "abc" if name != victim]
+		takeovers.append(cluster.wait_stable(survivors))
+		figure("cluster: takeover after SIGKILL of %s (s)" % victim, "%.1f" % takeovers[-1])
+		assert delivered_before > 0
+		cluster.start(victim)
+		cluster.wait_stable("abc")
+
+	cluster.daemons["b"].stop(signal.SIGTERM)
+	figure("cluster: handover after SIGTERM (s)", "%.1f" % cluster.wait_stable("ac"))
+	cluster.assert_one_poller_each()
+
+	urls = cluster.wait_all_published()
+	missing = cluster.generator.served - set(urls)
+	twice = sorted(url for url, count in collections.Counter(urls).items() if count > 1)
+	figure("cluster: articles served", len(cluster.generator.served))
+	figure("cluster: articles missing", len(missing))
+	figure("cluster: articles published twice", len(twice))
+	assert not missing, "%d missing, e.g. %s" % (len(missing), sorted(missing)[:5])
+	# Rebalances and the SIGTERM hand feeds over only once their polls are delivered and
+	# their state written: a repeat can only be an article a SIGKILLed instance delivered
+	# in its last moment, before the state record that says so was acknowledged.
+	killed_titles = set()
+	for daemon in killed:
+		killed_titles |= set(re.findall(r"event=article\.delivered .*title=\"(Story \d+)\"",
+						daemon.log()))
+	titles = {link: "Story %d" % number for items in cluster.generator.items
+		  for number, link, _ in items}
+	unexplained = [url for url in twice if titles[url] not in killed_titles]
+	assert not unexplained, "published twice without a SIGKILL to explain it: %s" % unexplained
+
+	# The state topic: one record per feed (latest), each as docs/schema/feed-state.schema.json
+	# says, in the partition the feed belongs to, naming what was delivered from it.
+	latest = {}
+	for record in helpers.kcat_read_all(cluster.bootstrap, cluster.topics[3]):
+		jsonschema.validate(record["value"], STATE_SCHEMA)
+		assert record["key"] == record["value"]["url"]
+		assert record["partition"] == feed_partition(record["key"], 6)
+		latest[record["key"]] = record
+	assert len(latest) == FEEDS
+	assert all(record["value"]["delivered"] for record in latest.values())
+	assert all(record["value"]["next_poll"] > 0 for record in latest.values())
+
+
+def test_a_broker_killed_and_restarted_mid_run_loses_nothing(tmp_path, kafka_cluster,
+							     http_server, wiresift_daemon):
+	cluster = Cluster(tmp_path, kafka_cluster, http_server, wiresift_daemon)
+	for name in "ab":
+		cluster.start(name)
+	cluster.wait_stable("ab")
+	cluster.grow_for(random.Random(3).uniform(0.3, 2.0))
+	kafka_cluster.kill_node(2)
+	cluster.grow_for(5)
+	kafka_cluster.start_node(2)
+	cluster.grow_for(3)
+	cluster.wait_stable("ab")
+	cluster.assert_one_poller_each()
+	urls = cluster.wait_all_published()
+	missing = cluster.generator.served - set(urls)
+	figure("cluster, broker killed: articles served", len(cluster.generator.served))
+	figure("cluster, broker killed: articles missing", len(missing))
+	figure("cluster, broker killed: articles published twice", len(urls) - len(set(urls)))
+	assert not missing, "%d missing, e.g. %s" % (len(missing), sorted(missing)[:5])
+	assert len(urls) == len(set(urls)), "no instance died: nothing may be published twice"
+
+
+def test_cluster_settings_are_checked(tmp_path):
+	"""[cluster] errors stop the start with FILE:LINE or a reason; no broker is needed."""
+	def check(extra, name, once=False):
+		config = helpers.write_config(tmp_path / name, "127.0.0.1:9", extra=extra)
+		args = ["-c", config] + (["--once"] if once else ["-t"])
+		return helpers.run_wiresift(args, timeout=30)
+
+	result = check({"cluster": {"group": "g", "members": "3"}}, "unknown")
+	assert result.returncode != 0
+	assert re.search(r"wiresift\.conf:\d+: unknown key \"members\" in \[cluster\]", result.stderr)
+	result = check({"kafka": {"bootstrap.servers": ""}, "cluster": {"group": "g"}}, "embedded")
+	assert result.returncode != 0 and "needs [kafka] bootstrap.servers" in result.stderr
+	result = check({"cluster": {"group": "g", "topic.state": "wiresift.feeds"}}, "one-topic")
+	assert result.returncode != 0 and "must be two names" in result.stderr
+	result = check({"cluster": {"group": "g", "partitions": "0"}}, "no-partitions")
+	assert result.returncode != 0 and "partitions must be 1 to 10000" in result.stderr
+	assert check({"cluster": {"group": "g"}}, "good").returncode == 0
+	result = check({"cluster": {"group": "g"}}, "once", once=True)
+	assert result.returncode != 0 and "--once does not run in cluster mode" in result.stderr

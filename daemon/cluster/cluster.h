@@ -1,0 +1,92 @@
+/*
+ * cluster.h - cluster mode on Kafka ([cluster] group = NAME): which of the configured feeds this
+ * instance polls, and the feed state one instance hands to the next. Single-node mode (no
+ * [cluster] group) never calls any of this and keeps its SQLite state only.
+ *
+ * A feed belongs to partition XXH64(configured URL, seed 0) mod N of the assignment topic
+ * (topic.feeds, N partitions). The instances are one consumer group on that topic
+ * (cooperative-sticky assignment: a rebalance moves only the partitions it must), and the
+ * partitions assigned to an instance are the feeds it polls. Nothing is written to the
+ * assignment topic: its partitions are the units of work.
+ *
+ * Each feed's state - validators, health, moved URL, next poll, the ids delivered from it (the
+ * last CLUSTER_DELIVERED_MAX) - is one JSON record keyed by the feed's URL in the compacted state
+ * topic (topic.state), in the partition of the same number. When an instance is assigned a
+ * partition it reads that state partition from its beginning to its end before it polls any of
+ * its feeds (cluster_owns() is 0 until then). When a partition is revoked in a rebalance, its
+ * feeds stop starting polls at once, but the partition is handed on (incremental_unassign) only
+ * once the polls already under way are delivered and their state written and acknowledged (or
+ * after CLUSTER_RELEASE_MAX_MS), so the next owner reads all of it. A partition lost (this
+ * instance's session expired: the group gave it away already) gets no more state writes.
+ */
+#ifndef WIRESIFT_CLUSTER_H
+#define WIRESIFT_CLUSTER_H
+
+#include <time.h>
+
+#include "config.h"
+#include "state.h"
+
+#define CLUSTER_DELIVERED_MAX	1000	/* ids per feed kept in its state record */
+#define CLUSTER_RELEASE_MAX_MS	15000	/* most a revoked partition waits for its polls */
+
+struct event_base;
+struct cluster;
+
+struct cluster_hooks {
+	/* Partitions were revoked, or an assigned one is caught up: re-check cluster_owns(). */
+	void	(*ownership_changed)(void *context);
+	/* 1 while a feed of the partition has a poll under way (fetch, items not delivered). */
+	int	(*partition_busy)(void *context, int partition);
+	void	*context;
+};
+
+/* A feed's state as the state topic holds it, for its new owner. */
+struct cluster_feed_state {
+	struct feed_record	 record;
+	time_t			 next_poll;	/* 0: at once */
+	struct strlist		 delivered;	/* ids delivered from it, oldest first */
+};
+
+/* What /metrics, /feeds and /readyz report. */
+struct cluster_status {
+	const char	*group;
+	int		 partitions;		/* of the assignment topic */
+	int		 assigned;		/* partitions assigned to this instance */
+	int		 owned;			/* of those, caught up on their state */
+	long long	 rebalances;		/* assignments and revocations seen */
+	long long	 state_records;		/* written and acknowledged */
+	long long	 state_errors;		/* state records not delivered (retried) */
+	long long	 state_read;		/* read while catching up */
+};
+
+/*
+ * Creates the topics when missing, joins the group; NULL with a reason on error (topics with
+ * different partition counts, broker unreachable for 15 s). Ownership arrives later, through
+ * the hook.
+ */
+struct cluster *cluster_open(const struct config *config, struct event_base *base,
+	    const struct cluster_hooks *hooks, char *error, size_t error_size);
+/* Writes the state still pending, leaves the group (its partitions move at once). */
+void	 cluster_close(struct cluster *cluster);
+
+/* 1 when this instance polls the feed now (its partition assigned and caught up). */
+int	 cluster_owns(const struct cluster *cluster, const char *url);
+/* The feed's partition of the assignment topic. */
+int	 cluster_partition(const struct cluster *cluster, const char *url);
+/* 1 and a filled state when the state topic had a record for the feed, 0 when not. */
+int	 cluster_feed_restore(struct cluster *cluster, const char *url,
+	    struct cluster_feed_state *state);
+void	 cluster_feed_state_clear(struct cluster_feed_state *state);
+
+/*
+ * The feed's state changed: its record is written within 100 ms (while its partition is
+ * owned, or revoked and not yet handed on). next_poll 0 keeps the one recorded.
+ */
+void	 cluster_feed_changed(struct cluster *cluster, const char *url,
+	    const struct feed_record *record, time_t next_poll);
+void	 cluster_feed_delivered(struct cluster *cluster, const char *url, const char *id);
+
+void	 cluster_get_status(const struct cluster *cluster, struct cluster_status *status);
+
+#endif

@@ -1,0 +1,270 @@
+/*
+ * feedstate.c - the state topic of cluster mode (see cluster.h): one compacted record per feed,
+ * key = its configured URL, value = JSON
+ *
+ *   {"url": ..., "etag": ..., "last_modified": ..., "current_url": ..., "failures": N,
+ *    "disabled": false, "next_poll": UNIX-SECONDS, "delivered": ["id", ...], "updated": ...}
+ *
+ * written to the partition of the feed's number in the assignment topic. The reader is a
+ * consumer outside any group: a partition assigned to this instance is read from its beginning
+ * until librdkafka reports its end (enable.partition.eof), then dropped from the reader. Records
+ * of feeds we own change in memory and are written (at most one per feed per tick) by an
+ * idempotent producer; a failed write is retried at the next tick.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cluster/cluster_internal.h"
+#include "log.h"
+#include "util.h"
+
+static rd_kafka_topic_partition_list_t *
+one_partition(const struct cluster *cluster, int partition, int64_t offset)
+{
+	rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+
+	rd_kafka_topic_partition_list_add(list, cluster->config->cluster.topic_state,
+	    partition)->offset = offset;
+	return list;
+}
+
+void
+feedstate_reader_assign(struct cluster *cluster, int partition)
+{
+	rd_kafka_topic_partition_list_t *list = one_partition(cluster, partition,
+	    RD_KAFKA_OFFSET_BEGINNING);
+	rd_kafka_error_t *error = rd_kafka_incremental_assign(cluster->reader, list);
+
+	if (error != NULL) {
+		log_event(LOG_LEVEL_ERROR, "cluster", "cluster.state_read_failed",
+		    "partition=%d error=%s", partition, log_quote(rd_kafka_error_string(error)));
+		rd_kafka_error_destroy(error);
+	}
+	rd_kafka_topic_partition_list_destroy(list);
+}
+
+void
+feedstate_reader_unassign(struct cluster *cluster, int partition)
+{
+	rd_kafka_topic_partition_list_t *list = one_partition(cluster, partition, 0);
+	rd_kafka_error_t *error = rd_kafka_incremental_unassign(cluster->reader, list);
+
+	if (error != NULL)
+		rd_kafka_error_destroy(error);
+	rd_kafka_topic_partition_list_destroy(list);
+}
+
+/* A record read back: kept when its partition is still being caught up. */
+static void
+take_record(struct cluster *cluster, const rd_kafka_message_t *message)
+{
+	char *url;
+	json_t *record;
+
+	if (message->partition < 0 || message->partition >= cluster->partitions ||
+	    cluster->phase[message->partition] != PARTITION_CATCHING_UP || message->key == NULL)
+		return;
+	url = xstrndup(message->key, message->key_len);
+	cluster->status.state_read++;
+	if (message->payload == NULL)
+		json_object_del(cluster->feeds, url);	/* a tombstone */
+	else if ((record = json_loadb(message->payload, message->len, 0, NULL)) != NULL &&
+	    json_is_object(record))
+		json_object_set_new(cluster->feeds, url, record);
+	else {
+		json_decref(record);
+		log_complain("cluster.state.malformed", "cluster", "cluster.state_malformed",
+		    "feed=%s offset=%lld", log_quote(url), (long long)message->offset);
+	}
+	free(url);
+}
+
+/* Serves the reader: records of partitions catching up, and their ends. */
+void
+feedstate_read(struct cluster *cluster)
+{
+	rd_kafka_message_t *message;
+
+	for (int i = 0; i < 100000 && (message = rd_kafka_consumer_poll(cluster->reader, 0));
+	    i++) {
+		if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+			cluster_partition_caught_up(cluster, message->partition);
+		else if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+			log_complain("cluster.state.read", "cluster", "cluster.state_read_failed",
+			    "partition=%d error=%s", (int)message->partition,
+			    log_quote(rd_kafka_message_errstr(message)));
+		else
+			take_record(cluster, message);
+		rd_kafka_message_destroy(message);
+	}
+}
+
+static void
+write_record(struct cluster *cluster, const char *url, json_t *record)
+{
+	char *value;
+	rd_kafka_resp_err_t error;
+
+	json_object_set_new(record, "updated", json_integer((json_int_t)time(NULL)));
+	value = json_dumps(record, JSON_COMPACT);
+	error = rd_kafka_producev(cluster->writer,
+	    RD_KAFKA_V_TOPIC(cluster->config->cluster.topic_state),
+	    RD_KAFKA_V_PARTITION(cluster_partition(cluster, url)),
+	    RD_KAFKA_V_KEY(url, strlen(url)), RD_KAFKA_V_VALUE(value, strlen(value)),
+	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_END);
+	if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		free(value);
+		cluster->status.state_errors++;
+		json_object_set_new(cluster->dirty, url, json_true());	/* next tick */
+	}
+}
+
+/* Writes the records changed since the last call, of feeds whose state we may write. */
+void
+feedstate_write_dirty(struct cluster *cluster)
+{
+	json_t *pending = cluster->dirty, *record;
+	const char *url;
+	void *scratch;
+
+	if (json_object_size(pending) == 0)
+		return;
+	cluster->dirty = json_object();
+	json_object_foreach_safe(pending, scratch, url, record) {
+		json_t *state = json_object_get(cluster->feeds, url);
+
+		if (state != NULL && cluster_writes(cluster, url))
+			write_record(cluster, url, state);
+	}
+	json_decref(pending);
+}
+
+/* The partition left us: its records and pending writes go. */
+void
+feedstate_forget(struct cluster *cluster, int partition)
+{
+	const char *url;
+	json_t *record;
+	void *scratch;
+
+	json_object_foreach_safe(cluster->feeds, scratch, url, record)
+		if (cluster_partition(cluster, url) == partition)
+			json_object_del(cluster->feeds, url);
+	json_object_foreach_safe(cluster->dirty, scratch, url, record)
+		if (cluster_partition(cluster, url) == partition)
+			json_object_del(cluster->dirty, url);
+}
+
+void
+feedstate_on_report(rd_kafka_t *kafka, const rd_kafka_message_t *message, void *opaque)
+{
+	struct cluster *cluster = opaque;
+	char *url;
+
+	if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		cluster->status.state_records++;
+		return;
+	}
+	cluster->status.state_errors++;
+	log_complain("cluster.state.write", "cluster", "cluster.state_write_failed", "error=%s",
+	    log_quote(rd_kafka_err2str(message->err)));
+	url = xstrndup(message->key, message->key_len);
+	if (cluster_writes(cluster, url))
+		json_object_set_new(cluster->dirty, url, json_true());
+	free(url);
+}
+
+/* The record of an owned feed, created when new. */
+static json_t *
+record_of(struct cluster *cluster, const char *url)
+{
+	json_t *record = json_object_get(cluster->feeds, url);
+
+	if (record == NULL) {
+		record = json_object();
+		json_object_set_new(record, "url", json_string(url));
+		json_object_set_new(record, "delivered", json_array());
+		json_object_set_new(cluster->feeds, url, record);
+	}
+	return record;
+}
+
+static json_t *
+string_or_null(const char *value)
+{
+	return value != NULL ? json_string(value) : json_null();
+}
+
+void
+cluster_feed_changed(struct cluster *cluster, const char *url, const struct feed_record *state,
+    time_t next_poll)
+{
+	json_t *record;
+
+	if (!cluster_writes(cluster, url))
+		return;
+	record = record_of(cluster, url);
+	json_object_set_new(record, "etag", string_or_null(state->etag));
+	json_object_set_new(record, "last_modified", string_or_null(state->last_modified));
+	json_object_set_new(record, "current_url", string_or_null(state->current_url));
+	json_object_set_new(record, "failures", json_integer(state->failures));
+	json_object_set_new(record, "disabled", json_boolean(state->disabled));
+	if (next_poll != 0)	/* 0: not scheduled here (any more): the last one stands */
+		json_object_set_new(record, "next_poll", json_integer((json_int_t)next_poll));
+	json_object_set_new(cluster->dirty, url, json_true());
+}
+
+void
+cluster_feed_delivered(struct cluster *cluster, const char *url, const char *id)
+{
+	json_t *delivered;
+
+	if (!cluster_writes(cluster, url))
+		return;
+	delivered = json_object_get(record_of(cluster, url), "delivered");
+	if (!json_is_array(delivered)) {
+		delivered = json_array();
+		json_object_set_new(record_of(cluster, url), "delivered", delivered);
+	}
+	json_array_append_new(delivered, json_string(id));
+	while (json_array_size(delivered) > CLUSTER_DELIVERED_MAX)
+		json_array_remove(delivered, 0);
+	json_object_set_new(cluster->dirty, url, json_true());
+}
+
+static char *
+string_copy(json_t *record, const char *key)
+{
+	const char *value = json_string_value(json_object_get(record, key));
+
+	return value != NULL ? xstrdup(value) : NULL;
+}
+
+int
+cluster_feed_restore(struct cluster *cluster, const char *url, struct cluster_feed_state *state)
+{
+	json_t *record = json_object_get(cluster->feeds, url), *id;
+	size_t i;
+
+	memset(state, 0, sizeof *state);
+	if (record == NULL)
+		return 0;
+	state->record.etag = string_copy(record, "etag");
+	state->record.last_modified = string_copy(record, "last_modified");
+	state->record.current_url = string_copy(record, "current_url");
+	state->record.failures = (int)json_integer_value(json_object_get(record, "failures"));
+	state->record.disabled = json_is_true(json_object_get(record, "disabled"));
+	state->next_poll = (time_t)json_integer_value(json_object_get(record, "next_poll"));
+	json_array_foreach(json_object_get(record, "delivered"), i, id)
+		if (json_is_string(id))
+			strlist_add(&state->delivered, json_string_value(id));
+	return 1;
+}
+
+void
+cluster_feed_state_clear(struct cluster_feed_state *state)
+{
+	feed_record_clear(&state->record);
+	strlist_clear(&state->delivered);
+}

@@ -1,0 +1,157 @@
+/*
+ * cluster.c - the ingest side of cluster mode (daemon/cluster/, [cluster] group): which feeds
+ * run here and what the state topic learns of them. Every function here is a no-op, or is
+ * never called, without [cluster]: single-node mode keeps its timers and SQLite state as they
+ * are. With it, a feed runs only while its partition is ours: taken over, it starts from the
+ * state the last owner wrote (validators, health, moved URL, next poll, delivered ids, which
+ * go into the local SQLite cache the seen-filter reads); revoked, its timer stops, and the
+ * cluster hands its partition on once the poll under way (if any) is delivered.
+ */
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cluster/cluster.h"
+#include "ingest/ingest_internal.h"
+#include "log.h"
+#include "state.h"
+#include "util.h"
+
+/* The first poll of a feed without a recorded next poll: spread over up to 2 s. */
+static long long
+first_delay_ms(const struct feed *feed)
+{
+	long long spread = feed->interval_ms / 10 < 2000 ? feed->interval_ms / 10 + 1 : 2000;
+
+	return (long long)(random() % spread);
+}
+
+/* The state topic's record replaces what this instance's cache held of the feed. */
+static long long
+restore(struct feed *feed)
+{
+	struct ingest *ingest = feed->ingest;
+	struct cluster_feed_state state;
+	time_t now = time(NULL);
+	long long delay;
+
+	if (!cluster_feed_restore(ingest->cluster, feed->config->url, &state))
+		return first_delay_ms(feed);
+	feed_record_clear(&feed->record);
+	feed->record = state.record;
+	memset(&state.record, 0, sizeof state.record);
+	free(feed->url);
+	feed->url = xstrdup(feed->record.current_url ? feed->record.current_url :
+	    feed->config->url);
+	for (size_t i = 0; i < state.delivered.count; i++)
+		if (state_seen(ingest->state, feed->config->url, state.delivered.items[i]) == 0)
+			state_mark_seen(ingest->state, feed->config->url,
+			    state.delivered.items[i], now);
+	delay = state.next_poll > now ? (long long)(state.next_poll - now) * 1000 :
+	    first_delay_ms(feed);
+	log_event(LOG_LEVEL_INFO, "cluster", "feed.taken_over", "feed=%s delivered=%zu "
+	    "etag=%s next_poll_in_ms=%lld", log_quote(feed->label), state.delivered.count,
+	    feed->record.etag ? "yes" : "no", delay);
+	cluster_feed_state_clear(&state);
+	return delay;
+}
+
+static void
+take(struct feed *feed)
+{
+	long long delay = restore(feed);
+	struct timeval when = { delay / 1000, (delay % 1000) * 1000 };
+
+	feed->cluster_owned = 1;
+	if (!feed->record.disabled && !feed->removed)
+		evtimer_add(feed->timer, &when);
+}
+
+/* Revoked: no new poll starts here; one under way ends, and its state is still written. */
+static void
+release(struct feed *feed)
+{
+	feed->cluster_owned = 0;
+	evtimer_del(feed->timer);
+}
+
+static void
+on_ownership_changed(void *context)
+{
+	struct ingest *ingest = context;
+	size_t taken = 0, released = 0;
+
+	for (size_t i = 0; i < ingest->feed_count; i++) {
+		struct feed *feed = ingest->feeds[i];
+		int owns = cluster_owns(ingest->cluster, feed->config->url);
+		if (owns && !feed->cluster_owned) {
+			take(feed);
+			taken++;
+		} else if (!owns && feed->cluster_owned) {
+			release(feed);
+			released++;
+		}
+	}
+	ingest->cluster_feeds = 0;
+	for (size_t i = 0; i < ingest->feed_count; i++)
+		ingest->cluster_feeds += ingest->feeds[i]->cluster_owned;
+	log_event(LOG_LEVEL_INFO, "cluster", "cluster.feeds", "owned=%zu taken=%zu released=%zu",
+	    ingest->cluster_feeds, taken, released);
+}
+
+static int
+partition_busy(void *context, int partition)
+{
+	struct ingest *ingest = context;
+
+	for (size_t i = 0; i < ingest->feed_count; i++) {
+		const struct feed *feed = ingest->feeds[i];
+		if ((feed->fetch != NULL || feed->in_flight.count > 0) &&
+		    cluster_partition(ingest->cluster, feed->config->url) == partition)
+			return 1;
+	}
+	return 0;
+}
+
+int
+ingest_cluster_open(struct ingest *ingest, char *error, size_t error_size)
+{
+	struct cluster_hooks hooks = { on_ownership_changed, partition_busy, ingest };
+
+	ingest->cluster = cluster_open(ingest->config, ingest->base, &hooks, error, error_size);
+	return ingest->cluster != NULL ? 0 : -1;
+}
+
+/* Feeds added by a reload start only if their partition is ours (see on_ownership_changed). */
+void
+ingest_cluster_feeds_changed(struct ingest *ingest)
+{
+	on_ownership_changed(ingest);
+}
+
+int
+feed_may_poll(const struct feed *feed)
+{
+	return feed->ingest->cluster == NULL || feed->cluster_owned;
+}
+
+void
+feed_cluster_note(struct feed *feed)
+{
+	struct timeval due;
+	time_t next_poll = 0;
+
+	if (feed->ingest->cluster == NULL)
+		return;
+	if (evtimer_pending(feed->timer, &due))
+		next_poll = due.tv_sec;	/* libevent gives the deadline in wall-clock time */
+	cluster_feed_changed(feed->ingest->cluster, feed->config->url, &feed->record, next_poll);
+}
+
+void
+feed_cluster_delivered(struct feed *feed, const char *id)
+{
+	if (feed->ingest->cluster != NULL)
+		cluster_feed_delivered(feed->ingest->cluster, feed->config->url, id);
+}
