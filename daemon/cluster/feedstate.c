@@ -196,23 +196,46 @@ string_or_null(const char *value)
 	return value != NULL ? json_string(value) : json_null();
 }
 
+/* Sets record[key] to value (taken); 1 when that changed it. */
+static int
+set_changed(json_t *record, const char *key, json_t *value)
+{
+	int changed = !json_equal(json_object_get(record, key), value);
+
+	json_object_set_new(record, key, value);
+	return changed;
+}
+
+/*
+ * Every poll moves next_poll; a record is written for that alone only when it moves by more
+ * than NEXT_POLL_SLACK seconds (a feed polled every second: once a minute), so that polls
+ * answered 304 cost no write each. A new owner that finds next_poll passed polls at once.
+ */
+#define NEXT_POLL_SLACK	60
+
 void
 cluster_feed_changed(struct cluster *cluster, const char *url, const struct feed_record *state,
     time_t next_poll)
 {
 	json_t *record;
+	json_int_t recorded;
+	int changed = 0;
 
 	if (!cluster_writes(cluster, url))
 		return;
 	record = record_of(cluster, url);
-	json_object_set_new(record, "etag", string_or_null(state->etag));
-	json_object_set_new(record, "last_modified", string_or_null(state->last_modified));
-	json_object_set_new(record, "current_url", string_or_null(state->current_url));
-	json_object_set_new(record, "failures", json_integer(state->failures));
-	json_object_set_new(record, "disabled", json_boolean(state->disabled));
-	if (next_poll != 0)	/* 0: not scheduled here (any more): the last one stands */
+	changed |= set_changed(record, "etag", string_or_null(state->etag));
+	changed |= set_changed(record, "last_modified", string_or_null(state->last_modified));
+	changed |= set_changed(record, "current_url", string_or_null(state->current_url));
+	changed |= set_changed(record, "failures", json_integer(state->failures));
+	changed |= set_changed(record, "disabled", json_boolean(state->disabled));
+	recorded = json_integer_value(json_object_get(record, "next_poll"));
+	if (next_poll != 0) {	/* 0: not scheduled here (any more): the last one stands */
+		changed |= llabs((long long)next_poll - recorded) > NEXT_POLL_SLACK;
 		json_object_set_new(record, "next_poll", json_integer((json_int_t)next_poll));
-	json_object_set_new(cluster->dirty, url, json_true());
+	}
+	if (changed)
+		json_object_set_new(cluster->dirty, url, json_true());
 }
 
 void

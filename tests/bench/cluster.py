@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""cluster.py - cluster mode ([cluster] group) beside single-node mode in the same run: cold
+start and polling with one daemon without [cluster], one instance of a group, and two.
+
+    cluster.py BUILD_DIR WORK_DIR
+
+Environment: BENCH_CLUSTER_FEEDS (2000 feeds), BENCH_CLUSTER_ITEMS (10 short items each),
+BENCH_CLUSTER_POLL_SECONDS (10), BENCH_COLD_TIMEOUT (240), BENCH_HOSTS (poll.py's).
+
+Every setup runs the full pipeline of conf/ (as poll.py does) over the same feeds on poll.py's
+loopback nginx, publishing to one real broker (tests/kafka/broker.sh), with a fresh state_dir,
+fresh topics and, for the cluster setups, a fresh group of 12 partitions. `--once` does not run
+in cluster mode, so every setup is the daemon itself with a 1 s interval:
+
+- cold: from the start of the processes until their /metrics count every item published
+  (wiresift_articles_total published + duplicate); items/s and the daemons' CPU per item
+  (summed over the instances: CPU per item is the per-core figure). For the cluster setups
+  this includes creating the topics and joining the group (ready_s: until every /readyz says
+  ready).
+- poll: the next BENCH_CLUSTER_POLL_SECONDS, when the feeds answer 304: polls/s from nginx's
+  access log and the daemons' CPU per 1000 polls.
+
+Prints "cluster.cold.SETUP ..." and "cluster.poll.SETUP ..." lines (SETUP: single, cluster1,
+cluster2) for run.sh; asserts nothing about time.
+"""
+
+import os
+import re
+import shutil
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import poll  # noqa: E402
+from poll import ROOT, helpers, say, cpu_of  # noqa: E402
+
+FEEDS = int(os.environ.get("BENCH_CLUSTER_FEEDS", "2000"))
+ITEMS = int(os.environ.get("BENCH_CLUSTER_ITEMS", "10"))
+POLL_SECONDS = float(os.environ.get("BENCH_CLUSTER_POLL_SECONDS", "10"))
+COLD_TIMEOUT = float(os.environ.get("BENCH_COLD_TIMEOUT", "240"))
+SETUPS = (("single", 0), ("cluster1", 1), ("cluster2", 2))
+
+
+def config_for(directory, bootstrap, urls, build, topics, group):
+	config = poll.daemon_config(directory, bootstrap, urls, build, "1s", topics)
+	text = config.read_text() + "\n[metrics]\nlisten = 127.0.0.1:%d\n" % helpers.free_port()
+	if group:
+		text += ("\n[cluster]\ngroup = %s\ntopic.feeds = %s\ntopic.state = %s\n"
+			 "partitions = 12\nsession_timeout = 6s\n" % (group, topics[2], topics[3]))
+	config.write_text(text)
+	return config
+
+
+def http_get(daemon, path):
+	"""The body of an answer 200 from the daemon's [metrics] listener, else None."""
+	match = re.search(r"^listen = (\S+)$", daemon.config.read_text(), re.M)
+	try:
+		with urllib.request.urlopen("http://%s%s" % (match.group(1), path), timeout=5) as reply:
+			return reply.read().decode()
+	except OSError:
+		return None
+
+
+def published(daemon):
+	text = http_get(daemon, "/metrics") or ""
+	return sum(int(count) for count in re.findall(
+		r'^wiresift_articles_total\{status="(?:published|duplicate)"\} (\d+)$', text, re.M))
+
+
+def run(label, instances, build, work, nginx, bootstrap, urls):
+	topics = tuple(helpers.unique_topic("bench." + kind) for kind in
+		       ("articles", "duplicates", "feeds", "state"))
+	group = helpers.unique_topic("bench-group") if instances else None
+	daemons = []
+	for index in range(max(instances, 1)):
+		directory = work / ("%s-%d" % (label, index))
+		shutil.rmtree(directory, ignore_errors=True)
+		config = config_for(directory, bootstrap, urls, build, topics, group)
+		daemons.append(helpers.WiresiftDaemon(config, directory / "daemon.log"))
+	say("%s: %d daemon(s), %d feeds x %d items" % (label, len(daemons), FEEDS, ITEMS))
+	begun = time.monotonic()
+	for daemon in daemons:
+		daemon.start()
+	ready_at = None
+	expected = FEEDS * ITEMS
+	while time.monotonic() - begun < COLD_TIMEOUT:
+		if ready_at is None and all(http_get(d, "/readyz") == "ready\n" for d in daemons):
+			ready_at = time.monotonic()
+		if sum(published(daemon) for daemon in daemons) >= expected:
+			break
+		time.sleep(0.2)
+	cold_seconds = time.monotonic() - begun
+	cold_cpu = sum(cpu_of(daemon.pid) for daemon in daemons)
+	records = sum(published(daemon) for daemon in daemons)
+	print("cluster.cold.%s instances=%d items=%d published=%d seconds=%.2f "
+	      "items_per_s=%.0f ready_s=%.2f cpu_s=%.2f cpu_ms_per_item=%.4f" % (
+		      label, len(daemons), expected, records, cold_seconds,
+		      records / cold_seconds, (ready_at or time.monotonic()) - begun, cold_cpu,
+		      cold_cpu / max(records, 1) * 1000), flush=True)
+	time.sleep(2)	# the first round of 304s starts
+	window_start, cpu = time.time(), sum(cpu_of(daemon.pid) for daemon in daemons)
+	time.sleep(POLL_SECONDS)
+	window_end = time.time()
+	cpu = sum(cpu_of(daemon.pid) for daemon in daemons) - cpu
+	for daemon in daemons:
+		daemon.stop(timeout=60)
+	time.sleep(1.5)	# nginx flushes its log buffer every second
+	counts = nginx.requests_between(window_start, window_end)
+	polls = sum(counts.values())
+	seconds = window_end - window_start
+	print("cluster.poll.%s instances=%d seconds=%.1f polls=%d polls_per_s=%.0f "
+	      "not_modified=%d cpu_s=%.2f cpu_per_1000=%.3f" % (
+		      label, len(daemons), seconds, polls, polls / seconds, counts.get("304", 0),
+		      cpu, cpu / max(polls, 1) * 1000), flush=True)
+
+
+def main(argv):
+	if len(argv) != 3:
+		sys.stderr.write(__doc__)
+		return 2
+	build = (ROOT / argv[1]).resolve()
+	work = Path(argv[2]).resolve()
+	work.mkdir(parents=True, exist_ok=True)
+	os.environ["WIRESIFT_BUILD"] = str(build)
+	os.environ["WIRESIFT_PLUGIN_DIR"] = str(build / "plugins")
+	feeds_root = work / "feeds"
+	poll.generate_feeds(feeds_root, "cluster", FEEDS, ITEMS)
+	for stale in ("broker", "nginx"):
+		shutil.rmtree(work / stale, ignore_errors=True)
+	nginx = poll.BenchNginx(feeds_root, work / "nginx").start()
+	broker = helpers.KafkaBroker(work / "broker")
+	try:
+		say("starting the Kafka broker")
+		bootstrap = broker.start()
+		urls = poll.feed_urls(nginx.port, "cluster", FEEDS)
+		for label, instances in SETUPS:
+			poll.warm_page_cache(feeds_root / "cluster")
+			run(label, instances, build, work, nginx, bootstrap, urls)
+	finally:
+		nginx.stop()
+		broker.stop()
+	return 0
+
+
+if __name__ == "__main__":
+	sys.exit(main(sys.argv))
