@@ -7,7 +7,8 @@ Then instances of one group poll 24 growing feeds on a loopback nginx: every fee
 exactly one instance while membership is stable (nginx's log, one user agent per instance), the
 feeds of a SIGKILLed instance taken over (the time is reported), nothing lost for a
 read_committed reader, repeats only around a SIGKILL, the state topic as documented; the same
-with a broker node killed and restarted mid-run; and the [cluster] settings checks."""
+with a broker node killed and restarted mid-run; a standby without partitions not ready until it
+takes over; and the [cluster] settings checks."""
 
 import collections
 import ctypes
@@ -350,3 +351,27 @@ def test_cluster_settings_are_checked(tmp_path):
 	assert check({"cluster": {"group": "g"}}, "good").returncode == 0
 	result = check({"cluster": {"group": "g"}}, "once", once=True)
 	assert result.returncode != 0 and "--once does not run in cluster mode" in result.stderr
+
+
+def test_a_standby_without_partitions_is_not_ready_until_it_takes_over(
+		tmp_path, kafka_cluster, http_server, wiresift_daemon):
+	"""One partition, two instances: the one the group leaves without a partition says so on
+	/readyz (503), and becomes ready when the other stops and its feeds move to it."""
+	cluster = Cluster(tmp_path, kafka_cluster, http_server, wiresift_daemon)
+	for config in cluster.configs.values():
+		config.write_text(config.read_text().replace("partitions = 6", "partitions = 1"))
+	for name in "ab":
+		cluster.start(name)
+
+	def roles():
+		counts = {name: owned_feeds(cluster.daemons[name]) for name in "ab"}
+		owner = [name for name, count in counts.items() if count == FEEDS]
+		return owner and (owner[0], "b" if owner[0] == "a" else "a")
+	owner, standby = helpers.wait_until(roles, 90, 0.2)
+	assert http_get(cluster.daemons[owner], "/readyz")[0] == 200
+	status, body = http_get(cluster.daemons[standby], "/readyz")
+	assert status == 503 and "no partitions assigned" in body, body
+	cluster.daemons[owner].stop(signal.SIGTERM)
+	assert helpers.wait_until(lambda: owned_feeds(cluster.daemons[standby]) == FEEDS, 60, 0.2)
+	assert helpers.wait_until(lambda: http_get(cluster.daemons[standby], "/readyz")[0] == 200,
+				  30, 0.2)
