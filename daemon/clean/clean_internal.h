@@ -157,6 +157,22 @@ void	 flatten_newlines(char *text);
 size_t	 collapse_spaces(char *text);
 
 /* html_text.c: HTML to paragraphs, reporting what it skips */
+struct text_builder {
+	struct buffer out;
+	int	 pending_space;
+	int	 pending_break;
+	int	 newline_breaks;	/* plain text: a newline ends a paragraph */
+	int	 pre_depth;
+	int	 explaining;		/* rendering a dropped element: drop nothing inside */
+	clean_explain_fn explain;
+	void	*explain_context;
+};
+/* One text node's characters into builder: white space folded, noise dropped. */
+void	 builder_add_text(struct text_builder *builder, const char *text, size_t length);
+/* Could this class value drop its element (a superset: any token, even inside a word)? */
+int	 html_class_may_drop(const char *value, size_t length);
+/* The libxml2 path alone, never the fast one (for the differential test). */
+char	*html_to_text_parsed(const char *html, size_t length);
 char	*html_to_text_explain(const char *html, size_t length, clean_explain_fn explain,
 	    void *explain_context);
 /* A whole page on this thread's reused parser context; encoding NULL: as the page says. */
@@ -167,6 +183,12 @@ char	*html_render_nodes(struct _xmlNode *const *nodes, size_t count, clean_expla
 	    void *explain_context);
 /* All text of a subtree on one line, nothing dropped (for explain and titles). */
 char	*html_render_line(struct _xmlNode *node);
+
+/*
+ * html_fast.c: the common subset of feed HTML straight into builder, as the libxml2 path
+ * would write it; -1 (builder's output then undefined) on anything outside the subset.
+ */
+int	 html_fast_text(struct text_builder *builder, const char *html, size_t length);
 
 /* paragraphs.c: paragraphs and the rules applied to them */
 void	 explain_removal(const struct explain_sink *sink, const char *rule_name, const char *text);

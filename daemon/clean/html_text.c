@@ -6,7 +6,8 @@
  * skipped and reported to the explain callback, white space and typographic noise (nbsp,
  * zero-width characters, soft hyphens) are folded, and the result is put in NFC. Input without
  * block markup is plain text: each line is a paragraph; input without any markup or references
- * skips the parser.
+ * skips the parser, and input in the common subset of feed HTML goes through html_fast.c,
+ * which feeds the same builder without a tree (not while explaining: it reports no drops).
  */
 #include <ctype.h>
 #include <limits.h>
@@ -75,6 +76,17 @@ static const char *const dropped_class_tokens[] = {
 	NULL
 };
 
+/* Does a class value (length bytes) hold a dropped class token, word or not? */
+int
+html_class_may_drop(const char *value, size_t length)
+{
+	for (size_t i = 0; dropped_class_tokens[i] != NULL; i++)
+		if (memmem(value, length, dropped_class_tokens[i],
+		    strlen(dropped_class_tokens[i])) != NULL)
+			return 1;
+	return 0;
+}
+
 static int
 compare_element_class(const void *key, const void *member)
 {
@@ -118,17 +130,6 @@ dropped_class_of(const xmlNode *node)
 	}
 	return NULL;
 }
-
-struct text_builder {
-	struct buffer out;
-	int	 pending_space;
-	int	 pending_break;
-	int	 newline_breaks;	/* plain text: a newline ends a paragraph */
-	int	 pre_depth;
-	int	 explaining;		/* rendering a dropped element: drop nothing inside */
-	clean_explain_fn explain;
-	void	*explain_context;
-};
 
 /* Write pending white space, then length bytes of text. */
 static void
@@ -194,7 +195,7 @@ is_stray_space_before(const struct text_builder *builder, const unsigned char *a
 	return next == ' ' || next == '\n' || next == '"' || next == ')';
 }
 
-static void
+void
 builder_add_text(struct text_builder *builder, const char *text, size_t length)
 {
 	const unsigned char *at = (const unsigned char *)text;
@@ -486,9 +487,10 @@ html_parse(const char *html, size_t length, const char *encoding, int options)
 	return htmlCtxtReadMemory(parser->context, html, (int)length, NULL, encoding, options);
 }
 
-char *
-html_to_text_explain(const char *html, size_t length, clean_explain_fn explain,
-    void *explain_context)
+/* fast: try html_fast.c first (never while explaining: it reports no drops). */
+static char *
+html_to_text_with(const char *html, size_t length, clean_explain_fn explain,
+    void *explain_context, int fast)
 {
 	struct text_builder builder = { .explain = explain, .explain_context = explain_context };
 	htmlDocPtr document;
@@ -505,12 +507,36 @@ html_to_text_explain(const char *html, size_t length, clean_explain_fn explain,
 		return normalize_nfc(buffer_steal(&builder.out));
 	}
 	builder.newline_breaks = !has_block_markup(html, length);
+	if (fast && explain == NULL) {
+		struct text_builder fresh = builder;
+
+		if (html_fast_text(&builder, html, length) == 0)
+			return normalize_nfc(buffer_steal(&builder.out));
+		fresh.out = builder.out;	/* its memory, emptied */
+		buffer_reset(&fresh.out);
+		builder = fresh;
+	}
 	document = html_parse(html, length, "UTF-8", options);
-	if (document == NULL)
+	if (document == NULL) {
+		buffer_free(&builder.out);
 		return xstrdup("");
+	}
 	builder_walk(&builder, document->children, NULL);
 	xmlFreeDoc(document);
 	return normalize_nfc(buffer_steal(&builder.out));
+}
+
+char *
+html_to_text_explain(const char *html, size_t length, clean_explain_fn explain,
+    void *explain_context)
+{
+	return html_to_text_with(html, length, explain, explain_context, 1);
+}
+
+char *
+html_to_text_parsed(const char *html, size_t length)
+{
+	return html_to_text_with(html, length, NULL, NULL, 0);
 }
 
 char *
