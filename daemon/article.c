@@ -73,6 +73,16 @@ article_free(struct article *article)
 }
 
 static void
+enclosure_list_free(struct enclosure *list, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(list[i].url);
+		free(list[i].type);
+	}
+	free(list);
+}
+
+static void
 article_free_fields(struct article *article)
 {
 	char **strings[] = { &article->id, &article->guid, &article->link, &article->url,
@@ -100,11 +110,8 @@ article_free_fields(struct article *article)
 		free(article->entities[i].type);
 	}
 	free(article->entities);
-	for (size_t i = 0; i < article->enclosure_count; i++) {
-		free(article->enclosures[i].url);
-		free(article->enclosures[i].type);
-	}
-	free(article->enclosures);
+	enclosure_list_free(article->enclosures, article->enclosure_count);
+	enclosure_list_free(article->media, article->media_count);
 	article_person_list_free(article->people, article->person_count);
 	for (size_t i = 0; i < article->category_detail_count; i++) {
 		free(article->category_details[i].term);
@@ -230,18 +237,29 @@ article_add_category(struct article *article, const char *term, const char *sche
 	strlist_add_unique(&article->categories, term != NULL ? term : label);
 }
 
+int
+article_enclosure_list_add(struct enclosure **list, size_t *count, const char *url,
+    const char *type, long long length)
+{
+	struct enclosure *enclosure;
+
+	for (size_t i = 0; i < *count; i++)
+		if (strcmp((*list)[i].url, url) == 0)
+			return 0;
+	*list = xrealloc(*list, (*count + 1) * sizeof **list);
+	enclosure = &(*list)[(*count)++];
+	enclosure->url = xstrdup(url);
+	enclosure->type = type ? xstrdup(type) : NULL;
+	enclosure->length = length;
+	return 1;
+}
+
 void
 article_add_enclosure(struct article *article, const char *url, const char *type,
     long long length)
 {
-	struct enclosure *enclosure;
-
-	article->enclosures = xrealloc(article->enclosures,
-	    (article->enclosure_count + 1) * sizeof *article->enclosures);
-	enclosure = &article->enclosures[article->enclosure_count++];
-	enclosure->url = xstrdup(url);
-	enclosure->type = type ? xstrdup(type) : NULL;
-	enclosure->length = length;
+	article_enclosure_list_add(&article->enclosures, &article->enclosure_count, url, type,
+	    length);
 }
 
 /* A guid that names the item globally, not just within its feed. */
@@ -374,12 +392,12 @@ json_strlist(const struct strlist *list)
 }
 
 static json_t *
-json_enclosures(const struct article *article)
+json_enclosures(const struct enclosure *list, size_t count)
 {
 	json_t *array = json_array();
 
-	for (size_t i = 0; i < article->enclosure_count; i++) {
-		const struct enclosure *enclosure = &article->enclosures[i];
+	for (size_t i = 0; i < count; i++) {
+		const struct enclosure *enclosure = &list[i];
 		json_t *object = json_object();
 
 		json_object_set_new_nocheck(object, "url", json_string_or_null(enclosure->url));
@@ -552,7 +570,10 @@ message_render(const struct article *article, struct buffer *out)
 	json_object_set_new_nocheck(tags, "keywords", json_strlist(&article->keywords));
 	json_object_set_new_nocheck(tags, "topics", json_strlist(&article->topics));
 	json_object_set_new_nocheck(root, "tags", tags);
-	json_object_set_new_nocheck(root, "enclosures", json_enclosures(article));
+	json_object_set_new_nocheck(root, "enclosures",
+	    json_enclosures(article->enclosures, article->enclosure_count));
+	json_object_set_new_nocheck(root, "media", json_enclosures(article->media,
+	    article->media_count));
 	json_object_set_new_nocheck(root, "word_count",
 	    json_integer((json_int_t)article->word_count));
 	json_object_set_new_nocheck(root, "reading_time",
@@ -684,7 +705,10 @@ article_to_parse_json(const struct article *article)
 	    article->summary_raw : article->summary_html, article->summary_type);
 	parse_json_text(root, "content", "content_type", article->content_raw ?
 	    article->content_raw : article->content_html, article->content_type);
-	json_object_set_new_nocheck(root, "enclosures", json_enclosures(article));
+	json_object_set_new_nocheck(root, "enclosures",
+	    json_enclosures(article->enclosures, article->enclosure_count));
+	json_object_set_new_nocheck(root, "media", json_enclosures(article->media,
+	    article->media_count));
 	json_object_set_new_nocheck(root, "feed", json_pack("{s:o, s:o, s:o, s:o}",
 	    "title", json_string_or_null(article->feed_title),
 	    "url", json_string_or_null(article->feed_url),

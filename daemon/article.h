@@ -181,6 +181,14 @@ struct article {
 	char	*page_cached_text;	/* a 304: the text extracted from the page before */
 	char	*page_cached_method;
 	size_t	 page_cached_words;
+
+	/*
+	 * Media RSS (feed parser): media:content and media:thumbnail, kept apart from the
+	 * enclosures as the reference parsers keep them (feedparser's media_content and
+	 * media_thumbnail; gofeed's extensions). Appended after the page cache's fields.
+	 */
+	struct enclosure *media;
+	size_t	 media_count;
 };
 
 /* The message schema: 2 since authors are {name, email, uri} and source has title, language. */
@@ -206,6 +214,9 @@ void	 article_add_category(struct article *article, const char *term, const char
 	    const char *label);
 void	 article_add_enclosure(struct article *article, const char *url, const char *type,
 	    long long length);
+/* Add to a list of enclosures (enclosures or media) unless that URL is there; 1 when added. */
+int	 article_enclosure_list_add(struct enclosure **list, size_t *count, const char *url,
+	    const char *type, long long length);
 
 /*
  * Give the article its stable id, from (first that exists): a globally unique guid (URL, urn:,

@@ -160,8 +160,11 @@ void	 feed_node_resolve_html(const struct xml_feed *feed, struct _xmlNode *node,
 	    char **field);
 /* Text of node parsed as a date; 0 when absent or unparseable. */
 time_t	 feed_node_date(struct _xmlNode *node);
-/* Add an enclosure from url/type/length attributes (length_attribute may be NULL). */
+/* Add an enclosure from url/type/length attributes (length_attribute may be NULL); a URL
+ * already listed is not added again. feed_node_media: the same into the item's media. */
 void	 feed_node_enclosure(const struct xml_feed *feed, struct article *item,
+	    struct _xmlNode *node, const char *url_attribute, const char *length_attribute);
+void	 feed_node_media(const struct xml_feed *feed, struct article *item,
 	    struct _xmlNode *node, const char *url_attribute, const char *length_attribute);
 
 /* CDF (cdf.c): an ITEM, the root CHANNEL's attributes, its TITLE and ABSTRACT. */

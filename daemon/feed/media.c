@@ -1,6 +1,7 @@
 /*
- * media.c - item children that RSS and Atom share: Media RSS (content, thumbnail, category)
- * and iTunes categories (nested ones are categories of their own), as feedparser reads them.
+ * media.c - item children that RSS and Atom share: Media RSS (content and thumbnail, kept in
+ * the item's media list apart from its enclosures; category) and iTunes categories (nested
+ * ones are categories of their own), as feedparser reads them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -56,9 +57,9 @@ feed_media_child(const struct xml_feed *feed, struct article *item, xmlNodePtr n
     const char *local)
 {
 	if (feed_node_matches(feed, node, local, NS_MEDIA, "content"))
-		feed_node_enclosure(feed, item, node, "url", "fileSize");
+		feed_node_media(feed, item, node, "url", "fileSize");
 	else if (feed_node_matches(feed, node, local, NS_MEDIA, "thumbnail"))
-		feed_node_enclosure(feed, item, node, "url", NULL);
+		feed_node_media(feed, item, node, "url", NULL);
 	else if (feed_node_matches(feed, node, local, NS_MEDIA, "category"))
 		media_category(item, node);
 	else if (feed_node_matches(feed, node, local, NS_ITUNES, "category"))

@@ -261,9 +261,10 @@ feed_node_date(xmlNodePtr node)
 	return when;
 }
 
-void
-feed_node_enclosure(const struct xml_feed *feed, struct article *item, xmlNodePtr node,
-    const char *url_attribute, const char *length_attribute)
+/* An enclosure-like element (url, type, length attributes) added to list unless its URL is. */
+static void
+node_enclosure_into(const struct xml_feed *feed, xmlNodePtr node, const char *url_attribute,
+    const char *length_attribute, struct enclosure **list, size_t *count)
 {
 	char *raw_url = feed_node_attribute(node, url_attribute);
 	char *url = raw_url != NULL ? feed_node_url(feed, node, raw_url) : NULL;
@@ -278,20 +279,29 @@ feed_node_enclosure(const struct xml_feed *feed, struct article *item, xmlNodePt
 		if (end == length_text || length < 0)
 			length = -1;
 	}
-	if (url != NULL) {
-		size_t i;
-
-		for (i = 0; i < item->enclosure_count; i++)
-			if (strcmp(item->enclosures[i].url, url) == 0)
-				break;
-		if (i == item->enclosure_count)
-			article_add_enclosure(item, url, type != NULL && *type != '\0' ? type : NULL,
-			    length);
-	}
+	if (url != NULL)
+		article_enclosure_list_add(list, count, url, type != NULL && *type != '\0' ?
+		    type : NULL, length);
 	free(raw_url);
 	free(url);
 	free(type);
 	free(length_text);
+}
+
+void
+feed_node_enclosure(const struct xml_feed *feed, struct article *item, xmlNodePtr node,
+    const char *url_attribute, const char *length_attribute)
+{
+	node_enclosure_into(feed, node, url_attribute, length_attribute, &item->enclosures,
+	    &item->enclosure_count);
+}
+
+void
+feed_node_media(const struct xml_feed *feed, struct article *item, xmlNodePtr node,
+    const char *url_attribute, const char *length_attribute)
+{
+	node_enclosure_into(feed, node, url_attribute, length_attribute, &item->media,
+	    &item->media_count);
 }
 
 void

@@ -53,11 +53,22 @@ parsed_json(char *text)
 	return value != NULL ? value : json_null();
 }
 
+static json_t *
+enclosure_list(const struct enclosure *list, size_t count)
+{
+	json_t *array = json_array();
+
+	for (size_t i = 0; i < count; i++)
+		json_array_append_new(array, json_pack("{s:o s:o s:I}",
+		    "url", string_or_null(list[i].url), "type", string_or_null(list[i].type),
+		    "length", (json_int_t)list[i].length));
+	return array;
+}
+
 static int
 collect_item(struct article *item, void *context)
 {
 	json_t *items = context;
-	json_t *enclosures = json_array();
 	json_t *object = json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o s:o}",
 	    "guid", string_or_null(item->guid), "link", string_or_null(item->link),
 	    "title_raw", string_or_null(item->title_raw),
@@ -68,12 +79,9 @@ collect_item(struct article *item, void *context)
 	    "feed_title", string_or_null(item->feed_title),
 	    "feed_format", string_or_null(item->feed_format), "id", string_or_null(item->id));
 
-	for (size_t i = 0; i < item->enclosure_count; i++)
-		json_array_append_new(enclosures, json_pack("{s:o s:o s:I}",
-		    "url", string_or_null(item->enclosures[i].url),
-		    "type", string_or_null(item->enclosures[i].type),
-		    "length", (json_int_t)item->enclosures[i].length));
-	json_object_set_new(object, "enclosures", enclosures);
+	json_object_set_new(object, "enclosures",
+	    enclosure_list(item->enclosures, item->enclosure_count));
+	json_object_set_new(object, "media", enclosure_list(item->media, item->media_count));
 	json_object_set_new(object, "record", parsed_json(article_to_parse_json(item)));
 	json_array_append_new(items, object);
 	article_free(item);
