@@ -7,13 +7,17 @@
  * words and indexed by its first word, so matching a text is one hash look-up per
  * capitalized word followed by a comparison of the few candidate names starting there,
  * longest first.  Capitalized phrases of 2-4 words that no gazetteer knows are reported too,
- * typed "person" after a title (President, spokesman, ...), "organization" or "place" from
- * their last word (Ministry, Airport, ...), else "other".  Once a person's full name has been
- * seen, a mention of the surname alone counts for that person.
+ * typed "person" after a title (President, Manager, ...), "organization" or "place" from
+ * their last word (Ministry, Airport, ...), else "other"; a leading title or group of people
+ * ("Residents of ...") is not part of them.  Once a person's full name has been seen, a
+ * mention of the surname alone counts for that person.  Such names are taken from the text
+ * only (titles are often in Title Case), then counted in the title's capitalized runs too:
+ * count is the mentions in title + text.
  *
  * Every word the plugin knows something about (a stop word, a title, a name ending, the first
  * word of a known name) has one entry in a lexicon, so a token costs one hash look-up, not a
- * walk through the word lists.
+ * walk through the word lists.  gazetteer.c loads the word lists and gazetteers into it; this
+ * file matches the texts.
  *
  * Thread-compatible: all it changes while processing is in its own state (one instance per
  * thread); the word lists are const.
@@ -25,65 +29,9 @@
 
 #include "article.h"
 #include "plugin_api.h"
-#include "../words.h"
+#include "entities.h"
 
-#define TOKEN_BYTES		64	/* a case-folded word, truncated */
 #define UNKNOWN_MAX_WORDS	4
-
-struct known_name {
-	char		*name;		/* display form, "Donald Trump" */
-	const char	*type;		/* static: "person", "organization", "place", "other" */
-};
-
-/* One way of writing a known name, split into folded words. */
-struct pattern {
-	char		**words;
-	unsigned char	 *upper_only;	/* word must be written in capitals in the text ("US") */
-	size_t		  word_count;
-	size_t		  name_index;
-};
-
-/* The patterns starting with one folded word, longest first. */
-struct candidates {
-	size_t	*patterns;
-	size_t	 count;
-};
-
-/* What a folded word is, from the word lists below: WORD_* bits. */
-enum {
-	WORD_STOP = 1,			/* ends a capitalized phrase */
-	WORD_CONNECTOR = 2,		/* may join the words of a name */
-	WORD_TITLE = 4,			/* a title or role */
-	WORD_ORGANIZATION_END = 8,	/* a phrase ending so is an organisation */
-	WORD_PLACE_END = 16		/* ... a place */
-};
-
-/* One folded word the plugin knows something about. */
-struct lexicon_entry {
-	unsigned		 classes;	/* WORD_* */
-	struct candidates	 candidates;	/* known names starting with it */
-};
-
-struct entities_state {
-	/* options */
-	char	*people_path;
-	char	*organizations_path;
-	char	*places_path;
-	char	*other_path;
-	char	*aliases_path;
-	int	 detect_unknown;
-	/* loaded */
-	struct known_name *names;
-	size_t	 name_count;
-	struct word_table names_by_display;	/* display name -> index + 1 */
-	struct pattern *patterns;
-	size_t	 pattern_count;
-	struct word_table patterns_by_key;	/* folded words joined by ' ' -> index + 1 */
-	struct word_table lexicon;		/* folded word -> struct lexicon_entry */
-	/* scratch, reused from article to article */
-	struct type_info *types;	/* of each token type of the article */
-	size_t		 type_capacity;
-};
 
 static const struct ws_option entities_options[] = {
 	{ "people", "gazetteers/people.txt", "names of people, one a line",
@@ -101,369 +49,14 @@ static const struct ws_option entities_options[] = {
 	{ NULL, NULL, NULL, 0, 0 }
 };
 
-/* Words that end a capitalized phrase rather than belong to a name (folded). */
-static const char *const stop_words[] = {
-	"a", "about", "according", "after", "also", "although", "an", "and", "any", "as", "at",
-	"because", "before", "both", "but", "by", "despite", "during", "each", "even", "for",
-	"from", "he", "her", "here", "his", "how", "however", "i", "if", "in", "indeed", "into",
-	"is", "it", "its", "just", "many", "meanwhile", "more", "most", "my", "no", "not", "now",
-	"on", "one", "or", "our", "read", "said", "says", "she", "since", "so", "some", "still",
-	"such", "that", "the", "their", "then", "there", "these", "they", "this", "those",
-	"though", "to", "two", "was", "we", "what", "when", "where", "which", "while", "who",
-	"why", "with", "yet", "you", "your",
-	"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-	"january", "february", "march", "april", "may", "june", "july", "august", "september",
-	"october", "november", "december",
-};
-
-/* Lower-case words allowed inside a name: "Islamic Emirate of Afghanistan", "bin Laden". */
-static const char *const connector_words[] = {
-	"al", "bin", "da", "das", "de", "del", "der", "dos", "du", "el", "ibn", "la", "le", "of",
-	"van", "von",
-};
-
-/* Titles and roles: before a name they make it a person; inside a phrase they are dropped. */
-static const char *const title_words[] = {
-	"admiral", "ambassador", "analyst", "ayatollah", "bishop", "captain", "cardinal", "ceo",
-	"chairman", "chairwoman", "chancellor", "chief", "col", "colonel", "commander",
-	"correspondent", "defence", "defense", "deputy", "dr", "editor", "emir", "envoy",
-	"fellow", "foreign", "founder", "gen", "general", "governor", "imam", "interior",
-	"journalist", "judge", "king", "leader", "lieutenant", "marshal", "mawlawi", "mayor",
-	"minister", "mr", "mrs", "ms", "mullah", "official", "pope", "premier", "president",
-	"prime", "prince", "princess", "professor", "queen", "rep", "reporter", "secretary",
-	"sen", "senator", "senior", "sergeant", "sheikh", "spokesman", "spokesperson",
-	"spokeswoman", "vice",
-};
-
-static const char *const organization_endings[] = {
-	"agency", "army", "assembly", "association", "authority", "bank", "club", "command",
-	"commission", "committee", "company", "corp", "corporation", "council", "court",
-	"department", "federation", "forces", "foundation", "front", "group", "guard", "inc",
-	"institute", "journal", "league", "ltd", "militia", "ministry", "movement", "network",
-	"news", "office", "organisation", "organization", "parliament", "party", "police", "post",
-	"radio", "service", "times", "tv", "union", "university",
-};
-
-static const char *const place_endings[] = {
-	"airbase", "airfield", "airport", "avenue", "base", "bay", "bridge", "city", "county",
-	"desert", "district", "gate", "island", "islands", "lake", "mountains", "ocean", "port",
-	"province", "region", "river", "sea", "square", "strait", "street", "valley",
-};
-
-#define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
-
-/* ---- the lexicon ---- */
-
-static void
-lexicon_entry_free(void *value)
-{
-	struct lexicon_entry *entry = value;
-
-	if (entry != NULL)
-		free(entry->candidates.patterns);
-	free(entry);
-}
-
-/* The entry of a folded word, added when new; NULL when out of memory. */
-static struct lexicon_entry *
-lexicon_entry(struct entities_state *state, const char *folded)
-{
-	void **slot = word_table_insert(&state->lexicon, folded);
-
-	if (slot == NULL)
-		return NULL;
-	if (*slot == NULL)
-		*slot = calloc(1, sizeof(struct lexicon_entry));
-	return *slot;
-}
-
-static int
-lexicon_add_class(struct entities_state *state, const char *const *words, size_t count,
-    unsigned word_class)
-{
-	for (size_t i = 0; i < count; i++) {
-		struct lexicon_entry *entry = lexicon_entry(state, words[i]);
-
-		if (entry == NULL)
-			return -1;
-		entry->classes |= word_class;
-	}
-	return 0;
-}
-
-static int
-lexicon_load_classes(struct entities_state *state)
-{
-	return lexicon_add_class(state, stop_words, COUNT_OF(stop_words), WORD_STOP) |
-	    lexicon_add_class(state, connector_words, COUNT_OF(connector_words),
-	    WORD_CONNECTOR) |
-	    lexicon_add_class(state, title_words, COUNT_OF(title_words), WORD_TITLE) |
-	    lexicon_add_class(state, organization_endings, COUNT_OF(organization_endings),
-	    WORD_ORGANIZATION_END) |
-	    lexicon_add_class(state, place_endings, COUNT_OF(place_endings), WORD_PLACE_END);
-}
-
-/* ---- loading the gazetteers ---- */
-
-static void
-pattern_free(struct pattern *pattern)
-{
-	for (size_t i = 0; i < pattern->word_count; i++)
-		free(pattern->words[i]);
-	free(pattern->words);
-	free(pattern->upper_only);
-}
-
-/* Split a name into folded words; 0 words when it has none. */
-static int
-pattern_build(struct pattern *pattern, const char *surface)
-{
-	size_t length = strlen(surface), position = 0;
-	struct word word;
-	char folded[TOKEN_BYTES];
-
-	memset(pattern, 0, sizeof(*pattern));
-	while (words_next(surface, length, &position, &word)) {
-		char **words = realloc(pattern->words, (pattern->word_count + 1) * sizeof(char *));
-		unsigned char *upper = realloc(pattern->upper_only, pattern->word_count + 1);
-
-		if (words != NULL)
-			pattern->words = words;
-		if (upper != NULL)
-			pattern->upper_only = upper;
-		if (words == NULL || upper == NULL)
-			return -1;
-		words_fold(surface + word.start, word.end - word.start, folded, sizeof(folded));
-		if ((pattern->words[pattern->word_count] = strdup(folded)) == NULL)
-			return -1;
-		pattern->upper_only[pattern->word_count] = (unsigned char)word.all_upper;
-		pattern->word_count++;
-	}
-	return 0;
-}
-
-static char *
-pattern_key(const struct pattern *pattern)
-{
-	size_t length = 1;
-	char *key;
-
-	for (size_t i = 0; i < pattern->word_count; i++)
-		length += strlen(pattern->words[i]) + 1;
-	if ((key = malloc(length)) == NULL)
-		return NULL;
-	key[0] = '\0';
-	for (size_t i = 0; i < pattern->word_count; i++) {
-		if (i > 0)
-			strcat(key, " ");
-		strcat(key, pattern->words[i]);
-	}
-	return key;
-}
-
-/* Index the pattern under its first word, keeping each list longest first. */
-static int
-candidates_add(struct entities_state *state, size_t pattern_index)
-{
-	const struct pattern *pattern = &state->patterns[pattern_index];
-	struct lexicon_entry *entry = lexicon_entry(state, pattern->words[0]);
-	struct candidates *list;
-	size_t *grown, at;
-
-	if (entry == NULL)
-		return -1;
-	list = &entry->candidates;
-	if ((grown = realloc(list->patterns, (list->count + 1) * sizeof(size_t))) == NULL)
-		return -1;
-	list->patterns = grown;
-	at = list->count;
-	while (at > 0 && state->patterns[list->patterns[at - 1]].word_count < pattern->word_count) {
-		list->patterns[at] = list->patterns[at - 1];
-		at--;
-	}
-	list->patterns[at] = pattern_index;
-	list->count++;
-	return 0;
-}
-
-/*
- * Add a way of writing name_index.  A spelling already known for the same name is
- * ignored; one already known for another name is an error.
- */
-static int
-pattern_add(struct entities_state *state, const char *surface, size_t name_index,
-    const char *file, int line, char *error, size_t error_size)
-{
-	struct pattern pattern;
-	void **slot;
-	char *key;
-
-	if (pattern_build(&pattern, surface) == -1 || pattern.word_count == 0) {
-		pattern_free(&pattern);
-		snprintf(error, error_size, "%s:%d: no words in \"%s\"", file, line, surface);
-		return -1;
-	}
-	pattern.name_index = name_index;
-	if ((key = pattern_key(&pattern)) == NULL ||
-	    (slot = word_table_insert(&state->patterns_by_key, key)) == NULL) {
-		free(key);
-		pattern_free(&pattern);
-		snprintf(error, error_size, "out of memory");
-		return -1;
-	}
-	free(key);
-	if (*slot != NULL) {
-		size_t known = state->patterns[(size_t)*slot - 1].name_index;
-
-		pattern_free(&pattern);
-		if (known == name_index)
-			return 0;
-		snprintf(error, error_size, "%s:%d: \"%s\" already stands for %s", file, line,
-		    surface, state->names[known].name);
-		return -1;
-	}
-	struct pattern *grown = realloc(state->patterns,
-	    (state->pattern_count + 1) * sizeof(*state->patterns));
-
-	if (grown == NULL) {
-		pattern_free(&pattern);
-		snprintf(error, error_size, "out of memory");
-		return -1;
-	}
-	state->patterns = grown;
-	state->patterns[state->pattern_count] = pattern;
-	*slot = (void *)(state->pattern_count + 1);
-	state->pattern_count++;
-	if (candidates_add(state, state->pattern_count - 1) == -1) {
-		snprintf(error, error_size, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-/* The index of a display name, adding it when new. */
-static int
-name_add(struct entities_state *state, const char *name, const char *type, size_t *index)
-{
-	void **slot = word_table_insert(&state->names_by_display, name);
-	struct known_name *grown;
-
-	if (slot == NULL)
-		return -1;
-	if (*slot != NULL) {
-		*index = (size_t)*slot - 1;
-		return 0;
-	}
-	grown = realloc(state->names, (state->name_count + 1) * sizeof(*state->names));
-	if (grown == NULL)
-		return -1;
-	state->names = grown;
-	if ((state->names[state->name_count].name = strdup(name)) == NULL)
-		return -1;
-	state->names[state->name_count].type = type;
-	*index = state->name_count++;
-	*slot = (void *)(*index + 1);
-	return 0;
-}
-
-static int
-gazetteer_load(struct entities_state *state, const char *path, const char *type, char *error,
-    size_t error_size)
-{
-	FILE *file = fopen(path, "r");
-	char *buffer = NULL, *line;
-	size_t buffer_size = 0, index;
-	int line_number = 0, result = 0;
-
-	if (file == NULL) {
-		snprintf(error, error_size, "cannot open gazetteer %s: %m", path);
-		return -1;
-	}
-	while (result == 0 && (line = words_read_line(file, &buffer, &buffer_size,
-	    &line_number)) != NULL) {
-		if (name_add(state, line, type, &index) == -1) {
-			snprintf(error, error_size, "out of memory");
-			result = -1;
-		} else
-			result = pattern_add(state, line, index, path, line_number, error,
-			    error_size);
-	}
-	free(buffer);
-	fclose(file);
-	return result;
-}
-
-static int
-aliases_load(struct entities_state *state, const char *path, char *error, size_t error_size)
-{
-	FILE *file = fopen(path, "r");
-	char *buffer = NULL, *line;
-	size_t buffer_size = 0;
-	int line_number = 0, result = 0;
-
-	if (file == NULL) {
-		snprintf(error, error_size, "cannot open aliases %s: %m", path);
-		return -1;
-	}
-	while (result == 0 && (line = words_read_line(file, &buffer, &buffer_size,
-	    &line_number)) != NULL) {
-		char *equals = strchr(line, '='), *alias_end, *name;
-		void **known;
-
-		if (equals == NULL) {
-			snprintf(error, error_size, "%s:%d: expected ALIAS = NAME", path,
-			    line_number);
-			result = -1;
-			break;
-		}
-		for (alias_end = equals; alias_end > line && alias_end[-1] == ' '; alias_end--)
-			;
-		*alias_end = '\0';
-		for (name = equals + 1; *name == ' ' || *name == '\t'; name++)
-			;
-		if ((known = word_table_find(&state->names_by_display, name)) == NULL) {
-			snprintf(error, error_size, "%s:%d: %s is in no gazetteer", path,
-			    line_number, name);
-			result = -1;
-			break;
-		}
-		result = pattern_add(state, line, (size_t)*known - 1, path, line_number, error,
-		    error_size);
-	}
-	free(buffer);
-	fclose(file);
-	return result;
-}
-
 static void entities_fini(void *state_pointer);
 
 static int
 entities_init(void *state_pointer, char *error, size_t error_size)
 {
 	struct entities_state *state = state_pointer;
-	const struct { const char *path, *type; } gazetteers[] = {
-		{ state->people_path, "person" },
-		{ state->organizations_path, "organization" },
-		{ state->places_path, "place" },
-		{ state->other_path, "other" },
-	};
 
-	if (lexicon_load_classes(state) == -1) {
-		snprintf(error, error_size, "out of memory");
-		entities_fini(state);
-		return -1;
-	}
-	for (size_t i = 0; i < COUNT_OF(gazetteers); i++) {
-		if (gazetteers[i].path == NULL)
-			continue;
-		if (gazetteer_load(state, gazetteers[i].path, gazetteers[i].type, error,
-		    error_size) == -1) {
-			entities_fini(state);
-			return -1;
-		}
-	}
-	if (state->aliases_path != NULL &&
-	    aliases_load(state, state->aliases_path, error, error_size) == -1) {
+	if (entities_gazetteers_load(state, error, error_size) == -1) {
 		entities_fini(state);
 		return -1;
 	}
@@ -475,21 +68,10 @@ entities_fini(void *state_pointer)
 {
 	struct entities_state *state = state_pointer;
 
-	for (size_t i = 0; i < state->name_count; i++)
-		free(state->names[i].name);
-	free(state->names);
-	for (size_t i = 0; i < state->pattern_count; i++)
-		pattern_free(&state->patterns[i]);
-	free(state->patterns);
-	word_table_free(&state->names_by_display, NULL);
-	word_table_free(&state->patterns_by_key, NULL);
-	word_table_free(&state->lexicon, lexicon_entry_free);
+	entities_gazetteers_free(state);
 	free(state->types);
 	state->types = NULL;
 	state->type_capacity = 0;
-	state->names = NULL;
-	state->patterns = NULL;
-	state->name_count = state->pattern_count = 0;
 }
 
 /* ---- matching a text ---- */
@@ -512,6 +94,8 @@ struct line {
 	const struct ws_token *tokens;
 	size_t		 count;
 	struct type_info *types;
+	size_t		 base;		/* tokens[0]'s place in the title, then the text */
+	int		 in_title;	/* unknown runs wait for the text's names (title_mentions) */
 };
 
 /* What token at is, folded and looked up. */
@@ -540,28 +124,44 @@ token_is(struct line *line, size_t at, unsigned word_class)
 	return info->entry != NULL && (info->entry->classes & word_class) != 0;
 }
 
-/* Mentions found in one article, in order of first mention. */
+/* Mentions found in one article; sorted by first mention before they are reported. */
 struct tally {
 	struct tally_entry {
 		char		*name;
 		uint64_t	 hash;		/* words_hash(name): compared before the names */
 		const char	*type;
 		int		 count;
+		size_t		 first_at;	/* token of its first mention (line.base + at) */
 	}	*entries;
 	size_t	 count;
 	/* surnames of the people seen so far: folded last word -> entry index + 1 */
 	struct word_table surnames;
+	/* the title's runs of capitalized words no gazetteer knows: tokens [first, end) */
+	struct title_run {
+		size_t	 first;
+		size_t	 end;
+	}	*title_runs;
+	size_t	 title_run_count;
 };
 
+/* One more mention of entry, at token position. */
 static void
-tally_add(struct tally *tally, const char *name, const char *type)
+tally_mention(struct tally *tally, size_t entry, size_t position)
+{
+	tally->entries[entry].count++;
+	if (position < tally->entries[entry].first_at)
+		tally->entries[entry].first_at = position;
+}
+
+static void
+tally_add(struct tally *tally, const char *name, const char *type, size_t position)
 {
 	struct tally_entry *grown;
 	uint64_t hash = words_hash(name);
 
 	for (size_t i = 0; i < tally->count; i++) {
 		if (tally->entries[i].hash == hash && strcmp(tally->entries[i].name, name) == 0) {
-			tally->entries[i].count++;
+			tally_mention(tally, i, position);
 			return;
 		}
 	}
@@ -574,6 +174,7 @@ tally_add(struct tally *tally, const char *name, const char *type)
 	grown[tally->count].hash = hash;
 	grown[tally->count].type = type;
 	grown[tally->count].count = 1;
+	grown[tally->count].first_at = position;
 	tally->count++;
 	if (strcmp(type, "person") == 0) {
 		const char *last_space = strrchr(name, ' ');
@@ -595,6 +196,7 @@ tally_free(struct tally *tally)
 	for (size_t i = 0; i < tally->count; i++)
 		free(tally->entries[i].name);
 	free(tally->entries);
+	free(tally->title_runs);
 	word_table_free(&tally->surnames, NULL);
 }
 
@@ -655,32 +257,22 @@ guess_type(struct line *line, size_t first, size_t last, int after_title)
 }
 
 /*
- * A run of capitalized words that no gazetteer knows, tokens [first, end): drop titles,
- * stop words and connectors at its edges; count a single remaining word for the person
- * whose surname it is, report 2-4 words (when detecting) under their own spelling.
+ * A trimmed phrase of unknown words, tokens [first, end): a single word counts for the person
+ * whose surname it is; 2-4 words (when detecting) are reported under their own spelling.
  */
 static void
-unknown_report(struct tally *tally, struct line *line, size_t first, size_t end, int detect)
+unknown_phrase(struct tally *tally, struct line *line, size_t first, size_t end, int detect,
+    int after_title)
 {
 	const struct ws_token *tokens = line->tokens;
-	int after_title = first > 0 && token_is(line, first - 1, WORD_TITLE);
-	size_t words = 0;
+	size_t words = 0, length;
 	char name[256];
-	size_t length;
 	void **surname;
 
-	while (first < end && token_is(line, first, WORD_TITLE | WORD_STOP | WORD_CONNECTOR)) {
-		after_title |= token_is(line, first, WORD_TITLE);
-		first++;
-	}
-	while (end > first && token_is(line, end - 1, WORD_STOP | WORD_CONNECTOR | WORD_TITLE))
-		end--;
-	if (first == end)
-		return;
 	if (end - first == 1) {
 		surname = word_table_find(&tally->surnames, token_at(line, first)->folded);
 		if (surname != NULL)
-			tally->entries[(size_t)*surname - 1].count++;
+			tally_mention(tally, (size_t)*surname - 1, line->base + first);
 		return;
 	}
 	for (size_t i = first; i < end; i++) {
@@ -696,7 +288,42 @@ unknown_report(struct tally *tally, struct line *line, size_t first, size_t end,
 		return;
 	memcpy(name, line->text + tokens[first].start, length);
 	name[length] = '\0';
-	tally_add(tally, name, guess_type(line, first, end - 1, after_title));
+	tally_add(tally, name, guess_type(line, first, end - 1, after_title), line->base + first);
+}
+
+/*
+ * A run of capitalized words that no gazetteer knows, tokens [first, end): drop titles,
+ * groups of people ("Residents"), stop words and connectors at its start, and all but the
+ * groups at its end.  "X of Y" stays one name only when X is an organisation or a place
+ * ("Ministry of Fisheries", "Bay of ..."); else X and Y are phrases of their own
+ * ("Petra Vesk of Saltmere").
+ */
+static void
+unknown_report(struct tally *tally, struct line *line, size_t first, size_t end, int detect)
+{
+	int after_title = first > 0 && token_is(line, first - 1, WORD_TITLE);
+	const char *head_type;
+
+	while (first < end && token_is(line, first,
+	    WORD_TITLE | WORD_GROUP | WORD_STOP | WORD_CONNECTOR)) {
+		after_title |= token_is(line, first, WORD_TITLE);
+		first++;
+	}
+	while (end > first && token_is(line, end - 1, WORD_STOP | WORD_CONNECTOR | WORD_TITLE))
+		end--;
+	if (first == end)
+		return;
+	for (size_t of = first + 1; of + 1 < end; of++) {
+		if (strcmp(token_at(line, of)->folded, "of") != 0)
+			continue;
+		head_type = guess_type(line, first, of - 1, 0);
+		if (strcmp(head_type, "organization") == 0 || strcmp(head_type, "place") == 0)
+			break;
+		unknown_phrase(tally, line, first, of, detect, after_title);
+		unknown_report(tally, line, of + 1, end, detect);
+		return;
+	}
+	unknown_phrase(tally, line, first, end, detect, after_title);
 }
 
 /* Where a run of capitalized words starting at token first ends (exclusive). */
@@ -731,6 +358,19 @@ is_title_case(const struct ws_token *tokens, size_t count)
 	return count >= 4 && capitalized * 10 > count * 6;
 }
 
+static void
+title_run_add(struct tally *tally, size_t first, size_t end)
+{
+	struct title_run *grown = realloc(tally->title_runs,
+	    (tally->title_run_count + 1) * sizeof(*grown));
+
+	if (grown == NULL)
+		return;
+	tally->title_runs = grown;
+	grown[tally->title_run_count].first = first;
+	grown[tally->title_run_count++].end = end;
+}
+
 /* One paragraph (or the title), its tokens: known names, then unknown capitalized phrases. */
 static void
 scan_line(struct line *line, struct tally *tally, int detect)
@@ -747,12 +387,15 @@ scan_line(struct line *line, struct tally *tally, int detect)
 			const struct pattern *found = &state->patterns[pattern];
 			const struct known_name *known = &state->names[found->name_index];
 
-			tally_add(tally, known->name, known->type);
+			tally_add(tally, known->name, known->type, line->base + at);
 			at += found->word_count;
 		} else if (line->tokens[at].capitalized) {
 			size_t end = run_end(line, at);
 
-			unknown_report(tally, line, at, end, detect);
+			if (line->in_title)
+				title_run_add(tally, line->base + at, line->base + end);
+			else
+				unknown_report(tally, line, at, end, detect);
 			at = end;
 		} else
 			at++;
@@ -772,9 +415,9 @@ has_newline(const char *text, size_t from, size_t to)
 /* Each line of a text on its own (a paragraph, or the title): the tokens between newlines. */
 static void
 scan_text(struct entities_state *state, struct tally *tally, const struct ws_token_text *text,
-    int detect)
+    int detect, size_t base, int in_title)
 {
-	struct line line = { state, text->text, text->tokens, 0, state->types };
+	struct line line = { state, text->text, text->tokens, 0, state->types, base, in_title };
 	size_t first = 0;
 
 	for (size_t i = 1; i <= text->count; i++) {
@@ -785,9 +428,77 @@ scan_text(struct entities_state *state, struct tally *tally, const struct ws_tok
 			continue;
 		line.tokens = text->tokens + first;
 		line.count = i - first;
+		line.base = base + first;
 		scan_line(&line, tally, detect);
 		first = i;
 	}
+}
+
+/* How many words of the name of entry are written at token at (before end); 0: none. */
+static size_t
+entry_written_at(const struct tally_entry *entry, struct line *line, size_t at, size_t end)
+{
+	size_t length = strlen(entry->name), position = 0, words = 0;
+	struct word word;
+	char folded[TOKEN_BYTES];
+
+	while (words_next(entry->name, length, &position, &word)) {
+		if (at + words >= end)
+			return 0;
+		words_fold(entry->name + word.start, word.end - word.start, folded,
+		    sizeof(folded));
+		if (strcmp(folded, token_at(line, at + words)->folded) != 0)
+			return 0;
+		words++;
+	}
+	return words;
+}
+
+/*
+ * The title's unknown runs, once the text is scanned: each longest name of the tally written
+ * there, and each surname of a person, is one more mention.
+ */
+static void
+title_mentions(struct entities_state *state, struct tally *tally,
+    const struct ws_token_text *title)
+{
+	struct line line = { state, title->text, title->tokens, title->count, state->types, 0,
+	    1 };
+
+	for (size_t r = 0; r < tally->title_run_count; r++) {
+		size_t at = tally->title_runs[r].first, end = tally->title_runs[r].end;
+
+		while (at < end) {
+			size_t best = 0, best_words = 0, words;
+			void **surname;
+
+			for (size_t i = 0; i < tally->count; i++) {
+				words = entry_written_at(&tally->entries[i], &line, at, end);
+				if (words > best_words) {
+					best = i;
+					best_words = words;
+				}
+			}
+			if (best_words > 0) {
+				tally_mention(tally, best, at);
+				at += best_words;
+				continue;
+			}
+			surname = word_table_find(&tally->surnames, token_at(&line, at)->folded);
+			if (surname != NULL)
+				tally_mention(tally, (size_t)*surname - 1, at);
+			at++;
+		}
+	}
+}
+
+/* Entries in order of first mention (each token starts one mention at most). */
+static int
+entry_compare(const void *a, const void *b)
+{
+	const struct tally_entry *left = a, *right = b;
+
+	return (left->first_at > right->first_at) - (left->first_at < right->first_at);
 }
 
 /* state->types ready for the article's token types, none prepared; -1 when out of memory. */
@@ -816,9 +527,14 @@ entities_process(void *state_pointer, struct article *article, const struct ws_t
 	if (types_reset(state, tokens->type_count) == -1)
 		return -1;
 	memset(&tally, 0, sizeof(tally));
-	/* Titles are often in Title Case: only known names are taken from them. */
-	scan_text(state, &tally, &tokens->title, 0);
-	scan_text(state, &tally, &tokens->text, state->detect_unknown);
+	/*
+	 * Titles are often in Title Case: no new names are taken from them, but a name the text
+	 * gives ("Kestrel Gorge Dam", a surname) is counted in the title too.
+	 */
+	scan_text(state, &tally, &tokens->title, 0, 0, 1);
+	scan_text(state, &tally, &tokens->text, state->detect_unknown, tokens->title.count, 0);
+	title_mentions(state, &tally, &tokens->title);
+	qsort(tally.entries, tally.count, sizeof(*tally.entries), entry_compare);
 	for (size_t i = 0; i < tally.count; i++)
 		article_add_entity(article, tally.entries[i].name, tally.entries[i].type,
 		    tally.entries[i].count);

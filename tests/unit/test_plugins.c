@@ -542,6 +542,109 @@ test_entities_own_text(void)
 	plugin_chain_free(chain);
 }
 
+/* An entity named name, of type type, mentioned count times; reported when not. */
+static void
+check_entity(const struct article *article, const char *name, const char *type, int count)
+{
+	const struct entity *entity = find_entity(article, name);
+
+	if (entity == NULL || strcmp(entity->type, type) != 0 || entity->count != count)
+		fprintf(stderr, "  entity %s: want %s x%d, got %s x%d\n", name, type, count,
+		    entity != NULL ? entity->type : "none", entity != NULL ? entity->count : 0);
+	CHECK(entity != NULL && strcmp(entity->type, type) == 0 && entity->count == count);
+}
+
+/*
+ * Counts are mentions in title + text: a name no gazetteer knows, first found in the text, is
+ * counted in the title as well (also inside a Title Case title, and by surname), and the
+ * entities come in order of first mention, title first.
+ */
+static void
+test_entities_title_mentions(void)
+{
+	struct plugin_chain *chain = load_one("entities");
+	struct article *article;
+
+	CHECK(chain != NULL);
+	if (chain == NULL)
+		return;
+	article = article_with("Flooded pumping station shuts Brackwater Sluice again",
+	    "Engineers closed the Brackwater Sluice on Tuesday after water reached the pumps.\n\n"
+	    "The works are run by the Dunmere Drainage Board, whose chairwoman Orla Finchley "
+	    "said repairs would take a week. Finchley said the Brackwater Sluice had flooded "
+	    "twice this year.");
+	plugin_chain_process(chain, article);
+	check_entity(article, "Brackwater Sluice", "other", 3);
+	check_entity(article, "Orla Finchley", "person", 2);
+	check_entity(article, "Dunmere Drainage Board", "other", 1);
+	CHECK(article->entity_count == 3);
+	CHECK(article->entity_count > 0 &&
+	    strcmp(article->entities[0].name, "Brackwater Sluice") == 0);
+	article_free(article);
+
+	article = article_with("Finchley Says Dunmere Drainage Board Will Rebuild The Pumps",
+	    "Orla Finchley, the board's chairwoman, said the Dunmere Drainage Board would "
+	    "borrow to rebuild the pumps.");
+	plugin_chain_process(chain, article);
+	check_entity(article, "Orla Finchley", "other", 1);	/* no title before: no surname */
+	check_entity(article, "Dunmere Drainage Board", "other", 2);
+	CHECK(article->entity_count == 2 &&
+	    strcmp(article->entities[0].name, "Dunmere Drainage Board") == 0);
+	article_free(article);
+
+	/* A known name twice in the title, once in the text; no new names from the title. */
+	article = article_with("Brussels talks: Brussels waits for Harbin Quarry Group",
+	    "Delegates met in Brussels on Friday.");
+	plugin_chain_process(chain, article);
+	check_entity(article, "Brussels", "place", 3);
+	CHECK(find_entity(article, "Harbin Quarry Group") == NULL);
+	article_free(article);
+	plugin_chain_free(chain);
+}
+
+/*
+ * Leading roles ("Manager", "Coach", "Dr") and groups of people ("Residents", "Officials",
+ * "Police") are not part of an unknown name, in any case; "X of Y" is one name only when X
+ * is an organisation or a place.
+ */
+static void
+test_entities_leading_words(void)
+{
+	struct plugin_chain *chain = load_one("entities");
+	struct article *article;
+
+	CHECK(chain != NULL);
+	if (chain == NULL)
+		return;
+	article = article_with("Ferry fares rise",
+	    "Residents of Quillon Marsh complained on Monday. Officials of Tarrow Ferries "
+	    "said fares would rise.\n\n"
+	    "Manager Ilka Demmer spoke to the crowd first, and then the COACH Brannock Tulley "
+	    "answered a few of their questions. Police Chief Savo Reint was there with his "
+	    "officers, as was the local doctor, Dr Wenna Holt of Quillon Marsh.\n\n"
+	    "The Bank of Tarrow and the Gulf of Quillon are unaffected; residents Tarrow Ferries "
+	    "said nothing.");
+	plugin_chain_process(chain, article);
+	check_entity(article, "Quillon Marsh", "other", 2);
+	check_entity(article, "Tarrow Ferries", "other", 2);
+	check_entity(article, "Ilka Demmer", "person", 1);
+	check_entity(article, "Brannock Tulley", "person", 1);
+	check_entity(article, "Savo Reint", "person", 1);
+	check_entity(article, "Wenna Holt", "person", 1);
+	CHECK(find_entity(article, "Bank of Tarrow") != NULL);
+	check_entity(article, "Gulf of Quillon", "other", 1);
+	CHECK(article->entity_count == 8);
+	for (size_t i = 0; i < article->entity_count; i++) {
+		const char *name = article->entities[i].name;
+
+		CHECK(strncmp(name, "Residents", 9) != 0 && strncmp(name, "Officials", 9) != 0 &&
+		    strstr(name, "Manager") == NULL && strstr(name, "COACH") == NULL &&
+		    strstr(name, "Police") == NULL && strstr(name, "Dr ") == NULL);
+	}
+	article_free(article);
+	plugin_chain_free(chain);
+}
+
 static void
 test_keywords_own_text(void)
 {
@@ -1143,6 +1246,8 @@ main(void)
 	RUN(test_lang_prefix_decides);
 	RUN(test_source_fields);
 	RUN(test_entities_own_text);
+	RUN(test_entities_title_mentions);
+	RUN(test_entities_leading_words);
 	RUN(test_keywords_own_text);
 	RUN(test_topics_own_text);
 	RUN(test_words_edges);
