@@ -365,20 +365,9 @@ json_text(const char *value)
 }
 
 static json_t *
-json_string_or_null(const char *value)
+json_text_or_null(const char *value)
 {
 	return value != NULL ? json_text(value) : json_null();
-}
-
-static json_t *
-json_time_or_null(time_t when)
-{
-	char stamp[21];
-
-	if (when == 0)
-		return json_null();
-	time_format_rfc3339(when, stamp);
-	return json_string_nocheck(stamp);	/* digits and punctuation */
 }
 
 static json_t *
@@ -400,8 +389,8 @@ json_enclosures(const struct enclosure *list, size_t count)
 		const struct enclosure *enclosure = &list[i];
 		json_t *object = json_object();
 
-		json_object_set_new_nocheck(object, "url", json_string_or_null(enclosure->url));
-		json_object_set_new_nocheck(object, "type", json_string_or_null(enclosure->type));
+		json_object_set_new_nocheck(object, "url", json_text_or_null(enclosure->url));
+		json_object_set_new_nocheck(object, "type", json_text_or_null(enclosure->type));
 		json_object_set_new_nocheck(object, "length", enclosure->length >= 0 ?
 		    json_integer(enclosure->length) : json_null());
 		json_array_append_new(array, object);
@@ -418,8 +407,8 @@ json_entities(const struct article *article)
 		const struct entity *found = &article->entities[i];
 		json_t *entity = json_object();
 
-		json_object_set_new_nocheck(entity, "name", json_string_or_null(found->name));
-		json_object_set_new_nocheck(entity, "type", json_string_or_null(found->type));
+		json_object_set_new_nocheck(entity, "name", json_text_or_null(found->name));
+		json_object_set_new_nocheck(entity, "type", json_text_or_null(found->type));
 		json_object_set_new_nocheck(entity, "count", json_integer(found->count));
 		json_array_append_new(array, entity);
 	}
@@ -444,10 +433,10 @@ json_story(const struct story_ref *story)
 {
 	json_t *object = json_object();
 
-	json_object_set_new_nocheck(object, "id", json_string_or_null(story->id));
+	json_object_set_new_nocheck(object, "id", json_text_or_null(story->id));
 	json_object_set_new_nocheck(object, "size", json_integer((json_int_t)story->size));
 	json_object_set_new_nocheck(object, "first_seen", json_time_or_null(story->first_seen));
-	json_object_set_new_nocheck(object, "headline", json_string_or_null(story->headline));
+	json_object_set_new_nocheck(object, "headline", json_text_or_null(story->headline));
 	return object;
 }
 
@@ -485,9 +474,9 @@ json_fulltext(const struct article *article)
 	json_t *fulltext = json_object();
 
 	json_object_set_new_nocheck(fulltext, "status", json_string(article->fulltext_status));
-	json_object_set_new_nocheck(fulltext, "url", json_string_or_null(article->fulltext_url));
+	json_object_set_new_nocheck(fulltext, "url", json_text_or_null(article->fulltext_url));
 	json_object_set_new_nocheck(fulltext, "method",
-	    json_string_or_null(article->fulltext_method));
+	    json_text_or_null(article->fulltext_method));
 	json_object_set_new_nocheck(fulltext, "words",
 	    json_integer((json_int_t)article->fulltext_words));
 	json_object_set_new_nocheck(fulltext, "http_status", article->fulltext_http_status > 0 ?
@@ -502,9 +491,9 @@ article_people_json(const struct article_person *people, size_t count)
 
 	for (size_t i = 0; i < count; i++)
 		json_array_append_new(array, json_pack("{s:o, s:o, s:o}",
-		    "name", json_string_or_null(people[i].name),
-		    "email", json_string_or_null(people[i].email),
-		    "uri", json_string_or_null(people[i].uri)));
+		    "name", json_text_or_null(people[i].name),
+		    "email", json_text_or_null(people[i].email),
+		    "uri", json_text_or_null(people[i].uri)));
 	return array;
 }
 
@@ -522,7 +511,7 @@ message_authors(const struct article *article)
 	array = json_array();
 	for (size_t i = 0; i < article->authors.count; i++)
 		json_array_append_new(array, json_pack("{s:o, s:o, s:o}",
-		    "name", json_string_or_null(article->authors.items[i]),
+		    "name", json_text_or_null(article->authors.items[i]),
 		    "email", json_null(), "uri", json_null()));
 	return array;
 }
@@ -533,23 +522,23 @@ message_render(const struct article *article, struct buffer *out)
 	json_t *root = json_object(), *source, *lang, *tags;
 
 	json_object_set_new_nocheck(root, "schema", json_integer(ARTICLE_SCHEMA));
-	json_object_set_new_nocheck(root, "id", json_string_or_null(article->id));
-	json_object_set_new_nocheck(root, "url", json_string_or_null(article->url ? article->url :
+	json_object_set_new_nocheck(root, "id", json_text_or_null(article->id));
+	json_object_set_new_nocheck(root, "url", json_text_or_null(article->url ? article->url :
 	    article->link));
-	json_object_set_new_nocheck(root, "guid", json_string_or_null(article->guid));
+	json_object_set_new_nocheck(root, "guid", json_text_or_null(article->guid));
 	source = json_object();
-	json_object_set_new_nocheck(source, "name", json_string_or_null(article->source_name ?
+	json_object_set_new_nocheck(source, "name", json_text_or_null(article->source_name ?
 	    article->source_name : article->feed_name));
-	json_object_set_new_nocheck(source, "domain", json_string_or_null(article->source_domain));
-	json_object_set_new_nocheck(source, "feed", json_string_or_null(article->feed_url));
+	json_object_set_new_nocheck(source, "domain", json_text_or_null(article->source_domain));
+	json_object_set_new_nocheck(source, "feed", json_text_or_null(article->feed_url));
 	json_object_set_new_nocheck(source, "tags", json_strlist(&article->source_tags));
-	json_object_set_new_nocheck(source, "title", json_string_or_null(article->feed_title));
-	json_object_set_new_nocheck(source, "language", json_string_or_null(article->feed_language));
+	json_object_set_new_nocheck(source, "title", json_text_or_null(article->feed_title));
+	json_object_set_new_nocheck(source, "language", json_text_or_null(article->feed_language));
 	json_object_set_new_nocheck(root, "source", source);
-	json_object_set_new_nocheck(root, "title", json_string_or_null(article->title));
-	json_object_set_new_nocheck(root, "summary", json_string_or_null(article->summary));
-	json_object_set_new_nocheck(root, "text", json_string_or_null(article->text));
-	json_object_set_new_nocheck(root, "dateline", json_string_or_null(article->dateline));
+	json_object_set_new_nocheck(root, "title", json_text_or_null(article->title));
+	json_object_set_new_nocheck(root, "summary", json_text_or_null(article->summary));
+	json_object_set_new_nocheck(root, "text", json_text_or_null(article->text));
+	json_object_set_new_nocheck(root, "dateline", json_text_or_null(article->dateline));
 	json_object_set_new_nocheck(root, "authors", message_authors(article));
 	json_object_set_new_nocheck(root, "published", json_time_or_null(article->published));
 	json_object_set_new_nocheck(root, "published_estimated",
@@ -618,10 +607,10 @@ article_json_with_dedup(const struct article *article, const char *without_dedup
 	json_object_set_new_nocheck(dedup, "status",
 	    json_string_nocheck(dedup_status_name(article->dedup.status)));
 	json_object_set_new_nocheck(dedup, "duplicate_of",
-	    json_string_or_null(article->dedup.duplicate_of));
+	    json_text_or_null(article->dedup.duplicate_of));
 	json_object_set_new_nocheck(dedup, "similarity", json_real(similarity));
-	json_object_set_new_nocheck(dedup, "group", json_string_or_null(article->dedup.group));
-	json_object_set_new_nocheck(dedup, "method", json_string_or_null(article->dedup.method));
+	json_object_set_new_nocheck(dedup, "group", json_text_or_null(article->dedup.group));
+	json_object_set_new_nocheck(dedup, "method", json_text_or_null(article->dedup.method));
 	buffer_reserve(&whole, strlen(without_dedup) + 512);
 	buffer_append_string(&whole, without_dedup);
 	buffer_append_string(&whole, ",\"dedup\":");
@@ -662,9 +651,9 @@ json_category_details(const struct article *article)
 		const struct article_category *category = &article->category_details[i];
 
 		json_array_append_new(array, json_pack("{s:o, s:o, s:o}",
-		    "term", json_string_or_null(category->term),
-		    "scheme", json_string_or_null(category->scheme),
-		    "label", json_string_or_null(category->label)));
+		    "term", json_text_or_null(category->term),
+		    "scheme", json_text_or_null(category->scheme),
+		    "label", json_text_or_null(category->label)));
 	}
 	return array;
 }
@@ -680,7 +669,7 @@ static void
 parse_json_text(json_t *root, const char *key, const char *type_key, const char *value,
     unsigned char type)
 {
-	json_object_set_new_nocheck(root, key, json_string_or_null(value));
+	json_object_set_new_nocheck(root, key, json_text_or_null(value));
 	json_object_set_new_nocheck(root, type_key, value != NULL ?
 	    json_string_nocheck(text_type_name(type)) : json_null());
 }
@@ -690,11 +679,11 @@ article_to_parse_json(const struct article *article)
 {
 	json_t *root = json_object();
 
-	json_object_set_new_nocheck(root, "id", json_string_or_null(article->id));
-	json_object_set_new_nocheck(root, "guid", json_string_or_null(article->guid));
+	json_object_set_new_nocheck(root, "id", json_text_or_null(article->id));
+	json_object_set_new_nocheck(root, "guid", json_text_or_null(article->guid));
 	json_object_set_new_nocheck(root, "guid_is_permalink",
 	    json_permalink(article->guid_is_permalink));
-	json_object_set_new_nocheck(root, "url", json_string_or_null(article->link));
+	json_object_set_new_nocheck(root, "url", json_text_or_null(article->link));
 	parse_json_text(root, "title", "title_type", article->title_raw, article->title_type);
 	json_object_set_new_nocheck(root, "published", json_time_or_null(article->published));
 	json_object_set_new_nocheck(root, "updated", json_time_or_null(article->updated));
@@ -710,9 +699,9 @@ article_to_parse_json(const struct article *article)
 	json_object_set_new_nocheck(root, "media", json_enclosures(article->media,
 	    article->media_count));
 	json_object_set_new_nocheck(root, "feed", json_pack("{s:o, s:o, s:o, s:o}",
-	    "title", json_string_or_null(article->feed_title),
-	    "url", json_string_or_null(article->feed_url),
-	    "format", json_string_or_null(article->feed_format),
-	    "language", json_string_or_null(article->feed_language)));
+	    "title", json_text_or_null(article->feed_title),
+	    "url", json_text_or_null(article->feed_url),
+	    "format", json_text_or_null(article->feed_format),
+	    "language", json_text_or_null(article->feed_language)));
 	return json_render(root);
 }

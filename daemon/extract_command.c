@@ -17,7 +17,6 @@
 #include "clean/extract.h"
 #include "extract_command.h"
 #include "json_write.h"
-#include "log.h"
 #include "util.h"
 
 #define PAGE_MAX_BYTES	(64u * 1024 * 1024)
@@ -86,22 +85,6 @@ print_json(json_t *object)
 	json_decref(object);
 }
 
-static json_t *
-string_or_null(const char *text)
-{
-	return text ? json_string(text) : json_null();
-}
-
-static json_t *
-time_or_null(time_t when)
-{
-	char text[21];
-
-	if (when == 0)
-		return json_null();
-	time_format_rfc3339(when, text);
-	return json_string(text);
-}
 
 static json_t *
 result_json(const char *input, const struct extract_result *result)
@@ -111,29 +94,16 @@ result_json(const char *input, const struct extract_result *result)
 	for (size_t i = 0; i < result->authors.count; i++)
 		json_array_append_new(authors, json_string(result->authors.items[i]));
 	json_object_set_new(object, "input", json_string(input));
-	json_object_set_new(object, "url", string_or_null(result->url));
-	json_object_set_new(object, "title", string_or_null(result->title));
-	json_object_set_new(object, "text", string_or_null(result->text));
-	json_object_set_new(object, "dateline", string_or_null(result->dateline));
+	json_object_set_new(object, "url", json_string_or_null(result->url));
+	json_object_set_new(object, "title", json_string_or_null(result->title));
+	json_object_set_new(object, "text", json_string_or_null(result->text));
+	json_object_set_new(object, "dateline", json_string_or_null(result->dateline));
 	json_object_set_new(object, "authors", authors);
-	json_object_set_new(object, "published", time_or_null(result->published));
-	json_object_set_new(object, "updated", time_or_null(result->updated));
-	json_object_set_new(object, "method", string_or_null(result->method));
+	json_object_set_new(object, "published", json_time_or_null(result->published));
+	json_object_set_new(object, "updated", json_time_or_null(result->updated));
+	json_object_set_new(object, "method", json_string_or_null(result->method));
 	json_object_set_new(object, "words", json_integer((json_int_t)result->words));
 	return object;
-}
-
-struct explain_context {
-	const char *input;
-};
-
-static void
-explain_removal_line(const char *rule, const char *removed, void *context)
-{
-	const struct explain_context *explain = context;
-
-	fprintf(stderr, "explain: %s: rule=%s removed=%s\n", explain->input, rule,
-	    log_quote(removed));
 }
 
 /* One input: its JSON object, or an error object; 0 or -1 when it could not be read. */
@@ -141,7 +111,6 @@ static int
 extract_one(const struct extract_rules *sites, const struct clean_rules *rules, int explain,
     const char *input)
 {
-	struct explain_context context = { input };
 	struct extract_result result;
 	char error[256] = "", *page, *url = NULL;
 	size_t length = 0;
@@ -160,7 +129,7 @@ extract_one(const struct extract_rules *sites, const struct clean_rules *rules, 
 		return -1;
 	}
 	extract_page(sites, rules, page, length, url, &result,
-	    explain ? explain_removal_line : NULL, &context);
+	    explain ? clean_explain_print : NULL, (void *)input);
 	print_json(result_json(input, &result));
 	extract_result_free(&result);
 	free(page);

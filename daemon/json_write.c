@@ -244,3 +244,20 @@ write_value(const json_t *value, struct buffer *out)
 		return 0;
 	}
 }
+
+json_t *
+json_string_or_null(const char *text)
+{
+	return text != NULL ? json_string(text) : json_null();
+}
+
+json_t *
+json_time_or_null(time_t when)
+{
+	char stamp[21];
+
+	if (when == 0)
+		return json_null();
+	time_format_rfc3339(when, stamp);
+	return json_string_nocheck(stamp);	/* digits and punctuation */
+}

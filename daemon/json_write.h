@@ -26,4 +26,9 @@
  */
 int	 json_write(const json_t *value, struct buffer *out);
 
+/* Value builders shared by the JSON outputs: a string (checked by jansson) or null for NULL;
+ * an RFC 3339 UTC time ("2025-09-21T06:19:00Z") or null for 0. */
+json_t	*json_string_or_null(const char *text);
+json_t	*json_time_or_null(time_t when);
+
 #endif

@@ -137,15 +137,6 @@ struct offline_context {
 	const char	*source;
 };
 
-static void
-explain_removal(const char *rule, const char *removed, void *context)
-{
-	const struct offline_context *offline = context;
-
-	fprintf(stderr, "explain: %s: rule=%s removed=%s\n", offline->source, rule,
-	    log_quote(removed));
-}
-
 static int
 print_item(struct article *article, void *context)
 {
@@ -159,7 +150,7 @@ print_item(struct article *article, void *context)
 		if (offline->fulltext != NULL)
 			page_set_mode(article, offline->fulltext, NULL);
 		if (pipeline_run(offline->pipeline, article, offline->now,
-		    offline->explain ? explain_removal : NULL, offline) < 0) {
+		    offline->explain ? clean_explain_print : NULL, (void *)offline->source) < 0) {
 			fprintf(stderr, "wiresift: %s: item %s: nothing left after cleaning\n",
 			    offline->source, article->guid ? article->guid : article->id);
 			article_free(article);

@@ -7,11 +7,13 @@
  * call), so it is thread-safe; giving each worker thread its own set still pays, as glibc's
  * regexec takes a lock per pattern. Only constant data is static.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "clean_internal.h"
+#include "log.h"
 #include "url.h"
 
 #define SUMMARY_MAX_CHARS	500
@@ -193,4 +195,11 @@ clean_article(struct article *article, const struct clean_rules *rules,
 	status = clean_article_with(article, rules, &sink);
 	clean_rules_free(builtin);
 	return status;
+}
+
+void
+clean_explain_print(const char *rule_name, const char *removed_text, void *source)
+{
+	fprintf(stderr, "explain: %s: rule=%s removed=%s\n", (const char *)source, rule_name,
+	    log_quote(removed_text));
 }

@@ -19,6 +19,9 @@ struct clean_rules *clean_rules_load(const char *path, char *error, size_t error
 void	 clean_rules_free(struct clean_rules *rules);
 
 typedef void (*clean_explain_fn)(const char *rule_name, const char *removed_text, void *context);
+/* The explain function of wiresift process and extract: a line on stderr,
+ * explain: SOURCE: rule=NAME removed="TEXT", with SOURCE (a const char *) as its context. */
+void	 clean_explain_print(const char *rule_name, const char *removed_text, void *source);
 
 /*
  * Fill article->title, summary, text, dateline, url (canonical, from link), word_count from the

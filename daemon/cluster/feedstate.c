@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cluster/cluster_internal.h"
+#include "json_write.h"
 #include "log.h"
 #include "util.h"
 
@@ -190,12 +191,6 @@ record_of(struct cluster *cluster, const char *url)
 	return record;
 }
 
-static json_t *
-string_or_null(const char *value)
-{
-	return value != NULL ? json_string(value) : json_null();
-}
-
 /* Sets record[key] to value (taken); 1 when that changed it. */
 static int
 set_changed(json_t *record, const char *key, json_t *value)
@@ -224,9 +219,9 @@ cluster_feed_changed(struct cluster *cluster, const char *url, const struct feed
 	if (!cluster_writes(cluster, url))
 		return;
 	record = record_of(cluster, url);
-	changed |= set_changed(record, "etag", string_or_null(state->etag));
-	changed |= set_changed(record, "last_modified", string_or_null(state->last_modified));
-	changed |= set_changed(record, "current_url", string_or_null(state->current_url));
+	changed |= set_changed(record, "etag", json_string_or_null(state->etag));
+	changed |= set_changed(record, "last_modified", json_string_or_null(state->last_modified));
+	changed |= set_changed(record, "current_url", json_string_or_null(state->current_url));
 	changed |= set_changed(record, "failures", json_integer(state->failures));
 	changed |= set_changed(record, "disabled", json_boolean(state->disabled));
 	recorded = json_integer_value(json_object_get(record, "next_poll"));

@@ -37,23 +37,6 @@ feed_problem_names(unsigned problems, char *buffer, size_t size)
 	return buffer;
 }
 
-static json_t *
-string_or_null(const char *text)
-{
-	return text != NULL ? json_string(text) : json_null();
-}
-
-static json_t *
-time_or_null(time_t when)
-{
-	char text[32];
-	struct tm tm;
-
-	if (when == 0 || gmtime_r(&when, &tm) == NULL)
-		return json_null();
-	strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(text);
-}
 
 static json_t *
 people_json(const struct feed_meta *meta)
@@ -62,9 +45,9 @@ people_json(const struct feed_meta *meta)
 
 	for (size_t i = 0; i < meta->author_count; i++)
 		json_array_append_new(array, json_pack("{s:o, s:o, s:o}",
-		    "name", string_or_null(meta->authors[i].name),
-		    "email", string_or_null(meta->authors[i].email),
-		    "uri", string_or_null(meta->authors[i].uri)));
+		    "name", json_string_or_null(meta->authors[i].name),
+		    "email", json_string_or_null(meta->authors[i].email),
+		    "uri", json_string_or_null(meta->authors[i].uri)));
 	return array;
 }
 
@@ -86,15 +69,15 @@ feed_meta_to_json(const struct feed_meta *meta, const char *feed_url)
 	json_t *feed = json_object();
 	struct buffer out = { 0 };
 
-	json_object_set_new(feed, "url", string_or_null(feed_url));
-	json_object_set_new(feed, "format", string_or_null(meta->format));
-	json_object_set_new(feed, "title", string_or_null(meta->title));
-	json_object_set_new(feed, "link", string_or_null(meta->link));
-	json_object_set_new(feed, "subtitle", string_or_null(meta->subtitle));
-	json_object_set_new(feed, "language", string_or_null(meta->language));
-	json_object_set_new(feed, "image", string_or_null(meta->image));
-	json_object_set_new(feed, "updated", time_or_null(meta->updated));
-	json_object_set_new(feed, "generator", string_or_null(meta->generator));
+	json_object_set_new(feed, "url", json_string_or_null(feed_url));
+	json_object_set_new(feed, "format", json_string_or_null(meta->format));
+	json_object_set_new(feed, "title", json_string_or_null(meta->title));
+	json_object_set_new(feed, "link", json_string_or_null(meta->link));
+	json_object_set_new(feed, "subtitle", json_string_or_null(meta->subtitle));
+	json_object_set_new(feed, "language", json_string_or_null(meta->language));
+	json_object_set_new(feed, "image", json_string_or_null(meta->image));
+	json_object_set_new(feed, "updated", json_time_or_null(meta->updated));
+	json_object_set_new(feed, "generator", json_string_or_null(meta->generator));
 	json_object_set_new(feed, "authors", people_json(meta));
 	json_object_set_new(feed, "items", json_integer((json_int_t)meta->item_count));
 	json_object_set_new(feed, "problems", problems_json(meta->problems));
