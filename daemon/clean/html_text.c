@@ -213,6 +213,16 @@ builder_add_text(struct text_builder *builder, const char *text, size_t length)
 			at++;
 			continue;
 		}
+		/*
+		 * One space between kept ASCII characters (not before "," or ".", which may
+		 * drop it) stays in the run: the same bytes as emitting the run and a pending
+		 * space, without a buffer_append per word.
+		 */
+		if (*at == ' ' && at > run && at + 1 < end && at[1] > 0x20 && at[1] < 0x7f &&
+		    at[1] != ',' && at[1] != '.') {
+			at += 2;
+			continue;
+		}
 		size = utf8proc_iterate(at, end - at, &code_point);
 		if (size <= 0) {
 			size = 1;
