@@ -7,7 +7,6 @@
  * line, or {"input","error"} for an input that could not be read; the others go on. No
  * state, no Kafka. --explain reports each removal on stderr.
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -16,61 +15,9 @@
 
 #include "clean/extract.h"
 #include "extract_command.h"
+#include "fetch.h"
 #include "json_write.h"
 #include "util.h"
-
-#define PAGE_MAX_BYTES	(64u * 1024 * 1024)
-
-static size_t
-collect(char *data, size_t size, size_t count, void *context)
-{
-	struct buffer *body = context;
-
-	if (body->length + size * count > PAGE_MAX_BYTES)
-		return 0;
-	buffer_append(body, data, size * count);
-	return size * count;
-}
-
-/* The page at a URL; NULL with the reason in error. *final_url: after redirects. */
-static char *
-fetch_page(const char *url, size_t *length, char **final_url, char *error, size_t error_size)
-{
-	struct buffer body = { 0 };
-	CURL *easy = curl_easy_init();
-	CURLcode result;
-	char *effective = NULL;
-
-	curl_easy_setopt(easy, CURLOPT_URL, url);
-	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https,file");
-	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(easy, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(easy, CURLOPT_USERAGENT, "wiresift/" WIRESIFT_VERSION);
-	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
-	result = curl_easy_perform(easy);
-	if (result == CURLE_OK && curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL,
-	    &effective) == CURLE_OK && effective != NULL)
-		*final_url = xstrdup(effective);
-	else if (result == CURLE_HTTP_RETURNED_ERROR) {
-		long status = 0;
-
-		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-		snprintf(error, error_size, "HTTP %ld", status);
-	} else if (result != CURLE_OK)
-		snprintf(error, error_size, "%s", curl_easy_strerror(result));
-	curl_easy_cleanup(easy);
-	if (result != CURLE_OK) {
-		buffer_free(&body);
-		return NULL;
-	}
-	*length = body.length;
-	return buffer_steal(&body);
-}
 
 static void
 print_json(json_t *object)
@@ -119,7 +66,7 @@ extract_one(const struct extract_rules *sites, const struct clean_rules *rules, 
 		if ((page = file_read(input, &length)) == NULL)
 			snprintf(error, sizeof error, "%s", strerror(errno));
 	} else
-		page = fetch_page(input, &length, &url, error, sizeof error);
+		page = fetch_once(input, &length, NULL, &url, error, sizeof error);
 	if (page == NULL) {
 		json_t *object = json_object();
 

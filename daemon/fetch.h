@@ -70,4 +70,13 @@ struct fetch *fetch_start(struct loop *loop, const struct fetch_request *request
 /* Abort a running fetch; done is not called. */
 void	 fetch_cancel(struct loop *loop, struct fetch *fetch);
 
+/*
+ * The offline commands' blocking GET (fetch_once.c): http, https or file, redirects
+ * followed, at most 64 MB in 60 s. The body (NUL-terminated, *length its size), or NULL with
+ * the reason in error ("HTTP 404", or curl's message). content_type and final_url (after
+ * redirects) are set to copies when not NULL and the transfer succeeded.
+ */
+char	*fetch_once(const char *url, size_t *length, char **content_type, char **final_url,
+	    char *error, size_t error_size);
+
 #endif

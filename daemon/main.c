@@ -30,6 +30,7 @@
 #include "config.h"
 #include "extract_command.h"
 #include "feed/feed.h"
+#include "fetch.h"
 #include "http.h"
 #include "ingest/ingest.h"
 #include "log.h"
@@ -73,26 +74,11 @@ usage(FILE *out)
 
 /* ---- parse and process: offline, one document at a time ---- */
 
-static size_t
-collect_body(char *data, size_t size, size_t count, void *context)
-{
-	struct buffer *body = context;
-
-	if (body->length + size * count > 64u * 1024 * 1024)
-		return 0;
-	buffer_append(body, data, size * count);
-	return size * count;
-}
-
 /* Read a local file or fetch an http(s)/file URL (blocking: these are one-shot commands). */
 static char *
 read_source(const char *source, size_t *length, char **content_type, char **feed_url)
 {
-	struct buffer body = { 0 };
-	CURL *easy;
-	CURLcode result;
-	char *type = NULL;
-	char *absolute;
+	char error[256] = "", *absolute, *body;
 
 	*content_type = NULL;
 	if (strstr(source, "://") == NULL) {
@@ -102,31 +88,10 @@ read_source(const char *source, size_t *length, char **content_type, char **feed
 		return file_read(source, length);
 	}
 	*feed_url = xstrdup(source);
-	easy = curl_easy_init();
-	curl_easy_setopt(easy, CURLOPT_URL, source);
-	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https,file");
-	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(easy, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(easy, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(easy, CURLOPT_USERAGENT, "wiresift/" WIRESIFT_VERSION);
-	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, collect_body);
-	curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
-	result = curl_easy_perform(easy);
-	if (result == CURLE_OK) {
-		curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &type);
-		*content_type = type ? xstrdup(type) : NULL;
-	} else
-		fprintf(stderr, "wiresift: %s: %s\n", source, curl_easy_strerror(result));
-	curl_easy_cleanup(easy);
-	if (result != CURLE_OK) {
-		buffer_free(&body);
-		return NULL;
-	}
-	*length = body.length;
-	return buffer_steal(&body);
+	if ((body = fetch_once(source, length, content_type, NULL, error,
+	    sizeof error)) == NULL)
+		fprintf(stderr, "wiresift: %s: %s\n", source, error);
+	return body;
 }
 
 struct offline_context {
