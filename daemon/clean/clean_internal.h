@@ -171,6 +171,8 @@ struct text_builder {
 void	 builder_add_text(struct text_builder *builder, const char *text, size_t length);
 /* Could this class value drop its element (a superset: any token, even inside a word)? */
 int	 html_class_may_drop(const char *value, size_t length);
+/* Valid UTF-8 that libxml2 reads unchanged (html_text.c); markup_allowed 0: no '<' or '&'. */
+int	 html_is_parser_safe_utf8(const char *html, size_t length, int markup_allowed);
 /* The libxml2 path alone, never the fast one (for the differential test). */
 char	*html_to_text_parsed(const char *html, size_t length);
 char	*html_to_text_explain(const char *html, size_t length, clean_explain_fn explain,

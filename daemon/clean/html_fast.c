@@ -104,38 +104,13 @@ is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\n';
 }
 
-/*
- * Valid UTF-8 with no byte order mark, no control character but tab and newline (no CR:
- * libxml2 folds CR LF), no U+FFFE or U+FFFF: libxml2 reads it as it is.
- */
+/* html_is_parser_safe_utf8() with markup, and no byte order mark: libxml2 reads it as it is. */
 static int
 input_is_clean_utf8(const char *html, size_t length)
 {
-	const utf8proc_uint8_t *at = (const utf8proc_uint8_t *)html;
-	const utf8proc_uint8_t *end = at + length;
-
 	if (length >= 3 && memcmp(html, "\xef\xbb\xbf", 3) == 0)
 		return 0;
-	while (at < end) {
-		utf8proc_int32_t code_point;
-		utf8proc_ssize_t size;
-
-		if (*at >= 0x20 && *at < 0x80) {
-			at++;
-			continue;
-		}
-		if (*at == '\t' || *at == '\n') {
-			at++;
-			continue;
-		}
-		if (*at < 0x20)
-			return 0;
-		size = utf8proc_iterate(at, end - at, &code_point);
-		if (size <= 0 || code_point == 0xfffe || code_point == 0xffff)
-			return 0;
-		at += size;
-	}
-	return 1;
+	return html_is_parser_safe_utf8(html, length, 1);
 }
 
 /* A character reference libxml2 decodes to a character it keeps. */

@@ -403,14 +403,12 @@ has_block_markup(const char *html, size_t length)
 }
 
 /*
- * Would libxml2's HTML parser give this input back as one text node, unchanged? True for
- * valid UTF-8 (it reads anything else as Latin-1) without markup ('<'), references ('&'), the
- * characters it drops (controls besides tab and newline, U+FFFE, U+FFFF) and carriage returns
- * (it folds CR LF into LF); white space it skips at the start is skipped by the builder too.
- * Most titles and many summaries are such plain text: they are spared the parser.
+ * Valid UTF-8 that libxml2's HTML parser reads as it is: none of the characters it drops
+ * (controls besides tab and newline, U+FFFE, U+FFFF), no carriage return (it folds CR LF into
+ * LF); with markup_allowed 0, no markup ('<') or reference ('&') either.
  */
-static int
-is_parser_transparent(const char *html, size_t length)
+int
+html_is_parser_safe_utf8(const char *html, size_t length, int markup_allowed)
 {
 	const utf8proc_uint8_t *at = (const utf8proc_uint8_t *)html;
 	const utf8proc_uint8_t *end = at + length;
@@ -420,7 +418,7 @@ is_parser_transparent(const char *html, size_t length)
 		utf8proc_ssize_t size;
 
 		if (*at >= 0x20 && *at < 0x80) {
-			if (*at == '<' || *at == '&')
+			if (!markup_allowed && (*at == '<' || *at == '&'))
 				return 0;
 			at++;
 			continue;
@@ -437,6 +435,19 @@ is_parser_transparent(const char *html, size_t length)
 		at += size;
 	}
 	return 1;
+}
+
+/*
+ * Would libxml2's HTML parser give this input back as one text node, unchanged? True for
+ * valid UTF-8 (it reads anything else as Latin-1) without markup, references or what it
+ * drops or folds (html_is_parser_safe_utf8); white space it skips at the start is skipped by
+ * the builder too. Most titles and many summaries are such plain text: they are spared the
+ * parser.
+ */
+static int
+is_parser_transparent(const char *html, size_t length)
+{
+	return html_is_parser_safe_utf8(html, length, 0);
 }
 
 /*
