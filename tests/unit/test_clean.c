@@ -4,7 +4,7 @@
  * explain callback, the five real seed articles (read from ../shared/seeds, never copied) and
  * behaviour on huge and deeply nested input. The fast paths (plain text spared the HTML
  * parser, rules ruled out by their literals before regexec) are checked against the slow
- * ones. Prints the throughput of clean_article.
+ * ones. Its throughput is measured by make bench (bench_clean), not here.
  */
 #include <dirent.h>
 #include <regex.h>
@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "heap.h"
 #include "article.h"
 #include "clean/clean.h"
@@ -78,20 +79,14 @@ load_rules_file(void)
 	return rules;
 }
 
-/* Write text to a temporary rules file; returns its path (static). */
+/* Write text to the test's rules file; returns its path (valid until the next call). */
 static const char *
 write_rules(const char *text)
 {
-	static char path[64];
-	FILE *file;
+	static char *path;
 
-	snprintf(path, sizeof path, "/tmp/wiresift-test-rules-%d", (int)getpid());
-	file = fopen(path, "w");
-	CHECK(file != NULL);
-	if (file != NULL) {
-		fputs(text, file);
-		fclose(file);
-	}
+	free(path);
+	path = write_temp("test.rules", text);
 	return path;
 }
 
@@ -1023,47 +1018,6 @@ test_huge_and_deep(void)
 	buffer_free(&html);
 }
 
-/* Throughput of clean_article with the shipped rules on a ~4 KB article. */
-static void
-test_throughput(void)
-{
-	struct clean_rules *rules = load_rules_file();
-	struct buffer html = { 0 };
-	size_t rounds = 0;
-	double start, elapsed;
-
-	if (rules == NULL)
-		return;
-	buffer_append_string(&html, "<p>LISBON, Portugal \xe2\x80\x94 The tram network will run "
-	    "through the night from Friday, the city said on Tuesday.</p>");
-	while (html.length < 3800)
-		buffer_printf(&html, "<p>Paragraph %zu says that officials met residents and "
-		    "<a href=\"https://example.com/x?utm_source=a\">discussed</a> the timetable, "
-		    "fares &amp; the new stops, which open in <b>May</b> after tests.</p>\n",
-		    html.length);
-	buffer_append_string(&html, "<p>Also Read: Metro fares to rise</p>"
-	    "<p>The post Trams all night appeared first on Example News.</p>");
-	start = seconds_now();
-	do {
-		struct article *article = article_new();
-
-		article->title_raw = xstrdup("Trams to run all night");
-		article->link = xstrdup("https://example.com/trams?utm_source=rss");
-		article->content_html = xstrdup(html.data);
-		CHECK(clean_article(article, rules, NULL, NULL) == 0);
-		CHECK(rounds > 0 || (article->dateline != NULL &&
-		    strcmp(article->dateline, "LISBON, Portugal") == 0));
-		article_free(article);
-		rounds++;
-		elapsed = seconds_now() - start;
-	} while (elapsed < 1.0);
-	printf("  clean_article: %zu-byte article, %.0f articles/s, %.1f MB/s of CPU time\n",
-	    html.length,
-	    rounds / elapsed, rounds * html.length / elapsed / 1e6);
-	buffer_free(&html);
-	clean_rules_free(rules);
-}
-
 /*
  * The HTML parser context is reused from document to document (and replaced now and then):
  * every document must come out as if parsed alone, and markup made of invented element and
@@ -1117,6 +1071,10 @@ test_parser_reuse(void)
 int
 main(void)
 {
+	int status;
+
+	if (temp_dir_make("clean") != 0)
+		return 1;
 	RUN(test_blocks_and_inline);
 	RUN(test_plain_text);
 	RUN(test_plain_text_fast_path);
@@ -1137,6 +1095,7 @@ main(void)
 	RUN(test_seeds);
 	RUN(test_huge_and_deep);
 	RUN(test_parser_reuse);
-	RUN(test_throughput);
-	return check_finish();
+	status = check_finish();
+	temp_dir_remove();
+	return status;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "heap.h"
 #include "article.h"
 #include "config.h"
@@ -22,18 +23,6 @@
 #include "util.h"
 #include "workers.h"
 
-static char temp_dir[64];
-
-static char *
-write_temp(const char *name, const char *text)
-{
-	char *path = xasprintf("%s/%s", temp_dir, name);
-	FILE *file = fopen(path, "w");
-
-	fputs(text, file);
-	fclose(file);
-	return path;
-}
 
 static void
 test_durations_and_sizes(void)
@@ -856,11 +845,8 @@ test_log_quote(void)
 int
 main(void)
 {
-	snprintf(temp_dir, sizeof temp_dir, "/tmp/wiresift-test-core-XXXXXX");
-	if (mkdtemp(temp_dir) == NULL) {
-		perror("mkdtemp");
+	if (temp_dir_make("core") != 0)
 		return 1;
-	}
 	RUN(test_durations_and_sizes);
 	RUN(test_time_format);
 	RUN(test_config_full);
@@ -880,9 +866,6 @@ main(void)
 	RUN(test_component_log_levels);
 	RUN(test_complaints);
 	RUN(test_workers_keep_order_and_results);
-	char *command = xasprintf("rm -rf %s", temp_dir);
-	if (system(command) != 0)
-		fprintf(stderr, "could not remove %s\n", temp_dir);
-	free(command);
+	temp_dir_remove();
 	return check_finish();
 }

@@ -4,7 +4,6 @@
  * tests over random documents, persistence across close, SIGKILL and a corrupt tail, window
  * expiry and bounded memory.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "article.h"
 #include "log.h"
 #include "util.h"
@@ -696,37 +696,16 @@ test_duplicate_of_duplicate(void)
 static size_t
 load_seeds(char *texts[8], char *ids[8])
 {
-	const char *directory = check_seeds_dir();
-	struct dirent **entries;
-	size_t count = 0;
-	int n;
+	size_t count = seeds_read(texts, ids, 8);
 
-	if (directory == NULL || (n = scandir(directory, &entries, NULL, alphasort)) < 0)
-		return 0;
-	for (int i = 0; i < n; i++) {
-		const char *name = entries[i]->d_name;
-		size_t length = strlen(name);
+	for (size_t i = 0; i < count; i++) {
+		struct paragraphs list;
 
-		if (count < 8 && length > 4 && strcmp(name + length - 4, ".txt") == 0) {
-			char *path = xasprintf("%s/%s", directory, name);
-			char *raw = file_read(path, NULL);
-
-			if (raw != NULL) {
-				struct paragraphs list;
-
-				paragraphs_split(&list, raw);
-				texts[count] = paragraphs_join(&list, 0, list.count, "\n\n", NULL,
-				    SIZE_MAX, NULL);
-				ids[count] = xstrndup(name, length - 4);
-				count++;
-				paragraphs_free(&list);
-				free(raw);
-			}
-			free(path);
-		}
-		free(entries[i]);
+		paragraphs_split(&list, texts[i]);
+		free(texts[i]);
+		texts[i] = paragraphs_join(&list, 0, list.count, "\n\n", NULL, SIZE_MAX, NULL);
+		paragraphs_free(&list);
 	}
-	free(entries);
 	return count;
 }
 

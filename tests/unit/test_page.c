@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "article.h"
 #include "config.h"
 #include "page.h"
@@ -21,18 +22,6 @@
 #include "state.h"
 #include "util.h"
 
-static char temp_dir[64];
-
-static char *
-write_temp(const char *name, const char *text)
-{
-	char *path = xasprintf("%s/%s", temp_dir, name);
-	FILE *file = fopen(path, "w");
-
-	fputs(text, file);
-	fclose(file);
-	return path;
-}
 
 static void
 test_config_fulltext(void)
@@ -351,8 +340,7 @@ test_state_page_cache(void)
 int
 main(void)
 {
-	snprintf(temp_dir, sizeof temp_dir, "/tmp/wiresift-test-page-XXXXXX");
-	if (mkdtemp(temp_dir) == NULL)
+	if (temp_dir_make("page") != 0)
 		return 1;
 	RUN(test_config_fulltext);
 	RUN(test_config_fulltext_defaults_and_errors);
@@ -364,9 +352,6 @@ main(void)
 	RUN(test_prepare_with_wall);
 	RUN(test_message_without_page_step);
 	RUN(test_state_page_cache);
-	char *command = xasprintf("rm -rf %s", temp_dir);
-	if (system(command) != 0)
-		fprintf(stderr, "could not remove %s\n", temp_dir);
-	free(command);
+	temp_dir_remove();
 	return check_finish();
 }

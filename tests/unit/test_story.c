@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "config.h"
 #include "log.h"
 #include "pipeline.h"
@@ -264,34 +265,7 @@ out:
 	config_free(config);
 }
 
-/* The seeds, as "\n"-separated paragraphs; the first sentence stands for a title. */
-static size_t
-load_seeds(char *texts[8])
-{
-	const char *directory = check_seeds_dir();
-	struct dirent **entries;
-	size_t count = 0;
-	int n;
-
-	if (directory == NULL || (n = scandir(directory, &entries, NULL, alphasort)) < 0)
-		return 0;
-	for (int i = 0; i < n; i++) {
-		const char *name = entries[i]->d_name;
-		size_t length = strlen(name);
-
-		if (count < 8 && length > 4 && strcmp(name + length - 4, ".txt") == 0) {
-			char *path = xasprintf("%s/%s", directory, name);
-
-			if ((texts[count] = file_read(path, NULL)) != NULL)
-				count++;
-			free(path);
-		}
-		free(entries[i]);
-	}
-	free(entries);
-	return count;
-}
-
+/* The first sentence of a seed stands for its title. */
 static char *
 first_sentence(const char *text)
 {
@@ -304,7 +278,7 @@ static void
 test_seeds_one_story(void)
 {
 	char *texts[8], *stories[8], *copies[8];
-	size_t count = load_seeds(texts);
+	size_t count = seeds_read(texts, NULL, 8);
 	struct config *config;
 	struct pipeline *pipeline;
 	char error[512] = "";
