@@ -12,28 +12,16 @@
 #include <unistd.h>
 
 #include "config.h"
-
-static char directory[] = "/tmp/wiresift-fuzz-config-XXXXXX";
-static char path[sizeof directory + 16];
+#include "fuzz_file.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	const char *path = fuzz_file_write("config", "fuzz.conf", data, size);
 	char error[512];
 	struct config *config;
-	FILE *file;
 
-	if (path[0] == '\0') {
-		if (mkdtemp(directory) == NULL)
-			abort();
-		snprintf(path, sizeof path, "%s/fuzz.conf", directory);
-	}
-	if ((file = fopen(path, "wb")) == NULL)
-		abort();
-	fwrite(data, 1, size, file);
-	fclose(file);
 	if ((config = config_load(path, error, sizeof error)) != NULL)
 		config_free(config);
-	unlink(path);
 	return 0;
 }

@@ -26,6 +26,14 @@ static char path[sizeof directory + 16];
 static char *valid_log;
 static size_t valid_length;
 
+/* At exit: the temporary directory goes with the log in it. */
+static void
+remove_directory(void)
+{
+	unlink(path);
+	rmdir(directory);
+}
+
 static void
 make_valid_log(void)
 {
@@ -36,6 +44,7 @@ make_valid_log(void)
 	if (mkdtemp(directory) == NULL)
 		abort();
 	snprintf(path, sizeof path, "%s/dedup.log", directory);
+	atexit(remove_directory);
 	dedup_config_defaults(&config);
 	config.state_dir = directory;
 	if ((index = dedup_open(&config, error, sizeof error)) == NULL)

@@ -11,29 +11,17 @@
 #include <unistd.h>
 
 #include "config.h"
-
-static char directory[] = "/tmp/wiresift-fuzz-feeds-XXXXXX";
-static char path[sizeof directory + 16];
+#include "fuzz_file.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	const char *path = fuzz_file_write("feeds", "feeds.list", data, size);
 	char error[512];
 	struct config *config;
-	FILE *file;
 
-	if (path[0] == '\0') {
-		if (mkdtemp(directory) == NULL)
-			abort();
-		snprintf(path, sizeof path, "%s/feeds.list", directory);
-	}
-	if ((file = fopen(path, "wb")) == NULL)
-		abort();
-	fwrite(data, 1, size, file);
-	fclose(file);
 	config = config_defaults();
 	config_load_feeds(config, path, error, sizeof error);
 	config_free(config);
-	unlink(path);
 	return 0;
 }
