@@ -383,6 +383,22 @@ def _feed_line(feed):
 	return " ".join(words)
 
 
+def plugin_sections(names=("source", "lang", "entities", "keywords", "topics")):
+	"""Config sections for the shipped tagger plugins named, configured as conf/wiresift.conf
+	configures them but with absolute paths (a test's config lives in a temporary directory)."""
+	conf = ROOT / "conf"
+	gazetteers = conf / "gazetteers"
+	settings = {
+		"source": {},
+		"lang": {},
+		"entities": {name: str(gazetteers / ("%s.txt" % name)) for name in
+			     ("people", "organizations", "places", "other", "aliases")},
+		"keywords": {"background": str(conf / "keywords.background")},
+		"topics": {"rules": str(conf / "topics.rules")},
+	}
+	return {'plugin "%s"' % name: settings[name] for name in names}
+
+
 def _section_header(name):
 	"""[name], or [plugin "lang"] for a section given as 'plugin "lang"' or 'plugin lang'."""
 	if name.startswith("plugin ") and '"' not in name:

@@ -32,21 +32,6 @@ TOTAL_ITEMS = sum(len(group) for group in EXPECTED["wire_groups"]) + len(EXPECTE
 	len(EXPECTED.get("short", []))
 
 
-def plugin_sections():
-	"""The tagger plugins, configured as conf/wiresift.conf configures them (absolute paths:
-	the test's config lives in a temporary directory)."""
-	conf = ROOT / "conf"
-	gazetteers = conf / "gazetteers"
-	return {
-		'plugin "source"': {},
-		'plugin "lang"': {},
-		'plugin "entities"': {name: str(gazetteers / ("%s.txt" % name)) for name in
-				      ("people", "organizations", "places", "other", "aliases")},
-		'plugin "keywords"': {"background": str(conf / "keywords.background")},
-		'plugin "topics"': {"rules": str(conf / "topics.rules")},
-	}
-
-
 @pytest.fixture
 def demo_site(tmp_path, http_server):
 	site = tmp_path / "site"
@@ -60,7 +45,7 @@ def demo_config(directory, bootstrap, site, topics, extra=None, interval="5m"):
 	sections = {"kafka": {"topic.articles": topics[0], "topic.duplicates": topics[1]},
 		    "feeds": {"min_interval": "1s"},
 		    "clean": {"rules": str(ROOT / "conf" / "rules" / "boilerplate.rules")}}
-	sections.update(plugin_sections())
+	sections.update(helpers.plugin_sections())
 	for section, keys in (extra or {}).items():
 		sections.setdefault(section, {}).update(keys)
 	return helpers.write_config(directory, bootstrap, feeds, sections)

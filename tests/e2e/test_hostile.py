@@ -138,8 +138,7 @@ def hostile_config(directory, bootstrap, feeds, topic, plugins=True, extra=None)
 			  "max_host_connections": "32"},
 	}
 	if plugins:
-		from test_daemon import plugin_sections
-		sections.update(plugin_sections())
+		sections.update(helpers.plugin_sections())
 	for section, keys in (extra or {}).items():
 		sections.setdefault(section, {}).update(keys)
 	return helpers.write_config(directory, bootstrap, feeds, sections)

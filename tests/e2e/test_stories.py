@@ -27,22 +27,11 @@ def event_of(title):
 	return found[0] if len(found) == 1 else None
 
 
-def plugin_sections():
-	conf = ROOT / "conf"
-	gazetteers = conf / "gazetteers"
-	return {
-		'plugin "source"': {},
-		'plugin "lang"': {},
-		'plugin "entities"': {name: str(gazetteers / ("%s.txt" % name)) for name in
-				      ("people", "organizations", "places", "other", "aliases")},
-	}
-
-
 def run_with_feeds(directory, kafka, site, feeds, topics):
 	sections = {"kafka": {"topic.articles": topics[0], "topic.duplicates": topics[1],
 			      "topic.stories": topics[2]},
 		    "clean": {"rules": str(ROOT / "conf" / "rules" / "boilerplate.rules")}}
-	sections.update(plugin_sections())
+	sections.update(helpers.plugin_sections(("source", "lang", "entities")))
 	config = helpers.write_config(directory, kafka.bootstrap, [
 	    (site.url(name), {"name": label}) for name, label in feeds.items()], sections)
 	result = helpers.run_wiresift(["-c", config, "--once"], timeout=120)
