@@ -1,7 +1,7 @@
 /*
  * atom.c - Atom 1.0 (RFC 4287) and Atom 0.3 entries and feed metadata: text constructs
  * (text, html, xhtml; 0.3's mode=escaped/xml/base64), links by rel, authors, categories,
- * published/updated (0.3: issued/modified/created).
+ * published/updated (0.3: issued/modified).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -420,40 +420,20 @@ atom_entry_child(struct xml_feed *feed, struct article *item, int *best_link_ran
 			atom_entry_child(feed, item, best_link_rank, grandchild);
 }
 
-/* RFC 4287 4.2.1: an entry without an author has its source's, else the feed's. */
-static void
-inherit_authors(struct xml_feed *feed, struct article *item, xmlNodePtr node)
-{
-	for (xmlNodePtr child = node->children; child != NULL && item->person_count == 0;
-	    child = child->next)
-		if (feed_node_is(feed, child, NULL, "source"))
-			for (xmlNodePtr person = child->children; person != NULL;
-			    person = person->next)
-				if (feed_node_is(feed, person, NULL, "author"))
-					feed_atom_add_person(feed, item, person);
-	if (item->person_count == 0)
-		for (size_t i = 0; i < feed->meta->author_count; i++)
-			article_add_person(item, feed->meta->authors[i].name,
-			    feed->meta->authors[i].email, feed->meta->authors[i].uri);
-}
-
 struct article *
 feed_atom_entry(struct xml_feed *feed, xmlNodePtr node)
 {
 	struct article *item = article_new();
 	int best_link_rank = 0;
-	xmlNodePtr created = NULL;
 
-	for (xmlNodePtr child = node->children; child != NULL; child = child->next) {
-		if (child->type != XML_ELEMENT_NODE)
-			continue;
-		atom_entry_child(feed, item, &best_link_rank, child);
-		if (feed_node_is(feed, child, NULL, "created"))
-			created = child;
-	}
-	if (item->published == 0 && created != NULL)
-		item->published = feed_node_date(created);
-	inherit_authors(feed, item, node);
+	/*
+	 * Atom 0.3 created is the creation date, not the publication; the authors of the
+	 * entry's source and of the feed stay theirs (the feed line has the feed's): both
+	 * reference parsers read entries so, although RFC 4287 4.2.1 lets them apply.
+	 */
+	for (xmlNodePtr child = node->children; child != NULL; child = child->next)
+		if (child->type == XML_ELEMENT_NODE)
+			atom_entry_child(feed, item, &best_link_rank, child);
 	return item;
 }
 

@@ -144,8 +144,13 @@ rss_core_child(struct xml_feed *feed, struct article *item, struct rss_item_extr
 	if (feed_node_matches(feed, child, local, NULL, "title"))
 		set_text_once(&item->title_raw, child);
 	else if (feed_node_matches(feed, child, local, NULL, "link")) {
-		if (item->link == NULL)
-			item->link = feed_node_url(feed, child, NULL);
+		/* the last <link> wins, as in both reference parsers */
+		char *link = feed_node_url(feed, child, NULL);
+
+		if (link != NULL) {
+			free(item->link);
+			item->link = link;
+		}
 	} else if (feed_node_matches(feed, child, local, NULL, "description")) {
 		if (item->summary_html == NULL) {
 			set_text_once(&item->summary_html, child);
@@ -191,8 +196,8 @@ rss_extension_child(struct xml_feed *feed, struct article *item, struct rss_item
 		if (extras->dc_date == 0)
 			extras->dc_date = feed_node_date(child);
 	} else if (feed_node_matches(feed, child, local, NS_DCTERMS, "issued") ||
-	    feed_node_matches(feed, child, local, NS_DCTERMS, "created") ||
 	    feed_node_matches(feed, child, local, NS_ATOM_10, "published")) {
+		/* dcterms:created is the creation date, not the publication (both references) */
 		if (item->published == 0)
 			item->published = feed_node_date(child);
 	} else if (feed_node_matches(feed, child, local, NS_DCTERMS, "modified") ||
@@ -203,8 +208,6 @@ rss_extension_child(struct xml_feed *feed, struct article *item, struct rss_item
 		set_text_once(&item->title_raw, child);
 	else if (feed_node_matches(feed, child, local, NS_DC, "description"))
 		set_text_once(&item->summary_html, child);
-	else if (feed_node_matches(feed, child, local, NS_DC, "identifier"))
-		set_text_once(&item->guid, child);
 	else if (feed_node_matches(feed, child, local, NS_ATOM_10, "link"))
 		rss_atom_link(feed, item, extras, child);
 	else if (feed_node_matches(feed, child, local, NS_ATOM_10, "id"))
