@@ -154,6 +154,46 @@ test_many_types(void)
 	token_stream_free(stream);
 }
 
+/*
+ * Random texts from pieces a scanner can trip on (tokens.c reads ASCII from a byte table and
+ * everything else with utf8proc): each against words_next, token by token.
+ */
+static void
+test_random_texts(void)
+{
+	static const char *const pieces[] = {
+		"a", "Z", "word", "WORD", "Word", "7", "42", " ", "  ", "\t", "\r\n", "\n", ".",
+		"!", "?", ",", "-", "(", "\"", "'", "'s", "'S", "\xE2\x80\x99", "\xE2\x80\x99s",
+		"\xC3\xA9", "\xC3\x89", "\xC7\x85", "\xCC\x81", "\xE6\x9D\xB1", "\xD0\x9C",
+		"\xC2\xA0", "\xE2\x80\xA8", "\xE2\x80\x94", "\xFF", "\xE2\x80", "\xC3",
+		"\xF0\x9F\x98\x80", "\xCA\xB0", "\xD9\xA3", "\xE2\x85\xA0", "_", "\x01",
+	};
+	size_t piece_count = sizeof(pieces) / sizeof(pieces[0]);
+	struct token_stream *stream = token_stream_new();
+	uint64_t state = 0x9e3779b97f4a7c15ULL;
+
+	for (int round = 0; round < 3000; round++) {
+		struct buffer text = { 0 }, title = { 0 };
+		int length = 1 + round % 40;
+
+		for (int i = 0; i < length; i++) {
+			state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+			buffer_append_string(i % 3 == 2 ? &title : &text,
+			    pieces[(state >> 33) % piece_count]);
+		}
+		buffer_append(&title, "", 1);
+		buffer_append(&text, "", 1);
+		const struct ws_tokens *tokens = token_stream_build(stream, title.data, text.data);
+
+		check_text(&tokens->title, title.data);
+		check_text(&tokens->text, text.data);
+		check_types(tokens);
+		free(title.data);
+		free(text.data);
+	}
+	token_stream_free(stream);
+}
+
 /* The seed articles (real news text), when they are there. */
 static void
 test_seeds(void)
@@ -197,6 +237,7 @@ main(void)
 {
 	RUN(test_stream_is_what_each_plugin_scanned);
 	RUN(test_many_types);
+	RUN(test_random_texts);
 	RUN(test_seeds);
 	return check_finish();
 }
