@@ -2,9 +2,12 @@
 daemon publishing to a real Kafka broker, kcat reading back. Every article carries a story-id
 header equal to its "story" field; topic.stories holds each story's summary under its id
 (headline, articles with their outlets, size); and a restart keeps the open stories: write-ups
-fetched after it join the stories opened before it."""
+fetched after it join the stories opened before it; a story whose newest article leaves the window
+becomes a tombstone (null value) under its id."""
 
+import email.utils
 import shutil
+import time
 from pathlib import Path
 
 import helpers
@@ -27,11 +30,12 @@ def event_of(title):
 	return found[0] if len(found) == 1 else None
 
 
-def run_with_feeds(directory, kafka, site, feeds, topics):
+def run_with_feeds(directory, kafka, site, feeds, topics, extra=None):
 	sections = {"kafka": {"topic.articles": topics[0], "topic.duplicates": topics[1],
 			      "topic.stories": topics[2]},
 		    "clean": {"rules": str(ROOT / "conf" / "rules" / "boilerplate.rules")}}
 	sections.update(helpers.plugin_sections(("source", "lang", "entities")))
+	sections.update(extra or {})
 	config = helpers.write_config(directory, kafka.bootstrap, [
 	    (site.url(name), {"name": label}) for name, label in feeds.items()], sections)
 	result = helpers.run_wiresift(["-c", config, "--once"], timeout=120)
@@ -100,3 +104,51 @@ def test_story_headers_summaries_and_restart(tmp_path, kafka, http_server):
 	summaries = latest_by_key(helpers.kcat_read_all(kafka.bootstrap, topics[2]))
 	dam = summaries[next(iter(before["dam"]))]
 	assert len({a["source"] for a in dam["articles"]}) >= 4, dam
+
+
+def rss_feed(title, items):
+	"""An RSS 2.0 feed of (guid, title, text, time) items, written for this test."""
+	entries = "".join(
+	    "<item><guid>%s</guid><title>%s</title><link>https://example.org/%s</link>"
+	    "<pubDate>%s</pubDate><description>%s</description></item>" %
+	    (guid, headline, guid, email.utils.formatdate(when, usegmt=True), text)
+	    for guid, headline, text, when in items)
+	return ('<?xml version="1.0"?><rss version="2.0"><channel><title>%s</title>'
+		"<link>https://example.org/</link>%s</channel></rss>" % (title, entries))
+
+
+def test_story_tombstone_when_window_passes(tmp_path, kafka, http_server):
+	"""A story whose newest article falls out of [stories] window (by the stream's clock, the
+	newest article time seen) leaves topic.stories as a tombstone under its id, also when
+	the article that moves the clock comes after a restart."""
+	now = time.time()
+	site_dir = tmp_path / "site"
+	site_dir.mkdir()
+	(site_dir / "old.xml").write_text(rss_feed("Old", [
+	    ("bridge-1", "Footbridge over the Tamsin river reopens after repairs",
+	     "The footbridge over the Tamsin river reopened on Monday after eight months of repairs "
+	     "to its cables, the borough council said.", now - 3 * 86400)]))
+	(site_dir / "new.xml").write_text(rss_feed("New", [
+	    ("choir-1", "Village choir wins national competition with folk medley",
+	     "A village choir of forty singers won the national amateur competition on Saturday "
+	     "with a medley of folk songs from the valley.", now - 3600)]))
+	site = http_server(site_dir)
+	topics = tuple(helpers.unique_topic(name) for name in ("articles", "duplicates", "stories"))
+	extra = {"stories": {"window": "1h"}}
+
+	run_with_feeds(tmp_path / "daemon", kafka, site, {"old.xml": "Old"}, topics, extra)
+	old = helpers.kcat_consume(kafka.bootstrap, topics[0], count=1, timeout=20)
+	assert len(old) == 1
+	old_story = old[0]["value"]["story"]["id"]
+	summaries = helpers.kcat_consume(kafka.bootstrap, topics[2], count=1, timeout=20)
+	assert [(r["key"], r["value"] is not None) for r in summaries] == [(old_story, True)]
+
+	run_with_feeds(tmp_path / "daemon", kafka, site, {"old.xml": "Old", "new.xml": "New"},
+		       topics, extra)
+	new = [r for r in helpers.kcat_consume(kafka.bootstrap, topics[0], count=2, timeout=20)
+	       if r["value"]["source"]["name"] == "New"]
+	assert len(new) == 1 and new[0]["value"]["story"]["id"] != old_story
+	records = helpers.kcat_consume(kafka.bootstrap, topics[2], count=3, timeout=20)
+	latest = latest_by_key(records)
+	assert old_story in latest and latest[old_story] is None, records
+	assert latest.get(new[0]["value"]["story"]["id"]) is not None, records
