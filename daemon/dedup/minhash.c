@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define XXH_INLINE_ALL	/* XXH3 inlined: the per-word and per-shingle calls are most of its cost */
 #include <xxhash.h>
 
 #include "dedup_internal.h"
@@ -134,6 +135,12 @@ hash_shingles(struct dedup_hasher *hasher, const struct dedup_words *words)
 		width = words->count;
 	count = words->count - width + 1;
 	hasher->shingles = xrealloc(hasher->shingles, count * sizeof *hasher->shingles);
+	if (width == 5) {
+		/* The default width, with the length a constant the inlined XXH3 is built for. */
+		for (size_t i = 0; i < count; i++)
+			hasher->shingles[i] = XXH3_64bits(words->hashes + i, 5 * sizeof(uint64_t));
+		return count;
+	}
 	for (size_t i = 0; i < count; i++)
 		hasher->shingles[i] = XXH3_64bits(words->hashes + i, width * sizeof(uint64_t));
 	return count;

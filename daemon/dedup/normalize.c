@@ -13,12 +13,13 @@
 #include <string.h>
 
 #include <utf8proc.h>
+#define XXH_INLINE_ALL	/* XXH3 inlined: the per-word and per-shingle calls are most of its cost */
 #include <xxhash.h>
 
 #include "dedup_internal.h"
 #include "util.h"
 
-static void
+static inline void
 words_push(struct dedup_words *words, uint64_t hash)
 {
 	if (words->count == words->capacity) {
@@ -37,12 +38,25 @@ scratch_reserve(struct dedup_words *words, size_t length)
 	words->scratch = xrealloc(words->scratch, words->scratch_capacity);
 }
 
-static int
-is_ascii_word_byte(unsigned char byte)
-{
-	return (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
-	    (byte >= '0' && byte <= '9');
-}
+/* An ASCII letter or digit as its word holds it (A-Z folded to a-z); 0 for any other byte. */
+static const unsigned char ascii_word_byte[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0, 0, 0, 0, 0, 0,
+	0, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+	0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0, 0, 0, 0, 0,
+	0, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+	0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
 
 /* Letters, marks and numbers make words. */
 static int
@@ -75,15 +89,10 @@ is_separator_category(utf8proc_category_t category)
 	}
 }
 
+/* An ASCII token: its folded bytes are in scratch already (dedup_words_from_text). */
 static void
-add_ascii_token(struct dedup_words *words, const unsigned char *token, size_t length)
+add_ascii_token(struct dedup_words *words, size_t length)
 {
-	scratch_reserve(words, length);
-	for (size_t i = 0; i < length; i++) {
-		unsigned char byte = token[i];
-
-		words->scratch[i] = (byte >= 'A' && byte <= 'Z') ? (char)(byte + 32) : (char)byte;
-	}
 	words_push(words, XXH3_64bits(words->scratch, length));
 }
 
@@ -138,11 +147,16 @@ add_token(struct dedup_words *words, const unsigned char *token, size_t length, 
 	if (length == 0)
 		return;
 	if (ascii)
-		add_ascii_token(words, token, length);
+		add_ascii_token(words, length);
 	else
 		add_unicode_token(words, token, length);
 }
 
+/*
+ * The ASCII letters and digits of a token are folded into scratch as they are read (room for
+ * the whole text is made first), so an ASCII token is hashed from there without a second
+ * pass; a token holding other characters is normalized from the text by add_unicode_token.
+ */
 void
 dedup_words_from_text(struct dedup_words *words, const char *text)
 {
@@ -151,16 +165,17 @@ dedup_words_from_text(struct dedup_words *words, const char *text)
 	int token_ascii = 1;
 
 	words->count = 0;
+	scratch_reserve(words, strlen((const char *)bytes) + 1);
 	for (;;) {
-		unsigned char byte = bytes[position];
+		unsigned char byte = bytes[position], folded = ascii_word_byte[byte];
 		utf8proc_int32_t codepoint;
 		utf8proc_ssize_t step;
 
+		if (folded != 0) {
+			words->scratch[position++ - token_start] = (char)folded;
+			continue;
+		}
 		if (byte < 0x80) {
-			if (byte != '\0' && is_ascii_word_byte(byte)) {
-				position++;
-				continue;
-			}
 			add_token(words, bytes + token_start, position - token_start, token_ascii);
 			if (byte == '\0')
 				return;

@@ -4,6 +4,7 @@
  * tests over random documents, persistence across close, SIGKILL and a corrupt tail, window
  * expiry and bounded memory.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -16,6 +17,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <xxhash.h>
 
 #include "check.h"
 #include "fixtures.h"
@@ -329,6 +332,53 @@ test_normalize_equivalences(void)
 	CHECK(a.count == 0);
 	dedup_words_free(&a);
 	dedup_words_free(&b);
+}
+
+/*
+ * The ASCII words against the plainest reading of their definition: runs of letters and
+ * digits, A-Z folded to a-z, each hashed with XXH3_64bits; on random texts of ASCII words,
+ * punctuation and a few non-ASCII separators (which split words as ASCII punctuation does).
+ */
+static void
+test_normalize_ascii_reference(void)
+{
+	static const char *const pieces[] = {
+		"a", "Bc", "DEF", "x9", "2024", "Don't", " ", ", ", ".\n\n", "-", "'", "\t",
+		"\xe2\x80\x94", "\xc2\xa0", "\xe2\x80\x9c", "Zz", "q", "__", "\"",
+	};
+	struct dedup_words words = { 0 };
+	uint64_t state = 12345;
+
+	for (int round = 0; round < 2000; round++) {
+		char text[512], folded[512];
+		size_t length = 0, count = 0, mismatches = 0, run = 0;
+
+		for (int i = 0; i < 1 + round % 60; i++) {
+			state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+			const char *piece = pieces[(state >> 33) % (sizeof(pieces) / sizeof(*pieces))];
+			memcpy(text + length, piece, strlen(piece));
+			length += strlen(piece);
+		}
+		text[length] = '\0';
+		dedup_words_from_text(&words, text);
+		for (size_t i = 0; i <= length; i++) {
+			unsigned char byte = (unsigned char)text[i];
+
+			if (isalnum(byte)) {
+				folded[run++] = (char)tolower(byte);
+				continue;
+			}
+			if (run > 0) {
+				mismatches += count >= words.count ||
+				    words.hashes[count] != XXH3_64bits(folded, run);
+				count++;
+			}
+			run = 0;
+		}
+		CHECK(count == words.count);
+		CHECK(mismatches == 0);
+	}
+	dedup_words_free(&words);
 }
 
 static void
@@ -1103,6 +1153,7 @@ main(void)
 {
 	log_init(getenv("TEST_DEBUG") ? LOG_LEVEL_DEBUG : LOG_LEVEL_ERROR);
 	RUN(test_normalize_equivalences);
+	RUN(test_normalize_ascii_reference);
 	RUN(test_sketch_estimates);
 	RUN(test_written_wire_stories);
 	RUN(test_verdict_fields);
