@@ -99,6 +99,10 @@ article_free_fields(struct article *article)
 
 	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
 		free(*strings[i]);
+	for (size_t i = 0; i < ARTICLE_TEXT_FIELDS; i++) {
+		free(article->text_language[i]);
+		free(article->text_base[i]);
+	}
 	strlist_clear(&article->source_tags);
 	strlist_clear(&article->authors);
 	strlist_clear(&article->categories);
@@ -664,14 +668,27 @@ json_permalink(signed char flag)
 	return flag < 0 ? json_null() : json_boolean(flag);
 }
 
-/* A text field of the parse record with its type, as the feed gave it. */
+/*
+ * A text field of the parse record as the feed gave it, with its type and the xml:lang and
+ * xml:base in effect where it was read (KEY_type, KEY_language, KEY_base; null without it).
+ */
 static void
-parse_json_text(json_t *root, const char *key, const char *type_key, const char *value,
-    unsigned char type)
+parse_json_text(json_t *root, const struct article *article, const char *key,
+    enum article_text_field field, const char *value, unsigned char type)
 {
+	char name[32];
+	const char *base = article->text_base[field] != NULL ? article->text_base[field] :
+	    article->feed_url;
+
 	json_object_set_new_nocheck(root, key, json_text_or_null(value));
-	json_object_set_new_nocheck(root, type_key, value != NULL ?
+	snprintf(name, sizeof name, "%s_type", key);
+	json_object_set_new(root, name, value != NULL ?
 	    json_string_nocheck(text_type_name(type)) : json_null());
+	snprintf(name, sizeof name, "%s_language", key);
+	json_object_set_new(root, name, json_text_or_null(value != NULL ?
+	    article->text_language[field] : NULL));
+	snprintf(name, sizeof name, "%s_base", key);
+	json_object_set_new(root, name, json_text_or_null(value != NULL ? base : NULL));
 }
 
 char *
@@ -684,15 +701,16 @@ article_to_parse_json(const struct article *article)
 	json_object_set_new_nocheck(root, "guid_is_permalink",
 	    json_permalink(article->guid_is_permalink));
 	json_object_set_new_nocheck(root, "url", json_text_or_null(article->link));
-	parse_json_text(root, "title", "title_type", article->title_raw, article->title_type);
+	parse_json_text(root, article, "title", ARTICLE_FIELD_TITLE, article->title_raw,
+	    article->title_type);
 	json_object_set_new_nocheck(root, "published", json_time_or_null(article->published));
 	json_object_set_new_nocheck(root, "updated", json_time_or_null(article->updated));
 	json_object_set_new_nocheck(root, "authors",
 	    article_people_json(article->people, article->person_count));
 	json_object_set_new_nocheck(root, "categories", json_category_details(article));
-	parse_json_text(root, "summary", "summary_type", article->summary_raw ?
+	parse_json_text(root, article, "summary", ARTICLE_FIELD_SUMMARY, article->summary_raw ?
 	    article->summary_raw : article->summary_html, article->summary_type);
-	parse_json_text(root, "content", "content_type", article->content_raw ?
+	parse_json_text(root, article, "content", ARTICLE_FIELD_CONTENT, article->content_raw ?
 	    article->content_raw : article->content_html, article->content_type);
 	json_object_set_new_nocheck(root, "enclosures",
 	    json_enclosures(article->enclosures, article->enclosure_count));

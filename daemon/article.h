@@ -63,6 +63,14 @@ enum article_text_type {
 	ARTICLE_TEXT_XHTML
 };
 
+/* The item's text fields, as indexes of text_language[] and text_base[]. */
+enum article_text_field {
+	ARTICLE_FIELD_TITLE = 0,
+	ARTICLE_FIELD_SUMMARY,
+	ARTICLE_FIELD_CONTENT,
+	ARTICLE_TEXT_FIELDS
+};
+
 enum dedup_status {
 	DEDUP_UNKNOWN = 0,	/* not judged (dedup stage not run) */
 	DEDUP_UNIQUE,
@@ -189,6 +197,14 @@ struct article {
 	 */
 	struct enclosure *media;
 	size_t	 media_count;
+
+	/*
+	 * feed parser: the xml:lang and xml:base in effect where the title, summary and content
+	 * were read (feedparser's *_detail language and base), for the parse record. NULL
+	 * language: none in effect; NULL base: the feed URL. Appended after Media RSS.
+	 */
+	char	*text_language[ARTICLE_TEXT_FIELDS];
+	char	*text_base[ARTICLE_TEXT_FIELDS];
 };
 
 /* The message schema: 2 since authors are {name, email, uri} and source has title, language. */

@@ -363,18 +363,30 @@ static void
 atom_text_child(struct xml_feed *feed, struct article *item, xmlNodePtr child,
     const char *local)
 {
-	if (feed_node_matches(feed, child, local, NULL, "title"))
+	if (feed_node_matches(feed, child, local, NULL, "title")) {
+		if (item->title_raw != NULL)
+			return;
 		set_title_once(feed, &item->title_raw, &item->title_type, child);
-	else if (feed_node_matches(feed, child, local, NULL, "content")) {
+		if (item->title_raw != NULL)
+			feed_node_text_detail(feed, item, ARTICLE_FIELD_TITLE, child);
+	} else if (feed_node_matches(feed, child, local, NULL, "content")) {
 		char *source = feed_node_attribute(child, "src");
 
-		if (source == NULL)	/* out-of-line content is not fetched */
+		if (source == NULL && item->content_html == NULL) {
+			/* out-of-line content is not fetched */
 			set_body_once(feed, &item->content_html, &item->content_raw,
 			    &item->content_type, child);
+			if (item->content_html != NULL)
+				feed_node_text_detail(feed, item, ARTICLE_FIELD_CONTENT, child);
+		}
 		free(source);
-	} else if (feed_node_matches(feed, child, local, NULL, "summary"))
+	} else if (feed_node_matches(feed, child, local, NULL, "summary") &&
+	    item->summary_html == NULL) {
 		set_body_once(feed, &item->summary_html, &item->summary_raw, &item->summary_type,
 		    child);
+		if (item->summary_html != NULL)
+			feed_node_text_detail(feed, item, ARTICLE_FIELD_SUMMARY, child);
+	}
 }
 
 static void

@@ -59,11 +59,13 @@ feed_cdf_item(struct xml_feed *feed, xmlNodePtr node)
 
 		if (local == NULL)
 			continue;
-		if (strcasecmp(local, "title") == 0 && item->title_raw == NULL)
+		if (strcasecmp(local, "title") == 0 && item->title_raw == NULL) {
 			item->title_raw = text_of(child);
-		else if (strcasecmp(local, "abstract") == 0 && item->summary_html == NULL) {
+			feed_node_text_detail(feed, item, ARTICLE_FIELD_TITLE, child);
+		} else if (strcasecmp(local, "abstract") == 0 && item->summary_html == NULL) {
 			item->summary_html = text_of(child);
 			feed_node_resolve_html(feed, child, &item->summary_html);
+			feed_node_text_detail(feed, item, ARTICLE_FIELD_SUMMARY, child);
 		}
 	}
 	return item;

@@ -151,8 +151,17 @@ char	*feed_node_attribute(struct _xmlNode *node, const char *name);
 char	*feed_node_text(struct _xmlNode *node);
 /* The children of node serialized as HTML (namespace prefixes dropped). Caller frees. */
 char	*feed_node_inner_html(struct _xmlNode *node);
-/* Base URL in effect at node: the feed URL with every xml:base on the way resolved. */
+/*
+ * Base URL in effect at node: the feed URL with every xml:base on the way resolved (one that
+ * is not http, https, ftp or file is passed over).
+ */
 char	*feed_node_base(const struct xml_feed *feed, struct _xmlNode *node);
+/*
+ * Note the xml:lang and xml:base in effect at node for a text field of item just read from
+ * node (its *_language and *_base in the parse record).
+ */
+void	 feed_node_text_detail(const struct xml_feed *feed, struct article *item,
+	    enum article_text_field field, struct _xmlNode *node);
 /* Resolve the trimmed text of node (or an attribute value) against the base at node. */
 char	*feed_node_url(const struct xml_feed *feed, struct _xmlNode *node, const char *value);
 /* Resolve relative URLs inside the HTML in *field against the base at node. */

@@ -42,6 +42,18 @@ set_text_once(char **field, xmlNodePtr node)
 	free(text);
 }
 
+/* set_text_once for a text field of the item, noting where it was read. */
+static void
+set_item_text_once(const struct xml_feed *feed, struct article *item,
+    enum article_text_field field, char **value, xmlNodePtr node)
+{
+	if (*value != NULL)
+		return;
+	set_text_once(value, node);
+	if (*value != NULL)
+		feed_node_text_detail(feed, item, field, node);
+}
+
 /* <category domain="scheme">term</category>, dc:subject */
 static void
 add_category(struct article *item, xmlNodePtr node)
@@ -81,6 +93,8 @@ set_content_once(struct xml_feed *feed, struct article *item, xmlNodePtr node,
 		set_text_once(&item->content_html, node);
 	item->content_type = (unsigned char)type;
 	feed_node_resolve_html(feed, node, &item->content_html);
+	if (item->content_html != NULL)
+		feed_node_text_detail(feed, item, ARTICLE_FIELD_CONTENT, node);
 }
 
 /* A text element that may hold HTML: the media:description type="plain" is escaped. */
@@ -142,7 +156,7 @@ rss_core_child(struct xml_feed *feed, struct article *item, struct rss_item_extr
     xmlNodePtr child, const char *local)
 {
 	if (feed_node_matches(feed, child, local, NULL, "title"))
-		set_text_once(&item->title_raw, child);
+		set_item_text_once(feed, item, ARTICLE_FIELD_TITLE, &item->title_raw, child);
 	else if (feed_node_matches(feed, child, local, NULL, "link")) {
 		/* the last <link> wins, as in both reference parsers */
 		char *link = feed_node_url(feed, child, NULL);
@@ -153,7 +167,8 @@ rss_core_child(struct xml_feed *feed, struct article *item, struct rss_item_extr
 		}
 	} else if (feed_node_matches(feed, child, local, NULL, "description")) {
 		if (item->summary_html == NULL) {
-			set_text_once(&item->summary_html, child);
+			set_item_text_once(feed, item, ARTICLE_FIELD_SUMMARY, &item->summary_html,
+			    child);
 			feed_node_resolve_html(feed, child, &item->summary_html);
 		}
 	}
@@ -205,9 +220,9 @@ rss_extension_child(struct xml_feed *feed, struct article *item, struct rss_item
 		if (item->updated == 0)
 			item->updated = feed_node_date(child);
 	} else if (feed_node_matches(feed, child, local, NS_DC, "title"))
-		set_text_once(&item->title_raw, child);
+		set_item_text_once(feed, item, ARTICLE_FIELD_TITLE, &item->title_raw, child);
 	else if (feed_node_matches(feed, child, local, NS_DC, "description"))
-		set_text_once(&item->summary_html, child);
+		set_item_text_once(feed, item, ARTICLE_FIELD_SUMMARY, &item->summary_html, child);
 	else if (feed_node_matches(feed, child, local, NS_ATOM_10, "link"))
 		rss_atom_link(feed, item, extras, child);
 	else if (feed_node_matches(feed, child, local, NS_ATOM_10, "id"))
@@ -254,6 +269,8 @@ rss_atom_child(struct xml_feed *feed, struct article *item, xmlNodePtr child, co
 			item->content_html = feed_text_to_html(item->content_raw);
 		} else
 			feed_node_resolve_html(feed, child, &item->content_html);
+		if (item->content_html != NULL)
+			feed_node_text_detail(feed, item, ARTICLE_FIELD_CONTENT, child);
 	} else if (feed_node_matches(feed, child, local, NS_ITUNES, "keywords")) {
 		char *text = feed_node_text(child), *rest = NULL;
 

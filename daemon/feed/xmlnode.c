@@ -207,30 +207,136 @@ feed_node_text(xmlNodePtr node)
 	return copy;
 }
 
-char *
-feed_node_base(const struct xml_feed *feed, xmlNodePtr node)
+/* A base may only be a hierarchical web or file URL (feedparser refuses javascript: and such). */
+static int
+base_is_safe(const char *url)
+{
+	static const char *const schemes[] = { "http:", "https:", "ftp:", "file:" };
+
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+		if (strncasecmp(url, schemes[i], strlen(schemes[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* The value of node's xml:NAME attribute (NULL: none), read in place: valid while node is. */
+static const char *
+xml_attribute(xmlNodePtr node, const char *name)
+{
+	for (xmlAttrPtr attribute = node->properties; attribute != NULL;
+	    attribute = attribute->next)
+		if (attribute->ns != NULL && attribute->ns->prefix != NULL &&
+		    strcmp((const char *)attribute->ns->prefix, "xml") == 0 &&
+		    strcmp((const char *)attribute->name, name) == 0) {
+			xmlNodePtr text = attribute->children;
+
+			return text == NULL ? "" : text->next == NULL && text->content != NULL ?
+			    (const char *)text->content : NULL;
+		}
+	return NULL;
+}
+
+/* xml:base, or a CDF element's BASE (any case), as feedparser reads both. */
+static xmlChar *
+node_base_attribute(const struct xml_feed *feed, xmlNodePtr node)
+{
+	const char *value;
+
+	if (feed->kind == FEED_KIND_CDF)
+		for (xmlAttrPtr attribute = node->properties; attribute != NULL;
+		    attribute = attribute->next)
+			if (attribute->ns == NULL &&
+			    strcasecmp((const char *)attribute->name, "base") == 0)
+				return xmlNodeGetContent((xmlNodePtr)attribute);
+	if ((value = xml_attribute(node, "base")) != NULL)
+		return xmlStrdup((const xmlChar *)value);
+	return NULL;
+}
+
+/* "http:///host/" (one slash too many, a common slip) read as "http://host/", as feedparser does. */
+static void
+base_fix_slashes(char *url)
+{
+	char *at = strstr(url, ":///");
+
+	if (at != NULL && at - url <= 5 && strncasecmp(url, "http", 4) == 0) {
+		char *from = at + 3;
+
+		while (*from == '/')
+			from++;
+		memmove(at + 3, from, strlen(from) + 1);
+	}
+}
+
+/*
+ * The xml:base values from node up, resolved outermost first against the feed URL; NULL when
+ * there is none (the base is then the feed URL). An unsafe or unusable one is passed over.
+ */
+static char *
+node_xml_base(const struct xml_feed *feed, xmlNodePtr node)
 {
 	xmlChar *bases[64];
 	size_t count = 0;
-	char *base = feed->feed_url != NULL ? xstrdup(feed->feed_url) : NULL;
+	char *base = NULL;
 
 	for (xmlNodePtr at = node; at != NULL && at->type == XML_ELEMENT_NODE &&
 	    count < sizeof(bases) / sizeof(bases[0]); at = at->parent) {
-		xmlChar *value = xmlGetNsProp(at, (const xmlChar *)"base", XML_XML_NAMESPACE);
+		xmlChar *value = at->properties != NULL ? node_base_attribute(feed, at) : NULL;
 
 		if (value != NULL)
 			bases[count++] = value;
 	}
 	while (count > 0) {
-		char *resolved = feed_resolve(base, (const char *)bases[--count]);
+		char *resolved = feed_resolve(base != NULL ? base : feed->feed_url,
+		    (const char *)bases[--count]);
 
 		xmlFree(bases[count]);
-		if (resolved != NULL) {
+		if (resolved != NULL)
+			base_fix_slashes(resolved);
+		if (resolved != NULL && base_is_safe(resolved)) {
 			free(base);
 			base = resolved;
-		}
+		} else
+			free(resolved);
 	}
 	return base;
+}
+
+char *
+feed_node_base(const struct xml_feed *feed, xmlNodePtr node)
+{
+	char *base = node_xml_base(feed, node);
+
+	return base != NULL || feed->feed_url == NULL ? base : xstrdup(feed->feed_url);
+}
+
+/* The xml:lang in effect at node, '_' read as '-'; NULL when none is (xml:lang="" says so). */
+static char *
+node_language(xmlNodePtr node)
+{
+	for (xmlNodePtr at = node; at != NULL && at->type == XML_ELEMENT_NODE; at = at->parent) {
+		const char *lang;
+		char *copy;
+
+		if (at->properties == NULL || (lang = xml_attribute(at, "lang")) == NULL)
+			continue;
+		copy = lang[0] != '\0' ? xstrdup(lang) : NULL;
+		for (char *c = copy; c != NULL && *c != '\0'; c++)
+			if (*c == '_')
+				*c = '-';
+		return copy;
+	}
+	return NULL;
+}
+
+void
+feed_node_text_detail(const struct xml_feed *feed, struct article *item,
+    enum article_text_field field, xmlNodePtr node)
+{
+	free(item->text_language[field]);
+	free(item->text_base[field]);
+	item->text_language[field] = node_language(node);
+	item->text_base[field] = node_xml_base(feed, node);
 }
 
 char *
