@@ -550,13 +550,16 @@ story_summaries_enable(struct story_index *index, int enabled)
 	index->summaries = enabled;
 }
 
-void
-story_drain(struct story_index *index, story_summary_fn summary, void *context)
+/* Hand the changed stories' summaries to summary, up to the first it refuses; the rest wait. */
+static int
+drain_summaries(struct story_index *index, story_summary_fn summary, void *context)
 {
+	size_t done = 0;
+	int refused = 0;
 	char id[17];
 
-	for (size_t i = 0; i < index->changed_count; i++) {
-		uint64_t ref = index->changed[i];
+	for (; done < index->changed_count && !refused; done++) {
+		uint64_t ref = index->changed[done];
 		struct story *story = &index->slots[ref >> 32];
 		char *json;
 
@@ -565,13 +568,52 @@ story_drain(struct story_index *index, story_summary_fn summary, void *context)
 		story->changed = 0;
 		json = story_summary_json(story);
 		story_id_format(story->key, id);
-		summary(id, json, context);
+		refused = summary(id, json, context) < 0;
+		if (refused)
+			story->changed = 1;
 		free(json);
 	}
-	index->changed_count = 0;
-	for (size_t i = 0; i < index->tombstones.count; i++)
-		summary(index->tombstones.items[i], NULL, context);
-	strlist_clear(&index->tombstones);
+	done -= refused;
+	index->changed_count -= done;
+	memmove(index->changed, index->changed + done, index->changed_count * sizeof *index->changed);
+	return refused ? -1 : 0;
+}
+
+/* Hand the tombstones to summary, up to the first it refuses; the rest wait. */
+static void
+drain_tombstones(struct story_index *index, story_summary_fn summary, void *context)
+{
+	struct strlist *list = &index->tombstones;
+	size_t done = 0;
+
+	while (done < list->count && summary(list->items[done], NULL, context) == 0)
+		free(list->items[done++]);
+	list->count -= done;
+	memmove(list->items, list->items + done, list->count * sizeof *list->items);
+}
+
+void
+story_drain(struct story_index *index, story_summary_fn summary, void *context)
+{
+	if (drain_summaries(index, summary, context) == 0)
+		drain_tombstones(index, summary, context);
+}
+
+void
+story_summary_retry(struct story_index *index, const char *story_id)
+{
+	uint64_t key, slot;
+	char *end;
+
+	if (!index->summaries || strlen(story_id) != 16)
+		return;
+	key = strtoull(story_id, &end, 16);
+	if (*end != '\0')
+		return;
+	if (story_map_get(&index->by_story, key, &slot) && index->slots[slot].open)
+		mark_changed(index, (uint32_t)slot);
+	else if (!strlist_contains(&index->tombstones, story_id))
+		strlist_add(&index->tombstones, story_id);
 }
 
 size_t

@@ -67,10 +67,15 @@ void	 story_set_threshold(struct story_index *index, double threshold);
 /*
  * Summaries for the stories topic: once enabled, every story an article joined and every
  * story that left the window is remembered until story_drain() hands each to summary (the
- * story's current summary as JSON, or NULL for a tombstone), keyed by the story id.
+ * story's current summary as JSON, or NULL for a tombstone), keyed by the story id. summary
+ * returns 0 when it took the record, -1 when it refused it: that one and the rest wait for
+ * the next drain. story_summary_retry() is for a record taken but then not delivered: the
+ * story's current summary (or its tombstone, once it has left the window) goes again at the
+ * next drain.
  */
-typedef void (*story_summary_fn)(const char *story_id, const char *json, void *context);
+typedef int (*story_summary_fn)(const char *story_id, const char *json, void *context);
 void	 story_summaries_enable(struct story_index *index, int enabled);
 void	 story_drain(struct story_index *index, story_summary_fn summary, void *context);
+void	 story_summary_retry(struct story_index *index, const char *story_id);
 
 #endif

@@ -464,23 +464,29 @@ assign_loose(struct story_index *index, struct story_extractor *extractor, const
 struct drained {
 	int	 summaries;
 	int	 tombstones;
+	int	 refuse;		/* refuse this many records first, as a full producer queue */
 	char	*last_summary;
 	char	 tombstone_id[17];
 };
 
-static void
+static int
 collect_summary(const char *story_id, const char *json, void *context)
 {
 	struct drained *drained = context;
 
+	if (drained->refuse > 0) {
+		drained->refuse--;
+		return -1;
+	}
 	if (json == NULL) {
 		drained->tombstones++;
 		snprintf(drained->tombstone_id, sizeof drained->tombstone_id, "%s", story_id);
-		return;
+		return 0;
 	}
 	drained->summaries++;
 	free(drained->last_summary);
 	drained->last_summary = xstrdup(json);
+	return 0;
 }
 
 static void
@@ -533,6 +539,56 @@ test_window_summaries_explain(void)
 	free(second);
 	free(third);
 	free(explain);
+	free(drained.last_summary);
+	story_close(index);
+	story_extractor_free(extractor);
+}
+
+/* A summary or tombstone the producer refuses waits for the next drain; one taken but not
+ * delivered goes again (the story's current summary, or its tombstone once closed). */
+static void
+test_summaries_refused_and_retried(void)
+{
+	struct story_config config;
+	struct story_index *index;
+	struct story_extractor *extractor = story_extractor_new();
+	struct entity entities[] = { { "Marlow Bay", "place", 2 } };
+	struct drained drained = { 0 };
+	char error[256], *first, *second;
+	time_t t0 = 1780000000;
+
+	story_config_defaults(&config);
+	index = story_open(&config, error, sizeof error);
+	story_summaries_enable(index, 1);
+	assign_loose(index, extractor, "a1", "Outlet One", "Tanker aground in Marlow Bay",
+	    "A tanker ran aground in Marlow Bay on Monday; no oil leaked.", entities, 1, t0,
+	    &first, NULL);
+	drained.refuse = 1;
+	story_drain(index, collect_summary, &drained);
+	CHECK(drained.summaries == 0);
+	story_drain(index, collect_summary, &drained);
+	CHECK(drained.summaries == 1);
+	story_drain(index, collect_summary, &drained);
+	CHECK(drained.summaries == 1);			/* nothing pending any more */
+	story_summary_retry(index, first);		/* delivery failed: send it again */
+	story_drain(index, collect_summary, &drained);
+	CHECK(drained.summaries == 2 && drained.tombstones == 0);
+	assign_loose(index, extractor, "b1", "Outlet Two", "Choir wins folk contest",
+	    "A village choir won the national folk contest.", NULL, 0, t0 + 80 * 3600, &second,
+	    NULL);
+	drained.refuse = 2;			/* the new story's summary, twice: all waits */
+	story_drain(index, collect_summary, &drained);
+	story_drain(index, collect_summary, &drained);
+	CHECK(drained.summaries == 2 && drained.tombstones == 0);
+	story_drain(index, collect_summary, &drained);
+	CHECK(drained.summaries == 3 && drained.tombstones == 1 &&
+	    strcmp(drained.tombstone_id, first) == 0);
+	story_summary_retry(index, first);		/* a closed story: its tombstone again */
+	story_summary_retry(index, "not-a-story-id");
+	story_drain(index, collect_summary, &drained);
+	CHECK(drained.tombstones == 2 && drained.summaries == 3);
+	free(first);
+	free(second);
 	free(drained.last_summary);
 	story_close(index);
 	story_extractor_free(extractor);
@@ -685,6 +741,7 @@ main(void)
 	RUN(test_persistence_reopen);
 	RUN(test_persistence_sigkill);
 	RUN(test_window_summaries_explain);
+	RUN(test_summaries_refused_and_retried);
 	RUN(test_store_compaction_and_torn_tail);
 	RUN(test_map_against_array);
 	RUN(test_config_errors);
