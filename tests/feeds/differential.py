@@ -24,7 +24,11 @@ How fields are compared (what both sides are reduced to):
   - summary: feedparser gives an item without a summary its first content as summary, and
     wiresift's summary is compared the same way (content when there is no summary);
   - dates as RFC 3339 UTC to the second; authors as (name, email) pairs; categories as the
-    list of terms; enclosures as the list of URLs.
+    list of terms; enclosures as the list of URLs;
+  - a link, enclosure or HTML href/src a reference leaves relative is resolved (RFC 3986 5.2)
+    against the base wiresift reports for that field (the feed URL, or the xml:base in effect)
+    before it is judged: if it is then the same, the two are "equivalent" (the same URL
+    written relative), left out of the figure without a line in differences.txt.
 
 usage: python3 tests/feeds/differential.py [--gofeed PROGRAM] [--only feedparser|gofeed]
            [-v] [BUILD]                    (from the repository root; BUILD defaults to build)
@@ -32,7 +36,7 @@ Exit status: 0 when every disagreement is documented and the targets are met, 1 
 77 when the reference asked for with --only is not available (the test reports SKIPPED).
 """
 import calendar, collections, fnmatch, functools, glob, html, html.parser, http.server, json
-import os, re, shutil, subprocess, sys, tempfile, threading
+import os, re, shutil, subprocess, sys, tempfile, threading, urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIELDS = ("title", "link", "guid", "published", "updated", "summary", "content", "authors",
@@ -135,8 +139,29 @@ def wiresift_items(binary, url):
             "authors": view("authors", [(a["name"], a["email"]) for a in item["authors"]]),
             "categories": view("categories", [c["term"] or c["label"] for c in item["categories"]]),
             "enclosures": view("enclosures", [e["url"] for e in item["enclosures"]]),
+            "_bases": {"link": (item.get("feed") or {}).get("url"),
+                       "summary": item.get("summary_base") if item.get("summary") is not None
+                       else item.get("content_base"),
+                       "content": item.get("content_base")},
         })
     return out
+
+
+def resolved_view(field, value, bases):
+    """A reference's value with its relative references resolved (RFC 3986 5.2) against the
+    base wiresift says is in effect there (the feed URL, or the field's xml:base): a URL the
+    reference leaves relative is the same URL, not a disagreement."""
+    base = (bases or {}).get("link" if field in ("link", "enclosures") else field)
+    if value is None or not base:
+        return None
+    join = urllib.parse.urljoin
+    if field == "link":
+        return join(base, value)
+    if field == "enclosures":
+        return tuple(join(base, url) for url in value)
+    if field in ("summary", "content"):
+        return (value[0], tuple(join(base, url) for url in value[1]))
+    return None
 
 
 def feedparser_items(path, url):
@@ -296,6 +321,12 @@ def compare(parser, ours, theirs, differences, verbose):
                     continue
                 if a == b:
                     counts[field]["agree"] += 1
+                    continue
+                if a is not None and resolved_view(field, b, mine.get("_bases")) == a:
+                    counts[field]["equivalent"] += 1
+                    if verbose:
+                        print("  %s item %d %s: equivalent (the reference's relative URL, "
+                              "resolved)" % (name, index, field))
                     continue
                 entry = documented(differences, parser, name, field)
                 kind = entry["class"] if entry else "undocumented"
