@@ -13,6 +13,10 @@
 #include "clean.h"
 #include "util.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 /*
  * What a text must hold for a pattern to match, worked out once from the pattern's source so
  * that most paragraphs rule most patterns out without regexec: the byte a ^-anchored pattern
@@ -149,6 +153,34 @@ void	 literal_index_free(struct literal_index *index);
 void	 filter_text_set(struct filter_text *view, const char *text, size_t length);
 void	 filter_text_free(struct filter_text *view);
 int	 prefilter_passes(const struct prefilter *filter, struct filter_text *view);
+
+/*
+ * How many bytes from text on lie in [low, high] (both at most 0x7F: ASCII), 16 at a time
+ * with SSE2 (as signed bytes, 0x80-0xFF are below any ASCII low), then one at a time: the
+ * cleaner's scans skip runs of plain ASCII with it.
+ */
+static inline size_t
+ascii_span(const char *text, size_t length, unsigned char low, unsigned char high)
+{
+	const unsigned char *bytes = (const unsigned char *)text;
+	size_t at = 0;
+
+#ifdef __SSE2__
+	const __m128i below = _mm_set1_epi8((char)(low - 1)), top = _mm_set1_epi8((char)high);
+
+	for (; at + 16 <= length; at += 16) {
+		__m128i chunk = _mm_loadu_si128((const __m128i *)(const void *)(bytes + at));
+		int inside = _mm_movemask_epi8(_mm_andnot_si128(_mm_cmpgt_epi8(chunk, top),
+		    _mm_cmpgt_epi8(chunk, below)));
+
+		if (inside != 0xFFFF)
+			return at + (size_t)__builtin_ctz(~(unsigned)inside);
+	}
+#endif
+	while (at < length && bytes[at] >= low && bytes[at] <= high)
+		at++;
+	return at;
+}
 
 /* words.c: words, NFC and white space */
 size_t	 count_words(const char *text, size_t length);

@@ -417,6 +417,9 @@ html_is_parser_safe_utf8(const char *html, size_t length, int markup_allowed)
 		utf8proc_int32_t code_point;
 		utf8proc_ssize_t size;
 
+		if (markup_allowed &&
+		    (at += ascii_span((const char *)at, (size_t)(end - at), 0x20, 0x7f)) == end)
+			break;
 		if (*at >= 0x20 && *at < 0x80) {
 			if (!markup_allowed && (*at == '<' || *at == '&'))
 				return 0;

@@ -9,11 +9,30 @@
 
 #include "clean_internal.h"
 
-/* isalnum() of the C locale, without the table look-up through the locale. */
+/* isalnum() of the C locale as a table: the word counter's test for every ASCII byte. */
+static const unsigned char ascii_alnum[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
 static inline int
 ascii_is_alnum(unsigned char byte)
 {
-	return (unsigned char)((byte | 0x20) - 'a') < 26 || (unsigned char)(byte - '0') < 10;
+	return ascii_alnum[byte];
 }
 
 /* Count words: runs of letters, digits or marks; each Han or kana character is a word. */
@@ -28,13 +47,18 @@ count_words(const char *text, size_t length)
 	while (at < end) {
 		utf8proc_int32_t code_point;
 		utf8proc_ssize_t size;
-		int word_char;
 
 		if (*at < 0x80) {
-			word_char = ascii_is_alnum(*at) || (in_word && (*at == '\'' || *at == '-'));
-			if (word_char && !in_word)
-				words++;
-			in_word = word_char;
+			if (ascii_is_alnum(*at)) {
+				words += !in_word;
+				in_word = 1;
+				do
+					at++;
+				while (at < end && ascii_is_alnum(*at));
+				continue;
+			}
+			/* ' and - continue a word (in_word stays); anything else ends it */
+			in_word = in_word && (*at == '\'' || *at == '-');
 			at++;
 			continue;
 		}
@@ -78,8 +102,11 @@ static int
 is_surely_nfc(const char *text)
 {
 	const unsigned char *at = (const unsigned char *)text;
+	const unsigned char *end = at + strlen(text);
 
-	while (*at != '\0') {
+	while (at < end) {
+		if ((at += ascii_span((const char *)at, (size_t)(end - at), 0x01, 0x7f)) == end)
+			break;
 		if (*at < 0xcc) {
 			at++;	/* ASCII, continuation bytes, and lead bytes below U+0300 */
 			continue;

@@ -14,15 +14,121 @@
 #include <string.h>
 #include <time.h>
 
+#include <utf8proc.h>
+
 #include "check.h"
 #include "fixtures.h"
 #include "heap.h"
 #include "article.h"
 #include "clean/clean.h"
+#include "clean/clean_internal.h"
 #include "util.h"
 
 #define RULES_FILE	"conf/rules/boilerplate.rules"
 #define FIXTURES	"tests/fixtures/html/"
+
+/* ------------------------------------------------------------------------------------------ */
+/* The cleaner's byte scans against plain references, on random texts                         */
+
+static uint64_t scan_random_state = 0x2545F4914F6CDD1DULL;
+
+static unsigned
+scan_random(unsigned below)
+{
+	scan_random_state = scan_random_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (unsigned)(scan_random_state >> 33) % below;
+}
+
+/* A random text of ASCII words, punctuation, controls, UTF-8 letters, marks, CJK, dashes and
+ * invalid bytes; returns its length. */
+static size_t
+scan_random_text(char *text, size_t size)
+{
+	static const char *const pieces[] = {
+		"word", "Ab", "9", " ", "  ", "'", "-", "don't", "re-run", ".", ",", "\n", "\t",
+		"\x7f", "\x01", "<", "&", "\xC3\xA9", "e\xCC\x81", "\xE2\x80\x99", "\xE2\x80\x94",
+		"\xE6\x9D\xB1", "\xE3\x81\x82", "\xE0\xA4\xBF", "\xFF", "\xE2\x81", "\xEF\xBC\xA1",
+		"\xE2\x82\xAC", "\xC2\xA0", "\xEF\xBF\xBE", "\xF0\x9F\x98\x80", "xxxxxxxxxxxxxxxxxxxx",
+	};
+	size_t length = 0, count = sizeof(pieces) / sizeof(*pieces);
+
+	for (unsigned i = scan_random(40) + 1; i > 0; i--) {
+		const char *piece = pieces[scan_random((unsigned)count)];
+
+		if (length + strlen(piece) + 1 > size)
+			break;
+		memcpy(text + length, piece, strlen(piece));
+		length += strlen(piece);
+	}
+	text[length] = '\0';
+	return length;
+}
+
+/* count_words as words.c defines it, one character at a time. */
+static size_t
+reference_count_words(const char *text, size_t length)
+{
+	size_t words = 0, at = 0;
+	int in_word = 0;
+
+	while (at < length) {
+		utf8proc_int32_t code;
+		utf8proc_ssize_t size = utf8proc_iterate((const utf8proc_uint8_t *)text + at,
+		    (utf8proc_ssize_t)(length - at), &code);
+		int word_char;
+
+		if (size <= 0) {
+			at++;
+			continue;
+		}
+		at += (size_t)size;
+		if ((code >= 0x3040 && code <= 0x30ff) || (code >= 0x3400 && code <= 0x9fff) ||
+		    (code >= 0xf900 && code <= 0xfaff)) {
+			words++;
+			in_word = 0;
+			continue;
+		}
+		switch (utf8proc_category(code)) {
+		case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+		case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_ND:
+		case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+			word_char = 1;
+			break;
+		case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+			continue;
+		default:
+			word_char = in_word && (code == '\'' || code == '-' || code == 0x2019);
+		}
+		words += word_char && !in_word;
+		in_word = word_char;
+	}
+	return words;
+}
+
+static void
+test_byte_scans_against_references(void)
+{
+	char text[1024];
+
+	for (int round = 0; round < 5000; round++) {
+		size_t length = scan_random_text(text, sizeof(text)), span = 0;
+		unsigned low = scan_random(0x80), high = low + scan_random(0x80 - low);
+		char *copy, *normal = NULL;
+
+		CHECK(count_words(text, length) == reference_count_words(text, length));
+		while (span < length && (unsigned char)text[span] >= low &&
+		    (unsigned char)text[span] <= high)
+			span++;
+		CHECK(ascii_span(text, length, (unsigned char)low, (unsigned char)high) == span);
+		/* NFC: the shortcut for text surely NFC never skips a change. */
+		copy = normalize_nfc(xstrdup(text));
+		if (utf8proc_map((const utf8proc_uint8_t *)text, 0, (utf8proc_uint8_t **)&normal,
+		    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE) >= 0)
+			CHECK(strcmp(copy, normal) == 0);
+		free(normal);
+		free(copy);
+	}
+}
 
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers                                                                                    */
@@ -1075,6 +1181,7 @@ main(void)
 
 	if (temp_dir_make("clean") != 0)
 		return 1;
+	RUN(test_byte_scans_against_references);
 	RUN(test_blocks_and_inline);
 	RUN(test_plain_text);
 	RUN(test_plain_text_fast_path);
