@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cluster/cluster.h"
 #include "log.h"
 #include "publish.h"
 #include "util.h"
@@ -37,6 +38,7 @@ struct publisher {
 	int			 outstanding;
 	int			 queue_capacity;	/* queue.buffering.max.messages in effect */
 	int			 fatal;
+	long long		 produced;	/* messages queued since open */
 };
 
 /* "name=value\n" lines of a message's headers; caller frees. */
@@ -197,6 +199,9 @@ build_conf(const struct config *config, struct publisher *publisher, char *error
 			goto fail;
 		}
 	}
+	if (config->cluster.group != NULL && cluster_producer_conf(config, conf, error,
+	    error_size) < 0)
+		goto fail;
 	publisher->queue_capacity = queue_capacity(conf);
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery_report);
 	rd_kafka_conf_set_error_cb(conf, on_error);
@@ -267,8 +272,8 @@ fail:
 }
 
 static int
-produce(struct publisher *publisher, const char *topic, const char *key, const char *value,
-    size_t value_length, rd_kafka_headers_t *headers, void *message_context)
+produce(struct publisher *publisher, const char *topic, int partition, const char *key,
+    const char *value, size_t value_length, rd_kafka_headers_t *headers, void *message_context)
 {
 	rd_kafka_resp_err_t result;
 
@@ -278,6 +283,7 @@ produce(struct publisher *publisher, const char *topic, const char *key, const c
 	}
 	result = rd_kafka_producev(publisher->kafka,
 	    RD_KAFKA_V_TOPIC(topic),
+	    RD_KAFKA_V_PARTITION(partition),
 	    RD_KAFKA_V_KEY(key, strlen(key)),
 	    RD_KAFKA_V_VALUE((void *)value, value_length),
 	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -292,6 +298,7 @@ produce(struct publisher *publisher, const char *topic, const char *key, const c
 		return -1;
 	}
 	publisher->outstanding++;
+	publisher->produced++;
 	return 0;
 }
 
@@ -352,7 +359,28 @@ publisher_send_raw(struct publisher *publisher, const char *topic, const char *k
 			rd_kafka_header_add(headers, line, equals - line, equals + 1,
 			    end - equals - 1);
 	}
-	return produce(publisher, topic, key, value, value_length, headers, message_context);
+	return produce(publisher, topic, RD_KAFKA_PARTITION_UA, key, value, value_length, headers,
+	    message_context);
+}
+
+int
+publisher_send_to(struct publisher *publisher, const char *topic, int partition,
+    const char *key, const char *value, size_t value_length, void *message_context)
+{
+	return produce(publisher, topic, partition, key, value, value_length,
+	    rd_kafka_headers_new(1), message_context);
+}
+
+long long
+publisher_produced(const struct publisher *publisher)
+{
+	return publisher->produced;
+}
+
+struct rd_kafka_s *
+publisher_kafka(struct publisher *publisher)
+{
+	return publisher->kafka;
 }
 
 void

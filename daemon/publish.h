@@ -45,6 +45,13 @@ char	*publisher_headers_for(const struct article *article);
 /* Queue a message as it was spooled (headers as "name=value\n" lines). Same result as above. */
 int	 publisher_send_raw(struct publisher *publisher, const char *topic, const char *key,
 	    const char *value, size_t value_length, const char *headers, void *message_context);
+/* Queue a message (no headers) to one partition: cluster mode's state records. */
+int	 publisher_send_to(struct publisher *publisher, const char *topic, int partition,
+	    const char *key, const char *value, size_t value_length, void *message_context);
+/* Messages queued since the publisher opened (cluster mode: was anything sent this transaction). */
+long long publisher_produced(const struct publisher *publisher);
+/* librdkafka's handle: cluster mode runs the producer's transactions (daemon/cluster/txn.c). */
+struct rd_kafka_s *publisher_kafka(struct publisher *publisher);
 /*
  * Ask the broker about a topic (blocking, up to 3 x timeout_ms: start-up only). 0: it exists,
  * or the broker creates topics on first use (or cannot say); 1: broker unreachable (reason in

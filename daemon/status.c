@@ -163,6 +163,15 @@ metrics_cluster(const struct ingest *ingest, struct buffer *out)
 	    "wiresift_cluster_state_records_total{result=\"failed\"} %lld\n"
 	    "wiresift_cluster_state_records_total{result=\"read\"} %lld\n",
 	    status.state_records, status.state_errors, status.state_read);
+	metric_header(out, "wiresift_cluster_generation", "gauge",
+	    "The consumer group's generation id as this instance last saw it (-1: none yet).");
+	buffer_printf(out, "wiresift_cluster_generation %d\n", status.generation);
+	metric_header(out, "wiresift_cluster_transactions_total", "counter",
+	    "Kafka transactions (articles and their feeds' state) committed, and aborted (their "
+	    "articles polled again).");
+	buffer_printf(out, "wiresift_cluster_transactions_total{result=\"committed\"} %lld\n"
+	    "wiresift_cluster_transactions_total{result=\"aborted\"} %lld\n",
+	    status.commits, status.aborts);
 }
 
 void

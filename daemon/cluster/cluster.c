@@ -3,8 +3,9 @@
  * created when missing, a consumer joins the group on the assignment topic with the
  * cooperative-sticky assignor, and its rebalance callback turns assigned partitions into feeds
  * this instance polls once their state is read (feedstate.c), and revoked ones back into feeds
- * it leaves alone. Everything runs on the event loop thread: a 100 ms tick serves the three
- * librdkafka handles (the group consumer, the state reader and the state writer).
+ * it leaves alone. Everything runs on the event loop thread: a 100 ms tick serves the two
+ * consumers (the group member and the state reader) and commits the daemon's producer's
+ * transaction when due (txn.c).
  */
 #include <event2/event.h>
 #include <stdio.h>
@@ -15,11 +16,11 @@
 
 #include "cluster/cluster_internal.h"
 #include "log.h"
+#include "publish.h"
 #include "util.h"
 
 #define TICK_MS			100
 #define ADMIN_TIMEOUT_MS	15000
-#define REVOKE_FLUSH_MS		5000
 
 int
 cluster_partition(const struct cluster *cluster, const char *url)
@@ -118,8 +119,11 @@ release_now(struct cluster *cluster)
 	rd_kafka_error_t *error;
 
 	cluster->releasing = NULL;
-	feedstate_write_dirty(cluster);
-	rd_kafka_flush(cluster->writer, REVOKE_FLUSH_MS);
+	/* Their last state committed; the second one carries the validators of the polls the
+	 * first one completed. */
+	txn_tick(cluster, 1);
+	if (json_object_size(cluster->dirty) > 0)
+		txn_tick(cluster, 1);
 	for (int i = 0; i < list->cnt; i++) {
 		int partition = list->elems[i].partition;
 		if (partition >= 0 && partition < cluster->partitions &&
@@ -160,6 +164,8 @@ on_lost(struct cluster *cluster, rd_kafka_t *kafka, rd_kafka_topic_partition_lis
 	char *names = partition_names(list);
 	rd_kafka_error_t *error;
 
+	/* What the open transaction holds of them must not commit under our next generation. */
+	txn_abort(cluster, "partitions lost");
 	for (int i = 0; i < list->cnt; i++) {
 		int partition = list->elems[i].partition;
 		if (partition < 0 || partition >= cluster->partitions)
@@ -259,8 +265,9 @@ on_tick(evutil_socket_t fd, short what, void *context)
 	while ((message = rd_kafka_consumer_poll(cluster->group, 0)) != NULL)
 		rd_kafka_message_destroy(message);
 	feedstate_read(cluster);
-	feedstate_write_dirty(cluster);
-	rd_kafka_poll(cluster->writer, 0);
+	feedstate_check_stable(cluster);
+	txn_update_generation(cluster);
+	txn_tick(cluster, 0);
 	release_when_idle(cluster);
 }
 
@@ -314,26 +321,6 @@ new_handle(rd_kafka_conf_t *conf, rd_kafka_type_t type, char *error, size_t erro
 	if (kafka == NULL)
 		rd_kafka_conf_destroy(conf);
 	return kafka;
-}
-
-static rd_kafka_t *
-open_writer(struct cluster *cluster, char *error, size_t error_size)
-{
-	static const char *const settings[][2] = {
-		{ "enable.idempotence", "true" }, { "acks", "all" }, { "linger.ms", "5" },
-		{ "message.timeout.ms", "30000" },
-	};
-	rd_kafka_conf_t *conf = base_conf(cluster, "state-writer", error, error_size);
-
-	if (conf == NULL)
-		return NULL;
-	if (conf_set_all(conf, settings, sizeof settings / sizeof settings[0], error,
-	    error_size) < 0) {
-		rd_kafka_conf_destroy(conf);
-		return NULL;
-	}
-	rd_kafka_conf_set_dr_msg_cb(conf, feedstate_on_report);
-	return new_handle(conf, RD_KAFKA_PRODUCER, error, error_size);
 }
 
 static rd_kafka_t *
@@ -392,7 +379,7 @@ create_topics(struct cluster *cluster, char *error, size_t error_size)
 	const struct cluster_config *config = &cluster->config->cluster;
 	const char *names[2] = { config->topic_feeds, config->topic_state };
 	rd_kafka_NewTopic_t *topics[2];
-	rd_kafka_queue_t *queue = rd_kafka_queue_new(cluster->writer);
+	rd_kafka_queue_t *queue = rd_kafka_queue_new(cluster->reader);
 	rd_kafka_event_t *event;
 	const rd_kafka_topic_result_t **results;
 	size_t count = 0;
@@ -402,7 +389,7 @@ create_topics(struct cluster *cluster, char *error, size_t error_size)
 		topics[i] = rd_kafka_NewTopic_new(names[i], config->partitions,
 		    config->replication_factor > 0 ? config->replication_factor : -1, NULL, 0);
 	rd_kafka_NewTopic_set_config(topics[1], "cleanup.policy", "compact");
-	rd_kafka_CreateTopics(cluster->writer, topics, 2, NULL, queue);
+	rd_kafka_CreateTopics(cluster->reader, topics, 2, NULL, queue);
 	event = rd_kafka_queue_poll(queue, ADMIN_TIMEOUT_MS);
 	if (event == NULL || rd_kafka_event_error(event)) {
 		snprintf(error, error_size, "[cluster] creating topics: %s", event ?
@@ -462,8 +449,8 @@ check_partitions(struct cluster *cluster, char *error, size_t error_size)
 	int64_t deadline = monotonic_ms() + ADMIN_TIMEOUT_MS;
 	int feeds, state = -1;
 
-	while ((feeds = topic_partitions(cluster->writer, config->topic_feeds)) < 1 ||
-	    (state = topic_partitions(cluster->writer, config->topic_state)) < 1) {
+	while ((feeds = topic_partitions(cluster->reader, config->topic_feeds)) < 1 ||
+	    (state = topic_partitions(cluster->reader, config->topic_state)) < 1) {
 		if (monotonic_ms() > deadline)
 			break;
 		usleep(200 * 1000);	/* start-up only, before the loop runs */
@@ -485,6 +472,7 @@ check_partitions(struct cluster *cluster, char *error, size_t error_size)
 		    config->partitions);
 	cluster->partitions = feeds;
 	cluster->phase = xcalloc((size_t)feeds, sizeof *cluster->phase);
+	cluster->stable_wait = xcalloc((size_t)feeds, sizeof *cluster->stable_wait);
 	return 0;
 }
 
@@ -510,7 +498,7 @@ join_group(struct cluster *cluster, char *error, size_t error_size)
 }
 
 struct cluster *
-cluster_open(const struct config *config, struct event_base *base,
+cluster_open(const struct config *config, struct event_base *base, struct publisher *publisher,
     const struct cluster_hooks *hooks, char *error, size_t error_size)
 {
 	struct cluster *cluster = xcalloc(1, sizeof *cluster);
@@ -520,10 +508,13 @@ cluster_open(const struct config *config, struct event_base *base,
 	cluster->hooks = *hooks;
 	cluster->feeds = json_object();
 	cluster->dirty = json_object();
-	if ((cluster->writer = open_writer(cluster, error, error_size)) == NULL ||
+	cluster->publisher = publisher;
+	cluster->producer = publisher_kafka(publisher);
+	cluster->status.generation = -1;
+	if ((cluster->reader = open_reader(cluster, error, error_size)) == NULL ||
 	    create_topics(cluster, error, error_size) < 0 ||
 	    check_partitions(cluster, error, error_size) < 0 ||
-	    (cluster->reader = open_reader(cluster, error, error_size)) == NULL ||
+	    txn_init(cluster, error, error_size) < 0 ||
 	    (cluster->group = open_group(cluster, error, error_size)) == NULL ||
 	    join_group(cluster, error, error_size) < 0) {
 		cluster->closing = 1;
@@ -548,21 +539,22 @@ cluster_close(struct cluster *cluster)
 		event_free(cluster->tick);
 	if (cluster->releasing != NULL)
 		release_now(cluster);
-	if (cluster->group != NULL) {
-		/* Leaving the group runs the revoke callback: pending state is written there. */
+	if (cluster->group != NULL)
+		/* Leaving the group runs the revoke callback: pending state is committed there. */
 		rd_kafka_consumer_close(cluster->group);
+	if (cluster->txn_open && cluster->group != NULL)
+		txn_tick(cluster, 1);	/* what is left: state changed by the last deliveries */
+	if (cluster->group != NULL)
 		rd_kafka_destroy(cluster->group);
-	}
 	if (cluster->reader != NULL) {
 		rd_kafka_consumer_close(cluster->reader);
 		rd_kafka_destroy(cluster->reader);
 	}
-	if (cluster->writer != NULL) {
-		rd_kafka_flush(cluster->writer, REVOKE_FLUSH_MS);
-		rd_kafka_destroy(cluster->writer);
-	}
 	json_decref(cluster->feeds);
 	json_decref(cluster->dirty);
+	json_decref(cluster->txn_delivered);
+	json_decref(cluster->txn_written);
 	free(cluster->phase);
+	free(cluster->stable_wait);
 	free(cluster);
 }

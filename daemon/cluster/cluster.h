@@ -18,6 +18,13 @@
  * once the polls already under way are delivered and their state written and acknowledged (or
  * after CLUSTER_RELEASE_MAX_MS), so the next owner reads all of it. A partition lost (this
  * instance's session expired: the group gave it away already) gets no more state writes.
+ *
+ * Exactly once (txn.c): the daemon's producer is transactional in cluster mode. Articles and
+ * the state records naming them go out in one Kafka transaction, committed every
+ * CLUSTER_TXN_INTERVAL_MS; an article counts as delivered (seen mark, dedup entry, its feed's
+ * validators) only once its transaction is committed, and the hook transaction_done tells the
+ * ingest side which way each one went. Each commit carries the group's generation
+ * (send_offsets_to_transaction), so an instance the group has moved on from cannot commit.
  */
 #ifndef WIRESIFT_CLUSTER_H
 #define WIRESIFT_CLUSTER_H
@@ -29,15 +36,20 @@
 
 #define CLUSTER_DELIVERED_MAX	1000	/* ids per feed kept in its state record */
 #define CLUSTER_RELEASE_MAX_MS	15000	/* most a revoked partition waits for its polls */
+#define CLUSTER_TXN_INTERVAL_MS	500	/* a transaction is committed this often */
 
 struct event_base;
 struct cluster;
+struct publisher;
+struct rd_kafka_conf_s;
 
 struct cluster_hooks {
 	/* Partitions were revoked, or an assigned one is caught up: re-check cluster_owns(). */
 	void	(*ownership_changed)(void *context);
 	/* 1 while a feed of the partition has a poll under way (fetch, items not delivered). */
 	int	(*partition_busy)(void *context, int partition);
+	/* The transaction ended: committed 1 (what it held is delivered) or 0 (aborted: not). */
+	void	(*transaction_done)(void *context, int committed);
 	void	*context;
 };
 
@@ -58,7 +70,18 @@ struct cluster_status {
 	long long	 state_records;		/* written and acknowledged */
 	long long	 state_errors;		/* state records not delivered (retried) */
 	long long	 state_read;		/* read while catching up */
+	int		 generation;		/* the group's generation id, -1 unknown */
+	long long	 commits;		/* transactions committed */
+	long long	 aborts;		/* transactions aborted */
 };
+
+/*
+ * The producer's settings for cluster mode (publish.c asks): transactional.id =
+ * "wiresift-GROUP-" and a hash of this host's name and the absolute state_dir, the same at
+ * every start of this instance, so a restarted instance fences its own earlier incarnation.
+ */
+int	 cluster_producer_conf(const struct config *config, struct rd_kafka_conf_s *conf,
+	    char *error, size_t error_size);
 
 /*
  * Creates the topics when missing, joins the group; NULL with a reason on error (topics with
@@ -66,7 +89,8 @@ struct cluster_status {
  * the hook.
  */
 struct cluster *cluster_open(const struct config *config, struct event_base *base,
-	    const struct cluster_hooks *hooks, char *error, size_t error_size);
+	    struct publisher *publisher, const struct cluster_hooks *hooks, char *error,
+	    size_t error_size);
 /* Writes the state still pending, leaves the group (its partitions move at once). */
 void	 cluster_close(struct cluster *cluster);
 
@@ -85,7 +109,12 @@ void	 cluster_feed_state_clear(struct cluster_feed_state *state);
  */
 void	 cluster_feed_changed(struct cluster *cluster, const char *url,
 	    const struct feed_record *record, time_t next_poll);
+/* In the open transaction: undone if it aborts. */
 void	 cluster_feed_delivered(struct cluster *cluster, const char *url, const char *id);
+
+/* The delivery report of a state record (message context cluster_message_kind()). */
+void	 cluster_on_report(struct cluster *cluster, int success, const char *key,
+	    size_t key_length, const char *error_text);
 
 void	 cluster_get_status(const struct cluster *cluster, struct cluster_status *status);
 

@@ -1,6 +1,7 @@
 /*
  * cluster_internal.h - the cluster's records, shared by cluster.c (group membership, topics,
- * life cycle) and feedstate.c (the state topic: reading it on assignment, writing it).
+ * life cycle), feedstate.c (the state topic: reading it on assignment, writing it) and txn.c
+ * (the producer's transactions).
  */
 #ifndef WIRESIFT_CLUSTER_INTERNAL_H
 #define WIRESIFT_CLUSTER_INTERNAL_H
@@ -21,8 +22,9 @@ struct cluster {
 	const struct config	*config;
 	struct cluster_hooks	 hooks;
 	rd_kafka_t		*group;		/* consumer in the group on topic.feeds */
-	rd_kafka_t		*reader;	/* reads state partitions on assignment */
-	rd_kafka_t		*writer;	/* produces state records */
+	rd_kafka_t		*reader;	/* reads state partitions on assignment; admin */
+	struct publisher	*publisher;	/* the daemon's producer, transactional */
+	rd_kafka_t		*producer;	/* its librdkafka handle */
 	struct event		*tick;
 	int			 partitions;
 	enum partition_phase	*phase;		/* by partition */
@@ -32,16 +34,31 @@ struct cluster {
 	int64_t			 release_deadline_ms;
 	int			 closing;
 	struct cluster_status	 status;
+	/* txn.c: the open transaction */
+	int			 txn_open;
+	int64_t			 txn_began_ms;
+	long long		 txn_produced;	/* publisher_produced() when it began */
+	json_t			*txn_delivered;	/* [[URL, id], ...] named in it: undone on abort */
+	json_t			*txn_written;	/* URL -> true: state records in it */
+	int			*stable_wait;	/* by partition: 1 at the LSO, waiting for the HW */
 };
 
 /* feedstate.c */
 void	 feedstate_reader_assign(struct cluster *cluster, int partition);
 void	 feedstate_reader_unassign(struct cluster *cluster, int partition);
 void	 feedstate_read(struct cluster *cluster);
+void	 feedstate_check_stable(struct cluster *cluster);
 void	 feedstate_write_dirty(struct cluster *cluster);
 void	 feedstate_forget(struct cluster *cluster, int partition);
-void	 feedstate_on_report(rd_kafka_t *kafka, const rd_kafka_message_t *message,
-	    void *opaque);
+
+/* txn.c */
+int	 txn_init(struct cluster *cluster, char *error, size_t error_size);
+/* Commits the open transaction when due (or at once with force); begins the next. */
+void	 txn_tick(struct cluster *cluster, int force);
+/* Aborts the open transaction (a partition was lost: its records must not commit). */
+void	 txn_abort(struct cluster *cluster, const char *reason);
+void	 txn_update_generation(struct cluster *cluster);
+void	*cluster_message_kind(void);
 
 /* cluster.c */
 void	 cluster_partition_caught_up(struct cluster *cluster, int partition);

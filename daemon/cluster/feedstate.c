@@ -7,9 +7,11 @@
  *
  * written to the partition of the feed's number in the assignment topic. The reader is a
  * consumer outside any group: a partition assigned to this instance is read from its beginning
- * until librdkafka reports its end (enable.partition.eof), then dropped from the reader. Records
- * of feeds we own change in memory and are written (at most one per feed per tick) by an
- * idempotent producer; a failed write is retried at the next tick.
+ * until librdkafka reports its end (enable.partition.eof) and no transaction is open on it (its
+ * last stable offset is its high watermark: an instance cut off from the group may be
+ * committing one), then dropped from the reader. Records of feeds we own change in memory and
+ * are written (at most one per feed per transaction) into the daemon's transaction (txn.c),
+ * just before it commits; a failed write is retried in the next one.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include "cluster/cluster_internal.h"
 #include "json_write.h"
 #include "log.h"
+#include "publish.h"
 #include "util.h"
 
 static rd_kafka_topic_partition_list_t *
@@ -51,6 +54,7 @@ feedstate_reader_unassign(struct cluster *cluster, int partition)
 	rd_kafka_topic_partition_list_t *list = one_partition(cluster, partition, 0);
 	rd_kafka_error_t *error = rd_kafka_incremental_unassign(cluster->reader, list);
 
+	cluster->stable_wait[partition] = 0;
 	if (error != NULL)
 		rd_kafka_error_destroy(error);
 	rd_kafka_topic_partition_list_destroy(list);
@@ -81,6 +85,54 @@ take_record(struct cluster *cluster, const rd_kafka_message_t *message)
 	free(url);
 }
 
+/* 1 when offset (the reader's position) is the partition's high watermark. */
+static int
+at_high_watermark(struct cluster *cluster, int partition, int64_t offset)
+{
+	int64_t low, high;
+
+	if (rd_kafka_get_watermark_offsets(cluster->reader, cluster->config->cluster.topic_state,
+	    partition, &low, &high) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return 0;
+	return offset >= high;
+}
+
+/* At the end for a read_committed reader: caught up unless a transaction is open there. */
+static void
+reached_end(struct cluster *cluster, int partition, int64_t offset)
+{
+	if (partition < 0 || partition >= cluster->partitions ||
+	    cluster->phase[partition] != PARTITION_CATCHING_UP)
+		return;
+	if (!at_high_watermark(cluster, partition, offset)) {
+		if (!cluster->stable_wait[partition])
+			log_event(LOG_LEVEL_INFO, "cluster", "cluster.state_unstable",
+			    "partition=%d offset=%lld action=wait-for-open-transaction", partition,
+			    (long long)offset);
+		cluster->stable_wait[partition] = 1;
+		return;
+	}
+	cluster->stable_wait[partition] = 0;
+	cluster_partition_caught_up(cluster, partition);
+}
+
+/* From the tick: partitions waiting for an open transaction to end, at their position. */
+void
+feedstate_check_stable(struct cluster *cluster)
+{
+	for (int i = 0; i < cluster->partitions; i++) {
+		rd_kafka_topic_partition_list_t *list;
+
+		if (!cluster->stable_wait[i])
+			continue;
+		list = one_partition(cluster, i, RD_KAFKA_OFFSET_INVALID);
+		if (rd_kafka_position(cluster->reader, list) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+		    list->elems[0].offset >= 0)
+			reached_end(cluster, i, list->elems[0].offset);
+		rd_kafka_topic_partition_list_destroy(list);
+	}
+}
+
 /* Serves the reader: records of partitions catching up, and their ends. */
 void
 feedstate_read(struct cluster *cluster)
@@ -90,7 +142,7 @@ feedstate_read(struct cluster *cluster)
 	for (int i = 0; i < 100000 && (message = rd_kafka_consumer_poll(cluster->reader, 0));
 	    i++) {
 		if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
-			cluster_partition_caught_up(cluster, message->partition);
+			reached_end(cluster, message->partition, message->offset);
 		else if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR)
 			log_complain("cluster.state.read", "cluster", "cluster.state_read_failed",
 			    "partition=%d error=%s", (int)message->partition,
@@ -105,20 +157,18 @@ static void
 write_record(struct cluster *cluster, const char *url, json_t *record)
 {
 	char *value;
-	rd_kafka_resp_err_t error;
 
 	json_object_set_new(record, "updated", json_integer((json_int_t)time(NULL)));
 	value = json_dumps(record, JSON_COMPACT);
-	error = rd_kafka_producev(cluster->writer,
-	    RD_KAFKA_V_TOPIC(cluster->config->cluster.topic_state),
-	    RD_KAFKA_V_PARTITION(cluster_partition(cluster, url)),
-	    RD_KAFKA_V_KEY(url, strlen(url)), RD_KAFKA_V_VALUE(value, strlen(value)),
-	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_END);
-	if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		free(value);
+	if (publisher_send_to(cluster->publisher, cluster->config->cluster.topic_state,
+	    cluster_partition(cluster, url), url, value, strlen(value),
+	    cluster_message_kind()) == 0)
+		json_object_set_new(cluster->txn_written, url, json_true());
+	else {
 		cluster->status.state_errors++;
-		json_object_set_new(cluster->dirty, url, json_true());	/* next tick */
+		json_object_set_new(cluster->dirty, url, json_true());	/* next transaction */
 	}
+	free(value);
 }
 
 /* Writes the records changed since the last call, of feeds whose state we may write. */
@@ -157,23 +207,18 @@ feedstate_forget(struct cluster *cluster, int partition)
 			json_object_del(cluster->dirty, url);
 }
 
+/* A failed one fails its transaction too: it aborts, and writes the record again. */
 void
-feedstate_on_report(rd_kafka_t *kafka, const rd_kafka_message_t *message, void *opaque)
+cluster_on_report(struct cluster *cluster, int success, const char *key, size_t key_length,
+    const char *error_text)
 {
-	struct cluster *cluster = opaque;
-	char *url;
-
-	if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+	if (success) {
 		cluster->status.state_records++;
 		return;
 	}
 	cluster->status.state_errors++;
 	log_complain("cluster.state.write", "cluster", "cluster.state_write_failed", "error=%s",
-	    log_quote(rd_kafka_err2str(message->err)));
-	url = xstrndup(message->key, message->key_len);
-	if (cluster_writes(cluster, url))
-		json_object_set_new(cluster->dirty, url, json_true());
-	free(url);
+	    log_quote(error_text));
 }
 
 /* The record of an owned feed, created when new. */
@@ -249,6 +294,7 @@ cluster_feed_delivered(struct cluster *cluster, const char *url, const char *id)
 	while (json_array_size(delivered) > CLUSTER_DELIVERED_MAX)
 		json_array_remove(delivered, 0);
 	json_object_set_new(cluster->dirty, url, json_true());
+	json_array_append_new(cluster->txn_delivered, json_pack("[ss]", url, id));
 }
 
 static char *

@@ -5,7 +5,9 @@
  * are. With it, a feed runs only while its partition is ours: taken over, it starts from the
  * state the last owner wrote (validators, health, moved URL, next poll, delivered ids, which
  * go into the local SQLite cache the seen-filter reads); revoked, its timer stops, and the
- * cluster hands its partition on once the poll under way (if any) is delivered.
+ * cluster hands its partition on once the poll under way (if any) is delivered. An article
+ * Kafka acknowledged is held here until its transaction ends (daemon/cluster/txn.c): committed,
+ * it is delivered; aborted, it is not (it stays unseen, and its feed polls it again).
  */
 #include <event2/event.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include <time.h>
 
 #include "cluster/cluster.h"
+#include "publish.h"
 #include "ingest/ingest_internal.h"
 #include "log.h"
 #include "state.h"
@@ -100,6 +103,49 @@ on_ownership_changed(void *context)
 	    ingest->cluster_feeds, taken, released);
 }
 
+int
+ingest_cluster_hold(struct ingest *ingest, struct delivery *delivery)
+{
+	if (delivery->settled || delivery->failed)
+		return 0;
+	if (ingest->cluster_held_count == ingest->cluster_held_size) {
+		ingest->cluster_held_size = ingest->cluster_held_size ?
+		    ingest->cluster_held_size * 2 : 64;
+		ingest->cluster_held = xrealloc(ingest->cluster_held,
+		    ingest->cluster_held_size * sizeof *ingest->cluster_held);
+	}
+	ingest->cluster_held[ingest->cluster_held_count++] = delivery;
+	cluster_feed_delivered(ingest->cluster, delivery->batch->feed->config->url,
+	    delivery->article->id);
+	return 1;
+}
+
+static void
+on_transaction_done(void *context, int committed)
+{
+	struct ingest *ingest = context;
+	struct delivery **held = ingest->cluster_held;
+	size_t count = ingest->cluster_held_count;
+
+	ingest->cluster_held = NULL;
+	ingest->cluster_held_count = ingest->cluster_held_size = 0;
+	for (size_t i = 0; i < count; i++) {
+		held[i]->settled = 1;
+		if (!committed)
+			held[i]->failed = 1;
+		ingest_delivery_complete(ingest, held[i]);
+	}
+	free(held);
+}
+
+void
+ingest_cluster_on_report(struct ingest *ingest, const struct delivery_report *report)
+{
+	if (ingest->cluster != NULL)
+		cluster_on_report(ingest->cluster, report->success, report->key,
+		    report->key_length, report->error_text);
+}
+
 static int
 partition_busy(void *context, int partition)
 {
@@ -117,9 +163,11 @@ partition_busy(void *context, int partition)
 int
 ingest_cluster_open(struct ingest *ingest, char *error, size_t error_size)
 {
-	struct cluster_hooks hooks = { on_ownership_changed, partition_busy, ingest };
+	struct cluster_hooks hooks = { on_ownership_changed, partition_busy, on_transaction_done,
+	    ingest };
 
-	ingest->cluster = cluster_open(ingest->config, ingest->base, &hooks, error, error_size);
+	ingest->cluster = cluster_open(ingest->config, ingest->base, ingest->publisher, &hooks,
+	    error, error_size);
 	return ingest->cluster != NULL ? 0 : -1;
 }
 

@@ -1,7 +1,7 @@
 /*
  * delivery.c - librdkafka's delivery reports, on the loop thread: an article whose messages
  * are all acknowledged (or durable in the spool) is marked seen and its dedup entry and story
- * join committed;
+ * join committed (in cluster mode once its transaction commits: ingest/cluster.c holds it);
  * a poll whose items are all through commits the feed's new validators. It writes the seen
  * marks and validators of delivered polls; other state (feed health in outcome.c, dedup-policy
  * drops in items.c, spool rows in spool.c) is written where it arises.
@@ -100,10 +100,11 @@ ingest_delivery_complete(struct ingest *ingest, struct delivery *delivery)
 	struct feed *feed = delivery->batch->feed;
 	struct article *article = delivery->article;
 
+	if (ingest->cluster != NULL && ingest_cluster_hold(ingest, delivery))
+		return;		/* cluster mode: delivered once its transaction commits */
 	if (!delivery->failed) {
-		/* Acknowledged by Kafka, or durable in the spool that will deliver it. */
+		/* Acknowledged by Kafka (committed), or durable in the spool that will deliver it. */
 		state_mark_seen(ingest->state, feed->config->url, article->id, time(NULL));
-		feed_cluster_delivered(feed, article->id);
 		pipeline_commit(ingest->pipeline, article);
 		feed->stats.items_published++;
 		if (page_status_index(article->fulltext_status) >= 0)
@@ -139,7 +140,8 @@ on_article_report(struct ingest *ingest, struct delivery *delivery,
 {
 	if (!report->success) {
 		ingest->delivery_errors++;
-		if (spool_store(ingest->spool, report->topic, delivery->article->id, report->value,
+		/* Cluster mode spools nothing: the transaction aborts, the feed polls it again. */
+		if (ingest->cluster == NULL && spool_store(ingest->spool, report->topic, delivery->article->id, report->value,
 		    report->value_length, report->headers) == 0) {
 			delivery->spooled_messages++;
 			log_complain("kafka.delivery", "publish", "delivery.spooled",
@@ -149,8 +151,9 @@ on_article_report(struct ingest *ingest, struct delivery *delivery,
 		} else {
 			delivery->failed = 1;
 			log_complain("kafka.delivery.lost", "publish", "delivery.failed",
-			    "id=%s error=%s spool=unwritable", delivery->article->id,
-			    log_quote(report->error_text));
+			    "id=%s error=%s spool=%s", delivery->article->id,
+			    log_quote(report->error_text), ingest->cluster != NULL ?
+			    "not-in-cluster-mode" : "unwritable");
 		}
 	}
 	if (--delivery->pending_messages == 0)
@@ -172,6 +175,8 @@ ingest_on_delivery(void *message_context, const struct delivery_report *report,
 		spool_on_report(ingest->spool, message_context, report);
 	else if (*kind == MESSAGE_STORY)
 		ingest_on_story_report(ingest, report);
+	else if (*kind == MESSAGE_CLUSTER)
+		ingest_cluster_on_report(ingest, report);
 	else
 		on_article_report(ingest, message_context, report);
 	if (ingest->backpressure)

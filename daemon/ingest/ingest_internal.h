@@ -93,6 +93,7 @@ struct delivery {
 	int		 spooled_messages;	/* not acknowledged, but durable in the spool */
 	int		 failed;		/* neither: the item stays unseen */
 	char		*topics;	/* for the log line */
+	int		 settled;	/* cluster mode: its transaction ended (cluster.c) */
 };
 
 struct ingest {
@@ -148,6 +149,8 @@ struct ingest {
 	/* cluster mode ([cluster] group), else NULL: see cluster.c */
 	struct cluster		*cluster;
 	size_t			 cluster_feeds;	/* feeds polled here */
+	struct delivery		**cluster_held;	/* acknowledged, their transaction still open */
+	size_t			 cluster_held_count, cluster_held_size;
 };
 
 /* Feeds by state, each counted once: disabled (410), failing, ok. */
@@ -221,6 +224,13 @@ int	 feed_may_poll(const struct feed *feed);
 /* The feed's validators, health or schedule changed: the state topic will learn it. */
 void	 feed_cluster_note(struct feed *feed);
 void	 feed_cluster_delivered(struct feed *feed, const char *id);
+/*
+ * An acknowledged article is delivered only once its transaction commits: 1 when it is kept
+ * until then (completed again by the cluster, settled), 0 to complete it now.
+ */
+int	 ingest_cluster_hold(struct ingest *ingest, struct delivery *delivery);
+/* The delivery report of a state record (MESSAGE_CLUSTER). */
+void	 ingest_cluster_on_report(struct ingest *ingest, const struct delivery_report *report);
 
 /* housekeeping.c */
 void	 ingest_on_housekeeping(evutil_socket_t fd, short what, void *context);

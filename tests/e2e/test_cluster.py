@@ -5,9 +5,10 @@ killed, and that node rejoins with its data and address.
 
 Then instances of one group poll 24 growing feeds on a loopback nginx: every feed polled by
 exactly one instance while membership is stable (nginx's log, one user agent per instance), the
-feeds of a SIGKILLed instance taken over (the time is reported), nothing lost for a
-read_committed reader, repeats only around a SIGKILL, the state topic as documented; the same
-with a broker node killed and restarted mid-run; a standby without partitions not ready until it
+feeds of a SIGKILLed instance taken over (the time is reported), nothing lost and nothing twice
+for a read_committed reader across two SIGKILLs and a SIGTERM (articles and their state records
+go out in one Kafka transaction), the state topic as documented; the same with a broker node
+killed and restarted mid-run; a standby without partitions not ready until it
 takes over; and the [cluster] settings checks."""
 
 import collections
@@ -241,6 +242,9 @@ def check_operator_view(cluster, names):
 				      metrics, re.M).group(1))
 		assert owned > 0
 		assert re.search(r"^wiresift_cluster_rebalances_total [1-9]", metrics, re.M)
+		assert re.search(r"^wiresift_cluster_generation [1-9]", metrics, re.M), metrics
+		assert re.search(r'^wiresift_cluster_transactions_total\{result="committed"\} [1-9]',
+				 metrics, re.M)
 		feeds = json.loads(http_get(daemon, "/feeds")[1])
 		for feed in feeds:
 			assert feed["partition"] == feed_partition(feed["url"], 6)
@@ -260,11 +264,10 @@ def test_instances_share_the_feeds_and_take_over_a_killed_one(tmp_path, kafka_cl
 	check_operator_view(cluster, "abc")
 	cluster.assert_one_poller_each()
 
-	takeovers, kills = [], []
+	takeovers = []
 	for victim in "ac":
 		cluster.grow_for(chooser.uniform(0.3, 2.0))
 		delivered_before = cluster.daemons[victim].log().count("event=article.delivered")
-		kills.append(time.time())
 		cluster.daemons[victim].stop(signal.SIGKILL)
 		survivors = [name for name in "abc" if name != victim]
 		takeovers.append(cluster.wait_stable(survivors))
@@ -287,14 +290,9 @@ def test_instances_share_the_feeds_and_take_over_a_killed_one(tmp_path, kafka_cl
 	figure("cluster: articles missing", len(missing))
 	figure("cluster: articles published twice", len(twice))
 	assert not missing, "%d missing, e.g. %s" % (len(missing), sorted(missing)[:5])
-	# Rebalances and the SIGTERM hand feeds over only once their polls are delivered and
-	# their state written: a repeat can only be an article a SIGKILLed instance sent in its
-	# last moments (acknowledged, or even still unreported to it, while the state record
-	# naming it was not), published again by the instance that took the feed over.
-	unexplained = {url: stamps for url, stamps in twice.items()
-		       if not any(stamps[0] - 3 <= kill <= stamps[1] for kill in kills)}
-	assert not unexplained, "published twice without a SIGKILL between the copies: %s (kills " \
-		"at %s)" % (unexplained, kills)
+	# An article and the state record naming it commit together or not at all: what a
+	# SIGKILLed instance had not committed is aborted, and its feed's next owner publishes it.
+	assert not twice, "published twice: %s" % twice
 
 	# The state topic: one record per feed (latest), each as docs/schema/feed-state.schema.json
 	# says, in the partition the feed belongs to, naming what was delivered from it.
@@ -327,9 +325,10 @@ def test_a_broker_killed_and_restarted_mid_run_loses_nothing(tmp_path, kafka_clu
 	figure("cluster, broker killed: articles served", len(cluster.generator.served))
 	figure("cluster, broker killed: articles missing", len(missing))
 	figure("cluster, broker killed: articles published twice", len(urls) - len(set(urls)))
-	# Repeats are possible here as in single-node mode (a send the dead leader may have
-	# written goes to the spool and is sent again): counted above, not asserted.
 	assert not missing, "%d missing, e.g. %s" % (len(missing), sorted(missing)[:5])
+	# A transaction the broker failover broke is aborted and polled again: never twice.
+	assert len(urls) == len(set(urls)), "published twice: %s" % sorted(
+		url for url, count in collections.Counter(urls).items() if count > 1)
 
 
 def test_cluster_settings_are_checked(tmp_path):

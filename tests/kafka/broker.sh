@@ -159,6 +159,9 @@ offsets.topic.num.partitions=3
 transaction.state.log.replication.factor=$replicas
 transaction.state.log.min.isr=$min_isr
 transaction.state.log.num.partitions=3
+# A dead client's open transaction is aborted once its timeout passed: looked for every
+# second, not every 10 s, so read_committed readers (and cluster takeovers) wait less.
+transaction.abort.timed.out.transaction.cleanup.interval.ms=1000
 group.initial.rebalance.delay.ms=0
 # After a crash the controller waits out the dead incarnation's session before it takes the
 # new one (9 s by default): keep that short, the broker and controller share one process.
