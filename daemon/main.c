@@ -132,11 +132,11 @@ print_item(struct article *article, void *context)
 	return 0;
 }
 
-/* parse: the feed's own fields and what was repaired, after its items. */
+/* parse: the feed's own fields and what was repaired, after its items; why, when unreadable. */
 static void
-print_feed(const struct feed_meta *meta, const char *feed_url)
+print_feed(const struct feed_meta *meta, const char *feed_url, const char *error)
 {
-	char *json = feed_meta_to_json(meta, feed_url);
+	char *json = feed_meta_to_json(meta, feed_url, error);
 
 	puts(json);
 	free(json);
@@ -163,9 +163,11 @@ run_offline(struct pipeline *pipeline, const struct config *fulltext, int explai
 		} else if (feed_parse(body, length, feed_url, content_type, &meta, print_item,
 		    &offline, error, sizeof error) < 0) {
 			fprintf(stderr, "wiresift: %s: %s\n", sources[i], error);
+			if (pipeline == NULL)
+				print_feed(&meta, feed_url, error);
 			status = 1;
 		} else if (pipeline == NULL)
-			print_feed(&meta, feed_url);
+			print_feed(&meta, feed_url, NULL);
 		feed_meta_free(&meta);
 		free(body);
 		free(content_type);

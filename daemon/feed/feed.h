@@ -63,8 +63,12 @@ struct feed_meta {
 	unsigned problems;	/* enum feed_problem bits: what was repaired */
 };
 
-/* The feed's own fields as one JSON object (the last line `wiresift parse` prints per feed). */
-char	*feed_meta_to_json(const struct feed_meta *meta, const char *feed_url);
+/*
+ * The feed's own fields as one JSON object (the last line `wiresift parse` prints per feed),
+ * with "error": why it could not be read (feed_parse's error), null when it was.
+ */
+char	*feed_meta_to_json(const struct feed_meta *meta, const char *feed_url,
+	    const char *error);
 
 void	 feed_meta_free(struct feed_meta *meta);
 

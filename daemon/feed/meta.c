@@ -1,6 +1,7 @@
 /*
  * meta.c - the feed's own fields as `wiresift parse` prints them once per feed (title, link,
- * subtitle, language, image, updated, generator, authors), and the names of what was repaired.
+ * subtitle, language, image, updated, generator, authors), the names of what was repaired,
+ * and why a feed could not be read.
  */
 #include <stdio.h>
 #include <string.h>
@@ -63,7 +64,7 @@ problems_json(unsigned problems)
 }
 
 char *
-feed_meta_to_json(const struct feed_meta *meta, const char *feed_url)
+feed_meta_to_json(const struct feed_meta *meta, const char *feed_url, const char *error)
 {
 	json_t *root = json_object();
 	json_t *feed = json_object();
@@ -81,6 +82,7 @@ feed_meta_to_json(const struct feed_meta *meta, const char *feed_url)
 	json_object_set_new(feed, "authors", people_json(meta));
 	json_object_set_new(feed, "items", json_integer((json_int_t)meta->item_count));
 	json_object_set_new(feed, "problems", problems_json(meta->problems));
+	json_object_set_new(feed, "error", json_string_or_null(error));
 	json_object_set_new(root, "record", json_string("feed"));
 	json_object_set_new(root, "feed", feed);
 	if (json_write(root, &out) != 0) {

@@ -223,6 +223,17 @@ def test_parse_prints_items_as_json_lines():
 		assert item["published"].endswith("Z")
 
 
+def test_parse_says_why_a_feed_could_not_be_read(tmp_path):
+	page = tmp_path / "page.html"
+	page.write_text("<!DOCTYPE html><html><head><title>Home</title></head><body>hi</body></html>")
+	result = helpers.run_wiresift(["parse", page])
+	assert result.returncode == 1
+	lines = [json.loads(line) for line in result.stdout.splitlines()]
+	assert len(lines) == 1 and lines[0]["record"] == "feed"
+	assert lines[0]["feed"]["items"] == 0 and lines[0]["feed"]["problems"] == ["html-not-feed"]
+	assert "HTML page" in lines[0]["feed"]["error"] and "HTML page" in result.stderr
+
+
 # The demo's events, by words of their titles (conf/demo/feeds/: read them to check).
 DEMO_EVENTS = {
 	"dam": ("Kestrel Gorge", "Ashwater", "stuck gate"),

@@ -120,8 +120,8 @@ def wiresift_items(binary, url):
             feed = record["feed"]
             continue
         items.append(record)
-    if feed is None:
-        return None
+    if feed is None or feed.get("error") is not None:
+        return None     # not read as a feed (the feed line then says why)
     out = []
     for item in items:
         summary = item.get("summary") if item.get("summary") is not None else item.get("content")

@@ -108,7 +108,7 @@ parse_file(const char *name, const char *data, size_t size, const char *content_
 	    "ttl_minutes", meta.ttl_minutes, "update_period_seconds", meta.update_period_seconds,
 	    "items", (json_int_t)meta.item_count, "item", items,
 	    "status", json_integer(status));
-	record = parsed_json(feed_meta_to_json(&meta, feed_url));
+	record = parsed_json(feed_meta_to_json(&meta, feed_url, status == 0 ? NULL : error));
 	json_object_set(result, "feed_record", json_object_get(record, "feed"));
 	json_decref(record);
 	feed_meta_free(&meta);
