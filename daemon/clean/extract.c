@@ -222,7 +222,8 @@ extract_page(const struct extract_rules *site_rules, const struct clean_rules *c
 	memset(result, 0, sizeof *result);
 	if (html == NULL || length == 0)
 		return -1;
-	skimmed = page_skim(html, length, &skimmed_length);
+	skimmed = page_skim(html, length, SKIM_SPACES |
+	    (site_rules_cover(site_rules, page_url) ? 0 : SKIM_ATTRIBUTES), &skimmed_length);
 	page.document = html_parse_page(skimmed, skimmed_length, page_encoding(html, length));
 	free(skimmed);
 	if (page.document == NULL)

@@ -82,8 +82,14 @@ struct page_meta {
 void	 page_meta_read(struct page *page, struct page_meta *meta);
 void	 page_meta_free(struct page_meta *meta);
 
-/* extract_skim.c: the page without scripts (but JSON-LD), styles, SVG and comments */
-char	*page_skim(const char *html, size_t length, size_t *skimmed_length);
+/*
+ * extract_skim.c: the page without scripts (but JSON-LD), styles, SVG and comments; with
+ * SKIM_ATTRIBUTES without the attributes that nothing but site rules reads, with SKIM_SPACES
+ * each blank run of text outside pre-like elements as one blank.
+ */
+#define SKIM_ATTRIBUTES	0x1
+#define SKIM_SPACES	0x2
+char	*page_skim(const char *html, size_t length, int flags, size_t *skimmed_length);
 
 /* extract_dom.c */
 void	 page_stats_compute(struct page *page);
@@ -110,5 +116,8 @@ const char *hints_reason(uint32_t mask, int *weak);
 /* extract_sites.c: 1 when the site's keep selectors matched (nodes set), 0 when not. */
 int	 site_rules_apply(const struct extract_rules *rules, struct page *page, xmlNode ***nodes,
 	    size_t *count);
+
+/* Does a site rule apply to the page at page_url (so it may select by any attribute)? */
+int	 site_rules_cover(const struct extract_rules *rules, const char *page_url);
 
 #endif

@@ -332,6 +332,12 @@ site_of_page(const struct extract_rules *rules, const char *page_url)
 	return found;
 }
 
+int
+site_rules_cover(const struct extract_rules *rules, const char *page_url)
+{
+	return site_of_page(rules, page_url) != NULL;
+}
+
 static xmlXPathObjectPtr
 evaluate(xmlXPathContextPtr context, const char *xpath)
 {
