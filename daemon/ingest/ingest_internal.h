@@ -129,6 +129,9 @@ struct ingest {
 	struct host		*hosts;
 	struct host		*ready_head, *ready_tail;
 	int			 active_fetches;
+	/* fetched bodies waiting for room in the workers (outcome.c) */
+	struct waiting_body	*waiting_head, *waiting_tail;
+	size_t			 waiting_bodies;
 	int			 backpressure;
 	int			 draining;
 	long long		 drain_deadline_ms;
@@ -182,6 +185,10 @@ long long feed_backoff_delay(struct feed *feed, const struct fetch_result *resul
 
 /* outcome.c */
 void	 feed_handle_fetch(struct feed *feed, struct fetch_result *result);
+/* Fetches wait while this many fetched bodies wait to be parsed (ingest_dispatch). */
+#define WAITING_BODIES_MAX	16
+/* Parse the waiting bodies the workers have room for (after a handback, or a fetch). */
+void	 ingest_parse_waiting(struct ingest *ingest);
 
 /* items.c */
 /* feed_parse()'s callback: an unseen item goes to the workers. */

@@ -109,6 +109,7 @@ ingest_on_prepared(struct article *article, int result, void *job_context, void 
 
 	if (result == PIPELINE_NEEDS_PAGE) {	/* back to the workers once it is fetched */
 		ingest_page_request(ingest, batch, article);
+		ingest_parse_waiting(ingest);
 		return;
 	}
 	batch->in_pipeline--;
@@ -130,6 +131,7 @@ ingest_on_prepared(struct article *article, int result, void *job_context, void 
 	else
 		publish_item(batch, article);
 	ingest_update_backpressure(ingest);
+	ingest_parse_waiting(ingest);	/* the workers have room for one more */
 }
 
 int

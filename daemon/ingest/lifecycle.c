@@ -5,11 +5,12 @@
  *
  * Life of a poll: a feed's timer fires -> it joins its host's wait queue -> ingest_dispatch()
  * starts it when the host and the global limits allow (schedule.c) -> feed_handle_fetch()
- * parses the body (outcome.c) and sends each new item through the pipeline to the publisher
- * (items.c) -> ingest_on_delivery() (librdkafka's report, on the loop thread; delivery.c)
- * marks the item seen once all its messages are acknowledged -> when every item of the poll is
- * delivered, the feed's new ETag/Last-Modified are committed. A failed delivery leaves the item
- * unseen and the validators unchanged, so the next poll fetches and sends it again.
+ * parses the body once the workers have room (outcome.c) and sends each new item through the
+ * pipeline to the publisher (items.c) -> ingest_on_delivery() (librdkafka's report, on the
+ * loop thread; delivery.c) marks the item seen once all its messages are acknowledged -> when
+ * every item of the poll is delivered, the feed's new ETag/Last-Modified are committed. A
+ * failed delivery leaves the item unseen and the validators unchanged, so the next poll
+ * fetches and sends it again.
  */
 #include <event2/event.h>
 #include <stdio.h>
@@ -279,7 +280,7 @@ static int
 ingest_idle(const struct ingest *ingest)
 {
 	return ingest->active_fetches == 0 && ingest->pages_pending == 0 &&
-	    workers_pending(ingest->workers) == 0 &&
+	    ingest->waiting_bodies == 0 && workers_pending(ingest->workers) == 0 &&
 	    publisher_outstanding(ingest->publisher) == 0;
 }
 
@@ -308,6 +309,7 @@ ingest_drain(struct ingest *ingest, long long deadline_ms)
 	ingest->draining = 1;
 	ingest->drain_deadline_ms = deadline_ms;
 	spool_stop(ingest->spool);
+	ingest_parse_waiting(ingest);	/* draining: drops the fetched bodies not yet parsed */
 	for (size_t i = 0; i < ingest->feed_count; i++)
 		evtimer_del(ingest->feeds[i]->timer);
 	log_event(LOG_LEVEL_INFO, "ingest", "daemon.draining", "fetches=%d outstanding=%d",

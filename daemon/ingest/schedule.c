@@ -153,8 +153,9 @@ ingest_host_ready(struct ingest *ingest, struct host *host)
 }
 
 /*
- * Start waiting fetches while the global, per-host and backpressure limits allow: the pages
- * of items already in flight first (neither draining nor backpressure holds them), then feeds.
+ * Start waiting fetches while the global, per-host and backpressure limits allow and fewer
+ * than WAITING_BODIES_MAX fetched bodies wait for the workers (outcome.c): the pages of items
+ * already in flight first (neither draining nor backpressure holds them), then feeds.
  */
 void
 ingest_dispatch(struct ingest *ingest)
@@ -165,6 +166,7 @@ ingest_dispatch(struct ingest *ingest)
 
 	ingest_pages_dispatch(ingest);
 	while (!ingest->draining && !ingest->backpressure &&
+	    ingest->waiting_bodies < WAITING_BODIES_MAX &&
 	    ingest->active_fetches < config->max_connections && rounds++ < limit &&
 	    (host = ready_pop(ingest)) != NULL) {
 		if (host->active >= config->max_host_connections || host->waiting_head == NULL)
