@@ -135,6 +135,12 @@ write_string(const char *string, size_t length, struct buffer *out)
 	return 0;
 }
 
+int
+json_write_string(const char *string, struct buffer *out)
+{
+	return write_string(string, strlen(string), out);
+}
+
 static void
 write_integer(json_int_t value, struct buffer *out)
 {

@@ -26,6 +26,12 @@
  */
 int	 json_write(const json_t *value, struct buffer *out);
 
+/*
+ * Append string (NUL-terminated) as a JSON string, as json_write writes one; 0, or -1 when it
+ * is not valid UTF-8 (out then holds part of it). For outputs written without a jansson tree.
+ */
+int	 json_write_string(const char *string, struct buffer *out);
+
 /* Value builders shared by the JSON outputs: a string (checked by jansson) or null for NULL;
  * an RFC 3339 UTC time ("2025-09-21T06:19:00Z") or null for 0. */
 json_t	*json_string_or_null(const char *text);

@@ -154,8 +154,10 @@ struct story {
 /* Add vector to story's centroid (a wire copy adds nothing). */
 void	 story_centroid_add(struct story *story, const struct story_vector *vector);
 
-/* summary.c: a story's summary for the stories topic (caller frees). */
+/* centroid.c: a story's summary for the stories topic (caller frees). */
 char	*story_summary_json(const struct story *story);
+/* The same summary built through a jansson tree (the writer's reference, in test_story). */
+char	*story_summary_json_tree(const struct story *story);
 void	 story_id_format(uint64_t key, char out[17]);
 
 /* store.c: the append-only log of committed joins in state_dir. */

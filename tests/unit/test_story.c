@@ -3,8 +3,8 @@
  * one story, look-alike events in one window (two earthquakes, two rehab announcements, two
  * award hosts) get two; wire copies take their original's story; the seeds in
  * ../shared/seeds (read at run time, skipped when absent) make one story; open stories
- * survive a reopen and a SIGKILL; stories leave the window with a tombstone; summaries,
- * --explain, config errors and the maps underneath.
+ * survive a reopen and a SIGKILL; stories leave the window with a tombstone; summaries (the
+ * direct writer against jansson's tree), --explain, config errors and the maps underneath.
  *
  * Articles go through the real pipeline of conf/demo/wiresift.conf (cleaner, the entities
  * plugin and the rest from $WIRESIFT_PLUGIN_DIR, build/plugins when unset).
@@ -731,6 +731,58 @@ test_config_errors(void)
 	unlink(path);
 }
 
+/*
+ * The summary written straight (story_summary_json) against the same story through jansson's
+ * tree (story_summary_json_tree), on 2,000 random stories: strings with escapes, controls,
+ * UTF-8, invalid UTF-8 (the tree drops what jansson refuses), no headline, 0-600 members.
+ */
+static void
+test_summary_writer_against_tree(void)
+{
+	static const char *pieces[] = { "Marlow Bay", "\"quoted\"", "back\\slash", "tab\there",
+	    "line\nbreak", "\x01ctl", "caf\xc3\xa9", "\xe2\x82\xac euro", "\xf0\x9f\x93\xb0",
+	    "bad\xc3", "\xed\xa0\x80surrogate", "", " ", "/" };
+	size_t piece_count = sizeof pieces / sizeof pieces[0];
+	unsigned seed = 17;
+	int same = 0, total = 2000;
+
+	for (int round = 0; round < total; round++) {
+		struct story story = { 0 };
+		char headline[64], names[STORY_ENTITY_NAMES][64], ids[600][20], *direct, *tree;
+
+		story.key = (uint64_t)rand_r(&seed) << 32 | (unsigned)rand_r(&seed);
+		story.first_seen = 1780000000 + rand_r(&seed) % 100000;
+		story.last_seen = story.first_seen + rand_r(&seed) % 100000;
+		snprintf(headline, sizeof headline, "%s %s", pieces[rand_r(&seed) % piece_count],
+		    pieces[rand_r(&seed) % piece_count]);
+		story.headline = rand_r(&seed) % 5 == 0 ? NULL : headline;
+		story.entity_name_count = (uint16_t)(rand_r(&seed) % (STORY_ENTITY_NAMES + 1));
+		for (uint16_t i = 0; i < story.entity_name_count; i++) {
+			snprintf(names[i], sizeof names[i], "%s", pieces[rand_r(&seed) % piece_count]);
+			story.entity_names[i].name = names[i];
+			snprintf(story.entity_names[i].type, sizeof story.entity_names[i].type, "%s",
+			    i % 2 ? "person" : "place");
+			story.entity_names[i].count = (uint16_t)(rand_r(&seed) % 70000);
+		}
+		story.size = (uint32_t)(round % 50 == 0 ? 600 : rand_r(&seed) % 8);
+		story.members = xcalloc(story.size + 1, sizeof *story.members);
+		for (uint32_t i = 0; i < story.size; i++) {
+			snprintf(ids[i], sizeof ids[i], "%016x", (unsigned)rand_r(&seed));
+			story.members[i].id = ids[i];
+			story.members[i].outlet = pieces[rand_r(&seed) % piece_count];
+		}
+		direct = story_summary_json(&story);
+		tree = story_summary_json_tree(&story);
+		same += strcmp(direct, tree) == 0;
+		if (strcmp(direct, tree) != 0 && same + 1 == round)
+			fprintf(stderr, "direct %s\ntree   %s\n", direct, tree);
+		free(direct);
+		free(tree);
+		free(story.members);
+	}
+	CHECK(same == total);
+}
+
 int
 main(void)
 {
@@ -742,6 +794,7 @@ main(void)
 	RUN(test_persistence_sigkill);
 	RUN(test_window_summaries_explain);
 	RUN(test_summaries_refused_and_retried);
+	RUN(test_summary_writer_against_tree);
 	RUN(test_store_compaction_and_torn_tail);
 	RUN(test_map_against_array);
 	RUN(test_config_errors);
