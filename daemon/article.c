@@ -95,7 +95,7 @@ article_free_fields(struct article *article)
 	    &article->page_html, &article->page_content_type, &article->story.id,
 	    &article->story.headline, &article->story.explain, &article->page_etag,
 	    &article->page_last_modified, &article->page_cached_text,
-	    &article->page_cached_method };
+	    &article->page_cached_method, &article->content_src };
 
 	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
 		free(*strings[i]);
@@ -705,6 +705,7 @@ article_to_parse_json(const struct article *article)
 	    article->title_type);
 	json_object_set_new_nocheck(root, "published", json_time_or_null(article->published));
 	json_object_set_new_nocheck(root, "updated", json_time_or_null(article->updated));
+	json_object_set_new_nocheck(root, "created", json_time_or_null(article->created));
 	json_object_set_new_nocheck(root, "authors",
 	    article_people_json(article->people, article->person_count));
 	json_object_set_new_nocheck(root, "categories", json_category_details(article));
@@ -712,6 +713,7 @@ article_to_parse_json(const struct article *article)
 	    article->summary_raw : article->summary_html, article->summary_type);
 	parse_json_text(root, article, "content", ARTICLE_FIELD_CONTENT, article->content_raw ?
 	    article->content_raw : article->content_html, article->content_type);
+	json_object_set_new_nocheck(root, "content_src", json_text_or_null(article->content_src));
 	json_object_set_new_nocheck(root, "enclosures",
 	    json_enclosures(article->enclosures, article->enclosure_count));
 	json_object_set_new_nocheck(root, "media", json_enclosures(article->media,

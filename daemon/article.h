@@ -205,6 +205,14 @@ struct article {
 	 */
 	char	*text_language[ARTICLE_TEXT_FIELDS];
 	char	*text_base[ARTICLE_TEXT_FIELDS];
+
+	/*
+	 * feed parser, for the parse record: the creation date (Atom 0.3 created,
+	 * dcterms:created; 0 when absent), which is neither published nor updated, and the
+	 * URL of out-of-line Atom content (content src=), which is not fetched.
+	 */
+	time_t	 created;
+	char	*content_src;
 };
 
 /* The message schema: 2 since authors are {name, email, uri} and source has title, language. */

@@ -1,7 +1,7 @@
 /*
  * atom.c - Atom 1.0 (RFC 4287) and Atom 0.3 entries and feed metadata: text constructs
  * (text, html, xhtml; 0.3's mode=escaped/xml/base64), links by rel, authors, categories,
- * published/updated (0.3: issued/modified).
+ * published/updated (0.3: issued/modified; created kept apart).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +109,10 @@ utf8_valid(const char *text, size_t length)
 	return 1;
 }
 
+/*
+ * Strict base64 (line breaks and spaces allowed, whole quads with their padding); NULL when
+ * the text is not that, so that text sent under another type (type="application/json") stays.
+ */
 static char *
 base64_decode(const char *text)
 {
@@ -117,12 +121,22 @@ base64_decode(const char *text)
 	struct buffer out = { 0 };
 	unsigned accumulator = 0;
 	int bits = 0;
+	size_t symbols = 0, padding = 0;
 
-	for (; *text != '\0' && *text != '='; text++) {
+	for (; *text != '\0'; text++) {
 		const char *found = strchr(alphabet, *text);
 
-		if (found == NULL || *text == '\0')
-			continue;	/* whitespace and line breaks */
+		if (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r')
+			continue;
+		if (*text == '=' && padding < 2) {
+			padding++;
+			continue;
+		}
+		if (found == NULL || padding > 0) {
+			buffer_free(&out);
+			return NULL;
+		}
+		symbols++;
 		accumulator = (accumulator << 6) | (unsigned)(found - alphabet);
 		bits += 6;
 		if (bits >= 8) {
@@ -131,6 +145,10 @@ base64_decode(const char *text)
 			buffer_append(&out, &byte, 1);
 			bits -= 8;
 		}
+	}
+	if ((symbols + padding) % 4 != 0) {
+		buffer_free(&out);
+		return NULL;
 	}
 	return buffer_steal(&out);
 }
@@ -373,12 +391,13 @@ atom_text_child(struct xml_feed *feed, struct article *item, xmlNodePtr child,
 		char *source = feed_node_attribute(child, "src");
 
 		if (source == NULL && item->content_html == NULL) {
-			/* out-of-line content is not fetched */
 			set_body_once(feed, &item->content_html, &item->content_raw,
 			    &item->content_type, child);
 			if (item->content_html != NULL)
 				feed_node_text_detail(feed, item, ARTICLE_FIELD_CONTENT, child);
-		}
+		} else if (source != NULL && item->content_src == NULL)
+			/* out-of-line content: its URL, never fetched */
+			item->content_src = feed_node_url(feed, child, source);
 		free(source);
 	} else if (feed_node_matches(feed, child, local, NULL, "summary") &&
 	    item->summary_html == NULL) {
@@ -411,6 +430,8 @@ atom_entry_child(struct xml_feed *feed, struct article *item, int *best_link_ran
 	else if (feed_node_matches(feed, child, local, NULL, "updated") ||
 	    feed_node_matches(feed, child, local, NULL, "modified"))
 		atom_date(&item->updated, child);
+	else if (feed_node_matches(feed, child, local, NULL, "created"))
+		atom_date(&item->created, child);
 	else if (feed_node_matches(feed, child, local, NULL, "author"))
 		feed_atom_add_person(feed, item, child);
 	else if (feed_node_matches(feed, child, local, NULL, "category"))

@@ -131,6 +131,20 @@ rss_atom_link(struct xml_feed *feed, struct article *item, struct rss_item_extra
 	free(href);
 }
 
+/*
+ * description, dc:description, and the <summary> some RSS feeds use: the first is the summary,
+ * a second one the content when there is none yet (feedparser's reading).
+ */
+static void
+rss_description(struct xml_feed *feed, struct article *item, xmlNodePtr node)
+{
+	if (item->summary_html == NULL) {
+		set_item_text_once(feed, item, ARTICLE_FIELD_SUMMARY, &item->summary_html, node);
+		feed_node_resolve_html(feed, node, &item->summary_html);
+	} else if (item->content_html == NULL)
+		set_content_once(feed, item, node, ARTICLE_TEXT_HTML);
+}
+
 static void
 rss_guid(struct article *item, struct rss_item_extras *extras, xmlNodePtr node)
 {
@@ -158,20 +172,22 @@ rss_core_child(struct xml_feed *feed, struct article *item, struct rss_item_extr
 	if (feed_node_matches(feed, child, local, NULL, "title"))
 		set_item_text_once(feed, item, ARTICLE_FIELD_TITLE, &item->title_raw, child);
 	else if (feed_node_matches(feed, child, local, NULL, "link")) {
-		/* the last <link> wins, as in both reference parsers */
+		/* the last <link> wins, and an empty one's href, as in both reference parsers */
 		char *link = feed_node_url(feed, child, NULL);
 
+		if (link == NULL) {
+			char *href = feed_node_attribute(child, "href");
+
+			link = href != NULL ? feed_node_url(feed, child, href) : NULL;
+			free(href);
+		}
 		if (link != NULL) {
 			free(item->link);
 			item->link = link;
 		}
-	} else if (feed_node_matches(feed, child, local, NULL, "description")) {
-		if (item->summary_html == NULL) {
-			set_item_text_once(feed, item, ARTICLE_FIELD_SUMMARY, &item->summary_html,
-			    child);
-			feed_node_resolve_html(feed, child, &item->summary_html);
-		}
-	}
+	} else if (feed_node_matches(feed, child, local, NULL, "description") ||
+	    feed_node_matches(feed, child, local, NULL, "summary"))
+		rss_description(feed, item, child);
 	else if (feed_node_matches(feed, child, local, NULL, "guid"))
 		rss_guid(item, extras, child);
 	else if (feed_node_matches(feed, child, local, NULL, "author"))
@@ -210,9 +226,12 @@ rss_extension_child(struct xml_feed *feed, struct article *item, struct rss_item
 			item->published = feed_node_date(child);
 		if (extras->dc_date == 0)
 			extras->dc_date = feed_node_date(child);
+	} else if (feed_node_matches(feed, child, local, NS_DCTERMS, "created")) {
+		/* the creation date, not the publication (both references) */
+		if (item->created == 0)
+			item->created = feed_node_date(child);
 	} else if (feed_node_matches(feed, child, local, NS_DCTERMS, "issued") ||
 	    feed_node_matches(feed, child, local, NS_ATOM_10, "published")) {
-		/* dcterms:created is the creation date, not the publication (both references) */
 		if (item->published == 0)
 			item->published = feed_node_date(child);
 	} else if (feed_node_matches(feed, child, local, NS_DCTERMS, "modified") ||
@@ -222,7 +241,7 @@ rss_extension_child(struct xml_feed *feed, struct article *item, struct rss_item
 	} else if (feed_node_matches(feed, child, local, NS_DC, "title"))
 		set_item_text_once(feed, item, ARTICLE_FIELD_TITLE, &item->title_raw, child);
 	else if (feed_node_matches(feed, child, local, NS_DC, "description"))
-		set_item_text_once(feed, item, ARTICLE_FIELD_SUMMARY, &item->summary_html, child);
+		rss_description(feed, item, child);
 	else if (feed_node_matches(feed, child, local, NS_ATOM_10, "link"))
 		rss_atom_link(feed, item, extras, child);
 	else if (feed_node_matches(feed, child, local, NS_ATOM_10, "id"))
