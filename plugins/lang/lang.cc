@@ -9,9 +9,9 @@
  * English, against 590 us), and better on short texts.  Its cost is linear in what it reads
  * (38 ns a byte), and the title and first half kilobyte of an article decide its language:
  * the sample stops there by default (max_bytes).  It was 4000 (158 us an article at news
- * size), then 1024; at 512 CLD2 costs 85K instructions an article against 311K at 1024 (a
- * step, not a line: 236K at 768), with the same code and confidence on every article of the
- * demo, test and generated feeds, the seeds, and test_plugins' prefix check.
+ * size), then 1024; at 512 CLD2 costs 160K instructions a news-size article against 311K
+ * at 1024 (85K at 256, 236K at 768), with the same code and confidence on every article of
+ * the demo, test and generated feeds, the seeds, and test_plugins' prefix check.
  *
  * Thread-compatible: CLD2's detection is reentrant (its tables are const), and the sample
  * buffer is the instance's own (one instance per thread).  CLD2 allocates and frees some
