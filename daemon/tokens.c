@@ -22,9 +22,7 @@ struct token_stream {
 	struct ws_token_type	*types;
 	size_t			 type_count;
 	size_t			 type_capacity;
-	size_t			*written_at;	/* types[i]'s copy at arena + written_at[i] */
-	char			*arena;
-	size_t			 arena_used;
+	char			*arena;		/* the types' copies, made once scanned */
 	size_t			 arena_capacity;
 	uint32_t		*slots;		/* type index + 1, 0: empty */
 	size_t			 slot_capacity;	/* a power of two */
@@ -43,7 +41,6 @@ token_stream_free(struct token_stream *stream)
 		return;
 	free(stream->tokens);
 	free(stream->types);
-	free(stream->written_at);
 	free(stream->arena);
 	free(stream->slots);
 	free(stream);
@@ -59,7 +56,10 @@ bytes_hash(const char *bytes, size_t length)
 	return hash;
 }
 
-/* A new type for bytes: its copy goes to the arena (NUL-terminated). */
+/*
+ * A new type for bytes.  While the texts are scanned a type's written points at its first
+ * occurrence; copy_types() gives each its NUL-terminated copy once all are known.
+ */
 static uint32_t
 type_add(struct token_stream *stream, const char *bytes, size_t length, uint64_t hash)
 {
@@ -69,23 +69,35 @@ type_add(struct token_stream *stream, const char *bytes, size_t length, uint64_t
 		stream->type_capacity = stream->type_capacity ? stream->type_capacity * 2 : 256;
 		stream->types = xrealloc(stream->types, stream->type_capacity *
 		    sizeof(*stream->types));
-		stream->written_at = xrealloc(stream->written_at, stream->type_capacity *
-		    sizeof(*stream->written_at));
 	}
-	if (stream->arena_used + length + 1 > stream->arena_capacity) {
-		while (stream->arena_used + length + 1 > stream->arena_capacity)
-			stream->arena_capacity = stream->arena_capacity ?
-			    stream->arena_capacity * 2 : 4096;
-		stream->arena = xrealloc(stream->arena, stream->arena_capacity);
-	}
-	memcpy(stream->arena + stream->arena_used, bytes, length);
-	stream->arena[stream->arena_used + length] = '\0';
-	stream->written_at[stream->type_count] = stream->arena_used;
-	stream->arena_used += length + 1;
 	type = &stream->types[stream->type_count];
+	type->written = bytes;
 	type->length = length;
 	type->hash = hash;
 	return (uint32_t)stream->type_count++;
+}
+
+/* Each type's written form copied into the arena, NUL-terminated. */
+static void
+copy_types(struct token_stream *stream)
+{
+	size_t needed = 0, used = 0;
+
+	for (size_t i = 0; i < stream->type_count; i++)
+		needed += stream->types[i].length + 1;
+	if (needed > stream->arena_capacity) {
+		stream->arena_capacity = needed * 2;
+		free(stream->arena);
+		stream->arena = xmalloc(stream->arena_capacity);
+	}
+	for (size_t i = 0; i < stream->type_count; i++) {
+		struct ws_token_type *type = &stream->types[i];
+
+		memcpy(stream->arena + used, type->written, type->length);
+		stream->arena[used + type->length] = '\0';
+		type->written = stream->arena + used;
+		used += type->length + 1;
+	}
 }
 
 /* Are a and b, both length bytes, the same? Words are short: no call to memcmp. */
@@ -105,26 +117,6 @@ same_bytes(const char *a, const char *b, size_t length)
 	return length == 0;
 }
 
-/* The type of the written form bytes, added when new. */
-static uint32_t
-type_of(struct token_stream *stream, const char *bytes, size_t length, uint64_t hash)
-{
-	size_t mask = stream->slot_capacity - 1, slot = (size_t)hash & mask;
-	uint32_t index;
-
-	while ((index = stream->slots[slot]) != 0) {
-		const struct ws_token_type *type = &stream->types[index - 1];
-
-		if (type->hash == hash && type->length == length &&
-		    same_bytes(stream->arena + stream->written_at[index - 1], bytes, length))
-			return index - 1;
-		slot = (slot + 1) & mask;
-	}
-	index = type_add(stream, bytes, length, hash);
-	stream->slots[slot] = index + 1;
-	return index;
-}
-
 /* Room for at least `wanted` types at a load of at most a half: slots cleared. */
 static void
 slots_reset(struct token_stream *stream, size_t wanted)
@@ -141,6 +133,45 @@ slots_reset(struct token_stream *stream, size_t wanted)
 		memset(stream->slots, 0, capacity * sizeof(*stream->slots));
 }
 
+/* A fuller table: twice the room, every type so far inserted again. */
+static void
+slots_grow(struct token_stream *stream)
+{
+	size_t mask;
+
+	slots_reset(stream, stream->type_count + 1);
+	mask = stream->slot_capacity - 1;
+	for (size_t i = 0; i < stream->type_count; i++) {
+		size_t slot = (size_t)stream->types[i].hash & mask;
+
+		while (stream->slots[slot] != 0)
+			slot = (slot + 1) & mask;
+		stream->slots[slot] = (uint32_t)i + 1;
+	}
+}
+
+/* The type of the written form bytes, added when new. */
+static uint32_t
+type_of(struct token_stream *stream, const char *bytes, size_t length, uint64_t hash)
+{
+	size_t mask = stream->slot_capacity - 1, slot = (size_t)hash & mask;
+	uint32_t index;
+
+	while ((index = stream->slots[slot]) != 0) {
+		const struct ws_token_type *type = &stream->types[index - 1];
+
+		if (type->hash == hash && type->length == length &&
+		    same_bytes(type->written, bytes, length))
+			return index - 1;
+		slot = (slot + 1) & mask;
+	}
+	index = type_add(stream, bytes, length, hash);
+	stream->slots[slot] = index + 1;
+	if (stream->type_count * 2 >= stream->slot_capacity)
+		slots_grow(stream);
+	return index;
+}
+
 static void
 token_add(struct token_stream *stream, const char *text, const struct word *word,
     uint64_t hash)
@@ -151,20 +182,6 @@ token_add(struct token_stream *stream, const char *text, const struct word *word
 		stream->token_capacity = stream->token_capacity ? stream->token_capacity * 2 : 1024;
 		stream->tokens = xrealloc(stream->tokens, stream->token_capacity *
 		    sizeof(*stream->tokens));
-	}
-	if (stream->type_count * 2 >= stream->slot_capacity) {
-		/* Grow the table: re-insert every type so far. */
-		size_t count = stream->type_count;
-
-		slots_reset(stream, count + 1);
-		for (size_t i = 0; i < count; i++) {
-			size_t mask = stream->slot_capacity - 1;
-			size_t slot = (size_t)stream->types[i].hash & mask;
-
-			while (stream->slots[slot] != 0)
-				slot = (slot + 1) & mask;
-			stream->slots[slot] = (uint32_t)i + 1;
-		}
 	}
 	token = &stream->tokens[stream->token_count++];
 	token->start = (uint32_t)word->start;
@@ -384,14 +401,13 @@ token_stream_build(struct token_stream *stream, const char *title, const char *t
 	struct ws_tokens *view = &stream->view;
 
 	pthread_once(&byte_class_once, byte_class_init);
-	stream->token_count = stream->type_count = stream->arena_used = 0;
+	stream->token_count = stream->type_count = 0;
 	slots_reset(stream, 0);
 	view->title.count = scan(stream, &view->title, title);
 	view->text.count = scan(stream, &view->text, text);
 	view->title.tokens = stream->tokens;
 	view->text.tokens = stream->tokens + view->title.count;
-	for (size_t i = 0; i < stream->type_count; i++)
-		stream->types[i].written = stream->arena + stream->written_at[i];
+	copy_types(stream);
 	view->types = stream->types;
 	view->type_count = stream->type_count;
 	return view;
