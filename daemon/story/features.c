@@ -9,11 +9,11 @@
  * separators ("10,000" -> "10000"); one-digit numbers say nothing and are dropped. Entities
  * keep the plugin's normalised name (case-folded for the key) and its type.
  */
-#include <ctype.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define XXH_INLINE_ALL	/* one XXH3 per word: inlined */
 #include <xxhash.h>
 
 #include "story_internal.h"
@@ -231,10 +231,32 @@ fold_plural(char *word, size_t length)
 	return length;
 }
 
-static int
+/*
+ * isdigit(), isalnum() and tolower() of the C locale (wiresift never calls setlocale), inline:
+ * they are asked about every byte the features read.
+ */
+static inline int
+digit_byte(unsigned char c)
+{
+	return (unsigned)(c - '0') < 10;
+}
+
+static inline int
+ascii_alnum(unsigned char c)
+{
+	return (unsigned)((c | 0x20) - 'a') < 26 || digit_byte(c);
+}
+
+static inline char
+lower_byte(unsigned char c)
+{
+	return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
+
+static inline int
 word_byte(unsigned char c)
 {
-	return isalnum(c) || c >= 0x80;
+	return c >= 0x80 || ascii_alnum(c);
 }
 
 /* Bytes of the punctuation at text (U+2000-U+206F: quotes, dashes; U+00A0), else 0. */
@@ -264,33 +286,55 @@ possessive_length(const char *text, size_t length)
 	return quote + 1;
 }
 
+/* A byte of a word as the features keep it (A-Z lower-cased, from 0x80 as it is); 0: none. */
+static const unsigned char word_fold[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0, 0, 0, 0, 0, 0,
+	0, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+	0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0, 0, 0, 0, 0,
+	0, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+	0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0, 0, 0, 0, 0,
+	0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8c, 0x8d, 0x8e, 0x8f,
+	0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f,
+	0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf,
+	0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf,
+	0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf,
+	0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf,
+	0xe0, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xeb, 0xec, 0xed, 0xee, 0xef,
+	0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe, 0xff,
+};
+
 /* The token starting at text: a number ("10,000", "7.1") or a word. Returns its length. */
 static size_t
 read_token(const char *text, size_t length, char *out, size_t *out_length, int *number)
 {
+	const unsigned char *bytes = (const unsigned char *)text;
 	size_t i = 0, o = 0;
+	int digits = digit_byte(bytes[0]);
 
-	*number = isdigit((unsigned char)text[0]);
 	while (i < length) {
-		unsigned char c = (unsigned char)text[i];
+		unsigned char c = bytes[i], folded = word_fold[c];
 
-		if (*number && (c == ',' || c == '.') && i + 1 < length &&
-		    isdigit((unsigned char)text[i + 1]) && o > 0) {
+		if (folded == 0) {
+			/* inside a number, "," and "." before a digit: "10,000", "7.1" */
+			if (!digits || (c != ',' && c != '.') || i + 1 >= length ||
+			    !digit_byte(bytes[i + 1]) || o == 0)
+				break;
 			if (c == '.' && o < WORD_BYTES)
 				out[o++] = '.';
 			i++;
 			continue;
 		}
-		if (!word_byte(c))
-			break;
 		if (c >= 0x80 && punctuation_length(text + i, length - i) > 0)
 			break;
-		if (!isdigit(c))
-			*number = 0;
+		digits &= digit_byte(c);
 		if (o < WORD_BYTES)
-			out[o++] = (char)tolower(c);
+			out[o++] = (char)folded;
 		i++;
 	}
+	*number = digits;
 	*out_length = o;
 	return i;
 }
@@ -306,7 +350,15 @@ count_words(struct story_extractor *extractor, struct story_features *features,
 	int number;
 
 	while (i < length) {
-		size_t skip = possessive_length(text + i, length - i);
+		unsigned char c = (unsigned char)text[i];
+		size_t skip;
+
+		/* ASCII besides ' and letters and digits: no possessive, no word */
+		if (word_fold[c] == 0 && c != '\'') {
+			i++;
+			continue;
+		}
+		skip = possessive_length(text + i, length - i);
 
 		/* "Taliban's": the possessive is not a word */
 		if (skip == 0)
@@ -362,7 +414,7 @@ count_entity(struct story_extractor *extractor, struct story_features *features,
 	if (length >= sizeof folded)
 		length = sizeof folded - 1;
 	for (size_t i = 0; i < length; i++)
-		folded[i] = (char)tolower((unsigned char)entity->name[i]);
+		folded[i] = lower_byte((unsigned char)entity->name[i]);
 	folded[length] = '\0';
 	salient = entity->count >= 2 || (title != NULL && strcasestr(title, entity->name));
 	count_feature(extractor, features, folded, length, word_hash(folded, length),
