@@ -183,7 +183,8 @@ detect_root(struct xml_run *run, xmlNodePtr root, char *error, size_t error_size
 	feed->meta->format = xstrdup(format);
 	if (feed->kind == FEED_KIND_CDF)
 		feed_cdf_root(feed, root);
-	if (feed->kind == FEED_KIND_ATOM) {
+	{
+		/* the root's xml:lang; an RSS <language> read later replaces it (as feedparser) */
 		xmlChar *language = xmlNodeGetLang(root);
 
 		if (language != NULL)

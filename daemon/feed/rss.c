@@ -10,6 +10,7 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
+#include "../url.h"
 #include "feed_internal.h"
 
 /* Fallbacks collected while reading an item, used when the main field is absent. */
@@ -334,8 +335,14 @@ apply_extras(struct article *item, struct rss_item_extras *extras)
 {
 	if (item->link == NULL && extras->atom_link != NULL)
 		item->link = xstrdup(extras->atom_link);
-	if (item->link == NULL && extras->guid_permalink != NULL)
-		item->link = xstrdup(extras->guid_permalink);
+	if (item->link == NULL && extras->guid_permalink != NULL) {
+		/* only a guid that is a URL with a host ("http://example.c[o/" is not) */
+		char *domain = url_domain(extras->guid_permalink);
+
+		if (domain != NULL)
+			item->link = xstrdup(extras->guid_permalink);
+		free(domain);
+	}
 	if (item->updated == 0)
 		item->updated = extras->dc_date;
 	if (item->title_raw == NULL && extras->media_title != NULL)
@@ -528,8 +535,16 @@ feed_rss_channel_child(struct xml_feed *feed, xmlNodePtr node)
 		if (meta->link == NULL)
 			meta->link = feed_node_url(feed, node, NULL);
 	} else if (feed_node_is(feed, node, NULL, "language") ||
-	    feed_node_is(feed, node, NS_DC, "language"))
-		set_text_once(&meta->language, node);
+	    feed_node_is(feed, node, NS_DC, "language")) {
+		char *text = feed_node_text(node);
+		char *trimmed = feed_trim(text);
+
+		if (trimmed != NULL) {	/* the element says more than the root's xml:lang */
+			free(meta->language);
+			meta->language = trimmed;
+		}
+		free(text);
+	}
 	else if (feed_node_is(feed, node, NULL, "ttl"))
 		meta->ttl_minutes = node_integer(node);
 	else if (feed_node_is(feed, node, NS_SYNDICATION, "updatePeriod")) {

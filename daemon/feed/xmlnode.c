@@ -140,17 +140,45 @@ is_void_element(const char *name)
 
 static void serialize_children(struct buffer *out, xmlNodePtr node);
 
+/* The namespace an SVG or MathML element starts (it is written on it as xmlns), else NULL. */
+static const char *
+foreign_root_namespace(xmlNodePtr node)
+{
+	const char *href = node->ns != NULL ? (const char *)node->ns->href : NULL;
+	const char *parent = node->parent != NULL && node->parent->type == XML_ELEMENT_NODE &&
+	    node->parent->ns != NULL ? (const char *)node->parent->ns->href : NULL;
+
+	if (href == NULL || (strcmp(href, "http://www.w3.org/2000/svg") != 0 &&
+	    strcmp(href, "http://www.w3.org/1998/Math/MathML") != 0))
+		return NULL;
+	return parent != NULL && strcmp(parent, href) == 0 ? NULL : href;
+}
+
+/*
+ * An element as HTML: its local name; attributes in a namespace keep their prefix
+ * (xlink:href is not an href), and an SVG or MathML subtree says its namespace.
+ */
 static void
 serialize_element(struct buffer *out, xmlNodePtr node)
 {
 	const char *name = local_name(node);
+	const char *foreign = foreign_root_namespace(node);
 
 	buffer_printf(out, "<%s", name);
+	if (foreign != NULL)
+		buffer_printf(out, " xmlns=\"%s\"", foreign);
 	for (xmlAttrPtr attribute = node->properties; attribute != NULL;
 	    attribute = attribute->next) {
 		xmlChar *value = xmlNodeGetContent((xmlNodePtr)attribute);
 
-		buffer_printf(out, " %s=\"", (const char *)attribute->name);
+		if (attribute->ns != NULL && attribute->ns->prefix != NULL)
+			/* HTML knows XLink by the prefix xlink only */
+			buffer_printf(out, " %s:%s=\"", attribute->ns->href != NULL &&
+			    strcmp((const char *)attribute->ns->href,
+			    "http://www.w3.org/1999/xlink") == 0 ? "xlink" :
+			    (const char *)attribute->ns->prefix, (const char *)attribute->name);
+		else
+			buffer_printf(out, " %s=\"", (const char *)attribute->name);
 		if (value != NULL)
 			feed_html_escape(out, (const char *)value, strlen((const char *)value));
 		buffer_append_string(out, "\"");
