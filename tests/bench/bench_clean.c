@@ -9,7 +9,7 @@
  * as the daemon loads them. Every round parses each feed again (fresh raw articles), attaches
  * the source as the daemon does, then runs the daemon's stages in its order: clean_article,
  * each plugin in config order (one chain, as the daemon's), the dedup sketch and the message without its verdict (the
- * workers' part), the dedup lookup against an in-memory index fresh each round, the whole
+ * workers' part; with [stories] on, the story features too, "story.features"), the dedup lookup against an in-memory index fresh each round, the whole
  * message and its produce into librdkafka (the loop's part). Each stage is timed separately in
  * CPU time of this thread (fair on a shared machine); produce counts rd_kafka_producev on the
  * calling thread, not librdkafka's own threads nor the in-process broker (CONFIG's
@@ -19,7 +19,7 @@
  *   stage name=clean articles=N seconds=S articles_per_s=X mb_per_s=Y us_per_article=U
  * MB/s counts the raw bytes the stage reads: the feed files for parse, the raw title, summary
  * and content HTML of the articles for the others. "clean+tag" is clean and the plugins,
- * "all" every stage after parse; "tokens" is the ABI-2 token stream (tokens.c) built once more
+ * "all" every stage after parse (story.features included); "tokens" is the ABI-2 token stream (tokens.c) built once more
  * on its own, for the figure: in the chain it is built in the first ABI-2 plugin's time. It
  * measures; it asserts nothing about time.
  */
@@ -36,6 +36,7 @@
 #include "pipeline.h"
 #include "plugin.h"
 #include "publish.h"
+#include "story/story.h"
 #include "tokens.h"
 #include "util.h"
 #include "feed/feed.h"
@@ -196,6 +197,7 @@ main(int argc, char **argv)
 	struct token_stream *stream = token_stream_new();
 	struct stage stages[MAX_STAGES + 10];
 	struct dedup_sketcher *sketcher;
+	struct story_extractor *extractor;
 	struct publisher *publisher;
 	struct article_batch batch = { 0 };
 	struct clean_rules *rules;
@@ -243,6 +245,8 @@ main(int argc, char **argv)
 	stages[after_plugins + 5].name = "clean+tag";
 	stages[after_plugins + 6].name = "all";
 	stages[after_plugins + 7].name = "tokens";	/* within the first ABI-2 plugin's */
+	stages[after_plugins + 8].name = "story.features";
+	extractor = config->stories.enabled ? story_extractor_new() : NULL;
 	sketcher = dedup_sketcher_new(&config->dedup);
 	if ((publisher = publisher_open(config, NULL, on_delivery, NULL, error,
 	    sizeof(error))) == NULL) {
@@ -286,6 +290,12 @@ main(int argc, char **argv)
 			mark = cpu_seconds();
 			token_stream_build(stream, article->title, article->text);
 			charge(&stages[after_plugins + 7], &mark, bytes);
+			if (extractor != NULL) {
+				/* on a worker, after the sketch (pipeline.c) */
+				mark = cpu_seconds();
+				story_extract_article(extractor, article);
+				charge(&stages[after_plugins + 8], &mark, bytes);
+			}
 			dedup_and_publish(article, sketcher, index, publisher,
 			    config->topic_articles, &stages[after_plugins], bytes);
 			if (round == 0 && article->word_count > 0)
@@ -297,16 +307,18 @@ main(int argc, char **argv)
 	}
 	for (size_t i = 1; i < after_plugins + 5; i++)
 		stages[after_plugins + 6].seconds += stages[i].seconds;
+	stages[after_plugins + 6].seconds += stages[after_plugins + 8].seconds;
 	stages[after_plugins + 6].articles = stages[1].articles;
 	stages[after_plugins + 6].bytes = stages[1].bytes;
 
 	printf("corpus config=%s feeds=%zu articles_per_round=%zu with_text=%zu rounds=%d "
 	    "plugins=%zu\n", argv[1], source_count, stages[0].articles / (size_t)rounds, kept,
 	    rounds, plugin_count);
-	for (size_t i = 0; i < after_plugins + 8; i++)
+	for (size_t i = 0; i < after_plugins + 8 + (extractor != NULL); i++)
 		print_stage(&stages[i]);
 	publisher_close(publisher);
 	dedup_sketcher_free(sketcher);
+	story_extractor_free(extractor);
 
 	plugin_chain_free(chain);
 	token_stream_free(stream);
