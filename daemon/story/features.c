@@ -65,7 +65,7 @@ word_hash(const char *word, size_t length)
 	return hash != 0 ? hash : 1;
 }
 
-static size_t fold_plural(char *word, size_t length);
+static inline size_t fold_plural(char *word, size_t length);
 
 /* Words are looked up folded ("reports" -> "report"): the set holds the folded forms. */
 static void
@@ -218,7 +218,7 @@ count_feature(struct story_extractor *extractor, struct story_features *features
 }
 
 /* Fold a plural to its singular: "bases" -> "base", "casualties" -> "casualty". */
-static size_t
+static inline size_t
 fold_plural(char *word, size_t length)
 {
 	if (length > 4 && memcmp(word + length - 3, "ies", 3) == 0) {
@@ -358,12 +358,13 @@ count_words(struct story_extractor *extractor, struct story_features *features,
 			i++;
 			continue;
 		}
-		skip = possessive_length(text + i, length - i);
+		/* an ASCII letter or digit starts a token; ' and UTF-8 may not */
+		skip = c < 0x80 && c != '\'' ? 0 : possessive_length(text + i, length - i);
 
 		/* "Taliban's": the possessive is not a word */
-		if (skip == 0)
+		if (skip == 0 && c >= 0x80)
 			skip = punctuation_length(text + i, length - i);
-		if (skip == 0 && !word_byte((unsigned char)text[i]))
+		if (skip == 0 && !word_byte(c))
 			skip = 1;
 		if (skip > 0) {
 			i += skip;
