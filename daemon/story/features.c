@@ -314,6 +314,22 @@ read_token(const char *text, size_t length, char *out, size_t *out_length, int *
 	size_t i = 0, o = 0;
 	int digits = digit_byte(bytes[0]);
 
+	if (!digits) {
+		/* a word (it starts with a letter): no number rule to watch */
+		while (i < length) {
+			unsigned char c = bytes[i], folded = word_fold[c];
+
+			if (folded == 0 ||
+			    (c >= 0x80 && punctuation_length(text + i, length - i) > 0))
+				break;
+			if (o < WORD_BYTES)
+				out[o++] = (char)folded;
+			i++;
+		}
+		*number = 0;
+		*out_length = o;
+		return i;
+	}
 	while (i < length) {
 		unsigned char c = bytes[i], folded = word_fold[c];
 
