@@ -66,11 +66,13 @@ is_name_char(char c)
 	    c == '.';
 }
 
+/* Is name (length bytes, any case) one of list's? */
 static int
 is_listed(const char *name, size_t length, const char *const *list, size_t count)
 {
 	for (size_t i = 0; i < count; i++)
-		if (strlen(list[i]) == length && strncasecmp(name, list[i], length) == 0)
+		if ((name[0] | 0x20) == list[i][0] && strlen(list[i]) == length &&
+		    strncasecmp(name, list[i], length) == 0)
 			return 1;
 	return 0;
 }
@@ -187,6 +189,25 @@ attribute_end(const char *p, const char *end, size_t *name_length)
 }
 
 /*
+ * Is the attribute [name, end) a style that cannot hide its element? is_hidden() looks for
+ * display and visibility only; a value with a character reference is kept, whatever it says.
+ */
+static int
+is_plain_style(const char *name, size_t name_length, const char *end)
+{
+	if (name_length != 5 || strncasecmp(name, "style", 5) != 0)
+		return 0;
+	for (const char *at = name + 5; at < end; at++) {
+		size_t left = (size_t)(end - at);
+
+		if (*at == '&' || (left >= 7 && strncasecmp(at, "display", 7) == 0) ||
+		    (left >= 10 && strncasecmp(at, "visibility", 10) == 0))
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * The start tag at `at` ('<' and a letter) into out, as htmlParseStartTag reads it: without
  * the attributes nothing reads when drop_attributes (a kept one after one space, bogus ones
  * gone), else as it is. Returns the tag's end, or NULL (nothing written) when the tag runs
@@ -211,7 +232,8 @@ skim_start_tag(const char *at, const char *end, int drop_attributes, struct buff
 		if ((after = attribute_end(p, end, &name_length)) == NULL)
 			break;
 		if (!keep_all && name_length > 0 && is_listed(p, name_length, kept_attributes,
-		    sizeof kept_attributes / sizeof kept_attributes[0])) {
+		    sizeof kept_attributes / sizeof kept_attributes[0]) &&
+		    !is_plain_style(p, name_length, after)) {
 			buffer_append(out, " ", 1);
 			buffer_append(out, p, (size_t)(after - p));
 		}
@@ -270,24 +292,25 @@ is_raw_text(const char *name, size_t length)
 static void
 copy_text(struct buffer *out, const char *from, const char *to, int collapse)
 {
-	const char *run;
+	char *write;
 
-	if (!collapse) {
+	if (!collapse || from == to) {
 		buffer_append(out, from, (size_t)(to - from));
 		return;
 	}
+	buffer_reserve(out, (size_t)(to - from) + 1);
+	write = out->data + out->length;
 	while (from < to) {
-		for (run = from; from < to && !is_blank(*from); from++)
-			;
-		buffer_append(out, run, (size_t)(from - run));
-		if (from < to) {
-			char kept = *from;
+		char c = *from++;
 
-			for (; from < to && is_blank(*from); from++)
-				kept = *from == '\n' ? '\n' : kept;
-			buffer_append(out, &kept, 1);
+		if (is_blank(c)) {
+			while (from < to && is_blank(*from))
+				c = *from++ == '\n' ? '\n' : c;
 		}
+		*write++ = c;
 	}
+	*write = '\0';
+	out->length = (size_t)(write - out->data);
 }
 
 struct skim {
