@@ -573,6 +573,8 @@ message_render(const struct article *article, struct buffer *out)
 	    json_integer((json_int_t)((article->word_count + 229) / 230)));
 	if (article->fulltext_status != NULL)
 		json_object_set_new_nocheck(root, "fulltext", json_fulltext(article));
+	if (article->is_update)
+		json_object_set_new_nocheck(root, "update", json_true());
 	return json_render_into(root, out);
 }
 

@@ -213,6 +213,13 @@ struct article {
 	 */
 	time_t	 created;
 	char	*content_src;
+
+	/*
+	 * the seen filter (daemon/ingest/items.c): 1 when the item was delivered before and its
+	 * feed now gives it a later updated time, so it goes out again as an update ("update":
+	 * true in the message). Appended after the feed parser's created and content src.
+	 */
+	int	 is_update;
 };
 
 /* The message schema: 2 since authors are {name, email, uri} and source has title, language. */

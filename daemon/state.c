@@ -66,7 +66,7 @@ static const char schema[] =
     "  feed TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, current_url TEXT,"
     "  failures INTEGER NOT NULL DEFAULT 0, disabled INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS seen ("
-    "  feed TEXT NOT NULL, id TEXT NOT NULL, seen_at INTEGER NOT NULL,"
+    "  feed TEXT NOT NULL, id TEXT NOT NULL, seen_at INTEGER NOT NULL, updated INTEGER,"
     "  PRIMARY KEY (feed, id)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS seen_by_age ON seen (seen_at);"
     "CREATE TABLE IF NOT EXISTS spool ("
@@ -111,6 +111,22 @@ prepare(struct state *state, sqlite3_stmt **statement, const char *sql)
 {
 	return sqlite3_prepare_v3(state->db, sql, -1, SQLITE_PREPARE_PERSISTENT, statement, NULL) ==
 	    SQLITE_OK ? 0 : -1;
+}
+
+/* A state file from before the seen table kept items' updated times gains the column. */
+static int
+seen_add_updated(struct state *state)
+{
+	sqlite3_stmt *probe = NULL;
+
+	if (sqlite3_prepare_v2(state->db, "SELECT updated FROM seen LIMIT 0", -1, &probe,
+	    NULL) == SQLITE_OK) {
+		sqlite3_finalize(probe);
+		return 0;
+	}
+	sqlite3_finalize(probe);
+	return sqlite3_exec(state->db, "ALTER TABLE seen ADD COLUMN updated INTEGER", NULL, NULL,
+	    NULL) == SQLITE_OK ? 0 : -1;
 }
 
 static void
@@ -212,10 +228,12 @@ state_open(const char *dir, char *error, size_t error_size)
 	    prepare(state, &state->feed_health, "INSERT INTO feeds (feed, failures, disabled,"
 	    " current_url) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(feed) DO UPDATE SET failures = ?2,"
 	    " disabled = ?3, current_url = ?4") < 0 ||
-	    prepare(state, &state->seen_check, "SELECT 1 FROM seen WHERE feed = ?1 AND id = ?2")
-	    < 0 ||
-	    prepare(state, &state->seen_mark, "INSERT OR REPLACE INTO seen (feed, id, seen_at)"
-	    " VALUES (?1, ?2, ?3)") < 0 ||
+	    seen_add_updated(state) < 0 ||
+	    prepare(state, &state->seen_check, "SELECT updated FROM seen WHERE feed = ?1 AND"
+	    " id = ?2") < 0 ||
+	    prepare(state, &state->seen_mark, "INSERT INTO seen (feed, id, seen_at, updated)"
+	    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(feed, id) DO UPDATE SET seen_at = ?3,"
+	    " updated = coalesce(?4, updated)") < 0 ||
 	    prepare(state, &state->seen_expire, "DELETE FROM seen WHERE seen_at < ?1") < 0 ||
 	    prepare(state, &state->spool_append, "INSERT INTO spool (topic, key, value, headers,"
 	    " spooled_at) VALUES (?1, ?2, ?3, ?4, ?5)") < 0 ||
@@ -398,7 +416,8 @@ state_feed_enable(struct state *state, const char *feed_key)
 }
 
 int
-state_seen(struct state *state, const char *feed_key, const char *item_id)
+state_seen_updated(struct state *state, const char *feed_key, const char *item_id,
+    time_t *updated)
 {
 	sqlite3_stmt *statement = state->seen_check;
 	int result;
@@ -406,6 +425,8 @@ state_seen(struct state *state, const char *feed_key, const char *item_id)
 	bind_text(statement, 1, feed_key);
 	bind_text(statement, 2, item_id);
 	result = sqlite3_step(statement);
+	if (updated != NULL)
+		*updated = result == SQLITE_ROW ? (time_t)sqlite3_column_int64(statement, 0) : 0;
 	sqlite3_reset(statement);
 	sqlite3_clear_bindings(statement);
 	if (result == SQLITE_ROW)
@@ -414,12 +435,29 @@ state_seen(struct state *state, const char *feed_key, const char *item_id)
 }
 
 int
-state_mark_seen(struct state *state, const char *feed_key, const char *item_id, time_t when)
+state_seen(struct state *state, const char *feed_key, const char *item_id)
+{
+	return state_seen_updated(state, feed_key, item_id, NULL);
+}
+
+int
+state_mark_seen_updated(struct state *state, const char *feed_key, const char *item_id,
+    time_t when, time_t updated)
 {
 	bind_text(state->seen_mark, 1, feed_key);
 	bind_text(state->seen_mark, 2, item_id);
 	sqlite3_bind_int64(state->seen_mark, 3, (sqlite3_int64)when);
+	if (updated > 0)
+		sqlite3_bind_int64(state->seen_mark, 4, (sqlite3_int64)updated);
+	else
+		sqlite3_bind_null(state->seen_mark, 4);
 	return step_done(state, state->seen_mark, "seen_mark");
+}
+
+int
+state_mark_seen(struct state *state, const char *feed_key, const char *item_id, time_t when)
+{
+	return state_mark_seen_updated(state, feed_key, item_id, when, 0);
 }
 
 long

@@ -104,7 +104,8 @@ ingest_delivery_complete(struct ingest *ingest, struct delivery *delivery)
 		return;		/* cluster mode: delivered once its transaction commits */
 	if (!delivery->failed) {
 		/* Acknowledged by Kafka (committed), or durable in the spool that will deliver it. */
-		state_mark_seen(ingest->state, feed->config->url, article->id, time(NULL));
+		state_mark_seen_updated(ingest->state, feed->config->url, article->id, time(NULL),
+		    article->updated);
 		pipeline_commit(ingest->pipeline, article);
 		feed->stats.items_published++;
 		if (page_status_index(article->fulltext_status) >= 0)

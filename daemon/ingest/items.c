@@ -16,11 +16,30 @@
 #include "util.h"
 #include "workers.h"
 
+/*
+ * Is the item in flight, or delivered and not updated since? One delivered before whose feed
+ * now gives it a later updated time goes through again as an update (its page, if any, is
+ * asked for with a conditional GET). One delivered without an updated time on record (or
+ * before the state kept them) gets its current one recorded, and is not an update.
+ */
 static int
-already_handled(struct feed *feed, const char *id)
+already_handled(struct feed *feed, struct article *article, time_t now)
 {
-	return string_set_contains(&feed->in_flight, id) ||
-	    state_seen(feed->ingest->state, feed->config->url, id) == 1;
+	struct state *state = feed->ingest->state;
+	time_t recorded;
+
+	if (string_set_contains(&feed->in_flight, article->id))
+		return 1;
+	if (state_seen_updated(state, feed->config->url, article->id, &recorded) != 1)
+		return 0;
+	if (article->updated > 0 && recorded > 0 && article->updated > recorded) {
+		article->is_update = 1;
+		return 0;
+	}
+	if (article->updated > 0 && recorded == 0)
+		state_mark_seen_updated(state, feed->config->url, article->id, now,
+		    article->updated);
+	return 1;
 }
 
 /* The producer's queue is full (or the producer failed): the message goes to the spool. */
@@ -60,7 +79,8 @@ publish_item(struct batch *batch, struct article *article)
 
 	pipeline_topics(ingest->pipeline, article, &topics);
 	if (topics.count == 0) {	/* dedup policy drop: nothing to deliver */
-		state_mark_seen(ingest->state, batch->feed->config->url, article->id, batch->now);
+		state_mark_seen_updated(ingest->state, batch->feed->config->url, article->id,
+		    batch->now, article->updated);
 		feed_cluster_delivered(batch->feed, article->id);
 		item_leaves(batch, article);
 		return;
@@ -144,7 +164,7 @@ ingest_on_item(struct article *article, void *context)
 	feed->ingest->items_parsed++;
 	pipeline_attach_source(article, feed->config, feed->config->url);
 	page_set_mode(article, feed->ingest->config, feed->config);
-	if (already_handled(feed, article->id)) {
+	if (already_handled(feed, article, batch->now)) {
 		article_free(article);
 		return 0;
 	}

@@ -12,7 +12,9 @@ another feed is fetched with a conditional GET and its 304 reuses the text extra
 a 404 page, a page slower than [fulltext] timeout and a page over [fulltext] max_size each leave
 their item published with the feed's text and fetch_failed / timeout / too_large; an item long
 enough in the feed is not_needed and its page is not requested; a second run (restart) fetches
-no page again. The page texts are written here, from a fixed vocabulary."""
+no page again; an entry whose <updated> moves forward is published again as an update, its page
+asked for with a conditional GET (304: the text extracted before). The page texts are written
+here, from a fixed vocabulary."""
 
 import http.server
 import json
@@ -379,5 +381,75 @@ def test_page_asked_again_is_a_conditional_get(tmp_path, kafka):
 		assert second["fulltext"]["method"] == first["fulltext"]["method"]
 		assert second["fulltext"]["words"] == first["fulltext"]["words"]
 		assert second["summary"] == teaser("second")
+	finally:
+		site.stop()
+
+
+def updated_feed(site, updated):
+	"""An Atom feed of one entry per page under /u/, each with its <updated> time."""
+	entries = "".join(
+	    "<entry><title>Story %s</title><link href=\"%s\"/><id>%s</id><updated>%s</updated>"
+	    "<summary>%s</summary></entry>" % (name, site.url("/u/%s.html" % name),
+	    site.url("/u/%s.html" % name), when, teaser(name)) for name, when in updated.items())
+	return ("<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">"
+		"<title>Updates</title><id>%s</id><updated>2026-12-06T09:00:00Z</updated>%s</feed>" %
+		(site.url("/"), entries)).encode()
+
+
+def test_updated_entry_is_processed_again(tmp_path, kafka):
+	"""An Atom entry delivered once is not published again while its <updated> stays (a second
+	run asks for no page); once <updated> moves forward it goes out again with "update": true,
+	its page asked for with If-None-Match (the server's log is the witness): the unchanged
+	page answers 304 and the text extracted before is reused, the changed one (a new ETag)
+	answers 200 and its new text is extracted."""
+	site = Site().start()
+	try:
+		site.pages["/robots.txt"] = (404, "text/plain", b"", 0)
+		for name in ("same", "changed"):
+			site.pages["/u/%s.html" % name] = (200, "text/html", page_html("Story %s" % name,
+			    paragraphs(name)).encode(), 0)
+			site.etags["/u/%s.html" % name] = '"%s-v1"' % name
+		first = {"same": "2026-12-06T09:00:00Z", "changed": "2026-12-06T09:00:00Z"}
+		site.pages["/feed.xml"] = (200, "application/atom+xml", updated_feed(site, first), 0)
+		topics = (helpers.unique_topic("fulltext"), helpers.unique_topic("fulltext-dup"))
+		config = helpers.write_config(tmp_path, kafka.bootstrap,
+		    [(site.url("/feed.xml"), {"name": "Updates"})],
+		    {"kafka": {"topic.articles": topics[0], "topic.duplicates": topics[1]},
+		     "fulltext": {"mode": "auto"}, "dedup": {"policy": "tag"}})
+
+		def run():
+			result = helpers.run_wiresift(["-c", config, "--once"], timeout=120)
+			assert result.returncode == 0, result.stderr[-3000:]
+			return helpers.kcat_read_all(kafka.bootstrap, topics[0])
+
+		assert len(run()) == 2
+		assert len(run()) == 2		# nothing moved: nothing again, no page asked for
+		assert len(site.requests("/u/same.html")) == 1
+		new_text = paragraphs("changed, second version")
+		site.pages["/u/changed.html"] = (200, "text/html", page_html("Story changed",
+		    new_text).encode(), 0)
+		site.etags["/u/changed.html"] = '"changed-v2"'
+		second = {"same": "2026-12-06T10:00:00Z", "changed": "2026-12-06T10:30:00Z"}
+		site.pages["/feed.xml"] = (200, "application/atom+xml", updated_feed(site, second), 0)
+		records = run()
+		assert len(records) == 4, [record["value"]["title"] for record in records]
+		for record in records:
+			jsonschema.validate(record["value"], SCHEMA)
+		before = by_name([record for record in records if "update" not in record["value"]])
+		after = by_name([record for record in records if record["value"].get("update")])
+		assert sorted(before) == sorted(after) == ["changed", "same"]
+		for name in ("same", "changed"):
+			assert after[name]["update"] is True
+			assert after[name]["id"] == before[name]["id"]
+			assert after[name]["updated"] == second[name]
+			assert [inm for path, inm in site.conditional if path == "/u/%s.html" % name] == \
+			    [None, '"%s-v1"' % name]
+		assert after["same"]["fulltext"]["http_status"] == 304
+		assert after["same"]["text"] == before["same"]["text"]
+		assert after["changed"]["fulltext"]["http_status"] == 200
+		assert after["changed"]["fulltext"]["status"] == "extracted"
+		assert new_text[0][:60] in after["changed"]["text"]
+		assert after["changed"]["text"] != before["changed"]["text"]
+		assert len(run()) == 4		# recorded: the updated times are now the new ones
 	finally:
 		site.stop()

@@ -459,6 +459,17 @@ test_state_seen_and_validators(void)
 
 	state = state_open(dir, error, sizeof error);
 	CHECK(state_seen(state, "feed", "id1") == 1);
+	{	/* the item's updated time: recorded, kept by a mark without one, replaced */
+		time_t updated = -1;
+
+		CHECK(state_seen_updated(state, "feed", "id1", &updated) == 1 && updated == 0);
+		CHECK(state_mark_seen_updated(state, "feed", "id1", 1000, 5000) == 0);
+		CHECK(state_mark_seen(state, "feed", "id1", 1000) == 0);
+		CHECK(state_seen_updated(state, "feed", "id1", &updated) == 1 && updated == 5000);
+		CHECK(state_mark_seen_updated(state, "feed", "id1", 1000, 6000) == 0);
+		CHECK(state_seen_updated(state, "feed", "id1", &updated) == 1 && updated == 6000);
+		CHECK(state_seen_updated(state, "feed", "id2", &updated) == 0 && updated == 0);
+	}
 	CHECK(state_feed_load(state, "feed", &record) == 0);
 	CHECK_STR(record.etag, "\"etag-1\"");
 	CHECK_STR(record.current_url, "https://moved.example/");
