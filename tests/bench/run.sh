@@ -14,6 +14,10 @@
 #      made in BENCH_WORK/extract/venv) on the same pages, pages per CPU-second and word F1
 #      against expected texts: our fixture pages, and Readability's test pages when
 #      READABILITY_PAGES names a local copy of its test/test-pages (none is in the repository)
+#   3a. page fetches: tests/bench/pages.py, `wiresift --once` over 200 feeds x 20 summary-only
+#      items whose links are our fixture pages on a loopback nginx ([fulltext] mode = always,
+#      a real Kafka broker): pages fetched per second and the daemon's CPU per page (less the
+#      same run with mode = never)
 #   3b. dedup: bench_dedup at 1,000,000 articles (BENCH_QUICK=1: 100,000), its report as printed
 #   3c. stories: B-cubed precision/recall/F1 of the story ids on a labelled set (gen_stories.py:
 #      events written up by 2-6 outlets each, in look-alike pairs within 48 h) for wiresift and
@@ -28,7 +32,7 @@
 #      at 1 s, by one daemon without [cluster], one instance of a group and two instances)
 #
 # Environment: BENCH_WORK (default BUILD_DIR/bench-work: generated feeds are kept there and
-# reused), BENCH_SKIP_POLL=1 skips step 4, BENCH_SKIP_CLUSTER=1 step 5; poll.py's BENCH_FEEDS,
+# reused), BENCH_SKIP_PAGES=1 skips step 3a, BENCH_SKIP_POLL=1 skips step 4, BENCH_SKIP_CLUSTER=1 step 5; poll.py's BENCH_FEEDS,
 # BENCH_ITEMS, BENCH_HOSTS,
 # BENCH_POLL_SECONDS, BENCH_PEER_SECONDS, BENCH_COLD_TIMEOUT scale it.
 set -u
@@ -120,6 +124,11 @@ articles_config "$work/stages"
 section "article extraction, one core (wiresift extract beside trafilatura, same pages)"
 "$python" tests/bench/extract.py "$build" "$work/extract" | tee -a "$results"
 
+if [ "${BENCH_SKIP_PAGES:-0}" != 1 ]; then
+	section "page fetches through the daemon's page step (loopback nginx, real Kafka broker)"
+	"$python" tests/bench/pages.py "$build" "$work/pages" | tee -a "$results"
+fi
+
 section "dedup (bench_dedup${BENCH_QUICK:+, BENCH_QUICK=1})"
 "$build/bench/bench_dedup"
 
@@ -173,6 +182,12 @@ for set in fixtures readability; do
 	table "  word F1 (trafilatura)" "$(field "extract.$set" f1)" \
 	    "$(field "trafilatura.$set" f1)" ">= peer"
 done
+if grep -q '^pages.fetch ' "$results"; then
+	table "page fetches/s, page step ($(field pages.fetch pages) pages)" \
+	    "$(field pages.fetch pages_per_s)" "" ""
+	table "  daemon CPU ms per page (fetch + extraction)" \
+	    "$(field pages.fetch cpu_ms_per_page)" "" ""
+fi
 if grep -q '^stories.wiresift ' "$results"; then
 	ours=$(field stories.wiresift f1)
 	reference=$(field stories.reference f1)
