@@ -100,10 +100,11 @@ value_hints(const char *value)
 	uint32_t mask = 0;
 
 	for (const char *at = value; *at != '\0'; at++) {
-		unsigned c = (unsigned char)tolower((unsigned char)*at);
+		unsigned c = (unsigned char)*at;
 
-		if (start[c] == start[c + 1] || !is_word_start(value, at))
-			continue;
+		if (!is_word_start(value, at))
+			continue;	/* cheaper first: most characters start no word */
+		c = c >= 'A' && c <= 'Z' ? c + 32 : c;
 		for (unsigned i = start[c]; i < start[c + 1]; i++)
 			if (strncasecmp(at, tokens[i].text, tokens[i].length) == 0)
 				mask |= tokens[i].bit;

@@ -75,11 +75,19 @@ compare_tag(const void *key, const void *member)
 const struct tag_info *
 tag_info_of(const xmlNode *node)
 {
-	const struct tag_info *found;
+	/* a small per-thread cache by first letter and length (checked by strcmp) */
+	static _Thread_local const struct tag_info *cache[64];
+	const struct tag_info *found, **slot;
+	const char *name = (const char *)node->name;
 
-	if (node->type != XML_ELEMENT_NODE || node->name == NULL)
+	if (node->type != XML_ELEMENT_NODE || name == NULL)
 		return &unknown;
-	found = bsearch(node->name, tags, sizeof tags / sizeof tags[0], sizeof tags[0],
-	    compare_tag);
-	return found ? found : &unknown;
+	slot = &cache[((unsigned char)name[0] * 7u + (unsigned)strlen(name)) & 63];
+	if (*slot != NULL && strcmp(name, (*slot)->name) == 0)
+		return *slot;
+	found = bsearch(name, tags, sizeof tags / sizeof tags[0], sizeof tags[0], compare_tag);
+	if (found == NULL)
+		return &unknown;
+	*slot = found;
+	return found;
 }
