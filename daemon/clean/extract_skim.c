@@ -220,7 +220,7 @@ is_plain_style(const char *name, size_t name_length, const char *end)
 static const char *
 skim_start_tag(const char *at, const char *end, int drop_attributes, struct buffer *out)
 {
-	const char *p = html_name_end(at + 1, end), *after;
+	const char *p = html_name_end(at + 1, end), *after = p;
 	size_t marks = out->length, name_length;
 	int keep_all;
 
@@ -244,7 +244,9 @@ skim_start_tag(const char *at, const char *end, int drop_attributes, struct buff
 		p = after;
 	}
 	if (p >= end || after == NULL) {
-		out->length = marks;
+		out->length = marks;	/* what was written of it is taken back */
+		if (out->data != NULL)
+			out->data[marks] = '\0';
 		return NULL;
 	}
 	after = p + (*p == '>' ? 1 : 2);
