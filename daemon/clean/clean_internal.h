@@ -74,6 +74,8 @@ struct literal_index {
 	uint16_t single_start[257];		/* one-byte literals: single_ids[single_start[b]...] */
 	uint16_t *single_ids;
 	uint8_t	 pair_starts[65536];		/* by the first two bytes: PAIR_* bits */
+	uint8_t	 pair_raw[65536];		/* the same by two bytes as read, unfolded:
+						 * first | second << 8 (one 16-bit load) */
 	uint8_t	 triple_used[65536 / 8];	/* longer literals, by TRIPLE_KEY of three */
 	uint16_t bucket_start[START_BUCKETS + 1]; /* those: start_ids[bucket_start[b]...] */
 	uint16_t *start_ids;

@@ -72,17 +72,17 @@ static void
 literal_index_scan(const struct literal_index *index, const unsigned char *text, size_t length,
     unsigned char *present)
 {
-	unsigned second;
-
 	if (length == 0)
 		return;
-	second = index->fold[text[0]];
 	for (size_t at = 0; at + 1 < length; at++) {
-		unsigned first = second, key, starts;
+		unsigned first, second, key, starts;
 
-		second = index->fold[text[at + 1]];
-		if ((starts = index->pair_starts[key = first << 8 | second]) == 0)
+		/* most pairs start nothing: one look-up of the two bytes as they are */
+		if (index->pair_raw[text[at] | (unsigned)text[at + 1] << 8] == 0)
 			continue;
+		first = index->fold[text[at]];
+		second = index->fold[text[at + 1]];
+		starts = index->pair_starts[key = first << 8 | second];
 		if (starts & PAIR_SINGLE)
 			single_scan(index, first, text, length, at, present);
 		if (starts & PAIR_LITERAL)
@@ -91,7 +91,8 @@ literal_index_scan(const struct literal_index *index, const unsigned char *text,
 		    key = TRIPLE_KEY(first, second, (unsigned)index->fold[text[at + 2]])))
 			literal_bucket_scan(index, key, text, length, at, present);
 	}
-	single_scan(index, second, text, length, length - 1, present);	/* the last byte */
+	single_scan(index, index->fold[text[length - 1]], text, length, length - 1,
+	    present);	/* the last byte */
 }
 
 void
@@ -232,6 +233,9 @@ literal_index_group(struct literal_index *index)
 		}
 		index->bucket_start[START_BUCKET(key) + 1]++;
 	}
+	for (unsigned pair = 0; pair < 65536; pair++)
+		index->pair_raw[pair] = index->pair_starts[index->fold[pair & 0xff] << 8 |
+		    index->fold[pair >> 8]];
 	for (int byte = 0; byte < 256; byte++) {
 		index->single_start[byte + 1] += index->single_start[byte];
 		single_next[byte] = index->single_start[byte];
