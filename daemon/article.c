@@ -129,6 +129,28 @@ article_free_fields(struct article *article)
 }
 
 void
+article_shed_delivered(struct article *article, int keep_text)
+{
+	char **bulky[] = { &article->summary_html, &article->content_html, &article->summary,
+	    &article->json_without_dedup, &article->summary_raw, &article->content_raw,
+	    &article->page_html, &article->page_cached_text, &article->story.explain };
+
+	for (size_t i = 0; i < sizeof bulky / sizeof bulky[0]; i++) {
+		free(*bulky[i]);
+		*bulky[i] = NULL;
+	}
+	article->page_html_length = 0;
+	if (!keep_text) {
+		free(article->text);
+		article->text = NULL;
+	}
+	dedup_sketch_destroy(article->dedup_sketch);
+	article->dedup_sketch = NULL;
+	story_features_destroy(article->story_features);
+	article->story_features = NULL;
+}
+
+void
 article_set(char **field, const char *value)
 {
 	char *copy = value != NULL ? xstrdup(value) : NULL;

@@ -228,6 +228,13 @@ struct article {
 
 struct article	*article_new(void);
 void		 article_free(struct article *article);
+/*
+ * Free what an article no longer needs once its message is built and handed to the producer
+ * (its HTML, raw and summary texts, the message, sketch and story features; its text too
+ * unless keep_text): until Kafka acknowledges it, only its id, verdicts and log fields are
+ * read. Thousands may wait on a slow broker.
+ */
+void		 article_shed_delivered(struct article *article, int keep_text);
 
 /* Replace *field with a copy of value (NULL allowed). */
 void	 article_set(char **field, const char *value);

@@ -102,6 +102,9 @@ publish_item(struct batch *batch, struct article *article)
 	delivery->topics = buffer_steal(&topic_names);
 	free(json);
 	strlist_clear(&topics);
+	/* The text stays for the page cache (delivery.c) when the page came with validators. */
+	article_shed_delivered(article, article->page_etag != NULL ||
+	    article->page_last_modified != NULL);
 	if (delivery->pending_messages == 0)
 		ingest_delivery_complete(ingest, delivery);
 }

@@ -1,7 +1,7 @@
 /*
  * test_core.c - unit tests of the core's plain modules: durations and sizes, the config and
- * feeds-list parser (every error names FILE:LINE), stable article ids and the message JSON,
- * and the SQLite state store.
+ * feeds-list parser (every error names FILE:LINE), stable article ids, the message JSON and
+ * what an article keeps while it awaits delivery, and the SQLite state store.
  */
 #include <event2/event.h>
 #include <jansson.h>
@@ -303,6 +303,50 @@ test_article_json(void)
 	json_decref(root);
 	free(text);
 	article_free(article);
+}
+
+/*
+ * An article whose message went to the producer keeps what its delivery report needs (id,
+ * verdicts, the fields of its log line) and loses the bulky rest; its text stays only when
+ * asked (the page cache).
+ */
+static void
+test_article_shed_delivered(void)
+{
+	for (int keep_text = 0; keep_text <= 1; keep_text++) {
+		struct article *article = article_new();
+
+		article->link = xstrdup("https://x.example/a");
+		article->title = xstrdup("Title");
+		article->text = xstrdup("One.\n\nTwo.");
+		article->summary = xstrdup("One.");
+		article->summary_html = xstrdup("<p>One.</p>");
+		article->content_html = xstrdup("<p>One.</p><p>Two.</p>");
+		article->content_raw = xstrdup("One. Two.");
+		article->json_without_dedup = xstrdup("{\"id\":\"x\"");
+		article->page_html = xstrdup("<html></html>");
+		article->page_html_length = 13;
+		article->dedup.status = DEDUP_DUPLICATE;
+		article->dedup.duplicate_of = xstrdup("0123456789abcdef0123456789abcdef");
+		article->word_count = 2;
+		strcpy(article->lang_code, "en");
+		article_assign_id(article);
+		char *id = xstrdup(article->id);
+		article_shed_delivered(article, keep_text);
+		CHECK_STR(article->id, id);
+		CHECK_STR(article->title, "Title");
+		CHECK_STR(article->link, "https://x.example/a");
+		CHECK_STR(article->dedup.duplicate_of, "0123456789abcdef0123456789abcdef");
+		CHECK(article->word_count == 2 && strcmp(article->lang_code, "en") == 0);
+		CHECK(article->summary == NULL && article->summary_html == NULL &&
+		    article->content_html == NULL && article->content_raw == NULL &&
+		    article->json_without_dedup == NULL && article->page_html == NULL &&
+		    article->page_html_length == 0);
+		CHECK(keep_text ? article->text != NULL && strcmp(article->text,
+		    "One.\n\nTwo.") == 0 : article->text == NULL);
+		free(id);
+		article_free(article);
+	}
 }
 
 /* json_write() of value as a string (NULL when it refused). */
@@ -865,6 +909,7 @@ main(void)
 	RUN(test_feeds_list_errors);
 	RUN(test_article_ids_are_stable_and_scoped);
 	RUN(test_article_json);
+	RUN(test_article_shed_delivered);
 	RUN(test_json_arena);
 	RUN(test_json_write_matches_jansson);
 	RUN(test_json_write_values);
