@@ -217,6 +217,10 @@ if grep -q '^cold ' "$results"; then
 	    $(field cold feeds) )))$partial" "$(field cold items_per_s)" \
 	    "$(field cold records)/$(field cold items) rec" ">= 10000"
 	table "cold start daemon CPU ms per item" "$(field cold cpu_ms_per_item)" "" ""
+	table "  CPU ms per KB of feed" "$(field cold cpu_ms_per_kb)" "" ""
+	table "  peak RSS MB" "$(field cold peak_rss_mb)" "" ""
+	table "  broker | nginx CPU s over our run" "$(field cold broker_cpu_s) | \
+$(field cold nginx_cpu_s)" "" ""
 	table "first poll of $(field first feeds) 1-item feeds: s" "$(field first seconds)" \
 	    "$(field first records)/$(field first items) rec" ""
 fi
