@@ -575,7 +575,9 @@ drain_summaries(struct story_index *index, story_summary_fn summary, void *conte
 	}
 	done -= refused;
 	index->changed_count -= done;
-	memmove(index->changed, index->changed + done, index->changed_count * sizeof *index->changed);
+	if (done > 0 && index->changed_count > 0)
+		memmove(index->changed, index->changed + done,
+		    index->changed_count * sizeof *index->changed);
 	return refused ? -1 : 0;
 }
 
@@ -589,7 +591,8 @@ drain_tombstones(struct story_index *index, story_summary_fn summary, void *cont
 	while (done < list->count && summary(list->items[done], NULL, context) == 0)
 		free(list->items[done++]);
 	list->count -= done;
-	memmove(list->items, list->items + done, list->count * sizeof *list->items);
+	if (done > 0 && list->count > 0)
+		memmove(list->items, list->items + done, list->count * sizeof *list->items);
 }
 
 void
