@@ -448,6 +448,26 @@ original_story(struct story_index *index, const struct article *article,
 	return 1;
 }
 
+/* An article already in an open story (an update of it) keeps that story, as no new member. */
+static int
+member_story(struct story_index *index, struct article *article)
+{
+	uint64_t ref;
+	uint32_t slot;
+
+	if (!story_map_get(&index->by_article, story_map_key(article->id), &ref) ||
+	    !story_ref_alive(ref, index))
+		return 0;
+	slot = (uint32_t)(ref >> 32);
+	fill_verdict(index, article, slot, 1.0);
+	if (index->explain) {
+		free(article->story.explain);
+		article->story.explain = xasprintf("kept story=%s: the article is in it already "
+		    "(an update)", article->story.id);
+	}
+	return 1;
+}
+
 void
 story_assign(struct story_index *index, struct article *article)
 {
@@ -464,6 +484,8 @@ story_assign(struct story_index *index, struct article *article)
 		story_extract_article(index->extractor, article);
 	features = article->story_features;
 	advance(index, features->time);
+	if (member_story(index, article))
+		return;
 	record.time = features->time;
 	record.article_id = article->id;
 	record.outlet = outlet_of(article);

@@ -441,6 +441,11 @@ def test_updated_entry_is_processed_again(tmp_path, kafka):
 		for name in ("same", "changed"):
 			assert after[name]["update"] is True
 			assert after[name]["id"] == before[name]["id"]
+			if "story" in before[name]:	# an update keeps its story and adds no member
+				story = before[name]["story"]["id"]
+				assert after[name]["story"]["id"] == story
+				assert after[name]["story"]["size"] == max(
+				    b["story"]["size"] for b in before.values() if b["story"]["id"] == story)
 			assert after[name]["updated"] == second[name]
 			assert [inm for path, inm in site.conditional if path == "/u/%s.html" % name] == \
 			    [None, '"%s-v1"' % name]

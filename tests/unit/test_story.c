@@ -518,6 +518,17 @@ test_window_summaries_explain(void)
 	CHECK_CONTAINS(explain, "place:marlow bay");
 	story_drain(index, collect_summary, &drained);
 	CHECK(drained.summaries == 1 && drained.tombstones == 0);
+	/* An update of a1 (same id, later time): the same story, no new member, no summary. */
+	free(explain);
+	assign_loose(index, extractor, "a1", "Outlet One", "Tanker refloated in Marlow Bay",
+	    "The tanker that ran aground in Marlow Bay was refloated; Ines Vale said no oil "
+	    "leaked.", entities, 2, t0 + 7200, &third, &explain);
+	CHECK_STR(third, first);
+	CHECK_CONTAINS(explain, "(an update)");
+	CHECK(story_count(index) == 1 && story_article_count(index) == 2);
+	story_drain(index, collect_summary, &drained);
+	CHECK(drained.summaries == 1);
+	free(third);
 	summary = drained.last_summary ? json_loads(drained.last_summary, 0, NULL) : NULL;
 	CHECK(summary != NULL);
 	CHECK(json_integer_value(json_object_get(summary, "size")) == 2);
