@@ -371,6 +371,14 @@ fix_entity(struct feed_preparer *preparer)
 			advance(preparer, name_length + 2);
 			return;
 		}
+	} else if (name_length > 0 && 1 + name_length < available &&
+	    start[1 + name_length] != '=' && (entity = htmlEntityLookup((const xmlChar *)name)) &&
+	    (entity->value >= 0xA0 ? entity->value <= 0xFF : entity->value < 0x80)) {
+		/* HTML's legacy entities (Latin-1, &amp; &lt; ...) need no ';': "&copy 2025" */
+		preparer->problems |= FEED_PROBLEM_UNDECLARED_ENTITY;
+		emit_reference(preparer, entity->value);
+		advance(preparer, name_length + 1);
+		return;
 	} else
 		preparer->problems |= FEED_PROBLEM_BARE_AMPERSAND;
 	emit_string(preparer, "&amp;");
