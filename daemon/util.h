@@ -92,6 +92,8 @@ int64_t	 now_ms(void);
 int64_t	 monotonic_ms(void);
 
 /* Read a whole file; NULL and errno on failure. *length gets the size. Result NUL-terminated. */
+/* A-Z a-z 0-9 as a word holds them (lower case); 0 for every other byte. */
+extern const unsigned char ascii_word_fold[256];
 char	*file_read(const char *path, size_t *length);
 /* Join dir (of base_file) and path unless path is absolute. Caller frees. */
 char	*path_resolve(const char *base_file, const char *path);
