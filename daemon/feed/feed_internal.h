@@ -74,8 +74,6 @@ size_t	 feed_preparer_read(struct feed_preparer *preparer, char *buffer, size_t 
 /* What the preparer (and its decoder) repaired so far: enum feed_problem bits. */
 unsigned feed_preparer_problems(const struct feed_preparer *preparer);
 unsigned feed_decoder_problems(const struct feed_decoder *decoder);
-/* Bytes before the XML declaration to drop (0 when the first markup is something else). */
-size_t	 feed_xml_leading_junk(const char *text, size_t length);
 
 /* Append text to buffer with & < > " escaped. */
 void	 feed_html_escape(struct buffer *buffer, const char *text, size_t length);

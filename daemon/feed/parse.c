@@ -506,6 +506,21 @@ peek_from(struct feed_decoder *decoder, size_t start, size_t want, size_t *lengt
 	return text + start;
 }
 
+/*
+ * Bytes before the XML declaration to drop (blank lines, often); 0 when the first markup is
+ * something else (other leading blank lines keep line numbers).
+ */
+static size_t
+xml_leading_junk(const char *text, size_t length)
+{
+	const char *first_markup = memchr(text, '<', length);
+
+	if (first_markup != NULL && length - (size_t)(first_markup - text) >= 5 &&
+	    strncmp(first_markup, "<?xml", 5) == 0)
+		return (size_t)(first_markup - text);
+	return 0;
+}
+
 /* An HTML page (-1 with error), else the number of decoded bytes before the XML starts. */
 static long long
 xml_start(struct feed_decoder *decoder, size_t start, char *error, size_t error_size)
@@ -526,7 +541,7 @@ xml_start(struct feed_decoder *decoder, size_t start, char *error, size_t error_
 		return -1;
 	}
 	/* html_verdict looked at least 6 bytes past the first '<' */
-	return (long long)(start + feed_xml_leading_junk(text, length));
+	return (long long)(start + xml_leading_junk(text, length));
 }
 
 static int

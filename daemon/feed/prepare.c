@@ -9,10 +9,9 @@
  *  - HTML 4 named entities (&nbsp; &mdash; &eacute; ...) become numeric character references,
  *    numeric references to C1 code points are read as windows-1252 (&#146; is a quote), and
  *    references to characters XML forbids become U+FFFD;
+ *  - HTML's legacy entities need no ';' (&copy 2025), as HTML reads them, except before '=';
  *  - a bare '&' or an unknown entity becomes &amp; and a '<' that cannot start markup &lt;;
- *  - unclosed HTML void elements (<br>, <img>) in unescaped descriptions are closed;
- *  - anything before the XML declaration (blank lines, often) is dropped
- *    (feed_xml_leading_junk; the caller skips it).
+ *  - unclosed HTML void elements (<br>, <img>) in unescaped descriptions are closed.
  * Comments, CDATA sections and processing instructions are copied untouched.
  *
  * It streams: feed_preparer_read() pulls decoded pieces from the decoder and writes prepared
@@ -111,18 +110,6 @@ feed_preparer_problems(const struct feed_preparer *preparer)
 {
 	return preparer->problems | preparer->dtd.problems |
 	    feed_decoder_problems(preparer->decoder);
-}
-
-size_t
-feed_xml_leading_junk(const char *text, size_t length)
-{
-	const char *first_markup = memchr(text, '<', length);
-
-	/* only an XML declaration must come first; other leading blank lines keep line numbers */
-	if (first_markup != NULL && length - (size_t)(first_markup - text) >= 5 &&
-	    strncmp(first_markup, "<?xml", 5) == 0)
-		return (size_t)(first_markup - text);
-	return 0;
 }
 
 /* ---- input: the current piece, or the carry ---- */
