@@ -236,14 +236,39 @@ record_of(struct cluster *cluster, const char *url)
 	return record;
 }
 
-/* Sets record[key] to value (taken); 1 when that changed it. */
+/* Sets record[key] to a string or null; 1 when that changed it (compared before building). */
 static int
-set_changed(json_t *record, const char *key, json_t *value)
+set_string(json_t *record, const char *key, const char *value)
 {
-	int changed = !json_equal(json_object_get(record, key), value);
+	json_t *old = json_object_get(record, key);
 
-	json_object_set_new(record, key, value);
-	return changed;
+	if (old != NULL && (value == NULL ? json_is_null(old) :
+	    json_is_string(old) && strcmp(json_string_value(old), value) == 0))
+		return 0;
+	json_object_set_new(record, key, json_string_or_null(value));
+	return 1;
+}
+
+static int
+set_integer(json_t *record, const char *key, long long value)
+{
+	json_t *old = json_object_get(record, key);
+
+	if (json_is_integer(old) && json_integer_value(old) == value)
+		return 0;
+	json_object_set_new(record, key, json_integer((json_int_t)value));
+	return 1;
+}
+
+static int
+set_boolean(json_t *record, const char *key, int value)
+{
+	json_t *old = json_object_get(record, key);
+
+	if (json_is_boolean(old) && json_is_true(old) == !!value)
+		return 0;
+	json_object_set_new(record, key, json_boolean(value));
+	return 1;
 }
 
 /*
@@ -264,15 +289,15 @@ cluster_feed_changed(struct cluster *cluster, const char *url, const struct feed
 	if (!cluster_writes(cluster, url))
 		return;
 	record = record_of(cluster, url);
-	changed |= set_changed(record, "etag", json_string_or_null(state->etag));
-	changed |= set_changed(record, "last_modified", json_string_or_null(state->last_modified));
-	changed |= set_changed(record, "current_url", json_string_or_null(state->current_url));
-	changed |= set_changed(record, "failures", json_integer(state->failures));
-	changed |= set_changed(record, "disabled", json_boolean(state->disabled));
+	changed |= set_string(record, "etag", state->etag);
+	changed |= set_string(record, "last_modified", state->last_modified);
+	changed |= set_string(record, "current_url", state->current_url);
+	changed |= set_integer(record, "failures", state->failures);
+	changed |= set_boolean(record, "disabled", state->disabled);
 	recorded = json_integer_value(json_object_get(record, "next_poll"));
 	if (next_poll != 0) {	/* 0: not scheduled here (any more): the last one stands */
 		changed |= llabs((long long)next_poll - recorded) > NEXT_POLL_SLACK;
-		json_object_set_new(record, "next_poll", json_integer((json_int_t)next_poll));
+		set_integer(record, "next_poll", (long long)next_poll);
 	}
 	if (changed)
 		json_object_set_new(cluster->dirty, url, json_true());

@@ -16,17 +16,22 @@ in cluster mode, so every setup is the daemon itself with a 1 s interval:
   (wiresift_articles_total published + duplicate); items/s and the daemons' CPU per item
   (summed over the instances: CPU per item is the per-core figure). For the cluster setups
   this includes creating the topics and joining the group (ready_s: until every /readyz says
-  ready).
+  ready). Cluster mode runs with Kafka transactions (one per 500 ms per instance).
 - poll: the next BENCH_CLUSTER_POLL_SECONDS, when the feeds answer 304: polls/s from nginx's
   access log and the daemons' CPU per 1000 polls.
 
-Prints "cluster.cold.SETUP ..." and "cluster.poll.SETUP ..." lines (SETUP: single, cluster1,
+In the poll window the daemons' CPU is also split by thread name (/proc/PID/task: rdk:* are
+librdkafka's threads, wiresift-* ours, the loop is the process's name): "cluster.threads.SETUP
+name=seconds ...", which shows where a cluster instance's extra cost goes.
+
+Prints "cluster.cold.SETUP ...", "cluster.poll.SETUP ..." and "cluster.threads.SETUP" lines (SETUP: single, cluster1,
 cluster2) for run.sh; asserts nothing about time.
 """
 
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 import urllib.request
@@ -69,6 +74,23 @@ def published(daemon):
 		r'^wiresift_articles_total\{status="(?:published|duplicate)"\} (\d+)$', text, re.M))
 
 
+def thread_cpu(pids):
+	"""{thread name: utime + stime in s} summed over the threads of pids."""
+	totals = {}
+	for pid in pids:
+		for task in Path("/proc/%d/task" % pid).glob("*"):
+			try:
+				name = (task / "comm").read_text().strip()
+				text = (task / "stat").read_text()
+			except OSError:
+				continue
+			fields = text[text.rindex(")") + 2:].split()
+			name = re.sub(r"\d+$", "N", name)	# rdk:broker1, rdk:broker2 -> rdk:brokerN
+			totals[name] = totals.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / \
+				poll.CLOCK_TICKS
+	return totals
+
+
 def run(label, instances, build, work, nginx, bootstrap, urls):
 	topics = tuple(helpers.unique_topic("bench." + kind) for kind in
 		       ("articles", "duplicates", "feeds", "state"))
@@ -101,9 +123,14 @@ def run(label, instances, build, work, nginx, bootstrap, urls):
 		      cold_cpu / max(records, 1) * 1000), flush=True)
 	time.sleep(2)	# the first round of 304s starts
 	window_start, cpu = time.time(), sum(cpu_of(daemon.pid) for daemon in daemons)
+	threads = thread_cpu([daemon.pid for daemon in daemons])
 	time.sleep(POLL_SECONDS)
 	window_end = time.time()
 	cpu = sum(cpu_of(daemon.pid) for daemon in daemons) - cpu
+	after = thread_cpu([daemon.pid for daemon in daemons])
+	print("cluster.threads.%s %s" % (label, " ".join(
+		"%s=%.2f" % (name, after[name] - threads.get(name, 0.0))
+		for name in sorted(after, key=lambda n: threads.get(n, 0.0) - after[n]))), flush=True)
 	for daemon in daemons:
 		daemon.stop(timeout=60)
 	time.sleep(1.5)	# nginx flushes its log buffer every second
@@ -114,6 +141,14 @@ def run(label, instances, build, work, nginx, bootstrap, urls):
 	      "not_modified=%d cpu_s=%.2f cpu_per_1000=%.3f" % (
 		      label, len(daemons), seconds, polls, polls / seconds, counts.get("304", 0),
 		      cpu, cpu / max(polls, 1) * 1000), flush=True)
+
+
+def warm_broker(bootstrap):
+	"""One idempotent produce, so the broker's transaction coordinator is loaded before the
+	first setup (else that setup alone waits for it, its producer queue fills and it spools)."""
+	subprocess.run(["kcat", "-P", "-b", bootstrap, "-t", helpers.unique_topic("bench.warm"),
+			"-X", "enable.idempotence=true"], input="warm\n", text=True,
+		       capture_output=True, timeout=120)
 
 
 def main(argv):
@@ -134,6 +169,7 @@ def main(argv):
 	try:
 		say("starting the Kafka broker")
 		bootstrap = broker.start()
+		warm_broker(bootstrap)
 		urls = poll.feed_urls(nginx.port, "cluster", FEEDS)
 		for label, instances in SETUPS:
 			poll.warm_page_cache(feeds_root / "cluster")
