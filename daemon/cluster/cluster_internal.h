@@ -40,6 +40,7 @@ struct cluster {
 	long long		 txn_produced;	/* publisher_produced() when it began */
 	json_t			*txn_delivered;	/* [[URL, id], ...] named in it: undone on abort */
 	json_t			*txn_written;	/* URL -> true: state records in it */
+	int			 txn_tainted;	/* holds articles of feeds no longer ours */
 	int			*stable_wait;	/* by partition: 1 at the LSO, waiting for the HW */
 };
 

@@ -308,8 +308,12 @@ cluster_feed_delivered(struct cluster *cluster, const char *url, const char *id)
 {
 	json_t *delivered;
 
-	if (!cluster_writes(cluster, url))
+	if (!cluster_writes(cluster, url)) {
+		/* A poll that outlived its partition (lost while it ran): the transaction holding
+		 * its articles must not commit; the partition's owner publishes them. */
+		cluster->txn_tainted = 1;
 		return;
+	}
 	delivered = json_object_get(record_of(cluster, url), "delivered");
 	if (!json_is_array(delivered)) {
 		delivered = json_array();

@@ -10,7 +10,9 @@
  * its transaction aborts. transactional.id is stable per instance, so a restarted instance
  * fences (and aborts the open transaction of) its killed incarnation at init_transactions.
  *
- * An aborted transaction undoes its delivered ids in the state records held in memory and
+ * Articles of a feed whose partition is no longer ours (a poll that outlived its partition,
+ * lost while it ran) taint the transaction: it aborts instead of committing, and the
+ * partition's owner publishes them. An aborted transaction undoes its delivered ids in the state records held in memory and
  * writes those records again in the next one; the ingest side (transaction_done) marks its
  * articles undelivered, so their feeds poll them again. A fatal error (fenced by an instance
  * with the same transactional.id, i.e. the same host and state_dir) ends the process: its
@@ -168,6 +170,7 @@ ended(struct cluster *cluster, int committed)
 {
 	json_array_clear(cluster->txn_delivered);
 	json_object_clear(cluster->txn_written);
+	cluster->txn_tainted = 0;
 	cluster->txn_open = 0;
 	begin(cluster);
 	/* After begin: what completes here may send (story updates) into the next one. */
@@ -237,6 +240,10 @@ commit(struct cluster *cluster)
 
 	/* Every article sent so far reports now: its id goes into its feed's record. */
 	rd_kafka_flush(cluster->producer, FLUSH_MS);
+	if (cluster->txn_tainted) {
+		abort_now(cluster, "articles of partitions no longer ours");
+		return;
+	}
 	feedstate_write_dirty(cluster);
 	if ((error = send_generation(cluster)) == NULL) {
 		error = rd_kafka_commit_transaction(cluster->producer, CALL_TIMEOUT_MS);
@@ -266,7 +273,8 @@ txn_tick(struct cluster *cluster, int force)
 	if (!force && monotonic_ms() - cluster->txn_began_ms < CLUSTER_TXN_INTERVAL_MS)
 		return;
 	if (publisher_produced(cluster->publisher) == cluster->txn_produced &&
-	    json_object_size(cluster->dirty) == 0 && json_array_size(cluster->txn_delivered) == 0) {
+	    json_object_size(cluster->dirty) == 0 && json_array_size(cluster->txn_delivered) == 0 &&
+	    !cluster->txn_tainted) {
 		cluster->txn_began_ms = monotonic_ms();	/* nothing in it: it stays open */
 		return;
 	}
