@@ -248,13 +248,8 @@ def daemon_config(directory, bootstrap, urls, build, interval, topics):
 		"feeds": {"interval": interval, "min_interval": "1s", "max_connections": "256",
 			  "max_host_connections": "8", "timeout": "60s"},
 		"clean": {"rules": str(conf / "rules" / "boilerplate.rules")},
-		'plugin "source"': {},
-		'plugin "lang"': {},
-		'plugin "entities"': {name: str(conf / "gazetteers" / ("%s.txt" % name)) for name in
-				      ("people", "organizations", "places", "other", "aliases")},
-		'plugin "keywords"': {"background": str(conf / "keywords.background")},
-		'plugin "topics"': {"rules": str(conf / "topics.rules")},
 	}
+	extra.update(helpers.plugin_sections())
 	return helpers.write_config(directory, bootstrap, urls, extra)
 
 
