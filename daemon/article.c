@@ -53,6 +53,24 @@ strlist_clear(struct strlist *list)
 	memset(list, 0, sizeof *list);
 }
 
+uint64_t
+article_content_hash(const struct article *article)
+{
+	const char *parts[] = { article->title, article->text, article->summary };
+	XXH3_state_t *state = XXH3_createState();
+	uint64_t hash;
+
+	XXH3_64bits_reset(state);
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		const char *part = parts[i] != NULL ? parts[i] : "";
+
+		XXH3_64bits_update(state, part, strlen(part) + 1);
+	}
+	hash = XXH3_64bits_digest(state);
+	XXH3_freeState(state);
+	return hash != 0 ? hash : 1;
+}
+
 struct article *
 article_new(void)
 {

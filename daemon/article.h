@@ -13,6 +13,7 @@
 #define WIRESIFT_ARTICLE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #ifdef __cplusplus
@@ -220,6 +221,14 @@ struct article {
 	 * true in the message). Appended after the feed parser's created and content src.
 	 */
 	int	 is_update;
+
+	/*
+	 * the seen filter: a hash of what the article says (title, text, summary), recorded when
+	 * it is delivered, and for an update the one recorded before (0: none), so an update that
+	 * says the same as before is not published again. Appended after is_update.
+	 */
+	uint64_t content_hash;
+	uint64_t seen_content_hash;
 };
 
 /* The message schema: 2 since authors are {name, email, uri} and source has title, language. */
@@ -227,6 +236,8 @@ struct article {
 #define ARTICLE_SCHEMA_TEXT	"2"
 
 struct article	*article_new(void);
+/* The hash of what the article says: title, text and summary (never 0). */
+uint64_t	 article_content_hash(const struct article *article);
 void		 article_free(struct article *article);
 /*
  * Free what an article no longer needs once its message is built and handed to the producer

@@ -67,7 +67,7 @@ static const char schema[] =
     "  failures INTEGER NOT NULL DEFAULT 0, disabled INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS seen ("
     "  feed TEXT NOT NULL, id TEXT NOT NULL, seen_at INTEGER NOT NULL, updated INTEGER,"
-    "  PRIMARY KEY (feed, id)) WITHOUT ROWID;"
+    "  content_hash INTEGER, PRIMARY KEY (feed, id)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS seen_by_age ON seen (seen_at);"
     "CREATE TABLE IF NOT EXISTS spool ("
     "  sequence INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, key TEXT NOT NULL,"
@@ -113,20 +113,21 @@ prepare(struct state *state, sqlite3_stmt **statement, const char *sql)
 	    SQLITE_OK ? 0 : -1;
 }
 
-/* A state file from before the seen table kept items' updated times gains the column. */
+/* A state file from before the seen table kept a column gains it (NULL in old rows). */
 static int
-seen_add_updated(struct state *state)
+seen_add_column(struct state *state, const char *column)
 {
 	sqlite3_stmt *probe = NULL;
+	char sql[128];
 
-	if (sqlite3_prepare_v2(state->db, "SELECT updated FROM seen LIMIT 0", -1, &probe,
-	    NULL) == SQLITE_OK) {
+	snprintf(sql, sizeof sql, "SELECT %s FROM seen LIMIT 0", column);
+	if (sqlite3_prepare_v2(state->db, sql, -1, &probe, NULL) == SQLITE_OK) {
 		sqlite3_finalize(probe);
 		return 0;
 	}
 	sqlite3_finalize(probe);
-	return sqlite3_exec(state->db, "ALTER TABLE seen ADD COLUMN updated INTEGER", NULL, NULL,
-	    NULL) == SQLITE_OK ? 0 : -1;
+	snprintf(sql, sizeof sql, "ALTER TABLE seen ADD COLUMN %s INTEGER", column);
+	return sqlite3_exec(state->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
 static void
@@ -228,12 +229,14 @@ state_open(const char *dir, char *error, size_t error_size)
 	    prepare(state, &state->feed_health, "INSERT INTO feeds (feed, failures, disabled,"
 	    " current_url) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(feed) DO UPDATE SET failures = ?2,"
 	    " disabled = ?3, current_url = ?4") < 0 ||
-	    seen_add_updated(state) < 0 ||
-	    prepare(state, &state->seen_check, "SELECT updated FROM seen WHERE feed = ?1 AND"
-	    " id = ?2") < 0 ||
-	    prepare(state, &state->seen_mark, "INSERT INTO seen (feed, id, seen_at, updated)"
-	    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(feed, id) DO UPDATE SET seen_at = ?3,"
-	    " updated = coalesce(?4, updated)") < 0 ||
+	    seen_add_column(state, "updated") < 0 ||
+	    seen_add_column(state, "content_hash") < 0 ||
+	    prepare(state, &state->seen_check, "SELECT updated, content_hash FROM seen WHERE"
+	    " feed = ?1 AND id = ?2") < 0 ||
+	    prepare(state, &state->seen_mark, "INSERT INTO seen (feed, id, seen_at, updated,"
+	    " content_hash) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(feed, id) DO UPDATE SET"
+	    " seen_at = ?3, updated = coalesce(?4, updated),"
+	    " content_hash = coalesce(?5, content_hash)") < 0 ||
 	    prepare(state, &state->seen_expire, "DELETE FROM seen WHERE seen_at < ?1") < 0 ||
 	    prepare(state, &state->spool_append, "INSERT INTO spool (topic, key, value, headers,"
 	    " spooled_at) VALUES (?1, ?2, ?3, ?4, ?5)") < 0 ||
@@ -417,7 +420,7 @@ state_feed_enable(struct state *state, const char *feed_key)
 
 int
 state_seen_updated(struct state *state, const char *feed_key, const char *item_id,
-    time_t *updated)
+    time_t *updated, uint64_t *content_hash)
 {
 	sqlite3_stmt *statement = state->seen_check;
 	int result;
@@ -427,6 +430,9 @@ state_seen_updated(struct state *state, const char *feed_key, const char *item_i
 	result = sqlite3_step(statement);
 	if (updated != NULL)
 		*updated = result == SQLITE_ROW ? (time_t)sqlite3_column_int64(statement, 0) : 0;
+	if (content_hash != NULL)
+		*content_hash = result == SQLITE_ROW ?
+		    (uint64_t)sqlite3_column_int64(statement, 1) : 0;
 	sqlite3_reset(statement);
 	sqlite3_clear_bindings(statement);
 	if (result == SQLITE_ROW)
@@ -437,12 +443,12 @@ state_seen_updated(struct state *state, const char *feed_key, const char *item_i
 int
 state_seen(struct state *state, const char *feed_key, const char *item_id)
 {
-	return state_seen_updated(state, feed_key, item_id, NULL);
+	return state_seen_updated(state, feed_key, item_id, NULL, NULL);
 }
 
 int
 state_mark_seen_updated(struct state *state, const char *feed_key, const char *item_id,
-    time_t when, time_t updated)
+    time_t when, time_t updated, uint64_t content_hash)
 {
 	bind_text(state->seen_mark, 1, feed_key);
 	bind_text(state->seen_mark, 2, item_id);
@@ -451,13 +457,17 @@ state_mark_seen_updated(struct state *state, const char *feed_key, const char *i
 		sqlite3_bind_int64(state->seen_mark, 4, (sqlite3_int64)updated);
 	else
 		sqlite3_bind_null(state->seen_mark, 4);
+	if (content_hash != 0)
+		sqlite3_bind_int64(state->seen_mark, 5, (sqlite3_int64)content_hash);
+	else
+		sqlite3_bind_null(state->seen_mark, 5);
 	return step_done(state, state->seen_mark, "seen_mark");
 }
 
 int
 state_mark_seen(struct state *state, const char *feed_key, const char *item_id, time_t when)
 {
-	return state_mark_seen_updated(state, feed_key, item_id, when, 0);
+	return state_mark_seen_updated(state, feed_key, item_id, when, 0, 0);
 }
 
 long

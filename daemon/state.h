@@ -10,6 +10,7 @@
 #define WIRESIFT_STATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 struct state;
@@ -52,14 +53,15 @@ int	 state_feed_enable(struct state *state, const char *feed_key);
 
 /* 1 when the item was delivered before, 0 when not, -1 on error. */
 int	 state_seen(struct state *state, const char *feed_key, const char *item_id);
-/* The same, with the feed's updated time of the item as delivered (0: none recorded). */
+/* The same, with the feed's updated time of the item as delivered and the hash of what it
+ * said then (article_content_hash; 0: none recorded). Either pointer may be NULL. */
 int	 state_seen_updated(struct state *state, const char *feed_key, const char *item_id,
-	    time_t *updated);
+	    time_t *updated, uint64_t *content_hash);
 int	 state_mark_seen(struct state *state, const char *feed_key, const char *item_id,
 	    time_t when);
-/* Mark it seen with its updated time (0 keeps the one recorded, if any). */
+/* Mark it seen with its updated time and content hash (0 keeps the one recorded, if any). */
 int	 state_mark_seen_updated(struct state *state, const char *feed_key, const char *item_id,
-	    time_t when, time_t updated);
+	    time_t when, time_t updated, uint64_t content_hash);
 /* Forget delivered ids older than `before`; returns how many, -1 on error. */
 long	 state_expire_seen(struct state *state, time_t before);
 

@@ -105,7 +105,7 @@ ingest_delivery_complete(struct ingest *ingest, struct delivery *delivery)
 	if (!delivery->failed) {
 		/* Acknowledged by Kafka (committed), or durable in the spool that will deliver it. */
 		state_mark_seen_updated(ingest->state, feed->config->url, article->id, time(NULL),
-		    article->updated);
+		    article->updated, article->content_hash);
 		pipeline_commit(ingest->pipeline, article);
 		feed->stats.items_published++;
 		if (page_status_index(article->fulltext_status) >= 0)

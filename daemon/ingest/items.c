@@ -19,8 +19,9 @@
 /*
  * Is the item in flight, or delivered and not updated since? One delivered before whose feed
  * now gives it a later updated time goes through again as an update (its page, if any, is
- * asked for with a conditional GET). One delivered without an updated time on record (or
- * before the state kept them) gets its current one recorded, and is not an update.
+ * asked for with a conditional GET; publish_item drops it if it says what it said before).
+ * One delivered without an updated time on record (or before the state kept them) gets its
+ * current one recorded, and is not an update.
  */
 static int
 already_handled(struct feed *feed, struct article *article, time_t now)
@@ -30,7 +31,8 @@ already_handled(struct feed *feed, struct article *article, time_t now)
 
 	if (string_set_contains(&feed->in_flight, article->id))
 		return 1;
-	if (state_seen_updated(state, feed->config->url, article->id, &recorded) != 1)
+	if (state_seen_updated(state, feed->config->url, article->id, &recorded,
+	    &article->seen_content_hash) != 1)
 		return 0;
 	if (article->updated > 0 && recorded > 0 && article->updated > recorded) {
 		article->is_update = 1;
@@ -38,7 +40,7 @@ already_handled(struct feed *feed, struct article *article, time_t now)
 	}
 	if (article->updated > 0 && recorded == 0)
 		state_mark_seen_updated(state, feed->config->url, article->id, now,
-		    article->updated);
+		    article->updated, 0);
 	return 1;
 }
 
@@ -77,10 +79,20 @@ publish_item(struct batch *batch, struct article *article)
 	struct buffer topic_names = { 0 };
 	char *json;
 
+	article->content_hash = article_content_hash(article);
+	if (article->is_update && article->content_hash == article->seen_content_hash) {
+		/* an update that says what it said: its new time recorded, nothing published */
+		log_event(LOG_LEVEL_DEBUG, "ingest", "item.unchanged", "feed=%s id=%s",
+		    log_quote(batch->feed->label), article->id);
+		state_mark_seen_updated(ingest->state, batch->feed->config->url, article->id,
+		    batch->now, article->updated, article->content_hash);
+		item_leaves(batch, article);
+		return;
+	}
 	pipeline_topics(ingest->pipeline, article, &topics);
 	if (topics.count == 0) {	/* dedup policy drop: nothing to deliver */
 		state_mark_seen_updated(ingest->state, batch->feed->config->url, article->id,
-		    batch->now, article->updated);
+		    batch->now, article->updated, article->content_hash);
 		feed_cluster_delivered(batch->feed, article->id);
 		item_leaves(batch, article);
 		return;

@@ -385,12 +385,15 @@ def test_page_asked_again_is_a_conditional_get(tmp_path, kafka):
 		site.stop()
 
 
-def updated_feed(site, updated):
-	"""An Atom feed of one entry per page under /u/, each with its <updated> time."""
+def updated_feed(site, updated, titles=None):
+	"""An Atom feed of one entry per page under /u/, each with its <updated> time (and its
+	title from titles, else "Story NAME")."""
+	titles = titles or {}
 	entries = "".join(
-	    "<entry><title>Story %s</title><link href=\"%s\"/><id>%s</id><updated>%s</updated>"
-	    "<summary>%s</summary></entry>" % (name, site.url("/u/%s.html" % name),
-	    site.url("/u/%s.html" % name), when, teaser(name)) for name, when in updated.items())
+	    "<entry><title>%s</title><link href=\"%s\"/><id>%s</id><updated>%s</updated>"
+	    "<summary>%s</summary></entry>" % (titles.get(name, "Story %s" % name),
+	    site.url("/u/%s.html" % name), site.url("/u/%s.html" % name), when, teaser(name))
+	    for name, when in updated.items())
 	return ("<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">"
 		"<title>Updates</title><id>%s</id><updated>2026-12-06T09:00:00Z</updated>%s</feed>" %
 		(site.url("/"), entries)).encode()
@@ -398,18 +401,20 @@ def updated_feed(site, updated):
 
 def test_updated_entry_is_processed_again(tmp_path, kafka):
 	"""An Atom entry delivered once is not published again while its <updated> stays (a second
-	run asks for no page); once <updated> moves forward it goes out again with "update": true,
-	its page asked for with If-None-Match (the server's log is the witness): the unchanged
-	page answers 304 and the text extracted before is reused, the changed one (a new ETag)
-	answers 200 and its new text is extracted."""
+	run asks for no page). Once <updated> moves forward it goes through again, its page asked
+	for with If-None-Match (the server's log is the witness), and goes out again with
+	"update": true when it says something new: a changed page (a new ETag, 200, its new text
+	extracted), or a new title over an unchanged page (304: the text extracted before is
+	reused). An entry whose time moved but which says what it said is not published again."""
+	names = ("same", "retitled", "changed")
 	site = Site().start()
 	try:
 		site.pages["/robots.txt"] = (404, "text/plain", b"", 0)
-		for name in ("same", "changed"):
+		for name in names:
 			site.pages["/u/%s.html" % name] = (200, "text/html", page_html("Story %s" % name,
 			    paragraphs(name)).encode(), 0)
 			site.etags["/u/%s.html" % name] = '"%s-v1"' % name
-		first = {"same": "2026-12-06T09:00:00Z", "changed": "2026-12-06T09:00:00Z"}
+		first = {name: "2026-12-06T09:00:00Z" for name in names}
 		site.pages["/feed.xml"] = (200, "application/atom+xml", updated_feed(site, first), 0)
 		topics = (helpers.unique_topic("fulltext"), helpers.unique_topic("fulltext-dup"))
 		config = helpers.write_config(tmp_path, kafka.bootstrap,
@@ -422,23 +427,28 @@ def test_updated_entry_is_processed_again(tmp_path, kafka):
 			assert result.returncode == 0, result.stderr[-3000:]
 			return helpers.kcat_read_all(kafka.bootstrap, topics[0])
 
-		assert len(run()) == 2
-		assert len(run()) == 2		# nothing moved: nothing again, no page asked for
+		assert len(run()) == 3
+		assert len(run()) == 3		# nothing moved: nothing again, no page asked for
 		assert len(site.requests("/u/same.html")) == 1
 		new_text = paragraphs("changed, second version")
 		site.pages["/u/changed.html"] = (200, "text/html", page_html("Story changed",
 		    new_text).encode(), 0)
 		site.etags["/u/changed.html"] = '"changed-v2"'
-		second = {"same": "2026-12-06T10:00:00Z", "changed": "2026-12-06T10:30:00Z"}
-		site.pages["/feed.xml"] = (200, "application/atom+xml", updated_feed(site, second), 0)
+		second = {"same": "2026-12-06T10:00:00Z", "retitled": "2026-12-06T10:10:00Z",
+			  "changed": "2026-12-06T10:30:00Z"}
+		site.pages["/feed.xml"] = (200, "application/atom+xml", updated_feed(site, second,
+		    {"retitled": "A new headline for story retitled"}), 0)
 		records = run()
-		assert len(records) == 4, [record["value"]["title"] for record in records]
+		assert len(records) == 5, [record["value"]["title"] for record in records]
 		for record in records:
 			jsonschema.validate(record["value"], SCHEMA)
 		before = by_name([record for record in records if "update" not in record["value"]])
 		after = by_name([record for record in records if record["value"].get("update")])
-		assert sorted(before) == sorted(after) == ["changed", "same"]
-		for name in ("same", "changed"):
+		assert sorted(before) == sorted(names) and sorted(after) == ["changed", "retitled"]
+		for name in names:	# every page asked for again, conditionally
+			assert [inm for path, inm in site.conditional if path == "/u/%s.html" % name] == \
+			    [None, '"%s-v1"' % name]
+		for name in after:
 			assert after[name]["update"] is True
 			assert after[name]["id"] == before[name]["id"]
 			if "story" in before[name]:	# an update keeps its story and adds no member
@@ -447,14 +457,14 @@ def test_updated_entry_is_processed_again(tmp_path, kafka):
 				assert after[name]["story"]["size"] == max(
 				    b["story"]["size"] for b in before.values() if b["story"]["id"] == story)
 			assert after[name]["updated"] == second[name]
-			assert [inm for path, inm in site.conditional if path == "/u/%s.html" % name] == \
-			    [None, '"%s-v1"' % name]
-		assert after["same"]["fulltext"]["http_status"] == 304
-		assert after["same"]["text"] == before["same"]["text"]
+		assert after["retitled"]["title"] == "A new headline for story retitled"
+		assert after["retitled"]["fulltext"]["http_status"] == 304
+		assert after["retitled"]["text"] == before["retitled"]["text"]
 		assert after["changed"]["fulltext"]["http_status"] == 200
 		assert after["changed"]["fulltext"]["status"] == "extracted"
 		assert new_text[0][:60] in after["changed"]["text"]
 		assert after["changed"]["text"] != before["changed"]["text"]
-		assert len(run()) == 4		# recorded: the updated times are now the new ones
+		assert len(run()) == 5		# recorded: the updated times are now the new ones
+		assert len(site.requests("/u/same.html")) == 2
 	finally:
 		site.stop()

@@ -503,16 +503,20 @@ test_state_seen_and_validators(void)
 
 	state = state_open(dir, error, sizeof error);
 	CHECK(state_seen(state, "feed", "id1") == 1);
-	{	/* the item's updated time: recorded, kept by a mark without one, replaced */
+	{	/* updated time and content hash: recorded, kept by a mark without, replaced */
 		time_t updated = -1;
+		uint64_t hash = 1;
 
-		CHECK(state_seen_updated(state, "feed", "id1", &updated) == 1 && updated == 0);
-		CHECK(state_mark_seen_updated(state, "feed", "id1", 1000, 5000) == 0);
+		CHECK(state_seen_updated(state, "feed", "id1", &updated, &hash) == 1 &&
+		    updated == 0 && hash == 0);
+		CHECK(state_mark_seen_updated(state, "feed", "id1", 1000, 5000, 0xfeedULL << 40) == 0);
 		CHECK(state_mark_seen(state, "feed", "id1", 1000) == 0);
-		CHECK(state_seen_updated(state, "feed", "id1", &updated) == 1 && updated == 5000);
-		CHECK(state_mark_seen_updated(state, "feed", "id1", 1000, 6000) == 0);
-		CHECK(state_seen_updated(state, "feed", "id1", &updated) == 1 && updated == 6000);
-		CHECK(state_seen_updated(state, "feed", "id2", &updated) == 0 && updated == 0);
+		CHECK(state_seen_updated(state, "feed", "id1", &updated, &hash) == 1 &&
+		    updated == 5000 && hash == 0xfeedULL << 40);
+		CHECK(state_mark_seen_updated(state, "feed", "id1", 1000, 6000, UINT64_MAX) == 0);
+		CHECK(state_seen_updated(state, "feed", "id1", &updated, &hash) == 1 &&
+		    updated == 6000 && hash == UINT64_MAX);
+		CHECK(state_seen_updated(state, "feed", "id2", &updated, NULL) == 0 && updated == 0);
 	}
 	CHECK(state_feed_load(state, "feed", &record) == 0);
 	CHECK_STR(record.etag, "\"etag-1\"");
