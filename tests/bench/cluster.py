@@ -152,14 +152,10 @@ def warm_broker(bootstrap):
 
 
 def main(argv):
-	if len(argv) != 3:
-		sys.stderr.write(__doc__)
+	dirs = poll.bench_dirs(argv, __doc__)
+	if dirs is None:
 		return 2
-	build = (ROOT / argv[1]).resolve()
-	work = Path(argv[2]).resolve()
-	work.mkdir(parents=True, exist_ok=True)
-	os.environ["WIRESIFT_BUILD"] = str(build)
-	os.environ["WIRESIFT_PLUGIN_DIR"] = str(build / "plugins")
+	build, work = dirs
 	feeds_root = work / "feeds"
 	poll.generate_feeds(feeds_root, "cluster", FEEDS, ITEMS)
 	for stale in ("broker", "nginx"):

@@ -450,15 +450,25 @@ def wrk_peer(nginx):
 	print("wrk requests_per_s=%s" % (rate.group(1) if rate else "0"), flush=True)
 
 
-def main(argv):
+def bench_dirs(argv, usage):
+	"""(BUILD_DIR, WORK_DIR) of the command line, absolute, the work directory made and the
+	environment set for the daemon and helpers.py; None (usage printed) when they are not two."""
 	if len(argv) != 3:
-		sys.stderr.write(__doc__)
-		return 2
+		sys.stderr.write(usage)
+		return None
 	build = (ROOT / argv[1]).resolve()
 	work = Path(argv[2]).resolve()
 	work.mkdir(parents=True, exist_ok=True)
 	os.environ["WIRESIFT_BUILD"] = str(build)
 	os.environ["WIRESIFT_PLUGIN_DIR"] = str(build / "plugins")
+	return build, work
+
+
+def main(argv):
+	dirs = bench_dirs(argv, __doc__)
+	if dirs is None:
+		return 2
+	build, work = dirs
 	feeds_root = work / "feeds"
 	only = os.environ.get("BENCH_ONLY", "")
 	if only == "":
