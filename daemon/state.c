@@ -342,6 +342,17 @@ column_text(sqlite3_stmt *statement, int index)
 	return value != NULL ? xstrdup((const char *)value) : NULL;
 }
 
+/* Done with a one-row lookup: 1 when it found the row, 0 when not, -1 on error. */
+static int
+lookup_end(sqlite3_stmt *statement, int result)
+{
+	sqlite3_reset(statement);
+	sqlite3_clear_bindings(statement);
+	if (result == SQLITE_ROW)
+		return 1;
+	return result == SQLITE_DONE ? 0 : -1;
+}
+
 /* Step a write statement to completion; log and return -1 on failure. */
 static int
 step_done(struct state *state, sqlite3_stmt *statement, const char *what)
@@ -377,9 +388,7 @@ state_feed_load(struct state *state, const char *feed_key, struct feed_record *r
 		record->failures = sqlite3_column_int(statement, 3);
 		record->disabled = sqlite3_column_int(statement, 4);
 	}
-	sqlite3_reset(statement);
-	sqlite3_clear_bindings(statement);
-	return result == SQLITE_ROW || result == SQLITE_DONE ? 0 : -1;
+	return lookup_end(statement, result) < 0 ? -1 : 0;
 }
 
 int
@@ -433,11 +442,7 @@ state_seen_updated(struct state *state, const char *feed_key, const char *item_i
 	if (content_hash != NULL)
 		*content_hash = result == SQLITE_ROW ?
 		    (uint64_t)sqlite3_column_int64(statement, 1) : 0;
-	sqlite3_reset(statement);
-	sqlite3_clear_bindings(statement);
-	if (result == SQLITE_ROW)
-		return 1;
-	return result == SQLITE_DONE ? 0 : -1;
+	return lookup_end(statement, result);
 }
 
 int
@@ -573,11 +578,7 @@ state_page_load(struct state *state, const char *url, struct page_record *record
 		record->method = column_text(statement, 3);
 		record->words = (long)sqlite3_column_int64(statement, 4);
 	}
-	sqlite3_reset(statement);
-	sqlite3_clear_bindings(statement);
-	if (result == SQLITE_ROW)
-		return 1;
-	return result == SQLITE_DONE ? 0 : -1;
+	return lookup_end(statement, result);
 }
 
 int
