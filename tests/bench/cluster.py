@@ -158,21 +158,12 @@ def main(argv):
 	build, work = dirs
 	feeds_root = work / "feeds"
 	poll.generate_feeds(feeds_root, "cluster", FEEDS, ITEMS)
-	for stale in ("broker", "nginx"):
-		shutil.rmtree(work / stale, ignore_errors=True)
-	nginx = poll.BenchNginx(feeds_root, work / "nginx").start()
-	broker = helpers.KafkaBroker(work / "broker")
-	try:
-		say("starting the Kafka broker")
-		bootstrap = broker.start()
+	with poll.bench_servers(feeds_root, work) as (nginx, bootstrap):
 		warm_broker(bootstrap)
 		urls = poll.feed_urls(nginx.port, "cluster", FEEDS)
 		for label, instances in SETUPS:
 			poll.warm_page_cache(feeds_root / "cluster")
 			run(label, instances, build, work, nginx, bootstrap, urls)
-	finally:
-		nginx.stop()
-		broker.stop()
 	return 0
 
 

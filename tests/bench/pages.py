@@ -118,15 +118,8 @@ def main(argv):
 	build = (poll.ROOT / argv[1]).resolve()
 	work = Path(argv[2]).resolve()
 	work.mkdir(parents=True, exist_ok=True)
-	for stale in ("nginx", "broker"):
-		shutil.rmtree(work / stale, ignore_errors=True)
-	nginx = poll.BenchNginx(work / "site", work / "nginx")
-	(work / "site").mkdir(exist_ok=True)
-	nginx.start()
-	broker = helpers.KafkaBroker(work / "broker")
-	try:
+	with poll.bench_servers(work / "site", work) as (nginx, bootstrap):
 		urls = write_site(work / "site", nginx.port)
-		bootstrap = broker.start()
 		always, never, spans, pages = [], [], [], 0
 		for round_number in range(ROUNDS):	# alternately, the best of each
 			window = time.time()
@@ -143,9 +136,6 @@ def main(argv):
 			      len(urls), len(urls) * ITEMS, records, pages, seconds, rate, min(always),
 			      min(never), (min(always) - min(never)) / max(pages, 1) * 1000),
 		      flush=True)
-	finally:
-		nginx.stop()
-		broker.stop()
 	return 0
 
 

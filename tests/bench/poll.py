@@ -41,6 +41,7 @@ newsboat.articles ...) for run.sh; asserts
 nothing about time.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -450,6 +451,23 @@ def wrk_peer(nginx):
 	print("wrk requests_per_s=%s" % (rate.group(1) if rate else "0"), flush=True)
 
 
+@contextlib.contextmanager
+def bench_servers(site_root, work):
+	"""The bench's loopback nginx serving site_root and a real Kafka broker, both kept under
+	work (an earlier run's removed first) and stopped on leaving: yields (nginx, bootstrap)."""
+	for stale in ("nginx", "broker"):
+		shutil.rmtree(work / stale, ignore_errors=True)
+	site_root.mkdir(parents=True, exist_ok=True)
+	nginx = BenchNginx(site_root, work / "nginx").start()
+	broker = helpers.KafkaBroker(work / "broker")
+	try:
+		say("starting the Kafka broker")
+		yield nginx, broker.start()
+	finally:
+		nginx.stop()
+		broker.stop()
+
+
 def bench_dirs(argv, usage):
 	"""(BUILD_DIR, WORK_DIR) of the command line, absolute, the work directory made and the
 	environment set for the daemon and helpers.py; None (usage printed) when they are not two."""
@@ -476,14 +494,9 @@ def main(argv):
 	if only != "articles":
 		generate_feeds(feeds_root, "cold", FEEDS, ITEMS)
 	generate_feeds(feeds_root, "articles", ARTICLE_FEEDS, ARTICLE_ITEMS, "articles")
-	for stale in ("poll-daemon", "cold-daemon", "articles-daemon", "newsboat", "broker",
-		      "nginx"):
+	for stale in ("poll-daemon", "cold-daemon", "articles-daemon", "newsboat"):
 		shutil.rmtree(work / stale, ignore_errors=True)
-	nginx = BenchNginx(feeds_root, work / "nginx").start()
-	broker = helpers.KafkaBroker(work / "broker")
-	try:
-		say("starting the Kafka broker")
-		bootstrap = broker.start()
+	with bench_servers(feeds_root, work) as (nginx, bootstrap):
 		# Poll capacity first, on feeds of one item: a first full poll (--once) sets every
 		# feed's validators, then the daemon polls them every second: mostly 304s.
 		if only == "":
@@ -513,9 +526,6 @@ def main(argv):
 		warm_page_cache(articles)
 		newsboat_peer("newsboat.articles", work / "newsboat", urls, ARTICLE_ITEMS,
 			      COLD_TIMEOUT, peers, kilobytes)
-	finally:
-		nginx.stop()
-		broker.stop()
 	return 0
 
 
