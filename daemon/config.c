@@ -86,6 +86,7 @@ static const struct key_spec key_specs[] = {
 	{ "cluster", "partitions", KEY_INT, FIELD(cluster.partitions) },
 	{ "cluster", "replication_factor", KEY_INT, FIELD(cluster.replication_factor) },
 	{ "cluster", "session_timeout", KEY_DURATION, FIELD(cluster.session_timeout_ms) },
+	{ "cluster", "commit_interval", KEY_DURATION, FIELD(cluster.commit_interval_ms) },
 	{ NULL, NULL, 0, 0 }
 };
 
@@ -156,6 +157,7 @@ config_defaults(void)
 	config->cluster.topic_state = xstrdup("wiresift.state");
 	config->cluster.partitions = 12;
 	config->cluster.session_timeout_ms = 10 * 1000;
+	config->cluster.commit_interval_ms = 500;
 	return config;
 }
 
@@ -319,6 +321,11 @@ set_typed_value(struct config *config, const struct key_spec *spec, const char *
 			number /= 1000;
 		if (spec->offset == FIELD(stories.window_seconds))
 			number /= 1000;
+		if (spec->offset == FIELD(cluster.commit_interval_ms) &&
+		    (number < COMMIT_INTERVAL_MIN_MS || number > COMMIT_INTERVAL_MAX_MS))
+			return parse_error(position, "%s: expected %dms to %ds (a transaction must "
+			    "commit well within its 10s timeout), not \"%s\"", spec->name,
+			    COMMIT_INTERVAL_MIN_MS, COMMIT_INTERVAL_MAX_MS / 1000, value);
 		*(long long *)destination = number;
 		return 0;
 	case KEY_SIZE:

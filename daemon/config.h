@@ -68,7 +68,12 @@ struct cluster_config {
 	int		 partitions;	/* of both topics when wiresift creates them */
 	int		 replication_factor;	/* 0: the broker's default.replication.factor */
 	long long	 session_timeout_ms;	/* the group's session.timeout.ms */
+	long long	 commit_interval_ms;	/* a transaction is committed this often */
 };
+
+/* [cluster] commit_interval bounds: the broker aborts a transaction open 10 s (txn.c). */
+#define COMMIT_INTERVAL_MIN_MS	10
+#define COMMIT_INTERVAL_MAX_MS	5000
 
 struct config {
 	char			*path;

@@ -3,9 +3,9 @@
  * created when missing, a consumer joins the group on the assignment topic with the
  * cooperative-sticky assignor, and its rebalance callback turns assigned partitions into feeds
  * this instance polls once their state is read (feedstate.c), and revoked ones back into feeds
- * it leaves alone. Everything runs on the event loop thread: a 100 ms tick serves the two
- * consumers (the group member and the state reader) and commits the daemon's producer's
- * transaction when due (txn.c).
+ * it leaves alone. Everything runs on the event loop thread: a tick (every 100 ms, or every
+ * [cluster] commit_interval when that is shorter) serves the two consumers (the group member
+ * and the state reader) and commits the daemon's producer's transaction when due (txn.c).
  */
 #include <event2/event.h>
 #include <stdio.h>
@@ -491,9 +491,10 @@ join_group(struct cluster *cluster, char *error, size_t error_size)
 		    cluster->config->cluster.group, rd_kafka_err2str(code));
 		return -1;
 	}
-	log_event(LOG_LEVEL_INFO, "cluster", "cluster.joining", "group=%s topic=%s partitions=%d",
+	log_event(LOG_LEVEL_INFO, "cluster", "cluster.joining",
+	    "group=%s topic=%s partitions=%d commit_interval_ms=%lld",
 	    log_quote(cluster->config->cluster.group), cluster->config->cluster.topic_feeds,
-	    cluster->partitions);
+	    cluster->partitions, cluster->config->cluster.commit_interval_ms);
 	return 0;
 }
 
@@ -502,7 +503,9 @@ cluster_open(const struct config *config, struct event_base *base, struct publis
     const struct cluster_hooks *hooks, char *error, size_t error_size)
 {
 	struct cluster *cluster = xcalloc(1, sizeof *cluster);
-	static const struct timeval tick = { 0, TICK_MS * 1000 };
+	long long tick_ms = config->cluster.commit_interval_ms < TICK_MS ?
+	    config->cluster.commit_interval_ms : TICK_MS;
+	struct timeval tick = { 0, (suseconds_t)(tick_ms * 1000) };
 
 	cluster->config = config;
 	cluster->hooks = *hooks;

@@ -21,7 +21,7 @@
  *
  * Exactly once (txn.c): the daemon's producer is transactional in cluster mode. Articles and
  * the state records naming them go out in one Kafka transaction, committed every
- * CLUSTER_TXN_INTERVAL_MS; an article counts as delivered (seen mark, dedup entry, its feed's
+ * [cluster] commit_interval (500 ms by default); an article counts as delivered (seen mark, dedup entry, its feed's
  * validators) only once its transaction is committed, and the hook transaction_done tells the
  * ingest side which way each one went. Each commit carries the group's generation
  * (send_offsets_to_transaction), so an instance the group has moved on from cannot commit.
@@ -36,7 +36,6 @@
 
 #define CLUSTER_DELIVERED_MAX	1000	/* ids per feed kept in its state record */
 #define CLUSTER_RELEASE_MAX_MS	15000	/* most a revoked partition waits for its polls */
-#define CLUSTER_TXN_INTERVAL_MS	500	/* a transaction is committed this often */
 
 struct event_base;
 struct cluster;

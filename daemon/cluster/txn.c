@@ -1,7 +1,7 @@
 /*
  * txn.c - cluster mode's Kafka transactions (see cluster.h): the daemon's producer is
  * transactional, and one transaction at a time is open. Articles are sent into it as they come;
- * at each commit (every CLUSTER_TXN_INTERVAL_MS, or at once when a partition is handed on) the
+ * at each commit (every [cluster] commit_interval, or at once when a partition is handed on) the
  * producer is flushed, so every article of the transaction has its delivery report and its id
  * is in its feed's state record, then those state records are sent into it, then the group's
  * generation (send_offsets_to_transaction on the assignment topic's partitions we hold), then
@@ -270,7 +270,8 @@ txn_tick(struct cluster *cluster, int force)
 {
 	if (!cluster->txn_open)
 		return;
-	if (!force && monotonic_ms() - cluster->txn_began_ms < CLUSTER_TXN_INTERVAL_MS)
+	if (!force && monotonic_ms() - cluster->txn_began_ms <
+	    cluster->config->cluster.commit_interval_ms)
 		return;
 	if (publisher_produced(cluster->publisher) == cluster->txn_produced &&
 	    json_object_size(cluster->dirty) == 0 && json_array_size(cluster->txn_delivered) == 0 &&

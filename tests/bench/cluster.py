@@ -16,7 +16,7 @@ in cluster mode, so every setup is the daemon itself with a 1 s interval:
   (wiresift_articles_total published + duplicate); items/s and the daemons' CPU per item
   (summed over the instances: CPU per item is the per-core figure). For the cluster setups
   this includes creating the topics and joining the group (ready_s: until every /readyz says
-  ready). Cluster mode runs with Kafka transactions (one per 500 ms per instance).
+  ready). Cluster mode runs with Kafka transactions (one per commit_interval, 500 ms, per instance).
 - poll: the next BENCH_CLUSTER_POLL_SECONDS, when the feeds answer 304: polls/s from nginx's
   access log and the daemons' CPU per 1000 polls.
 

@@ -258,7 +258,7 @@ def check_operator_view(cluster, names):
 		assert ("wiresift_cluster_feeds %d" % len(here)) in metrics
 		polled += len(here)
 	assert polled == FEEDS
-	# Their first articles commit within the next transaction interval (500 ms).
+	# Their first articles commit within the next commit_interval (500 ms by default).
 	assert helpers.wait_until(lambda: sum(committed(cluster.daemons[name]) for name in names),
 				  30, 0.2)
 
@@ -319,8 +319,13 @@ def test_instances_share_the_feeds_and_take_over_a_killed_one(tmp_path, kafka_cl
 def test_a_broker_killed_and_restarted_mid_run_loses_nothing(tmp_path, kafka_cluster,
 							     http_server, wiresift_daemon):
 	cluster = Cluster(tmp_path, kafka_cluster, http_server, wiresift_daemon)
+	for config in cluster.configs.values():	# a shorter transaction: [cluster] commit_interval
+		config.write_text(config.read_text().replace("[cluster]\n",
+							     "[cluster]\ncommit_interval = 200ms\n"))
 	for name in "ab":
 		cluster.start(name)
+	for name in "ab":
+		cluster.daemons[name].wait_for_log(r"event=cluster\.joining .*commit_interval_ms=200\b")
 	cluster.wait_stable("ab")
 	cluster.grow_for(random.Random(3).uniform(0.3, 2.0))
 	kafka_cluster.kill_node(2)
@@ -395,6 +400,12 @@ def test_cluster_settings_are_checked(tmp_path):
 	assert result.returncode != 0 and "must be two names" in result.stderr
 	result = check({"cluster": {"group": "g", "partitions": "0"}}, "no-partitions")
 	assert result.returncode != 0 and "partitions must be 1 to 10000" in result.stderr
+	for value in ("5ms", "6s", "soon"):
+		result = check({"cluster": {"group": "g", "commit_interval": value}}, "interval")
+		assert result.returncode != 0
+		assert re.search(r"wiresift\.conf:\d+: commit_interval: ", result.stderr), result.stderr
+	assert check({"cluster": {"group": "g", "commit_interval": "10ms"}}, "short").returncode == 0
+	assert check({"cluster": {"group": "g", "commit_interval": "5s"}}, "long").returncode == 0
 	assert check({"cluster": {"group": "g"}}, "good").returncode == 0
 	result = check({"cluster": {"group": "g"}}, "once", once=True)
 	assert result.returncode != 0 and "--once does not run in cluster mode" in result.stderr
