@@ -29,6 +29,9 @@ struct story_extractor {
 	uint32_t	*stamps;
 	size_t		 capacity;	/* power of two */
 	uint32_t	 stamp;
+	char		*title;		/* the title folded (fold_title) */
+	size_t		 title_length;
+	size_t		 title_capacity;
 };
 
 static const char *const stop_words[] = {
@@ -120,6 +123,7 @@ story_extractor_free(struct story_extractor *extractor)
 		return;
 	free(extractor->slots);
 	free(extractor->stamps);
+	free(extractor->title);
 	free(extractor);
 }
 
@@ -315,7 +319,14 @@ read_token(const char *text, size_t length, char *out, size_t *out_length, int *
 	int digits = digit_byte(bytes[0]);
 
 	if (!digits) {
-		/* a word (it starts with a letter): no number rule to watch */
+		/* a word (it starts with a letter): no number rule to watch; its ASCII letters
+		 * and digits, most of most words, copied folded while they fit (o is i there) */
+		size_t fits = length < WORD_BYTES ? length : WORD_BYTES;
+		unsigned char ascii;
+
+		while (i < fits && (ascii = ascii_word_fold[bytes[i]]) != 0)
+			out[i++] = (char)ascii;
+		o = i;
 		while (i < length) {
 			unsigned char c = bytes[i], folded = word_fold[c];
 
@@ -360,7 +371,7 @@ static void
 count_words(struct story_extractor *extractor, struct story_features *features,
     const char *text, size_t length, int weight, int salient)
 {
-	char word[WORD_BYTES + 1];
+	char word[WORD_BYTES];
 	size_t i = 0, word_length;
 	uint64_t hash;
 	int number;
@@ -387,7 +398,6 @@ count_words(struct story_extractor *extractor, struct story_features *features,
 			continue;
 		}
 		i += read_token(text + i, length - i, word, &word_length, &number);
-		word[word_length] = '\0';
 		if (number) {
 			if (word_length >= 2)
 				count_feature(extractor, features, word, word_length,
@@ -404,6 +414,21 @@ count_words(struct story_extractor *extractor, struct story_features *features,
 	}
 }
 
+/* The title with A-Z lower-cased, into extractor->title, for in_title(). */
+static void
+fold_title(struct story_extractor *extractor, const char *title)
+{
+	size_t length = strlen(title);
+
+	if (length + 1 > extractor->title_capacity) {
+		extractor->title_capacity = length + 1 < 256 ? 256 : (length + 1) * 2;
+		extractor->title = xrealloc(extractor->title, extractor->title_capacity);
+	}
+	for (size_t i = 0; i < length; i++)
+		extractor->title[i] = lower_byte((unsigned char)title[i]);
+	extractor->title_length = length;
+}
+
 static enum story_kind
 entity_kind(const char *type)
 {
@@ -418,12 +443,28 @@ entity_kind(const char *type)
 	return KIND_OTHER;
 }
 
+/*
+ * Is name in the title, ignoring ASCII case (strcasestr() of the C locale)?  The title comes
+ * folded (A-Z lower-cased, extractor->title), and so does the name when it fits in folded:
+ * one memmem() each, not strcasestr()'s case-folding search per entity.
+ */
+static int
+in_title(const struct story_extractor *extractor, const char *title, const char *name,
+    const char *folded, size_t length, size_t name_length)
+{
+	if (title == NULL)
+		return 0;
+	if (length < name_length)	/* folded holds only the start of name */
+		return strcasestr(title, name) != NULL;
+	return memmem(extractor->title, extractor->title_length, folded, length) != NULL;
+}
+
 static void
 count_entity(struct story_extractor *extractor, struct story_features *features,
     const struct entity *entity, const char *title)
 {
 	char folded[128];
-	size_t length = strlen(entity->name);
+	size_t name_length = strlen(entity->name), length = name_length;
 	int salient;
 
 	if (length == 0)
@@ -433,7 +474,8 @@ count_entity(struct story_extractor *extractor, struct story_features *features,
 	for (size_t i = 0; i < length; i++)
 		folded[i] = lower_byte((unsigned char)entity->name[i]);
 	folded[length] = '\0';
-	salient = entity->count >= 2 || (title != NULL && strcasestr(title, entity->name));
+	salient = entity->count >= 2 ||
+	    in_title(extractor, title, entity->name, folded, length, name_length);
 	count_feature(extractor, features, folded, length, word_hash(folded, length),
 	    entity_kind(entity->type), entity->count > 0 ? entity->count : 1, salient);
 }
@@ -449,6 +491,8 @@ story_extract(struct story_extractor *extractor, struct story_features *features
 		memset(extractor->stamps, 0, extractor->capacity * sizeof *extractor->stamps);
 		extractor->stamp = 1;
 	}
+	if (title != NULL && entity_count > 0)
+		fold_title(extractor, title);
 	for (size_t i = 0; i < entity_count; i++)
 		count_entity(extractor, features, &entities[i], title);
 	if (title != NULL)
