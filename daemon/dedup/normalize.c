@@ -144,15 +144,19 @@ dedup_words_from_text(struct dedup_words *words, const char *text)
 	size_t position = 0, token_start = 0;
 	int token_ascii = 1;
 
+	char *scratch;
+
 	words->count = 0;
 	scratch_reserve(words, strlen((const char *)bytes) + 1);
+	scratch = words->scratch;	/* a local: a byte stored through words->scratch could
+					 * alias words->scratch itself, reloaded on every byte */
 	for (;;) {
 		unsigned char byte = bytes[position], folded = ascii_word_fold[byte];
 		utf8proc_int32_t codepoint;
 		utf8proc_ssize_t step;
 
 		if (folded != 0) {
-			words->scratch[position++ - token_start] = (char)folded;
+			scratch[position++ - token_start] = (char)folded;
 			continue;
 		}
 		if (byte < 0x80) {
