@@ -14,6 +14,7 @@
 #include "story/story.h"
 #include "json_arena.h"
 #include "json_write.h"
+#include "message_write.h"
 #include "url.h"
 #include "util.h"
 
@@ -395,17 +396,15 @@ article_assign_id(struct article *article)
 
 /*
  * Strings of a message are valid UTF-8 by construction (the feed parser decodes to it, the
- * cleaner and the plugins keep it so), and json_write() checks every string again as it
- * writes it. So a message is first built without jansson's check at construction (keys are
- * literals and never checked), and a write that fails anyway is redone with checked strings,
- * which leave an invalid one out as jansson does.
+ * cleaner and the plugins keep it so): message_write.c writes the message without a tree,
+ * checking every string as it writes it.  Should one not be valid, the message is rendered
+ * from a tree of checked strings instead (message_render), which leaves that one out as
+ * jansson does; the other JSON outputs here are built that way too.
  */
-static _Thread_local int strings_trusted;
-
 static json_t *
 json_text(const char *value)
 {
-	return strings_trusted ? json_string_nocheck(value) : json_string(value);
+	return json_string(value);
 }
 
 static json_t *
@@ -560,7 +559,11 @@ message_authors(const struct article *article)
 	return array;
 }
 
-static int
+/*
+ * The message as a jansson tree of checked strings, written: what message_write() writes
+ * without the tree, and what a message holding a string that is not UTF-8 falls back to.
+ */
+int
 message_render(const struct article *article, struct buffer *out)
 {
 	json_t *root = json_object(), *source, *lang, *tags;
@@ -627,15 +630,13 @@ article_json_without_dedup(const struct article *article)
 	/* One allocation in the common case: the texts, a little escaping, the rest. */
 	buffer_reserve(&out, (article->text ? strlen(article->text) : 0) * 9 / 8 +
 	    (article->summary ? strlen(article->summary) : 0) + 2048);
-	json_arena_begin();
-	strings_trusted = 1;
-	failed = message_render(article, &out);
-	strings_trusted = 0;
-	if (failed) {
+	if ((failed = message_write(article, &out)) != 0) {
+		/* a string that is not UTF-8: the tree, whose checked strings leave it out */
 		out.length = 0;
+		json_arena_begin();
 		message_render(article, &out);
+		json_arena_end();
 	}
-	json_arena_end();
 	if (out.length > 0 && out.data[out.length - 1] == '}')
 		out.data[--out.length] = '\0';	/* left open for "dedup" */
 	return buffer_steal(&out);

@@ -1,7 +1,8 @@
 /*
  * json_write.c - compact JSON from a jansson value (see json_write.h): strings copied in
  * runs and checked as UTF-8 as they are written, numbers and literals as jansson writes
- * them, reals in their shortest exact form.
+ * them, reals in their shortest exact form; and the same pieces one by one, for outputs
+ * written without a tree (the article message, article.c).
  */
 #include <math.h>
 #include <stdio.h>
@@ -177,14 +178,38 @@ write_real(double value, struct buffer *out)
 	return 0;
 }
 
+void
+json_write_end(struct buffer *out)
+{
+	buffer_reserve(out, 0);
+	out->data[out->length] = '\0';
+}
+
 int
 json_write(const json_t *value, struct buffer *out)
 {
 	int result = write_value(value, out);
 
-	buffer_reserve(out, 0);
-	out->data[out->length] = '\0';
+	json_write_end(out);
 	return result;
+}
+
+void
+json_write_raw(const char *text, size_t length, struct buffer *out)
+{
+	put(out, text, length);
+}
+
+void
+json_write_integer(json_int_t value, struct buffer *out)
+{
+	write_integer(value, out);
+}
+
+int
+json_write_real(double value, struct buffer *out)
+{
+	return write_real(value, out);
 }
 
 static int

@@ -32,6 +32,16 @@ int	 json_write(const json_t *value, struct buffer *out);
  */
 int	 json_write_string(const char *string, struct buffer *out);
 
+/*
+ * The pieces of an output written without a jansson tree, in json_write's forms: raw bytes
+ * (punctuation, quoted keys), an integer, a real (-1 when not finite), and the NUL the buffer
+ * promises, written once at the end.
+ */
+void	 json_write_raw(const char *text, size_t length, struct buffer *out);
+void	 json_write_integer(json_int_t value, struct buffer *out);
+int	 json_write_real(double value, struct buffer *out);
+void	 json_write_end(struct buffer *out);
+
 /* Value builders shared by the JSON outputs: a string (checked by jansson) or null for NULL;
  * an RFC 3339 UTC time ("2025-09-21T06:19:00Z") or null for 0. */
 json_t	*json_string_or_null(const char *text);

@@ -1,0 +1,25 @@
+/*
+ * message_write.h - an article's message written without a jansson tree (message_write.c):
+ * what article_json_without_dedup() renders, byte for byte.
+ */
+#ifndef WIRESIFT_MESSAGE_WRITE_H
+#define WIRESIFT_MESSAGE_WRITE_H
+
+#include "article.h"
+#include "util.h"
+
+/*
+ * Append article's message, closed ("}") and NUL-terminated, to out; 0, or -1 when one of
+ * its strings is not valid UTF-8 or its language confidence is not finite (out then holds
+ * part of it: the caller truncates).
+ */
+int	 message_write(const struct article *article, struct buffer *out);
+
+/*
+ * The same message from a jansson tree of checked strings (article.c; in a json_arena when
+ * the caller opens one): a string that is not valid UTF-8 is left out, as jansson leaves it.
+ * What message_write's caller falls back to, and what test_core compares it with.
+ */
+int	 message_render(const struct article *article, struct buffer *out);
+
+#endif
