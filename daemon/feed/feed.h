@@ -1,10 +1,12 @@
 /*
- * feed.h - streaming feed parser: RSS 0.9x/1.0/2.0, Atom 0.3/1.0, JSON Feed 1.0/1.1.
+ * feed.h - feed parser: RSS 0.9x/1.0/2.0, Atom 0.3/1.0, JSON Feed 1.0/1.1.
  *
  * feed_parse() detects the format from the content (never the URL or Content-Type), decodes
  * to UTF-8 (BOM, XML declaration, HTTP charset, mislabelled windows-1252), and calls on_item
- * once per item, in document order, as soon as the item is complete: memory does not grow with
- * the feed beyond one item. The callback owns the article it receives (article_free it).
+ * once per item, in document order. A well-formed XML feed of at most 1 MB is parsed whole
+ * first (its tree, a few MB at most, is freed after the last item); a larger or broken one
+ * streams, each item delivered as soon as it is complete: memory does not grow with the feed
+ * beyond one item. The callback owns the article it receives (article_free it).
  * Items carry the raw fields of struct article: guid (and guid_is_permalink), link (resolved
  * against xml:base / the feed URL), title_raw, summary_html, content_html (with the text as
  * served in summary_raw / content_raw when it is plain text, and each field's type), authors

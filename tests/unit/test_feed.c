@@ -664,6 +664,64 @@ watch_heap(struct article *item, void *context)
 }
 
 /* A ~50 MB feed: the heap grows by a few MB at most while it is parsed (one item at a time). */
+/* The first `keep` items of a news-size RSS feed of `count`, as `parse` prints them. */
+static void
+feed_json_lines(size_t count, size_t keep, struct buffer *lines)
+{
+	struct buffer feed = { 0 };
+	struct collected collected = { 0 };
+	struct feed_meta meta;
+	char error[256];
+
+	buffer_append_string(&feed, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version="
+	    "\"2.0\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\"><channel>"
+	    "<title>Wire</title><link>http://example.com/</link>\n");
+	for (size_t i = 0; i < count; i++) {
+		buffer_printf(&feed, "<item><title>Story %zu &amp; caf\xC3\xA9</title>"
+		    "<link>http://example.com/story/%zu</link><guid>urn:s:%zu</guid>"
+		    "<description>&lt;p&gt;Summary &#8220;%zu&#8221;.&lt;/p&gt;</description>"
+		    "<content:encoded><![CDATA[", i, i, i, i);
+		for (int paragraph = 0; paragraph < 40; paragraph++)
+			buffer_printf(&feed, "<p>Paragraph %d of story %zu, with <a href=\"/l/%d\">"
+			    "a link</a> and text enough to cross blocks.</p>\n", paragraph, i,
+			    paragraph);
+		buffer_append_string(&feed, "]]></content:encoded></item>\n");
+	}
+	buffer_append_string(&feed, "</channel></rss>\n");
+	CHECK(feed_parse(feed.data, feed.length, "http://example.com/feed", NULL, &meta,
+	    collect, &collected, error, sizeof(error)) == 0);
+	CHECK(collected.count == count);
+	for (size_t i = 0; i < collected.count && i < keep; i++) {
+		char *json = article_to_parse_json(collected.items[i]);
+
+		buffer_printf(lines, "%s\n", json);
+		free(json);
+	}
+	feed_meta_free(&meta);
+	collected_free(&collected);
+	buffer_free(&feed);
+}
+
+/*
+ * A feed of at most 1 MB is parsed whole by the push parser, a larger one streams through
+ * xmlTextReader: the same items come out either way (60 items of ~4.5 KB whole, the same
+ * 60 first of 300 streamed).
+ */
+static void
+test_whole_and_streamed_agree(void)
+{
+	struct buffer whole = { 0 }, streamed = { 0 };
+
+	feed_json_lines(60, 60, &whole);
+	feed_json_lines(300, 60, &streamed);
+	CHECK(whole.length > 0);
+	CHECK(whole.length == streamed.length);
+	CHECK(whole.length == streamed.length &&
+	    memcmp(whole.data, streamed.data, whole.length) == 0);
+	buffer_free(&whole);
+	buffer_free(&streamed);
+}
+
 static void
 test_memory_does_not_grow_with_feed(void)
 {
@@ -714,5 +772,6 @@ main(void)
 	RUN(test_seed_articles);
 	RUN(test_chunk_boundaries);
 	RUN(test_memory_does_not_grow_with_feed);
+	RUN(test_whole_and_streamed_agree);
 	return check_finish();
 }
