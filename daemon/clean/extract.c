@@ -1,9 +1,12 @@
 /*
  * extract.c - extract_page(): one article page to its title, text, authors, dates and
  * canonical URL (extract.h says in which order the sources are tried). The page is skimmed
- * (extract_skim.c) and parsed once on the thread's reused libxml2 context (gumbo, the HTML5
- * tree builder in Debian, parsed Readability's 130 test pages 4x slower: 125 against 470-500
- * pages/s, parse alone); its metadata is read before anything is removed;
+ * (extract_skim.c) and made into libxml2's tree once: by extract_tree.c, which builds the tree
+ * libxml2's HTML parser builds in a tenth of its instructions, or, for the pages it leaves to
+ * it (legacy encodings, comments left in...), by that parser on the thread's reused context
+ * (gumbo, the HTML5 tree builder in Debian, parsed Readability's 130 test pages 4x slower
+ * than libxml2: 125 against 470-500 pages/s, parse alone); its metadata is read before
+ * anything is removed;
  * site rules, else the DOM heuristics (extract_dom.c), pick the article's blocks, which are
  * rendered to paragraphs by the cleaner's HTML walk (html_text.c); a JSON-LD articleBody
  * replaces them only when it is not a teaser of them. The cleaner's boilerplate rules and
@@ -215,7 +218,7 @@ extract_page(const struct extract_rules *site_rules, const struct clean_rules *c
 	    .explain_context = explain_context };
 	struct explain_sink sink = { explain, explain_context };
 	struct page_meta meta;
-	const char *method = NULL;
+	const char *method = NULL, *encoding;
 	char *text, *skimmed;
 	size_t skimmed_length;
 
@@ -224,7 +227,9 @@ extract_page(const struct extract_rules *site_rules, const struct clean_rules *c
 		return -1;
 	skimmed = page_skim(html, length, SKIM_SPACES |
 	    (site_rules_cover(site_rules, page_url) ? 0 : SKIM_ATTRIBUTES), &skimmed_length);
-	page.document = html_parse_page(skimmed, skimmed_length, page_encoding(html, length));
+	encoding = page_encoding(html, length);
+	if (encoding == NULL || (page.document = page_tree(skimmed, skimmed_length)) == NULL)
+		page.document = html_parse_page(skimmed, skimmed_length, encoding);
 	free(skimmed);
 	if (page.document == NULL)
 		return -1;

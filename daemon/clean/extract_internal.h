@@ -91,6 +91,12 @@ void	 page_meta_free(struct page_meta *meta);
 #define SKIM_SPACES	0x2
 char	*page_skim(const char *html, size_t length, int flags, size_t *skimmed_length);
 
+/*
+ * extract_tree.c: libxml2's tree of a skimmed UTF-8 page built without its HTML parser, or NULL
+ * where the page holds what only libxml2's parser reproduces (then parse it with libxml2).
+ */
+xmlDoc	*page_tree(const char *html, size_t length);
+
 /* extract_dom.c */
 void	 page_stats_compute(struct page *page);
 /* Forget which elements lost a child (pruning is not the loss page_clean_content looks for). */

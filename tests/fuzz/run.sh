@@ -60,6 +60,7 @@ seed_corpora() {
 	rm -f "$build"/corpus/feed/seed-*.expect.json
 	seed clean tests/fixtures/html/*.html tests/feeds/error-*.html
 	seed extract tests/fixtures/pages/*.html tests/fixtures/html/*.html
+	seed tree tests/fixtures/pages/*.html tests/fixtures/html/*.html
 	seed config conf/wiresift.conf conf/demo/wiresift.conf
 	seed feeds_list conf/feeds.list conf/demo/feeds.list
 	seed robots tests/fixtures/robots/*.txt

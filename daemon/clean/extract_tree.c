@@ -1,0 +1,627 @@
+/*
+ * extract_tree.c - page_tree(): libxml2's tree of a skimmed UTF-8 page (extract_skim.c)
+ * built without libxml2's HTML parser, which reads its input a character at a time through
+ * function calls and was 58% of the extractor's instructions on Readability's 130 test pages
+ * (this file does the same work in a tenth of them). Text runs are scanned in place and each
+ * node is made with libxml2's tree functions, so the rest of the extractor walks, prunes and
+ * frees the very same kind of tree, with names from one dictionary per thread.
+ *
+ * The tree is the one libxml2 2.9.14's htmlCtxtReadMemory builds (HTMLparser.c and SAX2.c,
+ * HTML_PARSE_RECOVER, encoding given): a start tag closes the open elements libxml2's
+ * start-close table says it closes (asked of libxml2 itself, htmlAutoCloseTag, but for the
+ * tags that close their own kind), also when read ahead at the start of a script's raw text;
+ * html, head and body are implied as htmlCheckImplied implies them and a p as
+ * htmlCheckParagraph does (not before blanks followed by a tag); a misplaced html, head or body
+ * tag is dropped (and a "/>" after it closes the open element, as there); an end tag closes up
+ * to its element unless an element of higher end priority (div, td, table, body...) is in
+ * between, and closes nothing when its element is not open; void elements (htmlTagLookup's
+ * empty) and "/>" close at once; "prefix:name" elements are named name; attribute values and
+ * text decode the HTML 4 references libxml2 knows (htmlEntityLookup) its way ("&name" without
+ * ';' stays as it is, a value ends at "&#0;"); the first of two attributes of a name wins; a
+ * boolean attribute without a value gets its name as value; script and style hold CDATA up
+ * to "</" and their name; byte order marks (two at most) and blanks before the first tag
+ * are skipped.
+ * Whatever this file does not reproduce makes page_tree() return NULL, and the caller parses
+ * with libxml2: bytes that are not UTF-8 or are control characters, comments, processing
+ * instructions, a doctype after the start or with an internal subset, element names with '.',
+ * starting with "xml:", '_' or ':', or of 99 characters and more, references running into
+ * non-ASCII names, a tag or quoted value running to the end of the page, more than 64
+ * attributes on a tag, a page of nothing but blanks. test_tree and fuzz_tree compare both
+ * trees on the fixture pages, mutations of them and random tag soup.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/HTMLtree.h>
+#include <libxml/dict.h>
+
+#include "extract_tree.h"
+
+#define DICTIONARY_LIMIT 20000	/* names kept in the thread's dictionary before a new one */
+
+static pthread_key_t dictionary_key;
+static pthread_once_t dictionary_once = PTHREAD_ONCE_INIT;
+
+static void
+dictionary_free(void *dict)
+{
+	xmlDictFree(dict);
+}
+
+static void
+dictionary_key_create(void)
+{
+	pthread_key_create(&dictionary_key, dictionary_free);
+}
+
+/* The thread's dictionary of names (shared by the documents it builds, reference-counted). */
+static xmlDict *
+thread_dictionary(void)
+{
+	xmlDict *dict;
+
+	pthread_once(&dictionary_once, dictionary_key_create);
+	dict = pthread_getspecific(dictionary_key);
+	if (dict != NULL && xmlDictSize(dict) > DICTIONARY_LIMIT) {
+		xmlDictFree(dict);
+		dict = NULL;
+	}
+	if (dict == NULL) {
+		dict = xmlDictCreate();
+		pthread_setspecific(dictionary_key, dict);
+	}
+	return dict;
+}
+
+const xmlChar *
+tree_intern(struct tree *tree, const char *name, size_t length)
+{
+	return xmlDictLookup(tree->dict, (const xmlChar *)name, (int)length);
+}
+
+static const xmlChar *
+top(const struct tree *tree)
+{
+	return tree->depth ? tree->names[tree->depth - 1] : NULL;
+}
+
+/* ---- what libxml2's tables say ---- */
+
+/* Does a start tag newtag close an open oldtag (htmlCheckAutoClose)? */
+static int
+start_closes(const xmlChar *newtag, const xmlChar *oldtag)
+{
+	static const char *const own_kind[] = { "a", "col", "colgroup", "form", "li", "option",
+	    "p", "tbody", "td", "th", "tr" };
+	xmlNode probe;
+
+	if (newtag == oldtag) {
+		for (size_t i = 0; i < sizeof own_kind / sizeof own_kind[0]; i++)
+			if (strcmp((const char *)newtag, own_kind[i]) == 0)
+				return 1;
+		return 0;
+	}
+	memset(&probe, 0, sizeof probe);
+	probe.type = XML_ELEMENT_NODE;
+	probe.name = newtag;
+	return htmlAutoCloseTag(NULL, oldtag, &probe);
+}
+
+static int
+end_priority(const xmlChar *name)
+{
+	static const struct { const char *name; int priority; } table[] = {
+		{ "div", 150 }, { "td", 160 }, { "th", 160 }, { "tr", 170 }, { "thead", 180 },
+		{ "tbody", 180 }, { "tfoot", 180 }, { "table", 190 }, { "head", 200 },
+		{ "body", 200 }, { "html", 220 },
+	};
+
+	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+		if (strcmp((const char *)name, table[i].name) == 0)
+			return table[i].priority;
+	return 100;
+}
+
+static int
+is_void(const xmlChar *name)
+{
+	const htmlElemDesc *info = htmlTagLookup(name);
+
+	return info != NULL && info->empty;
+}
+
+/* ---- the tree (libxml2's SAX2 handlers) ---- */
+
+static void
+flush_text(struct tree *tree)
+{
+	xmlNode *parent = tree->text_parent, *text;
+
+	if (tree->text.length == 0)
+		return;
+	if (parent->last != NULL && parent->last->type == XML_TEXT_NODE)
+		xmlNodeAddContentLen(parent->last, (const xmlChar *)tree->text.data,
+		    (int)tree->text.length);
+	else if ((text = xmlNewDocTextLen(tree->doc, (const xmlChar *)tree->text.data,
+	    (int)tree->text.length)) != NULL)
+		xmlAddChild(parent, text);
+	buffer_reset(&tree->text);
+}
+
+static void
+characters(struct tree *tree, const void *bytes, size_t length)
+{
+	xmlNode *node = tree->depth ? tree->nodes[tree->depth - 1] : NULL;
+
+	if (node == NULL)
+		return;
+	if (tree->text_parent != node)
+		flush_text(tree);
+	tree->text_parent = node;
+	buffer_append(&tree->text, bytes, length);
+}
+
+static void
+add_attributes(struct tree *tree, xmlNode *node, struct attribute *attributes, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		xmlAttr *attribute = xmlNewNsPropEatName(node, NULL, (xmlChar *)attributes[i].name,
+		    NULL);
+		const char *value = attributes[i].value;
+		xmlNode *text;
+
+		if (value == NULL && htmlIsBooleanAttr(attributes[i].name))
+			value = (const char *)attributes[i].name;
+		if (attribute == NULL || value == NULL)
+			continue;
+		if ((text = xmlNewDocText(tree->doc, (const xmlChar *)value)) != NULL) {
+			attribute->children = attribute->last = text;
+			text->parent = (xmlNode *)attribute;
+		}
+	}
+}
+
+/*
+ * The element's name in the tree: "prefix:local" is named local (xmlSplitQName, the prefix
+ * bound to no namespace), but for a name starting or ending with its only ':'.
+ */
+static const xmlChar *
+local_name(struct tree *tree, const xmlChar *name)
+{
+	const char *colon = strchr((const char *)name, ':');
+
+	if (colon == NULL || colon == (const char *)name || colon[1] == '\0')
+		return name;
+	return tree_intern(tree, colon + 1, strlen(colon + 1));
+}
+
+/* Push name and its new element (htmlnamePush, then xmlSAX2StartElement). */
+static void
+start_element(struct tree *tree, const xmlChar *name, struct attribute *attributes,
+    size_t count)
+{
+	xmlNode *parent = tree->depth ? tree->nodes[tree->depth - 1] : NULL, *node;
+
+	flush_text(tree);
+	if (tree->seen < 3 && name == tree->n.head)
+		tree->seen = 3;
+	if (tree->seen < 10 && name == tree->n.body)
+		tree->seen = 10;
+	if (tree->depth == tree->capacity) {
+		tree->capacity = tree->capacity ? tree->capacity * 2 : 64;
+		tree->names = xrealloc(tree->names, tree->capacity * sizeof *tree->names);
+		tree->nodes = xrealloc(tree->nodes, tree->capacity * sizeof *tree->nodes);
+	}
+	if ((node = xmlNewDocNodeEatName(tree->doc, NULL, (xmlChar *)local_name(tree, name),
+	    NULL)) == NULL) {
+		tree->failed = 1;
+		return;
+	}
+	if (tree->doc->children == NULL)
+		xmlAddChild((xmlNode *)tree->doc, node);
+	else if (parent == NULL)
+		parent = tree->doc->children;
+	if (parent != NULL && parent->type == XML_ELEMENT_NODE)
+		xmlAddChild(parent, node);
+	else if (parent != NULL)
+		xmlAddSibling(parent, node);
+	add_attributes(tree, node, attributes, count);
+	tree->names[tree->depth] = name;
+	tree->nodes[tree->depth++] = node;
+}
+
+static void
+end_element(struct tree *tree)
+{
+	flush_text(tree);
+	if (tree->depth > 0)
+		tree->depth--;
+}
+
+/* ---- libxml2's tree construction (HTMLparser.c) ---- */
+
+static void
+auto_close(struct tree *tree, const xmlChar *newtag)
+{
+	while (top(tree) != NULL && start_closes(newtag, top(tree)))
+		end_element(tree);
+}
+
+static void
+check_implied(struct tree *tree, const xmlChar *newtag)
+{
+	static const char *const head_tags[] = { "script", "style", "meta", "link", "title",
+	    "base" };
+	const struct names *n = &tree->n;
+
+	if (newtag == n->html)
+		return;
+	if (tree->depth == 0)
+		start_element(tree, n->html, NULL, 0);
+	if (newtag == n->body || newtag == n->head)
+		return;
+	for (size_t i = 0; tree->depth <= 1 && i < sizeof head_tags / sizeof head_tags[0]; i++)
+		if (strcmp((const char *)newtag, head_tags[i]) == 0) {
+			if (tree->seen < 3)
+				start_element(tree, n->head, NULL, 0);
+			return;
+		}
+	if (strcmp((const char *)newtag, "noframes") == 0 ||
+	    strcmp((const char *)newtag, "frame") == 0 ||
+	    strcmp((const char *)newtag, "frameset") == 0 || tree->seen >= 10)
+		return;
+	for (size_t i = 0; i < tree->depth; i++)
+		if (tree->names[i] == n->body || tree->names[i] == n->head)
+			return;
+	start_element(tree, n->body, NULL, 0);
+}
+
+/* Before characters: a p where text may not stand (htmlCheckParagraph). */
+static void
+check_paragraph(struct tree *tree)
+{
+	const xmlChar *name = top(tree);
+
+	if (name != NULL && name != tree->n.html && name != tree->n.head)
+		return;
+	auto_close(tree, tree->n.p);
+	check_implied(tree, tree->n.p);
+	start_element(tree, tree->n.p, NULL, 0);
+}
+
+/* ---- tags ---- */
+
+/* Is the start tag name misplaced (dropped, and counted as libxml2 counts them)? */
+static int
+misplaced(struct tree *tree, const xmlChar *name)
+{
+	int discard = 0;
+
+	if (tree->depth > 0 && name == tree->n.html) {
+		discard = 1;
+		tree->discarded++;
+	}
+	if (tree->depth != 1 && name == tree->n.head) {
+		discard = 1;
+		tree->discarded++;
+	}
+	if (name == tree->n.body)
+		for (size_t i = 0; i < tree->depth; i++)
+			if (tree->names[i] == tree->n.body) {
+				discard = 1;
+				tree->discarded++;
+			}
+	return discard;
+}
+
+/* A start tag at tree->at ('<' and a letter): htmlParseElementInternal. */
+static void
+start_tag(struct tree *tree)
+{
+	struct attribute attributes[MAX_ATTRIBUTES];
+	const xmlChar *name;
+	size_t count;
+	int discard;
+
+	tree->at++;
+	if ((name = tree_html_name(tree, 1)) == NULL || strncmp((const char *)name, "xml:", 4) == 0) {
+		tree->failed = 1;	/* "xml:" names the XML namespace in libxml2's tree */
+		return;
+	}
+	auto_close(tree, name);
+	check_implied(tree, name);
+	discard = misplaced(tree, name);
+	count = tree_read_attributes(tree, attributes);
+	if (tree->failed || tree->at >= tree->end) {
+		tree->failed = 1;
+		for (size_t i = 0; i < count; i++)
+			free(attributes[i].value);
+		return;
+	}
+	if (!discard)
+		start_element(tree, name, attributes, count);
+	for (size_t i = 0; i < count; i++)
+		free(attributes[i].value);
+	name = top(tree);
+	if (name == NULL) {
+		if (*tree->at == '>')
+			tree->at++;
+		return;
+	}
+	if (*tree->at == '/') {
+		tree->at += 2;
+		end_element(tree);
+	} else {
+		tree->at++;
+		if (is_void(name))
+			end_element(tree);
+	}
+}
+
+/* An end tag at tree->at ("</"): htmlParseEndTag with htmlAutoCloseOnClose. */
+static void
+end_tag(struct tree *tree)
+{
+	const xmlChar *name;
+	size_t i;
+	int priority;
+
+	tree->at += 2;
+	if ((name = tree_html_name(tree, 1)) == NULL)
+		return;		/* "</" dropped, the rest is text (or failed) */
+	tree_skip_blanks(tree);
+	while (tree->at < tree->end && *tree->at != '>')
+		tree->at++;
+	if (tree->at < tree->end)
+		tree->at++;
+	if (tree->discarded > 0 && (name == tree->n.html || name == tree->n.body ||
+	    name == tree->n.head)) {
+		tree->discarded--;
+		return;
+	}
+	for (i = tree->depth; i > 0 && tree->names[i - 1] != name; i--)
+		;
+	if (i == 0)
+		return;
+	priority = end_priority(name);
+	for (i = tree->depth; i > 0 && tree->names[i - 1] != name; i--)
+		if (end_priority(tree->names[i - 1]) > priority)
+			return;
+	while (top(tree) != name)
+		end_element(tree);
+	end_element(tree);
+}
+
+/* ---- content ---- */
+
+/* Text up to the next '<' or '&' (htmlParseCharData). */
+static void
+char_data(struct tree *tree)
+{
+	const unsigned char *run = tree->at;
+	int blank = 1;
+
+	while (tree->at < tree->end && *tree->at != '<' && *tree->at != '&') {
+		blank &= tree_is_blank(*tree->at);
+		tree->at++;
+	}
+	/* areBlanks: blank text before a tag or the end needs no paragraph */
+	if (!blank || (tree->at < tree->end && *tree->at == '&'))
+		check_paragraph(tree);
+	characters(tree, run, (size_t)(tree->at - run));
+}
+
+static void
+text_reference(struct tree *tree)
+{
+	struct buffer out = { 0 };
+	int valid;
+
+	if (tree_reference(tree, &out, &valid) == 0 && valid) {
+		check_paragraph(tree);
+		characters(tree, out.data, out.length);
+	}
+	buffer_free(&out);
+}
+
+/*
+ * The raw text of a script or style (htmlParseScript) up to "</" and its name: a CDATA node,
+ * or more of the one before it (raw text goes on after an end tag that closed nothing).
+ */
+static void
+raw_text(struct tree *tree, const xmlChar *name)
+{
+	const unsigned char *run = tree->at;
+	size_t length = strlen((const char *)name);
+	xmlNode *parent, *node;
+
+	while (tree->at < tree->end) {
+		if (*tree->at == '<' && tree->end - tree->at > 1 && tree->at[1] == '/' &&
+		    (size_t)(tree->end - tree->at - 2) >= length &&
+		    strncasecmp((const char *)tree->at + 2, (const char *)name, length) == 0)
+			break;
+		tree->at++;
+	}
+	if (tree->at == run || tree->depth == 0)
+		return;
+	flush_text(tree);
+	parent = tree->nodes[tree->depth - 1];
+	if (parent->last != NULL && parent->last->type == XML_CDATA_SECTION_NODE)
+		xmlNodeAddContentLen(parent->last, run, (int)(tree->at - run));
+	else if ((node = xmlNewCDataBlock(tree->doc, run, (int)(tree->at - run))) != NULL)
+		xmlAddChild(parent, node);
+}
+
+/*
+ * At '<' and a name start: the name read ahead closes the open element (libxml2 looks ahead
+ * before all else, even in a script or style whose raw text starts there): close what it
+ * closes, 1. Fails on a name libxml2 would read otherwise ('_' or ':' first, a '.').
+ */
+static int
+closes_ahead(struct tree *tree)
+{
+	const unsigned char *at = tree->at + 1;
+	const xmlChar *name;
+	char lower[NAME_MAX_CHARS];
+	size_t length = 0;
+
+	if (!tree_is_letter(*at)) {
+		tree->failed = 1;
+		return 1;
+	}
+	while (at < tree->end && length < NAME_MAX_CHARS - 1 && (tree_is_letter(*at) ||
+	    tree_is_digit(*at) || *at == ':' || *at == '-' || *at == '_')) {
+		lower[length++] = (char)(*at >= 'A' && *at <= 'Z' ? *at + 0x20 : *at);
+		at++;
+	}
+	if (at < tree->end && (*at == '.' || length == NAME_MAX_CHARS - 1)) {
+		tree->failed = 1;
+		return 1;
+	}
+	name = tree_intern(tree, lower, length);
+	if (top(tree) == NULL || !start_closes(name, top(tree)))
+		return 0;
+	auto_close(tree, name);
+	return 1;
+}
+
+static int
+is_doctype(const struct tree *tree)
+{
+	return tree->end - tree->at >= 9 && tree->at[0] == '<' && tree->at[1] == '!' &&
+	    strncasecmp((const char *)tree->at + 2, "DOCTYPE", 7) == 0;
+}
+
+/* The content loop (htmlParseContentInternal), until the end or a failure. */
+static void
+content(struct tree *tree)
+{
+	const xmlChar *current = top(tree);
+	size_t depth = tree->depth;
+
+	while (tree->at < tree->end && !tree->failed) {
+		const unsigned char *at = tree->at;
+		int next = tree->end - at > 1 ? at[1] : 0;
+
+		if (*at == '<' && next == '/') {
+			end_tag(tree);
+			current = top(tree);
+			depth = tree->depth;
+			continue;
+		}
+		if (*at == '<' && (tree_is_letter((unsigned char)next) || next == '_' || next == ':') &&
+		    closes_ahead(tree)) {
+			current = top(tree);	/* libxml2's popped check, at once */
+			depth = tree->depth;
+			continue;
+		}
+		if (tree->depth > 0 && depth >= tree->depth && current != top(tree)) {
+			current = top(tree);
+			depth = tree->depth;
+			continue;
+		}
+		if (current == tree->n.script || current == tree->n.style) {
+			raw_text(tree, current);
+			if (tree->at == at) {
+				end_tag(tree);
+				current = top(tree);
+				depth = tree->depth;
+			}
+		} else if (*at == '<' && (next == '!' || next == '?')) {
+			tree->failed = 1;	/* comment, PI or late doctype: libxml2's */
+		} else if (*at == '<' && tree_is_letter((unsigned char)next)) {
+			start_tag(tree);
+			current = top(tree);
+			depth = tree->depth;
+		} else if (*at == '<') {
+			characters(tree, "<", 1);
+			tree->at++;
+		} else if (*at == '&') {
+			text_reference(tree);
+		} else
+			char_data(tree);
+	}
+}
+
+/* The start of the document (htmlParseDocument): blanks, then an optional doctype. */
+static void
+prologue(struct tree *tree)
+{
+	tree_skip_blanks(tree);
+	if (tree->at < tree->end && *tree->at == '<' && tree->end - tree->at > 1 &&
+	    (tree->at[1] == '?' || (tree->at[1] == '!' && !is_doctype(tree)))) {
+		tree->failed = 1;
+		return;
+	}
+	if (is_doctype(tree)) {
+		const unsigned char *close = memchr(tree->at, '>', (size_t)(tree->end - tree->at));
+
+		if (close == NULL || memchr(tree->at, '[', (size_t)(close - tree->at)) != NULL ||
+		    memchr(tree->at + 1, '<', (size_t)(close - tree->at - 1)) != NULL ||
+		    !tree_even_quotes(tree->at, close)) {
+			tree->failed = 1;
+			return;
+		}
+		xmlCreateIntSubset(tree->doc, (const xmlChar *)"html", NULL, NULL);
+		tree->at = close + 1;
+		tree_skip_blanks(tree);
+		if (tree->at < tree->end && *tree->at == '<' && tree->end - tree->at > 1 &&
+		    (tree->at[1] == '?' || tree->at[1] == '!'))
+			tree->failed = 1;
+	}
+}
+
+static void
+names_init(struct tree *tree)
+{
+	tree->n.html = tree_intern(tree, "html", 4);
+	tree->n.head = tree_intern(tree, "head", 4);
+	tree->n.body = tree_intern(tree, "body", 4);
+	tree->n.p = tree_intern(tree, "p", 1);
+	tree->n.script = tree_intern(tree, "script", 6);
+	tree->n.style = tree_intern(tree, "style", 5);
+}
+
+xmlDoc *
+page_tree(const char *html, size_t length)
+{
+	struct tree tree = { .at = (const unsigned char *)html,
+	    .end = (const unsigned char *)html + length };
+
+	if (html == NULL || !tree_plain_utf8(tree.at, tree.end))
+		return NULL;
+	if ((tree.doc = htmlNewDocNoDtD(NULL, NULL)) == NULL)
+		return NULL;
+	tree.dict = thread_dictionary();
+	tree.doc->dict = tree.dict;
+	xmlDictReference(tree.dict);
+	names_init(&tree);
+	/* byte order marks: libxml2 skips one switching to UTF-8, one more sniffing 4 bytes */
+	if (length >= 3 && memcmp(html, "\xef\xbb\xbf", 3) == 0)
+		tree.at += 3;
+	if (length >= 7 && memcmp(html, "\xef\xbb\xbf\xef\xbb\xbf", 6) == 0)
+		tree.at += 3;
+	prologue(&tree);
+	if (!tree.failed && tree.at == tree.end)
+		tree.failed = 1;	/* nothing but blanks: libxml2's empty document */
+	if (!tree.failed)
+		content(&tree);
+	while (!tree.failed && tree.depth > 0)
+		end_element(&tree);
+	free(tree.names);
+	free(tree.nodes);
+	buffer_free(&tree.text);
+	if (tree.failed) {
+		xmlFreeDoc(tree.doc);
+		return NULL;
+	}
+	if (xmlGetIntSubset(tree.doc) == NULL)
+		xmlCreateIntSubset(tree.doc, (const xmlChar *)"html",
+		    (const xmlChar *)"-//W3C//DTD HTML 4.0 Transitional//EN",
+		    (const xmlChar *)"http://www.w3.org/TR/REC-html40/loose.dtd");
+	return tree.doc;
+}
