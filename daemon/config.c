@@ -83,6 +83,7 @@ static const struct key_spec key_specs[] = {
 	{ "cluster", "group", KEY_STRING, FIELD(cluster.group) },
 	{ "cluster", "topic.feeds", KEY_STRING, FIELD(cluster.topic_feeds) },
 	{ "cluster", "topic.state", KEY_STRING, FIELD(cluster.topic_state) },
+	{ "cluster", "topic.fingerprints", KEY_STRING, FIELD(cluster.topic_fingerprints) },
 	{ "cluster", "partitions", KEY_INT, FIELD(cluster.partitions) },
 	{ "cluster", "replication_factor", KEY_INT, FIELD(cluster.replication_factor) },
 	{ "cluster", "session_timeout", KEY_DURATION, FIELD(cluster.session_timeout_ms) },
@@ -155,6 +156,7 @@ config_defaults(void)
 	config->topic_stories = xstrdup("news.stories");
 	config->cluster.topic_feeds = xstrdup("wiresift.feeds");
 	config->cluster.topic_state = xstrdup("wiresift.state");
+	config->cluster.topic_fingerprints = xstrdup("wiresift.fingerprints");
 	config->cluster.partitions = 12;
 	config->cluster.session_timeout_ms = 10 * 1000;
 	config->cluster.commit_interval_ms = 500;
@@ -194,6 +196,7 @@ config_free(struct config *config)
 	free(config->cluster.group);
 	free(config->cluster.topic_feeds);
 	free(config->cluster.topic_state);
+	free(config->cluster.topic_fingerprints);
 	for (size_t i = 0; i < config->kafka_setting_count; i++) {
 		free(config->kafka_settings[i].key);
 		free(config->kafka_settings[i].value);
@@ -556,7 +559,7 @@ config_parse_text(struct config *config, char *text, struct parse_position *posi
 	return 0;
 }
 
-/* [cluster]: a group turns it on; it needs a real broker and names two topics. */
+/* [cluster]: a group turns it on; it needs a real broker and names three topics. */
 static int
 cluster_config_check(struct config *config, struct parse_position *position)
 {
@@ -570,9 +573,12 @@ cluster_config_check(struct config *config, struct parse_position *position)
 		return parse_error(position, "[cluster] needs [kafka] bootstrap.servers (the "
 		    "embedded broker cannot hold a group of instances)");
 	if (cluster->topic_feeds[0] == '\0' || cluster->topic_state[0] == '\0' ||
-	    strcmp(cluster->topic_feeds, cluster->topic_state) == 0)
-		return parse_error(position, "[cluster] topic.feeds and topic.state must be two "
-		    "names");
+	    cluster->topic_fingerprints[0] == '\0' ||
+	    strcmp(cluster->topic_feeds, cluster->topic_state) == 0 ||
+	    strcmp(cluster->topic_fingerprints, cluster->topic_feeds) == 0 ||
+	    strcmp(cluster->topic_fingerprints, cluster->topic_state) == 0)
+		return parse_error(position, "[cluster] topic.feeds, topic.state and "
+		    "topic.fingerprints must be three names");
 	if (cluster->partitions < 1 || cluster->partitions > 10000)
 		return parse_error(position, "[cluster] partitions must be 1 to 10000");
 	if (cluster->session_timeout_ms < 1000)

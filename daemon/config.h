@@ -65,6 +65,7 @@ struct cluster_config {
 	char		*group;		/* consumer group of the instances; NULL: single-node */
 	char		*topic_feeds;	/* assignment topic: feed -> partition hash(URL) mod N */
 	char		*topic_state;	/* compacted, key = feed URL */
+	char		*topic_fingerprints;	/* one partition, the dedup log (fingerprints.c) */
 	int		 partitions;	/* of both topics when wiresift creates them */
 	int		 replication_factor;	/* 0: the broker's default.replication.factor */
 	long long	 session_timeout_ms;	/* the group's session.timeout.ms */

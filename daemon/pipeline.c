@@ -86,7 +86,9 @@ pipeline_open(const struct config *config, enum pipeline_mode mode, char *error,
 	if (mode == PIPELINE_OFFLINE &&
 	    (pipeline->stages = pipeline_stages_open(config, error, error_size)) == NULL)
 		goto fail;
-	dedup.state_dir = mode == PIPELINE_DAEMON ? config->state_dir : NULL;
+	/* Cluster mode: the index is the fingerprints topic's (daemon/cluster/fingerprints.c). */
+	dedup.state_dir = mode == PIPELINE_DAEMON && config->cluster.group == NULL ?
+	    config->state_dir : NULL;
 	if ((pipeline->dedup = dedup_open(&dedup, error, error_size)) == NULL)
 		goto fail;
 	stories.state_dir = mode == PIPELINE_DAEMON ? config->state_dir : NULL;
@@ -212,6 +214,12 @@ pipeline_judge(struct pipeline *pipeline, struct article *article, time_t now)
 	dedup_check(pipeline->dedup, article, now);
 	if (pipeline->stories != NULL)
 		story_assign(pipeline->stories, article);
+}
+
+void
+pipeline_judge_dedup(struct pipeline *pipeline, struct article *article, time_t now)
+{
+	dedup_check(pipeline->dedup, article, now);
 }
 
 int

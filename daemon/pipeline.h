@@ -51,9 +51,14 @@ int	 pipeline_extract_page(struct pipeline_stages *stages, const char *html, siz
  * pipeline's thread. */
 void	 pipeline_judge(struct pipeline *pipeline, struct article *article, time_t now);
 
+/* Dedup only, for a candidate known by its id and sketch (cluster mode: another instance's). */
+void	 pipeline_judge_dedup(struct pipeline *pipeline, struct article *article, time_t now);
+
 enum pipeline_mode {
 	PIPELINE_OFFLINE,	/* dedup in memory; stages of its own for pipeline_run() */
-	PIPELINE_DAEMON,	/* dedup index kept in config->state_dir; stages on workers.h */
+	PIPELINE_DAEMON,	/* dedup index kept in config->state_dir (in memory only in
+				 * cluster mode: rebuilt from the fingerprints topic); stages
+				 * on workers.h */
 };
 
 struct pipeline *pipeline_open(const struct config *config, enum pipeline_mode mode,

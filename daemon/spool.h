@@ -15,7 +15,8 @@
 struct event_base;
 struct spool;
 
-enum message_kind { MESSAGE_ARTICLE = 1, MESSAGE_SPOOLED, MESSAGE_STORY, MESSAGE_CLUSTER };
+enum message_kind { MESSAGE_ARTICLE = 1, MESSAGE_SPOOLED, MESSAGE_STORY, MESSAGE_CLUSTER,
+    MESSAGE_FINGERPRINT };
 
 struct spool *spool_new(struct state *state, struct event_base *base, long long max_bytes);
 void	 spool_free(struct spool *spool);

@@ -137,6 +137,26 @@ metrics_articles(const struct ingest *ingest, struct buffer *out)
 	buffer_printf(out, "wiresift_articles_preparing %zu\n", workers_pending(ingest->workers));
 }
 
+/* Cluster mode only: the fingerprints topic, global dedup's log (cluster/fingerprints.c). */
+static void
+metrics_fingerprints(const struct cluster_status *status, struct buffer *out)
+{
+	metric_header(out, "wiresift_cluster_fingerprints_total", "counter",
+	    "Fingerprint records: sent by this instance and acknowledged, failed (sent again), "
+	    "read back and judged (every instance's).");
+	buffer_printf(out, "wiresift_cluster_fingerprints_total{result=\"sent\"} %lld\n"
+	    "wiresift_cluster_fingerprints_total{result=\"failed\"} %lld\n"
+	    "wiresift_cluster_fingerprints_total{result=\"read\"} %lld\n",
+	    status->fingerprints_sent, status->fingerprints_failed, status->fingerprints_read);
+	metric_header(out, "wiresift_cluster_fingerprints_parked", "gauge",
+	    "Articles waiting for their fingerprint to come back before they are judged.");
+	buffer_printf(out, "wiresift_cluster_fingerprints_parked %lld\n",
+	    status->fingerprints_parked);
+	metric_header(out, "wiresift_cluster_fingerprints_lag", "gauge",
+	    "Records of the fingerprints topic not read yet (as of the last fetch).");
+	buffer_printf(out, "wiresift_cluster_fingerprints_lag %lld\n", status->fingerprints_lag);
+}
+
 /* Cluster mode only: this instance's share of the group's work. */
 static void
 metrics_cluster(const struct ingest *ingest, struct buffer *out)
@@ -172,6 +192,7 @@ metrics_cluster(const struct ingest *ingest, struct buffer *out)
 	buffer_printf(out, "wiresift_cluster_transactions_total{result=\"committed\"} %lld\n"
 	    "wiresift_cluster_transactions_total{result=\"aborted\"} %lld\n",
 	    status.commits, status.aborts);
+	metrics_fingerprints(&status, out);
 }
 
 void
@@ -273,7 +294,10 @@ status_feeds_json(const struct ingest *ingest)
 	return buffer_steal(&out);
 }
 
-/* Cluster mode: ready once it holds partitions and has read their feed state. */
+/*
+ * Cluster mode: ready once it holds partitions, has read their feed state, and has read the
+ * fingerprints topic to the end it had at start.
+ */
 static int
 cluster_ready(const struct ingest *ingest, char *reason, size_t reason_size)
 {
@@ -288,6 +312,9 @@ cluster_ready(const struct ingest *ingest, char *reason, size_t reason_size)
 	else if (status.owned < status.assigned)
 		snprintf(reason, reason_size, "cluster: reading the feed state of %d partitions",
 		    status.assigned - status.owned);
+	else if (!status.fingerprints_caught_up)
+		snprintf(reason, reason_size, "cluster: reading the fingerprints topic (%lld "
+		    "records behind)", status.fingerprints_lag);
 	else
 		return 1;
 	return 0;

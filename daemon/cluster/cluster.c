@@ -272,8 +272,9 @@ on_tick(evutil_socket_t fd, short what, void *context)
 }
 
 /* bootstrap.servers and the connection settings of [kafka] (security.*, ssl.*, sasl.*). */
-static rd_kafka_conf_t *
-base_conf(struct cluster *cluster, const char *role, char *error, size_t error_size)
+rd_kafka_conf_t *
+cluster_kafka_conf(struct cluster *cluster, const char *role, char *error,
+    size_t error_size)
 {
 	const struct config *config = cluster->config;
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -330,7 +331,7 @@ open_reader(struct cluster *cluster, char *error, size_t error_size)
 		{ "enable.partition.eof", "true" }, { "enable.auto.commit", "false" },
 		{ "isolation.level", "read_committed" },
 	};
-	rd_kafka_conf_t *conf = base_conf(cluster, "state-reader", error, error_size);
+	rd_kafka_conf_t *conf = cluster_kafka_conf(cluster, "state-reader", error, error_size);
 	char group[300];
 
 	if (conf == NULL)
@@ -353,7 +354,7 @@ open_group(struct cluster *cluster, char *error, size_t error_size)
 		{ "enable.auto.commit", "false" },
 	};
 	const struct cluster_config *config = &cluster->config->cluster;
-	rd_kafka_conf_t *conf = base_conf(cluster, "member", error, error_size);
+	rd_kafka_conf_t *conf = cluster_kafka_conf(cluster, "member", error, error_size);
 	char session[32], heartbeat[32];
 
 	if (conf == NULL)
@@ -549,6 +550,7 @@ cluster_close(struct cluster *cluster)
 		txn_tick(cluster, 1);	/* what is left: state changed by the last deliveries */
 	if (cluster->group != NULL)
 		rd_kafka_destroy(cluster->group);
+	fingerprints_close(cluster->fingerprints);
 	if (cluster->reader != NULL) {
 		rd_kafka_consumer_close(cluster->reader);
 		rd_kafka_destroy(cluster->reader);

@@ -25,6 +25,13 @@
  * validators) only once its transaction is committed, and the hook transaction_done tells the
  * ingest side which way each one went. Each commit carries the group's generation
  * (send_offsets_to_transaction), so an instance the group has moved on from cannot commit.
+ *
+ * Global dedup (fingerprints.c): the fingerprints topic (topic.fingerprints, one partition,
+ * retention = [dedup] window) orders every instance's candidates. An article the workers
+ * prepared is parked (cluster_fingerprint_park) while its record goes into the open
+ * transaction; every instance reads the partition (read_uncommitted) from its beginning and,
+ * record by record in log order, judges its own parked article (hook local) or indexes
+ * another instance's candidate (hook remote), so all instances take the same decision.
  */
 #ifndef WIRESIFT_CLUSTER_H
 #define WIRESIFT_CLUSTER_H
@@ -59,6 +66,20 @@ struct cluster_feed_state {
 	struct strlist		 delivered;	/* ids delivered from it, oldest first */
 };
 
+/* Global dedup: what the fingerprints topic hands the ingest side, in log order. */
+struct article;
+struct dedup_sketch;
+struct fingerprint_hooks {
+	/* The record of a parked article came back: judge it now, as of time when. */
+	void	(*local)(void *context, void *item, time_t when);
+	/* Another instance's candidate (or one not parked here): index it (sketch is yours). */
+	void	(*remote)(void *context, const char *id, struct dedup_sketch *sketch,
+		    time_t when);
+	/* At close: an article still parked. */
+	void	(*discard)(void *context, void *item);
+	void	*context;
+};
+
 /* What /metrics, /feeds and /readyz report. */
 struct cluster_status {
 	const char	*group;
@@ -72,6 +93,12 @@ struct cluster_status {
 	int		 generation;		/* the group's generation id, -1 unknown */
 	long long	 commits;		/* transactions committed */
 	long long	 aborts;		/* transactions aborted */
+	long long	 fingerprints_sent;	/* records acknowledged */
+	long long	 fingerprints_failed;	/* records not delivered (sent again) */
+	long long	 fingerprints_read;	/* records judged, ours and the others' */
+	long long	 fingerprints_parked;	/* articles waiting for their record */
+	long long	 fingerprints_lag;	/* records between our position and the end */
+	int		 fingerprints_caught_up;	/* read to the end seen at start */
 };
 
 /*
@@ -116,5 +143,21 @@ void	 cluster_on_report(struct cluster *cluster, int success, const char *key,
 	    size_t key_length, const char *error_text);
 
 void	 cluster_get_status(const struct cluster *cluster, struct cluster_status *status);
+
+/*
+ * Creates topic.fingerprints when missing (one partition, retention.ms = [dedup] window) and
+ * starts reading it from its beginning; 0, or -1 with a reason.
+ */
+int	 cluster_fingerprints_open(struct cluster *cluster, struct event_base *base,
+	    const struct fingerprint_hooks *hooks, char *error, size_t error_size);
+/* Sends the article's record (its id, feed, when and dedup sketch) and parks item until the
+ * record is read back: hooks local(item, when). */
+void	 cluster_fingerprint_park(struct cluster *cluster, const struct article *article,
+	    time_t when, void *item);
+long long cluster_fingerprints_parked(const struct cluster *cluster);
+/* The delivery report of a fingerprint record (message context cluster_fingerprint_kind()). */
+void	 cluster_fingerprint_on_report(struct cluster *cluster, int success, const char *key,
+	    size_t key_length, const char *error_text);
+void	*cluster_fingerprint_kind(void);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * cluster_internal.h - the cluster's records, shared by cluster.c (group membership, topics,
  * life cycle), feedstate.c (the state topic: reading it on assignment, writing it) and txn.c
- * (the producer's transactions).
+ * (the producer's transactions); fingerprints.c (global dedup) keeps its own record.
  */
 #ifndef WIRESIFT_CLUSTER_INTERNAL_H
 #define WIRESIFT_CLUSTER_INTERNAL_H
@@ -42,6 +42,7 @@ struct cluster {
 	json_t			*txn_written;	/* URL -> true: state records in it */
 	int			 txn_tainted;	/* holds articles of feeds no longer ours */
 	int			*stable_wait;	/* by partition: 1 at the LSO, waiting for the HW */
+	struct fingerprints	*fingerprints;	/* fingerprints.c: global dedup */
 };
 
 /* feedstate.c */
@@ -61,7 +62,13 @@ void	 txn_abort(struct cluster *cluster, const char *reason);
 void	 txn_update_generation(struct cluster *cluster);
 void	*cluster_message_kind(void);
 
+/* fingerprints.c */
+void	 fingerprints_close(struct fingerprints *fingerprints);
+
 /* cluster.c */
+/* A client's settings: bootstrap.servers, [kafka] security.*, ssl.*, sasl.*, our callbacks. */
+rd_kafka_conf_t *cluster_kafka_conf(struct cluster *cluster, const char *role, char *error,
+	    size_t error_size);
 void	 cluster_partition_caught_up(struct cluster *cluster, int partition);
 /* 1 while state of the feed may be written: its partition owned, or releasing. */
 int	 cluster_writes(const struct cluster *cluster, const char *url);

@@ -8,6 +8,8 @@
  * cluster hands its partition on once the poll under way (if any) is delivered. An article
  * Kafka acknowledged is held here until its transaction ends (daemon/cluster/txn.c): committed,
  * it is delivered; aborted, it is not (it stays unseen, and its feed polls it again).
+ * A prepared article waits (parked) for its turn in the fingerprints topic before it is
+ * judged, and the other instances' candidates go into the dedup index as they are read.
  */
 #include <event2/event.h>
 #include <stdlib.h>
@@ -15,8 +17,11 @@
 #include <time.h>
 
 #include "cluster/cluster.h"
+#include "article.h"
+#include "pipeline.h"
 #include "publish.h"
 #include "ingest/ingest_internal.h"
+#include "spool.h"
 #include "log.h"
 #include "state.h"
 #include "util.h"
@@ -139,11 +144,73 @@ on_transaction_done(void *context, int committed)
 }
 
 void
-ingest_cluster_on_report(struct ingest *ingest, const struct delivery_report *report)
+ingest_cluster_on_report(struct ingest *ingest, int kind, const struct delivery_report *report)
 {
-	if (ingest->cluster != NULL)
+	if (ingest->cluster == NULL)
+		return;
+	if (kind == MESSAGE_FINGERPRINT)
+		cluster_fingerprint_on_report(ingest->cluster, report->success, report->key,
+		    report->key_length, report->error_text);
+	else
 		cluster_on_report(ingest->cluster, report->success, report->key,
 		    report->key_length, report->error_text);
+}
+
+/* An article waiting for its fingerprint to come back (fingerprints.c). */
+struct parked_item {
+	struct batch	*batch;
+	struct article	*article;
+};
+
+int
+ingest_cluster_park(struct ingest *ingest, struct batch *batch, struct article *article)
+{
+	struct parked_item *item;
+
+	if (ingest->cluster == NULL || article->dedup_sketch == NULL)
+		return 0;
+	item = xmalloc(sizeof *item);
+	item->batch = batch;
+	item->article = article;
+	cluster_fingerprint_park(ingest->cluster, article, batch->now, item);
+	return 1;
+}
+
+long long
+ingest_cluster_parked(const struct ingest *ingest)
+{
+	return ingest->cluster != NULL ? cluster_fingerprints_parked(ingest->cluster) : 0;
+}
+
+static void
+on_fingerprint_local(void *context, void *item, time_t when)
+{
+	struct parked_item *parked = item;
+
+	ingest_item_judge(context, parked->batch, parked->article, 0, when);
+	free(parked);
+}
+
+/* Another instance's candidate goes into the index (its story stays that instance's). */
+static void
+on_fingerprint_remote(void *context, const char *id, struct dedup_sketch *sketch, time_t when)
+{
+	struct ingest *ingest = context;
+	struct article *article = article_new();
+
+	article->id = xstrdup(id);
+	article->dedup_sketch = sketch;
+	pipeline_judge_dedup(ingest->pipeline, article, when);
+	article_free(article);
+}
+
+static void
+on_fingerprint_discard(void *context, void *item)
+{
+	struct parked_item *parked = item;
+
+	article_free(parked->article);
+	free(parked);
 }
 
 static int
@@ -166,9 +233,15 @@ ingest_cluster_open(struct ingest *ingest, char *error, size_t error_size)
 	struct cluster_hooks hooks = { on_ownership_changed, partition_busy, on_transaction_done,
 	    ingest };
 
+	struct fingerprint_hooks fingerprints = { on_fingerprint_local, on_fingerprint_remote,
+	    on_fingerprint_discard, ingest };
+
 	ingest->cluster = cluster_open(ingest->config, ingest->base, ingest->publisher, &hooks,
 	    error, error_size);
-	return ingest->cluster != NULL ? 0 : -1;
+	if (ingest->cluster == NULL)
+		return -1;
+	return cluster_fingerprints_open(ingest->cluster, ingest->base, &fingerprints, error,
+	    error_size);
 }
 
 /* Feeds added by a reload start only if their partition is ours (see on_ownership_changed). */

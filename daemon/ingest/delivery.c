@@ -176,8 +176,8 @@ ingest_on_delivery(void *message_context, const struct delivery_report *report,
 		spool_on_report(ingest->spool, message_context, report);
 	else if (*kind == MESSAGE_STORY)
 		ingest_on_story_report(ingest, report);
-	else if (*kind == MESSAGE_CLUSTER)
-		ingest_cluster_on_report(ingest, report);
+	else if (*kind == MESSAGE_CLUSTER || *kind == MESSAGE_FINGERPRINT)
+		ingest_cluster_on_report(ingest, *kind, report);
 	else
 		on_article_report(ingest, message_context, report);
 	if (ingest->backpressure)

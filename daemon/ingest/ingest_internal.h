@@ -195,6 +195,9 @@ void	 ingest_parse_waiting(struct ingest *ingest);
 int	 ingest_on_item(struct article *article, void *context);
 void	 ingest_on_prepared(struct article *article, int result, void *job_context,
 	    void *context);
+/* Judge a prepared item (result 0; < 0: empty) as of when, route and publish it. */
+void	 ingest_item_judge(struct ingest *ingest, struct batch *batch, struct article *article,
+	    int result, time_t when);
 void	 batch_log_fetched(struct batch *batch);
 
 /* delivery.c */
@@ -236,8 +239,16 @@ void	 feed_cluster_delivered(struct feed *feed, const char *id);
  * until then (completed again by the cluster, settled), 0 to complete it now.
  */
 int	 ingest_cluster_hold(struct ingest *ingest, struct delivery *delivery);
-/* The delivery report of a state record (MESSAGE_CLUSTER). */
-void	 ingest_cluster_on_report(struct ingest *ingest, const struct delivery_report *report);
+/* The delivery report of a state record (MESSAGE_CLUSTER) or a fingerprint (_FINGERPRINT). */
+void	 ingest_cluster_on_report(struct ingest *ingest, int kind,
+	    const struct delivery_report *report);
+/*
+ * Global dedup: 1 when the prepared article waits for its turn in the fingerprints topic
+ * (judged then by ingest_item_judge(), still counted in its batch), 0 to judge it now.
+ */
+int	 ingest_cluster_park(struct ingest *ingest, struct batch *batch, struct article *article);
+/* Articles parked so (0 without [cluster]). */
+long long ingest_cluster_parked(const struct ingest *ingest);
 
 /* housekeeping.c */
 void	 ingest_on_housekeeping(evutil_socket_t fd, short what, void *context);

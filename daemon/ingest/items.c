@@ -134,19 +134,13 @@ batch_log_fetched(struct batch *batch)
 	    batch->elapsed_ms);
 }
 
-/* The workers hand back a cleaned and tagged item, in poll order. */
+/* A prepared item (result 0) or an empty one (result < 0) is judged as of when and routed. */
 void
-ingest_on_prepared(struct article *article, int result, void *job_context, void *context)
+ingest_item_judge(struct ingest *ingest, struct batch *batch, struct article *article,
+    int result, time_t when)
 {
-	struct batch *batch = job_context;
 	struct feed *feed = batch->feed;
-	struct ingest *ingest = context;
 
-	if (result == PIPELINE_NEEDS_PAGE) {	/* back to the workers once it is fetched */
-		ingest_page_request(ingest, batch, article);
-		ingest_parse_waiting(ingest);
-		return;
-	}
 	batch->in_pipeline--;
 	if (result < 0) {
 		log_event(LOG_LEVEL_WARNING, "clean", "item.empty", "feed=%s id=%s guid=%s",
@@ -154,7 +148,7 @@ ingest_on_prepared(struct article *article, int result, void *job_context, void 
 		batch->skipped++;
 		ingest->items_skipped_empty++;
 	} else {
-		pipeline_judge(ingest->pipeline, article, batch->now);
+		pipeline_judge(ingest->pipeline, article, when);
 		if (article->dedup.status == DEDUP_DUPLICATE)
 			batch->duplicates++;
 		ingest_publish_stories(ingest);
@@ -167,6 +161,28 @@ ingest_on_prepared(struct article *article, int result, void *job_context, void 
 		publish_item(batch, article);
 	ingest_update_backpressure(ingest);
 	ingest_parse_waiting(ingest);	/* the workers have room for one more */
+}
+
+/*
+ * The workers hand back a cleaned and tagged item, in poll order. In cluster mode it waits
+ * for its turn in the fingerprints topic (ingest/cluster.c), still counted in its poll.
+ */
+void
+ingest_on_prepared(struct article *article, int result, void *job_context, void *context)
+{
+	struct batch *batch = job_context;
+	struct ingest *ingest = context;
+
+	if (result == PIPELINE_NEEDS_PAGE) {	/* back to the workers once it is fetched */
+		ingest_page_request(ingest, batch, article);
+		ingest_parse_waiting(ingest);
+		return;
+	}
+	if (result >= 0 && ingest_cluster_park(ingest, batch, article)) {
+		ingest_parse_waiting(ingest);
+		return;
+	}
+	ingest_item_judge(ingest, batch, article, result, batch->now);
 }
 
 int

@@ -281,7 +281,7 @@ ingest_idle(const struct ingest *ingest)
 {
 	return ingest->active_fetches == 0 && ingest->pages_pending == 0 &&
 	    ingest->waiting_bodies == 0 && workers_pending(ingest->workers) == 0 &&
-	    publisher_outstanding(ingest->publisher) == 0;
+	    ingest_cluster_parked(ingest) == 0 && publisher_outstanding(ingest->publisher) == 0;
 }
 
 static void

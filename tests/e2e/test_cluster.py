@@ -28,10 +28,12 @@ import urllib.request
 import jsonschema
 
 import helpers
-from test_delivery import GrowingFeeds, figure
+from test_delivery import VOCABULARY, GrowingFeeds, figure
 
 STATE_SCHEMA = json.loads((helpers.ROOT / "docs" / "schema" /
 			   "feed-state.schema.json").read_text())
+FINGERPRINT_SCHEMA = json.loads((helpers.ROOT / "docs" / "schema" /
+				 "fingerprint.schema.json").read_text())
 
 
 def metadata(bootstrap, topic=None):
@@ -124,6 +126,23 @@ def owned_feeds(daemon):
 	return int(found[-1]) if found else 0
 
 
+class WireFeeds(GrowingFeeds):
+	"""GrowingFeeds that can also carry wire copies: one text under its own link on several
+	feeds at once (each copy a new item of its feed)."""
+
+	def plant(self, indices, text):
+		links = set()
+		for index in indices:
+			link = "https://feed%d.example/wire/%d" % (index, self.next_id)
+			self.items[index].append((self.next_id, link, text))
+			self.served.add(link)
+			self.next_id += 1
+			links.add(link)
+		for index in indices:
+			self._write(index)
+		return links
+
+
 def cluster_config(directory, name, bootstrap, generator, site, topics, group):
 	return helpers.write_config(directory / name, bootstrap, generator.feeds(site), {
 		"kafka": {"topic.articles": topics[0], "topic.duplicates": topics[1]},
@@ -131,7 +150,7 @@ def cluster_config(directory, name, bootstrap, generator, site, topics, group):
 			  "user_agent": "wiresift-" + name},
 		"daemon": {"shutdown_timeout": "5s", "summary_interval": "10s"},
 		"cluster": {"group": group, "topic.feeds": topics[2], "topic.state": topics[3],
-			    "partitions": 6, "session_timeout": "6s"},
+			    "topic.fingerprints": topics[4], "partitions": 6, "session_timeout": "6s"},
 		"metrics": {"listen": "127.0.0.1:0"},
 	})
 
@@ -140,12 +159,12 @@ class Cluster:
 	"""Instances of one group on the three-node cluster, polling growing feeds."""
 
 	def __init__(self, tmp_path, kafka_cluster, http_server, wiresift_daemon):
-		self.generator = GrowingFeeds(tmp_path / "site", feed_count=FEEDS, keep=400)
+		self.generator = WireFeeds(tmp_path / "site", feed_count=FEEDS, keep=400)
 		self.generator.add(2 * FEEDS)
 		self.site = http_server(self.generator.dir)
 		self.bootstrap = kafka_cluster.bootstrap
 		self.topics = tuple(helpers.unique_topic(kind) for kind in
-				    ("articles", "duplicates", "feeds", "state"))
+				    ("articles", "duplicates", "feeds", "state", "fingerprints"))
 		group = helpers.unique_topic("group")
 		self.configs = {name: cluster_config(tmp_path, name, self.bootstrap, self.generator,
 						     self.site, self.topics, group)
@@ -273,8 +292,12 @@ def test_instances_share_the_feeds_and_take_over_a_killed_one(tmp_path, kafka_cl
 	check_operator_view(cluster, "abc")
 	cluster.assert_one_poller_each()
 
-	takeovers = []
+	takeovers, groups = [], []
 	for victim in "ac":
+		# A wire story on three feeds just before the SIGKILL: the victim may die with its
+		# copy's fingerprint judged by all and its transaction open (docs/cluster.md).
+		groups.append(cluster.generator.plant(chooser.sample(range(FEEDS), 3), " ".join(
+			chooser.choice(VOCABULARY) for _ in range(80))))
 		cluster.grow_for(chooser.uniform(0.3, 2.0))
 		delivered_before = cluster.daemons[victim].log().count("event=article.delivered")
 		cluster.daemons[victim].stop(signal.SIGKILL)
@@ -302,6 +325,7 @@ def test_instances_share_the_feeds_and_take_over_a_killed_one(tmp_path, kafka_cl
 	# An article and the state record naming it commit together or not at all: what a
 	# SIGKILLed instance had not committed is aborted, and its feed's next owner publishes it.
 	assert not twice, "published twice: %s" % twice
+	check_one_original_each(groups, committed_articles(cluster.bootstrap, cluster.topics[:2]))
 
 	# The state topic: one record per feed (latest), each as docs/schema/feed-state.schema.json
 	# says, in the partition the feed belongs to, naming what was delivered from it.
@@ -397,7 +421,10 @@ def test_cluster_settings_are_checked(tmp_path):
 	result = check({"kafka": {"bootstrap.servers": ""}, "cluster": {"group": "g"}}, "embedded")
 	assert result.returncode != 0 and "needs [kafka] bootstrap.servers" in result.stderr
 	result = check({"cluster": {"group": "g", "topic.state": "wiresift.feeds"}}, "one-topic")
-	assert result.returncode != 0 and "must be two names" in result.stderr
+	assert result.returncode != 0 and "must be three names" in result.stderr
+	result = check({"cluster": {"group": "g", "topic.fingerprints": "wiresift.state"}},
+		       "fingerprints-topic")
+	assert result.returncode != 0 and "must be three names" in result.stderr
 	result = check({"cluster": {"group": "g", "partitions": "0"}}, "no-partitions")
 	assert result.returncode != 0 and "partitions must be 1 to 10000" in result.stderr
 	for value in ("5ms", "6s", "soon"):
@@ -433,3 +460,99 @@ def test_a_standby_without_partitions_is_not_ready_until_it_takes_over(
 	assert helpers.wait_until(lambda: owned_feeds(cluster.daemons[standby]) == FEEDS, 60, 0.2)
 	assert helpers.wait_until(lambda: http_get(cluster.daemons[standby], "/readyz")[0] == 200,
 				  30, 0.2)
+
+
+# --- global dedup: the fingerprints topic as the sequencer ----------------------------------
+
+def committed_articles(bootstrap, topics):
+	"""The article records (parsed) of topics, read as a read_committed consumer."""
+	articles = []
+	for topic in topics:
+		result = subprocess.run(
+			["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q",
+			 "-X", "isolation.level=read_committed", "-f", "%s\\n"],
+			capture_output=True, text=True, timeout=60)
+		articles += [json.loads(line) for line in result.stdout.splitlines()
+			     if line.startswith("{")]
+	return articles
+
+
+def polled_by(cluster, name):
+	"""Indices of the feeds the instance polls now (its /feeds)."""
+	feeds = json.loads(http_get(cluster.daemons[name], "/feeds")[1])
+	return sorted(int(re.search(r"feed(\d+)\.xml", feed["url"]).group(1)) for feed in feeds
+		      if feed["polled_here"])
+
+
+def check_one_original_each(groups, articles):
+	"""Each group of wire copies is published once each, as one unique article (on the
+	articles topic) and duplicates of it (on the duplicates topic); returns the groups' ids."""
+	by_url = collections.defaultdict(list)
+	for article in articles:
+		by_url[article["url"]].append(article)
+	originals = []
+	for links in groups:
+		copies = [by_url[link] for link in sorted(links)]
+		assert all(len(found) == 1 for found in copies), \
+			"copies published %s times" % [len(found) for found in copies]
+		copies = [found[0] for found in copies]
+		unique = [copy for copy in copies if copy["dedup"]["status"] == "unique"]
+		assert len(unique) == 1, "group %s judged %s" % (sorted(links), [
+			(copy["url"], copy["dedup"]["status"]) for copy in copies])
+		for copy in copies:
+			if copy is not unique[0]:
+				assert copy["dedup"]["duplicate_of"] == unique[0]["id"], copy["dedup"]
+		originals.append(unique[0]["id"])
+	return originals
+
+
+def test_wire_copies_polled_by_different_instances_are_one_original_and_duplicates(
+		tmp_path, kafka_cluster, http_server, wiresift_daemon):
+	"""Three instances; each round plants one wire story on a feed of each instance at once
+	(fetched within the same second or so by three instances): whatever the timing, a
+	read_committed reader finds exactly one original and two duplicates of it (the
+	fingerprints topic orders the candidates, and every instance judges in that order).
+	Then an instance restarts (its dedup index is in memory only: rebuilt from the topic)
+	and a copy of an earlier story on one of its feeds is judged a duplicate of that story's
+	original."""
+	cluster = Cluster(tmp_path, kafka_cluster, http_server, wiresift_daemon)
+	chooser = random.Random(1616)
+	for name in "abc":
+		cluster.start(name)
+	cluster.wait_stable("abc")
+	assert helpers.wait_until(lambda: all(http_get(cluster.daemons[name], "/readyz")[0] == 200
+					      for name in "abc"), 30, 0.2)
+	groups, texts = [], []
+	for _ in range(8):
+		feeds = [chooser.choice(polled_by(cluster, name)) for name in "abc"]
+		texts.append(" ".join(chooser.choice(VOCABULARY) for _ in range(80)))
+		groups.append(cluster.generator.plant(feeds, texts[-1]))
+		cluster.grow_for(chooser.uniform(0.2, 1.0))
+
+	cluster.daemons["b"].stop(signal.SIGTERM)
+	cluster.start("b")
+	cluster.wait_stable("abc")
+	assert helpers.wait_until(lambda: http_get(cluster.daemons["b"], "/readyz")[0] == 200,
+				  30, 0.2)
+	late = cluster.generator.plant([chooser.choice(polled_by(cluster, "b"))], texts[0])
+	cluster.grow_for(1)
+	cluster.wait_all_published()
+	articles = committed_articles(cluster.bootstrap, cluster.topics[:2])
+	originals = check_one_original_each(groups, articles)
+	late_copy = [article for article in articles if article["url"] in late]
+	assert len(late_copy) == 1 and late_copy[0]["dedup"]["duplicate_of"] == originals[0], \
+		late_copy
+	figure("cluster: wire stories planted on three instances' feeds", len(groups))
+	# The fingerprints topic: one partition, records as docs/schema/fingerprint.schema.json
+	# says, one at least for every article published.
+	fingerprints = helpers.kcat_read_all(cluster.bootstrap, cluster.topics[4], timeout=60)
+	for record in fingerprints:
+		jsonschema.validate(record["value"], FINGERPRINT_SCHEMA)
+		assert record["key"] == record["value"]["id"] and record["partition"] == 0
+	assert {article["id"] for article in articles} <= {record["key"] for record in fingerprints}
+	metrics = http_get(cluster.daemons["b"], "/metrics")[1]
+	read = int(re.search(r'^wiresift_cluster_fingerprints_total\{result="read"\} (\d+)$',
+			     metrics, re.M).group(1))
+	# The restarted instance read every candidate of the group, its own and the others'.
+	assert read >= len(groups) * 3 + 1
+	assert re.search(r"^wiresift_cluster_fingerprints_parked 0$", metrics, re.M)

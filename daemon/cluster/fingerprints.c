@@ -1,0 +1,540 @@
+/*
+ * fingerprints.c - cluster mode's global dedup (see cluster.h): the fingerprints topic
+ * (topic.fingerprints, one partition, retention = [dedup] window) is the sequencer. An
+ * instance does not judge its article when the workers hand it back: it parks it, sends its
+ * record (id, feed, time, dedup sketch; docs/schema/fingerprint.schema.json) into the open
+ * transaction, and judges it when a read_uncommitted consumer of the partition reads that
+ * record back, after every record before it in the log. Every instance reads every record in
+ * the same order and judges the others' through dedup_check() on an article holding only the
+ * id and the sketch, so all of them hold the same index at each offset and take the same
+ * decision. A record whose id was judged before (sent again after an aborted transaction, a
+ * crash, or by two instances that polled one feed during a rebalance) takes that first
+ * judgement (dedup_check()'s "same article judged again").
+ *
+ * Records are read as read_uncommitted: an article's record must be judged before its own
+ * transaction commits, so records of transactions that abort are judged too (docs/cluster.md
+ * says what follows). A record the producer could not deliver (the transaction it was in
+ * aborted before it was written) is sent again while its article is parked.
+ *
+ * The dedup index is in memory only in cluster mode (pipeline.c), rebuilt at start by reading
+ * the partition from its beginning; the instance says it is caught up (/readyz) once it has
+ * read to the end the partition had when it started.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "cluster/cluster_internal.h"
+#include "dedup/dedup_internal.h"
+#include "log.h"
+#include "publish.h"
+#include "spool.h"
+#include "util.h"
+
+#define FP_TICK_MS		100
+#define FP_READ_MAX		2000	/* records judged per wake-up; the tick reads on */
+#define FP_BUCKETS_MIN		1024
+#define FP_ADMIN_TIMEOUT_MS	15000
+#define FP_PARTITION		0
+
+/* An article waiting for its record to come back. */
+struct parked {
+	struct parked	*next;
+	void		*item;		/* the ingest side's */
+	char		*value;		/* the record, to send again */
+	int		 unsent;	/* refused or not delivered: sent again by the tick */
+	char		 id[];
+};
+
+struct fingerprints {
+	struct cluster		*cluster;
+	struct fingerprint_hooks hooks;
+	struct dedup_hasher	 hasher;	/* the sketches' sizes, to read records */
+	rd_kafka_t		*reader;	/* read_uncommitted, partition 0 */
+	rd_kafka_queue_t	*queue;
+	int			 wake[2];	/* librdkafka writes when the queue fills */
+	struct event		*readable, *tick;
+	struct parked		**buckets;
+	size_t			 bucket_count;
+	size_t			 unsent;
+	int64_t			 end_at_start;	/* the partition's end when we started */
+	int64_t			 next_offset;	/* of the next record to read */
+};
+
+static enum message_kind fingerprint_kind = MESSAGE_FINGERPRINT;
+
+void *
+cluster_fingerprint_kind(void)
+{
+	return &fingerprint_kind;
+}
+
+static size_t
+bucket_of(const struct fingerprints *fp, const char *id)
+{
+	return (size_t)(XXH64(id, strlen(id), 0) % fp->bucket_count);
+}
+
+/* Appended at the end of its chain: the oldest of one id is taken first. */
+static void
+parked_insert(struct fingerprints *fp, struct parked *entry)
+{
+	struct parked **link = &fp->buckets[bucket_of(fp, entry->id)];
+
+	while (*link != NULL)
+		link = &(*link)->next;
+	*link = entry;
+	fp->cluster->status.fingerprints_parked++;
+}
+
+static void
+parked_grow(struct fingerprints *fp)
+{
+	struct parked **old = fp->buckets;
+	size_t old_count = fp->bucket_count;
+
+	fp->bucket_count = old_count ? old_count * 2 : FP_BUCKETS_MIN;
+	fp->buckets = xcalloc(fp->bucket_count, sizeof *fp->buckets);
+	fp->cluster->status.fingerprints_parked = 0;
+	for (size_t i = 0; i < old_count; i++)
+		while (old[i] != NULL) {
+			struct parked *entry = old[i];
+			old[i] = entry->next;
+			entry->next = NULL;
+			parked_insert(fp, entry);
+		}
+	free(old);
+}
+
+static struct parked *
+parked_find(struct fingerprints *fp, const char *id, int remove)
+{
+	struct parked **link = &fp->buckets[bucket_of(fp, id)], *entry;
+
+	while (*link != NULL && strcmp((*link)->id, id) != 0)
+		link = &(*link)->next;
+	if ((entry = *link) != NULL && remove) {
+		*link = entry->next;
+		fp->cluster->status.fingerprints_parked--;
+		if (entry->unsent)
+			fp->unsent--;
+	}
+	return entry;
+}
+
+static void
+parked_free(struct parked *entry)
+{
+	free(entry->value);
+	free(entry);
+}
+
+/* The record: what docs/schema/fingerprint.schema.json says. */
+static char *
+record_encode(const struct fingerprints *fp, const struct article *article, time_t when)
+{
+	const struct dedup_sketch *sketch = article->dedup_sketch;
+	const struct dedup_config *dedup = &fp->cluster->config->dedup;
+	char *signature = xmalloc(fp->hasher.signature_bytes * 2 + 1), hex[17], *value;
+	json_t *bands = json_array(), *record;
+
+	hex_encode(sketch->signature, fp->hasher.signature_bytes, signature);
+	for (int i = 0; i < dedup->bands; i++) {
+		snprintf(hex, sizeof hex, "%016" PRIx64, sketch->band_keys[i]);
+		json_array_append_new(bands, json_string(hex));
+	}
+	snprintf(hex, sizeof hex, "%016" PRIx64, sketch->exact_hash);
+	record = json_pack("{s:s, s:s?, s:I, s:[i,i,i], s:s, s:I, s:I, s:s, s:o}",
+	    "id", article->id, "feed", article->feed_url, "time", (json_int_t)when,
+	    "sketch", dedup->shingle_size, dedup->signature_size, dedup->bands,
+	    "exact", hex, "words", (json_int_t)sketch->word_count,
+	    "shingles", (json_int_t)sketch->shingle_count, "signature", signature,
+	    "bands", bands);
+	value = json_dumps(record, JSON_COMPACT);
+	json_decref(record);
+	free(signature);
+	return value;
+}
+
+static int
+hex_decode(const char *hex, uint8_t *out, size_t size)
+{
+	for (size_t i = 0; i < size; i++) {
+		unsigned value;
+		if (sscanf(hex + 2 * i, "%2x", &value) != 1)
+			return -1;
+		out[i] = (uint8_t)value;
+	}
+	return 0;
+}
+
+/* 1 when the record was sketched with our [dedup] shingle_size, signature_size and bands. */
+static int
+record_matches(const struct fingerprints *fp, json_t *record)
+{
+	const struct dedup_config *dedup = &fp->cluster->config->dedup;
+	json_t *sizes = json_object_get(record, "sketch");
+	const char *signature = json_string_value(json_object_get(record, "signature"));
+
+	return json_integer_value(json_array_get(sizes, 0)) == dedup->shingle_size &&
+	    json_integer_value(json_array_get(sizes, 1)) == dedup->signature_size &&
+	    json_integer_value(json_array_get(sizes, 2)) == dedup->bands &&
+	    signature != NULL && strlen(signature) == fp->hasher.signature_bytes * 2 &&
+	    json_array_size(json_object_get(record, "bands")) == (size_t)dedup->bands &&
+	    json_is_string(json_object_get(record, "exact"));
+}
+
+/* Another instance's record as a sketch for dedup_check(); NULL when it is not one. */
+static struct dedup_sketch *
+record_sketch(const struct fingerprints *fp, json_t *record)
+{
+	json_t *bands = json_object_get(record, "bands");
+	struct dedup_sketch *sketch;
+
+	if (!record_matches(fp, record))
+		return NULL;
+	sketch = xcalloc(1, sizeof *sketch);
+	dedup_sketch_init(sketch, &fp->hasher);
+	sketch->exact_hash = strtoull(json_string_value(json_object_get(record, "exact")), NULL,
+	    16);
+	sketch->word_count = (uint32_t)json_integer_value(json_object_get(record, "words"));
+	sketch->shingle_count = (uint32_t)json_integer_value(json_object_get(record, "shingles"));
+	for (size_t i = 0; i < json_array_size(bands); i++)
+		sketch->band_keys[i] = strtoull(json_string_value(json_array_get(bands, i)) ?
+		    json_string_value(json_array_get(bands, i)) : "0", NULL, 16);
+	if (hex_decode(json_string_value(json_object_get(record, "signature")),
+	    sketch->signature, fp->hasher.signature_bytes) < 0) {
+		dedup_sketch_destroy(sketch);
+		return NULL;
+	}
+	return sketch;
+}
+
+static void
+send_record(struct fingerprints *fp, struct parked *entry)
+{
+	int refused = publisher_send_to(fp->cluster->publisher,
+	    fp->cluster->config->cluster.topic_fingerprints, FP_PARTITION, entry->id,
+	    entry->value, strlen(entry->value), &fingerprint_kind) != 0;
+
+	if (refused && !entry->unsent)
+		fp->unsent++;
+	else if (!refused && entry->unsent)
+		fp->unsent--;
+	entry->unsent = refused;
+}
+
+void
+cluster_fingerprint_park(struct cluster *cluster, const struct article *article, time_t when,
+    void *item)
+{
+	struct fingerprints *fp = cluster->fingerprints;
+	struct parked *entry = xcalloc(1, sizeof *entry + strlen(article->id) + 1);
+
+	strcpy(entry->id, article->id);
+	entry->item = item;
+	entry->value = record_encode(fp, article, when);
+	if (cluster->status.fingerprints_parked >= (long long)fp->bucket_count)
+		parked_grow(fp);
+	parked_insert(fp, entry);
+	send_record(fp, entry);
+}
+
+void
+cluster_fingerprint_on_report(struct cluster *cluster, int success, const char *key,
+    size_t key_length, const char *error_text)
+{
+	struct fingerprints *fp = cluster->fingerprints;
+	struct parked *entry;
+	char *id;
+
+	if (success) {
+		cluster->status.fingerprints_sent++;
+		return;
+	}
+	cluster->status.fingerprints_failed++;
+	log_complain("cluster.fingerprint", "cluster", "cluster.fingerprint_failed",
+	    "error=%s action=send-again", log_quote(error_text));
+	if (fp == NULL || key == NULL)
+		return;
+	id = xstrndup(key, key_length);
+	if ((entry = parked_find(fp, id, 0)) != NULL && !entry->unsent) {
+		entry->unsent = 1;	/* the tick sends it again */
+		fp->unsent++;
+	}
+	free(id);
+}
+
+/* One record, in log order: ours (parked here) judged now, another's into the index. */
+static void
+judge(struct fingerprints *fp, const rd_kafka_message_t *message)
+{
+	json_t *record = json_loadb(message->payload, message->len, 0, NULL);
+	const char *id = json_string_value(json_object_get(record, "id"));
+	json_int_t when = json_integer_value(json_object_get(record, "time"));
+	struct dedup_sketch *sketch;
+	struct parked *entry;
+
+	fp->cluster->status.fingerprints_read++;
+	if (id != NULL && when > 0 && (entry = parked_find(fp, id, 1)) != NULL) {
+		void *item = entry->item;
+		parked_free(entry);
+		fp->hooks.local(fp->hooks.context, item, (time_t)when);
+	} else if (id != NULL && when > 0 && (sketch = record_sketch(fp, record)) != NULL)
+		fp->hooks.remote(fp->hooks.context, id, sketch, (time_t)when);
+	else
+		log_complain("cluster.fingerprint.invalid", "cluster",
+		    "cluster.fingerprint_skipped", "offset=%" PRId64 " reason=%s",
+		    message->offset, "not a record of this [dedup] configuration");
+	json_decref(record);
+}
+
+static void
+progress(struct fingerprints *fp)
+{
+	struct cluster_status *status = &fp->cluster->status;
+	int64_t low = 0, high = 0;
+
+	if (rd_kafka_get_watermark_offsets(fp->reader,
+	    fp->cluster->config->cluster.topic_fingerprints, FP_PARTITION, &low, &high) ==
+	    RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0)
+		status->fingerprints_lag = high > fp->next_offset ? high - fp->next_offset : 0;
+	if (!status->fingerprints_caught_up && fp->next_offset >= fp->end_at_start) {
+		status->fingerprints_caught_up = 1;
+		log_event(LOG_LEVEL_INFO, "cluster", "cluster.fingerprints_caught_up",
+		    "topic=%s records=%lld end=%" PRId64,
+		    fp->cluster->config->cluster.topic_fingerprints, status->fingerprints_read,
+		    fp->end_at_start);
+	}
+}
+
+static void
+read_records(struct fingerprints *fp)
+{
+	rd_kafka_message_t *message;
+
+	for (int i = 0; i < FP_READ_MAX &&
+	    (message = rd_kafka_consumer_poll(fp->reader, 0)) != NULL; i++) {
+		if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+			if (message->offset > fp->next_offset)
+				fp->next_offset = message->offset;
+		} else if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+			log_complain("cluster.fingerprint.read", "cluster",
+			    "cluster.fingerprint_read_failed", "error=%s",
+			    log_quote(rd_kafka_message_errstr(message)));
+		else {
+			fp->next_offset = message->offset + 1;
+			judge(fp, message);
+		}
+		rd_kafka_message_destroy(message);
+	}
+	progress(fp);
+}
+
+static void
+on_readable(evutil_socket_t fd, short what, void *context)
+{
+	char drain[64];
+
+	while (read(fd, drain, sizeof drain) > 0)
+		continue;
+	read_records(context);
+}
+
+static void
+on_tick(evutil_socket_t fd, short what, void *context)
+{
+	struct fingerprints *fp = context;
+
+	for (size_t i = 0; fp->unsent > 0 && i < fp->bucket_count; i++)
+		for (struct parked *entry = fp->buckets[i]; entry != NULL; entry = entry->next)
+			if (entry->unsent)
+				send_record(fp, entry);
+	read_records(fp);
+}
+
+/* One partition, retention = the dedup window; an existing topic is taken as it is. */
+static int
+create_topic(struct fingerprints *fp, char *error, size_t error_size)
+{
+	const struct config *config = fp->cluster->config;
+	char retention[32], reason[256] = "no answer from the brokers";
+	rd_kafka_NewTopic_t *topic = rd_kafka_NewTopic_new(config->cluster.topic_fingerprints, 1,
+	    config->cluster.replication_factor > 0 ? config->cluster.replication_factor : -1,
+	    NULL, 0);
+	rd_kafka_queue_t *queue = rd_kafka_queue_new(fp->cluster->reader);
+	rd_kafka_event_t *event;
+	int status = -1;
+
+	snprintf(retention, sizeof retention, "%lld", config->dedup.window_seconds * 1000);
+	rd_kafka_NewTopic_set_config(topic, "retention.ms", retention);
+	rd_kafka_NewTopic_set_config(topic, "cleanup.policy", "delete");
+	rd_kafka_CreateTopics(fp->cluster->reader, &topic, 1, NULL, queue);
+	if ((event = rd_kafka_queue_poll(queue, FP_ADMIN_TIMEOUT_MS)) != NULL) {
+		size_t count = 0;
+		const rd_kafka_topic_result_t **results = rd_kafka_CreateTopics_result_topics(
+		    rd_kafka_event_CreateTopics_result(event), &count);
+		rd_kafka_resp_err_t code = rd_kafka_event_error(event) ? rd_kafka_event_error(event) :
+		    count == 1 ? rd_kafka_topic_result_error(results[0]) : RD_KAFKA_RESP_ERR_UNKNOWN;
+
+		if (code == RD_KAFKA_RESP_ERR_NO_ERROR)
+			log_event(LOG_LEVEL_INFO, "cluster", "cluster.topic_created",
+			    "topic=%s partitions=1 retention_ms=%s",
+			    config->cluster.topic_fingerprints, retention);
+		status = code == RD_KAFKA_RESP_ERR_NO_ERROR ||
+		    code == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS ? 0 : -1;
+		snprintf(reason, sizeof reason, "%s", rd_kafka_err2str(code));
+		rd_kafka_event_destroy(event);
+	}
+	if (status < 0)
+		snprintf(error, error_size, "[cluster] creating topic %s: %s",
+		    config->cluster.topic_fingerprints, reason);
+	rd_kafka_NewTopic_destroy(topic);
+	rd_kafka_queue_destroy(queue);
+	return status;
+}
+
+static int
+open_reader(struct fingerprints *fp, char *error, size_t error_size)
+{
+	static const char *const settings[][2] = {
+		{ "enable.partition.eof", "true" }, { "enable.auto.commit", "false" },
+		{ "isolation.level", "read_uncommitted" }, { "fetch.wait.max.ms", "20" },
+		{ "auto.offset.reset", "earliest" },
+	};
+	rd_kafka_conf_t *conf = cluster_kafka_conf(fp->cluster, "fingerprints", error,
+	    error_size);
+	char group[300];
+
+	if (conf == NULL)
+		return -1;
+	/* librdkafka wants a group.id for assign(); this one never joins (no subscribe). */
+	snprintf(group, sizeof group, "%s.fingerprints-reader",
+	    fp->cluster->config->cluster.group);
+	for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
+		if (rd_kafka_conf_set(conf, settings[i][0], settings[i][1], error, error_size) !=
+		    RD_KAFKA_CONF_OK) {
+			rd_kafka_conf_destroy(conf);
+			return -1;
+		}
+	if (rd_kafka_conf_set(conf, "group.id", group, error, error_size) != RD_KAFKA_CONF_OK ||
+	    (fp->reader = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, error_size)) == NULL) {
+		rd_kafka_conf_destroy(conf);
+		return -1;
+	}
+	rd_kafka_poll_set_consumer(fp->reader);
+	return 0;
+}
+
+/* The partition's end now (up to 15 s while a new topic shows up), then read from its start. */
+static int
+start_reading(struct fingerprints *fp, char *error, size_t error_size)
+{
+	const char *topic = fp->cluster->config->cluster.topic_fingerprints;
+	int64_t deadline = monotonic_ms() + FP_ADMIN_TIMEOUT_MS, low = 0, high = -1;
+	rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_resp_err_t code;
+
+	while ((code = rd_kafka_query_watermark_offsets(fp->reader, topic, FP_PARTITION, &low,
+	    &high, 2000)) != RD_KAFKA_RESP_ERR_NO_ERROR && monotonic_ms() < deadline)
+		usleep(200 * 1000);	/* start-up only, before the loop runs */
+	if (code == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		fp->end_at_start = high;
+		rd_kafka_topic_partition_list_add(list, topic, FP_PARTITION)->offset =
+		    RD_KAFKA_OFFSET_BEGINNING;
+		code = rd_kafka_assign(fp->reader, list);
+	}
+	rd_kafka_topic_partition_list_destroy(list);
+	if (code != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		snprintf(error, error_size, "[cluster] reading %s: %s", topic,
+		    rd_kafka_err2str(code));
+		return -1;
+	}
+	log_event(LOG_LEVEL_INFO, "cluster", "cluster.fingerprints_reading",
+	    "topic=%s from=%" PRId64 " to=%" PRId64, topic, low, high);
+	return 0;
+}
+
+static int
+watch_queue(struct fingerprints *fp, struct event_base *base, char *error, size_t error_size)
+{
+	static const struct timeval tick = { 0, FP_TICK_MS * 1000 };
+
+	if (pipe(fp->wake) < 0 || fcntl(fp->wake[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    fcntl(fp->wake[1], F_SETFL, O_NONBLOCK) < 0) {
+		snprintf(error, error_size, "[cluster] pipe: %s", strerror(errno));
+		return -1;
+	}
+	fp->queue = rd_kafka_queue_get_consumer(fp->reader);
+	rd_kafka_queue_io_event_enable(fp->queue, fp->wake[1], "1", 1);
+	fp->readable = event_new(base, fp->wake[0], EV_READ | EV_PERSIST, on_readable, fp);
+	event_add(fp->readable, NULL);
+	fp->tick = event_new(base, -1, EV_PERSIST, on_tick, fp);
+	event_add(fp->tick, &tick);
+	return 0;
+}
+
+int
+cluster_fingerprints_open(struct cluster *cluster, struct event_base *base,
+    const struct fingerprint_hooks *hooks, char *error, size_t error_size)
+{
+	const struct dedup_config *dedup = &cluster->config->dedup;
+	struct fingerprints *fp = xcalloc(1, sizeof *fp);
+
+	fp->cluster = cluster;
+	fp->hooks = *hooks;
+	fp->wake[0] = fp->wake[1] = -1;
+	dedup_hasher_init(&fp->hasher, dedup->shingle_size, dedup->signature_size, dedup->bands);
+	parked_grow(fp);
+	cluster->fingerprints = fp;
+	if (create_topic(fp, error, error_size) < 0 || open_reader(fp, error, error_size) < 0 ||
+	    start_reading(fp, error, error_size) < 0 ||
+	    watch_queue(fp, base, error, error_size) < 0)
+		return -1;
+	return 0;
+}
+
+long long
+cluster_fingerprints_parked(const struct cluster *cluster)
+{
+	return cluster->status.fingerprints_parked;
+}
+
+void
+fingerprints_close(struct fingerprints *fp)
+{
+	if (fp == NULL)
+		return;
+	if (fp->tick != NULL)
+		event_free(fp->tick);
+	if (fp->readable != NULL)
+		event_free(fp->readable);
+	for (size_t i = 0; i < fp->bucket_count; i++)
+		while (fp->buckets[i] != NULL) {
+			struct parked *entry = fp->buckets[i];
+			fp->buckets[i] = entry->next;
+			if (fp->hooks.discard != NULL)
+				fp->hooks.discard(fp->hooks.context, entry->item);
+			parked_free(entry);
+		}
+	free(fp->buckets);
+	if (fp->queue != NULL) {
+		rd_kafka_queue_io_event_enable(fp->queue, -1, NULL, 0);
+		rd_kafka_queue_destroy(fp->queue);
+	}
+	if (fp->reader != NULL) {
+		rd_kafka_consumer_close(fp->reader);
+		rd_kafka_destroy(fp->reader);
+	}
+	for (int i = 0; i < 2; i++)
+		if (fp->wake[i] >= 0)
+			close(fp->wake[i]);
+	dedup_hasher_free(&fp->hasher);
+	free(fp);
+}
