@@ -8,6 +8,8 @@
  * block markup is plain text: each line is a paragraph; input without any markup or references
  * skips the parser, and input in the common subset of feed HTML goes through html_fast.c,
  * which feeds the same builder without a tree (not while explaining: it reports no drops).
+ * Text nodes are read eight bytes a step where they are plain prose (printable ASCII whose
+ * single spaces the run keeps), byte by byte elsewhere: test_text_steps compares the two.
  */
 #include <ctype.h>
 #include <limits.h>
@@ -195,18 +197,77 @@ is_stray_space_before(const struct text_builder *builder, const unsigned char *a
 	return next == ' ' || next == '\n' || next == '"' || next == ')';
 }
 
+#define BYTES_OF(byte)	(0x0101010101010101ULL * (byte))
+
+/* 0x80 in each byte of word that is zero, exactly (no borrow from lane to lane). */
+static inline uint64_t
+zero_bytes(uint64_t word)
+{
+	return ~(((word & BYTES_OF(0x7F)) + BYTES_OF(0x7F)) | word | BYTES_OF(0x7F));
+}
+
+/* Is any byte of word outside 0x20-0x7E? (The classic "has less than" / "has more than".) */
+static inline int
+outside_printable(uint64_t word)
+{
+	return ((((word - BYTES_OF(0x20)) & ~word) | ((word + BYTES_OF(0x01)) | word)) &
+	    BYTES_OF(0x80)) != 0;
+}
+
+/*
+ * Would builder_add_text's loop, inside a run (at > run), step over the eight bytes at `at`
+ * without acting? True when they are printable ASCII and each space among them is followed
+ * (at[1] to at[8]) by a printable character other than a space, "," or ".": the loop keeps
+ * such a space in the run.  Reads at[0] to at[8].  ("," and "." are the two bytes that
+ * OR 0x02 makes ".")
+ */
+static inline int
+plain_block(const unsigned char *at)
+{
+	uint64_t word, next, spaces, bad_next;
+
+	memcpy(&word, at, 8);
+	if (outside_printable(word) || at[8] < 0x20 || at[8] > 0x7E)
+		return 0;
+	memcpy(&next, at + 1, 8);
+	spaces = zero_bytes(word ^ BYTES_OF(' '));
+	bad_next = spaces >> 8 | (uint64_t)(at[8] == ' ') << 63 |
+	    zero_bytes((next | BYTES_OF(0x02)) ^ BYTES_OF('.'));
+	return (spaces & bad_next) == 0;
+}
+
+int
+html_plain_block(const unsigned char *at)
+{
+	return plain_block(at);
+}
+
+/* 0: builder_add_text takes no eight-byte steps (test_clean compares the two). */
+int html_text_block_steps = 1;
+
 void
 builder_add_text(struct text_builder *builder, const char *text, size_t length)
 {
 	const unsigned char *at = (const unsigned char *)text;
 	const unsigned char *end = at + length;
 	const unsigned char *run = at;	/* start of bytes kept as they are */
+	const unsigned char *retry = html_text_block_steps ? at : end;	/* no eight-byte
+									 * step before */
 
 	while (at < end) {
 		utf8proc_int32_t code_point;
 		utf8proc_ssize_t size;
 		enum char_class class;
 
+		/* prose: eight bytes a step, or (after a block that was not) eight bytes one
+		 * by one before the next try */
+		if (at > run && at >= retry && end - at > 8) {
+			if (plain_block(at)) {
+				at += 8;
+				continue;
+			}
+			retry = at + 8;
+		}
 		if (*at > 0x20 && *at < 0x7f) {
 			if (at == run && is_stray_space_before(builder, at, end))
 				builder->pending_space = 0;
