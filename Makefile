@@ -17,7 +17,8 @@ KAFKA_VERSION ?= 3.9.1
 KAFKA_LIBS ?= $(HOME)/.cache/wiresift/kafka-$(KAFKA_VERSION)
 export KAFKA_LIBS KAFKA_VERSION
 
-PKGS	 = libcurl libevent rdkafka libxml-2.0 jansson libutf8proc libsystemd sqlite3 libxxhash
+PKGS	 = libcurl libevent rdkafka libxml-2.0 jansson libutf8proc libsystemd sqlite3 libxxhash \
+	   libdeflate zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

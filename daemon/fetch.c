@@ -1,8 +1,10 @@
 /*
  * fetch.c - builds the curl easy handle for a feed fetch and turns what curl saw into a
- * struct fetch_result (see fetch.h). The body is capped while it is written (after content
- * decoding, so a gzip bomb is cut at max_size); response headers are read per hop so
- * validators and Retry-After come from the final response and redirect kinds are known.
+ * struct fetch_result (see fetch.h). The body is capped at max_size while it is written, as
+ * it came; its Content-Encoding (gzip or deflate, the ones asked for) is undone once it is
+ * complete, by content_decode.c rather than libcurl, again capped at max_size, so a gzip bomb
+ * is refused. Response headers are read per hop so validators, Retry-After and the encoding
+ * come from the final response and redirect kinds are known.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -14,6 +16,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "content_decode.h"
 #include "fetch.h"
 #include "log.h"
 #include "util.h"
@@ -23,6 +26,7 @@ struct fetch {
 	struct curl_slist	*headers;
 	struct fetch_result	 result;
 	struct buffer		 body;
+	char			*content_encoding;	/* the final response's, or NULL */
 	fetch_done_fn		 done;
 	void			*context;
 	long long		 max_size;
@@ -136,6 +140,8 @@ start_hop(struct fetch *fetch, const char *line)
 	fetch->result.etag = fetch->result.last_modified = NULL;
 	fetch->result.retry_after_seconds = -1;
 	fetch->result.max_age_seconds = -1;
+	free(fetch->content_encoding);
+	fetch->content_encoding = NULL;
 }
 
 static size_t
@@ -157,6 +163,9 @@ on_header(char *line, size_t size, size_t count, void *context)
 		value = header_value(line, length, 12);
 		fetch->result.retry_after_seconds = retry_after_parse(value);
 		free(value);
+	} else if (header_is(line, length, "content-encoding:")) {
+		free(fetch->content_encoding);
+		fetch->content_encoding = header_value(line, length, 17);
 	} else if (header_is(line, length, "cache-control:")) {
 		value = header_value(line, length, 14);
 		fetch->result.max_age_seconds = max_age_parse(value);
@@ -240,6 +249,27 @@ classify(struct fetch *fetch, CURLcode code)
 	return FETCH_HTTP_ERROR;
 }
 
+/* The body, its Content-Encoding undone: too large past max_size, "other" when undecodable. */
+static void
+take_body(struct fetch *fetch, struct fetch_result *result)
+{
+	int status;
+
+	result->body_length = fetch->body.length;
+	result->body = buffer_steal(&fetch->body);
+	status = content_decode(fetch->content_encoding, &result->body, &result->body_length,
+	    fetch->max_size, fetch->curl_error, sizeof fetch->curl_error);
+	if (status == 0)
+		return;
+	free(result->body);
+	result->body = NULL;
+	result->body_length = 0;
+	result->outcome = status == -1 ? FETCH_TOO_LARGE : FETCH_OTHER;
+}
+
+static void describe_failure(struct fetch *fetch, struct fetch_result *result,
+	    CURLcode code);
+
 static void
 on_transfer_done(CURL *easy, CURLcode code, void *context)
 {
@@ -262,10 +292,23 @@ on_transfer_done(CURL *easy, CURLcode code, void *context)
 	result->permanent_redirect = result->redirect_count > 0 && fetch->hops_all_permanent;
 	result->outcome = classify(fetch, code);
 	result->elapsed_ms = (long)(monotonic_ms() - fetch->started_ms);
-	if (result->outcome == FETCH_OK) {
-		result->body_length = fetch->body.length;
-		result->body = buffer_steal(&fetch->body);
-	} else if (result->outcome == FETCH_HTTP_ERROR || result->outcome == FETCH_GONE)
+	if (result->outcome == FETCH_OK)
+		take_body(fetch, result);
+	if (result->outcome != FETCH_OK)
+		describe_failure(fetch, result, code);
+	buffer_free(&fetch->body);
+	free(fetch->content_encoding);
+	curl_slist_free_all(fetch->headers);
+	curl_easy_cleanup(easy);
+	fetch->done(result, fetch->context);
+	free(fetch);
+}
+
+/* result->error for an outcome other than FETCH_OK. */
+static void
+describe_failure(struct fetch *fetch, struct fetch_result *result, CURLcode code)
+{
+	if (result->outcome == FETCH_HTTP_ERROR || result->outcome == FETCH_GONE)
 		snprintf(result->error, sizeof result->error, "HTTP status %ld", result->status);
 	else if (result->outcome == FETCH_TOO_LARGE)
 		snprintf(result->error, sizeof result->error, "response over %lld bytes",
@@ -276,11 +319,6 @@ on_transfer_done(CURL *easy, CURLcode code, void *context)
 	else if (result->outcome != FETCH_NOT_MODIFIED)
 		snprintf(result->error, sizeof result->error, "%s", fetch->curl_error[0] ?
 		    fetch->curl_error : curl_easy_strerror(code));
-	buffer_free(&fetch->body);
-	curl_slist_free_all(fetch->headers);
-	curl_easy_cleanup(easy);
-	fetch->done(result, fetch->context);
-	free(fetch);
 }
 
 static void
@@ -337,7 +375,8 @@ fetch_start(struct loop *loop, const struct fetch_request *request, fetch_done_f
 	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
+	curl_easy_setopt(easy, CURLOPT_HTTP_CONTENT_DECODING, 0L);	/* content_decode.c */
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, user_agent);
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, fetch->headers);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long)config->connect_timeout_ms);
@@ -372,6 +411,7 @@ fetch_cancel(struct loop *loop, struct fetch *fetch)
 	curl_slist_free_all(fetch->headers);
 	curl_easy_cleanup(fetch->easy);
 	buffer_free(&fetch->body);
+	free(fetch->content_encoding);
 	fetch_result_free(&fetch->result);
 	free(fetch);
 }

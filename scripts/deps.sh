@@ -23,6 +23,7 @@ KAFKA_LIBS=${KAFKA_LIBS:-$HOME/.cache/wiresift/kafka-$KAFKA_VERSION}
 # no Go (or no Go module proxy) that half of the test reports itself SKIPPED.
 DEBIAN_PACKAGES="pkg-config libcurl4-openssl-dev libevent-dev librdkafka-dev libxml2-dev
 	libjansson-dev libutf8proc-dev libxxhash-dev libsqlite3-dev libsystemd-dev
+	libdeflate-dev zlib1g-dev
 	libcld2-dev libstemmer-dev libjemalloc-dev g++ kcat nginx-light python3-feedparser libxml2-utils
 	python3-pytest python3-jsonschema python3-kafka python3-prometheus-client clang
 	libclang-rt-14-dev systemd wrk python3-aiohttp mandoc newsboat python3-venv"
