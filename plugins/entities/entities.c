@@ -134,6 +134,7 @@ struct tally {
 		size_t		 first_at;	/* token of its first mention (line.base + at) */
 	}	*entries;
 	size_t	 count;
+	size_t	 capacity;
 	/* surnames of the people seen so far: folded last word -> entry index + 1 */
 	struct word_table surnames;
 	/* the title's runs of capitalized words no gazetteer knows: tokens [first, end) */
@@ -165,10 +166,15 @@ tally_add(struct tally *tally, const char *name, const char *type, size_t positi
 			return;
 		}
 	}
-	grown = realloc(tally->entries, (tally->count + 1) * sizeof(*tally->entries));
-	if (grown == NULL)
-		return;
-	tally->entries = grown;
+	if (tally->count == tally->capacity) {
+		size_t capacity = tally->capacity ? tally->capacity * 2 : 32;
+
+		if ((grown = realloc(tally->entries, capacity * sizeof(*grown))) == NULL)
+			return;
+		tally->entries = grown;
+		tally->capacity = capacity;
+	}
+	grown = tally->entries;
 	if ((grown[tally->count].name = strdup(name)) == NULL)
 		return;
 	grown[tally->count].hash = hash;
@@ -224,9 +230,11 @@ match_known(struct line *line, size_t at)
 		const struct pattern *pattern = &state->patterns[list->patterns[i]];
 		size_t k;
 
-		if (at + pattern->word_count > line->count)
+		if (at + pattern->word_count > line->count ||
+		    (pattern->upper_only[0] && !line->tokens[at].all_upper))
 			continue;
-		for (k = 0; k < pattern->word_count; k++) {
+		/* its first word is the word at: the list is the lexicon's entry for it */
+		for (k = 1; k < pattern->word_count; k++) {
 			const struct type_info *info = token_at(line, at + k);
 
 			if (strcmp(info->folded, pattern->words[k]) != 0)
