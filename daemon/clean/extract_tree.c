@@ -42,39 +42,67 @@
 #include "extract_tree.h"
 
 #define DICTIONARY_LIMIT 20000	/* names kept in the thread's dictionary before a new one */
+#define INFO_SLOTS	512	/* per-name figures kept, by the name's address */
+#define CLOSE_SLOTS	4096	/* start-close answers kept, by the two names' addresses */
 
-static pthread_key_t dictionary_key;
-static pthread_once_t dictionary_once = PTHREAD_ONCE_INIT;
+/*
+ * A thread's names (one dictionary, shared by the documents it builds, which hold references
+ * to it) and what libxml2's tables say of them, found once: the names are the dictionary's
+ * strings, so their addresses are keys until the dictionary is replaced.
+ */
+struct name_info {
+	const xmlChar *name;
+	int	 priority;	/* htmlGetEndPriority */
+	int	 is_void;	/* htmlTagLookup's empty */
+	int	 own_kind;	/* closes an open element of its own name */
+};
+
+struct start_close {
+	const xmlChar *newtag, *oldtag;
+	int	 closes;
+};
+
+struct tree_context {
+	xmlDict	*dict;
+	struct name_info infos[INFO_SLOTS];
+	struct start_close closes[CLOSE_SLOTS];
+};
+
+static pthread_key_t context_key;
+static pthread_once_t context_once = PTHREAD_ONCE_INIT;
 
 static void
-dictionary_free(void *dict)
+context_free(void *data)
 {
-	xmlDictFree(dict);
+	struct tree_context *context = data;
+
+	xmlDictFree(context->dict);
+	free(context);
 }
 
 static void
-dictionary_key_create(void)
+context_key_create(void)
 {
-	pthread_key_create(&dictionary_key, dictionary_free);
+	pthread_key_create(&context_key, context_free);
 }
 
-/* The thread's dictionary of names (shared by the documents it builds, reference-counted). */
-static xmlDict *
-thread_dictionary(void)
+static struct tree_context *
+thread_context(void)
 {
-	xmlDict *dict;
+	struct tree_context *context;
 
-	pthread_once(&dictionary_once, dictionary_key_create);
-	dict = pthread_getspecific(dictionary_key);
-	if (dict != NULL && xmlDictSize(dict) > DICTIONARY_LIMIT) {
-		xmlDictFree(dict);
-		dict = NULL;
+	pthread_once(&context_once, context_key_create);
+	if ((context = pthread_getspecific(context_key)) == NULL) {
+		context = xcalloc(1, sizeof *context);
+		pthread_setspecific(context_key, context);
 	}
-	if (dict == NULL) {
-		dict = xmlDictCreate();
-		pthread_setspecific(dictionary_key, dict);
+	if (context->dict != NULL && xmlDictSize(context->dict) > DICTIONARY_LIMIT) {
+		xmlDictFree(context->dict);
+		memset(context, 0, sizeof *context);
 	}
-	return dict;
+	if (context->dict == NULL)
+		context->dict = xmlDictCreate();
+	return context;
 }
 
 const xmlChar *
@@ -91,47 +119,73 @@ top(const struct tree *tree)
 
 /* ---- what libxml2's tables say ---- */
 
-/* Does a start tag newtag close an open oldtag (htmlCheckAutoClose)? */
-static int
-start_closes(const xmlChar *newtag, const xmlChar *oldtag)
+static size_t
+slot_of(const void *name, size_t slots)
+{
+	return (size_t)((((uintptr_t)name >> 3) * 0x9e3779b97f4a7c15ULL) >> 40) % slots;
+}
+
+static const struct name_info *
+info_of(struct tree *tree, const xmlChar *name)
 {
 	static const char *const own_kind[] = { "a", "col", "colgroup", "form", "li", "option",
 	    "p", "tbody", "td", "th", "tr" };
-	xmlNode probe;
-
-	if (newtag == oldtag) {
-		for (size_t i = 0; i < sizeof own_kind / sizeof own_kind[0]; i++)
-			if (strcmp((const char *)newtag, own_kind[i]) == 0)
-				return 1;
-		return 0;
-	}
-	memset(&probe, 0, sizeof probe);
-	probe.type = XML_ELEMENT_NODE;
-	probe.name = newtag;
-	return htmlAutoCloseTag(NULL, oldtag, &probe);
-}
-
-static int
-end_priority(const xmlChar *name)
-{
-	static const struct { const char *name; int priority; } table[] = {
+	static const struct { const char *name; int priority; } priorities[] = {
 		{ "div", 150 }, { "td", 160 }, { "th", 160 }, { "tr", 170 }, { "thead", 180 },
 		{ "tbody", 180 }, { "tfoot", 180 }, { "table", 190 }, { "head", 200 },
 		{ "body", 200 }, { "html", 220 },
 	};
+	struct name_info *info = &tree->context->infos[slot_of(name, INFO_SLOTS)];
+	const htmlElemDesc *element;
 
-	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-		if (strcmp((const char *)name, table[i].name) == 0)
-			return table[i].priority;
-	return 100;
+	if (info->name == name)
+		return info;
+	info->name = name;
+	info->priority = 100;
+	for (size_t i = 0; i < sizeof priorities / sizeof priorities[0]; i++)
+		if (strcmp((const char *)name, priorities[i].name) == 0)
+			info->priority = priorities[i].priority;
+	element = htmlTagLookup(name);
+	info->is_void = element != NULL && element->empty;
+	info->own_kind = 0;
+	for (size_t i = 0; i < sizeof own_kind / sizeof own_kind[0]; i++)
+		if (strcmp((const char *)name, own_kind[i]) == 0)
+			info->own_kind = 1;
+	return info;
+}
+
+/* Does a start tag newtag close an open oldtag (htmlCheckAutoClose)? */
+static int
+start_closes(struct tree *tree, const xmlChar *newtag, const xmlChar *oldtag)
+{
+	struct start_close *known;
+	xmlNode probe;
+
+	if (newtag == oldtag)
+		return info_of(tree, newtag)->own_kind;
+	known = &tree->context->closes[(slot_of(newtag, CLOSE_SLOTS) * 31 +
+	    slot_of(oldtag, CLOSE_SLOTS)) % CLOSE_SLOTS];
+	if (known->newtag == newtag && known->oldtag == oldtag)
+		return known->closes;
+	memset(&probe, 0, sizeof probe);
+	probe.type = XML_ELEMENT_NODE;
+	probe.name = newtag;
+	known->newtag = newtag;
+	known->oldtag = oldtag;
+	known->closes = htmlAutoCloseTag(NULL, oldtag, &probe);
+	return known->closes;
 }
 
 static int
-is_void(const xmlChar *name)
+end_priority(struct tree *tree, const xmlChar *name)
 {
-	const htmlElemDesc *info = htmlTagLookup(name);
+	return info_of(tree, name)->priority;
+}
 
-	return info != NULL && info->empty;
+static int
+is_void(struct tree *tree, const xmlChar *name)
+{
+	return info_of(tree, name)->is_void;
 }
 
 /* ---- the tree (libxml2's SAX2 handlers) ---- */
@@ -140,45 +194,68 @@ static void
 flush_text(struct tree *tree)
 {
 	xmlNode *parent = tree->text_parent, *text;
+	const xmlChar *bytes = tree->run ? tree->run : (const xmlChar *)tree->text.data;
+	int length = (int)(tree->run ? tree->run_length : tree->text.length);
 
-	if (tree->text.length == 0)
+	if (length == 0)
 		return;
 	if (parent->last != NULL && parent->last->type == XML_TEXT_NODE)
-		xmlNodeAddContentLen(parent->last, (const xmlChar *)tree->text.data,
-		    (int)tree->text.length);
-	else if ((text = xmlNewDocTextLen(tree->doc, (const xmlChar *)tree->text.data,
-	    (int)tree->text.length)) != NULL)
+		xmlNodeAddContentLen(parent->last, bytes, length);
+	else if ((text = xmlNewDocTextLen(tree->doc, bytes, length)) != NULL)
 		xmlAddChild(parent, text);
+	tree->run = NULL;
+	tree->run_length = 0;
 	buffer_reset(&tree->text);
 }
 
+/* Characters for the open element; input: they are the input's bytes (kept, not copied). */
 static void
-characters(struct tree *tree, const void *bytes, size_t length)
+characters(struct tree *tree, const void *bytes, size_t length, int input)
 {
 	xmlNode *node = tree->depth ? tree->nodes[tree->depth - 1] : NULL;
 
-	if (node == NULL)
+	if (node == NULL || length == 0)
 		return;
 	if (tree->text_parent != node)
 		flush_text(tree);
 	tree->text_parent = node;
+	if (input && tree->run == NULL && tree->text.length == 0) {
+		tree->run = bytes;
+		tree->run_length = length;
+		return;
+	}
+	if (input && tree->run != NULL && tree->run + tree->run_length == bytes) {
+		tree->run_length += length;
+		return;
+	}
+	if (tree->run != NULL) {
+		buffer_append(&tree->text, tree->run, tree->run_length);
+		tree->run = NULL;
+		tree->run_length = 0;
+	}
 	buffer_append(&tree->text, bytes, length);
 }
 
 static void
-add_attributes(struct tree *tree, xmlNode *node, struct attribute *attributes, size_t count)
+add_attributes(struct tree *tree, xmlNode *node, const struct attribute *attributes,
+    size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
-		xmlAttr *attribute = xmlNewNsPropEatName(node, NULL, (xmlChar *)attributes[i].name,
-		    NULL);
-		const char *value = attributes[i].value;
+		const struct attribute *read = &attributes[i];
+		xmlAttr *attribute = xmlNewNsPropEatName(node, NULL, (xmlChar *)read->name, NULL);
+		const xmlChar *value = (const xmlChar *)(read->decoded ? tree->values.data +
+		    read->offset : read->raw);
+		int length = (int)read->length;
 		xmlNode *text;
 
-		if (value == NULL && htmlIsBooleanAttr(attributes[i].name))
-			value = (const char *)attributes[i].name;
-		if (attribute == NULL || value == NULL)
+		if (!read->has_value && htmlIsBooleanAttr(read->name)) {
+			value = read->name;
+			length = (int)strlen((const char *)value);
+		} else if (!read->has_value)
 			continue;
-		if ((text = xmlNewDocText(tree->doc, (const xmlChar *)value)) != NULL) {
+		if (attribute == NULL)
+			continue;
+		if ((text = xmlNewDocTextLen(tree->doc, value, length)) != NULL) {
 			attribute->children = attribute->last = text;
 			text->parent = (xmlNode *)attribute;
 		}
@@ -247,7 +324,7 @@ end_element(struct tree *tree)
 static void
 auto_close(struct tree *tree, const xmlChar *newtag)
 {
-	while (top(tree) != NULL && start_closes(newtag, top(tree)))
+	while (top(tree) != NULL && start_closes(tree, newtag, top(tree)))
 		end_element(tree);
 }
 
@@ -338,14 +415,10 @@ start_tag(struct tree *tree)
 	count = tree_read_attributes(tree, attributes);
 	if (tree->failed || tree->at >= tree->end) {
 		tree->failed = 1;
-		for (size_t i = 0; i < count; i++)
-			free(attributes[i].value);
 		return;
 	}
 	if (!discard)
 		start_element(tree, name, attributes, count);
-	for (size_t i = 0; i < count; i++)
-		free(attributes[i].value);
 	name = top(tree);
 	if (name == NULL) {
 		if (*tree->at == '>')
@@ -357,7 +430,7 @@ start_tag(struct tree *tree)
 		end_element(tree);
 	} else {
 		tree->at++;
-		if (is_void(name))
+		if (is_void(tree, name))
 			end_element(tree);
 	}
 }
@@ -387,9 +460,9 @@ end_tag(struct tree *tree)
 		;
 	if (i == 0)
 		return;
-	priority = end_priority(name);
+	priority = end_priority(tree, name);
 	for (i = tree->depth; i > 0 && tree->names[i - 1] != name; i--)
-		if (end_priority(tree->names[i - 1]) > priority)
+		if (end_priority(tree, tree->names[i - 1]) > priority)
 			return;
 	while (top(tree) != name)
 		end_element(tree);
@@ -412,7 +485,7 @@ char_data(struct tree *tree)
 	/* areBlanks: blank text before a tag or the end needs no paragraph */
 	if (!blank || (tree->at < tree->end && *tree->at == '&'))
 		check_paragraph(tree);
-	characters(tree, run, (size_t)(tree->at - run));
+	characters(tree, run, (size_t)(tree->at - run), 1);
 }
 
 static void
@@ -423,7 +496,7 @@ text_reference(struct tree *tree)
 
 	if (tree_reference(tree, &out, &valid) == 0 && valid) {
 		check_paragraph(tree);
-		characters(tree, out.data, out.length);
+		characters(tree, out.data, out.length, 0);
 	}
 	buffer_free(&out);
 }
@@ -483,7 +556,7 @@ closes_ahead(struct tree *tree)
 		return 1;
 	}
 	name = tree_intern(tree, lower, length);
-	if (top(tree) == NULL || !start_closes(name, top(tree)))
+	if (top(tree) == NULL || !start_closes(tree, name, top(tree)))
 		return 0;
 	auto_close(tree, name);
 	return 1;
@@ -538,7 +611,7 @@ content(struct tree *tree)
 			current = top(tree);
 			depth = tree->depth;
 		} else if (*at == '<') {
-			characters(tree, "<", 1);
+			characters(tree, tree->at, 1, 1);
 			tree->at++;
 		} else if (*at == '&') {
 			text_reference(tree);
@@ -596,7 +669,8 @@ page_tree(const char *html, size_t length)
 		return NULL;
 	if ((tree.doc = htmlNewDocNoDtD(NULL, NULL)) == NULL)
 		return NULL;
-	tree.dict = thread_dictionary();
+	tree.context = thread_context();
+	tree.dict = tree.context->dict;
 	tree.doc->dict = tree.dict;
 	xmlDictReference(tree.dict);
 	names_init(&tree);
@@ -615,6 +689,7 @@ page_tree(const char *html, size_t length)
 	free(tree.names);
 	free(tree.nodes);
 	buffer_free(&tree.text);
+	buffer_free(&tree.values);
 	if (tree.failed) {
 		xmlFreeDoc(tree.doc);
 		return NULL;

@@ -18,8 +18,11 @@ struct names {
 	const xmlChar *html, *head, *body, *p, *script, *style;
 };
 
+struct tree_context;
+
 struct tree {
 	const unsigned char *at, *end;
+	struct tree_context *context;	/* the thread's names and what libxml2 says of them */
 	xmlDoc	*doc;
 	xmlDict	*dict;
 	struct names n;
@@ -28,14 +31,21 @@ struct tree {
 	size_t	 depth, capacity;
 	int	 seen;		/* libxml2's ctxt->html: 3 once head, 10 once body was pushed */
 	int	 discarded;	/* misplaced html, head and body tags (ctxt->depth) */
-	struct buffer text;	/* characters not yet in a node */
+	struct buffer text;	/* characters not yet in a node, when not one run of the input */
+	const unsigned char *run;	/* else these, in the input */
+	size_t	 run_length;
 	xmlNode	*text_parent;
+	struct buffer values;	/* the current tag's decoded attribute values */
 	int	 failed;
 };
 
+/* An attribute read: its value is raw[0..length) or, decoded, tree->values from offset. */
 struct attribute {
 	const xmlChar *name;
-	char	*value;		/* NULL: none */
+	int	 has_value;
+	int	 decoded;
+	const char *raw;
+	size_t	 offset, length;
 };
 
 static inline int

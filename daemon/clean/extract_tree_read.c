@@ -167,49 +167,54 @@ tree_html_name(struct tree *tree, int element)
 }
 
 /*
- * An attribute value (htmlParseAttValue), decoded, up to a "&#0;" (libxml2 writes a NUL
- * there); NULL and failed when not ours.
+ * An attribute value (htmlParseAttValue) into attribute: the input's bytes when it holds no
+ * reference, else decoded into tree->values, up to a "&#0;" (libxml2 writes a NUL there).
+ * -1 (and failed) when not ours.
  */
-static char *
-attribute_value(struct tree *tree)
+static int
+attribute_value(struct tree *tree, struct attribute *attribute)
 {
-	struct buffer value = { 0 };
+	const unsigned char *start;
 	unsigned char stop = 0;
-	size_t cut = SIZE_MAX;
+	size_t cut = SIZE_MAX, offset = tree->values.length;
+	int decoded = 0, valid;
 
 	if (tree->at < tree->end && (*tree->at == '"' || *tree->at == '\''))
 		stop = *tree->at++;
+	start = tree->at;
 	while (tree->at < tree->end && *tree->at != stop) {
 		const unsigned char *run = tree->at;
-		int valid;
 
 		if (stop == 0 && (*tree->at == '>' || tree_is_blank(*tree->at)))
 			break;
 		if (*tree->at == '&') {
-			if (tree_reference(tree, &value, &valid) < 0)
-				goto fail;
+			if (!decoded)
+				buffer_append(&tree->values, start, (size_t)(tree->at - start));
+			decoded = 1;
+			if (tree_reference(tree, &tree->values, &valid) < 0)
+				return -1;
 			if (!valid && cut == SIZE_MAX)
-				cut = value.length;
+				cut = tree->values.length - offset;
 			continue;
 		}
 		while (tree->at < tree->end && *tree->at != stop && *tree->at != '&' &&
 		    !(stop == 0 && (*tree->at == '>' || tree_is_blank(*tree->at))))
 			tree->at++;
-		buffer_append(&value, run, (size_t)(tree->at - run));
+		if (decoded)
+			buffer_append(&tree->values, run, (size_t)(tree->at - run));
 	}
+	attribute->decoded = decoded;
+	attribute->raw = (const char *)start;
+	attribute->offset = offset;
+	attribute->length = decoded ? tree->values.length - offset : (size_t)(tree->at - start);
+	if (cut < attribute->length)
+		attribute->length = cut;
 	if (stop != 0) {
 		if (tree->at == tree->end)
-			goto fail;
+			return tree->failed = 1, -1;
 		tree->at++;
 	}
-	if (cut < value.length)
-		value.length = cut;
-	buffer_append(&value, "", 1);
-	return buffer_steal(&value);
-fail:
-	tree->failed = 1;
-	buffer_free(&value);
-	return NULL;
+	return 0;
 }
 
 static int
@@ -225,10 +230,11 @@ tree_read_attributes(struct tree *tree, struct attribute *attributes)
 {
 	size_t count = 0;
 
+	buffer_reset(&tree->values);
 	tree_skip_blanks(tree);
 	while (!tree->failed && !at_tag_end(tree)) {
 		const xmlChar *name = tree_html_name(tree, 0);
-		char *value = NULL;
+		struct attribute attribute = { .name = name };
 		size_t i;
 
 		if (name == NULL) {
@@ -241,19 +247,16 @@ tree_read_attributes(struct tree *tree, struct attribute *attributes)
 		if (tree->at < tree->end && *tree->at == '=') {
 			tree->at++;
 			tree_skip_blanks(tree);
-			if ((value = attribute_value(tree)) == NULL)
+			attribute.has_value = 1;
+			if (attribute_value(tree, &attribute) < 0)
 				break;
 		}
 		for (i = 0; i < count && attributes[i].name != name; i++)
 			;
-		if (i < count || count == MAX_ATTRIBUTES) {
-			free(value);	/* the first of a name wins */
-			if (count == MAX_ATTRIBUTES)
-				tree->failed = 1;
-		} else {
-			attributes[count].name = name;
-			attributes[count++].value = value;
-		}
+		if (count == MAX_ATTRIBUTES)
+			tree->failed = 1;
+		else if (i == count)	/* the first of a name wins */
+			attributes[count++] = attribute;
 		tree_skip_blanks(tree);
 	}
 	return count;
@@ -265,7 +268,16 @@ tree_plain_utf8(const unsigned char *at, const unsigned char *end)
 {
 	while (at < end) {
 		unsigned char c = *at;
+		uint64_t word;
 
+		if (end - at >= 8) {	/* eight printable ASCII bytes at once */
+			memcpy(&word, at, 8);
+			if (((word | ((word - 0x2020202020202020ULL) & ~word)) &
+			    0x8080808080808080ULL) == 0) {
+				at += 8;
+				continue;
+			}
+		}
 		if (c >= 0x20 && c < 0x80) {
 			at++;
 			continue;
