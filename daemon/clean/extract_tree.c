@@ -44,6 +44,7 @@
 #define DICTIONARY_LIMIT 20000	/* names kept in the thread's dictionary before a new one */
 #define INFO_SLOTS	512	/* per-name figures kept, by the name's address */
 #define CLOSE_SLOTS	4096	/* start-close answers kept, by the two names' addresses */
+#define NAME_SLOTS	1024	/* names found in the dictionary, by their bytes */
 
 /*
  * A thread's names (one dictionary, shared by the documents it builds, which hold references
@@ -62,8 +63,14 @@ struct start_close {
 	int	 closes;
 };
 
+struct known_name {
+	const xmlChar *name;
+	size_t	 length;
+};
+
 struct tree_context {
 	xmlDict	*dict;
+	struct known_name names[NAME_SLOTS];
 	struct name_info infos[INFO_SLOTS];
 	struct start_close closes[CLOSE_SLOTS];
 };
@@ -105,10 +112,22 @@ thread_context(void)
 	return context;
 }
 
+/* The dictionary's string of name (a small table of the names seen first: FNV-1a). */
 const xmlChar *
 tree_intern(struct tree *tree, const char *name, size_t length)
 {
-	return xmlDictLookup(tree->dict, (const xmlChar *)name, (int)length);
+	uint32_t hash = 2166136261u;
+	struct known_name *known;
+
+	for (size_t i = 0; i < length; i++)
+		hash = (hash ^ (unsigned char)name[i]) * 16777619u;
+	known = &tree->context->names[hash % NAME_SLOTS];
+	if (known->name != NULL && known->length == length &&
+	    memcmp(known->name, name, length) == 0)
+		return known->name;
+	known->name = xmlDictLookup(tree->dict, (const xmlChar *)name, (int)length);
+	known->length = length;
+	return known->name;
 }
 
 static const xmlChar *
@@ -347,9 +366,9 @@ check_implied(struct tree *tree, const xmlChar *newtag)
 				start_element(tree, n->head, NULL, 0);
 			return;
 		}
-	if (strcmp((const char *)newtag, "noframes") == 0 ||
+	if (tree->seen >= 10 || strcmp((const char *)newtag, "noframes") == 0 ||
 	    strcmp((const char *)newtag, "frame") == 0 ||
-	    strcmp((const char *)newtag, "frameset") == 0 || tree->seen >= 10)
+	    strcmp((const char *)newtag, "frameset") == 0)
 		return;
 	for (size_t i = 0; i < tree->depth; i++)
 		if (tree->names[i] == n->body || tree->names[i] == n->head)
@@ -441,7 +460,7 @@ end_tag(struct tree *tree)
 {
 	const xmlChar *name;
 	size_t i;
-	int priority;
+	int priority, higher = 0;
 
 	tree->at += 2;
 	if ((name = tree_html_name(tree, 1)) == NULL)
@@ -456,14 +475,11 @@ end_tag(struct tree *tree)
 		tree->discarded--;
 		return;
 	}
-	for (i = tree->depth; i > 0 && tree->names[i - 1] != name; i--)
-		;
-	if (i == 0)
-		return;
 	priority = end_priority(tree, name);
 	for (i = tree->depth; i > 0 && tree->names[i - 1] != name; i--)
-		if (end_priority(tree, tree->names[i - 1]) > priority)
-			return;
+		higher |= end_priority(tree, tree->names[i - 1]) > priority;
+	if (i == 0 || higher)
+		return;		/* not open, or behind an element it may not close */
 	while (top(tree) != name)
 		end_element(tree);
 	end_element(tree);
@@ -475,13 +491,26 @@ end_tag(struct tree *tree)
 static void
 char_data(struct tree *tree)
 {
-	const unsigned char *run = tree->at;
-	int blank = 1;
+	const unsigned char *run = tree->at, *at = run;
+	int blank;
 
-	while (tree->at < tree->end && *tree->at != '<' && *tree->at != '&') {
-		blank &= tree_is_blank(*tree->at);
-		tree->at++;
+	while (tree->end - at >= 8) {	/* eight bytes at once while none is '<' or '&' */
+		uint64_t word, lt, amp;
+
+		memcpy(&word, at, 8);
+		lt = word ^ 0x3c3c3c3c3c3c3c3cULL;
+		amp = word ^ 0x2626262626262626ULL;
+		if ((((lt - 0x0101010101010101ULL) & ~lt) | ((amp - 0x0101010101010101ULL) &
+		    ~amp)) & 0x8080808080808080ULL)
+			break;
+		at += 8;
 	}
+	while (at < tree->end && *at != '<' && *at != '&')
+		at++;
+	tree->at = at;
+	for (at = run; at < tree->at && tree_is_blank(*at); at++)
+		;
+	blank = at == tree->at;
 	/* areBlanks: blank text before a tag or the end needs no paragraph */
 	if (!blank || (tree->at < tree->end && *tree->at == '&'))
 		check_paragraph(tree);
