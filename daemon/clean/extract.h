@@ -2,7 +2,8 @@
  * extract.h - the main text of an article page: what `wiresift extract` prints, and the call
  * for any stage that has fetched an item's linked page.
  *
- * extract_page() parses the page once with libxml2's HTML parser and takes, in this order:
+ * extract_page() makes the page into libxml2's tree once (extract_tree.c, or libxml2's HTML
+ * parser for what that leaves to it) and takes, in this order:
  *   1. per-site rules (conf/rules/sites.rules): the page's host mapped to selectors (CSS-like
  *      or XPath) whose matches are dropped, and, when given, whose matches are the text;
  *   2. JSON-LD NewsArticle/Article (articleBody, headline, author, datePublished,

@@ -1,5 +1,5 @@
 /*
- * extract_skim.c - a page without the parts no extraction reads, before libxml2 parses it:
+ * extract_skim.c - a page without the parts no extraction reads, before its tree is built:
  * <script> (but JSON-LD), <style> and <svg> elements with all they hold, comments, the
  * attributes of start tags that nothing reads, and the length of blank runs. Real article
  * pages are mostly such bytes: of Readability's 130 test pages, scripts, styles, SVG and
