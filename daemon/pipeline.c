@@ -86,12 +86,13 @@ pipeline_open(const struct config *config, enum pipeline_mode mode, char *error,
 	if (mode == PIPELINE_OFFLINE &&
 	    (pipeline->stages = pipeline_stages_open(config, error, error_size)) == NULL)
 		goto fail;
-	/* Cluster mode: the index is the fingerprints topic's (daemon/cluster/fingerprints.c). */
+	/* Cluster mode: the indexes are the fingerprints topic's (daemon/cluster/fingerprints.c). */
 	dedup.state_dir = mode == PIPELINE_DAEMON && config->cluster.group == NULL ?
 	    config->state_dir : NULL;
 	if ((pipeline->dedup = dedup_open(&dedup, error, error_size)) == NULL)
 		goto fail;
-	stories.state_dir = mode == PIPELINE_DAEMON ? config->state_dir : NULL;
+	stories.state_dir = mode == PIPELINE_DAEMON && config->cluster.group == NULL ?
+	    config->state_dir : NULL;
 	if (stories.enabled &&
 	    (pipeline->stories = story_open(&stories, error, error_size)) == NULL)
 		goto fail;

@@ -56,9 +56,9 @@ void	 pipeline_judge_dedup(struct pipeline *pipeline, struct article *article, t
 
 enum pipeline_mode {
 	PIPELINE_OFFLINE,	/* dedup in memory; stages of its own for pipeline_run() */
-	PIPELINE_DAEMON,	/* dedup index kept in config->state_dir (in memory only in
-				 * cluster mode: rebuilt from the fingerprints topic); stages
-				 * on workers.h */
+	PIPELINE_DAEMON,	/* dedup and story indexes kept in config->state_dir (in
+				 * memory only in cluster mode: rebuilt from the fingerprints
+				 * topic); stages on workers.h */
 };
 
 struct pipeline *pipeline_open(const struct config *config, enum pipeline_mode mode,

@@ -26,12 +26,14 @@
  * ingest side which way each one went. Each commit carries the group's generation
  * (send_offsets_to_transaction), so an instance the group has moved on from cannot commit.
  *
- * Global dedup (fingerprints.c): the fingerprints topic (topic.fingerprints, one partition,
- * retention = [dedup] window) orders every instance's candidates. An article the workers
+ * Global dedup and stories (fingerprints.c): the fingerprints topic (topic.fingerprints, one
+ * partition, retention = the longer of the [dedup] and [stories] windows) orders every
+ * instance's candidates. An article the workers
  * prepared is parked (cluster_fingerprint_park) while its record goes into the open
  * transaction; every instance reads the partition (read_uncommitted) from its beginning and,
  * record by record in log order, judges its own parked article (hook local) or indexes
- * another instance's candidate (hook remote), so all instances take the same decision.
+ * another instance's candidate, dedup and story (hook remote), so all instances take the
+ * same decisions.
  */
 #ifndef WIRESIFT_CLUSTER_H
 #define WIRESIFT_CLUSTER_H
@@ -66,15 +68,17 @@ struct cluster_feed_state {
 	struct strlist		 delivered;	/* ids delivered from it, oldest first */
 };
 
-/* Global dedup: what the fingerprints topic hands the ingest side, in log order. */
+/* Global dedup and stories: what the fingerprints topic hands the ingest side, in log order. */
 struct article;
-struct dedup_sketch;
 struct fingerprint_hooks {
 	/* The record of a parked article came back: judge it now, as of time when. */
 	void	(*local)(void *context, void *item, time_t when);
-	/* Another instance's candidate (or one not parked here): index it (sketch is yours). */
-	void	(*remote)(void *context, const char *id, struct dedup_sketch *sketch,
-		    time_t when);
+	/*
+	 * Another instance's candidate (or one not parked here), an article holding its id,
+	 * dedup sketch and, when it has them, story features, outlet, title and entities:
+	 * judge it into the indexes; the article is yours.
+	 */
+	void	(*remote)(void *context, struct article *article, time_t when);
 	/* At close: an article still parked. */
 	void	(*discard)(void *context, void *item);
 	void	*context;
@@ -145,7 +149,8 @@ void	 cluster_on_report(struct cluster *cluster, int success, const char *key,
 void	 cluster_get_status(const struct cluster *cluster, struct cluster_status *status);
 
 /*
- * Creates topic.fingerprints when missing (one partition, retention.ms = [dedup] window) and
+ * Creates topic.fingerprints when missing (one partition, retention.ms = the longer of the
+ * [dedup] and [stories] windows) and
  * starts reading it from its beginning; 0, or -1 with a reason.
  */
 int	 cluster_fingerprints_open(struct cluster *cluster, struct event_base *base,

@@ -1,13 +1,14 @@
 /*
  * fingerprints.c - cluster mode's global dedup (see cluster.h): the fingerprints topic
- * (topic.fingerprints, one partition, retention = [dedup] window) is the sequencer. An
- * instance does not judge its article when the workers hand it back: it parks it, sends its
- * record (id, feed, time, dedup sketch; docs/schema/fingerprint.schema.json) into the open
- * transaction, and judges it when a read_uncommitted consumer of the partition reads that
- * record back, after every record before it in the log. Every instance reads every record in
- * the same order and judges the others' through dedup_check() on an article holding only the
- * id and the sketch, so all of them hold the same index at each offset and take the same
- * decision. A record whose id was judged before (sent again after an aborted transaction, a
+ * (topic.fingerprints, one partition, retention = the longer of the [dedup] and [stories]
+ * windows) is the sequencer. An instance does not judge its article when the workers hand it
+ * back: it parks it, sends its record (id, feed, time, dedup sketch, story features;
+ * docs/schema/fingerprint.schema.json) into the open transaction, and judges it when a
+ * read_uncommitted consumer of the partition reads that record back, after every record
+ * before it in the log. Every instance reads every record in the same order and judges the
+ * others' (dedup_check(), then story_assign()) on an article holding what those look at, so
+ * all of them hold the same dedup and story indexes at each offset and take the same
+ * decisions. A record whose id was judged before (sent again after an aborted transaction, a
  * crash, or by two instances that polled one feed during a rebalance) takes that first
  * judgement (dedup_check()'s "same article judged again").
  *
@@ -16,9 +17,10 @@
  * says what follows). A record the producer could not deliver (the transaction it was in
  * aborted before it was written) is sent again while its article is parked.
  *
- * The dedup index is in memory only in cluster mode (pipeline.c), rebuilt at start by reading
- * the partition from its beginning; the instance says it is caught up (/readyz) once it has
- * read to the end the partition had when it started.
+ * The dedup and story indexes are in memory only in cluster mode (pipeline.c), rebuilt at
+ * start by reading the partition from its beginning; the instance says it is caught up
+ * (/readyz) once it has read to the end the partition had when it started. The summaries of
+ * the stories another instance's article changed are that instance's to publish.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -32,6 +34,7 @@
 
 #include "cluster/cluster_internal.h"
 #include "dedup/dedup_internal.h"
+#include "story/story_internal.h"
 #include "log.h"
 #include "publish.h"
 #include "spool.h"
@@ -135,6 +138,28 @@ parked_free(struct parked *entry)
 	free(entry);
 }
 
+/* What story_assign() looks at: the features, the outlet, the title, the entities. */
+static json_t *
+story_encode(const struct article *article)
+{
+	const struct story_features *features = article->story_features;
+	const char *outlet = article->source_name ? article->source_name :
+	    article->source_domain ? article->source_domain : article->feed_name;
+	json_t *items = json_array(), *entities = json_array();
+	char key[17];
+
+	for (uint32_t i = 0; i < features->count; i++) {
+		snprintf(key, sizeof key, "%016" PRIx64, features->items[i].key);
+		json_array_append_new(items, json_pack("[s,i,i]", key,
+		    (int)features->items[i].count, (int)features->items[i].salient));
+	}
+	for (size_t i = 0; i < article->entity_count; i++)
+		json_array_append_new(entities, json_pack("[s,s?,i]", article->entities[i].name,
+		    article->entities[i].type, article->entities[i].count));
+	return json_pack("{s:I, s:o, s:s?, s:s?, s:o}", "time", (json_int_t)features->time,
+	    "items", items, "outlet", outlet, "title", article->title, "entities", entities);
+}
+
 /* The record: what docs/schema/fingerprint.schema.json says. */
 static char *
 record_encode(const struct fingerprints *fp, const struct article *article, time_t when)
@@ -156,6 +181,8 @@ record_encode(const struct fingerprints *fp, const struct article *article, time
 	    "exact", hex, "words", (json_int_t)sketch->word_count,
 	    "shingles", (json_int_t)sketch->shingle_count, "signature", signature,
 	    "bands", bands);
+	if (article->story_features != NULL)
+		json_object_set_new(record, "story", story_encode(article));
 	value = json_dumps(record, JSON_COMPACT);
 	json_decref(record);
 	free(signature);
@@ -214,6 +241,58 @@ record_sketch(const struct fingerprints *fp, json_t *record)
 		return NULL;
 	}
 	return sketch;
+}
+
+/* The record's story part into the article: its features, outlet, title and entities. */
+static void
+story_decode(json_t *story, struct article *article)
+{
+	json_t *items = json_object_get(story, "items"), *entities = json_object_get(story,
+	    "entities"), *item;
+	struct story_features *features = xcalloc(1, sizeof *features);
+	size_t i;
+
+	features->capacity = (uint32_t)json_array_size(items) + 1;
+	features->items = xcalloc(features->capacity, sizeof *features->items);
+	features->names = xcalloc(1, 1);	/* names are for --explain only */
+	features->names_capacity = 1;
+	features->time = json_integer_value(json_object_get(story, "time"));
+	json_array_foreach(items, i, item) {
+		const char *key = json_string_value(json_array_get(item, 0));
+		features->items[features->count].key = strtoull(key ? key : "0", NULL, 16);
+		features->items[features->count].count =
+		    (uint16_t)json_integer_value(json_array_get(item, 1));
+		features->items[features->count++].salient =
+		    (uint16_t)json_integer_value(json_array_get(item, 2));
+	}
+	article->story_features = features;
+	if (json_string_value(json_object_get(story, "outlet")) != NULL)
+		article_set(&article->source_name,
+		    json_string_value(json_object_get(story, "outlet")));
+	if (json_string_value(json_object_get(story, "title")) != NULL)
+		article_set(&article->title, json_string_value(json_object_get(story, "title")));
+	json_array_foreach(entities, i, item)
+		if (json_string_value(json_array_get(item, 0)) != NULL)
+			article_add_entity(article, json_string_value(json_array_get(item, 0)),
+			    json_string_value(json_array_get(item, 1)),
+			    (int)json_integer_value(json_array_get(item, 2)));
+}
+
+/* Another instance's candidate as an article of its id, sketch and story features. */
+static struct article *
+record_article(const struct fingerprints *fp, json_t *record, const char *id)
+{
+	struct dedup_sketch *sketch = record_sketch(fp, record);
+	struct article *article;
+
+	if (sketch == NULL)
+		return NULL;
+	article = article_new();
+	article_set(&article->id, id);
+	article->dedup_sketch = sketch;
+	if (json_is_object(json_object_get(record, "story")))
+		story_decode(json_object_get(record, "story"), article);
+	return article;
 }
 
 static void
@@ -278,7 +357,7 @@ judge(struct fingerprints *fp, const rd_kafka_message_t *message)
 	json_t *record = json_loadb(message->payload, message->len, 0, NULL);
 	const char *id = json_string_value(json_object_get(record, "id"));
 	json_int_t when = json_integer_value(json_object_get(record, "time"));
-	struct dedup_sketch *sketch;
+	struct article *article;
 	struct parked *entry;
 
 	fp->cluster->status.fingerprints_read++;
@@ -286,8 +365,8 @@ judge(struct fingerprints *fp, const rd_kafka_message_t *message)
 		void *item = entry->item;
 		parked_free(entry);
 		fp->hooks.local(fp->hooks.context, item, (time_t)when);
-	} else if (id != NULL && when > 0 && (sketch = record_sketch(fp, record)) != NULL)
-		fp->hooks.remote(fp->hooks.context, id, sketch, (time_t)when);
+	} else if (id != NULL && when > 0 && (article = record_article(fp, record, id)) != NULL)
+		fp->hooks.remote(fp->hooks.context, article, (time_t)when);
 	else
 		log_complain("cluster.fingerprint.invalid", "cluster",
 		    "cluster.fingerprint_skipped", "offset=%" PRId64 " reason=%s",
@@ -359,7 +438,16 @@ on_tick(evutil_socket_t fd, short what, void *context)
 	read_records(fp);
 }
 
-/* One partition, retention = the dedup window; an existing topic is taken as it is. */
+/* The longer of the dedup and stories windows: what a starting instance must read again. */
+static long long
+fingerprints_window(const struct config *config)
+{
+	return config->stories.enabled && config->stories.window_seconds >
+	    config->dedup.window_seconds ? config->stories.window_seconds :
+	    config->dedup.window_seconds;
+}
+
+/* One partition, retention = the window; an existing topic is taken as it is. */
 static int
 create_topic(struct fingerprints *fp, char *error, size_t error_size)
 {
@@ -372,7 +460,7 @@ create_topic(struct fingerprints *fp, char *error, size_t error_size)
 	rd_kafka_event_t *event;
 	int status = -1;
 
-	snprintf(retention, sizeof retention, "%lld", config->dedup.window_seconds * 1000);
+	snprintf(retention, sizeof retention, "%lld", fingerprints_window(config) * 1000);
 	rd_kafka_NewTopic_set_config(topic, "retention.ms", retention);
 	rd_kafka_NewTopic_set_config(topic, "cleanup.policy", "delete");
 	rd_kafka_CreateTopics(fp->cluster->reader, &topic, 1, NULL, queue);

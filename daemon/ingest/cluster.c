@@ -24,6 +24,7 @@
 #include "spool.h"
 #include "log.h"
 #include "state.h"
+#include "story/story.h"
 #include "util.h"
 
 /* The first poll of a feed without a recorded next poll: spread over up to 2 s. */
@@ -191,16 +192,22 @@ on_fingerprint_local(void *context, void *item, time_t when)
 	free(parked);
 }
 
-/* Another instance's candidate goes into the index (its story stays that instance's). */
+/*
+ * Another instance's candidate goes into the dedup index and, with its features, the story
+ * index; the summaries of the stories it changes are that instance's to publish.
+ */
 static void
-on_fingerprint_remote(void *context, const char *id, struct dedup_sketch *sketch, time_t when)
+on_fingerprint_remote(void *context, struct article *article, time_t when)
 {
 	struct ingest *ingest = context;
-	struct article *article = article_new();
+	struct story_index *stories = pipeline_stories(ingest->pipeline);
 
-	article->id = xstrdup(id);
-	article->dedup_sketch = sketch;
-	pipeline_judge_dedup(ingest->pipeline, article, when);
+	if (stories != NULL && article->story_features != NULL) {
+		story_summaries_enable(stories, 0);
+		pipeline_judge(ingest->pipeline, article, when);
+		story_summaries_enable(stories, 1);
+	} else
+		pipeline_judge_dedup(ingest->pipeline, article, when);
 	article_free(article);
 }
 

@@ -15,7 +15,8 @@
  *
  * Like the dedup index, a story stays in memory while it is open (its newest article within
  * window of the newest article seen) and a join is made durable only by story_commit() (on
- * delivery) and story_flush() (just before the state commits): see store.c.
+ * delivery) and story_flush() (just before the state commits): see store.c. In cluster mode
+ * the index is in memory only, built from the fingerprints topic (cluster/fingerprints.c).
  */
 #ifndef WIRESIFT_STORY_H
 #define WIRESIFT_STORY_H

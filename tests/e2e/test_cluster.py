@@ -486,7 +486,8 @@ def polled_by(cluster, name):
 
 def check_one_original_each(groups, articles):
 	"""Each group of wire copies is published once each, as one unique article (on the
-	articles topic) and duplicates of it (on the duplicates topic); returns the groups' ids."""
+	articles topic) and duplicates of it (on the duplicates topic), all in one story; returns
+	the groups' originals."""
 	by_url = collections.defaultdict(list)
 	for article in articles:
 		by_url[article["url"]].append(article)
@@ -502,7 +503,10 @@ def check_one_original_each(groups, articles):
 		for copy in copies:
 			if copy is not unique[0]:
 				assert copy["dedup"]["duplicate_of"] == unique[0]["id"], copy["dedup"]
-		originals.append(unique[0]["id"])
+		# Stories go through the same log: every instance put the copies in one story.
+		assert len({copy["story"]["id"] for copy in copies}) == 1, [
+			(copy["url"], copy["story"]["id"]) for copy in copies]
+		originals.append(unique[0])
 	return originals
 
 
@@ -512,9 +516,10 @@ def test_wire_copies_polled_by_different_instances_are_one_original_and_duplicat
 	(fetched within the same second or so by three instances): whatever the timing, a
 	read_committed reader finds exactly one original and two duplicates of it (the
 	fingerprints topic orders the candidates, and every instance judges in that order).
-	Then an instance restarts (its dedup index is in memory only: rebuilt from the topic)
-	and a copy of an earlier story on one of its feeds is judged a duplicate of that story's
-	original."""
+	All copies of one story are in one story (story features go in the same records). Then
+	an instance restarts (its dedup and story indexes are in memory only: rebuilt from the
+	topic) and a copy of an earlier story on one of its feeds is judged a duplicate of that
+	story's original, in its story."""
 	cluster = Cluster(tmp_path, kafka_cluster, http_server, wiresift_daemon)
 	chooser = random.Random(1616)
 	for name in "abc":
@@ -540,16 +545,24 @@ def test_wire_copies_polled_by_different_instances_are_one_original_and_duplicat
 	articles = committed_articles(cluster.bootstrap, cluster.topics[:2])
 	originals = check_one_original_each(groups, articles)
 	late_copy = [article for article in articles if article["url"] in late]
-	assert len(late_copy) == 1 and late_copy[0]["dedup"]["duplicate_of"] == originals[0], \
+	assert len(late_copy) == 1 and late_copy[0]["dedup"]["duplicate_of"] == originals[0]["id"], \
 		late_copy
+	assert late_copy[0]["story"]["id"] == originals[0]["story"]["id"]
 	figure("cluster: wire stories planted on three instances' feeds", len(groups))
 	# The fingerprints topic: one partition, records as docs/schema/fingerprint.schema.json
 	# says, one at least for every article published.
+	def unsent():
+		keys = {record["key"] for record in helpers.kcat_read_all(
+			cluster.bootstrap, cluster.topics[4], timeout=60)}
+		return [(article["url"], article["id"]) for article in articles
+			if article["id"] not in keys]
+	assert helpers.wait_until(lambda: not unsent(), 30, 1), unsent()[:5]
 	fingerprints = helpers.kcat_read_all(cluster.bootstrap, cluster.topics[4], timeout=60)
+	figure("cluster: fingerprint record bytes, mean over %d" % len(fingerprints),
+	       sum(len(record["raw"]) for record in fingerprints) // len(fingerprints))
 	for record in fingerprints:
 		jsonschema.validate(record["value"], FINGERPRINT_SCHEMA)
 		assert record["key"] == record["value"]["id"] and record["partition"] == 0
-	assert {article["id"] for article in articles} <= {record["key"] for record in fingerprints}
 	metrics = http_get(cluster.daemons["b"], "/metrics")[1]
 	read = int(re.search(r'^wiresift_cluster_fingerprints_total\{result="read"\} (\d+)$',
 			     metrics, re.M).group(1))
