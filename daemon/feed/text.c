@@ -302,9 +302,59 @@ append_resolved(struct buffer *out, const char *value, size_t length, const char
 	buffer_free(&raw);
 }
 
-/* Copy one tag starting at '<', resolving its URL attributes; returns the position after. */
+/*
+ * The rewritten HTML, made lazily: `out` stays empty while every URL attribute reads as it
+ * would be written (double-quoted, nothing to resolve), which is the common case; at the
+ * first one that changes, the text up to it is copied, and from then on what lies between.
+ */
+struct rewrite {
+	struct buffer	 out;
+	const char	*copied;	/* the input before this is in out (or unchanged) */
+};
+
+/* Replace input [from, to) with the bytes of with, unless they are the same already. */
+static void
+rewrite_span(struct rewrite *rewrite, const char *from, const char *to,
+    const struct buffer *with)
+{
+	size_t length = (size_t)(to - from);
+
+	if (with->length == length && memcmp(from, with->data, length) == 0)
+		return;
+	buffer_append(&rewrite->out, rewrite->copied, (size_t)(from - rewrite->copied));
+	buffer_append(&rewrite->out, with->data, with->length);
+	rewrite->copied = to;
+}
+
+/*
+ * One URL attribute's value, from just after its '=' (at), as it is written: in double
+ * quotes, resolved against base when relative. Returns the position after the value.
+ */
 static const char *
-resolve_tag(struct buffer *out, const char *cursor, const char *base)
+rewrite_value(struct rewrite *rewrite, const char *at, const char *end, const char *base)
+{
+	char quote = *at == '"' || *at == '\'' ? *at : 0;
+	const char *value = quote ? at + 1 : at, *value_end = value;
+	struct buffer written = { 0 };
+
+	while (value_end < end && (quote ? *value_end != quote :
+	    !isspace((unsigned char)*value_end)))
+		value_end++;
+	buffer_append(&written, "\"", 1);
+	if (needs_resolving(value, (size_t)(value_end - value)))
+		append_resolved(&written, value, (size_t)(value_end - value), base);
+	else
+		buffer_append(&written, value, (size_t)(value_end - value));
+	buffer_append(&written, "\"", 1);
+	at = quote && value_end < end ? value_end + 1 : value_end;
+	rewrite_span(rewrite, value - (quote ? 1 : 0), at, &written);
+	buffer_free(&written);
+	return at;
+}
+
+/* One tag starting at '<', its URL attributes resolved; returns the position after. */
+static const char *
+resolve_tag(struct rewrite *rewrite, const char *cursor, const char *base)
 {
 	const char *end = strchr(cursor, '>');
 
@@ -316,39 +366,19 @@ resolve_tag(struct buffer *out, const char *cursor, const char *base)
 
 		if (!isalpha((unsigned char)*cursor) || !isspace((unsigned char)cursor[-1])) {
 			/* up to the next attribute name, in one piece */
-			const char *run = cursor++;
-
+			cursor++;
 			while (cursor < end && (!isalpha((unsigned char)*cursor) ||
 			    !isspace((unsigned char)cursor[-1])))
 				cursor++;
-			buffer_append(out, run, (size_t)(cursor - run));
 			continue;
 		}
 		while (name + name_length < end && (isalnum((unsigned char)name[name_length]) ||
 		    name[name_length] == '-'))
 			name_length++;
-		buffer_append(out, name, name_length);
 		cursor = name + name_length;
 		if (cursor >= end || *cursor != '=' || !is_url_attribute(name, name_length))
 			continue;
-		buffer_append(out, "=", 1);
-		cursor++;
-		{
-			char quote = *cursor == '"' || *cursor == '\'' ? *cursor : 0;
-			const char *value = quote ? cursor + 1 : cursor;
-			const char *value_end = value;
-
-			while (value_end < end && (quote ? *value_end != quote :
-			    !isspace((unsigned char)*value_end)))
-				value_end++;
-			buffer_append_string(out, "\"");
-			if (needs_resolving(value, (size_t)(value_end - value)))
-				append_resolved(out, value, (size_t)(value_end - value), base);
-			else
-				buffer_append(out, value, (size_t)(value_end - value));
-			buffer_append_string(out, "\"");
-			cursor = quote && value_end < end ? value_end + 1 : value_end;
-		}
+		cursor = rewrite_value(rewrite, cursor + 1, end, base);
 	}
 	return end;
 }
@@ -356,26 +386,20 @@ resolve_tag(struct buffer *out, const char *cursor, const char *base)
 char *
 feed_html_resolve(char *html, const char *base)
 {
-	struct buffer out = { 0 };
+	struct rewrite rewrite = { .copied = html };
 	const char *cursor = html;
 
 	if (html == NULL || base == NULL || strchr(html, '<') == NULL)
 		return html;
-	while (*cursor != '\0') {
-		const char *tag = strchr(cursor, '<');
-
-		if (tag == NULL) {
-			buffer_append_string(&out, cursor);
-			break;
-		}
-		buffer_append(&out, cursor, (size_t)(tag - cursor));
-		if (!isalpha((unsigned char)tag[1])) {
-			buffer_append(&out, tag, 1);
-			cursor = tag + 1;
-			continue;
-		}
-		cursor = resolve_tag(&out, tag, base);
+	while ((cursor = strchr(cursor, '<')) != NULL) {
+		if (!isalpha((unsigned char)cursor[1]))
+			cursor++;
+		else
+			cursor = resolve_tag(&rewrite, cursor, base);
 	}
+	if (rewrite.out.data == NULL)
+		return html;	/* nothing changed */
+	buffer_append_string(&rewrite.out, rewrite.copied);
 	free(html);
-	return buffer_steal(&out);
+	return buffer_steal(&rewrite.out);
 }
