@@ -19,6 +19,7 @@
  * has each blank run as one blank. A tag running to the end of the page leaves the rest as it
  * is. test_skim compares libxml2's trees of pages skimmed with and without the flags.
  */
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -294,6 +295,37 @@ is_raw_text(const char *name, size_t length)
 	return is_listed(name, length, names, sizeof names / sizeof names[0]);
 }
 
+/* The bytes of word that are 0 as 0x80, the others as 0 (exact, unlike the usual trick). */
+static uint64_t
+zero_bytes(uint64_t word)
+{
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
+
+	return ~(((word & low7) + low7) | word | low7);
+}
+
+/* After a blank: the end of the blank run at from, *newline set when it holds a '\n'. */
+static const char *
+blank_run_end(const char *from, const char *to, int *newline)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+
+	while (to - from >= 8) {	/* eight blanks at a time (indentation runs are long) */
+		uint64_t word, newlines;
+
+		memcpy(&word, from, 8);
+		newlines = zero_bytes(word ^ (ones * '\n'));
+		if ((zero_bytes(word ^ (ones * ' ')) | zero_bytes(word ^ (ones * '\t')) | newlines |
+		    zero_bytes(word ^ (ones * '\r'))) != ones * 0x80)
+			break;
+		*newline |= newlines != 0;
+		from += 8;
+	}
+	for (; from < to && is_blank(*from); from++)
+		*newline |= *from == '\n';
+	return from;
+}
+
 /* Text into out, each run of blanks as one ("\n" when it holds one) when collapse. */
 static void
 copy_text(struct buffer *out, const char *from, const char *to, int collapse)
@@ -310,8 +342,10 @@ copy_text(struct buffer *out, const char *from, const char *to, int collapse)
 		char c = *from++;
 
 		if (is_blank(c)) {
-			while (from < to && is_blank(*from))
-				c = *from++ == '\n' ? '\n' : c;
+			int newline = c == '\n';
+
+			from = blank_run_end(from, to, &newline);
+			c = newline ? '\n' : c;
 		}
 		*write++ = c;
 	}
