@@ -18,7 +18,8 @@ cd "$(dirname "$0")/../.." || exit 1
 build=${FUZZ_BUILD:-build-fuzz}
 seconds=${FUZZ_SECONDS:-30}
 cc=${FUZZ_CC:-clang}
-packages="libcurl libevent rdkafka libxml-2.0 jansson libutf8proc libsystemd sqlite3 libxxhash"
+packages="libcurl libevent rdkafka libxml-2.0 jansson libutf8proc libsystemd sqlite3 libxxhash \
+	libdeflate zlib"
 sanitize=${FUZZ_SANITIZE:-"-fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer"}
 cflags="-std=c11 -D_GNU_SOURCE -g -O1 -Idaemon -Itests/unit $(pkg-config --cflags $packages) \
