@@ -4,6 +4,8 @@
 #   make run        the daemon on the demo feeds, publishing to librdkafka's in-process broker
 #   make test       unit tests + end-to-end tests against a real Kafka broker and HTTP server
 #   make asan       ASan+UBSan build in build-asan/, unit tests run under it
+#   make tsan       TSan build in build-tsan/; cluster mode's e2e tests (the committer thread
+#                   beside the loop, the workers) run under it, and any report fails them
 #   make bench      throughput and memory figures against peers measured in the same run
 #   make deps       install Debian -dev packages (as root) and fetch the Kafka broker jars
 #   make install    PREFIX=/usr/local DESTDIR= ; make clean
@@ -40,6 +42,8 @@ LIBS	 = $(PKG_LIBS) -ldl -lm -lpthread
 # machine). Sanitizer builds keep the C library's malloc, which the sanitizers replace; the
 # unit tests and benchmarks that measure the heap (mallinfo2) keep it too.
 DAEMON_MALLOC = $(if $(SANITIZE),,-ljemalloc)
+# The TSan build's daemon runs librdkafka's C11 threads on pthreads TSan sees (the file says why).
+DAEMON_TSAN = $(if $(findstring thread,$(SANITIZE)),$(BUILD)/obj/tests/tsan/c11threads.o)
 
 DAEMON_SOURCES	= $(sort $(wildcard daemon/*.c daemon/feed/*.c daemon/dedup/*.c daemon/clean/*.c \
 		    daemon/ingest/*.c daemon/story/*.c daemon/cluster/*.c))
@@ -64,7 +68,7 @@ TOOLS		= $(TOOL_SOURCES:tests/tools/%.c=$(BUILD)/tools/%)
 BENCH_SOURCES	= $(sort $(wildcard tests/bench/bench_*.c))
 BENCHES		= $(BENCH_SOURCES:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps run test unit asan bench fuzz install clean check-deps
+.PHONY: all deps run test unit asan tsan bench fuzz install clean check-deps
 .DEFAULT_GOAL := all
 
 all: check-deps $(BUILD)/wiresift $(PLUGINS) $(UNIT_TESTS) $(TOOLS) $(BENCHES)
@@ -88,9 +92,9 @@ $(BUILD)/libwiresift.a: $(LIBRARY_OBJECTS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/wiresift: $(MAIN_OBJECT) $(BUILD)/libwiresift.a
-	$(CC) $(LDFLAGS) -rdynamic -o $@ $(MAIN_OBJECT) -Wl,--whole-archive $(BUILD)/libwiresift.a \
-	    -Wl,--no-whole-archive $(LIBS) $(DAEMON_MALLOC)
+$(BUILD)/wiresift: $(MAIN_OBJECT) $(BUILD)/libwiresift.a $(DAEMON_TSAN)
+	$(CC) $(LDFLAGS) -rdynamic -o $@ $(MAIN_OBJECT) $(DAEMON_TSAN) -Wl,--whole-archive \
+	    $(BUILD)/libwiresift.a -Wl,--no-whole-archive $(LIBS) $(DAEMON_MALLOC)
 
 $(BUILD)/plugins/%.so: plugins/%/*.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -138,6 +142,17 @@ asan: deps
 	    SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer" all
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    tests/run.sh --unit-only build-asan
+
+tsan: deps
+	@$(MAKE) --no-print-directory BUILD=build-tsan OPTIMIZE=-O1 \
+	    SANITIZE="-fsanitize=thread -fno-omit-frame-pointer" all
+	@rm -rf build-tsan/reports && mkdir -p build-tsan/reports
+	@TSAN_OPTIONS="log_path=$(CURDIR)/build-tsan/reports/tsan second_deadlock_stack=1 \
+	    suppressions=$(CURDIR)/tests/tsan/suppressions" \
+	    WIRESIFT_BUILD=build-tsan WIRESIFT_PLUGIN_DIR=$(CURDIR)/build-tsan/plugins \
+	    python3 -m pytest -q tests/e2e/test_cluster.py $(TSAN_TESTS)
+	@if ls build-tsan/reports/tsan.* >/dev/null 2>&1; then cat build-tsan/reports/tsan.*; \
+	    echo "make tsan: ThreadSanitizer reports above"; exit 1; fi; echo "make tsan: no reports"
 
 bench: deps
 	@$(MAKE) --no-print-directory all

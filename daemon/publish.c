@@ -2,9 +2,17 @@
  * publish.c - librdkafka producer on the libevent loop (see publish.h).
  *
  * librdkafka's main queue is told to write a byte to a pipe whenever it has something for us
- * (rd_kafka_queue_io_event_enable); libevent watches the pipe and we call rd_kafka_poll(rk, 0),
- * which runs the delivery-report, error and log callbacks right here on the loop thread.
+ * (rd_kafka_queue_io_event_enable); libevent watches the pipe and we take the queue's events
+ * (delivery reports, errors, log lines) with rd_kafka_queue_poll and handle them right here on
+ * the loop thread. Delivery reports are events (RD_KAFKA_EVENT_DR), not a callback, so that
+ * rd_kafka_flush() and the transactional calls that flush (cluster mode runs them on its
+ * committer thread, daemon/cluster/committer.c) only wait for the loop to serve them and never
+ * run our handlers on their own thread.
  * Nothing is counted as published when rd_kafka_producev returns 0: that only means queued.
+ *
+ * Cluster mode holds sends while a transaction is being committed (librdkafka takes no message
+ * between commit and the next begin): publisher_hold() keeps them in order here, and
+ * publisher_release() produces them into the next transaction.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -25,6 +33,18 @@
 #define STRINGIFY_VALUE(x)	#x
 #define STRINGIFY(x)		STRINGIFY_VALUE(x)
 
+/* A message sent while sends are held (cluster mode, a commit under way). */
+struct held_message {
+	char			*topic;
+	int			 partition;
+	char			*key;
+	char			*value;
+	size_t			 value_length;
+	rd_kafka_headers_t	*headers;
+	void			*context;
+	struct held_message	*next;
+};
+
 struct publisher {
 	rd_kafka_t		*kafka;
 	rd_kafka_queue_t	*main_queue;
@@ -38,7 +58,10 @@ struct publisher {
 	int			 outstanding;
 	int			 queue_capacity;	/* queue.buffering.max.messages in effect */
 	int			 fatal;
-	long long		 produced;	/* messages queued since open */
+	long long		 produced;	/* messages given to librdkafka since open */
+	int			 holding;	/* publisher_hold(): sends wait in held */
+	struct held_message	*held, **held_tail;
+	int			 held_count;
 };
 
 /* "name=value\n" lines of a message's headers; caller frees. */
@@ -60,9 +83,8 @@ headers_text(const rd_kafka_message_t *message)
 }
 
 static void
-on_delivery_report(rd_kafka_t *kafka, const rd_kafka_message_t *message, void *opaque)
+on_delivery_report(struct publisher *publisher, const rd_kafka_message_t *message)
 {
-	struct publisher *publisher = opaque;
 	struct delivery_report report = {
 		.success = message->err == RD_KAFKA_RESP_ERR_NO_ERROR,
 		.topic = rd_kafka_topic_name(message->rkt),
@@ -83,24 +105,26 @@ on_delivery_report(rd_kafka_t *kafka, const rd_kafka_message_t *message, void *o
 	free(report.headers);
 }
 
+/* An error event; a fatal one (the event gives the underlying error) needs a new producer. */
 static void
-on_error(rd_kafka_t *kafka, int error, const char *reason, void *opaque)
+on_error(struct publisher *publisher, rd_kafka_event_t *event)
 {
+	int error = (int)rd_kafka_event_error(event);
 	char key[64];
 
-	if (error == RD_KAFKA_RESP_ERR__FATAL) {
-		char fatal[512];
-		rd_kafka_fatal_error(kafka, fatal, sizeof fatal);
+	if (rd_kafka_event_error_is_fatal(event)) {
 		log_event(LOG_LEVEL_ERROR, "kafka", "kafka.fatal", "error=%s action=restart-producer",
-		    log_quote(fatal));
-		((struct publisher *)opaque)->fatal = 1;
+		    log_quote(rd_kafka_event_error_string(event)));
+		publisher->fatal = 1;
 		return;
 	}
 	snprintf(key, sizeof key, "kafka.error.%d", error);
 	log_complain(key, "kafka", "kafka.error", "code=%s error=%s",
-	    rd_kafka_err2name((rd_kafka_resp_err_t)error), log_quote(reason));
+	    rd_kafka_err2name((rd_kafka_resp_err_t)error),
+	    log_quote(rd_kafka_event_error_string(event)));
 }
 
+/* librdkafka's log lines: events of the main queue, or (before it exists) this callback. */
 static void
 on_kafka_log(const rd_kafka_t *kafka, int level, const char *facility, const char *message)
 {
@@ -112,9 +136,46 @@ on_kafka_log(const rd_kafka_t *kafka, int level, const char *facility, const cha
 }
 
 static void
+on_log_event(rd_kafka_event_t *event)
+{
+	const char *facility = "", *message = "";
+	int level = 7;
+
+	rd_kafka_event_log(event, &facility, &message, &level);
+	on_kafka_log(NULL, level, facility, message);
+}
+
+static void
+serve_event(struct publisher *publisher, rd_kafka_event_t *event)
+{
+	const rd_kafka_message_t *message;
+
+	switch (rd_kafka_event_type(event)) {
+	case RD_KAFKA_EVENT_DR:
+		while ((message = rd_kafka_event_message_next(event)) != NULL)
+			on_delivery_report(publisher, message);
+		break;
+	case RD_KAFKA_EVENT_ERROR:
+		on_error(publisher, event);
+		break;
+	case RD_KAFKA_EVENT_LOG:
+		on_log_event(event);
+		break;
+	default:
+		break;
+	}
+	rd_kafka_event_destroy(event);	/* after the reports: flush() waits for this */
+}
+
+/* Everything the main queue holds now (as rd_kafka_poll(rk, 0) would serve). */
+static void
 serve_queue(struct publisher *publisher)
 {
-	rd_kafka_poll(publisher->kafka, 0);
+	rd_kafka_event_t *event;
+
+	for (int i = 0; i < 100000 && (event = rd_kafka_queue_poll(publisher->main_queue, 0));
+	    i++)
+		serve_event(publisher, event);
 }
 
 static void
@@ -203,8 +264,9 @@ build_conf(const struct config *config, struct publisher *publisher, char *error
 	    error_size) < 0)
 		goto fail;
 	publisher->queue_capacity = queue_capacity(conf);
-	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery_report);
-	rd_kafka_conf_set_error_cb(conf, on_error);
+	/* Reports, errors and log lines as events of the main queue (serve_queue). */
+	rd_kafka_conf_set_events(conf, RD_KAFKA_EVENT_DR | RD_KAFKA_EVENT_ERROR |
+	    RD_KAFKA_EVENT_LOG);
 	rd_kafka_conf_set_log_cb(conf, on_kafka_log);
 	rd_kafka_conf_set_opaque(conf, publisher);
 	return conf;
@@ -236,6 +298,7 @@ publisher_open(const struct config *config, struct event_base *base, delivery_fn
 
 	publisher->on_delivery = on_delivery;
 	publisher->context = publisher_context;
+	publisher->held_tail = &publisher->held;
 	publisher->wakeup_pipe[0] = publisher->wakeup_pipe[1] = -1;
 	if ((conf = build_conf(config, publisher, error, error_size)) == NULL)
 		goto fail;
@@ -271,12 +334,38 @@ fail:
 	return NULL;
 }
 
+/* Kept for publisher_release(): counted as outstanding, its report comes once released. */
+static void
+hold(struct publisher *publisher, const char *topic, int partition, const char *key,
+    const char *value, size_t value_length, rd_kafka_headers_t *headers, void *message_context)
+{
+	struct held_message *message = xcalloc(1, sizeof *message);
+
+	message->topic = xstrdup(topic);
+	message->partition = partition;
+	message->key = xstrdup(key);
+	message->value = xmalloc(value_length + 1);
+	memcpy(message->value, value, value_length);
+	message->value_length = value_length;
+	message->headers = headers;
+	message->context = message_context;
+	*publisher->held_tail = message;
+	publisher->held_tail = &message->next;
+	publisher->held_count++;
+	publisher->outstanding++;
+}
+
 static int
 produce(struct publisher *publisher, const char *topic, int partition, const char *key,
     const char *value, size_t value_length, rd_kafka_headers_t *headers, void *message_context)
 {
 	rd_kafka_resp_err_t result;
 
+	if (publisher->holding && !publisher->fatal) {
+		hold(publisher, topic, partition, key, value, value_length, headers,
+		    message_context);
+		return 0;
+	}
 	if (publisher->fatal) {
 		rd_kafka_headers_destroy(headers);
 		return -1;
@@ -369,6 +458,76 @@ publisher_send_to(struct publisher *publisher, const char *topic, int partition,
 {
 	return produce(publisher, topic, partition, key, value, value_length,
 	    rd_kafka_headers_new(1), message_context);
+}
+
+int
+publisher_send_sealed(struct publisher *publisher, const char *topic, int partition,
+    const char *key, const char *value, size_t value_length, void *message_context)
+{
+	int holding = publisher->holding, result;
+
+	publisher->holding = 0;
+	result = produce(publisher, topic, partition, key, value, value_length,
+	    rd_kafka_headers_new(1), message_context);
+	publisher->holding = holding;
+	return result;
+}
+
+void
+publisher_hold(struct publisher *publisher)
+{
+	publisher->holding = 1;
+}
+
+/* A held message librdkafka would not take now: reported failed, as it would have been. */
+static void
+release_failed(struct publisher *publisher, struct held_message *message)
+{
+	struct delivery_report report = {
+		.success = 0,
+		.error_text = "not queued after the transaction's commit",
+		.topic = message->topic,
+		.key = message->key,
+		.key_length = strlen(message->key),
+		.value = message->value,
+		.value_length = message->value_length,
+		.headers = xstrdup(""),
+	};
+
+	publisher->outstanding--;
+	publisher->on_delivery(message->context, &report, publisher->context);
+	free(report.headers);
+}
+
+void
+publisher_release(struct publisher *publisher)
+{
+	struct held_message *message = publisher->held, *next;
+
+	publisher->holding = 0;
+	publisher->held = NULL;
+	publisher->held_tail = &publisher->held;
+	publisher->held_count = 0;
+	for (; message != NULL; message = next) {
+		next = message->next;
+		publisher->outstanding--;	/* produce() counts it again */
+		if (produce(publisher, message->topic, message->partition, message->key,
+		    message->value, message->value_length, message->headers,
+		    message->context) < 0) {
+			publisher->outstanding++;
+			release_failed(publisher, message);
+		}
+		free(message->topic);
+		free(message->key);
+		free(message->value);
+		free(message);
+	}
+}
+
+int
+publisher_unreported(const struct publisher *publisher)
+{
+	return publisher->outstanding - publisher->held_count;
 }
 
 long long
@@ -541,7 +700,17 @@ publisher_flush(struct publisher *publisher, int timeout_ms)
 	int64_t deadline = monotonic_ms() + timeout_ms;
 
 	while (publisher->outstanding > 0 && monotonic_ms() < deadline)
-		rd_kafka_poll(publisher->kafka, 100);
+		publisher_wait(publisher, 100);
+}
+
+void
+publisher_wait(struct publisher *publisher, int timeout_ms)
+{
+	rd_kafka_event_t *event = rd_kafka_queue_poll(publisher->main_queue, timeout_ms);
+
+	if (event != NULL)
+		serve_event(publisher, event);
+	serve_queue(publisher);
 }
 
 const char *
@@ -565,6 +734,8 @@ publisher_close(struct publisher *publisher)
 		event_free(publisher->wakeup_event);
 	if (publisher->poll_timer != NULL)
 		event_free(publisher->poll_timer);
+	publisher->fatal = 1;		/* what is still held fails: nothing takes it now */
+	publisher_release(publisher);
 	if (publisher->main_queue != NULL) {
 		rd_kafka_queue_io_event_enable(publisher->main_queue, -1, NULL, 0);
 		rd_kafka_queue_destroy(publisher->main_queue);

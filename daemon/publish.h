@@ -48,9 +48,25 @@ int	 publisher_send_raw(struct publisher *publisher, const char *topic, const ch
 /* Queue a message (no headers) to one partition: cluster mode's state records. */
 int	 publisher_send_to(struct publisher *publisher, const char *topic, int partition,
 	    const char *key, const char *value, size_t value_length, void *message_context);
-/* Messages queued since the publisher opened (cluster mode: was anything sent this transaction). */
+/*
+ * Cluster mode's transactions (daemon/cluster/txn.c). While a transaction is being committed
+ * librdkafka takes no message: publisher_hold() makes every send above wait here, in order
+ * (it returns 0, counts as outstanding, and is reported once released), until
+ * publisher_release() produces them, into the transaction begun since; one it then cannot
+ * queue is reported failed. publisher_send_sealed() is publisher_send_to() past the hold:
+ * for the records a sealed transaction still takes (the state records naming its articles).
+ */
+void	 publisher_hold(struct publisher *publisher);
+void	 publisher_release(struct publisher *publisher);
+int	 publisher_send_sealed(struct publisher *publisher, const char *topic, int partition,
+	    const char *key, const char *value, size_t value_length, void *message_context);
+/* Messages given to librdkafka and not yet reported (outstanding ones less the held). */
+int	 publisher_unreported(const struct publisher *publisher);
+/* Messages given to librdkafka since the publisher opened (cluster mode: was anything sent
+ * this transaction). */
 long long publisher_produced(const struct publisher *publisher);
-/* librdkafka's handle: cluster mode runs the producer's transactions (daemon/cluster/txn.c). */
+/* librdkafka's handle: cluster mode runs the producer's transactions (daemon/cluster/txn.c,
+ * their blocking calls on daemon/cluster/committer.c's thread). */
 struct rd_kafka_s *publisher_kafka(struct publisher *publisher);
 /*
  * Ask the broker about a topic (blocking, up to 3 x timeout_ms: start-up only). 0: it exists,
@@ -72,6 +88,8 @@ int	 publisher_outstanding(const struct publisher *publisher);
 int	 publisher_queue_capacity(const struct publisher *publisher);
 /* Serve delivery reports until none are outstanding or timeout_ms passes. */
 void	 publisher_flush(struct publisher *publisher, int timeout_ms);
+/* Wait up to timeout_ms for librdkafka's next event, then serve what is there. */
+void	 publisher_wait(struct publisher *publisher, int timeout_ms);
 /* Fail everything queued or in flight now; their (failed) reports are served before return. */
 void	 publisher_purge(struct publisher *publisher);
 /* Set when librdkafka reported a fatal error: the producer must be recreated. */

@@ -5,7 +5,8 @@
  * this instance polls once their state is read (feedstate.c), and revoked ones back into feeds
  * it leaves alone. Everything runs on the event loop thread: a tick (every 100 ms, or every
  * [cluster] commit_interval when that is shorter) serves the two consumers (the group member
- * and the state reader) and commits the daemon's producer's transaction when due (txn.c).
+ * and the state reader) and starts ending the daemon's producer's transaction when due
+ * (txn.c), whose blocking calls run on the committer thread (committer.c).
  */
 #include <event2/event.h>
 #include <stdio.h>
@@ -110,7 +111,7 @@ on_assigned(struct cluster *cluster, rd_kafka_t *kafka,
 	}
 }
 
-/* The releasing partitions go: their last state acknowledged, then handed on. */
+/* The releasing partitions go, their last state committed (release_when_idle, or closing). */
 static void
 release_now(struct cluster *cluster)
 {
@@ -119,11 +120,8 @@ release_now(struct cluster *cluster)
 	rd_kafka_error_t *error;
 
 	cluster->releasing = NULL;
-	/* Their last state committed; the second one carries the validators of the polls the
-	 * first one completed. */
-	txn_tick(cluster, 1);
-	if (json_object_size(cluster->dirty) > 0)
-		txn_tick(cluster, 1);
+	cluster->release_ticket = 0;
+	cluster->release_round = 0;
 	for (int i = 0; i < list->cnt; i++) {
 		int partition = list->elems[i].partition;
 		if (partition >= 0 && partition < cluster->partitions &&
@@ -140,7 +138,22 @@ release_now(struct cluster *cluster)
 	rd_kafka_topic_partition_list_destroy(list);
 }
 
-/* From the tick: hand on the releasing partitions once no poll of theirs is under way. */
+/* Closing: the loop no longer runs; commit what they hold here, waiting, then hand them on. */
+static void
+release_waiting(struct cluster *cluster)
+{
+	/* The second commit carries the validators of the polls the first one completed. */
+	txn_settle(cluster);
+	if (json_object_size(cluster->dirty) > 0)
+		txn_settle(cluster);
+	release_now(cluster);
+}
+
+/*
+ * From the tick: hand on the releasing partitions once no poll of theirs is under way and
+ * their last state is committed: a first transaction with their articles and a second with
+ * the validators of the polls the first completed, both ended without the loop waiting.
+ */
 static void
 release_when_idle(struct cluster *cluster)
 {
@@ -148,10 +161,23 @@ release_when_idle(struct cluster *cluster)
 
 	if (list == NULL)
 		return;
-	for (int i = 0; i < list->cnt && monotonic_ms() < cluster->release_deadline_ms; i++) {
+	for (int i = 0; i < list->cnt && cluster->release_round == 0 &&
+	    monotonic_ms() < cluster->release_deadline_ms; i++) {
 		int partition = list->elems[i].partition;
 		if (cluster->hooks.partition_busy != NULL &&
 		    cluster->hooks.partition_busy(cluster->hooks.context, partition))
+			return;
+	}
+	if (cluster->release_round == 0) {
+		cluster->release_round = 1;
+		cluster->release_ticket = txn_end_soon(cluster);
+	}
+	if (!txn_settled(cluster, cluster->release_ticket))
+		return;
+	if (cluster->release_round == 1 && json_object_size(cluster->dirty) > 0) {
+		cluster->release_round = 2;
+		cluster->release_ticket = txn_end_soon(cluster);
+		if (!txn_settled(cluster, cluster->release_ticket))
 			return;
 	}
 	release_now(cluster);
@@ -212,9 +238,10 @@ on_revoked(struct cluster *cluster, rd_kafka_t *kafka, rd_kafka_topic_partition_
 			rd_kafka_topic_partition_list_add(cluster->releasing, list->elems[i].topic,
 			    list->elems[i].partition);
 	cluster->release_deadline_ms = monotonic_ms() + CLUSTER_RELEASE_MAX_MS;
+	cluster->release_round = 0;	/* more to hand on: wait for their polls first */
 	ownership_changed(cluster);
 	if (cluster->closing)
-		release_now(cluster);
+		release_waiting(cluster);
 	else
 		release_when_idle(cluster);
 }
@@ -518,7 +545,7 @@ cluster_open(const struct config *config, struct event_base *base, struct publis
 	if ((cluster->reader = open_reader(cluster, error, error_size)) == NULL ||
 	    create_topics(cluster, error, error_size) < 0 ||
 	    check_partitions(cluster, error, error_size) < 0 ||
-	    txn_init(cluster, error, error_size) < 0 ||
+	    txn_init(cluster, base, error, error_size) < 0 ||
 	    (cluster->group = open_group(cluster, error, error_size)) == NULL ||
 	    join_group(cluster, error, error_size) < 0) {
 		cluster->closing = 1;
@@ -528,6 +555,13 @@ cluster_open(const struct config *config, struct event_base *base, struct publis
 	cluster->tick = event_new(base, -1, EV_PERSIST, on_tick, cluster);
 	event_add(cluster->tick, &tick);
 	return cluster;
+}
+
+void
+cluster_settle(struct cluster *cluster)
+{
+	if (cluster != NULL)
+		txn_settle(cluster);
 }
 
 void
@@ -542,12 +576,13 @@ cluster_close(struct cluster *cluster)
 	if (cluster->tick != NULL)
 		event_free(cluster->tick);
 	if (cluster->releasing != NULL)
-		release_now(cluster);
-	if (cluster->group != NULL)
+		release_waiting(cluster);
+	if (cluster->group != NULL) {
 		/* Leaving the group runs the revoke callback: pending state is committed there. */
 		rd_kafka_consumer_close(cluster->group);
-	if (cluster->txn_open && cluster->group != NULL)
-		txn_tick(cluster, 1);	/* what is left: state changed by the last deliveries */
+		txn_settle(cluster);	/* what is left: state changed by the last deliveries */
+	}
+	txn_close(cluster);
 	if (cluster->group != NULL)
 		rd_kafka_destroy(cluster->group);
 	fingerprints_close(cluster->fingerprints);
@@ -557,8 +592,6 @@ cluster_close(struct cluster *cluster)
 	}
 	json_decref(cluster->feeds);
 	json_decref(cluster->dirty);
-	json_decref(cluster->txn_delivered);
-	json_decref(cluster->txn_written);
 	free(cluster->phase);
 	free(cluster->stable_wait);
 	free(cluster);

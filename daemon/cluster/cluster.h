@@ -21,7 +21,8 @@
  *
  * Exactly once (txn.c): the daemon's producer is transactional in cluster mode. Articles and
  * the state records naming them go out in one Kafka transaction, committed every
- * [cluster] commit_interval (500 ms by default); an article counts as delivered (seen mark, dedup entry, its feed's
+ * [cluster] commit_interval (500 ms by default) on a thread of its own (committer.c), the loop
+ * holding what it sends meanwhile for the next one; an article counts as delivered (seen mark, dedup entry, its feed's
  * validators) only once its transaction is committed, and the hook transaction_done tells the
  * ingest side which way each one went. Each commit carries the group's generation
  * (send_offsets_to_transaction), so an instance the group has moved on from cannot commit.
@@ -121,6 +122,11 @@ int	 cluster_producer_conf(const struct config *config, struct rd_kafka_conf_s *
 struct cluster *cluster_open(const struct config *config, struct event_base *base,
 	    struct publisher *publisher, const struct cluster_hooks *hooks, char *error,
 	    size_t error_size);
+/*
+ * Ends the open transaction (and the one under way) and waits for them, serving delivery
+ * reports meanwhile: for the shutdown, after the loop stopped, so nothing stays held.
+ */
+void	 cluster_settle(struct cluster *cluster);
 /* Writes the state still pending, leaves the group (its partitions move at once). */
 void	 cluster_close(struct cluster *cluster);
 

@@ -1,7 +1,8 @@
 /*
  * cluster_internal.h - the cluster's records, shared by cluster.c (group membership, topics,
- * life cycle), feedstate.c (the state topic: reading it on assignment, writing it) and txn.c
- * (the producer's transactions); fingerprints.c (global dedup) keeps its own record.
+ * life cycle), feedstate.c (the state topic: reading it on assignment, writing it), txn.c
+ * (the producer's transactions) and committer.c (the thread their blocking calls run on);
+ * fingerprints.c (global dedup) keeps its own record.
  */
 #ifndef WIRESIFT_CLUSTER_INTERNAL_H
 #define WIRESIFT_CLUSTER_INTERNAL_H
@@ -16,6 +17,31 @@ enum partition_phase {
 	PARTITION_CATCHING_UP,	/* assigned; its state partition is being read */
 	PARTITION_OWNED,	/* caught up: its feeds are polled here */
 	PARTITION_RELEASING,	/* revoked: no new polls; waiting for those under way */
+};
+
+/* committer.c: one job at a time on its thread; done is called on the loop thread. */
+enum committer_job {
+	COMMITTER_FLUSH,	/* every message sent into the transaction reported */
+	COMMITTER_COMMIT,	/* the generation, commit (aborted if it fails), begin the next */
+	COMMITTER_ABORT,	/* abort, begin the next */
+};
+
+struct committer_result {
+	enum committer_job job;
+	int		 committed;	/* COMMIT: 1 committed, 0 aborted; FLUSH: 1 all reported */
+	int		 fatal;		/* the producer cannot go on (fenced): the process ends */
+	char		 call[16];	/* the call that failed, when one did */
+	char		 error[300];
+};
+
+typedef void (*committer_done_fn)(void *context, const struct committer_result *result);
+struct committer;
+
+/* The stages of the open transaction (txn.c). */
+enum txn_stage {
+	TXN_OPEN,	/* takes articles */
+	TXN_FLUSHING,	/* sealed (sends held): waiting for its messages' reports */
+	TXN_ENDING,	/* its state records written: being committed (or aborted) */
 };
 
 struct cluster {
@@ -34,13 +60,23 @@ struct cluster {
 	int64_t			 release_deadline_ms;
 	int			 closing;
 	struct cluster_status	 status;
+	long long		 release_ticket;	/* txn_end_soon() for the releasing ones */
+	int			 release_round;		/* 1, or 2: the validators of round 1 */
 	/* txn.c: the open transaction */
-	int			 txn_open;
+	struct committer	*committer;
+	enum txn_stage		 txn_stage;
+	long long		 txn_number;	/* of the open (or ending) transaction, from 1 */
+	long long		 txn_ended;	/* the number of the last one that ended */
+	int			 txn_end_requested;	/* end the open one at once */
 	int64_t			 txn_began_ms;
 	long long		 txn_produced;	/* publisher_produced() when it began */
 	json_t			*txn_delivered;	/* [[URL, id], ...] named in it: undone on abort */
 	json_t			*txn_written;	/* URL -> true: state records in it */
 	int			 txn_tainted;	/* holds articles of feeds no longer ours */
+	char			 txn_taint_reason[100];	/* why it will abort */
+	json_t			*ending_delivered;	/* the ending one's txn_delivered */
+	json_t			*ending_written;	/* the ending one's txn_written */
+	char			 ending_reason[100];	/* why it is aborted, when it is */
 	int			*stable_wait;	/* by partition: 1 at the LSO, waiting for the HW */
 	struct fingerprints	*fingerprints;	/* fingerprints.c: global dedup */
 };
@@ -53,12 +89,42 @@ void	 feedstate_check_stable(struct cluster *cluster);
 void	 feedstate_write_dirty(struct cluster *cluster);
 void	 feedstate_forget(struct cluster *cluster, int partition);
 
+/* committer.c */
+struct committer *committer_start(rd_kafka_t *producer, struct event_base *base,
+	    committer_done_fn done, void *context, char *error, size_t error_size);
+/* Hands the thread a job (it owns offsets and metadata, either may be NULL); returns at once. */
+void	 committer_run(struct committer *committer, enum committer_job job,
+	    rd_kafka_topic_partition_list_t *offsets,
+	    rd_kafka_consumer_group_metadata_t *metadata);
+/* 1 from committer_run() until its done function was called. */
+int	 committer_busy(const struct committer *committer);
+/* Calls done when the job's result is there (the pipe's callback does it too). */
+void	 committer_dispatch(struct committer *committer);
+/* Serves the publisher's reports for up to 10 ms, then dispatches (a waiting loop's step). */
+void	 committer_wait(struct committer *committer, struct publisher *publisher);
+/* Runs the job asked for, if any, and ends the thread. */
+void	 committer_stop(struct committer *committer);
+
 /* txn.c */
-int	 txn_init(struct cluster *cluster, char *error, size_t error_size);
-/* Commits the open transaction when due (or at once with force); begins the next. */
+int	 txn_init(struct cluster *cluster, struct event_base *base, char *error,
+	    size_t error_size);
+void	 txn_close(struct cluster *cluster);
+/*
+ * Starts ending the open transaction when due (or at once with force): sealed, flushed, its
+ * state records written, committed and the next one begun, on the committer thread, while
+ * the loop goes on; what was sent meanwhile goes into the next one.
+ */
 void	 txn_tick(struct cluster *cluster, int force);
-/* Aborts the open transaction (a partition was lost: its records must not commit). */
+/* Makes the open transaction abort (a partition was lost: its records must not commit). */
 void	 txn_abort(struct cluster *cluster, const char *reason);
+/*
+ * Asks for what was sent so far to be committed as soon as possible: a ticket for
+ * txn_settled(), which says 1 once the transaction holding it ended.
+ */
+long long txn_end_soon(struct cluster *cluster);
+int	 txn_settled(const struct cluster *cluster, long long ticket);
+/* Ends the open transaction and waits for it (serving delivery reports): shutdown. */
+void	 txn_settle(struct cluster *cluster);
 void	 txn_update_generation(struct cluster *cluster);
 void	*cluster_message_kind(void);
 

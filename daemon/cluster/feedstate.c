@@ -11,8 +11,10 @@
  * last stable offset is its high watermark: an instance cut off from the group may be
  * committing one), then dropped from the reader. Records of feeds we own change in memory and
  * are written (at most one per feed per transaction) into the daemon's transaction (txn.c),
- * just before it commits; a failed write is retried in the next one.
+ * once it is sealed and its articles are reported, just before it commits; a failed write is
+ * retried in the next one.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -160,7 +162,8 @@ write_record(struct cluster *cluster, const char *url, json_t *record)
 
 	json_object_set_new(record, "updated", json_integer((json_int_t)time(NULL)));
 	value = json_dumps(record, JSON_COMPACT);
-	if (publisher_send_to(cluster->publisher, cluster->config->cluster.topic_state,
+	/* Past the publisher's hold: the transaction is sealed, these still go into it. */
+	if (publisher_send_sealed(cluster->publisher, cluster->config->cluster.topic_state,
 	    cluster_partition(cluster, url), url, value, strlen(value),
 	    cluster_message_kind()) == 0)
 		json_object_set_new(cluster->txn_written, url, json_true());
@@ -312,6 +315,8 @@ cluster_feed_delivered(struct cluster *cluster, const char *url, const char *id)
 		/* A poll that outlived its partition (lost while it ran): the transaction holding
 		 * its articles must not commit; the partition's owner publishes them. */
 		cluster->txn_tainted = 1;
+		snprintf(cluster->txn_taint_reason, sizeof cluster->txn_taint_reason,
+		    "articles of partitions no longer ours");
 		return;
 	}
 	delivered = json_object_get(record_of(cluster, url), "delivered");
@@ -323,7 +328,10 @@ cluster_feed_delivered(struct cluster *cluster, const char *url, const char *id)
 	while (json_array_size(delivered) > CLUSTER_DELIVERED_MAX)
 		json_array_remove(delivered, 0);
 	json_object_set_new(cluster->dirty, url, json_true());
-	json_array_append_new(cluster->txn_delivered, json_pack("[ss]", url, id));
+	/* A report that comes while the transaction ends (a flush that timed out) is of that one:
+	 * nothing else is in librdkafka then (the publisher holds what is sent). */
+	json_array_append_new(cluster->txn_stage == TXN_ENDING ? cluster->ending_delivered :
+	    cluster->txn_delivered, json_pack("[ss]", url, id));
 }
 
 static char *

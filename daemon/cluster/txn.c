@@ -1,14 +1,24 @@
 /*
  * txn.c - cluster mode's Kafka transactions (see cluster.h): the daemon's producer is
- * transactional, and one transaction at a time is open. Articles are sent into it as they come;
- * at each commit (every [cluster] commit_interval, or at once when a partition is handed on) the
- * producer is flushed, so every article of the transaction has its delivery report and its id
- * is in its feed's state record, then those state records are sent into it, then the group's
- * generation (send_offsets_to_transaction on the assignment topic's partitions we hold), then
- * it commits. The generation is the zombie fence: the group coordinator refuses it from an
- * instance the group has moved on from (its session expired, its partitions given away), and
- * its transaction aborts. transactional.id is stable per instance, so a restarted instance
- * fences (and aborts the open transaction of) its killed incarnation at init_transactions.
+ * transactional, and one transaction at a time is open. Articles are sent into it as they come.
+ * Ending it (every [cluster] commit_interval, or at once when a partition is handed on) goes
+ * in stages, the blocking calls on the committer thread (committer.c) so that the event loop
+ * never waits for Kafka:
+ *
+ *   1. sealed: the publisher holds what is sent from now on (librdkafka takes nothing between
+ *      a commit and the next begin); the thread flushes, i.e. waits while the loop serves the
+ *      delivery reports, so every article of the transaction is reported and its id is in its
+ *      feed's state record;
+ *   2. on the loop: those state records are sent into it (past the hold);
+ *   3. on the thread: the group's generation (send_offsets_to_transaction on the assignment
+ *      topic's partitions we hold), the commit, and the next begin_transaction;
+ *   4. on the loop: what it held is delivered (transaction_done), and the held sends go into
+ *      the next transaction.
+ *
+ * The generation is the zombie fence: the group coordinator refuses it from an instance the
+ * group has moved on from (its session expired, its partitions given away), and its
+ * transaction aborts. transactional.id is stable per instance, so a restarted instance fences
+ * (and aborts the open transaction of) its killed incarnation at init_transactions.
  *
  * Articles of a feed whose partition is no longer ours (a poll that outlived its partition,
  * lost while it ran) taint the transaction: it aborts instead of committing, and the
@@ -33,8 +43,6 @@
 
 #define TXN_TIMEOUT_MS		10000	/* transaction.timeout.ms: a dead instance's open one */
 #define INIT_TIMEOUT_MS		30000
-#define FLUSH_MS		5000
-#define CALL_TIMEOUT_MS		5000	/* commit, abort, send_offsets; retried once */
 #define GENERATION_MAGIC	"CGMDv2:"	/* librdkafka's serialized group metadata */
 
 static enum message_kind state_kind = MESSAGE_CLUSTER;
@@ -73,33 +81,34 @@ cluster_producer_conf(const struct config *config, rd_kafka_conf_t *conf, char *
 }
 
 static void
-fatal(struct cluster *cluster, const char *what, rd_kafka_error_t *error)
+fatal(struct cluster *cluster, const char *call, const char *error)
 {
 	log_event(LOG_LEVEL_ERROR, "cluster", "cluster.transaction_fatal",
-	    "call=%s error=%s action=exit", what, log_quote(rd_kafka_error_string(error)));
-	rd_kafka_error_destroy(error);
+	    "call=%s error=%s action=exit", call, log_quote(error));
 	/* Nothing uncommitted was marked delivered; the restart reads the committed state. */
 	exit(EXIT_FAILURE);
 }
 
+/* The transaction begun (by init, or by the thread after the last one ended) is open. */
 static void
-begin(struct cluster *cluster)
+opened(struct cluster *cluster)
 {
-	rd_kafka_error_t *error = rd_kafka_begin_transaction(cluster->producer);
-
-	if (error != NULL)
-		fatal(cluster, "begin", error);
-	cluster->txn_open = 1;
+	cluster->txn_stage = TXN_OPEN;
+	cluster->txn_number++;
 	cluster->txn_began_ms = monotonic_ms();
 	cluster->txn_produced = publisher_produced(cluster->publisher);
 }
 
+static void on_committer(void *context, const struct committer_result *result);
+
 int
-txn_init(struct cluster *cluster, char *error, size_t error_size)
+txn_init(struct cluster *cluster, struct event_base *base, char *error, size_t error_size)
 {
 	rd_kafka_error_t *failure = rd_kafka_init_transactions(cluster->producer,
 	    INIT_TIMEOUT_MS);
 
+	if (failure == NULL)
+		failure = rd_kafka_begin_transaction(cluster->producer);
 	if (failure != NULL) {
 		snprintf(error, error_size, "[cluster] initializing transactions: %s",
 		    rd_kafka_error_string(failure));
@@ -108,35 +117,59 @@ txn_init(struct cluster *cluster, char *error, size_t error_size)
 	}
 	cluster->txn_delivered = json_array();
 	cluster->txn_written = json_object();
-	begin(cluster);
+	if ((cluster->committer = committer_start(cluster->producer, base, on_committer, cluster,
+	    error, error_size)) == NULL)
+		return -1;
+	opened(cluster);
 	return 0;
 }
 
-/* The group's generation id, from librdkafka's serialized group metadata. */
+void
+txn_close(struct cluster *cluster)
+{
+	committer_stop(cluster->committer);
+	cluster->committer = NULL;
+	json_decref(cluster->txn_delivered);
+	json_decref(cluster->txn_written);
+	json_decref(cluster->ending_delivered);
+	json_decref(cluster->ending_written);
+}
+
+/* The group's generation id, from librdkafka's serialized group metadata; -1 unknown. */
+static int32_t
+metadata_generation(const rd_kafka_consumer_group_metadata_t *metadata)
+{
+	rd_kafka_error_t *error;
+	void *buffer = NULL;
+	size_t size = 0;
+	int32_t generation = -1;
+
+	if (metadata == NULL)
+		return -1;
+	error = rd_kafka_consumer_group_metadata_write(metadata, &buffer, &size);
+	if (error == NULL && size >= sizeof GENERATION_MAGIC - 1 + sizeof generation &&
+	    memcmp(buffer, GENERATION_MAGIC, sizeof GENERATION_MAGIC - 1) == 0)
+		memcpy(&generation, (char *)buffer + sizeof GENERATION_MAGIC - 1,
+		    sizeof generation);
+	if (error != NULL)
+		rd_kafka_error_destroy(error);
+	if (buffer != NULL)
+		rd_kafka_mem_free(NULL, buffer);
+	return generation;
+}
+
+/* What /metrics says (the last known one). */
 void
 txn_update_generation(struct cluster *cluster)
 {
 	rd_kafka_consumer_group_metadata_t *metadata =
 	    rd_kafka_consumer_group_metadata(cluster->group);
-	rd_kafka_error_t *error;
-	void *buffer = NULL;
-	size_t size = 0;
-	int32_t generation;
+	int32_t generation = metadata_generation(metadata);
 
-	if (metadata == NULL)
-		return;
-	error = rd_kafka_consumer_group_metadata_write(metadata, &buffer, &size);
-	if (error == NULL && size >= sizeof GENERATION_MAGIC - 1 + sizeof generation &&
-	    memcmp(buffer, GENERATION_MAGIC, sizeof GENERATION_MAGIC - 1) == 0) {
-		memcpy(&generation, (char *)buffer + sizeof GENERATION_MAGIC - 1,
-		    sizeof generation);
+	if (generation >= 0)
 		cluster->status.generation = generation;
-	}
-	if (error != NULL)
-		rd_kafka_error_destroy(error);
-	if (buffer != NULL)
-		rd_kafka_mem_free(NULL, buffer);
-	rd_kafka_consumer_group_metadata_destroy(metadata);
+	if (metadata != NULL)
+		rd_kafka_consumer_group_metadata_destroy(metadata);
 }
 
 /* Undo what the aborted transaction said: its delivered ids, and write its records again. */
@@ -147,7 +180,7 @@ roll_back(struct cluster *cluster)
 	const char *url;
 	size_t i;
 
-	json_array_foreach(cluster->txn_delivered, i, pair) {
+	json_array_foreach(cluster->ending_delivered, i, pair) {
 		json_t *record = json_object_get(cluster->feeds,
 		    json_string_value(json_array_get(pair, 0)));
 		json_t *delivered = json_object_get(record, "delivered");
@@ -160,41 +193,18 @@ roll_back(struct cluster *cluster)
 				break;
 			}
 	}
-	json_object_foreach(cluster->txn_written, url, value)
+	json_object_foreach(cluster->ending_written, url, value)
 		if (cluster_writes(cluster, url))
 			json_object_set_new(cluster->dirty, url, json_true());
 }
 
-static void
-ended(struct cluster *cluster, int committed)
+/* Nothing was sent into the open transaction and nothing waits to be written. */
+static int
+empty(const struct cluster *cluster)
 {
-	json_array_clear(cluster->txn_delivered);
-	json_object_clear(cluster->txn_written);
-	cluster->txn_tainted = 0;
-	cluster->txn_open = 0;
-	begin(cluster);
-	/* After begin: what completes here may send (story updates) into the next one. */
-	if (cluster->hooks.transaction_done != NULL)
-		cluster->hooks.transaction_done(cluster->hooks.context, committed);
-}
-
-static void
-abort_now(struct cluster *cluster, const char *reason)
-{
-	rd_kafka_error_t *error = rd_kafka_abort_transaction(cluster->producer, CALL_TIMEOUT_MS);
-	size_t articles = json_array_size(cluster->txn_delivered);
-
-	if (error != NULL && rd_kafka_error_is_retriable(error)) {
-		rd_kafka_error_destroy(error);
-		error = rd_kafka_abort_transaction(cluster->producer, CALL_TIMEOUT_MS);
-	}
-	if (error != NULL)
-		fatal(cluster, "abort", error);
-	cluster->status.aborts++;
-	log_event(LOG_LEVEL_WARNING, "cluster", "cluster.transaction_aborted",
-	    "reason=%s articles=%zu action=poll-again", log_quote(reason), articles);
-	roll_back(cluster);
-	ended(cluster, 0);
+	return publisher_produced(cluster->publisher) == cluster->txn_produced &&
+	    json_object_size(cluster->dirty) == 0 &&
+	    json_array_size(cluster->txn_delivered) == 0 && !cluster->txn_tainted;
 }
 
 /* The assignment topic's partitions we hold, at offset 0: what the generation is checked on. */
@@ -210,83 +220,171 @@ held_partitions(const struct cluster *cluster)
 	return list;
 }
 
-static rd_kafka_error_t *
-send_generation(struct cluster *cluster)
+/* Stage 1: sealed; the thread waits for every report of what it holds. */
+static void
+seal(struct cluster *cluster)
 {
-	rd_kafka_topic_partition_list_t *list = held_partitions(cluster);
-	rd_kafka_consumer_group_metadata_t *metadata =
-	    rd_kafka_consumer_group_metadata(cluster->group);
-	rd_kafka_error_t *error = NULL;
-
-	if (metadata != NULL && list->cnt > 0) {
-		error = rd_kafka_send_offsets_to_transaction(cluster->producer, list, metadata,
-		    CALL_TIMEOUT_MS);
-		if (error != NULL && rd_kafka_error_is_retriable(error)) {
-			rd_kafka_error_destroy(error);
-			error = rd_kafka_send_offsets_to_transaction(cluster->producer, list,
-			    metadata, CALL_TIMEOUT_MS);
-		}
-	}
-	if (metadata != NULL)
-		rd_kafka_consumer_group_metadata_destroy(metadata);
-	rd_kafka_topic_partition_list_destroy(list);
-	return error;
+	cluster->txn_end_requested = 0;
+	cluster->txn_stage = TXN_FLUSHING;
+	publisher_hold(cluster->publisher);
+	committer_run(cluster->committer, COMMITTER_FLUSH, NULL, NULL);
 }
 
+/* What the ending transaction said is kept apart from what the next one will say. */
 static void
-commit(struct cluster *cluster)
+set_aside(struct cluster *cluster)
 {
-	rd_kafka_error_t *error;
+	json_decref(cluster->ending_delivered);
+	json_decref(cluster->ending_written);
+	cluster->ending_delivered = cluster->txn_delivered;
+	cluster->ending_written = cluster->txn_written;
+	cluster->txn_delivered = json_array();
+	cluster->txn_written = json_object();
+}
 
-	/* Every article sent so far reports now: its id goes into its feed's record. */
-	rd_kafka_flush(cluster->producer, FLUSH_MS);
+/*
+ * Stage 2, all reported: its state records in, then the thread commits it (or aborts it).
+ * It aborts when an article is still unreported (the flush timed out: its id would be missing
+ * from its feed's state record, and the next owner would publish it again), and when the
+ * generation it would carry is not a member's: a consumer whose session expired says
+ * generation -1 until the lost partitions are handed back (on_lost, at the next tick), and
+ * the coordinator does not check that one, so it would let a zombie commit.
+ */
+static void
+flushed(struct cluster *cluster, int all_reported)
+{
+	rd_kafka_topic_partition_list_t *held = held_partitions(cluster);
+	rd_kafka_consumer_group_metadata_t *metadata =
+	    rd_kafka_consumer_group_metadata(cluster->group);
+
+	cluster->txn_stage = TXN_ENDING;
+	if ((!all_reported || publisher_unreported(cluster->publisher) > 0) &&
+	    !cluster->txn_tainted) {
+		cluster->txn_tainted = 1;
+		snprintf(cluster->txn_taint_reason, sizeof cluster->txn_taint_reason,
+		    "articles not acknowledged in time");
+	}
+	if (held->cnt > 0 && metadata_generation(metadata) < 0 && !cluster->txn_tainted) {
+		cluster->txn_tainted = 1;
+		snprintf(cluster->txn_taint_reason, sizeof cluster->txn_taint_reason,
+		    "not a member of the group now (session expired)");
+	}
+	snprintf(cluster->ending_reason, sizeof cluster->ending_reason, "%s",
+	    cluster->txn_taint_reason);
+	cluster->txn_taint_reason[0] = '\0';
 	if (cluster->txn_tainted) {
-		abort_now(cluster, "articles of partitions no longer ours");
+		cluster->txn_tainted = 0;
+		rd_kafka_topic_partition_list_destroy(held);
+		if (metadata != NULL)
+			rd_kafka_consumer_group_metadata_destroy(metadata);
+		set_aside(cluster);
+		committer_run(cluster->committer, COMMITTER_ABORT, NULL, NULL);
 		return;
 	}
 	feedstate_write_dirty(cluster);
-	if ((error = send_generation(cluster)) == NULL) {
-		error = rd_kafka_commit_transaction(cluster->producer, CALL_TIMEOUT_MS);
-		if (error != NULL && rd_kafka_error_is_retriable(error)) {
-			rd_kafka_error_destroy(error);
-			error = rd_kafka_commit_transaction(cluster->producer, CALL_TIMEOUT_MS);
-		}
-	}
-	if (error == NULL) {
+	set_aside(cluster);
+	committer_run(cluster->committer, COMMITTER_COMMIT, held, metadata);
+}
+
+/* Stage 4: it ended and the next one is open; the held sends go into that one. */
+static void
+ended(struct cluster *cluster, const struct committer_result *result)
+{
+	int committed = result->job == COMMITTER_COMMIT && result->committed;
+	size_t articles = json_array_size(cluster->ending_delivered);
+
+	if (committed)
 		cluster->status.commits++;
-		ended(cluster, 1);
-	} else if (rd_kafka_error_txn_requires_abort(error) ||
-	    rd_kafka_error_is_retriable(error)) {
-		char reason[300];
-		snprintf(reason, sizeof reason, "%s", rd_kafka_error_string(error));
-		rd_kafka_error_destroy(error);
-		abort_now(cluster, reason);
-	} else
-		fatal(cluster, "commit", error);
+	else {
+		cluster->status.aborts++;
+		log_event(LOG_LEVEL_WARNING, "cluster", "cluster.transaction_aborted",
+		    "reason=%s articles=%zu action=poll-again", log_quote(result->error[0] ?
+		    result->error : cluster->ending_reason), articles);
+		roll_back(cluster);
+	}
+	json_array_clear(cluster->ending_delivered);
+	json_object_clear(cluster->ending_written);
+	cluster->txn_ended = cluster->txn_number;
+	opened(cluster);
+	publisher_release(cluster->publisher);
+	if (cluster->hooks.transaction_done != NULL)
+		cluster->hooks.transaction_done(cluster->hooks.context, committed);
+	if (cluster->txn_end_requested)
+		txn_tick(cluster, 1);
+}
+
+static void
+on_committer(void *context, const struct committer_result *result)
+{
+	struct cluster *cluster = context;
+
+	if (result->fatal)
+		fatal(cluster, result->call, result->error);
+	if (result->job == COMMITTER_FLUSH)
+		flushed(cluster, result->committed);
+	else
+		ended(cluster, result);
 }
 
 void
 txn_tick(struct cluster *cluster, int force)
 {
-	if (!cluster->txn_open)
+	if (cluster->committer == NULL)
 		return;
-	if (!force && monotonic_ms() - cluster->txn_began_ms <
-	    cluster->config->cluster.commit_interval_ms)
-		return;
-	if (publisher_produced(cluster->publisher) == cluster->txn_produced &&
-	    json_object_size(cluster->dirty) == 0 && json_array_size(cluster->txn_delivered) == 0 &&
-	    !cluster->txn_tainted) {
-		cluster->txn_began_ms = monotonic_ms();	/* nothing in it: it stays open */
+	if (cluster->txn_stage != TXN_OPEN) {
+		cluster->txn_end_requested |= force;	/* the next one too, once this one ended */
 		return;
 	}
-	commit(cluster);
+	if (!force && !cluster->txn_end_requested && monotonic_ms() - cluster->txn_began_ms <
+	    cluster->config->cluster.commit_interval_ms)
+		return;
+	if (empty(cluster)) {
+		cluster->txn_began_ms = monotonic_ms();	/* nothing in it: it stays open */
+		cluster->txn_end_requested = 0;
+		return;
+	}
+	seal(cluster);
 }
 
 void
 txn_abort(struct cluster *cluster, const char *reason)
 {
-	if (cluster->txn_open &&
-	    (publisher_produced(cluster->publisher) != cluster->txn_produced ||
-	    json_array_size(cluster->txn_delivered) > 0))
-		abort_now(cluster, reason);
+	if (cluster->committer == NULL)
+		return;
+	/* The open transaction (or, if one is ending, the next) aborts instead of committing. */
+	cluster->txn_tainted = 1;
+	snprintf(cluster->txn_taint_reason, sizeof cluster->txn_taint_reason, "%s", reason);
+	txn_tick(cluster, 1);
+}
+
+long long
+txn_end_soon(struct cluster *cluster)
+{
+	if (cluster->txn_stage == TXN_OPEN && empty(cluster))
+		return cluster->txn_ended;
+	if (cluster->txn_stage != TXN_OPEN) {
+		cluster->txn_end_requested = 1;
+		return cluster->txn_number + 1;
+	}
+	txn_tick(cluster, 1);
+	return cluster->txn_number;
+}
+
+int
+txn_settled(const struct cluster *cluster, long long ticket)
+{
+	return cluster->txn_ended >= ticket || (ticket == cluster->txn_number &&
+	    cluster->txn_stage == TXN_OPEN && empty(cluster));
+}
+
+void
+txn_settle(struct cluster *cluster)
+{
+	long long ticket;
+
+	if (cluster->committer == NULL)
+		return;
+	ticket = txn_end_soon(cluster);
+	while (!txn_settled(cluster, ticket) || committer_busy(cluster->committer))
+		committer_wait(cluster->committer, cluster->publisher);
 }

@@ -351,6 +351,7 @@ ingest_finish(struct ingest *ingest, int timeout_ms)
 		}
 	}
 	spool_stop(ingest->spool);
+	cluster_settle(ingest->cluster);	/* cluster mode: nothing stays held for a commit */
 	publisher_flush(ingest->publisher, timeout_ms);
 	if (publisher_outstanding(ingest->publisher) > 0) {
 		/* Past the deadline: what Kafka has not acknowledged goes to the spool. */

@@ -394,6 +394,13 @@ def test_a_paused_instance_is_fenced_and_nothing_is_published_twice(
 		or (not zombie.running() and "exited"), 60, 0.2)
 	assert outcome, "the paused instance never learnt it lost its partitions:\n%s" % \
 		helpers.tail(zombie.log_path, 30)
+	# The transaction it had under way ends after that (the committer thread): fenced, it
+	# exits; otherwise it rejoins the group. Either comes; then it runs again if it exited.
+	lost_at = re.search(r"event=cluster\.revoked .*lost=yes|event=cluster\.transaction_",
+			    zombie.log()).end()
+	assert helpers.wait_until(lambda: not zombie.running() or re.search(
+		r"event=cluster\.assigned ", zombie.log()[lost_at:]), 60, 0.2), \
+		helpers.tail(zombie.log_path, 30)
 	if not zombie.running():
 		cluster.start("a")
 	cluster.wait_stable("ab")
