@@ -9,18 +9,21 @@ feeds of a SIGKILLed instance taken over (the time is reported), nothing lost an
 for a read_committed reader across two SIGKILLs and a SIGTERM (articles and their state records
 go out in one Kafka transaction), the state topic as documented; the same with a broker node
 killed and restarted mid-run; an instance paused past its session timeout fenced (nothing
-twice); a standby without partitions not ready until it takes over; and the [cluster]
-settings checks."""
+twice); a poll that outlives its lost partition (its response held by the test's server
+until the instance knows it lost it) aborting its transaction; a standby without partitions
+not ready until it takes over; and the [cluster] settings checks."""
 
 import collections
 import ctypes
 import datetime
+import http.server
 import json
 import math
 import random
 import re
 import signal
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -413,6 +416,119 @@ def test_a_paused_instance_is_fenced_and_nothing_is_published_twice(
 	assert not missing, "%d missing, e.g. %s" % (len(missing), sorted(missing)[:5])
 	assert len(urls) == len(set(urls)), "published twice: %s" % sorted(
 		url for url, count in collections.Counter(urls).items() if count > 1)
+
+
+class HoldingServer:
+	"""A loopback HTTP server of the feed files in root which, once hold(path, agent) is
+	armed, keeps the next request of path by that user agent waiting (held is set when it
+	arrives) until release() is called, then answers it with the file as it is then."""
+
+	def __init__(self, root):
+		self.root = root
+		self.held = threading.Event()
+		self.released = threading.Event()
+		self.armed = None
+		self.lock = threading.Lock()
+		server = self
+
+		class Handler(http.server.BaseHTTPRequestHandler):
+			def do_GET(self):
+				with server.lock:
+					hold = server.armed == (self.path, self.headers.get("User-Agent"))
+					if hold:
+						server.armed = None
+				if hold:
+					server.held.set()
+					server.released.wait(120)
+				try:
+					body = (server.root / self.path.lstrip("/")).read_bytes()
+				except OSError:
+					self.send_error(404)
+					return
+				self.send_response(200)
+				self.send_header("Content-Type", "application/rss+xml")
+				self.send_header("Content-Length", str(len(body)))
+				self.end_headers()
+				self.wfile.write(body)
+
+			def log_message(self, *args):
+				pass
+
+		self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+		self.httpd.daemon_threads = True
+		self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+		self.thread.start()
+
+	def url(self, path=""):
+		return "http://127.0.0.1:%d/%s" % (self.httpd.server_address[1], path)
+
+	def hold(self, path, agent):
+		with self.lock:
+			self.armed = (path, agent)
+
+	def release(self):
+		self.released.set()
+
+	def stop(self):
+		self.released.set()
+		self.httpd.shutdown()
+		self.httpd.server_close()
+
+
+def test_a_poll_that_outlives_its_lost_partition_aborts(tmp_path, kafka_cluster,
+							 wiresift_daemon):
+	"""An instance whose poll is under way when its partition is lost (paused past its session
+	timeout, the group gave the partition to the other) must not commit what that poll
+	brings: its transaction aborts (cluster.transaction_aborted reason="articles of
+	partitions no longer ours") and the partition's new owner publishes the items, once.
+	Every step waits for the event it needs (the request arriving, the takeover, the loss
+	logged), never for a time: the test's server holds the poll's response until then."""
+	servers = []
+
+	def holding_server(root):
+		servers.append(HoldingServer(root))
+		return servers[0]
+	cluster = Cluster(tmp_path, kafka_cluster, holding_server, wiresift_daemon)
+	server = servers[0]
+	try:
+		# One partition: the first instance polls every feed, the second stands by and
+		# keeps the partition once it has it (cooperative-sticky moves nothing it need not).
+		for config in cluster.configs.values():
+			config.write_text(config.read_text().replace("partitions = 6", "partitions = 1"))
+		cluster.start("a")
+		assert helpers.wait_until(lambda: owned_feeds(cluster.daemons["a"]) == FEEDS, 90, 0.2)
+		cluster.start("b")
+		cluster.daemons["b"].wait_for_log(r"event=cluster\.assigned ", timeout=60)
+		zombie = cluster.daemons["a"]
+
+		server.hold("/feed0.xml", "wiresift-a")
+		assert server.held.wait(60), "instance a never polled feed0 again"
+		zombie.send_signal(signal.SIGSTOP)
+		try:
+			cluster.generator.add(FEEDS)	# new items, feed0's among them, for both to fetch
+			takeover = cluster.wait_stable("b")
+		finally:
+			zombie.send_signal(signal.SIGCONT)
+		figure("cluster, poll outliving its partition: takeover (s)", "%.1f" % takeover)
+		lost = zombie.wait_for_log(r"event=cluster\.revoked .*lost=yes", timeout=60)
+		server.release()	# the poll ends now, its partition known lost
+		# Its articles go into a transaction that aborts for holding them: the abort
+		# before their article.undelivered lines says why.
+		undelivered = zombie.wait_for_log(r"event=article\.undelivered feed=feed0 ",
+						  timeout=60, start=lost.end())
+		aborts = re.findall(r'event=cluster\.transaction_aborted reason="([^"]*)"',
+				    zombie.log()[lost.end():undelivered.start()])
+		assert aborts and aborts[-1] == "articles of partitions no longer ours", aborts
+		assert not re.search(r"event=article\.delivered feed=feed0 ",
+				     zombie.log()[lost.end():])
+		cluster.grow_for(1.0)
+		urls = [url for url, _ in cluster.wait_all_published()]
+		missing = cluster.generator.served - set(urls)
+		assert not missing, "%d missing, e.g. %s" % (len(missing), sorted(missing)[:5])
+		assert len(urls) == len(set(urls)), "published twice: %s" % sorted(
+			url for url, count in collections.Counter(urls).items() if count > 1)
+	finally:
+		server.stop()
 
 
 def test_cluster_settings_are_checked(tmp_path):
