@@ -39,6 +39,7 @@
 #ifndef WIRESIFT_CLUSTER_H
 #define WIRESIFT_CLUSTER_H
 
+#include <stdint.h>
 #include <time.h>
 
 #include "config.h"
@@ -67,6 +68,8 @@ struct cluster_feed_state {
 	struct feed_record	 record;
 	time_t			 next_poll;	/* 0: at once */
 	struct strlist		 delivered;	/* ids delivered from it, oldest first */
+	time_t			*updated;	/* by delivered id: the item's updated time, 0 */
+	uint64_t		*content_hash;	/* by delivered id: what it said, 0 unknown */
 };
 
 /* Global dedup and stories: what the fingerprints topic hands the ingest side, in log order. */
@@ -145,8 +148,12 @@ void	 cluster_feed_state_clear(struct cluster_feed_state *state);
  */
 void	 cluster_feed_changed(struct cluster *cluster, const char *url,
 	    const struct feed_record *record, time_t next_poll);
-/* In the open transaction: undone if it aborts. */
-void	 cluster_feed_delivered(struct cluster *cluster, const char *url, const char *id);
+/*
+ * In the open transaction: undone if it aborts. The item's updated time and content hash (0:
+ * none) go with its id, so that the feed's next owner knows an update from a re-fetch.
+ */
+void	 cluster_feed_delivered(struct cluster *cluster, const char *url, const char *id,
+	    time_t updated, uint64_t content_hash);
 
 /* The delivery report of a state record (message context cluster_message_kind()). */
 void	 cluster_on_report(struct cluster *cluster, int success, const char *key,

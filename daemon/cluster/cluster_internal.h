@@ -70,7 +70,7 @@ struct cluster {
 	int			 txn_end_requested;	/* end the open one at once */
 	int64_t			 txn_began_ms;
 	long long		 txn_produced;	/* publisher_produced() when it began */
-	json_t			*txn_delivered;	/* [[URL, id], ...] named in it: undone on abort */
+	json_t			*txn_delivered;	/* [[URL, id, ...], ...] named in it: undone on abort */
 	json_t			*txn_written;	/* URL -> true: state records in it */
 	int			 txn_tainted;	/* holds articles of feeds no longer ours */
 	char			 txn_taint_reason[100];	/* why it will abort */
@@ -88,6 +88,8 @@ void	 feedstate_read(struct cluster *cluster);
 void	 feedstate_check_stable(struct cluster *cluster);
 void	 feedstate_write_dirty(struct cluster *cluster);
 void	 feedstate_forget(struct cluster *cluster, int partition);
+/* An aborted transaction's delivery ([url, id, was-delivered-before, version-before]) undone. */
+void	 feedstate_undeliver(struct cluster *cluster, json_t *entry);
 
 /* committer.c */
 struct committer *committer_start(rd_kafka_t *producer, struct event_base *base,

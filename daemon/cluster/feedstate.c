@@ -3,7 +3,13 @@
  * key = its configured URL, value = JSON
  *
  *   {"url": ..., "etag": ..., "last_modified": ..., "current_url": ..., "failures": N,
- *    "disabled": false, "next_poll": UNIX-SECONDS, "delivered": ["id", ...], "updated": ...}
+ *    "disabled": false, "next_poll": UNIX-SECONDS, "delivered": ["id", ...],
+ *    "versions": {"id": [UPDATED, "CONTENT-HASH"], ...}, "updated": ...}
+ *
+ * versions holds, for the delivered ids whose item had an updated time or a content hash, the
+ * feed's updated time of the item as delivered and the hash of what it said (the seen table's
+ * columns, daemon/state.c), so that its next owner re-publishes an item the feed updates since
+ * and not one whose update says what it said.
  *
  * written to the partition of the feed's number in the assignment topic. The reader is a
  * consumer outside any group: a partition assigned to this instance is read from its beginning
@@ -306,11 +312,112 @@ cluster_feed_changed(struct cluster *cluster, const char *url, const struct feed
 		json_object_set_new(cluster->dirty, url, json_true());
 }
 
-void
-cluster_feed_delivered(struct cluster *cluster, const char *url, const char *id)
+/* Index of id in the delivered list, or -1. */
+static long
+delivered_index(json_t *delivered, const char *id)
 {
-	json_t *delivered;
+	for (size_t i = json_array_size(delivered); i-- > 0; )
+		if (json_is_string(json_array_get(delivered, i)) &&
+		    strcmp(json_string_value(json_array_get(delivered, i)), id) == 0)
+			return (long)i;
+	return -1;
+}
 
+/* record[key], an array (or an object), created when missing. */
+static json_t *
+member_of(json_t *record, const char *key, int array)
+{
+	json_t *value = json_object_get(record, key);
+
+	if (array ? !json_is_array(value) : !json_is_object(value)) {
+		value = array ? json_array() : json_object();
+		json_object_set_new(record, key, value);
+	}
+	return value;
+}
+
+/*
+ * The transaction a delivery belongs to: a report that comes while one ends (its flush timed
+ * out) is of that one, since nothing else is in librdkafka then (the publisher holds sends).
+ */
+static json_t *
+transaction_list(struct cluster *cluster)
+{
+	return cluster->txn_stage == TXN_ENDING ? cluster->ending_delivered :
+	    cluster->txn_delivered;
+}
+
+/* The item's version as versions holds it: [updated, "hash"], or NULL for neither. */
+static json_t *
+version_of(time_t updated, uint64_t content_hash)
+{
+	char hash[17];
+
+	if (updated <= 0 && content_hash == 0)
+		return NULL;
+	snprintf(hash, sizeof hash, "%016llx", (unsigned long long)content_hash);
+	return json_pack("[Is]", (json_int_t)updated, hash);
+}
+
+/*
+ * In the open transaction: id goes (again) to the end of the delivered list, its version into
+ * versions. The transaction remembers what was there before, for feedstate_undeliver().
+ */
+static void
+record_delivered(struct cluster *cluster, json_t *record, const char *url, const char *id,
+    time_t updated, uint64_t content_hash)
+{
+	json_t *delivered = member_of(record, "delivered", 1);
+	json_t *versions = member_of(record, "versions", 0);
+	json_t *before = json_object_get(versions, id), *version;
+	long index = delivered_index(delivered, id);
+
+	json_array_append_new(transaction_list(cluster), json_pack("[ssbO?]", url, id, index >= 0,
+	    before));
+	if (index >= 0)
+		json_array_remove(delivered, (size_t)index);
+	json_array_append_new(delivered, json_string(id));
+	while (json_array_size(delivered) > CLUSTER_DELIVERED_MAX) {
+		json_object_del(versions, json_string_value(json_array_get(delivered, 0)));
+		json_array_remove(delivered, 0);
+	}
+	if ((version = version_of(updated, content_hash)) != NULL)
+		json_object_set_new(versions, id, version);
+	else
+		json_object_del(versions, id);
+	if (json_object_size(versions) == 0)
+		json_object_del(record, "versions");
+}
+
+/* An aborted transaction's [url, id, was-there, version-before]: as it was before. */
+void
+feedstate_undeliver(struct cluster *cluster, json_t *entry)
+{
+	json_t *record = json_object_get(cluster->feeds, json_string_value(json_array_get(entry,
+	    0)));
+	const char *id = json_string_value(json_array_get(entry, 1));
+	json_t *delivered = json_object_get(record, "delivered");
+	json_t *versions = json_object_get(record, "versions");
+	json_t *before = json_array_get(entry, 3);
+	long index;
+
+	if (record == NULL || id == NULL)
+		return;
+	if (!json_is_true(json_array_get(entry, 2)) &&
+	    (index = delivered_index(delivered, id)) >= 0)
+		json_array_remove(delivered, (size_t)index);
+	if (versions == NULL)
+		return;
+	if (before != NULL && !json_is_null(before))
+		json_object_set(versions, id, before);
+	else
+		json_object_del(versions, id);
+}
+
+void
+cluster_feed_delivered(struct cluster *cluster, const char *url, const char *id,
+    time_t updated, uint64_t content_hash)
+{
 	if (!cluster_writes(cluster, url)) {
 		/* A poll that outlived its partition (lost while it ran): the transaction holding
 		 * its articles must not commit; the partition's owner publishes them. */
@@ -319,19 +426,8 @@ cluster_feed_delivered(struct cluster *cluster, const char *url, const char *id)
 		    "articles of partitions no longer ours");
 		return;
 	}
-	delivered = json_object_get(record_of(cluster, url), "delivered");
-	if (!json_is_array(delivered)) {
-		delivered = json_array();
-		json_object_set_new(record_of(cluster, url), "delivered", delivered);
-	}
-	json_array_append_new(delivered, json_string(id));
-	while (json_array_size(delivered) > CLUSTER_DELIVERED_MAX)
-		json_array_remove(delivered, 0);
+	record_delivered(cluster, record_of(cluster, url), url, id, updated, content_hash);
 	json_object_set_new(cluster->dirty, url, json_true());
-	/* A report that comes while the transaction ends (a flush that timed out) is of that one:
-	 * nothing else is in librdkafka then (the publisher holds what is sent). */
-	json_array_append_new(cluster->txn_stage == TXN_ENDING ? cluster->ending_delivered :
-	    cluster->txn_delivered, json_pack("[ss]", url, id));
 }
 
 static char *
@@ -342,15 +438,31 @@ string_copy(json_t *record, const char *key)
 	return value != NULL ? xstrdup(value) : NULL;
 }
 
+/* One delivered id, with its version (updated time, content hash) when versions has one. */
+static void
+restore_delivered(struct cluster_feed_state *state, const char *id, json_t *version)
+{
+	size_t count = state->delivered.count;
+	const char *hash = json_string_value(json_array_get(version, 1));
+
+	strlist_add(&state->delivered, id);
+	state->updated = xrealloc(state->updated, (count + 1) * sizeof *state->updated);
+	state->content_hash = xrealloc(state->content_hash,
+	    (count + 1) * sizeof *state->content_hash);
+	state->updated[count] = (time_t)json_integer_value(json_array_get(version, 0));
+	state->content_hash[count] = hash != NULL ? strtoull(hash, NULL, 16) : 0;
+}
+
 int
 cluster_feed_restore(struct cluster *cluster, const char *url, struct cluster_feed_state *state)
 {
-	json_t *record = json_object_get(cluster->feeds, url), *id;
+	json_t *record = json_object_get(cluster->feeds, url), *id, *versions;
 	size_t i;
 
 	memset(state, 0, sizeof *state);
 	if (record == NULL)
 		return 0;
+	versions = json_object_get(record, "versions");
 	state->record.etag = string_copy(record, "etag");
 	state->record.last_modified = string_copy(record, "last_modified");
 	state->record.current_url = string_copy(record, "current_url");
@@ -359,7 +471,8 @@ cluster_feed_restore(struct cluster *cluster, const char *url, struct cluster_fe
 	state->next_poll = (time_t)json_integer_value(json_object_get(record, "next_poll"));
 	json_array_foreach(json_object_get(record, "delivered"), i, id)
 		if (json_is_string(id))
-			strlist_add(&state->delivered, json_string_value(id));
+			restore_delivered(state, json_string_value(id),
+			    json_object_get(versions, json_string_value(id)));
 	return 1;
 }
 
@@ -368,4 +481,6 @@ cluster_feed_state_clear(struct cluster_feed_state *state)
 {
 	feed_record_clear(&state->record);
 	strlist_clear(&state->delivered);
+	free(state->updated);
+	free(state->content_hash);
 }

@@ -176,22 +176,14 @@ txn_update_generation(struct cluster *cluster)
 static void
 roll_back(struct cluster *cluster)
 {
-	json_t *pair, *value;
+	json_t *entry, *value;
 	const char *url;
 	size_t i;
 
-	json_array_foreach(cluster->ending_delivered, i, pair) {
-		json_t *record = json_object_get(cluster->feeds,
-		    json_string_value(json_array_get(pair, 0)));
-		json_t *delivered = json_object_get(record, "delivered");
-		const char *id = json_string_value(json_array_get(pair, 1));
-
-		for (size_t j = json_array_size(delivered); j-- > 0; )
-			if (id != NULL && json_is_string(json_array_get(delivered, j)) &&
-			    strcmp(json_string_value(json_array_get(delivered, j)), id) == 0) {
-				json_array_remove(delivered, j);
-				break;
-			}
+	/* Latest first: an id delivered twice in it goes back to what it was before both. */
+	for (i = json_array_size(cluster->ending_delivered); i-- > 0; ) {
+		entry = json_array_get(cluster->ending_delivered, i);
+		feedstate_undeliver(cluster, entry);
 	}
 	json_object_foreach(cluster->ending_written, url, value)
 		if (cluster_writes(cluster, url))

@@ -3,8 +3,9 @@
  * run here and what the state topic learns of them. Every function here is a no-op, or is
  * never called, without [cluster]: single-node mode keeps its timers and SQLite state as they
  * are. With it, a feed runs only while its partition is ours: taken over, it starts from the
- * state the last owner wrote (validators, health, moved URL, next poll, delivered ids, which
- * go into the local SQLite cache the seen-filter reads); revoked, its timer stops, and the
+ * state the last owner wrote (validators, health, moved URL, next poll, delivered ids with
+ * their items' updated times and content hashes, which go into the local SQLite cache the
+ * seen-filter reads); revoked, its timer stops, and the
  * cluster hands its partition on once the poll under way (if any) is delivered. An article
  * Kafka acknowledged is held here until its transaction ends (daemon/cluster/txn.c): committed,
  * it is delivered; aborted, it is not (it stays unseen, and its feed polls it again).
@@ -36,6 +37,25 @@ first_delay_ms(const struct feed *feed)
 	return (long long)(random() % spread);
 }
 
+/*
+ * A delivered id into the seen cache. With the version the state topic gives (the item's
+ * updated time and content hash as delivered), that replaces what this cache held, which may
+ * be older (from an earlier ownership): a later update is then published once, here, and one
+ * that says what it said is not. Without one it is marked seen if it is not.
+ */
+static void
+restore_seen(struct feed *feed, const struct cluster_feed_state *state, size_t i, time_t now)
+{
+	struct state *cache = feed->ingest->state;
+	const char *id = state->delivered.items[i];
+
+	if (state->updated[i] > 0 || state->content_hash[i] != 0)
+		state_mark_seen_updated(cache, feed->config->url, id, now, state->updated[i],
+		    state->content_hash[i]);
+	else if (state_seen(cache, feed->config->url, id) == 0)
+		state_mark_seen(cache, feed->config->url, id, now);
+}
+
 /* The state topic's record replaces what this instance's cache held of the feed. */
 static long long
 restore(struct feed *feed)
@@ -54,9 +74,7 @@ restore(struct feed *feed)
 	feed->url = xstrdup(feed->record.current_url ? feed->record.current_url :
 	    feed->config->url);
 	for (size_t i = 0; i < state.delivered.count; i++)
-		if (state_seen(ingest->state, feed->config->url, state.delivered.items[i]) == 0)
-			state_mark_seen(ingest->state, feed->config->url,
-			    state.delivered.items[i], now);
+		restore_seen(feed, &state, i, now);
 	delay = state.next_poll > now ? (long long)(state.next_poll - now) * 1000 :
 	    first_delay_ms(feed);
 	log_event(LOG_LEVEL_INFO, "cluster", "feed.taken_over", "feed=%s delivered=%zu "
@@ -122,7 +140,7 @@ ingest_cluster_hold(struct ingest *ingest, struct delivery *delivery)
 	}
 	ingest->cluster_held[ingest->cluster_held_count++] = delivery;
 	cluster_feed_delivered(ingest->cluster, delivery->batch->feed->config->url,
-	    delivery->article->id);
+	    delivery->article->id, delivery->article->updated, delivery->article->content_hash);
 	return 1;
 }
 
@@ -278,8 +296,9 @@ feed_cluster_note(struct feed *feed)
 }
 
 void
-feed_cluster_delivered(struct feed *feed, const char *id)
+feed_cluster_delivered(struct feed *feed, const struct article *article)
 {
 	if (feed->ingest->cluster != NULL)
-		cluster_feed_delivered(feed->ingest->cluster, feed->config->url, id);
+		cluster_feed_delivered(feed->ingest->cluster, feed->config->url, article->id,
+		    article->updated, article->content_hash);
 }

@@ -86,6 +86,7 @@ publish_item(struct batch *batch, struct article *article)
 		    log_quote(batch->feed->label), article->id);
 		state_mark_seen_updated(ingest->state, batch->feed->config->url, article->id,
 		    batch->now, article->updated, article->content_hash);
+		feed_cluster_delivered(batch->feed, article);	/* its new time, for a next owner */
 		item_leaves(batch, article);
 		return;
 	}
@@ -93,7 +94,7 @@ publish_item(struct batch *batch, struct article *article)
 	if (topics.count == 0) {	/* dedup policy drop: nothing to deliver */
 		state_mark_seen_updated(ingest->state, batch->feed->config->url, article->id,
 		    batch->now, article->updated, article->content_hash);
-		feed_cluster_delivered(batch->feed, article->id);
+		feed_cluster_delivered(batch->feed, article);
 		item_leaves(batch, article);
 		return;
 	}

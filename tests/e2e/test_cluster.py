@@ -234,6 +234,19 @@ class Cluster:
 					records.append((json.loads(value)["url"], int(stamp) / 1000))
 		return records
 
+	def committed_values(self):
+		"""The article messages (parsed) of the articles and duplicates topics, as a
+		read_committed consumer reads them."""
+		values = []
+		for topic in self.topics[:2]:
+			result = subprocess.run(
+				["kcat", "-C", "-b", self.bootstrap, "-t", topic, "-o", "beginning", "-e",
+				 "-q", "-X", "isolation.level=read_committed", "-f", "%s\\n"],
+				capture_output=True, text=True, timeout=60)
+			values += [json.loads(line) for line in result.stdout.splitlines()
+				   if line.startswith("{")]
+		return values
+
 	def wait_all_published(self, timeout=60):
 		"""The committed records once every served article is among them (or at timeout)."""
 		deadline = time.monotonic() + timeout
@@ -421,10 +434,12 @@ def test_a_paused_instance_is_fenced_and_nothing_is_published_twice(
 class HoldingServer:
 	"""A loopback HTTP server of the feed files in root which, once hold(path, agent) is
 	armed, keeps the next request of path by that user agent waiting (held is set when it
-	arrives) until release() is called, then answers it with the file as it is then."""
+	arrives) until release() is called, then answers it with the file as it is then. With
+	content(path, agent) set, that gives the body instead (bytes, or None for the file)."""
 
 	def __init__(self, root):
 		self.root = root
+		self.content = None
 		self.held = threading.Event()
 		self.released = threading.Event()
 		self.armed = None
@@ -441,7 +456,9 @@ class HoldingServer:
 					server.held.set()
 					server.released.wait(120)
 				try:
-					body = (server.root / self.path.lstrip("/")).read_bytes()
+					body = server.content and server.content(
+						self.path, self.headers.get("User-Agent"))
+					body = body or (server.root / self.path.lstrip("/")).read_bytes()
 				except OSError:
 					self.send_error(404)
 					return
@@ -527,6 +544,74 @@ def test_a_poll_that_outlives_its_lost_partition_aborts(tmp_path, kafka_cluster,
 		assert not missing, "%d missing, e.g. %s" % (len(missing), sorted(missing)[:5])
 		assert len(urls) == len(set(urls)), "published twice: %s" % sorted(
 			url for url, count in collections.Counter(urls).items() if count > 1)
+	finally:
+		server.stop()
+
+
+def atom_feed(entries):
+	"""An Atom feed of (id, title, updated, summary) entries."""
+	return ('<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Versions'
+		'</title><id>urn:versions</id><updated>2026-12-06T09:00:00Z</updated>%s</feed>' %
+		"".join("<entry><title>%s</title><link href=\"https://versions.example/%s\"/>"
+			"<id>urn:%s</id><updated>%s</updated><summary>%s</summary></entry>" %
+			(title, name, name, updated, summary)
+			for name, title, updated, summary in entries)).encode()
+
+
+def test_a_feeds_next_owner_publishes_its_updates_once(tmp_path, kafka_cluster,
+						       wiresift_daemon):
+	"""Issue 14's updated items across a takeover: the state record carries each delivered
+	item's updated time and content hash (versions), so the instance a feed moves to
+	publishes an item the feed updated since once, as an update, and not one whose update
+	says what it said. The test's server shows instance a the feed as it was and b as it is
+	now (by user agent), so which instance sees which is certain whatever the timing."""
+	words = lambda seed: " ".join(random.Random(seed).choice(
+		("harbour", "council", "storm", "bridge", "market", "vote", "river", "minister",
+		 "village", "engineer", "ferry", "budget")) for _ in range(40))
+	before = [("changed", "Bridge vote delayed", "2026-12-06T09:00:00Z", words(1)),
+		  ("same", "Ferry timetable", "2026-12-06T09:00:00Z", words(2))]
+	after = [("changed", "Bridge vote passes", "2026-12-06T10:00:00Z", words(3)),
+		 ("same", "Ferry timetable", "2026-12-06T10:00:00Z", words(2)),
+		 ("new", "Storm warning", "2026-12-06T10:00:00Z", words(4))]
+	servers = []
+
+	def versions_server(root):
+		servers.append(HoldingServer(root))
+		return servers[0]
+	cluster = Cluster(tmp_path, kafka_cluster, versions_server, wiresift_daemon)
+	server = servers[0]
+	server.content = lambda path, agent: path == "/feed0.xml" and atom_feed(
+		before if agent == "wiresift-a" else after)
+	urls = lambda: [url for url, _ in cluster.committed_records()
+			if url.startswith("https://versions.example/")]
+	try:
+		for config in cluster.configs.values():
+			config.write_text(config.read_text().replace("partitions = 6", "partitions = 1"))
+		cluster.start("a")
+		assert helpers.wait_until(lambda: owned_feeds(cluster.daemons["a"]) == FEEDS, 90, 0.2)
+		cluster.start("b")
+		cluster.daemons["b"].wait_for_log(r"event=cluster\.assigned ", timeout=60)
+		assert helpers.wait_until(lambda: len(urls()) == 2, 60, 0.5), urls()
+		cluster.daemons["a"].stop(signal.SIGTERM)	# hands the partition to b
+		assert helpers.wait_until(lambda: len(urls()) >= 4, 60, 0.5), urls()
+		# b's poll that published them judged "same" too (the same poll, in feed order).
+		records = [record for record in cluster.committed_values()
+			   if record["url"].startswith("https://versions.example/")]
+		published = collections.Counter(record["url"].rsplit("/", 1)[1]
+						 for record in records)
+		assert published == {"changed": 2, "same": 1, "new": 1}, published
+		update = [record for record in records if record.get("update")]
+		assert [(record["title"], record["url"]) for record in update] == \
+			[("Bridge vote passes", "https://versions.example/changed")]
+		cluster.grow_for(2.0)		# b polls on: nothing more of feed0
+		assert sorted(urls()) == sorted("https://versions.example/" + name
+						for name in ("changed", "changed", "same", "new"))
+		state = [record["value"] for record in helpers.kcat_read_all(cluster.bootstrap,
+									      cluster.topics[3])
+			 if record["key"] == server.url("feed0.xml")]
+		for record in state:
+			jsonschema.validate(record, STATE_SCHEMA)
+		assert len(state[-1]["versions"]) == 3
 	finally:
 		server.stop()
 
