@@ -60,6 +60,7 @@ struct publisher {
 	int			 fatal;
 	long long		 produced;	/* messages given to librdkafka since open */
 	int			 holding;	/* publisher_hold(): sends wait in held */
+	int			 bypass;	/* publisher_send_sealed(): past the hold */
 	struct held_message	*held, **held_tail;
 	int			 held_count;
 };
@@ -167,6 +168,8 @@ serve_event(struct publisher *publisher, rd_kafka_event_t *event)
 	rd_kafka_event_destroy(event);	/* after the reports: flush() waits for this */
 }
 
+static void drain_held(struct publisher *publisher);
+
 /* Everything the main queue holds now (as rd_kafka_poll(rk, 0) would serve). */
 static void
 serve_queue(struct publisher *publisher)
@@ -176,6 +179,7 @@ serve_queue(struct publisher *publisher)
 	for (int i = 0; i < 100000 && (event = rd_kafka_queue_poll(publisher->main_queue, 0));
 	    i++)
 		serve_event(publisher, event);
+	drain_held(publisher);	/* reports made room for what waits */
 }
 
 static void
@@ -361,7 +365,9 @@ produce(struct publisher *publisher, const char *topic, int partition, const cha
 {
 	rd_kafka_resp_err_t result;
 
-	if (publisher->holding && !publisher->fatal) {
+	/* Held, or behind held ones librdkafka had no room for yet (their order is kept). */
+	if ((publisher->holding || publisher->held != NULL) && !publisher->bypass &&
+	    !publisher->fatal) {
 		hold(publisher, topic, partition, key, value, value_length, headers,
 		    message_context);
 		return 0;
@@ -464,12 +470,12 @@ int
 publisher_send_sealed(struct publisher *publisher, const char *topic, int partition,
     const char *key, const char *value, size_t value_length, void *message_context)
 {
-	int holding = publisher->holding, result;
+	int result;
 
-	publisher->holding = 0;
+	publisher->bypass = 1;
 	result = produce(publisher, topic, partition, key, value, value_length,
 	    rd_kafka_headers_new(1), message_context);
-	publisher->holding = holding;
+	publisher->bypass = 0;
 	return result;
 }
 
@@ -479,7 +485,7 @@ publisher_hold(struct publisher *publisher)
 	publisher->holding = 1;
 }
 
-/* A held message librdkafka would not take now: reported failed, as it would have been. */
+/* A held message librdkafka refused (fatal, closing): reported failed, as it would have been. */
 static void
 release_failed(struct publisher *publisher, struct held_message *message)
 {
@@ -499,22 +505,49 @@ release_failed(struct publisher *publisher, struct held_message *message)
 	free(report.headers);
 }
 
-void
-publisher_release(struct publisher *publisher)
+/* The first held message to librdkafka (it counts as outstanding already). */
+static rd_kafka_resp_err_t
+give(struct publisher *publisher, struct held_message *message)
 {
-	struct held_message *message = publisher->held, *next;
+	if (publisher->fatal)
+		return RD_KAFKA_RESP_ERR__FATAL;
+	return rd_kafka_producev(publisher->kafka,
+	    RD_KAFKA_V_TOPIC(message->topic),
+	    RD_KAFKA_V_PARTITION(message->partition),
+	    RD_KAFKA_V_KEY(message->key, strlen(message->key)),
+	    RD_KAFKA_V_VALUE(message->value, message->value_length),
+	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+	    RD_KAFKA_V_HEADERS(message->headers),
+	    RD_KAFKA_V_OPAQUE(message->context),
+	    RD_KAFKA_V_END);
+}
 
-	publisher->holding = 0;
-	publisher->held = NULL;
-	publisher->held_tail = &publisher->held;
-	publisher->held_count = 0;
-	for (; message != NULL; message = next) {
-		next = message->next;
-		publisher->outstanding--;	/* produce() counts it again */
-		if (produce(publisher, message->topic, message->partition, message->key,
-		    message->value, message->value_length, message->headers,
-		    message->context) < 0) {
-			publisher->outstanding++;
+/*
+ * Not holding: the held messages go to librdkafka in order, as far as its queue has room; the
+ * rest waits for the reports that make room (serve_queue comes back here). A release after a
+ * commit may hold more than the queue takes at once: failing those would have every one of
+ * them polled again.
+ */
+static void
+drain_held(struct publisher *publisher)
+{
+	struct held_message *message;
+	rd_kafka_resp_err_t result;
+
+	while (!publisher->holding && (message = publisher->held) != NULL) {
+		if ((result = give(publisher, message)) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			return;
+		if ((publisher->held = message->next) == NULL)
+			publisher->held_tail = &publisher->held;
+		publisher->held_count--;
+		if (result == RD_KAFKA_RESP_ERR_NO_ERROR)
+			publisher->produced++;
+		else {
+			rd_kafka_headers_destroy(message->headers);
+			if (!publisher->fatal)
+				log_complain("kafka.produce", "kafka", "kafka.produce_failed",
+				    "topic=%s error=%s", message->topic,
+				    log_quote(rd_kafka_err2str(result)));
 			release_failed(publisher, message);
 		}
 		free(message->topic);
@@ -522,6 +555,13 @@ publisher_release(struct publisher *publisher)
 		free(message->value);
 		free(message);
 	}
+}
+
+void
+publisher_release(struct publisher *publisher)
+{
+	publisher->holding = 0;
+	drain_held(publisher);
 }
 
 int
@@ -735,7 +775,8 @@ publisher_close(struct publisher *publisher)
 	if (publisher->poll_timer != NULL)
 		event_free(publisher->poll_timer);
 	publisher->fatal = 1;		/* what is still held fails: nothing takes it now */
-	publisher_release(publisher);
+	publisher->holding = 0;
+	drain_held(publisher);
 	if (publisher->main_queue != NULL) {
 		rd_kafka_queue_io_event_enable(publisher->main_queue, -1, NULL, 0);
 		rd_kafka_queue_destroy(publisher->main_queue);

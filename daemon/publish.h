@@ -52,8 +52,9 @@ int	 publisher_send_to(struct publisher *publisher, const char *topic, int parti
  * Cluster mode's transactions (daemon/cluster/txn.c). While a transaction is being committed
  * librdkafka takes no message: publisher_hold() makes every send above wait here, in order
  * (it returns 0, counts as outstanding, and is reported once released), until
- * publisher_release() produces them, into the transaction begun since; one it then cannot
- * queue is reported failed. publisher_send_sealed() is publisher_send_to() past the hold:
+ * publisher_release() produces them, into the transaction begun since, in order, as far as
+ * librdkafka's queue has room; the rest (and what is sent meanwhile) waits for the reports
+ * that make room. One librdkafka refuses otherwise is reported failed. publisher_send_sealed() is publisher_send_to() past the hold:
  * for the records a sealed transaction still takes (the state records naming its articles).
  */
 void	 publisher_hold(struct publisher *publisher);
