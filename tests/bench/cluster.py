@@ -53,7 +53,8 @@ def config_for(directory, bootstrap, urls, build, topics, group):
 	text = config.read_text() + "\n[metrics]\nlisten = 127.0.0.1:%d\n" % helpers.free_port()
 	if group:
 		text += ("\n[cluster]\ngroup = %s\ntopic.feeds = %s\ntopic.state = %s\n"
-			 "partitions = 12\nsession_timeout = 6s\n" % (group, topics[2], topics[3]))
+			 "topic.fingerprints = %s\npartitions = 12\nsession_timeout = 6s\n" % (
+				 group, topics[2], topics[3], topics[4]))
 	config.write_text(text)
 	return config
 
@@ -93,7 +94,7 @@ def thread_cpu(pids):
 
 def run(label, instances, build, work, nginx, bootstrap, urls):
 	topics = tuple(helpers.unique_topic("bench." + kind) for kind in
-		       ("articles", "duplicates", "feeds", "state"))
+		       ("articles", "duplicates", "feeds", "state", "fingerprints"))
 	group = helpers.unique_topic("bench-group") if instances else None
 	daemons = []
 	for index in range(max(instances, 1)):
