@@ -250,14 +250,16 @@ def test_write_config(tmp_path):
 
 def test_daemon_runner_with_a_stand_in(tmp_path, monkeypatch, wiresift_daemon):
 	"""The runner's contract, checked against a shell stand-in for build/wiresift so it holds
-	whatever state the daemon is in: arguments passed, log captured, exit code returned."""
+	whatever state the daemon is in: arguments passed, log captured, exit code returned. The
+	stand-in sets its TERM trap before it says it started, as the daemon installs its signal
+	handlers before its start line: a stop right after the line must reach the trap."""
 	build = tmp_path / "fake-build"
 	build.mkdir()
 	fake = build / "wiresift"
 	fake.write_text("#!/bin/sh\n"
 			"[ \"$1\" = -c ] || { echo \"usage, got: $*\" >&2; exit 3; }\n"
-			"echo \"level=info event=start args=$*\" >&2\n"
 			"trap 'echo \"level=info event=stop\" >&2; exit 7' TERM\n"
+			"echo \"level=info event=start args=$*\" >&2\n"
 			"while :; do sleep 0.05; done\n")
 	fake.chmod(0o755)
 	monkeypatch.setenv("WIRESIFT_BUILD", str(build))
