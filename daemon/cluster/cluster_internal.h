@@ -128,6 +128,10 @@ int	 txn_settled(const struct cluster *cluster, long long ticket);
 /* Ends the open transaction and waits for it (serving delivery reports): shutdown. */
 void	 txn_settle(struct cluster *cluster);
 void	 txn_update_generation(struct cluster *cluster);
+/* 1 when a commit carrying metadata is checked by the group coordinator (member id and
+ * generation set), 0 when librdkafka has dropped either and the coordinator might take it. */
+int	 txn_metadata_fences(const rd_kafka_consumer_group_metadata_t *metadata,
+	    int32_t *generation);
 void	*cluster_message_kind(void);
 
 /* fingerprints.c */

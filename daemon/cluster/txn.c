@@ -135,27 +135,43 @@ txn_close(struct cluster *cluster)
 	json_decref(cluster->ending_written);
 }
 
-/* The group's generation id, from librdkafka's serialized group metadata; -1 unknown. */
-static int32_t
-metadata_generation(const rd_kafka_consumer_group_metadata_t *metadata)
+/*
+ * Whether a commit carrying metadata is fenced: 1 when it names a member id and a generation
+ * (the group coordinator refuses them once the group has moved on), 0 when librdkafka has
+ * dropped either (session timed out: member id ""; heartbeat refused: generation -1) and has
+ * not yet handed the lost partitions back (on_lost, at a later tick): the coordinator takes a
+ * transactional offset commit with generation -1 and no member id from anyone. generation,
+ * when not NULL, gets the generation id (-1 unknown).
+ */
+int
+txn_metadata_fences(const rd_kafka_consumer_group_metadata_t *metadata, int32_t *generation)
 {
-	rd_kafka_error_t *error;
+	const size_t magic = sizeof GENERATION_MAGIC - 1;
+	rd_kafka_error_t *error = NULL;
+	const char *start, *end, *member;
 	void *buffer = NULL;
 	size_t size = 0;
-	int32_t generation = -1;
+	int32_t id = -1;
+	int fences = 0;
 
-	if (metadata == NULL)
-		return -1;
-	error = rd_kafka_consumer_group_metadata_write(metadata, &buffer, &size);
-	if (error == NULL && size >= sizeof GENERATION_MAGIC - 1 + sizeof generation &&
-	    memcmp(buffer, GENERATION_MAGIC, sizeof GENERATION_MAGIC - 1) == 0)
-		memcpy(&generation, (char *)buffer + sizeof GENERATION_MAGIC - 1,
-		    sizeof generation);
+	if (metadata != NULL)
+		error = rd_kafka_consumer_group_metadata_write(metadata, &buffer, &size);
+	/* magic, generation id, group id NUL, member id NUL, group instance id */
+	if (metadata != NULL && error == NULL && size >= magic + sizeof id &&
+	    memcmp(buffer, GENERATION_MAGIC, magic) == 0) {
+		memcpy(&id, (char *)buffer + magic, sizeof id);
+		start = (char *)buffer + magic + sizeof id;
+		end = (char *)buffer + size;
+		member = memchr(start, '\0', (size_t)(end - start));
+		fences = id >= 0 && member != NULL && member + 1 < end && member[1] != '\0';
+	}
 	if (error != NULL)
 		rd_kafka_error_destroy(error);
 	if (buffer != NULL)
 		rd_kafka_mem_free(NULL, buffer);
-	return generation;
+	if (generation != NULL)
+		*generation = id;
+	return fences;
 }
 
 /* What /metrics says (the last known one). */
@@ -164,8 +180,9 @@ txn_update_generation(struct cluster *cluster)
 {
 	rd_kafka_consumer_group_metadata_t *metadata =
 	    rd_kafka_consumer_group_metadata(cluster->group);
-	int32_t generation = metadata_generation(metadata);
+	int32_t generation;
 
+	txn_metadata_fences(metadata, &generation);
 	if (generation >= 0)
 		cluster->status.generation = generation;
 	if (metadata != NULL)
@@ -238,9 +255,10 @@ set_aside(struct cluster *cluster)
  * Stage 2, all reported: its state records in, then the thread commits it (or aborts it).
  * It aborts when an article is still unreported (the flush timed out: its id would be missing
  * from its feed's state record, and the next owner would publish it again), and when the
- * generation it would carry is not a member's: a consumer whose session expired says
- * generation -1 until the lost partitions are handed back (on_lost, at the next tick), and
- * the coordinator does not check that one, so it would let a zombie commit.
+ * metadata it would carry is not a member's (txn_metadata_fences): a consumer whose session
+ * expired says generation -1 or no member id until the lost partitions are handed back
+ * (on_lost, at the next tick), and the coordinator does not check the first, so it would let
+ * a zombie commit.
  */
 static void
 flushed(struct cluster *cluster, int all_reported)
@@ -256,7 +274,7 @@ flushed(struct cluster *cluster, int all_reported)
 		snprintf(cluster->txn_taint_reason, sizeof cluster->txn_taint_reason,
 		    "articles not acknowledged in time");
 	}
-	if (held->cnt > 0 && metadata_generation(metadata) < 0 && !cluster->txn_tainted) {
+	if (held->cnt > 0 && !txn_metadata_fences(metadata, NULL) && !cluster->txn_tainted) {
 		cluster->txn_tainted = 1;
 		snprintf(cluster->txn_taint_reason, sizeof cluster->txn_taint_reason,
 		    "not a member of the group now (session expired)");
