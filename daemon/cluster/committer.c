@@ -6,7 +6,8 @@
  *
  *   FLUSH   rd_kafka_flush: wait until every message sent into the transaction is reported
  *           (reports are events the loop serves, publish.c, so the flush only waits for it);
- *   COMMIT  send_offsets_to_transaction (the group generation: the zombie fence), then
+ *   COMMIT  rd_kafka_flush (the state records on the brokers before the fence), then
+ *           send_offsets_to_transaction (the group generation: the zombie fence), then
  *           commit_transaction; an abortable failure aborts it; then begin_transaction;
  *   ABORT   abort_transaction, then begin_transaction.
  *
@@ -85,6 +86,21 @@ commit_transaction(rd_kafka_t *producer, rd_kafka_topic_partition_list_t *offset
 {
 	rd_kafka_error_t *error = NULL;
 
+	/*
+	 * The state records (sent just before) are on the brokers before the fence is passed: a
+	 * next owner reading their partition then waits for this transaction to end. Passed with
+	 * them still in the producer's queue, a pause (SIGSTOP, a stall) between the fence and
+	 * the commit let the next owner read the partition without them, poll the feeds and
+	 * publish what this transaction then committed too (the fence is not checked again at
+	 * the commit).
+	 */
+	if (rd_kafka_flush(producer, FLUSH_MS) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		snprintf(result->call, sizeof result->call, "flush");
+		snprintf(result->error, sizeof result->error,
+		    "state records not acknowledged before the fence");
+		abort_transaction(producer, result);
+		return;
+	}
 	if (offsets != NULL && metadata != NULL && offsets->cnt > 0)
 		RETRIED(rd_kafka_send_offsets_to_transaction(producer, offsets, metadata,
 		    CALL_TIMEOUT_MS));
