@@ -223,10 +223,11 @@ def _kcat_record(envelope):
 	}
 
 
-def kcat_read_all(bootstrap, topic, timeout=20):
-	"""Every record now in topic, in (partition, offset) order; [] when the topic does not exist."""
+def kcat_read_all(bootstrap, topic, timeout=20, isolation="read_committed"):
+	"""Every record now in topic, in (partition, offset) order; [] when the topic does not exist.
+	isolation: librdkafka's isolation.level (its default, read_committed, unless told)."""
 	command = ["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-J", "-q",
-		   "-X", "topic.metadata.refresh.interval.ms=500"]
+		   "-X", "topic.metadata.refresh.interval.ms=500", "-X", "isolation.level=" + isolation]
 	try:
 		result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
 	except subprocess.TimeoutExpired:
