@@ -7,6 +7,10 @@
  * `head`, writes one byte to the wake pipe (once until the loop has read it). The loop thread
  * then detaches the run of finished jobs at the head and hands them to done() in order.
  * One mutex guards the list; nothing else is shared: each worker has its own stages.
+ *
+ * Workers run WORKER_NICE steps nicer than the process: the loop thread alone fetches, parses,
+ * filters, judges and publishes for all of them, so when the cores are busy it should be the
+ * one that runs, and the workers take the time it leaves (see worker_lower_priority).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -23,6 +28,7 @@
 
 #define MAX_WORKERS	64
 #define HANDBACK_BATCH	256	/* articles per wake-up, so fetches and Kafka reports interleave */
+#define WORKER_NICE	5	/* CFS weight 335 against the loop's 1024 */
 
 struct job {
 	struct job	*next;
@@ -100,12 +106,30 @@ job_finish(struct workers *pool, struct job *job, int result)
 	pthread_mutex_unlock(&pool->lock);
 }
 
+/*
+ * On Linux a thread's nice value is its own (setpriority on its thread id); raising it needs no
+ * privilege. On failure the worker runs at the process's priority, as before.
+ */
+static void
+worker_lower_priority(void)
+{
+	id_t self = (id_t)gettid();
+	int nice;
+
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, self);
+	if (nice == -1 && errno != 0)
+		return;
+	(void)setpriority(PRIO_PROCESS, self, nice + WORKER_NICE);
+}
+
 static void *
 worker_main(void *argument)
 {
 	struct worker *worker = argument;
 	struct job *job;
 
+	worker_lower_priority();
 	while ((job = job_take(worker->pool)) != NULL)
 		job_finish(worker->pool, job, pipeline_prepare(worker->stages, job->article,
 		    job->now, NULL, NULL));
