@@ -21,6 +21,9 @@
 #include "clean/extract_internal.h"
 #include "util.h"
 
+#define MUTATE_SEED 0x9e3779b97f4a7c15ULL
+#include "mutate.h"
+
 #define PAGES		"tests/fixtures/pages/"
 #define MUTATIONS	400	/* per fixture page */
 #define SOUPS		5000
@@ -190,17 +193,6 @@ agrees(const char *html, size_t length)
 	return same;
 }
 
-static uint64_t seed = 0x9e3779b97f4a7c15ULL;
-
-static unsigned
-next_random(unsigned below)
-{
-	seed ^= seed << 13;
-	seed ^= seed >> 7;
-	seed ^= seed << 17;
-	return (unsigned)(seed % below);
-}
-
 static const char *const snippets[] = {
 	"<", ">", "\"", "'", "=", "/", " ", "\n\n  \t", "\r\n", "\f", "&amp;", "&nbsp; ",
 	"<pre>", "</pre>", "<pre>  a\n\n  b  </pre>", "<textarea> x  y </textarea>",
@@ -215,32 +207,6 @@ static const char *const snippets[] = {
 	"<body class=b onload=x>", "<html lang=en>", "<head>", "<title> T  t </title>",
 };
 
-static void
-mutate(struct buffer *out, const char *page, size_t length)
-{
-	size_t at = next_random((unsigned)length + 1);
-
-	buffer_reset(out);
-	switch (next_random(4)) {
-	case 0:		/* truncation */
-		buffer_append(out, page, at);
-		break;
-	case 1: {	/* a span cut */
-		size_t cut = at + next_random(200);
-
-		buffer_append(out, page, at);
-		if (cut < length)
-			buffer_append(out, page + cut, length - cut);
-		break;
-	}
-	default:	/* snippets inserted */
-		buffer_append(out, page, at);
-		for (unsigned n = 1 + next_random(3); n-- > 0; )
-			buffer_append_string(out, snippets[next_random(sizeof snippets /
-			    sizeof snippets[0])]);
-		buffer_append(out, page + at, length - at);
-	}
-}
 
 static void
 test_fixture_pages_and_mutations(void)
@@ -263,7 +229,8 @@ test_fixture_pages_and_mutations(void)
 		pages++;
 		failures += !agrees(page, size);
 		for (int i = 0; i < MUTATIONS && failures < 5; i++) {
-			mutate(&mutated, page, size);
+			mutate_page(&mutated, page, size, snippets,
+			    sizeof snippets / sizeof snippets[0]);
 			failures += !agrees(mutated.data, mutated.length);
 		}
 		free(page);

@@ -22,6 +22,9 @@
 #include "tree_compare.h"
 #include "util.h"
 
+#define MUTATE_SEED 0x2545f4914f6cdd1dULL
+#include "mutate.h"
+
 #ifndef PAGES
 #define PAGES		"tests/fixtures/pages/"
 #endif
@@ -70,17 +73,6 @@ agrees(const char *html, size_t length, int flags)
 	return same;
 }
 
-static uint64_t seed = 0x2545f4914f6cdd1dULL;
-
-static unsigned
-next_random(unsigned below)
-{
-	seed ^= seed << 13;
-	seed ^= seed >> 7;
-	seed ^= seed << 17;
-	return (unsigned)(seed % below);
-}
-
 static const char *const snippets[] = {
 	"<p>", "</p>", "<div>", "</div>", "<span class=a>", "</span>", "<li>", "</li>", "<ul>",
 	"</ul>", "<ol>", "<table>", "<tr>", "<td>", "</td>", "</tr>", "</table>", "<th>",
@@ -113,32 +105,6 @@ static const char *const rare[] = {
 
 static const char *const words[] = { " word ", "x", "Hello, world.", " ", "a\nb" };
 
-static void
-mutate(struct buffer *out, const char *page, size_t length)
-{
-	size_t at = next_random((unsigned)length + 1);
-
-	buffer_reset(out);
-	switch (next_random(4)) {
-	case 0:		/* truncation */
-		buffer_append(out, page, at);
-		break;
-	case 1: {	/* a span cut */
-		size_t cut = at + next_random(200);
-
-		buffer_append(out, page, at);
-		if (cut < length)
-			buffer_append(out, page + cut, length - cut);
-		break;
-	}
-	default:	/* snippets inserted */
-		buffer_append(out, page, at);
-		for (unsigned n = 1 + next_random(3); n-- > 0; )
-			buffer_append_string(out, snippets[next_random(sizeof snippets /
-			    sizeof snippets[0])]);
-		buffer_append(out, page + at, length - at);
-	}
-}
 
 static void
 test_fixture_pages_and_mutations(void)
@@ -164,7 +130,8 @@ test_fixture_pages_and_mutations(void)
 		failures += !agrees(page, size, 0);
 		CHECK(given_up == pages_given_up);	/* built for every fixture page */
 		for (int i = 0; i < MUTATIONS && failures < 5; i++) {
-			mutate(&mutated, page, size);
+			mutate_page(&mutated, page, size, snippets,
+			    sizeof snippets / sizeof snippets[0]);
 			failures += !agrees(mutated.data, mutated.length,
 			    i % 2 ? SKIM_ATTRIBUTES | SKIM_SPACES : 0);
 		}

@@ -1,0 +1,54 @@
+/*
+ * mutate.h - the page mutations test_skim and test_tree feed their differential checks: a
+ * truncation, a span cut, or one to three snippets of tag soup inserted at a random place,
+ * from a reproducible xorshift generator. The including test defines MUTATE_SEED (each test
+ * its own sequence) and gives its own snippets.
+ */
+#ifndef WIRESIFT_MUTATE_H
+#define WIRESIFT_MUTATE_H
+
+#include <stdint.h>
+
+#include "util.h"
+
+static uint64_t mutate_seed = MUTATE_SEED;
+
+/* A number below `below`, from the test's sequence. */
+static unsigned
+next_random(unsigned below)
+{
+	mutate_seed ^= mutate_seed << 13;
+	mutate_seed ^= mutate_seed >> 7;
+	mutate_seed ^= mutate_seed << 17;
+	return (unsigned)(mutate_seed % below);
+}
+
+/* out = page, truncated, with a span cut out, or with snippets inserted. */
+static void
+mutate_page(struct buffer *out, const char *page, size_t length,
+    const char *const *snippets, size_t snippet_count)
+{
+	size_t at = next_random((unsigned)length + 1);
+
+	buffer_reset(out);
+	switch (next_random(4)) {
+	case 0:		/* truncation */
+		buffer_append(out, page, at);
+		break;
+	case 1: {	/* a span cut */
+		size_t cut = at + next_random(200);
+
+		buffer_append(out, page, at);
+		if (cut < length)
+			buffer_append(out, page + cut, length - cut);
+		break;
+	}
+	default:	/* snippets inserted */
+		buffer_append(out, page, at);
+		for (unsigned n = 1 + next_random(3); n-- > 0; )
+			buffer_append_string(out, snippets[next_random((unsigned)snippet_count)]);
+		buffer_append(out, page + at, length - at);
+	}
+}
+
+#endif
