@@ -1,13 +1,16 @@
 /*
- * mutate.h - the page mutations test_skim and test_tree feed their differential checks: a
- * truncation, a span cut, or one to three snippets of tag soup inserted at a random place,
- * from a reproducible xorshift generator. The including test defines MUTATE_SEED (each test
+ * mutate.h - the fixture pages and page mutations test_skim and test_tree feed their
+ * differential checks. A mutation is a truncation, a span cut, or one to three snippets of tag
+ * soup inserted at a random place, from a reproducible xorshift generator. The including test defines MUTATE_SEED (each test
  * its own sequence) and gives its own snippets.
  */
 #ifndef WIRESIFT_MUTATE_H
 #define WIRESIFT_MUTATE_H
 
+#include <dirent.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -49,6 +52,25 @@ mutate_page(struct buffer *out, const char *page, size_t length,
 			buffer_append_string(out, snippets[next_random((unsigned)snippet_count)]);
 		buffer_append(out, page + at, length - at);
 	}
+}
+
+/* The next *.html page of directory (opened on prefix), read whole (free it); NULL at the end. */
+static char *
+next_fixture_page(DIR *directory, const char *prefix, size_t *size)
+{
+	struct dirent *entry;
+	char path[512], *page;
+
+	while (directory != NULL && (entry = readdir(directory)) != NULL) {
+		size_t length = strlen(entry->d_name);
+
+		if (length < 6 || strcmp(entry->d_name + length - 5, ".html") != 0)
+			continue;
+		snprintf(path, sizeof path, "%s%s", prefix, entry->d_name);
+		if ((page = file_read(path, size)) != NULL)
+			return page;
+	}
+	return NULL;
 }
 
 #endif

@@ -212,20 +212,13 @@ static void
 test_fixture_pages_and_mutations(void)
 {
 	DIR *directory = opendir(PAGES);
-	struct dirent *entry;
 	struct buffer mutated = { 0 };
+	char *page;
+	size_t size;
 	int pages = 0, failures = 0;
 
 	CHECK(directory != NULL);
-	while (directory != NULL && (entry = readdir(directory)) != NULL) {
-		char path[512], *page;
-		size_t length = strlen(entry->d_name), size;
-
-		if (length < 6 || strcmp(entry->d_name + length - 5, ".html") != 0)
-			continue;
-		snprintf(path, sizeof path, PAGES "%s", entry->d_name);
-		if ((page = file_read(path, &size)) == NULL)
-			continue;
+	while ((page = next_fixture_page(directory, PAGES, &size)) != NULL) {
 		pages++;
 		failures += !agrees(page, size);
 		for (int i = 0; i < MUTATIONS && failures < 5; i++) {
