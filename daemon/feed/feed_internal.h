@@ -99,7 +99,7 @@ char	*feed_html_resolve(char *html, const char *base);
 /* Line number (1-based) of position offset in text. */
 size_t	 feed_line_of(const char *text, size_t offset);
 
-/* XML feeds: what rss.c and atom.c share with parse.c (xmlnode.c holds the node helpers). */
+/* XML feeds: what rss.c and atom.c share with xmldoc.c (xmlnode.c holds the node helpers). */
 
 #define NS_RSS_090	"http://my.netscape.com/rdf/simple/0.9/"
 #define NS_RSS_10	"http://purl.org/rss/1.0/"
