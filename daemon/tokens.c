@@ -26,8 +26,9 @@ struct token_stream {
 	struct ws_token_type	*types;
 	size_t			 type_count;
 	size_t			 type_capacity;
-	char			*arena;		/* the types' copies, made once scanned */
+	char			*arena;		/* the types' copies, NUL-terminated */
 	size_t			 arena_capacity;
+	size_t			 arena_used;
 	uint32_t		*slots;		/* type index + 1, 0: empty */
 	size_t			 slot_capacity;	/* a power of two */
 };
@@ -61,47 +62,45 @@ bytes_hash(const char *bytes, size_t length)
 }
 
 /*
- * A new type for bytes.  While the texts are scanned a type's written points at its first
- * occurrence; copy_types() gives each its NUL-terminated copy once all are known.
+ * A new type for bytes: its NUL-terminated copy goes into the arena at once (arena_reserve()
+ * made room for every type the texts can hold).
  */
 static uint32_t
 type_add(struct token_stream *stream, const char *bytes, size_t length, uint64_t hash)
 {
 	struct ws_token_type *type;
+	char *copy = stream->arena + stream->arena_used;
 
 	if (stream->type_count == stream->type_capacity) {
 		stream->type_capacity = stream->type_capacity ? stream->type_capacity * 2 : 256;
 		stream->types = xrealloc(stream->types, stream->type_capacity *
 		    sizeof(*stream->types));
 	}
+	memcpy(copy, bytes, length);
+	copy[length] = '\0';
+	stream->arena_used += length + 1;
 	type = &stream->types[stream->type_count];
-	type->written = bytes;
+	type->written = copy;
 	type->length = length;
 	type->hash = hash;
 	return (uint32_t)stream->type_count++;
 }
 
-/* Each type's written form copied into the arena, NUL-terminated. */
+/*
+ * Room in the arena for the types of texts of `bytes` bytes in all: a type's copy is at most
+ * its first token's bytes and a NUL, and there are at most bytes / 2 + 1 tokens a text.
+ */
 static void
-copy_types(struct token_stream *stream)
+arena_reserve(struct token_stream *stream, size_t bytes)
 {
-	size_t needed = 0, used = 0;
+	size_t needed = bytes + bytes / 2 + 4;
 
-	for (size_t i = 0; i < stream->type_count; i++)
-		needed += stream->types[i].length + 1;
-	if (needed > stream->arena_capacity) {
-		stream->arena_capacity = needed * 2;
-		free(stream->arena);
-		stream->arena = xmalloc(stream->arena_capacity);
-	}
-	for (size_t i = 0; i < stream->type_count; i++) {
-		struct ws_token_type *type = &stream->types[i];
-
-		memcpy(stream->arena + used, type->written, type->length);
-		stream->arena[used + type->length] = '\0';
-		type->written = stream->arena + used;
-		used += type->length + 1;
-	}
+	stream->arena_used = 0;
+	if (needed <= stream->arena_capacity)
+		return;
+	stream->arena_capacity = needed * 2;
+	free(stream->arena);
+	stream->arena = xmalloc(stream->arena_capacity);
 }
 
 /*
@@ -159,6 +158,28 @@ slots_reset(struct token_stream *stream, size_t wanted)
 		stream->slot_capacity = capacity;
 	} else
 		memset(stream->slots, 0, capacity * sizeof(*stream->slots));
+}
+
+/*
+ * Empty the table for the next article: the slots its types took, each found along its probe
+ * chain (nothing is ever removed, so it is there), when they are few; else all of them.
+ */
+static void
+slots_clear(struct token_stream *stream)
+{
+	size_t mask = stream->slot_capacity - 1;
+
+	if (stream->slot_capacity == 0 || stream->type_count * 8 > stream->slot_capacity) {
+		slots_reset(stream, 0);
+		return;
+	}
+	for (size_t i = 0; i < stream->type_count; i++) {
+		size_t slot = (size_t)stream->types[i].hash & mask;
+
+		while (stream->slots[slot] != (uint32_t)i + 1)
+			slot = (slot + 1) & mask;
+		stream->slots[slot] = 0;
+	}
 }
 
 /* A fuller table: twice the room, every type so far inserted again. */
@@ -464,13 +485,14 @@ token_stream_build(struct token_stream *stream, const char *title, const char *t
 	struct ws_tokens *view = &stream->view;
 
 	pthread_once(&byte_class_once, byte_class_init);
+	slots_clear(stream);
 	stream->token_count = stream->type_count = 0;
-	slots_reset(stream, 0);
+	arena_reserve(stream, (title != NULL ? strlen(title) : 0) +
+	    (text != NULL ? strlen(text) : 0));
 	view->title.count = scan(stream, &view->title, title);
 	view->text.count = scan(stream, &view->text, text);
 	view->title.tokens = stream->tokens;
 	view->text.tokens = stream->tokens + view->title.count;
-	copy_types(stream);
 	view->types = stream->types;
 	view->type_count = stream->type_count;
 	return view;
