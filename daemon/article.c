@@ -178,21 +178,40 @@ article_set(char **field, const char *value)
 	*field = copy;
 }
 
+/*
+ * The room article->entities has for entity_count entries: it grows only here, doubling from
+ * ENTITIES_FIRST, so the room is known from the count alone (struct article, part of the
+ * plugin ABI, keeps no capacity field).  It grew by one entry an add before, a realloc a name:
+ * 8.1K of the 28.8K instructions an article's 23 adds took (bench_clean, article corpus).
+ */
+#define ENTITIES_FIRST 8
+
+static int
+entities_full(size_t count)
+{
+	return count == 0 || (count >= ENTITIES_FIRST && (count & (count - 1)) == 0);
+}
+
 void
 article_add_entity(struct article *article, const char *name, const char *type, int count)
 {
-	for (size_t i = 0; i < article->entity_count; i++) {
-		if (strcmp(article->entities[i].name, name) == 0) {
+	size_t used = article->entity_count;
+
+	for (size_t i = 0; i < used; i++) {
+		const char *known = article->entities[i].name;
+
+		if (known[0] == name[0] && strcmp(known, name) == 0) {
 			article->entities[i].count += count;
 			return;
 		}
 	}
-	article->entities = xrealloc(article->entities,
-	    (article->entity_count + 1) * sizeof *article->entities);
-	article->entities[article->entity_count].name = xstrdup(name);
-	article->entities[article->entity_count].type = xstrdup(type ? type : "other");
-	article->entities[article->entity_count].count = count;
-	article->entity_count++;
+	if (entities_full(used))
+		article->entities = xrealloc(article->entities,
+		    (used == 0 ? ENTITIES_FIRST : used * 2) * sizeof *article->entities);
+	article->entities[used].name = xstrdup(name);
+	article->entities[used].type = xstrdup(type ? type : "other");
+	article->entities[used].count = count;
+	article->entity_count = used + 1;
 }
 
 static int

@@ -127,7 +127,7 @@ struct article {
 	/* tags (plugins) */
 	char	 lang_code[8];	/* ISO 639-1, "" when unknown */
 	double	 lang_confidence;
-	struct entity *entities;
+	struct entity *entities;	/* grown by article_add_entity() only */
 	size_t	 entity_count;
 	struct strlist keywords;
 	struct strlist topics;
@@ -249,7 +249,10 @@ void		 article_shed_delivered(struct article *article, int keep_text);
 
 /* Replace *field with a copy of value (NULL allowed). */
 void	 article_set(char **field, const char *value);
-/* Add `count` mentions of an entity; merges with an existing one of the same name. */
+/*
+ * Add `count` mentions of an entity; merges with an existing one of the same name.  The only
+ * way entities grow: its room is known from entity_count (article.c's entities_full).
+ */
 void	 article_add_entity(struct article *article, const char *name, const char *type, int count);
 /* Add a person to a list unless the same name and email are there; 1 when added. */
 int	 article_person_list_add(struct article_person **people, size_t *count, const char *name,

@@ -349,6 +349,45 @@ test_article_shed_delivered(void)
 	}
 }
 
+/*
+ * article_add_entity() past the sizes its array doubles at (8, 16, 32, 64): every name kept
+ * once in order of first add, mentions of a name already there summed, checked against
+ * counts kept here by a plain scan.
+ */
+static void
+test_article_entities_grow_and_merge(void)
+{
+	struct article *article = article_new();
+	int expected[70] = { 0 };
+	char name[32];
+	size_t order = 0;
+	int ok = 1;
+
+	for (int round = 0; round < 300; round++) {
+		int which = (round * 37) % 70;
+
+		snprintf(name, sizeof name, "%c Name %d", 'A' + which % 3, which);
+		article_add_entity(article, name, which % 2 ? "person" : NULL, 1 + which % 4);
+		expected[which] += 1 + which % 4;
+	}
+	CHECK(article->entity_count == 70);
+	for (int round = 0; round < 300 && order < article->entity_count; round++) {
+		int which = (round * 37) % 70, seen = 0;
+
+		for (int earlier = 0; earlier < round; earlier++)
+			seen |= (earlier * 37) % 70 == which;
+		if (seen)
+			continue;
+		snprintf(name, sizeof name, "%c Name %d", 'A' + which % 3, which);
+		ok &= strcmp(article->entities[order].name, name) == 0 &&
+		    strcmp(article->entities[order].type, which % 2 ? "person" : "other") == 0 &&
+		    article->entities[order].count == expected[which];
+		order++;
+	}
+	CHECK(ok && order == 70);
+	article_free(article);
+}
+
 /* json_write() of value as a string (NULL when it refused). */
 static char *
 written(const json_t *value)
@@ -914,6 +953,7 @@ main(void)
 	RUN(test_article_ids_are_stable_and_scoped);
 	RUN(test_article_json);
 	RUN(test_article_shed_delivered);
+	RUN(test_article_entities_grow_and_merge);
 	RUN(test_json_arena);
 	RUN(test_json_write_matches_jansson);
 	RUN(test_json_write_values);
