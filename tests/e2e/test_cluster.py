@@ -178,6 +178,16 @@ class Cluster:
 	def start(self, name):
 		self.daemons[name] = self.start_daemon(self.configs[name])
 
+	def start_owner_and_standby(self):
+		"""One partition: instance a polls every feed, b joins and stands by, and keeps the
+		partition once it has it (cooperative-sticky moves nothing it need not)."""
+		for config in self.configs.values():
+			config.write_text(config.read_text().replace("partitions = 6", "partitions = 1"))
+		self.start("a")
+		assert helpers.wait_until(lambda: owned_feeds(self.daemons["a"]) == FEEDS, 90, 0.2)
+		self.start("b")
+		self.daemons["b"].wait_for_log(r"event=cluster\.assigned ", timeout=60)
+
 	def grow_for(self, seconds):
 		"""Adds a new item to six feeds every half second for seconds."""
 		deadline = time.monotonic() + seconds
@@ -508,14 +518,7 @@ def test_a_poll_that_outlives_its_lost_partition_aborts(tmp_path, kafka_cluster,
 	cluster = Cluster(tmp_path, kafka_cluster, holding_server, wiresift_daemon)
 	server = servers[0]
 	try:
-		# One partition: the first instance polls every feed, the second stands by and
-		# keeps the partition once it has it (cooperative-sticky moves nothing it need not).
-		for config in cluster.configs.values():
-			config.write_text(config.read_text().replace("partitions = 6", "partitions = 1"))
-		cluster.start("a")
-		assert helpers.wait_until(lambda: owned_feeds(cluster.daemons["a"]) == FEEDS, 90, 0.2)
-		cluster.start("b")
-		cluster.daemons["b"].wait_for_log(r"event=cluster\.assigned ", timeout=60)
+		cluster.start_owner_and_standby()
 		zombie = cluster.daemons["a"]
 
 		server.hold("/feed0.xml", "wiresift-a")
@@ -527,16 +530,29 @@ def test_a_poll_that_outlives_its_lost_partition_aborts(tmp_path, kafka_cluster,
 		finally:
 			zombie.send_signal(signal.SIGCONT)
 		figure("cluster, poll outliving its partition: takeover (s)", "%.1f" % takeover)
-		lost = zombie.wait_for_log(r"event=cluster\.revoked .*lost=yes", timeout=60)
+		# Back from the pause it learns the partition is lost, or (when the takeover took
+		# longer than the transaction timeout) that the broker aborted its open transaction
+		# and fenced its producer, which makes it exit (cluster.transaction_fatal).
+		lost = zombie.wait_for_log(r"event=cluster\.revoked .*lost=yes|"
+					   r"event=cluster\.transaction_fatal ", timeout=60)
 		server.release()	# the poll ends now, its partition known lost
 		# Its articles go into a transaction that aborts for holding them: that abort
 		# says why, and the article.undelivered lines after it name feed0. (Articles of
 		# feed0's poll before the pause may end with the transaction open then, aborted
-		# as "partitions lost", or committed before the loss: not this poll's.)
-		assert zombie.wait_for_log(
+		# as "partitions lost", or committed before the loss: not this poll's.) A fenced
+		# instance commits nothing more: it exits.
+		aborted = re.compile(
 			r'event=cluster\.transaction_aborted reason="articles of partitions no longer '
 			r'ours".*\n(?:.*event=article\.undelivered .*\n)*?'
-			r'.*event=article\.undelivered feed=feed0 ', timeout=60, start=lost.end())
+			r'.*event=article\.undelivered feed=feed0 ')
+		outcome = helpers.wait_until(
+			lambda: aborted.search(zombie.log(), lost.start()) or (
+				not zombie.running() and "event=cluster.transaction_fatal " in
+				zombie.log() and "fenced"), 60, 0.2)
+		assert outcome, "the poll's articles were neither aborted nor fenced:\n%s" % \
+			helpers.tail(zombie.log_path, 30)
+		figure("cluster, poll outliving its partition: ended by", "fence" if outcome ==
+		       "fenced" else "abort")
 		cluster.grow_for(1.0)
 		urls = [url for url, _ in cluster.wait_all_published()]
 		missing = cluster.generator.served - set(urls)
@@ -584,12 +600,7 @@ def test_a_feeds_next_owner_publishes_its_updates_once(tmp_path, kafka_cluster,
 	urls = lambda: [url for url, _ in cluster.committed_records()
 			if url.startswith("https://versions.example/")]
 	try:
-		for config in cluster.configs.values():
-			config.write_text(config.read_text().replace("partitions = 6", "partitions = 1"))
-		cluster.start("a")
-		assert helpers.wait_until(lambda: owned_feeds(cluster.daemons["a"]) == FEEDS, 90, 0.2)
-		cluster.start("b")
-		cluster.daemons["b"].wait_for_log(r"event=cluster\.assigned ", timeout=60)
+		cluster.start_owner_and_standby()
 		assert helpers.wait_until(lambda: len(urls()) == 2, 60, 0.5), urls()
 		cluster.daemons["a"].stop(signal.SIGTERM)	# hands the partition to b
 		assert helpers.wait_until(lambda: len(urls()) >= 4, 60, 0.5), urls()
