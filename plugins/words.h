@@ -216,6 +216,35 @@ words_hash(const char *key)
 	return hash;
 }
 
+/*
+ * words_fold into out, and *hash = words_hash(out): an ASCII word that fits is folded and
+ * hashed in one pass; anything else takes words_fold, then words_hash.
+ */
+static WORDS_UNUSED size_t
+words_fold_hash(const char *text, size_t length, char *out, size_t out_size, uint64_t *hash)
+{
+	uint64_t value = 1469598103934665603ULL;	/* FNV-1a, as words_hash */
+	size_t at;
+
+	for (at = 0; at < length && at + 1 < out_size; at++) {
+		unsigned char byte = (unsigned char)text[at];
+
+		if (byte >= 0x80)
+			break;
+		byte = byte >= 'A' && byte <= 'Z' ? (unsigned char)(byte + 32) : byte;
+		out[at] = (char)byte;
+		value = (value ^ byte) * 1099511628211ULL;
+	}
+	if (at == length) {
+		out[at] = '\0';
+		*hash = value;
+		return at;
+	}
+	at = words_fold(text, length, out, out_size);
+	*hash = words_hash(out);
+	return at;
+}
+
 static WORDS_UNUSED size_t
 word_table_slot(const struct word_table *table, const char *key, uint64_t hash)
 {

@@ -107,9 +107,11 @@ token_at(struct line *line, size_t at)
 	void **entry;
 
 	if (!info->prepared) {
-		words_fold(line->text + token->start, token->end - token->start, info->folded,
-		    TOKEN_BYTES);
-		entry = word_table_find(&line->state->lexicon, info->folded);
+		uint64_t hash;
+
+		words_fold_hash(line->text + token->start, token->end - token->start,
+		    info->folded, TOKEN_BYTES, &hash);
+		entry = word_table_find_hashed(&line->state->lexicon, info->folded, hash);
 		info->entry = entry != NULL ? *entry : NULL;
 		info->prepared = 1;
 	}
@@ -431,8 +433,9 @@ scan_text(struct entities_state *state, struct tally *tally, const struct ws_tok
 	for (size_t i = 1; i <= text->count; i++) {
 		const struct ws_token *previous = &text->tokens[i - 1];
 
-		if (i < text->count && !has_newline(text->text, previous->end,
-		    text->tokens[i].start))
+		/* a newline in the gap makes the token start a sentence: see only those gaps */
+		if (i < text->count && !(text->tokens[i].sentence_start &&
+		    has_newline(text->text, previous->end, text->tokens[i].start)))
 			continue;
 		line.tokens = text->tokens + first;
 		line.count = i - first;

@@ -85,6 +85,32 @@ check_text(const struct ws_token_text *view, const char *text)
 	free(by_line);
 }
 
+/*
+ * words_fold_hash (the taggers' one-pass fold and hash) gives each type what words_fold
+ * then words_hash give, in room for the whole word and in room that cuts it short.
+ */
+static void
+check_fold_hash(const struct ws_tokens *tokens)
+{
+	static const size_t sizes[] = { 64, 6, 2 };
+
+	for (size_t i = 0; i < tokens->type_count; i++) {
+		const struct ws_token_type *type = &tokens->types[i];
+
+		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+			char folded[64], expected[64];
+			uint64_t hash = 0;
+			size_t length = words_fold_hash(type->written, type->length, folded,
+			    sizes[s], &hash);
+			size_t expected_length = words_fold(type->written, type->length,
+			    expected, sizes[s]);
+
+			CHECK(length == expected_length && strcmp(folded, expected) == 0 &&
+			    hash == words_hash(expected));
+		}
+	}
+}
+
 /* Types: written form and hash as words_hash gives them; alike tokens share one. */
 static void
 check_types(const struct ws_tokens *tokens)
@@ -106,6 +132,7 @@ check_types(const struct ws_tokens *tokens)
 	for (size_t a = 0; a < tokens->type_count; a++)
 		for (size_t b = a + 1; b < tokens->type_count; b++)
 			CHECK(strcmp(tokens->types[a].written, tokens->types[b].written) != 0);
+	check_fold_hash(tokens);
 }
 
 static void
