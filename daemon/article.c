@@ -477,19 +477,6 @@ json_entities(const struct article *article)
 	return array;
 }
 
-static const char *
-dedup_status_name(enum dedup_status status)
-{
-	switch (status) {
-	case DEDUP_UNIQUE:
-		return "unique";
-	case DEDUP_DUPLICATE:
-		return "duplicate";
-	default:
-		return "unknown";
-	}
-}
-
 static json_t *
 json_story(const struct story_ref *story)
 {
@@ -661,32 +648,48 @@ article_json_without_dedup(const struct article *article)
 	return buffer_steal(&out);
 }
 
-char *
-article_json_with_dedup(const struct article *article, const char *without_dedup)
+/*
+ * The verdicts as jansson trees of checked strings (a string that is not UTF-8 left out, a
+ * dedup object that cannot be written "{}"): what message_write_verdicts() writes without
+ * them, and what a message it cannot write falls back to.
+ */
+void
+message_render_verdicts(const struct article *article, const char *without_dedup,
+    struct buffer *whole)
 {
 	double similarity = round(article->dedup.similarity * 1000.0) / 1000.0;
-	struct buffer whole = { 0 };
 	json_t *dedup;
 
 	json_arena_begin();
 	dedup = json_object();
 	json_object_set_new_nocheck(dedup, "status",
-	    json_string_nocheck(dedup_status_name(article->dedup.status)));
+	    json_string_nocheck(message_dedup_status(article->dedup.status)));
 	json_object_set_new_nocheck(dedup, "duplicate_of",
 	    json_text_or_null(article->dedup.duplicate_of));
 	json_object_set_new_nocheck(dedup, "similarity", json_real(similarity));
 	json_object_set_new_nocheck(dedup, "group", json_text_or_null(article->dedup.group));
 	json_object_set_new_nocheck(dedup, "method", json_text_or_null(article->dedup.method));
-	buffer_reserve(&whole, strlen(without_dedup) + 512);
-	buffer_append_string(&whole, without_dedup);
-	buffer_append_string(&whole, ",\"dedup\":");
-	json_render_into(dedup, &whole);
+	buffer_append_string(whole, without_dedup);
+	buffer_append_string(whole, ",\"dedup\":");
+	json_render_into(dedup, whole);
 	if (article->story.id != NULL) {
-		buffer_append_string(&whole, ",\"story\":");
-		json_render_into(json_story(&article->story), &whole);
+		buffer_append_string(whole, ",\"story\":");
+		json_render_into(json_story(&article->story), whole);
 	}
 	json_arena_end();
-	buffer_append(&whole, "}", 1);
+	buffer_append(whole, "}", 1);
+}
+
+char *
+article_json_with_dedup(const struct article *article, const char *without_dedup)
+{
+	struct buffer whole = { 0 };
+
+	buffer_reserve(&whole, strlen(without_dedup) + 512);
+	if (message_write_verdicts(article, without_dedup, &whole) != 0) {
+		whole.length = 0;
+		message_render_verdicts(article, without_dedup, &whole);
+	}
 	return buffer_steal(&whole);
 }
 

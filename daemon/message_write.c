@@ -7,7 +7,8 @@
  * them the writing).
  *
  * A string that is not valid UTF-8 fails the write (-1), as it fails json_write(); the caller
- * then renders the tree with checked strings, which leaves such a string out as before.
+ * then renders the tree with checked strings, which leaves such a string out as before.  The
+ * verdicts the loop adds ("dedup", "story") are written the same way.
  */
 #include <math.h>
 #include <string.h>
@@ -290,6 +291,74 @@ message_write(const struct article *article, struct buffer *out)
 		return -1;
 	if (article->is_update)
 		RAW(out, ",\"update\":true");
+	RAW(out, "}");
+	json_write_end(out);
+	return 0;
+}
+
+const char *
+message_dedup_status(enum dedup_status status)
+{
+	switch (status) {
+	case DEDUP_UNIQUE:
+		return "unique";
+	case DEDUP_DUPLICATE:
+		return "duplicate";
+	default:
+		return "unknown";
+	}
+}
+
+/* ,"dedup":{...} */
+static int
+dedup(const struct article *article, struct buffer *out)
+{
+	RAW(out, ",\"dedup\":{\"status\":");
+	if (json_write_string(message_dedup_status(article->dedup.status), out) != 0)
+		return -1;
+	RAW(out, ",\"duplicate_of\":");
+	if (text_or_null(article->dedup.duplicate_of, out) != 0)
+		return -1;
+	RAW(out, ",\"similarity\":");
+	if (json_write_real(round(article->dedup.similarity * 1000.0) / 1000.0, out) != 0)
+		return -1;
+	RAW(out, ",\"group\":");
+	if (text_or_null(article->dedup.group, out) != 0)
+		return -1;
+	RAW(out, ",\"method\":");
+	if (text_or_null(article->dedup.method, out) != 0)
+		return -1;
+	RAW(out, "}");
+	return 0;
+}
+
+/* ,"story":{...} */
+static int
+story(const struct story_ref *story, struct buffer *out)
+{
+	RAW(out, ",\"story\":{\"id\":");
+	if (text_or_null(story->id, out) != 0)
+		return -1;
+	RAW(out, ",\"size\":");
+	json_write_integer((json_int_t)story->size, out);
+	RAW(out, ",\"first_seen\":");
+	if (time_or_null(story->first_seen, out) != 0)
+		return -1;
+	RAW(out, ",\"headline\":");
+	if (text_or_null(story->headline, out) != 0)
+		return -1;
+	RAW(out, "}");
+	return 0;
+}
+
+int
+message_write_verdicts(const struct article *article, const char *without_dedup,
+    struct buffer *out)
+{
+	json_write_raw(without_dedup, strlen(without_dedup), out);
+	if (dedup(article, out) != 0 ||
+	    (article->story.id != NULL && story(&article->story, out) != 0))
+		return -1;
 	RAW(out, "}");
 	json_write_end(out);
 	return 0;

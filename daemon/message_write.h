@@ -16,10 +16,23 @@
 int	 message_write(const struct article *article, struct buffer *out);
 
 /*
+ * The whole message: without_dedup (article_json_without_dedup's, left open) and the verdicts
+ * ("dedup", and "story" once assigned), closed and NUL-terminated, appended to out; 0, or -1
+ * as message_write (a string that is not UTF-8, a similarity that is not finite).
+ */
+int	 message_write_verdicts(const struct article *article, const char *without_dedup,
+	    struct buffer *out);
+/* "unique", "duplicate" or "unknown". */
+const char *message_dedup_status(enum dedup_status status);
+
+/*
  * The same message from a jansson tree of checked strings (article.c; in a json_arena when
  * the caller opens one): a string that is not valid UTF-8 is left out, as jansson leaves it.
  * What message_write's caller falls back to, and what test_core compares it with.
  */
 int	 message_render(const struct article *article, struct buffer *out);
+/* The verdicts from jansson trees of checked strings, as message_write_verdicts writes them. */
+void	 message_render_verdicts(const struct article *article, const char *without_dedup,
+	    struct buffer *out);
 
 #endif

@@ -2,7 +2,8 @@
  * test_message.c - the article message written without a tree (daemon/message_write.c)
  * against the same message built as a jansson tree and written (article.c's message_render,
  * what it replaced): byte for byte, over articles that fill every field and that leave each
- * optional one out, with strings that need escapes.  Then what jansson reads back from it.
+ * optional one out, with strings that need escapes.  Then what jansson reads back from it,
+ * and the verdicts the loop adds (message_write_verdicts) against their trees.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -198,6 +199,67 @@ test_jansson_reads_it_back(void)
 	article_free(article);
 }
 
+/* The verdicts written directly against the trees, byte for byte; 1 when the same. */
+static int
+verdicts_same_as_tree(const struct article *article)
+{
+	struct buffer direct = { 0 }, tree = { 0 };
+	const char *open_message = "{\"id\":\"x\"";
+	int written, same;
+
+	written = message_write_verdicts(article, open_message, &direct);
+	message_render_verdicts(article, open_message, &tree);
+	same = written == 0 && direct.length == tree.length &&
+	    memcmp(direct.data, tree.data, direct.length) == 0 && direct.data[direct.length] == 0;
+	if (!same)
+		printf("  direct: %.*s\n  tree:   %.*s\n", (int)direct.length, direct.data,
+		    (int)tree.length, tree.data);
+	buffer_free(&direct);
+	buffer_free(&tree);
+	return same;
+}
+
+static void
+test_verdicts(void)
+{
+	struct article *article = full_article();
+	struct buffer direct = { 0 };
+
+	CHECK(verdicts_same_as_tree(article));		/* unknown, no story */
+	article->dedup.status = DEDUP_DUPLICATE;
+	article->dedup.duplicate_of = xstrdup("0123456789abcdef0123456789abcdef");
+	article->dedup.group = xstrdup("0123456789abcdef0123456789abcdef");
+	article->dedup.similarity = 0.87654;
+	article->dedup.method = "minhash";
+	article->story.id = xstrdup("00112233aabbccdd");
+	article->story.size = 3;
+	article->story.first_seen = 1758435540;
+	article->story.headline = xstrdup("A \"headline\" \xc3\xa9");
+	CHECK(verdicts_same_as_tree(article));
+	article->dedup.status = DEDUP_UNIQUE;
+	article->story.first_seen = 0;
+	article->dedup.similarity = 1.0;
+	CHECK(verdicts_same_as_tree(article));
+	/* a headline that is not UTF-8: not written directly; the tree leaves it out */
+	free(article->story.headline);
+	article->story.headline = xstrdup("Broken \xff");
+	CHECK(message_write_verdicts(article, "{", &direct) == -1);
+	buffer_free(&direct);
+	{
+		char *whole = article_json_with_dedup(article, "{\"id\":\"x\"");
+		json_error_t error;
+		json_t *root = json_loads(whole, 0, &error);
+
+		CHECK(root != NULL);
+		CHECK(json_object_get(json_object_get(root, "story"), "headline") == NULL);
+		CHECK(json_integer_value(json_object_get(json_object_get(root, "story"),
+		    "size")) == 3);
+		json_decref(root);
+		free(whole);
+	}
+	article_free(article);
+}
+
 int
 main(void)
 {
@@ -205,5 +267,6 @@ main(void)
 	RUN(test_optional_fields_left_out);
 	RUN(test_invalid_string_falls_back);
 	RUN(test_jansson_reads_it_back);
+	RUN(test_verdicts);
 	return check_finish();
 }
