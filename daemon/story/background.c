@@ -56,14 +56,20 @@ story_background_prefetch(const struct story_background *background,
 		    mask]);
 }
 
-double
-story_background_idf(const struct story_background *background, uint64_t key)
+uint64_t
+story_background_frequency(const struct story_background *background, uint64_t key)
 {
-	size_t slot = find_slot(background, key);
-	double count = (double)background->entries[slot].count;
+	return background->entries[find_slot(background, key)].count;
+}
+
+double
+story_background_idf_of(const struct story_background *background, uint64_t frequency)
+{
+	double count = (double)frequency;
 
 	return log((background->documents + PRIOR_DOCUMENTS + 1.0) / (count + 1.0)) + 1.0;
 }
+
 
 /* Halve every count, dropping those that reach zero, and put the rest back in place. */
 static void

@@ -16,6 +16,7 @@
  * is more than a day from the story's newest article.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,19 +64,69 @@ by_weight_descending(const void *a, const void *b)
 	    -1 : 1;
 }
 
-static int
-by_key(const void *a, const void *b)
+/* Sort by key (keys of one vector are distinct): an insertion sort, as a vector holds at
+ * most VECTOR_MAX items and qsort()'s calls through a comparator cost more than the sort. */
+static void
+sort_by_key(struct story_weight *items, uint32_t count)
 {
-	uint64_t x = ((const struct story_weight *)a)->key;
-	uint64_t y = ((const struct story_weight *)b)->key;
+	for (uint32_t i = 1; i < count; i++) {
+		struct story_weight item = items[i];
+		uint32_t at = i;
 
-	return x < y ? -1 : x > y;
+		while (at > 0 && items[at - 1].key > item.key) {
+			items[at] = items[at - 1];
+			at--;
+		}
+		items[at] = item;
+	}
+}
+
+/*
+ * 1 + log(mentions) for the small counts most items have, filled once with the same
+ * expression item_weight() uses for the others, so a weight is the same either way.
+ */
+#define MENTION_TABLE	256
+static double mention_table[MENTION_TABLE];
+static pthread_once_t mention_table_once = PTHREAD_ONCE_INIT;
+
+static void
+mention_table_fill(void)
+{
+	for (int count = 1; count < MENTION_TABLE; count++)
+		mention_table[count] = 1.0 + log(count);
+}
+
+/*
+ * The IDFs of one vector's build: every key of an article is weighed against the same
+ * document total, and most have one of a few small frequencies (0, 1, 2...), so each of
+ * those is computed once (IDF_MEMO of them, a bit each in known).
+ */
+#define IDF_MEMO	64
+struct idf_memo {
+	const struct story_background *background;
+	uint64_t	 known;
+	double		 idf[IDF_MEMO];
+};
+
+static double
+memo_idf(struct idf_memo *memo, uint64_t key)
+{
+	uint64_t frequency = story_background_frequency(memo->background, key);
+
+	if (frequency >= IDF_MEMO)
+		return story_background_idf_of(memo->background, frequency);
+	if ((memo->known >> frequency & 1) == 0) {
+		memo->idf[frequency] = story_background_idf_of(memo->background, frequency);
+		memo->known |= (uint64_t)1 << frequency;
+	}
+	return memo->idf[frequency];
 }
 
 static double
 item_weight(const struct story_item *item, double idf)
 {
-	double mentions = 1.0 + log(item->count > 0 ? item->count : 1);
+	int count = item->count > 0 ? item->count : 1;
+	double mentions = count < MENTION_TABLE ? mention_table[count] : 1.0 + log(count);
 
 	if (key_kind(item->key) == KIND_NUMBER)
 		return idf * (item->salient ? 1.5 : 1.0);
@@ -123,6 +174,11 @@ story_vector_build(struct story_vector *vector, const struct story_features *fea
 	struct story_weight *parts[PARTS], *storage;
 	uint32_t counts[PARTS] = { 0 };
 
+	struct idf_memo memo;	/* idf[] is read only where known says it was written */
+
+	memo.background = background;
+	memo.known = 0;
+	pthread_once(&mention_table_once, mention_table_fill);
 	story_background_prefetch(background, features);
 	storage = xmalloc(PARTS * (features->count + 1) * sizeof *storage);
 	for (int p = 0; p < PARTS; p++)
@@ -131,7 +187,7 @@ story_vector_build(struct story_vector *vector, const struct story_features *fea
 	for (uint32_t i = 0; i < features->count; i++) {
 		const struct story_item *item = &features->items[i];
 		int p = part_of(item->key);
-		double idf = story_background_idf(background, item->key);
+		double idf = memo_idf(&memo, item->key);
 
 		parts[p][counts[p]++] = (struct story_weight){ item->key,
 		    (float)item_weight(item, idf), i };
@@ -144,7 +200,7 @@ story_vector_build(struct story_vector *vector, const struct story_features *fea
 		vector->count += keep_top(parts[p], counts[p], limits[p],
 		    vector->items + vector->count);
 	free(storage);
-	qsort(vector->items, vector->count, sizeof vector->items[0], by_key);
+	sort_by_key(vector->items, vector->count);
 }
 
 /* What the merge of an article's vector with a centroid finds, part by part. */

@@ -67,7 +67,10 @@ struct story_background {
 
 void	 story_background_init(struct story_background *background, size_t capacity);
 void	 story_background_free(struct story_background *background);
-double	 story_background_idf(const struct story_background *background, uint64_t key);
+/* A key's IDF in two steps: its document frequency, then the IDF of that frequency. */
+uint64_t story_background_frequency(const struct story_background *background, uint64_t key);
+double	 story_background_idf_of(const struct story_background *background,
+	    uint64_t frequency);
 /* Start loading the table lines the features' look-ups will read (they are random). */
 void	 story_background_prefetch(const struct story_background *background,
 	    const struct story_features *features);
