@@ -67,18 +67,34 @@ single_scan(const struct literal_index *index, unsigned byte, const unsigned cha
 			    length, at);
 }
 
+/* The two bytes at text as pair_raw files them: first | second << 8. */
+static inline unsigned
+pair_at(const unsigned char *text)
+{
+	uint16_t pair;
+
+	memcpy(&pair, text, sizeof pair);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	pair = (uint16_t)(pair >> 8 | pair << 8);
+#endif
+	return pair;
+}
+
 /* Mark in present[] (by id) the literals of the index that occur in text. */
 static void
 literal_index_scan(const struct literal_index *index, const unsigned char *text, size_t length,
     unsigned char *present)
 {
+	const uint8_t *pair_raw = index->pair_raw;
+
 	if (length == 0)
 		return;
 	for (size_t at = 0; at + 1 < length; at++) {
 		unsigned first, second, key, starts;
 
-		/* most pairs start nothing: one look-up of the two bytes as they are */
-		if (index->pair_raw[text[at] | (unsigned)text[at + 1] << 8] == 0)
+		/* most pairs start nothing: one look-up of the two bytes as they are, read as
+		 * one 16-bit load (pair_raw is filed by first | second << 8: little-endian) */
+		if (pair_raw[pair_at(text + at)] == 0)
 			continue;
 		first = index->fold[text[at]];
 		second = index->fold[text[at + 1]];
