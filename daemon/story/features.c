@@ -55,9 +55,18 @@ static const char *const stop_words[] = {
 	"day", "days", "time", "people", "took", "take", "taken", "make", "told", "added",
 };
 
-/* The stop words by hash: an open-addressing set filled once, then only read. */
+/*
+ * The stop words by their bytes: an open-addressing set filled once, then only read. A word
+ * of up to 16 bytes is two 64-bit values, its bytes zero-padded (a word holds no zero
+ * byte): one look-up compares them, where hashing every word first cost more.
+ */
 #define STOP_SLOTS	1024
-static uint64_t stop_set[STOP_SLOTS];
+#define STOP_BYTES	16	/* longer words are never stop words */
+struct stop_word {
+	uint64_t	 head;		/* bytes 0-7, 0: empty slot */
+	uint64_t	 tail;		/* bytes 8-15 */
+};
+static struct stop_word stop_set[STOP_SLOTS];
 static pthread_once_t stop_set_once = PTHREAD_ONCE_INIT;
 
 static uint64_t
@@ -70,37 +79,68 @@ word_hash(const char *word, size_t length)
 
 static inline size_t fold_plural(char *word, size_t length);
 
+/* The first 16 bytes of word (it has that many to read), those from length on made 0. */
+static inline struct stop_word
+stop_key(const char *word, size_t length)
+{
+	struct stop_word key;
+
+	memcpy(&key.head, word, 8);
+	memcpy(&key.tail, word + 8, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	key.head = __builtin_bswap64(key.head);
+	key.tail = __builtin_bswap64(key.tail);
+#endif
+	if (length < 8) {
+		key.head &= ((uint64_t)1 << (8 * length)) - 1;
+		key.tail = 0;
+	} else if (length < 16)
+		key.tail &= ((uint64_t)1 << (8 * (length - 8))) - 1;
+	return key;
+}
+
+static inline size_t
+stop_slot(struct stop_word key)
+{
+	return (size_t)((key.head * 0x9e3779b97f4a7c15ULL ^ key.tail * 0xc2b2ae3d27d4eb4fULL) >>
+	    54) & (STOP_SLOTS - 1);
+}
+
 /* Words are looked up folded ("reports" -> "report"): the set holds the folded forms. */
 static void
 stop_set_fill(void)
 {
 	for (size_t i = 0; i < sizeof stop_words / sizeof stop_words[0]; i++) {
-		char folded[32];
+		char folded[STOP_BYTES] = { 0 };
 		size_t length = strlen(stop_words[i]);
-		uint64_t hash;
+		struct stop_word key;
 		size_t slot;
 
-		memcpy(folded, stop_words[i], length + 1);
+		memcpy(folded, stop_words[i], length);
 		length = fold_plural(folded, length);
-		hash = word_hash(folded, length);
-		slot = hash & (STOP_SLOTS - 1);
-
-		while (stop_set[slot] != 0 && stop_set[slot] != hash)
+		key = stop_key(folded, length);
+		slot = stop_slot(key);
+		while (stop_set[slot].head != 0 && (stop_set[slot].head != key.head ||
+		    stop_set[slot].tail != key.tail))
 			slot = (slot + 1) & (STOP_SLOTS - 1);
-		stop_set[slot] = hash;
+		stop_set[slot] = key;
 	}
 }
 
+/* Is the folded word (with 16 bytes to read) a stop word? */
 static int
-is_stop_hash(uint64_t hash)
+is_stop_word(const char *word, size_t length)
 {
-	size_t slot = hash & (STOP_SLOTS - 1);
+	struct stop_word key;
+	size_t slot;
 
-	while (stop_set[slot] != 0) {
-		if (stop_set[slot] == hash)
+	if (length > STOP_BYTES)
+		return 0;
+	key = stop_key(word, length);
+	for (slot = stop_slot(key); stop_set[slot].head != 0; slot = (slot + 1) &
+	    (STOP_SLOTS - 1))
+		if (stop_set[slot].head == key.head && stop_set[slot].tail == key.tail)
 			return 1;
-		slot = (slot + 1) & (STOP_SLOTS - 1);
-	}
 	return 0;
 }
 
@@ -371,9 +411,8 @@ static void
 count_words(struct story_extractor *extractor, struct story_features *features,
     const char *text, size_t length, int weight, int salient)
 {
-	char word[WORD_BYTES];
+	char word[WORD_BYTES] = { 0 };	/* is_stop_word() reads 16 bytes of it */
 	size_t i = 0, word_length;
-	uint64_t hash;
 	int number;
 
 	while (i < length) {
@@ -407,10 +446,9 @@ count_words(struct story_extractor *extractor, struct story_features *features,
 		if (word_length < 3)
 			continue;
 		word_length = fold_plural(word, word_length);
-		hash = word_hash(word, word_length);
-		if (!is_stop_hash(hash))
-			count_feature(extractor, features, word, word_length, hash, KIND_TERM,
-			    weight, salient);
+		if (!is_stop_word(word, word_length))
+			count_feature(extractor, features, word, word_length,
+			    word_hash(word, word_length), KIND_TERM, weight, salient);
 	}
 }
 
