@@ -2,8 +2,8 @@
  * fingerprints.c - cluster mode's global dedup (see cluster.h): the fingerprints topic
  * (topic.fingerprints, one partition, retention = the longer of the [dedup] and [stories]
  * windows) is the sequencer. An instance does not judge its article when the workers hand it
- * back: it parks it, sends its record (id, feed, time, dedup sketch, story features;
- * docs/schema/fingerprint.schema.json) into the open transaction, and judges it when a
+ * back: it parks it, sends its record (id, feed, time, dedup sketch, story features, in
+ * fprecord.c's binary layout) into the open transaction, and judges it when a
  * read_uncommitted consumer of the partition reads that record back, after every record
  * before it in the log. Every instance reads every record in the same order and judges the
  * others' (dedup_check(), then story_assign()) on an article holding what those look at, so
@@ -33,8 +33,8 @@
 #include <xxhash.h>
 
 #include "cluster/cluster_internal.h"
+#include "cluster/fprecord.h"
 #include "dedup/dedup_internal.h"
-#include "story/story_internal.h"
 #include "log.h"
 #include "publish.h"
 #include "spool.h"
@@ -50,7 +50,8 @@
 struct parked {
 	struct parked	*next;
 	void		*item;		/* the ingest side's */
-	char		*value;		/* the record, to send again */
+	uint8_t		*value;		/* the record (fprecord.c), to send again */
+	size_t		 length;
 	int		 unsent;	/* refused or not delivered: sent again by the tick */
 	char		 id[];
 };
@@ -138,169 +139,12 @@ parked_free(struct parked *entry)
 	free(entry);
 }
 
-/* What story_assign() looks at: the features, the outlet, the title, the entities. */
-static json_t *
-story_encode(const struct article *article)
-{
-	const struct story_features *features = article->story_features;
-	const char *outlet = article->source_name ? article->source_name :
-	    article->source_domain ? article->source_domain : article->feed_name;
-	json_t *items = json_array(), *entities = json_array();
-	char key[17];
-
-	for (uint32_t i = 0; i < features->count; i++) {
-		snprintf(key, sizeof key, "%016" PRIx64, features->items[i].key);
-		json_array_append_new(items, json_pack("[s,i,i]", key,
-		    (int)features->items[i].count, (int)features->items[i].salient));
-	}
-	for (size_t i = 0; i < article->entity_count; i++)
-		json_array_append_new(entities, json_pack("[s,s?,i]", article->entities[i].name,
-		    article->entities[i].type, article->entities[i].count));
-	return json_pack("{s:I, s:o, s:s?, s:s?, s:o}", "time", (json_int_t)features->time,
-	    "items", items, "outlet", outlet, "title", article->title, "entities", entities);
-}
-
-/* The record: what docs/schema/fingerprint.schema.json says. */
-static char *
-record_encode(const struct fingerprints *fp, const struct article *article, time_t when)
-{
-	const struct dedup_sketch *sketch = article->dedup_sketch;
-	const struct dedup_config *dedup = &fp->cluster->config->dedup;
-	char *signature = xmalloc(fp->hasher.signature_bytes * 2 + 1), hex[17], *value;
-	json_t *bands = json_array(), *record;
-
-	hex_encode(sketch->signature, fp->hasher.signature_bytes, signature);
-	for (int i = 0; i < dedup->bands; i++) {
-		snprintf(hex, sizeof hex, "%016" PRIx64, sketch->band_keys[i]);
-		json_array_append_new(bands, json_string(hex));
-	}
-	snprintf(hex, sizeof hex, "%016" PRIx64, sketch->exact_hash);
-	record = json_pack("{s:s, s:s?, s:I, s:[i,i,i], s:s, s:I, s:I, s:s, s:o}",
-	    "id", article->id, "feed", article->feed_url, "time", (json_int_t)when,
-	    "sketch", dedup->shingle_size, dedup->signature_size, dedup->bands,
-	    "exact", hex, "words", (json_int_t)sketch->word_count,
-	    "shingles", (json_int_t)sketch->shingle_count, "signature", signature,
-	    "bands", bands);
-	if (article->story_features != NULL)
-		json_object_set_new(record, "story", story_encode(article));
-	value = json_dumps(record, JSON_COMPACT);
-	json_decref(record);
-	free(signature);
-	return value;
-}
-
-static int
-hex_decode(const char *hex, uint8_t *out, size_t size)
-{
-	for (size_t i = 0; i < size; i++) {
-		unsigned value;
-		if (sscanf(hex + 2 * i, "%2x", &value) != 1)
-			return -1;
-		out[i] = (uint8_t)value;
-	}
-	return 0;
-}
-
-/* 1 when the record was sketched with our [dedup] shingle_size, signature_size and bands. */
-static int
-record_matches(const struct fingerprints *fp, json_t *record)
-{
-	const struct dedup_config *dedup = &fp->cluster->config->dedup;
-	json_t *sizes = json_object_get(record, "sketch");
-	const char *signature = json_string_value(json_object_get(record, "signature"));
-
-	return json_integer_value(json_array_get(sizes, 0)) == dedup->shingle_size &&
-	    json_integer_value(json_array_get(sizes, 1)) == dedup->signature_size &&
-	    json_integer_value(json_array_get(sizes, 2)) == dedup->bands &&
-	    signature != NULL && strlen(signature) == fp->hasher.signature_bytes * 2 &&
-	    json_array_size(json_object_get(record, "bands")) == (size_t)dedup->bands &&
-	    json_is_string(json_object_get(record, "exact"));
-}
-
-/* Another instance's record as a sketch for dedup_check(); NULL when it is not one. */
-static struct dedup_sketch *
-record_sketch(const struct fingerprints *fp, json_t *record)
-{
-	json_t *bands = json_object_get(record, "bands");
-	struct dedup_sketch *sketch;
-
-	if (!record_matches(fp, record))
-		return NULL;
-	sketch = xcalloc(1, sizeof *sketch);
-	dedup_sketch_init(sketch, &fp->hasher);
-	sketch->exact_hash = strtoull(json_string_value(json_object_get(record, "exact")), NULL,
-	    16);
-	sketch->word_count = (uint32_t)json_integer_value(json_object_get(record, "words"));
-	sketch->shingle_count = (uint32_t)json_integer_value(json_object_get(record, "shingles"));
-	for (size_t i = 0; i < json_array_size(bands); i++)
-		sketch->band_keys[i] = strtoull(json_string_value(json_array_get(bands, i)) ?
-		    json_string_value(json_array_get(bands, i)) : "0", NULL, 16);
-	if (hex_decode(json_string_value(json_object_get(record, "signature")),
-	    sketch->signature, fp->hasher.signature_bytes) < 0) {
-		dedup_sketch_destroy(sketch);
-		return NULL;
-	}
-	return sketch;
-}
-
-/* The record's story part into the article: its features, outlet, title and entities. */
-static void
-story_decode(json_t *story, struct article *article)
-{
-	json_t *items = json_object_get(story, "items"), *entities = json_object_get(story,
-	    "entities"), *item;
-	struct story_features *features = xcalloc(1, sizeof *features);
-	size_t i;
-
-	features->capacity = (uint32_t)json_array_size(items) + 1;
-	features->items = xcalloc(features->capacity, sizeof *features->items);
-	features->names = xcalloc(1, 1);	/* names are for --explain only */
-	features->names_capacity = 1;
-	features->time = json_integer_value(json_object_get(story, "time"));
-	json_array_foreach(items, i, item) {
-		const char *key = json_string_value(json_array_get(item, 0));
-		features->items[features->count].key = strtoull(key ? key : "0", NULL, 16);
-		features->items[features->count].count =
-		    (uint16_t)json_integer_value(json_array_get(item, 1));
-		features->items[features->count++].salient =
-		    (uint16_t)json_integer_value(json_array_get(item, 2));
-	}
-	article->story_features = features;
-	if (json_string_value(json_object_get(story, "outlet")) != NULL)
-		article_set(&article->source_name,
-		    json_string_value(json_object_get(story, "outlet")));
-	if (json_string_value(json_object_get(story, "title")) != NULL)
-		article_set(&article->title, json_string_value(json_object_get(story, "title")));
-	json_array_foreach(entities, i, item)
-		if (json_string_value(json_array_get(item, 0)) != NULL)
-			article_add_entity(article, json_string_value(json_array_get(item, 0)),
-			    json_string_value(json_array_get(item, 1)),
-			    (int)json_integer_value(json_array_get(item, 2)));
-}
-
-/* Another instance's candidate as an article of its id, sketch and story features. */
-static struct article *
-record_article(const struct fingerprints *fp, json_t *record, const char *id)
-{
-	struct dedup_sketch *sketch = record_sketch(fp, record);
-	struct article *article;
-
-	if (sketch == NULL)
-		return NULL;
-	article = article_new();
-	article_set(&article->id, id);
-	article->dedup_sketch = sketch;
-	if (json_is_object(json_object_get(record, "story")))
-		story_decode(json_object_get(record, "story"), article);
-	return article;
-}
-
 static void
 send_record(struct fingerprints *fp, struct parked *entry)
 {
 	int refused = publisher_send_to(fp->cluster->publisher,
 	    fp->cluster->config->cluster.topic_fingerprints, FP_PARTITION, entry->id,
-	    entry->value, strlen(entry->value), &fingerprint_kind) != 0;
+	    (const char *)entry->value, entry->length, &fingerprint_kind) != 0;
 
 	if (refused && !entry->unsent)
 		fp->unsent++;
@@ -318,7 +162,7 @@ cluster_fingerprint_park(struct cluster *cluster, const struct article *article,
 
 	strcpy(entry->id, article->id);
 	entry->item = item;
-	entry->value = record_encode(fp, article, when);
+	entry->value = fprecord_encode(&fp->hasher, article, when, &entry->length);
 	if (cluster->status.fingerprints_parked >= (long long)fp->bucket_count)
 		parked_grow(fp);
 	parked_insert(fp, entry);
@@ -354,24 +198,25 @@ cluster_fingerprint_on_report(struct cluster *cluster, int success, const char *
 static void
 judge(struct fingerprints *fp, const rd_kafka_message_t *message)
 {
-	json_t *record = json_loadb(message->payload, message->len, 0, NULL);
-	const char *id = json_string_value(json_object_get(record, "id"));
-	json_int_t when = json_integer_value(json_object_get(record, "time"));
-	struct article *article;
-	struct parked *entry;
+	struct fprecord record;
+	struct article *article = NULL;
+	struct parked *entry = NULL;
+	int valid = fprecord_open(&record, message->payload, message->len) == 0 &&
+	    record.time > 0;
 
 	fp->cluster->status.fingerprints_read++;
-	if (id != NULL && when > 0 && (entry = parked_find(fp, id, 1)) != NULL) {
+	if (valid && (entry = parked_find(fp, record.id, 1)) != NULL) {
 		void *item = entry->item;
 		parked_free(entry);
-		fp->hooks.local(fp->hooks.context, item, (time_t)when);
-	} else if (id != NULL && when > 0 && (article = record_article(fp, record, id)) != NULL)
-		fp->hooks.remote(fp->hooks.context, article, (time_t)when);
+		fp->hooks.local(fp->hooks.context, item, record.time);
+	} else if (valid && (article = fprecord_article(&record, &fp->hasher)) != NULL)
+		fp->hooks.remote(fp->hooks.context, article, record.time);
 	else
 		log_complain("cluster.fingerprint.invalid", "cluster",
 		    "cluster.fingerprint_skipped", "offset=%" PRId64 " reason=%s",
-		    message->offset, "not a record of this [dedup] configuration");
-	json_decref(record);
+		    message->offset, valid ? "not a record of this [dedup] configuration" :
+		    "not a fingerprint record");
+	fprecord_close(&record);
 }
 
 static void

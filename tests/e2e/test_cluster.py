@@ -22,6 +22,7 @@ import math
 import random
 import re
 import signal
+import struct
 import subprocess
 import threading
 import time
@@ -37,6 +38,75 @@ STATE_SCHEMA = json.loads((helpers.ROOT / "docs" / "schema" /
 			   "feed-state.schema.json").read_text())
 FINGERPRINT_SCHEMA = json.loads((helpers.ROOT / "docs" / "schema" /
 				 "fingerprint.schema.json").read_text())
+
+
+def kcat_read_raw(bootstrap, topic, timeout=60):
+	"""Every record now in topic as {key, raw (bytes), partition, offset}, in offset order, read
+	as wiresift reads the fingerprints topic (read_uncommitted). kcat -J cannot carry binary
+	values, so each record comes as a line "PARTITION OFFSET KEYLEN VALUELEN" and its bytes."""
+	command = ["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q",
+		   "-X", "isolation.level=read_uncommitted", "-f", "%p %o %K %S\n%k%s"]
+	try:
+		out = subprocess.run(command, capture_output=True, timeout=timeout).stdout
+	except subprocess.TimeoutExpired:
+		return []
+	records, at = [], 0
+	while at < len(out):
+		end = out.index(b"\n", at)
+		partition, offset, key_length, value_length = map(int, out[at:end].split())
+		at = end + 1
+		key, at = out[at:at + max(key_length, 0)], at + max(key_length, 0)
+		raw, at = out[at:at + max(value_length, 0)], at + max(value_length, 0)
+		records.append({"key": key.decode(), "raw": raw, "partition": partition,
+				"offset": offset})
+	return sorted(records, key=lambda record: (record["partition"], record["offset"]))
+
+
+def decode_fingerprint(raw):
+	"""A binary fingerprint record (docs/schema/fingerprint.schema.json, x-binary-layout),
+	written from the layout described there, as the JSON object that schema describes; it
+	must be whole (no bytes left over, none missing)."""
+	at = 0
+
+	def take(layout):
+		nonlocal at
+		values = struct.unpack_from("<" + layout, raw, at)
+		at += struct.calcsize("<" + layout)
+		return values
+
+	def string():
+		nonlocal at
+		(length,) = take("I")
+		if length == 0xFFFFFFFF:
+			return None
+		assert at + length <= len(raw), "string past the end"
+		at += length
+		return raw[at - length:at].decode()
+
+	magic, version, flags, shingle_size, signature_size, bands = take("BBBBHH")
+	assert (magic, version) == (0xFB, 1), raw[:2]
+	(when,) = take("q")
+	record = {"time": when, "id": string(), "feed": string(),
+		  "sketch": [shingle_size, signature_size, bands]}
+	exact, words, shingles = take("QII")
+	size = (signature_size * 4 + 63) // 64 * 8
+	record.update(exact="%016x" % exact, words=words, shingles=shingles,
+		      signature=raw[at:at + size].hex())
+	assert at + size <= len(raw)
+	at += size
+	record["bands"] = ["%016x" % key for key in take("%dQ" % bands)]
+	if flags & 1:
+		(story_time,) = take("q")
+		story = {"time": story_time, "outlet": string(), "title": string(), "entities": []}
+		for _ in range(take("I")[0]):
+			story["entities"].append([string(), string(), take("i")[0]])
+		story["items"] = [["%016x" % key, count, salient] for key, count, salient in
+				  (take("QHH") for _ in range(take("I")[0]))]
+		record["story"] = story
+	assert at == len(raw), "%d bytes left over" % (len(raw) - at)
+	if record["feed"] is None:
+		del record["feed"]
+	return record
 
 
 def metadata(bootstrap, topic=None):
@@ -774,17 +844,19 @@ def test_wire_copies_polled_by_different_instances_are_one_original_and_duplicat
 	# and the article, delivered in the next one, is not sent again (docs/cluster.md, "When a
 	# transaction aborts"), so a read_committed reader may miss it.
 	def unsent():
-		keys = {record["key"] for record in helpers.kcat_read_all(
-			cluster.bootstrap, cluster.topics[4], timeout=60, isolation="read_uncommitted")}
+		keys = {record["key"] for record in kcat_read_raw(cluster.bootstrap,
+								   cluster.topics[4])}
 		return [(article["url"], article["id"]) for article in articles
 			if article["id"] not in keys]
 	assert helpers.wait_until(lambda: not unsent(), 30, 1), unsent()[:5]
-	fingerprints = helpers.kcat_read_all(cluster.bootstrap, cluster.topics[4], timeout=60)
+	fingerprints = kcat_read_raw(cluster.bootstrap, cluster.topics[4])
 	figure("cluster: fingerprint record bytes, mean over %d" % len(fingerprints),
 	       sum(len(record["raw"]) for record in fingerprints) // len(fingerprints))
 	for record in fingerprints:
-		jsonschema.validate(record["value"], FINGERPRINT_SCHEMA)
-		assert record["key"] == record["value"]["id"] and record["partition"] == 0
+		value = decode_fingerprint(record["raw"])
+		jsonschema.validate(value, FINGERPRINT_SCHEMA)
+		assert record["key"] == value["id"] and record["partition"] == 0
+		assert "story" in value		# [stories] is on
 	metrics = http_get(cluster.daemons["b"], "/metrics")[1]
 	read = int(re.search(r'^wiresift_cluster_fingerprints_total\{result="read"\} (\d+)$',
 			     metrics, re.M).group(1))
