@@ -245,7 +245,7 @@ words_fold_hash(const char *text, size_t length, char *out, size_t out_size, uin
 	return at;
 }
 
-static WORDS_UNUSED size_t
+static inline WORDS_UNUSED size_t
 word_table_slot(const struct word_table *table, const char *key, uint64_t hash)
 {
 	size_t mask = table->capacity - 1, slot = (size_t)hash & mask;
@@ -323,6 +323,23 @@ word_table_insert_hashed(struct word_table *table, const char *key, uint64_t has
 		table->count++;
 	}
 	return &table->values[slot];
+}
+
+/*
+ * word_table_insert_hashed for a key most often there already (a word form met in an earlier
+ * article): its probe inline, and no growth check unless the key is new.
+ */
+static inline WORDS_UNUSED void **
+word_table_get_hashed(struct word_table *table, const char *key, uint64_t hash)
+{
+	size_t mask = table->capacity - 1, slot;
+
+	if (table->capacity != 0) {
+		for (slot = (size_t)hash & mask; table->keys[slot] != NULL; slot = (slot + 1) & mask)
+			if (table->hashes[slot] == hash && strcmp(table->keys[slot], key) == 0)
+				return &table->values[slot];
+	}
+	return word_table_insert_hashed(table, key, hash);
 }
 
 static WORDS_UNUSED void **

@@ -19,7 +19,6 @@
  * Thread-compatible: all it changes while processing is in its own state (one instance per
  * thread); libstemmer stemmers are per instance too.
  */
-#include <ctype.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -400,7 +399,7 @@ word_form_of(struct keywords_state *state, struct stemmer_slot *slot, const char
 	struct word_form *form;
 	void **entry;
 
-	if ((entry = word_table_insert_hashed(&slot->forms, type->written, type->hash)) == NULL)
+	if ((entry = word_table_get_hashed(&slot->forms, type->written, type->hash)) == NULL)
 		return NULL;
 	if (*entry != NULL)
 		return *entry;
@@ -518,7 +517,9 @@ terms_collect(struct keywords_state *state, struct stemmer_slot *slot, const cha
 		const struct word_form *form;
 		struct term *term;
 
-		if (word_length >= TOKEN_BYTES || isdigit((unsigned char)text[word->start]))
+		/* isdigit() of the C locale (wiresift never calls setlocale), inline */
+		if (word_length >= TOKEN_BYTES || (text[word->start] >= '0' &&
+		    text[word->start] <= '9'))
 			continue;
 		if ((form = state->type_forms[word->type]) == FORM_UNSET)
 			form = state->type_forms[word->type] = word_form_of(state, slot,

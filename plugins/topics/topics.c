@@ -357,7 +357,7 @@ word_form_of(struct topics_state *state, const struct ws_token_type *type)
 	struct word_form *form;
 	void **entry, **starts;
 
-	if ((entry = word_table_insert_hashed(&state->forms, type->written, type->hash)) == NULL)
+	if ((entry = word_table_get_hashed(&state->forms, type->written, type->hash)) == NULL)
 		return NULL;
 	if (*entry != NULL)
 		return *entry;

@@ -221,6 +221,46 @@ test_random_texts(void)
 	token_stream_free(stream);
 }
 
+/*
+ * word_table_get_hashed (the taggers' look-up of a word form, inserted when new) against
+ * word_table_insert_hashed: 5,000 keys, each met several times in a scrambled order, every
+ * key given the same value slot by both, each table as large as the other in the end.
+ */
+static void
+test_word_table_get(void)
+{
+	struct word_table got = { 0 }, inserted = { 0 };
+	char key[32];
+	int ok = 1;
+
+	for (unsigned i = 0; i < 20000; i++) {
+		unsigned which = (i * 7919u) % 5000u;
+		void **a, **b;
+
+		snprintf(key, sizeof key, "w%u", which);
+		a = word_table_get_hashed(&got, key, words_hash(key));
+		b = word_table_insert_hashed(&inserted, key, words_hash(key));
+		if (a == NULL || b == NULL) {
+			ok = 0;
+			break;
+		}
+		ok &= *a == *b;
+		if (*a == NULL)
+			*a = *b = (void *)(uintptr_t)(which + 1);
+	}
+	CHECK(ok && got.count == 5000 && inserted.count == 5000);
+	for (unsigned which = 0; which < 5000; which++) {
+		void **a;
+
+		snprintf(key, sizeof key, "w%u", which);
+		a = word_table_find(&got, key);
+		ok &= a != NULL && *a == (void *)(uintptr_t)(which + 1);
+	}
+	CHECK(ok);
+	word_table_free(&got, NULL);
+	word_table_free(&inserted, NULL);
+}
+
 /* The seed articles (real news text), when they are there. */
 static void
 test_seeds(void)
@@ -266,5 +306,6 @@ main(void)
 	RUN(test_many_types);
 	RUN(test_random_texts);
 	RUN(test_seeds);
+	RUN(test_word_table_get);
 	return check_finish();
 }
