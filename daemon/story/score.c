@@ -196,9 +196,11 @@ story_vector_build(struct story_vector *vector, const struct story_features *fea
 		if (item->salient && key_kind(item->key) == KIND_PLACE)
 			vector->salient_places++;
 	}
-	for (int p = 0; p < PARTS; p++)
-		vector->count += keep_top(parts[p], counts[p], limits[p],
+	for (int p = 0; p < PARTS; p++) {
+		vector->part_items[p] = keep_top(parts[p], counts[p], limits[p],
 		    vector->items + vector->count);
+		vector->count += vector->part_items[p];
+	}
 	free(storage);
 	sort_by_key(vector->items, vector->count);
 }
@@ -225,34 +227,38 @@ centroid_side(struct overlap *overlap, const struct centroid_entry *weight, uint
 		overlap->salient_kind[name_kind(weight->key)]++;
 }
 
+/*
+ * The centroid's side part by part (every entry, in key order), then the keys the article
+ * and the story share, found by merging the two sorted lists; the article's side is the
+ * vector's own count per part. The sums run in the same order as one merge of both would.
+ */
 static void
 merge(const struct story_vector *vector, const struct story *story, struct overlap *overlap)
 {
-	uint32_t i = 0, j = 0;
+	const struct story_weight *items = vector->items;
+	const struct centroid_entry *centroid = story->centroid;
+	uint32_t i = 0, j = 0, count = vector->count, centroid_count = story->centroid_count;
 
 	memset(overlap, 0, sizeof *overlap);
-	while (i < vector->count || j < story->centroid_count) {
-		const struct story_weight *a = i < vector->count ? &vector->items[i] : NULL;
-		const struct centroid_entry *c = j < story->centroid_count ?
-		    &story->centroid[j] : NULL;
+	for (int p = 0; p < PARTS; p++)
+		overlap->article_items[p] = (int)vector->part_items[p];
+	for (uint32_t k = 0; k < centroid_count; k++)
+		centroid_side(overlap, &centroid[k], story->size);
+	while (i < count && j < centroid_count) {
+		uint64_t a = items[i].key, c = centroid[j].key;
+		int p;
 
-		if (c == NULL || (a != NULL && a->key < c->key)) {
-			overlap->article_items[part_of(a->key)]++;
-			i++;
-		} else if (a == NULL || c->key < a->key) {
-			centroid_side(overlap, c, story->size);
-			j++;
-		} else {
-			int p = part_of(a->key);
-
-			overlap->article_items[p]++;
-			centroid_side(overlap, c, story->size);
-			overlap->dot[p] += (double)a->weight * c->weight;
-			overlap->shared[p]++;
-			overlap->shared_kind[name_kind(a->key)]++;
-			i++;
-			j++;
+		if (a != c) {
+			i += a < c;
+			j += c < a;
+			continue;
 		}
+		p = part_of(a);
+		overlap->dot[p] += (double)items[i].weight * centroid[j].weight;
+		overlap->shared[p]++;
+		overlap->shared_kind[name_kind(a)]++;
+		i++;
+		j++;
 	}
 }
 

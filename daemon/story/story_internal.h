@@ -95,6 +95,8 @@ struct story_vector {
 	uint32_t	 count;
 	uint32_t	 salient_people;	/* KIND_PERSON items the article makes much of */
 	uint32_t	 salient_places;
+	uint32_t	 part_items[3];	/* items of each part: words, entities, numbers
+					 * (story_vector_build's, for story_score) */
 };
 
 /* score.c: the article's weighted vector; similarity with a story's centroid. */
