@@ -15,19 +15,73 @@ ascii_is_alnum(unsigned char byte)
 	return ascii_word_fold[byte] != 0;
 }
 
+#define BYTES_OF(byte)	(0x0101010101010101ULL * (byte))
+#define HIGH_BITS	BYTES_OF(0x80)
+
+/* Is there a zero byte in word? (Exact as a yes or no; which byte, not needed here.) */
+static inline uint64_t
+has_zero_byte(uint64_t word)
+{
+	return (word - BYTES_OF(0x01)) & ~word & HIGH_BITS;
+}
+
+/* The high bit of each byte of word (every byte below 0x80) that is in [from, to]. */
+static inline uint64_t
+bytes_in_range(uint64_t word, unsigned from, unsigned to)
+{
+	return (word + BYTES_OF(0x80 - from)) & ~(word + BYTES_OF(0x7f - to)) & HIGH_BITS;
+}
+
+/*
+ * Eight bytes of plain ASCII with no ' or - (which may continue a word): the words that
+ * start among them (a letter or digit after a byte that is neither, or after in_word false
+ * for the first), added to *words; returns whether the last byte is in a word, or -1 when
+ * the bytes are not plain and must be read one by one.
+ */
+static inline int
+count_block(const unsigned char *at, int in_word, size_t *words)
+{
+	uint64_t word, alnum, starts;
+
+	memcpy(&word, at, sizeof word);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	word = __builtin_bswap64(word);
+#endif
+	if (((word & HIGH_BITS) | has_zero_byte(word ^ BYTES_OF('\'')) |
+	    has_zero_byte(word ^ BYTES_OF('-'))) != 0)
+		return -1;
+	alnum = bytes_in_range(word | BYTES_OF(0x20), 'a', 'z') |
+	    bytes_in_range(word, '0', '9');
+	starts = alnum & ~(alnum << 8 | (in_word ? 0x80 : 0));
+	*words += (size_t)(((starts >> 7) * BYTES_OF(0x01)) >> 56);
+	return (int)(alnum >> 63);
+}
+
 /* Count words: runs of letters, digits or marks; each Han or kana character is a word. */
 size_t
 count_words(const char *text, size_t length)
 {
 	const utf8proc_uint8_t *at = (const utf8proc_uint8_t *)text;
 	const utf8proc_uint8_t *end = at + length;
+	const utf8proc_uint8_t *retry = at;	/* no eight-byte step before */
 	size_t words = 0;
 	int in_word = 0;
 
 	while (at < end) {
 		utf8proc_int32_t code_point;
 		utf8proc_ssize_t size;
+		int block;
 
+		/* prose: eight bytes a step while they are plain ASCII (after a block that was
+		 * not, the next try eight bytes on: text in another script costs little) */
+		if (at >= retry && end - at >= 8) {
+			if ((block = count_block(at, in_word, &words)) >= 0) {
+				in_word = block;
+				at += 8;
+				continue;
+			}
+			retry = at + 8;
+		}
 		if (*at < 0x80) {
 			if (ascii_is_alnum(*at)) {
 				words += !in_word;
