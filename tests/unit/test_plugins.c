@@ -462,6 +462,21 @@ test_lang_german_french_english(void)
 	plugin_chain_process(chain, short_article);
 	CHECK_STR(short_article->lang_code, "");
 	article_free(short_article);
+	/*
+	 * min_chars (40) letters of title + text, each character from 0x80 one letter, digits
+	 * and signs none: 39 are too few (9 + 30), 40 are enough (9 + 31).
+	 */
+	static const char *const letters[2] = {
+		"Les \xC3\xA9lus ont vot\xC3\xA9 42 lois, malgr\xC3\xA9 un vote.",
+		"Les \xC3\xA9lus ont vot\xC3\xA9 42 lois, malgr\xC3\xA9 la gr\xC3\xA8ve.",
+	};
+	for (int enough = 0; enough < 2; enough++) {
+		struct article *article = article_with("Paris: vote", letters[enough]);
+
+		plugin_chain_process(chain, article);
+		CHECK(enough ? article->lang_code[0] != '\0' : article->lang_code[0] == '\0');
+		article_free(article);
+	}
 	plugin_chain_free(chain);
 }
 
