@@ -71,9 +71,9 @@ is_separator_category(utf8proc_category_t category)
 
 /* An ASCII token: its folded bytes are in scratch already (dedup_words_from_text). */
 static void
-add_ascii_token(struct dedup_words *words, size_t length)
+add_ascii_token(struct dedup_words *words, const char *folded, size_t length)
 {
-	words_push(words, XXH3_64bits(words->scratch, length));
+	words_push(words, XXH3_64bits(folded, length));
 }
 
 /* Split already normalized UTF-8 into words by category. */
@@ -121,46 +121,104 @@ add_unicode_token(struct dedup_words *words, const unsigned char *token, size_t 
 	free(mapped);
 }
 
-static void
-add_token(struct dedup_words *words, const unsigned char *token, size_t length, int ascii)
+/* The token at start (its folded copy at the same offset of scratch) ending at end. */
+static inline void
+add_token(struct dedup_words *words, const unsigned char *text, const char *scratch,
+    size_t start, size_t end, int ascii)
 {
-	if (length == 0)
+	if (end == start)
 		return;
 	if (ascii)
-		add_ascii_token(words, length);
+		add_ascii_token(words, scratch + start, end - start);
 	else
-		add_unicode_token(words, token, length);
+		add_unicode_token(words, text + start, end - start);
+}
+
+#define BYTES_OF(byte)	(0x0101010101010101ULL * (byte))
+#define HIGH_BITS	BYTES_OF(0x80)
+
+/* The high bit of each byte of word (every byte below 0x80) that is in [from, to]. */
+static inline uint64_t
+bytes_in_range(uint64_t word, unsigned from, unsigned to)
+{
+	return (word + BYTES_OF(0x80 - from)) & ~(word + BYTES_OF(0x7f - to)) & HIGH_BITS;
 }
 
 /*
- * The ASCII letters and digits of a token are folded into scratch as they are read (room for
- * the whole text is made first), so an ASCII token is hashed from there without a second
- * pass; a token holding other characters is normalized from the text by add_unicode_token.
+ * Eight bytes of ASCII at text + position (none 0: they are before the end), folded into
+ * scratch at the same offsets, each byte that is not a letter or digit ending the token
+ * before it. Returns 0, having done nothing, when a byte is not ASCII.
+ */
+static inline int
+words_block(struct dedup_words *words, const unsigned char *text, char *scratch,
+    size_t position, size_t *token_start, int *token_ascii)
+{
+	uint64_t block, stops;
+
+	memcpy(&block, text + position, sizeof block);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	block = __builtin_bswap64(block);
+#endif
+	if ((block & HIGH_BITS) != 0)
+		return 0;
+	stops = block | bytes_in_range(block, 'A', 'Z') >> 2;	/* A-Z to a-z */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	stops = __builtin_bswap64(stops);
+#endif
+	memcpy(scratch + position, &stops, sizeof stops);
+	stops = ~(bytes_in_range(block | BYTES_OF(0x20), 'a', 'z') |
+	    bytes_in_range(block, '0', '9')) & HIGH_BITS;
+	for (; stops != 0; stops &= stops - 1) {
+		size_t end = position + ((unsigned)__builtin_ctzll(stops) >> 3);
+
+		add_token(words, text, scratch, *token_start, end, *token_ascii);
+		*token_start = end + 1;
+		*token_ascii = 1;
+	}
+	return 1;
+}
+
+/*
+ * The ASCII letters and digits of the text are folded into scratch at their own offsets as
+ * they are read (room for the whole text is made first), so an ASCII token is hashed from
+ * there without a second pass; a token holding other characters is normalized from the text
+ * by add_unicode_token. Prose goes eight bytes a step (words_block) while they are ASCII.
  */
 void
 dedup_words_from_text(struct dedup_words *words, const char *text)
 {
 	const unsigned char *bytes = (const unsigned char *)(text ? text : "");
-	size_t position = 0, token_start = 0;
+	size_t position = 0, token_start = 0, length = strlen((const char *)bytes);
+	size_t retry = 0;	/* no eight-byte step before */
 	int token_ascii = 1;
 
 	char *scratch;
 
 	words->count = 0;
-	scratch_reserve(words, strlen((const char *)bytes) + 1);
+	scratch_reserve(words, length + 1);
 	scratch = words->scratch;	/* a local: a byte stored through words->scratch could
 					 * alias words->scratch itself, reloaded on every byte */
 	for (;;) {
-		unsigned char byte = bytes[position], folded = ascii_word_fold[byte];
+		unsigned char byte, folded;
 		utf8proc_int32_t codepoint;
 		utf8proc_ssize_t step;
 
+		if (position >= retry && length - position >= 8) {
+			if (words_block(words, bytes, scratch, position, &token_start,
+			    &token_ascii)) {
+				position += 8;
+				continue;
+			}
+			retry = position + 8;
+		}
+		byte = bytes[position];
+		folded = ascii_word_fold[byte];
 		if (folded != 0) {
-			scratch[position++ - token_start] = (char)folded;
+			scratch[position++] = (char)folded;
 			continue;
 		}
 		if (byte < 0x80) {
-			add_token(words, bytes + token_start, position - token_start, token_ascii);
+			add_token(words, bytes, scratch, token_start, position, token_ascii);
 			if (byte == '\0')
 				return;
 			position++;
@@ -170,7 +228,7 @@ dedup_words_from_text(struct dedup_words *words, const char *text)
 		}
 		step = utf8proc_iterate(bytes + position, -1, &codepoint);
 		if (step <= 0 || is_separator_category(utf8proc_category(codepoint))) {
-			add_token(words, bytes + token_start, position - token_start, token_ascii);
+			add_token(words, bytes, scratch, token_start, position, token_ascii);
 			position += step > 0 ? (size_t)step : 1;
 			token_start = position;
 			token_ascii = 1;
