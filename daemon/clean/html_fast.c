@@ -13,6 +13,7 @@
  * and html_text.c parses the input with libxml2; test_html_fast compares both paths on every
  * fragment of the test and demo feeds and on mutations of them.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -39,7 +40,6 @@ struct fast_tag {
 	enum fast_group group;
 };
 
-/* Sorted by name for bsearch. */
 static const struct fast_tag fast_tags[] = {
 	{ "a", GROUP_INLINE }, { "b", GROUP_INLINE }, { "blockquote", GROUP_CONTAINER },
 	{ "br", GROUP_BREAK }, { "div", GROUP_CONTAINER }, { "em", GROUP_INLINE },
@@ -74,10 +74,68 @@ struct fast_state {
 	struct buffer text;	/* one text node with its references decoded */
 };
 
-static int
-compare_fast_tag(const void *key, const void *member)
+/*
+ * The tags by name: a name of up to 15 bytes is two 64-bit values, its bytes zero-padded, and
+ * one look-up in this open-addressing table (filled once) compares them: no strcmp() per
+ * probe of a binary search for each of an article's tags.
+ */
+#define TAG_SLOTS	64
+struct tag_key {
+	uint64_t	 head;
+	uint64_t	 tail;
+};
+static uint8_t tag_slots[TAG_SLOTS];	/* index in fast_tags + 1; 0: empty */
+static struct tag_key tag_keys[sizeof fast_tags / sizeof fast_tags[0]];
+static pthread_once_t tag_slots_once = PTHREAD_ONCE_INIT;
+
+/* name is 16 bytes, zero after the name. */
+static struct tag_key
+tag_key(const char *name)
 {
-	return strcmp(key, ((const struct fast_tag *)member)->name);
+	struct tag_key key;
+
+	memcpy(&key.head, name, 8);
+	memcpy(&key.tail, name + 8, 8);
+	return key;
+}
+
+static size_t
+tag_slot(struct tag_key key)
+{
+	return (size_t)((key.head * 0x9e3779b97f4a7c15ULL ^ key.tail * 0xc2b2ae3d27d4eb4fULL) >>
+	    58) & (TAG_SLOTS - 1);
+}
+
+static void
+tag_slots_fill(void)
+{
+	for (size_t i = 0; i < sizeof fast_tags / sizeof fast_tags[0]; i++) {
+		char name[16] = { 0 };
+		size_t slot;
+
+		memcpy(name, fast_tags[i].name, strlen(fast_tags[i].name));
+		tag_keys[i] = tag_key(name);
+		for (slot = tag_slot(tag_keys[i]); tag_slots[slot] != 0;
+		    slot = (slot + 1) & (TAG_SLOTS - 1))
+			;
+		tag_slots[slot] = (uint8_t)(i + 1);
+	}
+}
+
+static const struct fast_tag *
+find_fast_tag(const char *name)
+{
+	struct tag_key key = tag_key(name);
+
+	pthread_once(&tag_slots_once, tag_slots_fill);
+	for (size_t slot = tag_slot(key); tag_slots[slot] != 0;
+	    slot = (slot + 1) & (TAG_SLOTS - 1)) {
+		const struct tag_key *known = &tag_keys[tag_slots[slot] - 1];
+
+		if (known->head == key.head && known->tail == key.tail)
+			return &fast_tags[tag_slots[slot] - 1];
+	}
+	return NULL;
 }
 
 static int
@@ -205,22 +263,20 @@ fast_text(struct fast_state *state)
 static const struct fast_tag *
 read_tag_name(const char **at, const char *end)
 {
-	char name[12];
+	char name[16] = { 0 };	/* find_fast_tag() reads 16 */
 	size_t length = 0;
 	const char *p = *at;
 
 	if (p >= end || !is_ascii_alpha(*p))
 		return NULL;
 	while (p < end && is_ascii_alnum(*p)) {
-		if (length == sizeof name - 1)
+		if (length == 11)	/* none is that long */
 			return NULL;
 		name[length++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
 		p++;
 	}
-	name[length] = '\0';
 	*at = p;
-	return bsearch(name, fast_tags, sizeof fast_tags / sizeof fast_tags[0],
-	    sizeof fast_tags[0], compare_fast_tag);
+	return find_fast_tag(name);
 }
 
 static int
