@@ -136,12 +136,29 @@ filter_text_scan(struct filter_text *view)
 	view->scanned = 1;
 }
 
+/* tolower() of the C locale (wiresift never calls setlocale), inline. */
+static inline unsigned char
+fold_ascii(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
 static int
 text_starts_with_any(const struct filter_text *view, const struct literal_set *set,
     int ignore_case)
 {
+	unsigned char first = view->length > 0 ? (unsigned char)view->text[0] : 0;
+
+	if (ignore_case)
+		first = fold_ascii(first);
 	for (size_t i = 0; i < set->count; i++) {
+		unsigned char literal_first = (unsigned char)set->strings[i][0];
+
 		if (set->lengths[i] > view->length)
+			continue;
+		/* most literals differ from the text at once: no call for them */
+		if (set->lengths[i] > 0 &&
+		    (ignore_case ? fold_ascii(literal_first) : literal_first) != first)
 			continue;
 		if (ignore_case ? strncasecmp(view->text, set->strings[i], set->lengths[i]) == 0 :
 		    memcmp(view->text, set->strings[i], set->lengths[i]) == 0)
