@@ -12,7 +12,9 @@
  *
  * Cluster mode holds sends while a transaction is being committed (librdkafka takes no message
  * between commit and the next begin): publisher_hold() keeps them in order here, and
- * publisher_release() produces them into the next transaction.
+ * publisher_release() produces them into the next transaction. It also holds, rather than
+ * refuses, what librdkafka's full queue does not take (the caller would spool it, outside any
+ * transaction): those go on, in order, as delivery reports make room.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -33,7 +35,7 @@
 #define STRINGIFY_VALUE(x)	#x
 #define STRINGIFY(x)		STRINGIFY_VALUE(x)
 
-/* A message sent while sends are held (cluster mode, a commit under way). */
+/* A message sent while sends are held (cluster mode: a commit under way, or the queue full). */
 struct held_message {
 	char			*topic;
 	int			 partition;
@@ -61,6 +63,7 @@ struct publisher {
 	long long		 produced;	/* messages given to librdkafka since open */
 	int			 holding;	/* publisher_hold(): sends wait in held */
 	int			 bypass;	/* publisher_send_sealed(): past the hold */
+	int			 hold_when_full;	/* cluster mode: a full queue holds, never refuses */
 	struct held_message	*held, **held_tail;
 	int			 held_count;
 };
@@ -304,6 +307,7 @@ publisher_open(const struct config *config, struct event_base *base, delivery_fn
 	publisher->context = publisher_context;
 	publisher->held_tail = &publisher->held;
 	publisher->wakeup_pipe[0] = publisher->wakeup_pipe[1] = -1;
+	publisher->hold_when_full = config->cluster.group != NULL;
 	if ((conf = build_conf(config, publisher, error, error_size)) == NULL)
 		goto fail;
 	if ((publisher->kafka = rd_kafka_new(RD_KAFKA_PRODUCER, conf, reason, sizeof reason)) ==
@@ -385,6 +389,14 @@ produce(struct publisher *publisher, const char *topic, int partition, const cha
 	    RD_KAFKA_V_HEADERS(headers),
 	    RD_KAFKA_V_OPAQUE(message_context),
 	    RD_KAFKA_V_END);
+	if (result == RD_KAFKA_RESP_ERR__QUEUE_FULL && publisher->hold_when_full &&
+	    !publisher->bypass) {
+		/* Cluster mode spools nothing (a spooled article would leave its transaction):
+		 * it waits here, in order, for the reports that make room (serve_queue). */
+		hold(publisher, topic, partition, key, value, value_length, headers,
+		    message_context);
+		return 0;
+	}
 	if (result != RD_KAFKA_RESP_ERR_NO_ERROR) {
 		rd_kafka_headers_destroy(headers);
 		if (result != RD_KAFKA_RESP_ERR__QUEUE_FULL)

@@ -863,3 +863,30 @@ def test_wire_copies_polled_by_different_instances_are_one_original_and_duplicat
 	# The restarted instance read every candidate of the group, its own and the others'.
 	assert read >= len(groups) * 3 + 1
 	assert re.search(r"^wiresift_cluster_fingerprints_parked 0$", metrics, re.M)
+
+
+def test_a_full_producer_queue_holds_articles_and_spools_none(tmp_path, kafka_cluster,
+							      http_server, wiresift_daemon):
+	"""librdkafka's queue bounded to 4 messages: each article sends two (itself and its
+	fingerprint), so the first poll of 24 feeds of 20 items fills it. Cluster mode spools nothing
+	(a spooled article would leave its transaction, and its id its feed's state record): what
+	the queue refuses waits in the publisher, in order, for room. Every served article is
+	committed once, none counted as spooled."""
+	cluster = Cluster(tmp_path, kafka_cluster, http_server, wiresift_daemon)
+	config = cluster.configs["a"]
+	config.write_text(config.read_text().replace(
+		"[kafka]\n", "[kafka]\nqueue.buffering.max.messages = 4\n", 1))
+	cluster.generator.add(18 * FEEDS)
+	cluster.start("a")
+	assert helpers.wait_until(lambda: owned_feeds(cluster.daemons["a"]) == FEEDS, 90, 0.2)
+	cluster.grow_for(2)
+	records = cluster.wait_all_published(timeout=90)
+	urls = collections.Counter(url for url, _ in records)
+	missing = cluster.generator.served - set(urls)
+	assert not missing, "%d missing, e.g. %s" % (len(missing), sorted(missing)[:5])
+	assert not [url for url, count in urls.items() if count > 1]
+	metrics = http_get(cluster.daemons["a"], "/metrics")[1]
+	assert re.search(r'^wiresift_articles_total\{status="spooled"\} 0$', metrics, re.M), \
+		re.findall(r"^wiresift_articles_total.*$", metrics, re.M)
+	assert "event=delivery.spooled" not in cluster.daemons["a"].log()
+	figure("cluster: articles through a 4-message producer queue", len(urls))
