@@ -158,15 +158,60 @@ write_integer(json_int_t value, struct buffer *out)
 	put(out, digits + start, sizeof digits - start);
 }
 
+/*
+ * A value that is a decimal of at most three places below 1e9 in magnitude (the rounded
+ * shares and scores of a message) written from its digits: the text the %.*g loop of
+ * write_real() gives it (k / 1000 reads back as value, and 15 digits show it whole, in plain
+ * notation from 0.001 up), without a snprintf() and a strtod(). 0 for any other value.
+ */
+static size_t
+short_decimal(double value, char *text)
+{
+	long long k;
+	unsigned long long magnitude, whole;
+	unsigned fraction;
+	size_t length = 0;
+	char digits[24];
+	size_t start = sizeof digits;
+
+	if (!(value > -1e9 && value < 1e9))
+		return 0;
+	k = llround(value * 1000.0);
+	if ((double)k / 1000.0 != value)
+		return 0;
+	if (signbit(value))
+		text[length++] = '-';
+	magnitude = k < 0 ? 0ULL - (unsigned long long)k : (unsigned long long)k;
+	whole = magnitude / 1000;
+	fraction = (unsigned)(magnitude % 1000);
+	do
+		digits[--start] = (char)('0' + whole % 10);
+	while ((whole /= 10) != 0);
+	memcpy(text + length, digits + start, sizeof digits - start);
+	length += sizeof digits - start;
+	text[length++] = '.';
+	text[length++] = (char)('0' + fraction / 100);
+	if (fraction % 100 != 0)
+		text[length++] = (char)('0' + fraction / 10 % 10);
+	if (fraction % 10 != 0)
+		text[length++] = (char)('0' + fraction % 10);
+	return length;
+}
+
 /* The fewest significant digits (15 to 17) that read back as value, always with a '.' or
  * an exponent so that it reads back as a real. */
 static int
 write_real(double value, struct buffer *out)
 {
 	char text[40];
+	size_t length;
 
 	if (!isfinite(value))
 		return -1;
+	if ((length = short_decimal(value, text)) > 0) {
+		put(out, text, length);
+		return 0;
+	}
 	for (int digits = 15; digits <= 17; digits++) {
 		snprintf(text, sizeof text, "%.*g", digits, value);
 		if (strtod(text, NULL) == value)

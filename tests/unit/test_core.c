@@ -5,6 +5,7 @@
  */
 #include <event2/event.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -472,6 +473,63 @@ test_json_write_values(void)
 	json_object_set_new_nocheck(value, "bad \xff key", json_true());
 	CHECK(written(value) == NULL);
 	json_decref(value);
+}
+
+/* A real as write_real() wrote every real before its short-decimal path: the fewest of 15
+ * to 17 significant digits that read back, ".0" added when that shows no '.' or exponent. */
+static void
+reference_real(double value, char *text, size_t size)
+{
+	for (int digits = 15; digits <= 17; digits++) {
+		snprintf(text, size, "%.*g", digits, value);
+		if (strtod(text, NULL) == value)
+			break;
+	}
+	if (strpbrk(text, ".eE") == NULL)
+		strcat(text, ".0");
+}
+
+/*
+ * Reals of at most three decimals (the message's rounded shares and scores take a short path)
+ * and others around them: the same text as the %.*g reference, for every thousandth from
+ * -100 to 100, the rounded values message_write.c makes, large ones, tiny ones and -0.0.
+ */
+static void
+test_json_write_short_reals(void)
+{
+	static const double others[] = { -0.0, 0.0, 1e-4, 0.0005, 0.1 + 0.2, 1.0 / 3, 999999999.999,
+	    1e9, -1e9, 123456789.125, 1e15, 1e300, 5e-324, 0.877, 0.99, 100000000.001 };
+	unsigned int seed = 777;
+	int wrong = 0, checked = 0;
+
+	for (int i = 0; i < 200000 + 2 * (int)(sizeof others / sizeof others[0]) + 20000; i++) {
+		double value;
+		char ours_text[64], theirs[64];
+		struct buffer out = { 0 };
+
+		if (i <= 200000)
+			value = (i - 100000) / 1000.0;
+		else if (i < 200001 + (int)(sizeof others / sizeof others[0]))
+			value = others[i - 200001];
+		else if (i < 200001 + 2 * (int)(sizeof others / sizeof others[0]))
+			value = nextafter(others[i - 200001 - (int)(sizeof others / sizeof others[0])],
+			    2.0);
+		else if (i % 2)
+			value = round((double)rand_r(&seed) / RAND_MAX * 1000.0) / 1000.0;
+		else
+			value = round((double)rand_r(&seed) / RAND_MAX * 100.0) / 100.0;
+		CHECK(json_write_real(value, &out) == 0);
+		json_write_end(&out);
+		snprintf(ours_text, sizeof ours_text, "%s", out.data);
+		buffer_free(&out);
+		reference_real(value, theirs, sizeof theirs);
+		if (strcmp(ours_text, theirs) != 0 && wrong++ < 3)
+			fprintf(stderr, "json_write_real(%.17g): %s, reference %s\n", value,
+			    ours_text, theirs);
+		checked++;
+	}
+	CHECK(wrong == 0);
+	CHECK(checked > 200000);
 }
 
 /*
@@ -957,6 +1015,7 @@ main(void)
 	RUN(test_json_arena);
 	RUN(test_json_write_matches_jansson);
 	RUN(test_json_write_values);
+	RUN(test_json_write_short_reals);
 	RUN(test_state_seen_and_validators);
 	RUN(test_state_groups_writes_until_commit);
 	RUN(test_state_checkpoints_on_its_thread);
