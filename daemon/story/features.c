@@ -23,6 +23,9 @@
 #define TITLE_COUNT	3	/* a title word counts as this many mentions */
 #define WORD_BYTES	48
 #define FUTURE_SLACK	3600	/* seconds past the fetch a date may be */
+#define NAME_COPY	WORD_BYTES	/* names this short come from buffers that long */
+#define NAMES_START	2048	/* bytes of names an article's features start with */
+#define ITEMS_START	256	/* and items: an article-size text has about 200 */
 
 struct story_extractor {
 	uint32_t	*slots;		/* item index + 1, 0 empty */
@@ -196,11 +199,16 @@ add_name(struct story_features *features, const char *name, size_t length)
 {
 	uint32_t offset = (uint32_t)features->names_length;
 
-	if (features->names_length + length + 1 > features->names_capacity) {
-		features->names_capacity = (features->names_length + length + 1) * 2 + 256;
+	/* room for NAME_COPY bytes more than the name: a short one is copied whole */
+	if (features->names_length + length + 1 + NAME_COPY > features->names_capacity) {
+		features->names_capacity = (features->names_length + length + 1 + NAME_COPY) * 2 +
+		    NAMES_START;
 		features->names = xrealloc(features->names, features->names_capacity);
 	}
-	memcpy(features->names + offset, name, length);
+	if (length <= NAME_COPY)
+		memcpy(features->names + offset, name, NAME_COPY);	/* a fixed-size copy */
+	else
+		memcpy(features->names + offset, name, length);
 	features->names[offset + length] = '\0';
 	features->names_length += length + 1;
 	return offset;
@@ -225,7 +233,7 @@ extractor_grow(struct story_extractor *extractor, const struct story_features *f
 }
 
 /* Count one mention of a feature, adding it the first time. */
-static void
+static inline void
 count_feature(struct story_extractor *extractor, struct story_features *features,
     const char *name, size_t length, uint64_t hash, enum story_kind kind, int count,
     int salient)
@@ -248,7 +256,7 @@ count_feature(struct story_extractor *extractor, struct story_features *features
 		slot = (slot + 1) & (extractor->capacity - 1);
 	}
 	if (features->count == features->capacity) {
-		features->capacity = features->capacity ? features->capacity * 2 : 128;
+		features->capacity = features->capacity ? features->capacity * 2 : ITEMS_START;
 		features->items = xrealloc(features->items,
 		    features->capacity * sizeof *features->items);
 	}
@@ -501,7 +509,7 @@ static void
 count_entity(struct story_extractor *extractor, struct story_features *features,
     const struct entity *entity, const char *title)
 {
-	char folded[128];
+	char folded[128] = { 0 };	/* add_name() may copy NAME_COPY bytes of it */
 	size_t name_length = strlen(entity->name), length = name_length;
 	int salient;
 
