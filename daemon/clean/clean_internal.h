@@ -203,11 +203,13 @@ struct text_builder {
 };
 /* One text node's characters into builder: white space folded, noise dropped. */
 void	 builder_add_text(struct text_builder *builder, const char *text, size_t length);
-/* 1 (the default): builder_add_text steps over plain prose eight bytes at a time; 0: one byte
- * at a time, as it did (the same text: test_clean compares them). */
+/* 1 (the default): builder_add_text steps over plain prose sixteen or eight bytes at a time;
+ * 0: one byte at a time, as it did (the same text: test_text_steps compares them). */
 extern int html_text_block_steps;
 /* Would the loop, inside a run, step over the eight bytes at `at` (it reads at[0..8])? */
 int	 html_plain_block(const unsigned char *at);
+/* The same for sixteen bytes (reads at[0..16]): plain_block of at and of at + 8 both. */
+int	 html_plain_block16(const unsigned char *at);
 /* Could this class value drop its element (a superset: any token, even inside a word)? */
 int	 html_class_may_drop(const char *value, size_t length);
 /* Valid UTF-8 that libxml2 reads unchanged (html_text.c); markup_allowed 0: no '<' or '&'. */

@@ -1,13 +1,13 @@
 /*
- * test_text_steps.c - differential test of html_text.c's eight-byte steps: the text of every
- * fragment must be byte-identical whether builder_add_text steps over plain prose eight bytes
- * at a time (html_text_block_steps = 1, the default) or one byte at a time as it did (0).
- * Inputs: seeded random fragments made of the pieces the steps must stop at (single and
- * double spaces, a space before "," or ".", newlines and tabs, control characters, DEL,
+ * test_text_steps.c - differential test of html_text.c's block steps: the text of every
+ * fragment must be byte-identical whether builder_add_text steps over plain prose sixteen or
+ * eight bytes at a time (html_text_block_steps = 1, the default) or one byte at a time as it
+ * did (0). Inputs: seeded random fragments made of the pieces the steps must stop at (single
+ * and double spaces, a space before "," or ".", newlines and tabs, control characters, DEL,
  * no-break spaces, letters from 0x80, tags and references) between words of every length,
  * through both the fast path (html_to_text) and libxml2's (html_to_text_parsed); and the
- * seeds, when ../shared/seeds is there.  It checks that the steps are taken, so the
- * comparison is not vacuous.
+ * seeds, when ../shared/seeds is there. The sixteen-byte test is checked to be the eight-byte
+ * one twice, and the steps to be taken, so the comparison is not vacuous.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -81,6 +81,33 @@ test_random_fragments(void)
 	CHECK(differing == 0);
 }
 
+/* The sixteen-byte test is the eight-byte one at `at` and at `at + 8`, at every position of
+ * the random fragments with 17 bytes to read (both answers seen). */
+static void
+test_sixteen_is_two_eights(void)
+{
+	unsigned seed = 23;
+	size_t differing = 0, plain = 0, not_plain = 0;
+
+	for (int i = 0; i < FRAGMENTS; i++) {
+		char *fragment = random_fragment(&seed);
+		const unsigned char *bytes = (const unsigned char *)fragment;
+		size_t length = strlen(fragment);
+
+		for (size_t at = 0; at + 17 <= length; at++) {
+			int sixteen = html_plain_block16(bytes + at);
+
+			differing += sixteen != (html_plain_block(bytes + at) &&
+			    html_plain_block(bytes + at + 8));
+			plain += sixteen;
+			not_plain += !sixteen;
+		}
+		free(fragment);
+	}
+	CHECK(differing == 0);
+	CHECK(plain > 100 && not_plain > 100);
+}
+
 /* The steps are taken on prose (so the comparison above is not vacuous), and not over what
  * the loop must act on. */
 static void
@@ -98,6 +125,8 @@ test_steps_are_taken_on_prose(void)
 	CHECK(!html_plain_block((const unsigned char *)"caf\xc3\xa9 bar"));
 	CHECK(!html_plain_block((const unsigned char *)"abcdefg ."));	/* at[8] */
 	CHECK(html_plain_block((const unsigned char *)"abcdefg x"));
+	CHECK(html_plain_block16(at + 3));		/* "The council met " */
+	CHECK(!html_plain_block16((const unsigned char *)"abcdefghijklmno ."));	/* at[16] */
 	CHECK(same_both_ways(html_to_text, prose));
 	CHECK(same_both_ways(html_to_text_parsed, prose));
 }
@@ -135,6 +164,7 @@ int
 main(void)
 {
 	RUN(test_random_fragments);
+	RUN(test_sixteen_is_two_eights);
 	RUN(test_steps_are_taken_on_prose);
 	RUN(test_seeds);
 	return check_finish();
