@@ -57,13 +57,46 @@ count_block(const unsigned char *at, int in_word, size_t *words)
 	return (int)(alnum >> 63);
 }
 
+#ifdef __SSE2__
+#define B2(n)	n, n + 1, n + 1, n + 2
+#define B4(n)	B2(n), B2(n + 1), B2(n + 1), B2(n + 2)
+#define B6(n)	B4(n), B4(n + 1), B4(n + 1), B4(n + 2)
+static const unsigned char bits_in_byte[256] = { B6(0), B6(1), B6(1), B6(2) };
+
+static inline __m128i
+bytes_between(__m128i bytes, char low, char high)
+{
+	return _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8((char)(low - 1))),
+	    _mm_cmpgt_epi8(_mm_set1_epi8((char)(high + 1)), bytes));
+}
+
+/* count_block for sixteen bytes, with SSE2 compares and one bit a byte. */
+static inline int
+count_block16(const unsigned char *at, int in_word, size_t *words)
+{
+	__m128i bytes = _mm_loadu_si128((const __m128i *)(const void *)at);
+	unsigned alnum, starts;
+
+	if ((_mm_movemask_epi8(bytes) | _mm_movemask_epi8(_mm_or_si128(
+	    _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\'')),
+	    _mm_cmpeq_epi8(bytes, _mm_set1_epi8('-'))))) != 0)
+		return -1;
+	alnum = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+	    bytes_between(_mm_or_si128(bytes, _mm_set1_epi8(0x20)), 'a', 'z'),
+	    bytes_between(bytes, '0', '9')));
+	starts = alnum & ~(alnum << 1 | (unsigned)(in_word != 0));
+	*words += bits_in_byte[starts & 0xff] + bits_in_byte[starts >> 8];
+	return (int)(alnum >> 15);
+}
+#endif
+
 /* Count words: runs of letters, digits or marks; each Han or kana character is a word. */
 size_t
 count_words(const char *text, size_t length)
 {
 	const utf8proc_uint8_t *at = (const utf8proc_uint8_t *)text;
 	const utf8proc_uint8_t *end = at + length;
-	const utf8proc_uint8_t *retry = at;	/* no eight-byte step before */
+	const utf8proc_uint8_t *retry = at;	/* no block step before */
 	size_t words = 0;
 	int in_word = 0;
 
@@ -72,9 +105,16 @@ count_words(const char *text, size_t length)
 		utf8proc_ssize_t size;
 		int block;
 
-		/* prose: eight bytes a step while they are plain ASCII (after a block that was
-		 * not, the next try eight bytes on: text in another script costs little) */
+		/* prose: sixteen or eight bytes a step while they are plain ASCII (after a
+		 * block that was not, the next try eight bytes on: other scripts cost little) */
 		if (at >= retry && end - at >= 8) {
+#ifdef __SSE2__
+			if (end - at >= 16 && (block = count_block16(at, in_word, &words)) >= 0) {
+				in_word = block;
+				at += 16;
+				continue;
+			}
+#endif
 			if ((block = count_block(at, in_word, &words)) >= 0) {
 				in_word = block;
 				at += 8;
