@@ -13,6 +13,9 @@
 #include <string.h>
 
 #include <utf8proc.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #define XXH_INLINE_ALL	/* XXH3 inlined: the per-word and per-shingle calls are most of its cost */
 #include <xxhash.h>
 
@@ -178,11 +181,46 @@ words_block(struct dedup_words *words, const unsigned char *text, char *scratch,
 	return 1;
 }
 
+#ifdef __SSE2__
+static inline __m128i
+bytes_between(__m128i bytes, char low, char high)
+{
+	return _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8((char)(low - 1))),
+	    _mm_cmpgt_epi8(_mm_set1_epi8((char)(high + 1)), bytes));
+}
+
+/* words_block for sixteen bytes, with SSE2 compares (one bit a byte for the token ends). */
+static inline int
+words_block16(struct dedup_words *words, const unsigned char *text, char *scratch,
+    size_t position, size_t *token_start, int *token_ascii)
+{
+	__m128i bytes = _mm_loadu_si128((const __m128i *)(const void *)(text + position));
+	unsigned stops;
+
+	if (_mm_movemask_epi8(bytes) != 0)
+		return 0;
+	_mm_storeu_si128((__m128i *)(void *)(scratch + position), _mm_or_si128(bytes,
+	    _mm_and_si128(bytes_between(bytes, 'A', 'Z'), _mm_set1_epi8(0x20))));
+	stops = ~(unsigned)_mm_movemask_epi8(_mm_or_si128(
+	    bytes_between(_mm_or_si128(bytes, _mm_set1_epi8(0x20)), 'a', 'z'),
+	    bytes_between(bytes, '0', '9'))) & 0xFFFF;
+	for (; stops != 0; stops &= stops - 1) {
+		size_t end = position + (unsigned)__builtin_ctz(stops);
+
+		add_token(words, text, scratch, *token_start, end, *token_ascii);
+		*token_start = end + 1;
+		*token_ascii = 1;
+	}
+	return 1;
+}
+#endif
+
 /*
  * The ASCII letters and digits of the text are folded into scratch at their own offsets as
  * they are read (room for the whole text is made first), so an ASCII token is hashed from
  * there without a second pass; a token holding other characters is normalized from the text
- * by add_unicode_token. Prose goes eight bytes a step (words_block) while they are ASCII.
+ * by add_unicode_token. Prose goes sixteen or eight bytes a step (words_block16, words_block)
+ * while they are ASCII.
  */
 void
 dedup_words_from_text(struct dedup_words *words, const char *text)
@@ -204,6 +242,13 @@ dedup_words_from_text(struct dedup_words *words, const char *text)
 		utf8proc_ssize_t step;
 
 		if (position >= retry && length - position >= 8) {
+#ifdef __SSE2__
+			if (length - position >= 16 && words_block16(words, bytes, scratch,
+			    position, &token_start, &token_ascii)) {
+				position += 16;
+				continue;
+			}
+#endif
 			if (words_block(words, bytes, scratch, position, &token_start,
 			    &token_ascii)) {
 				position += 8;
