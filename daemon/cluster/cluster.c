@@ -376,9 +376,17 @@ open_reader(struct cluster *cluster, char *error, size_t error_size)
 static rd_kafka_t *
 open_group(struct cluster *cluster, char *error, size_t error_size)
 {
+	/*
+	 * The group's leader assigns the partitions its metadata shows. Just after the topic
+	 * is created a broker may still answer that it has none (seen on the three-node
+	 * cluster: an instance alone in its group assigned nothing, and kept nothing for the
+	 * 5 minutes of librdkafka's default refresh); a refresh that finds the count changed
+	 * makes the group rebalance, so it is asked every 2 s.
+	 */
 	static const char *const settings[][2] = {
 		{ "partition.assignment.strategy", "cooperative-sticky" },
 		{ "enable.auto.commit", "false" },
+		{ "topic.metadata.refresh.interval.ms", "2000" },
 	};
 	const struct cluster_config *config = &cluster->config->cluster;
 	rd_kafka_conf_t *conf = cluster_kafka_conf(cluster, "member", error, error_size);
