@@ -1,8 +1,8 @@
 /*
  * mutate.h - the fixture pages and page mutations test_skim and test_tree feed their
  * differential checks. A mutation is a truncation, a span cut, or one to three snippets of tag
- * soup inserted at a random place, from a reproducible xorshift generator. The including test defines MUTATE_SEED (each test
- * its own sequence) and gives its own snippets.
+ * soup inserted at a random place, from xorshift.h's reproducible sequence. The including
+ * test defines RANDOM_SEED (each test its own sequence) and gives its own snippets.
  */
 #ifndef WIRESIFT_MUTATE_H
 #define WIRESIFT_MUTATE_H
@@ -13,18 +13,7 @@
 #include <string.h>
 
 #include "util.h"
-
-static uint64_t mutate_seed = MUTATE_SEED;
-
-/* A number below `below`, from the test's sequence. */
-static unsigned
-next_random(unsigned below)
-{
-	mutate_seed ^= mutate_seed << 13;
-	mutate_seed ^= mutate_seed >> 7;
-	mutate_seed ^= mutate_seed << 17;
-	return (unsigned)(mutate_seed % below);
-}
+#include "xorshift.h"
 
 /* out = page, truncated, with a span cut out, or with snippets inserted. */
 static void

@@ -24,6 +24,9 @@
 #include "story/story_internal.h"
 #include "util.h"
 
+#define RANDOM_SEED 0x9e3779b97f4a7c15ULL
+#include "xorshift.h"
+
 #define ARTICLES	240
 
 static const char *const words[] = {
@@ -38,24 +41,13 @@ static const struct entity people[] = {
 	{ "Oskar Lind", "person", 1 }, { "Northgate", "place", 2 }, { "Ferro Rail", "organization", 4 },
 };
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static uint32_t
-below(uint32_t bound)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state % bound);
-}
-
 static char *
 random_words(size_t count)
 {
 	struct buffer out = { 0 };
 
 	for (size_t i = 0; i < count; i++)
-		buffer_printf(&out, "%s%s", i ? " " : "", words[below(sizeof words /
+		buffer_printf(&out, "%s%s", i ? " " : "", words[next_random(sizeof words /
 		    sizeof words[0])]);
 	return out.data;
 }
@@ -72,15 +64,15 @@ make_article(int i, char **texts, struct dedup_sketcher *sketcher,
 	article_set(&article->id, id);
 	article_set(&article->feed_url, "http://127.0.0.1/feed.xml");
 	if (i > 0 && i % 3 == 0) {
-		texts[i] = xstrdup(texts[below((uint32_t)i)]);
+		texts[i] = xstrdup(texts[next_random((uint32_t)i)]);
 		memcpy(texts[i] + strlen(texts[i]) / 2, "zz", 2);
 	} else
-		texts[i] = random_words(30 + below(120));
+		texts[i] = random_words(30 + next_random(120));
 	article_set(&article->text, texts[i]);
-	article->title = random_words(3 + below(6));
+	article->title = random_words(3 + next_random(6));
 	article_set(&article->source_name, i % 2 ? "Outlet One" : "Outlet Two");
-	for (uint32_t e = below(4); e > 0; e--) {
-		const struct entity *entity = &people[below(sizeof people / sizeof people[0])];
+	for (uint32_t e = next_random(4); e > 0; e--) {
+		const struct entity *entity = &people[next_random(sizeof people / sizeof people[0])];
 		article_add_entity(article, entity->name, entity->type, entity->count);
 	}
 	article->fetched = 1780000000 + i * 600;

@@ -21,7 +21,7 @@
 #include "clean/extract_internal.h"
 #include "util.h"
 
-#define MUTATE_SEED 0x9e3779b97f4a7c15ULL
+#define RANDOM_SEED 0x9e3779b97f4a7c15ULL
 #include "mutate.h"
 
 #define PAGES		"tests/fixtures/pages/"

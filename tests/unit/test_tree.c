@@ -22,7 +22,7 @@
 #include "tree_compare.h"
 #include "util.h"
 
-#define MUTATE_SEED 0x2545f4914f6cdd1dULL
+#define RANDOM_SEED 0x2545f4914f6cdd1dULL
 #include "mutate.h"
 
 #ifndef PAGES
