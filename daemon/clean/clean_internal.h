@@ -96,7 +96,8 @@ struct filter_text {
 enum rule_kind {
 	RULE_STRIP,		/* remove each match inside a paragraph */
 	RULE_DROP_PARAGRAPH,	/* remove a matching paragraph */
-	RULE_DROP_AFTER		/* remove a matching paragraph and all that follow */
+	RULE_DROP_AFTER,	/* remove a matching paragraph and all that follow */
+	RULE_KINDS
 };
 
 struct clean_rule {
@@ -125,6 +126,8 @@ struct clean_rules {
 	struct strlist tracking_params;	/* extra query names for url_canonical */
 	struct dateline_pattern datelines[DATELINE_PATTERNS];
 	struct literal_index literals;	/* of every rule's and dateline's filter */
+	size_t	*of_kind[RULE_KINDS];	/* each kind's rules (indexes), in file order */
+	size_t	 of_kind_count[RULE_KINDS];
 };
 
 struct paragraph {

@@ -141,20 +141,21 @@ apply_strip_and_drop(const struct clean_rules *rules, struct paragraphs *list,
 		struct paragraph *paragraph = &list->items[i];
 
 		filter_text_set(view, paragraph->text, paragraph->length);
-		for (size_t r = 0; r < rules->count && !paragraph->dropped; r++) {
-			const struct clean_rule *rule = &rules->rules[r];
+		for (size_t k = 0; k < rules->of_kind_count[RULE_STRIP] && !paragraph->dropped;
+		    k++) {
+			const struct clean_rule *rule = &rules->rules[rules->of_kind[RULE_STRIP][k]];
 
-			if (rule->kind == RULE_STRIP &&
-			    rule_applies(rule, paragraph, i, list->count) &&
+			if (rule_applies(rule, paragraph, i, list->count) &&
 			    prefilter_passes(&rule->filter, view) &&
 			    apply_strip(rule, paragraph, sink))
 				filter_text_set(view, paragraph->text, paragraph->length);
 		}
-		for (size_t r = 0; r < rules->count && !paragraph->dropped; r++) {
-			const struct clean_rule *rule = &rules->rules[r];
+		for (size_t k = 0; k < rules->of_kind_count[RULE_DROP_PARAGRAPH] &&
+		    !paragraph->dropped; k++) {
+			const struct clean_rule *rule =
+			    &rules->rules[rules->of_kind[RULE_DROP_PARAGRAPH][k]];
 
-			if (rule->kind != RULE_DROP_PARAGRAPH ||
-			    !rule_applies(rule, paragraph, i, list->count) ||
+			if (!rule_applies(rule, paragraph, i, list->count) ||
 			    !prefilter_passes(&rule->filter, view) ||
 			    regexec(&rule->regex, paragraph->text, 0, NULL, 0) != 0)
 				continue;
@@ -182,11 +183,12 @@ apply_drop_after(const struct clean_rules *rules, struct paragraphs *list,
 		if (paragraph->dropped)
 			continue;
 		filter_text_set(view, paragraph->text, paragraph->length);
-		for (size_t r = 0; position > 0 && r < rules->count; r++) {
-			const struct clean_rule *rule = &rules->rules[r];
+		for (size_t k = 0; position > 0 && k < rules->of_kind_count[RULE_DROP_AFTER];
+		    k++) {
+			const struct clean_rule *rule =
+			    &rules->rules[rules->of_kind[RULE_DROP_AFTER][k]];
 
-			if (rule->kind != RULE_DROP_AFTER ||
-			    !rule_applies(rule, paragraph, position, kept) ||
+			if (!rule_applies(rule, paragraph, position, kept) ||
 			    !prefilter_passes(&rule->filter, view) ||
 			    regexec(&rule->regex, paragraph->text, 0, NULL, 0) != 0)
 				continue;

@@ -289,6 +289,22 @@ parse_rules_text(struct clean_rules *rules, char *text, const char *path, char *
 	return 0;
 }
 
+/* Each kind's rules in file order, once all are in: a paragraph is walked past its kind's
+ * rules only (apply_rules). */
+static void
+group_kinds(struct clean_rules *rules)
+{
+	for (int kind = 0; kind < RULE_KINDS; kind++) {
+		rules->of_kind[kind] = xcalloc(rules->count + 1, sizeof *rules->of_kind[kind]);
+		rules->of_kind_count[kind] = 0;
+	}
+	for (size_t i = 0; i < rules->count; i++) {
+		enum rule_kind kind = rules->rules[i].kind;
+
+		rules->of_kind[kind][rules->of_kind_count[kind]++] = i;
+	}
+}
+
 struct clean_rules *
 clean_rules_load(const char *path, char *error, size_t error_size)
 {
@@ -316,6 +332,7 @@ clean_rules_load(const char *path, char *error, size_t error_size)
 		}
 	}
 	if (path == NULL) {
+		group_kinds(rules);
 		literal_index_build(rules);
 		return rules;
 	}
@@ -330,6 +347,7 @@ clean_rules_load(const char *path, char *error, size_t error_size)
 		clean_rules_free(rules);
 		return NULL;
 	}
+	group_kinds(rules);
 	literal_index_build(rules);
 	return rules;
 }
@@ -348,5 +366,7 @@ clean_rules_free(struct clean_rules *rules)
 	}
 	strlist_clear(&rules->tracking_params);
 	literal_index_free(&rules->literals);
+	for (int kind = 0; kind < RULE_KINDS; kind++)
+		free(rules->of_kind[kind]);
 	free(rules);
 }
