@@ -166,6 +166,38 @@ keep_top(const struct story_weight *candidates, uint32_t count, uint32_t limit,
 	return kept;
 }
 
+static inline size_t
+key_slot(uint64_t key)
+{
+	return (size_t)(key * 0x9e3779b97f4a7c15ULL >> 57) & (VECTOR_SLOTS - 1);
+}
+
+/* The vector's keys by hash (after the sort: the indexes are of the sorted items). */
+static void
+index_keys(struct story_vector *vector)
+{
+	memset(vector->slot_item, 0, sizeof vector->slot_item);
+	for (uint32_t i = 0; i < vector->count; i++) {
+		size_t slot = key_slot(vector->items[i].key);
+
+		while (vector->slot_item[slot] != 0)
+			slot = (slot + 1) & (VECTOR_SLOTS - 1);
+		vector->slot_item[slot] = (uint8_t)(i + 1);
+		vector->slot_key[slot] = vector->items[i].key;
+	}
+}
+
+/* The index of key among the vector's items, or -1. */
+static inline int
+find_key(const struct story_vector *vector, uint64_t key)
+{
+	for (size_t slot = key_slot(key); vector->slot_item[slot] != 0;
+	    slot = (slot + 1) & (VECTOR_SLOTS - 1))
+		if (vector->slot_key[slot] == key)
+			return vector->slot_item[slot] - 1;
+	return -1;
+}
+
 void
 story_vector_build(struct story_vector *vector, const struct story_features *features,
     const struct story_background *background)
@@ -203,6 +235,7 @@ story_vector_build(struct story_vector *vector, const struct story_features *fea
 	}
 	free(storage);
 	sort_by_key(vector->items, vector->count);
+	index_keys(vector);
 }
 
 /* What the merge of an article's vector with a centroid finds, part by part. */
@@ -228,37 +261,31 @@ centroid_side(struct overlap *overlap, const struct centroid_entry *weight, uint
 }
 
 /*
- * The centroid's side part by part (every entry, in key order), then the keys the article
- * and the story share, found by merging the two sorted lists; the article's side is the
- * vector's own count per part. The sums run in the same order as one merge of both would.
+ * The centroid's side part by part, and the keys the article shares with the story, in one
+ * pass over the centroid (in key order) that looks each key up among the article's; the
+ * article's side is the vector's own count per part. The sums run in the same order as a
+ * merge of the two sorted lists would run them.
  */
 static void
 merge(const struct story_vector *vector, const struct story *story, struct overlap *overlap)
 {
-	const struct story_weight *items = vector->items;
 	const struct centroid_entry *centroid = story->centroid;
-	uint32_t i = 0, j = 0, count = vector->count, centroid_count = story->centroid_count;
+	uint32_t centroid_count = story->centroid_count;
 
 	memset(overlap, 0, sizeof *overlap);
 	for (int p = 0; p < PARTS; p++)
 		overlap->article_items[p] = (int)vector->part_items[p];
-	for (uint32_t k = 0; k < centroid_count; k++)
-		centroid_side(overlap, &centroid[k], story->size);
-	while (i < count && j < centroid_count) {
-		uint64_t a = items[i].key, c = centroid[j].key;
-		int p;
+	for (uint32_t k = 0; k < centroid_count; k++) {
+		uint64_t key = centroid[k].key;
+		int i, p;
 
-		if (a != c) {
-			i += a < c;
-			j += c < a;
+		centroid_side(overlap, &centroid[k], story->size);
+		if ((i = find_key(vector, key)) < 0)
 			continue;
-		}
-		p = part_of(a);
-		overlap->dot[p] += (double)items[i].weight * centroid[j].weight;
+		p = part_of(key);
+		overlap->dot[p] += (double)vector->items[i].weight * centroid[k].weight;
 		overlap->shared[p]++;
-		overlap->shared_kind[name_kind(a)]++;
-		i++;
-		j++;
+		overlap->shared_kind[name_kind(key)]++;
 	}
 }
 

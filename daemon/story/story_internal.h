@@ -89,6 +89,7 @@ struct story_weight {
 #define VECTOR_ENTITIES		12
 #define VECTOR_NUMBERS		8
 #define VECTOR_MAX		(VECTOR_TERMS + VECTOR_ENTITIES + VECTOR_NUMBERS)
+#define VECTOR_SLOTS		128	/* a power of two, VECTOR_MAX at most a third of it */
 
 struct story_vector {
 	struct story_weight items[VECTOR_MAX];
@@ -97,6 +98,9 @@ struct story_vector {
 	uint32_t	 salient_places;
 	uint32_t	 part_items[3];	/* items of each part: words, entities, numbers
 					 * (story_vector_build's, for story_score) */
+	/* its keys by hash, for story_score (story_vector_build's): item index + 1, 0 empty */
+	uint8_t		 slot_item[VECTOR_SLOTS];
+	uint64_t	 slot_key[VECTOR_SLOTS];
 };
 
 /* score.c: the article's weighted vector; similarity with a story's centroid. */
