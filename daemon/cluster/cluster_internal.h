@@ -11,6 +11,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "cluster/cluster.h"
+#include "util.h"
 
 enum partition_phase {
 	PARTITION_NOT_OURS,
@@ -87,6 +88,7 @@ void	 feedstate_reader_unassign(struct cluster *cluster, int partition);
 void	 feedstate_read(struct cluster *cluster);
 void	 feedstate_check_stable(struct cluster *cluster);
 void	 feedstate_write_dirty(struct cluster *cluster);
+void	 feedstate_encode(const json_t *record, struct buffer *out);
 void	 feedstate_forget(struct cluster *cluster, int partition);
 /* An aborted transaction's delivery ([url, id, was-delivered-before, version-before]) undone. */
 void	 feedstate_undeliver(struct cluster *cluster, json_t *entry);

@@ -6,11 +6,18 @@
  * with no member id and generation -1 from anyone, so a commit then must abort instead (a
  * paused instance once committed 17 articles its partitions' next owner had already
  * published). The metadata is librdkafka's own, made as its consumer would hold it.
+ * And the state record's writer (feedstate_encode, daemon/cluster/feedstate.c): the bytes
+ * jansson's json_dumps(JSON_COMPACT) gives, which records already in a topic were written
+ * with, on generated records (feedstate_records.h), odd strings among them.
  */
 #include <librdkafka/rdkafka.h>
 #include <stdint.h>
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "check.h"
+#include "feedstate_records.h"
 #include "cluster/cluster_internal.h"
 
 static int
@@ -76,11 +83,76 @@ test_a_consumer_without_a_group_is_not(void)
 	rd_kafka_destroy(consumer);
 }
 
+/* The writer's bytes are jansson's dump's, and read back to the same record. */
+static int
+encodes_as_jansson(json_t *record)
+{
+	struct buffer out = { 0 };
+	char *dumped = json_dumps(record, JSON_COMPACT);
+	json_t *back;
+	int same;
+
+	if (record == NULL || dumped == NULL)
+		return 0;
+	feedstate_encode(record, &out);
+	same = out.length == strlen(dumped) &&
+	    memcmp(out.data, dumped, out.length) == 0;
+	back = json_loadb(out.data, out.length, 0, NULL);
+	same = same && back != NULL && json_equal(back, record);
+	if (!same)
+		fprintf(stderr, "  jansson: %.200s\n  ours:    %.200s\n", dumped,
+		    out.data != NULL ? out.data : "");
+	json_decref(back);
+	free(dumped);
+	buffer_free(&out);
+	return same;
+}
+
+static void
+test_a_full_record_is_written_as_jansson_writes_it(void)
+{
+	json_t *record = records_make(1, CLUSTER_DELIVERED_MAX, 0);
+
+	CHECK(json_array_size(json_object_get(record, "delivered")) == CLUSTER_DELIVERED_MAX);
+	CHECK(encodes_as_jansson(record));
+	json_decref(record);
+}
+
+static void
+test_records_with_odd_ids_are_written_as_jansson_writes_them(void)
+{
+	int odd_seen = 0;
+
+	for (uint64_t seed = 1; seed <= 200; seed++) {
+		json_t *record = records_make(seed, (int)(seed % 40), 1);
+		char *dumped = json_dumps(record, JSON_COMPACT);
+
+		odd_seen += dumped != NULL && strstr(dumped, "\\u00") != NULL;
+		CHECK(encodes_as_jansson(record));
+		free(dumped);
+		json_decref(record);
+	}
+	CHECK(odd_seen > 0);	/* the generator made control characters to escape */
+}
+
+static void
+test_an_empty_record_is_written_as_jansson_writes_it(void)
+{
+	json_t *record = json_pack("{s:s,s:[]}", "url", "https://example.org/\u2028feed",
+	    "delivered");
+
+	CHECK(encodes_as_jansson(record));
+	json_decref(record);
+}
+
 int
 main(void)
 {
 	RUN(test_a_member_of_a_generation_is_fenced);
 	RUN(test_a_dropped_membership_is_not);
 	RUN(test_a_consumer_without_a_group_is_not);
+	RUN(test_a_full_record_is_written_as_jansson_writes_it);
+	RUN(test_records_with_odd_ids_are_written_as_jansson_writes_them);
+	RUN(test_an_empty_record_is_written_as_jansson_writes_it);
 	return check_finish();
 }
