@@ -512,12 +512,37 @@ check_partitions(struct cluster *cluster, char *error, size_t error_size)
 	return 0;
 }
 
+/*
+ * Before it subscribes, the group handle's own metadata must show the assignment topic's
+ * partitions, from three answers in a row: the group's leader assigns what that metadata
+ * shows, and just after the topic is created one broker of a cluster may still answer that
+ * it has none (an instance alone in its group then assigned itself nothing, and kept nothing
+ * whatever the refreshes found). Start-up only; after 15 s it joins anyway.
+ */
+static void
+wait_group_metadata(struct cluster *cluster)
+{
+	int64_t deadline = monotonic_ms() + ADMIN_TIMEOUT_MS;
+	int agreeing = 0;
+
+	while (agreeing < 3 && monotonic_ms() < deadline) {
+		if (topic_partitions(cluster->group, cluster->config->cluster.topic_feeds) ==
+		    cluster->partitions)
+			agreeing++;
+		else {
+			agreeing = 0;
+			usleep(200 * 1000);
+		}
+	}
+}
+
 static int
 join_group(struct cluster *cluster, char *error, size_t error_size)
 {
 	rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
 	rd_kafka_resp_err_t code;
 
+	wait_group_metadata(cluster);
 	rd_kafka_topic_partition_list_add(topics, cluster->config->cluster.topic_feeds,
 	    RD_KAFKA_PARTITION_UA);
 	code = rd_kafka_subscribe(cluster->group, topics);
