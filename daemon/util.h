@@ -112,4 +112,21 @@ void	 malloc_tune(void);
 /* Lower-case hex of `size` bytes; out must hold 2*size+1. */
 void	 hex_encode(const void *data, size_t size, char *out);
 
+/*
+ * A name of up to 16 bytes as two 64-bit values, its bytes zero-padded: the small fixed sets
+ * looked up by their bytes (html_fast's tags, story features' stop words) compare these, and
+ * name16_slot() is its slot in an open-addressing table of 1 << bits slots.
+ */
+struct name16 {
+	uint64_t	 head;		/* bytes 0-7 */
+	uint64_t	 tail;		/* bytes 8-15 */
+};
+
+static inline size_t
+name16_slot(struct name16 key, unsigned bits)
+{
+	return (size_t)((key.head * 0x9e3779b97f4a7c15ULL ^ key.tail * 0xc2b2ae3d27d4eb4fULL) >>
+	    (64 - bits));
+}
+
 #endif

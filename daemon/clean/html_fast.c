@@ -79,31 +79,21 @@ struct fast_state {
  * one look-up in this open-addressing table (filled once) compares them: no strcmp() per
  * probe of a binary search for each of an article's tags.
  */
-#define TAG_SLOTS	64
-struct tag_key {
-	uint64_t	 head;
-	uint64_t	 tail;
-};
+#define TAG_SLOT_BITS	6
+#define TAG_SLOTS	(1 << TAG_SLOT_BITS)
 static uint8_t tag_slots[TAG_SLOTS];	/* index in fast_tags + 1; 0: empty */
-static struct tag_key tag_keys[sizeof fast_tags / sizeof fast_tags[0]];
+static struct name16 tag_keys[sizeof fast_tags / sizeof fast_tags[0]];
 static pthread_once_t tag_slots_once = PTHREAD_ONCE_INIT;
 
 /* name is 16 bytes, zero after the name. */
-static struct tag_key
+static struct name16
 tag_key(const char *name)
 {
-	struct tag_key key;
+	struct name16 key;
 
 	memcpy(&key.head, name, 8);
 	memcpy(&key.tail, name + 8, 8);
 	return key;
-}
-
-static size_t
-tag_slot(struct tag_key key)
-{
-	return (size_t)((key.head * 0x9e3779b97f4a7c15ULL ^ key.tail * 0xc2b2ae3d27d4eb4fULL) >>
-	    58) & (TAG_SLOTS - 1);
 }
 
 static void
@@ -115,7 +105,7 @@ tag_slots_fill(void)
 
 		memcpy(name, fast_tags[i].name, strlen(fast_tags[i].name));
 		tag_keys[i] = tag_key(name);
-		for (slot = tag_slot(tag_keys[i]); tag_slots[slot] != 0;
+		for (slot = name16_slot(tag_keys[i], TAG_SLOT_BITS); tag_slots[slot] != 0;
 		    slot = (slot + 1) & (TAG_SLOTS - 1))
 			;
 		tag_slots[slot] = (uint8_t)(i + 1);
@@ -125,12 +115,12 @@ tag_slots_fill(void)
 static const struct fast_tag *
 find_fast_tag(const char *name)
 {
-	struct tag_key key = tag_key(name);
+	struct name16 key = tag_key(name);
 
 	pthread_once(&tag_slots_once, tag_slots_fill);
-	for (size_t slot = tag_slot(key); tag_slots[slot] != 0;
+	for (size_t slot = name16_slot(key, TAG_SLOT_BITS); tag_slots[slot] != 0;
 	    slot = (slot + 1) & (TAG_SLOTS - 1)) {
-		const struct tag_key *known = &tag_keys[tag_slots[slot] - 1];
+		const struct name16 *known = &tag_keys[tag_slots[slot] - 1];
 
 		if (known->head == key.head && known->tail == key.tail)
 			return &fast_tags[tag_slots[slot] - 1];

@@ -63,13 +63,10 @@ static const char *const stop_words[] = {
  * of up to 16 bytes is two 64-bit values, its bytes zero-padded (a word holds no zero
  * byte): one look-up compares them, where hashing every word first cost more.
  */
-#define STOP_SLOTS	1024
+#define STOP_SLOT_BITS	10
+#define STOP_SLOTS	(1 << STOP_SLOT_BITS)
 #define STOP_BYTES	16	/* longer words are never stop words */
-struct stop_word {
-	uint64_t	 head;		/* bytes 0-7, 0: empty slot */
-	uint64_t	 tail;		/* bytes 8-15 */
-};
-static struct stop_word stop_set[STOP_SLOTS];
+static struct name16 stop_set[STOP_SLOTS];	/* head 0: an empty slot */
 static pthread_once_t stop_set_once = PTHREAD_ONCE_INIT;
 
 static uint64_t
@@ -83,10 +80,10 @@ word_hash(const char *word, size_t length)
 static inline size_t fold_plural(char *word, size_t length);
 
 /* The first 16 bytes of word (it has that many to read), those from length on made 0. */
-static inline struct stop_word
+static inline struct name16
 stop_key(const char *word, size_t length)
 {
-	struct stop_word key;
+	struct name16 key;
 
 	memcpy(&key.head, word, 8);
 	memcpy(&key.tail, word + 8, 8);
@@ -102,13 +99,6 @@ stop_key(const char *word, size_t length)
 	return key;
 }
 
-static inline size_t
-stop_slot(struct stop_word key)
-{
-	return (size_t)((key.head * 0x9e3779b97f4a7c15ULL ^ key.tail * 0xc2b2ae3d27d4eb4fULL) >>
-	    54) & (STOP_SLOTS - 1);
-}
-
 /* Words are looked up folded ("reports" -> "report"): the set holds the folded forms. */
 static void
 stop_set_fill(void)
@@ -116,13 +106,13 @@ stop_set_fill(void)
 	for (size_t i = 0; i < sizeof stop_words / sizeof stop_words[0]; i++) {
 		char folded[STOP_BYTES] = { 0 };
 		size_t length = strlen(stop_words[i]);
-		struct stop_word key;
+		struct name16 key;
 		size_t slot;
 
 		memcpy(folded, stop_words[i], length);
 		length = fold_plural(folded, length);
 		key = stop_key(folded, length);
-		slot = stop_slot(key);
+		slot = name16_slot(key, STOP_SLOT_BITS);
 		while (stop_set[slot].head != 0 && (stop_set[slot].head != key.head ||
 		    stop_set[slot].tail != key.tail))
 			slot = (slot + 1) & (STOP_SLOTS - 1);
@@ -134,13 +124,13 @@ stop_set_fill(void)
 static int
 is_stop_word(const char *word, size_t length)
 {
-	struct stop_word key;
+	struct name16 key;
 	size_t slot;
 
 	if (length > STOP_BYTES)
 		return 0;
 	key = stop_key(word, length);
-	for (slot = stop_slot(key); stop_set[slot].head != 0; slot = (slot + 1) &
+	for (slot = name16_slot(key, STOP_SLOT_BITS); stop_set[slot].head != 0; slot = (slot + 1) &
 	    (STOP_SLOTS - 1))
 		if (stop_set[slot].head == key.head && stop_set[slot].tail == key.tail)
 			return 1;

@@ -64,26 +64,37 @@ full_article(void)
 	return article;
 }
 
+/*
+ * 1 when both writers succeeded (ok) and direct holds tree's bytes, NUL-terminated; prints the
+ * two when not. Frees both buffers.
+ */
+static int
+same_bytes(int ok, struct buffer *direct, struct buffer *tree)
+{
+	int same = ok && direct->length == tree->length &&
+	    memcmp(direct->data, tree->data, direct->length) == 0 &&
+	    direct->data[direct->length] == '\0';
+
+	if (!same)
+		printf("  direct: %.*s\n  tree:   %.*s\n", (int)direct->length, direct->data,
+		    (int)tree->length, tree->data);
+	buffer_free(direct);
+	buffer_free(tree);
+	return same;
+}
+
 /* message_write's bytes equal the tree's; returns 1 when they do. */
 static int
 same_as_tree(const struct article *article)
 {
 	struct buffer direct = { 0 }, tree = { 0 };
-	int written, rendered, same;
+	int written, rendered;
 
 	written = message_write(article, &direct);
 	json_arena_begin();
 	rendered = message_render(article, &tree);
 	json_arena_end();
-	same = written == 0 && rendered == 0 && direct.length == tree.length &&
-	    memcmp(direct.data, tree.data, direct.length) == 0 &&
-	    direct.data[direct.length] == '\0';
-	if (!same)
-		printf("  direct: %.*s\n  tree:   %.*s\n", (int)direct.length, direct.data,
-		    (int)tree.length, tree.data);
-	buffer_free(&direct);
-	buffer_free(&tree);
-	return same;
+	return same_bytes(written == 0 && rendered == 0, &direct, &tree);
 }
 
 static void
@@ -205,18 +216,11 @@ verdicts_same_as_tree(const struct article *article)
 {
 	struct buffer direct = { 0 }, tree = { 0 };
 	const char *open_message = "{\"id\":\"x\"";
-	int written, same;
+	int written;
 
 	written = message_write_verdicts(article, open_message, &direct);
 	message_render_verdicts(article, open_message, &tree);
-	same = written == 0 && direct.length == tree.length &&
-	    memcmp(direct.data, tree.data, direct.length) == 0 && direct.data[direct.length] == 0;
-	if (!same)
-		printf("  direct: %.*s\n  tree:   %.*s\n", (int)direct.length, direct.data,
-		    (int)tree.length, tree.data);
-	buffer_free(&direct);
-	buffer_free(&tree);
-	return same;
+	return same_bytes(written == 0, &direct, &tree);
 }
 
 static void
