@@ -130,12 +130,11 @@ metrics_articles(const struct ingest *ingest, struct buffer *out)
 	metric_header(out, "wiresift_pages_waiting", "gauge",
 	    "Articles waiting for their linked page (robots.txt, politeness, the fetch).");
 	buffer_printf(out, "wiresift_pages_waiting %zu\n", ingest->pages_pending);
-	metric_header(out, "wiresift_workers", "gauge", "Threads that parse, clean and tag.");
+	metric_header(out, "wiresift_workers", "gauge", "Threads that clean and tag.");
 	buffer_printf(out, "wiresift_workers %d\n", workers_count(ingest->workers));
 	metric_header(out, "wiresift_articles_preparing", "gauge",
 	    "Articles waiting for or on the worker threads.");
-	buffer_printf(out, "wiresift_articles_preparing %zu\n", workers_pending(ingest->workers) -
-	    ingest->bodies_parsing);
+	buffer_printf(out, "wiresift_articles_preparing %zu\n", workers_pending(ingest->workers));
 }
 
 /* Cluster mode only: the fingerprints topic, global dedup's log (cluster/fingerprints.c). */

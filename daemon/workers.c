@@ -3,13 +3,12 @@
  *
  * Jobs sit in one FIFO list, oldest first: `head` is the oldest job not yet handed back to the
  * loop thread, `unclaimed` the next one no worker has taken, `tail` the newest. A worker takes
- * `unclaimed`, prepares the article (or parses the feed body) outside the lock, marks the job
- * done and, when the job is `head`, writes one byte to the wake pipe (once until the loop has
- * read it). The loop thread then detaches the run of finished jobs at the head and hands them
- * to done() or parsed() in order. One mutex guards the list; nothing else is shared: each
- * worker has its own stages, and a parse job owns everything feed_parse() reads.
+ * `unclaimed`, prepares the article outside the lock, marks the job done and, when the job is
+ * `head`, writes one byte to the wake pipe (once until the loop has read it). The loop thread
+ * then detaches the run of finished jobs at the head and hands them to done() in order.
+ * One mutex guards the list; nothing else is shared: each worker has its own stages.
  *
- * Workers run WORKER_NICE steps nicer than the process: the loop thread alone fetches,
+ * Workers run WORKER_NICE steps nicer than the process: the loop thread alone fetches, parses,
  * filters, judges and publishes for all of them, so when the cores are busy it should be the
  * one that runs, and the workers take the time it leaves (see worker_lower_priority).
  */
@@ -22,7 +21,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "feed/feed.h"
 #include "log.h"
 #include "pipeline.h"
 #include "util.h"
@@ -34,8 +32,7 @@
 
 struct job {
 	struct job	*next;
-	struct article	*article;	/* a prepare job, or */
-	struct feed_parse_job *parse;	/* a parse job */
+	struct article	*article;
 	void		*context;
 	time_t		 now;
 	int		 result;
@@ -59,7 +56,6 @@ struct workers {
 	int		 wake_pipe[2];
 	struct event	*wake_event;
 	workers_done_fn	 done;
-	workers_parsed_fn parsed;
 	void		*context;
 	struct worker	*threads;
 	int		 count;
@@ -134,14 +130,9 @@ worker_main(void *argument)
 	struct job *job;
 
 	worker_lower_priority();
-	while ((job = job_take(worker->pool)) != NULL) {
-		if (job->parse != NULL) {
-			feed_parse_job_run(job->parse);
-			job_finish(worker->pool, job, 0);
-		} else
-			job_finish(worker->pool, job, pipeline_prepare(worker->stages,
-			    job->article, job->now, NULL, NULL));
-	}
+	while ((job = job_take(worker->pool)) != NULL)
+		job_finish(worker->pool, job, pipeline_prepare(worker->stages, job->article,
+		    job->now, NULL, NULL));
 	return NULL;
 }
 
@@ -182,17 +173,19 @@ on_wake(evutil_socket_t fd, short what, void *context)
 		event_active(pool->wake_event, EV_READ, 0);
 	while ((job = finished) != NULL) {
 		finished = job->next;
-		if (job->parse != NULL)
-			pool->parsed(job->parse, job->context, pool->context);
-		else
-			pool->done(job->article, job->result, job->context, pool->context);
+		pool->done(job->article, job->result, job->context, pool->context);
 		free(job);
 	}
 }
 
-static void
-job_append(struct workers *pool, struct job *job)
+void
+workers_submit(struct workers *pool, struct article *article, time_t now, void *job_context)
 {
+	struct job *job = xcalloc(1, sizeof *job);
+
+	job->article = article;
+	job->context = job_context;
+	job->now = now;
 	pthread_mutex_lock(&pool->lock);
 	if (pool->tail != NULL)
 		pool->tail->next = job;
@@ -204,27 +197,6 @@ job_append(struct workers *pool, struct job *job)
 	pool->pending++;
 	pthread_cond_signal(&pool->job_waiting);
 	pthread_mutex_unlock(&pool->lock);
-}
-
-void
-workers_submit(struct workers *pool, struct article *article, time_t now, void *job_context)
-{
-	struct job *job = xcalloc(1, sizeof *job);
-
-	job->article = article;
-	job->context = job_context;
-	job->now = now;
-	job_append(pool, job);
-}
-
-void
-workers_submit_parse(struct workers *pool, struct feed_parse_job *parse, void *job_context)
-{
-	struct job *job = xcalloc(1, sizeof *job);
-
-	job->parse = parse;
-	job->context = job_context;
-	job_append(pool, job);
 }
 
 size_t
@@ -260,8 +232,7 @@ workers_start(struct workers *pool, char *error, size_t error_size)
 
 struct workers *
 workers_new(struct event_base *base, int count, const struct config *config,
-    workers_done_fn done, workers_parsed_fn parsed, void *context, char *error,
-    size_t error_size)
+    workers_done_fn done, void *context, char *error, size_t error_size)
 {
 	struct workers *pool = xcalloc(1, sizeof *pool);
 
@@ -269,7 +240,6 @@ workers_new(struct event_base *base, int count, const struct config *config,
 	pthread_cond_init(&pool->job_waiting, NULL);
 	pool->wake_pipe[0] = pool->wake_pipe[1] = -1;
 	pool->done = done;
-	pool->parsed = parsed;
 	pool->context = context;
 	pool->count = count < 1 ? 1 : count > MAX_WORKERS ? MAX_WORKERS : count;
 	pool->threads = xcalloc((size_t)pool->count, sizeof *pool->threads);
@@ -312,7 +282,7 @@ workers_free(struct workers *pool)
 	}
 	while ((job = pool->head) != NULL) {	/* never handed back: unseen, fetched again */
 		pool->head = job->next;
-		article_free(job->article);	/* a parse job's is its submitter's to free */
+		article_free(job->article);
 		free(job);
 	}
 	if (pool->wake_event != NULL)

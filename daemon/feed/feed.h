@@ -14,8 +14,7 @@
  * absent), plus feed_title, feed_format and feed_language. Also read: CDF channels.
  * External entities are never loaded; only plain internal entities of the internal subset are
  * expanded, bounded in number and size (prepare.c). What had to be repaired is in
- * meta->problems. Nothing here is shared between calls: the daemon parses on its worker
- * threads (struct feed_parse_job below), several feeds at once.
+ * meta->problems.
  */
 #ifndef WIRESIFT_FEED_H
 #define WIRESIFT_FEED_H
@@ -86,29 +85,6 @@ typedef int (*feed_item_fn)(struct article *item, void *context);
 int	 feed_parse(const char *data, size_t size, const char *feed_url, const char *content_type,
 	    struct feed_meta *meta, feed_item_fn on_item, void *context,
 	    char *error, size_t error_size);
-
-/*
- * One body parsed away from the loop thread, on a worker (workers.c). The loop fills in what
- * feed_parse() reads (owned by the job: nothing the loop frees or changes meanwhile); the
- * worker runs feed_parse_job_run(), which frees the body and leaves feed_parse()'s result, the
- * feed's fields, the error and the items in document order; the loop then takes the items
- * (setting item_count to 0) and frees the job with feed_parse_job_free(), which frees what is
- * left (items not taken included).
- */
-struct feed_parse_job {
-	char		*body;
-	size_t		 body_length;
-	char		*feed_url;
-	char		*content_type;	/* NULL when none */
-	int		 result;	/* feed_parse()'s: 0 parsed, -1 not a feed (error) */
-	struct feed_meta meta;
-	struct article	**items;
-	size_t		 item_count, item_size;
-	char		 error[256];
-};
-
-void	 feed_parse_job_run(struct feed_parse_job *job);
-void	 feed_parse_job_free(struct feed_parse_job *job);
 
 /* Dates: RFC 822/1123 and real-world variants, RFC 3339 / W3CDTF. 0 when unparseable. */
 time_t	 feed_date_parse(const char *text);

@@ -78,8 +78,7 @@ log_summary(struct ingest *ingest)
 	    failing, disabled,
 	    (double)(ingest->delivered_articles - ingest->summary_articles) * 60000.0 / minutes_ms,
 	    (double)(ingest->delivered_duplicates - ingest->summary_duplicates) * 60000.0 /
-	    minutes_ms, workers_pending(ingest->workers) - ingest->bodies_parsing,
-	    publisher_outstanding(ingest->publisher),
+	    minutes_ms, workers_pending(ingest->workers), publisher_outstanding(ingest->publisher),
 	    spool_rows(ingest->spool), spool_bytes(ingest->spool),
 	    pipeline_dedup_size(ingest->pipeline), pipeline_story_count(ingest->pipeline));
 	notify_status("%zu feeds (%zu failing), %lld articles, %lld duplicates, spool %lld",

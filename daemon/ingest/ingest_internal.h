@@ -129,11 +129,9 @@ struct ingest {
 	struct host		*hosts;
 	struct host		*ready_head, *ready_tail;
 	int			 active_fetches;
-	/* fetched bodies waiting for room in the workers, then parsing there (outcome.c) */
+	/* fetched bodies waiting for room in the workers (outcome.c) */
 	struct waiting_body	*waiting_head, *waiting_tail;
 	size_t			 waiting_bodies;
-	struct waiting_body	*parsing_head, *parsing_tail;
-	size_t			 bodies_parsing;
 	int			 backpressure;
 	int			 draining;
 	long long		 drain_deadline_ms;
@@ -189,16 +187,11 @@ long long feed_backoff_delay(struct feed *feed, const struct fetch_result *resul
 void	 feed_handle_fetch(struct feed *feed, struct fetch_result *result);
 /* Fetches wait while this many fetched bodies wait to be parsed (ingest_dispatch). */
 #define WAITING_BODIES_MAX	16
-/* Send the waiting bodies the workers have room for to be parsed (after a handback, a fetch). */
+/* Parse the waiting bodies the workers have room for (after a handback, or a fetch). */
 void	 ingest_parse_waiting(struct ingest *ingest);
-/* workers_parsed_fn: a body parsed on a worker; its items go through the seen filter. */
-struct feed_parse_job;
-void	 ingest_on_parsed(struct feed_parse_job *job, void *job_context, void *context);
-/* At exit, after workers_free(): free the bodies waiting or never handed back. */
-void	 ingest_bodies_free(struct ingest *ingest);
 
 /* items.c */
-/* One parsed item of the poll, in document order: an unseen one goes to the workers. */
+/* feed_parse()'s callback: an unseen item goes to the workers. */
 int	 ingest_on_item(struct article *article, void *context);
 void	 ingest_on_prepared(struct article *article, int result, void *job_context,
 	    void *context);

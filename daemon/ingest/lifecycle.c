@@ -5,12 +5,12 @@
  *
  * Life of a poll: a feed's timer fires -> it joins its host's wait queue -> ingest_dispatch()
  * starts it when the host and the global limits allow (schedule.c) -> feed_handle_fetch()
- * has the body parsed on a worker once the workers have room (outcome.c), and each new item
- * goes through the pipeline to the publisher (items.c) -> ingest_on_delivery() (librdkafka's
- * report, on the loop thread; delivery.c) marks the item seen once all its messages are
- * acknowledged -> when every item of the poll is delivered, the feed's new
- * ETag/Last-Modified are committed. A failed delivery leaves the item unseen and the
- * validators unchanged, so the next poll fetches and sends it again.
+ * parses the body once the workers have room (outcome.c) and sends each new item through the
+ * pipeline to the publisher (items.c) -> ingest_on_delivery() (librdkafka's report, on the
+ * loop thread; delivery.c) marks the item seen once all its messages are acknowledged -> when
+ * every item of the poll is delivered, the feed's new ETag/Last-Modified are committed. A
+ * failed delivery leaves the item unseen and the validators unchanged, so the next poll
+ * fetches and sends it again.
  */
 #include <event2/event.h>
 #include <stdio.h>
@@ -210,7 +210,7 @@ ingest_new(struct config *config, struct event_base *base, const struct ingest_o
 	if (pipeline_stories(ingest->pipeline) != NULL)
 		story_summaries_enable(pipeline_stories(ingest->pipeline), 1);
 	if ((ingest->workers = workers_new(base, workers_configured(config), config,
-	    ingest_on_prepared, ingest_on_parsed, ingest, error, error_size)) == NULL)
+	    ingest_on_prepared, ingest, error, error_size)) == NULL)
 		goto fail;
 	ingest->spool = spool_new(ingest->state, base, config->spool_max_size);
 	if ((ingest->publisher = publisher_open(config, base, ingest_on_delivery, ingest, error,
@@ -393,7 +393,6 @@ ingest_free(struct ingest *ingest)
 	if (ingest == NULL)
 		return;
 	workers_free(ingest->workers);	/* first: no thread may outlive what it uses */
-	ingest_bodies_free(ingest);
 	ingest_pages_free(ingest);
 	cluster_close(ingest->cluster);	/* writes its feeds' last state, leaves the group */
 	for (size_t i = 0; i < ingest->feed_count; i++)

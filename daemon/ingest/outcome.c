@@ -1,8 +1,7 @@
 /*
- * outcome.c - what a finished feed fetch means: a body is parsed on a worker thread once the
- * workers have room for its items (until then it waits, as fetched: see
- * ingest_parse_waiting), and its items are sent on (items.c) when the parse comes back to the
- * loop thread; a 304 keeps everything, a failure counts against the feed's health (backoff,
+ * outcome.c - what a finished feed fetch means: a body is parsed and its items sent on
+ * (items.c) once the workers have room for them (until then it waits, as fetched: see
+ * ingest_parse_waiting), a 304 keeps everything, a failure counts against the feed's health (backoff,
  * 410 disables) unless our own network is down, a permanent redirect moves the feed; the
  * fetch statistics of /metrics and /feeds.
  */
@@ -20,29 +19,19 @@
 #include "workers.h"
 
 /*
- * A fetched body goes to the workers to be parsed when they hold fewer than
- * PARSE_AHEAD_PER_WORKER jobs per worker and fewer than PARSES_PER_WORKER parse jobs per
- * worker; until then it waits in ingest->waiting_bodies, in the order fetched. Parsed
+ * A fetched body is parsed when the workers hold fewer than PARSE_AHEAD_PER_WORKER articles
+ * per worker; until then it waits in ingest->waiting_bodies, in the order fetched. Parsed
  * articles are several times the size of their share of the body (fields, then text, tokens
  * and message on the workers), and a cold start fetches faster than the workers prepare: parsed
  * at once, 5,000-12,000 articles piled up before the workers (peak RSS 300-500 MB for 40,000
- * news-size items). So at most (PARSE_AHEAD + PARSES x items of a feed) x workers articles are
- * parsed and not yet through. ingest_dispatch() starts no fetch while WAITING_BODIES_MAX
- * bodies wait.
+ * news-size items). ingest_dispatch() starts no fetch while WAITING_BODIES_MAX bodies wait.
  */
 #define PARSE_AHEAD_PER_WORKER	128
-#define PARSES_PER_WORKER	4
 
-/*
- * A fetched body, waiting for room in the workers (ingest->waiting_head) and then parsed on
- * one (ingest->parsing_head): both lists in the order fetched, and parse jobs come back in the
- * order submitted, so the one handed back is always parsing_head.
- */
 struct waiting_body {
 	struct waiting_body	*next;
 	struct feed		*feed;
-	struct fetch_result	 result;	/* the validators, moved here; the body to job */
-	struct feed_parse_job	 job;
+	struct fetch_result	 result;	/* the body and validators, moved here */
 };
 
 /* Persist a feed's health: failures, 410 mark, and its URL if a permanent redirect moved it. */
@@ -83,14 +72,13 @@ note_problems(struct feed *feed, unsigned problems)
 	    "none");
 }
 
-/* What the worker parsed: the items go through the seen filter in document order. */
 static void
-handle_body(struct feed *feed, struct fetch_result *result, struct feed_parse_job *job)
+handle_body(struct feed *feed, struct fetch_result *result)
 {
 	struct batch *batch = xcalloc(1, sizeof *batch);
-	struct feed_meta *meta = &job->meta;
-	const char *error = job->error;
-	int parsed = job->result;
+	struct feed_meta meta = { 0 };
+	char error[256] = "";
+	int parsed;
 
 	batch->feed = feed;
 	batch->now = time(NULL);
@@ -99,10 +87,9 @@ handle_body(struct feed *feed, struct fetch_result *result, struct feed_parse_jo
 	batch->status = result->status;
 	batch->bytes = result->body_length;
 	batch->elapsed_ms = result->elapsed_ms;
-	for (size_t i = 0; i < job->item_count; i++)
-		ingest_on_item(job->items[i], batch);
-	job->item_count = 0;
-	note_problems(feed, meta->problems);
+	parsed = feed_parse(result->body, result->body_length, feed->url, result->content_type,
+	    &meta, ingest_on_item, batch, error, sizeof error);
+	note_problems(feed, meta.problems);
 	if (parsed < 0) {
 		char key[600];
 		snprintf(key, sizeof key, "parse %s", feed->url);
@@ -118,13 +105,14 @@ handle_body(struct feed *feed, struct fetch_result *result, struct feed_parse_jo
 	} else {
 		feed_recovered(feed, "parse");
 		snprintf(batch->format, sizeof batch->format, "%s",
-		    meta->format ? meta->format : "-");
+		    meta.format ? meta.format : "-");
 		batch->parsed_whole = 1;
 		if (batch->in_pipeline == 0)
 			batch_log_fetched(batch);
 	}
 	feed_schedule_next(feed, parsed < 0 ? feed_backoff_delay(feed, result) :
-	    feed_next_interval(feed, result, meta, batch->new_items > 0));
+	    feed_next_interval(feed, result, &meta, batch->new_items > 0));
+	feed_meta_free(&meta);
 	batch->all_sent = 1;
 	batch->pending_items++;		/* release the batch through the common path */
 	batch_item_done(batch, 0);
@@ -156,101 +144,32 @@ body_next(struct ingest *ingest)
 	if ((ingest->waiting_head = waiting->next) == NULL)
 		ingest->waiting_tail = NULL;
 	ingest->waiting_bodies--;
-	waiting->next = NULL;
 	return waiting;
 }
 
-static void
-body_free(struct waiting_body *waiting)
-{
-	fetch_result_free(&waiting->result);
-	feed_parse_job_free(&waiting->job);
-	free(waiting);
-}
-
-/* The body (moved out of result) and a copy of what else feed_parse() reads, to a worker. */
-static void
-body_parse(struct ingest *ingest, struct waiting_body *waiting)
-{
-	struct fetch_result *result = &waiting->result;
-	struct feed_parse_job *job = &waiting->job;
-
-	job->body = result->body;
-	job->body_length = result->body_length;
-	result->body = NULL;
-	job->feed_url = xstrdup(waiting->feed->url);
-	job->content_type = result->content_type ? xstrdup(result->content_type) : NULL;
-	if (ingest->parsing_tail != NULL)
-		ingest->parsing_tail->next = waiting;
-	else
-		ingest->parsing_head = waiting;
-	ingest->parsing_tail = waiting;
-	ingest->bodies_parsing++;
-	workers_submit_parse(ingest->workers, job, waiting);
-}
-
 /*
- * Send waiting bodies to be parsed, oldest first, while the workers have room for their
- * items. Draining, or for a feed a reload removed, the body is dropped unparsed: its items
- * stay unseen and its validators unchanged, so the next poll fetches them again.
+ * Parse waiting bodies, oldest first, while the workers have room for their items. Draining,
+ * or for a feed a reload removed, the body is dropped unparsed: its items stay unseen and its
+ * validators unchanged, so the next poll fetches them again.
  */
 void
 ingest_parse_waiting(struct ingest *ingest)
 {
-	size_t workers = (size_t)workers_count(ingest->workers);
+	size_t room = (size_t)workers_count(ingest->workers) * PARSE_AHEAD_PER_WORKER;
 	int resume = ingest->waiting_bodies >= WAITING_BODIES_MAX;
 
 	while (ingest->waiting_head != NULL && (ingest->draining ||
-	    (workers_pending(ingest->workers) < workers * PARSE_AHEAD_PER_WORKER &&
-	    ingest->bodies_parsing < workers * PARSES_PER_WORKER))) {
+	    workers_pending(ingest->workers) < room)) {
 		struct waiting_body *waiting = body_next(ingest);
-		if (ingest->draining || waiting->feed->removed) {
+		if (ingest->draining || waiting->feed->removed)
 			ingest_poll_done(ingest);
-			body_free(waiting);
-		} else
-			body_parse(ingest, waiting);
+		else
+			handle_body(waiting->feed, &waiting->result);
+		fetch_result_free(&waiting->result);
+		free(waiting);
 	}
 	if (resume && ingest->waiting_bodies < WAITING_BODIES_MAX)
 		ingest_dispatch(ingest);
-}
-
-/*
- * The workers hand back a parsed body (always the oldest in parsing_head). It is handled as
- * it would have been when it was parsed: also draining (the drain waits for its items), also
- * for a feed whose cluster partition went meanwhile (as a poll that ends after the partition
- * went). Only for a feed a reload removed meanwhile is it dropped, as a waiting body is.
- */
-void
-ingest_on_parsed(struct feed_parse_job *job, void *job_context, void *context)
-{
-	struct ingest *ingest = context;
-	struct waiting_body *waiting = job_context;
-
-	if ((ingest->parsing_head = waiting->next) == NULL)
-		ingest->parsing_tail = NULL;
-	ingest->bodies_parsing--;
-	if (waiting->feed->removed)
-		ingest_poll_done(ingest);
-	else
-		handle_body(waiting->feed, &waiting->result, job);
-	body_free(waiting);
-	ingest_parse_waiting(ingest);
-}
-
-/* At exit, after workers_free(): the bodies never parsed, or never handed back. */
-void
-ingest_bodies_free(struct ingest *ingest)
-{
-	struct waiting_body *waiting;
-
-	while (ingest->waiting_head != NULL)
-		body_free(body_next(ingest));
-	while ((waiting = ingest->parsing_head) != NULL) {
-		ingest->parsing_head = waiting->next;
-		body_free(waiting);
-	}
-	ingest->parsing_tail = NULL;
-	ingest->bodies_parsing = 0;
 }
 
 static void

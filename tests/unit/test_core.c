@@ -3,7 +3,6 @@
  * feeds-list parser (every error names FILE:LINE), stable article ids, the message JSON and
  * what an article keeps while it awaits delivery, and the SQLite state store.
  */
-#include <dirent.h>
 #include <event2/event.h>
 #include <jansson.h>
 #include <math.h>
@@ -18,7 +17,6 @@
 #include "heap.h"
 #include "article.h"
 #include "config.h"
-#include "feed_outcome.h"
 #include "json_write.h"
 #include "log.h"
 #include "pipeline.h"
@@ -891,8 +889,8 @@ test_workers_keep_order_and_results(void)
 	    sizeof error) : NULL;
 	struct event_base *base = event_base_new();
 	struct handed_back back = { .base = base, .expected = 300 };
-	struct workers *workers = alone_stages ? workers_new(base, 3, config, collect_prepared, NULL,
-	    &back, error, sizeof error) : NULL;
+	struct workers *workers = alone_stages ? workers_new(base, 3, config, collect_prepared, &back,
+	    error, sizeof error) : NULL;
 	time_t now = 1790000000;
 
 	CHECK(workers != NULL);
@@ -952,150 +950,6 @@ out:
 	event_base_free(base);
 	free(back.articles);
 	free(back.results);
-}
-
-/* Parse jobs and prepare jobs in one submission order (mixed_back): job_context counts it. */
-struct mixed_back {
-	struct event_base	*base;
-	size_t			 next, expected;
-	char			**outcomes;	/* by parse job: what the worker's parse said */
-	size_t			 parsed;
-};
-
-/* feed_outcome.h's string, built from what a parse job gave. */
-static char *
-job_outcome(struct feed_parse_job *job)
-{
-	struct buffer out = { 0 };
-	struct feed_meta *meta = &job->meta;
-
-	for (size_t i = 0; i < job->item_count; i++) {
-		char *json = article_to_parse_json(job->items[i]);
-		buffer_printf(&out, "%s\n", json);
-		free(json);
-	}
-	buffer_printf(&out, "status=%d error=%s title=%s link=%s format=%s language=%s ttl=%d "
-	    "period=%d items=%zu\n", job->result, job->error, meta->title ? meta->title : "-",
-	    meta->link ? meta->link : "-", meta->format ? meta->format : "-",
-	    meta->language ? meta->language : "-", meta->ttl_minutes,
-	    meta->update_period_seconds, meta->item_count);
-	return buffer_steal(&out);
-}
-
-static void
-mixed_step(struct mixed_back *back, void *job_context)
-{
-	CHECK(job_context == (void *)(++back->next));	/* submission order, across kinds */
-	if (back->next == back->expected)
-		event_base_loopbreak(back->base);
-}
-
-static void
-mixed_prepared(struct article *article, int result, void *job_context, void *context)
-{
-	article_free(article);
-	mixed_step(context, job_context);
-}
-
-static void
-mixed_parsed(struct feed_parse_job *job, void *job_context, void *context)
-{
-	struct mixed_back *back = context;
-
-	back->outcomes[back->parsed++] = job_outcome(job);
-	mixed_step(back, job_context);
-}
-
-/* The regular files in directory (sorted, at most max), as paths; caller frees them. */
-static int
-compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static size_t
-fixture_paths(const char *directory, char *paths[], size_t max)
-{
-	DIR *dir = opendir(directory);
-	struct dirent *entry;
-	struct stat info;
-	size_t count = 0;
-
-	while (dir != NULL && count < max && (entry = readdir(dir)) != NULL) {
-		char *path = xasprintf("%s/%s", directory, entry->d_name);
-		if (stat(path, &info) == 0 && S_ISREG(info.st_mode))
-			paths[count++] = path;
-		else
-			free(path);
-	}
-	if (dir != NULL)
-		closedir(dir);
-	qsort(paths, count, sizeof *paths, compare_names);
-	return count;
-}
-
-/* A parse job for the document at path (its URL a file: one). */
-static struct feed_parse_job *
-parse_job_for(const char *path)
-{
-	struct feed_parse_job *job = xcalloc(1, sizeof *job);
-
-	job->body = file_read(path, &job->body_length);
-	job->feed_url = xasprintf("file:///feeds/%s", strrchr(path, '/') + 1);
-	return job;
-}
-
-/*
- * Feed bodies parsed on the worker threads, between articles prepared there, come back in
- * submission order, and each says exactly what feed_parse() on this thread says of it (items,
- * status, error, metadata): every document of tests/feeds/.
- */
-static void
-test_workers_parse_jobs(void)
-{
-	char error[512] = "", *paths[600];
-	struct config *config = config_load("conf/demo/wiresift.conf", error, sizeof error);
-	struct event_base *base = event_base_new();
-	struct mixed_back back = { .base = base };
-	struct workers *workers = config ? workers_new(base, 2, config, mixed_prepared,
-	    mixed_parsed, &back, error, sizeof error) : NULL;
-	struct feed_parse_job *jobs[600];
-	size_t count = fixture_paths("tests/feeds", paths, 600);
-
-	CHECK(workers != NULL && count > 200);
-	if (workers == NULL)
-		goto out;
-	back.outcomes = xcalloc(count, sizeof *back.outcomes);
-	for (size_t i = 0; i < count; i++) {
-		jobs[i] = parse_job_for(paths[i]);
-		workers_submit_parse(workers, jobs[i], (void *)(++back.expected));
-		workers_submit(workers, numbered_article(i + 1), 1790000000,
-		    (void *)(++back.expected));
-	}
-	event_base_dispatch(base);
-	CHECK(back.next == back.expected && back.parsed == count);
-	CHECK(workers_pending(workers) == 0);
-	for (size_t i = 0; i < back.parsed; i++) {
-		size_t length;
-		char *data = file_read(paths[i], &length);
-		char *expected = feed_outcome(data, length, jobs[i]->feed_url, NULL);
-
-		CHECK_STR(back.outcomes[i], expected);
-		free(expected);
-		free(data);
-		free(back.outcomes[i]);
-	}
-	for (size_t i = 0; i < count; i++) {
-		CHECK(jobs[i]->body == NULL);	/* freed on the worker */
-		feed_parse_job_free(jobs[i]);
-		free(jobs[i]);
-		free(paths[i]);
-	}
-out:
-	workers_free(workers);
-	config_free(config);
-	event_base_free(base);
-	free(back.outcomes);
 }
 
 /* The set of in-flight ids: adds, finds and removes by value through growth and tombstones. */
@@ -1171,7 +1025,6 @@ main(void)
 	RUN(test_component_log_levels);
 	RUN(test_complaints);
 	RUN(test_workers_keep_order_and_results);
-	RUN(test_workers_parse_jobs);
 	temp_dir_remove();
 	return check_finish();
 }
