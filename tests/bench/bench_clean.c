@@ -40,6 +40,7 @@
 #include "tokens.h"
 #include "util.h"
 #include "feed/feed.h"
+#include "clock.h"
 
 #define MAX_STAGES	32
 
@@ -61,15 +62,6 @@ struct article_batch {
 	size_t		  count;
 	size_t		  capacity;
 };
-
-static double
-cpu_seconds(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-}
 
 static size_t
 length_or_zero(const char *text)
@@ -124,13 +116,13 @@ parse_feed(const struct feed_source *source, struct article_batch *batch, struct
 	struct feed_meta meta;
 	char error[256];
 	size_t before = batch->count;
-	double started = cpu_seconds();
+	double started = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 
 	memset(&meta, 0, sizeof(meta));
 	if (feed_parse(source->data, source->size, source->feed->url, NULL, &meta, collect_item,
 	    batch, error, sizeof(error)) != 0)
 		fprintf(stderr, "bench_clean: %s: %s\n", source->feed->url, error);
-	parse->seconds += cpu_seconds() - started;
+	parse->seconds += clock_seconds(CLOCK_THREAD_CPUTIME_ID) - started;
 	parse->articles += batch->count - before;
 	parse->bytes += source->size;
 	for (size_t i = before; i < batch->count; i++)
@@ -153,7 +145,7 @@ print_stage(const struct stage *stage)
 static void
 charge(struct stage *stage, double *mark, size_t bytes)
 {
-	double now = cpu_seconds();
+	double now = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 
 	stage->seconds += now - *mark;
 	stage->articles++;
@@ -173,7 +165,7 @@ dedup_and_publish(struct article *article, struct dedup_sketcher *sketcher,
     struct dedup_index *index, struct publisher *publisher, const char *topic,
     struct stage *stage, size_t bytes)
 {
-	double mark = cpu_seconds();
+	double mark = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 	char *json;
 
 	dedup_sketch_article(sketcher, article);
@@ -271,11 +263,11 @@ main(int argc, char **argv)
 		for (size_t i = 0; i < batch.count; i++) {
 			struct article *article = batch.items[i];
 			size_t bytes = raw_bytes(article);
-			double started = cpu_seconds(), mark = started;
+			double started = clock_seconds(CLOCK_THREAD_CPUTIME_ID), mark = started;
 
 			article->fetched = 1780000000;
 			if (clean_article(article, rules, NULL, NULL) != 0) {
-				stages[1].seconds += cpu_seconds() - started;
+				stages[1].seconds += clock_seconds(CLOCK_THREAD_CPUTIME_ID) - started;
 				article_free(article);
 				continue;
 			}
@@ -287,12 +279,12 @@ main(int argc, char **argv)
 			}
 			charge(&stages[after_plugins + 5], &started, bytes);
 			/* The token stream alone (again, on a stream of its own): for the figure. */
-			mark = cpu_seconds();
+			mark = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 			token_stream_build(stream, article->title, article->text);
 			charge(&stages[after_plugins + 7], &mark, bytes);
 			if (extractor != NULL) {
 				/* on a worker, after the sketch (pipeline.c) */
-				mark = cpu_seconds();
+				mark = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 				story_extract_article(extractor, article);
 				charge(&stages[after_plugins + 8], &mark, bytes);
 			}

@@ -29,6 +29,7 @@
 #include "util.h"
 #include "dedup/dedup.h"
 #include "dedup/dedup_internal.h"
+#include "clock.h"
 
 #define VOCABULARY	30000
 #define TOPICS		300
@@ -475,24 +476,6 @@ reference_free(struct exact_reference *reference)
 
 /* ---- measurement helpers ---- */
 
-static double
-seconds_now(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-}
-
-static double
-thread_seconds(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-}
-
 static size_t
 heap_bytes(void)
 {
@@ -605,7 +588,7 @@ quality_run(size_t originals)
 
 	dedup_config_defaults(&config);
 	reference_seconds = 0;
-	started = seconds_now();
+	started = clock_seconds(CLOCK_MONOTONIC);
 	for (size_t s = 0; s < count; s++) {
 		const struct document *document = &documents[stream[s].document];
 		size_t distinct = exact_shingles(document->text, &scratch, &shingles,
@@ -622,7 +605,7 @@ quality_run(size_t originals)
 		    (verdict.best_containment > 0.7 && verdict.best_containment < 0.9))
 			near_threshold++;
 	}
-	reference_seconds = seconds_now() - started;
+	reference_seconds = clock_seconds(CLOCK_MONOTONIC) - started;
 
 	index = dedup_open(&config, error, sizeof error);
 	if (index == NULL) {
@@ -638,9 +621,9 @@ quality_run(size_t originals)
 
 		article_set(&article->id, document->id);
 		article->text = document->text;		/* borrowed: no copy in the timing */
-		before = seconds_now();
+		before = clock_seconds(CLOCK_MONOTONIC);
 		dedup_check(index, article, BASE_TIME + (time_t)s);
-		index_seconds += seconds_now() - before;
+		index_seconds += clock_seconds(CLOCK_MONOTONIC) - before;
 		article->text = NULL;
 		duplicate = article->dedup.status == DEDUP_DUPLICATE;
 		if (duplicate && truth[s])
@@ -757,9 +740,9 @@ scale_run(size_t total)
 
 			article_set(&article->id, batch[i].id);
 			article->text = batch[i].text;
-			before = seconds_now();
+			before = clock_seconds(CLOCK_MONOTONIC);
 			dedup_check(index, article, BASE_TIME + (time_t)((done + i) / 20));
-			check_seconds += seconds_now() - before;
+			check_seconds += clock_seconds(CLOCK_MONOTONIC) - before;
 			article->text = NULL;
 			duplicates += article->dedup.status == DEDUP_DUPLICATE;
 			bytes += strlen(batch[i].text);
@@ -809,18 +792,18 @@ scale_run(size_t total)
 			document_free(&source);
 		}
 		snprintf(probe.id, sizeof probe.id, "p%031zx", i);
-		before = seconds_now();
+		before = clock_seconds(CLOCK_MONOTONIC);
 		dedup_words_from_text(&words, probe.text);
 		dedup_sketch_compute(&hasher, &words, &sketch);
-		sketch_latency[i] = seconds_now() - before;
+		sketch_latency[i] = clock_seconds(CLOCK_MONOTONIC) - before;
 		article_set(&article->id, probe.id);
 		article->text = probe.text;
-		before = seconds_now();
-		cpu_before = thread_seconds();
+		before = clock_seconds(CLOCK_MONOTONIC);
+		cpu_before = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 		dedup_check(index, article, BASE_TIME + (time_t)(total / 20) + 1);
-		cpu_latency[i] = thread_seconds() - cpu_before;
+		cpu_latency[i] = clock_seconds(CLOCK_THREAD_CPUTIME_ID) - cpu_before;
 		lookup_latency[i] = dedup_last_lookup_seconds(index);
-		latency[i] = seconds_now() - before;
+		latency[i] = clock_seconds(CLOCK_MONOTONIC) - before;
 		article->text = NULL;
 		article_free(article);
 		document_free(&probe);

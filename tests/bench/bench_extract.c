@@ -24,21 +24,13 @@
 #include "clean/extract.h"
 #include "clean/extract_internal.h"
 #include "util.h"
-
-static double
-cpu_seconds(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-}
+#include "clock.h"
 
 /* One round of the tree step over the skimmed pages page_tree builds: CPU seconds. */
 static double
 tree_round(char **skimmed, size_t *lengths, int count, int ours)
 {
-	double started = cpu_seconds();
+	double started = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 
 	for (int i = 0; i < count; i++) {
 		xmlDoc *document;
@@ -49,7 +41,7 @@ tree_round(char **skimmed, size_t *lengths, int count, int ours)
 		    html_parse_page(skimmed[i], lengths[i], "UTF-8");
 		xmlFreeDoc(document);
 	}
-	return cpu_seconds() - started;
+	return clock_seconds(CLOCK_THREAD_CPUTIME_ID) - started;
 }
 
 /* page_tree beside libxml2's parser on the same skimmed pages, rounds taking turns. */
@@ -119,7 +111,7 @@ main(int argc, char **argv)
 		}
 		bytes += lengths[i];
 	}
-	started = cpu_seconds();
+	started = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 	do {
 		for (int i = 0; i < count; i++) {
 			struct extract_result result;
@@ -129,8 +121,8 @@ main(int argc, char **argv)
 			extract_result_free(&result);
 		}
 		rounds++;
-	} while (cpu_seconds() - started < minimum);
-	seconds = cpu_seconds() - started;
+	} while (clock_seconds(CLOCK_THREAD_CPUTIME_ID) - started < minimum);
+	seconds = clock_seconds(CLOCK_THREAD_CPUTIME_ID) - started;
 	printf("extract pages=%d rounds=%zu seconds=%.3f pages_per_s=%.1f mb_per_s=%.1f "
 	    "words=%zu\n", count, rounds, seconds, (double)count * (double)rounds / seconds,
 	    (double)bytes * (double)rounds / 1e6 / seconds, words / rounds);

@@ -16,15 +16,7 @@
 
 #include "feedstate_records.h"
 #include "cluster/cluster_internal.h"
-
-static double
-now(void)
-{
-	struct timespec clock;
-
-	clock_gettime(CLOCK_MONOTONIC, &clock);
-	return (double)clock.tv_sec + (double)clock.tv_nsec / 1e9;
-}
+#include "clock.h"
 
 /* One write as the transaction path makes it; returns the value's length. */
 static size_t
@@ -53,11 +45,11 @@ measure(json_t *record, int use_dumps, int writes)
 	size_t total = 0;
 
 	for (int round = 0; round < 5; round++) {
-		double start = now(), elapsed;
+		double start = clock_seconds(CLOCK_MONOTONIC), elapsed;
 
 		for (int i = 0; i < writes; i++)
 			total += write_once(record, use_dumps, &out);
-		elapsed = (now() - start) * 1e6 / writes;
+		elapsed = (clock_seconds(CLOCK_MONOTONIC) - start) * 1e6 / writes;
 		if (round == 0 || elapsed < best)
 			best = elapsed;
 	}

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "util.h"
 #include "feed/feed.h"
+#include "clock.h"
 
 struct item_count {
 	size_t	items;
@@ -47,16 +48,6 @@ count_item(struct article *item, void *context)
 	return 0;
 }
 
-/* CPU seconds this process has used: the machine is shared, so CPU time is the fair measure. */
-static double
-cpu_seconds(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
-	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-}
-
 /* One full parse; CPU seconds it took, or -1 when feed_parse failed. */
 static double
 parse_once(const char *data, size_t size, const char *url, struct item_count *count,
@@ -68,14 +59,14 @@ parse_once(const char *data, size_t size, const char *url, struct item_count *co
 
 	memset(&meta, 0, sizeof(meta));
 	memset(count, 0, sizeof(*count));
-	started = cpu_seconds();
+	started = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
 	if (feed_parse(data, size, url, NULL, &meta, count_item, count, error,
 	    sizeof(error)) != 0) {
 		fprintf(stderr, "bench_parse: %s: %s\n", url, error);
 		feed_meta_free(&meta);
 		return -1;
 	}
-	seconds = cpu_seconds() - started;
+	seconds = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - started;
 	free(*format);
 	*format = xstrdup(meta.format != NULL ? meta.format : "unknown");
 	feed_meta_free(&meta);

@@ -22,6 +22,7 @@
 
 #include "story/story_internal.h"
 #include "util.h"
+#include "clock.h"
 
 #define VOCABULARY	40000
 #define EVENT_WORDS	12
@@ -38,15 +39,6 @@ struct event {
 
 static char words[VOCABULARY][12];
 static double cumulative[VOCABULARY];
-
-static double
-thread_seconds(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-	return now.tv_sec + now.tv_nsec / 1e9;
-}
 
 static size_t
 heap_in_use(void)
@@ -191,12 +183,12 @@ main(void)
 			    event_count : RECENT_EVENTS);
 		article = make_article(&events[which], i, (time_t)(1780000000 +
 		    (double)i * WINDOW / count), &seed);
-		started = thread_seconds();
+		started = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 		story_extract_article(extractor, article);
-		extract += thread_seconds() - started;
-		started = thread_seconds();
+		extract += clock_seconds(CLOCK_THREAD_CPUTIME_ID) - started;
+		started = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 		story_assign(index, article);
-		assign += thread_seconds() - started;
+		assign += clock_seconds(CLOCK_THREAD_CPUTIME_ID) - started;
 		article_free(article);
 	}
 	malloc_trim(0);
