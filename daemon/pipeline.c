@@ -204,7 +204,8 @@ pipeline_prepare(struct pipeline_stages *stages, struct article *article, time_t
 	plugin_chain_process(stages->plugins, article);
 	dedup_sketch_article(stages->sketcher, article);
 	if (stages->extractor != NULL)
-		story_extract_article(stages->extractor, article);
+		story_extract_article_tokens(stages->extractor, article,
+		    plugin_chain_tokens(stages->plugins));
 	article->json_without_dedup = article_json_without_dedup(article);
 	return 0;
 }

@@ -436,7 +436,12 @@ plugin_chain_process(struct plugin_chain *chain, struct article *article)
 	plugin_chain_begin(chain);
 	for (size_t i = 0; i < chain->count; i++)
 		plugin_run(chain, &chain->plugins[i], article);
-	chain->tokens = NULL;
+}
+
+const struct ws_tokens *
+plugin_chain_tokens(const struct plugin_chain *chain)
+{
+	return chain != NULL ? chain->tokens : NULL;
 }
 
 void

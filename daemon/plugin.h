@@ -38,6 +38,13 @@ struct plugin_chain *plugin_chain_load(const struct plugin_config *configs, size
 /* Run every plugin over the article; a plugin failure is logged and the article goes on. */
 void	 plugin_chain_process(struct plugin_chain *chain, struct article *article);
 size_t	 plugin_chain_count(const struct plugin_chain *chain);
+/*
+ * The token stream of the article the chain last processed, when no ABI-1 plugin ran after it
+ * was built (so it is of the title and text as they are now); else NULL. Valid until the
+ * chain processes the next article.
+ */
+struct ws_tokens;
+const struct ws_tokens *plugin_chain_tokens(const struct plugin_chain *chain);
 /* plugin_chain_process in steps, to time each plugin (bench_clean): begin, then each index in
  * order over the same article. */
 void	 plugin_chain_begin(struct plugin_chain *chain);

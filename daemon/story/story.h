@@ -43,6 +43,11 @@ struct story_extractor *story_extractor_new(void);
 void	 story_extractor_free(struct story_extractor *extractor);
 /* Extract article's features into article->story_features (title, text, entities, time). */
 void	 story_extract_article(struct story_extractor *extractor, struct article *article);
+/* The same, reading the words off tokens, the article's token stream (tokens.h) when it is of
+ * its title and text as they are now; NULL: as story_extract_article. The same features. */
+struct ws_tokens;
+void	 story_extract_article_tokens(struct story_extractor *extractor,
+	    struct article *article, const struct ws_tokens *tokens);
 void	 story_features_destroy(struct story_features *features);	/* article_free() calls it */
 
 /* The open stories: the loop thread. */

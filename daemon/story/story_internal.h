@@ -50,6 +50,10 @@ void	 story_features_reset(struct story_features *features);
 void	 story_extract(struct story_extractor *extractor, struct story_features *features,
 	    const char *title, const char *text, const struct entity *entities,
 	    size_t entity_count, int64_t time);
+/* story_extract reading words off tokens (NULL: none), a token stream of title and text. */
+void	 story_extract_tokens(struct story_extractor *extractor, struct story_features *features,
+	    const char *title, const char *text, const struct entity *entities,
+	    size_t entity_count, int64_t time, const struct ws_tokens *tokens);
 const char *story_feature_name(const struct story_features *features, uint32_t item);
 
 /* background.c: document frequencies of feature keys over the articles seen so far. */

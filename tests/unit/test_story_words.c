@@ -1,0 +1,185 @@
+/*
+ * test_story_words.c - story features read off the token stream (features.c,
+ * count_token_words) against the same features read by their own scanner (story_extract,
+ * the code they were read with before): generated titles and texts full of what the two
+ * scanners split differently (apostrophes and possessives, numbers with separators, UTF-8
+ * letters, symbols and punctuation, words longer than WORD_BYTES, text past the 6000 bytes
+ * read), every item the same in the same order: key, count, salient, name.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "plugin_api.h"
+#include "story/story_internal.h"
+#include "tokens.h"
+#include "util.h"
+
+#define TEXT_BYTES_READ	6000	/* of the text the features read (features.c, TEXT_BYTES) */
+
+/* Pieces the texts are made of, glued with or without a separator between them. */
+static const char *const pieces[] = {
+	"Bases", "bases", "casualties", "the", "The", "THE", "news", "reports", "Reports",
+	"Taliban's", "Taliban\xE2\x80\x99s", "it's", "It's", "don't", "O'Brien", "O\xE2\x80\x99" "Brien",
+	"rock'n'roll", "'s", "s", "'", "''", "x'", "'x", "ab's", "Ab's", "bus", "virus", "iris",
+	"10,000", "7.1", "3", "42", "1,2,3", "1.2.3", "42.", ",5", "2024", "1st", "4G", "a1b2",
+	"3d", "007", "10,0", "9.", "U.S.", "NATO", "iPhone", "caf\xC3\xA9", "Z\xC3\xBCrich",
+	"na\xC3\xAFve", "\xC3\x89mile", "\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0",
+	"\xE6\x9D\xB1\xE4\xBA\xAC", "\xE2\x80\x9C", "\xE2\x80\x9D", "\xE2\x80\x94", "\xE2\x80\xA6",
+	"\xC2\xA0", "\xC2\xAB", "\xC2\xBB", "\xE2\x82\xAC", "\xC2\xA9", "\xCC\x81", "5\xE2\x82\xAC",
+	"\xE2\x82\xAC" "5", "Minister", "ministers", "Kabul", "Kabul's", "election", "elections",
+	"earthquake", "Earthquake", "magnitude", "tsunami", "aid", "convoy", "convoys",
+	"international", "Internationalisation",
+	"Pneumonoultramicroscopicsilicovolcanoconiosisandthensomemorelettersbeyond",
+	"pneumonoultramicroscopicsilicovolcanoconiosisandthensomemorelettersbeyondS",
+	"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefgh\xC3\xA9",
+	"Sixteenletterwrd", "seventeenletterws", "ies", "flies", "Says", "it", "an", "X",
+};
+
+static const char *const separators[] = {
+	" ", " ", " ", " ", ", ", ". ", "\n", "\n\n", "-", "'", "\"", "(", ")", "\t", ": ", "",
+	"", "/", "&", "'s ", "\xE2\x80\x99", "\xE2\x80\x99s ", "\xC2\xA0", " \xE2\x80\x94 ", ".",
+	",",
+};
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t
+rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 16);
+}
+
+/* A generated text of about `bytes` bytes into buffer. */
+static void
+generate(struct buffer *buffer, size_t bytes)
+{
+	size_t piece_count = sizeof pieces / sizeof pieces[0];
+	size_t separator_count = sizeof separators / sizeof separators[0];
+
+	buffer_reset(buffer);
+	while (buffer->length < bytes) {
+		buffer_append_string(buffer, pieces[rng() % piece_count]);
+		buffer_append_string(buffer, separators[rng() % separator_count]);
+	}
+}
+
+/* Are the two feature sets the same items in the same order? */
+static int
+same_features(const struct story_features *a, const struct story_features *b)
+{
+	if (a->count != b->count || a->time != b->time)
+		return 0;
+	for (uint32_t i = 0; i < a->count; i++)
+		if (a->items[i].key != b->items[i].key || a->items[i].count != b->items[i].count ||
+		    a->items[i].salient != b->items[i].salient ||
+		    strcmp(story_feature_name(a, i), story_feature_name(b, i)) != 0)
+			return 0;
+	return 1;
+}
+
+/* Old and new over one title and text, with and without entities. */
+static int
+compare(struct story_extractor *extractor, struct token_stream *stream, const char *title,
+    const char *text)
+{
+	struct entity entities[2] = {
+		{ .name = "Kabul", .type = "place", .count = 2 },
+		{ .name = "Taliban", .type = "organization", .count = 1 },
+	};
+	struct story_features *old = xcalloc(1, sizeof *old), *new = xcalloc(1, sizeof *new);
+	const struct ws_tokens *tokens = token_stream_build(stream, title, text);
+	int same;
+
+	story_extract(extractor, old, title, text, entities, 2, 1000);
+	story_extract_tokens(extractor, new, title, text, entities, 2, 1000, tokens);
+	same = same_features(old, new) && old->count > 0;
+	story_extract(extractor, old, title, text, NULL, 0, 7);
+	story_extract_tokens(extractor, new, title, text, NULL, 0, 7, tokens);
+	same = same && same_features(old, new);
+	story_features_destroy(old);
+	story_features_destroy(new);
+	return same;
+}
+
+static void
+test_generated_texts(void)
+{
+	struct story_extractor *extractor = story_extractor_new();
+	struct token_stream *stream = token_stream_new();
+	struct buffer title = { 0 }, text = { 0 };
+	int differing = 0;
+
+	for (int round = 0; round < 400; round++) {
+		generate(&title, 20 + rng() % 120);
+		generate(&text, round % 10 == 0 ? 5900 + rng() % 400 : 200 + rng() % 3000);
+		if (!compare(extractor, stream, title.data, text.data)) {
+			if (differing++ < 3)
+				fprintf(stderr, "differ: title \"%s\"\n", title.data);
+		}
+	}
+	CHECK(differing == 0);
+	buffer_free(&title);
+	buffer_free(&text);
+	token_stream_free(stream);
+	story_extractor_free(extractor);
+}
+
+/* A token stream of other bytes (a copy of the text) is not read: the same features. */
+static void
+test_other_bytes_not_read(void)
+{
+	struct story_extractor *extractor = story_extractor_new();
+	struct token_stream *stream = token_stream_new();
+	struct story_features *old = xcalloc(1, sizeof *old), *new = xcalloc(1, sizeof *new);
+	char text[] = "Earthquake relief convoys reached Kabul's suburbs; 10,000 tents.";
+	char other[] = "Tsunami warnings lifted across the Pacific after aid convoys left.";
+	const struct ws_tokens *tokens = token_stream_build(stream, "Convoys", other);
+
+	story_extract(extractor, old, "Convoys", text, NULL, 0, 5);
+	story_extract_tokens(extractor, new, "Convoys", text, NULL, 0, 5, tokens);
+	CHECK(same_features(old, new));
+	CHECK(old->count >= 5);
+	story_features_destroy(old);
+	story_features_destroy(new);
+	token_stream_free(stream);
+	story_extractor_free(extractor);
+}
+
+/* Edge texts: empty, words only, a token across the 6000 bytes read, the title only. */
+static void
+test_edges(void)
+{
+	struct story_extractor *extractor = story_extractor_new();
+	struct token_stream *stream = token_stream_new();
+	struct buffer text = { 0 };
+	int same = 1;
+
+	same &= compare(extractor, stream, "Kabul convoys", "");
+	same &= compare(extractor, stream, "Kabul convoys", "Kabul");
+	for (size_t shift = 0; shift < 12; shift++) {
+		buffer_reset(&text);
+		while (text.length < TEXT_BYTES_READ - 6 + shift)
+			buffer_append_string(&text, "x");
+		buffer_append_string(&text, " earthquakes convoys 10,000 ministers");
+		same &= compare(extractor, stream, "Kabul", text.data);
+	}
+	CHECK(same);
+	buffer_free(&text);
+	token_stream_free(stream);
+	story_extractor_free(extractor);
+}
+
+int
+main(void)
+{
+	RUN(test_generated_texts);
+	RUN(test_other_bytes_not_read);
+	RUN(test_edges);
+	return check_finish();
+}
