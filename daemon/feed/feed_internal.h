@@ -12,9 +12,9 @@
 #include "feed.h"
 
 /*
- * The document is decoded and prepared a chunk at a time, never copied whole: at most
- * feed_stream_chunk_size bytes of the body per decoding step (tests set tiny sizes to put a
- * chunk boundary everywhere).
+ * The document is decoded and prepared a chunk at a time: at most feed_stream_chunk_size bytes
+ * of the body per decoding step (tests set tiny sizes to put a chunk boundary everywhere). Only
+ * the tree path (a body of at most 1 MB) holds its prepared text whole.
  */
 #define FEED_STREAM_CHUNK	(64 * 1024)
 extern size_t feed_stream_chunk_size;

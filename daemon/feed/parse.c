@@ -1,11 +1,11 @@
 /*
  * parse.c - feed_parse(): decode, detect the format from the content, and dispatch.
  *
- * The body is decoded (encoding.c) and prepared (prepare.c) a chunk at a time, straight into
- * libxml2: no decoded or prepared copy of the whole document exists. Every form of entity
- * loading is off (no XML_PARSE_NOENT, XML_PARSE_DTDLOAD or XML_PARSE_HUGE; XML_PARSE_NONET).
- * A body of at most FEED_TREE_MAX_BYTES goes through libxml2's push parser in large blocks
- * into a tree, walked once it is complete and well-formed (tree.c). Any other (larger, or with
+ * The body is decoded (encoding.c) and prepared (prepare.c) a chunk at a time. Every form of
+ * entity loading is off (no XML_PARSE_NOENT, XML_PARSE_DTDLOAD or XML_PARSE_HUGE;
+ * XML_PARSE_NONET). A body of at most FEED_TREE_MAX_BYTES is prepared whole and goes through
+ * libxml2's push parser in large blocks, its large CDATA sections lifted out (cdata.c), into a
+ * tree, walked once it is complete and well-formed (tree.c). Any other (larger, or with
  * a well-formedness error) streams through xmlTextReader with recovery on, one item expanded
  * at a time (stream.c). What the root and each element mean is xmldoc.c's. Only the start of
  * the decoded text is looked at here (feed_decoder_peek), to tell XML from JSON and a feed
@@ -187,8 +187,8 @@ parse_xml(struct xml_source *source, struct feed_decoder *decoder, size_t start,
 	run.feed.feed_url = feed_url;
 	run.feed.meta = meta;
 	if (source->size <= FEED_TREE_MAX_BYTES) {
-		if ((status = feed_parse_tree(&run, decoder, feed_url, error, error_size)) !=
-		    FEED_TREE_BROKEN)
+		if ((status = feed_parse_tree(&run, decoder, source->size, feed_url,
+		    error, error_size)) != FEED_TREE_BROKEN)
 			return finish_xml(&run, status, meta, error, error_size);
 		decoder = NULL;		/* the stream decodes the body again */
 	}

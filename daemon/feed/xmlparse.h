@@ -1,7 +1,7 @@
 /*
  * xmlparse.h - what the files of the XML feed parser share (not a public interface): the run
- * over one document (parse.c dispatches, tree.c parses a small well-formed feed whole,
- * stream.c streams any other with xmlTextReader and recovers a broken one, xmldoc.c says what
+ * over one document (parse.c dispatches, tree.c parses a small well-formed feed whole with
+ * its large CDATA sections lifted out while libxml2 parses (cdata.c), stream.c streams any other with xmlTextReader and recovers a broken one, xmldoc.c says what
  * the root and each element are and turns items and channel fields into articles and meta).
  */
 #ifndef WIRESIFT_FEED_XMLPARSE_H
@@ -56,8 +56,33 @@ void	 feed_xml_visit(struct xml_run *run, xmlNodePtr node, int depth, size_t *it
 /* tree.c: the fast path for a well-formed feed of at most FEED_TREE_MAX_BYTES. */
 #define FEED_TREE_MAX_BYTES	(1024 * 1024)
 #define FEED_TREE_BROKEN	(-3)
-int	 feed_parse_tree(struct xml_run *run, struct feed_decoder *decoder, const char *feed_url,
-	    char *error, size_t error_size);
+/* The tree of prepared text (lift: with cdata.c's lifting); NULL when not well-formed. */
+xmlDocPtr feed_tree_from_text(const char *text, size_t length, const char *feed_url, int lift);
+int	 feed_parse_tree(struct xml_run *run, struct feed_decoder *decoder, size_t size_hint,
+	    const char *feed_url, char *error, size_t error_size);
+
+/*
+ * cdata.c: the tree path's CDATA sections of at least a few hundred bytes taken out of the text
+ * libxml2 parses (lifted, a marker in their place) and put back into the built tree. The
+ * prepared text must outlive the struct.
+ */
+struct feed_cdata {
+	const char	*text;		/* the prepared text */
+	struct {
+		size_t	 start;		/* the content, in text */
+		size_t	 length;
+	}		*spans;
+	size_t		 count;
+	size_t		 capacity;
+	struct buffer	 lifted;	/* text with a marker for each section lifted */
+};
+/* How many sections were lifted into cdata->lifted (0: none, nothing to free but cdata). */
+int	 feed_cdata_lift(struct feed_cdata *cdata, const char *text, size_t length);
+/* The markers in document's text nodes replaced by their sections; -1 if they do not match. */
+int	 feed_cdata_restore(struct feed_cdata *cdata, xmlDocPtr document);
+void	 feed_cdata_clear(struct feed_cdata *cdata);
+/* Whether libxml2's push parser takes these bytes as CDATA content (xmlCheckCdataPush's rule). */
+int	 feed_cdata_valid(const char *text, size_t length);
 
 /*
  * stream.c: the document through xmlTextReader from decoder (NULL: decoded again from the
