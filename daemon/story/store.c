@@ -71,10 +71,12 @@ header_build(uint8_t header[HEADER_SIZE])
 	memcpy(header + 12, &check, 4);
 }
 
-static void
-put(struct buffer *out, const void *data, size_t length)
+/* Copy length bytes to at; the position after them. */
+static uint8_t *
+put(uint8_t *at, const void *data, size_t length)
 {
-	buffer_append(out, data, length);
+	memcpy(at, data, length);
+	return at + length;
 }
 
 static size_t
@@ -85,44 +87,59 @@ clamp(const char *text, size_t limit)
 	return length < limit ? length : limit;
 }
 
+/* An entity as written: u16 count, u8 type length, u8 name length, type, name. */
+static uint8_t *
+put_entity(uint8_t *at, const struct story_entity_name *entity)
+{
+	uint8_t lengths[2] = { (uint8_t)clamp(entity->type, 13),
+	    (uint8_t)clamp(entity->name, 255) };
+
+	at = put(at, &entity->count, 2);
+	at = put(at, lengths, 2);
+	at = put(at, entity->type, lengths[0]);
+	return put(at, entity->name, lengths[1]);
+}
+
+/*
+ * The record's frame and payload, written into one allocation of its exact size (a buffer
+ * appended to field by field had cost two calls per weight).
+ */
 uint8_t *
 story_record_encode(const struct story_record *record, size_t *length)
 {
-	struct buffer out = { 0 };
 	uint16_t fixed[6] = { (uint16_t)clamp(record->article_id, 65534),
 	    (uint16_t)clamp(record->outlet, 65534), record->headline != NULL ?
 	    (uint16_t)clamp(record->headline, 65534) : NO_HEADLINE,
 	    (uint16_t)record->weight_count, (uint16_t)record->entity_count, 0 };
+	size_t size = FRAME_SIZE + 16 + sizeof fixed + (size_t)record->weight_count * WEIGHT_SIZE +
+	    fixed[0] + fixed[1] + (record->headline != NULL ? fixed[2] : 0);
+	uint8_t *out, *at;
 	uint32_t payload, check;
 
-	buffer_reserve(&out, 256 + record->weight_count * WEIGHT_SIZE);
-	put(&out, "\0\0\0\0\0\0\0\0", FRAME_SIZE);
-	put(&out, &record->time, 8);
-	put(&out, &record->story_key, 8);
-	put(&out, fixed, sizeof fixed);
+	for (uint32_t i = 0; i < record->entity_count; i++)
+		size += 4 + clamp(record->entities[i].type, 13) +
+		    clamp(record->entities[i].name, 255);
+	out = xmalloc(size + 1);
+	at = put(out + FRAME_SIZE, &record->time, 8);
+	at = put(at, &record->story_key, 8);
+	at = put(at, fixed, sizeof fixed);
 	for (uint32_t i = 0; i < record->weight_count; i++) {
-		put(&out, &record->weights[i].key, 8);
-		put(&out, &record->weights[i].weight, 4);
+		at = put(at, &record->weights[i].key, 8);
+		at = put(at, &record->weights[i].weight, 4);
 	}
-	for (uint32_t i = 0; i < record->entity_count; i++) {
-		uint8_t lengths[2] = { (uint8_t)clamp(record->entities[i].type, 13),
-		    (uint8_t)clamp(record->entities[i].name, 255) };
-
-		put(&out, &record->entities[i].count, 2);
-		put(&out, lengths, 2);
-		put(&out, record->entities[i].type, lengths[0]);
-		put(&out, record->entities[i].name, lengths[1]);
-	}
-	put(&out, record->article_id, fixed[0]);
-	put(&out, record->outlet, fixed[1]);
+	for (uint32_t i = 0; i < record->entity_count; i++)
+		at = put_entity(at, &record->entities[i]);
+	at = put(at, record->article_id, fixed[0]);
+	at = put(at, record->outlet, fixed[1]);
 	if (record->headline != NULL)
-		put(&out, record->headline, fixed[2]);
-	payload = (uint32_t)(out.length - FRAME_SIZE);
-	check = XXH32(out.data + FRAME_SIZE, payload, 0);
-	memcpy(out.data, &payload, 4);
-	memcpy(out.data + 4, &check, 4);
-	*length = out.length;
-	return (uint8_t *)buffer_steal(&out);
+		at = put(at, record->headline, fixed[2]);
+	*at = '\0';
+	payload = (uint32_t)(size - FRAME_SIZE);
+	check = XXH32(out + FRAME_SIZE, payload, 0);
+	memcpy(out, &payload, 4);
+	memcpy(out + 4, &check, 4);
+	*length = size;
+	return out;
 }
 
 /* Copy length bytes at *in into strings as a C string; NULL when past end. */
