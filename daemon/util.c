@@ -94,14 +94,8 @@ buffer_reserve(struct buffer *buffer, size_t extra)
 	buffer->capacity = capacity;
 }
 
-void
-buffer_append(struct buffer *buffer, const void *data, size_t length)
-{
-	buffer_reserve(buffer, length);
-	memcpy(buffer->data + buffer->length, data, length);
-	buffer->length += length;
-	buffer->data[buffer->length] = '\0';
-}
+/* The external definition of util.h's inline buffer_append. */
+extern inline void buffer_append(struct buffer *buffer, const void *data, size_t length);
 
 void
 buffer_append_string(struct buffer *buffer, const char *string)

@@ -177,11 +177,8 @@ story_summary_json_tree(const struct story *story)
 	return render(root);
 }
 
-static void
-put_key(struct buffer *out, const char *key_and_colon)
-{
-	buffer_append_string(out, key_and_colon);
-}
+/* A string literal's bytes, its length known at compile time. */
+#define put_key(out, literal)	buffer_append((out), "" literal, sizeof(literal) - 1)
 
 static void
 put_number(struct buffer *out, uint32_t value)
@@ -196,14 +193,13 @@ put_number(struct buffer *out, uint32_t value)
 	buffer_append(out, digits + at, sizeof digits - at);
 }
 
-/* "NAME":"TIME" (RFC 3339, UTC) */
+/* "TIME" (RFC 3339, UTC) */
 static void
-put_time(struct buffer *out, const char *key_and_colon, int64_t when)
+put_time(struct buffer *out, int64_t when)
 {
 	char text[21];
 
 	time_format_rfc3339((time_t)when, text);
-	put_key(out, key_and_colon);
 	buffer_append(out, "\"", 1);
 	buffer_append_string(out, text);
 	buffer_append(out, "\"", 1);
@@ -218,7 +214,9 @@ summary_entities(const struct story *story, struct buffer *out)
 		const struct story_entity_name *entity = &story->entity_names[i];
 		if (entity->name == NULL)
 			return -1;
-		put_key(out, i > 0 ? ",{\"name\":" : "{\"name\":");
+		if (i > 0)
+			put_key(out, ",");
+		put_key(out, "{\"name\":");
 		if (json_write_string(entity->name, out) < 0)
 			return -1;
 		put_key(out, ",\"type\":");
@@ -243,7 +241,9 @@ summary_articles(const struct story *story, struct buffer *out)
 		const struct story_member *member = &story->members[i];
 		if (member->id == NULL || member->outlet == NULL)
 			return -1;
-		put_key(out, i > first ? ",{\"id\":" : "{\"id\":");
+		if (i > first)
+			put_key(out, ",");
+		put_key(out, "{\"id\":");
 		if (json_write_string(member->id, out) < 0)
 			return -1;
 		put_key(out, ",\"source\":");
@@ -279,8 +279,10 @@ story_summary_json(const struct story *story)
 		goto tree;
 	put_key(&out, ",\"size\":");
 	put_number(&out, story->size);
-	put_time(&out, ",\"first_seen\":", story->first_seen);
-	put_time(&out, ",\"last_seen\":", story->last_seen);
+	put_key(&out, ",\"first_seen\":");
+	put_time(&out, story->first_seen);
+	put_key(&out, ",\"last_seen\":");
+	put_time(&out, story->last_seen);
 	if (summary_entities(story, &out) < 0 || summary_articles(story, &out) < 0)
 		goto tree;
 	return buffer_steal(&out);
