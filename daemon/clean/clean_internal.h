@@ -33,11 +33,19 @@
 #define FILTER_ITEMS	 64	/* items in one sequence of a pattern */
 #define FILTER_DEPTH	 8	/* nested groups analysed */
 
+#define ANCHOR_BYTES	 4	/* bytes a "contains" set is searched by on its own */
+
 struct literal_set {
 	char	*strings[FILTER_LITERALS];	/* folded to lower case when ignoring case */
 	size_t	 lengths[FILTER_LITERALS];
 	uint16_t ids[FILTER_LITERALS];		/* "contains" sets: in the rule set's index */
 	size_t	 count;				/* 0: no condition */
+	/* a "contains" set whose strings' rarest bytes (both cases when ignoring case) are
+	 * at most ANCHOR_BYTES is searched on its own, 16 bytes at a time for those
+	 * (literals.c); anchor_count 0: through the index */
+	uint8_t	 anchor_offsets[FILTER_LITERALS];	/* of each string's rarest byte */
+	unsigned char anchor_bytes[ANCHOR_BYTES];
+	size_t	 anchor_count;
 };
 
 struct prefilter {
@@ -50,8 +58,8 @@ struct prefilter {
 };
 
 /*
- * The literals of all "contains" sets of a rule set, found in one pass over a paragraph
- * rather than one search per literal. Literals are grouped by their start, ASCII-lower-cased
+ * The literals of all "contains" sets of a rule set (those without anchors are looked up
+ * here), found in one pass over a paragraph rather than one search per literal. Literals are grouped by their start, ASCII-lower-cased
  * (one pass finds those matched exactly and those matched ignoring case): one-byte literals
  * by their byte, two-byte ones by both bytes, longer ones by a key of their first three.
  * A table by the first two bytes says whether any literal starts at a position (a one-byte
@@ -158,6 +166,9 @@ void	 literal_index_free(struct literal_index *index);
 void	 filter_text_set(struct filter_text *view, const char *text, size_t length);
 void	 filter_text_free(struct filter_text *view);
 int	 prefilter_passes(const struct prefilter *filter, struct filter_text *view);
+int	 literal_set_screened(const struct literal_set *set, int ignore_case, const char *text,
+	    size_t length);
+int	 literal_set_indexed(struct filter_text *view, const struct literal_set *set);
 
 /*
  * How many bytes from text on lie in [low, high] (both at most 0x7F: ASCII), 16 at a time

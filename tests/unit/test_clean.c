@@ -3,9 +3,10 @@
  * tests/fixtures/html/), boilerplate rules and their file format, datelines, summaries, the
  * explain callback, the five real seed articles (read from ../shared/seeds, never copied) and
  * behaviour on huge and deeply nested input. The fast paths (plain text spared the HTML
- * parser, rules ruled out by their literals before regexec) are checked against the slow
- * ones. Its throughput is measured by make bench (bench_clean), not here.
+ * parser, rules ruled out by their literals before regexec, the literal sets searched by
+ * their rarest bytes) are checked against the slow ones and plain references. Its throughput is measured by make bench (bench_clean), not here.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -735,6 +736,120 @@ test_rule_prefilters(void)
 	}
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* The anchored search of a "contains" set against the index and a plain search               */
+
+/* The plain reference: does one of the set's strings occur in text (ASCII folded)? */
+static int
+set_in_text_reference(const struct literal_set *set, int ignore_case, const char *text,
+    size_t length)
+{
+	for (size_t k = 0; k < set->count; k++)
+		for (size_t at = 0; at + set->lengths[k] <= length; at++) {
+			size_t i = 0;
+
+			while (i < set->lengths[k] && (ignore_case ?
+			    tolower((unsigned char)text[at + i]) == (unsigned char)set->strings[k][i] :
+			    text[at + i] == set->strings[k][i]))
+				i++;
+			if (i == set->lengths[k])
+				return 1;
+		}
+	return 0;
+}
+
+/* A piece of a generated paragraph: a literal of the rules (whole, cut, case-flipped), a
+ * word, UTF-8 or punctuation. */
+static void
+append_piece(struct buffer *text, const struct literal_index *index)
+{
+	static const char *const others[] = { "the ", "a", " ", "é", "—", "–", "…", "(", ")",
+	    ", ", ": ", "-", "\xe2\x80", "P", "p", "R", "C", "K", ".", "/", "x", "Read ", "is",
+	    "was " };
+	unsigned choice = scan_random(10);
+
+	if (choice < 5 && index->count > 0) {
+		size_t id = scan_random((unsigned)index->count), length = index->lengths[id];
+		char *copy = xstrndup(index->texts[id], length);
+
+		if (choice == 1 && length > 1)
+			length -= 1 + scan_random((unsigned)length - 1);	/* cut short */
+		if (choice == 2)
+			memmove(copy, copy + 1, length--);	/* its first byte lost */
+		for (size_t i = 0; choice == 3 && i < length; i++)	/* cases flipped */
+			if (scan_random(2) && isalpha((unsigned char)copy[i]))
+				copy[i] = (char)(copy[i] ^ 0x20);
+		buffer_append(text, copy, length);
+		free(copy);
+		return;
+	}
+	buffer_append_string(text, others[scan_random(sizeof others / sizeof others[0])]);
+}
+
+/* Every "contains" set of filter: anchored search, index and reference agree on text. */
+static int
+check_filter_sets(const struct prefilter *filter, struct filter_text *view, const char *text,
+    size_t length, size_t *anchored, size_t *found)
+{
+	int agree = 1;
+
+	for (size_t i = 0; i < filter->contains_count; i++) {
+		const struct literal_set *set = &filter->contains[i];
+		int reference = set_in_text_reference(set, filter->ignore_case, text, length);
+
+		filter_text_set(view, text, length);
+		if (literal_set_indexed(view, set) != reference)
+			agree = 0;
+		if (set->anchor_count == 0)
+			continue;
+		(*anchored)++;
+		*found += reference;
+		if (literal_set_screened(set, filter->ignore_case, text, length) != reference)
+			agree = 0;
+	}
+	if (!agree)
+		fprintf(stderr, "  sets disagree on \"%.*s\"\n", (int)length, text);
+	return agree;
+}
+
+static void
+test_literal_sets_anchored(void)
+{
+	char error[256];
+	struct clean_rules *rules = clean_rules_load(RULES_FILE, error, sizeof error);
+	size_t anchored = 0, found = 0;
+
+	CHECK(rules != NULL);
+	if (rules == NULL)
+		return;
+	for (int round = 0; round < 3000; round++) {
+		struct buffer text = { 0 };
+		struct filter_text view = { .index = &rules->literals };
+		unsigned pieces = 1 + scan_random(round < 1500 ? 4 : 40);
+		int agree = 1;
+
+		for (unsigned i = 0; i < pieces; i++)
+			append_piece(&text, &rules->literals);
+		if (text.data == NULL)
+			buffer_append_string(&text, " ");
+		for (size_t r = 0; r < rules->count; r++)
+			agree &= check_filter_sets(&rules->rules[r].filter, &view, text.data,
+			    text.length, &anchored, &found);
+		for (int d = 0; d < DATELINE_PATTERNS; d++)
+			agree &= check_filter_sets(&rules->datelines[d].filter, &view, text.data,
+			    text.length, &anchored, &found);
+		CHECK(agree);
+		filter_text_free(&view);
+		free(text.data);
+	}
+	/* the rules' sets are searched by anchors (not all by the index) and the texts hold
+	 * their strings often enough to tell */
+	printf("  anchored sets: %zu searches, %zu found\n", anchored, found);
+	CHECK(anchored > 3000);
+	CHECK(found > anchored / 20);
+	clean_rules_free(rules);
+}
+
 static void
 check_dateline(const char *html, const char *expected_dateline, const char *expected_text)
 {
@@ -1197,6 +1312,7 @@ main(void)
 	RUN(test_feed_footers_and_prompts);
 	RUN(test_author_bio);
 	RUN(test_rule_prefilters);
+	RUN(test_literal_sets_anchored);
 	RUN(test_datelines);
 	RUN(test_title_summary_url);
 	RUN(test_seeds);
