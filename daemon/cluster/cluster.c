@@ -634,6 +634,7 @@ cluster_close(struct cluster *cluster)
 		rd_kafka_destroy(cluster->reader);
 	}
 	json_decref(cluster->feeds);
+	feedids_map_clear(&cluster->ids);
 	json_decref(cluster->dirty);
 	free(cluster->phase);
 	free(cluster->stable_wait);

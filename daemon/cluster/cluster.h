@@ -10,8 +10,9 @@
  * assignment topic: its partitions are the units of work.
  *
  * Each feed's state - validators, health, moved URL, next poll, the ids delivered from it (the
- * last CLUSTER_DELIVERED_MAX) - is one JSON record keyed by the feed's URL in the compacted state
- * topic (topic.state), in the partition of the same number. When an instance is assigned a
+ * last CLUSTER_DELIVERED_MAX, as 64-bit hashes with their versions, packed: feedids.c) - is one
+ * JSON record keyed by the feed's URL in the compacted state topic (topic.state), in the
+ * partition of the same number. When an instance is assigned a
  * partition it reads that state partition from its beginning to its end before it polls any of
  * its feeds (cluster_owns() is 0 until then). When a partition is revoked in a rebalance, its
  * feeds stop starting polls at once, but the partition is handed on (incremental_unassign) only
@@ -67,9 +68,7 @@ struct cluster_hooks {
 struct cluster_feed_state {
 	struct feed_record	 record;
 	time_t			 next_poll;	/* 0: at once */
-	struct strlist		 delivered;	/* ids delivered from it, oldest first */
-	time_t			*updated;	/* by delivered id: the item's updated time, 0 */
-	uint64_t		*content_hash;	/* by delivered id: what it said, 0 unknown */
+	size_t			 delivered;	/* ids the record names (cluster_feed_handed) */
 };
 
 /* Global dedup and stories: what the fingerprints topic hands the ingest side, in log order. */
@@ -141,6 +140,13 @@ int	 cluster_partition(const struct cluster *cluster, const char *url);
 int	 cluster_feed_restore(struct cluster *cluster, const char *url,
 	    struct cluster_feed_state *state);
 void	 cluster_feed_state_clear(struct cluster_feed_state *state);
+/*
+ * Of an owned feed: 1, once, when the state record it was taken over with names id (by its
+ * hash) and the seen cache was not given it since, with the version it was delivered with
+ * (updated time, content hash; 0 none): the record's word replaces the cache's. 0 when not.
+ */
+int	 cluster_feed_handed(struct cluster *cluster, const char *url, const char *id,
+	    time_t *updated, uint64_t *content_hash);
 
 /*
  * The feed's state changed: its record is written within 100 ms (while its partition is

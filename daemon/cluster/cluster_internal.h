@@ -11,6 +11,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "cluster/cluster.h"
+#include "cluster/feedids.h"
 #include "util.h"
 
 enum partition_phase {
@@ -56,6 +57,7 @@ struct cluster {
 	int			 partitions;
 	enum partition_phase	*phase;		/* by partition */
 	json_t			*feeds;		/* URL -> record: feeds of our partitions */
+	struct feedids_map	 ids;		/* URL -> their delivered ids (feedids.c) */
 	json_t			*dirty;		/* URL -> true: to be written */
 	rd_kafka_topic_partition_list_t *releasing;	/* revoked, not yet unassigned */
 	int64_t			 release_deadline_ms;
@@ -86,9 +88,13 @@ struct cluster {
 void	 feedstate_reader_assign(struct cluster *cluster, int partition);
 void	 feedstate_reader_unassign(struct cluster *cluster, int partition);
 void	 feedstate_read(struct cluster *cluster);
+/* A record's value (NULL: a tombstone) into the feed's state; -1 when malformed (not kept). */
+int	 feedstate_take(struct cluster *cluster, const char *url, const void *value,
+	    size_t length);
 void	 feedstate_check_stable(struct cluster *cluster);
 void	 feedstate_write_dirty(struct cluster *cluster);
-void	 feedstate_encode(const json_t *record, struct buffer *out);
+/* The record's value: its JSON members, and "ids" packed (NULL: none). */
+void	 feedstate_encode(const json_t *record, const struct feedids *ids, struct buffer *out);
 void	 feedstate_forget(struct cluster *cluster, int partition);
 /* An aborted transaction's delivery ([url, id, was-delivered-before, version-before]) undone. */
 void	 feedstate_undeliver(struct cluster *cluster, json_t *entry);

@@ -3,13 +3,15 @@
  * key = its configured URL, value = JSON
  *
  *   {"url": ..., "etag": ..., "last_modified": ..., "current_url": ..., "failures": N,
- *    "disabled": false, "next_poll": UNIX-SECONDS, "delivered": ["id", ...],
- *    "versions": {"id": [UPDATED, "CONTENT-HASH"], ...}, "updated": ...}
+ *    "disabled": false, "next_poll": UNIX-SECONDS, "updated": ..., "ids": "BASE64"}
  *
- * versions holds, for the delivered ids whose item had an updated time or a content hash, the
+ * ids packs the last CLUSTER_DELIVERED_MAX delivered ids as 64-bit hashes with, for each, the
  * feed's updated time of the item as delivered and the hash of what it said (the seen table's
  * columns, daemon/state.c), so that its next owner re-publishes an item the feed updates since
- * and not one whose update says what it said.
+ * and not one whose update says what it said (feedids.c; about 17 bytes an id, where the JSON
+ * lists "delivered" and "versions" of earlier versions took 100-150: those are still read).
+ * In memory the JSON members are a jansson object and the ids a struct feedids; a next owner
+ * gives a handed-over id to its seen cache when a poll first lists it (cluster_feed_handed).
  *
  * written to the partition of the feed's number in the assignment topic. The reader is a
  * consumer outside any group: a partition assigned to this instance is read from its beginning
@@ -26,6 +28,7 @@
 #include <time.h>
 
 #include "cluster/cluster_internal.h"
+#include "cluster/feedids.h"
 #include "json_write.h"
 #include "log.h"
 #include "publish.h"
@@ -68,28 +71,75 @@ feedstate_reader_unassign(struct cluster *cluster, int partition)
 	rd_kafka_topic_partition_list_destroy(list);
 }
 
+/*
+ * The record's delivered ids into the map, in their compact form ("ids") or an earlier
+ * version's lists ("delivered", "versions"), which leave the JSON members; -1 when malformed
+ * (what the map held of the feed stays, as its record does).
+ */
+static int
+take_ids(struct cluster *cluster, const char *url, json_t *record)
+{
+	json_t *packed = json_object_get(record, "ids");
+	struct feedids read = { 0 }, *ids;
+	int failed = 0;
+
+	if (json_is_string(packed))
+		failed = feedids_decode(&read, json_string_value(packed),
+		    json_string_length(packed)) < 0;
+	else
+		feedids_from_json(&read, json_object_get(record, "delivered"),
+		    json_object_get(record, "versions"));
+	if (failed) {
+		free(read.base);
+		return -1;
+	}
+	ids = feedids_take(&cluster->ids, url);
+	free(ids->base);
+	ids->base = read.base;
+	ids->entries = read.entries;
+	ids->count = read.count;
+	ids->capacity = read.capacity;
+	ids->start = read.start;
+	ids->handed = read.handed;
+	json_object_del(record, "ids");
+	json_object_del(record, "delivered");
+	json_object_del(record, "versions");
+	return 0;
+}
+
+int
+feedstate_take(struct cluster *cluster, const char *url, const void *value, size_t length)
+{
+	json_t *record;
+
+	if (value == NULL) {	/* a tombstone */
+		json_object_del(cluster->feeds, url);
+		feedids_drop(&cluster->ids, url);
+		return 0;
+	}
+	record = json_loadb(value, length, 0, NULL);
+	if (record == NULL || !json_is_object(record) || take_ids(cluster, url, record) < 0) {
+		json_decref(record);
+		return -1;
+	}
+	json_object_set_new(cluster->feeds, url, record);
+	return 0;
+}
+
 /* A record read back: kept when its partition is still being caught up. */
 static void
 take_record(struct cluster *cluster, const rd_kafka_message_t *message)
 {
 	char *url;
-	json_t *record;
 
 	if (message->partition < 0 || message->partition >= cluster->partitions ||
 	    cluster->phase[message->partition] != PARTITION_CATCHING_UP || message->key == NULL)
 		return;
 	url = xstrndup(message->key, message->key_len);
 	cluster->status.state_read++;
-	if (message->payload == NULL)
-		json_object_del(cluster->feeds, url);	/* a tombstone */
-	else if ((record = json_loadb(message->payload, message->len, 0, NULL)) != NULL &&
-	    json_is_object(record))
-		json_object_set_new(cluster->feeds, url, record);
-	else {
-		json_decref(record);
+	if (feedstate_take(cluster, url, message->payload, message->len) < 0)
 		log_complain("cluster.state.malformed", "cluster", "cluster.state_malformed",
 		    "feed=%s offset=%lld", log_quote(url), (long long)message->offset);
-	}
 	free(url);
 }
 
@@ -162,25 +212,29 @@ feedstate_read(struct cluster *cluster)
 }
 
 /*
- * The record's value, replacing out's contents: the project's writer (json_write.c), whose
- * output is json_dumps(record, JSON_COMPACT)'s byte for byte for a record (strings, integers,
- * booleans, null: no reals), at a twelfth of its instructions for a full record (1000 ids
- * with versions: 1.0 M against 12.6 M, tests/bench/bench_feedstate.c). jansson's dump remains
- * for a record json_write refuses (a string that is not UTF-8: jansson checks every string it
- * makes, so never).
+ * The record's value, replacing out's contents: the JSON members by the project's writer
+ * (json_write.c, jansson's json_dumps for a record it refuses: a string that is not UTF-8,
+ * which jansson never makes), then "ids", packed (feedids.c), spliced in before the closing
+ * brace: base64 needs no escaping.
  */
 void
-feedstate_encode(const json_t *record, struct buffer *out)
+feedstate_encode(const json_t *record, const struct feedids *ids, struct buffer *out)
 {
 	char *dumped;
 
 	buffer_reset(out);
-	if (json_write(record, out) == 0)
+	if (json_write(record, out) != 0) {
+		buffer_reset(out);
+		if ((dumped = json_dumps(record, JSON_COMPACT)) != NULL)
+			buffer_append_string(out, dumped);
+		free(dumped);
+	}
+	if (ids == NULL || out->length < 2 || out->data[out->length - 1] != '}')
 		return;
-	buffer_reset(out);
-	if ((dumped = json_dumps(record, JSON_COMPACT)) != NULL)
-		buffer_append_string(out, dumped);
-	free(dumped);
+	out->length--;
+	buffer_append_string(out, out->length > 1 ? ",\"ids\":\"" : "\"ids\":\"");
+	feedids_encode(ids, out);
+	buffer_append_string(out, "\"}");
 }
 
 static void
@@ -189,7 +243,7 @@ write_record(struct cluster *cluster, const char *url, json_t *record)
 	struct buffer value = { 0 };
 
 	json_object_set_new(record, "updated", json_integer((json_int_t)time(NULL)));
-	feedstate_encode(record, &value);
+	feedstate_encode(record, feedids_get(&cluster->ids, url), &value);
 	/* Past the publisher's hold: the transaction is sealed, these still go into it. */
 	if (value.length > 0 && publisher_send_sealed(cluster->publisher,
 	    cluster->config->cluster.topic_state, cluster_partition(cluster, url), url,
@@ -222,10 +276,25 @@ feedstate_write_dirty(struct cluster *cluster)
 	json_decref(pending);
 }
 
+struct partition_of {
+	struct cluster	*cluster;
+	int		 partition;
+};
+
+static int
+in_partition(void *context, const char *url)
+{
+	struct partition_of *of = context;
+
+	return cluster_partition(of->cluster, url) == of->partition;
+}
+
 /* The partition left us: its records and pending writes go. */
 void
 feedstate_forget(struct cluster *cluster, int partition)
 {
+	struct partition_of of = { cluster, partition };
+
 	const char *url;
 	json_t *record;
 	void *scratch;
@@ -236,6 +305,7 @@ feedstate_forget(struct cluster *cluster, int partition)
 	json_object_foreach_safe(cluster->dirty, scratch, url, record)
 		if (cluster_partition(cluster, url) == partition)
 			json_object_del(cluster->dirty, url);
+	feedids_drop_if(&cluster->ids, in_partition, &of);
 }
 
 /* A failed one fails its transaction too: it aborts, and writes the record again. */
@@ -261,8 +331,8 @@ record_of(struct cluster *cluster, const char *url)
 	if (record == NULL) {
 		record = json_object();
 		json_object_set_new(record, "url", json_string(url));
-		json_object_set_new(record, "delivered", json_array());
 		json_object_set_new(cluster->feeds, url, record);
+		feedids_take(&cluster->ids, url);
 	}
 	return record;
 }
@@ -334,30 +404,6 @@ cluster_feed_changed(struct cluster *cluster, const char *url, const struct feed
 		json_object_set_new(cluster->dirty, url, json_true());
 }
 
-/* Index of id in the delivered list, or -1. */
-static long
-delivered_index(json_t *delivered, const char *id)
-{
-	for (size_t i = json_array_size(delivered); i-- > 0; )
-		if (json_is_string(json_array_get(delivered, i)) &&
-		    strcmp(json_string_value(json_array_get(delivered, i)), id) == 0)
-			return (long)i;
-	return -1;
-}
-
-/* record[key], an array (or an object), created when missing. */
-static json_t *
-member_of(json_t *record, const char *key, int array)
-{
-	json_t *value = json_object_get(record, key);
-
-	if (array ? !json_is_array(value) : !json_is_object(value)) {
-		value = array ? json_array() : json_object();
-		json_object_set_new(record, key, value);
-	}
-	return value;
-}
-
 /*
  * The transaction a delivery belongs to: a report that comes while one ends (its flush timed
  * out) is of that one, since nothing else is in librdkafka then (the publisher holds sends).
@@ -369,71 +415,54 @@ transaction_list(struct cluster *cluster)
 	    cluster->txn_delivered;
 }
 
-/* The item's version as versions holds it: [updated, "hash"], or NULL for neither. */
+/* An entry's version for the undo list: [updated, "content hash"]; JSON null for none. */
 static json_t *
-version_of(time_t updated, uint64_t content_hash)
+version_of(const struct feedid *entry)
 {
 	char hash[17];
 
-	if (updated <= 0 && content_hash == 0)
-		return NULL;
-	snprintf(hash, sizeof hash, "%016llx", (unsigned long long)content_hash);
-	return json_pack("[Is]", (json_int_t)updated, hash);
+	if (entry == NULL || (entry->updated == 0 && entry->content_hash == 0))
+		return json_null();
+	snprintf(hash, sizeof hash, "%016llx", (unsigned long long)entry->content_hash);
+	return json_pack("[Is]", (json_int_t)entry->updated, hash);
 }
 
 /*
- * In the open transaction: id goes (again) to the end of the delivered list, its version into
- * versions. The transaction remembers what was there before, for feedstate_undeliver().
+ * In the open transaction: id goes (again) to the end of the feed's ids, with its version.
+ * The transaction remembers what was there before, for feedstate_undeliver().
  */
 static void
-record_delivered(struct cluster *cluster, json_t *record, const char *url, const char *id,
-    time_t updated, uint64_t content_hash)
+record_delivered(struct cluster *cluster, const char *url, const char *id, time_t updated,
+    uint64_t content_hash)
 {
-	json_t *delivered = member_of(record, "delivered", 1);
-	json_t *versions = member_of(record, "versions", 0);
-	json_t *before = json_object_get(versions, id), *version;
-	long index = delivered_index(delivered, id);
+	struct feedids *ids = feedids_take(&cluster->ids, url);
+	uint64_t hash = feedids_hash(id);
+	long index = feedids_find(ids, hash);
 
-	json_array_append_new(transaction_list(cluster), json_pack("[ssbO?]", url, id, index >= 0,
-	    before));
-	if (index >= 0)
-		json_array_remove(delivered, (size_t)index);
-	json_array_append_new(delivered, json_string(id));
-	while (json_array_size(delivered) > CLUSTER_DELIVERED_MAX) {
-		json_object_del(versions, json_string_value(json_array_get(delivered, 0)));
-		json_array_remove(delivered, 0);
-	}
-	if ((version = version_of(updated, content_hash)) != NULL)
-		json_object_set_new(versions, id, version);
-	else
-		json_object_del(versions, id);
-	if (json_object_size(versions) == 0)
-		json_object_del(record, "versions");
+	json_array_append_new(transaction_list(cluster), json_pack("[ssbo]", url, id, index >= 0,
+	    version_of(index >= 0 ? &ids->entries[index] : NULL)));
+	feedids_deliver(ids, hash, (int64_t)updated, content_hash, 0);
 }
 
 /* An aborted transaction's [url, id, was-there, version-before]: as it was before. */
 void
 feedstate_undeliver(struct cluster *cluster, json_t *entry)
 {
-	json_t *record = json_object_get(cluster->feeds, json_string_value(json_array_get(entry,
-	    0)));
+	struct feedids *ids = feedids_get(&cluster->ids,
+	    json_string_value(json_array_get(entry, 0)));
 	const char *id = json_string_value(json_array_get(entry, 1));
-	json_t *delivered = json_object_get(record, "delivered");
-	json_t *versions = json_object_get(record, "versions");
 	json_t *before = json_array_get(entry, 3);
+	const char *hash = json_string_value(json_array_get(before, 1));
 	long index;
 
-	if (record == NULL || id == NULL)
+	if (ids == NULL || id == NULL || (index = feedids_find(ids, feedids_hash(id))) < 0)
 		return;
-	if (!json_is_true(json_array_get(entry, 2)) &&
-	    (index = delivered_index(delivered, id)) >= 0)
-		json_array_remove(delivered, (size_t)index);
-	if (versions == NULL)
+	if (!json_is_true(json_array_get(entry, 2))) {
+		feedids_remove(ids, (size_t)index);
 		return;
-	if (before != NULL && !json_is_null(before))
-		json_object_set(versions, id, before);
-	else
-		json_object_del(versions, id);
+	}
+	ids->entries[index].updated = (int64_t)json_integer_value(json_array_get(before, 0));
+	ids->entries[index].content_hash = hash != NULL ? strtoull(hash, NULL, 16) : 0;
 }
 
 void
@@ -448,7 +477,8 @@ cluster_feed_delivered(struct cluster *cluster, const char *url, const char *id,
 		    "articles of partitions no longer ours");
 		return;
 	}
-	record_delivered(cluster, record_of(cluster, url), url, id, updated, content_hash);
+	record_of(cluster, url);
+	record_delivered(cluster, url, id, updated, content_hash);
 	json_object_set_new(cluster->dirty, url, json_true());
 }
 
@@ -460,41 +490,39 @@ string_copy(json_t *record, const char *key)
 	return value != NULL ? xstrdup(value) : NULL;
 }
 
-/* One delivered id, with its version (updated time, content hash) when versions has one. */
-static void
-restore_delivered(struct cluster_feed_state *state, const char *id, json_t *version)
-{
-	size_t count = state->delivered.count;
-	const char *hash = json_string_value(json_array_get(version, 1));
-
-	strlist_add(&state->delivered, id);
-	state->updated = xrealloc(state->updated, (count + 1) * sizeof *state->updated);
-	state->content_hash = xrealloc(state->content_hash,
-	    (count + 1) * sizeof *state->content_hash);
-	state->updated[count] = (time_t)json_integer_value(json_array_get(version, 0));
-	state->content_hash[count] = hash != NULL ? strtoull(hash, NULL, 16) : 0;
-}
-
 int
 cluster_feed_restore(struct cluster *cluster, const char *url, struct cluster_feed_state *state)
 {
-	json_t *record = json_object_get(cluster->feeds, url), *id, *versions;
-	size_t i;
+	json_t *record = json_object_get(cluster->feeds, url);
+	const struct feedids *ids = feedids_get(&cluster->ids, url);
 
 	memset(state, 0, sizeof *state);
 	if (record == NULL)
 		return 0;
-	versions = json_object_get(record, "versions");
 	state->record.etag = string_copy(record, "etag");
 	state->record.last_modified = string_copy(record, "last_modified");
 	state->record.current_url = string_copy(record, "current_url");
 	state->record.failures = (int)json_integer_value(json_object_get(record, "failures"));
 	state->record.disabled = json_is_true(json_object_get(record, "disabled"));
 	state->next_poll = (time_t)json_integer_value(json_object_get(record, "next_poll"));
-	json_array_foreach(json_object_get(record, "delivered"), i, id)
-		if (json_is_string(id))
-			restore_delivered(state, json_string_value(id),
-			    json_object_get(versions, json_string_value(id)));
+	state->delivered = ids != NULL ? ids->count : 0;
+	return 1;
+}
+
+int
+cluster_feed_handed(struct cluster *cluster, const char *url, const char *id, time_t *updated,
+    uint64_t *content_hash)
+{
+	struct feedids *ids = feedids_get(&cluster->ids, url);
+	long index;
+
+	if (ids == NULL || ids->handed == 0 ||
+	    (index = feedids_find(ids, feedids_hash(id))) < 0 || !ids->entries[index].handed)
+		return 0;
+	ids->entries[index].handed = 0;
+	ids->handed--;
+	*updated = (time_t)ids->entries[index].updated;
+	*content_hash = ids->entries[index].content_hash;
 	return 1;
 }
 
@@ -502,7 +530,4 @@ void
 cluster_feed_state_clear(struct cluster_feed_state *state)
 {
 	feed_record_clear(&state->record);
-	strlist_clear(&state->delivered);
-	free(state->updated);
-	free(state->content_hash);
 }

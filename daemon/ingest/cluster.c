@@ -4,8 +4,8 @@
  * never called, without [cluster]: single-node mode keeps its timers and SQLite state as they
  * are. With it, a feed runs only while its partition is ours: taken over, it starts from the
  * state the last owner wrote (validators, health, moved URL, next poll, delivered ids with
- * their items' updated times and content hashes, which go into the local SQLite cache the
- * seen-filter reads); revoked, its timer stops, and the
+ * their items' updated times and content hashes, each of which goes into the local SQLite
+ * cache the seen-filter reads when a poll first lists it); revoked, its timer stops, and the
  * cluster hands its partition on once the poll under way (if any) is delivered. An article
  * Kafka acknowledged is held here until its transaction ends (daemon/cluster/txn.c): committed,
  * it is delivered; aborted, it is not (it stays unseen, and its feed polls it again).
@@ -38,20 +38,24 @@ first_delay_ms(const struct feed *feed)
 }
 
 /*
- * A delivered id into the seen cache. With the version the state topic gives (the item's
- * updated time and content hash as delivered), that replaces what this cache held, which may
- * be older (from an earlier ownership): a later update is then published once, here, and one
- * that says what it said is not. Without one it is marked seen if it is not.
+ * A delivered id the state record handed over into the seen cache, when a poll first lists
+ * it (the record names ids by their hashes: feedids.c). With the version the record gives
+ * (the item's updated time and content hash as delivered), that replaces what this cache held,
+ * which may be older (from an earlier ownership): a later update is then published once, here,
+ * and one that says what it said is not. Without one it is marked seen if it is not.
  */
-static void
-restore_seen(struct feed *feed, const struct cluster_feed_state *state, size_t i, time_t now)
+void
+feed_cluster_seen(struct feed *feed, const char *id, time_t now)
 {
 	struct state *cache = feed->ingest->state;
-	const char *id = state->delivered.items[i];
+	time_t updated;
+	uint64_t content_hash;
 
-	if (state->updated[i] > 0 || state->content_hash[i] != 0)
-		state_mark_seen_updated(cache, feed->config->url, id, now, state->updated[i],
-		    state->content_hash[i]);
+	if (feed->ingest->cluster == NULL || !cluster_feed_handed(feed->ingest->cluster,
+	    feed->config->url, id, &updated, &content_hash))
+		return;
+	if (updated != 0 || content_hash != 0)
+		state_mark_seen_updated(cache, feed->config->url, id, now, updated, content_hash);
 	else if (state_seen(cache, feed->config->url, id) == 0)
 		state_mark_seen(cache, feed->config->url, id, now);
 }
@@ -73,12 +77,10 @@ restore(struct feed *feed)
 	free(feed->url);
 	feed->url = xstrdup(feed->record.current_url ? feed->record.current_url :
 	    feed->config->url);
-	for (size_t i = 0; i < state.delivered.count; i++)
-		restore_seen(feed, &state, i, now);
 	delay = state.next_poll > now ? (long long)(state.next_poll - now) * 1000 :
 	    first_delay_ms(feed);
 	log_event(LOG_LEVEL_INFO, "cluster", "feed.taken_over", "feed=%s delivered=%zu "
-	    "etag=%s next_poll_in_ms=%lld", log_quote(feed->label), state.delivered.count,
+	    "etag=%s next_poll_in_ms=%lld", log_quote(feed->label), state.delivered,
 	    feed->record.etag ? "yes" : "no", delay);
 	cluster_feed_state_clear(&state);
 	return delay;

@@ -234,6 +234,8 @@ int	 feed_may_poll(const struct feed *feed);
 /* The feed's validators, health or schedule changed: the state topic will learn it. */
 void	 feed_cluster_note(struct feed *feed);
 void	 feed_cluster_delivered(struct feed *feed, const struct article *article);
+/* Before the seen filter looks id up: what the state record handed over of it, if anything. */
+void	 feed_cluster_seen(struct feed *feed, const char *id, time_t now);
 /*
  * An acknowledged article is delivered only once its transaction commits: 1 when it is kept
  * until then (completed again by the cluster, settled), 0 to complete it now.

@@ -31,6 +31,7 @@ already_handled(struct feed *feed, struct article *article, time_t now)
 
 	if (string_set_contains(&feed->in_flight, article->id))
 		return 1;
+	feed_cluster_seen(feed, article->id, now);
 	if (state_seen_updated(state, feed->config->url, article->id, &recorded,
 	    &article->seen_content_hash) != 1)
 		return 0;

@@ -2,12 +2,18 @@
  * bench_feedstate.c - the cost of writing one cluster state record (daemon/cluster/feedstate.c)
  * as a transaction that delivered from its feed does: "updated" set, the whole record encoded.
  * The record is full (CLUSTER_DELIVERED_MAX ids, most with a version: feedstate_records.h), as
- * a long-lived feed's is. Prints the record's size and, for jansson's json_dumps(JSON_COMPACT)
- * (what feedstate.c used) and feedstate_encode() (json_write.c), microseconds per write (best
- * of five rounds) and whether their bytes agree. It asserts nothing about time; for
- * instruction counts run it under callgrind with one of the two arguments:
+ * a long-lived feed's is, with ids like links (about 60 bytes) and, second, with ids of 32 hex
+ * digits like the daemon's own. Three writers: jansson's json_dumps(JSON_COMPACT) of the JSON
+ * lists "delivered" and "versions" (what feedstate.c wrote first), json_write of the same
+ * (feedstate_encode without packed ids: what it wrote next), and feedstate_encode with the ids
+ * packed (feedids.c: what it writes now). Prints each record's size and microseconds per
+ * write (best of five rounds). It asserts nothing about time; for instruction counts run it
+ * under callgrind with one writer:
  *
- *   bench_feedstate [dumps|encode] [WRITES]
+ *   bench_feedstate [dumps|json|packed] [WRITES] [link|hex]
+ *   bench_feedstate deliver [DELIVERIES]
+ *
+ * (deliver: cluster_feed_delivered into a full record, per delivery; not run by default)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,18 +22,29 @@
 
 #include "feedstate_records.h"
 #include "cluster/cluster_internal.h"
+#include "cluster/feedids.h"
 #include "clock.h"
+
+enum writer { WRITE_DUMPS, WRITE_JSON, WRITE_PACKED };
+
+/* A record in both forms: the JSON lists, and the members without them plus the packed ids. */
+struct subject {
+	json_t		*lists;
+	json_t		*members;
+	struct feedids	 ids;
+};
 
 /* One write as the transaction path makes it; returns the value's length. */
 static size_t
-write_once(json_t *record, int use_dumps, struct buffer *out)
+write_once(struct subject *subject, enum writer writer, struct buffer *out)
 {
+	json_t *record = writer == WRITE_PACKED ? subject->members : subject->lists;
 	size_t length;
 	char *value;
 
 	json_object_set_new(record, "updated", json_integer((json_int_t)time(NULL)));
-	if (!use_dumps) {
-		feedstate_encode(record, out);
+	if (writer != WRITE_DUMPS) {
+		feedstate_encode(record, writer == WRITE_PACKED ? &subject->ids : NULL, out);
 		return out->length;
 	}
 	value = json_dumps(record, JSON_COMPACT);
@@ -38,7 +55,7 @@ write_once(json_t *record, int use_dumps, struct buffer *out)
 
 /* Best of five rounds of writes, in microseconds per write. */
 static double
-measure(json_t *record, int use_dumps, int writes)
+measure(struct subject *subject, enum writer writer, int writes)
 {
 	struct buffer out = { 0 };
 	double best = 0;
@@ -48,7 +65,7 @@ measure(json_t *record, int use_dumps, int writes)
 		double start = clock_seconds(CLOCK_MONOTONIC), elapsed;
 
 		for (int i = 0; i < writes; i++)
-			total += write_once(record, use_dumps, &out);
+			total += write_once(subject, writer, &out);
 		elapsed = (clock_seconds(CLOCK_MONOTONIC) - start) * 1e6 / writes;
 		if (round == 0 || elapsed < best)
 			best = elapsed;
@@ -57,28 +74,98 @@ measure(json_t *record, int use_dumps, int writes)
 	return total > 0 ? best : -1;
 }
 
+static void
+subject_make(struct subject *subject, int kind)
+{
+	memset(subject, 0, sizeof *subject);
+	subject->lists = records_make(1, CLUSTER_DELIVERED_MAX, kind);
+	subject->members = json_deep_copy(subject->lists);
+	feedids_from_json(&subject->ids, json_object_get(subject->lists, "delivered"),
+	    json_object_get(subject->lists, "versions"));
+	json_object_del(subject->members, "delivered");
+	json_object_del(subject->members, "versions");
+}
+
+static void
+run(const char *name, int kind, const char *only, int writes)
+{
+	static const char *const names[] = { "dumps", "json", "packed" };
+	struct subject subject;
+	struct buffer out = { 0 };
+	size_t sizes[3];
+
+	subject_make(&subject, kind);
+	for (int w = 0; w < 3; w++)
+		sizes[w] = write_once(&subject, (enum writer)w, &out);
+	printf("feedstate: %s ids: %zu ids, %zu with versions; bytes: lists %zu, packed %zu "
+	    "(%.1fx smaller)\n", name, subject.ids.count,
+	    json_object_size(json_object_get(subject.lists, "versions")), sizes[WRITE_JSON],
+	    sizes[WRITE_PACKED], (double)sizes[WRITE_JSON] / (double)sizes[WRITE_PACKED]);
+	for (int w = 0; w < 3; w++)
+		if (only == NULL || strcmp(only, names[w]) == 0)
+			printf("feedstate: %s ids: %-6s %8.2f us per write\n", name, names[w],
+			    measure(&subject, (enum writer)w, writes));
+	buffer_free(&out);
+	json_decref(subject.lists);
+	json_decref(subject.members);
+	free(subject.ids.base);
+}
+
+/*
+ * Deliveries into a full record as the transaction path makes them (cluster_feed_delivered:
+ * the id found or not among the 1000, appended, the oldest dropped), in a cluster of one
+ * owned partition; microseconds per delivery, best of five rounds.
+ */
+static double
+measure_deliveries(int deliveries)
+{
+	enum partition_phase phase[1] = { PARTITION_OWNED };
+	struct cluster cluster = { 0 };
+	json_t *lists = records_make(1, CLUSTER_DELIVERED_MAX, 2);
+	char *value = json_dumps(lists, JSON_COMPACT), id[40];
+	const char *url = json_string_value(json_object_get(lists, "url"));
+	double best = 0;
+
+	cluster.partitions = 1;
+	cluster.phase = phase;
+	cluster.feeds = json_object();
+	cluster.dirty = json_object();
+	feedstate_take(&cluster, url, value, strlen(value));
+	for (int round = 0; round < 5; round++) {
+		double start = clock_seconds(CLOCK_MONOTONIC), elapsed;
+
+		for (int i = 0; i < deliveries; i++) {
+			cluster.txn_delivered = json_array();
+			snprintf(id, sizeof id, "%08x%024d", round, i);
+			cluster_feed_delivered(&cluster, url, id, 1796500000 + i, (uint64_t)i + 1);
+			json_decref(cluster.txn_delivered);
+		}
+		elapsed = (clock_seconds(CLOCK_MONOTONIC) - start) * 1e6 / deliveries;
+		if (round == 0 || elapsed < best)
+			best = elapsed;
+	}
+	json_decref(cluster.feeds);
+	json_decref(cluster.dirty);
+	feedids_map_clear(&cluster.ids);
+	json_decref(lists);
+	free(value);
+	return best;
+}
+
 int
 main(int argc, char **argv)
 {
-	json_t *record = records_make(1, CLUSTER_DELIVERED_MAX, 0);
+	const char *only = argc > 1 ? argv[1] : NULL;
 	int writes = argc > 2 ? atoi(argv[2]) : 200;
-	struct buffer out = { 0 };
-	char *dumped = json_dumps(record, JSON_COMPACT);
 
-	feedstate_encode(record, &out);
-	printf("feedstate: record of %zu ids, %zu with versions, %zu bytes; bytes agree: %s\n",
-	    json_array_size(json_object_get(record, "delivered")),
-	    json_object_size(json_object_get(record, "versions")), strlen(dumped),
-	    out.length == strlen(dumped) && memcmp(out.data, dumped, out.length) == 0 ?
-	    "yes" : "NO");
-	if (argc < 2 || strcmp(argv[1], "dumps") == 0)
-		printf("feedstate: json_dumps        %8.1f us per write\n",
-		    measure(record, 1, writes));
-	if (argc < 2 || strcmp(argv[1], "encode") == 0)
-		printf("feedstate: feedstate_encode  %8.1f us per write\n",
-		    measure(record, 0, writes));
-	free(dumped);
-	buffer_free(&out);
-	json_decref(record);
+	if (only != NULL && strcmp(only, "deliver") == 0) {
+		printf("feedstate: deliver into a full record %6.2f us per delivery\n",
+		    measure_deliveries(writes));
+		return 0;
+	}
+	if (argc < 4 || strcmp(argv[3], "hex") != 0)
+		run("link", 0, only, writes);
+	if (argc < 4 || strcmp(argv[3], "link") != 0)
+		run("hex", 2, only, writes);
 	return 0;
 }

@@ -31,7 +31,8 @@
 #   5. cluster mode: tests/bench/cluster.py (2,000 feeds x 10 items, cold start then 304 polls
 #      at 1 s, by one daemon without [cluster], one instance of a group and two instances)
 #   5a. cluster state record: bench_feedstate, one full record (1000 delivered ids with
-#      versions) written as a transaction writes it, by json_dumps and by feedstate_encode
+#      versions) written as a transaction writes it: the JSON lists of earlier versions by
+#      json_dumps and by json_write, and the packed ids feedstate_encode writes now
 #
 # Environment: BENCH_WORK (default BUILD_DIR/bench-work: generated feeds are kept there and
 # reused), BENCH_SKIP_PAGES=1 skips step 3a, BENCH_SKIP_POLL=1 skips step 4, BENCH_SKIP_CLUSTER=1 step 5; poll.py's BENCH_FEEDS,
@@ -149,7 +150,7 @@ if [ "${BENCH_SKIP_CLUSTER:-0}" != 1 ]; then
 	"$python" tests/bench/cluster.py "$build" "$work/cluster" | tee -a "$results"
 fi
 
-section "cluster state record write (bench_feedstate: a full record, json_dumps vs ours)"
+section "cluster state record write (bench_feedstate: a full record, JSON lists vs packed ids)"
 "$build/bench/bench_feedstate" | tee -a "$results"
 
 section "summary"

@@ -13,6 +13,7 @@ twice); a poll that outlives its lost partition (its response held by the test's
 until the instance knows it lost it) aborting its transaction; a standby without partitions
 not ready until it takes over; and the [cluster] settings checks."""
 
+import base64
 import collections
 import ctypes
 import datetime
@@ -38,6 +39,39 @@ STATE_SCHEMA = json.loads((helpers.ROOT / "docs" / "schema" /
 			   "feed-state.schema.json").read_text())
 FINGERPRINT_SCHEMA = json.loads((helpers.ROOT / "docs" / "schema" /
 				 "fingerprint.schema.json").read_text())
+
+
+def packed_ids(record):
+	"""A state record's "ids" (docs/schema/feed-state.schema.json, x-ids-layout), read here
+	on their own: [(XXH3-64 of the id, updated time or None, content hash or None)], oldest
+	first."""
+	data = base64.b64decode(record["ids"], validate=True)
+	assert data[0] == 1, "ids layout version %d" % data[0]
+	at, previous, entries = 1, 0, []
+	while at < len(data):
+		(id_hash,) = struct.unpack_from("<Q", data, at)
+		at += 8
+		code = shift = 0
+		while True:
+			byte = data[at]
+			at += 1
+			code |= (byte & 0x7f) << shift
+			shift += 7
+			if byte < 0x80:
+				break
+		updated = content_hash = None
+		if code >= 2:
+			zigzag = code - 2
+			updated = previous + ((zigzag >> 1) ^ -(zigzag & 1))
+			previous = updated
+		elif code == 1:
+			updated = 0
+		if code >= 1:
+			(content_hash,) = struct.unpack_from("<Q", data, at)
+			at += 8
+		entries.append((id_hash, updated, content_hash))
+	assert at == len(data)
+	return entries
 
 
 def kcat_read_raw(bootstrap, topic, timeout=60):
@@ -432,7 +466,7 @@ def test_instances_share_the_feeds_and_take_over_a_killed_one(tmp_path, kafka_cl
 		assert record["partition"] == feed_partition(record["key"], 6)
 		latest[record["key"]] = record
 	assert len(latest) == FEEDS
-	assert all(record["value"]["delivered"] for record in latest.values())
+	assert all(packed_ids(record["value"]) for record in latest.values())
 	assert all(record["value"]["next_poll"] > 0 for record in latest.values())
 
 
@@ -691,7 +725,72 @@ def test_a_feeds_next_owner_publishes_its_updates_once(tmp_path, kafka_cluster,
 			 if record["key"] == server.url("feed0.xml")]
 		for record in state:
 			jsonschema.validate(record, STATE_SCHEMA)
-		assert len(state[-1]["versions"]) == 3
+		ids = packed_ids(state[-1])
+		assert len(ids) == 3 and all(content_hash for _, _, content_hash in ids)
+		assert sorted(updated for _, updated, _ in ids) == [unix("2026-12-06T10:00:00Z")] * 3
+	finally:
+		server.stop()
+
+
+def unix(text):
+	return int(datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+
+
+def test_a_feed_taken_over_from_a_record_of_the_json_layout_publishes_nothing_again(
+		tmp_path, kafka_cluster, wiresift_daemon):
+	"""Records written before the ids were packed ("delivered" and "versions", JSON lists of
+	the ids themselves) are still read: instance a delivers a feed's two items and stops;
+	its packed record of the feed is rewritten in the earlier layout (the ids from the
+	articles topic, their versions from a's record, matched by updated time) and produced
+	to the state topic; instance b takes the feed over from that record and publishes the
+	item the feed updated since once, as an update, the new one, and nothing else."""
+	words = lambda seed: " ".join(random.Random(seed).choice(
+		("harbour", "council", "storm", "bridge", "market", "vote", "river", "minister",
+		 "village", "engineer", "ferry", "budget")) for _ in range(40))
+	before = [("changed", "Bridge vote delayed", "2026-12-06T09:00:00Z", words(1)),
+		  ("same", "Ferry timetable", "2026-12-06T09:01:00Z", words(2))]
+	after = [("changed", "Bridge vote passes", "2026-12-06T10:00:00Z", words(3)),
+		 ("same", "Ferry timetable", "2026-12-06T10:01:00Z", words(2)),
+		 ("new", "Storm warning", "2026-12-06T10:00:00Z", words(4))]
+	servers = []
+
+	def versions_server(root):
+		servers.append(HoldingServer(root))
+		return servers[0]
+	cluster = Cluster(tmp_path, kafka_cluster, versions_server, wiresift_daemon)
+	server = servers[0]
+	server.content = lambda path, agent: path == "/feed0.xml" and atom_feed(
+		before if agent == "wiresift-a" else after)
+	feed = server.url("feed0.xml")
+	mine = lambda: [record for record in cluster.committed_values()
+			if record["url"].startswith("https://versions.example/")]
+	try:
+		for config in cluster.configs.values():
+			config.write_text(config.read_text().replace("partitions = 6",
+								      "partitions = 1"))
+		cluster.start("a")
+		assert helpers.wait_until(lambda: len(mine()) == 2, 90, 0.5), mine()
+		cluster.daemons["a"].stop(signal.SIGTERM)
+		packed = [record["value"] for record in helpers.kcat_read_all(
+			cluster.bootstrap, cluster.topics[3]) if record["key"] == feed][-1]
+		by_time = {updated: content_hash for _, updated, content_hash in packed_ids(packed)}
+		ids = {record["url"].rsplit("/", 1)[1]: record["id"] for record in mine()}
+		old = {key: value for key, value in packed.items() if key != "ids"}
+		old["delivered"] = [ids["changed"], ids["same"]]
+		old["versions"] = {ids[name]: [unix(updated), "%016x" % by_time[unix(updated)]]
+				   for name, _, updated, _ in before}
+		jsonschema.validate(old, STATE_SCHEMA)
+		helpers.kcat_produce(cluster.bootstrap, cluster.topics[3], [(feed, old)])
+		cluster.start("b")
+		assert helpers.wait_until(lambda: len(mine()) >= 4, 90, 0.5), mine()
+		cluster.grow_for(2.0)		# b polls on: nothing more of feed0
+		published = collections.Counter(record["url"].rsplit("/", 1)[1] for record in mine())
+		assert published == {"changed": 2, "same": 1, "new": 1}, published
+		assert [record["title"] for record in mine() if record.get("update")] == \
+			["Bridge vote passes"]
+		state = [record["value"] for record in helpers.kcat_read_all(
+			cluster.bootstrap, cluster.topics[3]) if record["key"] == feed]
+		assert "delivered" not in state[-1] and len(packed_ids(state[-1])) == 3
 	finally:
 		server.stop()
 

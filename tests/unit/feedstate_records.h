@@ -37,12 +37,20 @@ records_odd_piece(uint64_t *state)
 	return pieces[records_random(state) % (sizeof pieces / sizeof pieces[0])];
 }
 
-/* The id of item n: a link like a feed's, or (odd) pieces in any order, "" among them. */
+/*
+ * The id of item n: a link like a feed's, 32 hex digits like the daemon's ids (odd 2,
+ * article_assign_id), or (odd 1) pieces in any order, "" among them.
+ */
 static void
 records_id(uint64_t *state, int n, int odd, char *id, size_t size)
 {
 	size_t pieces;
 
+	if (odd == 2) {
+		snprintf(id, size, "%016llx%016llx", (unsigned long long)records_random(state),
+		    (unsigned long long)records_random(state));
+		return;
+	}
 	if (!odd) {
 		snprintf(id, size, "https://news.example.com/world/2026/12/06/story-%d-%08llx", n,
 		    (unsigned long long)(records_random(state) & 0xffffffffULL));
@@ -54,7 +62,11 @@ records_id(uint64_t *state, int n, int odd, char *id, size_t size)
 		strcat(id, records_odd_piece(state));
 }
 
-/* A record of count delivered ids, as feedstate.c keeps it; most ids have a version. */
+/*
+ * A record of count delivered ids in the JSON layout of earlier versions ("delivered",
+ * "versions"), which feedstate.c still reads; most ids have a version. odd: 0 links, 1 odd
+ * ids and members, 2 hex ids.
+ */
 static json_t *
 records_make(uint64_t seed, int count, int odd)
 {
@@ -64,15 +76,16 @@ records_make(uint64_t seed, int count, int odd)
 	char id[256], hash[17];
 
 	json_object_set_new(record, "url", json_string("https://news.example.com/feed.xml"));
-	json_object_set_new(record, "etag", odd ? json_null() : json_string("\"5f3-61a2\""));
+	json_object_set_new(record, "etag", odd == 1 ? json_null() : json_string("\"5f3-61a2\""));
 	json_object_set_new(record, "last_modified", json_string("Sun, 06 Dec 2026 19:30:00 GMT"));
 	json_object_set_new(record, "current_url", json_null());
-	json_object_set_new(record, "failures", json_integer(odd ? -3 : 0));
-	json_object_set_new(record, "disabled", json_boolean(odd));
+	json_object_set_new(record, "failures", json_integer(odd == 1 ? -3 : 0));
+	json_object_set_new(record, "disabled", json_boolean(odd == 1));
 	json_object_set_new(record, "next_poll", json_integer(1796585400));
 	json_object_set_new(record, "delivered", delivered);
 	for (int n = 0; n < count; n++) {
-		records_id(&state, n, odd && records_random(&state) % 2, id, sizeof id);
+		records_id(&state, n, odd == 2 ? 2 : odd && records_random(&state) % 2, id,
+		    sizeof id);
 		if (json_object_get(seen, id) != NULL)
 			continue;	/* delivered holds an id once */
 		json_object_set_new(seen, id, json_true());

@@ -1,0 +1,321 @@
+/*
+ * test_feedids.c - the delivered ids of cluster state records in their compact form
+ * (daemon/cluster/feedids.c, feedstate.c): a record read in either layout hands over every
+ * delivered id, once, with the version it was delivered with, and no other id; the compact
+ * record written is read back the same; a redelivered id moves to the end, an aborted
+ * delivery is undone, the oldest go past CLUSTER_DELIVERED_MAX; malformed packed ids are
+ * refused whole, and the record read before them stays. Records of the earlier JSON layout come from feedstate_records.h (odd ids:
+ * quotes, control characters, multi-byte UTF-8, ""); their versions are read back here from
+ * the JSON itself, not from the code under test.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "feedstate_records.h"
+#include "cluster/cluster_internal.h"
+#include "cluster/feedids.h"
+
+#define URL	"https://news.example.com/feed.xml"
+
+/* A cluster of one partition, owned, with an open transaction: what feedstate.c touches. */
+struct bench_cluster {
+	struct cluster		 cluster;
+	enum partition_phase	 phase[1];
+};
+
+static struct cluster *
+cluster_make(struct bench_cluster *made)
+{
+	memset(made, 0, sizeof *made);
+	made->phase[0] = PARTITION_OWNED;
+	made->cluster.partitions = 1;
+	made->cluster.phase = made->phase;
+	made->cluster.feeds = json_object();
+	made->cluster.dirty = json_object();
+	made->cluster.txn_delivered = json_array();
+	made->cluster.txn_stage = TXN_OPEN;
+	return &made->cluster;
+}
+
+static void
+cluster_free(struct cluster *cluster)
+{
+	json_decref(cluster->feeds);
+	json_decref(cluster->dirty);
+	json_decref(cluster->txn_delivered);
+	feedids_map_clear(&cluster->ids);
+}
+
+/* The cluster's record of URL as written into a transaction. */
+static char *
+written(struct cluster *cluster)
+{
+	struct buffer out = { 0 };
+
+	feedstate_encode(json_object_get(cluster->feeds, URL), feedids_get(&cluster->ids, URL),
+	    &out);
+	return buffer_steal(&out);
+}
+
+static int
+take(struct cluster *cluster, const char *value)
+{
+	return feedstate_take(cluster, URL, value, strlen(value));
+}
+
+/* Every id of the JSON record is handed over once with its JSON version; counts them. */
+static int
+hands_over_as_json_says(struct cluster *cluster, json_t *lists)
+{
+	json_t *versions = json_object_get(lists, "versions"), *id;
+	size_t i;
+	int good = 0;
+
+	json_array_foreach(json_object_get(lists, "delivered"), i, id) {
+		json_t *version = json_object_get(versions, json_string_value(id));
+		const char *hash = json_string_value(json_array_get(version, 1));
+		time_t updated = 1;
+		uint64_t content_hash = 1;
+
+		good += cluster_feed_handed(cluster, URL, json_string_value(id), &updated,
+		    &content_hash) == 1 &&
+		    updated == (time_t)json_integer_value(json_array_get(version, 0)) &&
+		    content_hash == (hash ? strtoull(hash, NULL, 16) : 0) &&
+		    cluster_feed_handed(cluster, URL, json_string_value(id), &updated,
+		    &content_hash) == 0;
+	}
+	return good;
+}
+
+static void
+test_a_record_of_the_json_layout_hands_over_every_id_once(void)
+{
+	for (uint64_t seed = 1; seed <= 200; seed++) {
+		json_t *lists = records_make(seed, seed == 1 ? CLUSTER_DELIVERED_MAX :
+		    (int)(seed % 40), seed % 3 == 0 ? 2 : 1);
+		char *value = json_dumps(lists, JSON_COMPACT);
+		size_t count = json_array_size(json_object_get(lists, "delivered"));
+		struct bench_cluster made;
+		struct cluster *cluster = cluster_make(&made);
+		struct cluster_feed_state state;
+		time_t updated;
+		uint64_t content_hash;
+
+		CHECK(take(cluster, value) == 0);
+		CHECK(cluster_feed_restore(cluster, URL, &state) == 1);
+		CHECK(state.delivered == count);
+		CHECK(state.record.failures == json_integer_value(json_object_get(lists,
+		    "failures")));
+		cluster_feed_state_clear(&state);
+		CHECK(hands_over_as_json_says(cluster, lists) == (int)count);
+		CHECK(cluster_feed_handed(cluster, URL, "never-delivered", &updated,
+		    &content_hash) == 0);
+		free(value);
+		json_decref(lists);
+		cluster_free(cluster);
+	}
+}
+
+/* The JSON record's ids delivered into cluster, as an owner would deliver them. */
+static void
+deliver_all(struct cluster *cluster, json_t *lists)
+{
+	json_t *versions = json_object_get(lists, "versions"), *id;
+	size_t i;
+
+	json_array_foreach(json_object_get(lists, "delivered"), i, id) {
+		json_t *version = json_object_get(versions, json_string_value(id));
+		const char *hash = json_string_value(json_array_get(version, 1));
+
+		cluster_feed_delivered(cluster, URL, json_string_value(id),
+		    (time_t)json_integer_value(json_array_get(version, 0)),
+		    hash ? strtoull(hash, NULL, 16) : 0);
+	}
+}
+
+static void
+test_a_compact_record_is_read_back_as_written(void)
+{
+	for (uint64_t seed = 1; seed <= 200; seed++) {
+		json_t *lists = records_make(seed, seed == 1 ? CLUSTER_DELIVERED_MAX :
+		    (int)(seed % 40) + 1, seed % 3 == 0 ? 2 : 1), *back;
+		struct bench_cluster writer_made, reader_made;
+		struct cluster *writer = cluster_make(&writer_made);
+		struct cluster *reader = cluster_make(&reader_made);
+		char *value;
+
+		deliver_all(writer, lists);
+		value = written(writer);
+		back = json_loads(value, 0, NULL);
+		CHECK(json_is_string(json_object_get(back, "ids")));
+		CHECK(json_object_get(back, "delivered") == NULL);
+		CHECK(take(reader, value) == 0);
+		CHECK(hands_over_as_json_says(reader, lists) ==
+		    (int)json_array_size(json_object_get(lists, "delivered")));
+		json_decref(back);
+		free(value);
+		json_decref(lists);
+		cluster_free(writer);
+		cluster_free(reader);
+	}
+}
+
+/* Versions that move back, to 0, to the edges: each read back as delivered (or clamped). */
+static void
+test_updated_times_of_any_order_are_kept(void)
+{
+	static const int64_t times[] = { 0, 1796500000, 1, -86400, 1796500000, 0, -1,
+	    INT64_MAX, INT64_MIN + 1, (int64_t)1 << 61, 42 };
+	struct bench_cluster writer_made, reader_made;
+	struct cluster *writer = cluster_make(&writer_made);
+	struct cluster *reader = cluster_make(&reader_made);
+	size_t count = sizeof times / sizeof times[0];
+	char id[32], *value;
+	int good = 0;
+
+	for (size_t i = 0; i < count; i++) {
+		snprintf(id, sizeof id, "id-%zu", i);
+		cluster_feed_delivered(writer, URL, id, (time_t)times[i], i % 2 ? i * 977 : 0);
+	}
+	value = written(writer);
+	CHECK(take(reader, value) == 0);
+	for (size_t i = 0; i < count; i++) {
+		int64_t expected = times[i] > ((int64_t)1 << 61) ? (int64_t)1 << 61 :
+		    times[i] < -((int64_t)1 << 61) ? -((int64_t)1 << 61) : times[i];
+		time_t updated;
+		uint64_t content_hash;
+
+		snprintf(id, sizeof id, "id-%zu", i);
+		good += cluster_feed_handed(reader, URL, id, &updated, &content_hash) == 1 &&
+		    updated == (time_t)expected && content_hash == (i % 2 ? i * 977 : 0);
+	}
+	CHECK(good == (int)count);
+	free(value);
+	cluster_free(writer);
+	cluster_free(reader);
+}
+
+static void
+test_the_oldest_go_and_a_redelivered_id_moves_to_the_end(void)
+{
+	struct bench_cluster made;
+	struct cluster *cluster = cluster_make(&made);
+	struct feedids *ids;
+	char id[32];
+
+	for (int i = 0; i < CLUSTER_DELIVERED_MAX + 10; i++) {
+		snprintf(id, sizeof id, "item-%d", i);
+		cluster_feed_delivered(cluster, URL, id, 0, (uint64_t)i + 1);
+	}
+	cluster_feed_delivered(cluster, URL, "item-500", 7, 99);
+	ids = feedids_get(&cluster->ids, URL);
+	CHECK(ids != NULL && ids->count == CLUSTER_DELIVERED_MAX);
+	CHECK(feedids_find(ids, feedids_hash("item-9")) == -1);
+	CHECK(feedids_find(ids, feedids_hash("item-10")) == 0);
+	CHECK(feedids_find(ids, feedids_hash("item-500")) == CLUSTER_DELIVERED_MAX - 1);
+	CHECK(ids->entries[CLUSTER_DELIVERED_MAX - 1].updated == 7 &&
+	    ids->entries[CLUSTER_DELIVERED_MAX - 1].content_hash == 99);
+	CHECK(ids->handed == 0);	/* delivered here: the seen cache has them */
+	cluster_free(cluster);
+}
+
+static void
+test_an_aborted_delivery_is_undone(void)
+{
+	struct bench_cluster made;
+	struct cluster *cluster = cluster_make(&made);
+	struct feedids *ids;
+	json_t *aborted;
+	long index;
+
+	cluster_feed_delivered(cluster, URL, "kept", 100, 1);
+	json_array_clear(cluster->txn_delivered);	/* that transaction committed */
+	cluster_feed_delivered(cluster, URL, "kept", 200, 2);
+	cluster_feed_delivered(cluster, URL, "new", 300, 3);
+	aborted = json_incref(cluster->txn_delivered);
+	for (size_t i = json_array_size(aborted); i-- > 0; )
+		feedstate_undeliver(cluster, json_array_get(aborted, i));
+	ids = feedids_get(&cluster->ids, URL);
+	CHECK(ids->count == 1);
+	index = feedids_find(ids, feedids_hash("kept"));
+	CHECK(index == 0 && ids->entries[0].updated == 100 && ids->entries[0].content_hash == 1);
+	CHECK(feedids_find(ids, feedids_hash("new")) == -1);
+	json_decref(aborted);
+	cluster_free(cluster);
+}
+
+/* The value of a record whose ids are text (not checked to be base64). */
+static char *
+with_ids(const char *text)
+{
+	return xasprintf("{\"url\":\"" URL "\",\"updated\":1,\"ids\":\"%s\"}", text);
+}
+
+static void
+test_malformed_ids_are_refused_whole(void)
+{
+	static const char *const bad[] = {
+		"", "AQ", "AQ=", "A===", "AQ*=", "Ag==",	/* short, bad padding, version 2 */
+		"AQEC",				/* an entry's hash cut short */
+		"AQECAwQFBgcI",			/* a hash and no varint */
+		"AQECAwQFBgcIAg==",		/* a version but no content hash */
+		"AQECAwQFBgcI/////////////w==",	/* a varint that does not end */
+	};
+	struct bench_cluster made;
+	struct cluster *cluster = cluster_make(&made);
+	struct cluster_feed_state state;
+	char *value;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		value = with_ids(bad[i]);
+		CHECK(take(cluster, value) == -1);
+		CHECK(cluster_feed_restore(cluster, URL, &state) == 0);
+		free(value);
+	}
+	value = with_ids("AQECAwQFBgcIAA==");	/* one id without a version */
+	CHECK(take(cluster, value) == 0);
+	CHECK(cluster_feed_restore(cluster, URL, &state) == 1 && state.delivered == 1);
+	cluster_feed_state_clear(&state);
+	free(value);
+	value = with_ids(bad[6]);		/* a bad one after it: the good one stays */
+	CHECK(take(cluster, value) == -1);
+	CHECK(cluster_feed_restore(cluster, URL, &state) == 1 && state.delivered == 1);
+	cluster_feed_state_clear(&state);
+	free(value);
+	cluster_free(cluster);
+}
+
+/* A full record of ids like the daemon's is a fraction of what the JSON lists took. */
+static void
+test_a_full_compact_record_is_small(void)
+{
+	json_t *lists = records_make(7, CLUSTER_DELIVERED_MAX, 2);
+	char *old = json_dumps(lists, JSON_COMPACT), *value;
+	struct bench_cluster made;
+	struct cluster *cluster = cluster_make(&made);
+
+	CHECK(take(cluster, old) == 0);
+	value = written(cluster);
+	/* at most 27 bytes an id packed (hash, 10-byte varint, content hash), base64 */
+	CHECK(strlen(value) < 300 + (CLUSTER_DELIVERED_MAX * 27 + 2) / 3 * 4);
+	CHECK(strlen(value) * 4 < strlen(old));
+	free(value);
+	free(old);
+	json_decref(lists);
+	cluster_free(cluster);
+}
+
+int
+main(void)
+{
+	RUN(test_a_record_of_the_json_layout_hands_over_every_id_once);
+	RUN(test_a_compact_record_is_read_back_as_written);
+	RUN(test_updated_times_of_any_order_are_kept);
+	RUN(test_the_oldest_go_and_a_redelivered_id_moves_to_the_end);
+	RUN(test_an_aborted_delivery_is_undone);
+	RUN(test_malformed_ids_are_refused_whole);
+	RUN(test_a_full_compact_record_is_small);
+	return check_finish();
+}
