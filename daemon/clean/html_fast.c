@@ -237,6 +237,8 @@ fast_text(struct fast_state *state)
 		return 0;
 	}
 	buffer_reset(&state->text);
+	buffer_reserve(&state->text, (size_t)(stop - start));	/* decoded is no longer */
+	state->text.data[0] = '\0';
 	while (amp != NULL) {
 		buffer_append(&state->text, start, (size_t)(amp - start));
 		if (decode_reference(&amp, stop, &state->text) < 0)

@@ -623,6 +623,9 @@ html_to_text_with(const char *html, size_t length, clean_explain_fn explain,
 		return xstrdup("");
 	if (length > INT_MAX)
 		length = INT_MAX;
+	/* the text is rarely longer than its HTML: one allocation, not a doubling chain */
+	buffer_reserve(&builder.out, length);
+	builder.out.data[0] = '\0';	/* an empty text is "" */
 	if (is_parser_transparent(html, length)) {
 		builder.newline_breaks = 1;	/* plain text: no block markup */
 		builder_add_text(&builder, html, length);

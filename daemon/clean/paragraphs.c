@@ -61,7 +61,11 @@ char *
 paragraphs_join(const struct paragraphs *list, const char *separator, size_t *words)
 {
 	struct buffer joined = { 0 };
+	size_t length = 0, separator_length = strlen(separator);
 
+	for (size_t i = 0; i < list->count; i++)
+		length += list->items[i].dropped ? 0 : list->items[i].length + separator_length;
+	buffer_reserve(&joined, length);		/* one allocation */
 	*words = 0;
 	for (size_t i = 0; i < list->count; i++) {
 		if (list->items[i].dropped)
@@ -71,7 +75,11 @@ paragraphs_join(const struct paragraphs *list, const char *separator, size_t *wo
 			buffer_append_string(&joined, separator);
 		buffer_append(&joined, list->items[i].text, list->items[i].length);
 	}
-	return joined.length > 0 ? buffer_steal(&joined) : NULL;
+	if (joined.length == 0) {
+		buffer_free(&joined);
+		return NULL;
+	}
+	return buffer_steal(&joined);
 }
 
 /* Does rule apply to paragraph number index of count (limits only, not the pattern)? */
