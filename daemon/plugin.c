@@ -7,7 +7,9 @@
  * the config file's directory), then call init.  Every error names FILE:LINE and the plugin.
  * plugin_chain_process runs the plugins over an article; a failing plugin is logged and the
  * article goes on to the next one.  ABI-2 plugins get the article's token stream (tokens.c),
- * built once for all of them when the first one runs.
+ * built once for all of them when the first one runs; after the chain, plugin_chain_tokens()
+ * hands it on (story features read their words off it) while it is still of the article's
+ * title and text.
  */
 #include <dlfcn.h>
 #include <errno.h>

@@ -1,7 +1,8 @@
 /*
  * tokens.h - the token stream the host hands ABI-2 plugins (plugin_api.h): the words of an
  * article's title and text, scanned once per article with the plugins' own scanner
- * (plugins/words.h), each distinct written form interned once.
+ * (plugins/words.h), each distinct written form interned once. Story features read their
+ * words off it too (story/features.c), after the plugins (plugin_chain_tokens).
  */
 #ifndef WIRESIFT_TOKENS_H
 #define WIRESIFT_TOKENS_H

@@ -36,6 +36,9 @@ static const char *const pieces[] = {
 	"pneumonoultramicroscopicsilicovolcanoconiosisandthensomemorelettersbeyondS",
 	"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefgh\xC3\xA9",
 	"Sixteenletterwrd", "seventeenletterws", "ies", "flies", "Says", "it", "an", "X",
+	"\xEF\xAC\x81" "nance", "\xEF\xBC\xA1\xEF\xBC\xA2", "soft\xC2\xAD" "hyphen",
+	"zero\xE2\x80\x8D" "joiner", "km\xC2\xB2", "\xC2\xB2", "bad\xFF" "byte", "\xFF",
+	"e\xCC\x81t\xC3\xA9", "\xE2\x84\xAB", "\xC3\x9F", "STRASSE", "_under_", "x_y",
 };
 
 static const char *const separators[] = {
