@@ -87,7 +87,7 @@ buffer_reserve(struct buffer *buffer, size_t extra)
 
 	if (needed <= buffer->capacity)
 		return;
-	size_t capacity = buffer->capacity ? buffer->capacity : 64;
+	size_t capacity = buffer->capacity ? buffer->capacity : 256;
 	while (capacity < needed)
 		capacity *= 2;
 	buffer->data = xrealloc(buffer->data, capacity);

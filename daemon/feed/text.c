@@ -360,6 +360,8 @@ resolve_tag(struct rewrite *rewrite, const char *cursor, const char *base)
 
 	if (end == NULL)
 		end = cursor + strlen(cursor);
+	if (memchr(cursor, '=', (size_t)(end - cursor)) == NULL)
+		return end;	/* no attribute with a value: <p>, </a>, <br/> */
 	while (cursor < end) {
 		const char *name = cursor;
 		size_t name_length = 0;
