@@ -20,7 +20,8 @@
  * through a scratch buffer of a chunk or so. The mislabelling checks read ahead in the body:
  * text that is ASCII so far decodes the same either way, so the check runs only from the
  * first byte that tells the two apart. feed_decoder_peek keeps the start of the decoded text
- * for looking at (format detection) before it is handed out.
+ * for looking at (format detection) before it is handed out, copying no more of a piece of
+ * the body than it was asked for.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -664,6 +665,26 @@ feed_decoder_free(struct feed_decoder *decoder)
 	free(decoder);
 }
 
+/*
+ * Of a piece of the body itself (valid UTF-8), only what a peek wants (to the end of its last
+ * character) is kept; the decoder steps back to the rest, handed out later as a piece of the
+ * body, so a peek of 4 KB does not copy a chunk of 64 KB. Other pieces are kept whole.
+ */
+static size_t
+peek_part(struct feed_decoder *decoder, const char *piece, size_t length, size_t needed)
+{
+	const unsigned char *start = (const unsigned char *)piece;
+	uintptr_t at = (uintptr_t)piece, body = (uintptr_t)decoder->body;
+	size_t cut = needed;
+
+	if (length <= needed || at < body || at + length != body + decoder->position)
+		return length;
+	while (cut < length && (start[cut] & 0xC0) == 0x80)
+		cut++;
+	decoder->position -= length - cut;
+	return cut;
+}
+
 const char *
 feed_decoder_peek(struct feed_decoder *decoder, size_t want, size_t *length, int *complete)
 {
@@ -672,7 +693,8 @@ feed_decoder_peek(struct feed_decoder *decoder, size_t want, size_t *length, int
 
 	while (decoder->head.length - decoder->head_position < want &&
 	    (piece_length = step(decoder, &piece)) > 0)
-		buffer_append(&decoder->head, piece, piece_length);
+		buffer_append(&decoder->head, piece, peek_part(decoder, piece, piece_length,
+		    want - (decoder->head.length - decoder->head_position)));
 	*length = decoder->head.length - decoder->head_position;
 	*complete = decoder->position >= decoder->size;
 	return decoder->head.data != NULL ? decoder->head.data + decoder->head_position : "";
