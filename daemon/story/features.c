@@ -44,7 +44,6 @@ struct story_extractor {
 	char		*title;		/* the title folded (fold_title) */
 	size_t		 title_length;
 	size_t		 title_capacity;
-	char		 word[WORD_BYTES];	/* the word count_span reads; 16 are read */
 	const struct ws_token_type *types;	/* of the token stream read (count_token_words) */
 	uint32_t	*memo;		/* MEMO_*: what each of its types is */
 	size_t		 memo_capacity;
@@ -133,8 +132,9 @@ stop_set_fill(void)
 	}
 }
 
-/* Is the folded word (with 16 bytes to read) a stop word? */
-static int
+/* Is the folded word (with 16 bytes to read) a stop word? Inline: count_span asks it of
+ * nearly every word it reads. */
+static inline int
 is_stop_word(const char *word, size_t length)
 {
 	struct name16 key;
@@ -427,7 +427,7 @@ static size_t
 count_span(struct story_extractor *extractor, struct story_features *features,
     const char *text, size_t length, size_t at, size_t stop, int weight, int salient)
 {
-	char *word = extractor->word;	/* is_stop_word() reads 16 bytes of it */
+	char word[WORD_BYTES] = { 0 };	/* is_stop_word() reads 16 bytes of it */
 	size_t i = at, word_length;
 	int number;
 
@@ -493,7 +493,7 @@ memo_first(struct story_extractor *extractor, struct story_features *features,
     const struct ws_token_type *type, int weight, int salient)
 {
 	const unsigned char *bytes = (const unsigned char *)type->written;
-	char *word = extractor->word;
+	char word[WORD_BYTES] = { 0 };	/* is_stop_word() reads 16 bytes of it */
 	size_t word_length = type->length < WORD_BYTES ? type->length : WORD_BYTES;
 
 	/* read_token's word: its bytes folded, the first WORD_BYTES of them kept */
