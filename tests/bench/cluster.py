@@ -20,12 +20,19 @@ in cluster mode, so every setup is the daemon itself with a 1 s interval:
 - poll: the next BENCH_CLUSTER_POLL_SECONDS, when the feeds answer 304: polls/s from nginx's
   access log and the daemons' CPU per 1000 polls.
 
-In the poll window the daemons' CPU is also split by thread name (/proc/PID/task: rdk:* are
-librdkafka's threads, wiresift-* ours, the loop is the process's name): "cluster.threads.SETUP
-name=seconds ...", which shows where a cluster instance's extra cost goes.
+The daemons' CPU is also split by thread name (/proc/PID/task: rdk:* are librdkafka's
+threads, wiresift-* ours, the loop is the process's name), from their start to the end of the
+cold start ("cluster.coldthreads.SETUP name=seconds ...") and over the poll window
+("cluster.threads.SETUP"), which shows where a cluster instance's extra cost goes. The cold
+start is not all items: the feeds are polled every second meanwhile, and a cluster setup's cold
+start lasts longer (joining; with two instances the first to join takes every partition and
+hands half on), so it holds more polls answered 304. "cluster.coldpolls.SETUP" says how many
+(nginx's log, from the start to the end of the cold start), each instance's CPU, and the cold
+start's CPU per item without those polls, at the poll window's CPU per poll (an estimate).
 
-Prints "cluster.cold.SETUP ...", "cluster.poll.SETUP ..." and "cluster.threads.SETUP" lines (SETUP: single, cluster1,
-cluster2) for run.sh; asserts nothing about time.
+Prints "cluster.cold.SETUP ...", "cluster.coldthreads.SETUP", "cluster.poll.SETUP ...",
+"cluster.threads.SETUP" and "cluster.coldpolls.SETUP" lines (SETUP: single, cluster1, cluster2)
+for run.sh; asserts nothing about time.
 """
 
 import os
@@ -92,6 +99,12 @@ def thread_cpu(pids):
 	return totals
 
 
+def thread_line(after, before):
+	"""name=seconds for each thread name, CPU from before to after, most first."""
+	return " ".join("%s=%.2f" % (name, after[name] - before.get(name, 0.0))
+			for name in sorted(after, key=lambda n: before.get(n, 0.0) - after[n]))
+
+
 def run(label, instances, build, work, nginx, bootstrap, urls):
 	topics = tuple(helpers.unique_topic("bench." + kind) for kind in
 		       ("articles", "duplicates", "feeds", "state", "fingerprints"))
@@ -103,7 +116,7 @@ def run(label, instances, build, work, nginx, bootstrap, urls):
 		config = config_for(directory, bootstrap, urls, build, topics, group)
 		daemons.append(helpers.WiresiftDaemon(config, directory / "daemon.log"))
 	say("%s: %d daemon(s), %d feeds x %d items" % (label, len(daemons), FEEDS, ITEMS))
-	begun = time.monotonic()
+	begun, begun_wall = time.monotonic(), time.time()
 	for daemon in daemons:
 		daemon.start()
 	ready_at = None
@@ -114,14 +127,17 @@ def run(label, instances, build, work, nginx, bootstrap, urls):
 		if sum(published(daemon) for daemon in daemons) >= expected:
 			break
 		time.sleep(0.2)
-	cold_seconds = time.monotonic() - begun
-	cold_cpu = sum(cpu_of(daemon.pid) for daemon in daemons)
+	cold_seconds, cold_end_wall = time.monotonic() - begun, time.time()
+	instance_cpu = [cpu_of(daemon.pid) for daemon in daemons]
+	cold_cpu = sum(instance_cpu)
 	records = sum(published(daemon) for daemon in daemons)
+	cold_threads = thread_cpu([daemon.pid for daemon in daemons])
 	print("cluster.cold.%s instances=%d items=%d published=%d seconds=%.2f "
 	      "items_per_s=%.0f ready_s=%.2f cpu_s=%.2f cpu_ms_per_item=%.4f" % (
 		      label, len(daemons), expected, records, cold_seconds,
 		      records / cold_seconds, (ready_at or time.monotonic()) - begun, cold_cpu,
 		      cold_cpu / max(records, 1) * 1000), flush=True)
+	print("cluster.coldthreads.%s %s" % (label, thread_line(cold_threads, {})), flush=True)
 	time.sleep(2)	# the first round of 304s starts
 	window_start, cpu = time.time(), sum(cpu_of(daemon.pid) for daemon in daemons)
 	threads = thread_cpu([daemon.pid for daemon in daemons])
@@ -129,9 +145,7 @@ def run(label, instances, build, work, nginx, bootstrap, urls):
 	window_end = time.time()
 	cpu = sum(cpu_of(daemon.pid) for daemon in daemons) - cpu
 	after = thread_cpu([daemon.pid for daemon in daemons])
-	print("cluster.threads.%s %s" % (label, " ".join(
-		"%s=%.2f" % (name, after[name] - threads.get(name, 0.0))
-		for name in sorted(after, key=lambda n: threads.get(n, 0.0) - after[n]))), flush=True)
+	print("cluster.threads.%s %s" % (label, thread_line(after, threads)), flush=True)
 	for daemon in daemons:
 		daemon.stop(timeout=60)
 	time.sleep(1.5)	# nginx flushes its log buffer every second
@@ -142,6 +156,13 @@ def run(label, instances, build, work, nginx, bootstrap, urls):
 	      "not_modified=%d cpu_s=%.2f cpu_per_1000=%.3f" % (
 		      label, len(daemons), seconds, polls, polls / seconds, counts.get("304", 0),
 		      cpu, cpu / max(polls, 1) * 1000), flush=True)
+	cold = nginx.requests_between(begun_wall, cold_end_wall)
+	polls_cpu = cold.get("304", 0) * cpu / max(polls, 1)
+	print("cluster.coldpolls.%s fetched=%d not_modified=%d instance_cpu_s=%s "
+	      "not_modified_cpu_s=%.2f cpu_ms_per_item_without_304s=%.4f" % (
+		      label, cold.get("200", 0), cold.get("304", 0),
+		      ",".join("%.2f" % value for value in instance_cpu), polls_cpu,
+		      (cold_cpu - polls_cpu) / max(records, 1) * 1000), flush=True)
 
 
 def warm_broker(bootstrap):
