@@ -11,6 +11,9 @@
  * it is delivered; aborted, it is not (it stays unseen, and its feed polls it again).
  * A prepared article waits (parked) for its turn in the fingerprints topic before it is
  * judged, and the other instances' candidates go into the dedup index as they are read.
+ * A feed whose poll falls due while items of its last poll are still in flight (its
+ * validators advance only once they are delivered, up to a commit interval and a fingerprint
+ * round trip later) is polled once they are through, not fetched again unconditionally.
  */
 #include <event2/event.h>
 #include <stdlib.h>
@@ -282,6 +285,24 @@ int
 feed_may_poll(const struct feed *feed)
 {
 	return feed->ingest->cluster == NULL || feed->cluster_owned;
+}
+
+int
+feed_poll_deferred(struct feed *feed)
+{
+	if (feed->ingest->cluster == NULL || feed->in_flight.count == 0)
+		return 0;
+	feed->poll_deferred = 1;
+	return 1;
+}
+
+void
+feed_poll_resume(struct feed *feed)
+{
+	if (!feed->poll_deferred || feed->removed || feed->in_flight.count > 0)
+		return;
+	feed->poll_deferred = 0;
+	event_active(feed->timer, EV_TIMEOUT, 0);	/* ingest_on_feed_timer, in this loop turn */
 }
 
 void

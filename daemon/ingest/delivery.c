@@ -34,6 +34,7 @@ batch_finish(struct batch *batch)
 		batch->etag = batch->last_modified = NULL;
 		feed_cluster_note(feed);
 	}
+	feed_poll_resume(feed);
 	ingest_poll_done(ingest);
 	free(batch->etag);
 	free(batch->last_modified);

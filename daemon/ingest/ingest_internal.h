@@ -60,6 +60,7 @@ struct feed {
 	int			 removed;	/* dropped from the config by a reload */
 	int			 unchanged_polls;	/* polls in a row without a new item */
 	int			 cluster_owned;	/* cluster mode: its partition is ours (cluster.c) */
+	int			 poll_deferred;	/* cluster mode: due while items were in flight */
 };
 
 /*
@@ -231,6 +232,15 @@ int	 ingest_cluster_open(struct ingest *ingest, char *error, size_t error_size);
 /* A reload changed the feeds: start those whose partition is ours. */
 void	 ingest_cluster_feeds_changed(struct ingest *ingest);
 int	 feed_may_poll(const struct feed *feed);
+/*
+ * A poll falls due while items of the feed's last poll are still in flight (parked or in an
+ * open transaction, so its validators have not advanced): 1, and the poll waits for them
+ * (feed_poll_resume), rather than fetching the feed again unconditionally only to find
+ * those items in flight. 0 to poll now.
+ */
+int	 feed_poll_deferred(struct feed *feed);
+/* The feed's items are all through (batch_finish): a poll deferred so starts now. */
+void	 feed_poll_resume(struct feed *feed);
 /* The feed's validators, health or schedule changed: the state topic will learn it. */
 void	 feed_cluster_note(struct feed *feed);
 void	 feed_cluster_delivered(struct feed *feed, const struct article *article);

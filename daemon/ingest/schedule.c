@@ -193,6 +193,8 @@ ingest_on_feed_timer(evutil_socket_t fd, short what, void *context)
 	if (feed->record.disabled || feed->ingest->draining || feed->fetch != NULL ||
 	    feed->waiting || !feed_may_poll(feed))
 		return;
+	if (feed_poll_deferred(feed))
+		return;
 	feed->waiting = 1;
 	if (host->waiting_tail)
 		host->waiting_tail->next_waiting = feed;

@@ -989,3 +989,37 @@ def test_a_full_producer_queue_holds_articles_and_spools_none(tmp_path, kafka_cl
 		re.findall(r"^wiresift_articles_total.*$", metrics, re.M)
 	assert "event=delivery.spooled" not in cluster.daemons["a"].log()
 	figure("cluster: articles through a 4-message producer queue", len(urls))
+
+
+def test_a_poll_due_while_its_items_are_in_flight_waits_for_them(tmp_path, kafka_cluster,
+								http_server, wiresift_daemon):
+	"""Feeds polled every second, a transaction every 3 s: a feed's validators advance only
+	once its poll's items are committed, so its next polls fall due while they are in flight.
+	Such a poll waits for them and goes out conditional: each feed is answered 200 once, then
+	only 304 (If-None-Match sent), never fetched whole again to skip its own items in flight.
+	Before, the 24 feeds were each fetched in full two or three times in the first seconds."""
+	cluster = Cluster(tmp_path, kafka_cluster, http_server, wiresift_daemon)
+	config = cluster.configs["a"]
+	config.write_text(re.sub(r"^\[cluster\]\n", "[cluster]\ncommit_interval = 3s\n",
+				 config.read_text(), count=1, flags=re.M))
+	cluster.start("a")
+	assert helpers.wait_until(lambda: owned_feeds(cluster.daemons["a"]) == FEEDS, 90, 0.2)
+
+	def polls():
+		found = {}
+		for request in cluster.site.requests():
+			if request["uri"].startswith("/feed"):
+				found.setdefault(request["uri"], []).append(request)
+		return found
+
+	records = cluster.wait_all_published(timeout=90)
+	assert cluster.generator.served <= {url for url, _ in records}
+	assert helpers.wait_until(lambda: len(polls()) == FEEDS and all(
+		len(seen) >= 3 for seen in polls().values()), 60, 0.5), \
+		{uri: len(seen) for uri, seen in polls().items()}
+	for uri, seen in polls().items():
+		assert seen[0]["status"] == 200 and seen[0]["if_none_match"] == "", (uri, seen[0])
+		again = [(request["status"], request["if_none_match"]) for request in seen[1:]]
+		assert all(status == 304 and etag for status, etag in again), (uri, again)
+	assert "event=cluster.transaction_aborted" not in cluster.daemons["a"].log()
+	figure("cluster: feeds answered 200 once, then 304, with items in flight", FEEDS)
