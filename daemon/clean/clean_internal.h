@@ -136,6 +136,11 @@ struct clean_rules {
 	struct literal_index literals;	/* of every rule's and dateline's filter */
 	size_t	*of_kind[RULE_KINDS];	/* each kind's rules (indexes), in file order */
 	size_t	 of_kind_count[RULE_KINDS];
+	/* by a paragraph's first byte b, the positions in of_kind[kind] of the rules whose
+	 * prefilter lets a text start with b: first_byte_rules[kind][first_byte_start[kind][b]]
+	 * up to [...][b + 1], in file order */
+	uint32_t *first_byte_rules[RULE_KINDS];
+	uint32_t first_byte_start[RULE_KINDS][257];
 };
 
 struct paragraph {

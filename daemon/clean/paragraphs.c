@@ -141,6 +141,23 @@ apply_strip(const struct clean_rule *rule, struct paragraph *paragraph,
 	return 1;
 }
 
+/*
+ * The first position from `from` on in the kind's rules (of_kind) of a rule the paragraph's
+ * first byte does not rule out (prefilter_passes would); of_kind_count when none is left.
+ */
+static size_t
+next_rule(const struct clean_rules *rules, enum rule_kind kind,
+    const struct paragraph *paragraph, size_t from)
+{
+	unsigned char first = (unsigned char)paragraph->text[0];	/* NUL when empty */
+	const uint32_t *start = rules->first_byte_start[kind];
+
+	for (uint32_t i = start[first]; i < start[first + 1]; i++)
+		if (rules->first_byte_rules[kind][i] >= from)
+			return rules->first_byte_rules[kind][i];
+	return rules->of_kind_count[kind];
+}
+
 static void
 apply_strip_and_drop(const struct clean_rules *rules, struct paragraphs *list,
     struct filter_text *view, const struct explain_sink *sink)
@@ -149,8 +166,9 @@ apply_strip_and_drop(const struct clean_rules *rules, struct paragraphs *list,
 		struct paragraph *paragraph = &list->items[i];
 
 		filter_text_set(view, paragraph->text, paragraph->length);
-		for (size_t k = 0; k < rules->of_kind_count[RULE_STRIP] && !paragraph->dropped;
-		    k++) {
+		for (size_t k = next_rule(rules, RULE_STRIP, paragraph, 0);
+		    k < rules->of_kind_count[RULE_STRIP] && !paragraph->dropped;
+		    k = next_rule(rules, RULE_STRIP, paragraph, k + 1)) {
 			const struct clean_rule *rule = &rules->rules[rules->of_kind[RULE_STRIP][k]];
 
 			if (rule_applies(rule, paragraph, i, list->count) &&
@@ -158,8 +176,9 @@ apply_strip_and_drop(const struct clean_rules *rules, struct paragraphs *list,
 			    apply_strip(rule, paragraph, sink))
 				filter_text_set(view, paragraph->text, paragraph->length);
 		}
-		for (size_t k = 0; k < rules->of_kind_count[RULE_DROP_PARAGRAPH] &&
-		    !paragraph->dropped; k++) {
+		for (size_t k = next_rule(rules, RULE_DROP_PARAGRAPH, paragraph, 0);
+		    k < rules->of_kind_count[RULE_DROP_PARAGRAPH] && !paragraph->dropped;
+		    k = next_rule(rules, RULE_DROP_PARAGRAPH, paragraph, k + 1)) {
 			const struct clean_rule *rule =
 			    &rules->rules[rules->of_kind[RULE_DROP_PARAGRAPH][k]];
 
@@ -191,8 +210,9 @@ apply_drop_after(const struct clean_rules *rules, struct paragraphs *list,
 		if (paragraph->dropped)
 			continue;
 		filter_text_set(view, paragraph->text, paragraph->length);
-		for (size_t k = 0; position > 0 && k < rules->of_kind_count[RULE_DROP_AFTER];
-		    k++) {
+		for (size_t k = next_rule(rules, RULE_DROP_AFTER, paragraph, 0);
+		    position > 0 && k < rules->of_kind_count[RULE_DROP_AFTER];
+		    k = next_rule(rules, RULE_DROP_AFTER, paragraph, k + 1)) {
 			const struct clean_rule *rule =
 			    &rules->rules[rules->of_kind[RULE_DROP_AFTER][k]];
 

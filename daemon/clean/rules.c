@@ -289,6 +289,26 @@ parse_rules_text(struct clean_rules *rules, char *text, const char *path, char *
 	return 0;
 }
 
+/* A kind's rules by the first bytes their prefilters let a paragraph start with. */
+static void
+group_first_bytes(struct clean_rules *rules, enum rule_kind kind)
+{
+	uint32_t filled = 0;
+
+	rules->first_byte_rules[kind] = xcalloc(256 * rules->of_kind_count[kind] + 1,
+	    sizeof *rules->first_byte_rules[kind]);
+	for (unsigned byte = 0; byte < 256; byte++) {
+		rules->first_byte_start[kind][byte] = filled;
+		for (size_t k = 0; k < rules->of_kind_count[kind]; k++) {
+			const struct prefilter *filter = &rules->rules[rules->of_kind[kind][k]].filter;
+
+			if (!filter->has_first || filter->first_bytes[byte])
+				rules->first_byte_rules[kind][filled++] = (uint32_t)k;
+		}
+	}
+	rules->first_byte_start[kind][256] = filled;
+}
+
 /* Each kind's rules in file order, once all are in: a paragraph is walked past its kind's
  * rules only (apply_rules). */
 static void
@@ -303,6 +323,8 @@ group_kinds(struct clean_rules *rules)
 
 		rules->of_kind[kind][rules->of_kind_count[kind]++] = i;
 	}
+	for (int kind = 0; kind < RULE_KINDS; kind++)
+		group_first_bytes(rules, (enum rule_kind)kind);
 }
 
 struct clean_rules *
@@ -366,7 +388,9 @@ clean_rules_free(struct clean_rules *rules)
 	}
 	strlist_clear(&rules->tracking_params);
 	literal_index_free(&rules->literals);
-	for (int kind = 0; kind < RULE_KINDS; kind++)
+	for (int kind = 0; kind < RULE_KINDS; kind++) {
 		free(rules->of_kind[kind]);
+		free(rules->first_byte_rules[kind]);
+	}
 	free(rules);
 }
