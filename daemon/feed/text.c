@@ -340,6 +340,9 @@ rewrite_value(struct rewrite *rewrite, const char *at, const char *end, const ch
 	while (value_end < end && (quote ? *value_end != quote :
 	    !isspace((unsigned char)*value_end)))
 		value_end++;
+	if (quote == '"' && value_end < end &&
+	    !needs_resolving(value, (size_t)(value_end - value)))
+		return value_end + 1;	/* written as it would be written: nothing to copy */
 	buffer_append(&written, "\"", 1);
 	if (needs_resolving(value, (size_t)(value_end - value)))
 		append_resolved(&written, value, (size_t)(value_end - value), base);
