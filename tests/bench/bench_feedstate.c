@@ -113,44 +113,68 @@ run(const char *name, int kind, const char *only, int writes)
 	free(subject.ids.base);
 }
 
+/* A cluster of one owned partition holding one feed's full record (1000 ids, versions). */
+struct full_feed {
+	enum partition_phase	 phase[1];
+	struct cluster		 cluster;
+	json_t			*lists;
+	char			*value;
+	const char		*url;
+};
+
+static void
+full_feed_open(struct full_feed *feed)
+{
+	memset(feed, 0, sizeof *feed);
+	feed->phase[0] = PARTITION_OWNED;
+	feed->lists = records_make(1, CLUSTER_DELIVERED_MAX, 2);
+	feed->value = json_dumps(feed->lists, JSON_COMPACT);
+	feed->url = json_string_value(json_object_get(feed->lists, "url"));
+	feed->cluster.partitions = 1;
+	feed->cluster.phase = feed->phase;
+	feed->cluster.feeds = json_object();
+	feed->cluster.dirty = json_object();
+	feedstate_take(&feed->cluster, feed->url, feed->value, strlen(feed->value));
+}
+
+static void
+full_feed_close(struct full_feed *feed)
+{
+	json_decref(feed->cluster.feeds);
+	json_decref(feed->cluster.dirty);
+	feedids_map_clear(&feed->cluster.ids);
+	json_decref(feed->lists);
+	free(feed->value);
+}
+
 /*
  * Deliveries into a full record as the transaction path makes them (cluster_feed_delivered:
- * the id found or not among the 1000, appended, the oldest dropped), in a cluster of one
- * owned partition; microseconds per delivery, best of five rounds.
+ * the id found or not among the 1000, appended, the oldest dropped); microseconds per
+ * delivery, best of five rounds.
  */
 static double
 measure_deliveries(int deliveries)
 {
-	enum partition_phase phase[1] = { PARTITION_OWNED };
-	struct cluster cluster = { 0 };
-	json_t *lists = records_make(1, CLUSTER_DELIVERED_MAX, 2);
-	char *value = json_dumps(lists, JSON_COMPACT), id[40];
-	const char *url = json_string_value(json_object_get(lists, "url"));
+	struct full_feed feed;
+	char id[40];
 	double best = 0;
 
-	cluster.partitions = 1;
-	cluster.phase = phase;
-	cluster.feeds = json_object();
-	cluster.dirty = json_object();
-	feedstate_take(&cluster, url, value, strlen(value));
+	full_feed_open(&feed);
 	for (int round = 0; round < 5; round++) {
 		double start = clock_seconds(CLOCK_MONOTONIC), elapsed;
 
 		for (int i = 0; i < deliveries; i++) {
-			cluster.txn_delivered = json_array();
+			feed.cluster.txn_delivered = json_array();
 			snprintf(id, sizeof id, "%08x%024d", round, i);
-			cluster_feed_delivered(&cluster, url, id, 1796500000 + i, (uint64_t)i + 1);
-			json_decref(cluster.txn_delivered);
+			cluster_feed_delivered(&feed.cluster, feed.url, id, 1796500000 + i,
+			    (uint64_t)i + 1);
+			json_decref(feed.cluster.txn_delivered);
 		}
 		elapsed = (clock_seconds(CLOCK_MONOTONIC) - start) * 1e6 / deliveries;
 		if (round == 0 || elapsed < best)
 			best = elapsed;
 	}
-	json_decref(cluster.feeds);
-	json_decref(cluster.dirty);
-	feedids_map_clear(&cluster.ids);
-	json_decref(lists);
-	free(value);
+	full_feed_close(&feed);
 	return best;
 }
 
@@ -162,18 +186,12 @@ measure_deliveries(int deliveries)
 static double
 measure_handed(int lookups)
 {
-	enum partition_phase phase[1] = { PARTITION_OWNED };
-	struct cluster cluster = { 0 };
-	json_t *lists = records_make(1, CLUSTER_DELIVERED_MAX, 2);
-	char *value = json_dumps(lists, JSON_COMPACT), id[40];
-	const char *url = json_string_value(json_object_get(lists, "url"));
+	struct full_feed feed;
+	char id[40];
 	double best = 0;
 	int found = 0;
 
-	cluster.partitions = 1;
-	cluster.phase = phase;
-	cluster.feeds = json_object();
-	feedstate_take(&cluster, url, value, strlen(value));
+	full_feed_open(&feed);
 	for (int round = 0; round < 5; round++) {
 		double start = clock_seconds(CLOCK_MONOTONIC), elapsed;
 
@@ -182,16 +200,14 @@ measure_handed(int lookups)
 			uint64_t content_hash;
 
 			snprintf(id, sizeof id, "%08x%024d", round, i);
-			found += cluster_feed_handed(&cluster, url, id, &updated, &content_hash);
+			found += cluster_feed_handed(&feed.cluster, feed.url, id, &updated,
+			    &content_hash);
 		}
 		elapsed = (clock_seconds(CLOCK_MONOTONIC) - start) * 1e6 / lookups;
 		if (round == 0 || elapsed < best)
 			best = elapsed;
 	}
-	json_decref(cluster.feeds);
-	feedids_map_clear(&cluster.ids);
-	json_decref(lists);
-	free(value);
+	full_feed_close(&feed);
 	return found == 0 ? best : -1;
 }
 

@@ -677,21 +677,16 @@ def atom_feed(entries):
 			for name, title, updated, summary in entries)).encode()
 
 
-def test_a_feeds_next_owner_publishes_its_updates_once(tmp_path, kafka_cluster,
-						       wiresift_daemon):
-	"""Issue 14's updated items across a takeover: the state record carries each delivered
-	item's updated time and content hash (versions), so the instance a feed moves to
-	publishes an item the feed updated since once, as an update, and not one whose update
-	says what it said. The test's server shows instance a the feed as it was and b as it is
-	now (by user agent), so which instance sees which is certain whatever the timing."""
-	words = lambda seed: " ".join(random.Random(seed).choice(
+def versions_words(seed):
+	"""Forty words of a small vocabulary, the same for the same seed: an item's text."""
+	return " ".join(random.Random(seed).choice(
 		("harbour", "council", "storm", "bridge", "market", "vote", "river", "minister",
 		 "village", "engineer", "ferry", "budget")) for _ in range(40))
-	before = [("changed", "Bridge vote delayed", "2026-12-06T09:00:00Z", words(1)),
-		  ("same", "Ferry timetable", "2026-12-06T09:00:00Z", words(2))]
-	after = [("changed", "Bridge vote passes", "2026-12-06T10:00:00Z", words(3)),
-		 ("same", "Ferry timetable", "2026-12-06T10:00:00Z", words(2)),
-		 ("new", "Storm warning", "2026-12-06T10:00:00Z", words(4))]
+
+
+def versions_cluster(tmp_path, kafka_cluster, wiresift_daemon, before, after):
+	"""A Cluster whose HoldingServer shows feed0.xml to instance a as the Atom feed of the
+	items `before` and to every other instance as that of `after`; returns (cluster, server)."""
 	servers = []
 
 	def versions_server(root):
@@ -701,6 +696,22 @@ def test_a_feeds_next_owner_publishes_its_updates_once(tmp_path, kafka_cluster,
 	server = servers[0]
 	server.content = lambda path, agent: path == "/feed0.xml" and atom_feed(
 		before if agent == "wiresift-a" else after)
+	return cluster, server
+
+
+def test_a_feeds_next_owner_publishes_its_updates_once(tmp_path, kafka_cluster,
+						       wiresift_daemon):
+	"""Issue 14's updated items across a takeover: the state record carries each delivered
+	item's updated time and content hash (versions), so the instance a feed moves to
+	publishes an item the feed updated since once, as an update, and not one whose update
+	says what it said. The test's server shows instance a the feed as it was and b as it is
+	now (by user agent), so which instance sees which is certain whatever the timing."""
+	before = [("changed", "Bridge vote delayed", "2026-12-06T09:00:00Z", versions_words(1)),
+		  ("same", "Ferry timetable", "2026-12-06T09:00:00Z", versions_words(2))]
+	after = [("changed", "Bridge vote passes", "2026-12-06T10:00:00Z", versions_words(3)),
+		 ("same", "Ferry timetable", "2026-12-06T10:00:00Z", versions_words(2)),
+		 ("new", "Storm warning", "2026-12-06T10:00:00Z", versions_words(4))]
+	cluster, server = versions_cluster(tmp_path, kafka_cluster, wiresift_daemon, before, after)
 	urls = lambda: [url for url, _ in cluster.committed_records()
 			if url.startswith("https://versions.example/")]
 	try:
@@ -744,23 +755,12 @@ def test_a_feed_taken_over_from_a_record_of_the_json_layout_publishes_nothing_ag
 	articles topic, their versions from a's record, matched by updated time) and produced
 	to the state topic; instance b takes the feed over from that record and publishes the
 	item the feed updated since once, as an update, the new one, and nothing else."""
-	words = lambda seed: " ".join(random.Random(seed).choice(
-		("harbour", "council", "storm", "bridge", "market", "vote", "river", "minister",
-		 "village", "engineer", "ferry", "budget")) for _ in range(40))
-	before = [("changed", "Bridge vote delayed", "2026-12-06T09:00:00Z", words(1)),
-		  ("same", "Ferry timetable", "2026-12-06T09:01:00Z", words(2))]
-	after = [("changed", "Bridge vote passes", "2026-12-06T10:00:00Z", words(3)),
-		 ("same", "Ferry timetable", "2026-12-06T10:01:00Z", words(2)),
-		 ("new", "Storm warning", "2026-12-06T10:00:00Z", words(4))]
-	servers = []
-
-	def versions_server(root):
-		servers.append(HoldingServer(root))
-		return servers[0]
-	cluster = Cluster(tmp_path, kafka_cluster, versions_server, wiresift_daemon)
-	server = servers[0]
-	server.content = lambda path, agent: path == "/feed0.xml" and atom_feed(
-		before if agent == "wiresift-a" else after)
+	before = [("changed", "Bridge vote delayed", "2026-12-06T09:00:00Z", versions_words(1)),
+		  ("same", "Ferry timetable", "2026-12-06T09:01:00Z", versions_words(2))]
+	after = [("changed", "Bridge vote passes", "2026-12-06T10:00:00Z", versions_words(3)),
+		 ("same", "Ferry timetable", "2026-12-06T10:01:00Z", versions_words(2)),
+		 ("new", "Storm warning", "2026-12-06T10:00:00Z", versions_words(4))]
+	cluster, server = versions_cluster(tmp_path, kafka_cluster, wiresift_daemon, before, after)
 	feed = server.url("feed0.xml")
 	mine = lambda: [record for record in cluster.committed_values()
 			if record["url"].startswith("https://versions.example/")]

@@ -30,22 +30,8 @@
 
 /* ---- helpers ---- */
 
-static uint64_t random_state = 0x2545f4914f6cdd1dULL;
-
-static uint64_t
-random_next(void)
-{
-	random_state ^= random_state << 13;
-	random_state ^= random_state >> 7;
-	random_state ^= random_state << 17;
-	return random_state;
-}
-
-static size_t
-random_below(size_t bound)
-{
-	return (size_t)(random_next() % bound);
-}
+#define RANDOM_SEED 0x2545f4914f6cdd1dULL
+#include "xorshift.h"
 
 static struct dedup_index *
 open_index(const char *state_dir, long long window)
@@ -557,12 +543,12 @@ random_paragraph(struct buffer *out, size_t words)
 	static const char letters[] = "abcdefghijklmnopqrstuvwxyz";
 
 	for (size_t i = 0; i < words; i++) {
-		size_t length = 2 + random_below(8);
+		size_t length = 2 + next_random(8);
 
 		if (i > 0)
 			buffer_append_string(out, " ");
 		for (size_t j = 0; j < length; j++)
-			buffer_append(out, &letters[random_below(26)], 1);
+			buffer_append(out, &letters[next_random(26)], 1);
 	}
 }
 
@@ -583,13 +569,13 @@ random_document(size_t paragraphs, size_t words_each)
 static char *
 small_edit(const char *text)
 {
-	size_t length = strlen(text), at = random_below(length);
+	size_t length = strlen(text), at = next_random(length);
 	struct buffer out = { 0 };
 
 	while (at > 0 && text[at - 1] != ' ')
 		at--;
 	buffer_append(&out, text, at);
-	switch (random_below(5)) {
+	switch (next_random(5)) {
 	case 0:		/* replace a word */
 		buffer_append_string(&out, "replacement");
 		while (text[at] != ' ' && text[at] != '\n' && text[at] != '\0')
@@ -626,7 +612,7 @@ test_property_random_documents(void)
 	int collisions = 0, missed = 0;
 
 	for (int i = 0; i < 1000; i++) {
-		size_t paragraphs = 1 + random_below(6), words = 40 + random_below(80);
+		size_t paragraphs = 1 + next_random(6), words = 40 + next_random(80);
 		char *document = random_document(paragraphs, words), *edited = small_edit(document);
 		char id[32], copy_id[32];
 
@@ -661,7 +647,7 @@ test_sketched_elsewhere_judged_alike(void)
 	dedup_config_defaults(&config);
 	sketcher = dedup_sketcher_new(&config);
 	for (int i = 0; i < 400; i++) {
-		char *document = random_document(1 + random_below(4), 20 + random_below(80));
+		char *document = random_document(1 + next_random(4), 20 + next_random(80));
 		char *text = i % 3 == 2 ? small_edit(previous) : xstrdup(document);
 		struct article *alone = article_new(), *sketched = article_new();
 		char id[32];

@@ -47,16 +47,8 @@ static const char *const separators[] = {
 	",",
 };
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static uint32_t
-rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 16);
-}
+#define RANDOM_SEED 0x9e3779b97f4a7c15ULL
+#include "xorshift.h"
 
 /* A generated text of about `bytes` bytes into buffer. */
 static void
@@ -67,8 +59,8 @@ generate(struct buffer *buffer, size_t bytes)
 
 	buffer_reset(buffer);
 	while (buffer->length < bytes) {
-		buffer_append_string(buffer, pieces[rng() % piece_count]);
-		buffer_append_string(buffer, separators[rng() % separator_count]);
+		buffer_append_string(buffer, pieces[next_random(piece_count)]);
+		buffer_append_string(buffer, separators[next_random(separator_count)]);
 	}
 }
 
@@ -119,8 +111,8 @@ test_generated_texts(void)
 	int differing = 0;
 
 	for (int round = 0; round < 400; round++) {
-		generate(&title, 20 + rng() % 120);
-		generate(&text, round % 10 == 0 ? 5900 + rng() % 400 : 200 + rng() % 3000);
+		generate(&title, 20 + next_random(120));
+		generate(&text, round % 10 == 0 ? 5900 + next_random(400) : 200 + next_random(3000));
 		if (!compare(extractor, stream, title.data, text.data)) {
 			if (differing++ < 3)
 				fprintf(stderr, "differ: title \"%s\"\n", title.data);
