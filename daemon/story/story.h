@@ -6,7 +6,8 @@
  * found (normalised names and types), its distinctive words (TF-IDF against a running
  * background of document frequencies), the words of its title, the numbers it mentions, and
  * its time (published, else first seen). Worker threads extract the features
- * (story_extract_article); the loop thread assigns, in arrival order (story_assign): the
+ * (story_extract_article_tokens: words read off the plugins' token stream where it is of the
+ * article's title and text, story_extract_article without one); the loop thread assigns, in arrival order (story_assign): the
  * article is compared, through an inverted index over the features, with the open stories of
  * the window only, and joins the best one whose score reaches the threshold, else opens a new
  * story. Entity, number and time evidence keep look-alike events apart (two earthquakes in one
