@@ -2,17 +2,16 @@
  * story.h - stories: every write-up of one event under one story id, assigned online as the
  * articles arrive (after dedup), never by re-clustering the past.
  *
- * An article is represented by what identifies an event: the entities the entities plugin
- * found (normalised names and types), its distinctive words (TF-IDF against a running
- * background of document frequencies), the words of its title, the numbers it mentions, and
- * its time (published, else first seen). Worker threads extract the features
- * (story_extract_article_tokens: words read off the plugins' token stream where it is of the
- * article's title and text, story_extract_article without one); the loop thread assigns,
- * in arrival order (story_assign): the article is compared, through an inverted index over
- * the features, with the open stories of the window only, and joins the best one whose
- * score reaches the threshold, else opens a new story. Entity, number and time evidence keep look-alike events apart (two earthquakes in one
- * week share most of their words but not their places). A wire copy (dedup duplicate) joins
- * its original's story.
+ * An article is represented by what identifies an event: the entities the entities plugin found
+ * (normalised names and types), its distinctive words (TF-IDF against a running background of
+ * document frequencies), the words of its title, the numbers it mentions, and its time (published,
+ * else first seen). Worker threads extract the features (story_extract_article_tokens: words read
+ * off the plugins' token stream where it is of the article's title and text, story_extract_article
+ * without one); the loop thread assigns, in arrival order (story_assign): the article is compared,
+ * through an inverted index over the features, with the open stories of the window only, and joins
+ * the best one whose score reaches the threshold, else opens a new story. Entity, number and time
+ * evidence keep look-alike events apart (two earthquakes in one week share most of their words but
+ * not their places). A wire copy (dedup duplicate) joins its original's story.
  *
  * Like the dedup index, a story stays in memory while it is open (its newest article within
  * window of the newest article seen) and a join is made durable only by story_commit() (on
