@@ -11,7 +11,9 @@
  *
  * News repeats its words: each written form seen is folded and stemmed once and kept, with the
  * terms its stem starts (at most FORMS_MAX forms, then the cache starts over), so an
- * article costs one hash look-up a word.
+ * article costs one hash look-up per distinct written form (per ABI-2 token type), and each
+ * word of the texts one array read: a word whose form starts no term (most of them) is
+ * skipped at that; only the words that start a term are matched against the term's stems.
  *
  * Thread-compatible: all it changes while processing is in its own state (one instance per
  * thread), the libstemmer stemmer included.
@@ -43,7 +45,7 @@ struct term {
 	size_t	  stem_count;
 	size_t	  topic;
 	double	  weight;
-	double	  hits;		/* scratch, per article (title hits weighted) */
+	double	  hits;		/* scratch, per article (title hits weighted); 0 between */
 };
 
 /* The terms starting with one stem. */
@@ -73,9 +75,8 @@ struct topics_state {
 	struct word_table terms_by_first;	/* first stem -> struct term_list */
 	struct word_table forms;		/* written form -> struct word_form */
 	/* scratch for one article, reused */
-	const struct word_form **words;		/* of the text being counted */
-	size_t	 word_capacity;
 	const struct word_form **type_forms;	/* of each token type */
+	const struct term_list **type_starts;	/* ... and the terms its stem starts, or NULL */
 	size_t	 type_capacity;
 };
 
@@ -335,11 +336,11 @@ topics_fini(void *state_pointer)
 	free(state->terms);
 	word_table_free(&state->terms_by_first, term_list_free);
 	word_table_free(&state->forms, word_form_free);
-	free(state->words);
 	free(state->type_forms);
-	state->words = NULL;
+	free(state->type_starts);
 	state->type_forms = NULL;
-	state->word_capacity = state->type_capacity = 0;
+	state->type_starts = NULL;
+	state->type_capacity = 0;
 	if (state->stemmer != NULL)
 		sb_stemmer_delete(state->stemmer);
 	state->stemmer = NULL;
@@ -372,73 +373,77 @@ word_form_of(struct topics_state *state, const struct ws_token_type *type)
 	return form;
 }
 
-/* The form of every token type of the article into state->type_forms (in the order the
- * types first occur, as the words were once looked up); -1 when out of memory. */
+/* Room for the article's token types in type_forms and type_starts; -1 when out of memory. */
 static int
-type_forms(struct topics_state *state, const struct ws_tokens *tokens)
+types_reserve(struct topics_state *state, size_t count)
 {
-	if (state->type_capacity < tokens->type_count) {
-		const struct word_form **grown = realloc(state->type_forms,
-		    tokens->type_count * sizeof(*grown));
+	const struct word_form **forms;
+	const struct term_list **starts;
 
-		if (grown == NULL)
-			return -1;
-		state->type_forms = grown;
-		state->type_capacity = tokens->type_count;
-	}
-	for (size_t i = 0; i < tokens->type_count; i++)
-		state->type_forms[i] = word_form_of(state, &tokens->types[i]);
+	if (state->type_capacity >= count)
+		return 0;
+	if ((forms = realloc(state->type_forms, count * sizeof(*forms))) != NULL)
+		state->type_forms = forms;
+	if ((starts = realloc(state->type_starts, count * sizeof(*starts))) != NULL)
+		state->type_starts = starts;
+	if (forms == NULL || starts == NULL)
+		return -1;
+	state->type_capacity = count;
 	return 0;
 }
 
-/* The forms of every word of a text into state->words; returns how many (a word whose form
- * could not be made ends the list). */
-static size_t
-text_forms(struct topics_state *state, const struct ws_token_text *text)
+/*
+ * The form of every token type of the article, and the terms it starts, into
+ * state->type_forms and state->type_starts (in the order the types first occur, as the words
+ * were once looked up); -1 when out of memory (the article goes on untagged).
+ */
+static int
+type_forms(struct topics_state *state, const struct ws_tokens *tokens)
 {
-	size_t count = 0;
-
-	if (state->word_capacity < text->count) {
-		const struct word_form **grown = realloc(state->words,
-		    text->count * sizeof(*grown));
-
-		if (grown == NULL)
-			return 0;
-		state->words = grown;
-		state->word_capacity = text->count;
-	}
-	for (; count < text->count; count++) {
-		const struct word_form *form = state->type_forms[text->tokens[count].type];
+	if (types_reserve(state, tokens->type_count) == -1)
+		return -1;
+	for (size_t i = 0; i < tokens->type_count; i++) {
+		const struct word_form *form = word_form_of(state, &tokens->types[i]);
 
 		if (form == NULL)
-			break;
-		state->words[count] = form;
+			return -1;
+		state->type_forms[i] = form;
+		state->type_starts[i] = form->starts;
 	}
-	return count;
+	return 0;
 }
 
-/* Count the rule terms found in one text. */
+/* Whether the words of the text from at on are the stems of term (its first one known). */
+static int
+term_at(const struct topics_state *state, const struct ws_token_text *text, size_t at,
+    const struct term *term)
+{
+	if (at + term->stem_count > text->count)
+		return 0;
+	for (size_t k = 1; k < term->stem_count; k++)
+		if (strcmp(state->type_forms[text->tokens[at + k].type]->stem,
+		    term->stems[k]) != 0)
+			return 0;
+	return 1;
+}
+
+/* Count the rule terms found in one text: only its words whose stem starts a term are
+ * looked at. */
 static void
 terms_count(struct topics_state *state, const struct ws_token_text *text, double weight)
 {
-	size_t count = text_forms(state, text);
-	const struct word_form **words = state->words;
+	const struct term_list *const *starts = state->type_starts;
+	const struct ws_token *tokens = text->tokens;
 
-	for (size_t at = 0; at < count; at++) {
-		const struct term_list *list = words[at]->starts;
+	for (size_t at = 0; at < text->count; at++) {
+		const struct term_list *list = starts[tokens[at].type];
 
 		if (list == NULL)
 			continue;
 		for (size_t i = 0; i < list->count; i++) {
 			struct term *term = &state->terms[list->terms[i]];
-			size_t k;
 
-			if (at + term->stem_count > count)
-				continue;
-			for (k = 1; k < term->stem_count; k++)
-				if (strcmp(words[at + k]->stem, term->stems[k]) != 0)
-					break;
-			if (k == term->stem_count)
+			if (term_at(state, text, at, term))
 				term->hits += weight;
 		}
 	}
@@ -455,19 +460,20 @@ topics_process(void *state_pointer, struct article *article, const struct ws_tok
 		return 0;
 	if (state->forms.count > FORMS_MAX)
 		word_table_free(&state->forms, word_form_free);
-	for (size_t i = 0; i < state->term_count; i++)
-		state->terms[i].hits = 0;
 	for (size_t i = 0; i < state->topic_count; i++)
 		state->topics[i].score = 0;
 	if (type_forms(state, tokens) == -1)
 		return -1;
 	terms_count(state, &tokens->title, TITLE_WEIGHT);
 	terms_count(state, &tokens->text, 1);
+	/* every term's hits back to 0 for the next article as they are read */
 	for (size_t i = 0; i < state->term_count; i++) {
-		const struct term *term = &state->terms[i];
+		struct term *term = &state->terms[i];
 
-		if (term->hits > 0)
+		if (term->hits > 0) {
 			state->topics[term->topic].score += term->weight * (1 + log(term->hits));
+			term->hits = 0;
+		}
 	}
 	for (size_t i = 0; i < state->topic_count; i++)
 		if (state->topics[i].score > best)
