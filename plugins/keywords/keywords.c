@@ -12,9 +12,13 @@
  *
  * Folding and stemming a word is most of the work, and news repeats its words: per language,
  * each written form seen is folded and stemmed once and kept (at most FORMS_MAX of them, then
- * the cache starts over), with its term key interned, so counting an article's words is one
- * hash look-up a word.  An article's terms live in scratch arrays reused from one article to
- * the next.
+ * the cache starts over), with its term key interned.  An article is counted per distinct
+ * written form (ABI-2 token type), not per word: one pass over the words tallies each type's
+ * weight and where it is first met (written as it is, or at a sentence start, where only its
+ * folded form is offered); then each type is looked up once and its tally added to its term,
+ * its written and folded forms becoming the term's surfaces, ranked by count and, on a tie,
+ * by where they first appear (as counting word by word in order gave).  An article's terms
+ * and tallies live in scratch arrays reused from one article to the next.
  *
  * Thread-compatible: all it changes while processing is in its own state (one instance per
  * thread); libstemmer stemmers are per instance too.
@@ -61,12 +65,23 @@ struct stemmer_slot {
 	struct word_table keys;		/* "lang:stem" -> struct term_key */
 };
 
-/* One written form of a term in an article: a word of the text, or a cached folded form. */
+/* One written form of a term in an article: a token type's, or a cached folded form. */
 struct surface {
 	const char	*text;
 	size_t		 length;
 	int		 count;
+	uint32_t	 first;		/* the word it first appears at (title, then text) */
 };
+
+/* What the words of one token type add up to in an article. */
+struct type_tally {
+	int		 weight;	/* of all its words, the title's weighted */
+	int		 counted;	/* ... of those written as they are */
+	uint32_t	 first_counted;	/* the first of those (TALLY_NONE: none) */
+	uint32_t	 first_offered;	/* the first at a sentence start (folded form offered) */
+};
+
+#define TALLY_NONE	UINT32_MAX
 
 /* A term of the article being processed. */
 struct term {
@@ -108,13 +123,9 @@ struct keywords_state {
 	size_t	 term_capacity;
 	struct term **ranked;
 	size_t	 ranked_capacity;
-	const struct word_form **type_forms;	/* of each token type, or FORM_UNSET */
+	struct type_tally *tallies;		/* of each token type */
 	size_t	 type_capacity;
 };
-
-/* type_forms[i] before the type's first token is counted. */
-static const struct word_form form_unset;
-#define FORM_UNSET	(&form_unset)
 
 static const struct ws_option keywords_options[] = {
 	{ "top", "10", "how many keywords to keep", WS_OPTION_INT,
@@ -196,11 +207,28 @@ stem_key(struct keywords_state *state, const char *language, const char *folded,
     size_t out_size)
 {
 	struct sb_stemmer *stemmer = stemmer_for(state, language);
-	const sb_symbol *stem = NULL;
+	const char *stem = NULL;
+	size_t language_length = strlen(language), length = 0;
 
-	if (stemmer != NULL)
-		stem = sb_stemmer_stem(stemmer, (const sb_symbol *)folded, (int)strlen(folded));
-	snprintf(out, out_size, "%s:%s", language, stem != NULL ? (const char *)stem : folded);
+	if (stemmer != NULL && (stem = (const char *)sb_stemmer_stem(stemmer,
+	    (const sb_symbol *)folded, (int)strlen(folded))) != NULL)
+		length = (size_t)sb_stemmer_length(stemmer);
+	if (stem == NULL) {
+		stem = folded;
+		length = strlen(folded);
+	}
+	/* "lang:stem", truncated to fit as snprintf would */
+	if (language_length >= out_size)
+		language_length = out_size - 1;
+	memcpy(out, language, language_length);
+	if (language_length + 1 < out_size) {
+		out[language_length++] = ':';
+		if (length > out_size - 1 - language_length)
+			length = out_size - 1 - language_length;
+		memcpy(out + language_length, stem, length);
+		language_length += length;
+	}
+	out[language_length] = '\0';
 }
 
 static int
@@ -318,10 +346,10 @@ keywords_fini(void *state_pointer)
 		free(state->terms[i].surfaces);
 	free(state->terms);
 	free(state->ranked);
-	free(state->type_forms);
+	free(state->tallies);
 	state->terms = NULL;
 	state->ranked = NULL;
-	state->type_forms = NULL;
+	state->tallies = NULL;
 	state->term_capacity = state->ranked_capacity = state->term_count = 0;
 	state->type_capacity = 0;
 }
@@ -447,9 +475,10 @@ article_term(struct keywords_state *state, struct term_key *key)
 	return term;
 }
 
-/* Count a written form of the term, weight times (0: only offer it). */
+/* Count a written form of the term, weight times (0: only offer it), first met at word first. */
 static void
-surface_count_add(struct term *term, const char *text, size_t length, int weight)
+surface_count_add(struct term *term, const char *text, size_t length, int weight,
+    uint32_t first)
 {
 	struct surface *surface;
 
@@ -457,6 +486,8 @@ surface_count_add(struct term *term, const char *text, size_t length, int weight
 		surface = &term->surfaces[i];
 		if (surface->length == length && memcmp(surface->text, text, length) == 0) {
 			surface->count += weight;
+			if (first < surface->first)
+				surface->first = first;
 			return;
 		}
 	}
@@ -473,70 +504,93 @@ surface_count_add(struct term *term, const char *text, size_t length, int weight
 	surface->text = text;
 	surface->length = length;
 	surface->count = weight;
+	surface->first = first;
 }
 
+/* The most counted surface; of equal counts, the first met (the one word-by-word counting
+ * added first). */
 static const struct surface *
 surface_best(const struct term *term)
 {
 	const struct surface *best = &term->surfaces[0];
 
-	for (size_t i = 1; i < term->surface_count; i++)
-		if (term->surfaces[i].count > best->count)
-			best = &term->surfaces[i];
+	for (size_t i = 1; i < term->surface_count; i++) {
+		const struct surface *surface = &term->surfaces[i];
+
+		if (surface->count > best->count ||
+		    (surface->count == best->count && surface->first < best->first))
+			best = surface;
+	}
 	return best;
 }
 
-/* type_forms ready for the article's types, all FORM_UNSET; -1 when out of memory. */
+/* tallies ready for the article's types, all empty; -1 when out of memory. */
 static int
-type_forms_reset(struct keywords_state *state, size_t count)
+tallies_reset(struct keywords_state *state, size_t count)
 {
 	if (state->type_capacity < count) {
-		const struct word_form **grown = realloc(state->type_forms,
-		    count * sizeof(*grown));
+		struct type_tally *grown = realloc(state->tallies, count * sizeof(*grown));
 
 		if (grown == NULL)
 			return -1;
-		state->type_forms = grown;
+		state->tallies = grown;
 		state->type_capacity = count;
 	}
+	/* weights 0, first words TALLY_NONE */
 	for (size_t i = 0; i < count; i++)
-		state->type_forms[i] = FORM_UNSET;
+		state->tallies[i] = (struct type_tally){ 0, 0, TALLY_NONE, TALLY_NONE };
 	return 0;
 }
 
-/* Count the terms of one text into the article's terms. */
+/*
+ * Tally the words of one text by type, the first of them at word base.  Backwards, so that
+ * the first word of a type is the last one written down (the text is tallied before the
+ * title for the same reason).  A capital at a sentence start says
+ * nothing about the word: there it only offers the folded form, for words seen nowhere else.
+ */
+static void
+types_tally(struct type_tally *tallies, const struct ws_token_text *words, uint32_t base,
+    int weight)
+{
+	for (size_t i = words->count; i-- > 0;) {
+		const struct ws_token *word = &words->tokens[i];
+		struct type_tally *tally = &tallies[word->type];
+
+		tally->weight += weight;
+		if (word->sentence_start && !word->all_upper)
+			tally->first_offered = base + (uint32_t)i;
+		else {
+			tally->counted += weight;
+			tally->first_counted = base + (uint32_t)i;
+		}
+	}
+}
+
+/* Add each token type's tally to the article's terms. */
 static void
 terms_collect(struct keywords_state *state, struct stemmer_slot *slot, const char *language,
-    const struct ws_tokens *tokens, const struct ws_token_text *words, int weight)
+    const struct ws_tokens *tokens)
 {
-	const char *text = words->text;
-
-	for (size_t i = 0; i < words->count; i++) {
-		const struct ws_token *word = &words->tokens[i];
-		size_t word_length = word->end - word->start;
+	for (size_t i = 0; i < tokens->type_count; i++) {
+		const struct ws_token_type *type = &tokens->types[i];
+		const struct type_tally *tally = &state->tallies[i];
 		const struct word_form *form;
 		struct term *term;
 
 		/* isdigit() of the C locale (wiresift never calls setlocale), inline */
-		if (word_length >= TOKEN_BYTES || (text[word->start] >= '0' &&
-		    text[word->start] <= '9'))
+		if (tally->weight == 0 || type->length >= TOKEN_BYTES ||
+		    (type->written[0] >= '0' && type->written[0] <= '9'))
 			continue;
-		if ((form = state->type_forms[word->type]) == FORM_UNSET)
-			form = state->type_forms[word->type] = word_form_of(state, slot,
-			    language, &tokens->types[word->type]);
-		if (form == NULL || form->key == NULL ||
-		    (term = article_term(state, form->key)) == NULL)
+		if ((form = word_form_of(state, slot, language, type)) == NULL ||
+		    form->key == NULL || (term = article_term(state, form->key)) == NULL)
 			continue;
-		term->frequency += weight;
-		/*
-		 * A capital at a sentence start says nothing about the word: there it only
-		 * offers the folded form, for words seen nowhere else.
-		 */
-		if (word->sentence_start && !word->all_upper) {
-			surface_count_add(term, form->folded, strlen(form->folded), 0);
-			continue;
-		}
-		surface_count_add(term, text + word->start, word_length, weight);
+		term->frequency += tally->weight;
+		if (tally->first_counted != TALLY_NONE)
+			surface_count_add(term, type->written, type->length, tally->counted,
+			    tally->first_counted);
+		if (tally->first_offered != TALLY_NONE)
+			surface_count_add(term, form->folded, strlen(form->folded), 0,
+			    tally->first_offered);
 	}
 }
 
@@ -701,12 +755,14 @@ keywords_process(void *state_pointer, struct article *article, const struct ws_t
 		stemmer_slot_forget(slot);
 	state->article_number++;
 	state->term_count = 0;
-	if (type_forms_reset(state, tokens->type_count) == -1) {
+	if (tallies_reset(state, tokens->type_count) == -1) {
 		stemmer_slot_forget(&scratch);
 		return -1;
 	}
-	terms_collect(state, slot, language, tokens, &tokens->title, TITLE_WEIGHT);
-	terms_collect(state, slot, language, tokens, &tokens->text, 1);
+	/* backwards (types_tally): the text, then the title */
+	types_tally(state->tallies, &tokens->text, (uint32_t)tokens->title.count, 1);
+	types_tally(state->tallies, &tokens->title, 0, TITLE_WEIGHT);
+	terms_collect(state, slot, language, tokens);
 	if (state->term_count == 0) {
 		stemmer_slot_forget(&scratch);
 		return 0;
