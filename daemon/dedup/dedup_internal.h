@@ -43,11 +43,8 @@ struct dedup_hasher {
 	int		 bands;
 	size_t		 signature_bytes;	/* packed, padded to whole 64-bit words */
 	uint64_t	*bins;			/* signature_size raw minima */
-	uint64_t	*shingles;		/* scratch: shingle hashes for distinct counting */
-	uint32_t	*seen_stamps;		/* scratch: stamped open-addressing set */
-	uint64_t	*seen_keys;
+	uint64_t	*seen_keys;		/* scratch: the distinct-shingle set */
 	size_t		 seen_capacity;
-	uint32_t	 stamp;
 };
 
 struct dedup_sketch {

@@ -2,11 +2,12 @@
  * minhash.c - word shingles, one-permutation MinHash signatures and LSH band keys.
  *
  * Each shingle (shingle_size consecutive words) is hashed once with XXH3_64bits over its word
- * hashes. One-permutation hashing splits the 64-bit hash range into signature_size bins (the
- * bin is the high part, by multiply-shift) and keeps each bin's minimum; empty bins are filled
- * by optimal densification (Shrivastava 2017: an empty bin copies the bin that a hash of
- * (bin, attempt) first lands on that is not empty), so all texts get comparable signatures in
- * O(shingles + signature_size) time instead of O(shingles * signature_size).
+ * hashes and, in the same pass, put in its bin and counted in the distinct-shingle set (no
+ * shingle is kept). One-permutation hashing splits the 64-bit hash range into signature_size
+ * bins (the bin is the high part, by multiply-shift) and keeps each bin's minimum; empty bins
+ * are filled by optimal densification (Shrivastava 2017: an empty bin copies the bin that a
+ * hash of (bin, attempt) first lands on that is not empty), so all texts get comparable
+ * signatures in O(shingles + signature_size) time instead of O(shingles * signature_size).
  *
  * Stored signature: the low DEDUP_SIGNATURE_BITS bits of each bin minimum (b-bit MinHash, Li
  * and Koenig 2010). Two unrelated values agree with probability 2^-b, which the estimator
@@ -25,6 +26,9 @@
 
 #define XXH_INLINE_ALL	/* XXH3 inlined: the per-word and per-shingle calls are most of its cost */
 #include <xxhash.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "dedup_internal.h"
 #include "util.h"
@@ -64,8 +68,6 @@ void
 dedup_hasher_free(struct dedup_hasher *hasher)
 {
 	free(hasher->bins);
-	free(hasher->shingles);
-	free(hasher->seen_stamps);
 	free(hasher->seen_keys);
 	memset(hasher, 0, sizeof *hasher);
 }
@@ -74,76 +76,105 @@ void
 dedup_sketch_init(struct dedup_sketch *sketch, const struct dedup_hasher *hasher)
 {
 	memset(sketch, 0, sizeof *sketch);
-	sketch->signature = xcalloc(1, hasher->signature_bytes);
-	sketch->band_keys = xcalloc((size_t)hasher->bands, sizeof *sketch->band_keys);
+	/* One block: the band keys, then the signature (a whole number of 64-bit words). */
+	sketch->band_keys = xcalloc(1, (size_t)hasher->bands * sizeof *sketch->band_keys +
+	    hasher->signature_bytes);
+	sketch->signature = (uint8_t *)(sketch->band_keys + hasher->bands);
 }
 
 void
 dedup_sketch_free(struct dedup_sketch *sketch)
 {
-	free(sketch->signature);
-	free(sketch->band_keys);
+	free(sketch->band_keys);	/* and the signature after them */
 	memset(sketch, 0, sizeof *sketch);
 }
 
-/* Count distinct shingle hashes with a stamped open-addressing set (no clearing per text). */
-static uint32_t
-count_distinct(struct dedup_hasher *hasher, const uint64_t *shingles, size_t count)
+/*
+ * Zero count (a multiple of 16) keys by plain 16-byte stores: memset uses `rep stosb` at this
+ * size, which callgrind (our instruction counts) counts a byte at a time.
+ */
+static void
+zero_keys(uint64_t *keys, size_t count)
 {
-	size_t needed = 16, mask;
-	uint32_t distinct = 0;
+#ifdef __SSE2__
+	__m128i zero = _mm_setzero_si128();
 
-	while (needed < count * 2)
-		needed *= 2;
-	if (needed > hasher->seen_capacity) {
-		free(hasher->seen_stamps);
-		free(hasher->seen_keys);
-		hasher->seen_stamps = xcalloc(needed, sizeof *hasher->seen_stamps);
-		hasher->seen_keys = xmalloc(needed * sizeof *hasher->seen_keys);
-		hasher->seen_capacity = needed;
-		hasher->stamp = 0;
+	for (size_t i = 0; i < count; i += 8) {
+		_mm_storeu_si128((__m128i *)(void *)(keys + i), zero);
+		_mm_storeu_si128((__m128i *)(void *)(keys + i + 2), zero);
+		_mm_storeu_si128((__m128i *)(void *)(keys + i + 4), zero);
+		_mm_storeu_si128((__m128i *)(void *)(keys + i + 6), zero);
 	}
-	if (++hasher->stamp == 0) {
-		memset(hasher->seen_stamps, 0, hasher->seen_capacity * sizeof *hasher->seen_stamps);
-		hasher->stamp = 1;
-	}
-	mask = hasher->seen_capacity - 1;
-	for (size_t i = 0; i < count; i++) {
-		size_t slot = (size_t)(shingles[i] * 0x9e3779b97f4a7c15ULL >> 32) & mask;
-
-		while (hasher->seen_stamps[slot] == hasher->stamp &&
-		    hasher->seen_keys[slot] != shingles[i])
-			slot = (slot + 1) & mask;
-		if (hasher->seen_stamps[slot] != hasher->stamp) {
-			hasher->seen_stamps[slot] = hasher->stamp;
-			hasher->seen_keys[slot] = shingles[i];
-			distinct++;
-		}
-	}
-	return distinct;
+#else
+	memset(keys, 0, count * sizeof *keys);
+#endif
 }
 
-/* Hash the shingles into hasher->shingles; returns how many. */
-static size_t
-hash_shingles(struct dedup_hasher *hasher, const struct dedup_words *words)
+static uint64_t *
+distinct_reset(struct dedup_hasher *hasher, size_t count, unsigned *shift)
 {
-	size_t width = (size_t)hasher->shingle_size, count;
+	size_t needed = 16;
 
-	if (words->count == 0)
-		return 0;
-	if (words->count < width)
-		width = words->count;
-	count = words->count - width + 1;
-	hasher->shingles = xrealloc(hasher->shingles, count * sizeof *hasher->shingles);
-	if (width == 5) {
-		/* The default width, with the length a constant the inlined XXH3 is built for. */
-		for (size_t i = 0; i < count; i++)
-			hasher->shingles[i] = XXH3_64bits(words->hashes + i, 5 * sizeof(uint64_t));
-		return count;
+	*shift = 60;
+	while (needed < count * 2) {
+		needed *= 2;
+		(*shift)--;
 	}
-	for (size_t i = 0; i < count; i++)
-		hasher->shingles[i] = XXH3_64bits(words->hashes + i, width * sizeof(uint64_t));
-	return count;
+	if (needed > hasher->seen_capacity) {
+		free(hasher->seen_keys);
+		hasher->seen_keys = xmalloc(needed * sizeof *hasher->seen_keys);
+		hasher->seen_capacity = needed;
+	}
+	zero_keys(hasher->seen_keys, needed);
+	return hasher->seen_keys;
+}
+
+/*
+ * 1 when hash (not 0) was not in keys (2^(64 - shift) of them) yet; it is now. The slot is
+ * the hash's top bits: XXH3's output is mixed already.
+ */
+static inline uint32_t
+distinct_add(uint64_t *keys, unsigned shift, uint64_t hash)
+{
+	size_t mask = ((size_t)1 << (64 - shift)) - 1, slot = (size_t)(hash >> shift);
+
+	while (keys[slot] != 0) {
+		if (keys[slot] == hash)
+			return 0;
+		slot = (slot + 1) & mask;
+	}
+	keys[slot] = hash;
+	return 1;
+}
+
+/*
+ * One pass over the shingles of width words: each is hashed, kept in its bin if below the
+ * bin's minimum (bins[] start at EMPTY_BIN) and counted if new. Returns the distinct count.
+ * Inlined twice: for the default width 5 and for any other.
+ */
+static inline __attribute__((always_inline)) uint32_t
+shingle_pass(struct dedup_hasher *hasher, const uint64_t *words, size_t count, size_t width)
+{
+	uint64_t *bins = hasher->bins, *keys;
+	uint32_t size = (uint32_t)hasher->signature_size, distinct = 0, zero = 0;
+	unsigned shift;
+
+	keys = distinct_reset(hasher, count, &shift);
+	for (size_t i = 0; i < count; i++) {
+		/* XXH3's 17-128 byte path, straight-line when width is the constant 5. */
+		uint64_t hash = XXH3_64bits(words + i, width * sizeof *words);
+		uint32_t bin = fast_range(hash, size);
+		/* Clear the top bit so EMPTY_BIN and densified copies (top bit set) stay apart. */
+		uint64_t value = hash & ~(1ULL << 63);
+
+		if (value < bins[bin])
+			bins[bin] = value;
+		if (hash == 0)
+			zero = 1;
+		else
+			distinct += distinct_add(keys, shift, hash);
+	}
+	return distinct + zero;
 }
 
 /*
@@ -180,29 +211,26 @@ dedup_sketch_compute(struct dedup_hasher *hasher, const struct dedup_words *word
 {
 	uint32_t size = (uint32_t)hasher->signature_size;
 	uint32_t rows = size / (uint32_t)hasher->bands;
-	size_t count;
+	size_t width = (size_t)hasher->shingle_size, count;
 	uint64_t *packed = (uint64_t *)sketch->signature;
 
 	sketch->exact_hash = dedup_words_digest(words);
 	sketch->word_count = (uint32_t)words->count;
-	count = hash_shingles(hasher, words);
-	sketch->shingle_count = count ? count_distinct(hasher, hasher->shingles, count) : 0;
+	sketch->shingle_count = 0;
 	memset(sketch->signature, 0, hasher->signature_bytes);
 	memset(sketch->band_keys, 0, (size_t)hasher->bands * sizeof *sketch->band_keys);
-	if (count == 0)
+	if (words->count == 0)
 		return;
+	if (words->count < width)
+		width = words->count;
+	count = words->count - width + 1;
 
 	for (uint32_t i = 0; i < size; i++)
 		hasher->bins[i] = EMPTY_BIN;
-	for (size_t i = 0; i < count; i++) {
-		/* Clear the top bit so EMPTY_BIN and densified copies (top bit set) stay apart. */
-		uint64_t hash = hasher->shingles[i];
-		uint32_t bin = fast_range(hash, size);
-		uint64_t value = hash & ~(1ULL << 63);
-
-		if (value < hasher->bins[bin])
-			hasher->bins[bin] = value;
-	}
+	if (width == 5)
+		sketch->shingle_count = shingle_pass(hasher, words->hashes, count, 5);
+	else
+		sketch->shingle_count = shingle_pass(hasher, words->hashes, count, width);
 
 	/* Band keys from the raw minima: the band's MinHash under the coarse partition. */
 	for (int band = 0; band < hasher->bands; band++) {
