@@ -1,23 +1,51 @@
 /*
  * tokens.c - builds the ABI-2 token stream (tokens.h): the words of the title, then the text,
  * exactly as words_next (plugins/words.h, the scanner every tagger used on its own before)
- * gives them, by a scanner of its own that reads ASCII through a byte table and hashes each
- * word as it goes (test_tokens compares the two token by token); each token's written form
- * interned in an open-addressing table of the article, keyed by FNV-1a 64 (the hash the
- * plugins' word tables use) and its bytes.  Buffers are kept from article to article; the
- * token array is grown once per text to the most tokens it can hold, and the scan keeps its
- * flags and counters in locals (the helpers for bytes from 0x80 return a size with flag bits
- * rather than write through pointers), which took the build from 208K to 176K instructions
- * an article of the bench's news-size corpus; a gap between words is read through a second
- * table (gap_bits: a load and an OR a byte) and the token count kept in a local: 163K.
+ * gives them (test_tokens compares the two token by token), each token's written form
+ * interned once per article with its FNV-1a 64 hash (the hash the plugins' word tables use).
+ *
+ * A word is read 16 bytes at a time: one block loaded at its first byte gives, by SSE2
+ * compares (a byte loop where there is no SSE2), which bytes are ASCII letters and digits and
+ * which are capitals, so where the word ends and its case flags.  A word that its block holds
+ * and that an ASCII byte other than an apostrophe ends (nearly every word of news in Latin
+ * scripts) is done there; any other (longer, or an apostrophe or a byte from 0x80 at its end)
+ * takes word_slow, words_next's rules byte by byte with utf8proc's categories.  A word that
+ * a space and a letter or digit follow gives the next word's start; other gaps are read byte
+ * by byte through a table.  Blocks never read past the text's NUL: the last 15 bytes are
+ * copied into a padded block.
+ *
+ * Written forms are interned by their first 16 bytes, zero-padded (the block's bytes masked
+ * at the word's end: below 16 bytes that is the whole form), in an open-addressing table of
+ * the article hashed by two multiplies; FNV-1a (a multiply a byte) is taken only when a form
+ * is new, about one token in three.  Slots carry the number of the build that filled them,
+ * so nothing is cleared between articles; buffers are kept from article to article.  This
+ * took the build from 162K to 116K instructions an article of the bench's news-size corpus
+ * (tests/bench/bench_tokens.c over its texts under callgrind).
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__) && !defined(TOKENS_NO_SSE2)
+#include <emmintrin.h>
+#endif
 
 #include "tokens.h"
 #include "util.h"
 #include "../plugins/words.h"
+
+/* A written form's first 16 bytes, zero past its end (a word holds no NUL). */
+struct word_key {
+	uint64_t	 lo;
+	uint64_t	 hi;
+};
+
+/* A slot of the intern table: empty unless its stamp is the current build's. */
+struct slot {
+	struct word_key	 key;
+	uint32_t	 type;
+	uint32_t	 stamp;
+};
 
 struct token_stream {
 	struct ws_tokens	 view;
@@ -30,9 +58,13 @@ struct token_stream {
 	char			*arena;		/* the types' copies, NUL-terminated */
 	size_t			 arena_capacity;
 	size_t			 arena_used;
-	uint32_t		*slots;		/* type index + 1, 0: empty */
+	struct slot		*slots;
 	size_t			 slot_capacity;	/* a power of two */
+	unsigned		 slot_shift;	/* 64 - log2(slot_capacity) */
+	uint32_t		 stamp;		/* this build's number, never 0 */
 };
+
+#define SLOTS_FIRST	1024
 
 struct token_stream *
 token_stream_new(void)
@@ -62,39 +94,92 @@ bytes_hash(const char *bytes, size_t length)
 	return hash;
 }
 
-/*
- * A new type for bytes: its NUL-terminated copy goes into the arena at once (arena_reserve()
- * made room for every type the texts can hold).
- */
-static uint32_t
-type_add(struct token_stream *stream, const char *bytes, size_t length, uint64_t hash)
+/* The key of any written form, from its bytes. */
+static struct word_key
+key_of(const char *bytes, size_t length)
 {
-	struct ws_token_type *type;
+	unsigned char padded[16] = { 0 };
+	struct word_key key;
+
+	memcpy(padded, bytes, length < 16 ? length : 16);
+	memcpy(&key.lo, padded, 8);
+	memcpy(&key.hi, padded + 8, 8);
+	return key;
+}
+
+/* Where a key goes in a table of 2^(64 - shift) slots. */
+static inline size_t
+key_slot(uint64_t lo, uint64_t hi, unsigned shift)
+{
+	return (size_t)(((lo ^ (hi * 0x9E3779B97F4A7C15ULL)) * 0xD6E8FEB86659FD93ULL) >> shift);
+}
+
+/* FNV-1a of a form below 16 bytes from its key: its bytes are the key's up to the first 0. */
+static uint64_t
+key_hash(uint64_t lo, uint64_t hi)
+{
+	uint64_t hash = 1469598103934665603ULL;	/* FNV-1a, as words_hash */
+
+	for (; lo != 0; lo >>= 8)
+		hash = (hash ^ (lo & 0xFF)) * 1099511628211ULL;
+	for (; hi != 0; hi >>= 8)
+		hash = (hash ^ (hi & 0xFF)) * 1099511628211ULL;
+	return hash;
+}
+
+/*
+ * A new type: its NUL-terminated copy goes into the arena at once (arena_reserve() made room
+ * for every type the texts can hold, and 16 bytes more: a short form is copied as its key,
+ * whose zeros end it; types_reserve() made room for the type).
+ */
+static inline uint32_t
+type_add(struct token_stream *stream, const struct word_key *key, const char *bytes,
+    size_t length)
+{
+	struct ws_token_type *type = &stream->types[stream->type_count];
 	char *copy = stream->arena + stream->arena_used;
 
-	if (stream->type_count == stream->type_capacity) {
-		stream->type_capacity = stream->type_capacity ? stream->type_capacity * 2 : 256;
-		stream->types = xrealloc(stream->types, stream->type_capacity *
-		    sizeof(*stream->types));
+	if (length < 16) {
+		memcpy(copy, key, 16);
+		type->hash = key_hash(key->lo, key->hi);
+	} else {
+		memcpy(copy, bytes, length);
+		copy[length] = '\0';
+		type->hash = bytes_hash(bytes, length);
 	}
-	memcpy(copy, bytes, length);
-	copy[length] = '\0';
 	stream->arena_used += length + 1;
-	type = &stream->types[stream->type_count];
 	type->written = copy;
 	type->length = length;
-	type->hash = hash;
 	return (uint32_t)stream->type_count++;
 }
 
 /*
+ * Room for the types of texts of `bytes` bytes in all: at most one a token, and a text of n
+ * bytes has at most n / 2 + 1 tokens (tokens_reserve).
+ */
+static void
+types_reserve(struct token_stream *stream, size_t bytes)
+{
+	size_t wanted = bytes / 2 + 2;
+
+	if (wanted <= stream->type_capacity)
+		return;
+	stream->type_capacity = stream->type_capacity ? stream->type_capacity : 256;
+	while (stream->type_capacity < wanted)
+		stream->type_capacity *= 2;
+	free(stream->types);
+	stream->types = xcalloc(stream->type_capacity, sizeof(*stream->types));
+}
+
+/*
  * Room in the arena for the types of texts of `bytes` bytes in all: a type's copy is at most
- * its first token's bytes and a NUL, and there are at most bytes / 2 + 1 tokens a text.
+ * its first token's bytes and a NUL, and there are at most bytes / 2 + 1 tokens a text; 16
+ * more for type_add's copies of keys.
  */
 static void
 arena_reserve(struct token_stream *stream, size_t bytes)
 {
-	size_t needed = bytes + bytes / 2 + 4;
+	size_t needed = bytes + bytes / 2 + 4 + 16;
 
 	stream->arena_used = 0;
 	if (needed <= stream->arena_capacity)
@@ -104,121 +189,137 @@ arena_reserve(struct token_stream *stream, size_t bytes)
 	stream->arena = xmalloc(stream->arena_capacity);
 }
 
-/*
- * Are a and b, both length bytes, the same?  Words are short: no call to memcmp, and a word
- * below 8 bytes is compared as two loads that overlap (4 + 4, 2 + 2 or 1), not byte by byte.
- */
-static inline int
-same_bytes(const char *a, const char *b, size_t length)
+/* A table of `capacity` empty slots (stamp 0). */
+static void
+slots_make(struct token_stream *stream, size_t capacity)
 {
-	uint64_t x, y;
-	uint32_t u, v;
-	uint16_t h, k;
+	unsigned shift = 64;
 
-	if (length >= 8) {
-		for (; length > 8; length -= 8, a += 8, b += 8) {
-			memcpy(&x, a, 8);
-			memcpy(&y, b, 8);
-			if (x != y)
-				return 0;
-		}
-		memcpy(&x, a + length - 8, 8);	/* the last 8, overlapping what was compared */
-		memcpy(&y, b + length - 8, 8);
-		return x == y;
-	}
-	if (length >= 4) {
-		memcpy(&u, a, 4);
-		memcpy(&v, b, 4);
-		if (u != v)
-			return 0;
-		memcpy(&u, a + length - 4, 4);
-		memcpy(&v, b + length - 4, 4);
-		return u == v;
-	}
-	if (length >= 2) {
-		memcpy(&h, a, 2);
-		memcpy(&k, b, 2);
-		if (h != k)
-			return 0;
-		return a[length - 1] == b[length - 1];
-	}
-	return length == 0 || a[0] == b[0];
+	for (size_t size = capacity; size > 1; size /= 2)
+		shift--;
+	free(stream->slots);
+	stream->slots = xcalloc(capacity, sizeof(*stream->slots));
+	stream->slot_capacity = capacity;
+	stream->slot_shift = shift;
 }
 
-/* Room for at least `wanted` types at a load of at most a half: slots cleared. */
+/* The next build's stamp: the slots of earlier builds are empty to it. */
 static void
-slots_reset(struct token_stream *stream, size_t wanted)
+slots_next_build(struct token_stream *stream)
 {
-	size_t capacity = stream->slot_capacity ? stream->slot_capacity : 1024;
-
-	while (capacity < wanted * 2)
-		capacity *= 2;
-	if (capacity != stream->slot_capacity) {
-		free(stream->slots);
-		stream->slots = xcalloc(capacity, sizeof(*stream->slots));
-		stream->slot_capacity = capacity;
-	} else
-		memset(stream->slots, 0, capacity * sizeof(*stream->slots));
-}
-
-/*
- * Empty the table for the next article: the slots its types took, each found along its probe
- * chain (nothing is ever removed, so it is there), when they are few; else all of them.
- */
-static void
-slots_clear(struct token_stream *stream)
-{
-	size_t mask = stream->slot_capacity - 1;
-
-	if (stream->slot_capacity == 0 || stream->type_count * 8 > stream->slot_capacity) {
-		slots_reset(stream, 0);
-		return;
-	}
-	for (size_t i = 0; i < stream->type_count; i++) {
-		size_t slot = (size_t)stream->types[i].hash & mask;
-
-		while (stream->slots[slot] != (uint32_t)i + 1)
-			slot = (slot + 1) & mask;
-		stream->slots[slot] = 0;
+	if (stream->slots == NULL)
+		slots_make(stream, SLOTS_FIRST);
+	if (++stream->stamp == 0) {	/* after 2^32 builds: clear them once */
+		memset(stream->slots, 0, stream->slot_capacity * sizeof(*stream->slots));
+		stream->stamp = 1;
 	}
 }
 
-/* A fuller table: twice the room, every type so far inserted again. */
-static void
+/* A fuller table: twice the room, this build's slots inserted again. */
+static __attribute__((noinline)) void
 slots_grow(struct token_stream *stream)
 {
-	size_t mask;
+	struct slot *old = stream->slots;
+	size_t old_capacity = stream->slot_capacity, mask;
 
-	slots_reset(stream, stream->type_count + 1);
+	stream->slots = NULL;
+	slots_make(stream, old_capacity * 2);
 	mask = stream->slot_capacity - 1;
-	for (size_t i = 0; i < stream->type_count; i++) {
-		size_t slot = (size_t)stream->types[i].hash & mask;
+	for (size_t i = 0; i < old_capacity; i++) {
+		size_t at;
 
-		while (stream->slots[slot] != 0)
-			slot = (slot + 1) & mask;
-		stream->slots[slot] = (uint32_t)i + 1;
+		if (old[i].stamp != stream->stamp)
+			continue;
+		at = key_slot(old[i].key.lo, old[i].key.hi, stream->slot_shift);
+		while (stream->slots[at].stamp == stream->stamp)
+			at = (at + 1) & mask;
+		stream->slots[at] = old[i];
+	}
+	free(old);
+}
+
+/*
+ * A new type for bytes, whose key is lo and hi, into the empty slot `at` (the table then
+ * grows when it is half full).
+ */
+static inline uint32_t
+type_new(struct token_stream *stream, uint64_t lo, uint64_t hi, const char *bytes,
+    size_t length, size_t at)
+{
+	struct slot *slot = &stream->slots[at];
+	struct word_key key = { lo, hi };
+	uint32_t index = type_add(stream, &key, bytes, length);
+
+	slot->key = key;
+	slot->type = index;
+	slot->stamp = stream->stamp;
+	if (__builtin_expect(stream->type_count * 2 >= stream->slot_capacity, 0))
+		slots_grow(stream);
+	return index;
+}
+
+/* type_of for forms of 16 bytes or more, whose keys do not tell them apart. */
+static __attribute__((noinline)) uint32_t
+type_of_long(struct token_stream *stream, uint64_t lo, uint64_t hi, const char *bytes,
+    size_t length)
+{
+	size_t mask = stream->slot_capacity - 1;
+	size_t at = key_slot(lo, hi, stream->slot_shift);
+
+	for (;; at = (at + 1) & mask) {
+		const struct slot *slot = &stream->slots[at];
+		const struct ws_token_type *type;
+
+		if (slot->stamp != stream->stamp)
+			return type_new(stream, lo, hi, bytes, length, at);
+		type = &stream->types[slot->type];
+		if (slot->key.lo == lo && slot->key.hi == hi && type->length == length &&
+		    memcmp(type->written + 16, bytes + 16, length - 16) == 0)
+			return slot->type;
 	}
 }
 
-/* The type of the written form bytes, added when new. */
-static uint32_t
-type_of(struct token_stream *stream, const char *bytes, size_t length, uint64_t hash)
+/*
+ * What type_of reads of the table, kept in the scan's locals (so in registers: the stores of
+ * tokens cannot change them) and read again after a new type.
+ */
+struct table_view {
+	const struct slot	*slots;
+	size_t			 mask;
+	unsigned		 shift;
+	uint32_t		 stamp;
+};
+
+static inline struct table_view
+table_view(const struct token_stream *stream)
 {
-	size_t mask = stream->slot_capacity - 1, slot = (size_t)hash & mask;
+	return (struct table_view){ stream->slots, stream->slot_capacity - 1, stream->slot_shift,
+	    stream->stamp };
+}
+
+/*
+ * The type of the written form bytes, whose key is lo and hi, added when new.  Below 16
+ * bytes the key is the whole form (its zeros say where it ends).
+ */
+static inline uint32_t
+type_of(struct token_stream *stream, struct table_view *view, uint64_t lo, uint64_t hi,
+    const char *bytes, size_t length)
+{
+	size_t at = key_slot(lo, hi, view->shift);
 	uint32_t index;
 
-	while ((index = stream->slots[slot]) != 0) {
-		const struct ws_token_type *type = &stream->types[index - 1];
-
-		if (type->hash == hash && type->length == length &&
-		    same_bytes(type->written, bytes, length))
-			return index - 1;
-		slot = (slot + 1) & mask;
+	if (length >= 16)
+		index = type_of_long(stream, lo, hi, bytes, length);
+	else {
+		for (;; at = (at + 1) & view->mask) {
+			if (view->slots[at].stamp != view->stamp)
+				break;
+			if (view->slots[at].key.lo == lo && view->slots[at].key.hi == hi)
+				return view->slots[at].type;
+		}
+		index = type_new(stream, lo, hi, bytes, length, at);
 	}
-	index = type_add(stream, bytes, length, hash);
-	stream->slots[slot] = index + 1;
-	if (stream->type_count * 2 >= stream->slot_capacity)
-		slots_grow(stream);
+	*view = table_view(stream);
 	return index;
 }
 
@@ -242,9 +343,9 @@ tokens_reserve(struct token_stream *stream, size_t length)
 }
 
 /*
- * The scanner: words_next (plugins/words.h) with its ASCII cases read from a byte table and
- * each word's FNV-1a hash taken as its bytes go by.  Bytes from 0x80 take words_next's own
- * code (words_decode, utf8proc's categories); test_tokens compares the two on every token.
+ * The byte-by-byte scanner: words_next (plugins/words.h) with its ASCII cases read from a
+ * byte table.  Bytes from 0x80 take words_next's own code (words_decode, utf8proc's
+ * categories); test_tokens compares the two on every token.
  */
 enum {
 	BYTE_END,		/* NUL: the text ends (its length is its strlen) */
@@ -269,6 +370,7 @@ enum {
 
 static unsigned char byte_class[256];
 static unsigned char gap_bits[256];
+static unsigned char word_stop[256];	/* 1: ends a word (NUL, ASCII but ' and word's) */
 static pthread_once_t byte_class_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -294,6 +396,8 @@ byte_class_init(void)
 		else if (byte == '\'')
 			class = BYTE_APOSTROPHE;
 		byte_class[byte] = class;
+		word_stop[byte] = class == BYTE_END || (class >= BYTE_SPACE && class != BYTE_HIGH &&
+		    class != BYTE_APOSTROPHE);
 		if (class <= BYTE_DIGIT || class == BYTE_HIGH)
 			gap_bits[byte] = GAP_END;
 		else
@@ -362,59 +466,34 @@ apostrophe_inside(const char *text, size_t length, size_t at)
 	return words_is_word_char(code);
 }
 
-/* What scanning a word found: where it ends, its FNV-1a hash and its case flags. */
-struct body {
+/* A word found by word_slow: [start, end) its form, resume where the scan goes on. */
+struct found {
 	size_t		 end;
-	uint64_t	 hash;
-	int		 capitalized;
-	int		 all_upper;
+	size_t		 resume;
+	struct word_key	 key;
+	unsigned	 flags;		/* WORD_CAPITALIZED, WORD_ALL_UPPER */
 };
 
-/* Scan the word at `at` to its end. */
-static inline struct body
-word_body(const char *text, size_t length, size_t at)
-{
-	const unsigned char *bytes = (const unsigned char *)text;
-	uint64_t value = 1469598103934665603ULL;
-	int letters = 0, uppers = 0, capitalized = 0;
-	unsigned high;
+#define WORD_CAPITALIZED	0x01
+#define WORD_ALL_UPPER		0x02
 
-	for (;;) {
-		unsigned char byte = bytes[at], class = byte_class[byte];
-		size_t run = at;
-
-		while (class == BYTE_LOWER) {	/* most bytes of most words */
-			value = (value ^ byte) * 1099511628211ULL;
-			byte = bytes[++at];
-			class = byte_class[byte];
-		}
-		letters += (int)(at - run);
-		if (class == BYTE_UPPER) {
-			capitalized |= letters == 0;
-			uppers++;
-			letters++;
-		} else if (class == BYTE_HIGH) {
-			if ((high = word_high(text, length, at)) == 0)
-				break;
-			if (high & CHAR_UPPER) {
-				capitalized |= letters == 0;
-				uppers++;
-			}
-			letters += (high & CHAR_LETTER) != 0;
-			for (size_t end = at + (high & CHAR_SIZE); at < end; at++)
-				value = (value ^ bytes[at]) * 1099511628211ULL;
-			continue;
-		} else if (class != BYTE_DIGIT &&
-		    (class != BYTE_APOSTROPHE || !apostrophe_inside(text, length, at)))
-			break;
-		value = (value ^ byte) * 1099511628211ULL;
-		at++;
-	}
-	return (struct body){ at, value, capitalized, letters >= 2 && uppers == letters };
-}
+/*
+ * A token's four flag bytes (capitalized, all_upper, sentence_start, after_punctuation), by
+ * its gap's GAP_SENTENCE and GAP_PUNCTUATION and its WORD_ flags: one copy a token.
+ */
+static const uint8_t token_flags[4][4][4] = {
+	{ { 0, 0, 0, 0 }, { 1, 0, 0, 0 }, { 0, 1, 0, 0 }, { 1, 1, 0, 0 } },
+	{ { 0, 0, 1, 1 }, { 1, 0, 1, 1 }, { 0, 1, 1, 1 }, { 1, 1, 1, 1 } },
+	{ { 0, 0, 0, 1 }, { 1, 0, 0, 1 }, { 0, 1, 0, 1 }, { 1, 1, 0, 1 } },
+	{ { 0, 0, 1, 1 }, { 1, 0, 1, 1 }, { 0, 1, 1, 1 }, { 1, 1, 1, 1 } },
+};
+_Static_assert(offsetof(struct ws_token, all_upper) == offsetof(struct ws_token,
+    capitalized) + 1 && offsetof(struct ws_token, sentence_start) == offsetof(struct
+    ws_token, capitalized) + 2 && offsetof(struct ws_token, after_punctuation) ==
+    offsetof(struct ws_token, capitalized) + 3, "ws_token's flags are four bytes in a row");
 
 /* words_next's possessive rule: the end of the word without a trailing 's or ’s. */
-static inline size_t
+static size_t
 possessive_end(const char *text, size_t start, size_t end)
 {
 	const char *tail = text + end;
@@ -427,6 +506,122 @@ possessive_end(const char *text, size_t start, size_t end)
 	if (length > 5 && memcmp(tail - 4, "\xE2\x80\x99", 3) == 0)
 		return end - 4;
 	return end;
+}
+
+/* The word at `at`, byte by byte: any word. */
+static __attribute__((noinline)) void
+word_slow(const char *text, size_t length, size_t at, struct found *found)
+{
+	const unsigned char *bytes = (const unsigned char *)text;
+	size_t start = at;
+	int letters = 0, uppers = 0, capitalized = 0;
+	unsigned high;
+
+	for (;;) {
+		unsigned char class = byte_class[bytes[at]];
+
+		if (class == BYTE_LOWER) {
+			letters++;
+		} else if (class == BYTE_UPPER) {
+			capitalized |= letters == 0;
+			uppers++;
+			letters++;
+		} else if (class == BYTE_HIGH) {
+			if ((high = word_high(text, length, at)) == 0)
+				break;
+			if (high & CHAR_UPPER) {
+				capitalized |= letters == 0;
+				uppers++;
+			}
+			letters += (high & CHAR_LETTER) != 0;
+			at += high & CHAR_SIZE;
+			continue;
+		} else if (class != BYTE_DIGIT &&
+		    (class != BYTE_APOSTROPHE || !apostrophe_inside(text, length, at)))
+			break;
+		at++;
+	}
+	found->resume = at;
+	found->end = possessive_end(text, start, at);
+	found->key = key_of(text + start, found->end - start);
+	found->flags = (capitalized ? WORD_CAPITALIZED : 0) |
+	    (letters >= 2 && uppers == letters ? WORD_ALL_UPPER : 0);
+}
+
+/*
+ * The 16 bytes at p as one block: returns the bit mask (bit i: byte i) of its ASCII letters
+ * and digits, *letters and *uppers those of its ASCII letters and capitals.  key_at(): the
+ * key of the `length` bytes at p (below 16), from a load of 16.
+ */
+#if defined(__SSE2__) && !defined(TOKENS_NO_SSE2)
+static const unsigned char key_mask[32] = {
+	0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+	0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+};
+
+static inline unsigned
+block_masks(const unsigned char *p, unsigned *letters, unsigned *uppers)
+{
+	__m128i bytes = _mm_loadu_si128((const __m128i *)(const void *)p);
+	/* a-z after folding, 0-9: shifted to start at -128, then one signed compare */
+	__m128i folded = _mm_or_si128(bytes, _mm_set1_epi8(0x20));
+	__m128i letter = _mm_cmplt_epi8(_mm_add_epi8(folded, _mm_set1_epi8((char)(0x80 - 'a'))),
+	    _mm_set1_epi8((char)(0x80 + 26)));
+	__m128i digit = _mm_cmplt_epi8(_mm_add_epi8(bytes, _mm_set1_epi8((char)(0x80 - '0'))),
+	    _mm_set1_epi8((char)(0x80 + 10)));
+	__m128i upper = _mm_andnot_si128(_mm_cmpeq_epi8(_mm_and_si128(bytes,
+	    _mm_set1_epi8(0x20)), _mm_set1_epi8(0x20)), letter);
+
+	*letters = (unsigned)_mm_movemask_epi8(letter);
+	*uppers = (unsigned)_mm_movemask_epi8(upper);
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(letter, digit));
+}
+
+static inline struct word_key
+key_at(const unsigned char *p, unsigned length)
+{
+	__m128i kept = _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)p),
+	    _mm_loadu_si128((const __m128i *)(const void *)(key_mask + 16 - length)));
+
+	return (struct word_key){ (uint64_t)_mm_cvtsi128_si64(kept),
+	    (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(kept, kept)) };
+}
+#else
+static inline unsigned
+block_masks(const unsigned char *p, unsigned *letters, unsigned *uppers)
+{
+	unsigned word = 0;
+
+	*letters = *uppers = 0;
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned char class = byte_class[p[i]];
+
+		if (class < BYTE_UPPER || class > BYTE_DIGIT)
+			continue;
+		word |= 1u << i;
+		*letters |= (unsigned)(class != BYTE_DIGIT) << i;
+		*uppers |= (unsigned)(class == BYTE_UPPER) << i;
+	}
+	return word;
+}
+
+static inline struct word_key
+key_at(const unsigned char *p, unsigned length)
+{
+	return key_of((const char *)p, length);
+}
+#endif
+
+/* WORD_CAPITALIZED and WORD_ALL_UPPER of a word of ASCII letters and digits, from its masks. */
+static inline unsigned
+case_flags(unsigned letters, unsigned uppers)
+{
+	unsigned first = letters & (0u - letters);
+
+	if (uppers == 0)
+		return 0;
+	return ((uppers & first) != 0 ? WORD_CAPITALIZED : 0) |
+	    (uppers == letters && (letters & (letters - 1)) != 0 ? WORD_ALL_UPPER : 0);
 }
 
 /*
@@ -448,51 +643,78 @@ skip_gap(const char *text, size_t length, size_t at, unsigned *gap)
 			continue;
 		}
 		/* BYTE_END, a letter or a digit end the gap; a character from 0x80 may */
-		if (byte_class[bytes[at]] != BYTE_HIGH ||
-		    (high = gap_high(text, length, at)) == 0)
+		if (bytes[at] < 0x80 || (high = gap_high(text, length, at)) == 0)
 			return at;
 		*gap |= high & CHAR_PUNCTUATION ? GAP_PUNCTUATION : 0;
 		at += high & CHAR_SIZE;
 	}
 }
 
-/* Scan one text; returns how many tokens it added. */
+/*
+ * Scan one text; returns how many tokens it added.  A word that one block holds and that an
+ * ASCII byte other than an apostrophe ends (no possessive then) is done here; any other
+ * takes word_slow.  The block stops at the text's length: its last 15 bytes or fewer are
+ * copied into a padded one.  A word that a space and then an ASCII letter or digit follow
+ * says where the next one starts, with no gap to read.
+ */
 static size_t
 scan(struct token_stream *stream, struct ws_token_text *view, const char *text)
 {
-	size_t length = text != NULL ? strlen(text) : 0, position = 0, first, count, end;
+	const unsigned char *bytes = (const unsigned char *)text;
+	size_t length = text != NULL ? strlen(text) : 0, position;
 	unsigned gap = GAP_SENTENCE;	/* the first word starts a sentence */
+	struct ws_token *token, *first;
+	struct table_view table = table_view(stream);
 
 	view->text = text != NULL ? text : "";
 	view->length = length;
-	first = stream->token_count;
 	if (length == 0 || length >= UINT32_MAX)
 		return 0;
 	tokens_reserve(stream, length);
-	for (count = first;; count++) {
-		struct ws_token *token;
-		struct body body;
-		uint64_t hash;
+	first = token = stream->tokens + stream->token_count;
+	position = skip_gap(text, length, 0, &gap);
+	while (position < length) {
+		const unsigned char *block = bytes + position;
+		unsigned char padded[16];
+		unsigned word, letters, uppers, end, stop, flags;
+		struct word_key key;
+		size_t word_end, next = 0;
 
-		if ((position = skip_gap(text, length, position, &gap)) >= length)
-			break;
-		body = word_body(text, length, position);
-		hash = body.hash;
-		if ((end = possessive_end(text, position, body.end)) != body.end)
-			hash = bytes_hash(text + position, end - position);
-		token = &stream->tokens[count];
+		if (length - position < 16) {
+			memset(padded, 0, sizeof(padded));
+			memcpy(padded, block, length - position);
+			block = padded;
+		}
+		word = block_masks(block, &letters, &uppers);
+		end = (unsigned)__builtin_ctz(~word);
+		stop = bytes[position + end];
+		if ((end < 16) & word_stop[stop]) {
+			word_end = position + end;
+			if ((word >> end & 2) && stop == ' ')
+				next = word_end + 1;
+			letters &= (1u << end) - 1;
+			flags = case_flags(letters, uppers & letters);
+			key = key_at(block, end);
+		} else {
+			struct found found;
+
+			word_slow(text, length, position, &found);
+			key = found.key;
+			word_end = found.end;
+			flags = found.flags;
+			end = (unsigned)(found.resume - position);
+		}
 		token->start = (uint32_t)position;
-		token->end = (uint32_t)end;
-		token->type = type_of(stream, text + position, end - position, hash);
-		token->capitalized = (uint8_t)body.capitalized;
-		token->all_upper = (uint8_t)body.all_upper;
-		token->sentence_start = (uint8_t)(gap & GAP_SENTENCE);
-		token->after_punctuation = gap != 0;
+		token->end = (uint32_t)word_end;
+		token->type = type_of(stream, &table, key.lo, key.hi, text + position,
+		    word_end - position);
+		memcpy(&token->capitalized, token_flags[gap][flags], 4);
+		token++;
 		gap = 0;
-		position = body.end;
+		position = next != 0 ? next : skip_gap(text, length, position + end, &gap);
 	}
-	stream->token_count = count;
-	return count - first;
+	stream->token_count += (size_t)(token - first);
+	return (size_t)(token - first);
 }
 
 const struct ws_tokens *
@@ -500,11 +722,13 @@ token_stream_build(struct token_stream *stream, const char *title, const char *t
 {
 	struct ws_tokens *view = &stream->view;
 
+	size_t bytes = (title != NULL ? strlen(title) : 0) + (text != NULL ? strlen(text) : 0);
+
 	pthread_once(&byte_class_once, byte_class_init);
-	slots_clear(stream);
+	slots_next_build(stream);
 	stream->token_count = stream->type_count = 0;
-	arena_reserve(stream, (title != NULL ? strlen(title) : 0) +
-	    (text != NULL ? strlen(text) : 0));
+	arena_reserve(stream, bytes);
+	types_reserve(stream, bytes);
 	view->title.count = scan(stream, &view->title, title);
 	view->text.count = scan(stream, &view->text, text);
 	view->title.tokens = stream->tokens;

@@ -4,6 +4,9 @@
  * the text by itself, as the entities plugin did, and over the whole text, as keywords and
  * topics did.  Same words, same flags, and one type per distinct written form.
  */
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -222,6 +225,124 @@ test_random_texts(void)
 }
 
 /*
+ * Words of 1 to 70 bytes at every offset of a 16-byte block (tokens.c reads a word a block at
+ * a time), with what may end them: the text's end, a space and a word, punctuation, an
+ * apostrophe with or without a word after it, possessives, a letter from 0x80; lower, capital
+ * and all-capital, with digits.
+ */
+static void
+test_block_edges(void)
+{
+	static const char *const endings[] = {
+		"", " ", " x", "  y", ".", ". Z", ",\n", "'", "'s", "'S x", "'t", "\xE2\x80\x99s",
+		"\xE2\x80\x99", "\xC3\xA9", "\xC3\x89t", "\xC2\xA0z", "-q", "\t9",
+	};
+	struct token_stream *stream = token_stream_new();
+	char text[160];
+
+	for (int length = 1; length <= 70; length++) {
+		for (int offset = 0; offset < 18; offset++) {
+			for (size_t e = 0; e < sizeof(endings) / sizeof(endings[0]); e++) {
+				int at = 0, shape = (length + offset + (int)e) % 4;
+
+				for (int i = 0; i < offset; i++)
+					text[at++] = i % 5 == 4 ? '.' : ' ';
+				for (int i = 0; i < length; i++) {
+					char c = (char)('a' + (i * 7 + length) % 26);
+
+					if (shape == 1 && i == 0)
+						c = (char)(c - 32);
+					else if (shape == 2)
+						c = (char)(c - 32);
+					else if (shape == 3 && i % 4 == 3)
+						c = (char)('0' + i % 10);
+					text[at++] = c;
+				}
+				snprintf(text + at, sizeof(text) - (size_t)at, "%s", endings[e]);
+				const struct ws_tokens *tokens = token_stream_build(stream,
+				    text + offset, text);
+
+				check_text(&tokens->title, text + offset);
+				check_text(&tokens->text, text);
+				check_types(tokens);
+			}
+		}
+	}
+	token_stream_free(stream);
+}
+
+/*
+ * Texts whose NUL is the last byte before a page that cannot be read: the scan reads nothing
+ * past a text's end (a fault here otherwise).
+ */
+static void
+test_page_end(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char *pages = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct token_stream *stream = token_stream_new();
+	int checked = 0;
+
+	CHECK(pages != MAP_FAILED);
+	if (pages == MAP_FAILED)
+		return;
+	CHECK(mprotect(pages + page, (size_t)page, PROT_NONE) == 0);
+	for (int length = 0; length < 48; length++) {
+		char *text = pages + page - 1 - length;
+
+		for (int i = 0; i < length; i++)
+			text[i] = i % 6 == 5 ? ' ' : (char)('a' + i % 26);
+		text[length] = '\0';
+		const struct ws_tokens *tokens = token_stream_build(stream, text, text);
+
+		check_text(&tokens->text, text);
+		check_types(tokens);
+		checked++;
+	}
+	CHECK(checked == 48);
+	token_stream_free(stream);
+	munmap(pages, (size_t)page * 2);
+}
+
+/*
+ * Written forms alike in their first 16 bytes (tokens.c interns by them) and of 15 to 40
+ * bytes, many of them (the table grows while they go in), each kept apart; and a second
+ * build over other words gives no type of the first.
+ */
+static void
+test_long_forms(void)
+{
+	struct token_stream *stream = token_stream_new();
+	struct buffer text = { 0 };
+	const struct ws_tokens *tokens;
+	char word[64];
+
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 3000; i++) {
+			int length = 15 + i % 26;
+
+			snprintf(word, sizeof(word), "internationaliz%s", "ationsXYZabcdefghijklmnop");
+			word[length] = '\0';
+			if (length > 16)
+				word[length - 1] = (char)('a' + (i / 26) % 26);
+			buffer_append_string(&text, word);
+			buffer_append_string(&text, i % 9 == 0 ? ".\n" : " ");
+		}
+	}
+	buffer_append(&text, "", 1);
+	tokens = token_stream_build(stream, "internationalizations", text.data);
+	check_text(&tokens->text, text.data);
+	check_types(tokens);
+	CHECK(tokens->text.count == 6000 && tokens->type_count > 300);
+	tokens = token_stream_build(stream, NULL, "short words only");
+	CHECK(tokens->type_count == 3);
+	check_types(tokens);
+	free(text.data);
+	token_stream_free(stream);
+}
+
+/*
  * word_table_get_hashed (the taggers' look-up of a word form, inserted when new) against
  * word_table_insert_hashed: 5,000 keys, each met several times in a scrambled order, every
  * key given the same value slot by both, each table as large as the other in the end.
@@ -305,6 +426,9 @@ main(void)
 	RUN(test_stream_is_what_each_plugin_scanned);
 	RUN(test_many_types);
 	RUN(test_random_texts);
+	RUN(test_block_edges);
+	RUN(test_page_end);
+	RUN(test_long_forms);
 	RUN(test_seeds);
 	RUN(test_word_table_get);
 	return check_finish();

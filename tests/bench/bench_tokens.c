@@ -1,0 +1,107 @@
+/*
+ * bench_tokens.c - the token stream build (daemon/tokens.c) alone: each file named on the
+ * command line is one article's text, built into the stream BENCH_ROUNDS times (default 200)
+ * in turn; prints tokens and types per article and thread CPU time per article.  For
+ * instruction counts run it under callgrind with BENCH_ROUNDS=1:
+ *
+ *   BENCH_ROUNDS=1 valgrind --tool=callgrind --toggle-collect=token_stream_build \
+ *       build/bench/bench_tokens TEXT...
+ *
+ * With no file, texts made here: 400 articles of 700 words drawn from 3,000 invented
+ * lower-case words with a capitalised word one in eight and a full stop one in fifteen.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tokens.h"
+#include "util.h"
+#include "clock.h"
+
+#define MADE_ARTICLES	400
+#define MADE_WORDS	700
+#define VOCABULARY	3000
+
+static char *
+made_text(unsigned *seed, char vocabulary[][12])
+{
+	struct buffer text = { 0 };
+
+	for (int i = 0; i < MADE_WORDS; i++) {
+		char word[16];
+
+		snprintf(word, sizeof(word), "%s", vocabulary[rand_r(seed) % VOCABULARY]);
+		if (rand_r(seed) % 8 == 0)
+			word[0] = (char)(word[0] - 32);
+		buffer_append_string(&text, word);
+		buffer_append_string(&text, rand_r(seed) % 15 == 0 ? ". " : " ");
+	}
+	buffer_append(&text, "", 1);
+	return text.data;
+}
+
+static size_t
+made_texts(char ***texts)
+{
+	static char vocabulary[VOCABULARY][12];
+	unsigned seed = 17;
+
+	for (int i = 0; i < VOCABULARY; i++) {
+		int length = 2 + rand_r(&seed) % 9;
+
+		for (int c = 0; c < length; c++)
+			vocabulary[i][c] = (char)('a' + rand_r(&seed) % 26);
+		vocabulary[i][length] = '\0';
+	}
+	*texts = xcalloc(MADE_ARTICLES, sizeof(**texts));
+	for (int i = 0; i < MADE_ARTICLES; i++)
+		(*texts)[i] = made_text(&seed, vocabulary);
+	return MADE_ARTICLES;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *rounds_text = getenv("BENCH_ROUNDS");
+	int rounds = rounds_text != NULL ? atoi(rounds_text) : 200;
+	struct token_stream *stream = token_stream_new();
+	size_t count = 0, tokens = 0, types = 0, bytes = 0;
+	char **texts;
+	double start;
+
+	if (argc > 1) {
+		texts = xcalloc((size_t)argc, sizeof(*texts));
+		for (int i = 1; i < argc; i++) {
+			size_t size;
+
+			if ((texts[count] = file_read(argv[i], &size)) == NULL) {
+				fprintf(stderr, "bench_tokens: cannot read %s\n", argv[i]);
+				return 1;
+			}
+			count++;
+		}
+	} else
+		count = made_texts(&texts);
+	start = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
+	for (int round = 0; round < rounds; round++) {
+		for (size_t i = 0; i < count; i++) {
+			const struct ws_tokens *view = token_stream_build(stream, NULL, texts[i]);
+
+			if (round == 0) {
+				tokens += view->text.count;
+				types += view->type_count;
+				bytes += view->text.length;
+			}
+		}
+	}
+	printf("tokens articles=%zu bytes=%.0f tokens=%.1f types=%.1f ns_per_article=%.0f\n",
+	    count, (double)bytes / (double)count, (double)tokens / (double)count,
+	    (double)types / (double)count, (clock_seconds(CLOCK_THREAD_CPUTIME_ID) - start) *
+	    1e9 / ((double)count * (rounds > 0 ? rounds : 1)));
+	for (size_t i = 0; i < count; i++)
+		free(texts[i]);
+	free(texts);
+	token_stream_free(stream);
+	return 0;
+}
