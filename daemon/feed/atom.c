@@ -244,11 +244,7 @@ set_body_once(const struct xml_feed *feed, char **html, char **raw, unsigned cha
 static char *
 child_text(xmlNodePtr node)
 {
-	char *text = feed_node_text(node);
-	char *trimmed = feed_trim(text);
-
-	free(text);
-	return trimmed;
+	return feed_node_text_trimmed(node);
 }
 
 /* A person construct: name, email, uri (0.3: url, homepage). Empty parts stay NULL. */

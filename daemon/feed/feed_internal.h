@@ -147,6 +147,8 @@ feed_node_matches(const struct xml_feed *feed, struct _xmlNode *node, const char
 char	*feed_node_attribute(struct _xmlNode *node, const char *name);
 /* Text of an element; its inner markup serialized as HTML when it has child elements. */
 char	*feed_node_text(struct _xmlNode *node);
+/* feed_trim(feed_node_text(node)), copied once: NULL when the text is only white space. */
+char	*feed_node_text_trimmed(struct _xmlNode *node);
 /* The children of node serialized as HTML (namespace prefixes dropped). Caller frees. */
 char	*feed_node_inner_html(struct _xmlNode *node);
 /*

@@ -16,11 +16,7 @@
 static char *
 trimmed_text(xmlNodePtr node)
 {
-	char *text = feed_node_text(node);
-	char *trimmed = feed_trim(text);
-
-	free(text);
-	return trimmed;
+	return feed_node_text_trimmed(node);
 }
 
 /* <media:category scheme= label=>term</media:category>; the scheme has a default. */

@@ -34,13 +34,8 @@ static void rss_atom_child(struct xml_feed *feed, struct article *item, xmlNodeP
 static void
 set_text_once(char **field, xmlNodePtr node)
 {
-	char *text;
-
-	if (*field != NULL)
-		return;
-	text = feed_node_text(node);
-	feed_set_once(field, text);
-	free(text);
+	if (*field == NULL)
+		*field = feed_node_text_trimmed(node);
 }
 
 /* set_text_once for a text field of the item, noting where it was read. */
@@ -59,14 +54,12 @@ set_item_text_once(const struct xml_feed *feed, struct article *item,
 static void
 add_category(struct article *item, xmlNodePtr node)
 {
-	char *text = feed_node_text(node);
-	char *trimmed = feed_trim(text);
+	char *trimmed = feed_node_text_trimmed(node);
 	char *domain = feed_node_attribute(node, "domain");
 
 	article_add_category(item, trimmed, domain, NULL);
 	free(domain);
 	free(trimmed);
-	free(text);
 }
 
 static void
@@ -150,8 +143,7 @@ static void
 rss_guid(struct article *item, struct rss_item_extras *extras, xmlNodePtr node)
 {
 	char *permalink = feed_node_attribute(node, "isPermaLink");
-	char *text = feed_node_text(node);
-	char *trimmed = feed_trim(text);
+	char *trimmed = feed_node_text_trimmed(node);
 
 	if (item->guid == NULL && trimmed != NULL) {
 		item->guid = xstrdup(trimmed);
@@ -162,7 +154,6 @@ rss_guid(struct article *item, struct rss_item_extras *extras, xmlNodePtr node)
 			extras->guid_permalink = xstrdup(trimmed);
 	}
 	free(trimmed);
-	free(text);
 	free(permalink);
 }
 

@@ -337,9 +337,12 @@ rewrite_value(struct rewrite *rewrite, const char *at, const char *end, const ch
 	const char *value = quote ? at + 1 : at, *value_end = value;
 	struct buffer written = { 0 };
 
-	while (value_end < end && (quote ? *value_end != quote :
-	    !isspace((unsigned char)*value_end)))
-		value_end++;
+	if (quote)	/* a quoted value (the common case) ends at its quote: memchr finds it */
+		value_end = (value_end = memchr(value, quote, (size_t)(end - value))) != NULL ?
+		    value_end : end;
+	else
+		while (value_end < end && !isspace((unsigned char)*value_end))
+			value_end++;
 	if (quote == '"' && value_end < end &&
 	    !needs_resolving(value, (size_t)(value_end - value)))
 		return value_end + 1;	/* written as it would be written: nothing to copy */

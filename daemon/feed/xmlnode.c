@@ -235,6 +235,27 @@ feed_node_text(xmlNodePtr node)
 	return copy;
 }
 
+/*
+ * The common case (one text node) is trimmed where it lies and copied once; feed_node_text()
+ * and feed_trim() copied it twice, the item's whole content:encoded among them.
+ */
+char *
+feed_node_text_trimmed(xmlNodePtr node)
+{
+	xmlNodePtr only = node->children;
+	char *text, *trimmed;
+
+	if (only == NULL)
+		return NULL;
+	if (only->next == NULL && (only->type == XML_TEXT_NODE ||
+	    only->type == XML_CDATA_SECTION_NODE))
+		return feed_trim(only->content != NULL ? (const char *)only->content : "");
+	text = feed_node_text(node);
+	trimmed = feed_trim(text);
+	free(text);
+	return trimmed;
+}
+
 /* A base may only be a hierarchical web or file URL (feedparser refuses javascript: and such). */
 static int
 base_is_safe(const char *url)

@@ -6,7 +6,8 @@
  * builds from the whole text (or both are refused), for every test feed and for generated
  * documents: sections large and small, next to each other, in comments, PIs and attribute
  * values, across the 64 KB push blocks, with bad characters, and with the marker's own
- * characters in the feed's text.
+ * characters in the feed's text. On those trees, feed_node_text_trimmed() (xmlnode.c) gives
+ * of every element what feed_trim(feed_node_text()), the two copies it replaces, gave.
  */
 #include <dirent.h>
 #include <libxml/parser.h>
@@ -16,6 +17,7 @@
 #define RANDOM_SEED 0x9e3779b97f4a7c15ULL
 #include "xorshift.h"
 #include "feed/xmlparse.h"
+#include "feed/feed_internal.h"
 #include "util.h"
 
 static int refused;
@@ -117,6 +119,47 @@ same_tree(const char *text, size_t length)
 	return same;
 }
 
+static int texts_compared;
+
+/* 1 when feed_node_text_trimmed() says of every element under node what the old way said. */
+static int
+same_trimmed_texts(xmlNodePtr node)
+{
+	int same = 1;
+
+	for (; node != NULL; node = node->next) {
+		char *text, *old, *trimmed;
+
+		if (node->type != XML_ELEMENT_NODE)
+			continue;
+		text = feed_node_text(node);
+		old = feed_trim(text);
+		trimmed = feed_node_text_trimmed(node);
+		if (old == NULL || trimmed == NULL ? old != trimmed : strcmp(old, trimmed) != 0)
+			same = 0;
+		texts_compared++;
+		free(text);
+		free(old);
+		free(trimmed);
+		same &= same_trimmed_texts(node->children);
+	}
+	return same;
+}
+
+/* The text's tree (lifted, as the daemon reads it): its elements' trimmed texts. */
+static int
+trimmed_texts_agree(const char *text, size_t length)
+{
+	xmlDocPtr document = feed_tree_from_text(text, length, "http://example.com/f", 1);
+	int same;
+
+	if (document == NULL)
+		return 1;
+	same = same_trimmed_texts(document->children);
+	xmlFreeDoc(document);
+	return same;
+}
+
 /* A feed's body decoded and prepared as the tree path gets it (encoding.c, prepare.c). */
 static char *
 prepared(const char *data, size_t size, size_t *length)
@@ -157,12 +200,14 @@ test_test_feeds_same_tree(void)
 			continue;
 		text = prepared(data, size, &length);
 		CHECK(same_tree(text, length));
+		CHECK(trimmed_texts_agree(text, length));
 		free(text);
 		free(data);
 		files++;
 	}
 	closedir(dir);
 	CHECK(files > 100);
+	CHECK(texts_compared > 1000);
 }
 
 /* A long CDATA body: words, markup, multibyte characters. */
