@@ -76,7 +76,6 @@ clean_fragment(const char *html, const struct clean_rules *rules, const char *ti
 	struct filter_text view = { .index = &rules->literals };
 	char *result;
 
-	free(text);
 	drop_title_repeat(title, &list, sink);
 	apply_rules(rules, &list, &view, sink);
 	if (article != NULL)

@@ -144,15 +144,17 @@ struct clean_rules {
 };
 
 struct paragraph {
-	char	*text;
+	char	*text;		/* in the list's storage, or its own allocation when owned */
 	size_t	 length;
 	size_t	 words;
 	int	 dropped;
+	int	 owned;		/* text was rewritten (a strip rule) and is freed on its own */
 };
 
 struct paragraphs {
 	struct paragraph *items;
 	size_t	 count;
+	char	*storage;	/* the split text, each paragraph ended by a NUL in place */
 };
 
 struct explain_sink {
@@ -254,7 +256,7 @@ int	 html_fast_text(struct text_builder *builder, const char *html, size_t lengt
 
 /* paragraphs.c: paragraphs and the rules applied to them */
 void	 explain_removal(const struct explain_sink *sink, const char *rule_name, const char *text);
-struct paragraphs paragraphs_split(const char *text);
+struct paragraphs paragraphs_split(char *text);	/* takes text */
 void	 paragraphs_free(struct paragraphs *list);
 char	*paragraphs_join(const struct paragraphs *list, const char *separator, size_t *words);
 void	 apply_rules(const struct clean_rules *rules, struct paragraphs *list,

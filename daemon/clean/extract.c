@@ -141,7 +141,6 @@ finish_text(struct extract_result *result, char *text, const struct clean_rules 
 	struct filter_text view = { 0 };
 	struct article scratch = { 0 };	/* receives the dateline */
 
-	free(text);
 	drop_title_repeat(result->title, &list, sink);
 	if (rules != NULL) {
 		view.index = &rules->literals;

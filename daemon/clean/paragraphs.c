@@ -15,28 +15,33 @@ explain_removal(const struct explain_sink *sink, const char *rule_name, const ch
 		sink->function(rule_name, text, sink->context);
 }
 
-/* Split text at "\n\n" into paragraphs (copies). */
+/*
+ * Split text at its line breaks into paragraphs (runs of lines broken by one "\n" or more);
+ * takes text. The paragraphs stay in it, each ended by a NUL written over the break that
+ * follows it: no copy per paragraph.
+ */
 struct paragraphs
-paragraphs_split(const char *text)
+paragraphs_split(char *text)
 {
-	struct paragraphs list = { 0 };
+	struct paragraphs list = { .storage = text };
 	size_t capacity = 0;
-	const char *start = text;
+	char *start = text, *end = text + strlen(text);
 
-	while (*start != '\0') {
-		size_t length = strcspn(start, "\n");
+	while (start < end) {
+		char *stop = memchr(start, '\n', (size_t)(end - start));
+		size_t length = stop != NULL ? (size_t)(stop - start) : (size_t)(end - start);
 
 		if (length > 0) {
 			if (list.count == capacity) {
 				capacity = capacity ? capacity * 2 : 16;
 				list.items = xrealloc(list.items, capacity * sizeof *list.items);
 			}
-			list.items[list.count++] = (struct paragraph){
-				.text = xstrndup(start, length), .length = length,
-				.words = count_words(start, length) };
+			start[length] = '\0';
+			list.items[list.count++] = (struct paragraph){ .text = start,
+				.length = length, .words = count_words(start, length) };
 		}
-		start += length;
-		while (*start == '\n')
+		start += length + 1;
+		while (start < end && *start == '\n')
 			start++;
 	}
 	return list;
@@ -46,10 +51,13 @@ void
 paragraphs_free(struct paragraphs *list)
 {
 	for (size_t i = 0; i < list->count; i++)
-		free(list->items[i].text);
+		if (list->items[i].owned)
+			free(list->items[i].text);
 	free(list->items);
+	free(list->storage);
 	list->items = NULL;
 	list->count = 0;
+	list->storage = NULL;
 }
 
 /*
@@ -132,8 +140,10 @@ apply_strip(const struct clean_rule *rule, struct paragraph *paragraph,
 	if (copied == 0)
 		return 0;	/* nothing matched */
 	buffer_append(&kept, paragraph->text + copied, paragraph->length - copied);
-	free(paragraph->text);
+	if (paragraph->owned)
+		free(paragraph->text);
 	paragraph->text = buffer_steal(&kept);
+	paragraph->owned = 1;
 	paragraph->length = collapse_spaces(paragraph->text);
 	paragraph->words = count_words(paragraph->text, paragraph->length);
 	if (paragraph->length == 0)
