@@ -46,6 +46,14 @@ struct literal_set {
 	uint8_t	 anchor_offsets[FILTER_LITERALS];	/* of each string's rarest byte */
 	unsigned char anchor_bytes[ANCHOR_BYTES];
 	size_t	 anchor_count;
+	/* anchor_pairs: a string is anchored at its rarest two bytes in a row instead (when
+	 * a rarest byte is a common letter: "pp" of " appeared first on ", not "p"), the
+	 * second in anchor_next; anchor_fold 0x20 where a byte is a letter matched in both
+	 * cases (a byte OR 0x20 is the lower-case letter exactly for its two cases) */
+	int	 anchor_pairs;
+	unsigned char anchor_next[ANCHOR_BYTES];
+	unsigned char anchor_fold[ANCHOR_BYTES];
+	unsigned char anchor_next_fold[ANCHOR_BYTES];
 };
 
 struct prefilter {

@@ -847,6 +847,16 @@ test_literal_sets_anchored(void)
 	printf("  anchored sets: %zu searches, %zu found\n", anchored, found);
 	CHECK(anchored > 3000);
 	CHECK(found > anchored / 20);
+#ifdef __SSE2__
+	/* and some of them by pairs of bytes (" appeared first on " by "pp") */
+	size_t paired = 0;
+
+	for (size_t r = 0; r < rules->count; r++)
+		for (size_t i = 0; i < rules->rules[r].filter.contains_count; i++)
+			paired += rules->rules[r].filter.contains[i].anchor_pairs != 0;
+	printf("  sets anchored at pairs: %zu\n", paired);
+	CHECK(paired > 0);
+#endif
 	clean_rules_free(rules);
 }
 
