@@ -224,14 +224,14 @@ static WORDS_UNUSED size_t
 words_fold_hash(const char *text, size_t length, char *out, size_t out_size, uint64_t *hash)
 {
 	uint64_t value = 1469598103934665603ULL;	/* FNV-1a, as words_hash */
-	size_t at;
+	size_t at, limit = out_size == 0 ? 0 : length < out_size - 1 ? length : out_size - 1;
 
-	for (at = 0; at < length && at + 1 < out_size; at++) {
-		unsigned char byte = (unsigned char)text[at];
+	for (at = 0; at < limit; at++) {
+		unsigned byte = (unsigned char)text[at];
 
 		if (byte >= 0x80)
 			break;
-		byte = byte >= 'A' && byte <= 'Z' ? (unsigned char)(byte + 32) : byte;
+		byte += (unsigned)(byte - 'A' < 26u) << 5;	/* A-Z to a-z */
 		out[at] = (char)byte;
 		value = (value ^ byte) * 1099511628211ULL;
 	}

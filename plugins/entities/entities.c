@@ -17,7 +17,11 @@
  * Every word the plugin knows something about (a stop word, a title, a name ending, the first
  * word of a known name) has one entry in a lexicon, so a token costs one hash look-up, not a
  * walk through the word lists.  gazetteer.c loads the word lists and gazetteers into it; this
- * file matches the texts.
+ * file matches the texts.  A token type (a distinct written form of the article) is folded and
+ * looked up once, when the matching first asks about one of its words; the words that cannot
+ * start a name (neither capitalized nor a number: most of them) are skipped in a tight loop.
+ * The article's mentions are kept in the instance's state, reused from article to article:
+ * known names point at the gazetteer's, only phrases of the text are copied.
  *
  * Thread-compatible: all it changes while processing is in its own state (one instance per
  * thread); the word lists are const.
@@ -49,31 +53,6 @@ static const struct ws_option entities_options[] = {
 	{ NULL, NULL, NULL, 0, 0 }
 };
 
-static void entities_fini(void *state_pointer);
-
-static int
-entities_init(void *state_pointer, char *error, size_t error_size)
-{
-	struct entities_state *state = state_pointer;
-
-	if (entities_gazetteers_load(state, error, error_size) == -1) {
-		entities_fini(state);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-entities_fini(void *state_pointer)
-{
-	struct entities_state *state = state_pointer;
-
-	entities_gazetteers_free(state);
-	free(state->types);
-	state->types = NULL;
-	state->type_capacity = 0;
-}
-
 /* ---- matching a text ---- */
 
 /*
@@ -82,8 +61,9 @@ entities_fini(void *state_pointer)
  * (token_at), once per article.
  */
 struct type_info {
-	int		 prepared;		/* folded and entry are set */
+	int		 prepared;		/* folded, hash and entry are set */
 	const struct lexicon_entry *entry;	/* NULL: a word the lexicon does not know */
+	uint64_t	 hash;			/* words_hash(folded) */
 	char		 folded[TOKEN_BYTES];
 };
 
@@ -98,23 +78,28 @@ struct line {
 	int		 in_title;	/* unknown runs wait for the text's names (title_mentions) */
 };
 
+/* Fold a token's type and look it up: once per type and article. */
+static __attribute__((noinline)) void
+type_prepare(struct line *line, const struct ws_token *token, struct type_info *info)
+{
+	void **entry;
+
+	words_fold_hash(line->text + token->start, token->end - token->start, info->folded,
+	    TOKEN_BYTES, &info->hash);
+	entry = word_table_find_hashed(&line->state->lexicon, info->folded, info->hash);
+	info->entry = entry != NULL ? *entry : NULL;
+	info->prepared = 1;
+}
+
 /* What token at is, folded and looked up. */
-static const struct type_info *
+static inline const struct type_info *
 token_at(struct line *line, size_t at)
 {
 	const struct ws_token *token = &line->tokens[at];
 	struct type_info *info = &line->types[token->type];
-	void **entry;
 
-	if (!info->prepared) {
-		uint64_t hash;
-
-		words_fold_hash(line->text + token->start, token->end - token->start,
-		    info->folded, TOKEN_BYTES, &hash);
-		entry = word_table_find_hashed(&line->state->lexicon, info->folded, hash);
-		info->entry = entry != NULL ? *entry : NULL;
-		info->prepared = 1;
-	}
+	if (!info->prepared)
+		type_prepare(line, token, info);
 	return info;
 }
 
@@ -126,25 +111,32 @@ token_is(struct line *line, size_t at, unsigned word_class)
 	return info->entry != NULL && (info->entry->classes & word_class) != 0;
 }
 
-/* Mentions found in one article; sorted by first mention before they are reported. */
+/*
+ * Mentions found in one article; sorted by first mention before they are reported.  Kept in
+ * the instance's state, its arrays reused from article to article.
+ */
 struct tally {
 	struct tally_entry {
-		char		*name;
+		const char	*name;		/* a known name's, or copy */
+		char		*copy;		/* a phrase's own name (malloc'd), or NULL */
 		uint64_t	 hash;		/* words_hash(name): compared before the names */
 		const char	*type;
 		int		 count;
 		size_t		 first_at;	/* token of its first mention (line.base + at) */
+		/* a person's folded last word, by which a mention of it alone counts */
+		int		 has_surname;
+		uint64_t	 surname_hash;	/* words_hash(surname) */
+		char		 surname[TOKEN_BYTES];
 	}	*entries;
 	size_t	 count;
 	size_t	 capacity;
-	/* surnames of the people seen so far: folded last word -> entry index + 1 */
-	struct word_table surnames;
 	/* the title's runs of capitalized words no gazetteer knows: tokens [first, end) */
 	struct title_run {
 		size_t	 first;
 		size_t	 end;
 	}	*title_runs;
 	size_t	 title_run_count;
+	size_t	 title_run_capacity;
 };
 
 /* One more mention of entry, at token position. */
@@ -156,11 +148,43 @@ tally_mention(struct tally *tally, size_t entry, size_t position)
 		tally->entries[entry].first_at = position;
 }
 
-static void
-tally_add(struct tally *tally, const char *name, const char *type, size_t position)
+/* The first person entry whose surname is folded (words_hash hash); -1 when none. */
+static long
+surname_find(const struct tally *tally, const char *folded, uint64_t hash)
 {
-	struct tally_entry *grown;
-	uint64_t hash = words_hash(name);
+	for (size_t i = 0; i < tally->count; i++) {
+		const struct tally_entry *entry = &tally->entries[i];
+
+		if (entry->has_surname && entry->surname_hash == hash &&
+		    strcmp(entry->surname, folded) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* A person's last word, folded, as entry's surname. */
+static void
+surname_set(struct tally_entry *entry)
+{
+	const char *last_space = strrchr(entry->name, ' ');
+
+	entry->has_surname = 0;
+	if (last_space == NULL || strcmp(entry->type, "person") != 0)
+		return;
+	words_fold(last_space + 1, strlen(last_space + 1), entry->surname, TOKEN_BYTES);
+	entry->surname_hash = words_hash(entry->surname);
+	entry->has_surname = 1;
+}
+
+/*
+ * One more mention of name (words_hash hash): a known name's (kept as it is, the gazetteers
+ * outlive the article) or, with copy set, a phrase of the text's (copied).
+ */
+static void
+tally_add(struct tally *tally, const char *name, uint64_t hash, int copy, const char *type,
+    size_t position)
+{
+	struct tally_entry *entry;
 
 	for (size_t i = 0; i < tally->count; i++) {
 		if (tally->entries[i].hash == hash && strcmp(tally->entries[i].name, name) == 0) {
@@ -170,52 +194,57 @@ tally_add(struct tally *tally, const char *name, const char *type, size_t positi
 	}
 	if (tally->count == tally->capacity) {
 		size_t capacity = tally->capacity ? tally->capacity * 2 : 32;
+		struct tally_entry *grown = realloc(tally->entries, capacity * sizeof(*grown));
 
-		if ((grown = realloc(tally->entries, capacity * sizeof(*grown))) == NULL)
+		if (grown == NULL)
 			return;
 		tally->entries = grown;
 		tally->capacity = capacity;
 	}
-	grown = tally->entries;
-	if ((grown[tally->count].name = strdup(name)) == NULL)
+	entry = &tally->entries[tally->count];
+	entry->copy = NULL;
+	if (copy && (name = entry->copy = strdup(name)) == NULL)
 		return;
-	grown[tally->count].hash = hash;
-	grown[tally->count].type = type;
-	grown[tally->count].count = 1;
-	grown[tally->count].first_at = position;
+	entry->name = name;
+	entry->hash = hash;
+	entry->type = type;
+	entry->count = 1;
+	entry->first_at = position;
+	/* an earlier person with the same surname keeps it */
+	surname_set(entry);
+	if (entry->has_surname && surname_find(tally, entry->surname, entry->surname_hash) >= 0)
+		entry->has_surname = 0;
 	tally->count++;
-	if (strcmp(type, "person") == 0) {
-		const char *last_space = strrchr(name, ' ');
-		char folded[TOKEN_BYTES];
-		void **slot;
+}
 
-		if (last_space == NULL)
-			return;
-		words_fold(last_space + 1, strlen(last_space + 1), folded, sizeof(folded));
-		if (word_table_find(&tally->surnames, folded) == NULL &&
-		    (slot = word_table_insert(&tally->surnames, folded)) != NULL)
-			*slot = (void *)tally->count;
-	}
+/* The tally empty for the next article (its arrays kept). */
+static void
+tally_clear(struct tally *tally)
+{
+	for (size_t i = 0; i < tally->count; i++)
+		if (tally->entries[i].copy != NULL)
+			free(tally->entries[i].copy);
+	tally->count = 0;
+	tally->title_run_count = 0;
 }
 
 static void
 tally_free(struct tally *tally)
 {
-	for (size_t i = 0; i < tally->count; i++)
-		free(tally->entries[i].name);
+	tally_clear(tally);
 	free(tally->entries);
 	free(tally->title_runs);
-	word_table_free(&tally->surnames, NULL);
+	memset(tally, 0, sizeof(*tally));
 }
 
 /* A capitalized or all-capitals word, or a number: what a known name can start with. */
-static int
+static inline int
 starts_name(const struct line *line, size_t at)
 {
 	const struct ws_token *token = &line->tokens[at];
-	unsigned char first = (unsigned char)line->text[token->start];
 
-	return token->capitalized || token->all_upper || (first >= '0' && first <= '9');
+	return (token->capitalized | token->all_upper) != 0 ||
+	    (unsigned)((unsigned char)line->text[token->start] - '0') < 10;
 }
 
 /* The longest known name written at token at; -1 when none. */
@@ -277,12 +306,13 @@ unknown_phrase(struct tally *tally, struct line *line, size_t first, size_t end,
 	const struct ws_token *tokens = line->tokens;
 	size_t words = 0, length;
 	char name[256];
-	void **surname;
+	long surname;
 
 	if (end - first == 1) {
-		surname = word_table_find(&tally->surnames, token_at(line, first)->folded);
-		if (surname != NULL)
-			tally_mention(tally, (size_t)*surname - 1, line->base + first);
+		const struct type_info *info = token_at(line, first);
+
+		if ((surname = surname_find(tally, info->folded, info->hash)) >= 0)
+			tally_mention(tally, (size_t)surname, line->base + first);
 		return;
 	}
 	for (size_t i = first; i < end; i++) {
@@ -298,7 +328,8 @@ unknown_phrase(struct tally *tally, struct line *line, size_t first, size_t end,
 		return;
 	memcpy(name, line->text + tokens[first].start, length);
 	name[length] = '\0';
-	tally_add(tally, name, guess_type(line, first, end - 1, after_title), line->base + first);
+	tally_add(tally, name, words_hash(name), 1, guess_type(line, first, end - 1, after_title),
+	    line->base + first);
 }
 
 /*
@@ -357,28 +388,28 @@ run_end(struct line *line, size_t first)
 	return end;
 }
 
-/* A headline-like line ("Also Read: Trump's Bold Push to ...") capitalizes most words. */
+/* A headline-like line ("Also Read: Trump's Bold Push to ...") capitalizes most words:
+ * capitalized of its count words. */
 static int
-is_title_case(const struct ws_token *tokens, size_t count)
+is_title_case(size_t capitalized, size_t count)
 {
-	size_t capitalized = 0;
-
-	for (size_t i = 0; i < count; i++)
-		capitalized += tokens[i].capitalized;
 	return count >= 4 && capitalized * 10 > count * 6;
 }
 
 static void
 title_run_add(struct tally *tally, size_t first, size_t end)
 {
-	struct title_run *grown = realloc(tally->title_runs,
-	    (tally->title_run_count + 1) * sizeof(*grown));
+	if (tally->title_run_count == tally->title_run_capacity) {
+		size_t capacity = tally->title_run_capacity ? tally->title_run_capacity * 2 : 8;
+		struct title_run *grown = realloc(tally->title_runs, capacity * sizeof(*grown));
 
-	if (grown == NULL)
-		return;
-	tally->title_runs = grown;
-	grown[tally->title_run_count].first = first;
-	grown[tally->title_run_count++].end = end;
+		if (grown == NULL)
+			return;
+		tally->title_runs = grown;
+		tally->title_run_capacity = capacity;
+	}
+	tally->title_runs[tally->title_run_count].first = first;
+	tally->title_runs[tally->title_run_count++].end = end;
 }
 
 /* One paragraph (or the title), its tokens: known names, then unknown capitalized phrases. */
@@ -388,16 +419,21 @@ scan_line(struct line *line, struct tally *tally, int detect)
 	const struct entities_state *state = line->state;
 	size_t at = 0;
 
-	if (is_title_case(line->tokens, line->count))
-		detect = 0;
 	while (at < line->count) {
-		long pattern = starts_name(line, at) ? match_known(line, at) : -1;
+		long pattern;
+
+		/* most words start nothing: skip them in a tight loop */
+		while (!starts_name(line, at))
+			if (++at == line->count)
+				return;
+		pattern = match_known(line, at);
 
 		if (pattern >= 0) {
 			const struct pattern *found = &state->patterns[pattern];
 			const struct known_name *known = &state->names[found->name_index];
 
-			tally_add(tally, known->name, known->type, line->base + at);
+			tally_add(tally, known->name, known->hash, 0, known->type,
+			    line->base + at);
 			at += found->word_count;
 		} else if (line->tokens[at].capitalized) {
 			size_t end = run_end(line, at);
@@ -422,26 +458,33 @@ has_newline(const char *text, size_t from, size_t to)
 	return 0;
 }
 
-/* Each line of a text on its own (a paragraph, or the title): the tokens between newlines. */
+/*
+ * Each line of a text on its own (a paragraph, or the title): the tokens between newlines,
+ * its capitalized words counted on the way (is_title_case).
+ */
 static void
 scan_text(struct entities_state *state, struct tally *tally, const struct ws_token_text *text,
     int detect, size_t base, int in_title)
 {
 	struct line line = { state, text->text, text->tokens, 0, state->types, base, in_title };
-	size_t first = 0;
+	const struct ws_token *tokens = text->tokens;
+	size_t first = 0, end;
 
-	for (size_t i = 1; i <= text->count; i++) {
-		const struct ws_token *previous = &text->tokens[i - 1];
+	while (first < text->count) {
+		size_t capitalized = tokens[first].capitalized;
 
 		/* a newline in the gap makes the token start a sentence: see only those gaps */
-		if (i < text->count && !(text->tokens[i].sentence_start &&
-		    has_newline(text->text, previous->end, text->tokens[i].start)))
-			continue;
-		line.tokens = text->tokens + first;
-		line.count = i - first;
+		for (end = first + 1; end < text->count; end++) {
+			if (tokens[end].sentence_start &&
+			    has_newline(text->text, tokens[end - 1].end, tokens[end].start))
+				break;
+			capitalized += tokens[end].capitalized;
+		}
+		line.tokens = tokens + first;
+		line.count = end - first;
 		line.base = base + first;
-		scan_line(&line, tally, detect);
-		first = i;
+		scan_line(&line, tally, detect && !is_title_case(capitalized, end - first));
+		first = end;
 	}
 }
 
@@ -449,10 +492,17 @@ scan_text(struct entities_state *state, struct tally *tally, const struct ws_tok
 static size_t
 entry_written_at(const struct tally_entry *entry, struct line *line, size_t at, size_t end)
 {
-	size_t length = strlen(entry->name), position = 0, words = 0;
+	size_t length, position = 0, words = 0;
 	struct word word;
 	char folded[TOKEN_BYTES];
+	unsigned char first = (unsigned char)entry->name[0];
 
+	/* a name starting with an ASCII letter or digit starts with that word, folded */
+	if (first < 0x80 && words_ascii_is_word(first) &&
+	    (first >= 'A' && first <= 'Z' ? first + 32 : first) !=
+	    (unsigned char)token_at(line, at)->folded[0])
+		return 0;
+	length = strlen(entry->name);
 	while (words_next(entry->name, length, &position, &word)) {
 		if (at + words >= end)
 			return 0;
@@ -481,7 +531,8 @@ title_mentions(struct entities_state *state, struct tally *tally,
 
 		while (at < end) {
 			size_t best = 0, best_words = 0, words;
-			void **surname;
+			const struct type_info *info;
+			long surname;
 
 			for (size_t i = 0; i < tally->count; i++) {
 				words = entry_written_at(&tally->entries[i], &line, at, end);
@@ -495,21 +546,35 @@ title_mentions(struct entities_state *state, struct tally *tally,
 				at += best_words;
 				continue;
 			}
-			surname = word_table_find(&tally->surnames, token_at(&line, at)->folded);
-			if (surname != NULL)
-				tally_mention(tally, (size_t)*surname - 1, at);
+			info = token_at(&line, at);
+			if ((surname = surname_find(tally, info->folded, info->hash)) >= 0)
+				tally_mention(tally, (size_t)surname, at);
 			at++;
 		}
 	}
 }
 
-/* Entries in order of first mention (each token starts one mention at most). */
-static int
-entry_compare(const void *a, const void *b)
+/*
+ * Entries in order of first mention (each token starts one mention at most, so the order is
+ * total): by insertion, as they are found mostly in that order already.
+ */
+static void
+entries_sort(struct tally *tally)
 {
-	const struct tally_entry *left = a, *right = b;
+	struct tally_entry *entries = tally->entries, moving;
 
-	return (left->first_at > right->first_at) - (left->first_at < right->first_at);
+	for (size_t i = 1; i < tally->count; i++) {
+		size_t at = i;
+
+		if (entries[i - 1].first_at < entries[i].first_at)
+			continue;
+		moving = entries[i];
+		while (at > 0 && entries[at - 1].first_at > moving.first_at) {
+			entries[at] = entries[at - 1];
+			at--;
+		}
+		entries[at] = moving;
+	}
 }
 
 /* state->types ready for the article's token types, none prepared; -1 when out of memory. */
@@ -533,25 +598,56 @@ static int
 entities_process(void *state_pointer, struct article *article, const struct ws_tokens *tokens)
 {
 	struct entities_state *state = state_pointer;
-	struct tally tally;
+	struct tally *tally = state->tally;
 
 	if (types_reset(state, tokens->type_count) == -1)
 		return -1;
-	memset(&tally, 0, sizeof(tally));
 	/*
 	 * Titles are often in Title Case: no new names are taken from them, but a name the text
 	 * gives ("Kestrel Gorge Dam", a surname) is counted in the title too.
 	 */
-	scan_text(state, &tally, &tokens->title, 0, 0, 1);
-	scan_text(state, &tally, &tokens->text, state->detect_unknown, tokens->title.count, 0);
-	title_mentions(state, &tally, &tokens->title);
-	if (tally.count > 1)
-		qsort(tally.entries, tally.count, sizeof(*tally.entries), entry_compare);
-	for (size_t i = 0; i < tally.count; i++)
-		article_add_entity(article, tally.entries[i].name, tally.entries[i].type,
-		    tally.entries[i].count);
-	tally_free(&tally);
+	scan_text(state, tally, &tokens->title, 0, 0, 1);
+	scan_text(state, tally, &tokens->text, state->detect_unknown, tokens->title.count, 0);
+	title_mentions(state, tally, &tokens->title);
+	entries_sort(tally);
+	for (size_t i = 0; i < tally->count; i++)
+		article_add_entity(article, tally->entries[i].name, tally->entries[i].type,
+		    tally->entries[i].count);
+	tally_clear(tally);
 	return 0;
+}
+
+static void entities_fini(void *state_pointer);
+
+static int
+entities_init(void *state_pointer, char *error, size_t error_size)
+{
+	struct entities_state *state = state_pointer;
+
+	if ((state->tally = calloc(1, sizeof(*state->tally))) == NULL) {
+		snprintf(error, error_size, "out of memory");
+		return -1;
+	}
+	if (entities_gazetteers_load(state, error, error_size) == -1) {
+		entities_fini(state);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+entities_fini(void *state_pointer)
+{
+	struct entities_state *state = state_pointer;
+
+	entities_gazetteers_free(state);
+	if (state->tally != NULL)
+		tally_free(state->tally);
+	free(state->tally);
+	state->tally = NULL;
+	free(state->types);
+	state->types = NULL;
+	state->type_capacity = 0;
 }
 
 static const struct ws_plugin entities_plugin = {

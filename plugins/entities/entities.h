@@ -13,6 +13,7 @@
 
 struct known_name {
 	char		*name;		/* display form, "Donald Trump" */
+	uint64_t	 hash;		/* words_hash(name) */
 	const char	*type;		/* static: "person", "organization", "place", "other" */
 };
 
@@ -65,6 +66,7 @@ struct entities_state {
 	/* scratch, reused from article to article */
 	struct type_info *types;	/* of each token type of the article */
 	size_t		 type_capacity;
+	struct tally	*tally;		/* the names found in the article */
 };
 
 /* Load the word lists and the gazetteers the options name; -1 with error set on failure. */

@@ -279,6 +279,7 @@ name_add(struct entities_state *state, const char *name, const char *type, size_
 	state->names = grown;
 	if ((state->names[state->name_count].name = strdup(name)) == NULL)
 		return -1;
+	state->names[state->name_count].hash = words_hash(name);
 	state->names[state->name_count].type = type;
 	*index = state->name_count++;
 	*slot = (void *)(*index + 1);
