@@ -18,8 +18,9 @@ struct dedup_words {
 	uint64_t	*hashes;	/* XXH3_64bits of each normalized word, in order */
 	size_t		 count;
 	size_t		 capacity;
-	char		*scratch;	/* one word being built */
+	char		*scratch;	/* the text's ASCII letters and digits, folded */
 	size_t		 scratch_capacity;
+	size_t		 length;	/* of the text being split */
 };
 
 void	 dedup_words_from_text(struct dedup_words *words, const char *text);

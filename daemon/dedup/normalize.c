@@ -7,7 +7,9 @@
  * (utf8proc). A word is a run of letters, marks and numbers; everything else (punctuation,
  * symbols, white space, controls) separates words. ASCII, most of the text of most news, takes
  * a fast path (NFKC is the identity there and case folding is tolower); a token holding any
- * other character goes through utf8proc_map as a whole, then is split by category.
+ * other character goes through utf8proc_map as a whole, then is split by category. Room for
+ * the hash of every word a text can hold (a byte and a separator each) is made before it
+ * is read, so an ASCII word's hash is stored without a test.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,16 @@ words_push(struct dedup_words *words, uint64_t hash)
 		words->hashes = xrealloc(words->hashes, words->capacity * sizeof *words->hashes);
 	}
 	words->hashes[words->count++] = hash;
+}
+
+/* Room for at least wanted word hashes. */
+static void
+words_reserve(struct dedup_words *words, size_t wanted)
+{
+	if (wanted <= words->capacity)
+		return;
+	words->capacity = wanted < 512 ? 512 : wanted;
+	words->hashes = xrealloc(words->hashes, words->capacity * sizeof *words->hashes);
 }
 
 static void
@@ -72,11 +84,11 @@ is_separator_category(utf8proc_category_t category)
 	}
 }
 
-/* An ASCII token: its folded bytes are in scratch already (dedup_words_from_text). */
+/* An ASCII token: its folded bytes are in scratch already, and room for its hash. */
 static void
 add_ascii_token(struct dedup_words *words, const char *folded, size_t length)
 {
-	words_push(words, XXH3_64bits(folded, length));
+	words->hashes[words->count++] = XXH3_64bits(folded, length);
 }
 
 /* Split already normalized UTF-8 into words by category. */
@@ -133,8 +145,11 @@ add_token(struct dedup_words *words, const unsigned char *text, const char *scra
 		return;
 	if (ascii)
 		add_ascii_token(words, scratch + start, end - start);
-	else
+	else {
 		add_unicode_token(words, text + start, end - start);
+		/* Room again for every word the rest can hold (a byte and a separator each). */
+		words_reserve(words, words->count + (words->length - end) / 2 + 2);
+	}
 }
 
 #define BYTES_OF(byte)	(0x0101010101010101ULL * (byte))
@@ -233,7 +248,9 @@ dedup_words_from_text(struct dedup_words *words, const char *text)
 	char *scratch;
 
 	words->count = 0;
+	words->length = length;
 	scratch_reserve(words, length + 1);
+	words_reserve(words, length / 2 + 2);
 	scratch = words->scratch;	/* a local: a byte stored through words->scratch could
 					 * alias words->scratch itself, reloaded on every byte */
 	for (;;) {
