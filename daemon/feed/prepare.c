@@ -665,17 +665,24 @@ marker_across(const struct feed_preparer *preparer, const char *text, size_t len
 	return 0;
 }
 
-/* The first whole end marker in text (each ends in '>': memchr finds candidates fast). */
+/*
+ * The first whole end marker in text. memchr looks for the marker's first byte: a CDATA
+ * section of HTML has a '>' every few words but hardly ever a ']' (looking for the '>' as
+ * before cost ~3.5K instructions an article-size item).
+ */
 static const char *
 find_marker(const struct feed_preparer *preparer, const char *text, size_t length)
 {
-	size_t before = preparer->marker_length - 1, from = before;
-	const char *close;
+	const char *marker = preparer->marker, *at = text, *last;
+	size_t marker_length = preparer->marker_length;
 
-	while (from < length && (close = memchr(text + from, '>', length - from)) != NULL) {
-		if (memcmp(close - before, preparer->marker, before) == 0)
-			return close - before;
-		from = (size_t)(close - text) + 1;
+	if (length < marker_length)
+		return NULL;
+	last = text + length - marker_length;	/* the last place a whole marker starts */
+	while (at <= last && (at = memchr(at, marker[0], (size_t)(last - at) + 1)) != NULL) {
+		if (at[1] == marker[1] && (marker_length == 2 || at[2] == marker[2]))
+			return at;
+		at++;
 	}
 	return NULL;
 }

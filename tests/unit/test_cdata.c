@@ -7,7 +7,9 @@
  * documents: sections large and small, next to each other, in comments, PIs and attribute
  * values, across the 64 KB push blocks, with bad characters, and with the marker's own
  * characters in the feed's text. On those trees, feed_node_text_trimmed() (xmlnode.c) gives
- * of every element what feed_trim(feed_node_text()), the two copies it replaces, gave.
+ * of every element what feed_trim(feed_node_text()), the two copies it replaces, gave; and
+ * the preparer (prepare.c) copies CDATA sections, comments and PIs full of near-miss end
+ * markers through their first whole end marker, unchanged.
  */
 #include <dirent.h>
 #include <libxml/parser.h>
@@ -257,11 +259,67 @@ test_generated_documents_same_tree(void)
 	CHECK(documents_refused > 20 && documents_refused < 250);
 }
 
+/*
+ * prepare.c copies a CDATA section, comment or PI through its first whole end marker and no
+ * further: documents of such constructs full of near misses ("]]]>", "] ]>", "--->", "?->")
+ * come out of the preparer as they went in.
+ */
+static void
+test_prepare_copies_through_markers(void)
+{
+	static const char *inside[] = { "]", "]]", "]>", "] ]>", ">", "-", "--", "- ->", "?",
+		"? >", "<p>", "x", "\xc3\xa9", "&", "<" };
+	struct buffer doc = { 0 }, content = { 0 };
+	int same = 0;
+
+	for (int round = 0; round < 500; round++) {
+		char *text;
+		size_t length;
+
+		buffer_reset(&doc);
+		buffer_append_string(&doc, "<r>");
+		for (int part = next_random(8) + 1; part > 0; part--) {
+			static const char *open[] = { "<![CDATA[", "<!--", "<?pi " };
+			static const char *close[] = { "]]>", "-->", "?>" };
+			int kind = next_random(3);
+
+			buffer_append_string(&doc, open[kind]);
+			do {	/* content that does not end the construct early ("<!-->" is whole) */
+				buffer_reset(&content);
+				buffer_append_string(&content, "x");
+				for (int n = next_random(300); n > 0; n--) {
+					const char *piece = inside[next_random(sizeof(inside) /
+					    sizeof(inside[0]))];
+
+					if (kind == 1 && piece[0] == '-')
+						piece = "x";	/* no "--" in a comment */
+					buffer_append_string(&content, piece);
+				}
+			} while (content.length > 0 && memmem(content.data, content.length,
+			    close[kind], strlen(close[kind])) != NULL);
+			buffer_append(&doc, content.data, content.length);
+			if (kind == 0 && next_random(2) == 0)
+				buffer_append_string(&doc, "]]]]");	/* "]]]]]]>": the last three end it */
+			buffer_append_string(&doc, close[kind]);
+			buffer_append_string(&doc, "t");
+		}
+		buffer_append_string(&doc, "</r>");
+		text = prepared(doc.data, doc.length, &length);
+		same += length == doc.length && memcmp(text, doc.data, length) == 0;
+		CHECK(length == doc.length && memcmp(text, doc.data, length) == 0);
+		free(text);
+	}
+	CHECK(same == 500);
+	buffer_free(&doc);
+	buffer_free(&content);
+}
+
 int
 main(void)
 {
 	RUN(test_valid_agrees_with_libxml2);
 	RUN(test_test_feeds_same_tree);
 	RUN(test_generated_documents_same_tree);
+	RUN(test_prepare_copies_through_markers);
 	return check_finish();
 }
