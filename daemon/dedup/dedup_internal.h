@@ -27,6 +27,8 @@ void	 dedup_words_from_text(struct dedup_words *words, const char *text);
 /* Hash of the normalized word sequence: equal for texts that differ only in case,
  * punctuation, white space or Unicode compatibility forms. */
 uint64_t dedup_words_digest(const struct dedup_words *words);
+/* digest_avx2.c (x86-64, GCC): XXH3_64bits_withSeed built for AVX2; only when the CPU has it. */
+uint64_t dedup_digest_avx2(const void *input, size_t length, uint64_t seed);
 void	 dedup_words_free(struct dedup_words *words);
 
 /*

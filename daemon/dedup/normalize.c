@@ -304,6 +304,12 @@ dedup_words_from_text(struct dedup_words *words, const char *text)
 uint64_t
 dedup_words_digest(const struct dedup_words *words)
 {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+	/* Past 240 bytes XXH3 runs its long loop: on AVX2 (digest_avx2.c) when there is. */
+	if (words->count > 30 && __builtin_cpu_supports("avx2"))
+		return dedup_digest_avx2(words->hashes, words->count * sizeof *words->hashes,
+		    words->count);
+#endif
 	return XXH3_64bits_withSeed(words->hashes, words->count * sizeof *words->hashes,
 	    words->count);
 }
