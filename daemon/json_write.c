@@ -22,10 +22,7 @@ static int	 write_value(const json_t *value, struct buffer *out);
 static inline void
 put(struct buffer *out, const void *data, size_t length)
 {
-	if (out->length + length + 1 > out->capacity)
-		buffer_reserve(out, length);
-	memcpy(out->data + out->length, data, length);
-	out->length += length;
+	json_write_raw(data, length, out);
 }
 
 /*
@@ -33,8 +30,8 @@ put(struct buffer *out, const void *data, size_t length)
  * '\\', no byte of a multi-byte character.  (The classic "has a byte less than n" and "has
  * a zero byte" tests; exact, as every byte at or above 0x80 is caught by the first term.)
  */
-static int
-word_is_plain(uint64_t word)
+static inline uint64_t
+word_attention(uint64_t word)
 {
 	uint64_t quotes = word ^ BYTES_OF('"'), backslashes = word ^ BYTES_OF('\\');
 	uint64_t attention = word |
@@ -42,7 +39,13 @@ word_is_plain(uint64_t word)
 	    ((quotes - BYTES_OF(0x01)) & ~quotes) |
 	    ((backslashes - BYTES_OF(0x01)) & ~backslashes);
 
-	return (attention & BYTES_OF(0x80)) == 0;
+	return attention & BYTES_OF(0x80);
+}
+
+static inline int
+word_is_plain(uint64_t word)
+{
+	return word_attention(word) == 0;
 }
 
 static int
@@ -51,32 +54,71 @@ byte_is_plain(unsigned char byte)
 	return byte >= 0x20 && byte < 0x80 && byte != '"' && byte != '\\';
 }
 
-/* The first byte at or after position that needs a look, or length: sixteen bytes a step
- * with SSE2 where the compiler targets it (signed: bytes from 0x80 are below 0x20), then
- * eight, then one. */
+#ifdef __SSE2__
+/* One bit for each of the sixteen bytes at text that needs a look (signed compares: bytes
+ * from 0x80 are below 0x20). */
+static inline unsigned
+look_16(const unsigned char *text)
+{
+	__m128i bytes = _mm_loadu_si128((const __m128i *)(const void *)text);
+
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(
+	    _mm_cmpgt_epi8(_mm_set1_epi8(0x20), bytes),
+	    _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\')))));
+}
+#endif
+
+/*
+ * The first byte at or after position that needs a look, or length: sixteen bytes a step
+ * with SSE2 where the compiler targets it, the string's last sixteen read at once (the
+ * bytes before position masked off); in a string of fewer than sixteen (or without SSE2),
+ * eight a step and the last eight at once, and one by one where those are not all plain
+ * or the string is shorter than eight.
+ */
 static size_t
 plain_run_end(const unsigned char *text, size_t position, size_t length)
 {
-	uint64_t word;
+	uint64_t word, attention;
 
+	if (position >= length)
+		return length;
 #ifdef __SSE2__
-	while (position + 16 <= length) {
-		__m128i bytes = _mm_loadu_si128((const __m128i *)(const void *)(text + position));
-		unsigned look = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-		    _mm_cmpgt_epi8(_mm_set1_epi8(0x20), bytes),
-		    _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')),
-		    _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\')))));
+	if (length >= 16) {
+		unsigned look;
 
-		if (look != 0)
-			return position + (unsigned)__builtin_ctz(look);
-		position += 16;
+		while (position + 16 <= length) {
+			if ((look = look_16(text + position)) != 0)
+				return position + (unsigned)__builtin_ctz(look);
+			position += 16;
+		}
+		if (position == length)
+			return length;
+		look = look_16(text + length - 16) >> (position - (length - 16));
+		return look != 0 ? position + (unsigned)__builtin_ctz(look) : length;
 	}
 #endif
-	while (position + 8 <= length) {
-		memcpy(&word, text + position, 8);
-		if (!word_is_plain(word))
-			break;
-		position += 8;
+	if (length >= 8) {
+		while (position + 8 <= length) {
+			memcpy(&word, text + position, 8);
+			if ((attention = word_attention(word)) != 0) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				/* the lowest byte marked is exact: a false mark needs a borrow
+				 * from a marked byte below it */
+				return position + (size_t)__builtin_ctzll(attention) / 8;
+#else
+				break;
+#endif
+			}
+			position += 8;
+		}
+		if (position + 8 > length && position < length) {
+			/* the last eight: when they mark nothing (those before position
+			 * included), all are plain */
+			memcpy(&word, text + length - 8, 8);
+			if (word_attention(word) == 0)
+				return length;
+		}
 	}
 	while (position < length && byte_is_plain(text[position]))
 		position++;
@@ -255,12 +297,6 @@ json_write(const json_t *value, struct buffer *out)
 
 	json_write_end(out);
 	return result;
-}
-
-void
-json_write_raw(const char *text, size_t length, struct buffer *out)
-{
-	put(out, text, length);
 }
 
 void

@@ -5,8 +5,10 @@
  * jansson builds, checks and parses JSON everywhere in wiresift; only the writing is ours.
  * jansson's own dump walks every string one code point at a time through a callback, about
  * 70 instructions per byte (callgrind), and was the largest single cost of a message.  This
- * writer copies runs that need no escape whole, finding them eight bytes at a time, and
- * checks every multi-byte character as strict UTF-8 (RFC 3629) as it goes.
+ * writer copies runs that need no escape whole, finding them sixteen bytes at a time (SSE2;
+ * eight without), a string's last bytes read at once overlapping those before, and checks
+ * every multi-byte character as strict UTF-8 (RFC 3629) as it goes.  json_write_raw is
+ * inline: the message's keys and punctuation are copied without a call.
  *
  * The output is what jansson's JSON_COMPACT dump gives (keys in insertion order, the same
  * escapes: \" \\ \b \f \n \r \t and \u00XX for other control characters, everything else
@@ -15,6 +17,8 @@
  */
 #ifndef WIRESIFT_JSON_WRITE_H
 #define WIRESIFT_JSON_WRITE_H
+
+#include <string.h>
 
 #include <jansson.h>
 
@@ -37,7 +41,15 @@ int	 json_write_string(const char *string, struct buffer *out);
  * (punctuation, quoted keys), an integer, a real (-1 when not finite), and the NUL the buffer
  * promises, written once at the end.
  */
-void	 json_write_raw(const char *text, size_t length, struct buffer *out);
+static inline void
+json_write_raw(const char *text, size_t length, struct buffer *out)
+{
+	/* inline: the message's keys and punctuation are constants, copied without a call */
+	if (out->length + length + 1 > out->capacity)
+		buffer_reserve(out, length);
+	memcpy(out->data + out->length, text, length);
+	out->length += length;
+}
 void	 json_write_integer(json_int_t value, struct buffer *out);
 int	 json_write_real(double value, struct buffer *out);
 void	 json_write_end(struct buffer *out);

@@ -444,6 +444,65 @@ test_json_write_matches_jansson(void)
 	CHECK(same > 1000 && refused_both > 1000);	/* both kinds were exercised */
 }
 
+/*
+ * The writer's runs against jansson where they end: every byte value (and a two-, three- and
+ * four-byte character) at every position of plain strings of 1 to 40 bytes, alone and after
+ * a character already written in the same string (the ends of a string are read overlapping
+ * bytes before the current position).
+ */
+static void
+test_json_write_every_byte(void)
+{
+	static const char *const prefixes[] = { "", "\xc3\xa9", "\n", "\"" };
+	static const char *const characters[] = { "\xc3\xa9", "\xe2\x80\x99",
+	    "\xf0\x9f\x98\x80" };
+	int same = 0, refused_both = 0, wrong = 0;
+
+	for (size_t p = 0; p < sizeof prefixes / sizeof prefixes[0]; p++)
+		for (int length = 1; length <= 40; length++)
+			for (int at = 0; at < length; at++)
+				for (int value = 0; value < 256 + 3; value++) {
+					char text[64];
+					size_t used = strlen(prefixes[p]);
+
+					memcpy(text, prefixes[p], used);
+					for (int i = 0; i < length; i++)
+						text[used + (size_t)i] = (char)('a' + i % 26);
+					text[used + (size_t)length] = '\0';
+					if (value == 0)
+						text[used + (size_t)at] = '\0';	/* a shorter string */
+					else if (value < 256)
+						text[used + (size_t)at] = (char)value;
+					else {
+						const char *c = characters[value - 256];
+
+						if ((size_t)at + strlen(c) > (size_t)length)
+							continue;
+						memcpy(text + used + at, c, strlen(c));
+					}
+					json_t *array = json_array();
+					json_array_append_new(array, json_stringn_nocheck(text,
+					    strlen(text)));
+					char *ours = written(array);
+					char *theirs = json_dumps(array, JSON_COMPACT);
+
+					if (ours == NULL && theirs == NULL)
+						refused_both++;
+					else if (ours != NULL && theirs != NULL &&
+					    strcmp(ours, theirs) == 0)
+						same++;
+					else if (wrong++ == 0)
+						fprintf(stderr, "json_write: \"%s\" against jansson's "
+						    "\"%s\"\n", ours ? ours : "(refused)",
+						    theirs ? theirs : "(refused)");
+					free(ours);
+					free(theirs);
+					json_decref(array);
+				}
+	CHECK(wrong == 0);
+	CHECK(same > 100000 && refused_both > 10000);
+}
+
 static void
 test_json_write_values(void)
 {
@@ -1014,6 +1073,7 @@ main(void)
 	RUN(test_article_entities_grow_and_merge);
 	RUN(test_json_arena);
 	RUN(test_json_write_matches_jansson);
+	RUN(test_json_write_every_byte);
 	RUN(test_json_write_values);
 	RUN(test_json_write_short_reals);
 	RUN(test_state_seen_and_validators);
