@@ -24,7 +24,15 @@ batch_finish(struct batch *batch)
 	struct feed *feed = batch->feed;
 	struct ingest *ingest = feed->ingest;
 
-	if (batch->failed_items == 0 && (batch->etag != NULL || batch->last_modified != NULL)) {
+	/*
+	 * The validators say every item the feed listed is handled. Not so when some failed, nor
+	 * (cluster mode, where a transaction's abort fails items routinely) when some were
+	 * skipped as in flight in an earlier poll: those may still fail, and a conditional poll
+	 * answered 304 would then never list them again (polls wait for their items in flight,
+	 * feed_poll_deferred(); this holds even if one does not).
+	 */
+	if (batch->failed_items == 0 && (batch->in_flight_skipped == 0 ||
+	    ingest->cluster == NULL) && (batch->etag != NULL || batch->last_modified != NULL)) {
 		state_feed_save_validators(ingest->state, feed->config->url, batch->etag,
 		    batch->last_modified);
 		free(feed->record.etag);

@@ -72,6 +72,7 @@ struct batch {
 	time_t		 now;		/* when the poll's body was parsed */
 	int		 pending_items;	/* in the pipeline or awaiting delivery */
 	int		 failed_items;
+	int		 in_flight_skipped;	/* items skipped as in flight (an earlier poll's) */
 	int		 all_sent;
 	char		*etag;
 	char		*last_modified;

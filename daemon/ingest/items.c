@@ -1,7 +1,8 @@
 /*
  * items.c - one poll's items: the seen filter, submission to the workers (clean, tag), the
  * judge (dedup) and routing back on the loop thread in poll order, then the publisher; a
- * message the producer refuses goes to the spool.
+ * message the producer refuses goes to the spool (in cluster mode, which spools nothing, its
+ * article is undelivered and its feed polls it again).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +25,16 @@
  * current one recorded, and is not an update.
  */
 static int
-already_handled(struct feed *feed, struct article *article, time_t now)
+already_handled(struct batch *batch, struct article *article, time_t now)
 {
+	struct feed *feed = batch->feed;
 	struct state *state = feed->ingest->state;
 	time_t recorded;
 
-	if (string_set_contains(&feed->in_flight, article->id))
+	if (string_set_contains(&feed->in_flight, article->id)) {
+		batch->in_flight_skipped++;	/* not handled yet: see batch_finish() */
 		return 1;
+	}
 	feed_cluster_seen(feed, article->id, now);
 	if (state_seen_updated(state, feed->config->url, article->id, &recorded,
 	    &article->seen_content_hash) != 1)
@@ -107,6 +111,10 @@ publish_item(struct batch *batch, struct article *article)
 	for (size_t i = 0; i < topics.count; i++) {
 		if (publisher_send(ingest->publisher, topics.items[i], article, json, delivery) == 0)
 			delivery->pending_messages++;
+		else if (ingest->cluster != NULL)
+			/* Refused (the transaction not taking messages after an abortable error,
+			 * which then aborts it): never spooled outside it; polled again. */
+			delivery->failed = 1;
 		else
 			spool_refused(ingest, delivery, topics.items[i], json);
 		if (i > 0)
@@ -197,7 +205,7 @@ ingest_on_item(struct article *article, void *context)
 	feed->ingest->items_parsed++;
 	pipeline_attach_source(article, feed->config, feed->config->url);
 	page_set_mode(article, feed->ingest->config, feed->config);
-	if (already_handled(feed, article, batch->now)) {
+	if (already_handled(batch, article, batch->now)) {
 		article_free(article);
 		return 0;
 	}

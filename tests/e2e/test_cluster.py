@@ -10,13 +10,16 @@ for a read_committed reader across two SIGKILLs and a SIGTERM (articles and thei
 go out in one Kafka transaction), the state topic as documented; the same with a broker node
 killed and restarted mid-run; an instance paused past its session timeout fenced (nothing
 twice); a poll that outlives its lost partition (its response held by the test's server
-until the instance knows it lost it) aborting its transaction; a standby without partitions
-not ready until it takes over; and the [cluster] settings checks."""
+until the instance knows it lost it) aborting its transaction; a transaction aborted under
+backpressure as an instance joins, its items still published once (issue 16's stall); a
+standby without partitions not ready until it takes over; and the [cluster] settings
+checks."""
 
 import base64
 import collections
 import ctypes
 import datetime
+import hashlib
 import http.server
 import json
 import math
@@ -553,24 +556,31 @@ def test_a_paused_instance_is_fenced_and_nothing_is_published_twice(
 class HoldingServer:
 	"""A loopback HTTP server of the feed files in root which, once hold(path, agent) is
 	armed, keeps the next request of path by that user agent waiting (held is set when it
-	arrives) until release() is called, then answers it with the file as it is then. With
-	content(path, agent) set, that gives the body instead (bytes, or None for the file)."""
+	arrives, held_count counts them) until release() is called, then answers it with the file
+	as it is then; several paths may be armed at once. With content(path, agent) set, that
+	gives the body instead (bytes, or None for the file). With etags, each answer carries an
+	ETag (a hash of the body) and a request whose If-None-Match names it is answered 304, as
+	nginx does."""
 
-	def __init__(self, root):
+	def __init__(self, root, etags=False):
 		self.root = root
 		self.content = None
+		self.etags = etags
 		self.held = threading.Event()
+		self.held_count = 0
 		self.released = threading.Event()
-		self.armed = None
+		self.armed = set()
 		self.lock = threading.Lock()
 		server = self
 
 		class Handler(http.server.BaseHTTPRequestHandler):
 			def do_GET(self):
 				with server.lock:
-					hold = server.armed == (self.path, self.headers.get("User-Agent"))
+					key = (self.path, self.headers.get("User-Agent"))
+					hold = key in server.armed
 					if hold:
-						server.armed = None
+						server.armed.discard(key)
+						server.held_count += 1
 				if hold:
 					server.held.set()
 					server.released.wait(120)
@@ -581,9 +591,17 @@ class HoldingServer:
 				except OSError:
 					self.send_error(404)
 					return
+				etag = '"%s"' % hashlib.sha1(body).hexdigest()[:16]
+				if server.etags and self.headers.get("If-None-Match") == etag:
+					self.send_response(304)
+					self.send_header("ETag", etag)
+					self.end_headers()
+					return
 				self.send_response(200)
 				self.send_header("Content-Type", "application/rss+xml")
 				self.send_header("Content-Length", str(len(body)))
+				if server.etags:
+					self.send_header("ETag", etag)
 				self.end_headers()
 				self.wfile.write(body)
 
@@ -600,7 +618,7 @@ class HoldingServer:
 
 	def hold(self, path, agent):
 		with self.lock:
-			self.armed = (path, agent)
+			self.armed.add((path, agent))
 
 	def release(self):
 		self.released.set()
@@ -1028,3 +1046,76 @@ def test_a_poll_due_while_its_items_are_in_flight_waits_for_them(tmp_path, kafka
 		assert all(status == 304 and etag for status, etag in again), (uri, again)
 	assert "event=cluster.transaction_aborted" not in cluster.daemons["a"].log()
 	figure("cluster: feeds answered 200 once, then 304, with items in flight", FEEDS)
+
+
+def metric(daemon, name):
+	"""A metric's value on the instance's /metrics (name with its labels, if any)."""
+	found = re.search(r"^%s (\d+)$" % re.escape(name), http_get(daemon, "/metrics")[1], re.M)
+	return int(found.group(1)) if found else None
+
+
+def test_an_abort_under_backpressure_as_an_instance_joins_loses_nothing(
+		tmp_path, kafka_cluster, wiresift_daemon):
+	"""Issue 16's stall, made to happen: instance a, its producer queue bounded to 40 messages
+	(backpressure on above 30 outstanding, off below 20), polls 24 feeds answered with ETags
+	(and 304 to a matching If-None-Match); the test's server holds a's next poll of one feed
+	of each partition while every feed gets 20 new items; b joins, so a must hand three
+	partitions on, each with a poll under way, and does at the release deadline; then the held
+	polls are answered. Their items, of partitions no longer a's, abort the transaction they
+	are in with whatever else of a's it holds. From then on the feeds do not change, so an
+	item whose feed's validators moved past it (its later polls answered 304) would never be
+	published: every served item must be committed once, and both instances must end with
+	backpressure off, nothing outstanding in the producer, nothing parked or preparing."""
+	servers = []
+
+	def holding_server(root):
+		servers.append(HoldingServer(root, etags=True))
+		return servers[0]
+	cluster = Cluster(tmp_path, kafka_cluster, holding_server, wiresift_daemon)
+	server = servers[0]
+	try:
+		for config in cluster.configs.values():
+			config.write_text(config.read_text().replace(
+				"[kafka]\n", "[kafka]\nqueue.buffering.max.messages = 40\n", 1))
+		cluster.start("a")
+		first = cluster.daemons["a"]
+		assert helpers.wait_until(lambda: owned_feeds(first) == FEEDS, 90, 0.2)
+		held = {}
+		for index in range(FEEDS):
+			held.setdefault(feed_partition(server.url("feed%d.xml" % index), 6), index)
+		for index in held.values():
+			server.hold("/feed%d.xml" % index, "wiresift-a")
+		cluster.generator.add(20 * FEEDS)
+		assert helpers.wait_until(lambda: server.held_count == len(held), 60, 0.2), \
+			"a polled %d of the %d held feeds" % (server.held_count, len(held))
+		cluster.start("b")
+		handed = first.wait_for_log(r"event=cluster\.revoked .*lost=no", timeout=90)
+		server.release()
+		first.wait_for_log(r'event=cluster\.transaction_aborted reason="articles of '
+				   r'partitions no longer ours"', timeout=60)
+		records = cluster.wait_all_published(timeout=120)
+		urls = collections.Counter(url for url, _ in records)
+		missing = cluster.generator.served - set(urls)
+		assert not missing, "%d missing, e.g. %s" % (len(missing), sorted(missing)[:5])
+		assert not [url for url, count in urls.items() if count > 1]
+		log = first.log()
+		assert "event=backpressure.on " in log
+		assert metric(first, 'wiresift_articles_total{status="undelivered"}') > 0
+
+		def settled(daemon):
+			return all(metric(daemon, name) == 0 for name in (
+				"wiresift_backpressure", "wiresift_kafka_queue_messages",
+				"wiresift_cluster_fingerprints_parked", "wiresift_articles_preparing"))
+		for daemon in cluster.daemons.values():
+			assert helpers.wait_until(lambda: settled(daemon), 60, 0.5), \
+				helpers.tail(daemon.log_path, 20)
+		figure("cluster, abort under backpressure: articles served", len(urls))
+		figure("cluster, abort under backpressure: a's aborts, undelivered (polled again)",
+		       "%d, %d" % (len(re.findall(r"event=cluster\.transaction_aborted", log)),
+				   metric(first, 'wiresift_articles_total{status="undelivered"}')))
+		figure("cluster, abort under backpressure: most outstanding at backpressure.on",
+		       max(int(n) for n in re.findall(r"event=backpressure\.on outstanding=(\d+)",
+						       log)))
+		assert handed
+	finally:
+		server.stop()
