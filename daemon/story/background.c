@@ -3,7 +3,9 @@
  * of the articles seen so far each feature key occurs (document frequency), for TF-IDF.
  *
  * IDF is log((documents + 201) / (frequency + 1)) + 1: 200 imagined documents without the
- * word keep the first articles' weights from swinging on a count of one or two.
+ * word keep the first articles' weights from swinging on a count of one or two. For bounds on
+ * it (score.c), log(documents + 201) and log(frequency + 1), the latter from a table filled as
+ * frequencies are asked for (it does not change as documents are counted).
  * One open-addressing table of fixed capacity, updated on the loop thread in arrival order
  * (so the weights, and the stories, do not depend on which worker prepared what). When it is
  * 70% full every count and the document total are halved and the keys left at zero dropped:
@@ -32,6 +34,7 @@ void
 story_background_free(struct story_background *background)
 {
 	free(background->entries);
+	free(background->log_counts);
 	memset(background, 0, sizeof *background);
 }
 
@@ -56,10 +59,29 @@ story_background_prefetch(const struct story_background *background,
 		    mask]);
 }
 
-uint64_t
-story_background_frequency(const struct story_background *background, uint64_t key)
+void
+story_background_frequencies(const struct story_background *background,
+    const struct story_features *features, uint64_t *frequencies)
 {
-	return background->entries[find_slot(background, key)].count;
+	story_background_prefetch(background, features);
+	for (uint32_t i = 0; i < features->count; i++)
+		frequencies[i] = background->entries[find_slot(background,
+		    features->items[i].key)].count;
+}
+
+double
+story_background_log_total(const struct story_background *background)
+{
+	return log(background->documents + PRIOR_DOCUMENTS + 1.0);
+}
+
+/* log(frequency + 1) computed and kept (story_background_log_count found it missing). */
+double
+story_background_log_fill(struct story_background *background, uint64_t frequency)
+{
+	if (background->log_counts == NULL)
+		background->log_counts = xcalloc(LOG_COUNTS, sizeof *background->log_counts);
+	return background->log_counts[frequency + 1] = log((double)(frequency + 1));
 }
 
 double
@@ -69,7 +91,6 @@ story_background_idf_of(const struct story_background *background, uint64_t freq
 
 	return log((background->documents + PRIOR_DOCUMENTS + 1.0) / (count + 1.0)) + 1.0;
 }
-
 
 /* Halve every count, dropping those that reach zero, and put the rest back in place. */
 static void

@@ -663,5 +663,7 @@ story_memory(const struct story_index *index)
 	bytes += index->queue_capacity * sizeof *index->queue;
 	bytes += story_postings_memory(&index->postings);
 	bytes += index->background.capacity * sizeof(struct background_entry);
+	if (index->background.log_counts != NULL)
+		bytes += LOG_COUNTS * sizeof *index->background.log_counts;
 	return bytes;
 }

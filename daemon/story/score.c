@@ -14,6 +14,12 @@
  * quoting other people does);
  * numbers on both sides with none in common cost 15%; and the score fades once the article
  * is more than a day from the story's newest article.
+ *
+ * Building a vector computes the IDF (a log()) of only the items that may be kept: each item
+ * is first weighed with a bound on its IDF from log(documents + 201) and a kept table of
+ * log(frequency + 1), and one lighter than the bounds allow for the part's last kept item is
+ * left out unweighed (keep_part). The vector is the same, bit for bit (test_story_vector
+ * compares it with the build that weighed every item).
  */
 #include <math.h>
 #include <pthread.h>
@@ -81,9 +87,34 @@ sort_by_key(struct story_weight *items, uint32_t count)
 	}
 }
 
+/* The vector's items by key: each part sorted alone (keep_top leaves them one after the
+ * other), then the three merged, for fewer moves than one insertion sort of them all. */
+static void
+sort_parts_by_key(struct story_vector *vector)
+{
+	struct story_weight merged[VECTOR_MAX], *runs[PARTS], *ends[PARTS];
+	uint32_t at = 0;
+
+	for (int p = 0; p < PARTS; p++) {
+		runs[p] = vector->items + at;
+		at += vector->part_items[p];
+		ends[p] = vector->items + at;
+		sort_by_key(runs[p], vector->part_items[p]);
+	}
+	for (uint32_t i = 0; i < vector->count; i++) {
+		int best = -1;
+
+		for (int p = 0; p < PARTS; p++)
+			if (runs[p] < ends[p] && (best < 0 || runs[p]->key < runs[best]->key))
+				best = p;
+		merged[i] = *runs[best]++;
+	}
+	memcpy(vector->items, merged, vector->count * sizeof *merged);
+}
+
 /*
  * 1 + log(mentions) for the small counts most items have, filled once with the same
- * expression item_weight() uses for the others, so a weight is the same either way.
+ * expression item_factor() uses for the others, so a weight is the same either way.
  */
 #define MENTION_TABLE	256
 static double mention_table[MENTION_TABLE];
@@ -98,7 +129,7 @@ mention_table_fill(void)
 
 /*
  * The IDFs of one vector's build: every key of an article is weighed against the same
- * document total, and most have one of a few small frequencies (0, 1, 2...), so each of
+ * document total, and many have one of a few small frequencies (0, 1, 2...), so each of
  * those is computed once (IDF_MEMO of them, a bit each in known).
  */
 #define IDF_MEMO	64
@@ -109,10 +140,8 @@ struct idf_memo {
 };
 
 static double
-memo_idf(struct idf_memo *memo, uint64_t key)
+memo_idf(struct idf_memo *memo, uint64_t frequency)
 {
-	uint64_t frequency = story_background_frequency(memo->background, key);
-
 	if (frequency >= IDF_MEMO)
 		return story_background_idf_of(memo->background, frequency);
 	if ((memo->known >> frequency & 1) == 0) {
@@ -122,18 +151,76 @@ memo_idf(struct idf_memo *memo, uint64_t key)
 	return memo->idf[frequency];
 }
 
-static double
-item_weight(const struct story_item *item, double idf)
+/* What an item's weight is its IDF times: weight = factor * idf, as it always was computed
+ * (numbers: idf * 1.5 or 1.0; an entity of the title: 2 * mentions * idf; else mentions * idf). */
+static inline double
+item_factor(const struct story_item *item)
 {
 	int count = item->count > 0 ? item->count : 1;
 	double mentions = count < MENTION_TABLE ? mention_table[count] : 1.0 + log(count);
 
 	if (key_kind(item->key) == KIND_NUMBER)
-		return idf * (item->salient ? 1.5 : 1.0);
+		return item->salient ? 1.5 : 1.0;
 	/* An entity in the title (or named twice) is what the article is about. */
 	if (KIND_IS_ENTITY(key_kind(item->key)) && item->salient)
-		return 2 * mentions * idf;
-	return mentions * idf;
+		return 2 * mentions;
+	return mentions;
+}
+
+/*
+ * An item's weight before its IDF is computed, approx: the IDF,
+ * log((documents + 201) / (frequency + 1)) + 1, taken as log(documents + 201) -
+ * log(frequency + 1) + 1, which is within 1e-13 of it (the two logs and log() of the rounded
+ * quotient are each within an ulp, under 4e-15 below 64, and the sums round by as little).
+ * With that IDF at 0.5 or more, the weight (factor * idf rounded to a float: 2^-24 relative)
+ * is within APPROX_SLACK of approx, relative: approx * (1 - APPROX_SLACK) <= weight <=
+ * approx * (1 + APPROX_SLACK). An item without a bound (its frequency past the table of
+ * logs, or a low IDF) has its weight itself as approx, which is as good.
+ */
+#define APPROX_SLACK	1e-6
+
+struct approx {
+	double		 weight;
+	uint32_t	 item;
+};
+
+static float
+exact_weight(struct idf_memo *memo, const struct story_features *features, uint32_t item,
+    const uint64_t *frequencies)
+{
+	return (float)(item_factor(&features->items[item]) * memo_idf(memo, frequencies[item]));
+}
+
+/* The k-th largest weight of the approximations (k <= VECTOR_TERMS, count >= k): a min-heap
+ * of k. */
+static double
+kth_largest(const struct approx *approx, uint32_t count, uint32_t k)
+{
+	double heap[VECTOR_TERMS];
+	uint32_t size = 0;
+
+	for (uint32_t i = 0; i < count; i++) {
+		double value = approx[i].weight;
+		uint32_t at, child;
+
+		if (size < k) {
+			for (at = size++; at > 0 && heap[(at - 1) / 2] > value; at = (at - 1) / 2)
+				heap[at] = heap[(at - 1) / 2];
+			heap[at] = value;
+			continue;
+		}
+		if (value <= heap[0])
+			continue;
+		for (at = 0; (child = 2 * at + 1) < k; at = child) {
+			if (child + 1 < k && heap[child + 1] < heap[child])
+				child++;
+			if (heap[child] >= value)
+				break;
+			heap[at] = heap[child];
+		}
+		heap[at] = value;
+	}
+	return heap[0];
 }
 
 /* Keep the heaviest `limit` of the candidates (an insertion into the few kept, as most
@@ -164,6 +251,34 @@ keep_top(const struct story_weight *candidates, uint32_t count, uint32_t limit,
 	for (uint32_t i = 0; i < kept; i++)
 		out[i].weight = (float)(out[i].weight / norm);
 	return kept;
+}
+
+/*
+ * The heaviest `limit` of one part, scaled (keep_top), weighing exactly only the items that
+ * may be among them. With more than limit items, let T be the limit-th largest approx: limit
+ * items weigh at least T * (1 - APPROX_SLACK), and one whose approx is below
+ * T * (1 - 3 * APPROX_SLACK) weighs less than that, so it is not kept. The others, in their
+ * order, are what keep_top gets: it keeps the same items in the same order as from all of
+ * them (its order is total: weight, then key), with the same weights.
+ */
+static uint32_t
+keep_part(const struct approx *approx, uint32_t count, uint32_t limit,
+    const struct story_features *features, const uint64_t *frequencies,
+    struct idf_memo *memo, struct story_weight *scratch, struct story_weight *out)
+{
+	double floor = count > limit ? kth_largest(approx, count, limit) *
+	    (1 - 3 * APPROX_SLACK) : -HUGE_VAL;
+	uint32_t candidates = 0;
+
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t item = approx[i].item;
+
+		if (approx[i].weight < floor)
+			continue;
+		scratch[candidates++] = (struct story_weight){ features->items[item].key,
+		    exact_weight(memo, features, item, frequencies), item };
+	}
+	return keep_top(scratch, candidates, limit, out);
 }
 
 static inline size_t
@@ -198,43 +313,68 @@ find_key(const struct story_vector *vector, uint64_t key)
 	return -1;
 }
 
+#define BUILD_STACK	256	/* items a build holds on the stack; more are allocated */
+
+/* An item's approx (see above). */
+static double
+approximate(const struct story_item *item, uint64_t frequency, double log_total,
+    struct story_background *background, struct idf_memo *memo)
+{
+	double log_count = story_background_log_count(background, frequency), idf;
+
+	idf = log_total - log_count + 1.0;
+	if (log_count < 0 || idf < 0.5)
+		return (float)(item_factor(item) * memo_idf(memo, frequency));
+	return item_factor(item) * idf;
+}
+
 void
 story_vector_build(struct story_vector *vector, const struct story_features *features,
-    const struct story_background *background)
+    struct story_background *background)
 {
 	static const uint32_t limits[PARTS] = { VECTOR_TERMS, VECTOR_ENTITIES, VECTOR_NUMBERS };
-	struct story_weight *parts[PARTS], *storage;
-	uint32_t counts[PARTS] = { 0 };
-
+	struct approx stack_approx[PARTS * BUILD_STACK], *approx = stack_approx, *parts[PARTS];
+	struct story_weight stack_scratch[BUILD_STACK], *scratch = stack_scratch;
+	uint64_t stack_frequencies[BUILD_STACK], *frequencies = stack_frequencies;
+	uint32_t counts[PARTS] = { 0 }, count = features->count;
 	struct idf_memo memo;	/* idf[] is read only where known says it was written */
+	double log_total;
 
 	memo.background = background;
 	memo.known = 0;
 	pthread_once(&mention_table_once, mention_table_fill);
-	story_background_prefetch(background, features);
-	storage = xmalloc(PARTS * (features->count + 1) * sizeof *storage);
+	if (count > BUILD_STACK) {
+		approx = xmalloc(PARTS * count * sizeof *approx);
+		scratch = xmalloc(count * sizeof *scratch);
+		frequencies = xmalloc(count * sizeof *frequencies);
+	}
 	for (int p = 0; p < PARTS; p++)
-		parts[p] = storage + p * (features->count + 1);
+		parts[p] = approx + p * count;
+	story_background_frequencies(background, features, frequencies);
+	log_total = story_background_log_total(background);
 	memset(vector, 0, sizeof *vector);
-	for (uint32_t i = 0; i < features->count; i++) {
+	for (uint32_t i = 0; i < count; i++) {
 		const struct story_item *item = &features->items[i];
 		int p = part_of(item->key);
-		double idf = memo_idf(&memo, item->key);
 
-		parts[p][counts[p]++] = (struct story_weight){ item->key,
-		    (float)item_weight(item, idf), i };
+		parts[p][counts[p]++] = (struct approx){ approximate(item, frequencies[i],
+		    log_total, background, &memo), i };
 		if (item->salient && name_kind(item->key) == KIND_PERSON)
 			vector->salient_people++;
 		if (item->salient && key_kind(item->key) == KIND_PLACE)
 			vector->salient_places++;
 	}
 	for (int p = 0; p < PARTS; p++) {
-		vector->part_items[p] = keep_top(parts[p], counts[p], limits[p],
-		    vector->items + vector->count);
+		vector->part_items[p] = keep_part(parts[p], counts[p], limits[p], features,
+		    frequencies, &memo, scratch, vector->items + vector->count);
 		vector->count += vector->part_items[p];
 	}
-	free(storage);
-	sort_by_key(vector->items, vector->count);
+	if (approx != stack_approx) {
+		free(approx);
+		free(scratch);
+		free(frequencies);
+	}
+	sort_parts_by_key(vector);
 	index_keys(vector);
 }
 

@@ -62,19 +62,42 @@ struct background_entry {
 	uint64_t	 count;		/* 0: empty slot */
 };
 
+#define LOG_COUNTS	16384	/* log(n) of the counts n below it are kept (log_counts) */
+
 struct story_background {
 	struct background_entry *entries;
 	size_t		 capacity;	/* power of two */
 	size_t		 used;
 	double		 documents;
+	double		*log_counts;	/* LOG_COUNTS of log(n), 0: not computed yet (NULL: none) */
 };
 
 void	 story_background_init(struct story_background *background, size_t capacity);
 void	 story_background_free(struct story_background *background);
-/* A key's IDF in two steps: its document frequency, then the IDF of that frequency. */
-uint64_t story_background_frequency(const struct story_background *background, uint64_t key);
+/* A key's IDF in two steps: its document frequency (story_background_frequencies), then the
+ * IDF of that frequency. */
 double	 story_background_idf_of(const struct story_background *background,
 	    uint64_t frequency);
+/* The document frequency of each of the features' keys, into frequencies. */
+void	 story_background_frequencies(const struct story_background *background,
+	    const struct story_features *features, uint64_t *frequencies);
+/* log(documents + 201), the IDF's numerator; log(frequency + 1) (within 1 ulp each: glibc's
+ * log()), its denominator, -1 for a frequency of LOG_COUNTS - 1 or more. */
+double	 story_background_log_total(const struct story_background *background);
+double	 story_background_log_fill(struct story_background *background, uint64_t frequency);
+
+static inline double
+story_background_log_count(struct story_background *background, uint64_t frequency)
+{
+	double known;
+
+	if (frequency >= LOG_COUNTS - 1)
+		return -1;
+	if (background->log_counts == NULL ||
+	    ((known = background->log_counts[frequency + 1]) == 0 && frequency > 0))
+		return story_background_log_fill(background, frequency);	/* log(1) is 0 */
+	return known;
+}
 /* Start loading the table lines the features' look-ups will read (they are random). */
 void	 story_background_prefetch(const struct story_background *background,
 	    const struct story_features *features);
@@ -109,7 +132,7 @@ struct story_vector {
 
 /* score.c: the article's weighted vector; similarity with a story's centroid. */
 void	 story_vector_build(struct story_vector *vector, const struct story_features *features,
-	    const struct story_background *background);
+	    struct story_background *background);
 
 struct story_score {
 	double		 score;		/* what is compared with the threshold */

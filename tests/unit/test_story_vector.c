@@ -1,0 +1,241 @@
+/*
+ * test_story_vector.c - an article's weighted vector (score.c, story_vector_build) against
+ * the build it replaced, kept here as the reference: every IDF computed with log() and every
+ * item of a part through keep_top, then one insertion sort by key. The new build weighs
+ * exactly only the items bounds say may be kept, and sorts part by part; both must give the
+ * same vector bit for bit (keys, float weights, item indexes, counts per part, salience
+ * counts, the key slots) on generated features: ties of count and frequency, counts past the
+ * table of 1 + log(mentions), frequencies past the table of logs, few and many items, small
+ * and large document totals.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "story/story_internal.h"
+#include "util.h"
+
+#define RANDOM_SEED 0x2545f4914f6cdd1dULL
+#include "xorshift.h"
+
+/* The reference: story_vector_build as it was before the bounds (score.c at 5ea2ab3). */
+enum { PART_TERMS, PART_ENTITIES, PART_NUMBERS, PARTS };
+
+static int
+part_of(uint64_t key)
+{
+	enum story_kind kind = key_kind(key);
+
+	return kind == KIND_TERM ? PART_TERMS : kind == KIND_NUMBER ? PART_NUMBERS :
+	    PART_ENTITIES;
+}
+
+static int
+by_weight_descending(const void *a, const void *b)
+{
+	float x = ((const struct story_weight *)a)->weight;
+	float y = ((const struct story_weight *)b)->weight;
+
+	if (x != y)
+		return x < y ? 1 : -1;
+	return ((const struct story_weight *)a)->key < ((const struct story_weight *)b)->key ?
+	    -1 : 1;
+}
+
+static double
+reference_weight(const struct story_item *item, double idf)
+{
+	int count = item->count > 0 ? item->count : 1;
+	double mentions = 1.0 + log(count);
+
+	if (key_kind(item->key) == KIND_NUMBER)
+		return idf * (item->salient ? 1.5 : 1.0);
+	if (KIND_IS_ENTITY(key_kind(item->key)) && item->salient)
+		return 2 * mentions * idf;
+	return mentions * idf;
+}
+
+static uint32_t
+reference_keep_top(struct story_weight *candidates, uint32_t count, uint32_t limit,
+    struct story_weight *out)
+{
+	double norm = 0;
+	uint32_t kept = count < limit ? count : limit;
+
+	qsort(candidates, count, sizeof *candidates, by_weight_descending);
+	memcpy(out, candidates, kept * sizeof *out);
+	for (uint32_t i = 0; i < kept; i++)
+		norm += (double)out[i].weight * out[i].weight;
+	norm = sqrt(norm);
+	for (uint32_t i = 0; i < kept; i++)
+		out[i].weight = (float)(out[i].weight / norm);
+	return kept;
+}
+
+static int
+by_key(const void *a, const void *b)
+{
+	uint64_t x = ((const struct story_weight *)a)->key;
+	uint64_t y = ((const struct story_weight *)b)->key;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+reference_build(struct story_vector *vector, const struct story_features *features,
+    struct story_background *background)
+{
+	static const uint32_t limits[PARTS] = { VECTOR_TERMS, VECTOR_ENTITIES, VECTOR_NUMBERS };
+	struct story_weight *parts[PARTS];
+	uint32_t counts[PARTS] = { 0 };
+	uint64_t *frequencies = xmalloc((features->count + 1) * sizeof *frequencies);
+
+	story_background_frequencies(background, features, frequencies);
+	memset(vector, 0, sizeof *vector);
+	for (int p = 0; p < PARTS; p++)
+		parts[p] = xmalloc((features->count + 1) * sizeof *parts[p]);
+	for (uint32_t i = 0; i < features->count; i++) {
+		const struct story_item *item = &features->items[i];
+		int p = part_of(item->key);
+		enum story_kind kind = key_kind(item->key);
+
+		parts[p][counts[p]++] = (struct story_weight){ item->key,
+		    (float)reference_weight(item, story_background_idf_of(background,
+		    frequencies[i])), i };
+		if (item->salient && (kind == KIND_PERSON || kind == KIND_OTHER))
+			vector->salient_people++;
+		if (item->salient && kind == KIND_PLACE)
+			vector->salient_places++;
+	}
+	for (int p = 0; p < PARTS; p++) {
+		vector->part_items[p] = reference_keep_top(parts[p], counts[p], limits[p],
+		    vector->items + vector->count);
+		vector->count += vector->part_items[p];
+		free(parts[p]);
+	}
+	free(frequencies);
+	qsort(vector->items, vector->count, sizeof *vector->items, by_key);
+}
+
+/* A feature key of a kind: few distinct hashes when ties are wanted. */
+static uint64_t
+random_key(enum story_kind kind)
+{
+	uint64_t high = (uint64_t)next_random(1u << 30) << 34, low = next_random(1u << 30);
+
+	return ((high | low << 3) & ~KIND_MASK) | (uint64_t)kind | (uint64_t)1 << 63;
+}
+
+static uint16_t
+random_count(void)
+{
+	unsigned draw = next_random(100);
+
+	if (draw < 60)
+		return (uint16_t)(1 + next_random(3));
+	if (draw < 95)
+		return (uint16_t)next_random(40);	/* 0 counts as 1 */
+	return (uint16_t)(200 + next_random(400));	/* past the table of 1 + log() */
+}
+
+static uint64_t
+random_frequency(uint64_t documents)
+{
+	unsigned draw = next_random(100);
+
+	if (draw < 40)
+		return next_random(4);
+	if (draw < 75)
+		return next_random(120);
+	if (draw < 97)
+		return next_random(4000);
+	return LOG_COUNTS - 4 + next_random(documents > 40000 ? 30000 : 8);	/* past the table */
+}
+
+/* Generated features, with the background counting each key its frequency. */
+static void
+generate(struct story_features *features, struct story_background *background)
+{
+	uint32_t count = next_random(8) == 0 ? next_random(6) : 20 + next_random(360);
+	uint64_t documents = next_random(3) == 0 ? next_random(500) : 50000 + next_random(2000000);
+
+	features->count = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		unsigned draw = next_random(100);
+		enum story_kind kind = draw < 70 ? KIND_TERM : draw < 85 ? KIND_NUMBER :
+		    (enum story_kind)(KIND_PERSON + next_random(4));
+		struct story_item *item = &features->items[features->count];
+		uint64_t frequency = random_frequency(documents);
+
+		item->key = random_key(kind);
+		item->count = random_count();
+		item->salient = next_random(5) == 0;
+		item->name = 0;
+		if (frequency > 0)
+			story_background_add(background, &item->key, 0, frequency);
+		features->count++;
+	}
+	background->documents = (double)documents + (next_random(4) == 0 ? 0.5 : 0) + 40000;
+}
+
+static int
+same_vector(const struct story_vector *a, const struct story_vector *b)
+{
+	if (a->count != b->count || a->salient_people != b->salient_people ||
+	    a->salient_places != b->salient_places ||
+	    memcmp(a->part_items, b->part_items, sizeof a->part_items) != 0)
+		return 0;
+	for (uint32_t i = 0; i < a->count; i++)
+		if (a->items[i].key != b->items[i].key || a->items[i].name != b->items[i].name ||
+		    memcmp(&a->items[i].weight, &b->items[i].weight, sizeof(float)) != 0)
+			return 0;
+	return 1;
+}
+
+static void
+test_build_against_reference(void)
+{
+	struct story_features features = { 0 };
+	struct story_vector built, reference;
+	size_t rounds = 300, mismatches = 0, kept_fewer = 0;
+
+	features.capacity = 400;
+	features.items = xcalloc(features.capacity, sizeof *features.items);
+	for (size_t round = 0; round < rounds; round++) {
+		struct story_background background;
+
+		story_background_init(&background, 1u << 17);
+		generate(&features, &background);
+		reference_build(&reference, &features, &background);
+		story_vector_build(&built, &features, &background);
+		if (!same_vector(&built, &reference)) {
+			if (mismatches++ < 5)
+				fprintf(stderr, "round %zu: %u items, vectors differ\n", round,
+				    features.count);
+		}
+		kept_fewer += built.count < features.count;
+		/* the key slots find every item */
+		for (uint32_t i = 0; i < built.count; i++) {
+			int found = 0;
+
+			for (size_t slot = 0; slot < VECTOR_SLOTS; slot++)
+				found |= built.slot_item[slot] == i + 1 &&
+				    built.slot_key[slot] == built.items[i].key;
+			CHECK(found);
+		}
+		story_background_free(&background);
+	}
+	CHECK(mismatches == 0);
+	CHECK(kept_fewer > rounds / 2);	/* most rounds had items left out */
+	free(features.items);
+}
+
+int
+main(void)
+{
+	RUN(test_build_against_reference);
+	return check_finish();
+}
