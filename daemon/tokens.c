@@ -19,7 +19,7 @@
  * the article hashed by two multiplies; FNV-1a (a multiply a byte) is taken only when a form
  * is new, about one token in three.  Slots carry the number of the build that filled them,
  * so nothing is cleared between articles; buffers are kept from article to article.  This
- * took the build from 162K to 116K instructions an article of the bench's news-size corpus
+ * took the build from 162K to 114K instructions an article of the bench's news-size corpus
  * (tests/bench/bench_tokens.c over its texts under callgrind).
  */
 #include <pthread.h>
@@ -140,7 +140,8 @@ type_add(struct token_stream *stream, const struct word_key *key, const char *by
 	char *copy = stream->arena + stream->arena_used;
 
 	if (length < 16) {
-		memcpy(copy, key, 16);
+		memcpy(copy, &key->lo, 8);
+		memcpy(copy + 8, &key->hi, 8);
 		type->hash = key_hash(key->lo, key->hi);
 	} else {
 		memcpy(copy, bytes, length);
@@ -250,7 +251,8 @@ type_new(struct token_stream *stream, uint64_t lo, uint64_t hi, const char *byte
 	struct word_key key = { lo, hi };
 	uint32_t index = type_add(stream, &key, bytes, length);
 
-	slot->key = key;
+	slot->key.lo = lo;
+	slot->key.hi = hi;
 	slot->type = index;
 	slot->stamp = stream->stamp;
 	if (__builtin_expect(stream->type_count * 2 >= stream->slot_capacity, 0))
@@ -577,14 +579,14 @@ block_masks(const unsigned char *p, unsigned *letters, unsigned *uppers)
 	return (unsigned)_mm_movemask_epi8(_mm_or_si128(letter, digit));
 }
 
-static inline struct word_key
-key_at(const unsigned char *p, unsigned length)
+static inline void
+key_at(const unsigned char *p, unsigned length, struct word_key *key)
 {
 	__m128i kept = _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)p),
 	    _mm_loadu_si128((const __m128i *)(const void *)(key_mask + 16 - length)));
 
-	return (struct word_key){ (uint64_t)_mm_cvtsi128_si64(kept),
-	    (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(kept, kept)) };
+	key->lo = (uint64_t)_mm_cvtsi128_si64(kept);
+	key->hi = (uint64_t)_mm_cvtsi128_si64(_mm_srli_si128(kept, 8));
 }
 #else
 static inline unsigned
@@ -605,10 +607,10 @@ block_masks(const unsigned char *p, unsigned *letters, unsigned *uppers)
 	return word;
 }
 
-static inline struct word_key
-key_at(const unsigned char *p, unsigned length)
+static inline void
+key_at(const unsigned char *p, unsigned length, struct word_key *key)
 {
-	return key_of((const char *)p, length);
+	*key = key_of((const char *)p, length);
 }
 #endif
 
@@ -618,8 +620,6 @@ case_flags(unsigned letters, unsigned uppers)
 {
 	unsigned first = letters & (0u - letters);
 
-	if (uppers == 0)
-		return 0;
 	return ((uppers & first) != 0 ? WORD_CAPITALIZED : 0) |
 	    (uppers == letters && (letters & (letters - 1)) != 0 ? WORD_ALL_UPPER : 0);
 }
@@ -692,9 +692,9 @@ scan(struct token_stream *stream, struct ws_token_text *view, const char *text)
 			word_end = position + end;
 			if ((word >> end & 2) && stop == ' ')
 				next = word_end + 1;
-			letters &= (1u << end) - 1;
-			flags = case_flags(letters, uppers & letters);
-			key = key_at(block, end);
+			uppers &= (1u << end) - 1;
+			flags = uppers != 0 ? case_flags(letters & ((1u << end) - 1), uppers) : 0;
+			key_at(block, end, &key);
 		} else {
 			struct found found;
 
