@@ -342,6 +342,55 @@ word_table_get_hashed(struct word_table *table, const char *key, uint64_t hash)
 	return word_table_insert_hashed(table, key, hash);
 }
 
+/* The stored copy of the key whose value slot word_table_*_hashed just gave (valid until the
+ * table is freed: growing the table moves its slots, not its keys). */
+static inline WORDS_UNUSED const char *
+word_table_key_of(const struct word_table *table, void **value)
+{
+	return table->keys[value - table->values];
+}
+
+/*
+ * A direct-mapped memo in front of a word_table of a plugin's cached word forms: an article's
+ * distinct written forms (ABI-2 token types, whose hash and length the stream gives) are
+ * found with one probe and one memcmp of known length, most of the time, instead of a probe
+ * sequence of the table and a strcmp.  Its keys are the table's: forget the memo (memset it
+ * to 0) whenever the table is freed.
+ */
+#define WORD_MEMO_SLOTS	4096	/* a power of two */
+
+struct word_memo {
+	uint64_t	 hash;
+	const char	*key;		/* NULL: an empty slot */
+	size_t		 length;
+	void		*value;
+};
+
+/* The value memoised for the key (length bytes, words_hash hash); NULL when none. */
+static inline WORDS_UNUSED void *
+word_memo_find(const struct word_memo *memo, const char *key, size_t length, uint64_t hash)
+{
+	const struct word_memo *slot = &memo[hash & (WORD_MEMO_SLOTS - 1)];
+
+	if (slot->hash == hash && slot->key != NULL && slot->length == length &&
+	    memcmp(slot->key, key, length) == 0)
+		return slot->value;
+	return NULL;
+}
+
+/* Memoise value for key, a table's stored key (word_table_key_of). */
+static inline WORDS_UNUSED void
+word_memo_put(struct word_memo *memo, const char *key, size_t length, uint64_t hash,
+    void *value)
+{
+	struct word_memo *slot = &memo[hash & (WORD_MEMO_SLOTS - 1)];
+
+	slot->hash = hash;
+	slot->key = key;
+	slot->length = length;
+	slot->value = value;
+}
+
 static WORDS_UNUSED void **
 word_table_insert(struct word_table *table, const char *key)
 {

@@ -12,10 +12,11 @@
  *
  * Folding and stemming a word is most of the work, and news repeats its words: per language,
  * each written form seen is folded and stemmed once and kept (at most FORMS_MAX of them, then
- * the cache starts over), with its term key interned.  An article is counted per distinct
- * written form (ABI-2 token type), not per word: one pass over the words tallies each type's
- * weight and where it is first met (written as it is, or at a sentence start, where only its
- * folded form is offered); then each type is looked up once and its tally added to its term,
+ * the cache starts over, a direct-mapped memo, words.h's word_memo, in front of it), with its
+ * term key interned.  An article is counted per distinct written form (ABI-2 token type),
+ * not per word: one pass over the words tallies each type's weight and where it is first met
+ * (written as it is, or at a sentence start, where only its folded form is offered); then
+ * each type is looked up once and its tally added to its term,
  * its written and folded forms becoming the term's surfaces, ranked by count and, on a tie,
  * by where they first appear (as counting word by word in order gave).  An article's terms
  * and tallies live in scratch arrays reused from one article to the next.
@@ -62,6 +63,7 @@ struct stemmer_slot {
 	char		 code[8];
 	struct sb_stemmer *stemmer;	/* NULL: none for this language */
 	struct word_table forms;	/* written form -> struct word_form */
+	struct word_memo *memo;		/* in front of forms (WORD_MEMO_SLOTS), or NULL */
 	struct word_table keys;		/* "lang:stem" -> struct term_key */
 };
 
@@ -393,6 +395,8 @@ stemmer_slot_forget(struct stemmer_slot *slot)
 {
 	word_table_free(&slot->forms, word_form_free);
 	word_table_free(&slot->keys, term_key_free);
+	free(slot->memo);
+	slot->memo = NULL;
 }
 
 /* The interned key "lang:stem" of a folded word; NULL when out of memory. */
@@ -427,10 +431,17 @@ word_form_of(struct keywords_state *state, struct stemmer_slot *slot, const char
 	struct word_form *form;
 	void **entry;
 
+	if (slot->memo != NULL &&
+	    (form = word_memo_find(slot->memo, type->written, type->length, type->hash)) != NULL)
+		return form;
+	if (slot->memo == NULL)
+		slot->memo = calloc(WORD_MEMO_SLOTS, sizeof(*slot->memo));
 	if ((entry = word_table_get_hashed(&slot->forms, type->written, type->hash)) == NULL)
 		return NULL;
-	if (*entry != NULL)
-		return *entry;
+	if (*entry != NULL) {
+		form = *entry;
+		goto memoise;
+	}
 	words_fold(type->written, type->length, folded, sizeof(folded));
 	if ((form = calloc(1, sizeof(*form))) == NULL || (form->folded = strdup(folded)) == NULL) {
 		free(form);
@@ -443,6 +454,10 @@ word_form_of(struct keywords_state *state, struct stemmer_slot *slot, const char
 		return NULL;
 	}
 	*entry = form;
+memoise:
+	if (slot->memo != NULL)
+		word_memo_put(slot->memo, word_table_key_of(&slot->forms, entry), type->length,
+		    type->hash, form);
 	return form;
 }
 

@@ -11,7 +11,8 @@
  *
  * News repeats its words: each written form seen is folded and stemmed once and kept, with the
  * terms its stem starts (at most FORMS_MAX forms, then the cache starts over), so an
- * article costs one hash look-up per distinct written form (per ABI-2 token type), and each
+ * article costs one look-up per distinct written form (per ABI-2 token type: most often one
+ * probe of a direct-mapped memo, words.h's word_memo, in front of the cache), and each
  * word of the texts one array read: a word whose form starts no term (most of them) is
  * skipped at that; only the words that start a term are matched against the term's stems.
  *
@@ -74,6 +75,7 @@ struct topics_state {
 	size_t	 term_count;
 	struct word_table terms_by_first;	/* first stem -> struct term_list */
 	struct word_table forms;		/* written form -> struct word_form */
+	struct word_memo *memo;			/* in front of forms (WORD_MEMO_SLOTS) */
 	/* scratch for one article, reused */
 	const struct word_form **type_forms;	/* of each token type */
 	const struct term_list **type_starts;	/* ... and the terms its stem starts, or NULL */
@@ -309,6 +311,10 @@ topics_init(void *state_pointer, char *error, size_t error_size)
 		snprintf(error, error_size, "max_topics must be >= 1 and min_relative in 0..1");
 		return -1;
 	}
+	if ((state->memo = calloc(WORD_MEMO_SLOTS, sizeof(*state->memo))) == NULL) {
+		snprintf(error, error_size, "out of memory");
+		return -1;
+	}
 	if ((state->stemmer = sb_stemmer_new(language, "UTF_8")) == NULL) {
 		snprintf(error, error_size, "libstemmer has no stemmer for language %s", language);
 		return -1;
@@ -336,6 +342,8 @@ topics_fini(void *state_pointer)
 	free(state->terms);
 	word_table_free(&state->terms_by_first, term_list_free);
 	word_table_free(&state->forms, word_form_free);
+	free(state->memo);
+	state->memo = NULL;
 	free(state->type_forms);
 	free(state->type_starts);
 	state->type_forms = NULL;
@@ -358,10 +366,14 @@ word_form_of(struct topics_state *state, const struct ws_token_type *type)
 	struct word_form *form;
 	void **entry, **starts;
 
+	if ((form = word_memo_find(state->memo, type->written, type->length, type->hash)) != NULL)
+		return form;
 	if ((entry = word_table_get_hashed(&state->forms, type->written, type->hash)) == NULL)
 		return NULL;
-	if (*entry != NULL)
-		return *entry;
+	if (*entry != NULL) {
+		form = *entry;
+		goto memoise;
+	}
 	stem_word(state, type->written, type->length, stem, sizeof(stem));
 	if ((form = calloc(1, sizeof(*form))) == NULL || (form->stem = strdup(stem)) == NULL) {
 		free(form);
@@ -370,6 +382,9 @@ word_form_of(struct topics_state *state, const struct ws_token_type *type)
 	starts = word_table_find(&state->terms_by_first, stem);
 	form->starts = starts != NULL ? *starts : NULL;
 	*entry = form;
+memoise:
+	word_memo_put(state->memo, word_table_key_of(&state->forms, entry), type->length,
+	    type->hash, form);
 	return form;
 }
 
@@ -458,8 +473,10 @@ topics_process(void *state_pointer, struct article *article, const struct ws_tok
 	if (article->lang_code[0] != '\0' && state->language != NULL &&
 	    strcmp(article->lang_code, state->language) != 0)
 		return 0;
-	if (state->forms.count > FORMS_MAX)
+	if (state->forms.count > FORMS_MAX) {
 		word_table_free(&state->forms, word_form_free);
+		memset(state->memo, 0, WORD_MEMO_SLOTS * sizeof(*state->memo));
+	}
 	for (size_t i = 0; i < state->topic_count; i++)
 		state->topics[i].score = 0;
 	if (type_forms(state, tokens) == -1)
