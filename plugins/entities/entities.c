@@ -18,8 +18,9 @@
  * word of a known name) has one entry in a lexicon, so a token costs one hash look-up, not a
  * walk through the word lists.  gazetteer.c loads the word lists and gazetteers into it; this
  * file matches the texts.  A token type (a distinct written form of the article) is folded and
- * looked up once, when the matching first asks about one of its words; the words that cannot
- * start a name (neither capitalized nor a number: most of them) are skipped in a tight loop.
+ * looked up once, when the matching first asks about one of its words (and remembered across
+ * articles in a direct-mapped memo of written forms); the words that cannot start a name
+ * (neither capitalized nor a number: most of them) are skipped in a tight loop.
  * The article's mentions are kept in the instance's state, reused from article to article:
  * known names point at the gazetteer's, only phrases of the text are copied.
  *
@@ -78,17 +79,73 @@ struct line {
 	int		 in_title;	/* unknown runs wait for the text's names (title_mentions) */
 };
 
-/* Fold a token's type and look it up: once per type and article. */
+/*
+ * A written form folded and looked up, remembered across articles: a direct-mapped memo by
+ * the stream's FNV hash of the written form (verified by its bytes), for forms shorter than
+ * MEMO_BYTES.  The lexicon is const after loading, so what it remembers stays true.
+ */
+#define TYPE_MEMO_SLOTS	4096	/* a power of two */
+#define MEMO_BYTES	24
+
+struct type_memo {
+	uint64_t	 hash;		/* of written: words_hash */
+	uint64_t	 folded_hash;	/* of folded */
+	const struct lexicon_entry *entry;
+	uint32_t	 length;	/* of written; 0: an empty slot */
+	uint32_t	 folded_length;
+	char		 written[MEMO_BYTES];
+	char		 folded[MEMO_BYTES];
+};
+
+/* info from the memo when it has the token's type; 0 when not. */
+static int
+type_recall(const struct entities_state *state, const struct ws_token_type *type,
+    struct type_info *info)
+{
+	const struct type_memo *slot = &state->memo[type->hash & (TYPE_MEMO_SLOTS - 1)];
+
+	if (slot->hash != type->hash || slot->length != type->length || slot->length == 0 ||
+	    memcmp(slot->written, type->written, type->length) != 0)
+		return 0;
+	memcpy(info->folded, slot->folded, slot->folded_length + 1);
+	info->hash = slot->folded_hash;
+	info->entry = slot->entry;
+	return 1;
+}
+
+static void
+type_remember(const struct entities_state *state, const struct ws_token_type *type,
+    const struct type_info *info)
+{
+	struct type_memo *slot = &state->memo[type->hash & (TYPE_MEMO_SLOTS - 1)];
+	size_t folded_length = strlen(info->folded);
+
+	if (type->length >= MEMO_BYTES || folded_length >= MEMO_BYTES)
+		return;
+	slot->hash = type->hash;
+	slot->folded_hash = info->hash;
+	slot->entry = info->entry;
+	slot->length = (uint32_t)type->length;
+	slot->folded_length = (uint32_t)folded_length;
+	memcpy(slot->written, type->written, type->length);
+	memcpy(slot->folded, info->folded, folded_length + 1);
+}
+
+/* Fold a token's type and look it up: once per type and article (or recalled). */
 static __attribute__((noinline)) void
 type_prepare(struct line *line, const struct ws_token *token, struct type_info *info)
 {
+	const struct ws_token_type *type = &line->state->token_types[token->type];
 	void **entry;
 
+	info->prepared = 1;
+	if (type_recall(line->state, type, info))
+		return;
 	words_fold_hash(line->text + token->start, token->end - token->start, info->folded,
 	    TOKEN_BYTES, &info->hash);
 	entry = word_table_find_hashed(&line->state->lexicon, info->folded, info->hash);
 	info->entry = entry != NULL ? *entry : NULL;
-	info->prepared = 1;
+	type_remember(line->state, type, info);
 }
 
 /* What token at is, folded and looked up. */
@@ -602,6 +659,7 @@ entities_process(void *state_pointer, struct article *article, const struct ws_t
 
 	if (types_reset(state, tokens->type_count) == -1)
 		return -1;
+	state->token_types = tokens->types;
 	/*
 	 * Titles are often in Title Case: no new names are taken from them, but a name the text
 	 * gives ("Kestrel Gorge Dam", a surname) is counted in the title too.
@@ -624,7 +682,10 @@ entities_init(void *state_pointer, char *error, size_t error_size)
 {
 	struct entities_state *state = state_pointer;
 
-	if ((state->tally = calloc(1, sizeof(*state->tally))) == NULL) {
+	if ((state->tally = calloc(1, sizeof(*state->tally))) == NULL ||
+	    (state->memo = calloc(TYPE_MEMO_SLOTS, sizeof(*state->memo))) == NULL) {
+		free(state->tally);
+		state->tally = NULL;
 		snprintf(error, error_size, "out of memory");
 		return -1;
 	}
@@ -645,6 +706,8 @@ entities_fini(void *state_pointer)
 		tally_free(state->tally);
 	free(state->tally);
 	state->tally = NULL;
+	free(state->memo);
+	state->memo = NULL;
 	free(state->types);
 	state->types = NULL;
 	state->type_capacity = 0;

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "plugin_api.h"
 #include "../words.h"
 
 #define TOKEN_BYTES		64	/* a case-folded word, truncated */
@@ -67,6 +68,8 @@ struct entities_state {
 	struct type_info *types;	/* of each token type of the article */
 	size_t		 type_capacity;
 	struct tally	*tally;		/* the names found in the article */
+	const struct ws_token_type *token_types;	/* the article's, while it is matched */
+	struct type_memo *memo;		/* TYPE_MEMO_SLOTS written forms folded and looked up */
 };
 
 /* Load the word lists and the gazetteers the options name; -1 with error set on failure. */
