@@ -73,7 +73,7 @@ struct cluster {
 	int			 txn_end_requested;	/* end the open one at once */
 	int64_t			 txn_began_ms;
 	long long		 txn_produced;	/* publisher_produced() when it began */
-	json_t			*txn_delivered;	/* [[URL, id, ...], ...] named in it: undone on abort */
+	json_t			*txn_delivered;	/* [[URL, id hash, ...], ...] named in it: undone on abort */
 	json_t			*txn_written;	/* URL -> true: state records in it */
 	int			 txn_tainted;	/* holds articles of feeds no longer ours */
 	char			 txn_taint_reason[100];	/* why it will abort */
@@ -96,7 +96,7 @@ void	 feedstate_write_dirty(struct cluster *cluster);
 /* The record's value: its JSON members, and "ids" packed (NULL: none). */
 void	 feedstate_encode(const json_t *record, const struct feedids *ids, struct buffer *out);
 void	 feedstate_forget(struct cluster *cluster, int partition);
-/* An aborted transaction's delivery ([url, id, was-delivered-before, version-before]) undone. */
+/* An aborted transaction's delivery ([url, id hash, version before if it was there]) undone. */
 void	 feedstate_undeliver(struct cluster *cluster, json_t *entry);
 
 /* committer.c */

@@ -4,8 +4,9 @@
  * their versions (the item's updated time and content hash as delivered), oldest first, kept
  * in plain arrays and written into the record as one base64 string ("ids", layout in
  * docs/schema/feed-state.schema.json). Records of earlier versions ("delivered" and
- * "versions") are read into the same form. A map from feed URL to its ids holds the feeds of
- * the instance's partitions.
+ * "versions") are read into the same form. A small open-addressing index over the hashes
+ * finds an entry in constant time. A map from feed URL to its ids holds the feeds of the
+ * instance's partitions.
  */
 #ifndef WIRESIFT_FEEDIDS_H
 #define WIRESIFT_FEEDIDS_H
@@ -32,6 +33,8 @@ struct feedids {
 	struct feedid	*base;		/* capacity entries allocated */
 	size_t		 count, capacity, start;
 	size_t		 handed;	/* entries with handed set */
+	uint16_t	*index;		/* open addressing: 1 + slot in base, 0 empty */
+	size_t		 index_size;	/* a power of two, at least 1.5 x capacity */
 };
 
 struct feedids_map {
@@ -46,6 +49,10 @@ long	 feedids_find(const struct feedids *ids, uint64_t hash);
 void	 feedids_deliver(struct feedids *ids, uint64_t hash, int64_t updated,
 	    uint64_t content_hash, int handed);
 void	 feedids_remove(struct feedids *ids, size_t index);
+/* Frees the entries and the index (not the URL): ids is then empty. */
+void	 feedids_clear(struct feedids *ids);
+/* Replaces to's entries by from's, which is then empty. */
+void	 feedids_move(struct feedids *to, struct feedids *from);
 
 /* The packed layout, base64: appended to out, without quotes. */
 void	 feedids_encode(const struct feedids *ids, struct buffer *out);

@@ -90,17 +90,11 @@ take_ids(struct cluster *cluster, const char *url, json_t *record)
 		feedids_from_json(&read, json_object_get(record, "delivered"),
 		    json_object_get(record, "versions"));
 	if (failed) {
-		free(read.base);
+		feedids_clear(&read);
 		return -1;
 	}
 	ids = feedids_take(&cluster->ids, url);
-	free(ids->base);
-	ids->base = read.base;
-	ids->entries = read.entries;
-	ids->count = read.count;
-	ids->capacity = read.capacity;
-	ids->start = read.start;
-	ids->handed = read.handed;
+	feedids_move(ids, &read);
 	json_object_del(record, "ids");
 	json_object_del(record, "delivered");
 	json_object_del(record, "versions");
@@ -415,16 +409,23 @@ transaction_list(struct cluster *cluster)
 	    cluster->txn_delivered;
 }
 
-/* An entry's version for the undo list: [updated, "content hash"]; JSON null for none. */
+/*
+ * The undo entry of a delivery: [url, hash] when the feed's ids did not hold it, [url, hash,
+ * updated, content hash] (as integers) when they did; built by hand, as it is made for every
+ * delivery.
+ */
 static json_t *
-version_of(const struct feedid *entry)
+undo_entry(const char *url, uint64_t hash, const struct feedid *before)
 {
-	char hash[17];
+	json_t *entry = json_array();
 
-	if (entry == NULL || (entry->updated == 0 && entry->content_hash == 0))
-		return json_null();
-	snprintf(hash, sizeof hash, "%016llx", (unsigned long long)entry->content_hash);
-	return json_pack("[Is]", (json_int_t)entry->updated, hash);
+	json_array_append_new(entry, json_string_nocheck(url));
+	json_array_append_new(entry, json_integer((json_int_t)hash));
+	if (before != NULL) {
+		json_array_append_new(entry, json_integer((json_int_t)before->updated));
+		json_array_append_new(entry, json_integer((json_int_t)before->content_hash));
+	}
+	return entry;
 }
 
 /*
@@ -439,30 +440,28 @@ record_delivered(struct cluster *cluster, const char *url, const char *id, time_
 	uint64_t hash = feedids_hash(id);
 	long index = feedids_find(ids, hash);
 
-	json_array_append_new(transaction_list(cluster), json_pack("[ssbo]", url, id, index >= 0,
-	    version_of(index >= 0 ? &ids->entries[index] : NULL)));
+	json_array_append_new(transaction_list(cluster), undo_entry(url, hash,
+	    index >= 0 ? &ids->entries[index] : NULL));
 	feedids_deliver(ids, hash, (int64_t)updated, content_hash, 0);
 }
 
-/* An aborted transaction's [url, id, was-there, version-before]: as it was before. */
+/* An aborted transaction's undo entry (undo_entry()): as it was before. */
 void
 feedstate_undeliver(struct cluster *cluster, json_t *entry)
 {
 	struct feedids *ids = feedids_get(&cluster->ids,
 	    json_string_value(json_array_get(entry, 0)));
-	const char *id = json_string_value(json_array_get(entry, 1));
-	json_t *before = json_array_get(entry, 3);
-	const char *hash = json_string_value(json_array_get(before, 1));
+	uint64_t hash = (uint64_t)json_integer_value(json_array_get(entry, 1));
 	long index;
 
-	if (ids == NULL || id == NULL || (index = feedids_find(ids, feedids_hash(id))) < 0)
+	if (ids == NULL || (index = feedids_find(ids, hash)) < 0)
 		return;
-	if (!json_is_true(json_array_get(entry, 2))) {
+	if (json_array_size(entry) < 4) {
 		feedids_remove(ids, (size_t)index);
 		return;
 	}
-	ids->entries[index].updated = (int64_t)json_integer_value(json_array_get(before, 0));
-	ids->entries[index].content_hash = hash != NULL ? strtoull(hash, NULL, 16) : 0;
+	ids->entries[index].updated = (int64_t)json_integer_value(json_array_get(entry, 2));
+	ids->entries[index].content_hash = (uint64_t)json_integer_value(json_array_get(entry, 3));
 }
 
 void

@@ -110,7 +110,7 @@ run(const char *name, int kind, const char *only, int writes)
 	buffer_free(&out);
 	json_decref(subject.lists);
 	json_decref(subject.members);
-	free(subject.ids.base);
+	feedids_clear(&subject.ids);
 }
 
 /* A cluster of one owned partition holding one feed's full record (1000 ids, versions). */
@@ -180,8 +180,8 @@ measure_deliveries(int deliveries)
 
 /*
  * What the seen filter asks of a feed taken over with a full record (every id handed over,
- * none listed since): cluster_feed_handed() of an id the record does not name, which looks
- * at all 1000; microseconds per lookup, best of five rounds.
+ * none listed since): cluster_feed_handed() of an id the record does not name (a look in
+ * the feed's index of its 1000 hashes); microseconds per lookup, best of five rounds.
  */
 static double
 measure_handed(int lookups)

@@ -4,9 +4,11 @@
  * delivered id, once, with the version it was delivered with, and no other id; the compact
  * record written is read back the same; a redelivered id moves to the end, an aborted
  * delivery is undone, the oldest go past CLUSTER_DELIVERED_MAX; malformed packed ids are
- * refused whole, and the record read before them stays. Records of the earlier JSON layout come from feedstate_records.h (odd ids:
- * quotes, control characters, multi-byte UTF-8, ""); their versions are read back here from
- * the JSON itself, not from the code under test.
+ * refused whole, and the record read before them stays; the index over the hashes finds
+ * what a linear scan of a plain model finds, over random deliveries, removals, aborted
+ * transactions and read-backs. Records of the earlier JSON layout come from
+ * feedstate_records.h (odd ids: quotes, control characters, multi-byte UTF-8, ""); their
+ * versions are read back here from the JSON itself, not from the code under test.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,6 +18,9 @@
 #include "feedstate_records.h"
 #include "cluster/cluster_internal.h"
 #include "cluster/feedids.h"
+
+#define RANDOM_SEED 0x16f1d5eedULL
+#include "xorshift.h"
 
 #define URL	"https://news.example.com/feed.xml"
 
@@ -307,6 +312,200 @@ test_a_full_compact_record_is_small(void)
 	cluster_free(cluster);
 }
 
+/*
+ * A plain model of a feed's ids for the random sequences below: the same entries, oldest
+ * first, every lookup a linear scan (what feedids_find() was before its index).
+ */
+struct model {
+	struct feedid	 entries[CLUSTER_DELIVERED_MAX + 1];
+	size_t		 count;
+};
+
+static long
+model_find(const struct model *model, uint64_t hash)
+{
+	for (size_t i = 0; i < model->count; i++)
+		if (model->entries[i].hash == hash)
+			return (long)i;
+	return -1;
+}
+
+static void
+model_remove(struct model *model, size_t index)
+{
+	memmove(&model->entries[index], &model->entries[index + 1],
+	    (model->count - index - 1) * sizeof model->entries[0]);
+	model->count--;
+}
+
+static void
+model_deliver(struct model *model, uint64_t hash, int64_t updated, uint64_t content_hash)
+{
+	long index = model_find(model, hash);
+
+	if (index >= 0)
+		model_remove(model, (size_t)index);
+	if (model->count >= CLUSTER_DELIVERED_MAX)
+		model_remove(model, 0);
+	model->entries[model->count++] = (struct feedid){ .hash = hash, .updated = updated,
+	    .content_hash = content_hash };
+}
+
+/*
+ * A hash from a pool of `pool`: a third share their low 12 bits (one run in the index), a
+ * third their low 4, the rest are spread; the same number gives the same hash.
+ */
+static uint64_t
+pool_hash(unsigned number)
+{
+	uint64_t spread = (uint64_t)number * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
+
+	spread ^= spread >> 29;
+	if (number % 3 == 0)
+		return (spread << 12) | 0x5a5;
+	if (number % 3 == 1)
+		return (spread << 4) | 0x9;
+	return spread;
+}
+
+/* ids holds what the model holds, in its order, each found at its place; counts the mismatches. */
+static int
+differs(const struct feedids *ids, const struct model *model, unsigned pool)
+{
+	int bad = ids->count != model->count;
+
+	for (size_t i = 0; i < model->count && !bad; i++) {
+		long index = feedids_find(ids, model->entries[i].hash);
+
+		bad += index != (long)i || ids->entries[i].hash != model->entries[i].hash ||
+		    ids->entries[i].updated != model->entries[i].updated ||
+		    ids->entries[i].content_hash != model->entries[i].content_hash;
+	}
+	for (unsigned n = 0; n < pool && !bad; n += 7)	/* absent ones too */
+		bad += feedids_find(ids, pool_hash(n)) != model_find(model, pool_hash(n));
+	return bad;
+}
+
+/* Random deliveries, removals and lookups: the index finds what the linear scan finds. */
+static void
+test_the_index_finds_what_a_linear_scan_finds(void)
+{
+	static const unsigned pools[] = { 40, 900, 1100, 5000 };
+	struct feedids ids = { 0 };
+	static struct model model;
+	int bad = 0;
+
+	for (size_t p = 0; p < sizeof pools / sizeof pools[0]; p++) {
+		feedids_clear(&ids);
+		model.count = 0;
+		for (int step = 0; step < 6000; step++) {
+			unsigned what = next_random(100), number = next_random(pools[p]);
+			uint64_t hash = pool_hash(number);
+
+			if (what < 80) {
+				feedids_deliver(&ids, hash, step, number, 0);
+				model_deliver(&model, hash, step, number);
+			} else if (what < 90 && model.count > 0) {
+				size_t index = what < 85 ? 0 : next_random((unsigned)model.count);
+
+				feedids_remove(&ids, index);
+				model_remove(&model, index);
+			} else
+				bad += feedids_find(&ids, hash) != model_find(&model, hash);
+			if (step % 97 == 0 || model.count < 50)
+				bad += differs(&ids, &model, pools[p]);
+		}
+		bad += differs(&ids, &model, pools[p]);
+	}
+	CHECK(bad == 0);
+	feedids_clear(&ids);
+}
+
+/* What a delivery into the model replaced: the model's own undo log. */
+struct model_undo {
+	long		 index;		/* -1: the id was not there */
+	struct feedid	 before;
+};
+
+/* The model's delivery, remembering what it replaced. */
+static void
+model_deliver_logged(struct model *model, struct model_undo *undo, uint64_t hash,
+    int64_t updated, uint64_t content_hash)
+{
+	undo->index = model_find(model, hash);
+	if (undo->index >= 0)
+		undo->before = model->entries[undo->index];
+	model_deliver(model, hash, updated, content_hash);
+}
+
+/* Undone as an abort undoes it: a new id goes, a redelivered one gets its version back. */
+static void
+model_undo(struct model *model, const struct model_undo *undo, uint64_t hash)
+{
+	long index = model_find(model, hash);
+
+	if (index < 0)
+		return;
+	if (undo->index < 0) {
+		model_remove(model, (size_t)index);
+		return;
+	}
+	model->entries[index].updated = undo->before.updated;
+	model->entries[index].content_hash = undo->before.content_hash;
+}
+
+/*
+ * Transactions of random deliveries through the cluster's delivery path, each committed or
+ * aborted (undone latest first, as txn.c does), now and then written and read back by another
+ * instance: the ids are always the model's, found where the model has them.
+ */
+static void
+test_deliveries_and_aborts_keep_the_index(void)
+{
+	struct bench_cluster made, reader_made;
+	struct cluster *cluster = cluster_make(&made);
+	static struct model model;
+	struct model_undo undo[40];
+	uint64_t hashes[40];
+	char id[32];
+	int bad = 0;
+
+	for (int txn = 0; txn < 300; txn++) {
+		int abort = next_random(4) == 0, deliveries = (int)next_random(40) + 1;
+
+		for (int i = 0; i < deliveries; i++) {
+			unsigned number = next_random(txn < 150 ? 1400 : 60);
+
+			snprintf(id, sizeof id, "item-%u", number);
+			hashes[i] = feedids_hash(id);
+			cluster_feed_delivered(cluster, URL, id, txn * 100 + i, number + 1);
+			model_deliver_logged(&model, &undo[i], hashes[i], txn * 100 + i, number + 1);
+		}
+		if (abort) {
+			json_t *aborted = json_incref(cluster->txn_delivered);
+
+			for (size_t i = json_array_size(aborted); i-- > 0; )
+				feedstate_undeliver(cluster, json_array_get(aborted, i));
+			json_decref(aborted);
+			for (int i = deliveries; i-- > 0; )
+				model_undo(&model, &undo[i], hashes[i]);
+		}
+		json_array_clear(cluster->txn_delivered);
+		bad += differs(feedids_get(&cluster->ids, URL), &model, 0);
+		if (txn % 50 == 49) {
+			struct cluster *reader = cluster_make(&reader_made);
+			char *value = written(cluster);
+
+			bad += take(reader, value) != 0 ||
+			    differs(feedids_get(&reader->ids, URL), &model, 0);
+			free(value);
+			cluster_free(reader);
+		}
+	}
+	CHECK(bad == 0);
+	cluster_free(cluster);
+}
+
 int
 main(void)
 {
@@ -317,5 +516,7 @@ main(void)
 	RUN(test_an_aborted_delivery_is_undone);
 	RUN(test_malformed_ids_are_refused_whole);
 	RUN(test_a_full_compact_record_is_small);
+	RUN(test_the_index_finds_what_a_linear_scan_finds);
+	RUN(test_deliveries_and_aborts_keep_the_index);
 	return check_finish();
 }
