@@ -11,19 +11,23 @@
 #include "index_internal.h"
 #include "util.h"
 
-int
-story_ref_alive(uint64_t ref, void *context)
+static inline int
+ref_alive(const struct story_index *index, uint64_t ref)
 {
-	const struct story_index *index = context;
 	uint32_t slot = (uint32_t)(ref >> 32);
 
 	return slot < index->slot_count && index->states[slot].live == ((uint32_t)ref << 1 | 1);
 }
 
-static void
-candidate_found(uint64_t ref, float weight, void *context)
+int
+story_ref_alive(uint64_t ref, void *context)
 {
-	struct story_index *index = context;
+	return ref_alive(context, ref);
+}
+
+static inline void
+candidate_found(struct story_index *index, uint64_t ref, float weight)
+{
 	struct slot_state *story = &index->states[ref >> 32];
 
 	if (story->visit != index->stamp) {
@@ -38,6 +42,31 @@ candidate_found(uint64_t ref, float weight, void *context)
 		index->candidates[index->candidate_count++].slot = (uint32_t)(ref >> 32);
 	}
 	story->prescore += weight;
+}
+
+/* Count the newest SCAN_LIMIT live refs under key as candidates (a loop of its own, with
+ * the liveness test and the count inline); the stale ones met are dropped. */
+static void
+read_postings(struct story_index *index, uint64_t key, float weight)
+{
+	struct posting_list *list = story_postings_list(&index->postings, key);
+	size_t seen = 0;
+	int stale = 0;
+
+	if (list == NULL)
+		return;
+	for (uint32_t i = list->count; i > 0 && seen < SCAN_LIMIT; i--) {
+		uint64_t ref = list->refs[i - 1];
+
+		if (!ref_alive(index, ref)) {
+			stale = 1;
+			continue;
+		}
+		candidate_found(index, ref, weight);
+		seen++;
+	}
+	if (stale)
+		story_postings_compact(&index->postings, list, story_ref_alive, index);
 }
 
 /* The features a lookup reads postings of: the heaviest of each part (words, entities,
@@ -114,8 +143,8 @@ story_best(struct story_index *index, const struct story_vector *vector, int64_t
 	for (uint32_t i = 0; i < feature_count; i++)
 		story_postings_prefetch(&index->postings, vector->items[features[i]].key);
 	for (uint32_t i = 0; i < feature_count; i++)
-		story_postings_scan(&index->postings, vector->items[features[i]].key, SCAN_LIMIT,
-		    vector->items[features[i]].weight, story_ref_alive, candidate_found, index);
+		read_postings(index, vector->items[features[i]].key,
+		    vector->items[features[i]].weight);
 	candidates = select_candidates(index);
 	for (size_t i = 0; i < candidates; i++)
 		for (size_t line = 0; line < sizeof index->slots[0].centroid; line += 64)

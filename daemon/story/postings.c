@@ -3,8 +3,8 @@
  * centroid held it when they were posted, newest last. A lookup reads only the lists of the
  * article's own features, and of each only the newest entries, so it touches candidate
  * stories, never all of them. Stories that left the window are not searched for: their refs
- * go stale (the slot's generation moved on) and are dropped when a scan meets them, and all
- * at once by a sweep when stale refs outnumber live ones.
+ * go stale (the slot's generation moved on) and are dropped when a scan (lookup.c) meets
+ * them, and all at once by a sweep when stale refs outnumber live ones.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -115,28 +115,19 @@ story_postings_prefetch(const struct story_postings *postings, uint64_t key)
 	__builtin_prefetch(&postings->lists[home(postings, key)]);
 }
 
-void
-story_postings_scan(struct story_postings *postings, uint64_t key, size_t limit,
-    float weight, story_ref_alive_fn alive, story_ref_fn found, void *context)
+struct posting_list *
+story_postings_list(const struct story_postings *postings, uint64_t key)
 {
 	struct posting_list *list = find(postings, key);
-	size_t seen = 0;
-	int stale = 0;
 
-	if (list->refs == NULL)
-		return;
-	for (uint32_t i = list->count; i > 0 && seen < limit; i--) {
-		uint64_t ref = list->refs[i - 1];
+	return list->refs != NULL ? list : NULL;
+}
 
-		if (!alive(ref, context)) {
-			stale = 1;
-			continue;
-		}
-		found(ref, weight, context);
-		seen++;
-	}
-	if (stale)
-		compact(postings, list, alive, context);
+void
+story_postings_compact(struct story_postings *postings, struct posting_list *list,
+    story_ref_alive_fn alive, void *context)
+{
+	compact(postings, list, alive, context);
 }
 
 void

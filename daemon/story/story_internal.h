@@ -255,16 +255,17 @@ struct story_postings {
 };
 
 typedef int (*story_ref_alive_fn)(uint64_t ref, void *context);
-typedef void (*story_ref_fn)(uint64_t ref, float weight, void *context);
 
 void	 story_postings_init(struct story_postings *postings);
 void	 story_postings_free(struct story_postings *postings);
 void	 story_postings_add(struct story_postings *postings, uint64_t key, uint64_t ref);
 /* Start loading the table slot a scan of key begins at. */
 void	 story_postings_prefetch(const struct story_postings *postings, uint64_t key);
-/* Call found for the newest `limit` live refs under key (stale ones met are dropped). */
-void	 story_postings_scan(struct story_postings *postings, uint64_t key, size_t limit,
-	    float weight, story_ref_alive_fn alive, story_ref_fn found, void *context);
+/* The list of key, NULL when none: a scan reads its newest refs (lookup.c, read_postings)
+ * and drops the stale ones it met with story_postings_compact. */
+struct posting_list *story_postings_list(const struct story_postings *postings, uint64_t key);
+void	 story_postings_compact(struct story_postings *postings, struct posting_list *list,
+	    story_ref_alive_fn alive, void *context);
 /* Drop every stale ref and the lists left empty. */
 void	 story_postings_sweep(struct story_postings *postings, story_ref_alive_fn alive,
 	    void *context);
