@@ -42,10 +42,10 @@ void	 feed_decoder_skip(struct feed_decoder *decoder, size_t count);
 char	*feed_decoder_rest(struct feed_decoder *decoder, size_t *length);
 
 /*
- * The pass that makes decoded XML safe and parseable before libxml2 sees it (prepare.c): drops
- * the DOCTYPE (expanding its plain internal entities itself, see dtd.c), turns HTML named
- * entities into character references, escapes bare '&' and stray '<', closes HTML void
- * elements.
+ * The pass that makes decoded XML safe and parseable before libxml2 sees it (prepare.c, its
+ * entities in prepare_entities.c): drops the DOCTYPE (expanding its plain internal entities
+ * itself, see dtd.c), turns HTML named entities into character references, escapes bare '&'
+ * and stray '<', closes HTML void elements.
  * feed_preparer_read fills buffer with up to size bytes of prepared text; 0 at the end.
  */
 /* The DOCTYPE's internal entities (dtd.c): fed the DOCTYPE's characters, then finished. */

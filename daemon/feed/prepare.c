@@ -4,7 +4,7 @@
  * It makes the parser safe and real-world feeds parseable:
  *  - the DOCTYPE is removed (its newlines kept, so line numbers hold), so libxml2 never sees an
  *    entity declaration: nothing external is loaded and nothing recursive expanded (billion
- *    laughs, XXE). The internal subset's plain internal entities are expanded here instead
+ *    laughs, XXE). The internal subset's plain internal entities are expanded instead
  *    (dtd.c says which, and how many);
  *  - HTML 4 named entities (&nbsp; &mdash; &eacute; ...) become numeric character references,
  *    numeric references to C1 code points are read as windows-1252 (&#146; is a quote), and
@@ -21,6 +21,8 @@
  * a '<' starts: 10) join the end of one piece and the start of the next in a small carry
  * buffer. An end marker cut in two is found with the last bytes copied. Output that does not
  * fit the caller's buffer (one replacement, 16 bytes at most) waits in a spill buffer.
+ * The references and entities at an '&' that are not kept as they are are rewritten by
+ * prepare_entities.c; the state and the output it shares are in prepare_internal.h.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -33,58 +35,9 @@
 #include <emmintrin.h>
 #endif
 
-#include <libxml/HTMLparser.h>
+#include "prepare_internal.h"
 
-#include "feed_internal.h"
-
-#define ENTITY_LOOKAHEAD	48	/* '&' + 39 name characters + ';', or &#x + 8 digits + ';' */
 #define MARKUP_LOOKAHEAD	10	/* "<!DOCTYPE", "<![CDATA[", "</" + 7 name characters + 1 */
-
-
-static const unsigned short windows_1252_c1[32] = {
-	0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD,
-	0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178
-};
-
-enum prepare_state {
-	STATE_TEXT,		/* character data: looking for '<' and '&' */
-	STATE_TAG,		/* inside a start or end tag, after its '<' */
-	STATE_COPY_THROUGH,	/* comment, CDATA section or PI: copied up to its end marker */
-	STATE_DOCTYPE,		/* dropped, newlines kept */
-	STATE_DROP_TAG		/* </br> and friends: dropped through '>' */
-};
-
-struct feed_preparer {
-	struct feed_decoder *decoder;
-	const char	*piece;		/* decoded text being read */
-	size_t		 piece_length;
-	size_t		 piece_position;
-	int		 decoder_done;
-	char		 carry[64];	/* a lookahead joined across pieces */
-	size_t		 carry_length;
-	size_t		 carry_position;
-	int		 in_carry;	/* reading the carry, then the rest of the piece */
-	enum prepare_state state;
-	char		 quote;		/* tag, DOCTYPE: the quote we are inside, or 0 */
-	int		 void_element;	/* tag: an HTML void element, closed with "/>" */
-	int		 bracket_depth;	/* DOCTYPE: its internal subset */
-	const char	*marker;	/* copy-through: "-->", "]]>" or "?>" */
-	size_t		 marker_length;
-	char		 recent[2];	/* copy-through: the last bytes copied */
-	size_t		 recent_length;
-	char		*out;		/* the caller's buffer */
-	size_t		 out_length;
-	size_t		 out_size;
-	char		 last_out;	/* the last byte written */
-	char		*spill;		/* written but not yet in a caller's buffer */
-	size_t		 spill_capacity;
-	size_t		 spill_length;
-	size_t		 spill_position;
-	struct feed_dtd	 dtd;		/* the internal subset's entities (dtd.c) */
-	unsigned	 problems;	/* FEED_PROBLEM_* */
-};
 
 struct feed_preparer *
 feed_preparer_new(struct feed_decoder *decoder)
@@ -140,15 +93,6 @@ window(struct feed_preparer *preparer, size_t *length)
 	}
 }
 
-static void
-advance(struct feed_preparer *preparer, size_t count)
-{
-	if (preparer->in_carry)
-		preparer->carry_position += count;
-	else
-		preparer->piece_position += count;
-}
-
 /* Move bytes of the following pieces into the carry until it holds want bytes. */
 static void
 fill_carry(struct feed_preparer *preparer, size_t want)
@@ -179,8 +123,8 @@ fill_carry(struct feed_preparer *preparer, size_t want)
  * The text at hand with at least want bytes in one run, fewer only where the document ends
  * (so *length may be compared as the original whole-document pass compared what was left).
  */
-static const char *
-lookahead(struct feed_preparer *preparer, size_t want, size_t *length)
+const char *
+feed_preparer_lookahead(struct feed_preparer *preparer, size_t want, size_t *length)
 {
 	const char *text = window(preparer, length);
 
@@ -198,178 +142,6 @@ lookahead(struct feed_preparer *preparer, size_t want, size_t *length)
 	fill_carry(preparer, want);
 	*length = preparer->carry_length;
 	return preparer->carry;
-}
-
-/* ---- output: the caller's buffer, then the spill ---- */
-
-static size_t
-room(const struct feed_preparer *preparer)
-{
-	return preparer->out_size - preparer->out_length;
-}
-
-/* Copy count bytes, all of which fit (count <= room). */
-static void
-copy_out(struct feed_preparer *preparer, const char *text, size_t count)
-{
-	if (count == 0)
-		return;
-	memcpy(preparer->out + preparer->out_length, text, count);
-	preparer->out_length += count;
-	preparer->last_out = text[count - 1];
-}
-
-/* Write a short replacement; what does not fit waits in the spill. */
-static void
-emit(struct feed_preparer *preparer, const char *text, size_t count)
-{
-	size_t now = count < room(preparer) ? count : room(preparer);
-
-	copy_out(preparer, text, now);
-	if (now < count) {
-		if (preparer->spill_length + count - now > preparer->spill_capacity) {
-			preparer->spill_capacity = preparer->spill_length + count - now + 64;
-			preparer->spill = xrealloc(preparer->spill, preparer->spill_capacity);
-		}
-		memcpy(preparer->spill + preparer->spill_length, text + now, count - now);
-		preparer->spill_length += count - now;
-	}
-	preparer->last_out = text[count - 1];
-}
-
-static void
-emit_string(struct feed_preparer *preparer, const char *text)
-{
-	emit(preparer, text, strlen(text));
-}
-
-/* "&#N;" */
-static void
-emit_reference(struct feed_preparer *preparer, unsigned long codepoint)
-{
-	char digits[24], reference[32];
-	size_t count = 0, length = 0;
-
-	do {
-		digits[count++] = (char)('0' + codepoint % 10);
-		codepoint /= 10;
-	} while (codepoint > 0);
-	reference[length++] = '&';
-	reference[length++] = '#';
-	while (count > 0)
-		reference[length++] = digits[--count];
-	reference[length++] = ';';
-	emit(preparer, reference, length);
-}
-
-/* ---- entities ---- */
-
-static int
-is_xml_char(unsigned long codepoint)
-{
-	return codepoint == 0x9 || codepoint == 0xA || codepoint == 0xD ||
-	    (codepoint >= 0x20 && codepoint <= 0xD7FF) ||
-	    (codepoint >= 0xE000 && codepoint <= 0xFFFD) ||
-	    (codepoint >= 0x10000 && codepoint <= 0x10FFFF);
-}
-
-/* &#...; : returns the length consumed, 0 if this is not a character reference. */
-static size_t
-character_reference(struct feed_preparer *preparer, const char *start, size_t available)
-{
-	size_t index = 2, digits = 0;
-	unsigned long codepoint = 0;
-	int hex = 0;
-
-	if (available > 2 && (start[2] == 'x' || start[2] == 'X')) {
-		hex = 1;
-		index = 3;
-	}
-	while (index < available && digits < 8 && (hex ? isxdigit((unsigned char)start[index]) :
-	    isdigit((unsigned char)start[index]))) {
-		int value = isdigit((unsigned char)start[index]) ? start[index] - '0' :
-		    tolower((unsigned char)start[index]) - 'a' + 10;
-
-		codepoint = codepoint * (hex ? 16 : 10) + (unsigned long)value;
-		index++;
-		digits++;
-	}
-	if (digits == 0)
-		return 0;
-	if (index < available && start[index] == ';')
-		index++;
-	if (codepoint >= 0x80 && codepoint <= 0x9F)
-		codepoint = windows_1252_c1[codepoint - 0x80];
-	if (!is_xml_char(codepoint))
-		codepoint = 0xFFFD;
-	emit_reference(preparer, codepoint);
-	return index;
-}
-
-static int
-is_xml_entity(const char *name, size_t length)
-{
-	switch (length) {
-	case 2:
-		return memcmp(name, "lt", 2) == 0 || memcmp(name, "gt", 2) == 0;
-	case 3:
-		return memcmp(name, "amp", 3) == 0;
-	case 4:
-		return memcmp(name, "quot", 4) == 0 || memcmp(name, "apos", 4) == 0;
-	}
-	return 0;
-}
-
-/* At '&': an entity or character reference, kept or rewritten, or a bare '&' escaped. */
-static void
-fix_entity(struct feed_preparer *preparer)
-{
-	size_t available, name_length = 0, consumed;
-	const char *start = lookahead(preparer, ENTITY_LOOKAHEAD, &available);
-	char name[40];
-	const htmlEntityDesc *entity;
-	const char *declared;
-
-	if (available > 1 && start[1] == '#' &&
-	    (consumed = character_reference(preparer, start, available)) > 0) {
-		advance(preparer, consumed);
-		return;
-	}
-	while (1 + name_length < available && name_length < sizeof(name) - 1 &&
-	    isalnum((unsigned char)start[1 + name_length])) {
-		name[name_length] = start[1 + name_length];
-		name_length++;
-	}
-	name[name_length] = '\0';
-	if (name_length > 0 && 1 + name_length < available && start[1 + name_length] == ';') {
-		if (is_xml_entity(name, name_length)) {
-			emit(preparer, start, name_length + 2);
-			advance(preparer, name_length + 2);
-			return;
-		}
-		if ((declared = feed_dtd_entity(&preparer->dtd, name)) != NULL) {
-			emit_string(preparer, declared);
-			advance(preparer, name_length + 2);
-			return;
-		}
-		preparer->problems |= FEED_PROBLEM_UNDECLARED_ENTITY;
-		if ((entity = htmlEntityLookup((const xmlChar *)name)) != NULL) {
-			emit_reference(preparer, entity->value);
-			advance(preparer, name_length + 2);
-			return;
-		}
-	} else if (name_length > 0 && 1 + name_length < available &&
-	    start[1 + name_length] != '=' && (entity = htmlEntityLookup((const xmlChar *)name)) &&
-	    (entity->value >= 0xA0 ? entity->value <= 0xFF : entity->value < 0x80)) {
-		/* HTML's legacy entities (Latin-1, &amp; &lt; ...) need no ';': "&copy 2025" */
-		preparer->problems |= FEED_PROBLEM_UNDECLARED_ENTITY;
-		emit_reference(preparer, entity->value);
-		advance(preparer, name_length + 1);
-		return;
-	} else
-		preparer->problems |= FEED_PROBLEM_BARE_AMPERSAND;
-	emit_string(preparer, "&amp;");
-	advance(preparer, 1);
 }
 
 /* ---- markup ---- */
@@ -459,7 +231,7 @@ static void
 scan_markup(struct feed_preparer *preparer)
 {
 	size_t available;
-	const char *text = lookahead(preparer, MARKUP_LOOKAHEAD, &available);
+	const char *text = feed_preparer_lookahead(preparer, MARKUP_LOOKAHEAD, &available);
 	char next = available > 1 ? text[1] : '\0';
 
 	if (available >= 4 && memcmp(text, "<!--", 4) == 0)
@@ -560,7 +332,7 @@ text_step(struct feed_preparer *preparer)
 	} else if (text[0] == '<')
 		scan_markup(preparer);
 	else
-		fix_entity(preparer);
+		feed_preparer_fix_entity(preparer);
 	return 1;
 }
 
@@ -605,7 +377,7 @@ tag_step(struct feed_preparer *preparer)
 	if (position == length)
 		return 1;
 	if (character == '&')
-		fix_entity(preparer);
+		feed_preparer_fix_entity(preparer);
 	else if (character == '<' && preparer->quote != 0) {
 		emit_string(preparer, "&lt;");
 		advance(preparer, 1);
