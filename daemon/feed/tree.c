@@ -61,12 +61,26 @@ prepare_whole(struct feed_preparer *preparer, size_t size_hint, size_t *length)
 	return text;
 }
 
+/* The document a parse built, NULL when it failed or is not well-formed; frees context. */
+static xmlDocPtr
+take_document(xmlParserCtxtPtr context, int failed)
+{
+	xmlDocPtr document = context->myDoc;
+
+	context->myDoc = NULL;
+	if (document != NULL && (failed || !context->wellFormed || !context->nsWellFormed)) {
+		xmlFreeDoc(document);
+		document = NULL;
+	}
+	xmlFreeParserCtxt(context);
+	return document;
+}
+
 /* text through libxml2's push parser: 4 bytes, then TREE_CHUNK blocks; NULL when broken. */
 static xmlDocPtr
 push_text(const char *text, size_t length, const char *feed_url)
 {
 	xmlParserCtxtPtr context;
-	xmlDocPtr document;
 	size_t at = length < 4 ? length : 4, chunk;
 	int failed = 0;
 
@@ -82,14 +96,7 @@ push_text(const char *text, size_t length, const char *feed_url)
 		xmlParseChunk(context, text + at, (int)chunk, 0);
 	}
 	xmlParseChunk(context, NULL, 0, 1);
-	document = context->myDoc;
-	context->myDoc = NULL;
-	if (document != NULL && (failed || !context->wellFormed || !context->nsWellFormed)) {
-		xmlFreeDoc(document);
-		document = NULL;
-	}
-	xmlFreeParserCtxt(context);
-	return document;
+	return take_document(context, failed);
 }
 
 /* text through libxml2's pull parser, in place, with the push parser's options and error
@@ -98,7 +105,6 @@ static xmlDocPtr
 read_text(const char *text, size_t length, const char *feed_url)
 {
 	xmlParserCtxtPtr context;
-	xmlDocPtr document;
 	int failed = 0;
 
 	context = xmlCreateMemoryParserCtxt(text, (int)length);
@@ -110,14 +116,7 @@ read_text(const char *text, size_t length, const char *feed_url)
 	context->_private = &failed;
 	context->sax->serror = note_tree_error;
 	xmlParseDocument(context);
-	document = context->myDoc;
-	context->myDoc = NULL;
-	if (document != NULL && (failed || !context->wellFormed || !context->nsWellFormed)) {
-		xmlFreeDoc(document);
-		document = NULL;
-	}
-	xmlFreeParserCtxt(context);
-	return document;
+	return take_document(context, failed);
 }
 
 /*
