@@ -14,12 +14,14 @@
  * only (titles are often in Title Case), then counted in the title's capitalized runs too:
  * count is the mentions in title + text.
  *
- * Every word the plugin knows something about (a stop word, a title, a name ending, the first
- * word of a known name) has one entry in a lexicon, so a token costs one hash look-up, not a
- * walk through the word lists.  gazetteer.c loads the word lists and gazetteers into it; this
- * file matches the texts.  A token type (a distinct written form of the article) is folded and
- * looked up once, when the matching first asks about one of its words (and remembered across
- * articles in a direct-mapped memo of written forms); the words that cannot start a name
+ * Every word the plugin knows something about (a stop word, a title, a name ending, any word
+ * of a known name) has a lexicon id, an entry in a dense array and a slot in a compact hash
+ * table (gazetteer.c compiles them once the word lists and gazetteers are loaded), and the
+ * known names starting with a word are listed under its entry with their words as ids: a
+ * token type (a distinct written form of the article) is folded and looked up once, when the
+ * matching first asks about one of its words, and a name's words are compared by id, not as
+ * strings.  Memory touched, not instructions, is what matching costs: little of it (a 4-byte
+ * id per type of the article, a few small dense arrays).  The words that cannot start a name
  * (neither capitalized nor a number: most of them) are skipped in a tight loop.
  * The article's mentions are kept in the instance's state, reused from article to article:
  * known names point at the gazetteer's, only phrases of the text are copied.
@@ -56,15 +58,9 @@ static const struct ws_option entities_options[] = {
 
 /* ---- matching a text ---- */
 
-/*
- * What the words written alike (an ABI-2 token type) are.  Most words are lower-case words no
- * name involves: a type is folded and looked up in the lexicon only when the matching asks
- * (token_at), once per article.
- */
-struct type_info {
-	int		 prepared;		/* folded, hash and entry are set */
-	const struct lexicon_entry *entry;	/* NULL: a word the lexicon does not know */
-	uint64_t	 hash;			/* words_hash(folded) */
+/* A token type's folded form (the lexicon's key for it): words_fold and words_hash. */
+struct type_fold {
+	uint64_t	 hash;
 	char		 folded[TOKEN_BYTES];
 };
 
@@ -74,98 +70,52 @@ struct line {
 	const char	*text;
 	const struct ws_token *tokens;
 	size_t		 count;
-	struct type_info *types;
+	uint32_t	*type_ids;	/* the state's: each type's lexicon id, or TYPE_UNSEEN */
+	struct type_fold *folds;
 	size_t		 base;		/* tokens[0]'s place in the title, then the text */
 	int		 in_title;	/* unknown runs wait for the text's names (title_mentions) */
 };
 
-/*
- * A written form folded and looked up, remembered across articles: a direct-mapped memo by
- * the stream's FNV hash of the written form (verified by its bytes), for forms shorter than
- * MEMO_BYTES.  The lexicon is const after loading, so what it remembers stays true.
- */
-#define TYPE_MEMO_SLOTS	4096	/* a power of two */
-#define MEMO_BYTES	24
-
-struct type_memo {
-	uint64_t	 hash;		/* of written: words_hash */
-	uint64_t	 folded_hash;	/* of folded */
-	const struct lexicon_entry *entry;
-	uint32_t	 length;	/* of written; 0: an empty slot */
-	uint32_t	 folded_length;
-	char		 written[MEMO_BYTES];
-	char		 folded[MEMO_BYTES];
-};
-
-/* info from the memo when it has the token's type; 0 when not. */
-static int
-type_recall(const struct entities_state *state, const struct ws_token_type *type,
-    struct type_info *info)
+/* Fold a token's type and look it up in the lexicon: once per type and article. */
+static __attribute__((noinline)) uint32_t
+type_prepare(struct line *line, const struct ws_token *token)
 {
-	const struct type_memo *slot = &state->memo[type->hash & (TYPE_MEMO_SLOTS - 1)];
+	struct type_fold *fold = &line->folds[token->type];
+	size_t length = words_fold_hash(line->text + token->start, token->end - token->start,
+	    fold->folded, TOKEN_BYTES, &fold->hash);
 
-	if (slot->hash != type->hash || slot->length != type->length || slot->length == 0 ||
-	    memcmp(slot->written, type->written, type->length) != 0)
-		return 0;
-	memcpy(info->folded, slot->folded, slot->folded_length + 1);
-	info->hash = slot->folded_hash;
-	info->entry = slot->entry;
-	return 1;
+	return line->type_ids[token->type] = lexicon_find(line->state, fold->folded, length,
+	    fold->hash);
 }
 
-static void
-type_remember(const struct entities_state *state, const struct ws_token_type *type,
-    const struct type_info *info)
+/* The lexicon id of token at (0: a word the lexicon does not know). */
+static inline uint32_t
+token_id(struct line *line, size_t at)
 {
-	struct type_memo *slot = &state->memo[type->hash & (TYPE_MEMO_SLOTS - 1)];
-	size_t folded_length = strlen(info->folded);
+	uint32_t id = line->type_ids[line->tokens[at].type];
 
-	if (type->length >= MEMO_BYTES || folded_length >= MEMO_BYTES)
-		return;
-	slot->hash = type->hash;
-	slot->folded_hash = info->hash;
-	slot->entry = info->entry;
-	slot->length = (uint32_t)type->length;
-	slot->folded_length = (uint32_t)folded_length;
-	memcpy(slot->written, type->written, type->length);
-	memcpy(slot->folded, info->folded, folded_length + 1);
+	return id != TYPE_UNSEEN ? id : type_prepare(line, &line->tokens[at]);
 }
 
-/* Fold a token's type and look it up: once per type and article (or recalled). */
-static __attribute__((noinline)) void
-type_prepare(struct line *line, const struct ws_token *token, struct type_info *info)
-{
-	const struct ws_token_type *type = &line->state->token_types[token->type];
-	void **entry;
-
-	info->prepared = 1;
-	if (type_recall(line->state, type, info))
-		return;
-	words_fold_hash(line->text + token->start, token->end - token->start, info->folded,
-	    TOKEN_BYTES, &info->hash);
-	entry = word_table_find_hashed(&line->state->lexicon, info->folded, info->hash);
-	info->entry = entry != NULL ? *entry : NULL;
-	type_remember(line->state, type, info);
-}
-
-/* What token at is, folded and looked up. */
-static inline const struct type_info *
+/* What token at is: its lexicon entry (entries[0] for a word it does not know). */
+static inline const struct lexicon_entry *
 token_at(struct line *line, size_t at)
 {
-	const struct ws_token *token = &line->tokens[at];
-	struct type_info *info = &line->types[token->type];
+	return &line->state->entries[token_id(line, at)];
+}
 
-	if (!info->prepared)
-		type_prepare(line, token, info);
-	return info;
+/* Token at folded. */
+static inline const struct type_fold *
+token_fold(struct line *line, size_t at)
+{
+	token_id(line, at);
+	return &line->folds[line->tokens[at].type];
 }
 
 static int
 token_is(struct line *line, size_t at, unsigned word_class)
 {
-	const struct type_info *info = token_at(line, at);
-
-	return info->entry != NULL && (info->entry->classes & word_class) != 0;
+	return (token_at(line, at)->classes & word_class) != 0;
 }
 
 /*
@@ -304,34 +254,36 @@ starts_name(const struct line *line, size_t at)
 	    (unsigned)((unsigned char)line->text[token->start] - '0') < 10;
 }
 
-/* The longest known name written at token at; -1 when none. */
+/*
+ * The longest known name written at token at: its index in state->candidates; -1 when none.
+ * Every word of a known name has a lexicon id: a token is that word when it has that id.
+ */
 static long
 match_known(struct line *line, size_t at)
 {
 	const struct entities_state *state = line->state;
-	const struct candidates *list;
+	const struct lexicon_entry *entry;
 
-	if (!starts_name(line, at) || token_at(line, at)->entry == NULL)
+	if (!starts_name(line, at))
 		return -1;
-	list = &token_at(line, at)->entry->candidates;
-	for (size_t i = 0; i < list->count; i++) {
-		const struct pattern *pattern = &state->patterns[list->patterns[i]];
+	entry = token_at(line, at);
+	for (uint32_t i = 0; i < entry->candidate_count; i++) {
+		const struct candidate *candidate = &state->candidates[entry->candidates + i];
+		const uint32_t *words = &state->candidate_words[candidate->words];
 		size_t k;
 
-		if (at + pattern->word_count > line->count ||
-		    (pattern->upper_only[0] && !line->tokens[at].all_upper))
+		if (at + candidate->word_count > line->count ||
+		    ((words[0] & CANDIDATE_UPPER) && !line->tokens[at].all_upper))
 			continue;
 		/* its first word is the word at: the list is the lexicon's entry for it */
-		for (k = 1; k < pattern->word_count; k++) {
-			const struct type_info *info = token_at(line, at + k);
-
-			if (strcmp(info->folded, pattern->words[k]) != 0)
+		for (k = 1; k < candidate->word_count; k++) {
+			if (token_id(line, at + k) != (words[k] & ~CANDIDATE_UPPER))
 				break;
-			if (pattern->upper_only[k] && !line->tokens[at + k].all_upper)
+			if ((words[k] & CANDIDATE_UPPER) && !line->tokens[at + k].all_upper)
 				break;
 		}
-		if (k == pattern->word_count)
-			return (long)list->patterns[i];
+		if (k == candidate->word_count)
+			return (long)(entry->candidates + i);
 	}
 	return -1;
 }
@@ -339,13 +291,13 @@ match_known(struct line *line, size_t at)
 static const char *
 guess_type(struct line *line, size_t first, size_t last, int after_title)
 {
-	const char *first_word = token_at(line, first)->folded;
+	const struct entities_state *state = line->state;
+	uint32_t first_word = token_id(line, first);
 
 	if (after_title)
 		return "person";
-	if (token_is(line, last, WORD_ORGANIZATION_END) ||
-	    strcmp(first_word, "ministry") == 0 || strcmp(first_word, "university") == 0 ||
-	    strcmp(first_word, "department") == 0)
+	if (token_is(line, last, WORD_ORGANIZATION_END) || first_word == state->ministry_id ||
+	    first_word == state->university_id || first_word == state->department_id)
 		return "organization";
 	if (token_is(line, last, WORD_PLACE_END))
 		return "place";
@@ -366,9 +318,9 @@ unknown_phrase(struct tally *tally, struct line *line, size_t first, size_t end,
 	long surname;
 
 	if (end - first == 1) {
-		const struct type_info *info = token_at(line, first);
+		const struct type_fold *fold = token_fold(line, first);
 
-		if ((surname = surname_find(tally, info->folded, info->hash)) >= 0)
+		if ((surname = surname_find(tally, fold->folded, fold->hash)) >= 0)
 			tally_mention(tally, (size_t)surname, line->base + first);
 		return;
 	}
@@ -412,7 +364,7 @@ unknown_report(struct tally *tally, struct line *line, size_t first, size_t end,
 	if (first == end)
 		return;
 	for (size_t of = first + 1; of + 1 < end; of++) {
-		if (strcmp(token_at(line, of)->folded, "of") != 0)
+		if (token_id(line, of) != line->state->of_id)
 			continue;
 		head_type = guess_type(line, first, of - 1, 0);
 		if (strcmp(head_type, "organization") == 0 || strcmp(head_type, "place") == 0)
@@ -486,7 +438,7 @@ scan_line(struct line *line, struct tally *tally, int detect)
 		pattern = match_known(line, at);
 
 		if (pattern >= 0) {
-			const struct pattern *found = &state->patterns[pattern];
+			const struct candidate *found = &state->candidates[pattern];
 			const struct known_name *known = &state->names[found->name_index];
 
 			tally_add(tally, known->name, known->hash, 0, known->type,
@@ -523,7 +475,8 @@ static void
 scan_text(struct entities_state *state, struct tally *tally, const struct ws_token_text *text,
     int detect, size_t base, int in_title)
 {
-	struct line line = { state, text->text, text->tokens, 0, state->types, base, in_title };
+	struct line line = { state, text->text, text->tokens, 0, state->type_ids, state->folds,
+	    base, in_title };
 	const struct ws_token *tokens = text->tokens;
 	size_t first = 0, end;
 
@@ -557,7 +510,7 @@ entry_written_at(const struct tally_entry *entry, struct line *line, size_t at, 
 	/* a name starting with an ASCII letter or digit starts with that word, folded */
 	if (first < 0x80 && words_ascii_is_word(first) &&
 	    (first >= 'A' && first <= 'Z' ? first + 32 : first) !=
-	    (unsigned char)token_at(line, at)->folded[0])
+	    (unsigned char)token_fold(line, at)->folded[0])
 		return 0;
 	length = strlen(entry->name);
 	while (words_next(entry->name, length, &position, &word)) {
@@ -565,7 +518,7 @@ entry_written_at(const struct tally_entry *entry, struct line *line, size_t at, 
 			return 0;
 		words_fold(entry->name + word.start, word.end - word.start, folded,
 		    sizeof(folded));
-		if (strcmp(folded, token_at(line, at + words)->folded) != 0)
+		if (strcmp(folded, token_fold(line, at + words)->folded) != 0)
 			return 0;
 		words++;
 	}
@@ -580,15 +533,15 @@ static void
 title_mentions(struct entities_state *state, struct tally *tally,
     const struct ws_token_text *title)
 {
-	struct line line = { state, title->text, title->tokens, title->count, state->types, 0,
-	    1 };
+	struct line line = { state, title->text, title->tokens, title->count, state->type_ids,
+	    state->folds, 0, 1 };
 
 	for (size_t r = 0; r < tally->title_run_count; r++) {
 		size_t at = tally->title_runs[r].first, end = tally->title_runs[r].end;
 
 		while (at < end) {
 			size_t best = 0, best_words = 0, words;
-			const struct type_info *info;
+			const struct type_fold *fold;
 			long surname;
 
 			for (size_t i = 0; i < tally->count; i++) {
@@ -603,8 +556,8 @@ title_mentions(struct entities_state *state, struct tally *tally,
 				at += best_words;
 				continue;
 			}
-			info = token_at(&line, at);
-			if ((surname = surname_find(tally, info->folded, info->hash)) >= 0)
+			fold = token_fold(&line, at);
+			if ((surname = surname_find(tally, fold->folded, fold->hash)) >= 0)
 				tally_mention(tally, (size_t)surname, at);
 			at++;
 		}
@@ -634,20 +587,24 @@ entries_sort(struct tally *tally)
 	}
 }
 
-/* state->types ready for the article's token types, none prepared; -1 when out of memory. */
+/* state->type_ids ready for the article's token types, none looked up; -1 when out of memory. */
 static int
 types_reset(struct entities_state *state, size_t count)
 {
 	if (state->type_capacity < count) {
-		struct type_info *grown = realloc(state->types, count * sizeof(*grown));
+		size_t capacity = count * 2;
+		uint32_t *ids = realloc(state->type_ids, capacity * sizeof(*ids));
+		struct type_fold *folds;
 
-		if (grown == NULL)
+		if (ids == NULL)
 			return -1;
-		state->types = grown;
-		state->type_capacity = count;
+		state->type_ids = ids;
+		if ((folds = realloc(state->folds, capacity * sizeof(*folds))) == NULL)
+			return -1;
+		state->folds = folds;
+		state->type_capacity = capacity;
 	}
-	for (size_t i = 0; i < count; i++)
-		state->types[i].prepared = 0;
+	memset(state->type_ids, 0xff, count * sizeof(*state->type_ids));	/* TYPE_UNSEEN */
 	return 0;
 }
 
@@ -659,7 +616,6 @@ entities_process(void *state_pointer, struct article *article, const struct ws_t
 
 	if (types_reset(state, tokens->type_count) == -1)
 		return -1;
-	state->token_types = tokens->types;
 	/*
 	 * Titles are often in Title Case: no new names are taken from them, but a name the text
 	 * gives ("Kestrel Gorge Dam", a surname) is counted in the title too.
@@ -682,10 +638,7 @@ entities_init(void *state_pointer, char *error, size_t error_size)
 {
 	struct entities_state *state = state_pointer;
 
-	if ((state->tally = calloc(1, sizeof(*state->tally))) == NULL ||
-	    (state->memo = calloc(TYPE_MEMO_SLOTS, sizeof(*state->memo))) == NULL) {
-		free(state->tally);
-		state->tally = NULL;
+	if ((state->tally = calloc(1, sizeof(*state->tally))) == NULL) {
 		snprintf(error, error_size, "out of memory");
 		return -1;
 	}
@@ -706,10 +659,10 @@ entities_fini(void *state_pointer)
 		tally_free(state->tally);
 	free(state->tally);
 	state->tally = NULL;
-	free(state->memo);
-	state->memo = NULL;
-	free(state->types);
-	state->types = NULL;
+	free(state->type_ids);
+	state->type_ids = NULL;
+	free(state->folds);
+	state->folds = NULL;
 	state->type_capacity = 0;
 }
 

@@ -1,11 +1,14 @@
 /*
  * entities.h - what the two halves of the entities plugin share: its state, the gazetteers and
- * the lexicon as gazetteer.c loads them, for entities.c to match texts against.
+ * the lexicon as gazetteer.c loads and compiles them (dense arrays by lexicon id, a compact
+ * hash table of folded words), for entities.c to match texts against.
  */
 #ifndef ENTITIES_H
 #define ENTITIES_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "plugin_api.h"
 #include "../words.h"
@@ -18,18 +21,12 @@ struct known_name {
 	const char	*type;		/* static: "person", "organization", "place", "other" */
 };
 
-/* One way of writing a known name, split into folded words. */
+/* One way of writing a known name, split into folded words (as the gazetteers are loaded). */
 struct pattern {
 	char		**words;
 	unsigned char	 *upper_only;	/* word must be written in capitals in the text ("US") */
 	size_t		  word_count;
 	size_t		  name_index;
-};
-
-/* The patterns starting with one folded word, longest first. */
-struct candidates {
-	size_t	*patterns;
-	size_t	 count;
 };
 
 /* What a folded word is, from the word lists below: WORD_* bits. */
@@ -42,11 +39,27 @@ enum {
 	WORD_GROUP = 32			/* a group of people before a name: not part of it */
 };
 
-/* One folded word the plugin knows something about. */
+/*
+ * One folded word the plugin knows something about (a word of the word lists, or any word of
+ * a known name), by its lexicon id: entries[0] is every other word (all zero).  A few dense
+ * arrays, so that matching a text touches little memory.
+ */
 struct lexicon_entry {
-	unsigned		 classes;	/* WORD_* */
-	struct candidates	 candidates;	/* known names starting with it */
+	uint32_t	 classes;		/* WORD_* */
+	uint32_t	 key;			/* its folded bytes: lexicon_keys + key */
+	uint32_t	 key_length;
+	uint32_t	 candidates;		/* its first in state->candidates */
+	uint32_t	 candidate_count;	/* the names starting with it, longest first */
 };
+
+/* A way of writing a known name, under the lexicon entry of its first word. */
+struct candidate {
+	uint32_t	 name_index;
+	uint32_t	 word_count;
+	uint32_t	 words;		/* its words' ids, in state->candidate_words */
+};
+
+#define CANDIDATE_UPPER	0x80000000u	/* in a candidate word: written in capitals only */
 
 struct entities_state {
 	/* options */
@@ -63,14 +76,46 @@ struct entities_state {
 	struct pattern *patterns;
 	size_t	 pattern_count;
 	struct word_table patterns_by_key;	/* folded words joined by ' ' -> index + 1 */
-	struct word_table lexicon;		/* folded word -> struct lexicon_entry */
+	struct word_table lexicon;		/* folded word -> gazetteer.c's word, while loading */
+	/* the lexicon, compiled once loaded (gazetteer.c) */
+	struct lexicon_entry *entries;		/* by lexicon id */
+	char	*lexicon_keys;
+	uint64_t *lexicon_slots;	/* words_hash's low 32 bits << 32 | id; 0: empty */
+	unsigned lexicon_slot_bits;
+	struct candidate *candidates;
+	uint32_t *candidate_words;	/* lexicon ids, | CANDIDATE_UPPER */
+	uint32_t of_id;			/* the ids of words guess_type and unknown_report ask about */
+	uint32_t ministry_id;
+	uint32_t university_id;
+	uint32_t department_id;
 	/* scratch, reused from article to article */
-	struct type_info *types;	/* of each token type of the article */
-	size_t		 type_capacity;
+	uint32_t *type_ids;		/* lexicon id of each token type of the article; TYPE_UNSEEN */
+	struct type_fold *folds;	/* each type's folded form, once type_ids has its id */
+	size_t	 type_capacity;
 	struct tally	*tally;		/* the names found in the article */
-	const struct ws_token_type *token_types;	/* the article's, while it is matched */
-	struct type_memo *memo;		/* TYPE_MEMO_SLOTS written forms folded and looked up */
 };
+
+#define TYPE_UNSEEN	0xffffffffu	/* a type not folded and looked up yet */
+
+/* The lexicon id of a folded word (words_hash hash, length bytes); 0 when it has none. */
+static inline uint32_t
+lexicon_find(const struct entities_state *state, const char *folded, size_t length,
+    uint64_t hash)
+{
+	size_t mask = ((size_t)1 << state->lexicon_slot_bits) - 1;
+	size_t slot = (size_t)(hash >> (64 - state->lexicon_slot_bits));
+	uint64_t tag = hash << 32, value;
+
+	while ((value = state->lexicon_slots[slot]) != 0) {
+		const struct lexicon_entry *entry = &state->entries[(uint32_t)value];
+
+		if ((value & 0xffffffff00000000ULL) == tag && entry->key_length == length &&
+		    memcmp(state->lexicon_keys + entry->key, folded, length) == 0)
+			return (uint32_t)value;
+		slot = (slot + 1) & mask;
+	}
+	return 0;
+}
 
 /* Load the word lists and the gazetteers the options name; -1 with error set on failure. */
 int	entities_gazetteers_load(struct entities_state *state, char *error, size_t error_size);

@@ -1,7 +1,11 @@
 /*
  * gazetteer.c - the entities plugin's known words: the word lists (stop words, connectors,
  * titles, groups of people, name endings) and the gazetteers of names with their aliases,
- * loaded into one lexicon of folded words (entities.h) that entities.c matches texts against.
+ * loaded into one lexicon of folded words (a word_table while loading), then compiled
+ * (lexicon_compile) into what entities.c matches texts against: every word of the lists and
+ * of the names has a lexicon id, an entry in a dense array, and a slot in a compact hash
+ * table; a known name's ways of writing are listed under its first word's entry with their
+ * words as ids, so matching compares ids, not strings.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,18 +76,26 @@ static const char *const place_endings[] = {
 
 /* ---- the lexicon ---- */
 
-static void
-lexicon_entry_free(void *value)
-{
-	struct lexicon_entry *entry = value;
+/* A folded word of the lexicon while the gazetteers load: the value of state->lexicon. */
+struct lexicon_word {
+	unsigned	 classes;	/* WORD_* */
+	uint32_t	 id;		/* once compiled */
+	size_t		*patterns;	/* the known names starting with it, longest first */
+	size_t		 count;
+};
 
-	if (entry != NULL)
-		free(entry->candidates.patterns);
-	free(entry);
+static void
+lexicon_word_free(void *value)
+{
+	struct lexicon_word *word = value;
+
+	if (word != NULL)
+		free(word->patterns);
+	free(word);
 }
 
 /* The entry of a folded word, added when new; NULL when out of memory. */
-static struct lexicon_entry *
+static struct lexicon_word *
 lexicon_entry(struct entities_state *state, const char *folded)
 {
 	void **slot = word_table_insert(&state->lexicon, folded);
@@ -91,7 +103,7 @@ lexicon_entry(struct entities_state *state, const char *folded)
 	if (slot == NULL)
 		return NULL;
 	if (*slot == NULL)
-		*slot = calloc(1, sizeof(struct lexicon_entry));
+		*slot = calloc(1, sizeof(struct lexicon_word));
 	return *slot;
 }
 
@@ -100,7 +112,7 @@ lexicon_add_class(struct entities_state *state, const char *const *words, size_t
     unsigned word_class)
 {
 	for (size_t i = 0; i < count; i++) {
-		struct lexicon_entry *entry = lexicon_entry(state, words[i]);
+		struct lexicon_word *entry = lexicon_entry(state, words[i]);
 
 		if (entry == NULL)
 			return -1;
@@ -185,13 +197,11 @@ static int
 candidates_add(struct entities_state *state, size_t pattern_index)
 {
 	const struct pattern *pattern = &state->patterns[pattern_index];
-	struct lexicon_entry *entry = lexicon_entry(state, pattern->words[0]);
-	struct candidates *list;
+	struct lexicon_word *list = lexicon_entry(state, pattern->words[0]);
 	size_t *grown, at;
 
-	if (entry == NULL)
+	if (list == NULL)
 		return -1;
-	list = &entry->candidates;
 	if ((grown = realloc(list->patterns, (list->count + 1) * sizeof(size_t))) == NULL)
 		return -1;
 	list->patterns = grown;
@@ -355,6 +365,128 @@ aliases_load(struct entities_state *state, const char *path, char *error, size_t
 	return result;
 }
 
+/* ---- the lexicon compiled ---- */
+
+/* The id of a folded word of the lexicon (0 when it has none: not after lexicon_compile). */
+static uint32_t
+lexicon_id(const struct entities_state *state, const char *folded)
+{
+	void **slot = word_table_find(&state->lexicon, folded);
+
+	return slot != NULL ? ((const struct lexicon_word *)*slot)->id : 0;
+}
+
+/* Every word of every known name in the lexicon, so that a name's words have ids. */
+static int
+lexicon_add_pattern_words(struct entities_state *state)
+{
+	for (size_t i = 0; i < state->pattern_count; i++)
+		for (size_t k = 0; k < state->patterns[i].word_count; k++)
+			if (lexicon_entry(state, state->patterns[i].words[k]) == NULL)
+				return -1;
+	return 0;
+}
+
+/* An id's slot in the compact table: by words_hash's high bits, tagged with its low ones. */
+static void
+lexicon_slot_put(struct entities_state *state, uint64_t hash, uint32_t id)
+{
+	size_t mask = ((size_t)1 << state->lexicon_slot_bits) - 1;
+	size_t slot = (size_t)(hash >> (64 - state->lexicon_slot_bits));
+
+	while (state->lexicon_slots[slot] != 0)
+		slot = (slot + 1) & mask;
+	state->lexicon_slots[slot] = hash << 32 | id;
+}
+
+/* The entries, keys and slots of the lexicon's words, each given an id from 1 on. */
+static int
+lexicon_compile_words(struct entities_state *state)
+{
+	const struct word_table *table = &state->lexicon;
+	size_t key_bytes = 0, offset = 0;
+	uint32_t id = 1;
+
+	for (size_t i = 0; i < table->capacity; i++)
+		if (table->keys[i] != NULL)
+			key_bytes += strlen(table->keys[i]);
+	for (state->lexicon_slot_bits = 6;
+	    ((size_t)1 << state->lexicon_slot_bits) < (table->count + 1) * 2;
+	    state->lexicon_slot_bits++)
+		;
+	state->entries = calloc(table->count + 1, sizeof(*state->entries));
+	state->lexicon_keys = malloc(key_bytes + 1);
+	state->lexicon_slots = calloc((size_t)1 << state->lexicon_slot_bits, sizeof(uint64_t));
+	if (state->entries == NULL || state->lexicon_keys == NULL || state->lexicon_slots == NULL)
+		return -1;
+	for (size_t i = 0; i < table->capacity; i++) {
+		struct lexicon_word *word = table->values[i];
+		size_t length;
+
+		if (table->keys[i] == NULL)
+			continue;
+		length = strlen(table->keys[i]);
+		memcpy(state->lexicon_keys + offset, table->keys[i], length);
+		word->id = id;
+		state->entries[id].classes = word->classes;
+		state->entries[id].key = (uint32_t)offset;
+		state->entries[id].key_length = (uint32_t)length;
+		lexicon_slot_put(state, table->hashes[i], id);
+		offset += length;
+		id++;
+	}
+	return 0;
+}
+
+/* Each word's known names (its candidates), their words as ids. */
+static int
+lexicon_compile_candidates(struct entities_state *state)
+{
+	const struct word_table *table = &state->lexicon;
+	size_t word_total = 0, at = 0, words = 0;
+
+	for (size_t i = 0; i < state->pattern_count; i++)
+		word_total += state->patterns[i].word_count;
+	state->candidates = calloc(state->pattern_count + 1, sizeof(*state->candidates));
+	state->candidate_words = calloc(word_total + 1, sizeof(uint32_t));
+	if (state->candidates == NULL || state->candidate_words == NULL)
+		return -1;
+	for (size_t i = 0; i < table->capacity; i++) {
+		const struct lexicon_word *word = table->values[i];
+
+		if (table->keys[i] == NULL)
+			continue;
+		state->entries[word->id].candidates = (uint32_t)at;
+		state->entries[word->id].candidate_count = (uint32_t)word->count;
+		for (size_t j = 0; j < word->count; j++, at++) {
+			const struct pattern *pattern = &state->patterns[word->patterns[j]];
+
+			state->candidates[at].name_index = (uint32_t)pattern->name_index;
+			state->candidates[at].word_count = (uint32_t)pattern->word_count;
+			state->candidates[at].words = (uint32_t)words;
+			for (size_t k = 0; k < pattern->word_count; k++)
+				state->candidate_words[words++] =
+				    lexicon_id(state, pattern->words[k]) |
+				    (pattern->upper_only[k] ? CANDIDATE_UPPER : 0);
+		}
+	}
+	return 0;
+}
+
+/* The lexicon as entities.c reads it; -1 when out of memory. */
+static int
+lexicon_compile(struct entities_state *state)
+{
+	if (lexicon_add_pattern_words(state) == -1 || lexicon_compile_words(state) == -1 ||
+	    lexicon_compile_candidates(state) == -1)
+		return -1;
+	state->of_id = lexicon_id(state, "of");
+	state->ministry_id = lexicon_id(state, "ministry");
+	state->university_id = lexicon_id(state, "university");
+	state->department_id = lexicon_id(state, "department");
+	return 0;
+}
+
 int
 entities_gazetteers_load(struct entities_state *state, char *error, size_t error_size)
 {
@@ -377,6 +509,10 @@ entities_gazetteers_load(struct entities_state *state, char *error, size_t error
 	if (state->aliases_path != NULL &&
 	    aliases_load(state, state->aliases_path, error, error_size) == -1)
 		return -1;
+	if (lexicon_compile(state) == -1) {
+		snprintf(error, error_size, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -391,7 +527,17 @@ entities_gazetteers_free(struct entities_state *state)
 	free(state->patterns);
 	word_table_free(&state->names_by_display, NULL);
 	word_table_free(&state->patterns_by_key, NULL);
-	word_table_free(&state->lexicon, lexicon_entry_free);
+	word_table_free(&state->lexicon, lexicon_word_free);
+	free(state->entries);
+	free(state->lexicon_keys);
+	free(state->lexicon_slots);
+	free(state->candidates);
+	free(state->candidate_words);
+	state->entries = NULL;
+	state->lexicon_keys = NULL;
+	state->lexicon_slots = NULL;
+	state->candidates = NULL;
+	state->candidate_words = NULL;
 	state->names = NULL;
 	state->patterns = NULL;
 	state->name_count = state->pattern_count = 0;

@@ -9,7 +9,7 @@
  * as the daemon loads them. Every round parses each feed again (fresh raw articles), attaches
  * the source as the daemon does, then runs the daemon's stages in its order: clean_article,
  * each plugin in config order (one chain, as the daemon's), the dedup sketch and the message without its verdict (the
- * workers' part; with [stories] on, the story features too, "story.features"), the dedup lookup against an in-memory index fresh each round, the whole
+ * workers' part; with [stories] on, the story features too, "story.features", read off the chain's token stream as on a worker), the dedup lookup against an in-memory index fresh each round, the whole
  * message and its produce into librdkafka (the loop's part). Each stage is timed separately in
  * CPU time of this thread (fair on a shared machine); produce counts rd_kafka_producev on the
  * calling thread, not librdkafka's own threads nor the in-process broker (CONFIG's
@@ -283,9 +283,10 @@ main(int argc, char **argv)
 			token_stream_build(stream, article->title, article->text);
 			charge(&stages[after_plugins + 7], &mark, bytes);
 			if (extractor != NULL) {
-				/* on a worker, after the sketch (pipeline.c) */
+				/* on a worker, after the sketch, off the chain's tokens (pipeline.c) */
 				mark = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
-				story_extract_article(extractor, article);
+				story_extract_article_tokens(extractor, article,
+				    plugin_chain_tokens(chain));
 				charge(&stages[after_plugins + 8], &mark, bytes);
 			}
 			dedup_and_publish(article, sketcher, index, publisher,
