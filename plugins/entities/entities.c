@@ -183,18 +183,30 @@ surname_set(struct tally_entry *entry)
 	entry->has_surname = 1;
 }
 
+/* A known name's surname (gazetteer.c folded it once) as entry's. */
+static void
+surname_copy(struct tally_entry *entry, const struct known_name *known)
+{
+	entry->has_surname = known->surname != NULL;
+	if (!entry->has_surname)
+		return;
+	memcpy(entry->surname, known->surname, known->surname_length + 1);
+	entry->surname_hash = known->surname_hash;
+}
+
 /*
  * One more mention of name (words_hash hash): a known name's (kept as it is, the gazetteers
- * outlive the article) or, with copy set, a phrase of the text's (copied).
+ * outlive the article) or, with known NULL, a phrase of the text's (copied).
  */
 static void
-tally_add(struct tally *tally, const char *name, uint64_t hash, int copy, const char *type,
-    size_t position)
+tally_add(struct tally *tally, const char *name, uint64_t hash, const struct known_name *known,
+    const char *type, size_t position)
 {
 	struct tally_entry *entry;
 
 	for (size_t i = 0; i < tally->count; i++) {
-		if (tally->entries[i].hash == hash && strcmp(tally->entries[i].name, name) == 0) {
+		if (tally->entries[i].hash == hash && (tally->entries[i].name == name ||
+		    strcmp(tally->entries[i].name, name) == 0)) {
 			tally_mention(tally, i, position);
 			return;
 		}
@@ -210,7 +222,7 @@ tally_add(struct tally *tally, const char *name, uint64_t hash, int copy, const 
 	}
 	entry = &tally->entries[tally->count];
 	entry->copy = NULL;
-	if (copy && (name = entry->copy = strdup(name)) == NULL)
+	if (known == NULL && (name = entry->copy = strdup(name)) == NULL)
 		return;
 	entry->name = name;
 	entry->hash = hash;
@@ -218,7 +230,10 @@ tally_add(struct tally *tally, const char *name, uint64_t hash, int copy, const 
 	entry->count = 1;
 	entry->first_at = position;
 	/* an earlier person with the same surname keeps it */
-	surname_set(entry);
+	if (known != NULL)
+		surname_copy(entry, known);
+	else
+		surname_set(entry);
 	if (entry->has_surname && surname_find(tally, entry->surname, entry->surname_hash) >= 0)
 		entry->has_surname = 0;
 	tally->count++;
@@ -337,7 +352,7 @@ unknown_phrase(struct tally *tally, struct line *line, size_t first, size_t end,
 		return;
 	memcpy(name, line->text + tokens[first].start, length);
 	name[length] = '\0';
-	tally_add(tally, name, words_hash(name), 1, guess_type(line, first, end - 1, after_title),
+	tally_add(tally, name, words_hash(name), NULL, guess_type(line, first, end - 1, after_title),
 	    line->base + first);
 }
 
@@ -441,7 +456,7 @@ scan_line(struct line *line, struct tally *tally, int detect)
 			const struct candidate *found = &state->candidates[pattern];
 			const struct known_name *known = &state->names[found->name_index];
 
-			tally_add(tally, known->name, known->hash, 0, known->type,
+			tally_add(tally, known->name, known->hash, known, known->type,
 			    line->base + at);
 			at += found->word_count;
 		} else if (line->tokens[at].capitalized) {

@@ -16,9 +16,13 @@
 #define TOKEN_BYTES		64	/* a case-folded word, truncated */
 
 struct known_name {
-	char		*name;		/* display form, "Donald Trump" */
+	char		*name;		/* display form, "Donald Trump" (in name_text, compiled) */
 	uint64_t	 hash;		/* words_hash(name) */
 	const char	*type;		/* static: "person", "organization", "place", "other" */
+	/* a person's last word folded, by which a mention of it alone counts; NULL: none */
+	const char	*surname;	/* in name_text */
+	uint64_t	 surname_hash;	/* words_hash(surname) */
+	size_t		 surname_length;
 };
 
 /* One way of writing a known name, split into folded words (as the gazetteers are loaded). */
@@ -72,6 +76,7 @@ struct entities_state {
 	/* loaded */
 	struct known_name *names;
 	size_t	 name_count;
+	char	*name_text;	/* the names and surnames, compiled: NULL while each is malloc'd */
 	struct word_table names_by_display;	/* display name -> index + 1 */
 	struct pattern *patterns;
 	size_t	 pattern_count;

@@ -473,12 +473,58 @@ lexicon_compile_candidates(struct entities_state *state)
 	return 0;
 }
 
+/* The folded last word of a person's name (NUL-terminated in out); 0 when it has none. */
+static size_t
+surname_of(const struct known_name *known, char *out)
+{
+	const char *last_space = strrchr(known->name, ' ');
+
+	if (last_space == NULL || strcmp(known->type, "person") != 0)
+		return 0;
+	return words_fold(last_space + 1, strlen(last_space + 1), out, TOKEN_BYTES) + 1;
+}
+
+/*
+ * The display names and people's surnames copied into one buffer (name_text), where the
+ * tally reads them from article to article: close together, and a surname folded once.
+ */
+static int
+names_compile(struct entities_state *state)
+{
+	char surname[TOKEN_BYTES];
+	size_t bytes = 0, offset = 0;
+
+	for (size_t i = 0; i < state->name_count; i++)
+		bytes += strlen(state->names[i].name) + 1 + surname_of(&state->names[i], surname);
+	if ((state->name_text = malloc(bytes + 1)) == NULL)
+		return -1;
+	for (size_t i = 0; i < state->name_count; i++) {
+		struct known_name *known = &state->names[i];
+		size_t length = strlen(known->name) + 1, surname_length;
+
+		surname_length = surname_of(known, surname);
+		memcpy(state->name_text + offset, known->name, length);
+		free(known->name);
+		known->name = state->name_text + offset;
+		offset += length;
+		known->surname = NULL;
+		if (surname_length == 0)
+			continue;
+		memcpy(state->name_text + offset, surname, surname_length);
+		known->surname = state->name_text + offset;
+		known->surname_length = surname_length - 1;
+		known->surname_hash = words_hash(surname);
+		offset += surname_length;
+	}
+	return 0;
+}
+
 /* The lexicon as entities.c reads it; -1 when out of memory. */
 static int
 lexicon_compile(struct entities_state *state)
 {
 	if (lexicon_add_pattern_words(state) == -1 || lexicon_compile_words(state) == -1 ||
-	    lexicon_compile_candidates(state) == -1)
+	    lexicon_compile_candidates(state) == -1 || names_compile(state) == -1)
 		return -1;
 	state->of_id = lexicon_id(state, "of");
 	state->ministry_id = lexicon_id(state, "ministry");
@@ -519,8 +565,10 @@ entities_gazetteers_load(struct entities_state *state, char *error, size_t error
 void
 entities_gazetteers_free(struct entities_state *state)
 {
-	for (size_t i = 0; i < state->name_count; i++)
+	for (size_t i = 0; state->name_text == NULL && i < state->name_count; i++)
 		free(state->names[i].name);
+	free(state->name_text);
+	state->name_text = NULL;
 	free(state->names);
 	for (size_t i = 0; i < state->pattern_count; i++)
 		pattern_free(&state->patterns[i]);

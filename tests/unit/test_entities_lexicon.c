@@ -5,7 +5,7 @@
  * must be the word the load-time word_table holds, with its classes; a word the table does
  * not hold has id 0; and the known names listed under a word, longest first, must be its
  * load-time list, their words as the ids of the pattern's folded words, capitals-only marks
- * included.  Over the shipped gazetteers (conf/gazetteers) and over one written here with
+ * included; the names and people's surnames as compiled.  Over the shipped gazetteers (conf/gazetteers) and over one written here with
  * the awkward cases: non-ASCII capitals, words longer than a folded token keeps, an alias in
  * capitals only, names sharing first words, a name starting with a stop word.  Runs from the
  * repo root.
@@ -99,6 +99,33 @@ check_candidates(const struct entities_state *state)
 	CHECK(listed == state->pattern_count);
 }
 
+/*
+ * The names as compiled (name_text): each display name where names_by_display says, and a
+ * person's surname the fold of the last word after a space (what the tally used to compute
+ * for each new mention), others none.
+ */
+static void
+check_names(const struct entities_state *state)
+{
+	for (size_t i = 0; i < state->name_count; i++) {
+		const struct known_name *known = &state->names[i];
+		void **slot = word_table_find(&state->names_by_display, known->name);
+		const char *space = strrchr(known->name, ' ');
+		char expected[TOKEN_BYTES];
+
+		CHECK(slot != NULL && (size_t)*slot == i + 1 &&
+		    known->hash == words_hash(known->name));
+		if (space == NULL || strcmp(known->type, "person") != 0) {
+			CHECK(known->surname == NULL);
+			continue;
+		}
+		words_fold(space + 1, strlen(space + 1), expected, sizeof(expected));
+		CHECK(known->surname != NULL && strcmp(known->surname, expected) == 0 &&
+		    known->surname_length == strlen(expected) &&
+		    known->surname_hash == words_hash(expected));
+	}
+}
+
 /* A token's bytes folded as the plugin folds them (type_prepare) find the name's word. */
 static uint32_t
 token_lookup(const struct entities_state *state, const char *written)
@@ -122,6 +149,7 @@ load_and_check(struct entities_state *state)
 	if (loaded == 0) {
 		check_words(state);
 		check_candidates(state);
+		check_names(state);
 		CHECK(state->of_id != 0 && state->of_id == token_lookup(state, "of") &&
 		    state->ministry_id == token_lookup(state, "Ministry") &&
 		    state->university_id == token_lookup(state, "UNIVERSITY") &&
@@ -198,6 +226,8 @@ test_awkward_gazetteer(void)
 	CHECK(id != 0 && state.entries[id].candidate_count == 1 &&
 	    (state.candidate_words[state.candidates[state.entries[id].candidates].words] &
 	    CANDIDATE_UPPER) != 0);
+	CHECK(state.names[0].surname != NULL &&
+	    strcmp(state.names[0].surname, "erdo\xc4\x9f" "an") == 0);
 	/* "the" is a stop word that starts a name */
 	id = token_lookup(&state, "The");
 	CHECK(id != 0 && (state.entries[id].classes & WORD_STOP) != 0 &&
