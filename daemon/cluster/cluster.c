@@ -229,8 +229,10 @@ on_revoked(struct cluster *cluster, rd_kafka_t *kafka, rd_kafka_topic_partition_
 		if (cluster->phase[partition] == PARTITION_CATCHING_UP) {
 			feedstate_reader_unassign(cluster, partition);
 			cluster->phase[partition] = PARTITION_RELEASING;
-		} else if (cluster->phase[partition] == PARTITION_OWNED)
+		} else if (cluster->phase[partition] == PARTITION_OWNED) {
 			cluster->phase[partition] = PARTITION_RELEASING;
+			feedstate_hand_on(cluster, partition);
+		}
 	}
 	if (cluster->releasing == NULL)
 		cluster->releasing = rd_kafka_topic_partition_list_copy(list);
@@ -582,6 +584,7 @@ cluster_open(const struct config *config, struct event_base *base, struct publis
 	cluster->hooks = *hooks;
 	cluster->feeds = json_object();
 	cluster->dirty = json_object();
+	cluster->unwritten = json_object();
 	cluster->publisher = publisher;
 	cluster->producer = publisher_kafka(publisher);
 	cluster->status.generation = -1;
@@ -636,6 +639,7 @@ cluster_close(struct cluster *cluster)
 	json_decref(cluster->feeds);
 	feedids_map_clear(&cluster->ids);
 	json_decref(cluster->dirty);
+	json_decref(cluster->unwritten);
 	free(cluster->phase);
 	free(cluster->stable_wait);
 	free(cluster);

@@ -59,6 +59,8 @@ struct cluster {
 	json_t			*feeds;		/* URL -> record: feeds of our partitions */
 	struct feedids_map	 ids;		/* URL -> their delivered ids (feedids.c) */
 	json_t			*dirty;		/* URL -> true: to be written */
+	json_t			*unwritten;	/* URL -> true: new validators, written with the
+						 * record's next write or when handed on */
 	rd_kafka_topic_partition_list_t *releasing;	/* revoked, not yet unassigned */
 	int64_t			 release_deadline_ms;
 	int			 closing;
@@ -96,6 +98,8 @@ void	 feedstate_write_dirty(struct cluster *cluster);
 /* The record's value: its JSON members, and "ids" packed (NULL: none). */
 void	 feedstate_encode(const json_t *record, const struct feedids *ids, struct buffer *out);
 void	 feedstate_forget(struct cluster *cluster, int partition);
+/* The partition is being handed on: its feeds' unwritten validators are to be written. */
+void	 feedstate_hand_on(struct cluster *cluster, int partition);
 /* An aborted transaction's delivery ([url, id hash, version before if it was there]) undone. */
 void	 feedstate_undeliver(struct cluster *cluster, json_t *entry);
 

@@ -20,7 +20,8 @@
  * committing one), then dropped from the reader. Records of feeds we own change in memory and
  * are written (at most one per feed per transaction) into the daemon's transaction (txn.c),
  * once it is sealed and its articles are reported, just before it commits; a failed write is
- * retried in the next one.
+ * retried in the next one. A feed's new validators and a later next poll wait for its
+ * record's next write, or its partition's hand-on (cluster_feed_changed).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,9 +242,10 @@ write_record(struct cluster *cluster, const char *url, json_t *record)
 	/* Past the publisher's hold: the transaction is sealed, these still go into it. */
 	if (value.length > 0 && publisher_send_sealed(cluster->publisher,
 	    cluster->config->cluster.topic_state, cluster_partition(cluster, url), url,
-	    value.data, value.length, cluster_message_kind()) == 0)
+	    value.data, value.length, cluster_message_kind()) == 0) {
 		json_object_set_new(cluster->txn_written, url, json_true());
-	else {
+		json_object_del(cluster->unwritten, url);	/* they are in it */
+	} else {
 		cluster->status.state_errors++;
 		json_object_set_new(cluster->dirty, url, json_true());	/* next transaction */
 	}
@@ -299,6 +301,9 @@ feedstate_forget(struct cluster *cluster, int partition)
 	json_object_foreach_safe(cluster->dirty, scratch, url, record)
 		if (cluster_partition(cluster, url) == partition)
 			json_object_del(cluster->dirty, url);
+	json_object_foreach_safe(cluster->unwritten, scratch, url, record)
+		if (cluster_partition(cluster, url) == partition)
+			json_object_del(cluster->unwritten, url);
 	feedids_drop_if(&cluster->ids, in_partition, &of);
 }
 
@@ -367,9 +372,19 @@ set_boolean(json_t *record, const char *key, int value)
 }
 
 /*
- * Every poll moves next_poll; a record is written for that alone only when it moves by more
- * than NEXT_POLL_SLACK seconds (a feed polled every second: once a minute), so that polls
- * answered 304 cost no write each. A new owner that finds next_poll passed polls at once.
+ * What a poll changes is written with the next transaction, except what a new owner can do
+ * without, which waits for the record's next write (a delivery from the feed, a change of its
+ * health) or for its partition to be handed on (feedstate_hand_on()), so that a poll that
+ * delivers nothing writes nothing, whatever the interval:
+ *
+ * - next_poll: every poll moves it later by the feed's interval; a new owner that finds it
+ *   passed polls at once, so a later one is not written by itself. One earlier than the
+ *   record says by more than NEXT_POLL_SLACK seconds (a shorter interval after a reload) is:
+ *   the new owner would wait too long.
+ * - the validators: they advance once a poll's items are delivered, i.e. a transaction after
+ *   the record naming those items; written by themselves, that was a second record (of up to
+ *   22 KB) for every poll that delivered. A new owner that finds the earlier ones fetches the
+ *   feed whole once, and skips its items as delivered (their ids are in the record).
  */
 #define NEXT_POLL_SLACK	60
 
@@ -379,23 +394,39 @@ cluster_feed_changed(struct cluster *cluster, const char *url, const struct feed
 {
 	json_t *record;
 	json_int_t recorded;
-	int changed = 0;
+	int changed = 0, validators = 0;
 
 	if (!cluster_writes(cluster, url))
 		return;
 	record = record_of(cluster, url);
-	changed |= set_string(record, "etag", state->etag);
-	changed |= set_string(record, "last_modified", state->last_modified);
+	validators |= set_string(record, "etag", state->etag);
+	validators |= set_string(record, "last_modified", state->last_modified);
 	changed |= set_string(record, "current_url", state->current_url);
 	changed |= set_integer(record, "failures", state->failures);
 	changed |= set_boolean(record, "disabled", state->disabled);
 	recorded = json_integer_value(json_object_get(record, "next_poll"));
 	if (next_poll != 0) {	/* 0: not scheduled here (any more): the last one stands */
-		changed |= llabs((long long)next_poll - recorded) > NEXT_POLL_SLACK;
+		changed |= (long long)next_poll < (long long)recorded - NEXT_POLL_SLACK;
 		set_integer(record, "next_poll", (long long)next_poll);
 	}
-	if (changed)
+	if (changed || (validators && !cluster_owns(cluster, url)))	/* handed on: now */
 		json_object_set_new(cluster->dirty, url, json_true());
+	else if (validators)
+		json_object_set_new(cluster->unwritten, url, json_true());
+}
+
+void
+feedstate_hand_on(struct cluster *cluster, int partition)
+{
+	const char *url;
+	json_t *value;
+	void *scratch;
+
+	json_object_foreach_safe(cluster->unwritten, scratch, url, value)
+		if (cluster_partition(cluster, url) == partition) {
+			json_object_set_new(cluster->dirty, url, json_true());
+			json_object_del(cluster->unwritten, url);
+		}
 }
 
 /*

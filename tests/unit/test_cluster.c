@@ -10,6 +10,9 @@
  * feedstate.c, here without packed ids: test_feedids.c has those): the bytes jansson's
  * json_dumps(JSON_COMPACT) gives, on generated records in the JSON layout that records
  * already in a topic were written in (feedstate_records.h), odd strings among them.
+ * And which of a poll's changes make a feed's record be written (cluster_feed_changed): a
+ * poll that delivers nothing writes none, whatever the interval; new validators wait for the
+ * record's next write, or for the partition to be handed on.
  */
 #include <librdkafka/rdkafka.h>
 #include <stdint.h>
@@ -146,6 +149,93 @@ test_an_empty_record_is_written_as_jansson_writes_it(void)
 	json_decref(record);
 }
 
+/* An instance owning the one partition, with no producer: what is marked, not written. */
+static void
+cluster_init(struct cluster *cluster, enum partition_phase *phase)
+{
+	memset(cluster, 0, sizeof *cluster);
+	cluster->partitions = 1;
+	*phase = PARTITION_OWNED;
+	cluster->phase = phase;
+	cluster->feeds = json_object();
+	cluster->dirty = json_object();
+	cluster->unwritten = json_object();
+	cluster->txn_delivered = json_array();
+}
+
+static void
+cluster_free(struct cluster *cluster)
+{
+	json_decref(cluster->feeds);
+	json_decref(cluster->dirty);
+	json_decref(cluster->unwritten);
+	json_decref(cluster->txn_delivered);
+	feedids_map_clear(&cluster->ids);
+}
+
+static int
+marked(const struct cluster *cluster, const char *url)
+{
+	return (json_object_get(cluster->dirty, url) != NULL ? 1 : 0) |
+	    (json_object_get(cluster->unwritten, url) != NULL ? 2 : 0);
+}
+
+static void
+test_a_poll_that_delivers_nothing_writes_no_record(void)
+{
+	const char *url = "https://example.org/feed.xml";
+	struct feed_record record = { .etag = "\"1\"" };
+	enum partition_phase phase;
+	struct cluster cluster;
+
+	cluster_init(&cluster, &phase);
+	cluster_feed_changed(&cluster, url, &record, 100000);
+	CHECK(marked(&cluster, url) == 1);	/* a new record */
+	json_object_clear(cluster.dirty);
+	/* Polls answered 304, 61 s and 15 min apart: next_poll moves later only. */
+	cluster_feed_changed(&cluster, url, &record, 100061);
+	cluster_feed_changed(&cluster, url, &record, 100961);
+	CHECK(marked(&cluster, url) == 0);
+	/* Earlier than the record says by more than a minute (a shorter interval): written. */
+	cluster_feed_changed(&cluster, url, &record, 100100);
+	CHECK(marked(&cluster, url) == 1);
+	json_object_clear(cluster.dirty);
+	record.failures = 1;
+	cluster_feed_changed(&cluster, url, &record, 100200);
+	CHECK(marked(&cluster, url) == 1);
+	cluster_free(&cluster);
+}
+
+static void
+test_new_validators_wait_for_the_next_delivery_or_the_hand_on(void)
+{
+	const char *url = "https://example.org/feed.xml";
+	struct feed_record record = { .etag = "\"1\"" };
+	enum partition_phase phase;
+	struct cluster cluster;
+
+	cluster_init(&cluster, &phase);
+	cluster_feed_changed(&cluster, url, &record, 100000);
+	json_object_clear(cluster.dirty);
+	record.etag = "\"2\"";
+	cluster_feed_changed(&cluster, url, &record, 100001);
+	CHECK(marked(&cluster, url) == 2);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(cluster.feeds, url),
+	    "etag")), "\"2\"");	/* in the record, for its next write */
+	cluster_feed_delivered(&cluster, url, "item-1", 0, 0);
+	CHECK(marked(&cluster, url) & 1);
+	json_object_clear(cluster.dirty);
+	/* Handed on: the unwritten validators are written, and any that come later at once. */
+	phase = PARTITION_RELEASING;
+	feedstate_hand_on(&cluster, 0);
+	CHECK(marked(&cluster, url) == 1);
+	json_object_clear(cluster.dirty);
+	record.last_modified = "Sun, 06 Dec 2026 19:30:00 GMT";
+	cluster_feed_changed(&cluster, url, &record, 100002);
+	CHECK(marked(&cluster, url) == 1);
+	cluster_free(&cluster);
+}
+
 int
 main(void)
 {
@@ -155,5 +245,7 @@ main(void)
 	RUN(test_a_full_record_is_written_as_jansson_writes_it);
 	RUN(test_records_with_odd_ids_are_written_as_jansson_writes_them);
 	RUN(test_an_empty_record_is_written_as_jansson_writes_it);
+	RUN(test_a_poll_that_delivers_nothing_writes_no_record);
+	RUN(test_new_validators_wait_for_the_next_delivery_or_the_hand_on);
 	return check_finish();
 }
