@@ -269,6 +269,9 @@ apply(struct story_index *index, const struct story_record *record)
 	else
 		slot = story_new(index, record->story_key, record->headline, record->time);
 	story = &index->slots[slot];
+	/* the postings table slots post_new_keys will look up (they are random) */
+	for (uint32_t i = 0; i < record->weight_count; i++)
+		story_postings_prefetch(&index->postings, record->weights[i].key);
 	old_count = story->centroid_count;
 	for (uint32_t i = 0; i < old_count; i++)
 		old_keys[i] = story->centroid[i].key;

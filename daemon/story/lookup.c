@@ -3,7 +3,9 @@
  * heaviest features (a few of each part: words, entities, numbers), the newest refs of each
  * only, give candidates with a quick score (the sum of the shared features' weights); the
  * best CANDIDATE_MAX of them are scored in full (score.c). A lookup touches candidate stories
- * only, never all of them.
+ * only, never all of them. Its loads are random (table slots, lists, the slot states their
+ * refs name, the candidates' centroids), so each stage is started for all features before
+ * the one that needs it is read (gather, prefetch_candidates).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -44,17 +46,14 @@ candidate_found(struct story_index *index, uint64_t ref, float weight)
 	story->prescore += weight;
 }
 
-/* Count the newest SCAN_LIMIT live refs under key as candidates (a loop of its own, with
+/* Count the newest SCAN_LIMIT live refs of list as candidates (a loop of its own, with
  * the liveness test and the count inline); the stale ones met are dropped. */
 static void
-read_postings(struct story_index *index, uint64_t key, float weight)
+read_postings(struct story_index *index, struct posting_list *list, float weight)
 {
-	struct posting_list *list = story_postings_list(&index->postings, key);
 	size_t seen = 0;
 	int stale = 0;
 
-	if (list == NULL)
-		return;
 	for (uint32_t i = list->count; i > 0 && seen < SCAN_LIMIT; i--) {
 		uint64_t ref = list->refs[i - 1];
 
@@ -126,6 +125,70 @@ select_candidates(struct story_index *index)
 	return kept;
 }
 
+/* Start loading the lines of the newest SCAN_LIMIT refs of list (the scan reads them). */
+static void
+prefetch_refs(const struct posting_list *list)
+{
+	uint32_t first = list->count > SCAN_LIMIT ? list->count - SCAN_LIMIT : 0;
+	uintptr_t line = (uintptr_t)&list->refs[first] & ~(uintptr_t)63;
+
+	for (; list->count > 0 && line <= (uintptr_t)&list->refs[list->count - 1]; line += 64)
+		__builtin_prefetch((const void *)line);
+}
+
+/* Start loading the slot states the newest SCAN_LIMIT refs of list name. */
+static void
+prefetch_states(const struct story_index *index, const struct posting_list *list)
+{
+	uint32_t first = list->count > SCAN_LIMIT ? list->count - SCAN_LIMIT : 0;
+
+	for (uint32_t i = first; i < list->count; i++) {
+		uint32_t slot = (uint32_t)(list->refs[i] >> 32);
+
+		if (slot < index->slot_count)
+			__builtin_prefetch(&index->states[slot]);
+	}
+}
+
+/*
+ * Count the candidates of the features' postings. The scan's loads would each wait for the
+ * one before (table slot, then list, then the states its refs name), so they are started
+ * stage by stage for all the lists first: the table slots, the lists' newest refs, the states
+ * of those refs; then read_postings reads them in the order it always did.
+ */
+static void
+gather(struct story_index *index, const struct story_vector *vector, const uint32_t *features,
+    uint32_t feature_count)
+{
+	struct posting_list *lists[SCAN_FEATURES];
+
+	for (uint32_t i = 0; i < feature_count; i++)
+		story_postings_prefetch(&index->postings, vector->items[features[i]].key);
+	for (uint32_t i = 0; i < feature_count; i++)
+		if ((lists[i] = story_postings_list(&index->postings,
+		    vector->items[features[i]].key)) != NULL)
+			prefetch_refs(lists[i]);
+	for (uint32_t i = 0; i < feature_count; i++)
+		if (lists[i] != NULL)
+			prefetch_states(index, lists[i]);
+	for (uint32_t i = 0; i < feature_count; i++)
+		if (lists[i] != NULL)
+			read_postings(index, lists[i], vector->items[features[i]].weight);
+}
+
+/* Start loading what story_score reads of each candidate: its times, size and centroid. */
+static void
+prefetch_candidates(const struct story_index *index, size_t candidates)
+{
+	for (size_t i = 0; i < candidates; i++) {
+		const struct story *story = &index->slots[index->candidates[i].slot];
+		uintptr_t line = (uintptr_t)story & ~(uintptr_t)63;
+
+		for (; line <= (uintptr_t)&story->centroid_count; line += 64)
+			__builtin_prefetch((const void *)line);
+	}
+}
+
 long
 story_best(struct story_index *index, const struct story_vector *vector, int64_t time,
     struct story_score *best)
@@ -140,16 +203,9 @@ story_best(struct story_index *index, const struct story_vector *vector, int64_t
 		index->stamp = 1;
 	}
 	index->candidate_count = 0;
-	for (uint32_t i = 0; i < feature_count; i++)
-		story_postings_prefetch(&index->postings, vector->items[features[i]].key);
-	for (uint32_t i = 0; i < feature_count; i++)
-		read_postings(index, vector->items[features[i]].key,
-		    vector->items[features[i]].weight);
+	gather(index, vector, features, feature_count);
 	candidates = select_candidates(index);
-	for (size_t i = 0; i < candidates; i++)
-		for (size_t line = 0; line < sizeof index->slots[0].centroid; line += 64)
-			__builtin_prefetch((const char *)index->slots[index->candidates[i].slot].centroid +
-			    line);
+	prefetch_candidates(index, candidates);
 	for (size_t i = 0; i < candidates; i++) {
 		struct story_score score;
 
