@@ -73,12 +73,17 @@ static const char *const stop_words[] = {
 /*
  * The stop words by their bytes: an open-addressing set filled once, then only read. A word
  * of up to 16 bytes is two 64-bit values, its bytes zero-padded (a word holds no zero
- * byte): one look-up compares them, where hashing every word first cost more.
+ * byte): one look-up compares them, where hashing every word first cost more. In front of
+ * it a Bloom filter of 1 KB (two bits a word) answers "no stop word" for most others without
+ * touching the set: time, not instructions, was the cost of the look-up (a cache miss into
+ * the set for each word of an article; the filter's 16 lines stay in cache).
  */
-#define STOP_SLOT_BITS	10
+#define STOP_SLOT_BITS	9
 #define STOP_SLOTS	(1 << STOP_SLOT_BITS)
 #define STOP_BYTES	16	/* longer words are never stop words */
+#define STOP_BLOOM_BITS	8192
 static struct name16 stop_set[STOP_SLOTS];	/* head 0: an empty slot */
+static uint64_t stop_bloom[STOP_BLOOM_BITS / 64];
 static pthread_once_t stop_set_once = PTHREAD_ONCE_INIT;
 
 static uint64_t
@@ -111,6 +116,23 @@ stop_key(const char *word, size_t length)
 	return key;
 }
 
+/* A key's hash: its slot is the top STOP_SLOT_BITS (name16_slot), its filter bits lower. */
+static inline uint64_t
+stop_hash(struct name16 key)
+{
+	return key.head * 0x9e3779b97f4a7c15ULL ^ key.tail * 0xc2b2ae3d27d4eb4fULL;
+}
+
+static inline int
+stop_bloom_has(uint64_t hash)
+{
+	size_t first = (size_t)(hash >> 20) & (STOP_BLOOM_BITS - 1);
+	size_t second = (size_t)(hash >> 33) & (STOP_BLOOM_BITS - 1);
+
+	return (stop_bloom[first / 64] >> (first % 64) & stop_bloom[second / 64] >>
+	    (second % 64) & 1) != 0;
+}
+
 /* Words are looked up folded ("reports" -> "report"): the set holds the folded forms. */
 static void
 stop_set_fill(void)
@@ -119,16 +141,22 @@ stop_set_fill(void)
 		char folded[STOP_BYTES] = { 0 };
 		size_t length = strlen(stop_words[i]);
 		struct name16 key;
-		size_t slot;
+		uint64_t hash;
+		size_t slot, bit;
 
 		memcpy(folded, stop_words[i], length);
 		length = fold_plural(folded, length);
 		key = stop_key(folded, length);
-		slot = name16_slot(key, STOP_SLOT_BITS);
+		hash = stop_hash(key);
+		slot = (size_t)(hash >> (64 - STOP_SLOT_BITS));
 		while (stop_set[slot].head != 0 && (stop_set[slot].head != key.head ||
 		    stop_set[slot].tail != key.tail))
 			slot = (slot + 1) & (STOP_SLOTS - 1);
 		stop_set[slot] = key;
+		bit = (size_t)(hash >> 20) & (STOP_BLOOM_BITS - 1);
+		stop_bloom[bit / 64] |= (uint64_t)1 << (bit % 64);
+		bit = (size_t)(hash >> 33) & (STOP_BLOOM_BITS - 1);
+		stop_bloom[bit / 64] |= (uint64_t)1 << (bit % 64);
 	}
 }
 
@@ -138,13 +166,17 @@ static inline int
 is_stop_word(const char *word, size_t length)
 {
 	struct name16 key;
+	uint64_t hash;
 	size_t slot;
 
 	if (length > STOP_BYTES)
 		return 0;
 	key = stop_key(word, length);
-	for (slot = name16_slot(key, STOP_SLOT_BITS); stop_set[slot].head != 0; slot = (slot + 1) &
-	    (STOP_SLOTS - 1))
+	hash = stop_hash(key);
+	if (!stop_bloom_has(hash))
+		return 0;
+	for (slot = (size_t)(hash >> (64 - STOP_SLOT_BITS)); stop_set[slot].head != 0;
+	    slot = (slot + 1) & (STOP_SLOTS - 1))
 		if (stop_set[slot].head == key.head && stop_set[slot].tail == key.tail)
 			return 1;
 	return 0;

@@ -170,11 +170,75 @@ test_edges(void)
 	story_extractor_free(extractor);
 }
 
+/* Is there a term item of this name among the features? */
+static int
+has_term(const struct story_features *features, const char *name)
+{
+	for (uint32_t i = 0; i < features->count; i++)
+		if (key_kind(features->items[i].key) == KIND_TERM &&
+		    strcmp(story_feature_name(features, i), name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The stop-word test (features.c: a Bloom filter in front of the set since issue 17) drops
+ * words of the list, in any case and plural folded, and keeps the words around them: on both
+ * paths (the byte scanner and the token stream).
+ */
+static void
+test_stop_words(void)
+{
+	static const char *const stops[] = {
+		"the", "The", "THE", "according", "yesterday", "within", "reports", "Reported",
+		"people", "taken", "added", "without", "whom", "tomorrow", "through", "because",
+	};
+	static const char *const kept[] = {
+		"theater", "reporting", "throughput", "addendum", "taker", "accordion",
+		"sixteenletterswx", "seventeenletterwxy", "whomsoever", "peopled",
+	};
+	struct story_extractor *extractor = story_extractor_new();
+	struct token_stream *stream = token_stream_new();
+	struct story_features *old = xcalloc(1, sizeof *old), *new = xcalloc(1, sizeof *new);
+	struct buffer text = { 0 };
+	const struct ws_tokens *tokens;
+
+	for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++) {
+		buffer_append_string(&text, stops[i]);
+		buffer_append_string(&text, " ");
+		buffer_append_string(&text, kept[i % (sizeof kept / sizeof kept[0])]);
+		buffer_append_string(&text, i % 3 == 0 ? ". " : " ");
+	}
+	buffer_append(&text, "", 1);
+	tokens = token_stream_build(stream, "Stop words", text.data);
+	story_extract(extractor, old, "Stop words", text.data, NULL, 0, 5);
+	story_extract_tokens(extractor, new, "Stop words", text.data, NULL, 0, 5, tokens);
+	CHECK(same_features(old, new));
+	for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+		CHECK(has_term(new, kept[i]));
+	for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++) {
+		char folded[32];
+		size_t length = strlen(stops[i]);
+
+		for (size_t k = 0; k <= length; k++)
+			folded[k] = (char)(stops[i][k] >= 'A' && stops[i][k] <= 'Z' ?
+			    stops[i][k] + 32 : stops[i][k]);
+		CHECK(!has_term(new, folded) && !has_term(old, folded));
+	}
+	CHECK(!has_term(new, "report") && has_term(new, "stop") && has_term(new, "word"));
+	story_features_destroy(old);
+	story_features_destroy(new);
+	buffer_free(&text);
+	token_stream_free(stream);
+	story_extractor_free(extractor);
+}
+
 int
 main(void)
 {
 	RUN(test_generated_texts);
 	RUN(test_other_bytes_not_read);
 	RUN(test_edges);
+	RUN(test_stop_words);
 	return check_finish();
 }
