@@ -6,25 +6,54 @@
  *
  * C++ only because CLD2's interface is C++; the plugin ABI stays the C one of plugin_api.h.
  * CLD2 is about 8x faster than libexttextcat's n-gram comparison here (75 us for 2 KB of
- * English, against 590 us), and better on short texts.  Its cost is linear in what it reads
- * (38 ns a byte), and the title and first half kilobyte of an article decide its language:
- * the sample stops there by default (max_bytes).  It was 4000 (158 us an article at news
- * size), then 1024; at 512 CLD2 costs 160K instructions a news-size article against 311K
- * at 1024 (85K at 256, 236K at 768), with the same code and confidence on every article of
- * the demo, test and generated feeds, the seeds, and test_plugins' prefix check.  Those
- * 160K are CLD2's own, about 300 instructions a byte of the sample (callgrind over
- * bench_clean's article corpus): its script-span scan (ScriptScanner::GetOneScriptSpan,
- * which copies the letters and keeps an offset map) 78K, lowercasing the span 8K, quadgram
- * scoring 60K, its per-call setup (scanner, totes, scratch) about 3K.  Making the sample
- * here takes under 1K; counting its letters up to min_chars (it counted all 512 bytes: 6.5K
- * more) about 0.5K.
+ * English, against 590 us), and better on short texts.
+ *
+ * The sample (max_bytes, 512 by default): CLD2's cost is about 4 us a call plus 30 ns a byte
+ * it reads (bench_lang, thread CPU, jemalloc, load 11-14 on 2 cores: 7.0-7.1 us at 128 bytes,
+ * 11.3-11.6 at 256, 15.6-17.0 at 384, 19.2-20.2 at 512, 31-38 at 1024, 80-89 for a whole
+ * 2.6 KB text), so most of it is per byte and the size is the lever.  It stays 512 on this
+ * evidence: against the TRUE language of 2,878 news-shaped articles in the 60 of lingua's 75
+ * test languages (github.com/pemistahl/lingua accuracy-report sentences, one sentence as title
+ * and 1.5-4 KB of the following ones as text; tests/bench/lang_corpus.py) plus the 5 seeds,
+ * CLD2 is right on
+ *
+ *   max_bytes        128     256     384     512    1024   whole
+ *   all            84.0%   90.4%   95.7%   96.8%   97.5%   97.7%
+ *   Latin script   87.4%   84.1%   92.9%   94.7%   95.8%   96.2%   (1,669 articles)
+ *   Cyrillic       94.9%   97.9%   99.1%   98.8%   99.7%   99.7%   (336)
+ *   Arabic script  97.2%   99.3%   98.6%  100.0%  100.0%  100.0%   (144)
+ *   CJK            53.0%   99.0%  100.0%  100.0%  100.0%  100.0%   (100)
+ *   other scripts  70.5%   99.7%   99.8%  100.0%  100.0%  100.0%   (624)
+ *   plain news     86.9%   96.7%   97.4%   97.4%   97.8%   98.1%   (768)
+ *   with dateline  89.1%   97.0%   97.5%   97.1%   97.5%   97.4%   (761)
+ *   site furniture 73.6%   71.5%   90.3%   94.9%   97.1%   97.7%   (745: text opens with
+ *                                                      three lines of English share links,
+ *                                                      dates, byline)
+ *   short          86.5%   97.2%   97.8%   97.8%   97.8%   97.8%   (599: under ~512 bytes)
+ *
+ * 256 bytes would halve the time but lose 1.3 points on plain Latin-script news and 23 on
+ * texts that open with furniture; on the demo, test and generated article feeds (all English)
+ * no verdict changes at 256, which only says they cannot tell.  The other 15 languages
+ * (am eo la mi mn nn om sn so ti tn ts xh yo zu) are outside Debian's libcld2 tables (its
+ * libcld2full has 160+ languages) and are never right at any size.
+ *
+ * Where the time goes at 512 (callgrind of `wiresift process` over 400 article-size items:
+ * 165K instructions an article, 13.5% of the pipeline's; perf cpu-clock of bench_lang agrees):
+ * the script-span scan (ScriptScanner::GetOneScriptSpan: copies letters, keeps an offset map)
+ * 78K, lowercasing 8K, quadgram and octagram scoring 64K, per call 9K of which the scanner's
+ * two buffers (40 and 60 KB) are most.  Making the sample here takes under 1K (it reads only
+ * max_bytes of the text, not the whole of it); counting letters up to min_chars about 0.5K.
  *
  * Thread-compatible: CLD2's detection is reentrant (its tables are const), and the sample
  * buffer is the instance's own (one instance per thread).  CLD2 allocates and frees some
- * 200 KB of scratch on every call; with glibc's default trim threshold the heap shrinks and
- * grows back each time, about a third of this plugin's time: a program running it on glibc's
- * malloc should raise M_TRIM_THRESHOLD (wiresift's malloc_tune() does; the daemon itself
- * allocates with jemalloc, which keeps freed memory a while).
+ * 200 KB of scratch on every call (scanner 100 KB, hit buffer 56 KB a script span, 16 KB
+ * prediction table).  With glibc's default trim threshold the heap shrinks and grows back each
+ * time (4 page faults a call, twice the time): a program on glibc's malloc should raise
+ * M_TRIM_THRESHOLD (wiresift's malloc_tune() does).  The daemon allocates with jemalloc: no
+ * page fault a call (perf stat: the same count for 1 and 11 rounds), the allocator about 1% of
+ * this plugin's time; but blocks over its tcache_max (32 KB) take the arena path each call, and
+ * MALLOC_CONF=tcache_max:131072 cuts this plugin's instructions 6.5% (66.2M -> 61.9M over the
+ * 400 items) and its time about 9% (bench_lang: 19.2 -> 17.4 us), output unchanged.
  */
 #include <cstdio>
 #include <cld2/public/compact_lang_det.h>
@@ -125,16 +154,19 @@ allowed(const lang_state *state, CLD2::Language language)
 	return false;
 }
 
-/* Append up to limit - *length bytes of text to the sample; false when it is full. */
+/*
+ * Append up to limit + 1 - *length bytes of text to the sample; false when text did not fit
+ * whole.  Reads no further into text than the room (strnlen): an article's text is some
+ * kilobytes, the sample half of one.
+ */
 bool
 sample_append(lang_state *state, size_t *length, size_t limit, const char *text)
 {
-	size_t text_length = std::strlen(text), room = limit + 1 - *length;
-	size_t copied = text_length < room ? text_length : room;
+	size_t room = limit + 1 - *length, copied = strnlen(text, room);
 
 	std::memcpy(state->sample + *length, text, copied);
 	*length += copied;
-	return copied == text_length;
+	return copied < room || text[room] == '\0';
 }
 
 /*
