@@ -126,6 +126,7 @@ struct tally {
 	struct tally_entry {
 		const char	*name;		/* a known name's, or copy */
 		char		*copy;		/* a phrase's own name (malloc'd), or NULL */
+		const struct known_name *known;	/* a known name's, or NULL */
 		uint64_t	 hash;		/* words_hash(name): compared before the names */
 		const char	*type;
 		int		 count;
@@ -222,6 +223,7 @@ tally_add(struct tally *tally, const char *name, uint64_t hash, const struct kno
 	}
 	entry = &tally->entries[tally->count];
 	entry->copy = NULL;
+	entry->known = known;
 	if (known == NULL && (name = entry->copy = strdup(name)) == NULL)
 		return;
 	entry->name = name;
@@ -237,6 +239,23 @@ tally_add(struct tally *tally, const char *name, uint64_t hash, const struct kno
 	if (entry->has_surname && surname_find(tally, entry->surname, entry->surname_hash) >= 0)
 		entry->has_surname = 0;
 	tally->count++;
+}
+
+/*
+ * One more mention of a known name: an entry of it is found by its pointer, without reading
+ * the name (the gazetteer's names are cold memory), else by tally_add, which compares names
+ * (a phrase of the text spelt as the name and counted first keeps the name's mentions).
+ */
+static void
+tally_add_known(struct tally *tally, const struct known_name *known, size_t position)
+{
+	for (size_t i = 0; i < tally->count; i++) {
+		if (tally->entries[i].known == known) {
+			tally_mention(tally, i, position);
+			return;
+		}
+	}
+	tally_add(tally, known->name, known->hash, known, known->type, position);
 }
 
 /* The tally empty for the next article (its arrays kept). */
@@ -403,9 +422,9 @@ run_end(struct line *line, size_t first)
 			if (match_known(line, end) >= 0)
 				break;
 			end++;
-		} else if (token_is(line, end, WORD_CONNECTOR) && end + 1 < line->count &&
-		    tokens[end + 1].capitalized && !tokens[end + 1].after_punctuation)
-			end++;
+		} else if (end + 1 < line->count && tokens[end + 1].capitalized &&
+		    !tokens[end + 1].after_punctuation && token_is(line, end, WORD_CONNECTOR))
+			end++;	/* its flags first: most words are looked up for nothing else */
 		else
 			break;
 	}
@@ -454,10 +473,8 @@ scan_line(struct line *line, struct tally *tally, int detect)
 
 		if (pattern >= 0) {
 			const struct candidate *found = &state->candidates[pattern];
-			const struct known_name *known = &state->names[found->name_index];
 
-			tally_add(tally, known->name, known->hash, known, known->type,
-			    line->base + at);
+			tally_add_known(tally, &state->names[found->name_index], line->base + at);
 			at += found->word_count;
 		} else if (line->tokens[at].capitalized) {
 			size_t end = run_end(line, at);
