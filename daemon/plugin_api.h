@@ -12,7 +12,8 @@
  * called instead of process when set: the words of the title and text as the host scanned
  * them once for every plugin (plugins/words.h's words_next over each whole text), with each
  * distinct written form interned once per article, so taggers neither scan, nor hash the same
- * word, again.  The host loads both versions: a version-1 plugin's struct ws_plugin simply
+ * word, again; since issue 17 each form also carries an id that stays the same from article to
+ * article (struct ws_tokens).  The host loads both versions: a version-1 plugin's struct ws_plugin simply
  * ends before process_tokens, which the host reads only when abi >= 2.
  *
  * Plugins may call the article_* and strlist_* helpers of article.h and the log helpers of
@@ -80,7 +81,36 @@ struct ws_tokens {
 	struct ws_token_text	 text;
 	const struct ws_token_type *types;
 	size_t			 type_count;
+	/*
+	 * ABI 2, since the stable form ids (wiresift 0.1.0, issue 17): appended, so plugins built
+	 * against the header before them still work.  Read them only when
+	 * ws_tokens_have_form_ids() says the host sets them (a host before them does not, and
+	 * its struct ends above).  form_ids[type] is the id of the type's written form, the same
+	 * for the same form in every article this plugin instance gets (one token stream per
+	 * worker thread, as the instances are), different for different forms, for as long as
+	 * form_generation stays the same; the host starts its ids over, with a new generation,
+	 * when it has met too many forms (bounded memory).  A plugin may keep what it knows of
+	 * a form in an array indexed by id, emptied when the generation changes; ids are below
+	 * form_id_count, which only grows within a generation.  form_ids is NULL (and
+	 * form_generation 0) for an article whose forms the host gave no ids.
+	 */
+	const uint32_t		*form_ids;
+	uint32_t		 form_id_count;
+	uint32_t		 form_generation;
 };
+
+/*
+ * Set by the host that fills ws_tokens' form ids (1): a weak reference, resolved against the
+ * daemon's exported symbols when the plugin is loaded, NULL in a host before them.
+ */
+extern const unsigned ws_host_form_ids __attribute__((weak));
+
+/* Whether this article's tokens carry stable form ids (see struct ws_tokens). */
+static inline int
+ws_tokens_have_form_ids(const struct ws_tokens *tokens)
+{
+	return &ws_host_form_ids != NULL && ws_host_form_ids >= 1 && tokens->form_ids != NULL;
+}
 
 struct ws_plugin {
 	unsigned		 abi;		/* WS_PLUGIN_ABI */

@@ -21,6 +21,9 @@
  * so nothing is cleared between articles; buffers are kept from article to article.  This
  * took the build from 162K to 114K instructions an article of the bench's news-size corpus
  * (tests/bench/bench_tokens.c over its texts under callgrind).
+ *
+ * Then each type gets its stable form id (token_forms.c: one probe a type, in a table that
+ * lives from article to article), which plugins index their per-form data by.
  */
 #include <pthread.h>
 #include <stddef.h>
@@ -30,6 +33,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "token_forms.h"
 #include "tokens.h"
 #include "util.h"
 #include "../plugins/words.h"
@@ -62,14 +66,31 @@ struct token_stream {
 	size_t			 slot_capacity;	/* a power of two */
 	unsigned		 slot_shift;	/* 64 - log2(slot_capacity) */
 	uint32_t		 stamp;		/* this build's number, never 0 */
+	struct form_table	*forms;		/* stable form ids, from article to article */
+	uint32_t		*form_ids;	/* of each type (type_capacity of them) */
 };
+
+/* The host fills ws_tokens' form ids (plugin_api.h). */
+const unsigned ws_host_form_ids = 1;
+
+/* Forms a stream made from now on numbers before it starts over (tokens.h). */
+static size_t form_limit = FORM_LIMIT_DEFAULT;
 
 #define SLOTS_FIRST	1024
 
 struct token_stream *
 token_stream_new(void)
 {
-	return xcalloc(1, sizeof(struct token_stream));
+	struct token_stream *stream = xcalloc(1, sizeof(struct token_stream));
+
+	stream->forms = form_table_new(__atomic_load_n(&form_limit, __ATOMIC_RELAXED));
+	return stream;
+}
+
+void
+token_streams_form_limit(size_t limit)
+{
+	__atomic_store_n(&form_limit, limit, __ATOMIC_RELAXED);
 }
 
 void
@@ -81,6 +102,8 @@ token_stream_free(struct token_stream *stream)
 	free(stream->types);
 	free(stream->arena);
 	free(stream->slots);
+	free(stream->form_ids);
+	form_table_free(stream->forms);
 	free(stream);
 }
 
@@ -169,13 +192,15 @@ types_reserve(struct token_stream *stream, size_t bytes)
 	while (stream->type_capacity < wanted)
 		stream->type_capacity *= 2;
 	free(stream->types);
+	free(stream->form_ids);
 	stream->types = xcalloc(stream->type_capacity, sizeof(*stream->types));
+	stream->form_ids = xcalloc(stream->type_capacity, sizeof(*stream->form_ids));
 }
 
 /*
  * Room in the arena for the types of texts of `bytes` bytes in all: a type's copy is at most
  * its first token's bytes and a NUL, and there are at most bytes / 2 + 1 tokens a text; 16
- * more for type_add's copies of keys.
+ * more for type_add's copies of keys (and token_forms.c's 16-byte reads of the last copy).
  */
 static void
 arena_reserve(struct token_stream *stream, size_t bytes)
@@ -735,5 +760,8 @@ token_stream_build(struct token_stream *stream, const char *title, const char *t
 	view->text.tokens = stream->tokens + view->title.count;
 	view->types = stream->types;
 	view->type_count = stream->type_count;
+	view->form_generation = form_table_ids(stream->forms, stream->types, stream->type_count,
+	    stream->arena_used, stream->form_ids, &view->form_id_count);
+	view->form_ids = view->form_generation != 0 ? stream->form_ids : NULL;
 	return view;
 }

@@ -2,7 +2,8 @@
  * tokens.h - the token stream the host hands ABI-2 plugins (plugin_api.h): the words of an
  * article's title and text, scanned once per article with the plugins' own scanner
  * (plugins/words.h), each distinct written form interned once. Story features read their
- * words off it too (story/features.c), after the plugins (plugin_chain_tokens).
+ * words off it too (story/features.c), after the plugins (plugin_chain_tokens).  Each form
+ * carries a stable id too (token_forms.c), the same from article to article of one stream.
  */
 #ifndef WIRESIFT_TOKENS_H
 #define WIRESIFT_TOKENS_H
@@ -19,5 +20,10 @@ void	 token_stream_free(struct token_stream *stream);
  */
 const struct ws_tokens *token_stream_build(struct token_stream *stream, const char *title,
 	    const char *text);
+/*
+ * How many written forms a stream made after this call numbers (ws_tokens.form_ids) before it
+ * starts over with a new generation; FORM_LIMIT_DEFAULT (token_forms.h) unless set.  For tests.
+ */
+void	 token_streams_form_limit(size_t limit);
 
 #endif

@@ -391,6 +391,52 @@ word_memo_put(struct word_memo *memo, const char *key, size_t length, uint64_t h
 	slot->value = value;
 }
 
+/*
+ * What a plugin keeps of each written form by its stable id (plugin_api.h: ws_tokens'
+ * form_ids, of one generation): a value by id, NULL while not known.  Looking a form up is
+ * an array read, with no hash, no probe and no string compare.
+ */
+struct form_index {
+	void		**values;
+	size_t		  capacity;
+	uint32_t	  generation;	/* of the ids values are by; 0: none yet */
+};
+
+/*
+ * The values of an article's ids, of generation and below id_count: emptied when the
+ * generation changed, grown to id_count (new values NULL); NULL when out of memory.
+ */
+static WORDS_UNUSED void **
+form_index_ready(struct form_index *index, uint32_t generation, uint32_t id_count)
+{
+	if (index->generation != generation) {
+		if (index->capacity != 0)
+			memset(index->values, 0, index->capacity * sizeof(*index->values));
+		index->generation = generation;
+	}
+	if (id_count > index->capacity) {
+		size_t capacity = index->capacity ? index->capacity : 1024;
+		void **grown;
+
+		while (capacity < id_count)
+			capacity *= 2;
+		if ((grown = realloc(index->values, capacity * sizeof(*grown))) == NULL)
+			return NULL;
+		memset(grown + index->capacity, 0, (capacity - index->capacity) * sizeof(*grown));
+		index->values = grown;
+		index->capacity = capacity;
+	}
+	return index->values;
+}
+
+/* Forget every value (what they point at is being freed); the memory goes too. */
+static WORDS_UNUSED void
+form_index_free(struct form_index *index)
+{
+	free(index->values);
+	memset(index, 0, sizeof(*index));
+}
+
 static WORDS_UNUSED void **
 word_table_insert(struct word_table *table, const char *key)
 {

@@ -7,7 +7,8 @@
  * An article is counted per distinct written form (ABI-2 token type),
  * not per word: one pass over the words tallies each type's weight and where it is first met
  * (written as it is, or at a sentence start, where only its folded form is offered); then
- * each type is looked up once and its tally added to its term,
+ * each type is looked up once (by the host's stable form id: an array read, once the form is
+ * known in the id's generation) and its tally added to its term,
  * its written and folded forms becoming the term's surfaces, ranked by count and, on a tie,
  * by where they first appear (as counting word by word in order gave).  An article's terms
  * and tallies live in scratch arrays reused from one article to the next.  The article then
@@ -235,10 +236,13 @@ types_tally(struct type_tally *tallies, const struct ws_token_text *words, uint3
 	}
 }
 
-/* Add each token type's tally to the article's terms. */
+/*
+ * Add each token type's tally to the article's terms; its form found by its stable form id
+ * in by_id (the slot's form_index) when not NULL and known there.
+ */
 static void
 terms_collect(struct keywords_state *state, struct stemmer_slot *slot, const char *language,
-    const struct ws_tokens *tokens)
+    const struct ws_tokens *tokens, void **by_id)
 {
 	for (size_t i = 0; i < tokens->type_count; i++) {
 		const struct ws_token_type *type = &tokens->types[i];
@@ -250,8 +254,13 @@ terms_collect(struct keywords_state *state, struct stemmer_slot *slot, const cha
 		if (tally->weight == 0 || type->length >= TOKEN_BYTES ||
 		    (type->written[0] >= '0' && type->written[0] <= '9'))
 			continue;
-		if ((form = keywords_word_form_of(state, slot, language, type)) == NULL ||
-		    form->key == NULL || (term = article_term(state, form->key)) == NULL)
+		if (by_id == NULL || (form = by_id[tokens->form_ids[i]]) == NULL) {
+			if ((form = keywords_word_form_of(state, slot, language, type)) == NULL)
+				continue;
+			if (by_id != NULL)
+				by_id[tokens->form_ids[i]] = (void *)form;
+		}
+		if (form->key == NULL || (term = article_term(state, form->key)) == NULL)
 			continue;
 		term->frequency += tally->weight;
 		if (tally->first_counted != TALLY_NONE)
@@ -382,6 +391,7 @@ keywords_process(void *state_pointer, struct article *article, const struct ws_t
 	struct stemmer_slot scratch = { .stemmer = NULL }, *slot;
 	size_t ranked_count = 0;
 	char surface[TOKEN_BYTES];
+	void **by_id = NULL;
 
 	slot = keywords_slot_for(state, language, &scratch);
 	if (slot->forms.count > FORMS_MAX)
@@ -395,7 +405,11 @@ keywords_process(void *state_pointer, struct article *article, const struct ws_t
 	/* backwards (types_tally): the text, then the title */
 	types_tally(state->tallies, &tokens->text, (uint32_t)tokens->title.count, 1);
 	types_tally(state->tallies, &tokens->title, 0, TITLE_WEIGHT);
-	terms_collect(state, slot, language, tokens);
+	/* a scratch slot lives for this article only: no index for it */
+	if (slot != &scratch && ws_tokens_have_form_ids(tokens))
+		by_id = form_index_ready(&slot->by_id, tokens->form_generation,
+		    tokens->form_id_count);
+	terms_collect(state, slot, language, tokens, by_id);
 	if (state->term_count == 0) {
 		keywords_slot_forget(&scratch);
 		return 0;

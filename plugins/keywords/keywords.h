@@ -37,6 +37,7 @@ struct stemmer_slot {
 	struct sb_stemmer *stemmer;	/* NULL: none for this language */
 	struct word_table forms;	/* written form -> struct word_form */
 	struct word_memo *memo;		/* in front of forms (WORD_MEMO_SLOTS), or NULL */
+	struct form_index by_id;	/* stable form id -> struct word_form */
 	struct word_table keys;		/* "lang:stem" -> struct term_key */
 };
 

@@ -14,7 +14,8 @@
  * Folding and stemming a word is most of the work, and news repeats its words: per language,
  * each written form seen is folded and stemmed once and kept (at most FORMS_MAX of them, then
  * the cache starts over, a direct-mapped memo, words.h's word_memo, in front of it), with its
- * term key interned.
+ * term key interned; keywords.c finds it by the host's stable form id first (words.h's
+ * form_index, per language too).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,6 +235,7 @@ keywords_slot_forget(struct stemmer_slot *slot)
 	word_table_free(&slot->keys, term_key_free);
 	free(slot->memo);
 	slot->memo = NULL;
+	form_index_free(&slot->by_id);
 }
 
 void

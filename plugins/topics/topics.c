@@ -11,8 +11,10 @@
  *
  * News repeats its words: each written form seen is folded and stemmed once and kept, with the
  * terms its stem starts (at most FORMS_MAX forms, then the cache starts over), so an
- * article costs one look-up per distinct written form (per ABI-2 token type: most often one
- * probe of a direct-mapped memo, words.h's word_memo, in front of the cache), and each
+ * article costs one look-up per distinct written form (per ABI-2 token type: an array read by
+ * the host's stable form id, words.h's form_index, once the form has been met in the id's
+ * generation; else most often one probe of a direct-mapped memo, words.h's word_memo, in
+ * front of the cache), and each
  * word of the texts one array read: a word whose form starts no term (most of them) is
  * skipped at that; only the words that start a term are matched against the term's stems.
  *
@@ -76,6 +78,7 @@ struct topics_state {
 	struct word_table terms_by_first;	/* first stem -> struct term_list */
 	struct word_table forms;		/* written form -> struct word_form */
 	struct word_memo *memo;			/* in front of forms (WORD_MEMO_SLOTS) */
+	struct form_index by_id;		/* stable form id -> struct word_form */
 	/* scratch for one article, reused */
 	const struct word_form **type_forms;	/* of each token type */
 	const struct term_list **type_starts;	/* ... and the terms its stem starts, or NULL */
@@ -344,6 +347,7 @@ topics_fini(void *state_pointer)
 	word_table_free(&state->forms, word_form_free);
 	free(state->memo);
 	state->memo = NULL;
+	form_index_free(&state->by_id);
 	free(state->type_forms);
 	free(state->type_starts);
 	state->type_forms = NULL;
@@ -415,13 +419,22 @@ types_reserve(struct topics_state *state, size_t count)
 static int
 type_forms(struct topics_state *state, const struct ws_tokens *tokens)
 {
+	void **by_id = NULL;
+
 	if (types_reserve(state, tokens->type_count) == -1)
 		return -1;
+	if (ws_tokens_have_form_ids(tokens))
+		by_id = form_index_ready(&state->by_id, tokens->form_generation,
+		    tokens->form_id_count);
 	for (size_t i = 0; i < tokens->type_count; i++) {
-		const struct word_form *form = word_form_of(state, &tokens->types[i]);
+		const struct word_form *form = by_id != NULL ? by_id[tokens->form_ids[i]] : NULL;
 
-		if (form == NULL)
-			return -1;
+		if (form == NULL) {
+			if ((form = word_form_of(state, &tokens->types[i])) == NULL)
+				return -1;
+			if (by_id != NULL)
+				by_id[tokens->form_ids[i]] = (void *)form;
+		}
 		state->type_forms[i] = form;
 		state->type_starts[i] = form->starts;
 	}
@@ -476,6 +489,7 @@ topics_process(void *state_pointer, struct article *article, const struct ws_tok
 	if (state->forms.count > FORMS_MAX) {
 		word_table_free(&state->forms, word_form_free);
 		memset(state->memo, 0, WORD_MEMO_SLOTS * sizeof(*state->memo));
+		form_index_free(&state->by_id);
 	}
 	for (size_t i = 0; i < state->topic_count; i++)
 		state->topics[i].score = 0;

@@ -9,12 +9,23 @@
  *
  * With no file, texts made here: 400 articles of 700 words drawn from 3,000 invented
  * lower-case words with a capitalised word one in eight and a full stop one in fifteen.
+ *
+ * BENCH_TAGGERS=1: the keywords and topics plugins (build/plugins, or $WIRESIFT_PLUGIN_DIR,
+ * with conf/'s background and rules) over each text as an English article's, stream build
+ * included (plugin_chain_process): thread CPU time per article.  Run it over many distinct
+ * articles with BENCH_ROUNDS=1, as the daemon sees them (round after round of the same texts
+ * finds every form known):
+ *
+ *   BENCH_TAGGERS=1 BENCH_ROUNDS=1 build/bench/bench_tokens TEXT...
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "article.h"
+#include "log.h"
+#include "plugin.h"
 #include "tokens.h"
 #include "util.h"
 #include "clock.h"
@@ -60,6 +71,68 @@ made_texts(char ***texts)
 	return MADE_ARTICLES;
 }
 
+/* keywords and topics, as conf/wiresift.conf configures them. */
+static struct plugin_chain *
+taggers_load(void)
+{
+	struct plugin_setting keywords_settings[] = {
+		{ .key = (char *)"background", .value = (char *)"keywords.background", .line = 2 },
+	};
+	struct plugin_setting topics_settings[] = {
+		{ .key = (char *)"rules", .value = (char *)"topics.rules", .line = 4 },
+	};
+	struct plugin_config configs[2] = {
+		{ .name = (char *)"keywords", .config_file = (char *)"conf/wiresift.conf",
+		  .line = 1, .settings = keywords_settings, .setting_count = 1 },
+		{ .name = (char *)"topics", .config_file = (char *)"conf/wiresift.conf",
+		  .line = 3, .settings = topics_settings, .setting_count = 1 },
+	};
+	char error[512];
+	struct plugin_chain *chain = plugin_chain_load(configs, 2, "build/plugins", error,
+	    sizeof(error));
+
+	if (chain == NULL)
+		fprintf(stderr, "bench_tokens: cannot load keywords and topics: %s\n", error);
+	return chain;
+}
+
+/* The taggers over every text, rounds times: thread CPU time per article. */
+static int
+taggers_run(char **texts, size_t count, int rounds)
+{
+	struct plugin_chain *chain = taggers_load();
+	struct article **articles;
+	size_t keywords = 0;
+	double elapsed = 0, start;
+
+	if (chain == NULL)
+		return 1;
+	articles = xcalloc(count, sizeof(*articles));
+	for (size_t i = 0; i < count; i++) {
+		articles[i] = article_new();
+		article_set(&articles[i]->text, texts[i]);
+		snprintf(articles[i]->lang_code, sizeof(articles[i]->lang_code), "en");
+	}
+	for (int round = 0; round < rounds; round++) {
+		for (size_t i = 0; i < count; i++) {
+			strlist_clear(&articles[i]->keywords);
+			strlist_clear(&articles[i]->topics);
+			start = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
+			plugin_chain_process(chain, articles[i]);
+			elapsed += clock_seconds(CLOCK_THREAD_CPUTIME_ID) - start;
+			keywords += articles[i]->keywords.count;
+		}
+	}
+	printf("taggers articles=%zu keywords=%.2f ns_per_article=%.0f\n", count,
+	    (double)keywords / ((double)count * (rounds > 0 ? rounds : 1)),
+	    elapsed * 1e9 / ((double)count * (rounds > 0 ? rounds : 1)));
+	for (size_t i = 0; i < count; i++)
+		article_free(articles[i]);
+	free(articles);
+	plugin_chain_free(chain);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -83,6 +156,10 @@ main(int argc, char **argv)
 		}
 	} else
 		count = made_texts(&texts);
+	if (getenv("BENCH_TAGGERS") != NULL) {
+		log_init(LOG_LEVEL_WARNING);
+		return taggers_run(texts, count, rounds);
+	}
 	start = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 	for (int round = 0; round < rounds; round++) {
 		for (size_t i = 0; i < count; i++) {

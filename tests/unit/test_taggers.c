@@ -4,7 +4,11 @@
  * written here: generated articles whose words repeat, written capitalised at sentence
  * starts, in capitals, with possessives ('s and ’s), in UTF-8 (Zoë, Straße, ÉCOLE), as
  * numbers and as one overlong word, must get the same keywords (and their order) and topics
- * as the references give.  The references share only words.h's scanner and folding and
+ * as the references give, through a token stream with the default form-id limit, one that
+ * starts its stable form ids over every article or two and one that gives most articles no
+ * ids (plugin_api.h: the plugins keep their forms by id; a new generation, or no ids, must
+ * change nothing).  The references
+ * share only words.h's scanner and folding and
  * libstemmer (opened at run time: tests do not link it) with the plugins; their rules and
  * background are written by this test.
  *
@@ -22,6 +26,8 @@
 #include "article.h"
 #include "log.h"
 #include "plugin.h"
+#include "token_forms.h"
+#include "tokens.h"
 #include "../../plugins/words.h"
 
 #define RANDOM_SEED 0x7a66e125u
@@ -31,6 +37,11 @@
 #define TOP		10
 #define TITLE_WEIGHT	2
 #define WORD_BYTES	64
+/* Forms a stream numbers before it starts over: the vocabulary gives about 70 forms, an article
+ * up to about 70 (then the stream starts over when a new article might not fit), and an
+ * article with more than the limit gets no ids. */
+#define SMALL_FORM_LIMIT	100	/* a new generation every article or two */
+#define TINY_FORM_LIMIT		40	/* most articles without ids */
 
 /* ---- libstemmer, opened at run time ---- */
 
@@ -433,23 +444,19 @@ background_write(const char *path)
  * is not of empty lists. */
 static int with_topics, with_keywords;
 
+/* One chain's keywords and topics of an article against the references'. */
 static void
-compare_article(struct plugin_chain *chain, const char *title, const char *text, int *shown)
+compare_chain(struct plugin_chain *chain, const char *title, const char *text,
+    char keywords[TOP][WORD_BYTES], size_t keyword_count, const char **topics,
+    size_t topic_count, int *shown)
 {
 	struct article *article = article_new();
-	char keywords[TOP][WORD_BYTES];
-	const char *topics[TOPIC_COUNT];
-	size_t keyword_count, topic_count;
 	int same = 1;
 
 	article_set(&article->title, title);
 	article_set(&article->text, text);
 	article_set(&article->id, "0123abcd");
 	plugin_chain_process(chain, article);
-	keyword_count = ref_keywords(title, text, keywords);
-	topic_count = ref_topics(title, text, topics);
-	with_topics += topic_count > 0;
-	with_keywords += keyword_count > 1;
 	same &= article->keywords.count == keyword_count && article->topics.count == topic_count;
 	for (size_t i = 0; same && i < keyword_count; i++)
 		same &= strcmp(article->keywords.items[i], keywords[i]) == 0;
@@ -469,14 +476,40 @@ compare_article(struct plugin_chain *chain, const char *title, const char *text,
 	article_free(article);
 }
 
+/*
+ * The article through each of count chains, each against the references; a chain makes its
+ * token stream on its first article, with form_limits[i] as its limit of form ids.
+ */
+static void
+compare_article(struct plugin_chain **chains, const size_t *form_limits, size_t count,
+    const char *title, const char *text, int *shown)
+{
+	char keywords[TOP][WORD_BYTES];
+	const char *topics[TOPIC_COUNT];
+	size_t keyword_count = ref_keywords(title, text, keywords);
+	size_t topic_count = ref_topics(title, text, topics);
+
+	with_topics += topic_count > 0;
+	with_keywords += keyword_count > 1;
+	for (size_t i = 0; i < count; i++) {
+		token_streams_form_limit(form_limits[i]);
+		compare_chain(chains[i], title, text, keywords, keyword_count, topics,
+		    topic_count, shown);
+	}
+	token_streams_form_limit(FORM_LIMIT_DEFAULT);
+}
+
 static void
 test_per_type_counts_as_word_by_word(void)
 {
 	char background[] = "/tmp/test_taggers.background.XXXXXX";
 	char rules_path[] = "/tmp/test_taggers.rules.XXXXXX";
 	static char title[1024], text[16384];
-	struct plugin_chain *chain;
+	struct plugin_chain *chains[3];
+	const size_t form_limits[3] = { FORM_LIMIT_DEFAULT, SMALL_FORM_LIMIT, TINY_FORM_LIMIT };
 	int background_fd, rules_fd, shown = 0;
+	uint32_t generation = 0;
+	unsigned generations = 0, with_ids = 0, tiny_with_ids = 0;
 
 	if (stemmer_open() == -1) {
 		SKIP("libstemmer cannot be opened");
@@ -490,15 +523,32 @@ test_per_type_counts_as_word_by_word(void)
 	close(background_fd);
 	close(rules_fd);
 	CHECK(background_write(background) == 0 && rules_write(rules_path) == 0);
-	chain = chain_load(background, rules_path);
-	CHECK(chain != NULL);
-	for (unsigned i = 0; chain != NULL && i < ARTICLES; i++) {
+	for (size_t i = 0; i < 3; i++)
+		chains[i] = chain_load(background, rules_path);
+	CHECK(chains[0] != NULL && chains[1] != NULL && chains[2] != NULL);
+	for (unsigned i = 0; chains[0] != NULL && chains[1] != NULL && chains[2] != NULL &&
+	    i < ARTICLES; i++) {
+		const struct ws_tokens *tokens;
+
 		generate_text(title, sizeof(title), 1);
 		generate_text(text, sizeof(text), 5 + next_random(60));
-		compare_article(chain, title, text, &shown);
+		compare_article(chains, form_limits, 3, title, text, &shown);
+		tiny_with_ids += ws_tokens_have_form_ids(plugin_chain_tokens(chains[2]));
+		tokens = plugin_chain_tokens(chains[1]);
+		with_ids += tokens != NULL && ws_tokens_have_form_ids(tokens);
+		if (tokens != NULL && tokens->form_generation != 0 &&
+		    tokens->form_generation != generation) {
+			generation = tokens->form_generation;
+			generations++;
+		}
 	}
 	CHECK(with_topics > ARTICLES / 2 && with_keywords > ARTICLES / 2);
-	plugin_chain_free(chain);
+	/* the small limit was reached again and again; most articles still had ids */
+	CHECK(generations >= 10 && generations < ARTICLES - 10 && with_ids == ARTICLES);
+	CHECK(tiny_with_ids > 0 && tiny_with_ids < ARTICLES / 2);
+	plugin_chain_free(chains[0]);
+	plugin_chain_free(chains[1]);
+	plugin_chain_free(chains[2]);
 	unlink(background);
 	unlink(rules_path);
 }

@@ -2,7 +2,8 @@
  * test_tokens_scalar.c - daemon/tokens.c built here without its SSE2 block reader
  * (TOKENS_NO_SSE2: the byte loop of machines without SSE2) against the build the daemon
  * links (SSE2 on x86-64): the same tokens and the same types, on texts with words of 1 to 40
- * bytes at every offset of a block, random texts of ASCII and UTF-8 pieces, and the seeds.
+ * bytes at every offset of a block, random texts of ASCII and UTF-8 pieces, and the seeds
+ * (and, built over the same texts in turn, the same stable form ids).
  */
 #include <limits.h>
 #include <stdio.h>
@@ -11,10 +12,14 @@
 #define token_stream_new	scalar_token_stream_new
 #define token_stream_free	scalar_token_stream_free
 #define token_stream_build	scalar_token_stream_build
+#define token_streams_form_limit scalar_token_streams_form_limit
+#define ws_host_form_ids	scalar_ws_host_form_ids
 #include "../../daemon/tokens.c"
 #undef token_stream_new
 #undef token_stream_free
 #undef token_stream_build
+#undef token_streams_form_limit
+#undef ws_host_form_ids
 
 #include "check.h"
 
@@ -39,7 +44,8 @@ same_streams(const char *title, const char *text)
 	for (size_t i = 0; same && i < a->type_count; i++)
 		same = a->types[i].length == b->types[i].length &&
 		    a->types[i].hash == b->types[i].hash &&
-		    strcmp(a->types[i].written, b->types[i].written) == 0;
+		    strcmp(a->types[i].written, b->types[i].written) == 0 &&
+		    a->form_ids[i] == b->form_ids[i];
 	return same && a->text.count + a->title.count > 0;
 }
 
