@@ -289,7 +289,46 @@ parse_rules_text(struct clean_rules *rules, char *text, const char *path, char *
 	return 0;
 }
 
-/* A kind's rules by the first bytes their prefilters let a paragraph start with. */
+/*
+ * The second bytes a text starting with byte first may have for the filter's "starts"
+ * literals to allow it (every byte when it has none, or one of one byte), as bits.
+ */
+static void
+gate_second_bytes(const struct prefilter *filter, unsigned first, uint8_t *second)
+{
+	const struct literal_set *starts = &filter->starts;
+	int any = starts->count == 0;
+
+	memset(second, 0, 32);
+	for (size_t i = 0; i < starts->count && !any; i++) {
+		const unsigned char *literal = (const unsigned char *)starts->strings[i];
+
+		if (starts->lengths[i] < 2) {
+			any = 1;
+			break;
+		}
+		if (filter->ignore_case ? tolower(literal[0]) != tolower((int)first) :
+		    literal[0] != first)
+			continue;
+		for (unsigned byte = 0; byte < 256; byte++)
+			if (filter->ignore_case ? tolower((int)byte) == tolower(literal[1]) :
+			    byte == literal[1])
+				second[byte >> 3] |= (uint8_t)(1u << (byte & 7));
+	}
+	if (any)
+		memset(second, 0xff, 32);
+}
+
+static int
+gate_is_shut(const struct rule_gate *gate)
+{
+	for (size_t i = 0; i < sizeof gate->second; i++)
+		if (gate->second[i] != 0)
+			return 0;
+	return 1;
+}
+
+/* A kind's rules by the first bytes their prefilters let a paragraph start with, as gates. */
 static void
 group_first_bytes(struct clean_rules *rules, enum rule_kind kind)
 {
@@ -300,10 +339,17 @@ group_first_bytes(struct clean_rules *rules, enum rule_kind kind)
 	for (unsigned byte = 0; byte < 256; byte++) {
 		rules->first_byte_start[kind][byte] = filled;
 		for (size_t k = 0; k < rules->of_kind_count[kind]; k++) {
-			const struct prefilter *filter = &rules->rules[rules->of_kind[kind][k]].filter;
+			const struct clean_rule *rule = &rules->rules[rules->of_kind[kind][k]];
+			struct rule_gate *gate = &rules->first_byte_rules[kind][filled];
 
-			if (!filter->has_first || filter->first_bytes[byte])
-				rules->first_byte_rules[kind][filled++] = (uint32_t)k;
+			if (rule->filter.has_first && !rule->filter.first_bytes[byte])
+				continue;
+			gate->max_words = rule->max_words;
+			gate->first = rule->first;
+			gate->last = rule->last;
+			gate->position = (uint32_t)k;
+			gate_second_bytes(&rule->filter, byte, gate->second);
+			filled += !gate_is_shut(gate);	/* no text starting so can match */
 		}
 	}
 	rules->first_byte_start[kind][256] = filled;
