@@ -288,6 +288,9 @@ void	 apply_rules(const struct clean_rules *rules, struct paragraphs *list,
 int	 compile_datelines(struct clean_rules *rules);
 void	 extract_dateline(const struct clean_rules *rules, struct article *article,
 	    struct paragraphs *list, struct filter_text *view, const struct explain_sink *sink);
+/* 1 (the default): a dateline's groups are read off regexec's whole match where its shape
+ * allows; 0: from regexec's groups always, as it did (test_clean_dateline compares them). */
+extern int dateline_groups_by_hand;
 
 /* clean.c */
 void	 drop_title_repeat(const char *title, struct paragraphs *list,
