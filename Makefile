@@ -40,7 +40,8 @@ LIBS	 = $(PKG_LIBS) -ldl -lm -lpthread
 # cleaned on the workers and freed on the loop again, and glibc's malloc spent 10% of the
 # daemon's CPU on that (the cold start ran 10-20% faster with jemalloc, same run, same
 # machine). Sanitizer builds keep the C library's malloc, which the sanitizers replace; the
-# unit tests and benchmarks that measure the heap (mallinfo2) keep it too.
+# unit tests and benchmarks that measure the heap (mallinfo2) keep it too. jemalloc's options
+# are compiled into the daemon (malloc_conf in daemon/main.c, which says what they measured).
 DAEMON_MALLOC = $(if $(SANITIZE),,-ljemalloc)
 # The TSan build's daemon runs librdkafka's C11 threads on pthreads TSan sees (the file says why).
 DAEMON_TSAN = $(if $(findstring thread,$(SANITIZE)),$(BUILD)/obj/tests/tsan/c11threads.o)

@@ -66,6 +66,7 @@ struct publisher {
 	int			 hold_when_full;	/* cluster mode: a full queue holds, never refuses */
 	struct held_message	*held, **held_tail;
 	int			 held_count;
+	int			 creates_topics;	/* broker_creates_topics(): 1, 0, -1 unasked */
 };
 
 /* "name=value\n" lines of a message's headers; caller frees. */
@@ -308,6 +309,7 @@ publisher_open(const struct config *config, struct event_base *base, delivery_fn
 	publisher->held_tail = &publisher->held;
 	publisher->wakeup_pipe[0] = publisher->wakeup_pipe[1] = -1;
 	publisher->hold_when_full = config->cluster.group != NULL;
+	publisher->creates_topics = -1;
 	if ((conf = build_conf(config, publisher, error, error_size)) == NULL)
 		goto fail;
 	if ((publisher->kafka = rd_kafka_new(RD_KAFKA_PRODUCER, conf, reason, sizeof reason)) ==
@@ -609,7 +611,7 @@ publisher_failed(const struct publisher *publisher)
 
 /* The broker's auto.create.topics.enable, by DescribeConfigs: 1, 0, or -1 when unknown. */
 static int
-broker_creates_topics(rd_kafka_t *kafka, int timeout_ms)
+describe_creates_topics(rd_kafka_t *kafka, int timeout_ms)
 {
 	const struct rd_kafka_metadata *metadata = NULL;
 	rd_kafka_ConfigResource_t *resource;
@@ -657,6 +659,18 @@ broker_creates_topics(rd_kafka_t *kafka, int timeout_ms)
 	return answer;
 }
 
+/*
+ * The same, asked once per producer: start-up checks every topic the configuration names, and
+ * each missing one would otherwise cost another DescribeConfigs round trip.
+ */
+static int
+broker_creates_topics(struct publisher *publisher, int timeout_ms)
+{
+	if (publisher->creates_topics < 0)
+		publisher->creates_topics = describe_creates_topics(publisher->kafka, timeout_ms);
+	return publisher->creates_topics;
+}
+
 int
 publisher_check_topic(struct publisher *publisher, const char *topic, int timeout_ms,
     char *error, size_t error_size)
@@ -677,7 +691,7 @@ publisher_check_topic(struct publisher *publisher, const char *topic, int timeou
 	if (result != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
 		return 0;	/* exists (or its leader is being elected) */
 	/* Missing: fine if the broker creates topics on first use, an error if it will not. */
-	if (broker_creates_topics(publisher->kafka, timeout_ms) != 0)
+	if (broker_creates_topics(publisher, timeout_ms) != 0)
 		return 0;
 	snprintf(error, error_size, "kafka topic \"%s\" does not exist and the broker does not "
 	    "create topics (auto.create.topics.enable=false): create it first", topic);

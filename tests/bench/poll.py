@@ -267,8 +267,39 @@ def feed_kilobytes(feeds_dir):
 	return sum(path.stat().st_size for path in feeds_dir.glob("*.xml")) / 1024
 
 
-def peak_rss_of(process, started, timeout):
-	"""Waits for process, sampling its VmHWM; SIGTERM after timeout seconds.
+def thread_ticks(pid):
+	"""{thread name: utime + stime in clock ticks} of a live process (threads of one name
+	summed), from /proc/PID/task/*/stat; {} once it is gone."""
+	ticks = {}
+	try:
+		tasks = os.listdir("/proc/%d/task" % pid)
+	except OSError:
+		return ticks
+	for task in tasks:
+		try:
+			text = Path("/proc/%d/task/%s/stat" % (pid, task)).read_text()
+		except OSError:
+			continue
+		name = text[text.index("(") + 1:text.rindex(")")]
+		fields = text[text.rindex(")") + 2:].split()
+		ticks[name] = ticks.get(name, 0) + int(fields[11]) + int(fields[12])
+	return ticks
+
+
+def daemon_pid(process):
+	"""The daemon's pid: the process's own, or its first child's under BENCH_WRAP."""
+	try:
+		if Path("/proc/%d/comm" % process.pid).read_text().strip() == "wiresift":
+			return process.pid
+		children = Path("/proc/%d/task/%d/children" % (process.pid, process.pid)).read_text()
+		return int(children.split()[0])
+	except (OSError, IndexError, ValueError):
+		return process.pid
+
+
+def peak_rss_of(process, started, timeout, timeline=None):
+	"""Waits for process, sampling its VmHWM (and, into timeline when given, every 0.1 s,
+	(seconds since started, thread_ticks)); SIGTERM after timeout seconds.
 	(peak RSS in KB, timed_out, rusage)."""
 	peak_rss, timed_out = 0, 0
 	while True:
@@ -280,12 +311,40 @@ def peak_rss_of(process, started, timeout):
 			peak_rss = max(peak_rss, int(re.search(r"VmHWM:\s+(\d+)", text).group(1)))
 		except (OSError, AttributeError):
 			pass
+		if timeline is not None:
+			timeline.append((time.monotonic() - started, thread_ticks(daemon_pid(process))))
 		if not timed_out and time.monotonic() - started > timeout:
 			timed_out = 1
 			process.terminate()
-		time.sleep(0.25)
+		time.sleep(0.1 if timeline is not None else 0.25)
 	process.returncode = os.waitstatus_to_exitcode(status)
 	return peak_rss, timed_out, usage
+
+
+def timeline_text(timeline, elapsed):
+	"""Where the daemon's threads were busy, from peak_rss_of's samples: " first_work_s=..
+	(start to the first sample with worker CPU: start-up, connections, first responses)
+	after_work_s=.. (the last such sample to the exit: last deliveries, flush, state at exit)
+	loop_busy=.. workers_busy=.. kafka_busy=.. (CPU over the whole run per thread: 1.00 is
+	a thread never idle)", or "" without samples."""
+	tick = os.sysconf("SC_CLK_TCK")
+	last, working = {}, []
+	for seconds, ticks in timeline:
+		if any(value > last.get(name, 0) for name, value in ticks.items()
+		       if name.startswith("wiresift-w")):
+			working.append(seconds)
+		last.update(ticks)
+	if not working:
+		return ""
+
+	def busy(match):
+		names = [name for name in last if match(name)]
+		return sum(last[name] for name in names) / tick / max(elapsed * len(names), 0.001)
+	return (" first_work_s=%.2f after_work_s=%.2f loop_busy=%.2f workers_busy=%.2f "
+		"kafka_busy=%.2f" % (
+			working[0], elapsed - working[-1], busy(lambda name: name == "wiresift"),
+			busy(lambda name: name.startswith("wiresift-w")),
+			busy(lambda name: name.startswith("rdk:broker"))))
 
 
 def run_once(label, build, directory, bootstrap, urls, items, timeout, peers=(), kilobytes=0):
@@ -306,7 +365,8 @@ def run_once(label, build, directory, bootstrap, urls, items, timeout, peers=(),
 		process = subprocess.Popen(wrapper + [str(build / "wiresift"), "-c", str(config),
 						      "--once"],
 					   stdout=output, stderr=output, stdin=subprocess.DEVNULL)
-		peak_rss, timed_out, usage = peak_rss_of(process, started, timeout)
+		timeline = []
+		peak_rss, timed_out, usage = peak_rss_of(process, started, timeout, timeline)
 	elapsed = time.monotonic() - started
 	records = sum(count_records(bootstrap, topic) for topic in topics)
 	expected = len(urls) * items
@@ -317,11 +377,12 @@ def run_once(label, build, directory, bootstrap, urls, items, timeout, peers=(),
 			    for name, pid in peers)
 	print("%s feeds=%d items=%d records=%d exit=%d timed_out=%d seconds=%.1f items_per_s=%.0f "
 	      "feeds_per_s=%.0f daemon_cpu_s=%.1f cpu_ms_per_item=%.3f peak_rss_mb=%.0f "
-	      "error_lines=%d%s%s" % (
+	      "page_faults=%d error_lines=%d%s%s%s" % (
 		      label, len(urls), expected, records, process.returncode, timed_out, elapsed,
 		      records / elapsed, len(urls) / elapsed, cpu, cpu / max(records, 1) * 1000,
-		      peak_rss / 1024, errors, peer_text, per_kilobyte(cpu, kilobytes, records,
-									expected)), flush=True)
+		      peak_rss / 1024, usage.ru_minflt + usage.ru_majflt, errors, peer_text,
+		      per_kilobyte(cpu, kilobytes, records, expected),
+		      timeline_text(timeline, elapsed)), flush=True)
 	if process.returncode != 0 or records < expected:
 		say("%s: log tail:\n%s" % (label, helpers.tail(log, 8)))
 	return config
