@@ -9,7 +9,9 @@
  * One open-addressing table of fixed capacity, updated on the loop thread in arrival order
  * (so the weights, and the stories, do not depend on which worker prepared what). When it is
  * 70% full every count and the document total are halved and the keys left at zero dropped:
- * memory stays bounded and old news ages out of the background.
+ * memory stays bounded and old news ages out of the background. Its look-ups are random
+ * lines of a large table: an article's are all started before the first is read, and each
+ * frequency found starts the load of its line of log(frequency + 1).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -64,9 +66,13 @@ story_background_frequencies(const struct story_background *background,
     const struct story_features *features, uint64_t *frequencies)
 {
 	story_background_prefetch(background, features);
-	for (uint32_t i = 0; i < features->count; i++)
+	for (uint32_t i = 0; i < features->count; i++) {
 		frequencies[i] = background->entries[find_slot(background,
 		    features->items[i].key)].count;
+		/* the line of its log(frequency + 1), read next (score.c, approximate) */
+		if (background->log_counts != NULL && frequencies[i] < LOG_COUNTS - 1)
+			__builtin_prefetch(&background->log_counts[frequencies[i] + 1]);
+	}
 }
 
 double

@@ -453,12 +453,12 @@ original_story(struct story_index *index, const struct article *article,
 
 /* An article already in an open story (an update of it) keeps that story, as no new member. */
 static int
-member_story(struct story_index *index, struct article *article)
+member_story(struct story_index *index, struct article *article, uint64_t article_key)
 {
 	uint64_t ref;
 	uint32_t slot;
 
-	if (!story_map_get(&index->by_article, story_map_key(article->id), &ref) ||
+	if (!story_map_get(&index->by_article, article_key, &ref) ||
 	    !story_ref_alive(ref, index))
 		return 0;
 	slot = (uint32_t)(ref >> 32);
@@ -482,12 +482,16 @@ story_assign(struct story_index *index, struct article *article)
 	long best = -1;
 	uint32_t slot;
 	int copy, joined = 0;
+	uint64_t article_key = story_map_key(article->id);
 
+	/* the maps' lines for the article's id: whether it is a member, the story it may open */
+	story_map_prefetch(&index->by_article, article_key);
+	story_map_prefetch(&index->by_story, article_key);
 	if (article->story_features == NULL)
 		story_extract_article(index->extractor, article);
 	features = article->story_features;
 	advance(index, features->time);
-	if (member_story(index, article))
+	if (member_story(index, article, article_key))
 		return;
 	record.time = features->time;
 	record.article_id = article->id;
@@ -498,7 +502,7 @@ story_assign(struct story_index *index, struct article *article)
 	if (!(copy = original_story(index, article, &record))) {
 		best = story_best(index, &vector, features->time, &score);
 		joined = best >= 0 && score.score >= index->config.threshold;
-		record.story_key = joined ? index->slots[best].key : story_map_key(article->id);
+		record.story_key = joined ? index->slots[best].key : article_key;
 		record.headline = joined ? NULL : article->title;
 		record.weights = vector.items;
 		record.weight_count = vector.count;

@@ -44,6 +44,12 @@ home(const struct story_map *map, uint64_t key)
 	return (size_t)(key * 0x9E3779B97F4A7C15ULL >> 20) & (map->capacity - 1);
 }
 
+void
+story_map_prefetch(const struct story_map *map, uint64_t key)
+{
+	__builtin_prefetch(&map->keys[home(map, key)]);
+}
+
 static void
 grow(struct story_map *map)
 {

@@ -233,6 +233,8 @@ void	 story_map_init(struct story_map *map);
 void	 story_map_free(struct story_map *map);
 void	 story_map_put(struct story_map *map, uint64_t key, uint64_t value);
 int	 story_map_get(const struct story_map *map, uint64_t key, uint64_t *value);
+/* Start loading the line a look-up of key begins at. */
+void	 story_map_prefetch(const struct story_map *map, uint64_t key);
 void	 story_map_remove(struct story_map *map, uint64_t key);
 uint64_t story_map_key(const char *text);	/* XXH3, never 0 */
 
