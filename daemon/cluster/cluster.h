@@ -150,8 +150,11 @@ int	 cluster_feed_handed(struct cluster *cluster, const char *url, const char *i
 
 /*
  * The feed's state changed: its record is written within 100 ms (while its partition is
- * owned, or revoked and not yet handed on). next_poll 0 keeps the one recorded.
+ * owned, or revoked and not yet handed on), except for what waits for its next write (new
+ * validators, next_poll moving later; next_poll moving more than CLUSTER_NEXT_POLL_SLACK
+ * seconds earlier is written). next_poll 0 keeps the one recorded.
  */
+#define CLUSTER_NEXT_POLL_SLACK	60
 void	 cluster_feed_changed(struct cluster *cluster, const char *url,
 	    const struct feed_record *record, time_t next_poll);
 /*

@@ -379,15 +379,13 @@ set_boolean(json_t *record, const char *key, int value)
  *
  * - next_poll: every poll moves it later by the feed's interval; a new owner that finds it
  *   passed polls at once, so a later one is not written by itself. One earlier than the
- *   record says by more than NEXT_POLL_SLACK seconds (a shorter interval after a reload) is:
- *   the new owner would wait too long.
+ *   record says by more than CLUSTER_NEXT_POLL_SLACK seconds (a shorter interval after a
+ *   reload) is: the new owner would wait too long.
  * - the validators: they advance once a poll's items are delivered, i.e. a transaction after
  *   the record naming those items; written by themselves, that was a second record (of up to
  *   22 KB) for every poll that delivered. A new owner that finds the earlier ones fetches the
  *   feed whole once, and skips its items as delivered (their ids are in the record).
  */
-#define NEXT_POLL_SLACK	60
-
 void
 cluster_feed_changed(struct cluster *cluster, const char *url, const struct feed_record *state,
     time_t next_poll)
@@ -406,7 +404,7 @@ cluster_feed_changed(struct cluster *cluster, const char *url, const struct feed
 	changed |= set_boolean(record, "disabled", state->disabled);
 	recorded = json_integer_value(json_object_get(record, "next_poll"));
 	if (next_poll != 0) {	/* 0: not scheduled here (any more): the last one stands */
-		changed |= (long long)next_poll < (long long)recorded - NEXT_POLL_SLACK;
+		changed |= (long long)next_poll < (long long)recorded - CLUSTER_NEXT_POLL_SLACK;
 		set_integer(record, "next_poll", (long long)next_poll);
 	}
 	if (changed || (validators && !cluster_owns(cluster, url)))	/* handed on: now */

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <xxhash.h>
 
 #include "cluster/cluster.h"
 #include "article.h"
@@ -96,6 +97,8 @@ take(struct feed *feed)
 	struct timeval when = { delay / 1000, (delay % 1000) * 1000 };
 
 	feed->cluster_owned = 1;
+	feed->cluster_noted = 0;	/* the next note is the record's */
+	feed->cluster_noted_poll = 0;
 	if (!feed->record.disabled && !feed->removed)
 		evtimer_add(feed->timer, &when);
 }
@@ -144,8 +147,7 @@ ingest_cluster_hold(struct ingest *ingest, struct delivery *delivery)
 		    ingest->cluster_held_size * sizeof *ingest->cluster_held);
 	}
 	ingest->cluster_held[ingest->cluster_held_count++] = delivery;
-	cluster_feed_delivered(ingest->cluster, delivery->batch->feed->config->url,
-	    delivery->article->id, delivery->article->updated, delivery->article->content_hash);
+	feed_cluster_delivered(delivery->batch->feed, delivery->article);
 	return 1;
 }
 
@@ -305,23 +307,75 @@ feed_poll_resume(struct feed *feed)
 	event_active(feed->timer, EV_TIMEOUT, 0);	/* ingest_on_feed_timer, in this loop turn */
 }
 
+/* What the state record holds of the feed's validators and health, as a hash (never 0). */
+static uint64_t
+noted_hash(const struct feed_record *record)
+{
+	const char *fields[3] = { record->etag, record->last_modified, record->current_url };
+	uint64_t hash = (uint64_t)record->failures * 2 + (record->disabled != 0);
+
+	for (int i = 0; i < 3; i++)
+		hash = fields[i] != NULL ? XXH3_64bits_withSeed(fields[i], strlen(fields[i]), hash) :
+		    (hash + (uint64_t)i + 1) * 0x9e3779b97f4a7c15ULL;
+	return hash != 0 ? hash : 1;
+}
+
+static time_t
+next_poll_of(struct feed *feed)
+{
+	struct timeval due;
+
+	/* libevent gives the deadline in wall-clock time; 0: not scheduled */
+	return evtimer_pending(feed->timer, &due) ? due.tv_sec : 0;
+}
+
+static void
+note(struct feed *feed, uint64_t hash, time_t next_poll)
+{
+	cluster_feed_changed(feed->ingest->cluster, feed->config->url, &feed->record, next_poll);
+	feed->cluster_noted = hash;
+	if (next_poll != 0)
+		feed->cluster_noted_poll = next_poll;
+}
+
+/*
+ * After every poll. What the record would not write by itself (the next poll moving later:
+ * daemon/cluster/feedstate.c) is not given to the cluster then: its lookups in the state
+ * records, at every poll answered 304, were 6% of the loop thread's time while polling. The
+ * record gets the next poll with the feed's next delivery (feed_cluster_fresh).
+ */
 void
 feed_cluster_note(struct feed *feed)
 {
-	struct timeval due;
-	time_t next_poll = 0;
+	time_t next_poll;
+	uint64_t hash;
 
 	if (feed->ingest->cluster == NULL)
 		return;
-	if (evtimer_pending(feed->timer, &due))
-		next_poll = due.tv_sec;	/* libevent gives the deadline in wall-clock time */
-	cluster_feed_changed(feed->ingest->cluster, feed->config->url, &feed->record, next_poll);
+	next_poll = next_poll_of(feed);
+	hash = noted_hash(&feed->record);
+	if (hash == feed->cluster_noted && (next_poll == 0 ||
+	    next_poll >= feed->cluster_noted_poll - CLUSTER_NEXT_POLL_SLACK))
+		return;
+	note(feed, hash, next_poll);
+}
+
+/* A delivery writes the feed's record: with the next poll it has now. */
+static void
+feed_cluster_fresh(struct feed *feed)
+{
+	time_t next_poll = next_poll_of(feed);
+
+	if (next_poll != 0 && next_poll != feed->cluster_noted_poll)
+		note(feed, noted_hash(&feed->record), next_poll);
 }
 
 void
 feed_cluster_delivered(struct feed *feed, const struct article *article)
 {
-	if (feed->ingest->cluster != NULL)
-		cluster_feed_delivered(feed->ingest->cluster, feed->config->url, article->id,
-		    article->updated, article->content_hash);
+	if (feed->ingest->cluster == NULL)
+		return;
+	cluster_feed_delivered(feed->ingest->cluster, feed->config->url, article->id,
+	    article->updated, article->content_hash);
+	feed_cluster_fresh(feed);
 }

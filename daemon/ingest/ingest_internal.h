@@ -61,6 +61,8 @@ struct feed {
 	int			 unchanged_polls;	/* polls in a row without a new item */
 	int			 cluster_owned;	/* cluster mode: its partition is ours (cluster.c) */
 	int			 poll_deferred;	/* cluster mode: due while items were in flight */
+	uint64_t		 cluster_noted;	/* cluster mode: hash of the state last noted */
+	time_t			 cluster_noted_poll;	/* and the next poll (cluster.c) */
 };
 
 /*
