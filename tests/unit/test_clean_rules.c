@@ -190,22 +190,23 @@ reference_drop_after(const struct clean_rules *rules, char **texts, int *dropped
 static int
 rules_agree(const struct clean_rules *rules, size_t count)
 {
-	char *texts[8], joined_text[8192];
+	char *texts[8];
 	int dropped[8] = { 0 };
-	struct buffer log = { 0 }, reference_log = { 0 }, reference_text = { 0 };
+	struct buffer log = { 0 }, reference_log = { 0 }, reference_text = { 0 }, input = { 0 };
 	struct explain_sink sink = { record, &log };
 	struct filter_text view = { .index = &rules->literals };
 	struct paragraphs list;
-	size_t words, length = 0;
+	size_t words;
 	char *joined;
 	int agree;
 
 	for (size_t i = 0; i < count; i++) {
 		texts[i] = generated_paragraph(rules);
-		length += (size_t)snprintf(joined_text + length, sizeof joined_text - length,
-		    "%s%s", i > 0 ? "\n\n" : "", texts[i]);
+		if (i > 0)
+			buffer_append_string(&input, "\n\n");
+		buffer_append_string(&input, texts[i]);
 	}
-	list = paragraphs_split(xstrndup(joined_text, length));
+	list = paragraphs_split(xstrndup(input.data, input.length));
 	apply_rules(rules, &list, &view, &sink);
 	joined = paragraphs_join(&list, "\n\n", &words);
 	for (size_t i = 0; i < count; i++)
@@ -225,8 +226,9 @@ rules_agree(const struct clean_rules *rules, size_t count)
 	if (!agree)
 		fprintf(stderr, "  apply_rules:\n%s  reference:\n%s  on:\n%s\n",
 		    log.data ? log.data : "", reference_log.data ? reference_log.data : "",
-		    joined_text);
+		    input.data);
 	free(joined);
+	buffer_free(&input);
 	paragraphs_free(&list);
 	filter_text_free(&view);
 	buffer_free(&log);
