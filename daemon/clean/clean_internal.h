@@ -36,33 +36,35 @@
 #define ANCHOR_BYTES	 4	/* bytes a "contains" set is searched by on its own */
 
 struct literal_set {
-	char	*strings[FILTER_LITERALS];	/* folded to lower case when ignoring case */
-	size_t	 lengths[FILTER_LITERALS];
-	uint16_t ids[FILTER_LITERALS];		/* "contains" sets: in the rule set's index */
+	/* what a screen reads first, together: one cache line with the prefilter's own fields
+	 * and the other set's (the rules are cold on the workers) */
 	size_t	 count;				/* 0: no condition */
 	/* a "contains" set whose strings' rarest bytes (both cases when ignoring case) are
 	 * at most ANCHOR_BYTES is searched on its own, 16 bytes at a time for those
 	 * (literals.c); anchor_count 0: through the index */
-	uint8_t	 anchor_offsets[FILTER_LITERALS];	/* of each string's rarest byte */
-	unsigned char anchor_bytes[ANCHOR_BYTES];
 	size_t	 anchor_count;
 	/* anchor_pairs: a string is anchored at its rarest two bytes in a row instead (when
 	 * a rarest byte is a common letter: "pp" of " appeared first on ", not "p"), the
 	 * second in anchor_next; anchor_fold 0x20 where a byte is a letter matched in both
 	 * cases (a byte OR 0x20 is the lower-case letter exactly for its two cases) */
 	int	 anchor_pairs;
+	unsigned char anchor_bytes[ANCHOR_BYTES];
 	unsigned char anchor_next[ANCHOR_BYTES];
 	unsigned char anchor_fold[ANCHOR_BYTES];
 	unsigned char anchor_next_fold[ANCHOR_BYTES];
+	uint8_t	 anchor_offsets[FILTER_LITERALS];	/* of each string's rarest byte */
+	uint16_t ids[FILTER_LITERALS];		/* "contains" sets: in the rule set's index */
+	size_t	 lengths[FILTER_LITERALS];
+	char	*strings[FILTER_LITERALS];	/* folded to lower case when ignoring case */
 };
 
 struct prefilter {
 	int	 ignore_case;
 	int	 has_first;			/* first_bytes is a condition */
-	unsigned char first_bytes[256];		/* bytes an anchored pattern may start with */
-	struct literal_set starts;		/* the text starts with one of these */
-	struct literal_set contains[FILTER_SETS]; /* for each: the text contains one of these */
 	size_t	 contains_count;
+	struct literal_set contains[FILTER_SETS]; /* for each: the text contains one of these */
+	struct literal_set starts;		/* the text starts with one of these */
+	unsigned char first_bytes[256];		/* bytes an anchored pattern may start with */
 };
 
 /*
@@ -195,6 +197,8 @@ void	 literal_index_free(struct literal_index *index);
 void	 filter_text_set(struct filter_text *view, const char *text, size_t length);
 void	 filter_text_free(struct filter_text *view);
 int	 prefilter_passes(const struct prefilter *filter, struct filter_text *view);
+/* The same where the text's first byte is known to pass (apply_rules: by the rules' lists). */
+int	 prefilter_passes_after_first(const struct prefilter *filter, struct filter_text *view);
 int	 literal_set_screened(const struct literal_set *set, int ignore_case, const char *text,
 	    size_t length);
 int	 literal_set_indexed(struct filter_text *view, const struct literal_set *set);

@@ -395,6 +395,12 @@ prefilter_passes(const struct prefilter *filter, struct filter_text *view)
 	if (filter->has_first &&
 	    (view->length == 0 || !filter->first_bytes[(unsigned char)view->text[0]]))
 		return 0;
+	return prefilter_passes_after_first(filter, view);
+}
+
+int
+prefilter_passes_after_first(const struct prefilter *filter, struct filter_text *view)
+{
 	if (filter->starts.count > 0 &&
 	    !text_starts_with_any(view, &filter->starts, filter->ignore_case))
 		return 0;

@@ -201,7 +201,7 @@ apply_strip_and_drop(const struct clean_rules *rules, struct paragraphs *list,
 			    &rules->rules[rules->of_kind[RULE_STRIP][gate->position]];
 
 			if (!rule_applies(gate, paragraph, i, list->count) ||
-			    !prefilter_passes(&rule->filter, view) ||
+			    !prefilter_passes_after_first(&rule->filter, view) ||
 			    !apply_strip(rule, paragraph, sink)) {
 				gate++;
 				continue;
@@ -215,7 +215,7 @@ apply_strip_and_drop(const struct clean_rules *rules, struct paragraphs *list,
 			    &rules->rules[rules->of_kind[RULE_DROP_PARAGRAPH][gate->position]];
 
 			if (!rule_applies(gate, paragraph, i, list->count) ||
-			    !prefilter_passes(&rule->filter, view) ||
+			    !prefilter_passes_after_first(&rule->filter, view) ||
 			    regexec(&rule->regex, paragraph->text, 0, NULL, 0) != 0)
 				continue;
 			explain_removal(sink, rule->name, paragraph->text);
@@ -249,7 +249,7 @@ apply_drop_after(const struct clean_rules *rules, struct paragraphs *list,
 			    &rules->rules[rules->of_kind[RULE_DROP_AFTER][gate->position]];
 
 			if (!rule_applies(gate, paragraph, position, kept) ||
-			    !prefilter_passes(&rule->filter, view) ||
+			    !prefilter_passes_after_first(&rule->filter, view) ||
 			    regexec(&rule->regex, paragraph->text, 0, NULL, 0) != 0)
 				continue;
 			for (size_t j = i; j < list->count; j++) {
