@@ -289,6 +289,12 @@ parse_rules_text(struct clean_rules *rules, char *text, const char *path, char *
 	return 0;
 }
 
+static void
+second_byte_add(uint8_t *second, int byte)
+{
+	second[byte >> 3] |= (uint8_t)(1u << (byte & 7));
+}
+
 /*
  * The second bytes a text starting with byte first may have for the filter's "starts"
  * literals to allow it (every byte when it has none, or one of one byte), as bits.
@@ -310,10 +316,10 @@ gate_second_bytes(const struct prefilter *filter, unsigned first, uint8_t *secon
 		if (filter->ignore_case ? tolower(literal[0]) != tolower((int)first) :
 		    literal[0] != first)
 			continue;
-		for (unsigned byte = 0; byte < 256; byte++)
-			if (filter->ignore_case ? tolower((int)byte) == tolower(literal[1]) :
-			    byte == literal[1])
-				second[byte >> 3] |= (uint8_t)(1u << (byte & 7));
+		/* the bytes equal to literal[1] (ignoring ASCII case: its two cases) */
+		second_byte_add(second, filter->ignore_case ? tolower(literal[1]) : literal[1]);
+		if (filter->ignore_case)
+			second_byte_add(second, toupper(tolower(literal[1])));
 	}
 	if (any)
 		memset(second, 0xff, 32);
