@@ -7,6 +7,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define XXH_STATIC_LINKING_ONLY	/* XXH3_state_t on the stack */
 #include <xxhash.h>
 
 #include "article.h"
@@ -58,17 +60,16 @@ uint64_t
 article_content_hash(const struct article *article)
 {
 	const char *parts[] = { article->title, article->text, article->summary };
-	XXH3_state_t *state = XXH3_createState();
+	XXH3_state_t state;	/* on the stack: no allocation an article */
 	uint64_t hash;
 
-	XXH3_64bits_reset(state);
+	XXH3_64bits_reset(&state);
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
 		const char *part = parts[i] != NULL ? parts[i] : "";
 
-		XXH3_64bits_update(state, part, strlen(part) + 1);
+		XXH3_64bits_update(&state, part, strlen(part) + 1);
 	}
-	hash = XXH3_64bits_digest(state);
-	XXH3_freeState(state);
+	hash = XXH3_64bits_digest(&state);
 	return hash != 0 ? hash : 1;
 }
 
@@ -627,25 +628,44 @@ message_render(const struct article *article, struct buffer *out)
 	return json_render_into(root, out);
 }
 
+void
+article_json_open(const struct article *article, struct buffer *out)
+{
+	int failed;
+
+	/* One allocation in the common case: the texts, a little escaping, the rest. */
+	buffer_reserve(out, (article->text ? strlen(article->text) : 0) * 9 / 8 +
+	    (article->summary ? strlen(article->summary) : 0) + 2048);
+	if ((failed = message_write(article, out)) != 0) {
+		/* a string that is not UTF-8: the tree, whose checked strings leave it out */
+		out->length = 0;
+		json_arena_begin();
+		message_render(article, out);
+		json_arena_end();
+	}
+	if (out->length > 0 && out->data[out->length - 1] == '}')
+		out->data[--out->length] = '\0';	/* left open for "dedup" */
+}
+
 char *
 article_json_without_dedup(const struct article *article)
 {
 	struct buffer out = { 0 };
-	int failed;
 
-	/* One allocation in the common case: the texts, a little escaping, the rest. */
-	buffer_reserve(&out, (article->text ? strlen(article->text) : 0) * 9 / 8 +
-	    (article->summary ? strlen(article->summary) : 0) + 2048);
-	if ((failed = message_write(article, &out)) != 0) {
-		/* a string that is not UTF-8: the tree, whose checked strings leave it out */
-		out.length = 0;
-		json_arena_begin();
-		message_render(article, &out);
-		json_arena_end();
-	}
-	if (out.length > 0 && out.data[out.length - 1] == '}')
-		out.data[--out.length] = '\0';	/* left open for "dedup" */
+	article_json_open(article, &out);
 	return buffer_steal(&out);
+}
+
+void
+article_keep_json_without_dedup(struct article *article)
+{
+	struct buffer out = { 0 };
+
+	article_json_open(article, &out);
+	free(article->json_without_dedup);
+	article->json_without_dedup_length = out.length;
+	article->json_without_dedup_capacity = out.capacity;
+	article->json_without_dedup = buffer_steal(&out);
 }
 
 /*
@@ -656,6 +676,13 @@ article_json_without_dedup(const struct article *article)
 void
 message_render_verdicts(const struct article *article, const char *without_dedup,
     struct buffer *whole)
+{
+	buffer_append_string(whole, without_dedup);
+	message_render_verdicts_after(article, whole);
+}
+
+void
+message_render_verdicts_after(const struct article *article, struct buffer *whole)
 {
 	double similarity = round(article->dedup.similarity * 1000.0) / 1000.0;
 	json_t *dedup;
@@ -669,7 +696,6 @@ message_render_verdicts(const struct article *article, const char *without_dedup
 	json_object_set_new_nocheck(dedup, "similarity", json_real(similarity));
 	json_object_set_new_nocheck(dedup, "group", json_text_or_null(article->dedup.group));
 	json_object_set_new_nocheck(dedup, "method", json_text_or_null(article->dedup.method));
-	buffer_append_string(whole, without_dedup);
 	buffer_append_string(whole, ",\"dedup\":");
 	json_render_into(dedup, whole);
 	if (article->story.id != NULL) {
@@ -680,16 +706,25 @@ message_render_verdicts(const struct article *article, const char *without_dedup
 	buffer_append(whole, "}", 1);
 }
 
+/* The verdicts appended to whole, which holds the open message (open bytes of it). */
+static void
+append_verdicts(const struct article *article, struct buffer *whole, size_t open)
+{
+	if (message_write_verdicts_after(article, whole) != 0) {
+		whole->length = open;
+		message_render_verdicts_after(article, whole);
+	}
+}
+
 char *
 article_json_with_dedup(const struct article *article, const char *without_dedup)
 {
 	struct buffer whole = { 0 };
+	size_t open = strlen(without_dedup);
 
-	buffer_reserve(&whole, strlen(without_dedup) + 512);
-	if (message_write_verdicts(article, without_dedup, &whole) != 0) {
-		whole.length = 0;
-		message_render_verdicts(article, without_dedup, &whole);
-	}
+	buffer_reserve(&whole, open + 512);
+	json_write_raw(without_dedup, open, &whole);
+	append_verdicts(article, &whole, open);
 	return buffer_steal(&whole);
 }
 
@@ -703,6 +738,34 @@ article_to_json(const struct article *article)
 
 	free(without_dedup);
 	return whole;
+}
+
+/*
+ * The whole message in the buffer the worker wrote json_without_dedup in, taken from the
+ * article (its length and room known: nothing measured, nothing copied but the verdicts);
+ * rendered here when the worker did not. *length: the message's bytes. Caller frees.
+ */
+char *
+article_json_take(struct article *article, size_t *length)
+{
+	struct buffer whole = { 0 };
+
+	if (article->json_without_dedup == NULL)
+		article_json_open(article, &whole);
+	else {
+		whole.data = article->json_without_dedup;
+		whole.length = article->json_without_dedup_length;
+		whole.capacity = article->json_without_dedup_capacity;
+		if (whole.capacity == 0) {	/* not kept by article_keep_json_without_dedup */
+			whole.length = strlen(whole.data);
+			whole.capacity = whole.length + 1;
+		}
+		article->json_without_dedup = NULL;
+		article->json_without_dedup_length = article->json_without_dedup_capacity = 0;
+	}
+	append_verdicts(article, &whole, whole.length);
+	*length = whole.length;
+	return buffer_steal(&whole);
 }
 
 static const char *

@@ -3,8 +3,8 @@
  *
  * The feed parser fills the raw fields (guid, link, *_html, dates, authors, the detail block
  * at the end), the cleaner turns them into plain text, tagger plugins add tags, dedup fills
- * `dedup`, and article_to_json()
- * renders the Kafka message value (schema ARTICLE_SCHEMA, docs/schema/article.schema.json).
+ * `dedup`, and article_to_json() (the daemon: article_json_take(), in the buffer the
+ * worker wrote the message in) renders the Kafka message value (schema ARTICLE_SCHEMA, docs/schema/article.schema.json).
  * Every string is owned by the article (malloc'd, freed by article_free), NULL when absent.
  * This header is part of the plugin ABI (see plugin_api.h): fields are only ever appended to
  * struct article (ABI-1 plugins keep working); reordering or retyping means bumping WS_PLUGIN_ABI.
@@ -229,6 +229,15 @@ struct article {
 	 */
 	uint64_t content_hash;
 	uint64_t seen_content_hash;
+
+	/*
+	 * publish (article.c): the bytes and room of json_without_dedup's buffer when the worker
+	 * kept it by article_keep_json_without_dedup(), so the loop appends the verdicts in that
+	 * buffer (article_json_take()) without measuring or copying the message. 0 when it was
+	 * set another way: then it is measured.
+	 */
+	size_t	 json_without_dedup_length;
+	size_t	 json_without_dedup_capacity;
 };
 
 /* The message schema: 2 since authors are {name, email, uri} and source has title, language. */
@@ -289,6 +298,16 @@ int	 article_id_depends_on_feed(const struct article *article);
 char	*article_to_json(const struct article *article);
 char	*article_json_without_dedup(const struct article *article);
 char	*article_json_with_dedup(const struct article *article, const char *without_dedup);
+struct buffer;
+/* Append the open message (article_json_without_dedup's) to out (util.h's buffer). */
+void	 article_json_open(const struct article *article, struct buffer *out);
+/* The worker's step: json_without_dedup rendered and kept with its length and room. */
+void	 article_keep_json_without_dedup(struct article *article);
+/*
+ * The loop's step: the whole message, as article_to_json() gives it, built in the buffer of
+ * json_without_dedup, which it takes from the article (NULL after); its bytes in *length.
+ */
+char	*article_json_take(struct article *article, size_t *length);
 /* The `wiresift parse` record: parser fields only, as the feed gave them. Caller frees. */
 char	*article_to_parse_json(const struct article *article);
 

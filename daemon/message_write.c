@@ -356,6 +356,12 @@ message_write_verdicts(const struct article *article, const char *without_dedup,
     struct buffer *out)
 {
 	json_write_raw(without_dedup, strlen(without_dedup), out);
+	return message_write_verdicts_after(article, out);
+}
+
+int
+message_write_verdicts_after(const struct article *article, struct buffer *out)
+{
 	if (dedup(article, out) != 0 ||
 	    (article->story.id != NULL && story(&article->story, out) != 0))
 		return -1;

@@ -22,6 +22,11 @@ int	 message_write(const struct article *article, struct buffer *out);
  */
 int	 message_write_verdicts(const struct article *article, const char *without_dedup,
 	    struct buffer *out);
+/*
+ * The verdicts alone, appended to out that already holds the open message (the loop appends
+ * them in the buffer the worker wrote the message in: article_json_take()); 0 or -1 as above.
+ */
+int	 message_write_verdicts_after(const struct article *article, struct buffer *out);
 /* "unique", "duplicate" or "unknown". */
 const char *message_dedup_status(enum dedup_status status);
 
@@ -34,5 +39,7 @@ int	 message_render(const struct article *article, struct buffer *out);
 /* The verdicts from jansson trees of checked strings, as message_write_verdicts writes them. */
 void	 message_render_verdicts(const struct article *article, const char *without_dedup,
 	    struct buffer *out);
+/* The same verdicts alone, appended to out that holds the open message. */
+void	 message_render_verdicts_after(const struct article *article, struct buffer *out);
 
 #endif

@@ -206,7 +206,9 @@ pipeline_prepare(struct pipeline_stages *stages, struct article *article, time_t
 	if (stages->extractor != NULL)
 		story_extract_article_tokens(stages->extractor, article,
 		    plugin_chain_tokens(stages->plugins));
-	article->json_without_dedup = article_json_without_dedup(article);
+	article_keep_json_without_dedup(article);
+	/* here, where the texts were just written: the loop would read them cold */
+	article->content_hash = article_content_hash(article);
 	return 0;
 }
 

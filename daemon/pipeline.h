@@ -30,8 +30,9 @@ void	 pipeline_stages_close(struct pipeline_stages *stages);
 
 /*
  * Clean, extract the linked page's text when it was fetched, tag, sketch (dedup), extract
- * story features and render one article but for its verdicts (article_to_json), on any
- * thread with stages of its own. 0: ready to be judged; -1: nothing usable was left after
+ * story features, render one article but for its verdicts (article_keep_json_without_dedup)
+ * and hash what it says (article_content_hash, for the seen filter), on any thread with
+ * stages of its own. 0: ready to be judged; -1: nothing usable was left after
  * cleaning (the caller logs and skips it); PIPELINE_NEEDS_PAGE: cleaned only, it wants its
  * linked page (page_wanted()): the caller fetches it (or records why not) and prepares the
  * article again.

@@ -2,7 +2,9 @@
  * items.c - one poll's items: the seen filter, submission to the workers (clean, tag), the
  * judge (dedup) and routing back on the loop thread in poll order, then the publisher; a
  * message the producer refuses goes to the spool (in cluster mode, which spools nothing, its
- * article is undelivered and its feed polls it again).
+ * article is undelivered and its feed polls it again). The loop appends the verdicts in the
+ * buffer the worker wrote the message in (article_json_take: not measured, not copied) and
+ * hands it with its length and its headers (made once for all its topics) to the producer.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -52,18 +54,15 @@ already_handled(struct batch *batch, struct article *article, time_t now)
 /* The producer's queue is full (or the producer failed): the message goes to the spool. */
 static void
 spool_refused(struct ingest *ingest, struct delivery *delivery, const char *topic,
-    const char *json)
+    const char *json, size_t json_length, const char *headers)
 {
-	char *headers = publisher_headers_for(delivery->article);
-
-	if (spool_store(ingest->spool, topic, delivery->article->id, json, strlen(json),
+	if (spool_store(ingest->spool, topic, delivery->article->id, json, json_length,
 	    headers) == 0) {
 		delivery->spooled_messages++;
 		log_complain("kafka.queue_full", "publish", "delivery.spooled",
 		    "id=%s topic=%s error=producer-queue-full", delivery->article->id, topic);
 	} else
 		delivery->failed = 1;
-	free(headers);
 }
 
 /* An item that will not be delivered (empty, or dropped by the dedup policy) leaves its poll. */
@@ -82,9 +81,11 @@ publish_item(struct batch *batch, struct article *article)
 	struct strlist topics = { 0 };
 	struct delivery *delivery;
 	struct buffer topic_names = { 0 };
-	char *json;
+	char *json, *headers;
+	size_t json_length;
 
-	article->content_hash = article_content_hash(article);
+	if (article->content_hash == 0)		/* else the worker's (pipeline.c) */
+		article->content_hash = article_content_hash(article);
 	if (article->is_update && article->content_hash == article->seen_content_hash) {
 		/* an update that says what it said: its new time recorded, nothing published */
 		log_event(LOG_LEVEL_DEBUG, "ingest", "item.unchanged", "feed=%s id=%s",
@@ -103,25 +104,29 @@ publish_item(struct batch *batch, struct article *article)
 		item_leaves(batch, article);
 		return;
 	}
-	json = article_to_json(article);
+	json = article_json_take(article, &json_length);
+	headers = publisher_headers_for(article);
 	delivery = xcalloc(1, sizeof *delivery);
 	delivery->kind = MESSAGE_ARTICLE;
 	delivery->batch = batch;
 	delivery->article = article;
 	for (size_t i = 0; i < topics.count; i++) {
-		if (publisher_send(ingest->publisher, topics.items[i], article, json, delivery) == 0)
+		if (publisher_send_raw(ingest->publisher, topics.items[i], article->id, json,
+		    json_length, headers, delivery) == 0)
 			delivery->pending_messages++;
 		else if (ingest->cluster != NULL)
 			/* Refused (the transaction not taking messages after an abortable error,
 			 * which then aborts it): never spooled outside it; polled again. */
 			delivery->failed = 1;
 		else
-			spool_refused(ingest, delivery, topics.items[i], json);
+			spool_refused(ingest, delivery, topics.items[i], json, json_length,
+			    headers);
 		if (i > 0)
 			buffer_append(&topic_names, ",", 1);
 		buffer_append_string(&topic_names, topics.items[i]);
 	}
 	delivery->topics = buffer_steal(&topic_names);
+	free(headers);
 	free(json);
 	strlist_clear(&topics);
 	/* The text stays for the page cache (delivery.c) when the page came with validators. */

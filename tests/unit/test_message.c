@@ -3,7 +3,8 @@
  * against the same message built as a jansson tree and written (article.c's message_render,
  * what it replaced): byte for byte, over articles that fill every field and that leave each
  * optional one out, with strings that need escapes.  Then what jansson reads back from it,
- * and the verdicts the loop adds (message_write_verdicts) against their trees.
+ * and the verdicts the loop adds (message_write_verdicts) against their trees, and the
+ * loop's message built in the worker's buffer (article_json_take) against article_to_json.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -264,6 +265,63 @@ test_verdicts(void)
 	article_free(article);
 }
 
+/*
+ * article_json_take (the loop's step: verdicts appended in the worker's buffer, its length
+ * carried) gives what article_to_json (the open message measured and copied) gives, in each
+ * way json_without_dedup can come: kept by the worker, set without its length, not set.
+ */
+static int
+take_same_as_to_json(struct article *article, int how)
+{
+	char *expected, *taken;
+	size_t length;
+	int same;
+
+	free(article->json_without_dedup);
+	article->json_without_dedup = NULL;
+	article->json_without_dedup_length = article->json_without_dedup_capacity = 0;
+	if (how == 0)
+		article_keep_json_without_dedup(article);
+	else if (how == 1)
+		article->json_without_dedup = article_json_without_dedup(article);
+	expected = article_to_json(article);
+	taken = article_json_take(article, &length);
+	same = strcmp(expected, taken) == 0 && length == strlen(taken) &&
+	    article->json_without_dedup == NULL && article->json_without_dedup_length == 0;
+	free(expected);
+	free(taken);
+	return same;
+}
+
+static void
+test_take(void)
+{
+	struct article *article = full_article();
+
+	for (int how = 0; how < 3; how++)
+		CHECK(take_same_as_to_json(article, how));	/* unknown, no story */
+	article->dedup.status = DEDUP_DUPLICATE;
+	article->dedup.duplicate_of = xstrdup("0123456789abcdef0123456789abcdef");
+	article->dedup.similarity = 0.5;
+	article->dedup.method = "minhash";
+	article->story.id = xstrdup("00112233aabbccdd");
+	article->story.size = 2;
+	article->story.headline = xstrdup("A headline");
+	for (int how = 0; how < 3; how++)
+		CHECK(take_same_as_to_json(article, how));
+	/* a verdict that is not UTF-8: the tree's verdicts after the same open message */
+	free(article->story.headline);
+	article->story.headline = xstrdup("Broken \xff");
+	for (int how = 0; how < 3; how++)
+		CHECK(take_same_as_to_json(article, how));
+	/* an open message that is not UTF-8 either: the tree's */
+	free(article->summary);
+	article->summary = xstrdup("Broken \xc3 summary");
+	for (int how = 0; how < 3; how++)
+		CHECK(take_same_as_to_json(article, how));
+	article_free(article);
+}
+
 int
 main(void)
 {
@@ -272,5 +330,6 @@ main(void)
 	RUN(test_invalid_string_falls_back);
 	RUN(test_jansson_reads_it_back);
 	RUN(test_verdicts);
+	RUN(test_take);
 	return check_finish();
 }
