@@ -149,6 +149,8 @@ char	*feed_node_attribute(struct _xmlNode *node, const char *name);
 char	*feed_node_text(struct _xmlNode *node);
 /* feed_trim(feed_node_text(node)), copied once: NULL when the text is only white space. */
 char	*feed_node_text_trimmed(struct _xmlNode *node);
+/* The same, the text node's content taken from the tree when it needs no trim (the node emptied). */
+char	*feed_node_text_take_trimmed(struct _xmlNode *node);
 /* The children of node serialized as HTML (namespace prefixes dropped). Caller frees. */
 char	*feed_node_inner_html(struct _xmlNode *node);
 /*

@@ -84,7 +84,7 @@ set_content_once(struct xml_feed *feed, struct article *item, xmlNodePtr node,
 		item->content_html = feed_trim(html);
 		free(html);
 	} else
-		set_text_once(&item->content_html, node);
+		item->content_html = feed_node_text_take_trimmed(node);
 	item->content_type = (unsigned char)type;
 	feed_node_resolve_html(feed, node, &item->content_html);
 	if (item->content_html != NULL)

@@ -2,11 +2,13 @@
  * xmlnode.c - reading one expanded libxml2 subtree (an item, an entry, a channel element):
  * names and namespaces, text, inner markup as HTML, xml:base, dates and enclosures.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <libxml/tree.h>
+#include <libxml/globals.h>
 
 #include "feed_internal.h"
 
@@ -254,6 +256,45 @@ feed_node_text_trimmed(xmlNodePtr node)
 	trimmed = feed_trim(text);
 	free(text);
 	return trimmed;
+}
+
+/*
+ * Whether text, a text node's content, is a string of its own that free() may take: not in
+ * the document's dictionary, not stored in the node itself, nothing to trim at either end.
+ */
+static int
+content_can_be_taken(xmlNodePtr text)
+{
+	const xmlChar *content = text->content;
+	size_t length;
+
+	if (content == NULL || content == (const xmlChar *)&text->properties ||
+	    (text->doc != NULL && text->doc->dict != NULL &&
+	    xmlDictOwns(text->doc->dict, content)))
+		return 0;
+	if ((length = strlen((const char *)content)) == 0)
+		return 0;
+	return !isspace(content[0]) && !isspace(content[length - 1]);
+}
+
+/*
+ * feed_node_text_trimmed(), but the one text node's content is taken from the tree when it
+ * needs no trim (the node left empty): an item's content:encoded, several KB, then is not
+ * copied again (test_feed checks the same items either way). libxml2 allocates with malloc.
+ */
+char *
+feed_node_text_take_trimmed(xmlNodePtr node)
+{
+	xmlNodePtr only = node->children;
+	char *taken;
+
+	if (only == NULL || only->next != NULL || (only->type != XML_TEXT_NODE &&
+	    only->type != XML_CDATA_SECTION_NODE) || xmlFree != free ||
+	    !content_can_be_taken(only))
+		return feed_node_text_trimmed(node);
+	taken = (char *)only->content;
+	only->content = NULL;
+	return taken;
 }
 
 /* A base may only be a hierarchical web or file URL (feedparser refuses javascript: and such). */

@@ -7,7 +7,8 @@
  * documents: sections large and small, next to each other, in comments, PIs and attribute
  * values, across the 64 KB push blocks, with bad characters, and with the marker's own
  * characters in the feed's text. On those trees, feed_node_text_trimmed() (xmlnode.c) gives
- * of every element what feed_trim(feed_node_text()), the two copies it replaces, gave; and
+ * of every element what feed_trim(feed_node_text()), the two copies it replaces, gave, and so
+ * does feed_node_text_take_trimmed(), which takes the text out of the tree instead; and
  * the preparer (prepare.c) copies CDATA sections, comments and PIs full of near-miss end
  * markers through their first whole end marker, unchanged.
  */
@@ -121,28 +122,43 @@ same_tree(const char *text, size_t length)
 	return same;
 }
 
-static int texts_compared;
+static int texts_compared, texts_taken;
 
-/* 1 when feed_node_text_trimmed() says of every element under node what the old way said. */
+static int
+same_text(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+/*
+ * 1 when feed_node_text_trimmed() and feed_node_text_take_trimmed() (which takes the text
+ * node's content out of the tree, last, before the element's children are looked at) say of
+ * every element under node what the old way said.
+ */
 static int
 same_trimmed_texts(xmlNodePtr node)
 {
 	int same = 1;
 
 	for (; node != NULL; node = node->next) {
-		char *text, *old, *trimmed;
+		char *text, *old, *trimmed, *taken;
 
 		if (node->type != XML_ELEMENT_NODE)
 			continue;
 		text = feed_node_text(node);
 		old = feed_trim(text);
 		trimmed = feed_node_text_trimmed(node);
-		if (old == NULL || trimmed == NULL ? old != trimmed : strcmp(old, trimmed) != 0)
+		taken = feed_node_text_take_trimmed(node);
+		if (!same_text(old, trimmed) || !same_text(old, taken))
 			same = 0;
+		if (node->children != NULL && node->children->content == NULL &&
+		    node->children->type == XML_TEXT_NODE)
+			texts_taken++;
 		texts_compared++;
 		free(text);
 		free(old);
 		free(trimmed);
+		free(taken);
 		same &= same_trimmed_texts(node->children);
 	}
 	return same;
@@ -210,6 +226,7 @@ test_test_feeds_same_tree(void)
 	closedir(dir);
 	CHECK(files > 100);
 	CHECK(texts_compared > 1000);
+	CHECK(texts_taken > 100 && texts_taken < texts_compared);	/* both ways taken */
 }
 
 /* A long CDATA body: words, markup, multibyte characters. */
@@ -252,6 +269,7 @@ test_generated_documents_same_tree(void)
 		}
 		buffer_append_string(&doc, "</channel></rss>\n");
 		CHECK(same_tree(doc.data, doc.length));
+		CHECK(trimmed_texts_agree(doc.data, doc.length));
 	}
 	buffer_free(&doc);
 	/* most documents had sections lifted; some were refused, some taken */
