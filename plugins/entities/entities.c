@@ -19,8 +19,9 @@
  * table (gazetteer.c compiles them once the word lists and gazetteers are loaded), and the
  * known names starting with a word are listed under its entry with their words as ids: a
  * token type (a distinct written form of the article) is folded and looked up once, when the
- * matching first asks about one of its words, and a name's words are compared by id, not as
- * strings.  Memory touched, not instructions, is what matching costs: little of it (a 4-byte
+ * matching first asks about one of its words (once per form and generation when the host
+ * gives stable form ids: the id is remembered by form id), and a name's words are compared by
+ * id, not as strings.  Memory touched, not instructions, is what matching costs: little of it (a 4-byte
  * id per type of the article, a few small dense arrays).  The words that cannot start a name
  * (neither capitalized nor a number: most of them) are skipped in a tight loop.
  * The article's mentions are kept in the instance's state, reused from article to article:
@@ -61,6 +62,7 @@ static const struct ws_option entities_options[] = {
 /* A token type's folded form (the lexicon's key for it): words_fold and words_hash. */
 struct type_fold {
 	uint64_t	 hash;
+	uint32_t	 length;
 	char		 folded[TOKEN_BYTES];
 };
 
@@ -76,16 +78,38 @@ struct line {
 	int		 in_title;	/* unknown runs wait for the text's names (title_mentions) */
 };
 
-/* Fold a token's type and look it up in the lexicon: once per type and article. */
+/* Fold a token's type into line->folds (once per type and article). */
+static void
+type_fold(struct line *line, const struct ws_token *token)
+{
+	struct type_fold *fold = &line->folds[token->type];
+
+	fold->length = (uint32_t)words_fold_hash(line->text + token->start,
+	    token->end - token->start, fold->folded, TOKEN_BYTES, &fold->hash);
+	line->state->type_folded[token->type] = 1;
+}
+
+/*
+ * A token's type looked up: once per type and article, and once per form and generation of
+ * the host's stable form ids when it gives them (the lexicon is const: a form's id stays
+ * true), so most types cost an array read, not a fold, a hash and two cold probes.
+ */
 static __attribute__((noinline)) uint32_t
 type_prepare(struct line *line, const struct ws_token *token)
 {
-	struct type_fold *fold = &line->folds[token->type];
-	size_t length = words_fold_hash(line->text + token->start, token->end - token->start,
-	    fold->folded, TOKEN_BYTES, &fold->hash);
+	const struct entities_state *state = line->state;
+	void **by_form = state->form_lex != NULL ? &state->form_lex[state->form_ids[token->type]] :
+	    NULL;
+	const struct type_fold *fold = &line->folds[token->type];
+	uint32_t id;
 
-	return line->type_ids[token->type] = lexicon_find(line->state, fold->folded, length,
-	    fold->hash);
+	if (by_form != NULL && *by_form != NULL)
+		return line->type_ids[token->type] = (uint32_t)((uintptr_t)*by_form - 1);
+	type_fold(line, token);
+	id = lexicon_find(state, fold->folded, fold->length, fold->hash);
+	if (by_form != NULL)
+		*by_form = (void *)((uintptr_t)id + 1);
+	return line->type_ids[token->type] = id;
 }
 
 /* The lexicon id of token at (0: a word the lexicon does not know). */
@@ -108,7 +132,8 @@ token_at(struct line *line, size_t at)
 static inline const struct type_fold *
 token_fold(struct line *line, size_t at)
 {
-	token_id(line, at);
+	if (!line->state->type_folded[line->tokens[at].type])
+		type_fold(line, &line->tokens[at]);
 	return &line->folds[line->tokens[at].type];
 }
 
@@ -628,15 +653,21 @@ types_reset(struct entities_state *state, size_t count)
 		uint32_t *ids = realloc(state->type_ids, capacity * sizeof(*ids));
 		struct type_fold *folds;
 
+		unsigned char *folded;
+
 		if (ids == NULL)
 			return -1;
 		state->type_ids = ids;
+		if ((folded = realloc(state->type_folded, capacity)) == NULL)
+			return -1;
+		state->type_folded = folded;
 		if ((folds = realloc(state->folds, capacity * sizeof(*folds))) == NULL)
 			return -1;
 		state->folds = folds;
 		state->type_capacity = capacity;
 	}
 	memset(state->type_ids, 0xff, count * sizeof(*state->type_ids));	/* TYPE_UNSEEN */
+	memset(state->type_folded, 0, count);
 	return 0;
 }
 
@@ -648,6 +679,13 @@ entities_process(void *state_pointer, struct article *article, const struct ws_t
 
 	if (types_reset(state, tokens->type_count) == -1)
 		return -1;
+	state->form_lex = NULL;
+	state->form_ids = NULL;
+	if (ws_tokens_have_form_ids(tokens)) {
+		state->form_lex = (void **)form_index_ready(&state->by_form,
+		    tokens->form_generation, tokens->form_id_count);
+		state->form_ids = tokens->form_ids;
+	}
 	/*
 	 * Titles are often in Title Case: no new names are taken from them, but a name the text
 	 * gives ("Kestrel Gorge Dam", a surname) is counted in the title too.
@@ -693,6 +731,9 @@ entities_fini(void *state_pointer)
 	state->tally = NULL;
 	free(state->type_ids);
 	state->type_ids = NULL;
+	free(state->type_folded);
+	state->type_folded = NULL;
+	form_index_free(&state->by_form);
 	free(state->folds);
 	state->folds = NULL;
 	state->type_capacity = 0;

@@ -95,7 +95,12 @@ struct entities_state {
 	uint32_t department_id;
 	/* scratch, reused from article to article */
 	uint32_t *type_ids;		/* lexicon id of each token type of the article; TYPE_UNSEEN */
-	struct type_fold *folds;	/* each type's folded form, once type_ids has its id */
+	struct type_fold *folds;	/* each type's folded form, once type_folded says so */
+	unsigned char *type_folded;
+	/* the host's stable form ids (plugin_api.h), while an article is matched */
+	struct form_index by_form;	/* lexicon id + 1 of each form met, by form id */
+	void	**form_lex;		/* by_form's values for this article; NULL: no ids */
+	const uint32_t *form_ids;	/* of each token type */
 	size_t	 type_capacity;
 	struct tally	*tally;		/* the names found in the article */
 };
