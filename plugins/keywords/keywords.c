@@ -7,8 +7,8 @@
  * An article is counted per distinct written form (ABI-2 token type),
  * not per word: one pass over the words tallies each type's weight and where it is first met
  * (written as it is, or at a sentence start, where only its folded form is offered); then
- * each type is looked up once (by the host's stable form id: an array read, once the form is
- * known in the id's generation) and its tally added to its term,
+ * each type is looked up once (by the host's stable form id: an array read of its term key,
+ * once the form is known in the id's generation) and its tally added to its term,
  * its written and folded forms becoming the term's surfaces, ranked by count and, on a tie,
  * by where they first appear (as counting word by word in order gave).  An article's terms
  * and tallies live in scratch arrays reused from one article to the next.  The article then
@@ -236,37 +236,60 @@ types_tally(struct type_tally *tallies, const struct ws_token_text *words, uint3
 	}
 }
 
+/* In a keys index: the form is no term (too short, a stop word). */
+static struct term_key no_key;
+
+/* The form of the article's type i: by its stable form id in by_id when not NULL and known
+ * there, else keywords_word_form_of (then kept in by_id); NULL when out of memory. */
+static const struct word_form *
+type_form(struct keywords_state *state, struct stemmer_slot *slot, const char *language,
+    const struct ws_tokens *tokens, size_t i, void **by_id)
+{
+	const struct word_form *form;
+
+	if (by_id != NULL && (form = by_id[tokens->form_ids[i]]) != NULL)
+		return form;
+	if ((form = keywords_word_form_of(state, slot, language, &tokens->types[i])) != NULL &&
+	    by_id != NULL)
+		by_id[tokens->form_ids[i]] = (void *)form;
+	return form;
+}
+
 /*
- * Add each token type's tally to the article's terms; its form found by its stable form id
- * in by_id (the slot's form_index) when not NULL and known there.
+ * Add each token type's tally to the article's terms.  Its term key comes straight from keys
+ * (the slot's keys_by_id, by stable form id) when not NULL and known there: the form itself
+ * (a cold pointer away) is read only for its folded spelling, at a sentence start.
  */
 static void
 terms_collect(struct keywords_state *state, struct stemmer_slot *slot, const char *language,
-    const struct ws_tokens *tokens, void **by_id)
+    const struct ws_tokens *tokens, void **by_id, void **keys)
 {
 	for (size_t i = 0; i < tokens->type_count; i++) {
 		const struct ws_token_type *type = &tokens->types[i];
 		const struct type_tally *tally = &state->tallies[i];
-		const struct word_form *form;
+		const struct word_form *form = NULL;
+		struct term_key *key = keys != NULL ? keys[tokens->form_ids[i]] : NULL;
 		struct term *term;
 
 		/* isdigit() of the C locale (wiresift never calls setlocale), inline */
 		if (tally->weight == 0 || type->length >= TOKEN_BYTES ||
 		    (type->written[0] >= '0' && type->written[0] <= '9'))
 			continue;
-		if (by_id == NULL || (form = by_id[tokens->form_ids[i]]) == NULL) {
-			if ((form = keywords_word_form_of(state, slot, language, type)) == NULL)
+		if (key == NULL) {
+			if ((form = type_form(state, slot, language, tokens, i, by_id)) == NULL)
 				continue;
-			if (by_id != NULL)
-				by_id[tokens->form_ids[i]] = (void *)form;
+			key = form->key != NULL ? form->key : &no_key;
+			if (keys != NULL)
+				keys[tokens->form_ids[i]] = key;
 		}
-		if (form->key == NULL || (term = article_term(state, form->key)) == NULL)
+		if (key == &no_key || (term = article_term(state, key)) == NULL)
 			continue;
 		term->frequency += tally->weight;
 		if (tally->first_counted != TALLY_NONE)
 			surface_count_add(term, type->written, type->length, tally->counted,
 			    tally->first_counted);
-		if (tally->first_offered != TALLY_NONE)
+		if (tally->first_offered != TALLY_NONE && (form != NULL ||
+		    (form = type_form(state, slot, language, tokens, i, by_id)) != NULL))
 			surface_count_add(term, form->folded, strlen(form->folded), 0,
 			    tally->first_offered);
 	}
@@ -391,7 +414,7 @@ keywords_process(void *state_pointer, struct article *article, const struct ws_t
 	struct stemmer_slot scratch = { .stemmer = NULL }, *slot;
 	size_t ranked_count = 0;
 	char surface[TOKEN_BYTES];
-	void **by_id = NULL;
+	void **by_id = NULL, **keys = NULL;
 
 	slot = keywords_slot_for(state, language, &scratch);
 	if (slot->forms.count > FORMS_MAX)
@@ -406,10 +429,12 @@ keywords_process(void *state_pointer, struct article *article, const struct ws_t
 	types_tally(state->tallies, &tokens->text, (uint32_t)tokens->title.count, 1);
 	types_tally(state->tallies, &tokens->title, 0, TITLE_WEIGHT);
 	/* a scratch slot lives for this article only: no index for it */
-	if (slot != &scratch && ws_tokens_have_form_ids(tokens))
-		by_id = form_index_ready(&slot->by_id, tokens->form_generation,
+	if (slot != &scratch && ws_tokens_have_form_ids(tokens) &&
+	    (by_id = form_index_ready(&slot->by_id, tokens->form_generation,
+	    tokens->form_id_count)) != NULL)
+		keys = form_index_ready(&slot->keys_by_id, tokens->form_generation,
 		    tokens->form_id_count);
-	terms_collect(state, slot, language, tokens, by_id);
+	terms_collect(state, slot, language, tokens, by_id, keys);
 	if (state->term_count == 0) {
 		keywords_slot_forget(&scratch);
 		return 0;

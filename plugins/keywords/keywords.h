@@ -38,6 +38,7 @@ struct stemmer_slot {
 	struct word_table forms;	/* written form -> struct word_form */
 	struct word_memo *memo;		/* in front of forms (WORD_MEMO_SLOTS), or NULL */
 	struct form_index by_id;	/* stable form id -> struct word_form */
+	struct form_index keys_by_id;	/* ... -> its struct term_key (or keywords.c's no_key) */
 	struct word_table keys;		/* "lang:stem" -> struct term_key */
 };
 

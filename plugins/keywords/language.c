@@ -236,6 +236,7 @@ keywords_slot_forget(struct stemmer_slot *slot)
 	free(slot->memo);
 	slot->memo = NULL;
 	form_index_free(&slot->by_id);
+	form_index_free(&slot->keys_by_id);
 }
 
 void
