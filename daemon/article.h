@@ -231,7 +231,7 @@ struct article {
 	uint64_t seen_content_hash;
 
 	/*
-	 * publish (article.c): the bytes and room of json_without_dedup's buffer when the worker
+	 * publish (article_json.c): the bytes and room of json_without_dedup's buffer when the worker
 	 * kept it by article_keep_json_without_dedup(), so the loop appends the verdicts in that
 	 * buffer (article_json_take()) without measuring or copying the message. 0 when it was
 	 * set another way: then it is measured.

@@ -2,7 +2,7 @@
  * json_write.c - compact JSON from a jansson value (see json_write.h): strings copied in
  * runs and checked as UTF-8 as they are written, numbers and literals as jansson writes
  * them, reals in their shortest exact form; and the same pieces one by one, for outputs
- * written without a tree (the article message, article.c).
+ * written without a tree (the article message, article_json.c).
  */
 #include <math.h>
 #include <stdio.h>

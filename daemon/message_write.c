@@ -1,7 +1,7 @@
 /*
  * message_write.c - an article's message (schema 2, all but its verdicts) written straight
  * into the buffer, field by field, with json_write.c's pieces: the same bytes as building the
- * jansson tree of article.c's message_render() and writing it, without the tree.  Building
+ * jansson tree of article_json.c's message_render() and writing it, without the tree.  Building
  * the tree (an object per entity, enclosure and author, a string copy per field) was about
  * half of a news-size article's message (callgrind: 136K instructions an article, 80K of
  * them the writing).

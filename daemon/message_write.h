@@ -31,7 +31,7 @@ int	 message_write_verdicts_after(const struct article *article, struct buffer *
 const char *message_dedup_status(enum dedup_status status);
 
 /*
- * The same message from a jansson tree of checked strings (article.c; in a json_arena when
+ * The same message from a jansson tree of checked strings (article_json.c; in a json_arena when
  * the caller opens one): a string that is not valid UTF-8 is left out, as jansson leaves it.
  * What message_write's caller falls back to, and what test_core compares it with.
  */

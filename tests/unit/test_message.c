@@ -1,6 +1,6 @@
 /*
  * test_message.c - the article message written without a tree (daemon/message_write.c)
- * against the same message built as a jansson tree and written (article.c's message_render,
+ * against the same message built as a jansson tree and written (article_json.c's message_render,
  * what it replaced): byte for byte, over articles that fill every field and that leave each
  * optional one out, with strings that need escapes.  Then what jansson reads back from it,
  * and the verdicts the loop adds (message_write_verdicts) against their trees, and the
