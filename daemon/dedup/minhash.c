@@ -3,11 +3,14 @@
  *
  * Each shingle (shingle_size consecutive words) is hashed once with XXH3_64bits over its word
  * hashes and, in the same pass, put in its bin and counted in the distinct-shingle set (no
- * shingle is kept). One-permutation hashing splits the 64-bit hash range into signature_size
- * bins (the bin is the high part, by multiply-shift) and keeps each bin's minimum; empty bins
- * are filled by optimal densification (Shrivastava 2017: an empty bin copies the bin that a
- * hash of (bin, attempt) first lands on that is not empty), so all texts get comparable
- * signatures in O(shingles + signature_size) time instead of O(shingles * signature_size).
+ * shingle is kept). The bin's minimum is stored without a branch and the set is probed a
+ * bucket of four keys at a time (distinct_add): branches on the hash mispredicted, and that,
+ * not the hashing, was half the pass's time. One-permutation hashing splits the 64-bit hash
+ * range into signature_size bins (the bin is the high part, by multiply-shift) and keeps each
+ * bin's minimum; empty bins are filled by optimal densification (Shrivastava 2017: an empty
+ * bin copies the bin that a hash of (bin, attempt) first lands on that is not empty), so all
+ * texts get comparable signatures in O(shingles + signature_size) time instead of
+ * O(shingles * signature_size).
  *
  * Stored signature: the low DEDUP_SIGNATURE_BITS bits of each bin minimum (b-bit MinHash, Li
  * and Koenig 2010). Two unrelated values agree with probability 2^-b, which the estimator
@@ -110,12 +113,20 @@ zero_keys(uint64_t *keys, size_t count)
 #endif
 }
 
+/*
+ * The distinct-shingle set: buckets of DISTINCT_WAYS keys (0 empty), at most half full, the
+ * bucket the hash's top bits, the next bucket when one is full. A probe compares a whole
+ * bucket at once, so neither "is it there" nor "where does it go" is a branch on the hash:
+ * linear probing a key at a time mispredicted on every occupied slot it met.
+ */
+#define DISTINCT_WAYS	4
+
 static uint64_t *
 distinct_reset(struct dedup_hasher *hasher, size_t count, unsigned *shift)
 {
 	size_t needed = 16;
 
-	*shift = 60;
+	*shift = 62;	/* 64 - log2(needed / DISTINCT_WAYS) */
 	while (needed < count * 2) {
 		needed *= 2;
 		(*shift)--;
@@ -129,22 +140,57 @@ distinct_reset(struct dedup_hasher *hasher, size_t count, unsigned *shift)
 	return hasher->seen_keys;
 }
 
+#ifdef __SSE2__
+/* One bit a 64-bit lane of the four at keys that equals value (bit 0: keys[0]). */
+static inline unsigned
+lanes_equal(const uint64_t *keys, __m128i value)
+{
+	__m128i low = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)keys), value);
+	__m128i high = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(keys + 2)),
+	    value);
+
+	/* a lane is equal when both of its halves are */
+	low = _mm_and_si128(low, _mm_shuffle_epi32(low, _MM_SHUFFLE(2, 3, 0, 1)));
+	high = _mm_and_si128(high, _mm_shuffle_epi32(high, _MM_SHUFFLE(2, 3, 0, 1)));
+	return (unsigned)_mm_movemask_pd(_mm_castsi128_pd(low)) |
+	    (unsigned)_mm_movemask_pd(_mm_castsi128_pd(high)) << 2;
+}
+#else
+static inline unsigned
+lanes_equal(const uint64_t *keys, uint64_t value)
+{
+	return (unsigned)(keys[0] == value) | (unsigned)(keys[1] == value) << 1 |
+	    (unsigned)(keys[2] == value) << 2 | (unsigned)(keys[3] == value) << 3;
+}
+#endif
+
 /*
- * 1 when hash (not 0) was not in keys (2^(64 - shift) of them) yet; it is now. The slot is
+ * 1 when hash (not 0) was not in keys (2^(64 - shift) buckets) yet; it is now. The bucket is
  * the hash's top bits: XXH3's output is mixed already.
  */
 static inline uint32_t
 distinct_add(uint64_t *keys, unsigned shift, uint64_t hash)
 {
-	size_t mask = ((size_t)1 << (64 - shift)) - 1, slot = (size_t)(hash >> shift);
+	size_t mask = ((size_t)1 << (64 - shift)) - 1, bucket = (size_t)(hash >> shift);
+#ifdef __SSE2__
+	__m128i value = _mm_set1_epi64x((long long)hash), zero = _mm_setzero_si128();
+#else
+	uint64_t value = hash, zero = 0;
+#endif
 
-	while (keys[slot] != 0) {
-		if (keys[slot] == hash)
+	for (;;) {
+		uint64_t *ways = keys + bucket * DISTINCT_WAYS;
+		unsigned empty;
+
+		if (lanes_equal(ways, value) != 0)
 			return 0;
-		slot = (slot + 1) & mask;
+		if ((empty = lanes_equal(ways, zero)) != 0) {
+			/* keys fill a bucket from its first way: no key is past an empty one */
+			ways[__builtin_ctz(empty)] = hash;
+			return 1;
+		}
+		bucket = (bucket + 1) & mask;
 	}
-	keys[slot] = hash;
-	return 1;
 }
 
 /*
@@ -165,10 +211,10 @@ shingle_pass(struct dedup_hasher *hasher, const uint64_t *words, size_t count, s
 		uint64_t hash = XXH3_64bits(words + i, width * sizeof *words);
 		uint32_t bin = fast_range(hash, size);
 		/* Clear the top bit so EMPTY_BIN and densified copies (top bit set) stay apart. */
-		uint64_t value = hash & ~(1ULL << 63);
+		uint64_t value = hash & ~(1ULL << 63), old = bins[bin];
 
-		if (value < bins[bin])
-			bins[bin] = value;
+		/* Always stored: a branch on it mispredicts (a third of the shingles lower a bin). */
+		bins[bin] = value < old ? value : old;
 		if (hash == 0)
 			zero = 1;
 		else
