@@ -14,6 +14,7 @@
 #include "check.h"
 #include "plugin_api.h"
 #include "story/story_internal.h"
+#include "token_forms.h"
 #include "tokens.h"
 #include "util.h"
 
@@ -122,6 +123,49 @@ test_generated_texts(void)
 	buffer_free(&title);
 	buffer_free(&text);
 	token_stream_free(stream);
+	story_extractor_free(extractor);
+}
+
+/*
+ * The verdicts kept by stable form id (features.c, form_verdict) from article to article:
+ * with a stream that starts its ids over every few articles (a small form limit), and with
+ * two streams taking turns on one extractor (the same ids naming other forms), every
+ * article's features are still those of the plain scanner.
+ */
+static void
+test_form_verdicts(void)
+{
+	struct story_extractor *extractor = story_extractor_new();
+	struct token_stream *small, *first, *second;
+	struct buffer title = { 0 }, text = { 0 };
+	int differing = 0, generations = 0;
+	uint32_t generation = 0;
+
+	token_streams_form_limit(300);
+	small = token_stream_new();
+	token_streams_form_limit(FORM_LIMIT_DEFAULT);
+	first = token_stream_new();
+	second = token_stream_new();
+	for (int round = 0; round < 300; round++) {
+		struct token_stream *stream = round < 100 ? small : round % 2 ? first : second;
+		const struct ws_tokens *tokens;
+
+		generate(&title, 20 + next_random(60));
+		generate(&text, 100 + next_random(1500));
+		differing += !compare(extractor, stream, title.data, text.data);
+		tokens = token_stream_build(stream, title.data, text.data);
+		if (round < 100 && tokens->form_generation != generation) {
+			generation = tokens->form_generation;
+			generations++;
+		}
+	}
+	CHECK(differing == 0);
+	CHECK(generations >= 3);	/* the small stream did start its ids over */
+	buffer_free(&title);
+	buffer_free(&text);
+	token_stream_free(small);
+	token_stream_free(first);
+	token_stream_free(second);
 	story_extractor_free(extractor);
 }
 
@@ -237,6 +281,7 @@ int
 main(void)
 {
 	RUN(test_generated_texts);
+	RUN(test_form_verdicts);
 	RUN(test_other_bytes_not_read);
 	RUN(test_edges);
 	RUN(test_stop_words);
