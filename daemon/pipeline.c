@@ -202,7 +202,8 @@ pipeline_prepare(struct pipeline_stages *stages, struct article *article, time_t
 	else if (article->page_html != NULL)
 		page_apply(stages, article, explain, explain_context);
 	plugin_chain_process(stages->plugins, article);
-	dedup_sketch_article(stages->sketcher, article);
+	dedup_sketch_article_tokens(stages->sketcher, article,
+	    plugin_chain_tokens(stages->plugins));
 	if (stages->extractor != NULL)
 		story_extract_article_tokens(stages->extractor, article,
 		    plugin_chain_tokens(stages->plugins));

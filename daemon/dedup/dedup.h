@@ -64,6 +64,13 @@ struct dedup_sketcher *dedup_sketcher_new(const struct dedup_config *config);
 void	 dedup_sketcher_free(struct dedup_sketcher *sketcher);
 /* Sketch article->text (or title + summary) into article->dedup_sketch. */
 void	 dedup_sketch_article(struct dedup_sketcher *sketcher, struct article *article);
+/*
+ * The same sketch, its words read off the plugins' token stream (tokens.h) where it is of
+ * article->text (tokens may be NULL, or of other bytes: then as dedup_sketch_article).
+ */
+struct ws_tokens;
+void	 dedup_sketch_article_tokens(struct dedup_sketcher *sketcher, struct article *article,
+	    const struct ws_tokens *tokens);
 void	 dedup_sketch_destroy(struct dedup_sketch *sketch);	/* article_free() calls it */
 
 #endif

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "dedup.h"
+#include "../plugin_api.h"
 
 /* normalize.c: NFKC + case folding, words split on punctuation, symbols and white space. */
 struct dedup_words {
@@ -21,9 +22,25 @@ struct dedup_words {
 	char		*scratch;	/* the text's ASCII letters and digits, folded */
 	size_t		 scratch_capacity;
 	size_t		 length;	/* of the text being split */
+	uint64_t	*form_hashes;	/* dedup_words_from_tokens: the word of each form id */
+	uint8_t		*form_states;	/* FORM_*: whether it is known, and is a word */
+	size_t		 form_capacity;
+	uint32_t	 form_generation;	/* of the ids they are known by */
 };
 
+enum { FORM_UNKNOWN, FORM_NONE, FORM_WORD };
+#define FORM_BYTES	64	/* longer forms are read from the text */
+
 void	 dedup_words_from_text(struct dedup_words *words, const char *text);
+/*
+ * The same words as dedup_words_from_text(tokens->text.text), read off the token stream's
+ * view of that text (tokens.c), which must carry form ids: a token whose written form is
+ * ASCII letters and digits only, with nothing but a separator (an ASCII byte that is no
+ * letter or digit, or a punctuation, space or control character) on either side, is that
+ * very word, so its hash is taken once per form id, for as long as the id lasts; the bytes
+ * between such tokens are read as dedup_words_from_text reads them.
+ */
+void	 dedup_words_from_tokens(struct dedup_words *words, const struct ws_tokens *tokens);
 /* Hash of the normalized word sequence: equal for texts that differ only in case,
  * punctuation, white space or Unicode compatibility forms. */
 uint64_t dedup_words_digest(const struct dedup_words *words);

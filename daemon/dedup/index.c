@@ -610,11 +610,21 @@ article_text(struct buffer *text, const struct article *article)
 	return text->data;
 }
 
+/*
+ * The words of the article's text: off the token stream when it is of the very text sketched
+ * (dedup_words_from_tokens gives the same words), else read from the text.
+ */
 static void
 sketch_into(struct dedup_sketcher *sketcher, const struct article *article,
-    struct dedup_sketch *sketch)
+    const struct ws_tokens *tokens, struct dedup_sketch *sketch)
 {
-	dedup_words_from_text(&sketcher->words, article_text(&sketcher->text, article));
+	const char *text = article_text(&sketcher->text, article);
+
+	if (tokens != NULL && tokens->text.text == text && tokens->text.count > 0 &&
+	    tokens->form_ids != NULL)
+		dedup_words_from_tokens(&sketcher->words, tokens);
+	else
+		dedup_words_from_text(&sketcher->words, text);
 	dedup_sketch_compute(&sketcher->hasher, &sketcher->words, sketch);
 }
 
@@ -637,14 +647,21 @@ dedup_sketcher_free(struct dedup_sketcher *sketcher)
 }
 
 void
-dedup_sketch_article(struct dedup_sketcher *sketcher, struct article *article)
+dedup_sketch_article_tokens(struct dedup_sketcher *sketcher, struct article *article,
+    const struct ws_tokens *tokens)
 {
 	struct dedup_sketch *sketch = xcalloc(1, sizeof *sketch);
 
 	dedup_sketch_init(sketch, &sketcher->hasher);
-	sketch_into(sketcher, article, sketch);
+	sketch_into(sketcher, article, tokens, sketch);
 	dedup_sketch_destroy(article->dedup_sketch);
 	article->dedup_sketch = sketch;
+}
+
+void
+dedup_sketch_article(struct dedup_sketcher *sketcher, struct article *article)
+{
+	dedup_sketch_article_tokens(sketcher, article, NULL);
 }
 
 void
@@ -694,7 +711,7 @@ dedup_check(struct dedup_index *index, struct article *article, time_t now)
 	verdict_clear(verdict);
 
 	if (sketch == NULL) {
-		sketch_into(&index->sketcher, article, &index->sketch);
+		sketch_into(&index->sketcher, article, NULL, &index->sketch);
 		sketch = &index->sketch;
 	}
 	lookup.sketch = sketch;

@@ -161,14 +161,15 @@ on_delivery(void *message_context, const struct delivery_report *report, void *c
 /* The stages after the plugins, as the daemon runs them: sketch and message on a worker,
  * lookup, message and produce on the loop. stage[0] is the sketch, then 4 more. */
 static void
-dedup_and_publish(struct article *article, struct dedup_sketcher *sketcher,
-    struct dedup_index *index, struct publisher *publisher, const char *topic,
-    struct stage *stage, size_t bytes)
+dedup_and_publish(struct article *article, const struct ws_tokens *tokens,
+    struct dedup_sketcher *sketcher, struct dedup_index *index, struct publisher *publisher,
+    const char *topic, struct stage *stage, size_t bytes)
 {
 	double mark = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 	char *json;
 
-	dedup_sketch_article(sketcher, article);
+	/* off the chain's tokens where they are of the text, as on a worker (pipeline.c) */
+	dedup_sketch_article_tokens(sketcher, article, tokens);
 	charge(&stage[0], &mark, bytes);
 	article->json_without_dedup = article_json_without_dedup(article);
 	charge(&stage[1], &mark, bytes);
@@ -289,8 +290,8 @@ main(int argc, char **argv)
 				    plugin_chain_tokens(chain));
 				charge(&stages[after_plugins + 8], &mark, bytes);
 			}
-			dedup_and_publish(article, sketcher, index, publisher,
-			    config->topic_articles, &stages[after_plugins], bytes);
+			dedup_and_publish(article, plugin_chain_tokens(chain), sketcher, index,
+			    publisher, config->topic_articles, &stages[after_plugins], bytes);
 			if (round == 0 && article->word_count > 0)
 				kept++;
 			article_free(article);

@@ -8,7 +8,11 @@
  * UTF-8 (accents, quotes and dashes, CJK, ligatures, full-width forms, combining marks, an
  * expanding ligature, default-ignorables), invalid bytes, and texts shorter than one shingle,
  * under several shingle widths and signature sizes; and on the seed articles (real news text,
- * read at run time from ../shared/seeds) when they are there.
+ * read at run time from ../shared/seeds) when they are there. Every text's words are also read
+ * off its token stream (tokens.c, as a worker's pipeline reads them: dedup_words_from_tokens,
+ * with the words of forms known from earlier texts, and form ids that start over) and must be
+ * the reference's; dedup_sketch_article_tokens must give dedup_sketch_article's sketch with
+ * the stream, without it, and with a stream of other bytes than those sketched.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +24,8 @@
 
 #include "check.h"
 #include "fixtures.h"
+#include "token_forms.h"
+#include "tokens.h"
 #include "util.h"
 #include "dedup/dedup_internal.h"
 
@@ -342,7 +348,33 @@ struct setup {
 
 static const struct setup setups[] = { { 5, 128, 16 }, { 3, 96, 12 }, { 7, 64, 8 }, { 1, 128, 16 } };
 
-/* 1 when the sketch code and the reference agree on text under every setup. */
+/*
+ * The token stream the words are read off too (dedup_words_from_tokens), one from text to
+ * text as a worker's is, so the words it knows by form id carry over; token_words keeps them.
+ */
+static struct token_stream *stream;
+static struct dedup_words token_words;
+static unsigned token_texts;	/* texts whose words were read off tokens */
+
+/* 1 when dedup_words_from_tokens over text's token stream gives the reference's words. */
+static int
+same_token_words(const char *text, const struct reference_words *reference)
+{
+	const struct ws_tokens *tokens = token_stream_build(stream, "a title", text);
+
+	if (tokens->text.count == 0 || tokens->form_ids == NULL)
+		return 1;	/* the sketcher reads such a text itself */
+	token_texts++;
+	dedup_words_from_tokens(&token_words, tokens);
+	return token_words.count == reference->count && (reference->count == 0 ||
+	    memcmp(token_words.hashes, reference->hashes,
+	    reference->count * sizeof *reference->hashes) == 0);
+}
+
+/*
+ * 1 when the sketch code and the reference agree on text under every setup, its words read
+ * from the text and off its token stream.
+ */
 static int
 same_sketch(struct dedup_words *words, const char *text)
 {
@@ -354,6 +386,11 @@ same_sketch(struct dedup_words *words, const char *text)
 	if (words->count != reference.count || (reference.count > 0 &&
 	    memcmp(words->hashes, reference.hashes, reference.count * sizeof *reference.hashes)))
 		same = 0;
+	if (!same_token_words(text, &reference)) {
+		fprintf(stderr, "  words off the tokens differ (%zu, reference %zu)\n",
+		    token_words.count, reference.count);
+		same = 0;
+	}
 	for (size_t i = 0; same && i < sizeof setups / sizeof setups[0]; i++) {
 		struct dedup_hasher hasher;
 		struct dedup_sketch sketch;
@@ -474,12 +511,104 @@ test_seed_articles(void)
 	dedup_words_free(&words);
 }
 
+/*
+ * Form ids that start over often (a stream whose generation holds 200 forms): the words
+ * known by the ids of one generation must not be taken for another's.
+ */
+static void
+test_form_generations(void)
+{
+	struct dedup_words words = { 0 };
+	struct token_stream *saved = stream;
+	unsigned before = token_texts;
+	int differing = 0;
+
+	token_streams_form_limit(200);
+	stream = token_stream_new();
+	dedup_words_free(&token_words);
+	for (unsigned round = 0; round < 120; round++) {
+		char *text = generated_text(20 + next_random(150), round % 3 == 0 ? 0 : 7);
+
+		differing += !same_sketch(&words, text);
+		free(text);
+	}
+	token_stream_free(stream);
+	stream = saved;
+	token_streams_form_limit(FORM_LIMIT_DEFAULT);
+	CHECK(differing == 0);
+	CHECK(token_texts - before >= 100);
+	dedup_words_free(&words);
+}
+
+static int
+same_article_sketch(const struct dedup_sketch *a, const struct dedup_sketch *b,
+    size_t signature_bytes, int bands)
+{
+	return a->exact_hash == b->exact_hash && a->word_count == b->word_count &&
+	    a->shingle_count == b->shingle_count &&
+	    memcmp(a->signature, b->signature, signature_bytes) == 0 &&
+	    memcmp(a->band_keys, b->band_keys, (size_t)bands * sizeof *a->band_keys) == 0;
+}
+
+/*
+ * dedup_sketch_article_tokens as the pipeline calls it: the same sketch as
+ * dedup_sketch_article with the article's token stream, without one (NULL), and with one of
+ * other bytes than those sketched (an article without text is sketched from its title and
+ * summary, which the stream does not hold as one text).
+ */
+static void
+test_sketch_article_tokens(void)
+{
+	struct dedup_config config;
+	struct dedup_sketcher *plain, *tokened;
+	struct dedup_hasher hasher;
+	int differing = 0;
+
+	dedup_config_defaults(&config);
+	plain = dedup_sketcher_new(&config);
+	tokened = dedup_sketcher_new(&config);
+	dedup_hasher_init(&hasher, config.shingle_size, config.signature_size, config.bands);
+	for (unsigned round = 0; round < 60; round++) {
+		struct article article = { 0 };
+		struct dedup_sketch *expected;
+		const struct ws_tokens *tokens;
+		char *text = generated_text(30 + next_random(700), round % 2 ? 9 : 0);
+
+		article.title = generated_text(8, 0);
+		if (round % 5 == 4)
+			article.summary = text;	/* no text: title and summary sketched */
+		else
+			article.text = text;
+		tokens = token_stream_build(stream, article.title, article.text);
+		dedup_sketch_article(plain, &article);
+		expected = article.dedup_sketch;
+		article.dedup_sketch = NULL;
+		dedup_sketch_article_tokens(tokened, &article, round % 7 == 6 ? NULL : tokens);
+		differing += !same_article_sketch(expected, article.dedup_sketch,
+		    hasher.signature_bytes, config.bands);
+		dedup_sketch_destroy(expected);
+		dedup_sketch_destroy(article.dedup_sketch);
+		free(article.title);
+		free(text);
+	}
+	CHECK(differing == 0);
+	dedup_hasher_free(&hasher);
+	dedup_sketcher_free(plain);
+	dedup_sketcher_free(tokened);
+}
+
 int
 main(void)
 {
+	stream = token_stream_new();
 	RUN(test_generated_texts);
 	RUN(test_pieces_at_every_offset);
 	RUN(test_word_lengths);
 	RUN(test_seed_articles);
+	RUN(test_form_generations);
+	RUN(test_sketch_article_tokens);
+	printf("%u texts also read off their token stream\n", token_texts);
+	token_stream_free(stream);
+	dedup_words_free(&token_words);
 	return check_finish();
 }
