@@ -13,8 +13,10 @@
  * terms its stem starts (at most FORMS_MAX forms, then the cache starts over), so an
  * article costs one look-up per distinct written form (per ABI-2 token type: an array read by
  * the host's stable form id, words.h's form_index, once the form has been met in the id's
- * generation; else most often one probe of a direct-mapped memo, words.h's word_memo, in
- * front of the cache), and each
+ * generation, which gives the terms the form starts without reading its cached record, a
+ * cold pointer away, whose stem is read only when a term's later stems are compared; else
+ * most often one probe of a direct-mapped memo, words.h's word_memo, in front of the
+ * cache), and each
  * word of the texts one array read: a word whose form starts no term (most of them) is
  * skipped at that; only the words that start a term are matched against the term's stems.
  *
@@ -79,9 +81,12 @@ struct topics_state {
 	struct word_table forms;		/* written form -> struct word_form */
 	struct word_memo *memo;			/* in front of forms (WORD_MEMO_SLOTS) */
 	struct form_index by_id;		/* stable form id -> struct word_form */
+	struct form_index starts_by_id;		/* ... -> its starts (no_terms: none) */
 	/* scratch for one article, reused */
-	const struct word_form **type_forms;	/* of each token type */
+	const struct word_form **type_forms;	/* of each token type (NULL: by form id) */
 	const struct term_list **type_starts;	/* ... and the terms its stem starts, or NULL */
+	void	**article_by_id;		/* by_id's values for this article, or NULL */
+	const uint32_t *article_form_ids;	/* this article's form ids */
 	size_t	 type_capacity;
 };
 
@@ -348,6 +353,7 @@ topics_fini(void *state_pointer)
 	free(state->memo);
 	state->memo = NULL;
 	form_index_free(&state->by_id);
+	form_index_free(&state->starts_by_id);
 	free(state->type_forms);
 	free(state->type_starts);
 	state->type_forms = NULL;
@@ -411,34 +417,64 @@ types_reserve(struct topics_state *state, size_t count)
 	return 0;
 }
 
+/* In starts_by_id: the form is known and starts no term. */
+static const struct term_list no_terms;
+
 /*
- * The form of every token type of the article, and the terms it starts, into
- * state->type_forms and state->type_starts (in the order the types first occur, as the words
- * were once looked up); -1 when out of memory (the article goes on untagged).
+ * The terms every token type of the article starts, into state->type_starts, and its form
+ * into state->type_forms (in the order the types first occur, as the words were once looked
+ * up); -1 when out of memory (the article goes on untagged).  A form met before in the ids'
+ * generation costs one read of starts_by_id: its word_form (a cold pointer away) is left
+ * NULL in type_forms, read by type_stem only should a term's later stem be compared with it.
  */
 static int
 type_forms(struct topics_state *state, const struct ws_tokens *tokens)
 {
-	void **by_id = NULL;
+	void **by_id = NULL, **starts_by_id = NULL;
 
 	if (types_reserve(state, tokens->type_count) == -1)
 		return -1;
-	if (ws_tokens_have_form_ids(tokens))
-		by_id = form_index_ready(&state->by_id, tokens->form_generation,
+	if (ws_tokens_have_form_ids(tokens) &&
+	    (by_id = form_index_ready(&state->by_id, tokens->form_generation,
+	    tokens->form_id_count)) != NULL)
+		starts_by_id = form_index_ready(&state->starts_by_id, tokens->form_generation,
 		    tokens->form_id_count);
+	state->article_by_id = by_id;
+	state->article_form_ids = tokens->form_ids;
 	for (size_t i = 0; i < tokens->type_count; i++) {
-		const struct word_form *form = by_id != NULL ? by_id[tokens->form_ids[i]] : NULL;
+		const struct term_list *starts = starts_by_id != NULL ?
+		    starts_by_id[tokens->form_ids[i]] : NULL;
+		const struct word_form *form;
 
-		if (form == NULL) {
+		if (starts != NULL) {
+			state->type_forms[i] = NULL;
+			state->type_starts[i] = starts != &no_terms ? starts : NULL;
+			continue;
+		}
+		if ((form = by_id != NULL ? by_id[tokens->form_ids[i]] : NULL) == NULL) {
 			if ((form = word_form_of(state, &tokens->types[i])) == NULL)
 				return -1;
 			if (by_id != NULL)
 				by_id[tokens->form_ids[i]] = (void *)form;
 		}
+		if (starts_by_id != NULL)
+			starts_by_id[tokens->form_ids[i]] = (void *)(form->starts != NULL ?
+			    form->starts : &no_terms);
 		state->type_forms[i] = form;
 		state->type_starts[i] = form->starts;
 	}
 	return 0;
+}
+
+/* The stem of the article's token type: its form in type_forms, or else by its form id. */
+static const char *
+type_stem(const struct topics_state *state, uint32_t type)
+{
+	const struct word_form *form = state->type_forms[type];
+
+	if (form == NULL)
+		form = state->article_by_id[state->article_form_ids[type]];
+	return form->stem;
 }
 
 /* Whether the words of the text from at on are the stems of term (its first one known). */
@@ -449,8 +485,7 @@ term_at(const struct topics_state *state, const struct ws_token_text *text, size
 	if (at + term->stem_count > text->count)
 		return 0;
 	for (size_t k = 1; k < term->stem_count; k++)
-		if (strcmp(state->type_forms[text->tokens[at + k].type]->stem,
-		    term->stems[k]) != 0)
+		if (strcmp(type_stem(state, text->tokens[at + k].type), term->stems[k]) != 0)
 			return 0;
 	return 1;
 }
@@ -490,6 +525,7 @@ topics_process(void *state_pointer, struct article *article, const struct ws_tok
 		word_table_free(&state->forms, word_form_free);
 		memset(state->memo, 0, WORD_MEMO_SLOTS * sizeof(*state->memo));
 		form_index_free(&state->by_id);
+		form_index_free(&state->starts_by_id);
 	}
 	for (size_t i = 0; i < state->topic_count; i++)
 		state->topics[i].score = 0;
