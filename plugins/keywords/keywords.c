@@ -290,7 +290,7 @@ terms_collect(struct keywords_state *state, struct stemmer_slot *slot, const cha
 			    tally->first_counted);
 		if (tally->first_offered != TALLY_NONE && (form != NULL ||
 		    (form = type_form(state, slot, language, tokens, i, by_id)) != NULL))
-			surface_count_add(term, form->folded, strlen(form->folded), 0,
+			surface_count_add(term, form->folded, form->folded_length, 0,
 			    tally->first_offered);
 	}
 }

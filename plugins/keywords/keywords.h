@@ -28,6 +28,7 @@ struct term_key {
 /* What one written form of a word is, in one language: cached. */
 struct word_form {
 	char		*folded;
+	size_t		 folded_length;	/* strlen(folded) */
 	struct term_key	*key;		/* NULL: never a keyword (too short, a stop word) */
 };
 

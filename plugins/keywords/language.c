@@ -281,6 +281,7 @@ keywords_word_form_of(struct keywords_state *state, struct stemmer_slot *slot,
     const char *language, const struct ws_token_type *type)
 {
 	char folded[TOKEN_BYTES];
+	size_t folded_length;
 	struct word_form *form;
 	void **entry;
 
@@ -295,11 +296,12 @@ keywords_word_form_of(struct keywords_state *state, struct stemmer_slot *slot,
 		form = *entry;
 		goto memoise;
 	}
-	words_fold(type->written, type->length, folded, sizeof(folded));
+	folded_length = words_fold(type->written, type->length, folded, sizeof(folded));
 	if ((form = calloc(1, sizeof(*form))) == NULL || (form->folded = strdup(folded)) == NULL) {
 		free(form);
 		return NULL;
 	}
+	form->folded_length = folded_length;
 	if (character_count(folded) >= (size_t)state->min_length &&
 	    word_table_find(&state->stop_words, folded) == NULL &&
 	    (form->key = term_key_of(state, slot, language, folded)) == NULL) {
