@@ -72,7 +72,8 @@ BENCHES		= $(BENCH_SOURCES:tests/bench/%.c=$(BUILD)/bench/%)
 .PHONY: all deps run test unit asan tsan bench fuzz install clean check-deps
 .DEFAULT_GOAL := all
 
-all: check-deps $(BUILD)/wiresift $(PLUGINS) $(UNIT_TESTS) $(TOOLS) $(BENCHES)
+all: check-deps $(BUILD)/wiresift $(BUILD)/wiresift-hooks $(PLUGINS) $(UNIT_TESTS) $(TOOLS) \
+    $(BENCHES)
 
 # Libraries without a pkg-config file are checked by their headers.
 HEADER_DEPS = /usr/include/cld2/public/compact_lang_det.h /usr/include/libstemmer.h \
@@ -96,6 +97,15 @@ $(BUILD)/libwiresift.a: $(LIBRARY_OBJECTS)
 $(BUILD)/wiresift: $(MAIN_OBJECT) $(BUILD)/libwiresift.a $(DAEMON_TSAN)
 	$(CC) $(LDFLAGS) -rdynamic -o $@ $(MAIN_OBJECT) $(DAEMON_TSAN) -Wl,--whole-archive \
 	    $(BUILD)/libwiresift.a -Wl,--no-whole-archive $(LIBS) $(DAEMON_MALLOC)
+
+# The daemon with the tests' hooks (tests/hooks/*.c, e.g. a fingerprint record lost on
+# purpose), for the e2e tests that need one; build/wiresift has none (weak symbols, NULL there).
+HOOK_SOURCES	= $(sort $(wildcard tests/hooks/*.c))
+$(BUILD)/wiresift-hooks: $(MAIN_OBJECT) $(BUILD)/libwiresift.a $(DAEMON_TSAN) $(HOOK_SOURCES) \
+    $(HEADERS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -rdynamic -o $@ $(MAIN_OBJECT) $(DAEMON_TSAN) $(HOOK_SOURCES) \
+	    -Wl,--whole-archive $(BUILD)/libwiresift.a -Wl,--no-whole-archive $(LIBS) \
+	    $(DAEMON_MALLOC)
 
 $(BUILD)/plugins/%.so: plugins/%/*.c $(HEADERS)
 	@mkdir -p $(dir $@)

@@ -88,6 +88,8 @@ static const struct key_spec key_specs[] = {
 	{ "cluster", "replication_factor", KEY_INT, FIELD(cluster.replication_factor) },
 	{ "cluster", "session_timeout", KEY_DURATION, FIELD(cluster.session_timeout_ms) },
 	{ "cluster", "commit_interval", KEY_DURATION, FIELD(cluster.commit_interval_ms) },
+	{ "cluster", "fingerprint_timeout", KEY_DURATION,
+	    FIELD(cluster.fingerprint_timeout_ms) },
 	{ NULL, NULL, 0, 0 }
 };
 
@@ -160,6 +162,7 @@ config_defaults(void)
 	config->cluster.partitions = 12;
 	config->cluster.session_timeout_ms = 10 * 1000;
 	config->cluster.commit_interval_ms = 500;
+	config->cluster.fingerprint_timeout_ms = 60 * 1000;
 	return config;
 }
 
@@ -329,6 +332,9 @@ set_typed_value(struct config *config, const struct key_spec *spec, const char *
 			return parse_error(position, "%s: expected %dms to %ds (a transaction must "
 			    "commit well within its 10s timeout), not \"%s\"", spec->name,
 			    COMMIT_INTERVAL_MIN_MS, COMMIT_INTERVAL_MAX_MS / 1000, value);
+		if (spec->offset == FIELD(cluster.fingerprint_timeout_ms) && number < 1000)
+			return parse_error(position, "%s: expected at least 1s (a parked article "
+			    "waits this long for its fingerprint), not \"%s\"", spec->name, value);
 		*(long long *)destination = number;
 		return 0;
 	case KEY_SIZE:

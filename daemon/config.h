@@ -70,6 +70,7 @@ struct cluster_config {
 	int		 replication_factor;	/* 0: the broker's default.replication.factor */
 	long long	 session_timeout_ms;	/* the group's session.timeout.ms */
 	long long	 commit_interval_ms;	/* a transaction is committed this often */
+	long long	 fingerprint_timeout_ms;	/* a parked article's wait for its record */
 };
 
 /* [cluster] commit_interval bounds: the broker aborts a transaction open 10 s (txn.c). */

@@ -152,6 +152,11 @@ metrics_fingerprints(const struct cluster_status *status, struct buffer *out)
 	    "Articles waiting for their fingerprint to come back before they are judged.");
 	buffer_printf(out, "wiresift_cluster_fingerprints_parked %lld\n",
 	    status->fingerprints_parked);
+	metric_header(out, "wiresift_cluster_fingerprint_timeouts_total", "counter",
+	    "Parked articles released as failed (not published, polled again): their "
+	    "fingerprint did not come back within [cluster] fingerprint_timeout.");
+	buffer_printf(out, "wiresift_cluster_fingerprint_timeouts_total %lld\n",
+	    status->fingerprints_timed_out);
 	metric_header(out, "wiresift_cluster_fingerprints_lag", "gauge",
 	    "Records of the fingerprints topic not read yet (as of the last fetch).");
 	buffer_printf(out, "wiresift_cluster_fingerprints_lag %lld\n", status->fingerprints_lag);

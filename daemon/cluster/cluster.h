@@ -84,6 +84,12 @@ struct fingerprint_hooks {
 	void	(*remote)(void *context, struct article *article, time_t when);
 	/* At close: an article still parked. */
 	void	(*discard)(void *context, void *item);
+	/*
+	 * Parked articles whose record did not come back within [cluster]
+	 * fingerprint_timeout, oldest first: release them as failed (not judged), their
+	 * feeds poll them again. The items are yours, the array is not.
+	 */
+	void	(*expired)(void *context, void **items, size_t count);
 	void	*context;
 };
 
@@ -104,6 +110,7 @@ struct cluster_status {
 	long long	 fingerprints_failed;	/* records not delivered (sent again) */
 	long long	 fingerprints_read;	/* records judged, ours and the others' */
 	long long	 fingerprints_parked;	/* articles waiting for their record */
+	long long	 fingerprints_timed_out;	/* articles released: no record in time */
 	long long	 fingerprints_lag;	/* records between our position and the end */
 	int		 fingerprints_caught_up;	/* read to the end seen at start */
 };
@@ -178,7 +185,7 @@ void	 cluster_get_status(const struct cluster *cluster, struct cluster_status *s
 int	 cluster_fingerprints_open(struct cluster *cluster, struct event_base *base,
 	    const struct fingerprint_hooks *hooks, char *error, size_t error_size);
 /* Sends the article's record (its id, feed, when and dedup sketch) and parks item until the
- * record is read back: hooks local(item, when). */
+ * record is read back: hooks local(item, when), or expired() after fingerprint_timeout. */
 void	 cluster_fingerprint_park(struct cluster *cluster, const struct article *article,
 	    time_t when, void *item);
 long long cluster_fingerprints_parked(const struct cluster *cluster);
@@ -186,5 +193,10 @@ long long cluster_fingerprints_parked(const struct cluster *cluster);
 void	 cluster_fingerprint_on_report(struct cluster *cluster, int success, const char *key,
 	    size_t key_length, const char *error_text);
 void	*cluster_fingerprint_kind(void);
+/*
+ * Tests only: defined in tests/hooks/ and linked into build/wiresift-hooks, never into
+ * build/wiresift (where it is NULL). 1: the record of id is lost on its way to the producer.
+ */
+int	 cluster_test_drop_fingerprint(const char *id) __attribute__((weak));
 
 #endif

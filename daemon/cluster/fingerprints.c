@@ -15,7 +15,9 @@
  * Records are read as read_uncommitted: an article's record must be judged before its own
  * transaction commits, so records of transactions that abort are judged too (docs/cluster.md
  * says what follows). A record the producer could not deliver (the transaction it was in
- * aborted before it was written) is sent again while its article is parked.
+ * aborted before it was written) is sent again while its article is parked. An article whose
+ * record has not come back within [cluster] fingerprint_timeout leaves the park unjudged, and
+ * the ingest side releases it as failed (expire()).
  *
  * The dedup and story indexes are in memory only in cluster mode (pipeline.c), rebuilt at
  * start by reading the partition from its beginning; the instance says it is caught up
@@ -48,7 +50,9 @@
 
 /* An article waiting for its record to come back. */
 struct parked {
-	struct parked	*next;
+	struct parked	*next;		/* in its bucket */
+	struct parked	*older, *newer;	/* in the order parked: deadlines in order */
+	int64_t		 deadline_ms;	/* monotonic: released as failed then */
 	void		*item;		/* the ingest side's */
 	uint8_t		*value;		/* the record (fprecord.c), to send again */
 	size_t		 length;
@@ -66,6 +70,7 @@ struct fingerprints {
 	struct event		*readable, *tick;
 	struct parked		**buckets;
 	size_t			 bucket_count;
+	struct parked		*oldest, *newest;	/* the first to time out first */
 	size_t			 unsent;
 	int64_t			 end_at_start;	/* the partition's end when we started */
 	int64_t			 next_offset;	/* of the next record to read */
@@ -116,6 +121,30 @@ parked_grow(struct fingerprints *fp)
 	free(old);
 }
 
+static void
+parked_append(struct fingerprints *fp, struct parked *entry)
+{
+	entry->older = fp->newest;
+	if (fp->newest != NULL)
+		fp->newest->newer = entry;
+	else
+		fp->oldest = entry;
+	fp->newest = entry;
+}
+
+static void
+parked_unlink(struct fingerprints *fp, struct parked *entry)
+{
+	if (entry->older != NULL)
+		entry->older->newer = entry->newer;
+	else
+		fp->oldest = entry->newer;
+	if (entry->newer != NULL)
+		entry->newer->older = entry->older;
+	else
+		fp->newest = entry->older;
+}
+
 static struct parked *
 parked_find(struct fingerprints *fp, const char *id, int remove)
 {
@@ -125,6 +154,7 @@ parked_find(struct fingerprints *fp, const char *id, int remove)
 		link = &(*link)->next;
 	if ((entry = *link) != NULL && remove) {
 		*link = entry->next;
+		parked_unlink(fp, entry);
 		fp->cluster->status.fingerprints_parked--;
 		if (entry->unsent)
 			fp->unsent--;
@@ -142,10 +172,17 @@ parked_free(struct parked *entry)
 static void
 send_record(struct fingerprints *fp, struct parked *entry)
 {
-	int refused = publisher_send_to(fp->cluster->publisher,
+	int refused;
+
+	if (cluster_test_drop_fingerprint != NULL && cluster_test_drop_fingerprint(entry->id)) {
+		if (entry->unsent)
+			fp->unsent--;
+		entry->unsent = 0;	/* taken as sent: it never comes back */
+		return;
+	}
+	refused = publisher_send_to(fp->cluster->publisher,
 	    fp->cluster->config->cluster.topic_fingerprints, FP_PARTITION, entry->id,
 	    (const char *)entry->value, entry->length, &fingerprint_kind) != 0;
-
 	if (refused && !entry->unsent)
 		fp->unsent++;
 	else if (!refused && entry->unsent)
@@ -162,10 +199,12 @@ cluster_fingerprint_park(struct cluster *cluster, const struct article *article,
 
 	strcpy(entry->id, article->id);
 	entry->item = item;
+	entry->deadline_ms = monotonic_ms() + cluster->config->cluster.fingerprint_timeout_ms;
 	entry->value = fprecord_encode(&fp->hasher, article, when, &entry->length);
 	if (cluster->status.fingerprints_parked >= (long long)fp->bucket_count)
 		parked_grow(fp);
 	parked_insert(fp, entry);
+	parked_append(fp, entry);
 	send_record(fp, entry);
 }
 
@@ -271,6 +310,35 @@ on_readable(evutil_socket_t fd, short what, void *context)
 	read_records(context);
 }
 
+/*
+ * Articles whose record did not come back within [cluster] fingerprint_timeout (the produce
+ * kept failing, the reader lost the record, a bug) leave the park, oldest first, and go to
+ * the ingest side to be released as failed: not judged (that would be out of the log's
+ * order), their feeds poll them again. A record of theirs read later is judged as another
+ * instance's (judge()): into the indexes, the article being gone.
+ */
+static void
+expire(struct fingerprints *fp)
+{
+	int64_t now = monotonic_ms();
+	void **items = NULL;
+	size_t count = 0, size = 0;
+
+	while (fp->oldest != NULL && fp->oldest->deadline_ms <= now) {
+		struct parked *entry = parked_find(fp, fp->oldest->id, 1);
+		if (count == size) {
+			size = size ? size * 2 : 16;
+			items = xrealloc(items, size * sizeof *items);
+		}
+		items[count++] = entry->item;
+		parked_free(entry);
+	}
+	fp->cluster->status.fingerprints_timed_out += (long long)count;
+	if (count > 0)
+		fp->hooks.expired(fp->hooks.context, items, count);
+	free(items);
+}
+
 static void
 on_tick(evutil_socket_t fd, short what, void *context)
 {
@@ -281,6 +349,7 @@ on_tick(evutil_socket_t fd, short what, void *context)
 			if (entry->unsent)
 				send_record(fp, entry);
 	read_records(fp);
+	expire(fp);
 }
 
 /* The longer of the dedup and stories windows: what a starting instance must read again. */

@@ -10,7 +10,9 @@
  * Kafka acknowledged is held here until its transaction ends (daemon/cluster/txn.c): committed,
  * it is delivered; aborted, it is not (it stays unseen, and its feed polls it again).
  * A prepared article waits (parked) for its turn in the fingerprints topic before it is
- * judged, and the other instances' candidates go into the dedup index as they are read.
+ * judged, and the other instances' candidates go into the dedup index as they are read; one
+ * whose record does not come back within fingerprint_timeout is released as failed, unjudged
+ * and unpublished, and its feed polls it again.
  * A feed whose poll falls due while items of its last poll are still in flight (its
  * validators advance only once they are delivered, up to a commit interval and a fingerprint
  * round trip later) is polled once they are through, not fetched again unconditionally.
@@ -246,6 +248,57 @@ on_fingerprint_discard(void *context, void *item)
 }
 
 static int
+by_feed(const void *a, const void *b)
+{
+	const struct feed *one = (*(struct parked_item *const *)a)->batch->feed;
+	const struct feed *other = (*(struct parked_item *const *)b)->batch->feed;
+
+	return one < other ? -1 : one > other;
+}
+
+/*
+ * Not judged (it would be judged out of the log's order) nor published: its poll ends
+ * without it, the feed's validators stay where they were, and the feed polls it again.
+ */
+static void
+release_failed(struct ingest *ingest, struct parked_item *parked)
+{
+	struct batch *batch = parked->batch;
+
+	batch->in_pipeline--;
+	if (batch->parsed_whole && batch->in_pipeline == 0)
+		batch_log_fetched(batch);
+	ingest->delivery_failures++;
+	string_set_remove(&batch->feed->in_flight, parked->article->id);
+	article_free(parked->article);
+	free(parked);
+	batch_item_done(batch, 1);	/* may end the poll, and free its batch */
+}
+
+/* Parked articles whose fingerprint did not come back in time: one line per feed. */
+static void
+on_fingerprint_expired(void *context, void **items, size_t count)
+{
+	struct ingest *ingest = context;
+	struct parked_item **parked = (struct parked_item **)items;
+
+	qsort(parked, count, sizeof *parked, by_feed);
+	for (size_t i = 0, run; i < count; i += run) {
+		for (run = 1; i + run < count &&
+		    parked[i + run]->batch->feed == parked[i]->batch->feed; run++)
+			continue;
+		log_event(LOG_LEVEL_WARNING, "cluster", "cluster.fingerprint_timeout",
+		    "feed=%s items=%zu timeout_ms=%lld retry=next-poll",
+		    log_quote(parked[i]->batch->feed->label), run,
+		    ingest->config->cluster.fingerprint_timeout_ms);
+	}
+	for (size_t i = 0; i < count; i++)
+		release_failed(ingest, parked[i]);
+	ingest_update_backpressure(ingest);
+	ingest_parse_waiting(ingest);
+}
+
+static int
 partition_busy(void *context, int partition)
 {
 	struct ingest *ingest = context;
@@ -266,7 +319,7 @@ ingest_cluster_open(struct ingest *ingest, char *error, size_t error_size)
 	    ingest };
 
 	struct fingerprint_hooks fingerprints = { on_fingerprint_local, on_fingerprint_remote,
-	    on_fingerprint_discard, ingest };
+	    on_fingerprint_discard, on_fingerprint_expired, ingest };
 
 	ingest->cluster = cluster_open(ingest->config, ingest->base, ingest->publisher, &hooks,
 	    error, error_size);

@@ -259,7 +259,8 @@ void	 ingest_cluster_on_report(struct ingest *ingest, int kind,
 	    const struct delivery_report *report);
 /*
  * Global dedup: 1 when the prepared article waits for its turn in the fingerprints topic
- * (judged then by ingest_item_judge(), still counted in its batch), 0 to judge it now.
+ * (judged then by ingest_item_judge(), still counted in its batch; or, its record not back
+ * within fingerprint_timeout, released as failed), 0 to judge it now.
  */
 int	 ingest_cluster_park(struct ingest *ingest, struct batch *batch, struct article *article);
 /* Articles parked so (0 without [cluster]). */

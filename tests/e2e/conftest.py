@@ -67,9 +67,9 @@ def http_server(tmp_path):
 def wiresift_daemon(tmp_path):
 	daemons = []
 
-	def start(config, args=(), env=None):
+	def start(config, args=(), env=None, binary=None):
 		log_path = tmp_path / ("wiresift-%d.log" % len(daemons))
-		daemon = helpers.WiresiftDaemon(config, log_path, args, env)
+		daemon = helpers.WiresiftDaemon(config, log_path, args, env, binary)
 		daemons.append(daemon)
 		return daemon.start()
 

@@ -477,7 +477,8 @@ def run_wiresift(args, env=None, timeout=60, input=None):
 class WiresiftDaemon:
 	"""build/wiresift -c CONFIG running in the background, stderr (its log) in log_path."""
 
-	def __init__(self, config, log_path, args=(), env=None):
+	def __init__(self, config, log_path, args=(), env=None, binary=None):
+		self.binary = binary	# another build of the daemon (build/wiresift-hooks)
 		self.config = Path(config)
 		self.log_path = Path(log_path)
 		self.args = list(args)
@@ -487,7 +488,7 @@ class WiresiftDaemon:
 		self.returncode = None
 
 	def start(self):
-		binary = wiresift_binary()
+		binary = Path(self.binary) if self.binary else wiresift_binary()
 		if not binary.exists():
 			raise FileNotFoundError("%s not found: run make (or set WIRESIFT_BUILD)" %
 						binary)

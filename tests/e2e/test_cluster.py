@@ -11,8 +11,10 @@ go out in one Kafka transaction), the state topic as documented; the same with a
 killed and restarted mid-run; an instance paused past its session timeout fenced (nothing
 twice); a poll that outlives its lost partition (its response held by the test's server
 until the instance knows it lost it) aborting its transaction; a transaction aborted under
-backpressure as an instance joins, its items still published once (issue 16's stall); a
-standby without partitions not ready until it takes over; and the [cluster] settings
+backpressure as an instance joins, its items still published once (issue 16's stall); an
+article whose fingerprint record is lost (the tests' hook) released as failed after
+fingerprint_timeout, its feed polled again and the item published once; a standby without
+partitions not ready until it takes over; and the [cluster] settings
 checks."""
 
 import base64
@@ -34,6 +36,7 @@ import urllib.error
 import urllib.request
 
 import jsonschema
+import pytest
 
 import helpers
 from test_delivery import VOCABULARY, GrowingFeeds, figure
@@ -849,6 +852,13 @@ def test_cluster_settings_are_checked(tmp_path):
 		assert re.search(r"wiresift\.conf:\d+: commit_interval: ", result.stderr), result.stderr
 	assert check({"cluster": {"group": "g", "commit_interval": "10ms"}}, "short").returncode == 0
 	assert check({"cluster": {"group": "g", "commit_interval": "5s"}}, "long").returncode == 0
+	for value in ("500ms", "0", "never"):
+		result = check({"cluster": {"group": "g", "fingerprint_timeout": value}}, "deadline")
+		assert result.returncode != 0
+		assert re.search(r"wiresift\.conf:\d+: fingerprint_timeout: ", result.stderr), \
+			result.stderr
+	assert check({"cluster": {"group": "g", "fingerprint_timeout": "1s"}},
+		     "deadline-short").returncode == 0
 	assert check({"cluster": {"group": "g"}}, "good").returncode == 0
 	result = check({"cluster": {"group": "g"}}, "once", once=True)
 	assert result.returncode != 0 and "--once does not run in cluster mode" in result.stderr
@@ -1053,6 +1063,50 @@ def test_a_poll_due_while_its_items_are_in_flight_waits_for_them(tmp_path, kafka
 	assert "event=cluster.transaction_aborted" not in cluster.daemons["a"].log()
 	figure("cluster: feeds answered 200 once, then 304, with items in flight", FEEDS)
 
+
+def test_an_article_whose_fingerprint_never_comes_back_is_polled_again(
+		tmp_path, kafka_cluster, http_server, wiresift_daemon):
+	"""Issue 16: a parked article whose fingerprint record never comes back. The daemon built
+	with the tests' hooks (build/wiresift-hooks, WIRESIFT_TEST_DROP_FINGERPRINTS=1) loses its
+	first record before the producer sees it (test.fingerprint_dropped). With
+	fingerprint_timeout = 5s its article is released as failed: a cluster.fingerprint_timeout
+	line for its feed, the counter in /metrics (the items of those lines), its feed polled
+	again whole (its validators did not advance), and in the end every served item committed
+	once, the dropped one too. Before, the article stayed parked, its feed's next polls
+	waited for it, and nothing was logged. Other articles may time out too on a loaded
+	machine (a fresh producer waits for its transactional id): their late records are judged
+	like another instance's, and they are published once all the same."""
+	binary = helpers.build_dir() / "wiresift-hooks"
+	if not binary.exists():
+		pytest.skip("%s not built (make)" % binary)
+	cluster = Cluster(tmp_path, kafka_cluster, http_server, wiresift_daemon)
+	config = cluster.configs["a"]
+	config.write_text(re.sub(r"^\[cluster\]\n", "[cluster]\nfingerprint_timeout = 5s\n",
+				 config.read_text(), count=1, flags=re.M))
+	daemon = cluster.daemons["a"] = wiresift_daemon(
+		config, env={"WIRESIFT_TEST_DROP_FINGERPRINTS": "1"}, binary=binary)
+	dropped = daemon.wait_for_log(r"event=test\.fingerprint_dropped id=(\S+)",
+				      timeout=120).group(1)
+	records = cluster.wait_all_published(timeout=120)
+	urls = collections.Counter(url for url, _ in records)
+	missing = cluster.generator.served - set(urls)
+	assert not missing, "%d missing, e.g. %s" % (len(missing), sorted(missing)[:5])
+	assert not [url for url, count in urls.items() if count > 1]
+	url = [value["url"] for value in cluster.committed_values() if value["id"] == dropped]
+	assert len(url) == 1, (dropped, url)
+	feed = re.match(r"https://(feed\d+)\.example/", url[0]).group(1)
+	lines = [(name.strip('"'), int(items)) for name, items in re.findall(
+		r"event=cluster\.fingerprint_timeout feed=(\S+) items=(\d+) ", daemon.log())]
+	assert feed in [name for name, _ in lines], (feed, lines)
+	assert metric(daemon, "wiresift_cluster_fingerprint_timeouts_total") == \
+		sum(items for _, items in lines)
+	# Polled again, whole: its first poll's items were released, its validators kept.
+	assert len([request for request in cluster.site.requests()
+		    if request["uri"] == "/%s.xml" % feed and request["status"] == 200]) >= 2
+	assert helpers.wait_until(lambda: metric(
+		daemon, "wiresift_cluster_fingerprints_parked") == 0, 60, 0.5)
+	figure("cluster, a fingerprint lost: articles timed out (lines), committed once in the end",
+	       "%d (%d), %d" % (sum(items for _, items in lines), len(lines), len(urls)))
 
 def metric(daemon, name):
 	"""A metric's value on the instance's /metrics (name with its labels, if any)."""
