@@ -34,6 +34,7 @@
 #define FILTER_DEPTH	 8	/* nested groups analysed */
 
 #define ANCHOR_BYTES	 4	/* bytes a "contains" set is searched by on its own */
+#define HEAD_BYTES	 4	/* of each string, kept in its set (literal_set.heads) */
 
 struct literal_set {
 	/* what a screen reads first, together: one cache line with the prefilter's own fields
@@ -53,6 +54,12 @@ struct literal_set {
 	unsigned char anchor_fold[ANCHOR_BYTES];
 	unsigned char anchor_next_fold[ANCHOR_BYTES];
 	uint8_t	 anchor_offsets[FILTER_LITERALS];	/* of each string's rarest byte */
+	unsigned char anchor_of[FILTER_LITERALS];	/* that byte (as compared) */
+	/* each string's first HEAD_BYTES bytes (fewer when it is shorter: head_lengths), as
+	 * compared (folded when ignoring case), NUL-padded: a text is ruled out against most
+	 * strings here, without reading lengths[], strings[] and the strings (cold lines) */
+	uint8_t	 head_lengths[FILTER_LITERALS];
+	uint32_t heads[FILTER_LITERALS];
 	uint16_t ids[FILTER_LITERALS];		/* "contains" sets: in the rule set's index */
 	size_t	 lengths[FILTER_LITERALS];
 	char	*strings[FILTER_LITERALS];	/* folded to lower case when ignoring case */
@@ -87,6 +94,8 @@ struct literal_index {
 	char	**texts;
 	size_t	 *lengths;
 	int	 *ignore_case;
+	unsigned char *filed;	/* by id: in the tables below (a set that consults the index
+				 * holds it, or literal_index_all) */
 	size_t	  count;
 	unsigned char fold[256];		/* ASCII tolower */
 	uint16_t single_start[257];		/* one-byte literals: single_ids[single_start[b]...] */
@@ -126,6 +135,10 @@ struct clean_rule {
 	size_t	 max_words;	/* only paragraphs of at most this many words; 0: any */
 	size_t	 first;		/* only within the first N paragraphs; 0: anywhere */
 	size_t	 last;		/* only within the last N paragraphs; 0: anywhere */
+	/* its filter is "contains" sets only, all searched by anchors, none with a line break:
+	 * a text without one of a set's strings rules the rule out for each of its paragraphs
+	 * (apply_rules asks the whole article once) */
+	int	 article_screen;
 };
 
 struct dateline_pattern {
@@ -179,6 +192,7 @@ struct paragraphs {
 	struct paragraph *items;
 	size_t	 count;
 	char	*storage;	/* the split text, each paragraph ended by a NUL in place */
+	size_t	 storage_length;	/* its bytes, those NULs included */
 };
 
 struct explain_sink {
@@ -193,6 +207,9 @@ void	 prefilter_free(struct prefilter *filter);
 
 /* literals.c: all filters' literals found in one pass over a paragraph */
 void	 literal_index_build(struct clean_rules *rules);
+/* 0 (the default): the index files only the literals of sets searched through it (a set with
+ * anchors is searched on its own); 1: every set's, as it did (test_clean compares them). */
+extern int literal_index_all;
 void	 literal_index_free(struct literal_index *index);
 void	 filter_text_set(struct filter_text *view, const char *text, size_t length);
 void	 filter_text_free(struct filter_text *view);
@@ -202,6 +219,8 @@ int	 prefilter_passes_after_first(const struct prefilter *filter, struct filter_
 int	 literal_set_screened(const struct literal_set *set, int ignore_case, const char *text,
 	    size_t length);
 int	 literal_set_indexed(struct filter_text *view, const struct literal_set *set);
+/* Does the text hold a string of each of the filter's "contains" sets? (Its starts unasked.) */
+int	 prefilter_contains_passes(const struct prefilter *filter, struct filter_text *view);
 
 /*
  * How many bytes from text on lie in [low, high] (both at most 0x7F: ASCII), 16 at a time
@@ -287,6 +306,10 @@ void	 paragraphs_free(struct paragraphs *list);
 char	*paragraphs_join(const struct paragraphs *list, const char *separator, size_t *words);
 void	 apply_rules(const struct clean_rules *rules, struct paragraphs *list,
 	    struct filter_text *view, const struct explain_sink *sink);
+/* 1 (the default): apply_rules rules a rule with article_screen out for every paragraph
+ * (not rewritten by a strip) when the whole text lacks one of its sets; 0: it asks each
+ * paragraph, as it did (test_clean_rules compares both with the reference). */
+extern int apply_rules_article_screen;
 
 /* dateline.c: "CITY (AP) —" lifted out of the first paragraphs */
 int	 compile_datelines(struct clean_rules *rules);

@@ -5,8 +5,12 @@
  * its first byte leaves (rules.c lists each kind's by first byte), each first as a gate of
  * one cache line: the rule's limits and the second bytes its literals allow. On the workers,
  * with the other stages between two articles, the rules (2 KB each with their prefilters)
- * are cold: most paragraphs are done with them without reading one. test_clean_rules
- * compares apply_rules with plain regexec of every rule.
+ * are cold: most paragraphs are done with them without reading one. A rule that may match
+ * anywhere and needs strings found by anchors (the four inline strip rules) is asked of the
+ * whole article once: one scan of the text instead of one per paragraph, and the rule is out
+ * for every paragraph (as split: not one a strip rewrote) when the text lacks its strings.
+ * test_clean_rules compares apply_rules, with and without that, with plain regexec of every
+ * rule.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +32,9 @@ explain_removal(const struct explain_sink *sink, const char *rule_name, const ch
 struct paragraphs
 paragraphs_split(char *text)
 {
-	struct paragraphs list = { .storage = text };
+	struct paragraphs list = { .storage = text, .storage_length = strlen(text) };
 	size_t capacity = 0;
-	char *start = text, *end = text + strlen(text);
+	char *start = text, *end = text + list.storage_length;
 
 	while (start < end) {
 		char *stop = memchr(start, '\n', (size_t)(end - start));
@@ -186,9 +190,68 @@ gates_after(const struct clean_rules *rules, const struct paragraph *paragraph,
 	return gate;
 }
 
+int apply_rules_article_screen = 1;
+
+/*
+ * The whole article's answers to the rules with article_screen, asked once each when a
+ * paragraph first needs one: the split text (its NULs match no string) holds every
+ * paragraph as it was split, so a set it lacks no such paragraph holds.
+ */
+struct article_screen {
+	const char *text;
+	size_t	 length;
+	struct filter_text view;
+	uint8_t	*state;		/* by rule: 0 not asked, SCREEN_MAY, SCREEN_OUT */
+	uint8_t	 local[64];
+};
+
+enum { SCREEN_MAY = 1, SCREEN_OUT = 2 };
+
+static void
+article_screen_init(struct article_screen *screen, const struct clean_rules *rules,
+    const struct paragraphs *list)
+{
+	screen->text = list->storage;
+	screen->length = list->storage_length;
+	screen->view = (struct filter_text){ .index = &rules->literals };
+	screen->state = rules->count <= sizeof screen->local ? screen->local :
+	    xmalloc(rules->count);
+	memset(screen->state, 0, rules->count);
+	/* one paragraph: its own scans answer as soon; a list not split from one text: no
+	 * whole text to ask */
+	if (!apply_rules_article_screen || list->count < 2 || list->storage == NULL)
+		memset(screen->state, SCREEN_MAY, rules->count);
+}
+
+static void
+article_screen_free(struct article_screen *screen)
+{
+	if (screen->state != screen->local)
+		free(screen->state);
+	filter_text_free(&screen->view);
+}
+
+/* Is the rule (index in rules) certainly without a match in the paragraph, by the article? */
+static int
+article_rules_out(struct article_screen *screen, const struct clean_rules *rules, size_t index,
+    const struct paragraph *paragraph)
+{
+	const struct clean_rule *rule = &rules->rules[index];
+
+	if (paragraph->owned)
+		return 0;	/* rewritten by a strip: may hold what the article did not */
+	if (screen->state[index] == 0) {
+		filter_text_set(&screen->view, screen->text, screen->length);
+		screen->state[index] = rule->article_screen &&
+		    !prefilter_contains_passes(&rule->filter, &screen->view) ? SCREEN_OUT :
+		    SCREEN_MAY;
+	}
+	return screen->state[index] == SCREEN_OUT;
+}
+
 static void
 apply_strip_and_drop(const struct clean_rules *rules, struct paragraphs *list,
-    struct filter_text *view, const struct explain_sink *sink)
+    struct filter_text *view, const struct explain_sink *sink, struct article_screen *screen)
 {
 	for (size_t i = 0; i < list->count; i++) {
 		struct paragraph *paragraph = &list->items[i];
@@ -197,10 +260,11 @@ apply_strip_and_drop(const struct clean_rules *rules, struct paragraphs *list,
 		filter_text_set(view, paragraph->text, paragraph->length);
 		gate = gates_for(rules, RULE_STRIP, paragraph, &end);
 		while (gate < end && !paragraph->dropped) {
-			const struct clean_rule *rule =
-			    &rules->rules[rules->of_kind[RULE_STRIP][gate->position]];
+			size_t index = rules->of_kind[RULE_STRIP][gate->position];
+			const struct clean_rule *rule = &rules->rules[index];
 
 			if (!rule_applies(gate, paragraph, i, list->count) ||
+			    article_rules_out(screen, rules, index, paragraph) ||
 			    !prefilter_passes_after_first(&rule->filter, view) ||
 			    !apply_strip(rule, paragraph, sink)) {
 				gate++;
@@ -211,10 +275,11 @@ apply_strip_and_drop(const struct clean_rules *rules, struct paragraphs *list,
 		}
 		for (gate = gates_for(rules, RULE_DROP_PARAGRAPH, paragraph, &end);
 		    gate < end && !paragraph->dropped; gate++) {
-			const struct clean_rule *rule =
-			    &rules->rules[rules->of_kind[RULE_DROP_PARAGRAPH][gate->position]];
+			size_t index = rules->of_kind[RULE_DROP_PARAGRAPH][gate->position];
+			const struct clean_rule *rule = &rules->rules[index];
 
 			if (!rule_applies(gate, paragraph, i, list->count) ||
+			    article_rules_out(screen, rules, index, paragraph) ||
 			    !prefilter_passes_after_first(&rule->filter, view) ||
 			    regexec(&rule->regex, paragraph->text, 0, NULL, 0) != 0)
 				continue;
@@ -230,7 +295,7 @@ apply_strip_and_drop(const struct clean_rules *rules, struct paragraphs *list,
  */
 static void
 apply_drop_after(const struct clean_rules *rules, struct paragraphs *list,
-    struct filter_text *view, const struct explain_sink *sink)
+    struct filter_text *view, const struct explain_sink *sink, struct article_screen *screen)
 {
 	size_t kept = 0, position = 0;
 	const struct rule_gate *gate, *end;
@@ -245,10 +310,11 @@ apply_drop_after(const struct clean_rules *rules, struct paragraphs *list,
 		filter_text_set(view, paragraph->text, paragraph->length);
 		for (gate = gates_for(rules, RULE_DROP_AFTER, paragraph, &end);
 		    position > 0 && gate < end; gate++) {
-			const struct clean_rule *rule =
-			    &rules->rules[rules->of_kind[RULE_DROP_AFTER][gate->position]];
+			size_t index = rules->of_kind[RULE_DROP_AFTER][gate->position];
+			const struct clean_rule *rule = &rules->rules[index];
 
 			if (!rule_applies(gate, paragraph, position, kept) ||
+			    article_rules_out(screen, rules, index, paragraph) ||
 			    !prefilter_passes_after_first(&rule->filter, view) ||
 			    regexec(&rule->regex, paragraph->text, 0, NULL, 0) != 0)
 				continue;
@@ -268,6 +334,10 @@ void
 apply_rules(const struct clean_rules *rules, struct paragraphs *list,
     struct filter_text *view, const struct explain_sink *sink)
 {
-	apply_strip_and_drop(rules, list, view, sink);
-	apply_drop_after(rules, list, view, sink);
+	struct article_screen screen;
+
+	article_screen_init(&screen, rules, list);
+	apply_strip_and_drop(rules, list, view, sink, &screen);
+	apply_drop_after(rules, list, view, sink, &screen);
+	article_screen_free(&screen);
 }

@@ -519,8 +519,8 @@ prefilter_offer(struct prefilter *filter, struct literal_set *set)
 }
 
 /* Work out the filter of a pattern compiled with REG_EXTENDED (and REG_ICASE if ignore_case). */
-void
-prefilter_build(struct prefilter *filter, const char *pattern, int ignore_case)
+static void
+prefilter_analyse(struct prefilter *filter, const char *pattern, int ignore_case)
 {
 	const char *p = pattern, *end = pattern + strlen(pattern), *starts[2], *ends[2];
 	struct pattern_item items[FILTER_ITEMS];
@@ -559,6 +559,33 @@ prefilter_build(struct prefilter *filter, const char *pattern, int ignore_case)
 		prefilter_offer(filter, &set);
 		at = next > at ? next : at + 1;
 	}
+}
+
+/* Each string's head (literal_set.heads): its first HEAD_BYTES bytes as compared. */
+static void
+literal_set_heads(struct literal_set *set, int ignore_case)
+{
+	for (size_t k = 0; k < set->count; k++) {
+		unsigned char head[HEAD_BYTES] = { 0 };
+		size_t length = set->lengths[k] < HEAD_BYTES ? set->lengths[k] : HEAD_BYTES;
+
+		for (size_t i = 0; i < length; i++) {
+			unsigned char byte = (unsigned char)set->strings[k][i];
+
+			head[i] = ignore_case && byte >= 'A' && byte <= 'Z' ? byte + 32 : byte;
+		}
+		set->head_lengths[k] = (uint8_t)length;
+		memcpy(&set->heads[k], head, HEAD_BYTES);
+	}
+}
+
+void
+prefilter_build(struct prefilter *filter, const char *pattern, int ignore_case)
+{
+	prefilter_analyse(filter, pattern, ignore_case);
+	literal_set_heads(&filter->starts, ignore_case);
+	for (size_t i = 0; i < filter->contains_count; i++)
+		literal_set_heads(&filter->contains[i], ignore_case);
 }
 
 void

@@ -2,7 +2,8 @@
  * rules.c - the boilerplate rule set: the built-in rules, then a rules file
  * (conf/rules/boilerplate.rules documents the format) that adds to them, replaces one by using
  * its name, or disables one. Patterns are POSIX extended regular expressions, each given a
- * prefilter when loaded; the literal index of all filters is built once every rule is in.
+ * prefilter when loaded; the literal index of all filters is built once every rule is in, and
+ * each rule marked when an article can be screened for it as a whole (paragraphs.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -379,6 +380,42 @@ group_kinds(struct clean_rules *rules)
 		group_first_bytes(rules, (enum rule_kind)kind);
 }
 
+/*
+ * Can the rule be ruled out for a whole article at once (clean_rule.article_screen)? When its
+ * filter is "contains" sets only, each searched by its anchors (a scan of the whole text
+ * costs what the paragraphs' scans do; the index's would cost more), and no string holds a
+ * line break, which would let it span two paragraphs.
+ */
+static int
+rule_article_screen(const struct clean_rule *rule)
+{
+	const struct prefilter *filter = &rule->filter;
+
+	if (filter->contains_count == 0 || filter->starts.count > 0 || rule->max_words != 0 ||
+	    rule->first != 0 || rule->last != 0)
+		return 0;	/* limited to some paragraphs: theirs are fewer bytes to scan */
+	for (size_t i = 0; i < filter->contains_count; i++) {
+		const struct literal_set *set = &filter->contains[i];
+
+		if (set->anchor_count == 0)
+			return 0;
+		for (size_t k = 0; k < set->count; k++)
+			if (memchr(set->strings[k], '\n', set->lengths[k]) != NULL)
+				return 0;
+	}
+	return 1;
+}
+
+/* The literal index, then which rules an article is screened for, once all rules are in. */
+static void
+rules_finish(struct clean_rules *rules)
+{
+	group_kinds(rules);
+	literal_index_build(rules);
+	for (size_t i = 0; i < rules->count; i++)
+		rules->rules[i].article_screen = rule_article_screen(&rules->rules[i]);
+}
+
 struct clean_rules *
 clean_rules_load(const char *path, char *error, size_t error_size)
 {
@@ -406,8 +443,7 @@ clean_rules_load(const char *path, char *error, size_t error_size)
 		}
 	}
 	if (path == NULL) {
-		group_kinds(rules);
-		literal_index_build(rules);
+		rules_finish(rules);
 		return rules;
 	}
 	if ((text = file_read(path, NULL)) == NULL) {
@@ -421,8 +457,7 @@ clean_rules_load(const char *path, char *error, size_t error_size)
 		clean_rules_free(rules);
 		return NULL;
 	}
-	group_kinds(rules);
-	literal_index_build(rules);
+	rules_finish(rules);
 	return rules;
 }
 

@@ -812,19 +812,73 @@ check_filter_sets(const struct prefilter *filter, struct filter_text *view, cons
 	return agree;
 }
 
+/*
+ * The sets of a rule set whose index files only the literals of sets searched through it
+ * (the default): those sets agree with the reference. *filed counts their searches.
+ */
+static int
+check_filed_sets(const struct clean_rules *rules, struct filter_text *view, const char *text,
+    size_t length, size_t *filed)
+{
+	int agree = 1;
+
+	for (size_t r = 0; r < rules->count + DATELINE_PATTERNS; r++) {
+		const struct prefilter *filter = r < rules->count ? &rules->rules[r].filter :
+		    &rules->datelines[r - rules->count].filter;
+
+		for (size_t i = 0; i < filter->contains_count; i++) {
+			const struct literal_set *set = &filter->contains[i];
+
+			if (set->anchor_count > 0)
+				continue;
+			(*filed)++;
+			filter_text_set(view, text, length);
+			if (literal_set_indexed(view, set) != set_in_text_reference(set,
+			    filter->ignore_case, text, length))
+				agree = 0;
+		}
+	}
+	if (!agree)
+		fprintf(stderr, "  filed sets disagree on \"%.*s\"\n", (int)length, text);
+	return agree;
+}
+
+/* How many literals of the index are filed for its scan. */
+static size_t
+filed_literals(const struct literal_index *index)
+{
+	size_t count = 0;
+
+	for (size_t id = 0; id < index->count; id++)
+		count += index->filed[id] != 0;
+	return count;
+}
+
 static void
 test_literal_sets_anchored(void)
 {
 	char error[256];
-	struct clean_rules *rules = clean_rules_load(RULES_FILE, error, sizeof error);
-	size_t anchored = 0, found = 0;
+	struct clean_rules *rules, *filed_rules = clean_rules_load(RULES_FILE, error,
+	    sizeof error);
+	size_t anchored = 0, found = 0, filed = 0;
 
+	/* rules: every set's literals in the index, so that each set is searched both ways */
+	literal_index_all = 1;
+	rules = clean_rules_load(RULES_FILE, error, sizeof error);
+	literal_index_all = 0;
 	CHECK(rules != NULL);
-	if (rules == NULL)
+	CHECK(filed_rules != NULL);
+	if (rules == NULL || filed_rules == NULL)
 		return;
+	/* the default files fewer: the anchored sets' literals are not scanned for */
+	printf("  index literals: %zu, filed by default: %zu\n", filed_rules->literals.count,
+	    filed_literals(&filed_rules->literals));
+	CHECK(filed_literals(&rules->literals) == rules->literals.count);
+	CHECK(filed_literals(&filed_rules->literals) < filed_rules->literals.count);
 	for (int round = 0; round < 3000; round++) {
 		struct buffer text = { 0 };
 		struct filter_text view = { .index = &rules->literals };
+		struct filter_text filed_view = { .index = &filed_rules->literals };
 		unsigned pieces = 1 + scan_random(round < 1500 ? 4 : 40);
 		int agree = 1;
 
@@ -838,8 +892,11 @@ test_literal_sets_anchored(void)
 		for (int d = 0; d < DATELINE_PATTERNS; d++)
 			agree &= check_filter_sets(&rules->datelines[d].filter, &view, text.data,
 			    text.length, &anchored, &found);
+		agree &= check_filed_sets(filed_rules, &filed_view, text.data, text.length,
+		    &filed);
 		CHECK(agree);
 		filter_text_free(&view);
+		filter_text_free(&filed_view);
 		free(text.data);
 	}
 	/* the rules' sets are searched by anchors (not all by the index) and the texts hold
@@ -857,7 +914,10 @@ test_literal_sets_anchored(void)
 	printf("  sets anchored at pairs: %zu\n", paired);
 	CHECK(paired > 0);
 #endif
+	printf("  sets searched through the default index: %zu searches\n", filed);
+	CHECK(filed >= 3000);
 	clean_rules_free(rules);
+	clean_rules_free(filed_rules);
 }
 
 static void

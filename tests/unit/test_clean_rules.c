@@ -186,11 +186,10 @@ reference_drop_after(const struct clean_rules *rules, char **texts, int *dropped
 	}
 }
 
-/* One generated article of count paragraphs through apply_rules and the reference. */
+/* An article of count paragraphs (texts, freed) through apply_rules and the reference. */
 static int
-rules_agree(const struct clean_rules *rules, size_t count)
+rules_agree_on(const struct clean_rules *rules, char **texts, size_t count)
 {
-	char *texts[8];
 	int dropped[8] = { 0 };
 	struct buffer log = { 0 }, reference_log = { 0 }, reference_text = { 0 }, input = { 0 };
 	struct explain_sink sink = { record, &log };
@@ -201,7 +200,6 @@ rules_agree(const struct clean_rules *rules, size_t count)
 	int agree;
 
 	for (size_t i = 0; i < count; i++) {
-		texts[i] = generated_paragraph(rules);
 		if (i > 0)
 			buffer_append_string(&input, "\n\n");
 		buffer_append_string(&input, texts[i]);
@@ -237,6 +235,17 @@ rules_agree(const struct clean_rules *rules, size_t count)
 	return agree;
 }
 
+/* One generated article of count paragraphs through apply_rules and the reference. */
+static int
+rules_agree(const struct clean_rules *rules, size_t count)
+{
+	char *texts[8];
+
+	for (size_t i = 0; i < count; i++)
+		texts[i] = generated_paragraph(rules);
+	return rules_agree_on(rules, texts, count);
+}
+
 static void
 check_rule_set(const char *path)
 {
@@ -253,11 +262,56 @@ check_rule_set(const char *path)
 	clean_rules_free(rules);
 }
 
+/* With the article's screen (the default) and without it, paragraph by paragraph. */
 static void
 test_rules_against_reference(void)
 {
 	check_rule_set(NULL);
 	check_rule_set(RULES_FILE);
+	apply_rules_article_screen = 0;
+	check_rule_set(RULES_FILE);
+	apply_rules_article_screen = 1;
+}
+
+/*
+ * A strip that makes a later rule's string: the article holds no "Keep reading" until the
+ * photo credit between its words goes, so its screen rules continue-reading-inline out for
+ * every paragraph as split, but the rewritten one is asked on its own.
+ */
+static void
+test_strip_makes_a_match(void)
+{
+	char error[256];
+	struct clean_rules *rules = clean_rules_load(RULES_FILE, error, sizeof error);
+	char *texts[3];
+	struct buffer log = { 0 };
+	struct explain_sink sink = { record, &log };
+	struct filter_text view = { .index = &rules->literals };
+	struct paragraphs list;
+	size_t words;
+	char *joined;
+
+	CHECK(rules != NULL);
+	if (rules == NULL)
+		return;
+	texts[0] = xstrdup("Officials met on Monday to talk about the budget.");
+	texts[1] = xstrdup("The budget passed late at night. Keep (Photo: Agency) reading");
+	texts[2] = xstrdup("Markets rose on the news (briefly) before closing lower.");
+	list = paragraphs_split(xstrdup("Officials met on Monday to talk about the budget.\n\n"
+	    "The budget passed late at night. Keep (Photo: Agency) reading\n\n"
+	    "Markets rose on the news (briefly) before closing lower."));
+	apply_rules(rules, &list, &view, &sink);
+	joined = paragraphs_join(&list, "\n\n", &words);
+	CHECK_STR(joined, "Officials met on Monday to talk about the budget.\n\n"
+	    "The budget passed late at night.\n\n"
+	    "Markets rose on the news (briefly) before closing lower.");
+	CHECK(log.data != NULL && strstr(log.data, "continue-reading-inline|") != NULL);
+	CHECK(rules_agree_on(rules, texts, 3));
+	free(joined);
+	paragraphs_free(&list);
+	filter_text_free(&view);
+	buffer_free(&log);
+	clean_rules_free(rules);
 }
 
 /* The generated paragraphs do get removed, by many rules: the comparison is not empty. */
@@ -305,6 +359,7 @@ int
 main(void)
 {
 	RUN(test_rules_against_reference);
+	RUN(test_strip_makes_a_match);
 	RUN(test_generated_paragraphs_are_removed);
 	return check_finish();
 }
