@@ -181,6 +181,10 @@ metrics_cluster(const struct ingest *ingest, struct buffer *out)
 	metric_header(out, "wiresift_cluster_rebalances_total", "counter",
 	    "Assignments and revocations of partitions this instance went through.");
 	buffer_printf(out, "wiresift_cluster_rebalances_total %lld\n", status.rebalances);
+	metric_header(out, "wiresift_cluster_dropped_total", "counter",
+	    "Items of feeds whose partition was revoked, dropped before their transaction "
+	    "(fetched again by the feeds' next owner).");
+	buffer_printf(out, "wiresift_cluster_dropped_total %lld\n", status.dropped);
 	metric_header(out, "wiresift_cluster_state_records_total", "counter",
 	    "Feed-state records: written and acknowledged, failed (written again), read on "
 	    "taking partitions over.");

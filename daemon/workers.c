@@ -7,6 +7,7 @@
  * `head`, writes one byte to the wake pipe (once until the loop has read it). The loop thread
  * then detaches the run of finished jobs at the head and hands them to done() in order.
  * One mutex guards the list; nothing else is shared: each worker has its own stages.
+ * A cancelled job (workers_cancel) is marked done where it stands, unprepared: workers skip it.
  *
  * Workers run WORKER_NICE steps nicer than the process: the loop thread alone fetches, parses,
  * filters, judges and publishes for all of them, so when the cores are busy it should be the
@@ -74,6 +75,14 @@ workers_configured(const struct config *config)
 	return online > 16 ? 16 : (int)online;
 }
 
+/* `unclaimed` never rests on a cancelled job, which on_wake may hand back and free. */
+static void
+skip_cancelled(struct workers *pool)
+{
+	while (pool->unclaimed != NULL && pool->unclaimed->done)
+		pool->unclaimed = pool->unclaimed->next;
+}
+
 /* The next job for a worker, or NULL when the pool stops. */
 static struct job *
 job_take(struct workers *pool)
@@ -86,6 +95,7 @@ job_take(struct workers *pool)
 	if (!pool->stopping) {
 		job = pool->unclaimed;
 		pool->unclaimed = job->next;
+		skip_cancelled(pool);
 	}
 	pthread_mutex_unlock(&pool->lock);
 	return job;
@@ -197,6 +207,25 @@ workers_submit(struct workers *pool, struct article *article, time_t now, void *
 	pool->pending++;
 	pthread_cond_signal(&pool->job_waiting);
 	pthread_mutex_unlock(&pool->lock);
+}
+
+size_t
+workers_cancel(struct workers *pool, int (*cancelled)(void *job_context))
+{
+	size_t count = 0;
+
+	pthread_mutex_lock(&pool->lock);
+	for (struct job *job = pool->unclaimed; job != NULL; job = job->next)
+		if (!job->done && cancelled(job->context)) {
+			job->result = WORKERS_CANCELLED;
+			job->done = 1;
+			count++;
+		}
+	skip_cancelled(pool);
+	pthread_mutex_unlock(&pool->lock);
+	if (count > 0)
+		event_active(pool->wake_event, EV_READ, 0);	/* on_wake hands back the head's run */
+	return count;
 }
 
 size_t

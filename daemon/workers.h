@@ -32,6 +32,13 @@ struct workers *workers_new(struct event_base *base, int count, const struct con
 /* Hand an article to the workers; done() gets it back later, never from inside this call. */
 void	 workers_submit(struct workers *workers, struct article *article, time_t now,
 	    void *job_context);
+/*
+ * Jobs not yet taken by a worker whose job_context cancelled() says 1 are handed back to done()
+ * unprepared, with result WORKERS_CANCELLED, in their turn (cluster mode: the feeds of a
+ * revoked partition). Returns how many; loop thread.
+ */
+#define WORKERS_CANCELLED	(-1000)
+size_t	 workers_cancel(struct workers *workers, int (*cancelled)(void *job_context));
 /* Articles submitted and not yet handed back to done(). */
 size_t	 workers_pending(const struct workers *workers);
 int	 workers_count(const struct workers *workers);

@@ -23,6 +23,12 @@
 #define TICK_MS			100
 #define ADMIN_TIMEOUT_MS	15000
 #define TOPIC_SETTLE_MS		1000	/* after creating topics, for every broker to know them */
+/*
+ * A member learns that the group rebalances (one joins, a partition is handed on) at its
+ * next heartbeat, and the group waits for every member: at a third of a 6 s session, each
+ * of a join's two rebalances waited up to 2 s for it.
+ */
+#define HEARTBEAT_MAX_MS	500
 
 int
 cluster_partition(const struct cluster *cluster, const char *url)
@@ -42,6 +48,23 @@ cluster_writes(const struct cluster *cluster, const char *url)
 	enum partition_phase phase = cluster->phase[cluster_partition(cluster, url)];
 
 	return phase == PARTITION_OWNED || phase == PARTITION_RELEASING;
+}
+
+void
+cluster_count_dropped(struct cluster *cluster, long long count)
+{
+	cluster->status.dropped += count;
+	cluster->release_dropped += count;
+}
+
+/* dropped=N of a cluster.revoked line: since the last one. */
+static long long
+take_dropped(struct cluster *cluster)
+{
+	long long count = cluster->release_dropped;
+
+	cluster->release_dropped = 0;
+	return count;
 }
 
 void
@@ -121,8 +144,6 @@ release_now(struct cluster *cluster)
 	rd_kafka_error_t *error;
 
 	cluster->releasing = NULL;
-	cluster->release_ticket = 0;
-	cluster->release_round = 0;
 	for (int i = 0; i < list->cnt; i++) {
 		int partition = list->elems[i].partition;
 		if (partition >= 0 && partition < cluster->partitions &&
@@ -133,8 +154,9 @@ release_now(struct cluster *cluster)
 	}
 	if ((error = rd_kafka_incremental_unassign(cluster->group, list)) != NULL)
 		rd_kafka_error_destroy(error);
-	log_event(LOG_LEVEL_INFO, "cluster", "cluster.revoked", "group=%s partitions=%s lost=no",
-	    log_quote(cluster->config->cluster.group), names);
+	log_event(LOG_LEVEL_INFO, "cluster", "cluster.revoked",
+	    "group=%s partitions=%s lost=no dropped=%lld",
+	    log_quote(cluster->config->cluster.group), names, take_dropped(cluster));
 	free(names);
 	rd_kafka_topic_partition_list_destroy(list);
 }
@@ -150,37 +172,59 @@ release_waiting(struct cluster *cluster)
 	release_now(cluster);
 }
 
+/* 1 while a feed of a releasing partition has a poll under way (its items not through). */
+static int
+releasing_busy(struct cluster *cluster)
+{
+	rd_kafka_topic_partition_list_t *list = cluster->releasing;
+
+	for (int i = 0; i < list->cnt; i++)
+		if (cluster->hooks.partition_busy != NULL &&
+		    cluster->hooks.partition_busy(cluster->hooks.context, list->elems[i].partition))
+			return 1;
+	return 0;
+}
+
+/* 1 when set (URL -> true) names a feed of a releasing partition. */
+static int
+releasing_in(struct cluster *cluster, json_t *set)
+{
+	const char *url;
+	json_t *value;
+
+	json_object_foreach(set, url, value)
+		if (cluster->phase[cluster_partition(cluster, url)] == PARTITION_RELEASING)
+			return 1;
+	return 0;
+}
+
 /*
  * From the tick: hand on the releasing partitions once no poll of theirs is under way and
- * their last state is committed: a first transaction with their articles and a second with
- * the validators of the polls the first completed, both ended without the loop waiting.
+ * their last state is committed: their articles' transaction (ended at the revoke:
+ * on_revoked), then the state records it left to write (the validators of the polls it
+ * completed, the feeds whose validators moved since their last write: feedstate_hand_on),
+ * which go into the transaction ending now or at once into the next, all without the loop
+ * waiting. This waited for whole transactions by number before: one more after the
+ * articles' (begun only once they were through), and another when any feed of the group,
+ * not only of these partitions, had a record left to write.
  */
 static void
 release_when_idle(struct cluster *cluster)
 {
-	rd_kafka_topic_partition_list_t *list = cluster->releasing;
+	int late;
 
-	if (list == NULL)
+	if (cluster->releasing == NULL)
 		return;
-	for (int i = 0; i < list->cnt && cluster->release_round == 0 &&
-	    monotonic_ms() < cluster->release_deadline_ms; i++) {
-		int partition = list->elems[i].partition;
-		if (cluster->hooks.partition_busy != NULL &&
-		    cluster->hooks.partition_busy(cluster->hooks.context, partition))
-			return;
-	}
-	if (cluster->release_round == 0) {
-		cluster->release_round = 1;
-		cluster->release_ticket = txn_end_soon(cluster);
-	}
-	if (!txn_settled(cluster, cluster->release_ticket))
+	/* Late: what is not written by then falls back as after a SIGKILL. */
+	late = monotonic_ms() >= cluster->release_deadline_ms;
+	if (!late && releasing_busy(cluster))
 		return;
-	if (cluster->release_round == 1 && json_object_size(cluster->dirty) > 0) {
-		cluster->release_round = 2;
-		cluster->release_ticket = txn_end_soon(cluster);
-		if (!txn_settled(cluster, cluster->release_ticket))
-			return;
+	if (!late && releasing_in(cluster, cluster->dirty)) {
+		txn_end_soon(cluster);	/* written when the open one is sealed */
+		return;
 	}
+	if (cluster->txn_stage == TXN_ENDING && releasing_in(cluster, cluster->ending_written))
+		return;
 	release_now(cluster);
 }
 
@@ -206,14 +250,16 @@ on_lost(struct cluster *cluster, rd_kafka_t *kafka, rd_kafka_topic_partition_lis
 	if ((error = rd_kafka_incremental_unassign(kafka, list)) != NULL)
 		rd_kafka_error_destroy(error);
 	log_event(LOG_LEVEL_WARNING, "cluster", "cluster.revoked",
-	    "group=%s partitions=%s lost=yes", log_quote(cluster->config->cluster.group), names);
+	    "group=%s partitions=%s lost=yes dropped=%lld",
+	    log_quote(cluster->config->cluster.group), names, take_dropped(cluster));
 	free(names);
 }
 
 /*
- * Revoked in a rebalance: no new polls start for their feeds; the partitions are handed on
- * by release_when_idle() once the polls under way are through (at once when closing: the
- * drain before it has waited for them).
+ * Revoked in a rebalance: no new polls start for their feeds, and what their polls hold
+ * outside the open transaction is dropped (the hook ownership_changed); the partitions are
+ * handed on by release_when_idle() once the rest is through (at once when closing: the
+ * drain before it has waited for them, and nothing is dropped).
  */
 static void
 on_revoked(struct cluster *cluster, rd_kafka_t *kafka, rd_kafka_topic_partition_list_t *list)
@@ -241,12 +287,15 @@ on_revoked(struct cluster *cluster, rd_kafka_t *kafka, rd_kafka_topic_partition_
 			rd_kafka_topic_partition_list_add(cluster->releasing, list->elems[i].topic,
 			    list->elems[i].partition);
 	cluster->release_deadline_ms = monotonic_ms() + CLUSTER_RELEASE_MAX_MS;
-	cluster->release_round = 0;	/* more to hand on: wait for their polls first */
-	ownership_changed(cluster);
+	ownership_changed(cluster);	/* their work outside the open transaction is dropped */
 	if (cluster->closing)
 		release_waiting(cluster);
-	else
+	else {
+		/* What they have in the open transaction commits now, not in its turn. */
+		if (releasing_busy(cluster))
+			txn_end_soon(cluster);
 		release_when_idle(cluster);
+	}
 }
 
 static void
@@ -398,7 +447,8 @@ open_group(struct cluster *cluster, char *error, size_t error_size)
 	if (conf == NULL)
 		return NULL;
 	snprintf(session, sizeof session, "%lld", config->session_timeout_ms);
-	snprintf(heartbeat, sizeof heartbeat, "%lld", config->session_timeout_ms / 3);
+	snprintf(heartbeat, sizeof heartbeat, "%lld", config->session_timeout_ms / 3 <
+	    HEARTBEAT_MAX_MS ? config->session_timeout_ms / 3 : HEARTBEAT_MAX_MS);
 	if (conf_set_all(conf, settings, sizeof settings / sizeof settings[0], error,
 	    error_size) < 0 ||
 	    rd_kafka_conf_set(conf, "group.id", config->group, error, error_size) ||

@@ -100,6 +100,7 @@ struct cluster_status {
 	int		 assigned;		/* partitions assigned to this instance */
 	int		 owned;			/* of those, caught up on their state */
 	long long	 rebalances;		/* assignments and revocations seen */
+	long long	 dropped;		/* items of revoked feeds dropped, not sent */
 	long long	 state_records;		/* written and acknowledged */
 	long long	 state_errors;		/* state records not delivered (retried) */
 	long long	 state_read;		/* read while catching up */
@@ -139,6 +140,12 @@ void	 cluster_settle(struct cluster *cluster);
 /* Writes the state still pending, leaves the group (its partitions move at once). */
 void	 cluster_close(struct cluster *cluster);
 
+/*
+ * count items of feeds whose partition was revoked were dropped before they went into the
+ * open transaction (their feeds' next owner fetches them again): in /metrics and in the
+ * next cluster.revoked line.
+ */
+void	 cluster_count_dropped(struct cluster *cluster, long long count);
 /* 1 when this instance polls the feed now (its partition assigned and caught up). */
 int	 cluster_owns(const struct cluster *cluster, const char *url);
 /* The feed's partition of the assignment topic. */
@@ -189,6 +196,12 @@ int	 cluster_fingerprints_open(struct cluster *cluster, struct event_base *base,
 void	 cluster_fingerprint_park(struct cluster *cluster, const struct article *article,
 	    time_t when, void *item);
 long long cluster_fingerprints_parked(const struct cluster *cluster);
+/*
+ * A revoked partition's parked articles: those dropped(item) takes (1) leave the parked set;
+ * their records, already sent, are judged as another instance's when read back. How many.
+ */
+size_t	 cluster_fingerprints_drop(struct cluster *cluster,
+	    int (*dropped)(void *item, void *context), void *context);
 /* The delivery report of a fingerprint record (message context cluster_fingerprint_kind()). */
 void	 cluster_fingerprint_on_report(struct cluster *cluster, int success, const char *key,
 	    size_t key_length, const char *error_text);

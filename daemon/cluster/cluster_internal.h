@@ -65,8 +65,8 @@ struct cluster {
 	int64_t			 release_deadline_ms;
 	int			 closing;
 	struct cluster_status	 status;
-	long long		 release_ticket;	/* txn_end_soon() for the releasing ones */
-	int			 release_round;		/* 1, or 2: the validators of round 1 */
+	long long		 release_dropped;	/* items of revoked feeds dropped since the
+							 * last cluster.revoked line */
 	/* txn.c: the open transaction */
 	struct committer	*committer;
 	enum txn_stage		 txn_stage;

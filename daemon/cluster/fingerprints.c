@@ -208,6 +208,35 @@ cluster_fingerprint_park(struct cluster *cluster, const struct article *article,
 	send_record(fp, entry);
 }
 
+/*
+ * Unparks the articles dropped() takes (their feeds' partitions were revoked). Their records
+ * stay in the transaction: read back, each is judged as another instance's would be, as every
+ * instance judges it, and a later record of the same id takes that judgement.
+ */
+size_t
+cluster_fingerprints_drop(struct cluster *cluster, int (*dropped)(void *item, void *context),
+    void *context)
+{
+	struct fingerprints *fp = cluster->fingerprints;
+	size_t count = 0;
+
+	for (size_t i = 0; fp != NULL && i < fp->bucket_count; i++)
+		for (struct parked **link = &fp->buckets[i]; *link != NULL; ) {
+			struct parked *entry = *link;
+			if (!dropped(entry->item, context)) {
+				link = &entry->next;
+				continue;
+			}
+			*link = entry->next;
+			cluster->status.fingerprints_parked--;
+			if (entry->unsent)
+				fp->unsent--;
+			parked_free(entry);
+			count++;
+		}
+	return count;
+}
+
 void
 cluster_fingerprint_on_report(struct cluster *cluster, int success, const char *key,
     size_t key_length, const char *error_text)

@@ -5,8 +5,10 @@
  * are. With it, a feed runs only while its partition is ours: taken over, it starts from the
  * state the last owner wrote (validators, health, moved URL, next poll, delivered ids with
  * their items' updated times and content hashes, each of which goes into the local SQLite
- * cache the seen-filter reads when a poll first lists it); revoked, its timer stops, and the
- * cluster hands its partition on once the poll under way (if any) is delivered. An article
+ * cache the seen-filter reads when a poll first lists it); revoked, its timer stops, its work
+ * not yet in the open transaction is dropped (its items waiting for a worker or parked for
+ * their fingerprint, its fetched body: drop_revoked_work), and the cluster hands its partition
+ * on once the open transaction with the rest is through. An article
  * Kafka acknowledged is held here until its transaction ends (daemon/cluster/txn.c): committed,
  * it is delivered; aborted, it is not (it stays unseen, and its feed polls it again).
  * A prepared article waits (parked) for its turn in the fingerprints topic before it is
@@ -33,6 +35,7 @@
 #include "state.h"
 #include "story/story.h"
 #include "util.h"
+#include "workers.h"
 
 /* The first poll of a feed without a recorded next poll: spread over up to 2 s. */
 static long long
@@ -113,6 +116,72 @@ release(struct feed *feed)
 	evtimer_del(feed->timer);
 }
 
+/*
+ * A revoked feed's item not in the open transaction: dropped, as a failed item of its poll,
+ * so the feed's validators do not advance and its next owner fetches it again from the
+ * state this instance committed.
+ */
+static void
+drop_item(struct ingest *ingest, struct batch *batch, struct article *article)
+{
+	string_set_remove(&batch->feed->in_flight, article->id);
+	article_free(article);
+	batch->in_pipeline--;
+	batch_item_done(batch, 1);
+	cluster_count_dropped(ingest->cluster, 1);
+}
+
+int
+ingest_cluster_drop_revoked(struct ingest *ingest, struct batch *batch,
+    struct article *article, int result)
+{
+	if (ingest->cluster == NULL || (result != WORKERS_CANCELLED &&
+	    batch->feed->cluster_owned))
+		return 0;
+	drop_item(ingest, batch, article);
+	ingest_parse_waiting(ingest);	/* the workers have room for one more */
+	return 1;
+}
+
+static int
+job_revoked(void *job_context)
+{
+	const struct batch *batch = job_context;
+
+	return !batch->feed->cluster_owned;
+}
+
+/* An article waiting for its fingerprint to come back (fingerprints.c). */
+struct parked_item {
+	struct batch	*batch;
+	struct article	*article;
+};
+
+static int
+parked_revoked(void *item, void *context)
+{
+	struct parked_item *parked = item;
+
+	if (parked->batch->feed->cluster_owned)
+		return 0;
+	drop_item(context, parked->batch, parked->article);
+	free(parked);
+	return 1;
+}
+
+/*
+ * Partitions were revoked: what their feeds' polls hold outside the open transaction goes
+ * (the workers hand cancelled items back, in their turn, to ingest_cluster_drop_revoked;
+ * fetched bodies waiting to be parsed are dropped there: outcome.c). Counted in the
+ * partitions' cluster.revoked line.
+ */
+static void
+drop_revoked_work(struct ingest *ingest)
+{
+	workers_cancel(ingest->workers, job_revoked);
+	cluster_fingerprints_drop(ingest->cluster, parked_revoked, ingest);
+}
+
 static void
 on_ownership_changed(void *context)
 {
@@ -130,6 +199,8 @@ on_ownership_changed(void *context)
 			released++;
 		}
 	}
+	if (released > 0)
+		drop_revoked_work(ingest);
 	ingest->cluster_feeds = 0;
 	for (size_t i = 0; i < ingest->feed_count; i++)
 		ingest->cluster_feeds += ingest->feeds[i]->cluster_owned;
@@ -183,12 +254,6 @@ ingest_cluster_on_report(struct ingest *ingest, int kind, const struct delivery_
 		cluster_on_report(ingest->cluster, report->success, report->key,
 		    report->key_length, report->error_text);
 }
-
-/* An article waiting for its fingerprint to come back (fingerprints.c). */
-struct parked_item {
-	struct batch	*batch;
-	struct article	*article;
-};
 
 int
 ingest_cluster_park(struct ingest *ingest, struct batch *batch, struct article *article)
@@ -340,6 +405,16 @@ int
 feed_may_poll(const struct feed *feed)
 {
 	return feed->ingest->cluster == NULL || feed->cluster_owned;
+}
+
+int
+feed_cluster_drop_body(struct feed *feed)
+{
+	if (feed_may_poll(feed))
+		return 0;
+	log_event(LOG_LEVEL_INFO, "cluster", "cluster.poll_dropped",
+	    "feed=%s reason=partition-revoked", log_quote(feed->label));
+	return 1;
 }
 
 int

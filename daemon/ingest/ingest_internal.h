@@ -244,6 +244,11 @@ int	 feed_may_poll(const struct feed *feed);
 int	 feed_poll_deferred(struct feed *feed);
 /* The feed's items are all through (batch_finish): a poll deferred so starts now. */
 void	 feed_poll_resume(struct feed *feed);
+/*
+ * A fetched body waits to be parsed, and its feed's partition was revoked since: 1 (logged),
+ * and it is dropped unparsed (its feed's next owner fetches it again). 0 to parse it.
+ */
+int	 feed_cluster_drop_body(struct feed *feed);
 /* The feed's validators, health or schedule changed: the state topic will learn it. */
 void	 feed_cluster_note(struct feed *feed);
 void	 feed_cluster_delivered(struct feed *feed, const struct article *article);
@@ -263,6 +268,12 @@ void	 ingest_cluster_on_report(struct ingest *ingest, int kind,
  * within fingerprint_timeout, released as failed), 0 to judge it now.
  */
 int	 ingest_cluster_park(struct ingest *ingest, struct batch *batch, struct article *article);
+/*
+ * A prepared (or cancelled: WORKERS_CANCELLED) item of a feed whose partition was revoked:
+ * 1 when it is dropped (a failed item of its poll, polled again by the next owner).
+ */
+int	 ingest_cluster_drop_revoked(struct ingest *ingest, struct batch *batch,
+	    struct article *article, int result);
 /* Articles parked so (0 without [cluster]). */
 long long ingest_cluster_parked(const struct ingest *ingest);
 

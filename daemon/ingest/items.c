@@ -188,6 +188,8 @@ ingest_on_prepared(struct article *article, int result, void *job_context, void 
 	struct batch *batch = job_context;
 	struct ingest *ingest = context;
 
+	if (ingest_cluster_drop_revoked(ingest, batch, article, result))
+		return;		/* cluster mode: its feed's partition was revoked */
 	if (result == PIPELINE_NEEDS_PAGE) {	/* back to the workers once it is fetched */
 		ingest_page_request(ingest, batch, article);
 		ingest_parse_waiting(ingest);

@@ -149,8 +149,9 @@ body_next(struct ingest *ingest)
 
 /*
  * Parse waiting bodies, oldest first, while the workers have room for their items. Draining,
- * or for a feed a reload removed, the body is dropped unparsed: its items stay unseen and its
- * validators unchanged, so the next poll fetches them again.
+ * for a feed a reload removed, or (cluster mode) one whose partition was revoked, the body is
+ * dropped unparsed: its items stay unseen and its validators unchanged, so the next poll
+ * (here or at the next owner) fetches them again.
  */
 void
 ingest_parse_waiting(struct ingest *ingest)
@@ -161,7 +162,8 @@ ingest_parse_waiting(struct ingest *ingest)
 	while (ingest->waiting_head != NULL && (ingest->draining ||
 	    workers_pending(ingest->workers) < room)) {
 		struct waiting_body *waiting = body_next(ingest);
-		if (ingest->draining || waiting->feed->removed)
+		if (ingest->draining || waiting->feed->removed ||
+		    feed_cluster_drop_body(waiting->feed))
 			ingest_poll_done(ingest);
 		else
 			handle_body(waiting->feed, &waiting->result);

@@ -5,7 +5,8 @@ start and polling with one daemon without [cluster], one instance of a group, an
     cluster.py BUILD_DIR WORK_DIR
 
 Environment: BENCH_CLUSTER_FEEDS (2000 feeds), BENCH_CLUSTER_ITEMS (10 short items each),
-BENCH_CLUSTER_POLL_SECONDS (10), BENCH_COLD_TIMEOUT (240), BENCH_HOSTS (poll.py's).
+BENCH_CLUSTER_POLL_SECONDS (10), BENCH_COLD_TIMEOUT (240), BENCH_HOSTS (poll.py's),
+BENCH_CLUSTER_SETUPS (single,cluster1,cluster2: the setups to run).
 
 Every setup runs the full pipeline of conf/ (as poll.py does) over the same feeds on poll.py's
 loopback nginx, publishing to one real broker (tests/kafka/broker.sh), with a fresh state_dir,
@@ -31,10 +32,12 @@ hands half on), so it holds more polls answered 304. "cluster.coldpolls.SETUP" s
 start's CPU per item without those polls, at the poll window's CPU per poll (an estimate).
 
 Prints "cluster.cold.SETUP ...", "cluster.coldthreads.SETUP", "cluster.poll.SETUP ...",
-"cluster.threads.SETUP" and "cluster.coldpolls.SETUP" lines (SETUP: single, cluster1, cluster2)
+"cluster.threads.SETUP", "cluster.coldpolls.SETUP" and, with two instances,
+"cluster.join.SETUP" (the join's timeline from the daemons' cluster.* log lines) lines (SETUP: single, cluster1, cluster2)
 for run.sh; asserts nothing about time.
 """
 
+import calendar
 import os
 import re
 import shutil
@@ -52,13 +55,17 @@ FEEDS = int(os.environ.get("BENCH_CLUSTER_FEEDS", "2000"))
 ITEMS = int(os.environ.get("BENCH_CLUSTER_ITEMS", "10"))
 POLL_SECONDS = float(os.environ.get("BENCH_CLUSTER_POLL_SECONDS", "10"))
 COLD_TIMEOUT = float(os.environ.get("BENCH_COLD_TIMEOUT", "240"))
-SETUPS = (("single", 0), ("cluster1", 1), ("cluster2", 2))
+SETUPS = tuple(setup for setup in (("single", 0), ("cluster1", 1), ("cluster2", 2))
+	       if setup[0] in os.environ.get("BENCH_CLUSTER_SETUPS", "single,cluster1,cluster2")
+	       .split(","))
 
 
 def config_for(directory, bootstrap, urls, build, topics, group):
 	config = poll.daemon_config(directory, bootstrap, urls, build, "1s", topics)
 	text = config.read_text() + "\n[metrics]\nlisten = 127.0.0.1:%d\n" % helpers.free_port()
 	if group:
+		# the join's lines (cluster.joining, assigned, revoked, caught_up) for join_line()
+		text = text.replace("[daemon]\n", "[daemon]\nlog_levels = cluster:info\n", 1)
 		text += ("\n[cluster]\ngroup = %s\ntopic.feeds = %s\ntopic.state = %s\n"
 			 "topic.fingerprints = %s\npartitions = 12\nsession_timeout = 6s\n" % (
 				 group, topics[2], topics[3], topics[4]))
@@ -138,6 +145,8 @@ def run(label, instances, build, work, nginx, bootstrap, urls):
 		      records / cold_seconds, (ready_at or time.monotonic()) - begun, cold_cpu,
 		      cold_cpu / max(records, 1) * 1000), flush=True)
 	print("cluster.coldthreads.%s %s" % (label, thread_line(cold_threads, {})), flush=True)
+	if instances > 1:
+		join_line(label, daemons, begun_wall)
 	time.sleep(2)	# the first round of 304s starts
 	window_start, cpu = time.time(), sum(cpu_of(daemon.pid) for daemon in daemons)
 	threads = thread_cpu([daemon.pid for daemon in daemons])
@@ -163,6 +172,59 @@ def run(label, instances, build, work, nginx, bootstrap, urls):
 		      label, cold.get("200", 0), cold.get("304", 0),
 		      ",".join("%.2f" % value for value in instance_cpu), polls_cpu,
 		      (cold_cpu - polls_cpu) / max(records, 1) * 1000), flush=True)
+
+
+def log_times(path, events):
+	"""[(seconds since the epoch, event, rest of the line)] of path's lines of those events."""
+	found = []
+	for line in Path(path).read_text(errors="replace").splitlines():
+		match = re.match(r"ts=(\S+)Z level=\S+ comp=\S+ event=(\S+)(.*)", line)
+		if match and match.group(2) in events:
+			stamp = time.strptime(match.group(1)[:19], "%Y-%m-%dT%H:%M:%S")
+			seconds = calendar.timegm(stamp) + float("0" + match.group(1)[19:])
+			found.append((seconds, match.group(2), match.group(3)))
+	return found
+
+
+def join_line(label, daemons, begun_wall):
+	"""The join, from the daemons' logs, in seconds from the start of the processes: when
+	each joined the group (cluster.joining) and was first assigned partitions, when the one
+	that took them all was told to hand some on (revoked: its cluster.feeds line releasing
+	feeds) and handed them on (handed: its cluster.revoked line, with the items it dropped),
+	and when every partition was caught up by its owner; join_s is from the later join to that,
+	handon_s from revoked to handed."""
+	events = ("cluster.joining", "cluster.assigned", "cluster.feeds", "cluster.revoked",
+		  "cluster.caught_up")
+	times = [log_times(daemon.log_path, events) for daemon in daemons]
+
+	def at(index, event, pattern=""):
+		return min((t - begun_wall for t, e, rest in times[index]
+			    if e == event and re.search(pattern, rest)), default=None)
+
+	def text(value):
+		return "-" if value is None else "%.2f" % value
+	fields, joined, revoked, handed, dropped = [], [], [], [], 0
+	for index in range(len(daemons)):
+		joined.append(at(index, "cluster.joining"))
+		fields.append("joining%d_s=%s assigned%d_s=%s" % (
+			index, text(joined[-1]), index, text(at(index, "cluster.assigned",
+								r"partitions=\d"))))
+		revoked.append(at(index, "cluster.feeds", r"released=[1-9]"))
+		handed.append(at(index, "cluster.revoked", r"lost=no"))
+		for t, e, rest in times[index]:
+			if e == "cluster.revoked" and t - begun_wall <= (handed[-1] or 0):
+				dropped += sum(int(n) for n in re.findall(r"dropped=(\d+)", rest))
+	revoked = min((t for t in revoked if t is not None), default=None)
+	handed = min((t for t in handed if t is not None), default=None)
+	caught = max((t - begun_wall for log in times for t, e, _ in log
+		      if e == "cluster.caught_up"), default=None)
+	later = max((t for t in joined if t is not None), default=None)
+	fields.append("revoked_s=%s handed_s=%s dropped=%d all_caught_up_s=%s" % (
+		text(revoked), text(handed), dropped, text(caught)))
+	fields.append("join_s=%s handon_s=%s" % (
+		text(caught - later if caught is not None and later is not None else None),
+		text(handed - revoked if handed is not None and revoked is not None else None)))
+	print("cluster.join.%s %s" % (label, " ".join(fields)), flush=True)
 
 
 def warm_broker(bootstrap):

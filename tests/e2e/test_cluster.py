@@ -642,8 +642,9 @@ def test_a_poll_that_outlives_its_lost_partition_aborts(tmp_path, kafka_cluster,
 							 wiresift_daemon):
 	"""An instance whose poll is under way when its partition is lost (paused past its session
 	timeout, the group gave the partition to the other) must not commit what that poll
-	brings: its transaction aborts (cluster.transaction_aborted reason="articles of
-	partitions no longer ours") and the partition's new owner publishes the items, once.
+	brings: its body is dropped unparsed (cluster.poll_dropped; or, if it was parsed first,
+	its transaction aborts: cluster.transaction_aborted reason="articles of partitions no
+	longer ours") and the partition's new owner publishes the items, once.
 	Every step waits for the event it needs (the request arriving, the takeover, the loss
 	logged), never for a time: the test's server holds the poll's response until then."""
 	servers = []
@@ -681,14 +682,19 @@ def test_a_poll_that_outlives_its_lost_partition_aborts(tmp_path, kafka_cluster,
 			r'event=cluster\.transaction_aborted reason="articles of partitions no longer '
 			r'ours".*\n(?:.*event=article\.undelivered .*\n)*?'
 			r'.*event=article\.undelivered feed=feed0 ')
-		outcome = helpers.wait_until(
-			lambda: aborted.search(zombie.log(), lost.start()) or (
-				not zombie.running() and "event=cluster.transaction_fatal " in
-				zombie.log() and "fenced"), 60, 0.2)
-		assert outcome, "the poll's articles were neither aborted nor fenced:\n%s" % \
+		dropped = re.compile(r"event=cluster\.poll_dropped feed=feed0 ")
+
+		def ended():
+			if dropped.search(zombie.log(), lost.start()):
+				return "drop"
+			if aborted.search(zombie.log(), lost.start()):
+				return "abort"
+			return not zombie.running() and "event=cluster.transaction_fatal " in \
+				zombie.log() and "fence"
+		outcome = helpers.wait_until(ended, 60, 0.2)
+		assert outcome, "the poll's articles were neither dropped, aborted nor fenced:\n%s" % \
 			helpers.tail(zombie.log_path, 30)
-		figure("cluster, poll outliving its partition: ended by", "fence" if outcome ==
-		       "fenced" else "abort")
+		figure("cluster, poll outliving its partition: ended by", outcome)
 		cluster.grow_for(1.0)
 		urls = [url for url, _ in cluster.wait_all_published()]
 		missing = cluster.generator.served - set(urls)
@@ -1121,8 +1127,10 @@ def test_an_abort_under_backpressure_as_an_instance_joins_loses_nothing(
 	(and 304 to a matching If-None-Match); the test's server holds a's next poll of one feed
 	of each partition while every feed gets 20 new items; b joins, so a must hand three
 	partitions on, each with a poll under way, and does at the release deadline; then the held
-	polls are answered. Their items, of partitions no longer a's, abort the transaction they
-	are in with whatever else of a's it holds. From then on the feeds do not change, so an
+	polls are answered. Their bodies, of partitions no longer a's, are dropped unparsed
+	(cluster.poll_dropped); parsed before (as they were until revoked feeds' queued work was
+	dropped), their items abort the transaction they are in with whatever else of a's it
+	holds, which this test was written for. From then on the feeds do not change, so an
 	item whose feed's validators moved past it (its later polls answered 304) would never be
 	published: every served item must be committed once, and both instances must end with
 	backpressure off, nothing outstanding in the producer, nothing parked or preparing."""
@@ -1151,8 +1159,9 @@ def test_an_abort_under_backpressure_as_an_instance_joins_loses_nothing(
 		cluster.start("b")
 		handed = first.wait_for_log(r"event=cluster\.revoked .*lost=no", timeout=90)
 		server.release()
-		first.wait_for_log(r'event=cluster\.transaction_aborted reason="articles of '
-				   r'partitions no longer ours"', timeout=60)
+		ended = first.wait_for_log(r'event=cluster\.transaction_aborted reason="articles of '
+					   r'partitions no longer ours"|event=cluster\.poll_dropped ',
+					   timeout=60)
 		records = cluster.wait_all_published(timeout=120)
 		urls = collections.Counter(url for url, _ in records)
 		missing = cluster.generator.served - set(urls)
@@ -1160,7 +1169,8 @@ def test_an_abort_under_backpressure_as_an_instance_joins_loses_nothing(
 		assert not [url for url, count in urls.items() if count > 1]
 		log = first.log()
 		assert "event=backpressure.on " in log
-		assert metric(first, 'wiresift_articles_total{status="undelivered"}') > 0
+		if "poll_dropped" not in ended.group(0):
+			assert metric(first, 'wiresift_articles_total{status="undelivered"}') > 0
 
 		def settled(daemon):
 			return all(metric(daemon, name) == 0 for name in (
@@ -1179,3 +1189,58 @@ def test_an_abort_under_backpressure_as_an_instance_joins_loses_nothing(
 		assert handed
 	finally:
 		server.stop()
+
+
+def log_stamp(line):
+	"""The time (s since the epoch) of a log line's ts=."""
+	found = re.search(r"ts=(\S+)Z ", line)
+	return datetime.datetime.fromisoformat(found.group(1) + "+00:00").timestamp()
+
+
+def test_a_partition_revoked_with_items_queued_hands_them_on_unsent(
+		tmp_path, kafka_cluster, http_server, wiresift_daemon):
+	"""Instance a, one worker, polls every feed and has thousands of items queued (fetched
+	bodies, items waiting for the worker or parked for their fingerprint) when b joins: a is
+	paused (SIGSTOP, well within its session) while b starts, so the revoke finds that queue.
+	a drops what of the revoked feeds is not in its open transaction (its cluster.revoked line
+	says how many items: some must be), leaves their validators as committed, and hands the
+	partitions on once that transaction is through, instead of preparing, judging and
+	committing them first; b fetches those feeds again from their state records. Every item
+	is then in Kafka once for a read_committed reader (none lost with the dropped work, none
+	twice), and no transaction of a's aborts for articles of partitions no longer its own."""
+	cluster = Cluster(tmp_path, kafka_cluster, http_server, wiresift_daemon)
+	config = cluster.configs["a"]
+	config.write_text(config.read_text().replace("[daemon]\n", "[daemon]\nworkers = 1\n", 1))
+	cluster.start("a")
+	first = cluster.daemons["a"]
+	assert helpers.wait_until(lambda: owned_feeds(first) == FEEDS, 90, 0.2)
+	cluster.generator.add(300 * FEEDS)
+	# more queued than the 2 * FEEDS items of the start: the new ones are
+	assert helpers.wait_until(lambda: (metric(first, "wiresift_articles_preparing") or 0) +
+				  (metric(first, "wiresift_cluster_fingerprints_parked") or 0) >
+				  100, 60, 0.05), "a never had items queued"
+	first.send_signal(signal.SIGSTOP)
+	try:
+		cluster.start("b")
+		# b's join waits for a (not for long: a's session is 6 s)
+		helpers.wait_until(lambda: "event=cluster.joining" in cluster.daemons["b"].log(), 4,
+				   0.1)
+		time.sleep(0.5)
+	finally:
+		first.send_signal(signal.SIGCONT)
+	handed = first.wait_for_log(r"^ts=(\S+) .*event=cluster\.revoked .*lost=no dropped=(\d+)",
+				    timeout=90)
+	cluster.wait_stable("ab")
+	records = cluster.wait_all_published(timeout=120)
+	urls = collections.Counter(url for url, _ in records)
+	missing = cluster.generator.served - set(urls)
+	assert not missing, "%d missing, e.g. %s" % (len(missing), sorted(missing)[:5])
+	assert not [url for url, count in urls.items() if count > 1]
+	assert int(handed.group(2)) > 0, handed.group(0)
+	assert "partitions no longer ours" not in first.log()
+	revoked_at = [log_stamp(line) for line in first.log().splitlines()
+		      if "event=cluster.feeds " in line and "released=0" not in line]
+	figure("cluster, revoked with items queued: items served, dropped by a",
+	       "%d, %s" % (len(urls), handed.group(2)))
+	figure("cluster, revoked with items queued: revoke to hand-on (s)",
+	       "%.1f" % (log_stamp(handed.group(0)) - revoked_at[0]))

@@ -13,16 +13,23 @@
  * And which of a poll's changes make a feed's record be written (cluster_feed_changed): a
  * poll that delivers nothing writes none, whatever the interval; new validators wait for the
  * record's next write, or for the partition to be handed on.
+ * And the workers' cancel (daemon/workers.c), with which a revoked partition's items leave
+ * the queue unprepared: each job is handed back once, in submission order, cancelled only
+ * if no worker had taken it.
  */
+#include <event2/event.h>
 #include <librdkafka/rdkafka.h>
 #include <stdint.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "feedstate_records.h"
 #include "cluster/cluster_internal.h"
+#include "util.h"
+#include "workers.h"
 
 static int
 fences(int32_t generation, const char *member, int32_t *seen)
@@ -236,6 +243,89 @@ test_new_validators_wait_for_the_next_delivery_or_the_hand_on(void)
 	cluster_free(&cluster);
 }
 
+#define CANCEL_JOBS	400
+
+struct cancel_run {
+	struct event_base	*base;
+	size_t			 handed, cancelled, prepared_even;
+	int			 in_order;
+	int			 touched;	/* a cancelled article the workers had changed */
+};
+
+static void
+cancel_collect(struct article *article, int result, void *job_context, void *context)
+{
+	struct cancel_run *run = context;
+	size_t number = (size_t)job_context;
+
+	run->in_order &= number == run->handed + 1;
+	run->handed++;
+	if (result == WORKERS_CANCELLED) {
+		run->cancelled++;
+		run->in_order &= number % 2 == 0;	/* only the jobs cancelled() named */
+		run->touched |= article->text != NULL;
+	} else
+		run->prepared_even += number % 2 == 0;
+	article_free(article);
+	if (run->handed == CANCEL_JOBS)
+		event_base_loopbreak(run->base);
+}
+
+static int
+even_job(void *job_context)
+{
+	return (size_t)job_context % 2 == 0;
+}
+
+static struct article *
+cancel_article(size_t number)
+{
+	struct article *article = article_new();
+	struct buffer html = { 0 };
+
+	article->title_raw = xasprintf("Ferry timetable %zu", number);
+	article->guid = xasprintf("urn:test:cancel:%zu", number);
+	for (int i = 0; i < 40; i++)
+		buffer_printf(&html, "<p>The ferry to Oldport leaves at %d past the hour.</p>", i);
+	article->content_html = buffer_steal(&html);
+	article_assign_id(article);
+	return article;
+}
+
+static void
+test_cancelled_jobs_come_back_unprepared_in_their_turn(void)
+{
+	char error[512] = "";
+	struct config *config = config_load("conf/demo/wiresift.conf", error, sizeof error);
+	struct event_base *base = event_base_new();
+	struct cancel_run run = { .base = base, .in_order = 1 };
+	struct workers *workers = config ? workers_new(base, 1, config, cancel_collect, &run,
+	    error, sizeof error) : NULL;
+	size_t cancelled;
+
+	CHECK(workers != NULL);
+	if (workers == NULL) {
+		fprintf(stderr, "  %s\n", error);
+		goto out;
+	}
+	for (size_t i = 1; i <= CANCEL_JOBS; i++)
+		workers_submit(workers, cancel_article(i), 1790000000, (void *)i);
+	/* One worker has taken a few at most: most even jobs are still unclaimed. */
+	cancelled = workers_cancel(workers, even_job);
+	CHECK(cancelled > 0 && cancelled <= CANCEL_JOBS / 2);
+	event_base_dispatch(base);
+	CHECK(run.handed == CANCEL_JOBS && run.in_order);
+	CHECK(run.cancelled == cancelled);
+	CHECK(run.cancelled + run.prepared_even == CANCEL_JOBS / 2);
+	CHECK(!run.touched);
+	CHECK(workers_pending(workers) == 0);
+	CHECK(workers_cancel(workers, even_job) == 0);
+out:
+	workers_free(workers);
+	config_free(config);
+	event_base_free(base);
+}
+
 int
 main(void)
 {
@@ -247,5 +337,6 @@ main(void)
 	RUN(test_an_empty_record_is_written_as_jansson_writes_it);
 	RUN(test_a_poll_that_delivers_nothing_writes_no_record);
 	RUN(test_new_validators_wait_for_the_next_delivery_or_the_hand_on);
+	RUN(test_cancelled_jobs_come_back_unprepared_in_their_turn);
 	return check_finish();
 }
