@@ -83,6 +83,11 @@ void	 dedup_sketch_free(struct dedup_sketch *sketch);
 /* Shingle the words and fill sketch (signature and band keys only when words >= 1). */
 void	 dedup_sketch_compute(struct dedup_hasher *hasher, const struct dedup_words *words,
 	    struct dedup_sketch *sketch);
+/* minhash_avx2.c (x86-64, GCC): the shingle pass built for AVX2; only when the CPU has it. */
+uint32_t dedup_shingle_pass_avx2(struct dedup_hasher *hasher, const uint64_t *words,
+	    size_t count, size_t width, uint64_t *keys, unsigned shift);
+/* Tests: nonzero makes dedup_sketch_compute take the baseline pass on an AVX2 CPU too. */
+extern int dedup_sketch_baseline;
 /* Estimated Jaccard resemblance of two packed signatures (b-bit collision corrected). */
 double	 dedup_estimate_resemblance(const uint8_t *a, const uint8_t *b, int signature_size,
 	    size_t signature_bytes);

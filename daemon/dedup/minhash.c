@@ -5,11 +5,13 @@
  * hashes and, in the same pass, put in its bin and counted in the distinct-shingle set (no
  * shingle is kept). The bin's minimum is stored without a branch and the set is probed a
  * bucket of four keys at a time (distinct_add): branches on the hash mispredicted, and that,
- * not the hashing, was half the pass's time. One-permutation hashing splits the 64-bit hash
- * range into signature_size bins (the bin is the high part, by multiply-shift) and keeps each
- * bin's minimum; empty bins are filled by optimal densification (Shrivastava 2017: an empty
- * bin copies the bin that a hash of (bin, attempt) first lands on that is not empty), so all
- * texts get comparable signatures in O(shingles + signature_size) time instead of
+ * not the hashing, was half the pass's time. The pass itself is in shingle.h, built here for
+ * the baseline x86-64 and in minhash_avx2.c for AVX2 (one compare a bucket), which
+ * dedup_sketch_compute takes when the CPU has it. One-permutation hashing splits the 64-bit
+ * hash range into signature_size bins (the bin is the high part, by multiply-shift) and keeps
+ * each bin's minimum; empty bins are filled by optimal densification (Shrivastava 2017: an
+ * empty bin copies the bin that a hash of (bin, attempt) first lands on that is not empty),
+ * so all texts get comparable signatures in O(shingles + signature_size) time instead of
  * O(shingles * signature_size).
  *
  * Stored signature: the low DEDUP_SIGNATURE_BITS bits of each bin minimum (b-bit MinHash, Li
@@ -34,15 +36,8 @@
 #endif
 
 #include "dedup_internal.h"
+#include "shingle.h"
 #include "util.h"
-
-#define EMPTY_BIN	UINT64_MAX
-
-static inline uint32_t
-fast_range(uint64_t hash, uint32_t range)
-{
-	return (uint32_t)(((unsigned __int128)hash * range) >> 64);
-}
 
 static inline uint64_t
 mix64(uint64_t value)
@@ -114,13 +109,12 @@ zero_keys(uint64_t *keys, size_t count)
 }
 
 /*
- * The distinct-shingle set: buckets of DISTINCT_WAYS keys (0 empty), at most half full, the
- * bucket the hash's top bits, the next bucket when one is full. A probe compares a whole
- * bucket at once, so neither "is it there" nor "where does it go" is a branch on the hash:
- * linear probing a key at a time mispredicted on every occupied slot it met.
+ * The distinct-shingle set (distinct_add, shingle.h): buckets of DISTINCT_WAYS keys (0
+ * empty), at most half full, the bucket the hash's top bits, the next bucket when one is full.
+ * A probe compares a whole bucket at once, so neither "is it there" nor "where does it go" is
+ * a branch on the hash: linear probing a key at a time mispredicted on every occupied slot.
+ * Zeroed here for count shingles; *shift makes a hash's top bits its bucket.
  */
-#define DISTINCT_WAYS	4
-
 static uint64_t *
 distinct_reset(struct dedup_hasher *hasher, size_t count, unsigned *shift)
 {
@@ -140,87 +134,23 @@ distinct_reset(struct dedup_hasher *hasher, size_t count, unsigned *shift)
 	return hasher->seen_keys;
 }
 
-#ifdef __SSE2__
-/* One bit a 64-bit lane of the four at keys that equals value (bit 0: keys[0]). */
-static inline unsigned
-lanes_equal(const uint64_t *keys, __m128i value)
+/* Tests: 1 makes dedup_sketch_compute take the baseline (SSE2) pass on an AVX2 CPU too. */
+int dedup_sketch_baseline;
+
+/* The shingle pass (shingle.h) for the default width 5 or any other, on AVX2 when there is. */
+static uint32_t
+shingles(struct dedup_hasher *hasher, const uint64_t *words, size_t count, size_t width)
 {
-	__m128i low = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)keys), value);
-	__m128i high = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(keys + 2)),
-	    value);
-
-	/* a lane is equal when both of its halves are */
-	low = _mm_and_si128(low, _mm_shuffle_epi32(low, _MM_SHUFFLE(2, 3, 0, 1)));
-	high = _mm_and_si128(high, _mm_shuffle_epi32(high, _MM_SHUFFLE(2, 3, 0, 1)));
-	return (unsigned)_mm_movemask_pd(_mm_castsi128_pd(low)) |
-	    (unsigned)_mm_movemask_pd(_mm_castsi128_pd(high)) << 2;
-}
-#else
-static inline unsigned
-lanes_equal(const uint64_t *keys, uint64_t value)
-{
-	return (unsigned)(keys[0] == value) | (unsigned)(keys[1] == value) << 1 |
-	    (unsigned)(keys[2] == value) << 2 | (unsigned)(keys[3] == value) << 3;
-}
-#endif
-
-/*
- * 1 when hash (not 0) was not in keys (2^(64 - shift) buckets) yet; it is now. The bucket is
- * the hash's top bits: XXH3's output is mixed already.
- */
-static inline uint32_t
-distinct_add(uint64_t *keys, unsigned shift, uint64_t hash)
-{
-	size_t mask = ((size_t)1 << (64 - shift)) - 1, bucket = (size_t)(hash >> shift);
-#ifdef __SSE2__
-	__m128i value = _mm_set1_epi64x((long long)hash), zero = _mm_setzero_si128();
-#else
-	uint64_t value = hash, zero = 0;
-#endif
-
-	for (;;) {
-		uint64_t *ways = keys + bucket * DISTINCT_WAYS;
-		unsigned empty;
-
-		if (lanes_equal(ways, value) != 0)
-			return 0;
-		if ((empty = lanes_equal(ways, zero)) != 0) {
-			/* keys fill a bucket from its first way: no key is past an empty one */
-			ways[__builtin_ctz(empty)] = hash;
-			return 1;
-		}
-		bucket = (bucket + 1) & mask;
-	}
-}
-
-/*
- * One pass over the shingles of width words: each is hashed, kept in its bin if below the
- * bin's minimum (bins[] start at EMPTY_BIN) and counted if new. Returns the distinct count.
- * Inlined twice: for the default width 5 and for any other.
- */
-static inline __attribute__((always_inline)) uint32_t
-shingle_pass(struct dedup_hasher *hasher, const uint64_t *words, size_t count, size_t width)
-{
-	uint64_t *bins = hasher->bins, *keys;
-	uint32_t size = (uint32_t)hasher->signature_size, distinct = 0, zero = 0;
 	unsigned shift;
+	uint64_t *keys = distinct_reset(hasher, count, &shift);
 
-	keys = distinct_reset(hasher, count, &shift);
-	for (size_t i = 0; i < count; i++) {
-		/* XXH3's 17-128 byte path, straight-line when width is the constant 5. */
-		uint64_t hash = XXH3_64bits(words + i, width * sizeof *words);
-		uint32_t bin = fast_range(hash, size);
-		/* Clear the top bit so EMPTY_BIN and densified copies (top bit set) stay apart. */
-		uint64_t value = hash & ~(1ULL << 63), old = bins[bin];
-
-		/* Always stored: a branch on it mispredicts (a third of the shingles lower a bin). */
-		bins[bin] = value < old ? value : old;
-		if (hash == 0)
-			zero = 1;
-		else
-			distinct += distinct_add(keys, shift, hash);
-	}
-	return distinct + zero;
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+	if (!dedup_sketch_baseline && __builtin_cpu_supports("avx2"))
+		return dedup_shingle_pass_avx2(hasher, words, count, width, keys, shift);
+#endif
+	if (width == 5)
+		return shingle_pass(hasher, words, count, 5, keys, shift);
+	return shingle_pass(hasher, words, count, width, keys, shift);
 }
 
 /*
@@ -273,10 +203,7 @@ dedup_sketch_compute(struct dedup_hasher *hasher, const struct dedup_words *word
 
 	for (uint32_t i = 0; i < size; i++)
 		hasher->bins[i] = EMPTY_BIN;
-	if (width == 5)
-		sketch->shingle_count = shingle_pass(hasher, words->hashes, count, 5);
-	else
-		sketch->shingle_count = shingle_pass(hasher, words->hashes, count, width);
+	sketch->shingle_count = shingles(hasher, words->hashes, count, width);
 
 	/* Band keys from the raw minima: the band's MinHash under the coarse partition. */
 	for (int band = 0; band < hasher->bands; band++) {

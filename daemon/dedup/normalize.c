@@ -366,7 +366,8 @@ forms_reserve(struct dedup_words *words, const struct ws_tokens *tokens)
 	size_t wanted = tokens->form_id_count, old = words->form_capacity;
 
 	if (tokens->form_generation != words->form_generation) {
-		memset(words->form_states, FORM_UNKNOWN, words->form_capacity);
+		if (words->form_states != NULL)	/* none before the first article */
+			memset(words->form_states, FORM_UNKNOWN, words->form_capacity);
 		words->form_generation = tokens->form_generation;
 	}
 	if (wanted <= old)

@@ -7,7 +7,8 @@
  * compares both on generated texts: ASCII prose, odd and long words, digits, punctuation runs,
  * UTF-8 (accents, quotes and dashes, CJK, ligatures, full-width forms, combining marks, an
  * expanding ligature, default-ignorables), invalid bytes, and texts shorter than one shingle,
- * under several shingle widths and signature sizes; and on the seed articles (real news text,
+ * under several shingle widths and signature sizes, on the CPU's shingle pass (AVX2 where it
+ * has it: minhash_avx2.c) and on the baseline's; and on the seed articles (real news text,
  * read at run time from ../shared/seeds) when they are there. Every text's words are also read
  * off its token stream (tokens.c, as a worker's pipeline reads them: dedup_words_from_tokens,
  * with the words of forms known from earlier texts, and form ids that start over) and must be
@@ -391,23 +392,27 @@ same_sketch(struct dedup_words *words, const char *text)
 		    token_words.count, reference.count);
 		same = 0;
 	}
-	for (size_t i = 0; same && i < sizeof setups / sizeof setups[0]; i++) {
+	/* each setup on the CPU's own pass (AVX2 where it has it), then on the baseline's */
+	for (size_t i = 0; same && i < 2 * sizeof setups / sizeof setups[0]; i++) {
+		const struct setup *setup = &setups[i / 2];
 		struct dedup_hasher hasher;
 		struct dedup_sketch sketch;
 		struct reference_sketch expected;
 
-		dedup_hasher_init(&hasher, setups[i].shingle_size, setups[i].signature_size,
-		    setups[i].bands);
+		dedup_hasher_init(&hasher, setup->shingle_size, setup->signature_size,
+		    setup->bands);
 		dedup_sketch_init(&sketch, &hasher);
+		dedup_sketch_baseline = (int)(i % 2);
 		dedup_sketch_compute(&hasher, words, &sketch);
-		reference_sketch(&reference, setups[i].shingle_size,
-		    (uint32_t)setups[i].signature_size, setups[i].bands, &expected);
+		dedup_sketch_baseline = 0;
+		reference_sketch(&reference, setup->shingle_size,
+		    (uint32_t)setup->signature_size, setup->bands, &expected);
 		same = sketch.exact_hash == expected.exact_hash &&
 		    sketch.word_count == expected.word_count &&
 		    sketch.shingle_count == expected.shingle_count &&
 		    memcmp(sketch.signature, expected.signature, hasher.signature_bytes) == 0 &&
 		    memcmp(sketch.band_keys, expected.band_keys,
-		    (size_t)setups[i].bands * sizeof *sketch.band_keys) == 0;
+		    (size_t)setup->bands * sizeof *sketch.band_keys) == 0;
 		dedup_sketch_free(&sketch);
 		dedup_hasher_free(&hasher);
 	}
