@@ -284,13 +284,12 @@ run_daemon(struct config *config, int once)
 	ingest_start(context.ingest);
 	watchdog = notify_watchdog_start(context.base);
 	notify_status("polling %zu feeds", config->feed_count);
-	notify_ready("running");
-	event_base_dispatch(context.base);
+	event_base_dispatch(context.base);	/* READY=1 once the topics are checked (topics.c) */
 	/* What is left of the shutdown deadline (all of it after --once) goes to the flush. */
 	undelivered = ingest_finish(context.ingest, context.signals_seen > 1 ? 0 :
 	    ingest_remaining_ms(context.ingest, config->shutdown_timeout_ms));
 	status = once ? ingest_exit_status(context.ingest) : 0;
-	if (once && undelivered > 0)
+	if ((once && undelivered > 0) || ingest_start_refused(context.ingest))
 		status = 1;
 	for (int i = 0; i < 3; i++)
 		event_free(signal_events[i]);

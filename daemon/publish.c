@@ -20,6 +20,7 @@
 #include <event2/event.h>
 #include <fcntl.h>
 #include <librdkafka/rdkafka.h>
+#include <pthread.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,10 @@ struct publisher {
 	struct held_message	*held, **held_tail;
 	int			 held_count;
 	int			 creates_topics;	/* broker_creates_topics(): 1, 0, -1 unasked */
+	const char		*refusal;	/* why held messages fail (release_failed) */
+	pthread_t		 flusher;	/* publisher_send_now()'s, joined at close */
+	int			 flusher_running;
+	int			 flush_timeout_ms;
 };
 
 /* "name=value\n" lines of a message's headers; caller frees. */
@@ -310,6 +315,7 @@ publisher_open(const struct config *config, struct event_base *base, delivery_fn
 	publisher->wakeup_pipe[0] = publisher->wakeup_pipe[1] = -1;
 	publisher->hold_when_full = config->cluster.group != NULL;
 	publisher->creates_topics = -1;
+	publisher->refusal = "not queued after the transaction's commit";
 	if ((conf = build_conf(config, publisher, error, error_size)) == NULL)
 		goto fail;
 	if ((publisher->kafka = rd_kafka_new(RD_KAFKA_PRODUCER, conf, reason, sizeof reason)) ==
@@ -354,8 +360,10 @@ hold(struct publisher *publisher, const char *topic, int partition, const char *
 	message->topic = xstrdup(topic);
 	message->partition = partition;
 	message->key = xstrdup(key);
-	message->value = xmalloc(value_length + 1);
-	memcpy(message->value, value, value_length);
+	if (value != NULL) {	/* NULL stays NULL: a tombstone (topic.stories) */
+		message->value = xmalloc(value_length + 1);
+		memcpy(message->value, value, value_length);
+	}
 	message->value_length = value_length;
 	message->headers = headers;
 	message->context = message_context;
@@ -505,7 +513,7 @@ release_failed(struct publisher *publisher, struct held_message *message)
 {
 	struct delivery_report report = {
 		.success = 0,
-		.error_text = "not queued after the transaction's commit",
+		.error_text = publisher->refusal,
 		.topic = message->topic,
 		.key = message->key,
 		.key_length = strlen(message->key),
@@ -576,6 +584,18 @@ publisher_release(struct publisher *publisher)
 {
 	publisher->holding = 0;
 	drain_held(publisher);
+}
+
+void
+publisher_refuse_held(struct publisher *publisher, const char *reason)
+{
+	int fatal = publisher->fatal;
+
+	publisher->refusal = reason;
+	publisher->fatal = 1;		/* give() refuses each: reported failed, in order */
+	publisher->holding = 0;
+	drain_held(publisher);
+	publisher->fatal = fatal;
 }
 
 int
@@ -769,6 +789,30 @@ publisher_flush(struct publisher *publisher, int timeout_ms)
 		publisher_wait(publisher, 100);
 }
 
+static void *
+flush_main(void *argument)
+{
+	struct publisher *publisher = argument;
+
+	rd_kafka_flush(publisher->kafka, publisher->flush_timeout_ms);
+	return NULL;
+}
+
+/*
+ * rd_kafka_flush() sends at once what linger.ms would keep back, for as long as it waits. With
+ * delivery reports as events it only waits for the loop to serve them (see the top), so it
+ * can wait on a thread of its own while the loop goes on.
+ */
+void
+publisher_send_now(struct publisher *publisher, int timeout_ms)
+{
+	if (publisher->flusher_running || publisher->held != NULL || publisher->outstanding == 0)
+		return;
+	publisher->flush_timeout_ms = timeout_ms;
+	publisher->flusher_running = thread_start(&publisher->flusher, flush_main, publisher,
+	    "wiresift-flush") == 0;
+}
+
 void
 publisher_wait(struct publisher *publisher, int timeout_ms)
 {
@@ -803,6 +847,8 @@ publisher_close(struct publisher *publisher)
 	publisher->fatal = 1;		/* what is still held fails: nothing takes it now */
 	publisher->holding = 0;
 	drain_held(publisher);
+	if (publisher->flusher_running)
+		pthread_join(publisher->flusher, NULL);	/* within its timeout */
 	if (publisher->main_queue != NULL) {
 		rd_kafka_queue_io_event_enable(publisher->main_queue, -1, NULL, 0);
 		rd_kafka_queue_destroy(publisher->main_queue);

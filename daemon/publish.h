@@ -49,7 +49,8 @@ int	 publisher_send_raw(struct publisher *publisher, const char *topic, const ch
 int	 publisher_send_to(struct publisher *publisher, const char *topic, int partition,
 	    const char *key, const char *value, size_t value_length, void *message_context);
 /*
- * Cluster mode's transactions (daemon/cluster/txn.c). While a transaction is being committed
+ * Cluster mode's transactions (daemon/cluster/txn.c), and start-up while the topics are
+ * checked (daemon/ingest/topics.c). While a transaction is being committed
  * librdkafka takes no message: publisher_hold() makes every send above wait here, in order
  * (it returns 0, counts as outstanding, and is reported once released), until
  * publisher_release() produces them, into the transaction begun since, in order, as far as
@@ -59,6 +60,8 @@ int	 publisher_send_to(struct publisher *publisher, const char *topic, int parti
  */
 void	 publisher_hold(struct publisher *publisher);
 void	 publisher_release(struct publisher *publisher);
+/* Stop holding and report every held message failed with reason (a start refused). */
+void	 publisher_refuse_held(struct publisher *publisher, const char *reason);
 int	 publisher_send_sealed(struct publisher *publisher, const char *topic, int partition,
 	    const char *key, const char *value, size_t value_length, void *message_context);
 /* Messages given to librdkafka and not yet reported (outstanding ones less the held). */
@@ -89,6 +92,11 @@ int	 publisher_outstanding(const struct publisher *publisher);
 int	 publisher_queue_capacity(const struct publisher *publisher);
 /* Serve delivery reports until none are outstanding or timeout_ms passes. */
 void	 publisher_flush(struct publisher *publisher, int timeout_ms);
+/*
+ * Have what is queued sent without waiting out linger.ms (--once's last messages): a thread
+ * waits in rd_kafka_flush() for up to timeout_ms while the loop serves the reports as ever.
+ */
+void	 publisher_send_now(struct publisher *publisher, int timeout_ms);
 /* Wait up to timeout_ms for librdkafka's next event, then serve what is there. */
 void	 publisher_wait(struct publisher *publisher, int timeout_ms);
 /* Fail everything queued or in flight now; their (failed) reports are served before return. */

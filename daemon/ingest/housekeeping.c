@@ -94,7 +94,9 @@ ingest_on_housekeeping(evutil_socket_t fd, short what, void *context)
 	struct ingest *ingest = context;
 
 	/* Cluster mode's transactional producer is not replaced: txn.c ends the process. */
-	if (publisher_failed(ingest->publisher) && !ingest->draining && ingest->cluster == NULL)
+	/* Not while the start-up topic check still asks the producer (topics.c). */
+	if (publisher_failed(ingest->publisher) && !ingest->draining && ingest->cluster == NULL &&
+	    !ingest_topics_pending(ingest))
 		restart_producer(ingest);
 	ingest_update_backpressure(ingest);
 	if (ingest->config->summary_interval_ms > 0 && monotonic_ms() >= ingest->next_summary_ms) {

@@ -2,12 +2,12 @@
  * ingest.h - the running daemon: every configured feed with its timer and backoff, the
  * per-host and global fetch limits, fetch -> parse -> seen-filter -> pipeline -> publish, and
  * the delivery-report handler. Its files in daemon/ingest/: lifecycle.c (start-up, drain,
- * shutdown), schedule.c (timers, host queues, dispatch), outcome.c (what a finished fetch
- * means), items.c (seen filter, workers, publish), delivery.c (delivery reports: seen marks,
- * dedup commits, validators), housekeeping.c (producer restart, backpressure, summary) and
- * reload.c (SIGHUP). State is written by delivery.c (seen ids, validators), outcome.c (feed
- * health, moved URLs), items.c (seen marks of items the dedup policy drops) and spool.c
- * (spooled messages).
+ * shutdown), topics.c (start-up's check of the Kafka topics, on a thread), schedule.c
+ * (timers, host queues, dispatch), outcome.c (what a finished fetch means), items.c (seen
+ * filter, workers, publish), delivery.c (delivery reports: seen marks, dedup commits,
+ * validators), housekeeping.c (producer restart, backpressure, summary) and reload.c (SIGHUP).
+ * State is written by delivery.c (seen ids, validators), outcome.c (feed health, moved URLs),
+ * items.c (seen marks of items the dedup policy drops) and spool.c (spooled messages).
  */
 #ifndef WIRESIFT_INGEST_H
 #define WIRESIFT_INGEST_H
@@ -38,6 +38,8 @@ void	 ingest_drain(struct ingest *ingest, long long deadline_ms);
 int	 ingest_remaining_ms(const struct ingest *ingest, long long full_ms);
 /* After the loop: flush Kafka up to timeout_ms; returns the number still undelivered. */
 int	 ingest_finish(struct ingest *ingest, int timeout_ms);
+/* A topic turned out missing and not creatable (the check runs while the feeds are fetched). */
+int	 ingest_start_refused(const struct ingest *ingest);
 /* Exit status for --once: 0 when every feed was read and every item delivered. */
 int	 ingest_exit_status(const struct ingest *ingest);
 void	 ingest_free(struct ingest *ingest);

@@ -120,6 +120,8 @@ struct ingest {
 	struct config		**old_configs;	/* replaced by reloads; freed at exit */
 	size_t			 old_config_count;
 	int			 ready;		/* started, topics checked */
+	struct topic_check	*topic_check;	/* start-up's (topics.c) */
+	int			 start_refused;	/* a topic is missing and will not be created */
 	/* our own network: the last fetch outcomes across all feeds */
 	int			 network_down;
 	int			 network_failures_in_row;
@@ -145,7 +147,8 @@ struct ingest {
 	long long		 summary_articles, summary_duplicates;
 	/* --once bookkeeping */
 	size_t			 feeds_done;
-	int			 once_spool_checks;	/* 20 ms ticks spent waiting on replay */
+	int			 once_spool_checks;	/* ticks spent waiting on replay (lifecycle.c) */
+	size_t			 once_polled;	/* feeds[] before this one have been fetched */
 	int			 feed_failures;
 	int			 delivery_failures;
 	/* the page step (pages.c) */
@@ -174,6 +177,20 @@ struct feed *ingest_feed_new(struct ingest *ingest, const struct feed_config *co
 void	 ingest_feed_free(struct feed *feed);
 /* --once: one more feed has had its one poll (its items delivered, or it failed). */
 void	 ingest_poll_done(struct ingest *ingest);
+
+/*
+ * topics.c: every topic we publish to exists or can be created. in_background: on a thread,
+ * the producer holding sends until it answers (else here and now; -1 and error when a topic
+ * is refused). The answer applies (readiness, sends released, systemd READY=1, or the start
+ * refused and the loop broken) when the thread reports, or at ingest_topics_settle().
+ */
+int	 ingest_topics_check(struct ingest *ingest, int in_background, char *error,
+	    size_t error_size);
+/* 1 while the answer is not applied yet. */
+int	 ingest_topics_pending(const struct ingest *ingest);
+/* Apply an answer that is in (wait: waiting for the thread's). */
+void	 ingest_topics_settle(struct ingest *ingest, int wait);
+void	 ingest_topics_free(struct ingest *ingest);
 
 /* schedule.c */
 /* Start waiting fetches while the global, per-host and backpressure limits allow. */

@@ -1,6 +1,7 @@
 /*
  * lifecycle.c - the running daemon's life: ingest_new() opens state, pipeline, workers, spool
- * and producer and builds one record per feed; ingest_start() arms the feed timers; drain,
+ * and producer, has the topics checked (topics.c: on a thread, while the first feeds are
+ * fetched) and builds one record per feed; ingest_start() arms the feed timers; drain,
  * finish and free take it down in order. Also --once's end-of-round watch.
  *
  * Life of a poll: a feed's timer fires -> it joins its host's wait queue -> ingest_dispatch()
@@ -34,6 +35,9 @@
 
 #define SEEN_RETENTION_SECONDS	(90L * 86400)
 #define STATE_COMMIT_DELAY_MS	100	/* state writes are grouped into commits this often */
+#define ONCE_TICK_MS		10	/* --once: the end of the round is looked for this often */
+#define ONCE_SPOOL_WAIT_MS	5000	/* and the spool's replay waited for at most this long */
+#define ONCE_SEND_NOW_MS	2000	/* the last messages sent past linger.ms for this long */
 
 const double fetch_duration_bounds[FETCH_DURATION_BUCKETS] = {
 	0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
@@ -105,67 +109,6 @@ ingest_feed_new(struct ingest *ingest, const struct feed_config *config)
 	return feed;
 }
 
-/*
- * Every topic we may publish to must exist or be creatable: a topic the broker refuses is a
- * start-up error, not a silent loss. An unreachable broker is not (the spool takes over); the
- * daemon is then not ready until a delivery succeeds.
- */
-/*
- * topic.stories holds one summary per story: compacted, when wiresift creates it. Only on a
- * real broker that answered check_topics() (the embedded one has no controller; an
- * unreachable one would hold up the start): otherwise it is created on first use, with the
- * broker's default policy. It is not in check_topics(): a producer's metadata request for a
- * missing topic creates it, uncompacted.
- */
-static void
-create_stories_topic(struct ingest *ingest)
-{
-	char reason[256] = "";
-	int result;
-
-	if (!ingest->config->stories.enabled || publisher_is_embedded(ingest->publisher) ||
-	    !ingest->ready)
-		return;	/* the embedded mock broker has no controller; an unreachable one waits */
-	result = publisher_create_compacted(ingest->publisher, ingest->config->topic_stories,
-	    3000, reason, sizeof reason);
-	if (result == 0)
-		log_event(LOG_LEVEL_INFO, "kafka", "kafka.topic_created", "topic=%s "
-		    "cleanup.policy=compact", ingest->config->topic_stories);
-	else if (result < 0)
-		log_event(LOG_LEVEL_WARNING, "kafka", "kafka.topic_not_created", "topic=%s "
-		    "error=%s", ingest->config->topic_stories, log_quote(reason));
-}
-
-static int
-check_topics(struct ingest *ingest, char *error, size_t error_size)
-{
-	const struct config *config = ingest->config;
-	struct strlist topics = { 0 };
-	int result = 0;
-
-	strlist_add_unique(&topics, config->topic_articles);
-	strlist_add_unique(&topics, config->topic_duplicates);
-	for (size_t i = 0; i < config->route_count; i++)
-		strlist_add_unique(&topics, config->routes[i].topic);
-	ingest->ready = 1;
-	for (size_t i = 0; i < topics.count && result >= 0; i++) {
-		int found = publisher_check_topic(ingest->publisher, topics.items[i], 3000, error,
-		    error_size);
-		if (found < 0)
-			result = -1;
-		else if (found > 0) {
-			ingest->ready = 0;
-			snprintf(ingest->not_ready_reason, sizeof ingest->not_ready_reason,
-			    "kafka %s", error);
-			log_event(LOG_LEVEL_WARNING, "kafka", "kafka.unreachable",
-			    "error=%s action=spool-until-it-answers", log_quote(error));
-			break;
-		}
-	}
-	strlist_clear(&topics);
-	return result;
-}
-
 /* The dedup entries of delivered articles first, then their seen marks: see dedup/store.c. */
 static void
 on_state_commit(evutil_socket_t fd, short what, void *context)
@@ -217,9 +160,9 @@ ingest_new(struct config *config, struct event_base *base, const struct ingest_o
 	    error_size)) == NULL)
 		goto fail;
 	spool_set_publisher(ingest->spool, ingest->publisher);
-	if (check_topics(ingest, error, error_size) < 0)
+	/* Cluster mode's transactions hold sends themselves: it checks before it starts. */
+	if (ingest_topics_check(ingest, config->cluster.group == NULL, error, error_size) < 0)
 		goto fail;
-	create_stories_topic(ingest);
 	ingest->housekeeping = event_new(base, -1, EV_PERSIST, ingest_on_housekeeping, ingest);
 	event_add(ingest->housekeeping, &(struct timeval){ 1, 0 });
 	ingest->next_summary_ms = monotonic_ms() + config->summary_interval_ms;
@@ -274,14 +217,34 @@ ingest_start(struct ingest *ingest)
 		    disabled);
 	if (ingest->options.once)
 		watch_once(ingest);
+	ingest_topics_settle(ingest, 0);	/* checked already (cluster mode): ready */
+}
+
+/* Nothing fetched, parsed or prepared is left: only deliveries may be awaited. */
+static int
+ingest_work_done(const struct ingest *ingest)
+{
+	return !ingest_topics_pending(ingest) && ingest->active_fetches == 0 &&
+	    ingest->pages_pending == 0 &&
+	    ingest->waiting_bodies == 0 && workers_pending(ingest->workers) == 0 &&
+	    ingest_cluster_parked(ingest) == 0;
+}
+
+/* --once: every feed has been fetched (or is disabled): no fetch is to come. */
+static int
+ingest_polls_done(struct ingest *ingest)
+{
+	while (ingest->once_polled < ingest->feed_count &&
+	    (ingest->feeds[ingest->once_polled]->polls > 0 ||
+	    ingest->feeds[ingest->once_polled]->record.disabled))
+		ingest->once_polled++;
+	return ingest->once_polled >= ingest->feed_count;
 }
 
 static int
 ingest_idle(const struct ingest *ingest)
 {
-	return ingest->active_fetches == 0 && ingest->pages_pending == 0 &&
-	    ingest->waiting_bodies == 0 && workers_pending(ingest->workers) == 0 &&
-	    ingest_cluster_parked(ingest) == 0 && publisher_outstanding(ingest->publisher) == 0;
+	return ingest_work_done(ingest) && publisher_outstanding(ingest->publisher) == 0;
 }
 
 static void
@@ -290,8 +253,12 @@ on_drain_timer(evutil_socket_t fd, short what, void *context)
 	struct ingest *ingest = context;
 
 	if (ingest->options.once && !ingest->draining) {
+		/* The round's last messages go without waiting out linger.ms. */
+		if (ingest_work_done(ingest) && ingest_polls_done(ingest))
+			publisher_send_now(ingest->publisher, ONCE_SEND_NOW_MS);
 		if (ingest->feeds_done >= ingest->feed_count && ingest_idle(ingest) &&
-		    (spool_rows(ingest->spool) == 0 || ingest->once_spool_checks++ > 250))
+		    (spool_rows(ingest->spool) == 0 ||
+		    ingest->once_spool_checks++ > ONCE_SPOOL_WAIT_MS / ONCE_TICK_MS))
 			event_base_loopexit(ingest->base, NULL);
 		return;
 	}
@@ -324,7 +291,7 @@ ingest_drain(struct ingest *ingest, long long deadline_ms)
 static void
 watch_once(struct ingest *ingest)
 {
-	struct timeval every = { 0, 20000 };
+	struct timeval every = { 0, ONCE_TICK_MS * 1000 };
 
 	ingest->drain_timer = event_new(ingest->base, -1, EV_PERSIST, on_drain_timer, ingest);
 	event_add(ingest->drain_timer, &every);
@@ -344,6 +311,7 @@ ingest_finish(struct ingest *ingest, int timeout_ms)
 	long long spooled_before = ingest->spooled_articles;
 	int left;
 
+	ingest_topics_settle(ingest, 1);	/* what the producer holds goes, or is refused */
 	for (size_t i = 0; i < ingest->feed_count; i++) {
 		if (ingest->feeds[i]->fetch != NULL) {
 			fetch_cancel(ingest->loop, ingest->feeds[i]->fetch);
@@ -362,6 +330,12 @@ ingest_finish(struct ingest *ingest, int timeout_ms)
 	    "undelivered=%d spooled_at_stop=%lld spool_rows=%lld", left,
 	    ingest->spooled_articles - spooled_before, spool_rows(ingest->spool));
 	return left;
+}
+
+int
+ingest_start_refused(const struct ingest *ingest)
+{
+	return ingest->start_refused;
 }
 
 int
@@ -405,6 +379,7 @@ ingest_free(struct ingest *ingest)
 		event_free(ingest->drain_timer);
 	if (ingest->housekeeping)
 		event_free(ingest->housekeeping);
+	ingest_topics_free(ingest);	/* its thread may still ask the producer */
 	/* Destroying the producer may still report (failed) deliveries: keep state open. */
 	publisher_close(ingest->publisher);
 	spool_free(ingest->spool);

@@ -335,6 +335,22 @@ story_open(const struct story_config *config, char *error, size_t error_size)
 	return index;
 }
 
+/*
+ * An open story's memory at story_close(): only what story_close_slot() frees, without its
+ * map removals and tombstones (the maps are freed whole next; nothing reads a tombstone now).
+ * 36,000 open stories took 118 ms of the daemon's exit through story_close_slot().
+ */
+static void
+story_free_slot(struct story *story)
+{
+	for (uint32_t i = 0; i < story->size; i++)
+		free(story->members[i].id);
+	for (uint16_t i = 0; i < story->entity_name_count; i++)
+		free(story->entity_names[i].name);
+	free(story->members);
+	free(story->headline);
+}
+
 void
 story_close(struct story_index *index)
 {
@@ -344,7 +360,7 @@ story_close(struct story_index *index)
 		story_store_close(index->store);
 	for (size_t i = 0; i < index->slot_count; i++)
 		if (index->slots[i].open)
-			story_close_slot(index, (uint32_t)i);
+			story_free_slot(&index->slots[i]);
 	for (size_t i = 0; i < index->outlets.capacity; i++)
 		if (index->outlets.keys[i] != 0)
 			free((char *)(uintptr_t)index->outlets.values[i]);
