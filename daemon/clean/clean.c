@@ -43,6 +43,9 @@ cap_on_word_boundary(char *text, size_t max_chars)
 {
 	size_t chars = 0, last_space = 0, i;
 
+	if (strlen(text) <= max_chars)
+		return text;	/* no more characters than bytes: nothing to cut */
+
 	for (i = 0; text[i] != '\0'; i++) {
 		if (((unsigned char)text[i] & 0xc0) == 0x80)
 			continue;	/* UTF-8 continuation byte */

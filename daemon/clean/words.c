@@ -218,20 +218,29 @@ normalize_nfc(char *text)
 	return (char *)composed;
 }
 
-/* Paragraph breaks become spaces, in place: for one-line renderings. */
+/* Paragraph breaks become spaces, in place: for one-line renderings. (strchr steps over
+ * the text between two breaks many bytes at a time.) */
 void
 flatten_newlines(char *text)
 {
-	for (; *text != '\0'; text++)
-		if (*text == '\n')
-			*text = ' ';
+	while ((text = strchr(text, '\n')) != NULL)
+		*text++ = ' ';
 }
 
-/* Collapse runs of spaces to one and trim both ends, in place. Returns the new length. */
+/*
+ * Collapse runs of spaces to one and trim both ends, in place. Returns the new length. Text
+ * with nothing to do (no space at either end, no two in a row: the builder's output, a
+ * cleaned summary) is only measured and searched, without the byte-by-byte copy.
+ */
 size_t
 collapse_spaces(char *text)
 {
+	size_t length = strlen(text);
 	char *read = text, *write = text;
+
+	if (length == 0 || (text[0] != ' ' && text[length - 1] != ' ' &&
+	    memmem(text, length, "  ", 2) == NULL))
+		return length;
 
 	while (*read == ' ')
 		read++;

@@ -131,6 +131,62 @@ test_byte_scans_against_references(void)
 	}
 }
 
+/* collapse_spaces as it was: byte by byte, always. */
+static size_t
+reference_collapse_spaces(char *text)
+{
+	char *read = text, *write = text;
+
+	while (*read == ' ')
+		read++;
+	for (; *read != '\0'; read++) {
+		if (*read == ' ' && (read[1] == ' ' || read[1] == '\0'))
+			continue;
+		*write++ = *read;
+	}
+	*write = '\0';
+	return (size_t)(write - text);
+}
+
+/*
+ * flatten_newlines and collapse_spaces (which skip text with nothing to do) against their
+ * byte-by-byte references, on texts of spaces, line breaks, words and UTF-8 (most with
+ * nothing to collapse, as the builder writes them).
+ */
+static void
+test_one_line_against_references(void)
+{
+	static const char *const pieces[] = { " ", "  ", "\n", "\n\n", "word", "a", "é",
+	    "—", ".", " x" };
+	size_t unchanged = 0;
+
+	for (int round = 0; round < 20000; round++) {
+		struct buffer text = { 0 };
+		unsigned count = scan_random(12);
+		char *expected, *actual;
+		size_t expected_length;
+
+		for (unsigned i = 0; i < count; i++)
+			buffer_append_string(&text, pieces[round % 2 ? 4 + scan_random(6) :
+			    scan_random(10)]);
+		actual = text.data != NULL ? buffer_steal(&text) : xstrdup("");
+		expected = xstrdup(actual);
+		for (char *at = expected; *at != '\0'; at++)
+			if (*at == '\n')
+				*at = ' ';
+		flatten_newlines(actual);
+		CHECK_STR(actual, expected);
+		expected_length = reference_collapse_spaces(expected);
+		unchanged += strcmp(expected, actual) == 0;
+		CHECK(collapse_spaces(actual) == expected_length);
+		CHECK_STR(actual, expected);
+		free(expected);
+		free(actual);
+	}
+	printf("  one-line texts: %zu of 20000 had nothing to collapse\n", unchanged);
+	CHECK(unchanged > 2000 && unchanged < 18000);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers                                                                                    */
 
@@ -1367,6 +1423,7 @@ main(void)
 	if (temp_dir_make("clean") != 0)
 		return 1;
 	RUN(test_byte_scans_against_references);
+	RUN(test_one_line_against_references);
 	RUN(test_blocks_and_inline);
 	RUN(test_plain_text);
 	RUN(test_plain_text_fast_path);
