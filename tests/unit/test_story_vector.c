@@ -6,7 +6,9 @@
  * same vector bit for bit (keys, float weights, item indexes, counts per part, salience
  * counts, the key slots) on generated features: ties of count and frequency, counts past the
  * table of 1 + log(mentions), frequencies past the table of logs, few and many items, small
- * and large document totals.
+ * and large document totals. And the score of a vector against a story's centroid
+ * (story_score) against a reference that merges the two sorted lists with a branch per kind
+ * and per shared key: every field bit for bit.
  */
 #include <math.h>
 #include <stdint.h>
@@ -118,6 +120,103 @@ reference_build(struct story_vector *vector, const struct story_features *featur
 	}
 	free(frequencies);
 	qsort(vector->items, vector->count, sizeof *vector->items, by_key);
+}
+
+/*
+ * The reference score (score.c's story_score before its merge went without branches, at
+ * 827c3d7): the vector and the centroid merged as two lists sorted by key, a branch per kind
+ * and per shared key.
+ */
+#define REF_SALIENT_SHARE	0.2
+#define REF_CONFLICT_FACTOR	0.5
+#define REF_SOFT_CONFLICT	0.8
+#define REF_AGREEMENT		0.35
+#define REF_NUMBER_CONFLICT	0.85
+#define REF_NUMBER_BONUS	0.1
+
+static enum story_kind
+reference_name_kind(uint64_t key)
+{
+	return key_kind(key) == KIND_OTHER ? KIND_PERSON : key_kind(key);
+}
+
+static double
+reference_cosine(const double *dot, const double *norm, const int *items, const int *citems,
+    int part)
+{
+	if (items[part] == 0 || citems[part] == 0)
+		return -1;
+	return dot[part] / sqrt(norm[part]);
+}
+
+static void
+reference_score(const struct story_vector *vector, int64_t time, const struct story *story,
+    struct story_score *score)
+{
+	double dot[PARTS] = { 0 }, norm[PARTS] = { 0 }, value;
+	int items[PARTS], citems[PARTS] = { 0 }, shared[PARTS] = { 0 };
+	int shared_kind[KIND_OTHER + 1] = { 0 }, salient_kind[KIND_OTHER + 1] = { 0 };
+	uint32_t i = 0, k = 0;
+	int64_t distance;
+
+	for (int p = 0; p < PARTS; p++)
+		items[p] = (int)vector->part_items[p];
+	for (k = 0; k < story->centroid_count; k++) {
+		const struct centroid_entry *c = &story->centroid[k];
+		int p = part_of(c->key);
+
+		norm[p] += (double)c->weight * c->weight;
+		citems[p]++;
+		if (c->weight >= REF_SALIENT_SHARE * story->size)
+			salient_kind[reference_name_kind(c->key)]++;
+	}
+	for (k = 0; i < vector->count && k < story->centroid_count;) {
+		uint64_t a = vector->items[i].key, c = story->centroid[k].key;
+
+		if (a < c) {
+			i++;
+			continue;
+		}
+		if (c < a) {
+			k++;
+			continue;
+		}
+		dot[part_of(a)] += (double)vector->items[i].weight * story->centroid[k].weight;
+		shared[part_of(a)]++;
+		shared_kind[reference_name_kind(a)]++;
+		i++;
+		k++;
+	}
+	score->terms = reference_cosine(dot, norm, items, citems, PART_TERMS);
+	if (score->terms < 0)
+		score->terms = 0;
+	score->entities = reference_cosine(dot, norm, items, citems, PART_ENTITIES);
+	score->numbers = items[PART_NUMBERS] == 0 || citems[PART_NUMBERS] == 0 ? -1 :
+	    (double)shared[PART_NUMBERS] / (items[PART_NUMBERS] < citems[PART_NUMBERS] ?
+	    items[PART_NUMBERS] : citems[PART_NUMBERS]);
+	value = score->entities >= 0 ? (score->terms + score->entities) / 2 : score->terms;
+	if (score->numbers > 0)
+		value += REF_NUMBER_BONUS * score->numbers;
+	score->conflicts = 0;
+	if (vector->salient_people > 0 && salient_kind[KIND_PERSON] > 0 &&
+	    shared_kind[KIND_PERSON] == 0)
+		score->conflicts |= CONFLICT_PEOPLE;
+	if (vector->salient_places > 0 && salient_kind[KIND_PLACE] > 0 &&
+	    shared_kind[KIND_PLACE] == 0)
+		score->conflicts |= CONFLICT_PLACES;
+	if (items[PART_NUMBERS] >= 2 && citems[PART_NUMBERS] >= 2 && shared[PART_NUMBERS] == 0)
+		score->conflicts |= CONFLICT_NUMBERS;
+	if (score->conflicts & CONFLICT_PEOPLE)
+		value *= score->entities >= REF_AGREEMENT ? REF_SOFT_CONFLICT : REF_CONFLICT_FACTOR;
+	if (score->conflicts & CONFLICT_PLACES)
+		value *= score->entities >= REF_AGREEMENT ? REF_SOFT_CONFLICT : REF_CONFLICT_FACTOR;
+	if (score->conflicts & CONFLICT_NUMBERS)
+		value *= REF_NUMBER_CONFLICT;
+	distance = time > story->last_seen ? time - story->last_seen :
+	    time < story->first_seen ? story->first_seen - time : 0;
+	score->time_factor = distance <= 24 * 3600 ? 1.0 :
+	    exp(-(double)(distance - 24 * 3600) / (48.0 * 3600));
+	score->score = value * score->time_factor;
 }
 
 /* A feature key of a kind: few distinct hashes when ties are wanted. */
@@ -233,9 +332,92 @@ test_build_against_reference(void)
 	free(features.items);
 }
 
+static int
+by_centroid_key(const void *a, const void *b)
+{
+	uint64_t x = ((const struct centroid_entry *)a)->key;
+	uint64_t y = ((const struct centroid_entry *)b)->key;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A story whose centroid shares some of the vector's keys (of every kind), with weights
+ * that are and are not salient for its size. */
+static void
+generate_story(struct story *story, const struct story_vector *vector)
+{
+	uint32_t count = next_random(6) == 0 ? next_random(4) : 8 + next_random(CENTROID_MAX - 7);
+
+	memset(story, 0, sizeof *story);
+	story->size = 1 + next_random(6);
+	story->first_seen = 1000000 + next_random(100000);
+	story->last_seen = story->first_seen + next_random(300000);
+	for (uint32_t k = 0; k < count; k++) {
+		struct centroid_entry *entry = &story->centroid[story->centroid_count];
+		int duplicate = 0;
+
+		if (vector->count > 0 && next_random(2) == 0)
+			entry->key = vector->items[next_random(vector->count)].key;
+		else
+			entry->key = random_key((enum story_kind)next_random(KIND_OTHER + 1));
+		entry->weight = (float)(next_random(1000) + 1) / 1000.0f * 0.5f *
+		    (float)story->size;
+		for (uint32_t j = 0; j < story->centroid_count; j++)
+			duplicate |= story->centroid[j].key == entry->key;
+		story->centroid_count += !duplicate;
+	}
+	qsort(story->centroid, story->centroid_count, sizeof *story->centroid, by_centroid_key);
+}
+
+/* story_score (its merge without branches) against the reference: every field, bit for bit. */
+static void
+test_score_against_reference(void)
+{
+	struct story_features features = { 0 };
+	struct story_vector vector;
+	size_t mismatches = 0, shared = 0, conflicts = 0;
+
+	features.capacity = 400;
+	features.items = xcalloc(features.capacity, sizeof *features.items);
+	for (size_t round = 0; round < 200; round++) {
+		struct story_background background;
+
+		story_background_init(&background, 1u << 17);
+		generate(&features, &background);
+		story_vector_build(&vector, &features, &background);
+		for (int s = 0; s < 20; s++) {
+			struct story story;
+			struct story_score built, reference;
+			int64_t time = 1000000 + next_random(500000);
+
+			generate_story(&story, &vector);
+			story_score(&vector, time, &story, &built);
+			reference_score(&vector, time, &story, &reference);
+			if (memcmp(&built.score, &reference.score, sizeof(double)) != 0 ||
+			    memcmp(&built.terms, &reference.terms, sizeof(double)) != 0 ||
+			    memcmp(&built.entities, &reference.entities, sizeof(double)) != 0 ||
+			    memcmp(&built.numbers, &reference.numbers, sizeof(double)) != 0 ||
+			    memcmp(&built.time_factor, &reference.time_factor, sizeof(double)) != 0 ||
+			    built.conflicts != reference.conflicts) {
+				if (mismatches++ < 5)
+					fprintf(stderr, "round %zu: scores differ (%.17g %.17g)\n",
+					    round, built.score, reference.score);
+			}
+			shared += reference.terms > 0;
+			conflicts += reference.conflicts != 0;
+		}
+		story_background_free(&background);
+	}
+	CHECK(mismatches == 0);
+	CHECK(shared > 1000);	/* most pairs shared words */
+	CHECK(conflicts > 50);	/* and the conflict rules were met */
+	free(features.items);
+}
+
 int
 main(void)
 {
 	RUN(test_build_against_reference);
+	RUN(test_score_against_reference);
 	return check_finish();
 }
