@@ -83,6 +83,9 @@ struct story_index {
 
 /* Whether ref (slot << 32 | generation) still names an open story. */
 int	 story_ref_alive(uint64_t ref, void *context);
+/* The article's features a lookup reads the postings of (indexes into vector->items, at
+ * most SCAN_FEATURES): the heaviest words, entities and numbers, part by part. */
+uint32_t story_scan_features(const struct story_vector *vector, uint32_t *out);
 /* The best-scoring open story for vector (its slot), or -1 when no story shares a feature. */
 long	 story_best(struct story_index *index, const struct story_vector *vector, int64_t time,
 	    struct story_score *best);
