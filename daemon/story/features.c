@@ -4,7 +4,7 @@
  * and of the start of its text (where news puts the event), and the numbers it mentions.
  *
  * Words are split on anything but letters, digits and UTF-8 sequences, ASCII is lower-cased,
- * stop words are dropped and a light suffix rule folds plurals ("bases" -> "base",
+ * stop words (stopwords.c) are dropped and a light suffix rule folds plurals ("bases" -> "base",
  * "casualties" -> "casualty"). A number keeps its decimal point and loses its thousands
  * separators ("10,000" -> "10000"); one-digit numbers say nothing and are dropped. Entities
  * keep the plugin's normalised name (case-folded for the key) and its type.
@@ -30,6 +30,7 @@
 #include <xxhash.h>
 
 #include "plugin_api.h"
+#include "stopwords.h"
 #include "story_internal.h"
 #include "util.h"
 
@@ -77,43 +78,6 @@ struct form_verdict {
 #define VERDICT_MASK	((uint64_t)3)
 #define VERDICT_AHEAD	8	/* types whose verdicts are loaded ahead (a random line each) */
 
-static const char *const stop_words[] = {
-	"a", "about", "after", "again", "against", "all", "also", "an", "and", "any", "are",
-	"around", "as", "at", "be", "because", "been", "before", "being", "between", "both",
-	"but", "by", "can", "could", "did", "do", "does", "during", "each", "early", "for",
-	"from", "further", "had", "has", "have", "having", "he", "her", "here", "him", "his",
-	"how", "i", "if", "in", "into", "is", "it", "its", "just", "last", "late", "later",
-	"least", "less", "like", "made", "make", "many", "may", "me", "might", "more", "most",
-	"much", "must", "my", "new", "news", "no", "nor", "not", "now", "of", "off", "on",
-	"once", "one", "only", "or", "other", "our", "out", "over", "own", "per", "report",
-	"reported", "reports", "said", "same", "say", "saying", "says", "she", "should", "since",
-	"so", "some", "still", "such", "than", "that", "the", "their", "them", "then", "there",
-	"these", "they", "this", "those", "though", "three", "through", "to", "told", "too",
-	"two", "under", "until", "up", "upon", "us", "very", "via", "was", "we", "week", "were",
-	"what", "when", "where", "which", "while", "who", "whom", "why", "will", "with",
-	"within", "without", "would", "year", "years", "yet", "you", "your", "according",
-	"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-	"today", "yesterday", "tomorrow", "first", "four", "five", "six", "seven", "eight",
-	"nine", "ten", "another", "even", "get", "got", "go", "going", "well", "way", "back",
-	"day", "days", "time", "people", "took", "take", "taken", "make", "told", "added",
-};
-
-/*
- * The stop words by their bytes: an open-addressing set filled once, then only read. A word
- * of up to 16 bytes is two 64-bit values, its bytes zero-padded (a word holds no zero
- * byte): one look-up compares them, where hashing every word first cost more. In front of
- * it a Bloom filter of 1 KB (two bits a word) answers "no stop word" for most others without
- * touching the set: time, not instructions, was the cost of the look-up (a cache miss into
- * the set for each word of an article; the filter's 16 lines stay in cache).
- */
-#define STOP_SLOT_BITS	9
-#define STOP_SLOTS	(1 << STOP_SLOT_BITS)
-#define STOP_BYTES	16	/* longer words are never stop words */
-#define STOP_BLOOM_BITS	8192
-static struct name16 stop_set[STOP_SLOTS];	/* head 0: an empty slot */
-static uint64_t stop_bloom[STOP_BLOOM_BITS / 64];
-static pthread_once_t stop_set_once = PTHREAD_ONCE_INIT;
-
 static uint64_t
 word_hash(const char *word, size_t length)
 {
@@ -122,100 +86,13 @@ word_hash(const char *word, size_t length)
 	return hash != 0 ? hash : 1;
 }
 
-static inline size_t fold_plural(char *word, size_t length);
-
-/* The first 16 bytes of word (it has that many to read), those from length on made 0. */
-static inline struct name16
-stop_key(const char *word, size_t length)
-{
-	struct name16 key;
-
-	memcpy(&key.head, word, 8);
-	memcpy(&key.tail, word + 8, 8);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	key.head = __builtin_bswap64(key.head);
-	key.tail = __builtin_bswap64(key.tail);
-#endif
-	if (length < 8) {
-		key.head &= ((uint64_t)1 << (8 * length)) - 1;
-		key.tail = 0;
-	} else if (length < 16)
-		key.tail &= ((uint64_t)1 << (8 * (length - 8))) - 1;
-	return key;
-}
-
-/* A key's hash: its slot is the top STOP_SLOT_BITS (name16_slot), its filter bits lower. */
-static inline uint64_t
-stop_hash(struct name16 key)
-{
-	return key.head * 0x9e3779b97f4a7c15ULL ^ key.tail * 0xc2b2ae3d27d4eb4fULL;
-}
-
-static inline int
-stop_bloom_has(uint64_t hash)
-{
-	size_t first = (size_t)(hash >> 20) & (STOP_BLOOM_BITS - 1);
-	size_t second = (size_t)(hash >> 33) & (STOP_BLOOM_BITS - 1);
-
-	return (stop_bloom[first / 64] >> (first % 64) & stop_bloom[second / 64] >>
-	    (second % 64) & 1) != 0;
-}
-
-/* Words are looked up folded ("reports" -> "report"): the set holds the folded forms. */
-static void
-stop_set_fill(void)
-{
-	for (size_t i = 0; i < sizeof stop_words / sizeof stop_words[0]; i++) {
-		char folded[STOP_BYTES] = { 0 };
-		size_t length = strlen(stop_words[i]);
-		struct name16 key;
-		uint64_t hash;
-		size_t slot, bit;
-
-		memcpy(folded, stop_words[i], length);
-		length = fold_plural(folded, length);
-		key = stop_key(folded, length);
-		hash = stop_hash(key);
-		slot = (size_t)(hash >> (64 - STOP_SLOT_BITS));
-		while (stop_set[slot].head != 0 && (stop_set[slot].head != key.head ||
-		    stop_set[slot].tail != key.tail))
-			slot = (slot + 1) & (STOP_SLOTS - 1);
-		stop_set[slot] = key;
-		bit = (size_t)(hash >> 20) & (STOP_BLOOM_BITS - 1);
-		stop_bloom[bit / 64] |= (uint64_t)1 << (bit % 64);
-		bit = (size_t)(hash >> 33) & (STOP_BLOOM_BITS - 1);
-		stop_bloom[bit / 64] |= (uint64_t)1 << (bit % 64);
-	}
-}
-
-/* Is the folded word (with 16 bytes to read) a stop word? Inline: count_span asks it of
- * nearly every word it reads. */
-static inline int
-is_stop_word(const char *word, size_t length)
-{
-	struct name16 key;
-	uint64_t hash;
-	size_t slot;
-
-	if (length > STOP_BYTES)
-		return 0;
-	key = stop_key(word, length);
-	hash = stop_hash(key);
-	if (!stop_bloom_has(hash))
-		return 0;
-	for (slot = (size_t)(hash >> (64 - STOP_SLOT_BITS)); stop_set[slot].head != 0;
-	    slot = (slot + 1) & (STOP_SLOTS - 1))
-		if (stop_set[slot].head == key.head && stop_set[slot].tail == key.tail)
-			return 1;
-	return 0;
-}
 
 struct story_extractor *
 story_extractor_new(void)
 {
 	struct story_extractor *extractor = xcalloc(1, sizeof *extractor);
 
-	pthread_once(&stop_set_once, stop_set_fill);
+	story_stop_words_init();
 	extractor->capacity = 1024;
 	extractor->slots = xcalloc(extractor->capacity, sizeof *extractor->slots);
 	extractor->stamps = xcalloc(extractor->capacity, sizeof *extractor->stamps);
@@ -333,20 +210,6 @@ count_feature(struct story_extractor *extractor, struct story_features *features
 	extractor->stamps[slot] = extractor->stamp;
 	extractor->slots[slot] = ++features->count;
 	return features->count - 1;
-}
-
-/* Fold a plural to its singular: "bases" -> "base", "casualties" -> "casualty". */
-static inline size_t
-fold_plural(char *word, size_t length)
-{
-	if (length > 4 && memcmp(word + length - 3, "ies", 3) == 0) {
-		word[length - 3] = 'y';
-		return length - 2;
-	}
-	if (length > 4 && word[length - 1] == 's' && word[length - 2] != 's' &&
-	    word[length - 2] != 'u' && word[length - 2] != 'i')
-		return length - 1;
-	return length;
 }
 
 /*
