@@ -228,6 +228,7 @@ cluster_fingerprints_drop(struct cluster *cluster, int (*dropped)(void *item, vo
 				continue;
 			}
 			*link = entry->next;
+			parked_unlink(fp, entry);	/* and from the deadlines' order */
 			cluster->status.fingerprints_parked--;
 			if (entry->unsent)
 				fp->unsent--;
