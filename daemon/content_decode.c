@@ -3,15 +3,22 @@
  *
  * gzip goes through libdeflate, which inflates a whole buffer in one call at two to three
  * times zlib's speed (and checks the CRC with carry-less multiplication): the output size is
- * known from the gzip trailer (ISIZE), so one allocation of exactly that size takes it. A
+ * known from the gzip trailer (ISIZE), so one buffer of at least that size takes it. A
  * stream libdeflate does not take whole (several members, bytes after the member, a trailer
  * that lies or passes max_size, truncation) goes through zlib's streaming inflate instead, as
  * libcurl decoded it: members one after another, what a truncated stream gave kept, a trailer
  * that does not match the data refused. deflate is zlib's (the zlib
  * wrapper, or a raw stream as some servers send it, as libcurl accepts). Every way stops at
  * max_size bytes of output: a gzip bomb is refused, not inflated.
+ *
+ * The output goes into a spare buffer when one fits (spare.c): feed bodies are inflated just
+ * before they are parsed (ingest/outcome.c), which then gives their buffer back, so one feed's
+ * body is inflated into the buffer the previous one was parsed from, still mapped and in cache.
+ * The one decompressor is kept too (libdeflate allocates and zeroes ~11 KB for each), under a
+ * mutex: content_decode() may be called from any thread.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,9 +29,40 @@
 #include <zlib.h>
 
 #include "content_decode.h"
+#include "spare.h"
 #include "util.h"
 
 #define INFLATE_BLOCK	(64 * 1024)
+
+static struct {
+	pthread_mutex_t	 lock;
+	struct libdeflate_decompressor *decompressor;	/* free when not NULL */
+} spare = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* The decompressor, taken from the spares (or new); NULL when out of memory. */
+static struct libdeflate_decompressor *
+decompressor_take(void)
+{
+	struct libdeflate_decompressor *decompressor;
+
+	pthread_mutex_lock(&spare.lock);
+	decompressor = spare.decompressor;
+	spare.decompressor = NULL;
+	pthread_mutex_unlock(&spare.lock);
+	return decompressor != NULL ? decompressor : libdeflate_alloc_decompressor();
+}
+
+static void
+decompressor_give_back(struct libdeflate_decompressor *decompressor)
+{
+	pthread_mutex_lock(&spare.lock);
+	if (spare.decompressor == NULL) {
+		spare.decompressor = decompressor;
+		decompressor = NULL;
+	}
+	pthread_mutex_unlock(&spare.lock);
+	libdeflate_free_decompressor(decompressor);
+}
 
 enum coding { CODING_IDENTITY, CODING_GZIP, CODING_DEFLATE, CODING_UNKNOWN };
 
@@ -91,12 +129,14 @@ gunzip_whole(const unsigned char *in, size_t length, long long max, struct buffe
 	    (size_t)in[length - 2] << 16 | (size_t)in[length - 1] << 24;
 	if ((long long)size > max)
 		return 1;	/* a bomb, or not the size: the stream says which, capped */
-	if ((decompressor = libdeflate_alloc_decompressor()) == NULL)
+	if ((decompressor = decompressor_take()) == NULL)
 		return 1;
+	if (out->data == NULL)
+		out->data = spare_take(size + 1, &out->capacity);
 	buffer_reserve(out, size);
 	result = libdeflate_gzip_decompress_ex(decompressor, in, length, out->data, size, &used,
 	    &written);
-	libdeflate_free_decompressor(decompressor);
+	decompressor_give_back(decompressor);
 	if (result != LIBDEFLATE_SUCCESS || used != length || written != size)
 		return 1;
 	out->length = written;

@@ -2,7 +2,9 @@
  * content_decode.h - undoing the Content-Encoding of a fetched body: gzip (x-gzip), deflate
  * and identity, in any stack, at most max_size bytes of output. fetch.c asks for
  * "gzip, deflate" and decodes here instead of in libcurl (libdeflate inflates a whole gzip
- * body in one call, several times faster than libcurl's zlib stream fed 16 KB at a time).
+ * body in one call, several times faster than libcurl's zlib stream fed 16 KB at a time); a
+ * feed's body is decoded by ingest/outcome.c when it is parsed, and its buffer given back
+ * (spare.h) for the next one.
  */
 #ifndef WIRESIFT_CONTENT_DECODE_H
 #define WIRESIFT_CONTENT_DECODE_H

@@ -3,7 +3,9 @@
  * struct fetch_result (see fetch.h). The body is capped at max_size while it is written, as
  * it came; its Content-Encoding (gzip or deflate, the ones asked for) is undone once it is
  * complete, by content_decode.c rather than libcurl, again capped at max_size, so a gzip bomb
- * is refused. Response headers are read per hop so validators, Retry-After and the encoding
+ * is refused. A feed's fetch (request->defer_decoding) leaves that to its caller instead: the
+ * body comes back as it came, with its Content-Encoding, and ingest/outcome.c decodes it just
+ * before parsing it. Response headers are read per hop so validators, Retry-After and the encoding
  * come from the final response and redirect kinds are known.
  */
 #include <arpa/inet.h>
@@ -30,6 +32,7 @@ struct fetch {
 	fetch_done_fn		 done;
 	void			*context;
 	long long		 max_size;
+	int			 defer_decoding;	/* request->defer_decoding */
 	int			 allow_private;
 	int			 refused_address;
 	int			 hops_all_permanent;
@@ -55,6 +58,7 @@ fetch_result_free(struct fetch_result *result)
 	free(result->last_modified);
 	free(result->content_type);
 	free(result->effective_url);
+	free(result->content_encoding);
 	memset(result, 0, sizeof *result);
 }
 
@@ -257,6 +261,11 @@ take_body(struct fetch *fetch, struct fetch_result *result)
 
 	result->body_length = fetch->body.length;
 	result->body = buffer_steal(&fetch->body);
+	if (fetch->defer_decoding && fetch->content_encoding != NULL) {
+		result->content_encoding = xstrdup(fetch->content_encoding);
+		result->max_size = fetch->max_size;
+		return;		/* the caller decodes it when it needs it */
+	}
 	status = content_decode(fetch->content_encoding, &result->body, &result->body_length,
 	    fetch->max_size, fetch->curl_error, sizeof fetch->curl_error);
 	if (status == 0)
@@ -363,6 +372,7 @@ fetch_start(struct loop *loop, const struct fetch_request *request, fetch_done_f
 	fetch->done = done;
 	fetch->context = context;
 	fetch->max_size = request->max_size > 0 ? request->max_size : config->max_size;
+	fetch->defer_decoding = request->defer_decoding;
 	fetch->allow_private = config->allow_private;
 	fetch->hops_all_permanent = 1;
 	fetch->started_ms = monotonic_ms();

@@ -24,6 +24,9 @@ struct fetch_request {
 	long long		 timeout_ms;
 	const char		*accept;		/* Accept header; NULL: feed types */
 	int			 web_only;		/* http and https only: no file:// */
+	/* a feed's fetch (ingest/schedule.c): a gzip or deflate body comes back still encoded
+	 * (result->content_encoding), for content_decode() when its turn to be parsed comes */
+	int			 defer_decoding;
 };
 
 enum fetch_outcome {
@@ -56,6 +59,10 @@ struct fetch_result {
 	long			 redirect_count;
 	long			 elapsed_ms;
 	char			 error[256];		/* human reason for failures */
+	/* defer_decoding: the Content-Encoding body still has (NULL: none, body decoded), and
+	 * the max_size its decoded bytes must keep to */
+	char			*content_encoding;
+	long long		 max_size;
 };
 
 const char *fetch_outcome_name(enum fetch_outcome outcome);

@@ -10,10 +10,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "content_decode.h"
 #include "feed/feed.h"
 #include "fetch.h"
 #include "ingest/ingest_internal.h"
 #include "log.h"
+#include "spare.h"
 #include "state.h"
 #include "util.h"
 #include "workers.h"
@@ -25,8 +27,22 @@
  * and message on the workers), and a cold start fetches faster than the workers prepare: parsed
  * at once, 5,000-12,000 articles piled up before the workers (peak RSS 300-500 MB for 40,000
  * news-size items). ingest_dispatch() starts no fetch while WAITING_BODIES_MAX bodies wait.
+ *
+ * A body waits as it came, gzip or deflate still on (fetch.c's defer_decoding): it is decoded
+ * when its turn to be parsed comes, and its buffer is given back (spare.h) once parsed, for
+ * the next body. A cold start's fetches complete in waves of a hundred and more bodies,
+ * which used to be inflated at once into as many fresh ~120 KB buffers, freed a wave later;
+ * now each is inflated into the buffer the body before it was parsed from, still mapped and in
+ * cache. Until it is decoded a fetch counts for nothing: one whose body does not decode (too
+ * large once inflated, bad data) fails then as it would have failed when fetched (the same
+ * reason and error, fetch.c's), and one that does is recorded, moves its feed and clears its
+ * failures then. A body dropped unparsed (draining, feed removed, partition revoked) is not
+ * decoded at all.
  */
 #define PARSE_AHEAD_PER_WORKER	128
+
+static void fetch_answered(struct feed *feed, const struct fetch_result *result);
+static void fetch_settle(struct feed *feed, struct fetch_result *result);
 
 struct waiting_body {
 	struct waiting_body	*next;
@@ -118,6 +134,31 @@ handle_body(struct feed *feed, struct fetch_result *result)
 	batch_item_done(batch, 0);
 }
 
+/* A waiting body's Content-Encoding undone; else result says the failure, as fetch.c would. */
+static int
+body_decode(struct fetch_result *result)
+{
+	char error[sizeof result->error] = "";
+	int status;
+
+	status = content_decode(result->content_encoding, &result->body, &result->body_length,
+	    result->max_size, error, sizeof error);
+	free(result->content_encoding);
+	result->content_encoding = NULL;
+	if (status == 0)
+		return 0;
+	free(result->body);
+	result->body = NULL;
+	result->body_length = 0;
+	result->outcome = status == -1 ? FETCH_TOO_LARGE : FETCH_OTHER;
+	if (status == -1)
+		snprintf(result->error, sizeof result->error, "response over %lld bytes",
+		    result->max_size);
+	else
+		snprintf(result->error, sizeof result->error, "%s", error);
+	return -1;
+}
+
 /* The fetched body joins the queue of bodies waiting to be parsed; result keeps nothing. */
 static void
 body_wait(struct feed *feed, struct fetch_result *result)
@@ -162,11 +203,20 @@ ingest_parse_waiting(struct ingest *ingest)
 	while (ingest->waiting_head != NULL && (ingest->draining ||
 	    workers_pending(ingest->workers) < room)) {
 		struct waiting_body *waiting = body_next(ingest);
+		struct fetch_result *result = &waiting->result;
+
 		if (ingest->draining || waiting->feed->removed ||
 		    feed_cluster_drop_body(waiting->feed))
 			ingest_poll_done(ingest);
-		else
-			handle_body(waiting->feed, &waiting->result);
+		else if (result->content_encoding == NULL)
+			handle_body(waiting->feed, result);
+		else if (body_decode(result) == 0) {
+			fetch_answered(waiting->feed, result);
+			handle_body(waiting->feed, result);
+		} else
+			fetch_settle(waiting->feed, result);	/* failed after all */
+		spare_give(waiting->result.body);	/* for the next body (spare.h) */
+		waiting->result.body = NULL;
 		fetch_result_free(&waiting->result);
 		free(waiting);
 	}
@@ -300,21 +350,44 @@ record_fetch(struct feed *feed, const struct fetch_result *result)
 	ingest->fetch_duration_count++;
 }
 
+/* A fetch that gave a body (decoded): counted, its redirect followed, its feed healthy. */
+static void
+fetch_answered(struct feed *feed, const struct fetch_result *result)
+{
+	record_fetch(feed, result);
+	handle_redirect(feed, result);
+	feed_recovered(feed, "fetch");
+}
+
 /* What a finished fetch means for its feed: its items, its schedule, its health. */
 void
 feed_handle_fetch(struct feed *feed, struct fetch_result *result)
 {
+	if (!is_network_outcome(result->outcome))
+		network_success(feed->ingest);
+	if (result->outcome == FETCH_OK && result->content_encoding != NULL) {
+		/* to be decoded when parsed: till then it counts for nothing */
+		body_wait(feed, result);
+		ingest_parse_waiting(feed->ingest);
+	} else
+		fetch_settle(feed, result);
+}
+
+/* A fetch whose body, if any, is decoded: what it means. */
+static void
+fetch_settle(struct feed *feed, struct fetch_result *result)
+{
 	struct ingest *ingest = feed->ingest;
 
-	record_fetch(feed, result);
-	handle_redirect(feed, result);
-	if (!is_network_outcome(result->outcome))
-		network_success(ingest);
 	if (result->outcome == FETCH_OK) {
-		feed_recovered(feed, "fetch");
+		fetch_answered(feed, result);
 		body_wait(feed, result);
 		ingest_parse_waiting(ingest);
-	} else if (result->outcome == FETCH_NOT_MODIFIED) {
+		return;
+	}
+	record_fetch(feed, result);
+	handle_redirect(feed, result);
+	if (result->outcome == FETCH_NOT_MODIFIED) {
 		feed_recovered(feed, "fetch");
 		if (log_enabled(LOG_LEVEL_DEBUG, "fetch"))
 			log_event(LOG_LEVEL_DEBUG, "fetch", "feed.not_modified", "feed=%s ms=%ld",

@@ -101,6 +101,7 @@ start_fetch(struct feed *feed)
 		.headers = &feed->config->headers,
 		.user_agent = feed->config->user_agent,
 		.config = ingest->config,
+		.defer_decoding = 1,	/* decoded when parsed: outcome.c */
 	};
 
 	feed->host->active++;

@@ -68,6 +68,13 @@ EXTRA_LOCATIONS = """
 			add_header Content-Encoding gzip;
 			try_files /bomb.xml.gz =404;
 		}
+		location = /corrupt.xml {
+			gzip off;
+			types { }
+			default_type application/rss+xml;
+			add_header Content-Encoding gzip;
+			try_files /corrupt.xml.gz =404;
+		}
 		location = /token.xml {
 			if ($http_x_token != "%(token)s") {
 				return 403;
@@ -229,6 +236,10 @@ def fleet(tmp_path_factory, kafka):
 	(site / "bomb.xml.gz").write_bytes(gzip.compress(bomb_body.encode(), 9))
 	sizes["bomb"] = len(bomb_body)
 	sizes["bomb_compressed"] = (site / "bomb.xml.gz").stat().st_size
+	# Said to be gzip, and a gzip header, but what follows is no deflate stream.
+	corrupt = bytearray(gzip.compress(bomb_body.encode()[:20000], 9))
+	corrupt[10:74] = b"\xff" * 64
+	(site / "corrupt.xml.gz").write_bytes(bytes(corrupt))
 
 	# Retry-After as an HTTP date a few seconds ahead (whole seconds, as HTTP dates are).
 	retry_until = int(time.time()) + RETRY_DATE_AHEAD
@@ -251,6 +262,7 @@ def fleet(tmp_path_factory, kafka):
 		feed("slow/slow.xml", "slow"),
 		feed("plain/big.xml", "big"),
 		feed("bomb.xml", "bomb"),
+		feed("corrupt.xml", "corrupt"),
 		feed("token.xml", "token", header='"X-Token: %s"' % TOKEN),
 		feed("token.xml?without-header", "tokenless"),
 		feed("partner.xml", "partner", user_agent='"%s"' % PARTNER_AGENT),
@@ -398,9 +410,19 @@ def test_oversized_bodies_are_cut_at_max_size(fleet):
 	# The bomb is small on the wire and large once inflated: the limit applies after decoding.
 	assert bomb[0]["content_encoding"] == "gzip", bomb[0]
 	assert fleet.sizes["bomb_compressed"] < MAX_SIZE < fleet.sizes["bomb"]
-	assert re.search(r"event=feed\.failed feed=bomb .*reason=too-large ", fleet.log), \
-		fleet.log[-3000:]
+	assert re.search(r"event=feed\.failed feed=bomb .*reason=too-large .*error=\"response over "
+			 r"%d bytes\"" % MAX_SIZE, fleet.log), fleet.log[-3000:]
 	assert not urls_of(fleet.values(), "big") and not urls_of(fleet.values(), "bomb")
+
+
+def test_undecodable_body_fails_the_feed(fleet):
+	# Feed bodies are decoded when parsed (outcome.c): bad gzip data still fails the fetch,
+	# with fetch.c's reason and error, and counts against the feed's health each time.
+	corrupt = fleet.server.of("/corrupt.xml")
+	assert corrupt and corrupt[0]["content_encoding"] == "gzip", corrupt
+	assert re.search(r"event=feed\.failed feed=corrupt .*reason=other status=200 failures=1 "
+			 r"error=\"bad gzip data\"", fleet.log), fleet.log[-3000:]
+	assert not urls_of(fleet.values(), "corrupt")
 
 
 def test_temporary_redirect_does_not_move_the_feed(fleet):

@@ -2,7 +2,8 @@
  * test_decode.c - content_decode(): gzip and deflate bodies written by zlib's own compressor
  * (one member, several members, truncated, raw deflate, stacked codings) come back as the
  * bytes compressed; bombs past max_size (whatever the trailer says), a lying trailer, unknown
- * codings and corrupt data are refused.
+ * codings and corrupt data are refused. Bodies given back (content_decode_recycle) are spares
+ * the next gzip bodies that fit are inflated into, and come back the same as into fresh ones.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "check.h"
 #include "content_decode.h"
+#include "spare.h"
 #include "util.h"
 
 /* window_bits as deflateInit2 takes them: 15 + 16 gzip, 15 zlib, -15 raw. */
@@ -152,6 +154,67 @@ test_bombs(void)
 	buffer_free(&out);
 }
 
+/* content_decode of a copy of compressed, the decoded body returned (its length in *length). */
+static char *
+decode_body(const struct buffer *compressed, size_t *length)
+{
+	char *body = xmalloc(compressed->length + 1), error[128] = "";
+
+	memcpy(body, compressed->data, compressed->length);
+	body[compressed->length] = '\0';
+	*length = compressed->length;
+	CHECK(content_decode("gzip", &body, length, 1 << 24, error, sizeof error) == 0);
+	return body;
+}
+
+static void
+test_spares(void)
+{
+	struct buffer big = { 0 }, small = { 0 }, huge = { 0 }, gz_big = { 0 }, gz_small = { 0 },
+	    gz_huge = { 0 };
+	char *first, *second, *third;
+	size_t length;
+
+	sample_text(&big, 120 * 1024);
+	sample_text(&small, 40 * 1024);
+	small.data[100] = 'X';		/* not a prefix of big */
+	sample_text(&huge, 600 * 1024);
+	compress_into(&gz_big, big.data, big.length, 15 + 16);
+	compress_into(&gz_small, small.data, small.length, 15 + 16);
+	compress_into(&gz_huge, huge.data, huge.length, 15 + 16);
+	first = decode_body(&gz_big, &length);
+	CHECK(length == big.length && memcmp(first, big.data, length) == 0);
+	spare_give(first);
+	/* the spare is taken by a smaller body, which comes back whole and terminated */
+	second = decode_body(&gz_small, &length);
+	CHECK(second == first);
+	CHECK(length == small.length && memcmp(second, small.data, length) == 0 &&
+	    second[length] == '\0');
+	/* a body larger than every spare gets a fresh buffer; the spare stays for the next */
+	spare_give(second);
+	third = decode_body(&gz_huge, &length);
+	CHECK(third != second && length == huge.length &&
+	    memcmp(third, huge.data, length) == 0);
+	first = decode_body(&gz_big, &length);
+	CHECK(first == second && length == big.length && memcmp(first, big.data, length) == 0);
+	/* small buffers and NULL are simply freed; more than the spares hold too */
+	spare_give(NULL);
+	spare_give(xstrdup("tiny"));
+	for (int i = 0; i < 20; i++)
+		spare_give(xmalloc(64 * 1024 + (size_t)i));
+	spare_give(first);
+	spare_give(third);
+	second = decode_body(&gz_big, &length);
+	CHECK(length == big.length && memcmp(second, big.data, length) == 0);
+	free(second);
+	buffer_free(&big);
+	buffer_free(&small);
+	buffer_free(&huge);
+	buffer_free(&gz_big);
+	buffer_free(&gz_small);
+	buffer_free(&gz_huge);
+}
+
 int
 main(void)
 {
@@ -159,5 +222,6 @@ main(void)
 	RUN(test_gzip_damaged);
 	RUN(test_deflate_and_stacks);
 	RUN(test_bombs);
+	RUN(test_spares);
 	return check_finish();
 }
