@@ -8,7 +8,8 @@
  * not per word: one pass over the words tallies each type's weight and where it is first met
  * (written as it is, or at a sentence start, where only its folded form is offered); then
  * each type is looked up once (by the host's stable form id: an array read of its term key,
- * once the form is known in the id's generation) and its tally added to its term,
+ * once the form is known in the id's generation, asked for a few types ahead as the key
+ * itself is, both being cache misses on a worker) and its tally added to its term,
  * its written and folded forms becoming the term's surfaces, ranked by count and, on a tie,
  * by where they first appear (as counting word by word in order gave).  An article's terms
  * and tallies live in scratch arrays reused from one article to the next.  The article then
@@ -256,6 +257,28 @@ type_form(struct keywords_state *state, struct stemmer_slot *slot, const char *l
 }
 
 /*
+ * The loads terms_collect makes for type i's term key miss the cache once a worker's other
+ * stages have run (keys is indexed by stable form id over the whole stream, and each key is
+ * a record of its own): each is asked for ahead, the key's entry in keys KEYS_AHEAD types
+ * before it is read and the key itself KEY_AHEAD types before, so that the misses of
+ * several types overlap instead of coming one after another.
+ */
+#define KEYS_AHEAD	16
+#define KEY_AHEAD	8
+
+static inline void
+keys_prefetch(const struct ws_tokens *tokens, void **keys, size_t i)
+{
+	const struct term_key *ahead;
+
+	if (i + KEYS_AHEAD < tokens->type_count)
+		__builtin_prefetch(&keys[tokens->form_ids[i + KEYS_AHEAD]]);
+	if (i + KEY_AHEAD < tokens->type_count &&
+	    (ahead = keys[tokens->form_ids[i + KEY_AHEAD]]) != NULL)
+		__builtin_prefetch(ahead);
+}
+
+/*
  * Add each token type's tally to the article's terms.  Its term key comes straight from keys
  * (the slot's keys_by_id, by stable form id) when not NULL and known there: the form itself
  * (a cold pointer away) is read only for its folded spelling, at a sentence start.
@@ -265,6 +288,8 @@ terms_collect(struct keywords_state *state, struct stemmer_slot *slot, const cha
     const struct ws_tokens *tokens, void **by_id, void **keys)
 {
 	for (size_t i = 0; i < tokens->type_count; i++) {
+		if (keys != NULL)
+			keys_prefetch(tokens, keys, i);
 		const struct ws_token_type *type = &tokens->types[i];
 		const struct type_tally *tally = &state->tallies[i];
 		const struct word_form *form = NULL;
