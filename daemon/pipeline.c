@@ -103,6 +103,17 @@ fail:
 }
 
 void
+pipeline_close_stores(struct pipeline *pipeline)
+{
+	if (pipeline == NULL)
+		return;
+	if (pipeline->dedup != NULL)
+		dedup_close_store(pipeline->dedup);
+	if (pipeline->stories != NULL)
+		story_close_store(pipeline->stories);
+}
+
+void
 pipeline_close(struct pipeline *pipeline)
 {
 	if (pipeline == NULL)

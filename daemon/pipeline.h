@@ -65,6 +65,11 @@ enum pipeline_mode {
 struct pipeline *pipeline_open(const struct config *config, enum pipeline_mode mode,
 	    char *error, size_t error_size);
 void	 pipeline_close(struct pipeline *pipeline);
+/*
+ * Write, sync and close the dedup and story logs (pipeline_close() then only frees memory):
+ * the daemon's exit makes them durable before the seen marks that rely on them.
+ */
+void	 pipeline_close_stores(struct pipeline *pipeline);
 
 /*
  * Fill in the source fields from the feed's configuration; assign the article its final id.

@@ -40,6 +40,8 @@ struct dedup_index;
 /* NULL on error with a reason in error. Loads persisted entries from state_dir. */
 struct dedup_index *dedup_open(const struct dedup_config *config, char *error, size_t error_size);
 void	 dedup_close(struct dedup_index *index);
+/* Write and sync the log and close it (what dedup_close() does first); the index stays. */
+void	 dedup_close_store(struct dedup_index *index);
 
 /*
  * Judge article and fill article->dedup: by article->dedup_sketch when a worker made one

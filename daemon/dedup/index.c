@@ -570,6 +570,13 @@ dedup_open(const struct dedup_config *config, char *error, size_t error_size)
 }
 
 void
+dedup_close_store(struct dedup_index *index)
+{
+	dedup_store_close(index->store);
+	index->store = NULL;
+}
+
+void
 dedup_close(struct dedup_index *index)
 {
 	if (index == NULL)

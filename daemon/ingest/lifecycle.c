@@ -2,7 +2,8 @@
  * lifecycle.c - the running daemon's life: ingest_new() opens state, pipeline, workers, spool
  * and producer, has the topics checked (topics.c: on a thread, while the first feeds are
  * fetched) and builds one record per feed; ingest_start() arms the feed timers; drain,
- * finish and free take it down in order. Also --once's end-of-round watch.
+ * finish and free take it down in order (the state database closed on a thread while the
+ * pipeline's memory is freed). Also --once's end-of-round watch.
  *
  * Life of a poll: a feed's timer fires -> it joins its host's wait queue -> ingest_dispatch()
  * starts it when the host and the global limits allow (schedule.c) -> feed_handle_fetch()
@@ -14,6 +15,7 @@
  * fetches and sends it again.
  */
 #include <event2/event.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,6 +361,36 @@ ingest_feed_free(struct feed *feed)
 	free(feed);
 }
 
+static void *
+state_close_main(void *argument)
+{
+	state_close(argument);
+	return NULL;
+}
+
+/*
+ * The dedup and story logs are made durable first, then the seen marks that rely on them
+ * (state_close: the last commit, the checkpoint and its fsyncs) on a thread, while this one
+ * frees the pipeline's memory: the two took 10-93 ms and ~60 ms one after the other.
+ */
+static void
+close_pipeline_and_state(struct ingest *ingest)
+{
+	pthread_t thread;
+	int threaded;
+
+	pipeline_close_stores(ingest->pipeline);
+	if (ingest->state != NULL)
+		state_set_commit_hook(ingest->state, NULL, NULL);	/* the loop is gone */
+	threaded = ingest->state != NULL &&
+	    thread_start(&thread, state_close_main, ingest->state, "wiresift-close") == 0;
+	pipeline_close(ingest->pipeline);
+	if (threaded)
+		pthread_join(thread, NULL);
+	else
+		state_close(ingest->state);
+}
+
 void
 ingest_free(struct ingest *ingest)
 {
@@ -384,8 +416,7 @@ ingest_free(struct ingest *ingest)
 	publisher_close(ingest->publisher);
 	spool_free(ingest->spool);
 	loop_free(ingest->loop);
-	pipeline_close(ingest->pipeline);
-	state_close(ingest->state);
+	close_pipeline_and_state(ingest);
 	if (ingest->state_commit_timer)
 		event_free(ingest->state_commit_timer);
 	for (host = ingest->hosts; host != NULL; host = next) {

@@ -352,12 +352,19 @@ story_free_slot(struct story *story)
 }
 
 void
+story_close_store(struct story_index *index)
+{
+	if (index->store != NULL)
+		story_store_close(index->store);
+	index->store = NULL;
+}
+
+void
 story_close(struct story_index *index)
 {
 	if (index == NULL)
 		return;
-	if (index->store != NULL)
-		story_store_close(index->store);
+	story_close_store(index);
 	for (size_t i = 0; i < index->slot_count; i++)
 		if (index->slots[i].open)
 			story_free_slot(&index->slots[i]);

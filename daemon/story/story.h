@@ -57,6 +57,8 @@ struct story_index;
 struct story_index *story_open(const struct story_config *config, char *error,
 	    size_t error_size);
 void	 story_close(struct story_index *index);
+/* Write and sync the log and close it (what story_close() does first); the index stays. */
+void	 story_close_store(struct story_index *index);
 
 /* Fill article->story: join an open story or open one (extracts features if no worker did). */
 void	 story_assign(struct story_index *index, struct article *article);
