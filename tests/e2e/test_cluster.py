@@ -1201,7 +1201,7 @@ def test_a_partition_revoked_with_items_queued_hands_them_on_unsent(
 		tmp_path, kafka_cluster, http_server, wiresift_daemon):
 	"""Instance a, one worker, polls every feed and has thousands of items queued (fetched
 	bodies, items waiting for the worker or parked for their fingerprint) when b joins: a is
-	paused (SIGSTOP, well within its session) while b starts, so the revoke finds that queue.
+	paused (SIGSTOP, within its session, here 40 s) until b joins, so the revoke finds that queue.
 	a drops what of the revoked feeds is not in its open transaction (its cluster.revoked line
 	says how many items: some must be), leaves their validators as committed, and hands the
 	partitions on once that transaction is through, instead of preparing, judging and
@@ -1210,7 +1210,10 @@ def test_a_partition_revoked_with_items_queued_hands_them_on_unsent(
 	twice), and no transaction of a's aborts for articles of partitions no longer its own."""
 	cluster = Cluster(tmp_path, kafka_cluster, http_server, wiresift_daemon)
 	config = cluster.configs["a"]
-	config.write_text(config.read_text().replace("[daemon]\n", "[daemon]\nworkers = 1\n", 1))
+	# a's session outlasts the pause below however long b takes to start on a loaded machine
+	text = config.read_text().replace("[daemon]\n", "[daemon]\nworkers = 1\n", 1)
+	assert "session_timeout = 6s" in text
+	config.write_text(text.replace("session_timeout = 6s", "session_timeout = 40s"))
 	cluster.start("a")
 	first = cluster.daemons["a"]
 	assert helpers.wait_until(lambda: owned_feeds(first) == FEEDS, 90, 0.2)
@@ -1222,9 +1225,10 @@ def test_a_partition_revoked_with_items_queued_hands_them_on_unsent(
 	first.send_signal(signal.SIGSTOP)
 	try:
 		cluster.start("b")
-		# b's join waits for a (not for long: a's session is 6 s)
-		helpers.wait_until(lambda: "event=cluster.joining" in cluster.daemons["b"].log(), 4,
-				   0.1)
+		# b's join waits for a, paused with its queue: the revoke that follows finds it there
+		# (a resumed before b joins could work its queue off first, and drop nothing)
+		assert helpers.wait_until(
+			lambda: "event=cluster.joining" in cluster.daemons["b"].log(), 25, 0.1)
 		time.sleep(0.5)
 	finally:
 		first.send_signal(signal.SIGCONT)
