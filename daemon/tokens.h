@@ -1,8 +1,10 @@
 /*
  * tokens.h - the token stream the host hands ABI-2 plugins (plugin_api.h): the words of an
  * article's title and text, scanned once per article with the plugins' own scanner
- * (plugins/words.h), each distinct written form interned once. Story features read their
- * words off it too (story/features.c), after the plugins (plugin_chain_tokens).  Each form
+ * (plugins/words.h), each distinct written form interned once. After the plugins
+ * (plugin_chain_tokens), the dedup sketch (dedup/normalize.c) and story features
+ * (story/features.c) read their words off it too, where a token is the word they would
+ * have read; each keeps what it made of a form by the form's stable id.  Each form
  * carries a stable id too (token_forms.c), the same from article to article of one stream.
  */
 #ifndef WIRESIFT_TOKENS_H
