@@ -13,6 +13,7 @@
 
 #include "dedup.h"
 #include "../plugin_api.h"
+#include "../util.h"
 
 /* normalize.c: NFKC + case folding, words split on punctuation, symbols and white space. */
 struct dedup_words {
@@ -190,6 +191,21 @@ struct dedup_record {
 struct dedup_store;
 
 typedef void (*dedup_replay_fn)(const struct dedup_record *record, void *context);
+
+/*
+ * sketcher.c: scratch for sketching articles on one thread (dedup.h); the index embeds one
+ * for articles judged without a sketch.
+ */
+struct dedup_sketcher {
+	struct dedup_hasher hasher;
+	struct dedup_words words;
+	struct buffer	 text;
+};
+void	 dedup_sketcher_init(struct dedup_sketcher *sketcher, const struct dedup_config *config);
+void	 dedup_sketcher_clear(struct dedup_sketcher *sketcher);
+/* The article's sketch into sketch: words off tokens when it holds the text sketched. */
+void	 dedup_sketch_into(struct dedup_sketcher *sketcher, const struct article *article,
+	    const struct ws_tokens *tokens, struct dedup_sketch *sketch);
 
 /*
  * Open (creating) state_dir/dedup.log, replay its records with time >= oldest into replay,

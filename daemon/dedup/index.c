@@ -56,13 +56,6 @@ struct candidate {
 	uint32_t	 offset;
 };
 
-/* Scratch for sketching articles on one thread (dedup.h). */
-struct dedup_sketcher {
-	struct dedup_hasher hasher;
-	struct dedup_words words;
-	struct buffer	 text;
-};
-
 struct dedup_index {
 	struct dedup_config config;
 	struct dedup_sketcher sketcher;	/* for articles that come without a sketch */
@@ -108,21 +101,6 @@ struct lookup {
 	struct match	 best;
 	struct match	 self;		/* the same article id judged before */
 };
-
-static void
-sketcher_init(struct dedup_sketcher *sketcher, const struct dedup_config *config)
-{
-	dedup_hasher_init(&sketcher->hasher, config->shingle_size, config->signature_size,
-	    config->bands);
-}
-
-static void
-sketcher_clear(struct dedup_sketcher *sketcher)
-{
-	dedup_hasher_free(&sketcher->hasher);
-	dedup_words_free(&sketcher->words);
-	buffer_free(&sketcher->text);
-}
 
 void
 dedup_config_defaults(struct dedup_config *config)
@@ -554,7 +532,7 @@ dedup_open(const struct dedup_config *config, char *error, size_t error_size)
 	if (index->slice_seconds < 1)
 		index->slice_seconds = 1;
 	index->seen_stamp = 1;
-	sketcher_init(&index->sketcher, config);
+	dedup_sketcher_init(&index->sketcher, config);
 	dedup_sketch_init(&index->sketch, &index->sketcher.hasher);
 	if (config->state_dir != NULL) {
 		int64_t oldest = (int64_t)time(NULL) - config->window_seconds;
@@ -597,87 +575,9 @@ dedup_close(struct dedup_index *index)
 	free(index->pending);
 	dedup_store_close(index->store);
 	dedup_sketch_free(&index->sketch);
-	sketcher_clear(&index->sketcher);
+	dedup_sketcher_clear(&index->sketcher);
 	free((char *)index->config.state_dir);
 	free(index);
-}
-
-/* The text an article is sketched from: its cleaned text, or its title and summary. */
-static const char *
-article_text(struct buffer *text, const struct article *article)
-{
-	if (article->text != NULL && *article->text != '\0')
-		return article->text;
-	buffer_reset(text);
-	if (article->title != NULL)
-		buffer_append_string(text, article->title);
-	buffer_append_string(text, "\n");
-	if (article->summary != NULL)
-		buffer_append_string(text, article->summary);
-	return text->data;
-}
-
-/*
- * The words of the article's text: off the token stream when it is of the very text sketched
- * (dedup_words_from_tokens gives the same words), else read from the text.
- */
-static void
-sketch_into(struct dedup_sketcher *sketcher, const struct article *article,
-    const struct ws_tokens *tokens, struct dedup_sketch *sketch)
-{
-	const char *text = article_text(&sketcher->text, article);
-
-	if (tokens != NULL && tokens->text.text == text && tokens->text.count > 0 &&
-	    tokens->form_ids != NULL)
-		dedup_words_from_tokens(&sketcher->words, tokens);
-	else
-		dedup_words_from_text(&sketcher->words, text);
-	dedup_sketch_compute(&sketcher->hasher, &sketcher->words, sketch);
-}
-
-struct dedup_sketcher *
-dedup_sketcher_new(const struct dedup_config *config)
-{
-	struct dedup_sketcher *sketcher = xcalloc(1, sizeof *sketcher);
-
-	sketcher_init(sketcher, config);
-	return sketcher;
-}
-
-void
-dedup_sketcher_free(struct dedup_sketcher *sketcher)
-{
-	if (sketcher == NULL)
-		return;
-	sketcher_clear(sketcher);
-	free(sketcher);
-}
-
-void
-dedup_sketch_article_tokens(struct dedup_sketcher *sketcher, struct article *article,
-    const struct ws_tokens *tokens)
-{
-	struct dedup_sketch *sketch = xcalloc(1, sizeof *sketch);
-
-	dedup_sketch_init(sketch, &sketcher->hasher);
-	sketch_into(sketcher, article, tokens, sketch);
-	dedup_sketch_destroy(article->dedup_sketch);
-	article->dedup_sketch = sketch;
-}
-
-void
-dedup_sketch_article(struct dedup_sketcher *sketcher, struct article *article)
-{
-	dedup_sketch_article_tokens(sketcher, article, NULL);
-}
-
-void
-dedup_sketch_destroy(struct dedup_sketch *sketch)
-{
-	if (sketch == NULL)
-		return;
-	dedup_sketch_free(sketch);
-	free(sketch);
 }
 
 /* The same article judged again: repeat what it was found to be. */
@@ -718,7 +618,7 @@ dedup_check(struct dedup_index *index, struct article *article, time_t now)
 	verdict_clear(verdict);
 
 	if (sketch == NULL) {
-		sketch_into(&index->sketcher, article, NULL, &index->sketch);
+		dedup_sketch_into(&index->sketcher, article, NULL, &index->sketch);
 		sketch = &index->sketch;
 	}
 	lookup.sketch = sketch;
