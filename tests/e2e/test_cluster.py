@@ -1201,7 +1201,8 @@ def test_a_partition_revoked_with_items_queued_hands_them_on_unsent(
 		tmp_path, kafka_cluster, http_server, wiresift_daemon):
 	"""Instance a, one worker, polls every feed and has thousands of items queued (fetched
 	bodies, items waiting for the worker or parked for their fingerprint) when b joins: a is
-	paused (SIGSTOP, within its session, here 40 s) until b joins, so the revoke finds that queue.
+	paused (SIGSTOP, within its session, here 60 s) until b joins, so the revoke finds that
+	queue.
 	a drops what of the revoked feeds is not in its open transaction (its cluster.revoked line
 	says how many items: some must be), leaves their validators as committed, and hands the
 	partitions on once that transaction is through, instead of preparing, judging and
@@ -1213,7 +1214,7 @@ def test_a_partition_revoked_with_items_queued_hands_them_on_unsent(
 	# a's session outlasts the pause below however long b takes to start on a loaded machine
 	text = config.read_text().replace("[daemon]\n", "[daemon]\nworkers = 1\n", 1)
 	assert "session_timeout = 6s" in text
-	config.write_text(text.replace("session_timeout = 6s", "session_timeout = 40s"))
+	config.write_text(text.replace("session_timeout = 6s", "session_timeout = 60s"))
 	cluster.start("a")
 	first = cluster.daemons["a"]
 	assert helpers.wait_until(lambda: owned_feeds(first) == FEEDS, 90, 0.2)
@@ -1228,7 +1229,8 @@ def test_a_partition_revoked_with_items_queued_hands_them_on_unsent(
 		# b's join waits for a, paused with its queue: the revoke that follows finds it there
 		# (a resumed before b joins could work its queue off first, and drop nothing)
 		assert helpers.wait_until(
-			lambda: "event=cluster.joining" in cluster.daemons["b"].log(), 25, 0.1)
+			lambda: "event=cluster.joining" in cluster.daemons["b"].log(), 40, 0.1), \
+			"b not joining after 40 s:\n" + helpers.tail(cluster.daemons["b"].log_path, 10)
 		time.sleep(0.5)
 	finally:
 		first.send_signal(signal.SIGCONT)
@@ -1240,7 +1242,8 @@ def test_a_partition_revoked_with_items_queued_hands_them_on_unsent(
 	missing = cluster.generator.served - set(urls)
 	assert not missing, "%d missing, e.g. %s" % (len(missing), sorted(missing)[:5])
 	assert not [url for url, count in urls.items() if count > 1]
-	assert int(handed.group(2)) > 0, handed.group(0)
+	assert int(handed.group(2)) > 0, "%s\n%s" % (handed.group(0),
+						    helpers.tail(first.log_path, 20))
 	assert "partitions no longer ours" not in first.log()
 	revoked_at = [log_stamp(line) for line in first.log().splitlines()
 		      if "event=cluster.feeds " in line and "released=0" not in line]
