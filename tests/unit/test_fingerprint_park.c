@@ -1,0 +1,176 @@
+/*
+ * test_fingerprint_park.c - cluster mode's park of articles waiting for their fingerprint
+ * record (daemon/cluster/fingerprints.c), without Kafka: fingerprints.c is compiled in here
+ * with its public names renamed (the library's own copy keeps them), its records taken as sent
+ * by the tests' hook (cluster_test_drop_fingerprint), so that parking, the drop of a revoked
+ * partition's articles (cluster_fingerprints_drop) and the release of those past their
+ * deadline (expire()) run on a struct fingerprints made here.
+ * An article dropped from the park must leave the deadlines' order too (823bbc9): it stayed
+ * linked there once freed, so the next park wrote to it and the next deadline check read it
+ * (under `make asan`, a heap-use-after-free; in the plain build, a crash or wrong releases).
+ */
+#define cluster_fingerprint_kind	park_test_fingerprint_kind
+#define cluster_fingerprint_park	park_test_fingerprint_park
+#define cluster_fingerprints_drop	park_test_fingerprints_drop
+#define cluster_fingerprint_on_report	park_test_fingerprint_on_report
+#define cluster_fingerprints_open	park_test_fingerprints_open
+#define cluster_fingerprints_parked	park_test_fingerprints_parked
+#define fingerprints_close		park_test_fingerprints_close
+#include "../../daemon/cluster/fingerprints.c"
+
+#include "check.h"
+#include "config.h"
+#include "dedup/dedup.h"
+
+#define ARTICLES	8
+
+/* Every record is taken as sent (and never comes back): no producer is needed. */
+int
+cluster_test_drop_fingerprint(const char *id)
+{
+	return 1;
+}
+
+/* What the hooks saw: the items released past their deadline, in the order given. */
+struct seen {
+	int	expired[ARTICLES * 2];
+	size_t	expired_count;
+};
+
+static void
+on_expired(void *context, void **items, size_t count)
+{
+	struct seen *seen = context;
+
+	for (size_t i = 0; i < count && seen->expired_count < ARTICLES * 2; i++)
+		seen->expired[seen->expired_count++] = *(int *)items[i];
+}
+
+/* Items 0, 2 and the newest parked (the ends and the middle of the deadlines' order). */
+static int
+is_dropped(void *item, void *context)
+{
+	int number = *(int *)item;
+
+	return number == 0 || number == 2 || number == *(int *)context;
+}
+
+struct park {
+	struct config		*config;
+	struct cluster		 cluster;
+	struct fingerprints	 fp;
+	struct dedup_sketcher	*sketcher;
+	struct article		*articles[ARTICLES];
+	int			 numbers[ARTICLES];
+};
+
+static void
+park_open(struct park *park, struct seen *seen)
+{
+	struct dedup_config dedup;
+
+	memset(park, 0, sizeof *park);
+	park->config = config_defaults();
+	park->config->cluster.fingerprint_timeout_ms = 0;	/* due at once */
+	park->cluster.config = park->config;
+	park->cluster.fingerprints = &park->fp;
+	park->fp.cluster = &park->cluster;
+	park->fp.hooks.expired = on_expired;
+	park->fp.hooks.context = seen;
+	dedup_config_defaults(&dedup);
+	park->sketcher = dedup_sketcher_new(&dedup);
+	dedup_hasher_init(&park->fp.hasher, dedup.shingle_size, dedup.signature_size,
+	    dedup.bands);
+	parked_grow(&park->fp);
+}
+
+static void
+park_article(struct park *park, int number)
+{
+	struct article *article = article_new();
+	char id[40], text[80];
+
+	snprintf(id, sizeof id, "park-%d", number);
+	snprintf(text, sizeof text, "the council met on day %d and voted on item %d", number,
+	    number * 7);
+	article_set(&article->id, id);
+	article_set(&article->feed_url, "http://127.0.0.1/feed.xml");
+	article_set(&article->text, text);
+	dedup_sketch_article(park->sketcher, article);
+	park->numbers[number] = number;
+	park->articles[number] = article;
+	cluster_fingerprint_park(&park->cluster, article, 1780000000, &park->numbers[number]);
+}
+
+static void
+park_close(struct park *park)
+{
+	for (size_t i = 0; i < park->fp.bucket_count; i++)
+		while (park->fp.buckets[i] != NULL) {
+			struct parked *entry = park->fp.buckets[i];
+			park->fp.buckets[i] = entry->next;
+			parked_free(entry);
+		}
+	free(park->fp.buckets);
+	for (int i = 0; i < ARTICLES; i++)
+		article_free(park->articles[i]);
+	dedup_hasher_free(&park->fp.hasher);
+	dedup_sketcher_free(park->sketcher);
+	config_free(park->config);
+}
+
+static void
+test_dropped_articles_leave_the_deadlines_order(void)
+{
+	struct seen seen = { { 0 }, 0 };
+	struct park park;
+	int newest = ARTICLES - 2, expected[] = { 1, 3, 4, 5, ARTICLES - 1 };
+	size_t dropped;
+
+	park_open(&park, &seen);
+	for (int i = 0; i <= newest; i++)
+		park_article(&park, i);
+	dropped = cluster_fingerprints_drop(&park.cluster, is_dropped, &newest);
+	CHECK(dropped == 3);
+	CHECK(park.cluster.status.fingerprints_parked == newest + 1 - 3);
+	/* parked after the drop: appended behind the newest left, not the freed one */
+	park_article(&park, ARTICLES - 1);
+	CHECK(park.cluster.status.fingerprints_parked == newest + 2 - 3);
+	expire(&park.fp);
+	CHECK(seen.expired_count == sizeof expected / sizeof expected[0]);
+	for (size_t i = 0; i < seen.expired_count && i < sizeof expected / sizeof expected[0];
+	    i++)
+		CHECK(seen.expired[i] == expected[i]);
+	CHECK(park.fp.oldest == NULL && park.fp.newest == NULL);
+	CHECK(park.cluster.status.fingerprints_parked == 0);
+	park_close(&park);
+}
+
+static void
+test_a_park_emptied_by_drops_takes_new_articles(void)
+{
+	struct seen seen = { { 0 }, 0 };
+	struct park park;
+	int newest = 2;
+
+	park_open(&park, &seen);
+	for (int i = 0; i <= newest; i++)
+		park_article(&park, i);
+	CHECK(cluster_fingerprints_drop(&park.cluster, is_dropped, &newest) == 2);
+	CHECK(park.fp.oldest != NULL && park.fp.oldest == park.fp.newest);
+	newest = 1;
+	CHECK(cluster_fingerprints_drop(&park.cluster, is_dropped, &newest) == 1);
+	CHECK(park.fp.oldest == NULL && park.fp.newest == NULL);
+	park_article(&park, 3);
+	expire(&park.fp);
+	CHECK(seen.expired_count == 1 && seen.expired[0] == 3);
+	park_close(&park);
+}
+
+int
+main(void)
+{
+	RUN(test_dropped_articles_leave_the_deadlines_order);
+	RUN(test_a_park_emptied_by_drops_takes_new_articles);
+	return check_finish();
+}
