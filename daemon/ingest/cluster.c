@@ -5,10 +5,11 @@
  * are. With it, a feed runs only while its partition is ours: taken over, it starts from the
  * state the last owner wrote (validators, health, moved URL, next poll, delivered ids with
  * their items' updated times and content hashes, each of which goes into the local SQLite
- * cache the seen-filter reads when a poll first lists it); revoked, its timer stops, its work
- * not yet in the open transaction is dropped (its items waiting for a worker or parked for
- * their fingerprint, its fetched body: drop_revoked_work), and the cluster hands its partition
- * on once the open transaction with the rest is through. An article
+ * cache the seen-filter reads when a poll first lists it); revoked, its timer stops, its fetch
+ * under way is cancelled (release), its work not yet in the open transaction is dropped (its
+ * items waiting for a worker or parked for their fingerprint, its fetched body:
+ * drop_revoked_work), and the cluster hands its partition on once the open transaction with
+ * the rest is through. An article
  * Kafka acknowledged is held here until its transaction ends (daemon/cluster/txn.c): committed,
  * it is delivered; aborted, it is not (it stays unseen, and its feed polls it again).
  * A prepared article waits (parked) for its turn in the fingerprints topic before it is
@@ -108,12 +109,28 @@ take(struct feed *feed)
 		evtimer_add(feed->timer, &when);
 }
 
-/* Revoked: no new poll starts here; one under way ends, and its state is still written. */
-static void
+/*
+ * Revoked: no new poll starts here, and a fetch under way is cancelled (a server holding its
+ * answer would hold the hand-on: partition_busy), counted as one dropped item; nothing of it
+ * was taken, so its feed's validators stay and its next owner fetches it. A poll past its
+ * fetch ends as drop_revoked_work says, and its feed's state is still written. 1 if a fetch
+ * was cancelled.
+ */
+static int
 release(struct feed *feed)
 {
+	struct ingest *ingest = feed->ingest;
+
 	feed->cluster_owned = 0;
 	evtimer_del(feed->timer);
+	if (!feed_fetch_cancel(feed))
+		return 0;
+	ingest_poll_done(ingest);
+	ingest_host_ready(ingest, feed->host);
+	cluster_count_dropped(ingest->cluster, 1);
+	log_event(LOG_LEVEL_INFO, "cluster", "cluster.poll_dropped",
+	    "feed=%s reason=partition-revoked fetch=cancelled", log_quote(feed->label));
+	return 1;
 }
 
 /*
@@ -186,7 +203,7 @@ static void
 on_ownership_changed(void *context)
 {
 	struct ingest *ingest = context;
-	size_t taken = 0, released = 0;
+	size_t taken = 0, released = 0, cancelled = 0;
 
 	for (size_t i = 0; i < ingest->feed_count; i++) {
 		struct feed *feed = ingest->feeds[i];
@@ -195,12 +212,14 @@ on_ownership_changed(void *context)
 			take(feed);
 			taken++;
 		} else if (!owns && feed->cluster_owned) {
-			release(feed);
+			cancelled += (size_t)release(feed);
 			released++;
 		}
 	}
 	if (released > 0)
 		drop_revoked_work(ingest);
+	if (cancelled > 0)
+		ingest_dispatch(ingest);	/* their hosts' other feeds may start now */
 	ingest->cluster_feeds = 0;
 	for (size_t i = 0; i < ingest->feed_count; i++)
 		ingest->cluster_feeds += ingest->feeds[i]->cluster_owned;

@@ -175,6 +175,12 @@ struct fetch_result;
 /* lifecycle.c */
 struct feed *ingest_feed_new(struct ingest *ingest, const struct feed_config *config);
 void	 ingest_feed_free(struct feed *feed);
+/*
+ * The feed's fetch under way, if any, ends unanswered (its easy handle leaves curl's multi,
+ * its host's and the global counts of fetches drop): nothing of it is taken, so the feed's
+ * validators and items are as before it. 1 if there was one.
+ */
+int	 feed_fetch_cancel(struct feed *feed);
 /* --once: one more feed has had its one poll (its items delivered, or it failed). */
 void	 ingest_poll_done(struct ingest *ingest);
 

@@ -349,6 +349,21 @@ ingest_exit_status(const struct ingest *ingest)
 	    publisher_outstanding(ingest->publisher) == 0 ? 0 : 1;
 }
 
+/* The feed's fetch under way, if any, ends unanswered: nothing of it is taken. 1 if one was. */
+int
+feed_fetch_cancel(struct feed *feed)
+{
+	struct ingest *ingest = feed->ingest;
+
+	if (feed->fetch == NULL)
+		return 0;
+	fetch_cancel(ingest->loop, feed->fetch);
+	feed->fetch = NULL;
+	feed->host->active--;
+	ingest->active_fetches--;
+	return 1;
+}
+
 void
 ingest_feed_free(struct feed *feed)
 {

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fetch.h"
 #include "ingest/ingest_internal.h"
 #include "log.h"
 #include "pipeline.h"
@@ -39,12 +38,7 @@ feed_retire(struct ingest *ingest, struct feed *feed)
 	evtimer_del(feed->timer);
 	if (feed->waiting)
 		host_queue_remove(feed->host, feed);
-	if (feed->fetch != NULL) {
-		fetch_cancel(ingest->loop, feed->fetch);
-		feed->fetch = NULL;
-		feed->host->active--;
-		ingest->active_fetches--;
-	}
+	feed_fetch_cancel(feed);
 	ingest->retired = xrealloc(ingest->retired, (ingest->retired_count + 1) *
 	    sizeof *ingest->retired);
 	ingest->retired[ingest->retired_count++] = feed;

@@ -10,8 +10,9 @@ for a read_committed reader across two SIGKILLs and a SIGTERM (articles and thei
 go out in one Kafka transaction), the state topic as documented; the same with a broker node
 killed and restarted mid-run; an instance paused past its session timeout fenced (nothing
 twice); a poll that outlives its lost partition (its response held by the test's server
-until the instance knows it lost it) aborting its transaction; a transaction aborted under
-backpressure as an instance joins, its items still published once (issue 16's stall); an
+until the instance knows it lost it) cancelled, or its transaction aborted; a transaction
+aborted under backpressure as an instance joins, its items still published once (issue 16's
+stall); an
 article whose fingerprint record is lost (the tests' hook) released as failed after
 fingerprint_timeout, its feed polled again and the item published once; a standby without
 partitions not ready until it takes over; and the [cluster] settings
@@ -27,7 +28,9 @@ import json
 import math
 import random
 import re
+import select
 import signal
+import socket
 import struct
 import subprocess
 import threading
@@ -565,11 +568,13 @@ def test_a_paused_instance_is_fenced_and_nothing_is_published_twice(
 class HoldingServer:
 	"""A loopback HTTP server of the feed files in root which, once hold(path, agent) is
 	armed, keeps the next request of path by that user agent waiting (held is set when it
-	arrives, held_count counts them) until release() is called, then answers it with the file
-	as it is then; several paths may be armed at once. With content(path, agent) set, that
-	gives the body instead (bytes, or None for the file). With etags, each answer carries an
-	ETag (a hash of the body) and a request whose If-None-Match names it is answered 304, as
-	nginx does."""
+	arrives, held_count counts them) until release() is called (or the hold's seconds pass),
+	then answers it with the file as it is then; several paths may be armed at once. A held
+	request whose client closes its connection first is not answered: abandoned lists them
+	(time.time(), path, agent). requests lists every request as it arrives (time.time(), path,
+	agent). With content(path, agent) set, that gives the body instead (bytes, or None for
+	the file). With etags, each answer carries an ETag (a hash of the body) and a request
+	whose If-None-Match names it is answered 304, as nginx does."""
 
 	def __init__(self, root, etags=False):
 		self.root = root
@@ -578,21 +583,48 @@ class HoldingServer:
 		self.held = threading.Event()
 		self.held_count = 0
 		self.released = threading.Event()
-		self.armed = set()
+		self.armed = {}
+		self.requests = []
+		self.abandoned = []
 		self.lock = threading.Lock()
 		server = self
 
 		class Handler(http.server.BaseHTTPRequestHandler):
+			def client_gone(self):
+				"""1 when the client closed its connection (EOF is readable)."""
+				readable, _, _ = select.select([self.connection], [], [], 0)
+				try:
+					return bool(readable) and self.connection.recv(
+						1, socket.MSG_PEEK) == b""
+				except OSError:
+					return True
+
+			def wait_released(self, seconds):
+				"""Until release(), seconds, or the client leaving: 0 when it left."""
+				deadline = time.monotonic() + seconds
+				while not server.released.wait(0.05):
+					if self.client_gone():
+						return 0
+					if time.monotonic() >= deadline:
+						break
+				return 1
+
 			def do_GET(self):
+				agent = self.headers.get("User-Agent")
 				with server.lock:
-					key = (self.path, self.headers.get("User-Agent"))
-					hold = key in server.armed
-					if hold:
-						server.armed.discard(key)
+					key = (self.path, agent)
+					server.requests.append((time.time(), self.path, agent))
+					seconds = server.armed.pop(key, None)
+					if seconds is not None:
 						server.held_count += 1
-				if hold:
+				if seconds is not None:
 					server.held.set()
-					server.released.wait(120)
+					if not self.wait_released(seconds):
+						with server.lock:
+							server.abandoned.append((time.time(), self.path,
+										 agent))
+						self.close_connection = True
+						return
 				try:
 					body = server.content and server.content(
 						self.path, self.headers.get("User-Agent"))
@@ -625,9 +657,9 @@ class HoldingServer:
 	def url(self, path=""):
 		return "http://127.0.0.1:%d/%s" % (self.httpd.server_address[1], path)
 
-	def hold(self, path, agent):
+	def hold(self, path, agent, seconds=120):
 		with self.lock:
-			self.armed.add((path, agent))
+			self.armed[(path, agent)] = seconds
 
 	def release(self):
 		self.released.set()
@@ -642,9 +674,10 @@ def test_a_poll_that_outlives_its_lost_partition_aborts(tmp_path, kafka_cluster,
 							 wiresift_daemon):
 	"""An instance whose poll is under way when its partition is lost (paused past its session
 	timeout, the group gave the partition to the other) must not commit what that poll
-	brings: its body is dropped unparsed (cluster.poll_dropped; or, if it was parsed first,
-	its transaction aborts: cluster.transaction_aborted reason="articles of partitions no
-	longer ours") and the partition's new owner publishes the items, once.
+	brings: its fetch is cancelled when it learns the loss, or its body dropped unparsed
+	(cluster.poll_dropped; or, if it was parsed first, its transaction aborts:
+	cluster.transaction_aborted reason="articles of partitions no longer ours") and the
+	partition's new owner publishes the items, once.
 	Every step waits for the event it needs (the request arriving, the takeover, the loss
 	logged), never for a time: the test's server holds the poll's response until then."""
 	servers = []
@@ -664,6 +697,7 @@ def test_a_poll_that_outlives_its_lost_partition_aborts(tmp_path, kafka_cluster,
 		try:
 			cluster.generator.add(FEEDS)	# new items, feed0's among them, for both to fetch
 			takeover = cluster.wait_stable("b")
+			resumed_at = len(zombie.log())	# paused: its log does not grow
 		finally:
 			zombie.send_signal(signal.SIGCONT)
 		figure("cluster, poll outliving its partition: takeover (s)", "%.1f" % takeover)
@@ -673,8 +707,10 @@ def test_a_poll_that_outlives_its_lost_partition_aborts(tmp_path, kafka_cluster,
 		lost = zombie.wait_for_log(r"event=cluster\.revoked .*lost=yes|"
 					   r"event=cluster\.transaction_fatal ", timeout=60)
 		server.release()	# the poll ends now, its partition known lost
-		# Its articles go into a transaction that aborts for holding them: that abort
-		# says why, and the article.undelivered lines after it name feed0. (Articles of
+		# Its fetch is cancelled as it learns the loss (cluster.poll_dropped, logged just
+		# before the cluster.revoked line), or, answered first, its body is dropped
+		# unparsed, or its articles go into a transaction that aborts for holding them:
+		# that abort says why, and the article.undelivered lines after it name feed0. (Articles of
 		# feed0's poll before the pause may end with the transaction open then, aborted
 		# as "partitions lost", or committed before the loss: not this poll's.) A fenced
 		# instance commits nothing more: it exits.
@@ -685,7 +721,7 @@ def test_a_poll_that_outlives_its_lost_partition_aborts(tmp_path, kafka_cluster,
 		dropped = re.compile(r"event=cluster\.poll_dropped feed=feed0 ")
 
 		def ended():
-			if dropped.search(zombie.log(), lost.start()):
+			if dropped.search(zombie.log(), resumed_at):
 				return "drop"
 			if aborted.search(zombie.log(), lost.start()):
 				return "abort"
@@ -1126,14 +1162,15 @@ def test_an_abort_under_backpressure_as_an_instance_joins_loses_nothing(
 	(backpressure on above 30 outstanding, off below 20), polls 24 feeds answered with ETags
 	(and 304 to a matching If-None-Match); the test's server holds a's next poll of one feed
 	of each partition while every feed gets 20 new items; b joins, so a must hand three
-	partitions on, each with a poll under way, and does at the release deadline; then the held
-	polls are answered. Their bodies, of partitions no longer a's, are dropped unparsed
-	(cluster.poll_dropped); parsed before (as they were until revoked feeds' queued work was
-	dropped), their items abort the transaction they are in with whatever else of a's it
-	holds, which this test was written for. From then on the feeds do not change, so an
-	item whose feed's validators moved past it (its later polls answered 304) would never be
-	published: every served item must be committed once, and both instances must end with
-	backpressure off, nothing outstanding in the producer, nothing parked or preparing."""
+	partitions on, each with a poll under way: it cancels those fetches at the revoke
+	(cluster.poll_dropped; before, it waited for the release deadline and dropped their
+	bodies unparsed once the held polls were answered; parsed, as they were until revoked
+	feeds' queued work was dropped, their items aborted the transaction they were in with
+	whatever else of a's it held, which this test was written for). From then on the feeds
+	do not change, so an item whose feed's validators moved past it (its later polls answered
+	304) would never be published: every served item must be committed once, and both
+	instances must end with backpressure off, nothing outstanding in the producer, nothing
+	parked or preparing."""
 	servers = []
 
 	def holding_server(root):
