@@ -42,6 +42,7 @@ import jsonschema
 import pytest
 
 import helpers
+import kafka_group
 from test_delivery import VOCABULARY, GrowingFeeds, figure
 
 STATE_SCHEMA = json.loads((helpers.ROOT / "docs" / "schema" /
@@ -281,7 +282,7 @@ class Cluster:
 		self.bootstrap = kafka_cluster.bootstrap
 		self.topics = tuple(helpers.unique_topic(kind) for kind in
 				    ("articles", "duplicates", "feeds", "state", "fingerprints"))
-		group = helpers.unique_topic("group")
+		self.group = group = helpers.unique_topic("group")
 		self.configs = {name: cluster_config(tmp_path, name, self.bootstrap, self.generator,
 						     self.site, self.topics, group)
 				for name in ("a", "b", "c")}
@@ -1238,7 +1239,8 @@ def test_a_partition_revoked_with_items_queued_hands_them_on_unsent(
 		tmp_path, kafka_cluster, http_server, wiresift_daemon):
 	"""Instance a, one worker, polls every feed and has thousands of items queued (fetched
 	bodies, items waiting for the worker or parked for their fingerprint) when b joins: a is
-	paused (SIGSTOP, within its session, here 60 s) until b joins, so the revoke finds that
+	paused (SIGSTOP, within its session, here 60 s) until b's JoinGroup is at the group
+	coordinator (kafka_group.py: the group PreparingRebalance), so the revoke finds that
 	queue.
 	a drops what of the revoked feeds is not in its open transaction (its cluster.revoked line
 	says how many items: some must be), leaves their validators as committed, and hands the
@@ -1264,11 +1266,14 @@ def test_a_partition_revoked_with_items_queued_hands_them_on_unsent(
 	try:
 		cluster.start("b")
 		# b's join waits for a, paused with its queue: the revoke that follows finds it there
-		# (a resumed before b joins could work its queue off first, and drop nothing)
-		assert helpers.wait_until(
-			lambda: "event=cluster.joining" in cluster.daemons["b"].log(), 40, 0.1), \
-			"b not joining after 40 s:\n" + helpers.tail(cluster.daemons["b"].log_path, 10)
-		time.sleep(0.5)
+		# (a resumed before b's JoinGroup reaches the coordinator could work its queue off
+		# first, and drop nothing). The group is PreparingRebalance from that JoinGroup until
+		# a rejoins; b logging cluster.joining, and a fixed wait after it, did not say that.
+		assert helpers.wait_until(lambda: kafka_group.group_state(
+			cluster.bootstrap, cluster.group) == "PreparingRebalance", 45, 0.2), \
+			"b's join not at the coordinator after 45 s (group %s):\n%s" % (
+				kafka_group.group_state(cluster.bootstrap, cluster.group),
+				helpers.tail(cluster.daemons["b"].log_path, 10))
 	finally:
 		first.send_signal(signal.SIGCONT)
 	handed = first.wait_for_log(r"^ts=(\S+) .*event=cluster\.revoked .*lost=no dropped=(\d+)",
