@@ -62,8 +62,11 @@ int	 state_mark_seen(struct state *state, const char *feed_key, const char *item
 /* Mark it seen with its updated time and content hash (0 keeps the one recorded, if any). */
 int	 state_mark_seen_updated(struct state *state, const char *feed_key, const char *item_id,
 	    time_t when, time_t updated, uint64_t content_hash);
-/* Forget delivered ids older than `before`; returns how many, -1 on error. */
-long	 state_expire_seen(struct state *state, time_t before);
+/*
+ * Forget delivered ids older than `before` (a scan of them all), unless this ran less than a
+ * day before `now`: returns how many went (0 when it did not run), -1 on error.
+ */
+long	 state_expire_seen(struct state *state, time_t before, time_t now);
 
 /*
  * The page step's cache: per page URL, the validators it was served with and the article text

@@ -147,7 +147,8 @@ ingest_new(struct config *config, struct event_base *base, const struct ingest_o
 		goto fail;
 	ingest->state_commit_timer = evtimer_new(base, on_state_commit, ingest);
 	state_set_commit_hook(ingest->state, state_commit_soon, ingest);
-	if ((removed = state_expire_seen(ingest->state, time(NULL) - SEEN_RETENTION_SECONDS)) > 0)
+	if ((removed = state_expire_seen(ingest->state, time(NULL) - SEEN_RETENTION_SECONDS,
+	    time(NULL))) > 0)
 		log_event(LOG_LEVEL_INFO, "state", "seen.expired", "removed=%ld", removed);
 	state_expire_pages(ingest->state, time(NULL) - (time_t)(config->fulltext.cache_ms / 1000));
 	if ((ingest->pipeline = pipeline_open(config, PIPELINE_DAEMON, error, error_size)) == NULL)

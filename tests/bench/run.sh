@@ -28,6 +28,8 @@
 #      real Kafka broker; the daemon at 1 s intervals after a first full poll, an asyncio+aiohttp
 #      poller and wrk; then wiresift --once over 10,000 feeds x 20 new items, and over 2,000
 #      feeds x 20 news-article-size items with newsboat over the same feeds)
+#   4a. seen ids: bench_seen, a new item's seen check and seen mark (grouped commits, as a
+#      cold start writes them) in CPU microseconds, and the start-up expiry's scan of the table
 #   5. cluster mode: tests/bench/cluster.py (2,000 feeds x 10 items, cold start then 304 polls
 #      at 1 s, by one daemon without [cluster], one instance of a group and two instances)
 #   5a. cluster state record: bench_feedstate, one full record (1000 delivered ids with
@@ -144,6 +146,9 @@ if [ "${BENCH_SKIP_POLL:-0}" != 1 ]; then
 	section "poll capacity and cold start (loopback nginx, real Kafka broker)"
 	"$python" tests/bench/poll.py "$build" "$work/poll" | tee -a "$results"
 fi
+
+section "seen ids (bench_seen: check and mark per new item, expiry scan of 200,000 ids)"
+"$build/bench/bench_seen" 200000 "$work" | tee -a "$results"
 
 if [ "${BENCH_SKIP_CLUSTER:-0}" != 1 ]; then
 	section "cluster mode beside single-node (loopback nginx, one real Kafka broker)"

@@ -680,7 +680,7 @@ test_state_seen_and_validators(void)
 	CHECK(record.failures == 3);
 	feed_record_clear(&record);
 	CHECK(state_feed_load(state, "never-seen", &record) == 0 && record.etag == NULL);
-	CHECK(state_expire_seen(state, 2000) == 1);
+	CHECK(state_expire_seen(state, 2000, 3000) == 1);
 	CHECK(state_seen(state, "feed", "id1") == 0);
 	state_close(state);
 	free(dir);
