@@ -8,14 +8,19 @@
  * CLD2 is about 8x faster than libexttextcat's n-gram comparison here (75 us for 2 KB of
  * English, against 590 us), and better on short texts.
  *
- * The sample (max_bytes, 512 by default): CLD2's cost is about 4 us a call plus 30 ns a byte
- * it reads (bench_lang, thread CPU, jemalloc, load 11-14 on 2 cores: 7.0-7.1 us at 128 bytes,
- * 11.3-11.6 at 256, 15.6-17.0 at 384, 19.2-20.2 at 512, 31-38 at 1024, 80-89 for a whole
- * 2.6 KB text), so most of it is per byte and the size is the lever.  It stays 512 on this
- * evidence: against the TRUE language of 2,878 news-shaped articles in the 60 of lingua's 75
- * test languages (github.com/pemistahl/lingua accuracy-report sentences, one sentence as title
- * and 1.5-4 KB of the following ones as text; tests/bench/lang_corpus.py) plus the 5 seeds,
- * CLD2 is right on
+ * The sample (max_bytes, 512 by default): CLD2's cost is about 1.6 us a call plus 34-37 ns a
+ * byte it reads, through cld2_fast.cc (bench_lang, thread CPU, jemalloc with the daemon's
+ * tcache_max, load 25-28 on 2 cores, 3 rounds, old and new alternated in one run; CLD2's own
+ * entry point in brackets, "fast_scan = no"): on the labelled corpus below 5.9 us at 128 bytes
+ * [7.3], 10.2 at 256 [12.9], 15.7 at 384 [20.2], 20.0 at 512 [24.9], 35.3 at 1024 [43.7]; on
+ * 3,000 generated English articles (gen_feeds.py articles) 5.8-5.9 at 128 [7.8-7.9] and
+ * 18.7-18.8 at 512 [25.6-25.9]; a whole text (2-5 KB, over cld2_fast's 2,000-byte limit, so
+ * CLD2's entry point either way) 113-116.  Most of it is per byte and the size is the lever.
+ * It stays 512 on this evidence: against the TRUE language of 2,878 news-shaped articles in
+ * the 60 of lingua's 75 test languages (github.com/pemistahl/lingua accuracy-report
+ * sentences, one sentence as title and 1.5-4 KB of the following ones as text;
+ * tests/bench/lang_corpus.py) plus the 5 seeds, CLD2 is right on (the same through
+ * cld2_fast.cc and through CLD2's entry point, every verdict)
  *
  *   max_bytes        128     256     384     512    1024   whole
  *   all            84.0%   90.4%   95.7%   96.8%   97.5%   97.7%
@@ -37,23 +42,27 @@
  * (am eo la mi mn nn om sn so ti tn ts xh yo zu) are outside Debian's libcld2 tables (its
  * libcld2full has 160+ languages) and are never right at any size.
  *
- * Where the time goes at 512 (callgrind of `wiresift process` over 400 article-size items:
- * 165K instructions an article, 13.5% of the pipeline's; perf cpu-clock of bench_lang agrees):
- * the script-span scan (ScriptScanner::GetOneScriptSpan: copies letters, keeps an offset map)
- * 78K, lowercasing 8K, quadgram and octagram scoring 64K, per call 9K of which the scanner's
- * two buffers (40 and 60 KB) are most.  Making the sample here takes under 1K (it reads only
- * max_bytes of the text, not the whole of it); counting letters up to min_chars about 0.5K.
+ * Where the time goes at 512 (callgrind of bench_lang over the 3,000 English articles, per
+ * call): CLD2's entry point takes 153K instructions, 86K of them its script-span scanner
+ * (ScriptScanner::GetOneScriptSpan and LowerScriptSpan: a UTF-8 state machine call per letter,
+ * an offset map it keeps for output this plugin does not ask for) and 60K the quadgram and
+ * octagram scoring.  cld2_fast.cc builds the same spans from ASCII tables taken from CLD2 at
+ * start-up (CLD2's functions for the other characters) and hands them to CLD2's scoring: 84K
+ * instructions, 17K of them its scanning and lowercasing, the scoring unchanged.  Its answers
+ * are CLD2's: the same verdict on every article of bench_lang's corpus at every size
+ * (BENCH_DIFF=512r,512), on the unit test's random and mixed-script texts, and the same
+ * `wiresift process` output.  Making the sample here takes under 1K (it reads only max_bytes
+ * of the text, not the whole of it); counting letters up to min_chars about 0.5K.
  *
  * Thread-compatible: CLD2's detection is reentrant (its tables are const), and the sample
- * buffer is the instance's own (one instance per thread).  CLD2 allocates and frees some
- * 200 KB of scratch on every call (scanner 100 KB, hit buffer 56 KB a script span, 16 KB
- * prediction table).  With glibc's default trim threshold the heap shrinks and grows back each
- * time (4 page faults a call, twice the time): a program on glibc's malloc should raise
- * M_TRIM_THRESHOLD (wiresift's malloc_tune() does).  The daemon allocates with jemalloc: no
- * page fault a call (perf stat: the same count for 1 and 11 rounds), the allocator about 1% of
- * this plugin's time; but blocks over its tcache_max (32 KB) take the arena path each call, and
- * MALLOC_CONF=tcache_max:131072 cuts this plugin's instructions 6.5% (66.2M -> 61.9M over the
- * 400 items) and its time about 9% (bench_lang: 19.2 -> 17.4 us), output unchanged.
+ * buffer and cld2_fast's detector (some 120 KB of scan buffers, made once) are the instance's
+ * own (one instance per thread).  CLD2's entry point allocates and frees some 200 KB of
+ * scratch on every call (scanner 100 KB, hit buffer 56 KB a script span, 16 KB prediction
+ * table); through cld2_fast only the hit buffer remains.  With glibc's default trim threshold
+ * the heap shrinks and grows back each time (page faults a call): a program on glibc's malloc
+ * should raise M_TRIM_THRESHOLD (wiresift's malloc_tune() does).  The daemon allocates with
+ * jemalloc, its tcache_max (daemon/main.c) above these sizes, so they come from the thread's
+ * cache.
  */
 #include <cstdio>
 #include <cld2/public/compact_lang_det.h>
@@ -66,6 +75,7 @@
 #include <string>
 
 #include "article.h"
+#include "cld2_fast.h"
 #include "plugin_api.h"
 
 namespace {
@@ -76,6 +86,7 @@ struct lang_state {
 	/* options */
 	long	 min_chars;
 	long	 max_bytes;
+	int	 fast_scan;	/* cld2_fast.cc, else CLD2's entry point */
 	char	*languages;	/* space- or comma-separated codes, or NULL for all */
 	/* loaded */
 	CLD2::Language allowed[MAX_LANGUAGES];
@@ -83,6 +94,7 @@ struct lang_state {
 	/* scratch: the title and text sample, reused from article to article */
 	char	*sample;
 	size_t	 sample_size;
+	cld2_fast *detector;	/* when fast_scan */
 };
 
 const struct ws_option lang_options[] = {
@@ -90,6 +102,9 @@ const struct ws_option lang_options[] = {
 	    WS_OPTION_INT, offsetof(struct lang_state, min_chars) },
 	{ "max_bytes", "512", "identify from at most this many bytes of title + text",
 	    WS_OPTION_INT, offsetof(struct lang_state, max_bytes) },
+	{ "fast_scan", "yes", "find CLD2's script spans with cld2_fast.cc (the same answers, "
+	    "faster); no: CLD2's own entry point", WS_OPTION_BOOL,
+	    offsetof(struct lang_state, fast_scan) },
 	{ "languages", NULL, "only report these codes, e.g. \"en de fr\"",
 	    WS_OPTION_STRING, offsetof(struct lang_state, languages) },
 	{ NULL, NULL, NULL, WS_OPTION_STRING, 0 }
@@ -140,6 +155,10 @@ lang_init(void *state_pointer, char *error, size_t error_size)
 		}
 		state->allowed[state->allowed_count++] = language;
 	}
+	if (state->fast_scan && (state->detector = cld2_fast_new()) == NULL) {
+		std::snprintf(error, error_size, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -171,20 +190,21 @@ sample_append(lang_state *state, size_t *length, size_t limit, const char *text)
 
 /*
  * Title and text into state->sample, at most max_bytes, cut on a UTF-8 character boundary;
- * returns its length.  Reads one byte past the limit to see where a character ends.
+ * returns its length.  Reads one byte past the limit to see where a character ends.  The
+ * buffer has 4 bytes more: CLD2 looks at the character after the sample's end.
  */
 size_t
 sample_text(lang_state *state, const article *item)
 {
 	size_t limit = state->max_bytes > 0 ? (size_t)state->max_bytes : 512, length = 0;
 
-	if (state->sample_size < limit + 1) {
-		char *grown = static_cast<char *>(std::realloc(state->sample, limit + 1));
+	if (state->sample_size < limit + 5) {
+		char *grown = static_cast<char *>(std::realloc(state->sample, limit + 5));
 
 		if (grown == NULL)
 			return 0;
 		state->sample = grown;
-		state->sample_size = limit + 1;
+		state->sample_size = limit + 5;
 	}
 	if ((item->title == NULL || (sample_append(state, &length, limit, item->title) &&
 	    sample_append(state, &length, limit, "\n\n"))) &&
@@ -234,8 +254,12 @@ lang_process(void *state_pointer, struct article *item)
 	if (!has_letters(state->sample, length,
 	    static_cast<size_t>(state->min_chars > 0 ? state->min_chars : 0)))
 		return 0;	/* too short to tell: leave lang_code empty */
-	CLD2::ExtDetectLanguageSummary(state->sample, static_cast<int>(length), true,
-	    &hints, 0, top3, percent3, scores3, NULL, &text_bytes, &reliable);
+	if (state->detector != NULL)
+		cld2_fast_detect(state->detector, state->sample, static_cast<int>(length), top3,
+		    percent3, scores3, &text_bytes, &reliable);
+	else
+		CLD2::ExtDetectLanguageSummary(state->sample, static_cast<int>(length), true,
+		    &hints, 0, top3, percent3, scores3, NULL, &text_bytes, &reliable);
 	for (int i = 0; i < 3; i++) {
 		if (top3[i] == CLD2::UNKNOWN_LANGUAGE || !allowed(state, top3[i]))
 			continue;
@@ -251,6 +275,8 @@ lang_fini(void *state_pointer)
 {
 	lang_state *state = static_cast<lang_state *>(state_pointer);
 
+	cld2_fast_free(state->detector);
+	state->detector = NULL;
 	std::free(state->sample);
 	state->sample = NULL;
 	state->sample_size = 0;

@@ -8,13 +8,17 @@
  * CODES the accepted ISO 639-1 answers ("no|nb"), GROUP and SHAPE free labels the figures are
  * split by (tests/bench/lang_corpus.py writes "latin", "cyrillic"...; "plain", "dateline"...),
  * TEXT with "\n" for a line break.  BENCH_SIZES (default "128 256 384 512 1024 0") are the
- * max_bytes tried, 0 for the whole text; BENCH_ROUNDS (default 3) timed rounds, the sizes taken
- * in turn within each round so that machine load falls on all of them alike.  With
- * BENCH_DIFF=A,B it also lists each article whose verdict (code or confidence) differs between
- * max_bytes A and B.  For instruction counts run it under callgrind with BENCH_ROUNDS=1.
+ * max_bytes tried, 0 for the whole text, a size with an "r" ("512r") run with fast_scan = no
+ * (CLD2's own entry point, the reference plugins/lang/cld2_fast.cc must agree with);
+ * BENCH_ROUNDS (default 3) timed rounds, the sizes taken in turn within each round so that
+ * machine load falls on all of them alike.  With BENCH_DIFF=A,B (e.g. "512r,512") it also lists
+ * each article whose verdict (code or confidence) differs between sizes A and B, and counts
+ * them.  For instruction counts run it under callgrind with BENCH_ROUNDS=1.
  *
- * The daemon allocates with jemalloc (CLD2 takes ~200 KB of scratch a call): for its figures run
- * this with LD_PRELOAD=libjemalloc.so.2; without, glibc's malloc (and malloc_tune) is measured.
+ * The daemon allocates with jemalloc (CLD2 takes scratch on every call: ~200 KB through its
+ * entry point, ~56 KB through cld2_fast.cc): for its figures run this with
+ * LD_PRELOAD=libjemalloc.so.2 MALLOC_CONF=tcache_max:262144 (the daemon's malloc_conf, in
+ * daemon/main.c); without, glibc's malloc with its default trim threshold is measured.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,17 +110,18 @@ corpus_read(struct corpus *corpus, const char *path)
 }
 
 static struct plugin_chain *
-lang_chain(long max_bytes)
+lang_chain(long max_bytes, int reference)
 {
-	struct plugin_setting setting = { .key = (char *)"max_bytes", .line = 2 };
+	struct plugin_setting settings[2] = { { .key = (char *)"max_bytes", .line = 2 },
+	    { .key = (char *)"fast_scan", .value = (char *)(reference ? "no" : "yes"), .line = 3 } };
 	struct plugin_config config = { .name = (char *)"lang",
-	    .config_file = (char *)"conf/wiresift.conf", .line = 1, .settings = &setting,
-	    .setting_count = 1 };
+	    .config_file = (char *)"conf/wiresift.conf", .line = 1, .settings = settings,
+	    .setting_count = 2 };
 	struct plugin_chain *chain;
 	char value[32], error[512];
 
 	snprintf(value, sizeof(value), "%ld", max_bytes > 0 ? max_bytes : 1L << 30);
-	setting.value = value;
+	settings[0].value = value;
 	if ((chain = plugin_chain_load(&config, 1, NULL, error, sizeof(error))) == NULL) {
 		fprintf(stderr, "bench_lang: %s\n", error);
 		exit(1);
@@ -212,36 +217,42 @@ print_accuracy(const struct corpus *corpus, int shape, const long *sizes, int si
 }
 
 static void
-print_differences(const struct corpus *corpus, const long *sizes, int size_count,
+print_differences(const struct corpus *corpus, char names[][16], int size_count,
     const char *pair)
 {
-	long a = strtol(pair, NULL, 10), b = strtol(strchr(pair, ',') + 1, NULL, 10);
+	size_t comma = strcspn(pair, ","), differ = 0;
 	int sa = -1, sb = -1;
 
 	for (int s = 0; s < size_count; s++) {
-		sa = sizes[s] == a ? s : sa;
-		sb = sizes[s] == b ? s : sb;
+		sa = strlen(names[s]) == comma && strncmp(names[s], pair, comma) == 0 ? s : sa;
+		sb = strcmp(names[s], pair + comma + 1) == 0 ? s : sb;
 	}
-	if (sa < 0 || sb < 0)
+	if (sa < 0 || sb < 0) {
+		printf("BENCH_DIFF %s: no such sizes\n", pair);
 		return;
+	}
 	for (size_t i = 0; i < corpus->count; i++) {
 		const struct item *item = &corpus->items[i];
 
 		if (strcmp(item->verdict[sa], item->verdict[sb]) == 0 &&
 		    item->confidence[sa] == item->confidence[sb])
 			continue;
-		printf("differs %s/%s %ld: %s %.3f  %ld: %s %.3f  | %.60s\n", item->codes, item->shape,
-		    a, item->verdict[sa], item->confidence[sa], b, item->verdict[sb],
+		differ++;
+		printf("differs %s/%s %s: %s %.3f  %s: %s %.3f  | %.60s\n", item->codes, item->shape,
+		    names[sa], item->verdict[sa], item->confidence[sa], names[sb], item->verdict[sb],
 		    item->confidence[sb], item->article->title);
 	}
+	printf("%zu of %zu verdicts differ between %s and %s\n", differ, corpus->count, names[sa],
+	    names[sb]);
 }
 
 int
 main(int argc, char **argv)
 {
 	const char *size_list = getenv("BENCH_SIZES"), *rounds_text = getenv("BENCH_ROUNDS");
-	int rounds = rounds_text ? atoi(rounds_text) : 3, size_count = 0;
+	int rounds = rounds_text ? atoi(rounds_text) : 3, size_count = 0, reference[MAX_SIZES];
 	long sizes[MAX_SIZES];
+	char names[MAX_SIZES][16];
 	double seconds[MAX_SIZES] = { 0 };
 	struct plugin_chain *chains[MAX_SIZES];
 	struct corpus corpus = { 0 };
@@ -250,8 +261,16 @@ main(int argc, char **argv)
 	if (getenv("WIRESIFT_PLUGIN_DIR") == NULL)
 		setenv("WIRESIFT_PLUGIN_DIR", "build/plugins", 1);
 	for (const char *at = size_list ? size_list : "128 256 384 512 1024 0";
-	    size_count < MAX_SIZES && *(at += strspn(at, " ,")) != '\0'; at = end)
-		sizes[size_count++] = strtol(at, &end, 10);
+	    size_count < MAX_SIZES && *(at += strspn(at, " ,")) != '\0'; at = end) {
+		sizes[size_count] = strtol(at, &end, 10);
+		if (end == at)
+			break;
+		reference[size_count] = *end == 'r';
+		end += *end == 'r';
+		snprintf(names[size_count], sizeof(names[0]), "%ld%s", sizes[size_count],
+		    reference[size_count] ? "r" : "");
+		size_count++;
+	}
 	for (int i = 1; i < argc; i++)
 		corpus_read(&corpus, argv[i]);
 	if (corpus.count == 0 || size_count == 0) {
@@ -259,14 +278,14 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (int s = 0; s < size_count; s++)
-		chains[s] = lang_chain(sizes[s]);
+		chains[s] = lang_chain(sizes[s], reference[s]);
 	for (int round = 0; round < (rounds > 0 ? rounds : 1); round++)
 		for (int s = 0; s < size_count; s++)
 			seconds[s] += run_size(chains[s], &corpus, s);
 	printf("%zu articles, %d rounds; max_bytes (0 = whole text):\n%-19s %6s", corpus.count,
 	    rounds, "", "n");
 	for (int s = 0; s < size_count; s++)
-		printf("  %7ld", sizes[s]);
+		printf("  %7s", names[s]);
 	printf("\n%-26s", "us/article (thread CPU)");
 	for (int s = 0; s < size_count; s++)
 		printf("  %7.2f", seconds[s] * 1e6 / (double)corpus.count / (rounds > 0 ? rounds : 1));
@@ -276,7 +295,7 @@ main(int argc, char **argv)
 	if (getenv("BENCH_BY_LANGUAGE") != NULL)
 		print_accuracy(&corpus, 2, sizes, size_count);
 	if (getenv("BENCH_DIFF") != NULL && strchr(getenv("BENCH_DIFF"), ',') != NULL)
-		print_differences(&corpus, sizes, size_count, getenv("BENCH_DIFF"));
+		print_differences(&corpus, names, size_count, getenv("BENCH_DIFF"));
 	for (int s = 0; s < size_count; s++)
 		plugin_chain_free(chains[s]);
 	return 0;

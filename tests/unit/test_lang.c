@@ -7,6 +7,15 @@
  * confidence, CLD2's share of the text, moves with each byte it reads) and on the seed
  * articles.  Language accuracy against true labels is measured by tests/bench/bench_lang.c.
  *
+ * The fast scan (plugins/lang/cld2_fast.cc, fast_scan = yes, the default) against its plain
+ * reference, CLD2's own entry point (fast_scan = no): the same verdict on every prefix of the
+ * mixed text and of the seeds, and on random texts of letters in many scripts, marks, digits,
+ * punctuation, markup characters and broken UTF-8, 1 to 2,400 bytes (past the fast path's
+ * 2,000-byte limit).  Every text ends on a whole character: on a text that ends inside one,
+ * CLD2 copies the bytes after its end into its buffers, and its answer depends on them (and
+ * on what its buffers held before); the plugin's samples are cut on a character boundary of
+ * valid UTF-8 (the parser's output), so never end so.
+ *
  * Plugins are loaded from $WIRESIFT_PLUGIN_DIR (build/plugins when unset).  Runs from the
  * repo root.
  */
@@ -20,18 +29,28 @@
 #include "util.h"
 #include "fixtures.h"
 
+#define RANDOM_SEED 0x6c616e67ULL
+#include "xorshift.h"
+
 static struct plugin_chain *
-lang_chain(const char *max_bytes)
+lang_chain_scan(const char *max_bytes, const char *fast_scan)
 {
-	struct plugin_setting setting = { (char *)"max_bytes", (char *)max_bytes, 2 };
+	struct plugin_setting settings[2] = { { (char *)"max_bytes", (char *)max_bytes, 2 },
+	    { (char *)"fast_scan", (char *)fast_scan, 3 } };
 	struct plugin_config config = { (char *)"lang", (char *)"conf/wiresift.conf", 1,
-	    &setting, 1 };
+	    settings, 2 };
 	char error[512];
 	struct plugin_chain *chain = plugin_chain_load(&config, 1, NULL, error, sizeof(error));
 
 	if (chain == NULL)
 		fprintf(stderr, "  cannot load lang: %s\n", error);
 	return chain;
+}
+
+static struct plugin_chain *
+lang_chain(const char *max_bytes)
+{
+	return lang_chain_scan(max_bytes, "yes");
 }
 
 /* The reference sample: title "\n\n" text, its first limit bytes, cut to a character start. */
@@ -154,6 +173,123 @@ test_lang_sample_seeds(void)
 	plugin_chain_free(whole);
 }
 
+/* Whether the fast and the reference chain give text (no title) the same verdict; counts
+ * the verdicts that name a language into *named. */
+static int
+scans_agree(struct plugin_chain *fast, struct plugin_chain *reference, const char *text,
+    size_t *named)
+{
+	struct article *ours = article_new(), *theirs = article_new();
+	int same;
+
+	article_set(&ours->text, text);
+	article_set(&theirs->text, text);
+	plugin_chain_process(fast, ours);
+	plugin_chain_process(reference, theirs);
+	same = strcmp(ours->lang_code, theirs->lang_code) == 0 &&
+	    ours->lang_confidence == theirs->lang_confidence;
+	*named += ours->lang_code[0] != '\0';
+	if (!same)
+		fprintf(stderr, "  fast %s %.3f, reference %s %.3f on %zu bytes: %.80s\n",
+		    ours->lang_code, ours->lang_confidence, theirs->lang_code,
+		    theirs->lang_confidence, strlen(text), text);
+	article_free(ours);
+	article_free(theirs);
+	return same;
+}
+
+/* Pieces random texts are made of: letters of several scripts (two of them uppercase),
+ * combining marks, digits, punctuation, markup characters, curly quotes, broken UTF-8. */
+static const char *const pieces[] = {
+	"a", "e", "n", "t", "s", "r", "o", "i", "k", "z", "E", "Q", "W",
+	"\xC3\xA9", "\xC3\xBC", "\xC3\x9F", "\xC5\x82", "\xC3\x89",		/* e acute u uml sz l A */
+	"\xD0\xB0", "\xD0\xBE", "\xD1\x81", "\xD0\x94", "\xD1\x8F",		/* Cyrillic */
+	"\xCE\xB1", "\xCE\xBB", "\xCE\xA3",					/* Greek */
+	"\xD8\xA8", "\xD9\x85", "\xD8\xB3",					/* Arabic */
+	"\xD7\xA9", "\xD7\x9C",						/* Hebrew */
+	"\xE0\xB8\x81", "\xE0\xB8\xB2",						/* Thai */
+	"\xE0\xA4\x95", "\xE0\xA4\xBE",						/* Devanagari */
+	"\xE4\xB8\xAD", "\xE6\x96\x87", "\xE3\x81\x82", "\xEA\xB0\x80",	/* Han, kana, Hangul */
+	"\xCC\x81", "\xCC\x88",							/* combining marks */
+	" ", " ", " ", " ", "  ", "\n", "\n\n", "\t", ",", ".", "'", "-", "3", "1994",
+	"<", ">", "&", "&amp;", "<p>", "\xE2\x80\x99", "\xE2\x80\x94", "\xC2\xA0",
+	"\x80", "\xC3", "\xE4\xB8", "\xF0\x9F\x98\x80",				/* broken, emoji */
+};
+
+/* A random text of about `length` bytes: words of one script at a time, now and then other
+ * pieces between them, so that both long same-script runs and script changes occur. */
+static char *
+random_text(size_t length)
+{
+	struct buffer text = { 0 };
+	size_t count = sizeof(pieces) / sizeof(pieces[0]), script = 0;
+	static const size_t script_start[] = { 0, 13, 18, 23, 26, 29, 31, 33, 35, 39 };
+
+	while (text.length < length) {
+		if (next_random(6) == 0)
+			script = next_random(9);
+		size_t from = script_start[script], to = script_start[script + 1];
+
+		for (unsigned letters = 2 + next_random(8); letters > 0; letters--)
+			buffer_append_string(&text, pieces[from + next_random((unsigned)(to - from))]);
+		buffer_append_string(&text, next_random(4) == 0 ?
+		    pieces[next_random((unsigned)count)] : " ");
+	}
+	buffer_append(&text, ".", 2);	/* a whole character last (see the file's comment) */
+	return text.data;
+}
+
+static void
+test_lang_fast_scan_agrees(void)
+{
+	struct plugin_chain *fast = lang_chain_scan("1000000", "yes");
+	struct plugin_chain *reference = lang_chain_scan("1000000", "no");
+	size_t texts = 0, agreed = 0, named = 0, mixed_length = strlen(mixed_text);
+	char prefix[1024];
+	char *seeds[100];
+	size_t seed_count = seeds_read(seeds, NULL, 100);
+
+	CHECK(fast != NULL && reference != NULL);
+	if (fast == NULL || reference == NULL)
+		return;
+	for (size_t length = 1; length <= mixed_length && length < sizeof(prefix); length++) {
+		if (((unsigned char)mixed_text[length] & 0xC0) == 0x80)
+			continue;	/* every prefix that ends on a whole character */
+		memcpy(prefix, mixed_text, length);
+		prefix[length] = '\0';
+		texts++;
+		agreed += (size_t)scans_agree(fast, reference, prefix, &named);
+	}
+	for (int i = 0; i < 1500; i++) {
+		char *text = random_text(1 + next_random(i % 10 == 0 ? 2400 : 900));
+
+		texts++;
+		agreed += (size_t)scans_agree(fast, reference, text, &named);
+		free(text);
+	}
+	for (size_t i = 0; i < seed_count; i++) {
+		for (size_t cut = 64; cut < 2100 && cut < strlen(seeds[i]); cut += 97) {
+			size_t whole = cut;
+
+			while (whole > 0 && ((unsigned char)seeds[i][whole] & 0xC0) == 0x80)
+				whole--;
+			char *text = xstrndup(seeds[i], whole);
+
+			texts++;
+			agreed += (size_t)scans_agree(fast, reference, text, &named);
+			free(text);
+		}
+		free(seeds[i]);
+	}
+	printf("  fast scan: %zu of %zu verdicts equal, %zu name a language\n", agreed, texts,
+	    named);
+	CHECK(texts > 1500 + mixed_length / 2);
+	CHECK(agreed == texts);
+	CHECK(named > texts / 2);	/* mostly real verdicts, not two empty answers */
+	plugin_chain_free(fast);
+	plugin_chain_free(reference);
+}
+
 int
 main(void)
 {
@@ -161,5 +297,6 @@ main(void)
 		setenv("WIRESIFT_PLUGIN_DIR", "build/plugins", 1);
 	RUN(test_lang_sample_is_the_prefix);
 	RUN(test_lang_sample_seeds);
+	RUN(test_lang_fast_scan_agrees);
 	return check_finish();
 }

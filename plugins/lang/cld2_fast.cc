@@ -1,0 +1,441 @@
+/*
+ * cld2_fast.cc - CLD2's plain-text detection with a faster script-span scanner.
+ *
+ * CLD2::ExtDetectLanguageSummary spends over half of its time on a 512-byte English sample
+ * in ScriptScanner::GetOneScriptSpan (callgrind of bench_lang over 3,000 generated articles:
+ * 86K of 152K instructions a call): for every letter a call to GetUTF8LetterScriptNum (a
+ * UTF-8 state machine) and one to OffsetMap::Copy (a map back to the input that only its
+ * ResultChunkVector output reads), for every run of non-letters a table scan and more map
+ * updates.  This file builds the same script spans itself: ASCII bytes by two 128-entry
+ * tables filled at start-up from CLD2's own functions (the script of each byte, and whether
+ * CLD2's non-letter scan stops at it), every other character by CLD2's functions, no offset
+ * map; an all-ASCII span is lowercased by a third table (from ScriptScanner::LowerScriptSpan
+ * at start-up), any other by LowerScriptSpan itself.  The spans then go
+ * through CLD2's own scoring and summary functions, in the order DetectLanguageSummaryV2
+ * calls them for plain text without hints or flags, including its second pass (repeated
+ * words removed) when the first answer is not good enough.  The libcld2 headers and
+ * exported symbols used are those of Debian's libcld2-dev (cld2/internal/).
+ *
+ * Equal answers are the contract: tests/unit/test_lang.c compares this path with CLD2's
+ * entry point (the plugin's fast_scan = no) on multilingual, mixed-script and random texts;
+ * bench_lang does on its corpus.  Texts over CLD2_FAST_MAX_BYTES go to the entry point
+ * (CLD2 squeezes spans over 2 KB, which this file does not do).  Like CLD2's scanner this one
+ * reads the character after the text; on a text that ends inside a character CLD2 copies
+ * bytes past the end into its buffers and its answer depends on them (and on what its
+ * buffers held before), so there the two can differ; the plugin's samples never end so.
+ */
+#include "cld2_fast.h"
+
+#include <cld2/internal/getonescriptspan.h>
+#include <cld2/internal/scoreonescriptspan.h>
+#include <cld2/internal/tote.h>
+#include <cld2/internal/utf8statetable.h>
+
+#include <cstdio>
+#include <cstring>
+#include <new>
+
+namespace CLD2 {
+/* Defined in libcld2 (compact_lang_det_impl.cc, getonescriptspan.cc), not in its headers. */
+void ApplyHints(const char *buffer, int buffer_length, bool is_plain_text,
+    const CLDHints *cld_hints, ScoringContext *scoringcontext);
+int CheapRepWordsInplace(char *isrc, int src_len, int *hash, int *tbl);
+void RefineScoredClosePairs(DocTote *doc_tote, ResultChunkVector *vec, bool html, bool quiet);
+void RemoveUnreliableLanguages(DocTote *doc_tote, bool html, bool quiet);
+void ExtractLangEtc(DocTote *doc_tote, int total_text_bytes, int *reliable_percent3,
+    Language *language3, int *percent3, double *normalized_score3, int *text_bytes,
+    bool *is_reliable);
+void CalcSummaryLang(DocTote *doc_tote, int total_text_bytes, const int *reliable_percent3,
+    const Language *language3, const int *percent3, Language *summary_lang,
+    bool *is_reliable, bool html, bool quiet, int flags);
+int ScanToLetterOrSpecial(const char *src, int len);
+extern const UTF8PropObj cld_generated_CjkUni_obj;
+extern const CLD2TableSummary kCjkCompat_obj, kCjkDeltaBi_obj, kDistinctBiTable_obj,
+    kQuad_obj, kQuad_obj2, kDeltaOcta_obj, kDistinctOcta_obj;
+extern const short kAvgDeltaOctaScore[];
+}
+
+namespace {
+
+using namespace CLD2;
+
+/* DetectLanguageSummaryV2's constants (compact_lang_det_impl.cc). */
+const int SQUEEZE_TEST_BYTES = 4096 / 2;	/* a longer span is tested for squeezing */
+const int SHORT_TEXT_BYTES = 256;		/* no second pass at or under this */
+const int GOOD_FIRST_PERCENT = 70, GOOD_TWO_PERCENT = 93;
+const int PREDICTION_TABLE_SIZE = 4096;	/* CheapRepWordsInplace's */
+
+const ScoringTables scoring_tables = {
+	&cld_generated_CjkUni_obj, &kCjkCompat_obj, &kCjkDeltaBi_obj, &kDistinctBiTable_obj,
+	&kQuad_obj, &kQuad_obj2, &kDeltaOcta_obj, &kDistinctOcta_obj, kAvgDeltaOctaScore,
+};
+
+}	/* namespace */
+
+struct cld2_fast {
+	signed char	 ascii_script[128];	/* GetUTF8LetterScriptNum of each ASCII byte */
+	bool		 ascii_stops[128];	/* ScanToLetterOrSpecial stops at it */
+	bool		 ascii_skip[128];	/* a non-letter run goes over it */
+	char		 ascii_lower[128];	/* LowerScriptSpan's byte for it, 0 if not one */
+	ScriptScanner	*lowerer;		/* only its LowerScriptSpan (and buffer) */
+	const char	*start, *next;		/* the text, the first byte not scanned */
+	int		 left;			/* bytes from next to the end */
+	char		 spans[CLD2_FAST_MAX_BYTES + 64];	/* one script span, unlowered */
+	char		 lowered[CLD2_FAST_MAX_BYTES + 64];	/* the same, lowercased */
+	int		 predict[PREDICTION_TABLE_SIZE];
+};
+
+namespace {
+
+int
+script_of(const cld2_fast *detector, const char *at)
+{
+	unsigned char byte = static_cast<unsigned char>(*at);
+
+	return byte < 0x80 ? detector->ascii_script[byte] : GetUTF8LetterScriptNum(at);
+}
+
+/* ScanToLetterOrSpecial: bytes from at to the next letter (or < > &), at most length. */
+int
+skip_non_letters(const cld2_fast *detector, const char *at, int length)
+{
+	int i = 0;
+
+	while (i < length && static_cast<unsigned char>(at[i]) < 0x80 &&
+	    !detector->ascii_stops[static_cast<unsigned char>(at[i])])
+		i++;
+	if (i < length && static_cast<unsigned char>(at[i]) >= 0x80)
+		i += ScanToLetterOrSpecial(at + i, length - i);
+	return i;
+}
+
+/* ScriptScanner::SkipToFrontOfSpan for plain text: bytes to the first letter, its script. */
+int
+skip_to_span(const cld2_fast *detector, const char *at, int length, int *script)
+{
+	int skip = 0, sc = UNKNOWN_ULSCRIPT;
+
+	while (skip < length) {
+		skip += skip_non_letters(detector, at + skip, length - skip);
+		if (skip >= length) {
+			*script = sc;
+			return length;
+		}
+		sc = script_of(detector, at + skip);
+		if (sc != 0)
+			break;
+		skip += UTF8OneCharLen(at + skip);
+	}
+	*script = sc;
+	return skip;
+}
+
+/* Whether the letter at `at` (of script sc, tlen bytes) ends a span of spanscript. */
+bool
+ends_span(const cld2_fast *detector, const char *at, int tlen, int sc, int spanscript)
+{
+	if (sc == spanscript || sc == ULScript_Inherited)
+		return false;
+	if (sc == ULScript_Common)
+		return true;
+	int next = script_of(detector, at + tlen);	/* one letter of another script is let by */
+	return next != ULScript_Common && next != spanscript;
+}
+
+/* A span being built: the text from the span's first letter, and the span's buffer. */
+struct cursor {
+	const char	*in;
+	int		 length, take;	/* bytes of in, bytes of it read */
+	char		*out;
+	int		 put;		/* bytes of out written */
+};
+
+/*
+ * Copies the run of letters of script at the cursor (a letter of another script is let by
+ * when the next is of this one or not a letter); returns the script of the character that
+ * ended it (sc of CLD2's scanner).
+ */
+inline int
+copy_letters(const cld2_fast *detector, cursor *at, int script)
+{
+	const signed char *ascii_script = detector->ascii_script;
+	int sc = UNKNOWN_ULSCRIPT;
+
+	while (at->take < at->length) {
+		unsigned char byte = static_cast<unsigned char>(at->in[at->take]);
+
+		if (byte < 0x80 && ascii_script[byte] == script) {
+			at->out[at->put++] = at->in[at->take++];	/* most letters */
+			sc = script;
+			continue;
+		}
+		if (byte < 0x80 && ascii_script[byte] == ULScript_Common)
+			return ULScript_Common;				/* most word ends */
+		int tlen = UTF8OneCharLen(at->in + at->take);
+
+		sc = script_of(detector, at->in + at->take);
+		if (ends_span(detector, at->in + at->take, tlen, sc, script))
+			return sc;
+		for (int i = 0; i < tlen; i++)
+			at->out[at->put++] = at->in[at->take++];
+	}
+	return sc;
+}
+
+/* Skips the run of non-letters at the cursor; returns the script of the letter after it, or
+ * sc when the text ends first. */
+inline int
+skip_run(const cld2_fast *detector, cursor *at, int sc)
+{
+	while (at->take < at->length) {
+		unsigned char byte = static_cast<unsigned char>(at->in[at->take]);
+
+		if (byte < 0x80) {
+			if (!detector->ascii_skip[byte])
+				return detector->ascii_script[byte];
+			at->take++;
+			continue;
+		}
+		at->take += skip_non_letters(detector, at->in + at->take, at->length - at->take);
+		if (at->take >= at->length)
+			break;
+		if ((sc = script_of(detector, at->in + at->take)) != 0)
+			return sc;
+		at->take += UTF8OneCharLen(at->in + at->take);
+	}
+	return sc;
+}
+
+/*
+ * ScriptScanner::GetOneScriptSpan for plain text, letters and marks only, one script a span:
+ * the next run of same-script letters into detector->spans as " word word   \0" (one space
+ * for each run of non-letters); false at the end.  The text is at most CLD2_FAST_MAX_BYTES,
+ * so CLD2's buffer limits (40 KB) never apply.
+ */
+__attribute__((noinline)) bool
+next_span(cld2_fast *detector, LangSpan *span)
+{
+	int script, skip = skip_to_span(detector, detector->next, detector->left, &script);
+
+	*span = LangSpan { detector->spans, 0, static_cast<int>(detector->next - detector->start),
+	    UNKNOWN_ULSCRIPT, UNKNOWN_LANGUAGE, false };
+	std::memcpy(detector->spans, " ", 2);
+	detector->next += skip;
+	detector->left -= skip;
+	if (detector->left <= 0)
+		return false;
+	span->ulscript = static_cast<ULScript>(script);
+
+	cursor at = { detector->next, detector->left, 0, detector->spans, 1 };
+
+	while (at.take < at.length) {
+		int sc = skip_run(detector, &at, copy_letters(detector, &at, script));
+
+		at.out[at.put++] = ' ';
+		if (sc != script && sc != ULScript_Inherited)
+			break;
+	}
+	while (at.take > 0 && at.take < at.length && (at.in[at.take] & 0xC0) == 0x80) {
+		at.take--;	/* back to a character boundary */
+		at.put--;
+	}
+	detector->next += at.take;
+	detector->left -= at.take;
+	std::memcpy(at.out + at.put, "   ", 4);
+	span->text_bytes = at.put;
+	return true;
+}
+
+/*
+ * ScriptScanner::LowerScriptSpan: span->text (with its 3 bytes of padding) lowercased into
+ * detector->lowered, byte by byte when it is all ASCII, else by CLD2.
+ */
+void
+lower_span(cld2_fast *detector, LangSpan *span)
+{
+	const int length = span->text_bytes + 3;
+	const char *__restrict text = span->text, *ascii_lower = detector->ascii_lower;
+	char *__restrict lowered = detector->lowered;
+
+	for (int i = 0; i < length; i++) {
+		unsigned char byte = static_cast<unsigned char>(text[i]);
+
+		if (byte >= 0x80 || ascii_lower[byte] == 0) {
+			detector->lowerer->LowerScriptSpan(span);
+			return;
+		}
+		lowered[i] = ascii_lower[byte];
+	}
+	lowered[length] = '\0';
+	span->text = lowered;
+}
+
+/* The ASCII tables, from CLD2's own functions. */
+void
+fill_ascii_tables(cld2_fast *detector)
+{
+	for (int byte = 0; byte < 128; byte++) {
+		char one[8] = { static_cast<char>(byte) }, word[8] = " x    ";
+		LangSpan span = { word, 3, 0, ULScript_Common, UNKNOWN_LANGUAGE, false };
+		int script = GetUTF8LetterScriptNum(one);
+
+		detector->ascii_script[byte] = static_cast<signed char>(script);
+		detector->ascii_stops[byte] = ScanToLetterOrSpecial(one, 1) == 0;
+		detector->ascii_skip[byte] = !detector->ascii_stops[byte] ||
+		    script == ULScript_Common;
+		word[1] = static_cast<char>(byte);
+		detector->lowerer->LowerScriptSpan(&span);	/* " x   " must stay 3 + 3 bytes */
+		bool one_byte = span.text_bytes == 3 && span.text[0] == ' ' &&
+		    std::memcmp(span.text + 2, "    ", 5) == 0;
+		detector->ascii_lower[byte] = byte != 0 && one_byte ? span.text[1] : 0;
+	}
+}
+
+/* What one pass came to. */
+enum pass_end {
+	PASS_ANSWERED,		/* the outputs hold CLD2's answer */
+	PASS_AGAIN,		/* not good enough: CLD2 would score again, repeats removed */
+	PASS_NOT_HERE		/* CLD2 would squeeze a span: its entry point must answer */
+};
+
+/* A ScoringContext as DetectLanguageSummaryV2 makes one for plain text without hints. */
+void
+context_init(ScoringContext *context, const char *text, int length)
+{
+	CLDHints hints = { NULL, NULL, UNKNOWN_ENCODING, UNKNOWN_LANGUAGE };
+
+	std::memset(context, 0, sizeof(*context));
+	context->debug_file = stderr;
+	context->prior_chunk_lang = UNKNOWN_LANGUAGE;
+	context->ulscript = ULScript_Common;
+	context->scoringtables = &scoring_tables;
+	context->scanner = NULL;
+	context->init();
+	ApplyHints(text, length, true, &hints, context);
+}
+
+/* Scores every script span of text into doc_tote; the text bytes scored, -1 for NOT_HERE. */
+int
+score_spans(cld2_fast *detector, const char *text, int length, int flags, DocTote *doc_tote)
+{
+	ScoringContext context;
+	LangSpan span;
+	int total_text_bytes = 0, hash = 0;
+	bool repeats = (flags & kCLDFlagRepeats) != 0;
+
+	context_init(&context, text, length);
+	if (repeats)
+		std::memset(detector->predict, 0, sizeof(detector->predict));
+	detector->start = detector->next = text;
+	detector->left = length;
+	while (next_span(detector, &span)) {
+		lower_span(detector, &span);
+		if ((flags & kCLDFlagFinish) == 0 && span.text_bytes > SQUEEZE_TEST_BYTES)
+			return -1;
+		if (repeats)
+			span.text_bytes = CheapRepWordsInplace(span.text, span.text_bytes, &hash,
+			    detector->predict);
+		context.ulscript = span.ulscript;
+		ScoreOneScriptSpan(span, &context, doc_tote, NULL);
+		total_text_bytes += span.text_bytes;
+	}
+	return total_text_bytes;
+}
+
+/* The outputs cld2_fast_detect returns: DetectLanguageSummaryV2's, in its order. */
+struct answer {
+	Language	*language3, summary;
+	int		*percent3, *text_bytes;
+	double		*scores3;
+	bool		*reliable;
+};
+
+/*
+ * One DetectLanguageSummaryV2 pass over text, flags 0 (the first) or the second pass's:
+ * scoring, then the summary, unless the first answer is not good enough.
+ */
+pass_end
+one_pass(cld2_fast *detector, const char *text, int length, int flags, answer *out)
+{
+	DocTote doc_tote;
+	int reliable_percent3[3], total_text_bytes;
+
+	for (int i = 0; i < 3; i++) {
+		out->language3[i] = UNKNOWN_LANGUAGE;
+		out->percent3[i] = 0;
+		out->scores3[i] = 0.0;
+	}
+	*out->text_bytes = 0;
+	*out->reliable = false;
+	if ((total_text_bytes = score_spans(detector, text, length, flags, &doc_tote)) < 0)
+		return PASS_NOT_HERE;
+	RefineScoredClosePairs(&doc_tote, NULL, false, false);
+	doc_tote.Sort(3);
+	ExtractLangEtc(&doc_tote, total_text_bytes, reliable_percent3, out->language3,
+	    out->percent3, out->scores3, out->text_bytes, out->reliable);
+	if ((flags & kCLDFlagFinish) == 0 && total_text_bytes > SHORT_TEXT_BYTES &&
+	    !(*out->reliable && (out->percent3[0] >= GOOD_FIRST_PERCENT ||
+	    out->percent3[0] + out->percent3[1] >= GOOD_TWO_PERCENT)))
+		return PASS_AGAIN;
+	RemoveUnreliableLanguages(&doc_tote, false, false);
+	doc_tote.Sort(3);
+	ExtractLangEtc(&doc_tote, total_text_bytes, reliable_percent3, out->language3,
+	    out->percent3, out->scores3, out->text_bytes, out->reliable);
+	CalcSummaryLang(&doc_tote, total_text_bytes, reliable_percent3, out->language3,
+	    out->percent3, &out->summary, out->reliable, false, false, flags);
+	return PASS_ANSWERED;
+}
+
+Language
+public_entry(const char *text, int length, Language language3[3], int percent3[3],
+    double scores3[3], int *text_bytes, bool *reliable)
+{
+	CLDHints hints = { NULL, NULL, UNKNOWN_ENCODING, UNKNOWN_LANGUAGE };
+
+	return ExtDetectLanguageSummary(text, length, true, &hints, 0, language3, percent3,
+	    scores3, NULL, text_bytes, reliable);
+}
+
+}	/* namespace */
+
+cld2_fast *
+cld2_fast_new(void)
+{
+	cld2_fast *detector = new (std::nothrow) cld2_fast();
+
+	if (detector == NULL)
+		return NULL;
+	try {
+		detector->lowerer = new ScriptScanner("", 0, true);	/* allocates 100 KB */
+	} catch (const std::bad_alloc &) {
+		delete detector;
+		return NULL;
+	}
+	fill_ascii_tables(detector);
+	return detector;
+}
+
+void
+cld2_fast_free(cld2_fast *detector)
+{
+	if (detector == NULL)
+		return;
+	delete detector->lowerer;
+	delete detector;
+}
+
+Language
+cld2_fast_detect(cld2_fast *detector, const char *text, int length, Language language3[3],
+    int percent3[3], double scores3[3], int *text_bytes, bool *reliable)
+{
+	answer out = { language3, UNKNOWN_LANGUAGE, percent3, text_bytes, scores3, reliable };
+	pass_end end = PASS_NOT_HERE;
+
+	if (length > 0 && length <= CLD2_FAST_MAX_BYTES &&
+	    (end = one_pass(detector, text, length, 0, &out)) == PASS_AGAIN)
+		end = one_pass(detector, text, length, kCLDFlagTop40 | kCLDFlagRepeats |
+		    kCLDFlagFinish, &out);
+	if (end == PASS_ANSWERED)
+		return out.summary;
+	return public_entry(text, length, language3, percent3, scores3, text_bytes, reliable);
+}
