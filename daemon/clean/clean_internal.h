@@ -252,6 +252,9 @@ ascii_span(const char *text, size_t length, unsigned char low, unsigned char hig
 
 /* words.c: words, NFC and white space */
 size_t	 count_words(const char *text, size_t length);
+/* 1 (the default): count_words reads 64 bytes a step where they are ASCII or general
+ * punctuation; 0: one character at a time, as it did (test_clean_words compares them). */
+extern int count_words_block_steps;
 char	*normalize_nfc(char *text);
 void	 flatten_newlines(char *text);
 size_t	 collapse_spaces(char *text);
@@ -303,7 +306,8 @@ int	 html_fast_text(struct text_builder *builder, const char *html, size_t lengt
 void	 explain_removal(const struct explain_sink *sink, const char *rule_name, const char *text);
 struct paragraphs paragraphs_split(char *text);	/* takes text */
 void	 paragraphs_free(struct paragraphs *list);
-char	*paragraphs_join(const struct paragraphs *list, const char *separator, size_t *words);
+/* May take the list's storage (paragraphs_free then frees the rest only). */
+char	*paragraphs_join(struct paragraphs *list, const char *separator, size_t *words);
 void	 apply_rules(const struct clean_rules *rules, struct paragraphs *list,
 	    struct filter_text *view, const struct explain_sink *sink);
 /* 1 (the default): apply_rules rules a rule with article_screen out for every paragraph

@@ -1,7 +1,8 @@
 /*
  * paragraphs.c - cleaned text split into paragraphs, the boilerplate rules applied to them
  * (strip a match, drop a paragraph, drop a paragraph and all that follow; each removal
- * reported by rule name), and the survivors joined again. A paragraph meets only the rules
+ * reported by rule name), and the survivors joined again (moved together inside the split
+ * text when they can be, not copied to a new one). A paragraph meets only the rules
  * its first byte leaves (rules.c lists each kind's by first byte), each first as a gate of
  * one cache line: the rule's limits and the second bytes its literals allow. On the workers,
  * with the other stages between two articles, the rules (2 KB each with their prefilters)
@@ -12,6 +13,7 @@
  * test_clean_rules compares apply_rules, with and without that, with plain regexec of every
  * rule.
  */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,31 +72,84 @@ paragraphs_free(struct paragraphs *list)
 }
 
 /*
+ * Can the kept paragraphs be moved together within the split text, each with separator
+ * before it (the first without)? When none was rewritten by a strip (its text is elsewhere)
+ * and each starts no earlier than where it goes: moving them in order then overwrites only
+ * bytes already read. *length gets the joined length, *words the word count.
+ */
+static int
+join_fits_in_place(const struct paragraphs *list, size_t separator_length, size_t *length,
+    size_t *words)
+{
+	int fits = list->storage != NULL;
+
+	*length = *words = 0;
+	for (size_t i = 0; i < list->count; i++) {
+		const struct paragraph *paragraph = &list->items[i];
+		size_t place = *length + (*length > 0 ? separator_length : 0);
+
+		if (paragraph->dropped)
+			continue;
+		fits = fits && !paragraph->owned && paragraph->text >= list->storage + place;
+		*length = place + paragraph->length;
+		*words += paragraph->words;
+	}
+	return fits;
+}
+
+/* The kept paragraphs moved together in the list's storage, which the joined text takes. */
+static char *
+join_in_place(struct paragraphs *list, const char *separator, size_t separator_length,
+    size_t length)
+{
+	char *joined = list->storage, *write = joined;
+	size_t usable;
+
+	for (size_t i = 0; i < list->count; i++) {
+		const struct paragraph *paragraph = &list->items[i];
+
+		if (paragraph->dropped)
+			continue;
+		if (write > joined) {
+			memcpy(write, separator, separator_length);
+			write += separator_length;
+		}
+		if (write != paragraph->text)
+			memmove(write, paragraph->text, paragraph->length);
+		write += paragraph->length;
+	}
+	*write = '\0';
+	list->storage = NULL;	/* the text's now */
+	/* an allocation over twice the text (much of it dropped) gives the rest back */
+	usable = malloc_usable_size(joined);
+	return usable / 2 > length + 1 ? xrealloc(joined, length + 1) : joined;
+}
+
+/*
  * Join the paragraphs left with separator; NULL when none is left. *words gets their word
  * count, which is the joined text's: a separator of line breaks ends words as a paragraph's
- * end does.
+ * end does. The text split by paragraphs_split is usually joined in place, "\n\n" being
+ * what the cleaner's paragraphs are split at (html_text.c writes it between them): the list's
+ * storage then becomes the joined text, with no second allocation or copy; else (a strip
+ * rewrote a paragraph, or a break of one "\n") the paragraphs are copied into a new one.
  */
 char *
-paragraphs_join(const struct paragraphs *list, const char *separator, size_t *words)
+paragraphs_join(struct paragraphs *list, const char *separator, size_t *words)
 {
 	struct buffer joined = { 0 };
-	size_t length = 0, separator_length = strlen(separator);
+	size_t length, separator_length = strlen(separator);
 
-	for (size_t i = 0; i < list->count; i++)
-		length += list->items[i].dropped ? 0 : list->items[i].length + separator_length;
+	if (join_fits_in_place(list, separator_length, &length, words))
+		return length > 0 ? join_in_place(list, separator, separator_length, length) : NULL;
+	if (length == 0)
+		return NULL;
 	buffer_reserve(&joined, length);		/* one allocation */
-	*words = 0;
 	for (size_t i = 0; i < list->count; i++) {
 		if (list->items[i].dropped)
 			continue;
-		*words += list->items[i].words;
 		if (joined.length > 0)
-			buffer_append_string(&joined, separator);
+			buffer_append(&joined, separator, separator_length);
 		buffer_append(&joined, list->items[i].text, list->items[i].length);
-	}
-	if (joined.length == 0) {
-		buffer_free(&joined);
-		return NULL;
 	}
 	return buffer_steal(&joined);
 }

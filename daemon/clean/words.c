@@ -1,6 +1,8 @@
 /*
  * words.c - word counts (letters, digits, marks; each Han or kana character a word), Unicode
  * NFC with utf8proc (skipped for text that is surely NFC already) and white-space folding.
+ * Words are counted 64 bytes a step in bit masks (SSE2 compares where the compiler targets
+ * it) where the text is ASCII or general punctuation, a character at a time elsewhere.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,154 +17,218 @@ ascii_is_alnum(unsigned char byte)
 	return ascii_word_fold[byte] != 0;
 }
 
-#define BYTES_OF(byte)	(0x0101010101010101ULL * (byte))
-#define HIGH_BITS	BYTES_OF(0x80)
+int count_words_block_steps = 1;
 
-/* Is there a zero byte in word? (Exact as a yes or no; which byte, not needed here.) */
-static inline uint64_t
-has_zero_byte(uint64_t word)
-{
-	return (word - BYTES_OF(0x01)) & ~word & HIGH_BITS;
-}
+#define BLOCK_BYTES	64	/* bytes count_words reads a step: one bit each in a mask */
 
-/* The high bit of each byte of word (every byte below 0x80) that is in [from, to]. */
-static inline uint64_t
-bytes_in_range(uint64_t word, unsigned from, unsigned to)
+/* The bits set in mask (a plain shift-and-add count: the build targets no popcnt). */
+static inline unsigned
+bits_set(uint64_t mask)
 {
-	return (word + BYTES_OF(0x80 - from)) & ~(word + BYTES_OF(0x7f - to)) & HIGH_BITS;
+	mask -= (mask >> 1) & 0x5555555555555555ULL;
+	mask = (mask & 0x3333333333333333ULL) + ((mask >> 2) & 0x3333333333333333ULL);
+	mask = (mask + (mask >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+	return (unsigned)((mask * 0x0101010101010101ULL) >> 56);
 }
 
 /*
- * Eight bytes of plain ASCII with no ' or - (which may continue a word): the words that
- * start among them (a letter or digit after a byte that is neither, or after in_word false
- * for the first), added to *words; returns whether the last byte is in a word, or -1 when
- * the bytes are not plain and must be read one by one.
+ * What each of 64 bytes is to the word count, one bit a byte: alnum (an ASCII letter or
+ * digit), joiner (' or -, which continue a word, and the bytes of U+2019, which does too),
+ * high (0x80 and above). Bytes of U+2000-U+203F (general punctuation: E2 80 xx, none a
+ * letter, digit or mark) are in no word; any other byte from 0x80 makes the block one for
+ * count_character: 0 then, else 1.
  */
-static inline int
-count_block(const unsigned char *at, int in_word, size_t *words)
-{
-	uint64_t word, alnum, starts;
-
-	memcpy(&word, at, sizeof word);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	word = __builtin_bswap64(word);
-#endif
-	if (((word & HIGH_BITS) | has_zero_byte(word ^ BYTES_OF('\'')) |
-	    has_zero_byte(word ^ BYTES_OF('-'))) != 0)
-		return -1;
-	alnum = bytes_in_range(word | BYTES_OF(0x20), 'a', 'z') |
-	    bytes_in_range(word, '0', '9');
-	starts = alnum & ~(alnum << 8 | (in_word ? 0x80 : 0));
-	*words += (size_t)(((starts >> 7) * BYTES_OF(0x01)) >> 56);
-	return (int)(alnum >> 63);
-}
+struct block_masks {
+	uint64_t alnum;
+	uint64_t joiner;
+};
 
 #ifdef __SSE2__
-#define B2(n)	n, n + 1, n + 1, n + 2
-#define B4(n)	B2(n), B2(n + 1), B2(n + 1), B2(n + 2)
-#define B6(n)	B4(n), B4(n + 1), B4(n + 1), B4(n + 2)
-static const unsigned char bits_in_byte[256] = { B6(0), B6(1), B6(1), B6(2) };
-
+/* The bytes of chunk below limit + 0x80 (as unsigned) once offset is added: a range test. */
 static inline __m128i
-bytes_between(__m128i bytes, char low, char high)
+bytes_below(__m128i chunk, char offset, int limit)
 {
-	return _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8((char)(low - 1))),
-	    _mm_cmpgt_epi8(_mm_set1_epi8((char)(high + 1)), bytes));
+	return _mm_cmpgt_epi8(_mm_set1_epi8((char)(limit - 0x80)),
+	    _mm_add_epi8(chunk, _mm_set1_epi8(offset)));
 }
 
-/* count_block for sixteen bytes, with SSE2 compares and one bit a byte. */
-static inline int
-count_block16(const unsigned char *at, int in_word, size_t *words)
+static inline uint64_t
+chunk_bits(__m128i is, int chunk)
 {
-	__m128i bytes = _mm_loadu_si128((const __m128i *)(const void *)at);
-	unsigned alnum, starts;
+	return (uint64_t)(unsigned)_mm_movemask_epi8(is) << (16 * chunk);
+}
 
-	if ((_mm_movemask_epi8(bytes) | _mm_movemask_epi8(_mm_or_si128(
-	    _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\'')),
-	    _mm_cmpeq_epi8(bytes, _mm_set1_epi8('-'))))) != 0)
-		return -1;
-	alnum = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-	    bytes_between(_mm_or_si128(bytes, _mm_set1_epi8(0x20)), 'a', 'z'),
-	    bytes_between(bytes, '0', '9')));
-	starts = alnum & ~(alnum << 1 | (unsigned)(in_word != 0));
-	*words += bits_in_byte[starts & 0xff] + bits_in_byte[starts >> 8];
-	return (int)(alnum >> 15);
+static inline int
+block_read(const unsigned char *at, struct block_masks *masks, uint64_t *lead_e2,
+    uint64_t *byte_80, uint64_t *byte_99, uint64_t *continuations, uint64_t *high)
+{
+	__m128i chunks[4];
+
+	masks->alnum = masks->joiner = *high = 0;
+	for (int i = 0; i < 4; i++) {
+		__m128i bytes = chunks[i] = _mm_loadu_si128((const __m128i *)(const void *)
+		    (at + 16 * i));
+
+		/* letters: (byte | 0x20) - 'a' below 26; digits: byte - '0' below 10 */
+		masks->alnum |= chunk_bits(_mm_or_si128(bytes_below(_mm_or_si128(bytes,
+		    _mm_set1_epi8(0x20)), (char)(0x80 - 'a'), 26),
+		    bytes_below(bytes, (char)(0x80 - '0'), 10)), i);
+		masks->joiner |= chunk_bits(_mm_or_si128(_mm_cmpeq_epi8(bytes,
+		    _mm_set1_epi8('\'')), _mm_cmpeq_epi8(bytes, _mm_set1_epi8('-'))), i);
+		*high |= chunk_bits(bytes, i);
+	}
+	if (*high == 0)
+		return 0;
+	*lead_e2 = *byte_80 = *byte_99 = *continuations = 0;
+	for (int i = 0; i < 4; i++) {
+		*lead_e2 |= chunk_bits(_mm_cmpeq_epi8(chunks[i], _mm_set1_epi8((char)0xE2)), i);
+		*byte_80 |= chunk_bits(_mm_cmpeq_epi8(chunks[i], _mm_set1_epi8((char)0x80)), i);
+		*byte_99 |= chunk_bits(_mm_cmpeq_epi8(chunks[i], _mm_set1_epi8((char)0x99)), i);
+		/* 0x80-0xBF: as signed bytes, below (char)0xC0 */
+		*continuations |= chunk_bits(_mm_cmpgt_epi8(_mm_set1_epi8((char)0xC0),
+		    chunks[i]), i);
+	}
+	return 1;
+}
+#else
+static inline int
+block_read(const unsigned char *at, struct block_masks *masks, uint64_t *lead_e2,
+    uint64_t *byte_80, uint64_t *byte_99, uint64_t *continuations, uint64_t *high)
+{
+	*masks = (struct block_masks){ 0 };
+	*lead_e2 = *byte_80 = *byte_99 = *continuations = *high = 0;
+	for (int i = 0; i < BLOCK_BYTES; i++) {
+		uint64_t bit = 1ULL << i;
+
+		masks->alnum |= ascii_is_alnum(at[i]) ? bit : 0;
+		masks->joiner |= at[i] == '\'' || at[i] == '-' ? bit : 0;
+		*high |= at[i] >= 0x80 ? bit : 0;
+		*continuations |= at[i] >= 0x80 && at[i] < 0xC0 ? bit : 0;
+		*lead_e2 |= at[i] == 0xE2 ? bit : 0;
+		*byte_80 |= at[i] == 0x80 ? bit : 0;
+		*byte_99 |= at[i] == 0x99 ? bit : 0;
+	}
+	return *high != 0;
 }
 #endif
 
-/* Count words: runs of letters, digits or marks; each Han or kana character is a word. */
+/* The masks of the 64 bytes at `at`; 0 when one of them needs count_character. */
+static inline int
+block_classify(const unsigned char *at, struct block_masks *masks)
+{
+	uint64_t lead, byte_80, byte_99, continuations, high, apostrophes;
+
+	if (!block_read(at, masks, &lead, &byte_80, &byte_99, &continuations, &high))
+		return 1;
+	/* every high byte in a whole E2 80 xx (xx a continuation byte) in the block */
+	if ((lead >> (BLOCK_BYTES - 2)) != 0 || high != (lead | lead << 1 | lead << 2) ||
+	    (lead << 1 & ~byte_80) != 0 || (lead << 2 & ~continuations) != 0)
+		return 0;
+	apostrophes = lead & byte_99 >> 2;	/* U+2019 */
+	masks->joiner |= apostrophes | apostrophes << 1 | apostrophes << 2;
+	return 1;
+}
+
+/*
+ * The words that start among 64 bytes, added to *words, and *in_word updated; 0 when the
+ * block needs count_character. A byte is in a word when it is alnum, or a joiner after a
+ * byte in a word: the carries of alnum + (alnum | joiner) + *in_word, exactly (a carry is
+ * made at an alnum bit, passed on through a joiner bit, lost at any other), so a word starts
+ * at each alnum bit no carry reaches.
+ */
+static inline int
+block_words(const unsigned char *at, int *in_word, size_t *words)
+{
+	struct block_masks masks;
+	uint64_t either, sum, carried_in;
+	int carry;
+
+	if (!block_classify(at, &masks))
+		return 0;
+	either = masks.alnum | masks.joiner;
+	sum = either + masks.alnum;
+	carry = sum < either;
+	sum += (uint64_t)(*in_word != 0);
+	carry |= sum < (uint64_t)(*in_word != 0);
+	carried_in = sum ^ either ^ masks.alnum;	/* bit i: byte i - 1 is in a word */
+	*words += bits_set(masks.alnum & ~carried_in);
+	*in_word = carry;
+	return 1;
+}
+
+/* One character at `at` (before end) read into *words and *in_word; returns the next. */
+static const unsigned char *
+count_character(const unsigned char *at, const unsigned char *end, int *in_word,
+    size_t *words)
+{
+	utf8proc_int32_t code_point;
+	utf8proc_ssize_t size;
+
+	if (*at < 0x80) {
+		if (ascii_is_alnum(*at)) {
+			*words += !*in_word;
+			*in_word = 1;
+		} else	/* ' and - continue a word (in_word stays); anything else ends it */
+			*in_word = *in_word && (*at == '\'' || *at == '-');
+		return at + 1;
+	}
+	size = utf8proc_iterate(at, end - at, &code_point);
+	if (size <= 0)
+		return at + 1;
+	if ((code_point >= 0x3040 && code_point <= 0x30ff) ||
+	    (code_point >= 0x3400 && code_point <= 0x9fff) ||
+	    (code_point >= 0xf900 && code_point <= 0xfaff)) {
+		(*words)++;
+		*in_word = 0;
+		return at + size;
+	}
+	switch (utf8proc_category(code_point)) {
+	case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_ND:
+	case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+		*words += !*in_word;
+		*in_word = 1;
+		break;
+	case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+		break;	/* combining marks continue a word (Devanagari vowel signs) */
+	default:
+		/* U+2019 inside a word ("don’t") keeps it one word */
+		*in_word = *in_word && code_point == 0x2019;
+	}
+	return at + size;
+}
+
+/*
+ * Count words: runs of letters, digits or marks; each Han or kana character is a word. 64
+ * bytes a step while they are ASCII or general punctuation (the last bytes through a padded
+ * copy), else those 64 bytes a character at a time.
+ */
 size_t
 count_words(const char *text, size_t length)
 {
-	const utf8proc_uint8_t *at = (const utf8proc_uint8_t *)text;
-	const utf8proc_uint8_t *end = at + length;
-	const utf8proc_uint8_t *retry = at;	/* no block step before */
+	const unsigned char *at = (const unsigned char *)text, *end = at + length;
 	size_t words = 0;
 	int in_word = 0;
 
 	while (at < end) {
-		utf8proc_int32_t code_point;
-		utf8proc_ssize_t size;
-		int block;
+		size_t left = (size_t)(end - at), step = left < BLOCK_BYTES ? left : BLOCK_BYTES;
+		const unsigned char *stop = at + step;
+		unsigned char padded[BLOCK_BYTES];
 
-		/* prose: sixteen or eight bytes a step while they are plain ASCII (after a
-		 * block that was not, the next try eight bytes on: other scripts cost little) */
-		if (at >= retry && end - at >= 8) {
-#ifdef __SSE2__
-			if (end - at >= 16 && (block = count_block16(at, in_word, &words)) >= 0) {
-				in_word = block;
-				at += 16;
+		if (count_words_block_steps) {
+			const unsigned char *block = at;
+
+			if (step < BLOCK_BYTES) {	/* NUL bytes after: in no word */
+				memset(padded, 0, sizeof padded);
+				block = memcpy(padded, at, step);
+			}
+			if (block_words(block, &in_word, &words)) {
+				at = stop;
 				continue;
 			}
-#endif
-			if ((block = count_block(at, in_word, &words)) >= 0) {
-				in_word = block;
-				at += 8;
-				continue;
-			}
-			retry = at + 8;
 		}
-		if (*at < 0x80) {
-			if (ascii_is_alnum(*at)) {
-				words += !in_word;
-				in_word = 1;
-				do
-					at++;
-				while (at < end && ascii_is_alnum(*at));
-				continue;
-			}
-			/* ' and - continue a word (in_word stays); anything else ends it */
-			in_word = in_word && (*at == '\'' || *at == '-');
-			at++;
-			continue;
-		}
-		size = utf8proc_iterate(at, end - at, &code_point);
-		if (size <= 0) {
-			at++;
-			continue;
-		}
-		at += size;
-		if ((code_point >= 0x3040 && code_point <= 0x30ff) ||
-		    (code_point >= 0x3400 && code_point <= 0x9fff) ||
-		    (code_point >= 0xf900 && code_point <= 0xfaff)) {
-			words++;
-			in_word = 0;
-			continue;
-		}
-		switch (utf8proc_category(code_point)) {
-		case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-		case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_ND:
-		case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
-			if (!in_word)
-				words++;
-			in_word = 1;
-			break;
-		case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
-			break;	/* combining marks continue a word (Devanagari vowel signs) */
-		default:
-			/* U+2019 inside a word ("don’t") keeps it one word */
-			in_word = in_word && code_point == 0x2019;
-		}
+		while (at < stop)
+			at = count_character(at, end, &in_word, &words);
 	}
 	return words;
 }
