@@ -123,10 +123,8 @@ article_free_fields(struct article *article)
 	strlist_clear(&article->keywords);
 	strlist_clear(&article->topics);
 	strlist_clear(&article->routes);
-	for (size_t i = 0; i < article->entity_count; i++) {
-		free(article->entities[i].name);
-		free(article->entities[i].type);
-	}
+	for (size_t i = 0; i < article->entity_count; i++)
+		free(article->entities[i].name);	/* and its type, in the same block */
 	free(article->entities);
 	enclosure_list_free(article->enclosures, article->enclosure_count);
 	enclosure_list_free(article->media, article->media_count);
@@ -190,7 +188,8 @@ entities_full(size_t count)
 void
 article_add_entity(struct article *article, const char *name, const char *type, int count)
 {
-	size_t used = article->entity_count;
+	size_t used = article->entity_count, name_size, type_size;
+	char *copy;
 
 	for (size_t i = 0; i < used; i++) {
 		const char *known = article->entities[i].name;
@@ -203,8 +202,15 @@ article_add_entity(struct article *article, const char *name, const char *type, 
 	if (entities_full(used))
 		article->entities = xrealloc(article->entities,
 		    (used == 0 ? ENTITIES_FIRST : used * 2) * sizeof *article->entities);
-	article->entities[used].name = xstrdup(name);
-	article->entities[used].type = xstrdup(type ? type : "other");
+	type = type != NULL ? type : "other";
+	name_size = strlen(name) + 1;
+	type_size = strlen(type) + 1;
+	/* one allocation for both: the type's copy follows the name's (freed with it) */
+	copy = xmalloc(name_size + type_size);
+	memcpy(copy, name, name_size);
+	memcpy(copy + name_size, type, type_size);
+	article->entities[used].name = copy;
+	article->entities[used].type = copy + name_size;
 	article->entities[used].count = count;
 	article->entity_count = used + 1;
 }

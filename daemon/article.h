@@ -33,7 +33,7 @@ void	 strlist_clear(struct strlist *list);
 
 struct entity {
 	char	*name;		/* normalized display form: "Donald Trump" */
-	char	*type;		/* "person", "organization", "place", "other" */
+	char	*type;		/* "person", "organization", "place", "other": in name's block */
 	int	 count;		/* mentions in title + text */
 };
 
