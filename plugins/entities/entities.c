@@ -23,7 +23,10 @@
  * gives stable form ids: the id is remembered by form id), and a name's words are compared by
  * id, not as strings.  Memory touched, not instructions, is what matching costs: little of it (a 4-byte
  * id per type of the article, a few small dense arrays).  The words that cannot start a name
- * (neither capitalized nor a number: most of them) are skipped in a tight loop.
+ * (neither capitalized nor a number: most of them) are passed over: one pass without a branch
+ * on the tokens lists those that may (text_mark), and the matching goes from one to the next;
+ * the lines of a text are found from its newlines, looked for in the bytes.  A word alone is
+ * looked for among the article's surnames only when one may be it (the tally's surname bits).
  * The article's mentions are kept in the instance's state, reused from article to article:
  * known names point at the gazetteer's, only phrases of the text are copied.
  *
@@ -76,6 +79,11 @@ struct line {
 	struct type_fold *folds;
 	size_t		 base;		/* tokens[0]'s place in the title, then the text */
 	int		 in_title;	/* unknown runs wait for the text's names (title_mentions) */
+	/* the text's tokens that may start a name (text_mark), by index in the text, then its
+	 * token count; next: the first not yet passed; first: tokens[0]'s index in the text */
+	const uint32_t	*starts;
+	size_t		 next;
+	size_t		 first;
 };
 
 /* Fold a token's type into line->folds (once per type and article). */
@@ -163,6 +171,8 @@ struct tally {
 	}	*entries;
 	size_t	 count;
 	size_t	 capacity;
+	/* bit (hash & 63) of each entry's surname_hash, has_surname ones: no bit, no such surname */
+	uint64_t surname_bits;
 	/* the title's runs of capitalized words no gazetteer knows: tokens [first, end) */
 	struct title_run {
 		size_t	 first;
@@ -185,6 +195,8 @@ tally_mention(struct tally *tally, size_t entry, size_t position)
 static long
 surname_find(const struct tally *tally, const char *folded, uint64_t hash)
 {
+	if ((tally->surname_bits >> (hash & 63) & 1) == 0)
+		return -1;
 	for (size_t i = 0; i < tally->count; i++) {
 		const struct tally_entry *entry = &tally->entries[i];
 
@@ -263,6 +275,8 @@ tally_add(struct tally *tally, const char *name, uint64_t hash, const struct kno
 		surname_set(entry);
 	if (entry->has_surname && surname_find(tally, entry->surname, entry->surname_hash) >= 0)
 		entry->has_surname = 0;
+	if (entry->has_surname)
+		tally->surname_bits |= (uint64_t)1 << (entry->surname_hash & 63);
 	tally->count++;
 }
 
@@ -274,6 +288,7 @@ tally_add(struct tally *tally, const char *name, uint64_t hash, const struct kno
 static void
 tally_add_known(struct tally *tally, const struct known_name *known, size_t position)
 {
+	__builtin_prefetch(known);	/* cold: read when the name is new to the article */
 	for (size_t i = 0; i < tally->count; i++) {
 		if (tally->entries[i].known == known) {
 			tally_mention(tally, i, position);
@@ -291,6 +306,7 @@ tally_clear(struct tally *tally)
 		if (tally->entries[i].copy != NULL)
 			free(tally->entries[i].copy);
 	tally->count = 0;
+	tally->surname_bits = 0;
 	tally->title_run_count = 0;
 }
 
@@ -377,8 +393,11 @@ unknown_phrase(struct tally *tally, struct line *line, size_t first, size_t end,
 	long surname;
 
 	if (end - first == 1) {
-		const struct type_fold *fold = token_fold(line, first);
+		const struct type_fold *fold;
 
+		if (tally->surname_bits == 0)
+			return;	/* no surname to be: the word is not folded */
+		fold = token_fold(line, first);
 		if ((surname = surname_find(tally, fold->folded, fold->hash)) >= 0)
 			tally_mention(tally, (size_t)surname, line->base + first);
 		return;
@@ -487,13 +506,14 @@ scan_line(struct line *line, struct tally *tally, int detect)
 	const struct entities_state *state = line->state;
 	size_t at = 0;
 
-	while (at < line->count) {
+	for (;;) {
 		long pattern;
 
-		/* most words start nothing: skip them in a tight loop */
-		while (!starts_name(line, at))
-			if (++at == line->count)
-				return;
+		/* most words start nothing: on to the next one that may (text_mark) */
+		while (line->starts[line->next] < line->first + at)
+			line->next++;
+		if ((at = line->starts[line->next] - line->first) >= line->count)
+			return;
 		pattern = match_known(line, at);
 
 		if (pattern >= 0) {
@@ -514,44 +534,100 @@ scan_line(struct line *line, struct tally *tally, int detect)
 	}
 }
 
-/* Whether a newline separates the bytes [from, to) (a few spaces or signs between words). */
-static int
-has_newline(const char *text, size_t from, size_t to)
+/*
+ * The tokens of a text that may start a name (starts_name) into state->starts, by index, its
+ * token count after them: one pass without a branch on the tokens (one would mispredict).
+ */
+static void
+text_mark(struct entities_state *state, const struct ws_token_text *text)
 {
-	for (; from < to; from++)
-		if (text[from] == '\n')
-			return 1;
-	return 0;
+	const struct ws_token *tokens = text->tokens;
+	size_t starts = 0;
+
+	for (size_t i = 0; i < text->count; i++) {
+		unsigned digit = (unsigned)((unsigned char)text->text[tokens[i].start] - '0') < 10;
+
+		state->starts[starts] = (uint32_t)i;
+		starts += ((tokens[i].capitalized | tokens[i].all_upper) != 0) | digit;
+	}
+	state->starts[starts] = (uint32_t)text->count;
+}
+
+/*
+ * The first of the tokens (first, count) that starts after byte offset (count: none): a
+ * binary search whose steps are conditional moves, not branches (they would mispredict).
+ */
+static size_t
+token_after(const struct ws_token_text *text, size_t first, size_t offset)
+{
+	const struct ws_token *at = text->tokens + first + 1;
+	size_t left = text->count - first - 1;
+
+	while (left > 1) {
+		size_t half = left / 2;
+
+		at = at[half].start <= offset ? at + half : at;
+		left -= half;
+	}
+	return (size_t)(at - text->tokens) + (left == 1 && at->start <= offset);
+}
+
+/*
+ * Where the line starting at token first ends (exclusive): at the next token that starts a
+ * sentence with a newline in the gap before it, else at the text's end.  The newlines are
+ * looked for in the bytes (a few a text), not token by token.
+ */
+static size_t
+line_end(const struct ws_token_text *text, size_t first)
+{
+	size_t offset = text->tokens[first].end;
+	const char *newline;
+
+	while (offset < text->length &&
+	    (newline = memchr(text->text + offset, '\n', text->length - offset)) != NULL) {
+		size_t at = (size_t)(newline - text->text), next = token_after(text, first, at);
+
+		if (next >= text->count)
+			break;
+		if (text->tokens[next].sentence_start && text->tokens[next - 1].end <= at)
+			return next;
+		offset = text->tokens[next].start;
+	}
+	return text->count;
+}
+
+/* The capitalized tokens of a line: among its tokens that may start a name (state->starts). */
+static size_t
+line_capitalized(const struct line *line)
+{
+	size_t capitalized = 0;
+
+	for (size_t s = line->next; line->starts[s] < line->first + line->count; s++)
+		capitalized += line->tokens[line->starts[s] - line->first].capitalized;
+	return capitalized;
 }
 
 /*
  * Each line of a text on its own (a paragraph, or the title): the tokens between newlines,
- * its capitalized words counted on the way (is_title_case).
+ * each line's capitalized words counted before it is scanned (is_title_case).
  */
 static void
 scan_text(struct entities_state *state, struct tally *tally, const struct ws_token_text *text,
     int detect, size_t base, int in_title)
 {
 	struct line line = { state, text->text, text->tokens, 0, state->type_ids, state->folds,
-	    base, in_title };
-	const struct ws_token *tokens = text->tokens;
+	    base, in_title, state->starts, 0, 0 };
 	size_t first = 0, end;
 
-	while (first < text->count) {
-		size_t capitalized = tokens[first].capitalized;
-
-		/* a newline in the gap makes the token start a sentence: see only those gaps */
-		for (end = first + 1; end < text->count; end++) {
-			if (tokens[end].sentence_start &&
-			    has_newline(text->text, tokens[end - 1].end, tokens[end].start))
-				break;
-			capitalized += tokens[end].capitalized;
-		}
-		line.tokens = tokens + first;
+	text_mark(state, text);
+	for (; first < text->count; first = end) {
+		end = line_end(text, first);
+		line.tokens = text->tokens + first;
 		line.count = end - first;
 		line.base = base + first;
-		scan_line(&line, tally, detect && !is_title_case(capitalized, end - first));
-		first = end;
+		line.first = first;
+		scan_line(&line, tally, detect && !is_title_case(line_capitalized(&line),
+		    end - first));
 	}
 }
 
@@ -591,7 +667,7 @@ title_mentions(struct entities_state *state, struct tally *tally,
     const struct ws_token_text *title)
 {
 	struct line line = { state, title->text, title->tokens, title->count, state->type_ids,
-	    state->folds, 0, 1 };
+	    state->folds, 0, 1, NULL, 0, 0 };
 
 	for (size_t r = 0; r < tally->title_run_count; r++) {
 		size_t at = tally->title_runs[r].first, end = tally->title_runs[r].end;
@@ -671,13 +747,29 @@ types_reset(struct entities_state *state, size_t count)
 	return 0;
 }
 
+/* state->starts room for a text of count tokens; -1 when out of memory. */
+static int
+marks_reserve(struct entities_state *state, size_t count)
+{
+	uint32_t *starts;
+
+	if (count < state->mark_capacity)
+		return 0;
+	if ((starts = realloc(state->starts, (count * 2 + 1) * sizeof(*starts))) == NULL)
+		return -1;
+	state->starts = starts;
+	state->mark_capacity = count * 2 + 1;
+	return 0;
+}
+
 static int
 entities_process(void *state_pointer, struct article *article, const struct ws_tokens *tokens)
 {
 	struct entities_state *state = state_pointer;
 	struct tally *tally = state->tally;
 
-	if (types_reset(state, tokens->type_count) == -1)
+	if (types_reset(state, tokens->type_count) == -1 || marks_reserve(state,
+	    tokens->title.count > tokens->text.count ? tokens->title.count : tokens->text.count) == -1)
 		return -1;
 	state->form_lex = NULL;
 	state->form_ids = NULL;
@@ -737,6 +829,9 @@ entities_fini(void *state_pointer)
 	free(state->folds);
 	state->folds = NULL;
 	state->type_capacity = 0;
+	free(state->starts);
+	state->starts = NULL;
+	state->mark_capacity = 0;
 }
 
 static const struct ws_plugin entities_plugin = {

@@ -102,6 +102,9 @@ struct entities_state {
 	void	**form_lex;		/* by_form's values for this article; NULL: no ids */
 	const uint32_t *form_ids;	/* of each token type */
 	size_t	 type_capacity;
+	/* the tokens of the title or the text that may start a name (entities.c's text_mark) */
+	uint32_t *starts;
+	size_t	 mark_capacity;
 	struct tally	*tally;		/* the names found in the article */
 };
 
