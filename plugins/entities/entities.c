@@ -27,8 +27,8 @@
  * on the tokens lists those that may (text_mark), and the matching goes from one to the next;
  * the lines of a text are found from its newlines, looked for in the bytes.  A word alone is
  * looked for among the article's surnames only when one may be it (the tally's surname bits).
- * The article's mentions are kept in the instance's state, reused from article to article:
- * known names point at the gazetteer's, only phrases of the text are copied.
+ * The article's mentions are kept in the instance's state (its tally, tally.c), reused from
+ * article to article: known names point at the gazetteer's, only phrases of the text are copied.
  *
  * Thread-compatible: all it changes while processing is in its own state (one instance per
  * thread); the word lists are const.
@@ -149,174 +149,6 @@ static int
 token_is(struct line *line, size_t at, unsigned word_class)
 {
 	return (token_at(line, at)->classes & word_class) != 0;
-}
-
-/*
- * Mentions found in one article; sorted by first mention before they are reported.  Kept in
- * the instance's state, its arrays reused from article to article.
- */
-struct tally {
-	struct tally_entry {
-		const char	*name;		/* a known name's, or copy */
-		char		*copy;		/* a phrase's own name (malloc'd), or NULL */
-		const struct known_name *known;	/* a known name's, or NULL */
-		uint64_t	 hash;		/* words_hash(name): compared before the names */
-		const char	*type;
-		int		 count;
-		size_t		 first_at;	/* token of its first mention (line.base + at) */
-		/* a person's folded last word, by which a mention of it alone counts */
-		int		 has_surname;
-		uint64_t	 surname_hash;	/* words_hash(surname) */
-		char		 surname[TOKEN_BYTES];
-	}	*entries;
-	size_t	 count;
-	size_t	 capacity;
-	/* bit (hash & 63) of each entry's surname_hash, has_surname ones: no bit, no such surname */
-	uint64_t surname_bits;
-	/* the title's runs of capitalized words no gazetteer knows: tokens [first, end) */
-	struct title_run {
-		size_t	 first;
-		size_t	 end;
-	}	*title_runs;
-	size_t	 title_run_count;
-	size_t	 title_run_capacity;
-};
-
-/* One more mention of entry, at token position. */
-static void
-tally_mention(struct tally *tally, size_t entry, size_t position)
-{
-	tally->entries[entry].count++;
-	if (position < tally->entries[entry].first_at)
-		tally->entries[entry].first_at = position;
-}
-
-/* The first person entry whose surname is folded (words_hash hash); -1 when none. */
-static long
-surname_find(const struct tally *tally, const char *folded, uint64_t hash)
-{
-	if ((tally->surname_bits >> (hash & 63) & 1) == 0)
-		return -1;
-	for (size_t i = 0; i < tally->count; i++) {
-		const struct tally_entry *entry = &tally->entries[i];
-
-		if (entry->has_surname && entry->surname_hash == hash &&
-		    strcmp(entry->surname, folded) == 0)
-			return (long)i;
-	}
-	return -1;
-}
-
-/* A person's last word, folded, as entry's surname. */
-static void
-surname_set(struct tally_entry *entry)
-{
-	const char *last_space = strrchr(entry->name, ' ');
-
-	entry->has_surname = 0;
-	if (last_space == NULL || strcmp(entry->type, "person") != 0)
-		return;
-	words_fold(last_space + 1, strlen(last_space + 1), entry->surname, TOKEN_BYTES);
-	entry->surname_hash = words_hash(entry->surname);
-	entry->has_surname = 1;
-}
-
-/* A known name's surname (gazetteer.c folded it once) as entry's. */
-static void
-surname_copy(struct tally_entry *entry, const struct known_name *known)
-{
-	entry->has_surname = known->surname != NULL;
-	if (!entry->has_surname)
-		return;
-	memcpy(entry->surname, known->surname, known->surname_length + 1);
-	entry->surname_hash = known->surname_hash;
-}
-
-/*
- * One more mention of name (words_hash hash): a known name's (kept as it is, the gazetteers
- * outlive the article) or, with known NULL, a phrase of the text's (copied).
- */
-static void
-tally_add(struct tally *tally, const char *name, uint64_t hash, const struct known_name *known,
-    const char *type, size_t position)
-{
-	struct tally_entry *entry;
-
-	for (size_t i = 0; i < tally->count; i++) {
-		if (tally->entries[i].hash == hash && (tally->entries[i].name == name ||
-		    strcmp(tally->entries[i].name, name) == 0)) {
-			tally_mention(tally, i, position);
-			return;
-		}
-	}
-	if (tally->count == tally->capacity) {
-		size_t capacity = tally->capacity ? tally->capacity * 2 : 32;
-		struct tally_entry *grown = realloc(tally->entries, capacity * sizeof(*grown));
-
-		if (grown == NULL)
-			return;
-		tally->entries = grown;
-		tally->capacity = capacity;
-	}
-	entry = &tally->entries[tally->count];
-	entry->copy = NULL;
-	entry->known = known;
-	if (known == NULL && (name = entry->copy = strdup(name)) == NULL)
-		return;
-	entry->name = name;
-	entry->hash = hash;
-	entry->type = type;
-	entry->count = 1;
-	entry->first_at = position;
-	/* an earlier person with the same surname keeps it */
-	if (known != NULL)
-		surname_copy(entry, known);
-	else
-		surname_set(entry);
-	if (entry->has_surname && surname_find(tally, entry->surname, entry->surname_hash) >= 0)
-		entry->has_surname = 0;
-	if (entry->has_surname)
-		tally->surname_bits |= (uint64_t)1 << (entry->surname_hash & 63);
-	tally->count++;
-}
-
-/*
- * One more mention of a known name: an entry of it is found by its pointer, without reading
- * the name (the gazetteer's names are cold memory), else by tally_add, which compares names
- * (a phrase of the text spelt as the name and counted first keeps the name's mentions).
- */
-static void
-tally_add_known(struct tally *tally, const struct known_name *known, size_t position)
-{
-	__builtin_prefetch(known);	/* cold: read when the name is new to the article */
-	for (size_t i = 0; i < tally->count; i++) {
-		if (tally->entries[i].known == known) {
-			tally_mention(tally, i, position);
-			return;
-		}
-	}
-	tally_add(tally, known->name, known->hash, known, known->type, position);
-}
-
-/* The tally empty for the next article (its arrays kept). */
-static void
-tally_clear(struct tally *tally)
-{
-	for (size_t i = 0; i < tally->count; i++)
-		if (tally->entries[i].copy != NULL)
-			free(tally->entries[i].copy);
-	tally->count = 0;
-	tally->surname_bits = 0;
-	tally->title_run_count = 0;
-}
-
-static void
-tally_free(struct tally *tally)
-{
-	tally_clear(tally);
-	free(tally->entries);
-	free(tally->title_runs);
-	memset(tally, 0, sizeof(*tally));
 }
 
 /* A capitalized or all-capitals word, or a number: what a known name can start with. */
@@ -481,22 +313,6 @@ static int
 is_title_case(size_t capitalized, size_t count)
 {
 	return count >= 4 && capitalized * 10 > count * 6;
-}
-
-static void
-title_run_add(struct tally *tally, size_t first, size_t end)
-{
-	if (tally->title_run_count == tally->title_run_capacity) {
-		size_t capacity = tally->title_run_capacity ? tally->title_run_capacity * 2 : 8;
-		struct title_run *grown = realloc(tally->title_runs, capacity * sizeof(*grown));
-
-		if (grown == NULL)
-			return;
-		tally->title_runs = grown;
-		tally->title_run_capacity = capacity;
-	}
-	tally->title_runs[tally->title_run_count].first = first;
-	tally->title_runs[tally->title_run_count++].end = end;
 }
 
 /* One paragraph (or the title), its tokens: known names, then unknown capitalized phrases. */
@@ -694,29 +510,6 @@ title_mentions(struct entities_state *state, struct tally *tally,
 				tally_mention(tally, (size_t)surname, at);
 			at++;
 		}
-	}
-}
-
-/*
- * Entries in order of first mention (each token starts one mention at most, so the order is
- * total): by insertion, as they are found mostly in that order already.
- */
-static void
-entries_sort(struct tally *tally)
-{
-	struct tally_entry *entries = tally->entries, moving;
-
-	for (size_t i = 1; i < tally->count; i++) {
-		size_t at = i;
-
-		if (entries[i - 1].first_at < entries[i].first_at)
-			continue;
-		moving = entries[i];
-		while (at > 0 && entries[at - 1].first_at > moving.first_at) {
-			entries[at] = entries[at - 1];
-			at--;
-		}
-		entries[at] = moving;
 	}
 }
 

@@ -1,7 +1,8 @@
 /*
- * entities.h - what the two halves of the entities plugin share: its state, the gazetteers and
- * the lexicon as gazetteer.c loads and compiles them (dense arrays by lexicon id, a compact
- * hash table of folded words), for entities.c to match texts against.
+ * entities.h - what the three parts of the entities plugin share: its state, the gazetteers
+ * and the lexicon as gazetteer.c loads and compiles them (dense arrays by lexicon id, a compact
+ * hash table of folded words), for entities.c to match texts against, and the tally of an
+ * article's mentions that tally.c keeps for it.
  */
 #ifndef ENTITIES_H
 #define ENTITIES_H
@@ -128,6 +129,81 @@ lexicon_find(const struct entities_state *state, const char *folded, size_t leng
 		slot = (slot + 1) & mask;
 	}
 	return 0;
+}
+
+/*
+ * Mentions found in one article; sorted by first mention before they are reported.  Kept in
+ * the instance's state, its arrays reused from article to article.
+ */
+struct tally {
+	struct tally_entry {
+		const char	*name;		/* a known name's, or copy */
+		char		*copy;		/* a phrase's own name (malloc'd), or NULL */
+		const struct known_name *known;	/* a known name's, or NULL */
+		uint64_t	 hash;		/* words_hash(name): compared before the names */
+		const char	*type;
+		int		 count;
+		size_t		 first_at;	/* its first mention's token (line.base + at) */
+		/* a person's folded last word, by which a mention of it alone counts */
+		int		 has_surname;
+		uint64_t	 surname_hash;	/* words_hash(surname) */
+		char		 surname[TOKEN_BYTES];
+	}	*entries;
+	size_t	 count;
+	size_t	 capacity;
+	/* bit (hash & 63) of each entry's surname_hash, has_surname ones: no bit, no such surname */
+	uint64_t surname_bits;
+	/* the title's runs of capitalized words no gazetteer knows: tokens [first, end) */
+	struct title_run {
+		size_t	 first;
+		size_t	 end;
+	}	*title_runs;
+	size_t	 title_run_count;
+	size_t	 title_run_capacity;
+};
+
+/* One more mention of entry, at token position. */
+static inline void
+tally_mention(struct tally *tally, size_t entry, size_t position)
+{
+	tally->entries[entry].count++;
+	if (position < tally->entries[entry].first_at)
+		tally->entries[entry].first_at = position;
+}
+
+/* tally.c: */
+/* The first person entry whose surname is folded (words_hash hash); -1 when none. */
+long	surname_find(const struct tally *tally, const char *folded, uint64_t hash);
+/*
+ * One more mention of name (words_hash hash): a known name's (kept as it is, the gazetteers
+ * outlive the article) or, with known NULL, a phrase of the text's (copied).
+ */
+void	tally_add(struct tally *tally, const char *name, uint64_t hash,
+	    const struct known_name *known, const char *type, size_t position);
+/* A run of the title's capitalized words no gazetteer knows, tokens [first, end). */
+void	title_run_add(struct tally *tally, size_t first, size_t end);
+/* Entries in order of first mention. */
+void	entries_sort(struct tally *tally);
+/* The tally empty for the next article (its arrays kept). */
+void	tally_clear(struct tally *tally);
+void	tally_free(struct tally *tally);
+
+/*
+ * One more mention of a known name: an entry of it is found by its pointer, without reading
+ * the name (the gazetteer's names are cold memory), else by tally_add, which compares names
+ * (a phrase of the text spelt as the name and counted first keeps the name's mentions).
+ */
+static inline void
+tally_add_known(struct tally *tally, const struct known_name *known, size_t position)
+{
+	__builtin_prefetch(known);	/* cold: read when the name is new to the article */
+	for (size_t i = 0; i < tally->count; i++) {
+		if (tally->entries[i].known == known) {
+			tally_mention(tally, i, position);
+			return;
+		}
+	}
+	tally_add(tally, known->name, known->hash, known, known->type, position);
 }
 
 /* Load the word lists and the gazetteers the options name; -1 with error set on failure. */

@@ -23,6 +23,7 @@
 #include "util.h"
 #include "../../plugins/entities/entities.c"
 #include "../../plugins/entities/gazetteer.c"
+#include "../../plugins/entities/tally.c"
 
 #define TEXTS	400
 
