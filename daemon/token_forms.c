@@ -5,11 +5,14 @@
  * keeps what it knows of a form in an array indexed by id (ws_tokens.form_ids) instead of
  * hashing the form and comparing strings on every article, once per plugin.
  *
- * A slot holds the form's first 16 bytes inline (zero-padded, as tokens.c keys them: below 16
- * bytes that is the whole form), its length and its id, so a probe compares two words and
- * touches no other memory; forms of 16 bytes or more compare the rest with a copy kept here.
- * An article's slots are prefetched a few types ahead (the table is megabytes: most probes
- * are cache misses).  When an article's types might take the table past its limit, it starts
+ * A slot holds the form's key (its first 16 bytes, zero-padded: below 16 bytes that is the
+ * whole form), its length, its id and its FNV-1a hash, 32 bytes, two to a cache line, so a
+ * probe compares two words in one line and a known form's hash costs nothing: FNV-1a (a
+ * multiply a byte, a loop whose length the branch predictor cannot know) runs only for forms
+ * new to the table.  Forms of up to 16 bytes start their probe where their key, mixed by two
+ * multiplies, says; longer ones where their FNV-1a hash says (taken first), and compare the
+ * rest with a copy kept here.  An article's slots are prefetched a few types ahead (the table
+ * is megabytes).  When an article's types might take the table past its limit, it starts
  * over empty with the next generation, so every id of one article is of one generation and
  * the memory stays bounded.
  */
@@ -18,14 +21,16 @@
 
 #include "token_forms.h"
 #include "util.h"
+#include "../plugins/words.h"
 
 /* One form: length 0 is an empty slot (a form is at least one byte). */
 struct form_slot {
-	uint64_t	 lo;
-	uint64_t	 hi;
+	struct form_key	 key;
+	uint64_t	 hash;		/* words_hash of the form */
 	uint32_t	 length;
 	uint32_t	 id;
 };
+_Static_assert(sizeof(struct form_slot) == 32, "two slots to a cache line");
 
 struct form_table {
 	struct form_slot *slots;
@@ -43,6 +48,18 @@ struct form_table {
 #define REST_LIMIT	(8u << 20)	/* bytes of long forms a generation keeps */
 #define PREFETCH_AHEAD	8
 
+/* capacity empty slots (at least 2: 64 bytes), aligned to a cache line. */
+static struct form_slot *
+slots_alloc(size_t capacity)
+{
+	struct form_slot *slots = aligned_alloc(64, capacity * sizeof(*slots));
+
+	if (slots == NULL)	/* out of memory: xcalloc says so and exits */
+		return xcalloc(capacity, sizeof(*slots));
+	memset(slots, 0, capacity * sizeof(*slots));
+	return slots;
+}
+
 struct form_table *
 form_table_new(size_t limit)
 {
@@ -58,7 +75,7 @@ form_table_new(size_t limit)
 		capacity *= 2;
 		shift--;
 	}
-	table->slots = xcalloc(capacity, sizeof(*table->slots));
+	table->slots = slots_alloc(capacity);
 	table->mask = capacity - 1;
 	table->shift = shift;
 	table->limit = (uint32_t)limit;
@@ -89,39 +106,29 @@ form_table_restart(struct form_table *table)
 		table->generation = 1;
 }
 
+/*
+ * Where a form's probe starts: for up to 16 bytes its key mixed by two multiplies, else its
+ * hash (form_prefetch() set it).
+ */
 static inline size_t
-form_slot_of(const struct form_table *table, uint64_t hash)
+form_home(const struct form_table *table, const struct form_key *key,
+    const struct ws_token_type *type)
 {
-	return (size_t)((hash * 0x9E3779B97F4A7C15ULL) >> table->shift);
+	uint64_t mixed = type->length <= 16 ?
+	    (key->lo ^ (key->hi * 0x9E3779B97F4A7C15ULL)) * 0xD6E8FEB86659FD93ULL :
+	    type->hash * 0x9E3779B97F4A7C15ULL;
+
+	return (size_t)(mixed >> table->shift);
 }
 
-/* Bit masks keeping the first n bytes of a word (n from 0 to 8). */
-static const uint64_t keep_bytes[9] = {
-	0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFULL, 0xFFFFFFFFFFFFULL,
-	0xFFFFFFFFFFFFFFULL, ~0ULL
-};
-
-/*
- * The first 16 bytes of a type's form, zero past its end: two loads, masked.  The stream's
- * arena (tokens.c) keeps 16 bytes of room past every copy, so the loads stay inside it.
- */
+/* The slot a type's probe starts at into the cache, a long form's hash taken first. */
 static inline void
-form_key(const struct ws_token_type *type, uint64_t *lo, uint64_t *hi)
+form_prefetch(const struct form_table *table, const struct form_key *key,
+    struct ws_token_type *type)
 {
-	size_t length = type->length < 16 ? type->length : 16;
-
-#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-	unsigned char padded[16] = { 0 };
-
-	memcpy(padded, type->written, length);
-	memcpy(lo, padded, 8);
-	memcpy(hi, padded + 8, 8);
-	return;
-#endif
-	memcpy(lo, type->written, 8);
-	memcpy(hi, type->written + 8, 8);
-	*lo &= keep_bytes[length < 8 ? length : 8];
-	*hi &= keep_bytes[length > 8 ? length - 8 : 0];
+	if (type->length > 16)
+		type->hash = words_hash(type->written);
+	__builtin_prefetch(&table->slots[form_home(table, key, type)]);
 }
 
 /* A copy of the bytes of a long form past its first 16, for the form with id. */
@@ -150,48 +157,53 @@ rest_same(const struct form_table *table, const struct form_slot *slot,
 	    type->length - 16) == 0;
 }
 
-/* The id of one type's form, numbered next when new. */
+/* The id of one type's form, numbered next when new; sets the type's hash. */
 static inline uint32_t
-form_id(struct form_table *table, const struct ws_token_type *type)
+form_id(struct form_table *table, const struct form_key *key, struct ws_token_type *type)
 {
-	size_t at = form_slot_of(table, type->hash);
+	size_t at = form_home(table, key, type);
 	struct form_slot *slot;
-	uint64_t lo, hi;
 
-	form_key(type, &lo, &hi);
 	for (;; at = (at + 1) & table->mask) {
 		slot = &table->slots[at];
-		if (slot->lo == lo && slot->hi == hi && slot->length == type->length) {
-			if (type->length <= 16 || rest_same(table, slot, type))
+		if (slot->key.lo == key->lo && slot->key.hi == key->hi &&
+		    slot->length == type->length) {
+			if (type->length <= 16 || rest_same(table, slot, type)) {
+				type->hash = slot->hash;
 				return slot->id;
+			}
 		} else if (slot->length == 0)
 			break;
 	}
-	slot->lo = lo;
-	slot->hi = hi;
+	slot->key = *key;
 	slot->length = (uint32_t)type->length;
 	slot->id = table->count++;
 	if (type->length > 16)
 		rest_keep(table, slot->id, type->written + 16, type->length - 16);
+	else
+		type->hash = words_hash(type->written);
+	slot->hash = type->hash;
 	return slot->id;
 }
 
 uint32_t
-form_table_ids(struct form_table *table, const struct ws_token_type *types, size_t count,
-    size_t bytes, uint32_t *ids, uint32_t *id_count)
+form_table_ids(struct form_table *table, const struct form_key *keys,
+    struct ws_token_type *types, size_t count, size_t bytes, uint32_t *ids, uint32_t *id_count)
 {
 	*id_count = 0;
-	if (count > table->limit || bytes > REST_LIMIT)
-		return 0;	/* more than a whole generation holds */
+	if (count > table->limit || bytes > REST_LIMIT) {
+		for (size_t i = 0; i < count; i++)	/* more than a whole generation holds */
+			types[i].hash = words_hash(types[i].written);
+		return 0;
+	}
 	if (count > table->limit - table->count || bytes > REST_LIMIT - table->rest_used)
 		form_table_restart(table);
 	for (size_t i = 0; i < count && i < PREFETCH_AHEAD; i++)
-		__builtin_prefetch(&table->slots[form_slot_of(table, types[i].hash)]);
+		form_prefetch(table, &keys[i], &types[i]);
 	for (size_t i = 0; i < count; i++) {
 		if (i + PREFETCH_AHEAD < count)
-			__builtin_prefetch(&table->slots[form_slot_of(table,
-			    types[i + PREFETCH_AHEAD].hash)]);
-		ids[i] = form_id(table, &types[i]);
+			form_prefetch(table, &keys[i + PREFETCH_AHEAD], &types[i + PREFETCH_AHEAD]);
+		ids[i] = form_id(table, &keys[i], &types[i]);
 	}
 	*id_count = table->count;
 	return table->generation;

@@ -2,7 +2,7 @@
  * tokens.c - builds the ABI-2 token stream (tokens.h): the words of the title, then the text,
  * exactly as words_next (plugins/words.h, the scanner every tagger used on its own before)
  * gives them (test_tokens compares the two token by token), each token's written form
- * interned once per article with its FNV-1a 64 hash (the hash the plugins' word tables use).
+ * interned once per article, with its FNV-1a 64 hash (the hash the plugins' word tables use).
  *
  * A word is read 16 bytes at a time: one block loaded at its first byte gives, by SSE2
  * compares (a byte loop where there is no SSE2), which bytes are ASCII letters and digits and
@@ -16,14 +16,15 @@
  *
  * Written forms are interned by their first 16 bytes, zero-padded (the block's bytes masked
  * at the word's end: below 16 bytes that is the whole form), in an open-addressing table of
- * the article hashed by two multiplies; FNV-1a (a multiply a byte) is taken only when a form
- * is new, about one token in three.  Slots carry the number of the build that filled them,
- * so nothing is cleared between articles; buffers are kept from article to article.  This
- * took the build from 162K to 114K instructions an article of the bench's news-size corpus
- * (tests/bench/bench_tokens.c over its texts under callgrind).
+ * the article hashed by two multiplies.  Slots carry the number of the build that filled
+ * them, so nothing is cleared between articles; buffers are kept from article to article.
+ * This took the build from 162K to 114K instructions an article of the bench's news-size
+ * corpus (tests/bench/bench_tokens.c over its texts under callgrind).
  *
- * Then each type gets its stable form id (token_forms.c: one probe a type, in a table that
- * lives from article to article), which plugins index their per-form data by.
+ * Then each type gets its stable form id and its FNV-1a hash (token_forms.c: one probe a
+ * type, by its key, in a table that lives from article to article and keeps each form's
+ * hash, so FNV-1a, a multiply a byte, runs only for forms new to it), which plugins index
+ * their per-form data by.
  */
 #include <pthread.h>
 #include <stddef.h>
@@ -38,15 +39,9 @@
 #include "util.h"
 #include "../plugins/words.h"
 
-/* A written form's first 16 bytes, zero past its end (a word holds no NUL). */
-struct word_key {
-	uint64_t	 lo;
-	uint64_t	 hi;
-};
-
 /* A slot of the intern table: empty unless its stamp is the current build's. */
 struct slot {
-	struct word_key	 key;
+	struct form_key	 key;
 	uint32_t	 type;
 	uint32_t	 stamp;
 };
@@ -57,6 +52,7 @@ struct token_stream {
 	size_t			 token_count;
 	size_t			 token_capacity;
 	struct ws_token_type	*types;
+	struct form_key		*keys;		/* of each type */
 	size_t			 type_count;
 	size_t			 type_capacity;
 	char			*arena;		/* the types' copies, NUL-terminated */
@@ -100,6 +96,7 @@ token_stream_free(struct token_stream *stream)
 		return;
 	free(stream->tokens);
 	free(stream->types);
+	free(stream->keys);
 	free(stream->arena);
 	free(stream->slots);
 	free(stream->form_ids);
@@ -107,22 +104,12 @@ token_stream_free(struct token_stream *stream)
 	free(stream);
 }
 
-static uint64_t
-bytes_hash(const char *bytes, size_t length)
-{
-	uint64_t hash = 1469598103934665603ULL;	/* FNV-1a, as words_hash */
-
-	for (size_t i = 0; i < length; i++)
-		hash = (hash ^ (unsigned char)bytes[i]) * 1099511628211ULL;
-	return hash;
-}
-
 /* The key of any written form, from its bytes. */
-static struct word_key
+static struct form_key
 key_of(const char *bytes, size_t length)
 {
 	unsigned char padded[16] = { 0 };
-	struct word_key key;
+	struct form_key key;
 
 	memcpy(padded, bytes, length < 16 ? length : 16);
 	memcpy(&key.lo, padded, 8);
@@ -137,26 +124,14 @@ key_slot(uint64_t lo, uint64_t hi, unsigned shift)
 	return (size_t)(((lo ^ (hi * 0x9E3779B97F4A7C15ULL)) * 0xD6E8FEB86659FD93ULL) >> shift);
 }
 
-/* FNV-1a of a form below 16 bytes from its key: its bytes are the key's up to the first 0. */
-static uint64_t
-key_hash(uint64_t lo, uint64_t hi)
-{
-	uint64_t hash = 1469598103934665603ULL;	/* FNV-1a, as words_hash */
-
-	for (; lo != 0; lo >>= 8)
-		hash = (hash ^ (lo & 0xFF)) * 1099511628211ULL;
-	for (; hi != 0; hi >>= 8)
-		hash = (hash ^ (hi & 0xFF)) * 1099511628211ULL;
-	return hash;
-}
-
 /*
  * A new type: its NUL-terminated copy goes into the arena at once (arena_reserve() made room
  * for every type the texts can hold, and 16 bytes more: a short form is copied as its key,
- * whose zeros end it; types_reserve() made room for the type).
+ * whose zeros end it; types_reserve() made room for the type and its key).  Its hash comes
+ * with its form id (form_table_ids).
  */
 static inline uint32_t
-type_add(struct token_stream *stream, const struct word_key *key, const char *bytes,
+type_add(struct token_stream *stream, const struct form_key *key, const char *bytes,
     size_t length)
 {
 	struct ws_token_type *type = &stream->types[stream->type_count];
@@ -165,12 +140,11 @@ type_add(struct token_stream *stream, const struct word_key *key, const char *by
 	if (length < 16) {
 		memcpy(copy, &key->lo, 8);
 		memcpy(copy + 8, &key->hi, 8);
-		type->hash = key_hash(key->lo, key->hi);
 	} else {
 		memcpy(copy, bytes, length);
 		copy[length] = '\0';
-		type->hash = bytes_hash(bytes, length);
 	}
+	stream->keys[stream->type_count] = *key;
 	stream->arena_used += length + 1;
 	type->written = copy;
 	type->length = length;
@@ -192,15 +166,17 @@ types_reserve(struct token_stream *stream, size_t bytes)
 	while (stream->type_capacity < wanted)
 		stream->type_capacity *= 2;
 	free(stream->types);
+	free(stream->keys);
 	free(stream->form_ids);
 	stream->types = xcalloc(stream->type_capacity, sizeof(*stream->types));
+	stream->keys = xcalloc(stream->type_capacity, sizeof(*stream->keys));
 	stream->form_ids = xcalloc(stream->type_capacity, sizeof(*stream->form_ids));
 }
 
 /*
  * Room in the arena for the types of texts of `bytes` bytes in all: a type's copy is at most
  * its first token's bytes and a NUL, and there are at most bytes / 2 + 1 tokens a text; 16
- * more for type_add's copies of keys (and token_forms.c's 16-byte reads of the last copy).
+ * more for type_add's copies of keys.
  */
 static void
 arena_reserve(struct token_stream *stream, size_t bytes)
@@ -273,7 +249,7 @@ type_new(struct token_stream *stream, uint64_t lo, uint64_t hi, const char *byte
     size_t length, size_t at)
 {
 	struct slot *slot = &stream->slots[at];
-	struct word_key key = { lo, hi };
+	struct form_key key = { lo, hi };
 	uint32_t index = type_add(stream, &key, bytes, length);
 
 	slot->key.lo = lo;
@@ -497,7 +473,7 @@ apostrophe_inside(const char *text, size_t length, size_t at)
 struct found {
 	size_t		 end;
 	size_t		 resume;
-	struct word_key	 key;
+	struct form_key	 key;
 	unsigned	 flags;		/* WORD_CAPITALIZED, WORD_ALL_UPPER */
 };
 
@@ -605,7 +581,7 @@ block_masks(const unsigned char *p, unsigned *letters, unsigned *uppers)
 }
 
 static inline void
-key_at(const unsigned char *p, unsigned length, struct word_key *key)
+key_at(const unsigned char *p, unsigned length, struct form_key *key)
 {
 	__m128i kept = _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)p),
 	    _mm_loadu_si128((const __m128i *)(const void *)(key_mask + 16 - length)));
@@ -633,7 +609,7 @@ block_masks(const unsigned char *p, unsigned *letters, unsigned *uppers)
 }
 
 static inline void
-key_at(const unsigned char *p, unsigned length, struct word_key *key)
+key_at(const unsigned char *p, unsigned length, struct form_key *key)
 {
 	*key = key_of((const char *)p, length);
 }
@@ -702,7 +678,7 @@ scan(struct token_stream *stream, struct ws_token_text *view, const char *text)
 		const unsigned char *block = bytes + position;
 		unsigned char padded[16];
 		unsigned word, letters, uppers, end, stop, flags;
-		struct word_key key;
+		struct form_key key;
 		size_t word_end, next = 0;
 
 		if (length - position < 16) {
@@ -760,8 +736,8 @@ token_stream_build(struct token_stream *stream, const char *title, const char *t
 	view->text.tokens = stream->tokens + view->title.count;
 	view->types = stream->types;
 	view->type_count = stream->type_count;
-	view->form_generation = form_table_ids(stream->forms, stream->types, stream->type_count,
-	    stream->arena_used, stream->form_ids, &view->form_id_count);
+	view->form_generation = form_table_ids(stream->forms, stream->keys, stream->types,
+	    stream->type_count, stream->arena_used, stream->form_ids, &view->form_id_count);
 	view->form_ids = view->form_generation != 0 ? stream->form_ids : NULL;
 	return view;
 }
