@@ -242,7 +242,9 @@ slots_grow(struct token_stream *stream)
 
 /*
  * A new type for bytes, whose key is lo and hi, into the empty slot `at` (the table then
- * grows when it is half full).
+ * grows when it is a quarter full: a probe that meets another form first is a mispredicted
+ * branch, and at half full a tenth of an article's look-ups did; 2,048 slots, 48 KB,
+ * for a news article's ~300 types).
  */
 static inline uint32_t
 type_new(struct token_stream *stream, uint64_t lo, uint64_t hi, const char *bytes,
@@ -256,7 +258,7 @@ type_new(struct token_stream *stream, uint64_t lo, uint64_t hi, const char *byte
 	slot->key.hi = hi;
 	slot->type = index;
 	slot->stamp = stream->stamp;
-	if (__builtin_expect(stream->type_count * 2 >= stream->slot_capacity, 0))
+	if (__builtin_expect(stream->type_count * 4 >= stream->slot_capacity, 0))
 		slots_grow(stream);
 	return index;
 }
@@ -652,17 +654,17 @@ skip_gap(const char *text, size_t length, size_t at, unsigned *gap)
 }
 
 /*
- * Scan one text; returns how many tokens it added.  A word that one block holds and that an
- * ASCII byte other than an apostrophe ends (no possessive then) is done here; any other
- * takes word_slow.  The block stops at the text's length: its last 15 bytes or fewer are
- * copied into a padded one.  A word that a space and then an ASCII letter or digit follow
- * says where the next one starts, with no gap to read.
+ * Scan one text of length bytes (its strlen); returns how many tokens it added.  A word that
+ * one block holds and that an ASCII byte other than an apostrophe ends (no possessive then)
+ * is done here; any other takes word_slow.  The block stops at the text's length: its last
+ * 15 bytes or fewer are copied into a padded one.  A word that a space and then an ASCII
+ * letter or digit follow says where the next one starts, with no gap to read.
  */
 static size_t
-scan(struct token_stream *stream, struct ws_token_text *view, const char *text)
+scan(struct token_stream *stream, struct ws_token_text *view, const char *text, size_t length)
 {
 	const unsigned char *bytes = (const unsigned char *)text;
-	size_t length = text != NULL ? strlen(text) : 0, position;
+	size_t position;
 	unsigned gap = GAP_SENTENCE;	/* the first word starts a sentence */
 	struct ws_token *token, *first;
 	struct table_view table = table_view(stream);
@@ -722,16 +724,16 @@ const struct ws_tokens *
 token_stream_build(struct token_stream *stream, const char *title, const char *text)
 {
 	struct ws_tokens *view = &stream->view;
-
-	size_t bytes = (title != NULL ? strlen(title) : 0) + (text != NULL ? strlen(text) : 0);
+	size_t title_length = title != NULL ? strlen(title) : 0;
+	size_t text_length = text != NULL ? strlen(text) : 0;
 
 	pthread_once(&byte_class_once, byte_class_init);
 	slots_next_build(stream);
 	stream->token_count = stream->type_count = 0;
-	arena_reserve(stream, bytes);
-	types_reserve(stream, bytes);
-	view->title.count = scan(stream, &view->title, title);
-	view->text.count = scan(stream, &view->text, text);
+	arena_reserve(stream, title_length + text_length);
+	types_reserve(stream, title_length + text_length);
+	view->title.count = scan(stream, &view->title, title, title_length);
+	view->text.count = scan(stream, &view->text, text, text_length);
 	view->title.tokens = stream->tokens;
 	view->text.tokens = stream->tokens + view->title.count;
 	view->types = stream->types;
