@@ -4,7 +4,6 @@
  * entities, and its members (article id and outlet) for the summary; and the summary itself,
  * the value of the story's record in the stories topic.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,72 +18,108 @@
 #define CENTROID_NUMBERS	(CENTROID_MAX - CENTROID_TERMS - CENTROID_ENTITIES)
 #define SUMMARY_ARTICLES	500	/* newest members listed in a summary */
 
+/* The key as 16 lowercase hex digits, as "%016llx" writes it (test_story_centroid compares
+ * them): snprintf took ~950 instructions of each article's assignment on the loop thread. */
 void
 story_id_format(uint64_t key, char out[17])
 {
-	snprintf(out, 17, "%016llx", (unsigned long long)key);
+	static const char hex[] = "0123456789abcdef";
+
+	for (int i = 0; i < 16; i++)
+		out[i] = hex[(key >> (60 - 4 * i)) & 15];
+	out[16] = '\0';
 }
 
-static int
-part_of(uint64_t key)
+/* The part of a key's kind (its low KIND_BITS): words 0, entities 1, numbers 2. */
+static const uint8_t kind_part[KIND_MASK + 1] = {
+	[KIND_TERM] = 0, [KIND_NUMBER] = 2, [KIND_PERSON] = 1, [KIND_PLACE] = 1,
+	[KIND_ORGANIZATION] = 1, [KIND_OTHER] = 1, [6] = 1, [7] = 1,
+};
+
+/* One part's heaviest weights while prune's pass reads them: top[0..kept) descending. */
+struct part_top {
+	float		 top[CENTROID_TERMS];
+	uint32_t	 kept;
+};
+
+/* Offer weight to the part's top quota (by insertion: most are lighter than all kept). */
+static inline void
+top_offer(struct part_top *part, uint32_t quota, float weight)
 {
-	enum story_kind kind = key_kind(key);
+	uint32_t at;
 
-	return kind == KIND_TERM ? 0 : kind == KIND_NUMBER ? 2 : 1;
-}
-
-/* The quota-th heaviest weight of one part (0 when it has fewer), by insertion. */
-static float
-part_floor(const struct story_weight *merged, uint32_t count, int part, uint32_t quota)
-{
-	float top[CENTROID_MAX];
-	uint32_t kept = 0;
-
-	for (uint32_t i = 0; i < count; i++) {
-		uint32_t at;
-
-		if (part_of(merged[i].key) != part)
-			continue;
-		if (kept == quota && merged[i].weight <= top[kept - 1])
-			continue;
-		at = kept < quota ? kept++ : quota - 1;
-		while (at > 0 && top[at - 1] < merged[i].weight) {
-			top[at] = top[at - 1];
-			at--;
-		}
-		top[at] = merged[i].weight;
+	if (part->kept == quota && weight <= part->top[quota - 1])
+		return;
+	at = part->kept < quota ? part->kept++ : quota - 1;
+	while (at > 0 && part->top[at - 1] < weight) {
+		part->top[at] = part->top[at - 1];
+		at--;
 	}
-	return kept < quota ? 0 : top[quota - 1];
+	part->top[at] = weight;
 }
 
-/* Keep the heaviest of each kind within its quota, in key order (ties: the first ones). */
+/*
+ * A kept weight as centroids have always held it: the prune before this one marked a kept
+ * weight w as -1 - w and took it back as -1 - (-1 - w), in float, which rounds w to the
+ * precision of 1 + w. Keeping w exact would change the scores, the joins and the stories.
+ */
+static inline float
+kept_weight(float weight)
+{
+	float marked = -1 - weight;	/* no compiler may fold this away (no -ffast-math) */
+
+	return -1 - marked;
+}
+
+/*
+ * Keep the heaviest of each part within its quota, in key order; of the items that weigh
+ * the part's floor (its quota-th heaviest weight, 0 when it has fewer), the first ones.
+ * One pass finds the three floors and how many items weigh more than each (all of them are
+ * among its top quota), the next keeps those and the first ties up to the quota: what a
+ * pass per part for each floor, then a pass above the floors and one for the ties kept
+ * (test_story compares it with that) found, with no branch on each item's part.
+ */
 static uint32_t
 prune(struct story_weight *merged, uint32_t count)
 {
 	static const uint32_t quotas[3] = { CENTROID_TERMS, CENTROID_ENTITIES, CENTROID_NUMBERS };
+	struct part_top parts[3];
 	float floors[3];
-	uint32_t used[3] = { 0 }, kept = 0;
+	uint32_t ties[3], kept = 0;
 
+	_Static_assert(CENTROID_TERMS >= CENTROID_ENTITIES && CENTROID_TERMS >= CENTROID_NUMBERS,
+	    "a part's top holds CENTROID_TERMS");
 	if (count <= CENTROID_MAX)
 		return count;
 	for (int p = 0; p < 3; p++)
-		floors[p] = part_floor(merged, count, p, quotas[p]);
-	for (int pass = 0; pass < 2; pass++)	/* above the floor first, then ties */
-		for (uint32_t i = 0; i < count; i++) {
-			int p = part_of(merged[i].key);
+		parts[p].kept = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		unsigned p = kind_part[merged[i].key & KIND_MASK];
 
-			if (merged[i].weight < 0 || used[p] == quotas[p] ||
-			    (pass == 0 ? merged[i].weight <= floors[p] :
-			    merged[i].weight != floors[p]))
-				continue;
-			used[p]++;
-			merged[i].weight = -1 - merged[i].weight;	/* marked kept */
+		top_offer(&parts[p], quotas[p], merged[i].weight);
+	}
+	for (int p = 0; p < 3; p++) {
+		uint32_t above = 0;
+
+		floors[p] = parts[p].kept < quotas[p] ? 0 : parts[p].top[quotas[p] - 1];
+		while (above < parts[p].kept && parts[p].top[above] > floors[p])
+			above++;
+		ties[p] = quotas[p] - above;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		unsigned p = kind_part[merged[i].key & KIND_MASK];
+		float weight = merged[i].weight;
+		int keep = weight > floors[p];
+
+		if (!keep && weight == floors[p] && ties[p] > 0) {
+			ties[p]--;
+			keep = 1;
 		}
-	for (uint32_t i = 0; i < count; i++)
-		if (merged[i].weight < 0) {
-			merged[kept] = merged[i];
-			merged[kept++].weight = -1 - merged[i].weight;
-		}
+		if (!keep)
+			continue;
+		merged[kept] = merged[i];
+		merged[kept++].weight = kept_weight(weight);
+	}
 	return kept;
 }
 
@@ -264,14 +299,12 @@ summary_articles(const struct story *story, struct buffer *out)
 char *
 story_summary_json(const struct story *story)
 {
-	static const char hex[] = "0123456789abcdef";
 	struct buffer out = { 0 };
-	char id[16];
+	char id[17];
 
-	for (int i = 0; i < 16; i++)	/* story_id_format's %016llx */
-		id[i] = hex[(story->key >> (60 - 4 * i)) & 15];
+	story_id_format(story->key, id);
 	put_key(&out, "{\"id\":\"");
-	buffer_append(&out, id, sizeof id);
+	buffer_append(&out, id, 16);
 	put_key(&out, "\",\"headline\":");
 	if (story->headline == NULL)
 		put_key(&out, "null");
