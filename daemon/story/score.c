@@ -197,36 +197,46 @@ exact_weight(struct idf_memo *memo, const struct story_features *features, uint3
 	return (float)(item_factor(&features->items[item]) * memo_idf(memo, frequencies[item]));
 }
 
-/* The k-th largest weight of the approximations (k <= VECTOR_TERMS, count >= k): a min-heap
- * of k. */
+/*
+ * A floor under the k-th largest of the approximations (k <= count): the lower edge of the
+ * bucket that holds it, in a histogram of their values by exponent and top FLOOR_BITS bits of
+ * mantissa (1/8 of an octave a bucket, over FLOOR_BUCKETS from FLOOR_LOW; values below share
+ * the first bucket, whose floor is -HUGE_VAL, values above the last). One count per item and
+ * one scan down the buckets: a min-heap of the k largest took 3,870 cycles an article of 167
+ * words, this 430 (generated weights), and lets through ~2 items more than the k-th itself
+ * would (the others of its bucket), which keep_part then weighs exactly.
+ */
+#define FLOOR_BITS	3
+#define FLOOR_SHIFT	(52 - FLOOR_BITS)
+#define FLOOR_BUCKETS	128
+#define FLOOR_LOW	0.25
+
 static double
-kth_largest(const struct approx *approx, uint32_t count, uint32_t k)
+kth_floor(const struct approx *approx, uint32_t count, uint32_t k)
 {
-	double heap[VECTOR_TERMS];
-	uint32_t size = 0;
+	double low = FLOOR_LOW, edge;
+	int64_t low_bits, bits;
+	uint16_t counts[FLOOR_BUCKETS] = { 0 };
+	uint32_t seen = 0;
+	int bucket = FLOOR_BUCKETS;
 
+	memcpy(&low_bits, &low, sizeof low_bits);
 	for (uint32_t i = 0; i < count; i++) {
-		double value = approx[i].weight;
-		uint32_t at, child;
+		int64_t at;
 
-		if (size < k) {
-			for (at = size++; at > 0 && heap[(at - 1) / 2] > value; at = (at - 1) / 2)
-				heap[at] = heap[(at - 1) / 2];
-			heap[at] = value;
-			continue;
-		}
-		if (value <= heap[0])
-			continue;
-		for (at = 0; (child = 2 * at + 1) < k; at = child) {
-			if (child + 1 < k && heap[child + 1] < heap[child])
-				child++;
-			if (heap[child] >= value)
-				break;
-			heap[at] = heap[child];
-		}
-		heap[at] = value;
+		/* a positive double's bits order as its value; a negative one's are below 0 */
+		memcpy(&bits, &approx[i].weight, sizeof bits);
+		at = (bits >> FLOOR_SHIFT) - (low_bits >> FLOOR_SHIFT);
+		at = at < 0 ? 0 : at > FLOOR_BUCKETS - 1 ? FLOOR_BUCKETS - 1 : at;
+		counts[at]++;
 	}
-	return heap[0];
+	while (seen < k)
+		seen += counts[--bucket];
+	if (bucket == 0)
+		return -HUGE_VAL;
+	bits = ((low_bits >> FLOOR_SHIFT) + bucket) << FLOOR_SHIFT;
+	memcpy(&edge, &bits, sizeof edge);
+	return edge;
 }
 
 /* Keep the heaviest `limit` of the candidates (an insertion into the few kept, as most
@@ -263,16 +273,17 @@ keep_top(const struct story_weight *candidates, uint32_t count, uint32_t limit,
  * The heaviest `limit` of one part, scaled (keep_top), weighing exactly only the items that
  * may be among them. With more than limit items, let T be the limit-th largest approx: limit
  * items weigh at least T * (1 - APPROX_SLACK), and one whose approx is below
- * T * (1 - 3 * APPROX_SLACK) weighs less than that, so it is not kept. The others, in their
- * order, are what keep_top gets: it keeps the same items in the same order as from all of
- * them (its order is total: weight, then key), with the same weights.
+ * T * (1 - 3 * APPROX_SLACK) weighs less than that, so it is not kept; nor is one below
+ * F * (1 - 3 * APPROX_SLACK) for any F <= T (kth_floor's). The others, in their order, are
+ * what keep_top gets: it keeps the same items in the same order as from all of them (its
+ * order is total: weight, then key), with the same weights.
  */
 static uint32_t
 keep_part(const struct approx *approx, uint32_t count, uint32_t limit,
     const struct story_features *features, const uint64_t *frequencies,
     struct idf_memo *memo, struct story_weight *scratch, struct story_weight *out)
 {
-	double floor = count > limit ? kth_largest(approx, count, limit) *
+	double floor = count > limit ? kth_floor(approx, count, limit) *
 	    (1 - 3 * APPROX_SLACK) : -HUGE_VAL;
 	uint32_t candidates = 0;
 
