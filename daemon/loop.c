@@ -114,8 +114,15 @@ on_curl_timer(CURLM *multi, long timeout_ms, void *user)
 	return 0;
 }
 
+/*
+ * Connections stay in the multi handle's cache between transfers, max_connections of them.
+ * Left to libcurl (7.88), the cache holds 4 per easy handle added at the time: a daemon
+ * polling 2,000 feeds on 32 hosts with a few transfers under way at once closed the oldest
+ * idle connection after almost every poll and opened a new one for the next, so a poll answered
+ * 304 paid a TCP connect and close (a fifth of its CPU) where keep-alive was meant.
+ */
 struct loop *
-loop_new(struct event_base *base, long max_host_connections)
+loop_new(struct event_base *base, long max_host_connections, long max_connections)
 {
 	struct loop *loop = xcalloc(1, sizeof *loop);
 
@@ -127,6 +134,7 @@ loop_new(struct event_base *base, long max_host_connections)
 	curl_multi_setopt(loop->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
 	curl_multi_setopt(loop->multi, CURLMOPT_TIMERDATA, loop);
 	curl_multi_setopt(loop->multi, CURLMOPT_MAX_HOST_CONNECTIONS, max_host_connections);
+	curl_multi_setopt(loop->multi, CURLMOPT_MAXCONNECTS, max_connections);
 	curl_multi_setopt(loop->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 	return loop;
 }

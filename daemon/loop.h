@@ -2,7 +2,8 @@
  * loop.h - the one libevent event_base and the libcurl multi handle it drives (curl's
  * hiperfifo wiring): CURLMOPT_SOCKETFUNCTION keeps one event per socket, CURLMOPT_TIMERFUNCTION
  * one timer, both call curl_multi_socket_action, and finished transfers are read with
- * curl_multi_info_read and handed to their done callback.
+ * curl_multi_info_read and handed to their done callback. Connections are kept open between
+ * transfers (keep-alive), up to max_connections of them (CURLMOPT_MAXCONNECTS).
  */
 #ifndef WIRESIFT_LOOP_H
 #define WIRESIFT_LOOP_H
@@ -14,7 +15,8 @@ struct loop;
 
 typedef void (*transfer_done_fn)(CURL *easy, CURLcode result, void *context);
 
-struct loop	*loop_new(struct event_base *base, long max_host_connections);
+struct loop	*loop_new(struct event_base *base, long max_host_connections,
+		    long max_connections);
 void		 loop_free(struct loop *loop);
 
 /* Start a transfer; done is called once, from the loop, after curl finished it. */

@@ -191,7 +191,7 @@ static struct fetch_result
 fetch_blocking(const struct fetch_request *request)
 {
 	struct event_base *base = event_base_new();
-	struct loop *loop = loop_new(base, 1);
+	struct loop *loop = loop_new(base, 1, 1);
 	struct blocking_fetch blocking = { 0 };
 
 	if (fetch_start(loop, request, on_blocking_done, &blocking) == NULL) {

@@ -169,7 +169,8 @@ ingest_new(struct config *config, struct event_base *base, const struct ingest_o
 	ingest->housekeeping = event_new(base, -1, EV_PERSIST, ingest_on_housekeeping, ingest);
 	event_add(ingest->housekeeping, &(struct timeval){ 1, 0 });
 	ingest->next_summary_ms = monotonic_ms() + config->summary_interval_ms;
-	ingest->loop = loop_new(base, config->max_host_connections);
+	ingest->loop = loop_new(base, config->max_host_connections,
+	    config->max_connections);
 	ingest->feeds = xcalloc(config->feed_count, sizeof *ingest->feeds);
 	ingest->feed_count = config->feed_count;
 	for (size_t i = 0; i < config->feed_count; i++)
