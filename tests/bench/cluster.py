@@ -6,7 +6,9 @@ start and polling with one daemon without [cluster], one instance of a group, an
 
 Environment: BENCH_CLUSTER_FEEDS (2000 feeds), BENCH_CLUSTER_ITEMS (10 short items each),
 BENCH_CLUSTER_POLL_SECONDS (10), BENCH_COLD_TIMEOUT (240), BENCH_HOSTS (poll.py's),
-BENCH_CLUSTER_SETUPS (single,cluster1,cluster2: the setups to run).
+BENCH_CLUSTER_SETUPS (single,cluster1,cluster2: the setups to run), BENCH_CLUSTER_PERF (a
+directory: each daemon's poll window is recorded there with `perf record -e cpu-clock -g -p`,
+SETUP-N.data, to profile the polls answered 304).
 
 Every setup runs the full pipeline of conf/ (as poll.py does) over the same feeds on poll.py's
 loopback nginx, publishing to one real broker (tests/kafka/broker.sh), with a fresh state_dir,
@@ -150,7 +152,9 @@ def run(label, instances, build, work, nginx, bootstrap, urls):
 	time.sleep(2)	# the first round of 304s starts
 	window_start, cpu = time.time(), sum(cpu_of(daemon.pid) for daemon in daemons)
 	threads = thread_cpu([daemon.pid for daemon in daemons])
+	recorders = perf_start(label, daemons)
 	time.sleep(POLL_SECONDS)
+	perf_stop(recorders)
 	window_end = time.time()
 	cpu = sum(cpu_of(daemon.pid) for daemon in daemons) - cpu
 	after = thread_cpu([daemon.pid for daemon in daemons])
@@ -172,6 +176,27 @@ def run(label, instances, build, work, nginx, bootstrap, urls):
 		      label, cold.get("200", 0), cold.get("304", 0),
 		      ",".join("%.2f" % value for value in instance_cpu), polls_cpu,
 		      (cold_cpu - polls_cpu) / max(records, 1) * 1000), flush=True)
+
+
+def perf_start(label, daemons):
+	"""perf record of each daemon's threads into BENCH_CLUSTER_PERF, when it is set."""
+	directory = os.environ.get("BENCH_CLUSTER_PERF")
+	if not directory:
+		return []
+	Path(directory).mkdir(parents=True, exist_ok=True)
+	return [subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", "250",
+				  "--call-graph", "dwarf", "-o",
+				  str(Path(directory) / ("%s-%d.data" % (label, index))),
+				  "-p", str(daemon.pid)], stdout=subprocess.DEVNULL,
+				 stderr=subprocess.DEVNULL)
+		for index, daemon in enumerate(daemons)]
+
+
+def perf_stop(recorders):
+	for recorder in recorders:
+		recorder.send_signal(2)	# SIGINT: perf writes its file and exits
+	for recorder in recorders:
+		recorder.wait(timeout=60)
 
 
 def log_times(path, events):
