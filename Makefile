@@ -115,14 +115,20 @@ $(BUILD)/plugins/%.so: plugins/%/*.cc $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -shared -o $@ $(filter %.cc,$^) $(LDFLAGS) $(PLUGIN_LIBS_$*)
 
+# Unit tests, tools and benchmarks are one source file each, but many include more (test
+# headers, a plugin's .c compiled in): the compiler lists what each read (-MMD, into
+# $@.d beside the binary) and the next make rebuilds it when any of those change.
+DEPFLAGS = -MMD -MP -MF $@.d
+-include $(wildcard $(BUILD)/tests/*.d $(BUILD)/tools/*.d $(BUILD)/bench/*.d)
+
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libwiresift.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -rdynamic -o $@ $< -Wl,--whole-archive $(BUILD)/libwiresift.a \
+	$(CC) $(CFLAGS) $(DEPFLAGS) -Itests/unit -rdynamic -o $@ $< -Wl,--whole-archive $(BUILD)/libwiresift.a \
 	    -Wl,--no-whole-archive $(LDFLAGS) $(LIBS)
 
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libwiresift.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libwiresift.a $(LDFLAGS) $(LIBS)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -o $@ $< $(BUILD)/libwiresift.a $(LDFLAGS) $(LIBS)
 
 # gofeed, the reference of the differential test (tests/feeds/differential.py): Go and the
 # module from the Go module proxy are optional, so it is not part of `all`; the test builds
@@ -134,7 +140,7 @@ $(BUILD)/tools/gofeed_items: tests/tools/gofeed_items/main.go tests/tools/gofeed
 
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libwiresift.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -rdynamic -o $@ $< -Wl,--whole-archive $(BUILD)/libwiresift.a \
+	$(CC) $(CFLAGS) $(DEPFLAGS) -Itests/unit -rdynamic -o $@ $< -Wl,--whole-archive $(BUILD)/libwiresift.a \
 	    -Wl,--no-whole-archive $(LDFLAGS) $(LIBS)
 
 run: deps
