@@ -29,6 +29,7 @@
 #include "plugin.h"
 #include "util.h"
 #include "clock.h"
+#include "plugin_dir.h"
 
 #define MAX_SIZES	8
 #define MAX_LABELS	128
@@ -258,8 +259,7 @@ main(int argc, char **argv)
 	struct corpus corpus = { 0 };
 	char *end;
 
-	if (getenv("WIRESIFT_PLUGIN_DIR") == NULL)
-		setenv("WIRESIFT_PLUGIN_DIR", "build/plugins", 1);
+	plugin_dir_default();
 	for (const char *at = size_list ? size_list : "128 256 384 512 1024 0";
 	    size_count < MAX_SIZES && *(at += strspn(at, " ,")) != '\0'; at = end) {
 		sizes[size_count] = strtol(at, &end, 10);

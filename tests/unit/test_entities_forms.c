@@ -16,6 +16,7 @@
 #define RANDOM_SEED	0x5eed0e17ULL
 
 #include "check.h"
+#include "plugin_dir.h"
 #include "xorshift.h"
 #include "article.h"
 #include "log.h"
@@ -166,11 +167,8 @@ test_with_and_without_form_ids(void)
 int
 main(void)
 {
-	const char *dir = getenv("WIRESIFT_PLUGIN_DIR");
-
 	log_init(LOG_LEVEL_WARNING);
-	if (dir == NULL || *dir == '\0')
-		setenv("WIRESIFT_PLUGIN_DIR", "build/plugins", 1);
+	plugin_dir_default();
 	RUN(test_with_and_without_form_ids);
 	return check_finish();
 }

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "plugin_dir.h"
 #include "article.h"
 #include "plugin.h"
 #include "util.h"
@@ -293,8 +294,7 @@ test_lang_fast_scan_agrees(void)
 int
 main(void)
 {
-	if (getenv("WIRESIFT_PLUGIN_DIR") == NULL || *getenv("WIRESIFT_PLUGIN_DIR") == '\0')
-		setenv("WIRESIFT_PLUGIN_DIR", "build/plugins", 1);
+	plugin_dir_default();
 	RUN(test_lang_sample_is_the_prefix);
 	RUN(test_lang_sample_seeds);
 	RUN(test_lang_fast_scan_agrees);

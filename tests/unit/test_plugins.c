@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "plugin_dir.h"
 #include "article.h"
 #include "clean/clean.h"
 #include "log.h"
@@ -30,15 +31,6 @@
 #define CONFIG_FILE "conf/wiresift.conf"	/* only its directory matters: conf/ */
 
 static char fixture_dir[PATH_MAX];		/* runtime-built test plugins, or "" */
-
-static void
-ensure_plugin_dir(void)
-{
-	const char *dir = getenv("WIRESIFT_PLUGIN_DIR");
-
-	if (dir == NULL || *dir == '\0')
-		setenv("WIRESIFT_PLUGIN_DIR", "build/plugins", 1);
-}
 
 /* A [plugin "NAME"] section with up to 4 settings given as key, value pairs, NULL-ended. */
 struct section {
@@ -1232,7 +1224,7 @@ int
 main(void)
 {
 	log_init(LOG_LEVEL_WARNING);
-	ensure_plugin_dir();
+	plugin_dir_default();
 	RUN(test_missing_plugin);
 	RUN(test_unknown_option);
 	RUN(test_bad_option_values);

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "check.h"
+#include "plugin_dir.h"
 #include "fixtures.h"
 #include "config.h"
 #include "log.h"
@@ -119,8 +120,7 @@ demo_config(const char *state_dir)
 	char error[512] = "";
 	struct config *config;
 
-	if (getenv("WIRESIFT_PLUGIN_DIR") == NULL)
-		setenv("WIRESIFT_PLUGIN_DIR", "build/plugins", 1);
+	plugin_dir_default();
 	if ((config = config_load("conf/demo/wiresift.conf", error, sizeof error)) == NULL) {
 		fprintf(stderr, "  %s\n", error);
 		return NULL;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "plugin_dir.h"
 #include "article.h"
 #include "log.h"
 #include "plugin.h"
@@ -556,11 +557,8 @@ test_per_type_counts_as_word_by_word(void)
 int
 main(void)
 {
-	const char *dir = getenv("WIRESIFT_PLUGIN_DIR");
-
 	log_init(LOG_LEVEL_WARNING);
-	if (dir == NULL || *dir == '\0')
-		setenv("WIRESIFT_PLUGIN_DIR", "build/plugins", 1);
+	plugin_dir_default();
 	RUN(test_per_type_counts_as_word_by_word);
 	return check_finish();
 }
