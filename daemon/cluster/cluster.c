@@ -403,12 +403,20 @@ new_handle(rd_kafka_conf_t *conf, rd_kafka_type_t type, char *error, size_t erro
 	return kafka;
 }
 
+/*
+ * The state reader, assigned a partition only while it catches up. A partition is caught up
+ * at its end, which the reader learns from a fetch that returns nothing new: the broker holds
+ * such a fetch for fetch.wait.max.ms, 500 ms by default, so every catch-up (an empty
+ * partition's in a cold start too) lasted at least that, in steps of it, before the
+ * instance polled the partition's feeds. At 20 ms (the fingerprints reader's) a catch-up
+ * costs some fetches more while it lasts, and none after it.
+ */
 static rd_kafka_t *
 open_reader(struct cluster *cluster, char *error, size_t error_size)
 {
 	static const char *const settings[][2] = {
 		{ "enable.partition.eof", "true" }, { "enable.auto.commit", "false" },
-		{ "isolation.level", "read_committed" },
+		{ "isolation.level", "read_committed" }, { "fetch.wait.max.ms", "20" },
 	};
 	rd_kafka_conf_t *conf = cluster_kafka_conf(cluster, "state-reader", error, error_size);
 	char group[300];
