@@ -8,7 +8,8 @@ Environment: BENCH_CLUSTER_FEEDS (2000 feeds), BENCH_CLUSTER_ITEMS (10 short ite
 BENCH_CLUSTER_POLL_SECONDS (10), BENCH_COLD_TIMEOUT (240), BENCH_HOSTS (poll.py's),
 BENCH_CLUSTER_SETUPS (single,cluster1,cluster2: the setups to run), BENCH_CLUSTER_PERF (a
 directory: each daemon's poll window is recorded there with `perf record -e cpu-clock -g -p`,
-SETUP-N.data, to profile the polls answered 304).
+SETUP-N.data, to profile the polls answered 304), BROKER_INITIAL_REBALANCE_DELAY_MS (the broker's
+group.initial.rebalance.delay.ms, tests/kafka/broker.sh: 0 unless set, Kafka's own default 3000).
 
 Every setup runs the full pipeline of conf/ (as poll.py does) over the same feeds on poll.py's
 loopback nginx, publishing to one real broker (tests/kafka/broker.sh), with a fresh state_dir,

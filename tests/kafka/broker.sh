@@ -31,6 +31,8 @@
 # BROKER_START_TIMEOUT (seconds, default 60) bounds the wait for the broker to answer,
 # BROKER_STOP_TIMEOUT (default 20) the wait for it to stop after SIGTERM.
 # BROKER_AUTO_CREATE=false starts a broker that does not create topics on first use.
+# BROKER_INITIAL_REBALANCE_DELAY_MS (default 0; Kafka's own default is 3000) is how long a new
+# consumer group's coordinator waits for more members before its first assignment.
 # BROKER_OWNER_PID: when set, a watchdog stops the broker once that process is gone, so a test
 # runner killed before its teardown leaves no broker behind.
 #
@@ -162,7 +164,7 @@ transaction.state.log.num.partitions=3
 # A dead client's open transaction is aborted once its timeout passed: looked for every
 # second, not every 10 s, so read_committed readers (and cluster takeovers) wait less.
 transaction.abort.timed.out.transaction.cleanup.interval.ms=1000
-group.initial.rebalance.delay.ms=0
+group.initial.rebalance.delay.ms=${BROKER_INITIAL_REBALANCE_DELAY_MS:-0}
 # After a crash the controller waits out the dead incarnation's session before it takes the
 # new one (9 s by default): keep that short, the broker and controller share one process.
 broker.session.timeout.ms=2000
