@@ -15,6 +15,7 @@
 #include "check.h"
 #include "fixtures.h"
 #include "heap.h"
+#include "plugin_dir.h"
 #include "article.h"
 #include "config.h"
 #include "json_write.h"
@@ -1060,6 +1061,7 @@ test_log_quote(void)
 int
 main(void)
 {
+	plugin_dir_default();	/* conf/demo/wiresift.conf's plugins, for the workers test */
 	if (temp_dir_make("core") != 0)
 		return 1;
 	RUN(test_durations_and_sizes);

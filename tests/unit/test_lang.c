@@ -16,7 +16,7 @@
  * on what its buffers held before); the plugin's samples are cut on a character boundary of
  * valid UTF-8 (the parser's output), so never end so.
  *
- * Plugins are loaded from $WIRESIFT_PLUGIN_DIR (build/plugins when unset).  Runs from the
+ * Plugins are loaded from $WIRESIFT_PLUGIN_DIR (this build's plugins when unset: plugin_dir.h).  Runs from the
  * repo root.
  */
 #include <stdio.h>

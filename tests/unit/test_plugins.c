@@ -6,7 +6,7 @@
  * several threads, each with its own rule set and plugin instances, clean and tag the same
  * articles at the same time and must get exactly what one thread gets.
  *
- * Plugins are loaded from $WIRESIFT_PLUGIN_DIR (build/plugins when unset); their data files
+ * Plugins are loaded from $WIRESIFT_PLUGIN_DIR (this build's plugins when unset: plugin_dir.h); their data files
  * from conf/.  Runs from the repo root.
  */
 #include <dirent.h>

@@ -7,7 +7,7 @@
  * direct writer against jansson's tree), --explain, config errors and the maps underneath.
  *
  * Articles go through the real pipeline of conf/demo/wiresift.conf (cleaner, the entities
- * plugin and the rest from $WIRESIFT_PLUGIN_DIR, build/plugins when unset).
+ * plugin and the rest from $WIRESIFT_PLUGIN_DIR, this build's plugins when unset).
  */
 #include <dirent.h>
 #include <signal.h>

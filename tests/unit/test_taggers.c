@@ -12,7 +12,7 @@
  * libstemmer (opened at run time: tests do not link it) with the plugins; their rules and
  * background are written by this test.
  *
- * Plugins are loaded from $WIRESIFT_PLUGIN_DIR (build/plugins when unset).  Runs from the
+ * Plugins are loaded from $WIRESIFT_PLUGIN_DIR (this build's plugins when unset: plugin_dir.h).  Runs from the
  * repo root.
  */
 #include <dlfcn.h>
