@@ -202,6 +202,12 @@ json_write_string(const char *string, struct buffer *out)
 	return write_string(string, strlen(string), out);
 }
 
+int
+json_write_string_length(const char *string, size_t length, struct buffer *out)
+{
+	return write_string(string, length, out);
+}
+
 static void
 write_integer(json_int_t value, struct buffer *out)
 {

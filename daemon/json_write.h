@@ -35,6 +35,8 @@ int	 json_write(const json_t *value, struct buffer *out);
  * is not valid UTF-8 (out then holds part of it). For outputs written without a jansson tree.
  */
 int	 json_write_string(const char *string, struct buffer *out);
+/* The same for a string whose length (strlen) the caller keeps: no NUL needed at its end. */
+int	 json_write_string_length(const char *string, size_t length, struct buffer *out);
 
 /*
  * The pieces of an output written without a jansson tree, in json_write's forms: raw bytes

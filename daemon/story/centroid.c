@@ -279,10 +279,10 @@ summary_articles(const struct story *story, struct buffer *out)
 		if (i > first)
 			put_key(out, ",");
 		put_key(out, "{\"id\":");
-		if (json_write_string(member->id, out) < 0)
+		if (json_write_string_length(member->id, member->id_length, out) < 0)
 			return -1;
 		put_key(out, ",\"source\":");
-		if (json_write_string(member->outlet, out) < 0)
+		if (json_write_string_length(member->outlet, member->outlet_length, out) < 0)
 			return -1;
 		buffer_append(out, "}", 1);
 	}

@@ -244,14 +244,18 @@ add_member(struct story_index *index, uint32_t slot, const char *article_id,
     const char *outlet)
 {
 	struct story *story = &index->slots[slot];
+	struct story_member *member;
 
 	if (story->size == story->member_capacity) {
 		story->member_capacity = story->member_capacity ? story->member_capacity * 2 : 2;
 		story->members = xrealloc(story->members,
 		    story->member_capacity * sizeof *story->members);
 	}
-	story->members[story->size].id = xstrdup(article_id);
-	story->members[story->size++].outlet = intern_outlet(index, outlet ? outlet : "");
+	member = &story->members[story->size++];
+	member->id = xstrdup(article_id);
+	member->id_length = (uint32_t)strlen(article_id);
+	member->outlet = intern_outlet(index, outlet ? outlet : "");
+	member->outlet_length = (uint32_t)strlen(member->outlet);
 	story_map_put(&index->by_article, story_map_key(article_id), make_ref(index, slot));
 	index->article_count++;
 }
@@ -684,7 +688,7 @@ story_memory(const struct story_index *index)
 			continue;
 		bytes += story->member_capacity * sizeof *story->members;
 		for (uint32_t m = 0; m < story->size; m++)
-			bytes += strlen(story->members[m].id) + 1;
+			bytes += story->members[m].id_length + 1;
 		for (uint16_t e = 0; e < story->entity_name_count; e++)
 			bytes += strlen(story->entity_names[e].name) + 1;
 		bytes += story->headline ? strlen(story->headline) + 1 : 0;

@@ -161,6 +161,8 @@ struct centroid_entry {
 struct story_member {
 	char		*id;
 	const char	*outlet;	/* interned */
+	uint32_t	 id_length;	/* strlen(id), strlen(outlet): the summary writes them */
+	uint32_t	 outlet_length;	/* on every change without measuring them again */
 };
 
 struct story_entity_name {

@@ -781,6 +781,8 @@ test_summary_writer_against_tree(void)
 			snprintf(ids[i], sizeof ids[i], "%016x", (unsigned)rand_r(&seed));
 			story.members[i].id = ids[i];
 			story.members[i].outlet = pieces[rand_r(&seed) % piece_count];
+			story.members[i].id_length = (uint32_t)strlen(ids[i]);
+			story.members[i].outlet_length = (uint32_t)strlen(story.members[i].outlet);
 		}
 		direct = story_summary_json(&story);
 		tree = story_summary_json_tree(&story);
