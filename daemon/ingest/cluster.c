@@ -7,9 +7,9 @@
  * their items' updated times and content hashes, each of which goes into the local SQLite
  * cache the seen-filter reads when a poll first lists it); revoked, its timer stops, its fetch
  * under way is cancelled (release), its work not yet in the open transaction is dropped (its
- * items waiting for a worker or parked for their fingerprint, its fetched body:
- * drop_revoked_work), and the cluster hands its partition on once the open transaction with
- * the rest is through. An article
+ * fetched bodies not parsed yet, its items waiting for a worker or parked for their
+ * fingerprint: drop_revoked_work), and the cluster hands its partition on once the open
+ * transaction with the rest is through. An article
  * Kafka acknowledged is held here until its transaction ends (daemon/cluster/txn.c): committed,
  * it is delivered; aborted, it is not (it stays unseen, and its feed polls it again).
  * A prepared article waits (parked) for its turn in the fingerprints topic before it is
@@ -186,24 +186,41 @@ parked_revoked(void *item, void *context)
 	return 1;
 }
 
+/* A fetched body waiting to be parsed: dropped, logged, if its feed's partition was revoked. */
+static int
+body_revoked(struct feed *feed)
+{
+	if (feed->cluster_owned || feed->removed)	/* removed: ingest_parse_waiting's */
+		return 0;
+	log_event(LOG_LEVEL_INFO, "cluster", "cluster.poll_dropped",
+	    "feed=%s reason=partition-revoked", log_quote(feed->label));
+	return 1;
+}
+
 /*
- * Partitions were revoked: what their feeds' polls hold outside the open transaction goes
- * (the workers hand cancelled items back, in their turn, to ingest_cluster_drop_revoked;
- * fetched bodies waiting to be parsed are dropped there: outcome.c). Counted in the
- * partitions' cluster.revoked line.
+ * Partitions were revoked: what their feeds' polls hold outside the open transaction goes,
+ * counted in the partitions' cluster.revoked line: fetched bodies waiting to be parsed, now,
+ * one each (their polls end with nothing taken, as a cancelled fetch's); parked items, now;
+ * items waiting for a worker, as the workers hand them back in their turn to
+ * ingest_cluster_drop_revoked, before the hand-on (partition_busy waits for them). The number
+ * of bodies dropped.
  */
-static void
+static size_t
 drop_revoked_work(struct ingest *ingest)
 {
+	size_t bodies = ingest_drop_waiting(ingest, body_revoked);
+
+	cluster_count_dropped(ingest->cluster, (long long)bodies);
 	workers_cancel(ingest->workers, job_revoked);
 	cluster_fingerprints_drop(ingest->cluster, parked_revoked, ingest);
+	return bodies;
 }
 
 static void
 on_ownership_changed(void *context)
 {
 	struct ingest *ingest = context;
-	size_t taken = 0, released = 0, cancelled = 0;
+	size_t taken = 0, released = 0, cancelled = 0, bodies = 0;
 
 	for (size_t i = 0; i < ingest->feed_count; i++) {
 		struct feed *feed = ingest->feeds[i];
@@ -217,8 +234,8 @@ on_ownership_changed(void *context)
 		}
 	}
 	if (released > 0)
-		drop_revoked_work(ingest);
-	if (cancelled > 0)
+		bodies = drop_revoked_work(ingest);
+	if (cancelled > 0 || bodies > 0)
 		ingest_dispatch(ingest);	/* their hosts' other feeds may start now */
 	ingest->cluster_feeds = 0;
 	for (size_t i = 0; i < ingest->feed_count; i++)
@@ -424,16 +441,6 @@ int
 feed_may_poll(const struct feed *feed)
 {
 	return feed->ingest->cluster == NULL || feed->cluster_owned;
-}
-
-int
-feed_cluster_drop_body(struct feed *feed)
-{
-	if (feed_may_poll(feed))
-		return 0;
-	log_event(LOG_LEVEL_INFO, "cluster", "cluster.poll_dropped",
-	    "feed=%s reason=partition-revoked", log_quote(feed->label));
-	return 1;
 }
 
 int

@@ -216,6 +216,11 @@ void	 feed_handle_fetch(struct feed *feed, struct fetch_result *result);
 #define WAITING_BODIES_MAX	16
 /* Parse the waiting bodies the workers have room for (after a handback, or a fetch). */
 void	 ingest_parse_waiting(struct ingest *ingest);
+/*
+ * The waiting bodies of the feeds drop() takes (1) leave the queue unparsed, each poll done
+ * as ingest_parse_waiting's dropped bodies are: how many.
+ */
+size_t	 ingest_drop_waiting(struct ingest *ingest, int (*drop)(struct feed *feed));
 
 /* items.c */
 /* feed_parse()'s callback: an unseen item goes to the workers. */
@@ -267,11 +272,6 @@ int	 feed_may_poll(const struct feed *feed);
 int	 feed_poll_deferred(struct feed *feed);
 /* The feed's items are all through (batch_finish): a poll deferred so starts now. */
 void	 feed_poll_resume(struct feed *feed);
-/*
- * A fetched body waits to be parsed, and its feed's partition was revoked since: 1 (logged),
- * and it is dropped unparsed (its feed's next owner fetches it again). 0 to parse it.
- */
-int	 feed_cluster_drop_body(struct feed *feed);
 /* The feed's validators, health or schedule changed: the state topic will learn it. */
 void	 feed_cluster_note(struct feed *feed);
 void	 feed_cluster_delivered(struct feed *feed, const struct article *article);

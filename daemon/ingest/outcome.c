@@ -190,9 +190,9 @@ body_next(struct ingest *ingest)
 
 /*
  * Parse waiting bodies, oldest first, while the workers have room for their items. Draining,
- * for a feed a reload removed, or (cluster mode) one whose partition was revoked, the body is
- * dropped unparsed: its items stay unseen and its validators unchanged, so the next poll
- * (here or at the next owner) fetches them again.
+ * or for a feed a reload removed, the body is dropped unparsed: its items stay unseen and its
+ * validators unchanged, so the next poll fetches them again. (Cluster mode drops a revoked
+ * feed's bodies at the revoke: ingest_drop_waiting.)
  */
 void
 ingest_parse_waiting(struct ingest *ingest)
@@ -205,8 +205,7 @@ ingest_parse_waiting(struct ingest *ingest)
 		struct waiting_body *waiting = body_next(ingest);
 		struct fetch_result *result = &waiting->result;
 
-		if (ingest->draining || waiting->feed->removed ||
-		    feed_cluster_drop_body(waiting->feed))
+		if (ingest->draining || waiting->feed->removed)
 			ingest_poll_done(ingest);
 		else if (result->content_encoding == NULL)
 			handle_body(waiting->feed, result);
@@ -222,6 +221,31 @@ ingest_parse_waiting(struct ingest *ingest)
 	}
 	if (resume && ingest->waiting_bodies < WAITING_BODIES_MAX)
 		ingest_dispatch(ingest);
+}
+
+size_t
+ingest_drop_waiting(struct ingest *ingest, int (*drop)(struct feed *feed))
+{
+	struct waiting_body **link = &ingest->waiting_head, *waiting;
+	size_t dropped = 0;
+
+	ingest->waiting_tail = NULL;
+	while ((waiting = *link) != NULL) {
+		if (!drop(waiting->feed)) {
+			ingest->waiting_tail = waiting;
+			link = &waiting->next;
+			continue;
+		}
+		*link = waiting->next;
+		ingest->waiting_bodies--;
+		spare_give(waiting->result.body);	/* as ingest_parse_waiting's */
+		waiting->result.body = NULL;
+		fetch_result_free(&waiting->result);
+		free(waiting);
+		ingest_poll_done(ingest);
+		dropped++;
+	}
+	return dropped;
 }
 
 static void

@@ -10,9 +10,9 @@ for a read_committed reader across two SIGKILLs and a SIGTERM (articles and thei
 go out in one Kafka transaction), the state topic as documented; the same with a broker node
 killed and restarted mid-run; an instance paused past its session timeout fenced (nothing
 twice); a poll that outlives its lost partition (its response held by the test's server
-until the instance knows it lost it) cancelled, or its transaction aborted; a transaction
-aborted under backpressure as an instance joins, its items still published once (issue 16's
-stall); an
+until the instance knows it lost it) cancelled, or its transaction aborted; a revoke under
+backpressure as an instance joins cancelling the polls under way, every item still published
+once (issue 16's stall); an
 article whose fingerprint record is lost (the tests' hook) released as failed after
 fingerprint_timeout, its feed polled again and the item published once; a standby without
 partitions not ready until it takes over; and the [cluster] settings
@@ -1157,21 +1157,24 @@ def metric(daemon, name):
 	return int(found.group(1)) if found else None
 
 
-def test_an_abort_under_backpressure_as_an_instance_joins_loses_nothing(
+def test_a_revoke_under_backpressure_cancels_the_held_polls_and_loses_nothing(
 		tmp_path, kafka_cluster, wiresift_daemon):
-	"""Issue 16's stall, made to happen: instance a, its producer queue bounded to 40 messages
-	(backpressure on above 30 outstanding, off below 20), polls 24 feeds answered with ETags
-	(and 304 to a matching If-None-Match); the test's server holds a's next poll of one feed
-	of each partition while every feed gets 20 new items; b joins, so a must hand three
-	partitions on, each with a poll under way: it cancels those fetches at the revoke
-	(cluster.poll_dropped; before, it waited for the release deadline and dropped their
-	bodies unparsed once the held polls were answered; parsed, as they were until revoked
-	feeds' queued work was dropped, their items aborted the transaction they were in with
-	whatever else of a's it held, which this test was written for). From then on the feeds
-	do not change, so an item whose feed's validators moved past it (its later polls answered
-	304) would never be published: every served item must be committed once, and both
-	instances must end with backpressure off, nothing outstanding in the producer, nothing
-	parked or preparing."""
+	"""Issue 16's stall, under backpressure: instance a, its producer queue bounded to 40
+	messages (backpressure on above 30 outstanding, off below 20), polls 24 feeds answered with
+	ETags (and 304 to a matching If-None-Match); the test's server holds a's next poll of one
+	feed of each partition while every feed gets 20 new items; once a's backpressure is on, b
+	joins, so a must hand partitions on, each with a poll under way. a cancels the held polls
+	of the feeds b takes at the revoke (cluster.poll_dropped ... fetch=cancelled, each counted
+	in its cluster.revoked line's dropped=; the server sees those connections closed
+	unanswered) and hands the partitions on. From then on the feeds do not change, so an item
+	whose feed's validators moved past it (its later polls answered 304) would never be
+	published: every served item must be committed once, and both instances must end with
+	backpressure off, nothing outstanding in the producer, nothing parked or preparing.
+	(Written for a transaction aborted for holding articles of partitions no longer a's: the
+	held polls, answered after the hand-on, were parsed into a's open transaction. Since
+	revokes cancel fetches under way and drop what is not in the open transaction, a plain
+	revoke ends no transaction that way; only a lost partition can, see
+	test_a_poll_that_outlives_its_lost_partition_aborts.)"""
 	servers = []
 
 	def holding_server(root):
@@ -1194,21 +1197,26 @@ def test_an_abort_under_backpressure_as_an_instance_joins_loses_nothing(
 		cluster.generator.add(20 * FEEDS)
 		assert helpers.wait_until(lambda: server.held_count == len(held), 60, 0.2), \
 			"a polled %d of the %d held feeds" % (server.held_count, len(held))
+		first.wait_for_log(r"event=backpressure\.on ", timeout=60)
 		cluster.start("b")
-		handed = first.wait_for_log(r"event=cluster\.revoked .*lost=no", timeout=90)
-		server.release()
-		ended = first.wait_for_log(r'event=cluster\.transaction_aborted reason="articles of '
-					   r'partitions no longer ours"|event=cluster\.poll_dropped ',
-					   timeout=60)
+		handed = first.wait_for_log(r"event=cluster\.revoked .*lost=no dropped=(\d+)",
+					    timeout=90)
+		server.release()	# the held polls of the feeds a kept are answered now
+		cluster.wait_stable("ab")
+		moved = [index for index in polled_by(cluster, "b") if index in held.values()]
+		assert moved, "b took none of the partitions of the held feeds"
+		log = first.log()
+		for index in moved:
+			assert re.search(r"event=cluster\.poll_dropped feed=feed%d reason=partition-"
+					 r"revoked fetch=cancelled" % index, log[:handed.start()]), index
+		abandoned = {path for _, path, agent in server.abandoned if agent == "wiresift-a"}
+		assert abandoned == {"/feed%d.xml" % index for index in moved}, (abandoned, moved)
+		assert int(handed.group(1)) >= len(moved), handed.group(0)
 		records = cluster.wait_all_published(timeout=120)
 		urls = collections.Counter(url for url, _ in records)
 		missing = cluster.generator.served - set(urls)
 		assert not missing, "%d missing, e.g. %s" % (len(missing), sorted(missing)[:5])
 		assert not [url for url, count in urls.items() if count > 1]
-		log = first.log()
-		assert "event=backpressure.on " in log
-		if "poll_dropped" not in ended.group(0):
-			assert metric(first, 'wiresift_articles_total{status="undelivered"}') > 0
 
 		def settled(daemon):
 			return all(metric(daemon, name) == 0 for name in (
@@ -1217,14 +1225,16 @@ def test_an_abort_under_backpressure_as_an_instance_joins_loses_nothing(
 		for daemon in cluster.daemons.values():
 			assert helpers.wait_until(lambda: settled(daemon), 60, 0.5), \
 				helpers.tail(daemon.log_path, 20)
-		figure("cluster, abort under backpressure: articles served", len(urls))
-		figure("cluster, abort under backpressure: a's aborts, undelivered (polled again)",
+		log = first.log()
+		figure("cluster, revoke under backpressure: articles served", len(urls))
+		figure("cluster, revoke under backpressure: held polls cancelled, dropped=",
+		       "%d, %s" % (len(moved), handed.group(1)))
+		figure("cluster, revoke under backpressure: a's aborts, undelivered (polled again)",
 		       "%d, %d" % (len(re.findall(r"event=cluster\.transaction_aborted", log)),
 				   metric(first, 'wiresift_articles_total{status="undelivered"}')))
-		figure("cluster, abort under backpressure: most outstanding at backpressure.on",
+		figure("cluster, revoke under backpressure: most outstanding at backpressure.on",
 		       max(int(n) for n in re.findall(r"event=backpressure\.on outstanding=(\d+)",
 						       log)))
-		assert handed
 	finally:
 		server.stop()
 
@@ -1243,8 +1253,9 @@ def test_a_partition_revoked_with_items_queued_hands_them_on_unsent(
 	coordinator (kafka_group.py: the group PreparingRebalance), so the revoke finds that
 	queue.
 	a drops what of the revoked feeds is not in its open transaction (its cluster.revoked line
-	says how many items, its cluster.poll_dropped lines which fetched bodies: some must be
-	dropped), leaves their validators as committed, and hands the
+	says how many items and fetched bodies: some must be; the bodies, each logged
+	cluster.poll_dropped, go at the revoke, none after it), leaves their validators as
+	committed, and hands the
 	partitions on once that transaction is through, instead of preparing, judging and
 	committing them first; b fetches those feeds again from their state records. Every item
 	is then in Kafka once for a read_committed reader (none lost with the dropped work, none
@@ -1285,20 +1296,24 @@ def test_a_partition_revoked_with_items_queued_hands_them_on_unsent(
 	missing = cluster.generator.served - set(urls)
 	assert not missing, "%d missing, e.g. %s" % (len(missing), sorted(missing)[:5])
 	assert not [url for url, count in urls.items() if count > 1]
-	# What of the revoked feeds a dropped: items (dropped=), or fetched bodies not parsed yet
-	# (cluster.poll_dropped without fetch=, dropped as they come up, not counted in
-	# dropped=); once, when a's transaction aborted as it resumed (the generation moved on),
-	# the revoked feeds had only bodies queued (dropped=0, 10 bodies).
+	# What of the revoked feeds a dropped (items, fetched bodies not parsed yet) is counted
+	# in dropped=; the bodies, each logged (cluster.poll_dropped without fetch=), are dropped
+	# at the revoke, before its hand-on line. (Before they were dropped as they came up, some
+	# after the hand-on, and not counted: once, when a's transaction aborted as it resumed,
+	# the revoked feeds had only bodies queued, dropped=0 and 10 bodies.)
 	log = first.log()
-	revoke = re.search(r"event=cluster\.feeds .*released=[1-9]", log)
 	bodies = re.findall(r"event=cluster\.poll_dropped feed=\S+ reason=partition-revoked$",
-			    log[revoke.start():], re.M)
-	assert int(handed.group(2)) > 0 or bodies, "%s\n%s" % (
-		handed.group(0), helpers.tail(first.log_path, 20))
+			    log[:handed.start()], re.M)
+	dropped = [int(n) for n in re.findall(r"event=cluster\.revoked .* dropped=(\d+)", log)]
+	assert int(handed.group(2)) > 0, "%s\n%s" % (handed.group(0),
+						    helpers.tail(first.log_path, 20))
+	assert not re.search(r"event=cluster\.poll_dropped .*reason=partition-revoked$",
+			     log[log.rindex("event=cluster.revoked "):], re.M)
+	assert sum(dropped) >= len(bodies), (dropped, len(bodies))
 	assert "partitions no longer ours" not in log
 	revoked_at = [log_stamp(line) for line in log.splitlines()
 		      if "event=cluster.feeds " in line and "released=0" not in line]
-	figure("cluster, revoked with items queued: items served, items and bodies dropped by a",
-	       "%d, %s, %d" % (len(urls), handed.group(2), len(bodies)))
+	figure("cluster, revoked with items queued: items served, dropped by a (of them bodies)",
+	       "%d, %s (%d)" % (len(urls), handed.group(2), len(bodies)))
 	figure("cluster, revoked with items queued: revoke to hand-on (s)",
 	       "%.1f" % (log_stamp(handed.group(0)) - revoked_at[0]))
