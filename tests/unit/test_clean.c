@@ -24,6 +24,7 @@
 #include "clean/clean.h"
 #include "clean/clean_internal.h"
 #include "util.h"
+#include "words_reference.h"
 
 #define RULES_FILE	"conf/rules/boilerplate.rules"
 #define FIXTURES	"tests/fixtures/html/"
@@ -63,47 +64,6 @@ scan_random_text(char *text, size_t size)
 	}
 	text[length] = '\0';
 	return length;
-}
-
-/* count_words as words.c defines it, one character at a time. */
-static size_t
-reference_count_words(const char *text, size_t length)
-{
-	size_t words = 0, at = 0;
-	int in_word = 0;
-
-	while (at < length) {
-		utf8proc_int32_t code;
-		utf8proc_ssize_t size = utf8proc_iterate((const utf8proc_uint8_t *)text + at,
-		    (utf8proc_ssize_t)(length - at), &code);
-		int word_char;
-
-		if (size <= 0) {
-			at++;
-			continue;
-		}
-		at += (size_t)size;
-		if ((code >= 0x3040 && code <= 0x30ff) || (code >= 0x3400 && code <= 0x9fff) ||
-		    (code >= 0xf900 && code <= 0xfaff)) {
-			words++;
-			in_word = 0;
-			continue;
-		}
-		switch (utf8proc_category(code)) {
-		case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-		case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_ND:
-		case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
-			word_char = 1;
-			break;
-		case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
-			continue;
-		default:
-			word_char = in_word && (code == '\'' || code == '-' || code == 0x2019);
-		}
-		words += word_char && !in_word;
-		in_word = word_char;
-	}
-	return words;
 }
 
 static void

@@ -18,54 +18,13 @@
 #include "check.h"
 #include "clean/clean_internal.h"
 #include "util.h"
-
-/* The count by its definition: runs of letters, digits and marks ("'", "-" and U+2019 inside
- * a run continue it); each Han or kana character a word; invalid bytes skipped. */
-static size_t
-reference_words(const char *text, size_t length)
-{
-	size_t words = 0, at = 0;
-	int in_word = 0;
-
-	while (at < length) {
-		utf8proc_int32_t code;
-		utf8proc_ssize_t size = utf8proc_iterate((const utf8proc_uint8_t *)text + at,
-		    (utf8proc_ssize_t)(length - at), &code);
-		int word_char;
-
-		if (size <= 0) {
-			at++;
-			continue;
-		}
-		at += (size_t)size;
-		if ((code >= 0x3040 && code <= 0x30ff) || (code >= 0x3400 && code <= 0x9fff) ||
-		    (code >= 0xf900 && code <= 0xfaff)) {
-			words++;
-			in_word = 0;
-			continue;
-		}
-		switch (utf8proc_category(code)) {
-		case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-		case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_ND:
-		case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
-			word_char = 1;
-			break;
-		case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
-			continue;
-		default:
-			word_char = in_word && (code == '\'' || code == '-' || code == 0x2019);
-		}
-		words += word_char && !in_word;
-		in_word = word_char;
-	}
-	return words;
-}
+#include "words_reference.h"
 
 /* count_words with and without block steps, against the reference; 1 when all three agree. */
 static int
 counts_agree(const char *text, size_t length)
 {
-	size_t blocks, characters, reference = reference_words(text, length);
+	size_t blocks, characters, reference = reference_count_words(text, length);
 
 	count_words_block_steps = 1;
 	blocks = count_words(text, length);
