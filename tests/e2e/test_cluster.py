@@ -671,7 +671,7 @@ class HoldingServer:
 		self.httpd.server_close()
 
 
-def test_a_poll_that_outlives_its_lost_partition_aborts(tmp_path, kafka_cluster,
+def test_a_poll_that_outlives_its_lost_partition_is_not_committed(tmp_path, kafka_cluster,
 							 wiresift_daemon):
 	"""An instance whose poll is under way when its partition is lost (paused past its session
 	timeout, the group gave the partition to the other) must not commit what that poll
@@ -1174,7 +1174,7 @@ def test_a_revoke_under_backpressure_cancels_the_held_polls_and_loses_nothing(
 	held polls, answered after the hand-on, were parsed into a's open transaction. Since
 	revokes cancel fetches under way and drop what is not in the open transaction, a plain
 	revoke ends no transaction that way; only a lost partition can, see
-	test_a_poll_that_outlives_its_lost_partition_aborts.)"""
+	test_a_poll_that_outlives_its_lost_partition_is_not_committed.)"""
 	servers = []
 
 	def holding_server(root):
