@@ -9,11 +9,13 @@
  * updates.  This file builds the same script spans itself: ASCII bytes by two 128-entry
  * tables filled at start-up from CLD2's own functions (the script of each byte, and whether
  * CLD2's non-letter scan stops at it), every other character by CLD2's functions, no offset
- * map; an all-ASCII span is lowercased by a third table (from ScriptScanner::LowerScriptSpan
- * at start-up), any other by LowerScriptSpan itself.  The spans then go
- * through CLD2's own scoring and summary functions, in the order DetectLanguageSummaryV2
- * calls them for plain text without hints or flags, including its second pass (repeated
- * words removed) when the first answer is not good enough.  The libcld2 headers and
+ * map; Latin letters eight at a time where CLD2's tables say ASCII letters are A-Z and a-z;
+ * a span of ASCII letters is lowercased as it is copied, by a third table (from
+ * ScriptScanner::LowerScriptSpan at start-up), any other by LowerScriptSpan itself.  The
+ * spans are then scored by cld2_score.cc (CLD2's scoring, its lookups batched) and go
+ * through CLD2's own summary functions, in the order DetectLanguageSummaryV2 calls them for
+ * plain text without hints or flags, including its second pass (repeated words removed)
+ * when the first answer is not good enough.  The libcld2 headers and
  * exported symbols used are those of Debian's libcld2-dev (cld2/internal/).
  *
  * Equal answers are the contract: tests/unit/test_lang.c compares this path with CLD2's
@@ -25,12 +27,14 @@
  * buffers held before), so there the two can differ; the plugin's samples never end so.
  */
 #include "cld2_fast.h"
+#include "cld2_score.h"
 
 #include <cld2/internal/getonescriptspan.h>
 #include <cld2/internal/scoreonescriptspan.h>
 #include <cld2/internal/tote.h>
 #include <cld2/internal/utf8statetable.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <new>
@@ -77,11 +81,15 @@ struct cld2_fast {
 	bool		 ascii_stops[128];	/* ScanToLetterOrSpecial stops at it */
 	bool		 ascii_skip[128];	/* a non-letter run goes over it */
 	char		 ascii_lower[128];	/* LowerScriptSpan's byte for it, 0 if not one */
+	bool		 lower_as_copied;	/* every ASCII letter and space has one */
+	bool		 latin_by_8;		/* Latin letters are A-Z a-z, lowered | 0x20 */
+	bool		 lowered_whole;		/* the span's letters were all ASCII */
 	ScriptScanner	*lowerer;		/* only its LowerScriptSpan (and buffer) */
+	cld2_score	*scorer;		/* CLD2's span scoring, lookups batched */
 	const char	*start, *next;		/* the text, the first byte not scanned */
 	int		 left;			/* bytes from next to the end */
 	char		 spans[CLD2_FAST_MAX_BYTES + 64];	/* one script span, unlowered */
-	char		 lowered[CLD2_FAST_MAX_BYTES + 64];	/* the same, lowercased */
+	char		 lowered[CLD2_FAST_MAX_BYTES + 64];	/* the same, lowercased as copied */
 	int		 predict[PREDICTION_TABLE_SIZE];
 };
 
@@ -142,13 +150,45 @@ ends_span(const cld2_fast *detector, const char *at, int tlen, int sc, int spans
 	return next != ULScript_Common && next != spanscript;
 }
 
-/* A span being built: the text from the span's first letter, and the span's buffer. */
+/* A span being built: the text from the span's first letter, and the span's buffers. */
 struct cursor {
 	const char	*in;
 	int		 length, take;	/* bytes of in, bytes of it read */
-	char		*out;
-	int		 put;		/* bytes of out written */
+	char		*out, *low;	/* the span, and lowercased by ascii_lower */
+	int		 put;		/* bytes of out (and low) written */
+	bool		 ascii;		/* only ASCII letters copied */
 };
+
+/* Bit 7 of each byte of eight that is an ASCII letter (A-Z, a-z). */
+inline uint64_t
+ascii_letters(uint64_t bytes)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t folded = (bytes & ~high) | 0x20 * ones;	/* 0x20-0x7F: no carries below */
+	uint64_t from_a = folded + (0x80 - 'a') * ones, past_z = folded + (0x80 - 'z' - 1) * ones;
+
+	return from_a & ~past_z & ~bytes & high;
+}
+
+/* Copies up to 8 ASCII letters at the cursor (Latin script, latin_by_8), lowered too;
+ * returns how many.  Writes 8 bytes to each buffer (they have room). */
+inline int
+copy_latin_8(cursor *at)
+{
+	uint64_t bytes, letters;
+
+	std::memcpy(&bytes, at->in + at->take, 8);
+	letters = ascii_letters(bytes);
+	uint64_t lowered = bytes | letters >> 2;	/* 0x80 >> 2: the 0x20 bit of the letters */
+	int count = ~letters & 0x8080808080808080ULL ?
+	    __builtin_ctzll(~letters & 0x8080808080808080ULL) >> 3 : 8;
+
+	std::memcpy(at->out + at->put, &bytes, 8);
+	std::memcpy(at->low + at->put, &lowered, 8);
+	at->take += count;
+	at->put += count;
+	return count;
+}
 
 /*
  * Copies the run of letters of script at the cursor (a letter of another script is let by
@@ -159,13 +199,22 @@ inline int
 copy_letters(const cld2_fast *detector, cursor *at, int script)
 {
 	const signed char *ascii_script = detector->ascii_script;
+	bool by_8 = script == ULScript_Latin && detector->latin_by_8;
 	int sc = UNKNOWN_ULSCRIPT;
 
 	while (at->take < at->length) {
+		if (by_8 && at->take + 8 <= at->length) {
+			int copied = copy_latin_8(at);
+
+			sc = copied > 0 ? script : sc;
+			if (copied == 8 || at->take >= at->length)
+				continue;
+		}
 		unsigned char byte = static_cast<unsigned char>(at->in[at->take]);
 
 		if (byte < 0x80 && ascii_script[byte] == script) {
-			at->out[at->put++] = at->in[at->take++];	/* most letters */
+			at->low[at->put] = detector->ascii_lower[byte];	/* most letters */
+			at->out[at->put++] = at->in[at->take++];
 			sc = script;
 			continue;
 		}
@@ -176,6 +225,7 @@ copy_letters(const cld2_fast *detector, cursor *at, int script)
 		sc = script_of(detector, at->in + at->take);
 		if (ends_span(detector, at->in + at->take, tlen, sc, script))
 			return sc;
+		at->ascii = false;
 		for (int i = 0; i < tlen; i++)
 			at->out[at->put++] = at->in[at->take++];
 	}
@@ -220,17 +270,20 @@ next_span(cld2_fast *detector, LangSpan *span)
 	*span = LangSpan { detector->spans, 0, static_cast<int>(detector->next - detector->start),
 	    UNKNOWN_ULSCRIPT, UNKNOWN_LANGUAGE, false };
 	std::memcpy(detector->spans, " ", 2);
+	std::memcpy(detector->lowered, " ", 2);
 	detector->next += skip;
 	detector->left -= skip;
 	if (detector->left <= 0)
 		return false;
 	span->ulscript = static_cast<ULScript>(script);
 
-	cursor at = { detector->next, detector->left, 0, detector->spans, 1 };
+	cursor at = { detector->next, detector->left, 0, detector->spans, detector->lowered, 1,
+	    true };
 
 	while (at.take < at.length) {
 		int sc = skip_run(detector, &at, copy_letters(detector, &at, script));
 
+		at.low[at.put] = ' ';
 		at.out[at.put++] = ' ';
 		if (sc != script && sc != ULScript_Inherited)
 			break;
@@ -242,32 +295,23 @@ next_span(cld2_fast *detector, LangSpan *span)
 	detector->next += at.take;
 	detector->left -= at.take;
 	std::memcpy(at.out + at.put, "   ", 4);
+	std::memcpy(at.low + at.put, "   ", 4);
 	span->text_bytes = at.put;
+	detector->lowered_whole = at.ascii && detector->lower_as_copied;
 	return true;
 }
 
 /*
- * ScriptScanner::LowerScriptSpan: span->text (with its 3 bytes of padding) lowercased into
- * detector->lowered, byte by byte when it is all ASCII, else by CLD2.
+ * ScriptScanner::LowerScriptSpan: span->text (with its 3 bytes of padding) lowercased, by
+ * next_span as it copied the letters when they were all ASCII, else by CLD2.
  */
 void
 lower_span(cld2_fast *detector, LangSpan *span)
 {
-	const int length = span->text_bytes + 3;
-	const char *__restrict text = span->text, *ascii_lower = detector->ascii_lower;
-	char *__restrict lowered = detector->lowered;
-
-	for (int i = 0; i < length; i++) {
-		unsigned char byte = static_cast<unsigned char>(text[i]);
-
-		if (byte >= 0x80 || ascii_lower[byte] == 0) {
-			detector->lowerer->LowerScriptSpan(span);
-			return;
-		}
-		lowered[i] = ascii_lower[byte];
-	}
-	lowered[length] = '\0';
-	span->text = lowered;
+	if (detector->lowered_whole)
+		span->text = detector->lowered;
+	else
+		detector->lowerer->LowerScriptSpan(span);
 }
 
 /* The ASCII tables, from CLD2's own functions. */
@@ -288,6 +332,18 @@ fill_ascii_tables(cld2_fast *detector)
 		bool one_byte = span.text_bytes == 3 && span.text[0] == ' ' &&
 		    std::memcmp(span.text + 2, "    ", 5) == 0;
 		detector->ascii_lower[byte] = byte != 0 && one_byte ? span.text[1] : 0;
+	}
+	detector->lower_as_copied = detector->ascii_lower[' '] == ' ';
+	detector->latin_by_8 = true;
+	for (int byte = 0; byte < 128; byte++) {
+		bool letter = (byte | 0x20) >= 'a' && (byte | 0x20) <= 'z';
+
+		if (detector->ascii_script[byte] != ULScript_Common &&
+		    detector->ascii_lower[byte] == 0)
+			detector->lower_as_copied = false;
+		if ((detector->ascii_script[byte] == ULScript_Latin) != letter ||
+		    (letter && detector->ascii_lower[byte] != (byte | 0x20)))
+			detector->latin_by_8 = false;
 	}
 }
 
@@ -336,7 +392,7 @@ score_spans(cld2_fast *detector, const char *text, int length, int flags, DocTot
 			span.text_bytes = CheapRepWordsInplace(span.text, span.text_bytes, &hash,
 			    detector->predict);
 		context.ulscript = span.ulscript;
-		ScoreOneScriptSpan(span, &context, doc_tote, NULL);
+		cld2_score_span(detector->scorer, span, &context, doc_tote);
 		total_text_bytes += span.text_bytes;
 	}
 	return total_text_bytes;
@@ -411,6 +467,10 @@ cld2_fast_new(void)
 		delete detector;
 		return NULL;
 	}
+	if ((detector->scorer = cld2_score_new(sizeof(detector->spans))) == NULL) {
+		cld2_fast_free(detector);
+		return NULL;
+	}
 	fill_ascii_tables(detector);
 	return detector;
 }
@@ -421,6 +481,7 @@ cld2_fast_free(cld2_fast *detector)
 	if (detector == NULL)
 		return;
 	delete detector->lowerer;
+	cld2_score_free(detector->scorer);
 	delete detector;
 }
 

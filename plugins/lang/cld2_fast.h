@@ -1,6 +1,7 @@
 /*
  * cld2_fast.h - CLD2's plain-text detection (what CLD2::ExtDetectLanguageSummary answers for
- * plain text, no hints, no flags) with a faster script-span scanner: see cld2_fast.cc.
+ * plain text, no hints, no flags) with a faster script-span scanner and scoring walks: see
+ * cld2_fast.cc and cld2_score.cc.
  */
 #ifndef WIRESIFT_CLD2_FAST_H
 #define WIRESIFT_CLD2_FAST_H
@@ -14,7 +15,7 @@ const int CLD2_FAST_MAX_BYTES = 2000;
 
 struct cld2_fast;
 
-/* A detector with its scratch (about 120 KB), for one thread; NULL when out of memory. */
+/* A detector with its scratch (about 200 KB), for one thread; NULL when out of memory. */
 cld2_fast *cld2_fast_new(void);
 void cld2_fast_free(cld2_fast *detector);
 
