@@ -15,7 +15,7 @@ const int CLD2_FAST_MAX_BYTES = 2000;
 
 struct cld2_fast;
 
-/* A detector with its scratch (about 200 KB), for one thread; NULL when out of memory. */
+/* A detector with its scratch (about 270 KB), for one thread; NULL when out of memory. */
 cld2_fast *cld2_fast_new(void);
 void cld2_fast_free(cld2_fast *detector);
 

@@ -12,16 +12,22 @@
  * order with CLD2's filter of repeats and its limit of hits a buffer; a bucket's four
  * entries are compared at once (SSE2) and a hit is kept or not without a branch.  The
  * octagram walk goes word by word (a word of ASCII letters in one tight loop) instead of
- * character by character, its lookups compared the same way.  The hit buffer is made once,
- * not allocated per span.  The rest is CLD2's own: its hash functions (QuadHashV2,
- * OctaHash40, PairHash), tables, ProcessHitBuffer and SpliceHitBuffer, called in
- * ScoreQuadScriptSpan's order.  Spans of other scripts (CJK, or one-language scripts) go to
- * CLD2::ScoreOneScriptSpan.
+ * character by character, its lookups compared the same way (and prefetched a walk ahead).
+ * The hits are then merged and cut into chunks by CLD2's LinearizeAll and ChunkAll, and each
+ * chunk toted and summarised here as ScoreAllHits, ScoreOneChunk and SetChunkSummary do,
+ * with CLD2's Tote inline (its Add was a call for each language of each hit, and
+ * CurrentTopThreeKeys went over all 64 groups of four languages).  The hit buffer is made
+ * once, not allocated per span.  The rest is CLD2's own: its hash functions (QuadHashV2,
+ * OctaHash40, PairHash), tables, LinearizeAll, ChunkAll, reliability functions and
+ * SpliceHitBuffer, called in ScoreQuadScriptSpan's order.  Spans of other scripts (CJK, or
+ * one-language scripts) go to CLD2::ScoreOneScriptSpan, and CLD2's debugging output (never
+ * asked for here) to its ProcessHitBuffer.
  *
  * Equal answers are the contract, as for cld2_fast.cc (whose spans come here): the plugin's
  * fast_scan = no, CLD2's entry point, is the reference tests/unit/test_lang.c and bench_lang
  * compare with.  The walks are GetQuadHits' and GetOctaHits' (libcld2's cldutil.cc): the
- * same grams, the same order, the same stops.
+ * same grams, the same order, the same stops; the toting is tote.cc's and
+ * scoreonescriptspan.cc's, to the tie (the lower language first) and to the 16-bit scores.
  */
 #include "cld2_score.h"
 
@@ -29,6 +35,7 @@
 #include <cld2/internal/lang_script.h>
 #include <cld2/internal/utf8statetable.h>
 
+#include <cstring>
 #include <immintrin.h>
 #include <new>
 
@@ -38,6 +45,9 @@ void ProcessHitBuffer(const LangSpan &scriptspan, int letter_offset,
     ScoringContext *scoringcontext, DocTote *doc_tote, ResultChunkVector *vec,
     bool more_to_come, bool score_cjk, ScoringHitBuffer *hitbuffer);
 void SpliceHitBuffer(ScoringHitBuffer *hitbuffer, int next_offset);
+void LinearizeAll(ScoringContext *scoringcontext, bool score_cjk, ScoringHitBuffer *hitbuffer);
+void ChunkAll(int letter_offset, bool score_cjk, ScoringHitBuffer *hitbuffer);
+bool SameCloseSet(Language lang1, Language lang2);
 }
 
 using namespace CLD2;
@@ -48,10 +58,19 @@ struct quad_gram {
 	uint32	 hash;
 };
 
+/* A word of the octagram walk (repeats left out): its hash and offset, its pair's, where
+ * the walk goes on after it. */
+struct octa_word {
+	uint64	 hash, pair_hash;
+	int	 offset, pair_offset, after;
+	bool	 paired;	/* the pair is looked up */
+};
+
 struct cld2_score {
 	ScoringHitBuffer hits;
-	int		 capacity;	/* quadgrams quads holds: span bytes */
+	int		 capacity;	/* quadgrams (and words) the arrays hold: span bytes */
 	quad_gram	*quads;
+	octa_word	*words;
 };
 
 namespace {
@@ -95,6 +114,13 @@ quad_find(const table &in, uint32 quadhash)
 	return bucket_find(in, quadhash + (quadhash >> 12), quadhash & in.keymask);
 }
 
+inline void
+octa_prefetch(const table &in, uint64 octahash)
+{
+	__builtin_prefetch(&in.buckets[static_cast<uint32>(octahash + (octahash >> 12)) &
+	    in.last]);
+}
+
 inline uint32
 octa_find(const table &in, uint64 octahash)
 {
@@ -113,6 +139,36 @@ add_hit(ScoringHit *hit, int *next, uint32 probs, uint32 keymask, int offset, ui
 }
 
 /*
+ * Where a quadgram from src ends (after 4 characters, or at a space or control character),
+ * and *mid after its first 2: kAdvanceOneCharButSpace's steps, four bytes at once when they
+ * are ASCII (a byte of 0x21-0x7F a step, 0x00-0x20 a stop), else a table step at a time.
+ */
+inline const char *
+quad_end(const char *src, const char **mid)
+{
+	uint32 four, stops, high;
+
+	std::memcpy(&four, src, 4);
+	high = four & 0x80808080u;
+	stops = ~((four & 0x7F7F7F7Fu) + 0x5F5F5F5Fu) & ~high & 0x80808080u;	/* under 0x21 */
+	uint32 either = stops | high;
+	int at = either != 0 ? __builtin_ctz(either) >> 3 : 4;
+
+	if (at == 4 || (stops >> (8 * at) & 0x80) != 0) {
+		*mid = src + (at < 2 ? at : 2);
+		return src + at;
+	}
+	const char *end = src;
+
+	end += kAdvanceOneCharButSpace[static_cast<uint8>(end[0])];
+	end += kAdvanceOneCharButSpace[static_cast<uint8>(end[0])];
+	*mid = end;
+	end += kAdvanceOneCharButSpace[static_cast<uint8>(end[0])];
+	end += kAdvanceOneCharButSpace[static_cast<uint8>(end[0])];
+	return end;
+}
+
+/*
  * GetQuadHits' walk over text[letter_offset, letter_limit) without its lookups: every
  * quadgram (the walk goes two characters on, a whole word at its end, over a vowel after)
  * into scorer->quads with its hash, its bucket prefetched; returns their count, *end where
@@ -128,13 +184,8 @@ find_quads(cld2_score *scorer, const char *text, int letter_offset, int letter_l
 	if (src[0] == ' ')
 		++src;
 	while (src < srclimit) {
-		const char *src_end = src;
+		const char *src_mid, *src_end = quad_end(src, &src_mid);
 
-		src_end += kAdvanceOneCharButSpace[static_cast<uint8>(src_end[0])];
-		src_end += kAdvanceOneCharButSpace[static_cast<uint8>(src_end[0])];
-		const char *src_mid = src_end;
-		src_end += kAdvanceOneCharButSpace[static_cast<uint8>(src_end[0])];
-		src_end += kAdvanceOneCharButSpace[static_cast<uint8>(src_end[0])];
 		gram->offset = static_cast<int>(src - text);
 		gram->hash = QuadHashV2(src, static_cast<int>(src_end - src));
 		__builtin_prefetch(&quads.buckets[(gram->hash + (gram->hash >> 12)) & quads.last]);
@@ -223,19 +274,18 @@ word_ends(const char *word_start, const char *srclimit, const char **word_end)
 }
 
 /*
- * GetOctaHits over text[letter_offset, letter_limit] into hits->delta and hits->distinct:
- * every word (its first 8 characters) not a repeat of the last two looked up in the
- * distinct and delta octagram tables, and its pair with the word before in the distinct one.
- * The same walk, word by word instead of character by character.
+ * GetOctaHits' walk over text[letter_offset, letter_limit] without its lookups, word by word
+ * instead of character by character: every word (its first 8 characters) not a repeat of
+ * the last two into scorer->words with its pair (the word before), their buckets
+ * prefetched; returns their count, *end where the walk stopped.
  */
-void
-octa_hits(ScoringHitBuffer *hits, const char *text, int letter_offset, int letter_limit,
-    const ScoringContext *context)
+int
+find_words(cld2_score *scorer, const char *text, int letter_offset, int letter_limit,
+    const table &delta, const table &distinct, int *end)
 {
-	const table delta = table_of(context->scoringtables->deltaocta_obj);
-	const table distinct = table_of(context->scoringtables->distinctocta_obj);
 	const char *src = &text[letter_offset], *srclimit = &text[letter_limit + 1];
-	int next_delta = hits->next_delta, next_distinct = hits->next_distinct, next_prior = 0;
+	octa_word *word = scorer->words;
+	int next_prior = 0;
 	uint64 prior[2] = { 0, 0 };
 
 	if (src[0] == ' ')
@@ -249,28 +299,247 @@ octa_hits(ScoringHitBuffer *hits, const char *text, int letter_offset, int lette
 			prior[next_prior] = hash;
 			next_prior = 1 - next_prior;
 			uint64 older = prior[next_prior];
-			int offset = static_cast<int>(word_start - text);
 
-			if (older != 0 && older != hash)
-				add_hit(hits->distinct, &next_distinct,
-				    octa_find(distinct, PairHash(older, hash)), distinct.keymask,
-				    static_cast<int>(prior_word_start - text), 0);
-			add_hit(hits->distinct, &next_distinct, octa_find(distinct, hash),
-			    distinct.keymask, offset, 0);
-			add_hit(hits->delta, &next_delta, octa_find(delta, hash), delta.keymask,
-			    offset, 0);
+			word->paired = older != 0 && older != hash;
+			word->pair_hash = word->paired ? PairHash(older, hash) : 0;
+			word->hash = hash;
+			word->offset = static_cast<int>(word_start - text);
+			word->pair_offset = static_cast<int>(prior_word_start - text);
+			word->after = static_cast<int>(src + 1 - text);	/* over the space */
+			octa_prefetch(distinct, word->pair_hash);
+			octa_prefetch(distinct, hash);
+			octa_prefetch(delta, hash);
+			word++;
 		}
 		prior_word_start = word_start;
-		word_start = ++src;	/* over the space */
+		word_start = ++src;
+	}
+	*end = static_cast<int>(src - text);
+	return static_cast<int>(word - scorer->words);
+}
+
+/*
+ * GetOctaHits over text[letter_offset, letter_limit] into hits->delta and hits->distinct:
+ * each word of the walk looked up in the distinct and delta octagram tables, its pair in the
+ * distinct one, in the walk's order, up to CLD2's limit of hits a buffer.
+ */
+void
+octa_hits(cld2_score *scorer, const char *text, int letter_offset, int letter_limit,
+    const ScoringContext *context)
+{
+	const table delta = table_of(context->scoringtables->deltaocta_obj);
+	const table distinct = table_of(context->scoringtables->distinctocta_obj);
+	ScoringHitBuffer *hits = &scorer->hits;
+	int end, count = find_words(scorer, text, letter_offset, letter_limit, delta, distinct,
+	    &end);
+	int next_delta = hits->next_delta, next_distinct = hits->next_distinct;
+
+	for (const octa_word *word = scorer->words; word < scorer->words + count; word++) {
+		if (word->paired)
+			add_hit(hits->distinct, &next_distinct,
+			    octa_find(distinct, word->pair_hash), distinct.keymask,
+			    word->pair_offset, 0);
+		add_hit(hits->distinct, &next_distinct, octa_find(distinct, word->hash),
+		    distinct.keymask, word->offset, 0);
+		add_hit(hits->delta, &next_delta, octa_find(delta, word->hash), delta.keymask,
+		    word->offset, 0);
 		if (next_delta >= hits->maxscoringhits ||
-		    next_distinct >= hits->maxscoringhits - 1)	/* two a word */
+		    next_distinct >= hits->maxscoringhits - 1) {	/* two a word */
+			end = word->after;
 			break;
+		}
 	}
 	hits->next_delta = next_delta;
 	hits->next_distinct = next_distinct;
 	for (ScoringHit *last : { &hits->delta[next_delta], &hits->distinct[next_distinct] }) {
-		last->offset = static_cast<int>(src - text);	/* the end of the last one */
+		last->offset = end;	/* the end of the last one */
 		last->indirect = 0;
+	}
+}
+
+/*
+ * CLD2's Tote (tote.cc) for one chunk: the scores of up to 256 per-script languages, in
+ * groups of four that count (for the top three) once one of them has been added to.  CLD2
+ * zeroes a group when it first adds to it; here all are zeroed at the start, the same
+ * scores (a whack, Tote::SetScore, only ever sets a score to 0), without a branch an add.
+ */
+struct chunk_tote {
+	uint64	 in_use;	/* bit g: scores 4g..4g+3 */
+	int	 score_count;	/* quadgrams scored */
+	uint16	 score[256];
+};
+
+/* Tote::Add of key (not 0: ProcessProbV2Tote adds none for key 0). */
+inline void
+tote_add(chunk_tote *tote, int key, int delta)
+{
+	tote->score[key] = static_cast<uint16>(tote->score[key] + (key != 0 ? delta : 0));
+	tote->in_use |= static_cast<uint64>(key != 0) << (key >> 2);
+}
+
+/* ProcessProbV2Tote: a langprob's up to three languages and their scores. */
+inline void
+tote_add_langprob(chunk_tote *tote, uint32 langprob)
+{
+	const uint8 *entry = LgProb2TblEntry(langprob & 0xff);
+
+	tote_add(tote, (langprob >> 8) & 0xff, LgProb3(entry, 0));
+	tote_add(tote, (langprob >> 16) & 0xff, LgProb3(entry, 1));
+	tote_add(tote, langprob >> 24, LgProb3(entry, 2));
+}
+
+/* Tote::GetScore; CLD2 reads key -1 (no such language) too, below score_[0]: the upper half
+ * of its score_count_. */
+inline int
+tote_score(const chunk_tote *tote, int key)
+{
+	return key >= 0 ? tote->score[key] : static_cast<uint16>(tote->score_count >> 16);
+}
+
+/* Tote::CurrentTopThreeKeys: the keys of the three best scores in use, the lower key first
+ * on ties, -1 for none. */
+void
+tote_top_three(const chunk_tote *tote, int key3[3])
+{
+	int score3[3] = { -1, -1, -1 };
+
+	key3[0] = key3[1] = key3[2] = -1;
+	for (uint64 groups = tote->in_use; groups != 0; groups &= groups - 1) {
+		int base = __builtin_ctzll(groups) * 4;
+
+		for (int key = base; key < base + 4; key++) {
+			int at = 2, score = tote->score[key];
+
+			if (score <= score3[2])
+				continue;
+			if (score > score3[1]) {
+				score3[2] = score3[1];
+				key3[2] = key3[1];
+				at = 1;
+				if (score > score3[0]) {
+					score3[1] = score3[0];
+					key3[1] = key3[0];
+					at = 0;
+				}
+			}
+			score3[at] = score;
+			key3[at] = key;
+		}
+	}
+}
+
+/* ScoreBoosts: the context's language-prior and distinct-word boosts, then its whacks. */
+void
+tote_add_boosts(const ScoringContext *context, chunk_tote *tote)
+{
+	bool latin = context->ulscript == ULScript_Latin;
+	const LangBoosts &prior = latin ? context->langprior_boost.latn :
+	    context->langprior_boost.othr;
+	const LangBoosts &distinct = latin ? context->distinct_boost.latn :
+	    context->distinct_boost.othr;
+	const LangBoosts &whack = latin ? context->langprior_whack.latn :
+	    context->langprior_whack.othr;
+
+	for (uint32 langprob : prior.langprob)
+		if (langprob > 0)
+			tote_add_langprob(tote, langprob);
+	for (uint32 langprob : distinct.langprob)
+		if (langprob > 0)
+			tote_add_langprob(tote, langprob);
+	for (uint32 langprob : whack.langprob)
+		if (langprob > 0)
+			tote->score[(langprob >> 8) & 0xff] = 0;	/* Tote::SetScore */
+}
+
+/* AddDistinctBoost2: a distinct word's langprob into the context's ring of the last four. */
+inline void
+remember_distinct(ScoringContext *context, uint32 langprob)
+{
+	LangBoosts *boosts = context->ulscript != ULScript_Latin ?
+	    &context->distinct_boost.othr : &context->distinct_boost.latn;
+
+	boosts->langprob[boosts->n] = langprob;
+	boosts->n = boosts->wrap(boosts->n + 1);
+}
+
+/* SetChunkSummary: a chunk's top two languages, scores and reliabilities. */
+ChunkSummary
+chunk_summary(ULScript ulscript, int first_linear, int offset, int length,
+    const ScoringContext *context, const chunk_tote *tote)
+{
+	ChunkSummary summary;
+	int key3[3], actual_per_kb = 0;
+
+	tote_top_three(tote, key3);
+	Language lang1 = FromPerScriptNumber(ulscript, static_cast<uint8>(key3[0]));
+	Language lang2 = FromPerScriptNumber(ulscript, static_cast<uint8>(key3[1]));
+
+	if (length > 0)
+		actual_per_kb = (tote_score(tote, key3[0]) << 10) / length;
+	summary.offset = static_cast<uint16>(offset);
+	summary.chunk_start = static_cast<uint16>(first_linear);
+	summary.lang1 = static_cast<uint16>(lang1);
+	summary.lang2 = static_cast<uint16>(lang2);
+	summary.score1 = static_cast<uint16>(tote_score(tote, key3[0]));
+	summary.score2 = static_cast<uint16>(tote_score(tote, key3[1]));
+	summary.bytes = static_cast<uint16>(length);
+	summary.grams = static_cast<uint16>(tote->score_count);
+	summary.ulscript = static_cast<uint16>(ulscript);
+	summary.reliability_delta = static_cast<uint8>(ReliabilityDelta(summary.score1,
+	    summary.score2, summary.grams));
+	if (SameCloseSet(lang1, lang2))
+		summary.reliability_delta = 100;
+	summary.reliability_score = static_cast<uint8>(ReliabilityExpected(actual_per_kb,
+	    context->scoringtables->kExpectedScore[lang1 * 4 + LScript4(ulscript)]));
+	return summary;
+}
+
+/* ScoreOneChunk: chunk i of the linearized hits toted and summarised. */
+ChunkSummary
+score_chunk(const ScoringHitBuffer *hits, int i, ULScript ulscript, ScoringContext *context)
+{
+	chunk_tote tote;
+	int first = hits->chunk_start[i], next = hits->chunk_start[i + 1];
+
+	std::memset(&tote, 0, sizeof(tote));
+	for (const LangprobHit *hit = &hits->linear[first]; hit < &hits->linear[next]; hit++) {
+		tote_add_langprob(&tote, hit->langprob);
+		tote.score_count += hit->type <= QUADHIT;
+		if (hit->type == DISTINCTHIT)
+			remember_distinct(context, hit->langprob);
+	}
+	tote_add_boosts(context, &tote);
+	int lo = hits->linear[first].offset, hi = hits->linear[next].offset;
+	ChunkSummary summary = chunk_summary(ulscript, first, lo, hi - lo, context, &tote);
+
+	context->prior_chunk_lang = static_cast<Language>(summary.lang1);
+	return summary;
+}
+
+/*
+ * ProcessHitBuffer (vec NULL): CLD2's LinearizeAll and ChunkAll, then ScoreAllHits and
+ * SummaryBufferToDocTote with CLD2's Tote done here, inline (its Add and ProcessProbV2Tote
+ * were calls for each of the chunk's hits, and CurrentTopThreeKeys went over all 64
+ * groups).  CLD2's own when it is asked for debugging output.
+ */
+void
+process_hits(const LangSpan &span, int letter_offset, ScoringContext *context,
+    DocTote *doc_tote, bool more_to_come, ScoringHitBuffer *hits)
+{
+	if (context->flags_cld2_verbose || context->flags_cld2_html) {
+		ProcessHitBuffer(span, letter_offset, context, doc_tote, NULL, more_to_come,
+		    false, hits);
+		return;
+	}
+	LinearizeAll(context, false, hits);
+	ChunkAll(letter_offset, false, hits);
+	for (int i = 0; i < hits->next_chunk_start; i++) {
+		ChunkSummary summary = score_chunk(hits, i, span.ulscript, context);
+
+		if (i < kMaxSummaries)	/* the summary buffer's size: later ones are lost */
+			doc_tote->Add(summary.lang1, summary.bytes, summary.score1,
+			    summary.reliability_delta < summary.reliability_score ?
+			    summary.reliability_delta : summary.reliability_score);
 	}
 }
 
@@ -291,9 +560,9 @@ score_quad_span(cld2_score *scorer, const LangSpan &span, ScoringContext *contex
 		int next_offset = quad_hits(scorer, span.text, letter_offset, letter_limit,
 		    context);
 
-		octa_hits(hits, span.text, letter_offset, next_offset, context);
-		ProcessHitBuffer(span, letter_offset, context, doc_tote, NULL,
-		    next_offset < letter_limit, false, hits);
+		octa_hits(scorer, span.text, letter_offset, next_offset, context);
+		process_hits(span, letter_offset, context, doc_tote, next_offset < letter_limit,
+		    hits);
 		SpliceHitBuffer(hits, next_offset);
 		letter_offset = next_offset;
 	}
@@ -309,8 +578,10 @@ cld2_score_new(int max_bytes)
 	if (scorer == NULL)
 		return NULL;
 	scorer->capacity = max_bytes;
-	if ((scorer->quads = new (std::nothrow) quad_gram[max_bytes]) == NULL) {
-		delete scorer;
+	scorer->quads = new (std::nothrow) quad_gram[max_bytes];
+	scorer->words = new (std::nothrow) octa_word[max_bytes + 1];
+	if (scorer->quads == NULL || scorer->words == NULL) {
+		cld2_score_free(scorer);
 		return NULL;
 	}
 	return scorer;
@@ -322,6 +593,7 @@ cld2_score_free(cld2_score *scorer)
 	if (scorer == NULL)
 		return;
 	delete[] scorer->quads;
+	delete[] scorer->words;
 	delete scorer;
 }
 

@@ -11,7 +11,7 @@
 
 struct cld2_score;
 
-/* Scratch for spans of up to max_bytes (CLD2's hit buffer, 56 KB, and 12 bytes a byte), for
+/* Scratch for spans of up to max_bytes (CLD2's hit buffer, 56 KB, and 44 bytes a byte), for
  * one thread; NULL when out of memory.  Longer spans are scored by CLD2 alone. */
 cld2_score *cld2_score_new(int max_bytes);
 void cld2_score_free(cld2_score *scorer);

@@ -8,15 +8,16 @@
  * CLD2 is about 8x faster than libexttextcat's n-gram comparison here (75 us for 2 KB of
  * English, against 590 us), and better on short texts.
  *
- * The sample (max_bytes, 512 by default): CLD2's cost is about 1 us a call plus about 30 ns
- * a byte it reads, through cld2_fast.cc and cld2_score.cc (bench_lang, thread CPU, jemalloc
- * with the daemon's tcache_max, load 11-13 on 2 cores, 3 rounds, the sizes alternated in one
- * run; CLD2's own entry point in brackets, "fast_scan = no"): on the labelled corpus below
- * 4.6 us at 128 bytes [6.8], 8.1 at 256 [11.8], 12.7 at 384 [18.8], 16.1 at 512 [23.7], 27.9
- * at 1024 [40.7]; on 3,000 generated English articles (gen_feeds.py articles) 4.6 at 128
- * [7.5] and 14.3-15.5 at 512 [18.1-18.5 for the previous build's fast path, 24.2 for the
- * entry point]; a whole text (2-5 KB, over cld2_fast's 2,000-byte limit, so CLD2's entry
- * point either way) 104.  Most of it is per byte and the size is the lever.
+ * The sample (max_bytes, 512 by default): CLD2's cost is about 0.8 us a call plus about 25
+ * ns a byte it reads, through cld2_fast.cc and cld2_score.cc (bench_lang, thread CPU,
+ * jemalloc with the daemon's tcache_max, load 25-30 on 2 cores, 3 rounds, the sizes
+ * alternated in one run; CLD2's own entry point in brackets, "fast_scan = no"): on the
+ * labelled corpus below 4.1 us at 128 bytes [7.1], 7.1 at 256 [12.3], 11.1 at 384 [19.5],
+ * 13.9 at 512 [24.5], 24.7 at 1024 [43.2]; on 3,000 generated English articles
+ * (gen_feeds.py articles) 3.7 at 128 [7.6] and 11.3-11.5 at 512 [26.1; 18.0-18.3 with only
+ * cld2_fast.cc's scanner, f25d536]; a whole text (2-5 KB, over cld2_fast's 2,000-byte
+ * limit, so CLD2's entry point either way) 110.  Most of it is per byte and the size is the
+ * lever.
  * It stays 512 on this evidence: against the TRUE language of 2,878 news-shaped articles in
  * the 60 of lingua's 75 test languages (github.com/pemistahl/lingua accuracy-report
  * sentences, one sentence as title and 1.5-4 KB of the following ones as text;
@@ -50,19 +51,20 @@
  * octagram scoring.  cld2_fast.cc builds the same spans from ASCII tables taken from CLD2 at
  * start-up (CLD2's functions for the other characters; eight Latin letters at a time,
  * lowercased as they are copied) and cld2_score.cc walks them for CLD2's quadgram and
- * octagram lookups (its hash functions and tables), hands the hits to CLD2's own
- * ProcessHitBuffer: 80K instructions a call, about as many as before it (84K), but in less
- * time: the quadgram lookups, random reads of a 1 MB table that stalled each one in turn
- * (perf put 14% of bench_lang's samples on that one load), are prefetched a walk ahead and
- * compared without branches.  Of the 80K, ProcessHitBuffer (CLD2's chunking and toting of
- * the hits) is 20K, the walks and hashes 44K.  The answers are CLD2's: the same verdict on
- * every article of bench_lang's corpus at every size (BENCH_DIFF=512r,512), on the unit
- * test's random, mixed-script and word texts, and the same `wiresift process` output.
+ * octagram lookups (its hash functions and tables) and totes the hits by chunk: 81K
+ * instructions a call, about as many as with CLD2's scoring (84K), in 40% less time: the
+ * quadgram lookups, random reads of a 1 MB table that stalled each one in turn (perf put
+ * 14% of bench_lang's samples on that one load), are prefetched a walk ahead and compared
+ * without branches, and the toting has no call a hit.  Of the 81K, the walks and hashes
+ * are about 47K, the chunks' toting 11K, CLD2's LinearizeAll and ChunkAll 6K, the scanner
+ * 10K.  The answers are CLD2's: the same verdict on every article of bench_lang's corpus at
+ * every size (BENCH_DIFF=512r,512), on the unit test's random, mixed-script and word texts,
+ * and the same `wiresift process` output.
  * Making the sample here takes under 1K (it reads only max_bytes of the text, not the whole
  * of it); counting letters up to min_chars about 0.5K.
  *
  * Thread-compatible: CLD2's detection is reentrant (its tables are const), and the sample
- * buffer and cld2_fast's detector (some 200 KB of scan buffers and CLD2's hit buffer, made
+ * buffer and cld2_fast's detector (some 270 KB of scan buffers and CLD2's hit buffer, made
  * once) are the instance's own (one instance per thread).  CLD2's entry point allocates and
  * frees some 200 KB of scratch on every call (scanner 100 KB, hit buffer 56 KB a script span,
  * 16 KB prediction table); through cld2_fast only a span of a CJK script still takes a hit
