@@ -59,6 +59,58 @@ test_time_format(void)
 	CHECK(strlen(stamp) == 20);
 }
 
+/* The plain reference: gmtime_r and strftime, as time_format_rfc3339 formatted every time
+ * before its day-count path (years 1970-9999). */
+static void
+reference_rfc3339(time_t when, char out[21])
+{
+	struct tm utc;
+
+	if (gmtime_r(&when, &utc) == NULL || utc.tm_year + 1900 > 9999 || utc.tm_year + 1900 < 0 ||
+	    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &utc) == 0)
+		memcpy(out, "1970-01-01T00:00:00Z", 21);
+}
+
+/*
+ * time_format_rfc3339 against the reference: every day from 1970 to 2200 at a random second,
+ * random times up to 9999, the edges of its fast path (0, the last second of 9999 and after)
+ * and negative times.
+ */
+static void
+test_time_format_reference(void)
+{
+	static const long long edges[] = { 0, 1, 59, 86399, 86400, 951782400, 951868800,
+	    4107542399LL, 4107542400LL, 253402300799LL, 253402300800LL, 253402300801LL, -1,
+	    -86400, -62167219200LL, -62167219201LL };
+	uint64_t seed = 0x7153d1f3a9e4c2b5ULL;
+	size_t differing = 0, checked = 0;
+	char got[21], expected[21];
+
+	for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++, checked++) {
+		time_format_rfc3339((time_t)edges[i], got);
+		reference_rfc3339((time_t)edges[i], expected);
+		differing += strcmp(got, expected) != 0;
+	}
+	for (long long day = 0; day < 84000; day++, checked++) {
+		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+		time_t when = (time_t)(day * 86400 + (long long)(seed % 86400));
+
+		time_format_rfc3339(when, got);
+		reference_rfc3339(when, expected);
+		differing += strcmp(got, expected) != 0;
+	}
+	for (int i = 0; i < 200000; i++, checked++) {
+		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+		time_t when = (time_t)(seed % 253402300800ULL);
+
+		time_format_rfc3339(when, got);
+		reference_rfc3339(when, expected);
+		differing += strcmp(got, expected) != 0;
+	}
+	CHECK(differing == 0);
+	CHECK(checked > 284000);
+}
+
 static void
 test_config_full(void)
 {
@@ -1102,6 +1154,7 @@ main(void)
 		return 1;
 	RUN(test_durations_and_sizes);
 	RUN(test_time_format);
+	RUN(test_time_format_reference);
 	RUN(test_config_full);
 	RUN(test_config_errors_name_file_and_line);
 	RUN(test_feeds_list_errors);
