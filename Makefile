@@ -52,8 +52,8 @@ LIBRARY_SOURCES	= $(filter-out daemon/main.c,$(DAEMON_SOURCES))
 LIBRARY_OBJECTS	= $(LIBRARY_SOURCES:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJECT	= $(BUILD)/obj/daemon/main.o
 HEADERS		= $(wildcard daemon/*.h daemon/feed/*.h daemon/dedup/*.h daemon/clean/*.h \
-		    daemon/ingest/*.h daemon/story/*.h daemon/cluster/*.h plugins/*/*.h) \
-		    plugins/words.h
+		    daemon/ingest/*.h daemon/story/*.h daemon/cluster/*.h plugins/*/*.h \
+		    plugins/*.h)
 
 # Each plugin lives in plugins/NAME/ (C, or C++ where its library is C++ only: *.cc) and may
 # add link flags in plugins/NAME/plugin.mk

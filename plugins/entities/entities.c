@@ -578,6 +578,10 @@ entities_process(void *state_pointer, struct article *article, const struct ws_t
 	scan_text(state, tally, &tokens->title, 0, 0, 1);
 	scan_text(state, tally, &tokens->text, state->detect_unknown, tokens->title.count, 0);
 	title_mentions(state, tally, &tokens->title);
+	if (tally->failed) {
+		tally_clear(tally);
+		return -1;	/* a mention was dropped: no partial tags */
+	}
 	entries_sort(tally);
 	for (size_t i = 0; i < tally->count; i++)
 		article_add_entity(article, tally->entries[i].name, tally->entries[i].type,

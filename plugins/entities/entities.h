@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "plugin_api.h"
+#include "../grow.h"
 #include "../words.h"
 
 #define TOKEN_BYTES		64	/* a case-folded word, truncated */
@@ -160,6 +161,8 @@ struct tally {
 	}	*title_runs;
 	size_t	 title_run_count;
 	size_t	 title_run_capacity;
+	/* a mention could not be kept (out of memory): the tally is incomplete, the article fails */
+	int	 failed;
 };
 
 /* One more mention of entry, at token position. */
@@ -176,11 +179,13 @@ tally_mention(struct tally *tally, size_t entry, size_t position)
 long	surname_find(const struct tally *tally, const char *folded, uint64_t hash);
 /*
  * One more mention of name (words_hash hash): a known name's (kept as it is, the gazetteers
- * outlive the article) or, with known NULL, a phrase of the text's (copied).
+ * outlive the article) or, with known NULL, a phrase of the text's (copied).  Out of memory,
+ * it sets tally->failed.
  */
 void	tally_add(struct tally *tally, const char *name, uint64_t hash,
 	    const struct known_name *known, const char *type, size_t position);
-/* A run of the title's capitalized words no gazetteer knows, tokens [first, end). */
+/* A run of the title's capitalized words no gazetteer knows, tokens [first, end); out of
+ * memory, it sets tally->failed. */
 void	title_run_add(struct tally *tally, size_t first, size_t end);
 /* Entries in order of first mention. */
 void	entries_sort(struct tally *tally);

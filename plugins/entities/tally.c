@@ -2,7 +2,8 @@
  * tally.c - the entities plugin's tally of one article's mentions (struct tally, entities.h):
  * known names and phrases of the text with their counts and first mentions, people's
  * surnames, by which a word alone counts, and the title's runs waiting for the text's names;
- * entities.c fills it while matching and reports it in order of first mention.
+ * entities.c fills it while matching and reports it in order of first mention, or fails the
+ * article when a mention could not be kept (out of memory: tally->failed).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -52,13 +53,14 @@ surname_copy(struct tally_entry *entry, const struct known_name *known)
 
 /*
  * One more mention of name (words_hash hash): a known name's (kept as it is, the gazetteers
- * outlive the article) or, with known NULL, a phrase of the text's (copied).
+ * outlive the article) or, with known NULL, a phrase of the text's (copied).  Out of memory,
+ * it sets tally->failed.
  */
 void
 tally_add(struct tally *tally, const char *name, uint64_t hash, const struct known_name *known,
     const char *type, size_t position)
 {
-	struct tally_entry *entry;
+	struct tally_entry *entry, *grown;
 
 	for (size_t i = 0; i < tally->count; i++) {
 		if (tally->entries[i].hash == hash && (tally->entries[i].name == name ||
@@ -67,20 +69,19 @@ tally_add(struct tally *tally, const char *name, uint64_t hash, const struct kno
 			return;
 		}
 	}
-	if (tally->count == tally->capacity) {
-		size_t capacity = tally->capacity ? tally->capacity * 2 : 32;
-		struct tally_entry *grown = realloc(tally->entries, capacity * sizeof(*grown));
-
-		if (grown == NULL)
-			return;
-		tally->entries = grown;
-		tally->capacity = capacity;
+	if ((grown = grow_for_one(tally->entries, &tally->capacity, tally->count,
+	    sizeof(*grown), 32)) == NULL) {
+		tally->failed = 1;
+		return;
 	}
+	tally->entries = grown;
 	entry = &tally->entries[tally->count];
 	entry->copy = NULL;
 	entry->known = known;
-	if (known == NULL && (name = entry->copy = strdup(name)) == NULL)
+	if (known == NULL && (name = entry->copy = strdup(name)) == NULL) {
+		tally->failed = 1;
 		return;
+	}
 	entry->name = name;
 	entry->hash = hash;
 	entry->type = type;
@@ -108,6 +109,7 @@ tally_clear(struct tally *tally)
 	tally->count = 0;
 	tally->surname_bits = 0;
 	tally->title_run_count = 0;
+	tally->failed = 0;
 }
 
 void
@@ -119,19 +121,19 @@ tally_free(struct tally *tally)
 	memset(tally, 0, sizeof(*tally));
 }
 
-/* A run of the title's capitalized words no gazetteer knows, tokens [first, end). */
+/* A run of the title's capitalized words no gazetteer knows, tokens [first, end); out of
+ * memory, it sets tally->failed. */
 void
 title_run_add(struct tally *tally, size_t first, size_t end)
 {
-	if (tally->title_run_count == tally->title_run_capacity) {
-		size_t capacity = tally->title_run_capacity ? tally->title_run_capacity * 2 : 8;
-		struct title_run *grown = realloc(tally->title_runs, capacity * sizeof(*grown));
+	struct title_run *grown = grow_for_one(tally->title_runs, &tally->title_run_capacity,
+	    tally->title_run_count, sizeof(*grown), 8);
 
-		if (grown == NULL)
-			return;
-		tally->title_runs = grown;
-		tally->title_run_capacity = capacity;
+	if (grown == NULL) {
+		tally->failed = 1;
+		return;
 	}
+	tally->title_runs = grown;
 	tally->title_runs[tally->title_run_count].first = first;
 	tally->title_runs[tally->title_run_count++].end = end;
 }

@@ -27,6 +27,7 @@
 
 #include "article.h"
 #include "keywords.h"
+#include "../grow.h"
 
 #define TITLE_WEIGHT	2
 #define FORMS_MAX	50000	/* written forms cached per language */
@@ -121,20 +122,16 @@ keywords_fini(void *state_pointer)
 static struct term *
 article_term(struct keywords_state *state, struct term_key *key)
 {
-	struct term *term;
+	struct term *term, *grown;
 
 	if (key->article == state->article_number)
 		return &state->terms[key->term];
-	if (state->term_count == state->term_capacity) {
-		size_t capacity = state->term_capacity ? state->term_capacity * 2 : 256;
-		struct term *grown = realloc(state->terms, capacity * sizeof(*grown));
-
-		if (grown == NULL)
+	/* new terms zeroed: their surfaces, kept from article to article, start unallocated */
+	if (__builtin_expect(state->term_count == state->term_capacity, 0)) {
+		if ((grown = grow_for_one(state->terms, &state->term_capacity,
+		    state->term_count, sizeof(*grown), 256)) == NULL)
 			return NULL;
-		memset(grown + state->term_capacity, 0,
-		    (capacity - state->term_capacity) * sizeof(*grown));
 		state->terms = grown;
-		state->term_capacity = capacity;
 	}
 	key->article = state->article_number;
 	key->term = state->term_count++;
@@ -146,12 +143,13 @@ article_term(struct keywords_state *state, struct term_key *key)
 	return term;
 }
 
-/* Count a written form of the term, weight times (0: only offer it), first met at word first. */
-static void
+/* Count a written form of the term, weight times (0: only offer it), first met at word first;
+ * -1 when out of memory. */
+static int
 surface_count_add(struct term *term, const char *text, size_t length, int weight,
     uint32_t first)
 {
-	struct surface *surface;
+	struct surface *surface, *grown;
 
 	for (size_t i = 0; i < term->surface_count; i++) {
 		surface = &term->surfaces[i];
@@ -159,23 +157,21 @@ surface_count_add(struct term *term, const char *text, size_t length, int weight
 			surface->count += weight;
 			if (first < surface->first)
 				surface->first = first;
-			return;
+			return 0;
 		}
 	}
-	if (term->surface_count == term->surface_capacity) {
-		size_t capacity = term->surface_capacity ? term->surface_capacity * 2 : 4;
-		struct surface *grown = realloc(term->surfaces, capacity * sizeof(*grown));
-
-		if (grown == NULL)
-			return;
+	if (__builtin_expect(term->surface_count == term->surface_capacity, 0)) {
+		if ((grown = grow_for_one(term->surfaces, &term->surface_capacity,
+		    term->surface_count, sizeof(*grown), 4)) == NULL)
+			return -1;
 		term->surfaces = grown;
-		term->surface_capacity = capacity;
 	}
 	surface = &term->surfaces[term->surface_count++];
 	surface->text = text;
 	surface->length = length;
 	surface->count = weight;
 	surface->first = first;
+	return 0;
 }
 
 /* The most counted surface; of equal counts, the first met (the one word-by-word counting
@@ -281,12 +277,16 @@ keys_prefetch(const struct ws_tokens *tokens, void **keys, size_t i)
 /*
  * Add each token type's tally to the article's terms.  Its term key comes straight from keys
  * (the slot's keys_by_id, by stable form id) when not NULL and known there: the form itself
- * (a cold pointer away) is read only for its folded spelling, at a sentence start.
+ * (a cold pointer away) is read only for its folded spelling, at a sentence start.  -1 when
+ * out of memory (a term or surface could not be kept: the article fails rather than be
+ * tagged from part of its words).
  */
-static void
+static int
 terms_collect(struct keywords_state *state, struct stemmer_slot *slot, const char *language,
     const struct ws_tokens *tokens, void **by_id, void **keys)
 {
+	int failed = 0;
+
 	for (size_t i = 0; i < tokens->type_count; i++) {
 		if (keys != NULL)
 			keys_prefetch(tokens, keys, i);
@@ -307,17 +307,22 @@ terms_collect(struct keywords_state *state, struct stemmer_slot *slot, const cha
 			if (keys != NULL)
 				keys[tokens->form_ids[i]] = key;
 		}
-		if (key == &no_key || (term = article_term(state, key)) == NULL)
+		if (key == &no_key)
 			continue;
+		if ((term = article_term(state, key)) == NULL) {
+			failed = -1;
+			continue;
+		}
 		term->frequency += tally->weight;
 		if (tally->first_counted != TALLY_NONE)
-			surface_count_add(term, type->written, type->length, tally->counted,
-			    tally->first_counted);
+			failed |= surface_count_add(term, type->written, type->length,
+			    tally->counted, tally->first_counted);
 		if (tally->first_offered != TALLY_NONE && (form != NULL ||
 		    (form = type_form(state, slot, language, tokens, i, by_id)) != NULL))
-			surface_count_add(term, form->folded, form->folded_length, 0,
+			failed |= surface_count_add(term, form->folded, form->folded_length, 0,
 			    tally->first_offered);
 	}
+	return failed;
 }
 
 static int
@@ -459,7 +464,10 @@ keywords_process(void *state_pointer, struct article *article, const struct ws_t
 	    tokens->form_id_count)) != NULL)
 		keys = form_index_ready(&slot->keys_by_id, tokens->form_generation,
 		    tokens->form_id_count);
-	terms_collect(state, slot, language, tokens, by_id, keys);
+	if (terms_collect(state, slot, language, tokens, by_id, keys) == -1) {
+		keywords_slot_forget(&scratch);
+		return -1;
+	}
 	if (state->term_count == 0) {
 		keywords_slot_forget(&scratch);
 		return 0;

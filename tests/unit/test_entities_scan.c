@@ -8,7 +8,9 @@
  * looks for a newline in the gap before each sentence start; token_after against a linear
  * search; and surname_find's filter (the tally's surname bits) against the plain loop over the
  * tally's people.  Over generated texts: capitals, all-capitals, numbers, paragraph breaks,
- * newlines inside sentences, lines with no words.  Runs from the repo root.
+ * newlines inside sentences, lines with no words.  Also grow_for_one (plugins/grow.h), the
+ * plugins' array growth, against a plain array, and the tally's failure when it cannot grow.
+ * Runs from the repo root.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,11 +218,65 @@ test_surname_filter(void)
 	tally_free(&tally);
 }
 
+/*
+ * grow_for_one (plugins/grow.h, which tally.c and keywords.c grow their arrays with) against
+ * a plain array of exactly as many items: the items kept in order through every move, the
+ * capacity doubling from first, the new room zeroed; and a size that would overflow refused
+ * with the array and capacity as they were.
+ */
+static void
+test_grow_for_one(void)
+{
+	uint64_t *items = NULL, reference[1000];
+	size_t capacity = 0, differing = 0, not_zeroed = 0, capacities_wrong = 0;
+	struct title_run run = { 7, 9 }, *runs = &run;
+	size_t run_capacity = SIZE_MAX / sizeof(run) / 2 + 1;
+	struct tally tally = { 0 };
+
+	for (size_t count = 0; count < 1000; count++) {
+		uint64_t *grown = grow_for_one(items, &capacity, count, sizeof(*items), 4);
+
+		CHECK(grown != NULL);
+		if (grown == NULL)
+			break;
+		items = grown;
+		capacities_wrong += capacity <= count || (capacity & (capacity - 1)) != 0;
+		for (size_t i = count; i < capacity; i++)
+			not_zeroed += items[i] != 0;
+		reference[count] = items[count] = 0x9e3779b97f4a7c15ULL * (count + 1);
+		for (size_t i = 0; i <= count; i++)
+			differing += items[i] != reference[i];
+	}
+	CHECK(differing == 0);
+	CHECK(not_zeroed == 0);
+	CHECK(capacities_wrong == 0);
+	CHECK(capacity == 1024);	/* 4, 8, ... 1024 */
+	free(items);
+	/* doubling run_capacity would not fit a size_t of bytes */
+	CHECK(grow_for_one(runs, &run_capacity, run_capacity, sizeof(run), 8) == NULL);
+	CHECK(run_capacity == SIZE_MAX / sizeof(run) / 2 + 1);
+	CHECK(runs == &run && run.first == 7 && run.end == 9);
+	/* the tally says so when a title run cannot be kept: the article fails, whole */
+	tally.title_runs = runs;
+	tally.title_run_count = tally.title_run_capacity = run_capacity;
+	title_run_add(&tally, 1, 2);
+	CHECK(tally.failed == 1);
+	CHECK(tally.title_runs == &run && tally.title_run_count == run_capacity);
+	tally.title_runs = NULL;
+	tally.title_run_count = tally.title_run_capacity = 0;
+	tally_clear(&tally);
+	CHECK(tally.failed == 0);
+	title_run_add(&tally, 1, 2);
+	CHECK(tally.failed == 0 && tally.title_run_count == 1 && tally.title_runs[0].end == 2);
+	tally_free(&tally);
+}
+
 int
 main(void)
 {
 	log_init(LOG_LEVEL_WARNING);
 	RUN(test_marks_and_lines);
 	RUN(test_surname_filter);
+	RUN(test_grow_for_one);
 	return check_finish();
 }
