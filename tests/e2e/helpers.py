@@ -1,6 +1,7 @@
 """helpers.py - what wiresift's end-to-end tests drive: a real Kafka broker (tests/kafka/broker.sh),
-a real HTTP server (Debian's nginx), kcat to produce and read records, the wiresift daemon itself
-and its configuration files.
+a real HTTP server (Debian's nginx), a loopback one that holds a request until told
+(HoldingServer), kcat to produce and read records, the wiresift daemon itself and its
+configuration files.
 
 Only the standard library: conftest.py wraps these in pytest fixtures, and benchmarks or scripts
 can import them directly (sys.path.insert(0, "tests/e2e")).
@@ -8,13 +9,17 @@ can import them directly (sys.path.insert(0, "tests/e2e")).
 
 import atexit
 import ctypes
+import hashlib
+import http.server
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -570,3 +575,108 @@ def seeds():
 
 def have(program):
 	return shutil.which(program) is not None
+
+
+class HoldingServer:
+	"""A loopback HTTP server of the feed files in root which, once hold(path, agent) is
+	armed, keeps the next request of path by that user agent waiting (held is set when it
+	arrives, held_count counts them) until release() is called (or the hold's seconds pass),
+	then answers it with the file as it is then; several paths may be armed at once. A held
+	request whose client closes its connection first is not answered: abandoned lists them
+	(time.time(), path, agent). requests lists every request as it arrives (time.time(), path,
+	agent). With content(path, agent) set, that gives the body instead (bytes, or None for
+	the file). With etags, each answer carries an ETag (a hash of the body) and a request
+	whose If-None-Match names it is answered 304, as nginx does."""
+
+	def __init__(self, root, etags=False):
+		self.root = root
+		self.content = None
+		self.etags = etags
+		self.held = threading.Event()
+		self.held_count = 0
+		self.released = threading.Event()
+		self.armed = {}
+		self.requests = []
+		self.abandoned = []
+		self.lock = threading.Lock()
+		server = self
+
+		class Handler(http.server.BaseHTTPRequestHandler):
+			def client_gone(self):
+				"""1 when the client closed its connection (EOF is readable)."""
+				readable, _, _ = select.select([self.connection], [], [], 0)
+				try:
+					return bool(readable) and self.connection.recv(
+						1, socket.MSG_PEEK) == b""
+				except OSError:
+					return True
+
+			def wait_released(self, seconds):
+				"""Until release(), seconds, or the client leaving: 0 when it left."""
+				deadline = time.monotonic() + seconds
+				while not server.released.wait(0.05):
+					if self.client_gone():
+						return 0
+					if time.monotonic() >= deadline:
+						break
+				return 0 if self.client_gone() else 1	# it may leave as released
+
+			def do_GET(self):
+				agent = self.headers.get("User-Agent")
+				with server.lock:
+					key = (self.path, agent)
+					server.requests.append((time.time(), self.path, agent))
+					seconds = server.armed.pop(key, None)
+					if seconds is not None:
+						server.held_count += 1
+				if seconds is not None:
+					server.held.set()
+					if not self.wait_released(seconds):
+						with server.lock:
+							server.abandoned.append((time.time(), self.path,
+										 agent))
+						self.close_connection = True
+						return
+				try:
+					body = server.content and server.content(
+						self.path, self.headers.get("User-Agent"))
+					body = body or (server.root / self.path.lstrip("/")).read_bytes()
+				except OSError:
+					self.send_error(404)
+					return
+				etag = '"%s"' % hashlib.sha1(body).hexdigest()[:16]
+				if server.etags and self.headers.get("If-None-Match") == etag:
+					self.send_response(304)
+					self.send_header("ETag", etag)
+					self.end_headers()
+					return
+				self.send_response(200)
+				self.send_header("Content-Type", "application/rss+xml")
+				self.send_header("Content-Length", str(len(body)))
+				if server.etags:
+					self.send_header("ETag", etag)
+				self.end_headers()
+				self.wfile.write(body)
+
+			def log_message(self, *args):
+				pass
+
+		self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+		self.httpd.daemon_threads = True
+		self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+		self.thread.start()
+
+	def url(self, path=""):
+		return "http://127.0.0.1:%d/%s" % (self.httpd.server_address[1], path)
+
+	def hold(self, path, agent, seconds=120):
+		with self.lock:
+			self.armed[(path, agent)] = seconds
+
+	def release(self):
+		self.released.set()
+
+	def stop(self):
+		self.released.set()
+		self.httpd.shutdown()
+		self.httpd.server_close()

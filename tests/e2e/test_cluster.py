@@ -22,18 +22,13 @@ import base64
 import collections
 import ctypes
 import datetime
-import hashlib
-import http.server
 import json
 import math
 import random
 import re
-import select
 import signal
-import socket
 import struct
 import subprocess
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -387,6 +382,18 @@ class Cluster:
 				return records
 
 
+def holding_cluster(tmp_path, kafka_cluster, wiresift_daemon, etags=False):
+	"""A Cluster whose feeds a helpers.HoldingServer serves (which can hold a request until
+	told): (cluster, server). The caller stops the server."""
+	servers = []
+
+	def start(root):
+		servers.append(helpers.HoldingServer(root, etags=etags))
+		return servers[0]
+	cluster = Cluster(tmp_path, kafka_cluster, start, wiresift_daemon)
+	return cluster, servers[0]
+
+
 def http_get(daemon, path):
 	"""(status, body) of path on the instance's metrics listener."""
 	address = daemon.wait_for_log(r"event=metrics\.listening address=(\S+)").group(1)
@@ -566,111 +573,6 @@ def test_a_paused_instance_is_fenced_and_nothing_is_published_twice(
 		url for url, count in collections.Counter(urls).items() if count > 1)
 
 
-class HoldingServer:
-	"""A loopback HTTP server of the feed files in root which, once hold(path, agent) is
-	armed, keeps the next request of path by that user agent waiting (held is set when it
-	arrives, held_count counts them) until release() is called (or the hold's seconds pass),
-	then answers it with the file as it is then; several paths may be armed at once. A held
-	request whose client closes its connection first is not answered: abandoned lists them
-	(time.time(), path, agent). requests lists every request as it arrives (time.time(), path,
-	agent). With content(path, agent) set, that gives the body instead (bytes, or None for
-	the file). With etags, each answer carries an ETag (a hash of the body) and a request
-	whose If-None-Match names it is answered 304, as nginx does."""
-
-	def __init__(self, root, etags=False):
-		self.root = root
-		self.content = None
-		self.etags = etags
-		self.held = threading.Event()
-		self.held_count = 0
-		self.released = threading.Event()
-		self.armed = {}
-		self.requests = []
-		self.abandoned = []
-		self.lock = threading.Lock()
-		server = self
-
-		class Handler(http.server.BaseHTTPRequestHandler):
-			def client_gone(self):
-				"""1 when the client closed its connection (EOF is readable)."""
-				readable, _, _ = select.select([self.connection], [], [], 0)
-				try:
-					return bool(readable) and self.connection.recv(
-						1, socket.MSG_PEEK) == b""
-				except OSError:
-					return True
-
-			def wait_released(self, seconds):
-				"""Until release(), seconds, or the client leaving: 0 when it left."""
-				deadline = time.monotonic() + seconds
-				while not server.released.wait(0.05):
-					if self.client_gone():
-						return 0
-					if time.monotonic() >= deadline:
-						break
-				return 1
-
-			def do_GET(self):
-				agent = self.headers.get("User-Agent")
-				with server.lock:
-					key = (self.path, agent)
-					server.requests.append((time.time(), self.path, agent))
-					seconds = server.armed.pop(key, None)
-					if seconds is not None:
-						server.held_count += 1
-				if seconds is not None:
-					server.held.set()
-					if not self.wait_released(seconds):
-						with server.lock:
-							server.abandoned.append((time.time(), self.path,
-										 agent))
-						self.close_connection = True
-						return
-				try:
-					body = server.content and server.content(
-						self.path, self.headers.get("User-Agent"))
-					body = body or (server.root / self.path.lstrip("/")).read_bytes()
-				except OSError:
-					self.send_error(404)
-					return
-				etag = '"%s"' % hashlib.sha1(body).hexdigest()[:16]
-				if server.etags and self.headers.get("If-None-Match") == etag:
-					self.send_response(304)
-					self.send_header("ETag", etag)
-					self.end_headers()
-					return
-				self.send_response(200)
-				self.send_header("Content-Type", "application/rss+xml")
-				self.send_header("Content-Length", str(len(body)))
-				if server.etags:
-					self.send_header("ETag", etag)
-				self.end_headers()
-				self.wfile.write(body)
-
-			def log_message(self, *args):
-				pass
-
-		self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-		self.httpd.daemon_threads = True
-		self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-		self.thread.start()
-
-	def url(self, path=""):
-		return "http://127.0.0.1:%d/%s" % (self.httpd.server_address[1], path)
-
-	def hold(self, path, agent, seconds=120):
-		with self.lock:
-			self.armed[(path, agent)] = seconds
-
-	def release(self):
-		self.released.set()
-
-	def stop(self):
-		self.released.set()
-		self.httpd.shutdown()
-		self.httpd.server_close()
-
-
 def test_a_poll_that_outlives_its_lost_partition_is_not_committed(tmp_path, kafka_cluster,
 							 wiresift_daemon):
 	"""An instance whose poll is under way when its partition is lost (paused past its session
@@ -681,13 +583,7 @@ def test_a_poll_that_outlives_its_lost_partition_is_not_committed(tmp_path, kafk
 	partition's new owner publishes the items, once.
 	Every step waits for the event it needs (the request arriving, the takeover, the loss
 	logged), never for a time: the test's server holds the poll's response until then."""
-	servers = []
-
-	def holding_server(root):
-		servers.append(HoldingServer(root))
-		return servers[0]
-	cluster = Cluster(tmp_path, kafka_cluster, holding_server, wiresift_daemon)
-	server = servers[0]
+	cluster, server = holding_cluster(tmp_path, kafka_cluster, wiresift_daemon)
 	try:
 		cluster.start_owner_and_standby()
 		zombie = cluster.daemons["a"]
@@ -762,13 +658,7 @@ def versions_words(seed):
 def versions_cluster(tmp_path, kafka_cluster, wiresift_daemon, before, after):
 	"""A Cluster whose HoldingServer shows feed0.xml to instance a as the Atom feed of the
 	items `before` and to every other instance as that of `after`; returns (cluster, server)."""
-	servers = []
-
-	def versions_server(root):
-		servers.append(HoldingServer(root))
-		return servers[0]
-	cluster = Cluster(tmp_path, kafka_cluster, versions_server, wiresift_daemon)
-	server = servers[0]
+	cluster, server = holding_cluster(tmp_path, kafka_cluster, wiresift_daemon)
 	server.content = lambda path, agent: path == "/feed0.xml" and atom_feed(
 		before if agent == "wiresift-a" else after)
 	return cluster, server
@@ -1175,13 +1065,7 @@ def test_a_revoke_under_backpressure_cancels_the_held_polls_and_loses_nothing(
 	revokes cancel fetches under way and drop what is not in the open transaction, a plain
 	revoke ends no transaction that way; only a lost partition can, see
 	test_a_poll_that_outlives_its_lost_partition_is_not_committed.)"""
-	servers = []
-
-	def holding_server(root):
-		servers.append(HoldingServer(root, etags=True))
-		return servers[0]
-	cluster = Cluster(tmp_path, kafka_cluster, holding_server, wiresift_daemon)
-	server = servers[0]
+	cluster, server = holding_cluster(tmp_path, kafka_cluster, wiresift_daemon, etags=True)
 	try:
 		for config in cluster.configs.values():
 			config.write_text(config.read_text().replace(

@@ -16,8 +16,8 @@ import collections
 import re
 
 import helpers
-from test_cluster import (FEEDS, Cluster, HoldingServer, feed_partition, log_stamp,
-			  owned_feeds, polled_by)
+from test_cluster import (FEEDS, feed_partition, holding_cluster, log_stamp, owned_feeds,
+			  polled_by)
 from test_delivery import figure
 
 HOLD_SECONDS = 30
@@ -40,13 +40,7 @@ def first_request(server, path, agent, since):
 
 def test_a_revoke_cancels_the_revoked_feeds_fetches_under_way(tmp_path, kafka_cluster,
 							       wiresift_daemon):
-	servers = []
-
-	def holding_server(root):
-		servers.append(HoldingServer(root))
-		return servers[0]
-	cluster = Cluster(tmp_path, kafka_cluster, holding_server, wiresift_daemon)
-	server = servers[0]
+	cluster, server = holding_cluster(tmp_path, kafka_cluster, wiresift_daemon)
 	try:
 		cluster.start("a")
 		first = cluster.daemons["a"]
