@@ -7,8 +7,8 @@
  * their items' updated times and content hashes, each of which goes into the local SQLite
  * cache the seen-filter reads when a poll first lists it); revoked, its timer stops, its fetch
  * under way is cancelled (release), its work not yet in the open transaction is dropped (its
- * fetched bodies not parsed yet, its items waiting for a worker or parked for their
- * fingerprint: drop_revoked_work), and the cluster hands its partition on once the open
+ * fetched bodies not parsed yet, its items waiting for their linked page - the page fetch
+ * cancelled -, for a worker or parked for their fingerprint: drop_revoked_work), and the cluster hands its partition on once the open
  * transaction with the rest is through. An article
  * Kafka acknowledged is held here until its transaction ends (daemon/cluster/txn.c): committed,
  * it is delivered; aborted, it is not (it stays unseen, and its feed polls it again).
@@ -197,30 +197,52 @@ body_revoked(struct feed *feed)
 	return 1;
 }
 
+static int
+feed_revoked(const struct feed *feed)
+{
+	return !feed->cluster_owned;
+}
+
+/*
+ * An item waiting for its linked page: its page fetch cancelled (a page server holding its
+ * answer would hold the hand-on until the release deadline) or its place in the site's queue
+ * given up, and the item dropped as a failed item of its poll.
+ */
+static void
+page_dropped(struct ingest *ingest, struct batch *batch, struct article *article,
+    int cancelled)
+{
+	log_event(LOG_LEVEL_INFO, "cluster", "cluster.poll_dropped",
+	    "feed=%s reason=partition-revoked page=%s id=%s", log_quote(batch->feed->label),
+	    cancelled ? "cancelled" : "queued", article->id);
+	drop_item(ingest, batch, article);
+}
+
 /*
  * Partitions were revoked: what their feeds' polls hold outside the open transaction goes,
  * counted in the partitions' cluster.revoked line: fetched bodies waiting to be parsed, now,
- * one each (their polls end with nothing taken, as a cancelled fetch's); parked items, now;
- * items waiting for a worker, as the workers hand them back in their turn to
- * ingest_cluster_drop_revoked, before the hand-on (partition_busy waits for them). The number
- * of bodies dropped.
+ * one each (their polls end with nothing taken, as a cancelled fetch's); items waiting for
+ * their linked page, now (the page fetch cancelled); parked items, now; items waiting for a
+ * worker, as the workers hand them back in their turn to ingest_cluster_drop_revoked, before
+ * the hand-on (partition_busy waits for them). The number of bodies and page fetches dropped.
  */
 static size_t
 drop_revoked_work(struct ingest *ingest)
 {
 	size_t bodies = ingest_drop_waiting(ingest, body_revoked);
+	size_t pages = ingest_pages_drop(ingest, feed_revoked, page_dropped);
 
 	cluster_count_dropped(ingest->cluster, (long long)bodies);
 	workers_cancel(ingest->workers, job_revoked);
 	cluster_fingerprints_drop(ingest->cluster, parked_revoked, ingest);
-	return bodies;
+	return bodies + pages;
 }
 
 static void
 on_ownership_changed(void *context)
 {
 	struct ingest *ingest = context;
-	size_t taken = 0, released = 0, cancelled = 0, bodies = 0;
+	size_t taken = 0, released = 0, cancelled = 0, freed = 0;
 
 	for (size_t i = 0; i < ingest->feed_count; i++) {
 		struct feed *feed = ingest->feeds[i];
@@ -234,9 +256,9 @@ on_ownership_changed(void *context)
 		}
 	}
 	if (released > 0)
-		bodies = drop_revoked_work(ingest);
-	if (cancelled > 0 || bodies > 0)
-		ingest_dispatch(ingest);	/* their hosts' other feeds may start now */
+		freed = drop_revoked_work(ingest);
+	if (cancelled > 0 || freed > 0)
+		ingest_dispatch(ingest);	/* their hosts' other feeds and pages may start now */
 	ingest->cluster_feeds = 0;
 	for (size_t i = 0; i < ingest->feed_count; i++)
 		ingest->cluster_feeds += ingest->feeds[i]->cluster_owned;

@@ -254,6 +254,14 @@ void	 ingest_host_ready(struct ingest *ingest, struct host *host);
 void	 ingest_page_request(struct ingest *ingest, struct batch *batch,
 	    struct article *article);
 void	 ingest_pages_dispatch(struct ingest *ingest);
+/*
+ * A revoke (cluster.c): the items waiting for their page whose feed drop() takes leave the
+ * page step, a page fetch under way cancelled, one queued taken out; dropped() gets each
+ * item (cancelled: 1 when its fetch was under way). How many.
+ */
+size_t	 ingest_pages_drop(struct ingest *ingest, int (*drop)(const struct feed *feed),
+	    void (*dropped)(struct ingest *ingest, struct batch *batch, struct article *article,
+	    int cancelled));
 void	 ingest_pages_free(struct ingest *ingest);
 /*
  * cluster.c: cluster mode. Without [cluster] (ingest->cluster NULL) feed_may_poll() is 1 and

@@ -414,6 +414,39 @@ ingest_pages_dispatch(struct ingest *ingest)
 			site_dispatch(ingest, site);
 }
 
+/*
+ * Cluster mode, a revoke: the pages of the items whose feed drop() takes (1) are given up, a
+ * fetch under way cancelled (its connection closed unanswered) or a page waiting in its
+ * site's queue taken out; dropped() then has the item (its article and batch). How many.
+ */
+size_t
+ingest_pages_drop(struct ingest *ingest, int (*drop)(const struct feed *feed),
+    void (*dropped)(struct ingest *ingest, struct batch *batch, struct article *article,
+    int cancelled))
+{
+	struct page *page, *next;
+	size_t count = 0;
+
+	for (page = ingest->pages; page != NULL; page = next) {
+		int cancelled = page->fetch != NULL;
+
+		next = page->next;
+		if (!drop(page->batch->feed))
+			continue;
+		if (cancelled) {
+			fetch_cancel(ingest->loop, page->fetch);
+			page->fetch = NULL;
+			slot_release(ingest, page->site->host);
+		} else if (page->site != NULL)
+			queue_remove(page->site, page);
+		page_unlink(page);
+		dropped(ingest, page->batch, page->article, cancelled);
+		page_free(page);
+		count++;
+	}
+	return count;
+}
+
 /* Shutdown: page fetches stop; their items were not delivered, so they stay unseen. */
 void
 ingest_pages_free(struct ingest *ingest)

@@ -12,7 +12,8 @@
  * already in a topic were written in (feedstate_records.h), odd strings among them.
  * And which of a poll's changes make a feed's record be written (cluster_feed_changed): a
  * poll that delivers nothing writes none, whatever the interval; new validators wait for the
- * record's next write, or for the partition to be handed on.
+ * record's next write, or for the partition to be handed on. And an article delivered after
+ * its partition stopped being ours aborts its transaction (cluster_feed_delivered).
  * And the workers' cancel (daemon/workers.c), with which a revoked partition's items leave
  * the queue unprepared: each job is handed back once, in submission order, cancelled only
  * if no worker had taken it.
@@ -243,6 +244,39 @@ test_new_validators_wait_for_the_next_delivery_or_the_hand_on(void)
 	cluster_free(&cluster);
 }
 
+/*
+ * An article acknowledged after its feed's partition stopped being ours (lost with the
+ * transaction sealed: the loop's sends held by the publisher go into the next transaction,
+ * which the loss did not taint; or handed on at the release deadline with it unacknowledged)
+ * must not commit: its next owner publishes it. Its delivery taints the open transaction,
+ * which aborts, and names it in no state record; while the partition is ours or being handed
+ * on, a delivery is recorded.
+ */
+static void
+test_an_article_of_a_partition_no_longer_ours_aborts_its_transaction(void)
+{
+	const char *url = "https://example.org/feed.xml";
+	enum partition_phase phase;
+	struct cluster cluster;
+
+	cluster_init(&cluster, &phase);
+	cluster_feed_delivered(&cluster, url, "item-1", 0, 0);
+	phase = PARTITION_RELEASING;
+	cluster_feed_delivered(&cluster, url, "item-2", 0, 0);
+	CHECK(cluster.txn_tainted == 0);
+	CHECK(json_array_size(cluster.txn_delivered) == 2);
+	CHECK(feedids_get(&cluster.ids, url) != NULL && feedids_get(&cluster.ids, url)->count == 2);
+	json_object_clear(cluster.dirty);
+	phase = PARTITION_NOT_OURS;
+	cluster_feed_delivered(&cluster, url, "item-3", 0, 0);
+	CHECK(cluster.txn_tainted == 1);
+	CHECK_STR(cluster.txn_taint_reason, "articles of partitions no longer ours");
+	CHECK(json_array_size(cluster.txn_delivered) == 2);
+	CHECK(feedids_get(&cluster.ids, url)->count == 2);
+	CHECK(json_object_size(cluster.dirty) == 0);
+	cluster_free(&cluster);
+}
+
 #define CANCEL_JOBS	400
 
 struct cancel_run {
@@ -337,6 +371,7 @@ main(void)
 	RUN(test_an_empty_record_is_written_as_jansson_writes_it);
 	RUN(test_a_poll_that_delivers_nothing_writes_no_record);
 	RUN(test_new_validators_wait_for_the_next_delivery_or_the_hand_on);
+	RUN(test_an_article_of_a_partition_no_longer_ours_aborts_its_transaction);
 	RUN(test_cancelled_jobs_come_back_unprepared_in_their_turn);
 	return check_finish();
 }
