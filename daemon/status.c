@@ -143,11 +143,14 @@ metrics_fingerprints(const struct cluster_status *status, struct buffer *out)
 {
 	metric_header(out, "wiresift_cluster_fingerprints_total", "counter",
 	    "Fingerprint records: sent by this instance and acknowledged, failed (sent again), "
-	    "read back and judged (every instance's).");
+	    "refused for good by the brokers (not sent again, the article judged here), read "
+	    "back and judged (every instance's).");
 	buffer_printf(out, "wiresift_cluster_fingerprints_total{result=\"sent\"} %lld\n"
 	    "wiresift_cluster_fingerprints_total{result=\"failed\"} %lld\n"
+	    "wiresift_cluster_fingerprints_total{result=\"refused\"} %lld\n"
 	    "wiresift_cluster_fingerprints_total{result=\"read\"} %lld\n",
-	    status->fingerprints_sent, status->fingerprints_failed, status->fingerprints_read);
+	    status->fingerprints_sent, status->fingerprints_failed, status->fingerprints_refused,
+	    status->fingerprints_read);
 	metric_header(out, "wiresift_cluster_fingerprints_parked", "gauge",
 	    "Articles waiting for their fingerprint to come back before they are judged.");
 	buffer_printf(out, "wiresift_cluster_fingerprints_parked %lld\n",

@@ -90,6 +90,14 @@ struct fingerprint_hooks {
 	 * feeds poll them again. The items are yours, the array is not.
 	 */
 	void	(*expired)(void *context, void **items, size_t count);
+	/*
+	 * The brokers refused a parked article's record with an error that sending it again
+	 * does not pass (too large for the topic, invalid): it leaves the park and is not sent
+	 * again (its id is set aside); judge the article here, without a record, as of when.
+	 * The item is yours; length is the record's, error the brokers' answer.
+	 */
+	void	(*refused)(void *context, void *item, time_t when, size_t length,
+		    const char *error);
 	void	*context;
 };
 
@@ -112,6 +120,7 @@ struct cluster_status {
 	long long	 fingerprints_read;	/* records judged, ours and the others' */
 	long long	 fingerprints_parked;	/* articles waiting for their record */
 	long long	 fingerprints_timed_out;	/* articles released: no record in time */
+	long long	 fingerprints_refused;	/* records refused for good: judged here */
 	long long	 fingerprints_lag;	/* records between our position and the end */
 	int		 fingerprints_caught_up;	/* read to the end seen at start */
 };
@@ -191,9 +200,13 @@ void	 cluster_get_status(const struct cluster *cluster, struct cluster_status *s
  */
 int	 cluster_fingerprints_open(struct cluster *cluster, struct event_base *base,
 	    const struct fingerprint_hooks *hooks, char *error, size_t error_size);
-/* Sends the article's record (its id, feed, when and dedup sketch) and parks item until the
- * record is read back: hooks local(item, when), or expired() after fingerprint_timeout. */
-void	 cluster_fingerprint_park(struct cluster *cluster, const struct article *article,
+/*
+ * Sends the article's record (its id, feed, when and dedup sketch) and parks item until the
+ * record is read back: hooks local(item, when), expired() after fingerprint_timeout, or
+ * refused(). 1 when parked; 0 when the brokers refused a record of this id before for good
+ * (set aside: nothing sent, nothing parked, the caller judges it here).
+ */
+int	 cluster_fingerprint_park(struct cluster *cluster, const struct article *article,
 	    time_t when, void *item);
 long long cluster_fingerprints_parked(const struct cluster *cluster);
 /*
@@ -202,9 +215,12 @@ long long cluster_fingerprints_parked(const struct cluster *cluster);
  */
 size_t	 cluster_fingerprints_drop(struct cluster *cluster,
 	    int (*dropped)(void *item, void *context), void *context);
-/* The delivery report of a fingerprint record (message context cluster_fingerprint_kind()). */
+/*
+ * The delivery report of a fingerprint record (message context cluster_fingerprint_kind()),
+ * length the record's.
+ */
 void	 cluster_fingerprint_on_report(struct cluster *cluster, int success, const char *key,
-	    size_t key_length, const char *error_text);
+	    size_t key_length, size_t length, const char *error_text);
 void	*cluster_fingerprint_kind(void);
 /*
  * Tests only: defined in tests/hooks/ and linked into build/wiresift-hooks, never into

@@ -15,7 +15,10 @@
  * Records are read as read_uncommitted: an article's record must be judged before its own
  * transaction commits, so records of transactions that abort are judged too (docs/cluster.md
  * says what follows). A record the producer could not deliver (the transaction it was in
- * aborted before it was written) is sent again while its article is parked. An article whose
+ * aborted before it was written) is sent again while its article is parked; one the brokers
+ * refuse for good (too large for the topic: refused_for_good) is set aside, never sent again,
+ * its article judged here without a record (the refused hook), unless it may have been
+ * refused for another's size: then it is sent again alone first. An article whose
  * record has not come back within [cluster] fingerprint_timeout leaves the park unjudged, and
  * the ingest side releases it as failed (expire()).
  *
@@ -47,6 +50,7 @@
 #define FP_BUCKETS_MIN		1024
 #define FP_ADMIN_TIMEOUT_MS	15000
 #define FP_PARTITION		0
+#define FP_SET_ASIDE_MAX	10000	/* ids remembered as refused for good; then forgotten */
 
 /* An article waiting for its record to come back. */
 struct parked {
@@ -57,6 +61,9 @@ struct parked {
 	uint8_t		*value;		/* the record (fprecord.c), to send again */
 	size_t		 length;
 	int		 unsent;	/* refused or not delivered: sent again by the tick */
+	int		 suspect;	/* refused for good once: sent again alone (on_tick) */
+	time_t		 when;		/* of its poll: judged as of then if it is refused */
+	char		*refusal;	/* refused for good: the brokers' answer */
 	char		 id[];
 };
 
@@ -74,6 +81,9 @@ struct fingerprints {
 	size_t			 unsent;
 	int64_t			 end_at_start;	/* the partition's end when we started */
 	int64_t			 next_offset;	/* of the next record to read */
+	struct string_set	 set_aside;	/* ids whose record the brokers refused for good */
+	struct parked		*refused;	/* their articles, for the tick (next: the list) */
+	size_t			 largest_sent;	/* the longest record the brokers took */
 };
 
 static enum message_kind fingerprint_kind = MESSAGE_FINGERPRINT;
@@ -166,6 +176,7 @@ static void
 parked_free(struct parked *entry)
 {
 	free(entry->value);
+	free(entry->refusal);
 	free(entry);
 }
 
@@ -190,15 +201,19 @@ send_record(struct fingerprints *fp, struct parked *entry)
 	entry->unsent = refused;
 }
 
-void
+int
 cluster_fingerprint_park(struct cluster *cluster, const struct article *article, time_t when,
     void *item)
 {
 	struct fingerprints *fp = cluster->fingerprints;
-	struct parked *entry = xcalloc(1, sizeof *entry + strlen(article->id) + 1);
+	struct parked *entry;
 
+	if (string_set_contains(&fp->set_aside, article->id))
+		return 0;	/* refused for good before: not sent into one more transaction */
+	entry = xcalloc(1, sizeof *entry + strlen(article->id) + 1);
 	strcpy(entry->id, article->id);
 	entry->item = item;
+	entry->when = when;
 	entry->deadline_ms = monotonic_ms() + cluster->config->cluster.fingerprint_timeout_ms;
 	entry->value = fprecord_encode(&fp->hasher, article, when, &entry->length);
 	if (cluster->status.fingerprints_parked >= (long long)fp->bucket_count)
@@ -206,6 +221,7 @@ cluster_fingerprint_park(struct cluster *cluster, const struct article *article,
 	parked_insert(fp, entry);
 	parked_append(fp, entry);
 	send_record(fp, entry);
+	return 1;
 }
 
 /*
@@ -238,27 +254,98 @@ cluster_fingerprints_drop(struct cluster *cluster, int (*dropped)(void *item, vo
 	return count;
 }
 
+/*
+ * The brokers' answers that sending the record again does not change (librdkafka's text of
+ * the error: the delivery report carries no code): a record larger than the topic's
+ * max.message.bytes, one they cannot take.
+ */
+static int
+refused_for_good(const char *error_text)
+{
+	static const rd_kafka_resp_err_t permanent[] = {
+		RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE,
+		RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE, RD_KAFKA_RESP_ERR_INVALID_RECORD,
+		RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP,
+	};
+
+	for (size_t i = 0; error_text != NULL && i < sizeof permanent / sizeof permanent[0]; i++)
+		if (strcmp(error_text, rd_kafka_err2str(permanent[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A record refused for good: its id is set aside (never sent again: each failed produce
+ * makes the open transaction abortable, so sending it into every transaction aborted them
+ * all until fingerprint_timeout) and its article goes to be judged here, without a record,
+ * at the next tick (not inside the delivery report: judging publishes).
+ */
+static void
+set_aside(struct fingerprints *fp, struct parked *entry, const char *error_text)
+{
+	if (fp->set_aside.count >= FP_SET_ASIDE_MAX)
+		string_set_clear(&fp->set_aside);
+	string_set_add(&fp->set_aside, entry->id);
+	fp->cluster->status.fingerprints_refused++;
+	entry->refusal = xstrdup(error_text);
+	entry->next = fp->refused;
+	fp->refused = entry;
+}
+
+static void
+judge_refused(struct fingerprints *fp)
+{
+	struct parked *entry;
+
+	while ((entry = fp->refused) != NULL) {
+		fp->refused = entry->next;
+		fp->hooks.refused(fp->hooks.context, entry->item, entry->when, entry->length,
+		    entry->refusal);
+		parked_free(entry);
+	}
+}
+
+/*
+ * A record not delivered is sent again by the tick. One refused for good is set aside when it
+ * is over twice as long as any the brokers took (a poison record is far longer than the
+ * others; with none taken yet, any), or when it was refused so before; else it is sent again
+ * once, alone: the brokers refuse a batch too large as a whole, with every record in it, and
+ * a record of the size of those they take is likely not the one at fault.
+ */
 void
 cluster_fingerprint_on_report(struct cluster *cluster, int success, const char *key,
-    size_t key_length, const char *error_text)
+    size_t key_length, size_t length, const char *error_text)
 {
 	struct fingerprints *fp = cluster->fingerprints;
-	struct parked *entry;
+	int for_good = refused_for_good(error_text);
+	struct parked *entry = NULL;
 	char *id;
 
 	if (success) {
 		cluster->status.fingerprints_sent++;
+		if (fp != NULL && length > fp->largest_sent)
+			fp->largest_sent = length;
+		return;
+	}
+	id = fp != NULL && key != NULL ? xstrndup(key, key_length) : NULL;
+	if (id != NULL)
+		entry = parked_find(fp, id, 0);
+	if (entry != NULL && for_good &&
+	    (entry->suspect || entry->length > 2 * fp->largest_sent)) {
+		set_aside(fp, parked_find(fp, id, 1), error_text);
+		free(id);
 		return;
 	}
 	cluster->status.fingerprints_failed++;
 	log_complain("cluster.fingerprint", "cluster", "cluster.fingerprint_failed",
-	    "error=%s action=send-again", log_quote(error_text));
-	if (fp == NULL || key == NULL)
-		return;
-	id = xstrndup(key, key_length);
-	if ((entry = parked_find(fp, id, 0)) != NULL && !entry->unsent) {
-		entry->unsent = 1;	/* the tick sends it again */
-		fp->unsent++;
+	    "error=%s action=%s", log_quote(error_text), for_good ? "send-again-alone" :
+	    "send-again");
+	if (entry != NULL) {
+		entry->suspect |= for_good;
+		if (!entry->unsent) {
+			entry->unsent = 1;	/* the tick sends it again */
+			fp->unsent++;
+		}
 	}
 	free(id);
 }
@@ -369,15 +456,34 @@ expire(struct fingerprints *fp)
 	free(items);
 }
 
+/*
+ * The records to send again: the first one refused for good once (suspect) the producer
+ * takes, by itself (a produce request of its own as far as the producer's 50 ms linger
+ * allows), or else all.
+ */
+static void
+send_again(struct fingerprints *fp)
+{
+	for (size_t i = 0; fp->unsent > 0 && i < fp->bucket_count; i++)
+		for (struct parked *entry = fp->buckets[i]; entry != NULL; entry = entry->next)
+			if (entry->unsent && entry->suspect) {
+				send_record(fp, entry);
+				if (!entry->unsent)
+					return;		/* the producer took it */
+			}
+	for (size_t i = 0; fp->unsent > 0 && i < fp->bucket_count; i++)
+		for (struct parked *entry = fp->buckets[i]; entry != NULL; entry = entry->next)
+			if (entry->unsent)
+				send_record(fp, entry);
+}
+
 static void
 on_tick(evutil_socket_t fd, short what, void *context)
 {
 	struct fingerprints *fp = context;
 
-	for (size_t i = 0; fp->unsent > 0 && i < fp->bucket_count; i++)
-		for (struct parked *entry = fp->buckets[i]; entry != NULL; entry = entry->next)
-			if (entry->unsent)
-				send_record(fp, entry);
+	send_again(fp);
+	judge_refused(fp);
 	read_records(fp);
 	expire(fp);
 }
@@ -556,6 +662,14 @@ fingerprints_close(struct fingerprints *fp)
 			parked_free(entry);
 		}
 	free(fp->buckets);
+	while (fp->refused != NULL) {
+		struct parked *entry = fp->refused;
+		fp->refused = entry->next;
+		if (fp->hooks.discard != NULL)
+			fp->hooks.discard(fp->hooks.context, entry->item);
+		parked_free(entry);
+	}
+	string_set_clear(&fp->set_aside);
 	if (fp->queue != NULL) {
 		rd_kafka_queue_io_event_enable(fp->queue, -1, NULL, 0);
 		rd_kafka_queue_destroy(fp->queue);

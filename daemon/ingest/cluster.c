@@ -8,14 +8,16 @@
  * cache the seen-filter reads when a poll first lists it); revoked, its timer stops, its fetch
  * under way is cancelled (release), its work not yet in the open transaction is dropped (its
  * fetched bodies not parsed yet, its items waiting for their linked page - the page fetch
- * cancelled -, for a worker or parked for their fingerprint: drop_revoked_work), and the cluster hands its partition on once the open
- * transaction with the rest is through. An article
- * Kafka acknowledged is held here until its transaction ends (daemon/cluster/txn.c): committed,
- * it is delivered; aborted, it is not (it stays unseen, and its feed polls it again).
+ * cancelled -, for a worker or parked for their fingerprint: drop_revoked_work), and the
+ * cluster hands its partition on once the open transaction with the rest is through. An
+ * article Kafka acknowledged is held here until its transaction ends (daemon/cluster/txn.c):
+ * committed, it is delivered; aborted, it is not (it stays unseen, and its feed polls it
+ * again).
  * A prepared article waits (parked) for its turn in the fingerprints topic before it is
  * judged, and the other instances' candidates go into the dedup index as they are read; one
  * whose record does not come back within fingerprint_timeout is released as failed, unjudged
- * and unpublished, and its feed polls it again.
+ * and unpublished, and its feed polls it again; one whose record the brokers refuse for good
+ * (too large for the topic) is judged here without a record, and its id is never sent again.
  * A feed whose poll falls due while items of its last poll are still in flight (its
  * validators advance only once they are delivered, up to a commit interval and a fingerprint
  * round trip later) is polled once they are through, not fetched again unconditionally.
@@ -307,7 +309,7 @@ ingest_cluster_on_report(struct ingest *ingest, int kind, const struct delivery_
 		return;
 	if (kind == MESSAGE_FINGERPRINT)
 		cluster_fingerprint_on_report(ingest->cluster, report->success, report->key,
-		    report->key_length, report->error_text);
+		    report->key_length, report->value_length, report->error_text);
 	else
 		cluster_on_report(ingest->cluster, report->success, report->key,
 		    report->key_length, report->error_text);
@@ -323,8 +325,14 @@ ingest_cluster_park(struct ingest *ingest, struct batch *batch, struct article *
 	item = xmalloc(sizeof *item);
 	item->batch = batch;
 	item->article = article;
-	cluster_fingerprint_park(ingest->cluster, article, batch->now, item);
-	return 1;
+	if (cluster_fingerprint_park(ingest->cluster, article, batch->now, item))
+		return 1;
+	/* Its record was refused for good before (on_fingerprint_refused): judged here. */
+	log_event(LOG_LEVEL_WARNING, "cluster", "cluster.fingerprint_set_aside",
+	    "feed=%s id=%s url=%s action=judged-here", log_quote(batch->feed->label), article->id,
+	    log_quote(article->link));
+	free(item);
+	return 0;
 }
 
 long long
@@ -359,6 +367,32 @@ on_fingerprint_remote(void *context, struct article *article, time_t when)
 	} else
 		pipeline_judge_dedup(ingest->pipeline, article, when);
 	article_free(article);
+}
+
+/*
+ * The brokers refused the article's record for good (too large for the fingerprints topic):
+ * it is not sent again, and the article is judged here, as of its poll, against what this
+ * instance has read of the log, and published; the other instances never see its record.
+ * The transaction the refused record was in aborts (librdkafka), so the article is
+ * published from its feed's next poll, judged here again with the same verdict.
+ */
+static void
+on_fingerprint_refused(void *context, void *item, time_t when, size_t length,
+    const char *error)
+{
+	struct parked_item *parked = item;
+	int revoked = !parked->batch->feed->cluster_owned;
+
+	log_event(LOG_LEVEL_ERROR, "cluster", "cluster.fingerprint_refused",
+	    "feed=%s id=%s url=%s bytes=%zu error=%s action=%s",
+	    log_quote(parked->batch->feed->label), parked->article->id,
+	    log_quote(parked->article->link), length, log_quote(error),
+	    revoked ? "dropped-revoked" : "judged-here");
+	if (revoked)	/* as a parked item at the revoke: its next owner polls it */
+		drop_item(context, parked->batch, parked->article);
+	else
+		ingest_item_judge(context, parked->batch, parked->article, 0, when);
+	free(parked);
 }
 
 static void
@@ -442,7 +476,7 @@ ingest_cluster_open(struct ingest *ingest, char *error, size_t error_size)
 	    ingest };
 
 	struct fingerprint_hooks fingerprints = { on_fingerprint_local, on_fingerprint_remote,
-	    on_fingerprint_discard, on_fingerprint_expired, ingest };
+	    on_fingerprint_discard, on_fingerprint_expired, on_fingerprint_refused, ingest };
 
 	ingest->cluster = cluster_open(ingest->config, ingest->base, ingest->publisher, &hooks,
 	    error, error_size);

@@ -3,13 +3,16 @@ PreparingRebalance, CompletingRebalance, Empty, Dead), asked over Kafka's own pr
 (FindCoordinator v0, then DescribeGroups v0, both in every broker since 0.11) with no client
 library: the cluster tests wait on it where they would otherwise wait a fixed time, e.g. for
 a joining member's JoinGroup to have reached the coordinator while the other member is paused
-(the group then stays PreparingRebalance until that member comes back)."""
+(the group then stays PreparingRebalance until that member comes back). And a topic created
+with configs kcat cannot give (CreateTopics v0), e.g. a fingerprints topic whose
+max.message.bytes refuses every record."""
 
 import socket
 import struct
 
 FIND_COORDINATOR = 10
 DESCRIBE_GROUPS = 15
+CREATE_TOPICS = 19
 
 
 def _string(text):
@@ -77,3 +80,21 @@ def group_state(bootstrap, group, timeout=10):
 		except OSError:
 			continue
 	return None
+
+
+def create_topic(bootstrap, topic, partitions, replication, configs, timeout=30):
+	"""Creates topic with configs ({name: value}); the answer's error code (0: created, 36:
+	it exists). OSError when no broker of bootstrap answers."""
+	body = (struct.pack(">i", 1) + _string(topic) +
+		struct.pack(">ihi", partitions, replication, 0) + struct.pack(">i", len(configs)) +
+		b"".join(_string(name) + _string(str(value)) for name, value in configs.items()) +
+		struct.pack(">i", timeout * 1000))
+	for server in bootstrap.split(","):
+		try:
+			answer = _request(_address(server), CREATE_TOPICS, body, timeout + 5)
+		except OSError:
+			continue
+		if answer.take(">i") == 1:
+			answer.string()		# the topic
+			return answer.take(">h")
+	raise OSError("no broker of %s answered CreateTopics" % bootstrap)

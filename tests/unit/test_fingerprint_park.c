@@ -8,6 +8,10 @@
  * An article dropped from the park must leave the deadlines' order too (823bbc9): it stayed
  * linked there once freed, so the next park wrote to it and the next deadline check read it
  * (under `make asan`, a heap-use-after-free; in the plain build, a crash or wrong releases).
+ * A record the brokers refuse for good (MSG_SIZE_TOO_LARGE) is set aside: its article leaves
+ * the park for the refused hook, and its id is never parked (sent) again; one of the size of
+ * a record they took (likely refused with its batch) is sent again first, and set aside only
+ * when refused again; a transient failure is only sent again.
  */
 #define cluster_fingerprint_kind	park_test_fingerprint_kind
 #define cluster_fingerprint_park	park_test_fingerprint_park
@@ -35,7 +39,19 @@ cluster_test_drop_fingerprint(const char *id)
 struct seen {
 	int	expired[ARTICLES * 2];
 	size_t	expired_count;
+	int	refused[ARTICLES];	/* and those refused for good, in the order given */
+	size_t	refused_count;
 };
+
+static void
+on_refused(void *context, void *item, time_t when, size_t length, const char *error)
+{
+	struct seen *seen = context;
+
+	if (seen->refused_count < ARTICLES && when == 1780000000 && length > 0 &&
+	    strcmp(error, "Broker: Message size too large") == 0)
+		seen->refused[seen->refused_count++] = *(int *)item;
+}
 
 static void
 on_expired(void *context, void **items, size_t count)
@@ -76,6 +92,7 @@ park_open(struct park *park, struct seen *seen)
 	park->cluster.fingerprints = &park->fp;
 	park->fp.cluster = &park->cluster;
 	park->fp.hooks.expired = on_expired;
+	park->fp.hooks.refused = on_refused;
 	park->fp.hooks.context = seen;
 	dedup_config_defaults(&dedup);
 	park->sketcher = dedup_sketcher_new(&dedup);
@@ -112,6 +129,7 @@ park_close(struct park *park)
 			parked_free(entry);
 		}
 	free(park->fp.buckets);
+	string_set_clear(&park->fp.set_aside);
 	for (int i = 0; i < ARTICLES; i++)
 		article_free(park->articles[i]);
 	dedup_hasher_free(&park->fp.hasher);
@@ -122,7 +140,7 @@ park_close(struct park *park)
 static void
 test_dropped_articles_leave_the_deadlines_order(void)
 {
-	struct seen seen = { { 0 }, 0 };
+	struct seen seen = { { 0 }, 0, { 0 }, 0 };
 	struct park park;
 	int newest = ARTICLES - 2, expected[] = { 1, 3, 4, 5, ARTICLES - 1 };
 	size_t dropped;
@@ -149,7 +167,7 @@ test_dropped_articles_leave_the_deadlines_order(void)
 static void
 test_a_park_emptied_by_drops_takes_new_articles(void)
 {
-	struct seen seen = { { 0 }, 0 };
+	struct seen seen = { { 0 }, 0, { 0 }, 0 };
 	struct park park;
 	int newest = 2;
 
@@ -167,10 +185,73 @@ test_a_park_emptied_by_drops_takes_new_articles(void)
 	park_close(&park);
 }
 
+/* The delivery report of park-NUMBER's record: success, or the error given. */
+static void
+report(struct park *park, int number, const char *error)
+{
+	char id[40];
+	struct parked *entry;
+
+	snprintf(id, sizeof id, "park-%d", number);
+	entry = parked_find(&park->fp, id, 0);
+	cluster_fingerprint_on_report(&park->cluster, error == NULL, id, strlen(id),
+	    entry != NULL ? entry->length : 100, error);
+}
+
+static int
+parked(struct park *park, int number)
+{
+	char id[40];
+
+	snprintf(id, sizeof id, "park-%d", number);
+	return parked_find(&park->fp, id, 0) != NULL;
+}
+
+static void
+test_a_record_refused_for_good_is_set_aside(void)
+{
+	const char *too_large = rd_kafka_err2str(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+	const char *timed_out = rd_kafka_err2str(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT);
+	struct seen seen = { { 0 }, 0, { 0 }, 0 };
+	struct park park;
+
+	park_open(&park, &seen);
+	for (int i = 0; i < 4; i++)
+		park_article(&park, i);
+	/* Nothing taken yet: refused for good, set aside at once, judged at the tick. */
+	report(&park, 0, too_large);
+	CHECK(!parked(&park, 0) && park.cluster.status.fingerprints_parked == 3);
+	CHECK(seen.refused_count == 0);
+	judge_refused(&park.fp);
+	CHECK(seen.refused_count == 1 && seen.refused[0] == 0);
+	CHECK(park.cluster.status.fingerprints_refused == 1);
+	/* never parked nor sent again */
+	CHECK(cluster_fingerprint_park(&park.cluster, park.articles[0], 1780000000,
+	    &park.numbers[0]) == 0);
+	CHECK(!parked(&park, 0));
+	/* A transient failure: sent again by the tick, not set aside. */
+	report(&park, 1, timed_out);
+	CHECK(parked(&park, 1) && park.fp.unsent == 1);
+	/* One of the size of a record taken may have been refused for its batch: sent again
+	 * alone first, set aside when refused again. */
+	report(&park, 2, NULL);
+	report(&park, 3, too_large);
+	CHECK(parked(&park, 3) && park.fp.unsent == 2);
+	judge_refused(&park.fp);
+	CHECK(seen.refused_count == 1);
+	report(&park, 3, too_large);
+	CHECK(!parked(&park, 3));
+	judge_refused(&park.fp);
+	CHECK(seen.refused_count == 2 && seen.refused[1] == 3);
+	CHECK(park.fp.unsent == 1);
+	park_close(&park);
+}
+
 int
 main(void)
 {
 	RUN(test_dropped_articles_leave_the_deadlines_order);
 	RUN(test_a_park_emptied_by_drops_takes_new_articles);
+	RUN(test_a_record_refused_for_good_is_set_aside);
 	return check_finish();
 }
