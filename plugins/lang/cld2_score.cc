@@ -10,7 +10,8 @@
  * the quadgram walk goes first, listing each gram with its hash and prefetching its bucket
  * (the walk does not depend on what the lookups find), then the lookups follow in the walk's
  * order with CLD2's filter of repeats and its limit of hits a buffer; a bucket's four
- * entries are compared at once (SSE2) and a hit is kept or not without a branch.  The
+ * entries are compared at once (SSE2; four compares on targets without it) and a hit is kept
+ * or not without a branch.  The
  * octagram walk goes word by word (a word of ASCII letters in one tight loop) instead of
  * character by character, its lookups compared the same way (and prefetched a walk ahead).
  * The hits are then merged and cut into chunks by CLD2's LinearizeAll and ChunkAll, and each
@@ -36,7 +37,9 @@
 #include <cld2/internal/utf8statetable.h>
 
 #include <cstring>
+#if defined(__SSE2__)
 #include <immintrin.h>
+#endif
 #include <new>
 
 namespace CLD2 {
@@ -89,6 +92,27 @@ table_of(const CLD2TableSummary *summary)
 	    summary->kCLDTableSize - 1, summary->kCLDTableSize == 0 };
 }
 
+/* Bit i set when the key bits of the bucket's entry i equal hashkey's: SSE2 where the
+ * target has it (x86-64 always does), four compares elsewhere. */
+inline int
+bucket_matches(const IndirectProbBucket4 *bucket, uint32 hashkey, uint32 keymask)
+{
+#if defined(__SSE2__)
+	__m128i entries = _mm_loadu_si128(reinterpret_cast<const __m128i *>(bucket->keyvalue));
+	__m128i differ = _mm_and_si128(_mm_xor_si128(entries,
+	    _mm_set1_epi32(static_cast<int>(hashkey))),
+	    _mm_set1_epi32(static_cast<int>(keymask)));
+
+	return _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(differ, _mm_setzero_si128())));
+#else
+	int matches = 0;
+
+	for (int i = 0; i < 4; i++)
+		matches |= static_cast<int>(((bucket->keyvalue[i] ^ hashkey) & keymask) == 0) << i;
+	return matches;
+#endif
+}
+
 /*
  * QuadHashV3Lookup4 and OctaHashV3Lookup4 without their four data-dependent branches: the
  * first of the bucket's entries whose key bits equal hashkey's, or 0.
@@ -97,12 +121,7 @@ inline uint32
 bucket_find(const table &in, uint32 subscript, uint32 hashkey)
 {
 	const IndirectProbBucket4 *bucket = &in.buckets[subscript & in.last];
-	__m128i entries = _mm_loadu_si128(reinterpret_cast<const __m128i *>(bucket->keyvalue));
-	__m128i differ = _mm_and_si128(_mm_xor_si128(entries,
-	    _mm_set1_epi32(static_cast<int>(hashkey))),
-	    _mm_set1_epi32(static_cast<int>(in.keymask)));
-	int matches = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(differ,
-	    _mm_setzero_si128())));
+	int matches = bucket_matches(bucket, hashkey, in.keymask);
 	uint32 value = bucket->keyvalue[__builtin_ctz(matches | 0x10) & 3];
 
 	return matches != 0 ? value : 0;
