@@ -36,7 +36,12 @@ static const char *const pieces[] = {
 	"Pneumonoultramicroscopicsilicovolcanoconiosisandthensomemorelettersbeyond",
 	"pneumonoultramicroscopicsilicovolcanoconiosisandthensomemorelettersbeyondS",
 	"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefgh\xC3\xA9",
-	"Sixteenletterwrd", "seventeenletterws", "ies", "flies", "Says", "it", "an", "X",
+	"Sixteenletterwrd", "seventeenletterws",
+	/* 46, 47 and 48 letters: a term's word kept with its verdict below 47 (features.c) */
+	"Abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrst",
+	"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstu",
+	"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuv",
+	"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstus", "ies", "flies", "Says", "it", "an", "X",
 	"\xEF\xAC\x81" "nance", "\xEF\xBC\xA1\xEF\xBC\xA2", "soft\xC2\xAD" "hyphen",
 	"zero\xE2\x80\x8D" "joiner", "km\xC2\xB2", "\xC2\xB2", "bad\xFF" "byte", "\xFF",
 	"e\xCC\x81t\xC3\xA9", "\xE2\x84\xAB", "\xC3\x9F", "STRASSE", "_under_", "x_y",
