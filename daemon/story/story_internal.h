@@ -133,6 +133,9 @@ struct story_vector {
 /* score.c: the article's weighted vector; similarity with a story's centroid. */
 void	 story_vector_build(struct story_vector *vector, const struct story_features *features,
 	    struct story_background *background);
+/* Whether every double within 1e-10 of approx (relative) rounds to the float approx rounds
+ * to: then that float is the weight approx bounds (score.c, weight_of). */
+int	 story_approx_rounds_alike(double approx);
 
 struct story_score {
 	double		 score;		/* what is compared with the threshold */

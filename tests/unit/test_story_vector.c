@@ -9,7 +9,8 @@
  * and large document totals. And the score of a vector against a story's centroid
  * (story_score) against a reference that merges the two sorted lists with a branch per kind
  * and per shared key: every field bit for bit. And the features a lookup reads the postings
- * of (lookup.c, story_scan_features) against the pass per part it replaced.
+ * of (lookup.c, story_scan_features) against the pass per part it replaced. And a kept
+ * item's weight from its bound (score.c, weight_of) against log()'s, over a million cases.
  */
 #include <math.h>
 #include <stdint.h>
@@ -476,10 +477,66 @@ test_scan_features_against_reference(void)
 	CHECK(full > 100);	/* every part filled its quota, with items left out */
 }
 
+/*
+ * A kept item's weight taken from its bound (score.c, weight_of) against log()'s: over
+ * document totals and frequencies from the first articles to past a million (with the
+ * halved totals' .5), and the factors items have (1 + log(mentions), twice that, 1.5, 1),
+ * wherever story_approx_rounds_alike() says the bound's float is certain it is the float of
+ * factor * (log((documents + 201) / (frequency + 1)) + 1), as story_background_idf_of and
+ * exact_weight compute it. Few are left to log(); a value at the midpoint of two floats, or
+ * a hair from it, is.
+ */
+static void
+test_weight_from_bound(void)
+{
+	struct story_background background;
+	size_t checked = 0, wrong = 0, uncertain = 0;
+
+	story_background_init(&background, 1024);
+	for (size_t round = 0; round < 1000000; round++) {
+		uint64_t frequency = next_random(5) == 0 ? next_random(64) :
+		    next_random(LOG_COUNTS - 1);
+		double factor, bound;
+		int mentions = 1 + (int)next_random(round % 3 == 0 ? 300 : 8);
+
+		background.documents = (double)(frequency + next_random(round % 2 ? 2000000 : 3000)) +
+		    (next_random(2) ? 0.5 : 0);
+		factor = next_random(4) == 0 ? (next_random(2) ? 1.5 : 1.0) :
+		    (1.0 + log(mentions)) * (next_random(3) == 0 ? 2 : 1);
+		bound = story_background_log_total(&background) -
+		    story_background_log_count(&background, frequency) + 1.0;
+		if (bound < 0.5)
+			continue;	/* score.c weighs these exactly */
+		bound *= factor;
+		checked++;
+		if (!story_approx_rounds_alike(bound)) {
+			uncertain++;
+			continue;
+		}
+		wrong += (float)bound != (float)(factor * story_background_idf_of(&background,
+		    frequency));
+	}
+	CHECK(wrong == 0);
+	CHECK(checked > 900000);
+	CHECK(uncertain < checked / 100);	/* the log() it saves: nearly every one */
+	for (size_t i = 0; i < 100000; i++) {
+		float low = (float)(0.01 + next_random(1000000) / 1000.0);
+		float high = nextafterf(low, HUGE_VALF);
+		double middle = ((double)low + high) / 2;
+
+		CHECK(story_approx_rounds_alike(low) && story_approx_rounds_alike(high));
+		CHECK(!story_approx_rounds_alike(middle));
+		CHECK(!story_approx_rounds_alike(middle * (1 + 1e-12)));
+		CHECK(!story_approx_rounds_alike(middle * (1 - 1e-12)));
+	}
+	story_background_free(&background);
+}
+
 int
 main(void)
 {
 	RUN(test_build_against_reference);
+	RUN(test_weight_from_bound);
 	RUN(test_score_against_reference);
 	RUN(test_scan_features_against_reference);
 	return check_finish();
