@@ -18,6 +18,7 @@
 
 #define RANDOM_SEED 0x9e3779b97f4a7c15ULL
 #include "xorshift.h"
+#include "story_vectors.h"
 
 /* The reference: centroid.c at b01d415. */
 #define REFERENCE_TERMS		18
@@ -118,58 +119,6 @@ reference_add(struct story *story, const struct story_vector *vector)
 	story->centroid_count = (uint16_t)count;
 }
 
-/* A key of a kind drawn as articles have them (words most), from a small set when pool. */
-static uint64_t
-random_key(int pool)
-{
-	unsigned draw = next_random(100);
-	uint64_t kind = draw < 55 ? KIND_TERM : draw < 75 ? KIND_NUMBER :
-	    (uint64_t)(KIND_PERSON + next_random(4));
-	uint64_t high = pool ? next_random(90) : (uint64_t)next_random(1u << 30) << 30 |
-	    next_random(1u << 30);
-
-	return (high + 1) << KIND_BITS | kind;
-}
-
-/* A weight from a few values when ties are wanted, else from many. */
-static float
-random_weight(int ties)
-{
-	return ties ? (float)(1 + next_random(4)) * 0.125f :
-	    (float)(1 + next_random(1000000)) / 1000000.0f;
-}
-
-static int
-by_key(const void *a, const void *b)
-{
-	uint64_t x = ((const struct story_weight *)a)->key;
-	uint64_t y = ((const struct story_weight *)b)->key;
-
-	return x < y ? -1 : x > y;
-}
-
-/* A vector of distinct keys in key order (what story_vector_build hands the centroid). */
-static void
-random_vector(struct story_vector *vector, int pool, int ties)
-{
-	uint32_t want = next_random(VECTOR_MAX + 1);
-
-	vector->count = 0;
-	while (vector->count < want) {
-		uint64_t key = random_key(pool);
-		int duplicate = 0;
-
-		for (uint32_t i = 0; i < vector->count; i++)
-			duplicate |= vector->items[i].key == key;
-		if (!duplicate)
-			vector->items[vector->count++] = (struct story_weight){ key,
-			    random_weight(ties), vector->count };
-		else
-			want--;
-	}
-	qsort(vector->items, vector->count, sizeof *vector->items, by_key);
-}
-
 static int
 same_centroid(const struct story *a, const struct story *b)
 {
@@ -191,7 +140,7 @@ test_add_against_reference(void)
 		for (uint32_t j = 0; j < joins; j++) {
 			struct story_vector vector;
 
-			random_vector(&vector, pool, ties);
+			random_vector(&vector, next_random(VECTOR_MAX + 1), pool, ties ? 4 : 1000000);
 			pruned += built->centroid_count + vector.count > CENTROID_MAX;
 			story_centroid_add(built, &vector);
 			reference_add(reference, &vector);

@@ -24,6 +24,7 @@
 
 #define RANDOM_SEED 0x2545f4914f6cdd1dULL
 #include "xorshift.h"
+#include "story_vectors.h"
 
 /* The reference: story_vector_build as it was before the bounds (score.c at 5ea2ab3). */
 enum { PART_TERMS, PART_ENTITIES, PART_NUMBERS, PARTS };
@@ -77,15 +78,6 @@ reference_keep_top(struct story_weight *candidates, uint32_t count, uint32_t lim
 	for (uint32_t i = 0; i < kept; i++)
 		out[i].weight = (float)(out[i].weight / norm);
 	return kept;
-}
-
-static int
-by_key(const void *a, const void *b)
-{
-	uint64_t x = ((const struct story_weight *)a)->key;
-	uint64_t y = ((const struct story_weight *)b)->key;
-
-	return x < y ? -1 : x > y;
 }
 
 static void
@@ -221,15 +213,6 @@ reference_score(const struct story_vector *vector, int64_t time, const struct st
 	score->score = value * score->time_factor;
 }
 
-/* A feature key of a kind: few distinct hashes when ties are wanted. */
-static uint64_t
-random_key(enum story_kind kind)
-{
-	uint64_t high = (uint64_t)next_random(1u << 30) << 34, low = next_random(1u << 30);
-
-	return ((high | low << 3) & ~KIND_MASK) | (uint64_t)kind | (uint64_t)1 << 63;
-}
-
 static uint16_t
 random_count(void)
 {
@@ -271,7 +254,7 @@ generate(struct story_features *features, struct story_background *background)
 		struct story_item *item = &features->items[features->count];
 		uint64_t frequency = random_frequency(documents);
 
-		item->key = random_key(kind);
+		item->key = random_key(kind, 0);
 		item->count = random_count();
 		item->salient = next_random(5) == 0;
 		item->name = 0;
@@ -361,7 +344,7 @@ generate_story(struct story *story, const struct story_vector *vector)
 		if (vector->count > 0 && next_random(2) == 0)
 			entry->key = vector->items[next_random(vector->count)].key;
 		else
-			entry->key = random_key((enum story_kind)next_random(KIND_OTHER + 1));
+			entry->key = random_key((enum story_kind)next_random(KIND_OTHER + 1), 0);
 		entry->weight = (float)(next_random(1000) + 1) / 1000.0f * 0.5f *
 		    (float)story->size;
 		for (uint32_t j = 0; j < story->centroid_count; j++)
@@ -461,11 +444,7 @@ test_scan_features_against_reference(void)
 		unsigned spread = 1 + next_random(round % 2 ? 4 : 1000);
 
 		memset(&vector, 0, sizeof vector);
-		vector.count = next_random(VECTOR_MAX + 1);
-		for (uint32_t i = 0; i < vector.count; i++) {
-			vector.items[i].key = random_key((enum story_kind)next_random(KIND_OTHER + 1));
-			vector.items[i].weight = (float)(1 + next_random(spread)) / (float)spread;
-		}
+		random_vector(&vector, next_random(VECTOR_MAX + 1), 0, spread);
 		count = story_scan_features(&vector, built);
 		reference_count = reference_scan_features(&vector, reference);
 		if (count != reference_count ||
