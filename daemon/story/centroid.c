@@ -77,10 +77,10 @@ kept_weight(float weight)
  * One pass finds the three floors and how many items weigh more than each (all of them are
  * among its top quota), the next keeps those and the first ties up to the quota: what a
  * pass per part for each floor, then a pass above the floors and one for the ties kept
- * (test_story compares it with that) found, with no branch on each item's part.
+ * (test_story_centroid compares it with that) found, with no branch on each item's part.
  */
-static uint32_t
-prune(struct story_weight *merged, uint32_t count)
+uint32_t
+story_centroid_prune(struct story_weight *merged, uint32_t count)
 {
 	static const uint32_t quotas[3] = { CENTROID_TERMS, CENTROID_ENTITIES, CENTROID_NUMBERS };
 	struct part_top parts[3];
@@ -147,7 +147,7 @@ story_centroid_add(struct story *story, const struct story_vector *vector)
 			j++;
 		}
 	}
-	count = prune(merged, count);
+	count = story_centroid_prune(merged, count);
 	for (i = 0; i < count; i++) {
 		story->centroid[i].key = merged[i].key;
 		story->centroid[i].weight = merged[i].weight;

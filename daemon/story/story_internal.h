@@ -194,6 +194,9 @@ struct story {
 
 /* Add vector to story's centroid (a wire copy adds nothing). */
 void	 story_centroid_add(struct story *story, const struct story_vector *vector);
+/* Its prune: of the merged weights (in key order), keep the heaviest of each part within its
+ * quota, in place; returns how many are kept (test_story_centroid checks it alone). */
+uint32_t story_centroid_prune(struct story_weight *merged, uint32_t count);
 
 /* centroid.c: a story's summary for the stories topic (caller frees). */
 char	*story_summary_json(const struct story *story);

@@ -1,12 +1,14 @@
 /*
- * test_story_centroid.c - a story's centroid after an article joins (centroid.c,
- * story_centroid_add) against the add it replaced, kept here as the reference: a pass over the
- * merged features per part for that part's floor, then a pass keeping what weighs more than
- * the floors and one keeping the first ties. The new prune finds the three floors in one pass
- * and keeps in one more; both must leave the same centroid bit for bit (keys in order, float
- * weights, count) on generated stories and vectors: shared keys, parts past and within their
- * quotas, weights tied at the floor. And a story id (story_id_format, hex by hand) against
- * snprintf's "%016llx".
+ * test_story_centroid.c - a story's centroid after an article joins (centroid.c). Its prune
+ * (story_centroid_prune) against the prune it replaced, kept here as the reference: a pass
+ * over the merged features per part for that part's floor, then a pass keeping what weighs
+ * more than the floors and one keeping the first ties. The new prune finds the three floors
+ * in one pass and keeps in one more; both must keep the same weights bit for bit (keys in
+ * order, float weights, count) on generated merged lists: parts past and within their
+ * quotas, weights tied at the floor. Then the whole add (story_centroid_add) against the
+ * merge by definition (concatenate, sort by key, sum a key's two weights) and the reference
+ * prune, join after join on generated stories and vectors with shared keys. And a story id
+ * (story_id_format, hex by hand) against snprintf's "%016llx".
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -87,36 +89,92 @@ reference_prune(struct story_weight *merged, uint32_t count)
 	return kept;
 }
 
+/*
+ * The merge by definition (not story_centroid_add's two-list walk): the centroid's entries and
+ * the vector's items put together and sorted by key, the two weights of a key both hold
+ * summed, in place of the pair.
+ */
+static uint32_t
+reference_merge(const struct story *story, const struct story_vector *vector,
+    struct story_weight *merged)
+{
+	uint32_t count = 0, kept = 0;
+
+	for (uint32_t i = 0; i < story->centroid_count; i++)
+		merged[count++] = (struct story_weight){ story->centroid[i].key,
+		    story->centroid[i].weight, 0 };
+	for (uint32_t j = 0; j < vector->count; j++)
+		merged[count++] = (struct story_weight){ vector->items[j].key,
+		    vector->items[j].weight, 0 };
+	qsort(merged, count, sizeof *merged, by_key);
+	for (uint32_t i = 0; i < count; i++) {
+		if (kept > 0 && merged[kept - 1].key == merged[i].key)
+			merged[kept - 1].weight += merged[i].weight;
+		else
+			merged[kept++] = merged[i];
+	}
+	return kept;
+}
+
 static void
 reference_add(struct story *story, const struct story_vector *vector)
 {
 	struct story_weight merged[CENTROID_MAX + VECTOR_MAX];
-	uint32_t i = 0, j = 0, count = 0;
+	uint32_t count = reference_prune(merged, reference_merge(story, vector, merged));
 
-	while (i < story->centroid_count || j < vector->count) {
-		const struct centroid_entry *c = i < story->centroid_count ?
-		    &story->centroid[i] : NULL;
-		const struct story_weight *a = j < vector->count ? &vector->items[j] : NULL;
-
-		if (a == NULL || (c != NULL && c->key < a->key)) {
-			merged[count++] = (struct story_weight){ c->key, c->weight, 0 };
-			i++;
-		} else if (c == NULL || a->key < c->key) {
-			merged[count] = *a;
-			merged[count++].name = 0;
-			j++;
-		} else {
-			merged[count++] = (struct story_weight){ c->key, c->weight + a->weight, 0 };
-			i++;
-			j++;
-		}
-	}
-	count = reference_prune(merged, count);
-	for (i = 0; i < count; i++) {
+	for (uint32_t i = 0; i < count; i++) {
 		story->centroid[i].key = merged[i].key;
 		story->centroid[i].weight = merged[i].weight;
 	}
 	story->centroid_count = (uint16_t)count;
+}
+
+/* Merged weights as a prune gets them: up to CENTROID_MAX + VECTOR_MAX distinct keys in key
+ * order, their parts past and within their quotas, weights tied or not. */
+static uint32_t
+random_merged(struct story_weight *merged, int pool, unsigned spread)
+{
+	uint32_t want = next_random(CENTROID_MAX + VECTOR_MAX + 1), count = 0;
+
+	while (count < want) {
+		uint64_t key = random_key(random_kind(), pool);
+		int duplicate = 0;
+
+		for (uint32_t i = 0; i < count; i++)
+			duplicate |= merged[i].key == key;
+		if (duplicate)
+			want--;
+		else
+			merged[count++] = (struct story_weight){ key,
+			    (float)(1 + next_random(spread)) / (float)spread * 3, 0 };
+	}
+	qsort(merged, count, sizeof *merged, by_key);
+	return count;
+}
+
+/* story_centroid_prune alone against the reference prune: the same weights kept, bit for
+ * bit, in the same order. */
+static void
+test_prune_against_reference(void)
+{
+	size_t mismatches = 0, pruned = 0;
+
+	for (size_t round = 0; round < 20000; round++) {
+		struct story_weight built[CENTROID_MAX + VECTOR_MAX];
+		struct story_weight reference[CENTROID_MAX + VECTOR_MAX];
+		uint32_t count = random_merged(built, next_random(2), next_random(2) ? 4 : 1000000);
+		uint32_t built_count, reference_count;
+
+		memcpy(reference, built, count * sizeof *built);
+		built_count = story_centroid_prune(built, count);
+		reference_count = reference_prune(reference, count);
+		pruned += built_count < count;
+		if (built_count != reference_count ||
+		    memcmp(built, reference, built_count * sizeof *built) != 0)
+			mismatches++;
+	}
+	CHECK(mismatches == 0);
+	CHECK(pruned > 5000);	/* most had more than the centroid holds */
 }
 
 static int
@@ -180,6 +238,7 @@ test_id_format_against_snprintf(void)
 int
 main(void)
 {
+	RUN(test_prune_against_reference);
 	RUN(test_add_against_reference);
 	RUN(test_id_format_against_snprintf);
 	return check_finish();
