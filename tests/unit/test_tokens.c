@@ -114,6 +114,37 @@ check_fold_hash(const struct ws_tokens *tokens)
 	}
 }
 
+/*
+ * The plain reference of the types' numbering: each token's form compared with every form
+ * met before it (title, then text), numbered in the order first met.
+ */
+static void
+check_type_order(const struct ws_tokens *tokens)
+{
+	const struct ws_token_text *texts_of[2] = { &tokens->title, &tokens->text };
+	size_t capacity = tokens->title.count + tokens->text.count + 1, met = 0;
+	struct { const char *bytes; size_t length; } *forms = xcalloc(capacity, sizeof(*forms));
+
+	for (size_t t = 0; t < 2; t++) {
+		for (size_t i = 0; i < texts_of[t]->count; i++) {
+			const struct ws_token *token = &texts_of[t]->tokens[i];
+			const char *bytes = texts_of[t]->text + token->start;
+			size_t length = token->end - token->start, number = 0;
+
+			while (number < met && (forms[number].length != length ||
+			    memcmp(forms[number].bytes, bytes, length) != 0))
+				number++;
+			if (number == met) {
+				forms[met].bytes = bytes;
+				forms[met++].length = length;
+			}
+			CHECK(token->type == number);
+		}
+	}
+	CHECK(tokens->type_count == met);
+	free(forms);
+}
+
 /* Types: written form and hash as words_hash gives them; alike tokens share one. */
 static void
 check_types(const struct ws_tokens *tokens)
@@ -135,6 +166,7 @@ check_types(const struct ws_tokens *tokens)
 	for (size_t a = 0; a < tokens->type_count; a++)
 		for (size_t b = a + 1; b < tokens->type_count; b++)
 			CHECK(strcmp(tokens->types[a].written, tokens->types[b].written) != 0);
+	check_type_order(tokens);
 	check_fold_hash(tokens);
 }
 
