@@ -10,6 +10,13 @@
  * With no file, texts made here: 400 articles of 700 words drawn from 3,000 invented
  * lower-case words with a capitalised word one in eight and a full stop one in fifteen.
  *
+ * BENCH_SKETCH=1: the dedup sketch off the stream (daemon/dedup: the words read off the
+ * tokens, dedup_words_from_tokens, then shingles and MinHash, dedup_sketch_compute), each
+ * timed apart, the stream built first and not timed; BENCH_ROUNDS=1 over many distinct
+ * articles is what the daemon sees (later rounds find every form's word known):
+ *
+ *   BENCH_SKETCH=1 BENCH_ROUNDS=1 build/bench/bench_tokens TEXT...
+ *
  * BENCH_TAGGERS=1: the keywords and topics plugins (build/plugins, or $WIRESIFT_PLUGIN_DIR,
  * with conf/'s background and rules) over each text as an English article's, stream build
  * included (plugin_chain_process): thread CPU time per article.  Run it over many distinct
@@ -24,6 +31,7 @@
 #include <time.h>
 
 #include "article.h"
+#include "dedup/dedup_internal.h"
 #include "log.h"
 #include "plugin.h"
 #include "tokens.h"
@@ -133,6 +141,45 @@ taggers_run(char **texts, size_t count, int rounds)
 	return 0;
 }
 
+/* The dedup words and sketch of every text, rounds times: thread CPU time of each per article. */
+static int
+sketch_run(char **texts, size_t count, int rounds)
+{
+	struct token_stream *stream = token_stream_new();
+	struct dedup_config config;
+	struct dedup_hasher hasher;
+	struct dedup_words words = { 0 };
+	struct dedup_sketch sketch;
+	double words_seconds = 0, sketch_seconds = 0, start, middle;
+	size_t word_count = 0;
+
+	dedup_config_defaults(&config);
+	dedup_hasher_init(&hasher, config.shingle_size, config.signature_size, config.bands);
+	dedup_sketch_init(&sketch, &hasher);
+	for (int round = 0; round < rounds; round++) {
+		for (size_t i = 0; i < count; i++) {
+			const struct ws_tokens *view = token_stream_build(stream, NULL, texts[i]);
+
+			start = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
+			dedup_words_from_tokens(&words, view);
+			middle = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
+			dedup_sketch_compute(&hasher, &words, &sketch);
+			sketch_seconds += clock_seconds(CLOCK_THREAD_CPUTIME_ID) - middle;
+			words_seconds += middle - start;
+			word_count += words.count;
+		}
+	}
+	rounds = rounds > 0 ? rounds : 1;
+	printf("sketch articles=%zu words=%.1f words_ns=%.0f sketch_ns=%.0f\n", count,
+	    (double)word_count / ((double)count * rounds), words_seconds * 1e9 /
+	    ((double)count * rounds), sketch_seconds * 1e9 / ((double)count * rounds));
+	dedup_sketch_free(&sketch);
+	dedup_hasher_free(&hasher);
+	dedup_words_free(&words);
+	token_stream_free(stream);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -156,6 +203,8 @@ main(int argc, char **argv)
 		}
 	} else
 		count = made_texts(&texts);
+	if (getenv("BENCH_SKETCH") != NULL)
+		return sketch_run(texts, count, rounds);
 	if (getenv("BENCH_TAGGERS") != NULL) {
 		log_init(LOG_LEVEL_WARNING);
 		return taggers_run(texts, count, rounds);
