@@ -204,6 +204,8 @@ void	 ingest_dispatch(struct ingest *ingest);
 void	 ingest_on_feed_timer(evutil_socket_t fd, short what, void *context);
 /* Arm the feed's timer for its next poll (not under --once, nor for a disabled feed). */
 void	 feed_schedule_next(struct feed *feed, long long delay_ms);
+/* Its next poll within delay_ms, if its timer waits longer now. */
+void	 feed_poll_within(struct feed *feed, long long delay_ms);
 /* delay_ms spread by +-percent at random. */
 long long ingest_jitter(long long delay_ms, int percent);
 long long feed_next_interval(struct feed *feed, const struct fetch_result *result,

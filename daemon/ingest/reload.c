@@ -77,6 +77,20 @@ feed_reenable_if_cleared(struct ingest *ingest, struct feed *feed)
 	feed_record_clear(&stored);
 }
 
+/*
+ * A shorter interval applies at once: a feed whose timer waits out its old, longer interval
+ * is polled within the new one instead (spread over it, as feeds with one interval are). A
+ * failing feed keeps its backoff.
+ */
+static void
+feed_poll_sooner(struct feed *feed, long long min_interval_ms)
+{
+	long long span = feed->interval_ms > min_interval_ms ? feed->interval_ms : min_interval_ms;
+
+	if (feed->record.failures == 0)
+		feed_poll_within(feed, random() % (span + 1));
+}
+
 /* Settings a reload cannot change in a running daemon: warn that they wait for a restart. */
 static void
 warn_restart_needed(const struct config *running, const struct config *fresh)
@@ -120,11 +134,14 @@ ingest_reload(struct ingest *ingest, struct config *fresh)
 	for (size_t i = 0; i < fresh->feed_count; i++) {
 		struct feed *feed = take_feed(ingest, fresh->feeds[i].url);
 		if (feed != NULL) {
+			long long was_ms = feed->interval_ms;
 			feed_reenable_if_cleared(ingest, feed);
 			feed->config = &fresh->feeds[i];
 			feed->label = feed->config->name ? feed->config->name : feed->config->url;
 			feed->interval_ms = feed->config->interval_ms ? feed->config->interval_ms :
 			    fresh->interval_ms;
+			if (feed->interval_ms < was_ms)
+				feed_poll_sooner(feed, fresh->min_interval_ms);
 			kept++;
 		} else {
 			feed = ingest_feed_new(ingest, &fresh->feeds[i]);

@@ -5,6 +5,7 @@
  */
 #include <event2/event.h>
 #include <stdlib.h>
+#include <sys/time.h>
 
 #include "feed/feed.h"
 #include "fetch.h"
@@ -220,4 +221,23 @@ feed_schedule_next(struct feed *feed, long long delay_ms)
 	event_base_update_cache_time(feed->ingest->base);
 	evtimer_add(feed->timer, &delay);
 	feed_cluster_note(feed);
+}
+
+/*
+ * Brings a feed's next poll forward to within delay_ms when its timer waits longer (a reload
+ * shortened its interval; a transaction aborted with its items). A feed fetching, queued or
+ * deferred has no timer pending: its poll under way, or the one it waits for, comes first.
+ */
+void
+feed_poll_within(struct feed *feed, long long delay_ms)
+{
+	struct timeval due, now;
+	long long left_ms;
+
+	if (!evtimer_pending(feed->timer, &due))
+		return;
+	gettimeofday(&now, NULL);	/* evtimer_pending gives the due time on this clock */
+	left_ms = (due.tv_sec - now.tv_sec) * 1000LL + (due.tv_usec - now.tv_usec) / 1000;
+	if (left_ms > delay_ms)
+		feed_schedule_next(feed, delay_ms);
 }

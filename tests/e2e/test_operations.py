@@ -218,6 +218,33 @@ def test_reload_applies_good_config_and_rejects_bad(tmp_path, kafka, site, wires
 	assert [feed["name"] for feed in feeds] == ["valley-times", "northline"]
 
 
+def test_reload_with_a_shorter_interval_polls_within_it(tmp_path, kafka, site, wiresift_daemon):
+	"""A reload that shortens a feed's interval applies at once: a feed waiting out its old
+	interval (1 h) is polled within the new one (2 s), not an hour later; a feed whose
+	interval stays is left to its schedule."""
+	directory = tmp_path / "d"
+	extra = {"kafka": {"topic.articles": helpers.unique_topic("a"),
+			   "topic.duplicates": helpers.unique_topic("d")},
+		 "feeds": {"min_interval": "1s"}}
+	# (neither has a <ttl> or max-age that would stretch the interval)
+	names = ["valley-times.atom", "harbour-courier.xml"]
+
+	def feeds(valley_interval):
+		return [(site.url(names[0]), {"name": "valley", "interval": valley_interval}),
+			(site.url(names[1]), {"name": "harbour", "interval": "1h"})]
+
+	def polls(name):
+		return len([r for r in site.requests() if r["uri"] == "/" + name])
+	config = helpers.write_config(directory, kafka.bootstrap, feeds("1h"), extra)
+	daemon = wiresift_daemon(config)
+	assert helpers.wait_until(lambda: polls(names[0]) == 1 and polls(names[1]) == 1, 20)
+	helpers.write_config(directory, kafka.bootstrap, feeds("2s"), extra)
+	daemon.send_signal(signal.SIGHUP)
+	daemon.wait_for_log(r"event=reload\.applied feeds=2 added=0 removed=0 kept=2", timeout=10)
+	assert helpers.wait_until(lambda: polls(names[0]) >= 3, 15), polls(names[0])
+	assert polls(names[1]) == 1
+
+
 def test_import_opml_and_opml_in_config(tmp_path):
 	opml = tmp_path / "subscriptions.opml"
 	opml.write_text('<?xml version="1.0"?><opml version="2.0"><head><title>t</title></head>'
