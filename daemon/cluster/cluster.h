@@ -181,6 +181,12 @@ int	 cluster_feed_handed(struct cluster *cluster, const char *url, const char *i
 void	 cluster_feed_changed(struct cluster *cluster, const char *url,
 	    const struct feed_record *record, time_t next_poll);
 /*
+ * A poll of the feed ended without its items (dropped, or its fetch cancelled, at a
+ * revoke): the record says the feed is due now, written with the hand-on, so that its next
+ * owner polls it at once, not at the next poll this instance had scheduled (an interval on).
+ */
+void	 cluster_feed_due(struct cluster *cluster, const char *url);
+/*
  * In the open transaction: undone if it aborts. The item's updated time and content hash (0:
  * none) go with its id, so that the feed's next owner knows an update from a re-fetch.
  */

@@ -414,6 +414,21 @@ cluster_feed_changed(struct cluster *cluster, const char *url, const struct feed
 }
 
 void
+cluster_feed_due(struct cluster *cluster, const char *url)
+{
+	time_t now = time(NULL);
+	json_t *record;
+
+	if (!cluster_writes(cluster, url))
+		return;
+	record = record_of(cluster, url);
+	if (json_integer_value(json_object_get(record, "next_poll")) <= (json_int_t)now)
+		return;
+	set_integer(record, "next_poll", (long long)now);
+	json_object_set_new(cluster->dirty, url, json_true());
+}
+
+void
 feedstate_hand_on(struct cluster *cluster, int partition)
 {
 	const char *url;

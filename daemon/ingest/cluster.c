@@ -114,7 +114,8 @@ take(struct feed *feed)
 /*
  * Revoked: no new poll starts here, and a fetch under way is cancelled (a server holding its
  * answer would hold the hand-on: partition_busy), counted as one dropped item; nothing of it
- * was taken, so its feed's validators stay and its next owner fetches it. A poll past its
+ * was taken, so its feed's validators stay and its next owner fetches it, at once (its record
+ * says it is due: cluster_feed_due). A poll past its
  * fetch ends as drop_revoked_work says, and its feed's state is still written. 1 if a fetch
  * was cancelled.
  */
@@ -130,6 +131,7 @@ release(struct feed *feed)
 	ingest_poll_done(ingest);
 	ingest_host_ready(ingest, feed->host);
 	cluster_count_dropped(ingest->cluster, 1);
+	cluster_feed_due(ingest->cluster, feed->config->url);
 	log_event(LOG_LEVEL_INFO, "cluster", "cluster.poll_dropped",
 	    "feed=%s reason=partition-revoked fetch=cancelled", log_quote(feed->label));
 	return 1;
@@ -138,12 +140,14 @@ release(struct feed *feed)
 /*
  * A revoked feed's item not in the open transaction: dropped, as a failed item of its poll,
  * so the feed's validators do not advance and its next owner fetches it again from the
- * state this instance committed.
+ * state this instance committed, at once rather than at the next poll this instance had
+ * scheduled (cluster_feed_due).
  */
 static void
 drop_item(struct ingest *ingest, struct batch *batch, struct article *article)
 {
 	string_set_remove(&batch->feed->in_flight, article->id);
+	cluster_feed_due(ingest->cluster, batch->feed->config->url);
 	article_free(article);
 	batch->in_pipeline--;
 	batch_item_done(batch, 1);
@@ -196,6 +200,7 @@ body_revoked(struct feed *feed)
 		return 0;
 	log_event(LOG_LEVEL_INFO, "cluster", "cluster.poll_dropped",
 	    "feed=%s reason=partition-revoked", log_quote(feed->label));
+	cluster_feed_due(feed->ingest->cluster, feed->config->url);
 	return 1;
 }
 
@@ -284,6 +289,12 @@ ingest_cluster_hold(struct ingest *ingest, struct delivery *delivery)
 	return 1;
 }
 
+/*
+ * A transaction's end: what it held is delivered, or, aborted, failed; an aborted article's
+ * feed (its validators not advanced) is polled again soon, as a feed is first polled, not at
+ * the next poll it had (an interval on: at 5 min, a join's aborted transaction held its items
+ * back 5 min).
+ */
 static void
 on_transaction_done(void *context, int committed)
 {
@@ -295,8 +306,10 @@ on_transaction_done(void *context, int committed)
 	ingest->cluster_held_count = ingest->cluster_held_size = 0;
 	for (size_t i = 0; i < count; i++) {
 		held[i]->settled = 1;
-		if (!committed)
+		if (!committed) {
 			held[i]->failed = 1;
+			feed_poll_within(held[i]->batch->feed, first_delay_ms(held[i]->batch->feed));
+		}
 		ingest_delivery_complete(ingest, held[i]);
 	}
 	free(held);

@@ -12,8 +12,9 @@
  * already in a topic were written in (feedstate_records.h), odd strings among them.
  * And which of a poll's changes make a feed's record be written (cluster_feed_changed): a
  * poll that delivers nothing writes none, whatever the interval; new validators wait for the
- * record's next write, or for the partition to be handed on. And an article delivered after
- * its partition stopped being ours aborts its transaction (cluster_feed_delivered).
+ * record's next write, or for the partition to be handed on; a poll dropped at a revoke
+ * makes its feed's record say it is due now (cluster_feed_due). And an article delivered
+ * after its partition stopped being ours aborts its transaction (cluster_feed_delivered).
  * And the workers' cancel (daemon/workers.c), with which a revoked partition's items leave
  * the queue unprepared: each job is handed back once, in submission order, cancelled only
  * if no worker had taken it.
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 #include "feedstate_records.h"
@@ -277,6 +279,39 @@ test_an_article_of_a_partition_no_longer_ours_aborts_its_transaction(void)
 	cluster_free(&cluster);
 }
 
+/* A poll dropped at a revoke: the record says the feed is due now, for its next owner. */
+static void
+test_a_poll_dropped_at_a_revoke_makes_its_feed_due_now(void)
+{
+	const char *url = "https://example.org/feed.xml";
+	struct feed_record record = { .etag = "\"1\"" };
+	time_t later = time(NULL) + 300, now;
+	enum partition_phase phase;
+	struct cluster cluster;
+	json_int_t due;
+
+	cluster_init(&cluster, &phase);
+	cluster_feed_changed(&cluster, url, &record, later);	/* polled: the next in 5 min */
+	json_object_clear(cluster.dirty);
+	phase = PARTITION_RELEASING;
+	now = time(NULL);
+	cluster_feed_due(&cluster, url);
+	due = json_integer_value(json_object_get(json_object_get(cluster.feeds, url),
+	    "next_poll"));
+	CHECK(due >= (json_int_t)now && due <= (json_int_t)time(NULL));
+	CHECK(marked(&cluster, url) == 1);	/* written with the hand-on */
+	/* Due already: nothing changes, nothing more is written. */
+	json_object_clear(cluster.dirty);
+	cluster_feed_due(&cluster, url);
+	CHECK(marked(&cluster, url) == 0);
+	/* Not this instance's to write any more: left alone. */
+	phase = PARTITION_NOT_OURS;
+	cluster_feed_changed(&cluster, "https://example.org/other.xml", &record, later);
+	cluster_feed_due(&cluster, "https://example.org/other.xml");
+	CHECK(json_object_get(cluster.feeds, "https://example.org/other.xml") == NULL);
+	cluster_free(&cluster);
+}
+
 #define CANCEL_JOBS	400
 
 struct cancel_run {
@@ -372,6 +407,7 @@ main(void)
 	RUN(test_a_poll_that_delivers_nothing_writes_no_record);
 	RUN(test_new_validators_wait_for_the_next_delivery_or_the_hand_on);
 	RUN(test_an_article_of_a_partition_no_longer_ours_aborts_its_transaction);
+	RUN(test_a_poll_dropped_at_a_revoke_makes_its_feed_due_now);
 	RUN(test_cancelled_jobs_come_back_unprepared_in_their_turn);
 	return check_finish();
 }
