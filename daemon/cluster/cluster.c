@@ -408,8 +408,9 @@ new_handle(rd_kafka_conf_t *conf, rd_kafka_type_t type, char *error, size_t erro
  * at its end, which the reader learns from a fetch that returns nothing new: the broker holds
  * such a fetch for fetch.wait.max.ms, 500 ms by default, so every catch-up (an empty
  * partition's in a cold start too) lasted at least that, in steps of it, before the
- * instance polled the partition's feeds. At 20 ms (the fingerprints reader's) a catch-up
- * costs some fetches more while it lasts, and none after it.
+ * instance polled the partition's feeds. At 20 ms a catch-up costs some fetches more while
+ * it lasts, and none after it (this reader holds no partition once caught up, unlike the
+ * fingerprints reader, fingerprints.c, which keeps the longer wait).
  */
 static rd_kafka_t *
 open_reader(struct cluster *cluster, char *error, size_t error_size)
