@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
 """cluster.py - cluster mode ([cluster] group) beside single-node mode in the same run: cold
-start and polling with one daemon without [cluster], one instance of a group, and two.
+start, an idle spell and polling with one daemon without [cluster], one instance of a group,
+and two, on two corpora.
 
     cluster.py BUILD_DIR WORK_DIR
 
-Environment: BENCH_CLUSTER_FEEDS (2000 feeds), BENCH_CLUSTER_ITEMS (10 short items each),
+Environment: BENCH_CLUSTER_CORPORA (short,articles: the corpora to run), BENCH_CLUSTER_FEEDS
+(2000 feeds) and BENCH_CLUSTER_ITEMS (10 short items each: gen_feeds.py many),
+BENCH_CLUSTER_ARTICLE_FEEDS (1000) and BENCH_CLUSTER_ARTICLE_ITEMS (20 news-article-size items
+each: gen_feeds.py articles, the corpus of poll.py's cold.articles, one in ten a wire copy),
+BENCH_CLUSTER_COLD_INTERVAL (the [feeds] interval of the cold start: 5m, the shipped default;
+1s gives the figure this bench printed before, below), BENCH_CLUSTER_IDLE_SECONDS (10),
 BENCH_CLUSTER_POLL_SECONDS (10), BENCH_COLD_TIMEOUT (240), BENCH_HOSTS (poll.py's),
 BENCH_CLUSTER_SETUPS (single,cluster1,cluster2: the setups to run), BENCH_CLUSTER_PERF (a
 directory: each daemon's poll window is recorded there with `perf record -e cpu-clock -g -p`,
@@ -14,36 +20,55 @@ group.initial.rebalance.delay.ms, tests/kafka/broker.sh: 0 unless set, Kafka's o
 Every setup runs the full pipeline of conf/ (as poll.py does) over the same feeds on poll.py's
 loopback nginx, publishing to one real broker (tests/kafka/broker.sh), with a fresh state_dir,
 fresh topics and, for the cluster setups, a fresh group of 12 partitions. `--once` does not run
-in cluster mode, so every setup is the daemon itself with a 1 s interval:
+in cluster mode, so every setup is the daemon itself, in three phases:
 
-- cold: from the start of the processes until their /metrics count every item published
-  (wiresift_articles_total published + duplicate); items/s and the daemons' CPU per item
-  (summed over the instances: CPU per item is the per-core figure). For the cluster setups
-  this includes creating the topics and joining the group (ready_s: until every /readyz says
-  ready). Cluster mode runs with Kafka transactions (one per commit_interval, 500 ms, per instance).
-- poll: the next BENCH_CLUSTER_POLL_SECONDS, when the feeds answer 304: polls/s from nginx's
-  access log and the daemons' CPU per 1000 polls.
+- cold: the daemons start with BENCH_CLUSTER_COLD_INTERVAL, from the start of the processes
+  until their /metrics count every item published (wiresift_articles_total published +
+  duplicate); items/s and the daemons' CPU per item (summed over the instances: CPU per item
+  is the per-core figure). For the cluster setups this includes creating the topics and
+  joining the group (ready_s: until every /readyz says ready). Cluster mode runs with Kafka
+  transactions (one per commit_interval, 500 ms, per instance).
+- idle: the next BENCH_CLUSTER_IDLE_SECONDS, when no feed is due (at a 5 m interval): the
+  daemons' CPU per second, summed and by thread: what an instance costs doing nothing
+  (librdkafka's threads, heartbeats, readers' fetches, timers). Skipped when the cold
+  interval is shorter than the cold start and this window.
+- poll: each daemon is given its configuration again with a 1 s interval (SIGHUP: a shorter
+  interval applies at once, daemon/ingest/reload.c), and after 2 s (the first round) for
+  BENCH_CLUSTER_POLL_SECONDS the feeds answer 304: polls/s from nginx's access log and the
+  daemons' CPU per 1000 polls.
+
+Why the cold start has its own interval: until 2026-12-07 every phase ran at a 1 s interval,
+so a cold start held polls answered 304 of feeds already fetched, as many as its length
+allowed: about 2,000 single-node and 4,000-8,200 with two instances (whose cold start is
+longer: joining, the first instance taking every partition and handing half on), 0.04-0.06
+CPU-s per 1000. Those are not items' cost, and no deployment polls a feed every second
+while it starts; they made two instances' CPU per item 1.28-1.63x single-node's where the
+same runs without them gave 1.15-1.45x. At the shipped 5 m no feed is polled twice in a cold
+start (`cluster.coldpolls` says how many were answered 304: about 0), so the cold start is
+items' cost and the instances' fixed cost over its length; the polls are the poll window's,
+at 1 s. BENCH_CLUSTER_COLD_INTERVAL=1s measures the old way (docs/cluster.md has both).
 
 The daemons' CPU is also split by thread name (/proc/PID/task: rdk:* are librdkafka's
 threads, wiresift-* ours, the loop is the process's name), from their start to the end of the
-cold start ("cluster.coldthreads.SETUP name=seconds ...") and over the poll window
-("cluster.threads.SETUP"), which shows where a cluster instance's extra cost goes. The cold
-start is not all items: the feeds are polled every second meanwhile, and a cluster setup's cold
-start lasts longer (joining; with two instances the first to join takes every partition and
-hands half on), so it holds more polls answered 304. "cluster.coldpolls.SETUP" says how many
-(nginx's log, from the start to the end of the cold start), each instance's CPU, and the cold
-start's CPU per item without those polls, at the poll window's CPU per poll (an estimate).
+cold start ("coldthreads"), over the idle window ("idlethreads") and over the poll window
+("threads"), which shows where a cluster instance's extra cost goes. "coldpolls" says how many
+polls the cold start held (nginx's log, from the start to the end of the cold start), each
+instance's CPU, and the cold start's CPU per item without the polls answered 304, at the poll
+window's CPU per poll (an estimate).
 
-Prints "cluster.cold.SETUP ...", "cluster.coldthreads.SETUP", "cluster.poll.SETUP ...",
+Prints, for the short corpus, "cluster.cold.SETUP ...", "cluster.coldthreads.SETUP",
+"cluster.idle.SETUP ...", "cluster.idlethreads.SETUP", "cluster.poll.SETUP ...",
 "cluster.threads.SETUP", "cluster.coldpolls.SETUP" and, with two instances,
-"cluster.join.SETUP" (the join's timeline from the daemons' cluster.* log lines) lines (SETUP: single, cluster1, cluster2)
-for run.sh; asserts nothing about time.
+"cluster.join.SETUP" (the join's timeline from the daemons' cluster.* log lines) lines (SETUP:
+single, cluster1, cluster2); for the article corpus the same as "cluster.articles.cold.SETUP"
+and so on; for run.sh; asserts nothing about time.
 """
 
 import calendar
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -54,8 +79,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import poll  # noqa: E402
 from poll import ROOT, helpers, say, cpu_of  # noqa: E402
 
-FEEDS = int(os.environ.get("BENCH_CLUSTER_FEEDS", "2000"))
-ITEMS = int(os.environ.get("BENCH_CLUSTER_ITEMS", "10"))
+CORPORA = {"short": ("many", int(os.environ.get("BENCH_CLUSTER_FEEDS", "2000")),
+		     int(os.environ.get("BENCH_CLUSTER_ITEMS", "10"))),
+	   "articles": ("articles", int(os.environ.get("BENCH_CLUSTER_ARTICLE_FEEDS", "1000")),
+			int(os.environ.get("BENCH_CLUSTER_ARTICLE_ITEMS", "20")))}
+COLD_INTERVAL = os.environ.get("BENCH_CLUSTER_COLD_INTERVAL", "5m")
+IDLE_SECONDS = float(os.environ.get("BENCH_CLUSTER_IDLE_SECONDS", "10"))
 POLL_SECONDS = float(os.environ.get("BENCH_CLUSTER_POLL_SECONDS", "10"))
 COLD_TIMEOUT = float(os.environ.get("BENCH_COLD_TIMEOUT", "240"))
 SETUPS = tuple(setup for setup in (("single", 0), ("cluster1", 1), ("cluster2", 2))
@@ -63,17 +92,38 @@ SETUPS = tuple(setup for setup in (("single", 0), ("cluster1", 1), ("cluster2", 
 	       .split(","))
 
 
-def config_for(directory, bootstrap, urls, build, topics, group):
-	config = poll.daemon_config(directory, bootstrap, urls, build, "1s", topics)
+def seconds_of(duration):
+	"""Seconds of a [feeds] interval such as 5m or 1s."""
+	match = re.fullmatch(r"(\d+)([smhd]?)", duration)
+	return int(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+
+
+def config_for(directory, bootstrap, urls, build, topics, group, interval):
+	config = poll.daemon_config(directory, bootstrap, urls, build, interval, topics)
 	text = config.read_text() + "\n[metrics]\nlisten = 127.0.0.1:%d\n" % helpers.free_port()
+	# reload.applied says the poll window's configuration is in; in a group, the join's
+	# lines (cluster.joining, assigned, revoked, caught_up) for join_line()
+	levels = "main:info,cluster:info" if group else "main:info"
+	text = text.replace("[daemon]\n", "[daemon]\nlog_levels = %s\n" % levels, 1)
 	if group:
-		# the join's lines (cluster.joining, assigned, revoked, caught_up) for join_line()
-		text = text.replace("[daemon]\n", "[daemon]\nlog_levels = cluster:info\n", 1)
 		text += ("\n[cluster]\ngroup = %s\ntopic.feeds = %s\ntopic.state = %s\n"
 			 "topic.fingerprints = %s\npartitions = 12\nsession_timeout = 6s\n" % (
 				 group, topics[2], topics[3], topics[4]))
 	config.write_text(text)
 	return config
+
+
+def reload_interval(daemons, interval):
+	"""Each daemon's configuration with another [feeds] interval, applied by SIGHUP."""
+	marks = []
+	for daemon in daemons:
+		text = daemon.config.read_text()
+		daemon.config.write_text(re.sub(r"^interval = \S+$", "interval = %s" % interval, text,
+						count=1, flags=re.M))
+		marks.append(len(daemon.log()))
+		daemon.send_signal(signal.SIGHUP)
+	for daemon, mark in zip(daemons, marks):
+		helpers.wait_until(lambda: "event=reload.applied" in daemon.log()[mark:], 30)
 
 
 def http_get(daemon, path):
@@ -115,68 +165,104 @@ def thread_line(after, before):
 			for name in sorted(after, key=lambda n: before.get(n, 0.0) - after[n]))
 
 
-def run(label, instances, build, work, nginx, bootstrap, urls):
+def run(corpus, label, instances, build, work, nginx, bootstrap, urls, items_per_feed):
+	"""One setup on one corpus: its cold start, idle spell and poll window, printed with the
+	prefix of the corpus ("cluster." for short items, "cluster.articles." for articles)."""
+	prefix = "cluster." if corpus == "short" else "cluster.%s." % corpus
 	topics = tuple(helpers.unique_topic("bench." + kind) for kind in
 		       ("articles", "duplicates", "feeds", "state", "fingerprints"))
 	group = helpers.unique_topic("bench-group") if instances else None
 	daemons = []
 	for index in range(max(instances, 1)):
-		directory = work / ("%s-%d" % (label, index))
+		directory = work / ("%s-%s-%d" % (corpus, label, index))
 		shutil.rmtree(directory, ignore_errors=True)
-		config = config_for(directory, bootstrap, urls, build, topics, group)
+		config = config_for(directory, bootstrap, urls, build, topics, group, COLD_INTERVAL)
 		daemons.append(helpers.WiresiftDaemon(config, directory / "daemon.log"))
-	say("%s: %d daemon(s), %d feeds x %d items" % (label, len(daemons), FEEDS, ITEMS))
+	say("%s %s: %d daemon(s), %d feeds x %d items, interval %s" % (
+		corpus, label, len(daemons), len(urls), items_per_feed, COLD_INTERVAL))
 	begun, begun_wall = time.monotonic(), time.time()
 	for daemon in daemons:
 		daemon.start()
+	cold = cold_start(prefix, label, daemons, begun, len(urls) * items_per_feed)
+	cold_end_wall = time.time()
+	if instances > 1:
+		join_line(prefix, label, daemons, begun_wall)
+	if seconds_of(COLD_INTERVAL) > time.monotonic() - begun + IDLE_SECONDS + 5:
+		idle_window(prefix, label, daemons)
+	reload_interval(daemons, "1s")
+	time.sleep(2)	# the first round of 304s starts
+	polls, poll_cpu = poll_window(prefix, label, daemons, nginx)
+	held = nginx.requests_between(begun_wall, cold_end_wall)
+	polls_cpu = held.get("304", 0) * poll_cpu / max(polls, 1)
+	print("%scoldpolls.%s fetched=%d not_modified=%d instance_cpu_s=%s "
+	      "not_modified_cpu_s=%.2f cpu_ms_per_item_without_304s=%.4f" % (
+		      prefix, label, held.get("200", 0), held.get("304", 0),
+		      ",".join("%.2f" % value for value in cold["instance_cpu"]), polls_cpu,
+		      (cold["cpu"] - polls_cpu) / max(cold["records"], 1) * 1000), flush=True)
+
+
+def cold_start(prefix, label, daemons, begun, expected):
+	"""Waits until the daemons have published `expected` items (or BENCH_COLD_TIMEOUT) and
+	prints the cold start's lines: {instance_cpu: [s], cpu: s, records: n}."""
 	ready_at = None
-	expected = FEEDS * ITEMS
 	while time.monotonic() - begun < COLD_TIMEOUT:
 		if ready_at is None and all(http_get(d, "/readyz") == "ready\n" for d in daemons):
 			ready_at = time.monotonic()
 		if sum(published(daemon) for daemon in daemons) >= expected:
 			break
 		time.sleep(0.2)
-	cold_seconds, cold_end_wall = time.monotonic() - begun, time.time()
+	cold_seconds = time.monotonic() - begun
 	instance_cpu = [cpu_of(daemon.pid) for daemon in daemons]
 	cold_cpu = sum(instance_cpu)
 	records = sum(published(daemon) for daemon in daemons)
 	cold_threads = thread_cpu([daemon.pid for daemon in daemons])
-	print("cluster.cold.%s instances=%d items=%d published=%d seconds=%.2f "
-	      "items_per_s=%.0f ready_s=%.2f cpu_s=%.2f cpu_ms_per_item=%.4f" % (
-		      label, len(daemons), expected, records, cold_seconds,
+	print("%scold.%s instances=%d items=%d published=%d seconds=%.2f "
+	      "items_per_s=%.0f ready_s=%.2f cpu_s=%.2f cpu_ms_per_item=%.4f interval=%s" % (
+		      prefix, label, len(daemons), expected, records, cold_seconds,
 		      records / cold_seconds, (ready_at or time.monotonic()) - begun, cold_cpu,
-		      cold_cpu / max(records, 1) * 1000), flush=True)
-	print("cluster.coldthreads.%s %s" % (label, thread_line(cold_threads, {})), flush=True)
-	if instances > 1:
-		join_line(label, daemons, begun_wall)
-	time.sleep(2)	# the first round of 304s starts
+		      cold_cpu / max(records, 1) * 1000, COLD_INTERVAL), flush=True)
+	print("%scoldthreads.%s %s" % (prefix, label, thread_line(cold_threads, {})), flush=True)
+	return {"instance_cpu": instance_cpu, "cpu": cold_cpu, "records": records}
+
+
+def idle_window(prefix, label, daemons):
+	"""BENCH_CLUSTER_IDLE_SECONDS with no feed due: the daemons' CPU per second, summed and
+	by thread, after a second for the cold start's last transaction to end."""
+	time.sleep(1)
+	pids = [daemon.pid for daemon in daemons]
+	started, cpu, threads = time.monotonic(), sum(cpu_of(pid) for pid in pids), thread_cpu(pids)
+	time.sleep(IDLE_SECONDS)
+	seconds = time.monotonic() - started
+	cpu = sum(cpu_of(pid) for pid in pids) - cpu
+	print("%sidle.%s instances=%d seconds=%.1f cpu_s=%.3f cpu_ms_per_s=%.2f" % (
+		prefix, label, len(daemons), seconds, cpu, cpu / seconds * 1000), flush=True)
+	print("%sidlethreads.%s %s" % (prefix, label, thread_line(thread_cpu(pids), threads)),
+	      flush=True)
+
+
+def poll_window(prefix, label, daemons, nginx):
+	"""BENCH_CLUSTER_POLL_SECONDS of polls answered 304 at 1 s, printed; then the daemons
+	are stopped. (polls, CPU s) of the window."""
 	window_start, cpu = time.time(), sum(cpu_of(daemon.pid) for daemon in daemons)
 	threads = thread_cpu([daemon.pid for daemon in daemons])
-	recorders = perf_start(label, daemons)
+	recorders = perf_start(prefix + label, daemons)
 	time.sleep(POLL_SECONDS)
 	perf_stop(recorders)
 	window_end = time.time()
 	cpu = sum(cpu_of(daemon.pid) for daemon in daemons) - cpu
 	after = thread_cpu([daemon.pid for daemon in daemons])
-	print("cluster.threads.%s %s" % (label, thread_line(after, threads)), flush=True)
+	print("%sthreads.%s %s" % (prefix, label, thread_line(after, threads)), flush=True)
 	for daemon in daemons:
 		daemon.stop(timeout=60)
 	time.sleep(1.5)	# nginx flushes its log buffer every second
 	counts = nginx.requests_between(window_start, window_end)
 	polls = sum(counts.values())
 	seconds = window_end - window_start
-	print("cluster.poll.%s instances=%d seconds=%.1f polls=%d polls_per_s=%.0f "
+	print("%spoll.%s instances=%d seconds=%.1f polls=%d polls_per_s=%.0f "
 	      "not_modified=%d cpu_s=%.2f cpu_per_1000=%.3f" % (
-		      label, len(daemons), seconds, polls, polls / seconds, counts.get("304", 0),
-		      cpu, cpu / max(polls, 1) * 1000), flush=True)
-	cold = nginx.requests_between(begun_wall, cold_end_wall)
-	polls_cpu = cold.get("304", 0) * cpu / max(polls, 1)
-	print("cluster.coldpolls.%s fetched=%d not_modified=%d instance_cpu_s=%s "
-	      "not_modified_cpu_s=%.2f cpu_ms_per_item_without_304s=%.4f" % (
-		      label, cold.get("200", 0), cold.get("304", 0),
-		      ",".join("%.2f" % value for value in instance_cpu), polls_cpu,
-		      (cold_cpu - polls_cpu) / max(records, 1) * 1000), flush=True)
+		      prefix, label, len(daemons), seconds, polls, polls / seconds,
+		      counts.get("304", 0), cpu, cpu / max(polls, 1) * 1000), flush=True)
+	return polls, cpu
 
 
 def perf_start(label, daemons):
@@ -212,7 +298,7 @@ def log_times(path, events):
 	return found
 
 
-def join_line(label, daemons, begun_wall):
+def join_line(prefix, label, daemons, begun_wall):
 	"""The join, from the daemons' logs, in seconds from the start of the processes: when
 	each joined the group (cluster.joining) and was first assigned partitions, when the one
 	that took them all was told to hand some on (revoked: its cluster.feeds line releasing
@@ -250,7 +336,7 @@ def join_line(label, daemons, begun_wall):
 	fields.append("join_s=%s handon_s=%s" % (
 		text(caught - later if caught is not None and later is not None else None),
 		text(handed - revoked if handed is not None and revoked is not None else None)))
-	print("cluster.join.%s %s" % (label, " ".join(fields)), flush=True)
+	print("%sjoin.%s %s" % (prefix, label, " ".join(fields)), flush=True)
 
 
 def warm_broker(bootstrap):
@@ -267,13 +353,19 @@ def main(argv):
 		return 2
 	build, work = dirs
 	feeds_root = work / "feeds"
-	poll.generate_feeds(feeds_root, "cluster", FEEDS, ITEMS)
+	corpora = [name for name in os.environ.get("BENCH_CLUSTER_CORPORA", "short,articles")
+		   .split(",") if name in CORPORA]
+	for corpus in corpora:
+		kind, count, items = CORPORA[corpus]
+		poll.generate_feeds(feeds_root, "cluster-" + corpus, count, items, kind)
 	with poll.bench_servers(feeds_root, work) as (nginx, bootstrap):
 		warm_broker(bootstrap)
-		urls = poll.feed_urls(nginx.port, "cluster", FEEDS)
-		for label, instances in SETUPS:
-			poll.warm_page_cache(feeds_root / "cluster")
-			run(label, instances, build, work, nginx, bootstrap, urls)
+		for corpus in corpora:
+			kind, count, items = CORPORA[corpus]
+			urls = poll.feed_urls(nginx.port, "cluster-" + corpus, count)
+			for label, instances in SETUPS:
+				poll.warm_page_cache(feeds_root / ("cluster-" + corpus))
+				run(corpus, label, instances, build, work, nginx, bootstrap, urls, items)
 	return 0
 
 

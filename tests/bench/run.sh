@@ -30,8 +30,10 @@
 #      feeds x 20 news-article-size items with newsboat over the same feeds)
 #   4a. seen ids: bench_seen, a new item's seen check and seen mark (grouped commits, as a
 #      cold start writes them) in CPU microseconds, and the start-up expiry's scan of the table
-#   5. cluster mode: tests/bench/cluster.py (2,000 feeds x 10 items, cold start then 304 polls
-#      at 1 s, by one daemon without [cluster], one instance of a group and two instances)
+#   5. cluster mode: tests/bench/cluster.py (2,000 feeds x 10 short items and 1,000 feeds x 20
+#      news-article-size items; cold start at the shipped 5 m interval, an idle spell, then
+#      304 polls at 1 s after a reload, by one daemon without [cluster], one instance of a
+#      group and two instances)
 #   5a. cluster state record: bench_feedstate, one full record (1000 delivered ids with
 #      versions) written as a transaction writes it: the JSON lists of earlier versions by
 #      json_dumps and by json_write, and the packed ids feedstate_encode writes now
@@ -265,19 +267,22 @@ if grep -q '^poll ' "$results"; then
 	table "  ratio vs asyncio+aiohttp poller" "$(ratio "$polls" "$(field peer polls_per_s)")x" \
 	    "" ""
 fi
-if grep -q '^cluster.cold.single ' "$results"; then
+for corpus in "" articles.; do
+	grep -q "^cluster.${corpus}cold.single " "$results" || continue
 	for setup in single cluster1 cluster2; do
-		table "$setup: cold items/s, CPU ms per item" \
-		    "$(field "cluster.cold.$setup" items_per_s)" \
-		    "$(field "cluster.cold.$setup" cpu_ms_per_item) ms" ""
-		table "$setup: 304 polls/s, CPU s per 1000 polls" \
-		    "$(field "cluster.poll.$setup" polls_per_s)" \
-		    "$(field "cluster.poll.$setup" cpu_per_1000) s" ""
+		table "${corpus}$setup: cold items/s, CPU ms per item" \
+		    "$(field "cluster.${corpus}cold.$setup" items_per_s)" \
+		    "$(field "cluster.${corpus}cold.$setup" cpu_ms_per_item) ms" ""
+		table "${corpus}$setup: idle CPU ms per s" \
+		    "$(field "cluster.${corpus}idle.$setup" cpu_ms_per_s)" "" ""
+		table "${corpus}$setup: 304 polls/s, CPU s per 1000 polls" \
+		    "$(field "cluster.${corpus}poll.$setup" polls_per_s)" \
+		    "$(field "cluster.${corpus}poll.$setup" cpu_per_1000) s" ""
 	done
-	table "  cluster CPU per item / single-node (1 | 2 instances)" \
-	    "$(ratio "$(field cluster.cold.cluster1 cpu_ms_per_item)" \
-	    "$(field cluster.cold.single cpu_ms_per_item)")x" \
-	    "$(ratio "$(field cluster.cold.cluster2 cpu_ms_per_item)" \
-	    "$(field cluster.cold.single cpu_ms_per_item)")x" "<= 1.2x"
-fi
+	table "  ${corpus}cluster CPU per item / single-node (1 | 2 instances)" \
+	    "$(ratio "$(field "cluster.${corpus}cold.cluster1" cpu_ms_per_item)" \
+	    "$(field "cluster.${corpus}cold.single" cpu_ms_per_item)")x" \
+	    "$(ratio "$(field "cluster.${corpus}cold.cluster2" cpu_ms_per_item)" \
+	    "$(field "cluster.${corpus}cold.single" cpu_ms_per_item)")x" "<= 1.2x"
+done
 echo "(raw figures: $results)"
