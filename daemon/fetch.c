@@ -6,7 +6,11 @@
  * is refused. A feed's fetch (request->defer_decoding) leaves that to its caller instead: the
  * body comes back as it came, with its Content-Encoding, and ingest/outcome.c decodes it just
  * before parsing it. Response headers are read per hop so validators, Retry-After and the encoding
- * come from the final response and redirect kinds are known.
+ * come from the final response and redirect kinds are known. The easy handle is the loop's
+ * (loop_easy_take: a reset one of an earlier fetch when there is one) and goes back to it at the
+ * end; a feed's Accept line is one list node kept for every fetch, the validators are nodes of
+ * the fetch itself, and a feed keeps its URL parsed (struct fetch_url, CURLOPT_CURLU) so libcurl
+ * copies it rather than parsing it again at every poll.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -23,9 +27,15 @@
 #include "log.h"
 #include "util.h"
 
+/* A request's validator lines (If-None-Match, If-Modified-Since), each its own list node. */
+#define VALIDATORS_MAX	2
+
 struct fetch {
-	CURL			*easy;
-	struct curl_slist	*headers;
+	struct loop		*loop;
+	CURL			*easy;		/* the loop's (loop_easy_take), given back at the end */
+	struct curl_slist	*headers;	/* CURLOPT_HTTPHEADER: the validators, then tail */
+	struct curl_slist	 validators[VALIDATORS_MAX];
+	struct curl_slist	*owned_tail;	/* Accept and extra lines of this request, or NULL */
 	struct fetch_result	 result;
 	struct buffer		 body;
 	char			*content_encoding;	/* the final response's, or NULL */
@@ -39,6 +49,11 @@ struct fetch {
 	long			 hop_status;
 	int64_t			 started_ms;
 	char			 curl_error[CURL_ERROR_SIZE];
+};
+
+struct fetch_url {
+	char	*text;		/* the URL parsed */
+	CURLU	*parsed;
 };
 
 const char *
@@ -278,6 +293,7 @@ take_body(struct fetch *fetch, struct fetch_result *result)
 
 static void describe_failure(struct fetch *fetch, struct fetch_result *result,
 	    CURLcode code);
+static void free_request_headers(struct fetch *fetch);
 
 static void
 on_transfer_done(CURL *easy, CURLcode code, void *context)
@@ -307,8 +323,8 @@ on_transfer_done(CURL *easy, CURLcode code, void *context)
 		describe_failure(fetch, result, code);
 	buffer_free(&fetch->body);
 	free(fetch->content_encoding);
-	curl_slist_free_all(fetch->headers);
-	curl_easy_cleanup(easy);
+	free_request_headers(fetch);
+	loop_easy_give_back(fetch->loop, easy);
 	fetch->done(result, fetch->context);
 	free(fetch);
 }
@@ -330,32 +346,118 @@ describe_failure(struct fetch *fetch, struct fetch_result *result, CURLcode code
 		    fetch->curl_error : curl_easy_strerror(code));
 }
 
-static void
-add_header(struct fetch *fetch, const char *name, const char *value)
-{
-	char *line = xasprintf("%s: %s", name, value);
+/* The Accept line of a feed's fetch, the same for every one: a list node never freed. */
+static struct curl_slist feed_accept = {
+	.data = "Accept: application/rss+xml, application/atom+xml, application/feed+json, "
+	    "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+	.next = NULL,
+};
 
-	fetch->headers = curl_slist_append(fetch->headers, line);
-	free(line);
+/* "Name: value", as a copy to free. */
+static char *
+header_line(const char *name, const char *value)
+{
+	size_t name_length = strlen(name), value_length = strlen(value);
+	char *line = xmalloc(name_length + value_length + 3);
+
+	memcpy(line, name, name_length);
+	memcpy(line + name_length, ": ", 2);
+	memcpy(line + name_length + 2, value, value_length + 1);
+	return line;
 }
 
+/* Accept and the extra lines: the kept feed_accept list when they are a feed's defaults. */
+static struct curl_slist *
+header_tail(struct fetch *fetch, const struct fetch_request *request)
+{
+	char *line;
+
+	if (request->accept == NULL && (request->headers == NULL || request->headers->count == 0))
+		return &feed_accept;
+	if (request->accept != NULL) {
+		line = header_line("Accept", request->accept);
+		fetch->owned_tail = curl_slist_append(fetch->owned_tail, line);
+		free(line);
+	} else
+		fetch->owned_tail = curl_slist_append(fetch->owned_tail, feed_accept.data);
+	if (request->headers != NULL)
+		for (size_t i = 0; i < request->headers->count; i++)
+			fetch->owned_tail = curl_slist_append(fetch->owned_tail,
+			    request->headers->items[i]);
+	return fetch->owned_tail;
+}
+
+/* The validators (each a node of fetch->validators), then Accept and the extra lines. */
 static void
 set_request_headers(struct fetch *fetch, const struct fetch_request *request)
 {
-	if (request->etag != NULL)
-		add_header(fetch, "If-None-Match", request->etag);
-	if (request->last_modified != NULL)
-		add_header(fetch, "If-Modified-Since", request->last_modified);
-	if (request->accept != NULL)
-		add_header(fetch, "Accept", request->accept);
+	const char *names[VALIDATORS_MAX] = { "If-None-Match", "If-Modified-Since" };
+	const char *values[VALIDATORS_MAX] = { request->etag, request->last_modified };
+	struct curl_slist **link = &fetch->headers;
+
+	for (int i = 0; i < VALIDATORS_MAX; i++) {
+		if (values[i] == NULL)
+			continue;
+		fetch->validators[i].data = header_line(names[i], values[i]);
+		*link = &fetch->validators[i];
+		link = &fetch->validators[i].next;
+	}
+	*link = header_tail(fetch, request);
+}
+
+/* The request's header lines freed (the kept feed_accept stays). */
+static void
+free_request_headers(struct fetch *fetch)
+{
+	for (int i = 0; i < VALIDATORS_MAX; i++)
+		free(fetch->validators[i].data);
+	curl_slist_free_all(fetch->owned_tail);
+}
+
+void
+fetch_url_free(struct fetch_url *url)
+{
+	if (url == NULL)
+		return;
+	free(url->text);
+	curl_url_cleanup(url->parsed);
+	free(url);
+}
+
+/* text parsed as libcurl parses CURLOPT_URL (url.c, parseurlandfillconn), or NULL when it
+ * refuses it. */
+static struct fetch_url *
+fetch_url_parse(const char *text)
+{
+	CURLU *parsed = curl_url();
+	struct fetch_url *url;
+
+	if (parsed == NULL || curl_url_set(parsed, CURLUPART_URL, text, CURLU_GUESS_SCHEME |
+	    CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+		curl_url_cleanup(parsed);
+		return NULL;
+	}
+	url = xmalloc(sizeof *url);
+	url->text = xstrdup(text);
+	url->parsed = parsed;
+	return url;
+}
+
+/* CURLOPT_CURLU with the caller's kept parse of request->url (made when it holds none of this
+ * URL); CURLOPT_URL without one, or for a URL libcurl refuses (it says why, as before). */
+static void
+set_url(CURL *easy, const struct fetch_request *request)
+{
+	struct fetch_url **kept = request->parsed_url;
+
+	if (kept != NULL && (*kept == NULL || strcmp((*kept)->text, request->url) != 0)) {
+		fetch_url_free(*kept);
+		*kept = fetch_url_parse(request->url);
+	}
+	if (kept != NULL && *kept != NULL)
+		curl_easy_setopt(easy, CURLOPT_CURLU, (*kept)->parsed);
 	else
-		fetch->headers = curl_slist_append(fetch->headers, "Accept: application/rss+xml, "
-		    "application/atom+xml, application/feed+json, application/json;q=0.9, "
-		    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5");
-	if (request->headers != NULL)
-		for (size_t i = 0; i < request->headers->count; i++)
-			fetch->headers = curl_slist_append(fetch->headers,
-			    request->headers->items[i]);
+		curl_easy_setopt(easy, CURLOPT_URL, request->url);
 }
 
 struct fetch *
@@ -364,10 +466,11 @@ fetch_start(struct loop *loop, const struct fetch_request *request, fetch_done_f
 {
 	const struct config *config = request->config;
 	struct fetch *fetch = xcalloc(1, sizeof *fetch);
-	CURL *easy = curl_easy_init();
+	CURL *easy = loop_easy_take(loop);
 	const char *user_agent = request->user_agent ? request->user_agent :
 	    config->user_agent ? config->user_agent : "wiresift/" WIRESIFT_VERSION;
 
+	fetch->loop = loop;
 	fetch->easy = easy;
 	fetch->done = done;
 	fetch->context = context;
@@ -379,7 +482,7 @@ fetch_start(struct loop *loop, const struct fetch_request *request, fetch_done_f
 	fetch->result.retry_after_seconds = -1;
 	fetch->result.max_age_seconds = -1;
 	set_request_headers(fetch, request);
-	curl_easy_setopt(easy, CURLOPT_URL, request->url);
+	set_url(easy, request);
 	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, request->web_only ? "http,https" :
 	    "http,https,file");
 	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -406,8 +509,8 @@ fetch_start(struct loop *loop, const struct fetch_request *request, fetch_done_f
 	curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (loop_add_transfer(loop, easy, on_transfer_done, fetch) < 0) {
-		curl_slist_free_all(fetch->headers);
-		curl_easy_cleanup(easy);
+		free_request_headers(fetch);
+		loop_easy_give_back(loop, easy);
 		free(fetch);
 		return NULL;
 	}
@@ -418,8 +521,8 @@ void
 fetch_cancel(struct loop *loop, struct fetch *fetch)
 {
 	loop_remove_transfer(loop, fetch->easy);
-	curl_slist_free_all(fetch->headers);
-	curl_easy_cleanup(fetch->easy);
+	free_request_headers(fetch);
+	loop_easy_give_back(loop, fetch->easy);
 	buffer_free(&fetch->body);
 	free(fetch->content_encoding);
 	fetch_result_free(&fetch->result);

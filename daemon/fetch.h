@@ -27,7 +27,18 @@ struct fetch_request {
 	/* a feed's fetch (ingest/schedule.c): a gzip or deflate body comes back still encoded
 	 * (result->content_encoding), for content_decode() when its turn to be parsed comes */
 	int			 defer_decoding;
+	/* a feed's fetch: where the feed keeps its URL parsed for libcurl (NULL until its first
+	 * fetch); NULL: libcurl parses url at every fetch */
+	struct fetch_url	**parsed_url;
 };
+
+/*
+ * A URL parsed once for libcurl (CURLOPT_CURLU) by fetch_start, kept by a caller that fetches
+ * the same URL again and again (a feed) and parsed anew when request->url is another string.
+ * It must outlive the fetch using it; fetch_url_free(NULL) does nothing.
+ */
+struct fetch_url;
+void	 fetch_url_free(struct fetch_url *url);
 
 enum fetch_outcome {
 	FETCH_OK,		/* 2xx with a body */

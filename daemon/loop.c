@@ -2,7 +2,10 @@
  * loop.c - libcurl's multi interface on libevent, in the shape of curl's hiperfifo example:
  * every socket curl wants watched gets one persistent event, curl's single timeout is one timer,
  * and both feed curl_multi_socket_action(). Transfers carry a small record in CURLOPT_PRIVATE
- * naming who to tell when they finish.
+ * naming who to tell when they finish. Easy handles are kept for the next transfers once theirs
+ * is done (loop_easy_take, loop_easy_give_back): curl_easy_reset forgets every option of the
+ * last transfer, and what a handle keeps (its buffers) spares a curl_easy_init and
+ * curl_easy_cleanup per poll.
  */
 #include <event2/event.h>
 #include <stdlib.h>
@@ -16,7 +19,14 @@ struct loop {
 	CURLM			*multi;
 	struct event		*timer;
 	int			 active;	/* transfers added and not yet done */
+	CURL			**idle;		/* reset easy handles for the next transfers */
+	size_t			 idle_count;
+	size_t			 idle_max;	/* more given back are cleaned up */
+	size_t			 handles_made;	/* curl_easy_init calls */
 };
+
+/* The most idle easy handles kept: max_connections, at most this many. */
+#define IDLE_HANDLES_MAX	1024
 
 struct transfer {
 	transfer_done_fn	 done;
@@ -127,6 +137,9 @@ loop_new(struct event_base *base, long max_host_connections, long max_connection
 	struct loop *loop = xcalloc(1, sizeof *loop);
 
 	loop->base = base;
+	loop->idle_max = max_connections < IDLE_HANDLES_MAX ? (size_t)max_connections :
+	    IDLE_HANDLES_MAX;
+	loop->idle = xcalloc(loop->idle_max, sizeof *loop->idle);
 	loop->multi = curl_multi_init();
 	loop->timer = evtimer_new(base, on_timer, loop);
 	curl_multi_setopt(loop->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
@@ -144,6 +157,9 @@ loop_free(struct loop *loop)
 {
 	if (loop == NULL)
 		return;
+	while (loop->idle_count > 0)
+		curl_easy_cleanup(loop->idle[--loop->idle_count]);
+	free(loop->idle);
 	curl_multi_cleanup(loop->multi);
 	event_free(loop->timer);
 	free(loop);
@@ -181,3 +197,29 @@ loop_remove_transfer(struct loop *loop, CURL *easy)
 	free(transfer);
 }
 
+
+CURL *
+loop_easy_take(struct loop *loop)
+{
+	if (loop->idle_count > 0)
+		return loop->idle[--loop->idle_count];
+	loop->handles_made++;
+	return curl_easy_init();
+}
+
+void
+loop_easy_give_back(struct loop *loop, CURL *easy)
+{
+	if (loop->idle_count == loop->idle_max) {
+		curl_easy_cleanup(easy);
+		return;
+	}
+	curl_easy_reset(easy);
+	loop->idle[loop->idle_count++] = easy;
+}
+
+size_t
+loop_easy_handles_made(const struct loop *loop)
+{
+	return loop->handles_made;
+}

@@ -46,6 +46,7 @@ struct feed {
 	struct ingest		*ingest;
 	const struct feed_config *config;
 	char			*url;		/* current URL (after a permanent redirect) */
+	struct fetch_url	*parsed_url;	/* url parsed for libcurl (fetch.h), or NULL */
 	const char		*label;		/* name for log lines */
 	struct host		*host;
 	struct feed_record	 record;	/* committed validators and health */

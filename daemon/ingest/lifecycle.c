@@ -375,6 +375,7 @@ ingest_feed_free(struct feed *feed)
 	feed_record_clear(&feed->record);
 	string_set_clear(&feed->in_flight);
 	free(feed->url);
+	fetch_url_free(feed->parsed_url);
 	free(feed);
 }
 

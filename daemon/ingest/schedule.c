@@ -103,6 +103,7 @@ start_fetch(struct feed *feed)
 		.user_agent = feed->config->user_agent,
 		.config = ingest->config,
 		.defer_decoding = 1,	/* decoded when parsed: outcome.c */
+		.parsed_url = &feed->parsed_url,
 	};
 
 	feed->host->active++;

@@ -2,7 +2,8 @@
  * test_loop.c - the fetch loop (loop.c) keeps its connections: polls of feeds on several hosts,
  * one transfer under way at a time as when polls are spread over the interval, each go out on
  * the connection the host's last poll used, against a loopback server that counts the
- * connections it accepts and answers every request 304 on keep-alive.
+ * connections it accepts and answers every request 304 on keep-alive; and the polls reuse one
+ * easy handle (loop_easy_take: test_fetch_reuse.c checks a reused one carries nothing over).
  */
 #include <event2/event.h>
 #include <netinet/in.h>
@@ -126,6 +127,7 @@ server_stop(struct counting_server *server)
 struct polls {
 	int	not_modified;
 	int	done;
+	size_t	handles_made;	/* by the loop, for all the polls */
 };
 
 static void
@@ -139,7 +141,7 @@ on_fetched(struct fetch_result *result, void *context)
 }
 
 /* ROUNDS polls of each host, one at a time, on a loop like the daemon's: 304s counted. */
-static int
+static struct polls
 poll_hosts(const struct counting_server *server, struct config *config)
 {
 	struct event_base *base = event_base_new();
@@ -158,9 +160,10 @@ poll_hosts(const struct counting_server *server, struct config *config)
 				while (!polls.done)
 					event_base_loop(base, EVLOOP_ONCE);
 		}
+	polls.handles_made = loop_easy_handles_made(loop);
 	loop_free(loop);
 	event_base_free(base);
-	return polls.not_modified;
+	return polls;
 }
 
 static void
@@ -175,7 +178,10 @@ test_polls_of_many_hosts_keep_their_connections(void)
 		config_free(config);
 		return;
 	}
-	CHECK(poll_hosts(&server, config) == HOSTS * ROUNDS);
+	struct polls polls = poll_hosts(&server, config);
+	CHECK(polls.not_modified == HOSTS * ROUNDS);
+	/* one transfer at a time: the first poll's easy handle serves every later one */
+	CHECK(polls.handles_made == 1);
 	/* one connection per host: before, libcurl's default cache (4 per transfer under way)
 	 * closed the oldest and every poll here connected anew (48) */
 	CHECK(atomic_load(&server.accepted) == HOSTS);
