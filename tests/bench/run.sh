@@ -30,6 +30,8 @@
 #      feeds x 20 news-article-size items with newsboat over the same feeds)
 #   4a. seen ids: bench_seen, a new item's seen check and seen mark (grouped commits, as a
 #      cold start writes them) in CPU microseconds, and the start-up expiry's scan of the table
+#   4b. one poll: bench_poll, the loop thread's CPU for a poll answered 304 (fetch.c on loop.c
+#      against a loopback server thread, 20,000 polls of 200 feeds, 8 at a time)
 #   5. cluster mode: tests/bench/cluster.py (2,000 feeds x 10 short items and 1,000 feeds x 20
 #      news-article-size items; cold start at the shipped 5 m interval, an idle spell, then
 #      304 polls at 1 s after a reload, by one daemon without [cluster], one instance of a
@@ -151,6 +153,9 @@ fi
 
 section "seen ids (bench_seen: check and mark per new item, expiry scan of 200,000 ids)"
 "$build/bench/bench_seen" 200000 "$work" | tee -a "$results"
+
+section "one poll answered 304 (bench_poll: the loop thread's CPU per poll, loopback server)"
+"$build/bench/bench_poll" | tee -a "$results"
 
 if [ "${BENCH_SKIP_CLUSTER:-0}" != 1 ]; then
 	section "cluster mode beside single-node (loopback nginx, one real Kafka broker)"
