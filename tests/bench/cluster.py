@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """cluster.py - cluster mode ([cluster] group) beside single-node mode in the same run: cold
-start, an idle spell and polling with one daemon without [cluster], one instance of a group,
-and two, on two corpora.
+start, an idle spell and polling with one daemon without [cluster], two daemons without
+[cluster] each given half the feeds ("pair": two processes on this machine without cluster
+mode, the control for two instances), one instance of a group, and two, on two corpora.
 
     cluster.py BUILD_DIR WORK_DIR
 
@@ -12,7 +13,7 @@ each: gen_feeds.py articles, the corpus of poll.py's cold.articles, one in ten a
 BENCH_CLUSTER_COLD_INTERVAL (the [feeds] interval of the cold start: 5m, the shipped default;
 1s gives the figure this bench printed before, below), BENCH_CLUSTER_IDLE_SECONDS (10),
 BENCH_CLUSTER_POLL_SECONDS (10), BENCH_COLD_TIMEOUT (240), BENCH_HOSTS (poll.py's),
-BENCH_CLUSTER_SETUPS (single,cluster1,cluster2: the setups to run), BENCH_CLUSTER_PERF (a
+BENCH_CLUSTER_SETUPS (single,pair,cluster1,cluster2: the setups to run), BENCH_CLUSTER_PERF (a
 directory: each daemon's poll window is recorded there with `perf record -e cpu-clock -g -p`,
 SETUP-N.data, to profile the polls answered 304), BROKER_INITIAL_REBALANCE_DELAY_MS (the broker's
 group.initial.rebalance.delay.ms, tests/kafka/broker.sh: 0 unless set, Kafka's own default 3000).
@@ -58,9 +59,9 @@ window's CPU per poll (an estimate).
 
 Prints, for the short corpus, "cluster.cold.SETUP ...", "cluster.coldthreads.SETUP",
 "cluster.idle.SETUP ...", "cluster.idlethreads.SETUP", "cluster.poll.SETUP ...",
-"cluster.threads.SETUP", "cluster.coldpolls.SETUP" and, with two instances,
+"cluster.threads.SETUP", "cluster.coldpolls.SETUP" and, with two instances of a group,
 "cluster.join.SETUP" (the join's timeline from the daemons' cluster.* log lines) lines (SETUP:
-single, cluster1, cluster2); for the article corpus the same as "cluster.articles.cold.SETUP"
+single, pair, cluster1, cluster2); for the article corpus the same as "cluster.articles.cold.SETUP"
 and so on; for run.sh; asserts nothing about time.
 """
 
@@ -87,8 +88,12 @@ COLD_INTERVAL = os.environ.get("BENCH_CLUSTER_COLD_INTERVAL", "5m")
 IDLE_SECONDS = float(os.environ.get("BENCH_CLUSTER_IDLE_SECONDS", "10"))
 POLL_SECONDS = float(os.environ.get("BENCH_CLUSTER_POLL_SECONDS", "10"))
 COLD_TIMEOUT = float(os.environ.get("BENCH_COLD_TIMEOUT", "240"))
-SETUPS = tuple(setup for setup in (("single", 0), ("cluster1", 1), ("cluster2", 2))
-	       if setup[0] in os.environ.get("BENCH_CLUSTER_SETUPS", "single,cluster1,cluster2")
+# (label, daemons, in a group): "pair" is two daemons without [cluster], half the feeds each,
+# the control for two instances on this one machine (two processes, no cluster mode)
+SETUPS = tuple(setup for setup in (("single", 1, False), ("pair", 2, False),
+				   ("cluster1", 1, True), ("cluster2", 2, True))
+	       if setup[0] in os.environ.get("BENCH_CLUSTER_SETUPS",
+					     "single,pair,cluster1,cluster2")
 	       .split(","))
 
 
@@ -165,18 +170,20 @@ def thread_line(after, before):
 			for name in sorted(after, key=lambda n: before.get(n, 0.0) - after[n]))
 
 
-def run(corpus, label, instances, build, work, nginx, bootstrap, urls, items_per_feed):
+def run(corpus, label, instances, grouped, build, work, nginx, bootstrap, urls, items_per_feed):
 	"""One setup on one corpus: its cold start, idle spell and poll window, printed with the
 	prefix of the corpus ("cluster." for short items, "cluster.articles." for articles)."""
 	prefix = "cluster." if corpus == "short" else "cluster.%s." % corpus
 	topics = tuple(helpers.unique_topic("bench." + kind) for kind in
 		       ("articles", "duplicates", "feeds", "state", "fingerprints"))
-	group = helpers.unique_topic("bench-group") if instances else None
+	group = helpers.unique_topic("bench-group") if grouped else None
 	daemons = []
-	for index in range(max(instances, 1)):
+	for index in range(instances):
 		directory = work / ("%s-%s-%d" % (corpus, label, index))
 		shutil.rmtree(directory, ignore_errors=True)
-		config = config_for(directory, bootstrap, urls, build, topics, group, COLD_INTERVAL)
+		# a pair without [cluster] splits the feeds; a group's instances share the list
+		mine = urls if grouped else urls[index::instances]
+		config = config_for(directory, bootstrap, mine, build, topics, group, COLD_INTERVAL)
 		daemons.append(helpers.WiresiftDaemon(config, directory / "daemon.log"))
 	say("%s %s: %d daemon(s), %d feeds x %d items, interval %s" % (
 		corpus, label, len(daemons), len(urls), items_per_feed, COLD_INTERVAL))
@@ -185,7 +192,7 @@ def run(corpus, label, instances, build, work, nginx, bootstrap, urls, items_per
 		daemon.start()
 	cold = cold_start(prefix, label, daemons, begun, len(urls) * items_per_feed)
 	cold_end_wall = time.time()
-	if instances > 1:
+	if grouped and instances > 1:
 		join_line(prefix, label, daemons, begun_wall)
 	if seconds_of(COLD_INTERVAL) > time.monotonic() - begun + IDLE_SECONDS + 5:
 		idle_window(prefix, label, daemons)
@@ -363,9 +370,9 @@ def main(argv):
 		for corpus in corpora:
 			kind, count, items = CORPORA[corpus]
 			urls = poll.feed_urls(nginx.port, "cluster-" + corpus, count)
-			for label, instances in SETUPS:
+			for label, instances, grouped in SETUPS:
 				poll.warm_page_cache(feeds_root / ("cluster-" + corpus))
-				run(corpus, label, instances, build, work, nginx, bootstrap, urls, items)
+				run(corpus, label, instances, grouped, build, work, nginx, bootstrap, urls, items)
 	return 0
 
 

@@ -34,8 +34,8 @@
 #      against a loopback server thread, 20,000 polls of 200 feeds, 8 at a time)
 #   5. cluster mode: tests/bench/cluster.py (2,000 feeds x 10 short items and 1,000 feeds x 20
 #      news-article-size items; cold start at the shipped 5 m interval, an idle spell, then
-#      304 polls at 1 s after a reload, by one daemon without [cluster], one instance of a
-#      group and two instances)
+#      304 polls at 1 s after a reload, by one daemon without [cluster], two without it
+#      given half the feeds each, one instance of a group and two instances)
 #   5a. cluster state record: bench_feedstate, one full record (1000 delivered ids with
 #      versions) written as a transaction writes it: the JSON lists of earlier versions by
 #      json_dumps and by json_write, and the packed ids feedstate_encode writes now
@@ -274,7 +274,7 @@ if grep -q '^poll ' "$results"; then
 fi
 for corpus in "" articles.; do
 	grep -q "^cluster.${corpus}cold.single " "$results" || continue
-	for setup in single cluster1 cluster2; do
+	for setup in single pair cluster1 cluster2; do
 		table "${corpus}$setup: cold items/s, CPU ms per item" \
 		    "$(field "cluster.${corpus}cold.$setup" items_per_s)" \
 		    "$(field "cluster.${corpus}cold.$setup" cpu_ms_per_item) ms" ""
@@ -289,5 +289,8 @@ for corpus in "" articles.; do
 	    "$(field "cluster.${corpus}cold.single" cpu_ms_per_item)")x" \
 	    "$(ratio "$(field "cluster.${corpus}cold.cluster2" cpu_ms_per_item)" \
 	    "$(field "cluster.${corpus}cold.single" cpu_ms_per_item)")x" "<= 1.2x"
+	table "  ${corpus}two processes without cluster mode (pair) / single-node" \
+	    "$(ratio "$(field "cluster.${corpus}cold.pair" cpu_ms_per_item)" \
+	    "$(field "cluster.${corpus}cold.single" cpu_ms_per_item)")x" "" ""
 done
 echo "(raw figures: $results)"
