@@ -9,105 +9,23 @@
  *     bench_poll [POLLS [FEEDS [IN_FLIGHT]]]	(20000 200 8)
  */
 #include <event2/event.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "fetch.h"
+#include "keepalive_server.h"
 #include "loop.h"
 
-#define HOSTS		8
-#define CLIENTS_MAX	256
+#define HOSTS		KEEPALIVE_HOSTS
 
-struct server {
-	int		 listeners[HOSTS];
-	int		 ports[HOSTS];
-	int		 clients[CLIENTS_MAX];
-	int		 client_count;
-	atomic_int	 stop;
-	pthread_t	 thread;
-};
-
-static int
-listen_loopback(int *port)
-{
-	struct sockaddr_in address = { .sin_family = AF_INET,
-	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t length = sizeof address;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&address, sizeof address) < 0 ||
-	    listen(fd, 64) < 0 || getsockname(fd, (struct sockaddr *)&address, &length) < 0)
-		return -1;
-	*port = ntohs(address.sin_port);
-	return fd;
-}
-
-/* Every request read answered 304 (nginx's headers); 0 once the client closed. */
-static int
-answer(int fd)
-{
-	static const char reply[] = "HTTP/1.1 304 Not Modified\r\nServer: nginx\r\n"
-	    "Date: Mon, 07 Dec 2026 11:00:00 GMT\r\nLast-Modified: Mon, 07 Dec 2026 10:00:00 GMT\r\n"
-	    "Connection: keep-alive\r\nETag: \"6565f0a0-1f4\"\r\n\r\n";
-	char data[8192];
-	ssize_t got = read(fd, data, sizeof data - 1);
-
-	if (got <= 0)
-		return 0;
-	data[got] = '\0';
-	for (char *end = strstr(data, "\r\n\r\n"); end != NULL; end = strstr(end + 4, "\r\n\r\n"))
-		if (write(fd, reply, sizeof reply - 1) < 0)
-			return 0;
-	return 1;
-}
-
-static void
-serve_once(struct server *server)
-{
-	struct pollfd fds[CLIENTS_MAX + HOSTS];
-	int count = 0, kept = 0;
-
-	for (int i = 0; i < server->client_count; i++)
-		fds[count++] = (struct pollfd){ .fd = server->clients[i], .events = POLLIN };
-	for (int i = 0; i < HOSTS; i++)
-		fds[count++] = (struct pollfd){ .fd = server->listeners[i], .events = POLLIN };
-	if (poll(fds, (nfds_t)count, 50) <= 0)
-		return;
-	for (int i = 0; i < server->client_count; i++)
-		if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR)) || answer(fds[i].fd))
-			server->clients[kept++] = fds[i].fd;
-		else
-			close(fds[i].fd);
-	server->client_count = kept;
-	for (int i = count - HOSTS; i < count; i++) {
-		if (!(fds[i].revents & POLLIN))
-			continue;
-		int client = accept(fds[i].fd, NULL, NULL);
-		if (client >= 0 && server->client_count < CLIENTS_MAX)
-			server->clients[server->client_count++] = client;
-		else if (client >= 0)
-			close(client);
-	}
-}
-
-static void *
-serve(void *context)
-{
-	struct server *server = context;
-
-	while (!atomic_load(&server->stop))
-		serve_once(server);
-	return NULL;
-}
+/* What nginx answers a poll of an unchanged static feed. */
+static const char reply_304[] = "HTTP/1.1 304 Not Modified\r\nServer: nginx\r\n"
+    "Date: Mon, 07 Dec 2026 11:00:00 GMT\r\nLast-Modified: Mon, 07 Dec 2026 10:00:00 GMT\r\n"
+    "Connection: keep-alive\r\nETag: \"6565f0a0-1f4\"\r\n\r\n";
 
 struct feed {
 	char			 url[80];
@@ -166,7 +84,7 @@ main(int argc, char **argv)
 {
 	int polls = argc > 1 ? atoi(argv[1]) : 20000, feed_count = argc > 2 ? atoi(argv[2]) : 200;
 	int in_flight = argc > 3 ? atoi(argv[3]) : 8;
-	struct server server = { .client_count = 0 };
+	struct keepalive_server server = { .client_count = 0 };
 	struct config *config = config_defaults();
 	struct event_base *base = event_base_new();
 	struct feed *feeds = calloc((size_t)feed_count, sizeof *feeds);
@@ -174,10 +92,8 @@ main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	config->allow_private = 1;
 	config->max_host_connections = 8;
-	for (int i = 0; i < HOSTS; i++)
-		if ((server.listeners[i] = listen_loopback(&server.ports[i])) < 0)
-			return 1;
-	pthread_create(&server.thread, NULL, serve, &server);
+	if (keepalive_server_start(&server, reply_304) < 0)
+		return 1;
 	for (int i = 0; i < feed_count; i++)
 		snprintf(feeds[i].url, sizeof feeds[i].url, "http://127.0.0.1:%d/poll/%05d.xml",
 		    server.ports[i % HOSTS], i);
@@ -193,8 +109,7 @@ main(int argc, char **argv)
 	printf("bench_poll polls=%d feeds=%d in_flight=%d not_modified=%d loop_cpu_us_per_poll=%.2f\n",
 	    polls, feed_count, in_flight, run.not_modified, seconds * 1e6 / polls);
 	loop_free(loop);
-	atomic_store(&server.stop, 1);
-	pthread_join(server.thread, NULL);
+	keepalive_server_stop(&server);
 	for (int i = 0; i < feed_count; i++)
 		fetch_url_free(feeds[i].parsed_url);
 	free(feeds);

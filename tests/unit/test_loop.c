@@ -6,123 +6,18 @@
  * easy handle (loop_easy_take: test_fetch_reuse.c checks a reused one carries nothing over).
  */
 #include <event2/event.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <sys/socket.h>
 
 #include "check.h"
 #include "config.h"
 #include "fetch.h"
+#include "keepalive_server.h"
 #include "loop.h"
 
-#define HOSTS		8	/* listening ports: hosts to libcurl, which keys connections so */
+#define HOSTS		KEEPALIVE_HOSTS	/* listening ports: hosts to libcurl, which keys connections so */
 #define ROUNDS		6
-#define CLIENTS_MAX	64
 
-struct counting_server {
-	int		 listeners[HOSTS];
-	int		 ports[HOSTS];
-	int		 clients[CLIENTS_MAX];
-	int		 client_count;
-	atomic_int	 accepted;
-	atomic_int	 stop;
-	pthread_t	 thread;
-};
-
-static int
-listen_loopback(int *port)
-{
-	struct sockaddr_in address = { .sin_family = AF_INET,
-	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t length = sizeof address;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&address, sizeof address) < 0 ||
-	    listen(fd, 16) < 0 || getsockname(fd, (struct sockaddr *)&address, &length) < 0)
-		return -1;
-	*port = ntohs(address.sin_port);
-	return fd;
-}
-
-/* Every request on the connection (its blank line) answered 304; 0 once the client closed. */
-static int
-answer_requests(int fd)
-{
-	static const char answer[] = "HTTP/1.1 304 Not Modified\r\nETag: \"e\"\r\n"
-	    "Content-Length: 0\r\n\r\n";
-	char data[4096];
-	ssize_t got = read(fd, data, sizeof data - 1);
-
-	if (got <= 0)
-		return 0;
-	data[got] = '\0';
-	for (char *end = strstr(data, "\r\n\r\n"); end != NULL; end = strstr(end + 4, "\r\n\r\n"))
-		if (write(fd, answer, sizeof answer - 1) < 0)
-			return 0;
-	return 1;
-}
-
-static void
-serve_once(struct counting_server *server)
-{
-	struct pollfd fds[HOSTS + CLIENTS_MAX];
-	int count = 0, kept = 0;
-
-	for (int i = 0; i < server->client_count; i++)
-		fds[count++] = (struct pollfd){ .fd = server->clients[i], .events = POLLIN };
-	for (int i = 0; i < HOSTS; i++)
-		fds[count++] = (struct pollfd){ .fd = server->listeners[i], .events = POLLIN };
-	if (poll(fds, (nfds_t)count, 50) <= 0)
-		return;
-	for (int i = 0; i < server->client_count; i++)	/* the open ones kept, in place */
-		if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR)) || answer_requests(fds[i].fd))
-			server->clients[kept++] = fds[i].fd;
-		else
-			close(fds[i].fd);
-	server->client_count = kept;
-	for (int i = count - HOSTS; i < count; i++) {
-		if (!(fds[i].revents & POLLIN))
-			continue;
-		int client = accept(fds[i].fd, NULL, NULL);
-		atomic_fetch_add(&server->accepted, 1);
-		if (client >= 0 && server->client_count < CLIENTS_MAX)
-			server->clients[server->client_count++] = client;
-		else if (client >= 0)
-			close(client);
-	}
-}
-
-static void *
-serve(void *context)
-{
-	struct counting_server *server = context;
-
-	while (!atomic_load(&server->stop))
-		serve_once(server);
-	return NULL;
-}
-
-static int
-server_start(struct counting_server *server)
-{
-	for (int i = 0; i < HOSTS; i++)
-		if ((server->listeners[i] = listen_loopback(&server->ports[i])) < 0)
-			return -1;
-	return pthread_create(&server->thread, NULL, serve, server);
-}
-
-static void
-server_stop(struct counting_server *server)
-{
-	atomic_store(&server->stop, 1);
-	pthread_join(server->thread, NULL);
-	for (int i = 0; i < HOSTS; i++)
-		close(server->listeners[i]);
-	for (int i = 0; i < server->client_count; i++)
-		close(server->clients[i]);
-}
+static const char reply_304[] = "HTTP/1.1 304 Not Modified\r\nETag: \"e\"\r\n"
+    "Content-Length: 0\r\n\r\n";
 
 struct polls {
 	int	not_modified;
@@ -142,7 +37,7 @@ on_fetched(struct fetch_result *result, void *context)
 
 /* ROUNDS polls of each host, one at a time, on a loop like the daemon's: 304s counted. */
 static struct polls
-poll_hosts(const struct counting_server *server, struct config *config)
+poll_hosts(const struct keepalive_server *server, struct config *config)
 {
 	struct event_base *base = event_base_new();
 	struct loop *loop = loop_new(base, config->max_host_connections,
@@ -169,11 +64,11 @@ poll_hosts(const struct counting_server *server, struct config *config)
 static void
 test_polls_of_many_hosts_keep_their_connections(void)
 {
-	struct counting_server server = { .client_count = 0 };
+	struct keepalive_server server = { .client_count = 0 };
 	struct config *config = config_defaults();
 
 	config->allow_private = 1;
-	if (server_start(&server) < 0) {
+	if (keepalive_server_start(&server, reply_304) < 0) {
 		SKIP("no loopback listener");
 		config_free(config);
 		return;
@@ -185,7 +80,7 @@ test_polls_of_many_hosts_keep_their_connections(void)
 	/* one connection per host: before, libcurl's default cache (4 per transfer under way)
 	 * closed the oldest and every poll here connected anew (48) */
 	CHECK(atomic_load(&server.accepted) == HOSTS);
-	server_stop(&server);
+	keepalive_server_stop(&server);
 	config_free(config);
 }
 
