@@ -208,7 +208,7 @@ void	 prefilter_free(struct prefilter *filter);
 /* literals.c: all filters' literals found in one pass over a paragraph */
 void	 literal_index_build(struct clean_rules *rules);
 /* 0 (the default): the index files only the literals of sets searched through it (a set with
- * anchors is searched on its own); 1: every set's, as it did (test_clean compares them). */
+ * anchors is searched on its own); 1: every set's, as it did (test_clean_rules compares them). */
 extern int literal_index_all;
 void	 literal_index_free(struct literal_index *index);
 void	 filter_text_set(struct filter_text *view, const char *text, size_t length);

@@ -2,7 +2,7 @@
  * words_reference.h - count_words (daemon/clean/words.c) by its definition, one character at a
  * time through utf8proc: a word is a run of letters and numbers ("'", "-" and U+2019
  * inside a run continue it; combining marks are skipped); each Han or kana character is a
- * word of its own; invalid bytes are skipped.  test_clean and test_clean_words hold the
+ * word of its own; invalid bytes are skipped.  test_clean_rules and test_clean_words hold the
  * fast paths to it.
  */
 #ifndef WIRESIFT_WORDS_REFERENCE_H
