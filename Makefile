@@ -167,7 +167,8 @@ tsan: deps
 	@TSAN_OPTIONS="log_path=$(CURDIR)/build-tsan/reports/tsan second_deadlock_stack=1 \
 	    suppressions=$(CURDIR)/tests/tsan/suppressions" \
 	    WIRESIFT_BUILD=build-tsan WIRESIFT_PLUGIN_DIR=$(CURDIR)/build-tsan/plugins \
-	    python3 -m pytest -q tests/e2e/test_cluster.py $(TSAN_TESTS)
+	    python3 -m pytest -q tests/e2e/test_cluster.py \
+	    tests/e2e/test_cluster_fingerprints.py tests/e2e/test_cluster_revoke.py $(TSAN_TESTS)
 	@if ls build-tsan/reports/tsan.* >/dev/null 2>&1; then cat build-tsan/reports/tsan.*; \
 	    echo "make tsan: ThreadSanitizer reports above"; exit 1; fi; echo "make tsan: no reports"
 

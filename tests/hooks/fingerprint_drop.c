@@ -4,7 +4,7 @@
  * NULL): with WIRESIFT_TEST_DROP_FINGERPRINTS=N in the environment, the first N fingerprint
  * records the instance sends are lost before the producer sees them (each logged as
  * test.fingerprint_dropped id=...), as a record lost between the producer and the reader
- * would be. tests/e2e/test_cluster.py watches the
+ * would be. tests/e2e/test_cluster_fingerprints.py watches the
  * article parked for it wait out [cluster] fingerprint_timeout.
  */
 #include <stdlib.h>
