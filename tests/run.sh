@@ -5,8 +5,9 @@
 #
 # Unit tests: each BUILD_DIR/tests/test_* binary (C, tests/unit/) prints its own
 # "N passed, N failed" line. End-to-end tests: pytest over tests/e2e/ against a real Kafka
-# broker (tests/kafka/broker.sh) and real HTTP servers on loopback. The seeds in ../shared/seeds
-# are used when present; tests that need them say so and skip when absent.
+# broker (tests/kafka/broker.sh) and real HTTP servers on loopback, and in the same pytest run
+# tests/tsan/ (how make tsan reads ThreadSanitizer's reports, on a stored one). The seeds in
+# ../shared/seeds are used when present; tests that need them say so and skip when absent.
 set -u
 unit_only=0
 if [ "${1:-}" = "--unit-only" ]; then unit_only=1; shift; fi
@@ -58,7 +59,7 @@ done
 if [ "$unit_only" -eq 0 ]; then
 	echo "== end-to-end tests (tests/e2e, real Kafka broker and HTTP servers on loopback)"
 	output=$(mktemp)
-	timeout 1200 python3 -m pytest -q -rs -p no:cacheprovider tests/e2e >"$output" 2>&1
+	timeout 1200 python3 -m pytest -q -rs -p no:cacheprovider tests/e2e tests/tsan >"$output" 2>&1
 	status=$?
 	if [ "$status" -eq 5 ]; then status=0; fi	# no tests collected is not a failure here
 	count_from "e2e/pytest" "$output" "$status"

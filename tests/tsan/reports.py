@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""reports.py - the verdict of `make tsan`: reads the ThreadSanitizer report files of a run
+(TSAN_OPTIONS log_path=DIR/tsan, one file per process), prints every report that counts and
+exits 1 when there is one, else prints "make tsan: no reports" and exits 0.
+
+    python3 tests/tsan/reports.py DIR
+
+A data race none of whose accesses has a frame outside libtsan and librdkafka does not count:
+both sides are librdkafka's own code (a libtsan frame there is an interceptor librdkafka
+called: free, strcmp, a lock), in a library not built with TSan, whose atomics TSan does not
+see; it cannot tell such a race from an ordering made by one of them (a reference count
+dropped with an atomic decrement, then the last holder freeing). Debian's librdkafka 2.0.2 has
+no symbols, so a suppression (tests/tsan/suppressions, matched against the frames' names)
+cannot name the function, and one matching the module would also hide races in our own
+callbacks, whose stacks hold librdkafka's frames below ours. Such reports are counted and
+listed by file, one line each. Every other report (any frame of wiresift's or another
+library's, and every report that is not a data race) counts.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+SEPARATOR = "=================="
+ACCESS = re.compile(r"^\s+(Previous )?(atomic )?(read|write) of size \d+", re.I)
+FRAME = re.compile(r"^\s+#\d+ .*\(([^()\s]+)\+0x[0-9a-f]+\)")
+LIBRDKAFKA_ONLY = ("libtsan.so", "librdkafka.so")
+
+
+def split_reports(text):
+	"""The reports of one file: each from its WARNING line to its SUMMARY line."""
+	reports, current = [], None
+	for line in text.splitlines():
+		if line.startswith("WARNING: ThreadSanitizer:"):
+			current = [line]
+		elif current is not None:
+			current.append(line)
+			if line.startswith("SUMMARY: ThreadSanitizer:"):
+				reports.append("\n".join(current))
+				current = None
+	if current is not None:
+		reports.append("\n".join(current))	# cut short: the process died mid-report
+	return reports
+
+
+def access_stacks(report):
+	"""The modules of each access's frames (Read/Write/Previous ... sections), in order."""
+	stacks, stack = [], None
+	for line in report.splitlines():
+		if ACCESS.match(line):
+			stack = []
+			stacks.append(stack)
+		elif stack is not None and FRAME.match(line):
+			stack.append(FRAME.match(line).group(1))
+		elif stack is not None and line.strip() and not line.lstrip().startswith("#"):
+			stack = None	# the next section (mutex, thread, location) begins
+	return stacks
+
+
+def inside_librdkafka(report):
+	"""True for a data race whose every access is librdkafka's own code (see the top)."""
+	if "WARNING: ThreadSanitizer: data race" not in report:
+		return False
+	stacks = access_stacks(report)
+	if len(stacks) < 2 or any(not stack for stack in stacks):
+		return False
+	return all(module.startswith(LIBRDKAFKA_ONLY) for stack in stacks for module in stack)
+
+
+def main(directory):
+	counted, ignored = 0, 0
+	for path in sorted(Path(directory).glob("tsan.*")):
+		for report in split_reports(path.read_text(errors="replace")):
+			if inside_librdkafka(report):
+				ignored += 1
+				print("%s: a race inside librdkafka (not counted): %s" % (
+					path.name, report.splitlines()[-1]))
+				continue
+			counted += 1
+			print("%s:\n%s\n%s" % (path.name, report, SEPARATOR))
+	if counted:
+		print("make tsan: %d ThreadSanitizer report(s) above" % counted)
+		return 1
+	print("make tsan: no reports%s" % (
+		" (%d inside librdkafka, not counted)" % ignored if ignored else ""))
+	return 0
+
+
+if __name__ == "__main__":
+	if len(sys.argv) != 2:
+		sys.exit("usage: reports.py DIR")
+	sys.exit(main(sys.argv[1]))
