@@ -39,6 +39,8 @@
 #   5a. cluster state record: bench_feedstate, one full record (1000 delivered ids with
 #      versions) written as a transaction writes it: the JSON lists of earlier versions by
 #      json_dumps and by json_write, and the packed ids feedstate_encode writes now
+#   5b. cluster fingerprint record: bench_fprecord, an article-size record written (parking),
+#      read back as another instance's, and read back and judged, in us per record
 #
 # Environment: BENCH_WORK (default BUILD_DIR/bench-work: generated feeds are kept there and
 # reused), BENCH_SKIP_PAGES=1 skips step 3a, BENCH_SKIP_POLL=1 skips step 4, BENCH_SKIP_CLUSTER=1 step 5; poll.py's BENCH_FEEDS,
@@ -164,6 +166,9 @@ fi
 
 section "cluster state record write (bench_feedstate: a full record, JSON lists vs packed ids)"
 "$build/bench/bench_feedstate" | tee -a "$results"
+
+section "cluster fingerprint record (bench_fprecord: written, read back, judged; us per record)"
+"$build/bench/bench_fprecord" | tee -a "$results"
 
 section "summary"
 table() { printf '%-44s %16s %16s  %s\n' "$@"; }
