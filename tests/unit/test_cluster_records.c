@@ -5,8 +5,12 @@
  * here. On generated articles with the odd cases (no title, no outlet but a domain or a feed
  * name, entities without a type, names longer than the reader's stack buffer, no features,
  * many features), the record must be the same bytes, and the article read back the same in
- * every field dedup_check() and story_assign() look at. (test_fprecord judges read-back
- * articles against the originals; this one pins the layout to the reference.)
+ * every field dedup_check() and story_assign() look at. Then one log of such articles, wire
+ * copies among them, is judged by two instances, each judging its own articles (the first
+ * three quarters for one, the rest for the other) and the other's read back from their
+ * records: the same verdicts, stories and headlines, and indexes of the same sizes.
+ * (test_fprecord judges read-back articles against the originals; this one pins the layout
+ * to the reference.)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -120,6 +124,8 @@ random_text(size_t words)
 	return out.data;
 }
 
+static char *texts[ARTICLES + 1];	/* article i's text, for later copies of it */
+
 static struct article *
 make_article(int i, struct dedup_sketcher *sketcher, struct story_extractor *extractor)
 {
@@ -130,7 +136,14 @@ make_article(int i, struct dedup_sketcher *sketcher, struct story_extractor *ext
 	article_set(&article->id, id);
 	if (i % 5 != 1)
 		article_set(&article->feed_url, "http://127.0.0.1/feed.xml");
-	article->text = random_text(next_random(4) == 0 ? next_random(5) : 20 + next_random(600));
+	if (i > 0 && i % 4 == 3 && texts[i - 3] != NULL && strlen(texts[i - 3]) > 40) {
+		article->text = xstrdup(texts[i - 3]);	/* a wire copy, one word changed */
+		memcpy(article->text + strlen(article->text) / 2, "zz", 2);
+	} else
+		article->text = random_text(next_random(4) == 0 ? next_random(5) :
+		    20 + next_random(600));
+	free(texts[i]);
+	texts[i] = article->text != NULL ? xstrdup(article->text) : NULL;
 	if (i % 4 != 2)
 		article->title = random_text(1 + next_random(12));
 	if (i % 3 == 0)
@@ -259,9 +272,103 @@ test_records_are_the_reference_bytes_and_read_back_whole(void)
 	story_extractor_free(extractor);
 }
 
+/* One instance's indexes and what it decided of each article. */
+struct judge {
+	struct dedup_index	*dedup;
+	struct story_index	*stories;
+	struct buffer		 verdicts;
+};
+
+static void
+judge_open(struct judge *judge)
+{
+	struct dedup_config dedup;
+	struct story_config stories;
+	char error[256];
+
+	memset(judge, 0, sizeof *judge);
+	dedup_config_defaults(&dedup);
+	story_config_defaults(&stories);
+	judge->dedup = dedup_open(&dedup, error, sizeof error);
+	judge->stories = story_open(&stories, error, sizeof error);
+}
+
+/* As fingerprints.c's hooks do: dedup_check, then story_assign when it has features. */
+static void
+judge_article(struct judge *judge, struct article *article, time_t when)
+{
+	dedup_check(judge->dedup, article, when);
+	if (article->story_features != NULL)
+		story_assign(judge->stories, article);
+	buffer_printf(&judge->verdicts, "%s status=%d group=%s of=%s similarity=%.6f story=%s "
+	    "size=%zu headline=%s\n", article->id, (int)article->dedup.status, article->dedup.group,
+	    article->dedup.duplicate_of ? article->dedup.duplicate_of : "-",
+	    article->dedup.similarity, article->story.id ? article->story.id : "-",
+	    article->story.size, article->story.headline ? article->story.headline : "-");
+}
+
+static void
+judge_close(struct judge *judge)
+{
+	dedup_close(judge->dedup);
+	story_close(judge->stories);
+	buffer_free(&judge->verdicts);
+}
+
+/*
+ * The log judged by the instance that wrote each record (its own article, parked) and by
+ * another (the article read back from the record): the same verdicts and stories, the same
+ * index sizes, and the same verdicts for articles judged after it (the indexes' state, as the
+ * next record sees it).
+ */
+static void
+test_own_and_read_back_articles_leave_the_same_indexes(void)
+{
+	struct dedup_config config;
+	struct dedup_sketcher *sketcher;
+	struct story_extractor *extractor = story_extractor_new();
+	struct dedup_hasher hasher;
+	struct judge own, other;
+	int unread = 0;
+
+	dedup_config_defaults(&config);
+	sketcher = dedup_sketcher_new(&config);
+	dedup_hasher_init(&hasher, config.shingle_size, config.signature_size, config.bands);
+	judge_open(&own);
+	judge_open(&other);
+	for (int i = 0; i < ARTICLES; i++) {
+		struct article *article = make_article(i, sketcher, extractor), *back;
+		time_t when = article->fetched + 5;
+		size_t length;
+		uint8_t *value = fprecord_encode(&hasher, article, when, &length);
+
+		if ((back = read_back(value, length, &hasher)) != NULL)
+			judge_article(i < ARTICLES * 3 / 4 ? &other : &own, back, when);
+		unread += back == NULL;
+		judge_article(i < ARTICLES * 3 / 4 ? &own : &other, article, when);
+		article_free(back);
+		article_free(article);
+		free(value);
+	}
+	CHECK(unread == 0);
+	CHECK_STR(other.verdicts.data, own.verdicts.data);
+	CHECK(strstr(own.verdicts.data, "status=2") != NULL);	/* duplicates were judged */
+	CHECK(dedup_size(own.dedup) == dedup_size(other.dedup));
+	CHECK(story_count(own.stories) == story_count(other.stories));
+	CHECK(story_count(own.stories) < (size_t)ARTICLES);	/* some joined */
+	judge_close(&own);
+	judge_close(&other);
+	dedup_hasher_free(&hasher);
+	dedup_sketcher_free(sketcher);
+	story_extractor_free(extractor);
+}
+
 int
 main(void)
 {
 	RUN(test_records_are_the_reference_bytes_and_read_back_whole);
+	RUN(test_own_and_read_back_articles_leave_the_same_indexes);
+	for (int i = 0; i <= ARTICLES; i++)
+		free(texts[i]);
 	return check_finish();
 }
