@@ -11,15 +11,17 @@
  * (the walk does not depend on what the lookups find), then the lookups follow in the walk's
  * order with CLD2's filter of repeats and its limit of hits a buffer; a bucket's four
  * entries are compared at once (SSE2; four compares on targets without it) and a hit is kept
- * or not without a branch.  The
- * octagram walk goes word by word (a word of ASCII letters in one tight loop) instead of
- * character by character, its lookups compared the same way (and prefetched a walk ahead).
+ * or not without a branch; whether the walk goes on from a quadgram's end or its middle is
+ * chosen without a branch too.  The octagram walk goes word by word (a word of ASCII letters
+ * found 16 bytes at once, SSE2) instead of character by character, its lookups compared the
+ * same way (and prefetched a walk ahead).  CLD2's hash functions (QuadHashV2, OctaHash40,
+ * PairHash) are cld2_hash.h's inline copies, a quadgram of ASCII letters hashed from the
+ * same four bytes that found its end (libcld2's were two calls through the PLT a gram).
  * The hits are then merged and cut into chunks by CLD2's LinearizeAll and ChunkAll, and each
  * chunk toted and summarised here as ScoreAllHits, ScoreOneChunk and SetChunkSummary do,
  * with CLD2's Tote inline (its Add was a call for each language of each hit, and
  * CurrentTopThreeKeys went over all 64 groups of four languages).  The hit buffer is made
- * once, not allocated per span.  The rest is CLD2's own: its hash functions (QuadHashV2,
- * OctaHash40, PairHash), tables, LinearizeAll, ChunkAll, reliability functions and
+ * once, not allocated per span.  The rest is CLD2's own: its tables, LinearizeAll, ChunkAll, reliability functions and
  * SpliceHitBuffer, called in ScoreQuadScriptSpan's order.  Spans of other scripts (CJK, or
  * one-language scripts) go to CLD2::ScoreOneScriptSpan, and CLD2's debugging output (never
  * asked for here) to its ProcessHitBuffer.
@@ -31,11 +33,13 @@
  * scoreonescriptspan.cc's, to the tie (the lower language first) and to the 16-bit scores.
  */
 #include "cld2_score.h"
+#include "cld2_hash.h"
 
 #include <cld2/internal/cldutil.h>
 #include <cld2/internal/lang_script.h>
 #include <cld2/internal/utf8statetable.h>
 
+#include <cstdint>
 #include <cstring>
 #if defined(__SSE2__)
 #include <immintrin.h>
@@ -158,23 +162,26 @@ add_hit(ScoringHit *hit, int *next, uint32 probs, uint32 keymask, int offset, ui
 }
 
 /*
- * Where a quadgram from src ends (after 4 characters, or at a space or control character),
- * and *mid after its first 2: kAdvanceOneCharButSpace's steps, four bytes at once when they
- * are ASCII (a byte of 0x21-0x7F a step, 0x00-0x20 a stop), else a table step at a time.
+ * The quadgram at src: where it ends (after 4 characters, or at a space or control
+ * character), *mid after its first 2, *hash its QuadHashV2.  kAdvanceOneCharButSpace's steps,
+ * four bytes at once when they are ASCII (a byte of 0x21-0x7F a step, 0x00-0x20 a stop, and
+ * the hash from the same four bytes), else a table step at a time.
  */
 inline const char *
-quad_end(const char *src, const char **mid)
+quad_at(const char *src, const char **mid, uint32 *hash)
 {
-	uint32 four, stops, high;
+	uint32 four = cld2_load32(src), stops, high;
 
-	std::memcpy(&four, src, 4);
 	high = four & 0x80808080u;
 	stops = ~((four & 0x7F7F7F7Fu) + 0x5F5F5F5Fu) & ~high & 0x80808080u;	/* under 0x21 */
 	uint32 either = stops | high;
 	int at = either != 0 ? __builtin_ctz(either) >> 3 : 4;
 
 	if (at == 4 || (stops >> (8 * at) & 0x80) != 0) {
+		uint32 prepost = cld2_prepost(src, at);
+
 		*mid = src + (at < 2 ? at : 2);
+		*hash = at != 0 ? cld2_quad_hash_short(four, at, prepost) : 0;
 		return src + at;
 	}
 	const char *end = src;
@@ -184,6 +191,7 @@ quad_end(const char *src, const char **mid)
 	*mid = end;
 	end += kAdvanceOneCharButSpace[static_cast<uint8>(end[0])];
 	end += kAdvanceOneCharButSpace[static_cast<uint8>(end[0])];
+	*hash = cld2_quad_hash(src, static_cast<int>(end - src));
 	return end;
 }
 
@@ -191,7 +199,8 @@ quad_end(const char *src, const char **mid)
  * GetQuadHits' walk over text[letter_offset, letter_limit) without its lookups: every
  * quadgram (the walk goes two characters on, a whole word at its end, over a vowel after)
  * into scorer->quads with its hash, its bucket prefetched; returns their count, *end where
- * the walk stopped.
+ * the walk stopped.  Whether the walk goes on from the quadgram's end or its middle is
+ * chosen without a branch (a word's end is no more predictable than a coin).
  */
 int
 find_quads(cld2_score *scorer, const char *text, int letter_offset, int letter_limit,
@@ -203,12 +212,11 @@ find_quads(cld2_score *scorer, const char *text, int letter_offset, int letter_l
 	if (src[0] == ' ')
 		++src;
 	while (src < srclimit) {
-		const char *src_mid, *src_end = quad_end(src, &src_mid);
+		const char *src_mid, *src_end = quad_at(src, &src_mid, &gram->hash);
 
 		gram->offset = static_cast<int>(src - text);
-		gram->hash = QuadHashV2(src, static_cast<int>(src_end - src));
 		__builtin_prefetch(&quads.buckets[(gram->hash + (gram->hash >> 12)) & quads.last]);
-		src = src_end[0] == ' ' ? src_end : src_mid;
+		src = src_mid + ((src_end - src_mid) & -static_cast<intptr_t>(src_end[0] == ' '));
 		if (src < srclimit)
 			src += kAdvanceOneCharSpaceVowel[static_cast<uint8>(src[0])];
 		else
@@ -265,17 +273,45 @@ quad_hits(cld2_score *scorer, const char *text, int letter_offset, int letter_li
 }
 
 /*
+ * Where the word at word_start ends, 16 bytes at once: its first space when that comes
+ * before any non-ASCII byte in the 16 bytes from word_start (all before srclimit), else NULL.
+ */
+inline const char *
+ascii_word_end(const char *word_start, const char *srclimit)
+{
+#if defined(__SSE2__)
+	if (srclimit - word_start < 16)
+		return NULL;
+	__m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(word_start));
+	int stops = _mm_movemask_epi8(_mm_or_si128(bytes,
+	    _mm_cmpeq_epi8(bytes, _mm_set1_epi8(' '))));	/* a space or a byte over 0x7F */
+	int at = __builtin_ctz(static_cast<unsigned>(stops) | 0x10000u);
+
+	return at < 16 && word_start[at] == ' ' ? word_start + at : NULL;
+#else
+	(void)word_start;
+	(void)srclimit;
+	return NULL;
+#endif
+}
+
+/*
  * Where the word at word_start ends: the first space the walk of whole characters meets
  * before srclimit, or where the walk passed srclimit; *word_end after its 8th character (or
- * its last).  ASCII bytes in a tight loop, a word with other characters character by
- * character.
+ * its last).  A word of ASCII letters found 16 bytes at once (no branch on its length), else
+ * its ASCII bytes in a tight loop, a word with other characters character by character.
  */
 inline const char *
 word_ends(const char *word_start, const char *srclimit, const char **word_end)
 {
-	const char *src = word_start;
+	const char *src = ascii_word_end(word_start, srclimit);
 	int charcount = 0;
 
+	if (src != NULL) {
+		*word_end = word_start + (src - word_start < 8 ? src - word_start : 8);
+		return src;
+	}
+	src = word_start;
 	while (src < srclimit && *src != ' ' && static_cast<uint8>(*src) < 0x80)
 		src++;
 	if (src >= srclimit || *src == ' ') {
@@ -312,7 +348,7 @@ find_words(cld2_score *scorer, const char *text, int letter_offset, int letter_l
 	const char *prior_word_start = src, *word_start = src, *word_end;
 
 	while ((src = word_ends(word_start, srclimit, &word_end)) < srclimit) {
-		uint64 hash = OctaHash40(word_start, static_cast<int>(word_end - word_start));
+		uint64 hash = cld2_octa_hash(word_start, static_cast<int>(word_end - word_start));
 
 		if (hash != prior[0] && hash != prior[1]) {
 			prior[next_prior] = hash;
@@ -320,7 +356,7 @@ find_words(cld2_score *scorer, const char *text, int letter_offset, int letter_l
 			uint64 older = prior[next_prior];
 
 			word->paired = older != 0 && older != hash;
-			word->pair_hash = word->paired ? PairHash(older, hash) : 0;
+			word->pair_hash = word->paired ? cld2_pair_hash(older, hash) : 0;
 			word->hash = hash;
 			word->offset = static_cast<int>(word_start - text);
 			word->pair_offset = static_cast<int>(prior_word_start - text);
