@@ -44,7 +44,9 @@ LIBS	 = $(PKG_LIBS) -ldl -lm -lpthread
 # unit tests and benchmarks that measure the heap (mallinfo2) keep it too. jemalloc's options
 # are compiled into the daemon (malloc_conf in daemon/main.c, which says what they measured).
 DAEMON_MALLOC = $(if $(SANITIZE),,-ljemalloc)
-# The TSan build's daemon runs librdkafka's C11 threads on pthreads TSan sees (the file says why).
+# The TSan build's daemon, unit tests, tools and benchmarks run librdkafka's C11 threads on
+# pthreads TSan sees (the file says why; without it a unit test that starts librdkafka, e.g.
+# test_cluster, dies in librdkafka's first thread).
 DAEMON_TSAN = $(if $(findstring thread,$(SANITIZE)),$(BUILD)/obj/tests/tsan/c11threads.o)
 
 DAEMON_SOURCES	= $(sort $(wildcard daemon/*.c daemon/feed/*.c daemon/dedup/*.c daemon/clean/*.c \
@@ -122,14 +124,14 @@ $(BUILD)/plugins/%.so: plugins/%/*.cc $(HEADERS)
 DEPFLAGS = -MMD -MP -MF $@.d
 -include $(wildcard $(BUILD)/tests/*.d $(BUILD)/tools/*.d $(BUILD)/bench/*.d)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libwiresift.a
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libwiresift.a $(DAEMON_TSAN)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(DEPFLAGS) -Itests/unit -rdynamic -o $@ $< -Wl,--whole-archive $(BUILD)/libwiresift.a \
-	    -Wl,--no-whole-archive $(LDFLAGS) $(LIBS)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -Itests/unit -rdynamic -o $@ $< $(DAEMON_TSAN) \
+	    -Wl,--whole-archive $(BUILD)/libwiresift.a -Wl,--no-whole-archive $(LDFLAGS) $(LIBS)
 
-$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libwiresift.a
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libwiresift.a $(DAEMON_TSAN)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(DEPFLAGS) -o $@ $< $(BUILD)/libwiresift.a $(LDFLAGS) $(LIBS)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -o $@ $< $(DAEMON_TSAN) $(BUILD)/libwiresift.a $(LDFLAGS) $(LIBS)
 
 # gofeed, the reference of the differential test (tests/feeds/differential.py): Go and the
 # module from the Go module proxy are optional, so it is not part of `all`; the test builds
@@ -139,10 +141,10 @@ $(BUILD)/tools/gofeed_items: tests/tools/gofeed_items/main.go tests/tools/gofeed
 	@mkdir -p $(dir $@)
 	cd tests/tools/gofeed_items && go build -o $(abspath $@) .
 
-$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libwiresift.a
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libwiresift.a $(DAEMON_TSAN)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(DEPFLAGS) -Itests/unit -rdynamic -o $@ $< -Wl,--whole-archive $(BUILD)/libwiresift.a \
-	    -Wl,--no-whole-archive $(LDFLAGS) $(LIBS)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -Itests/unit -rdynamic -o $@ $< $(DAEMON_TSAN) \
+	    -Wl,--whole-archive $(BUILD)/libwiresift.a -Wl,--no-whole-archive $(LDFLAGS) $(LIBS)
 
 run: deps
 	@$(MAKE) --no-print-directory all
