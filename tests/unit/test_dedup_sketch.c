@@ -290,10 +290,13 @@ reference_sketch(const struct reference_words *words, int width, uint32_t size, 
 static const char *const pieces[] = {
 	/* UTF-8: accents, curly quotes and dashes, NBSP, CJK, ligature, full-width, combining
 	 * acute, an Arabic ligature NFKC expands to four words, zero-width space, a circled
-	 * digit, the ideographic space, the euro sign */
+	 * digit, the ideographic space, the euro sign; the trade mark sign (a symbol, so no
+	 * word to the token stream, that NFKC makes "tm") and an enclosing circle (a mark the
+	 * token stream does not count as a word's): in the gap between two tokens, words */
 	"caf\xc3\xa9", "\xe2\x80\x99", "\xe2\x80\x9c", "\xe2\x80\x9d", "\xe2\x80\x94", "\xc2\xa0",
 	"\xe4\xb8\xad\xe6\x96\x87", "\xef\xac\x81", "\xef\xbc\xa1\xef\xbc\xa2", "e\xcc\x81",
 	"\xef\xb7\xba", "\xe2\x80\x8b", "\xe2\x91\xa0", "\xe3\x80\x80", "\xe2\x82\xac",
+	"\xe2\x84\xa2", "\xe2\x83\x9d",
 	"Stra\xc3\x9f" "e", "\xc3\x9c" "BER",
 	/* invalid UTF-8: a lone continuation byte, a truncated sequence, 0xff */
 	"\x80", "\xe2\x80", "\xff",
@@ -444,7 +447,7 @@ test_generated_texts(void)
 	dedup_words_free(&words);
 }
 
-/* Each piece alone and between words, at every offset of a 16-byte step. */
+/* Each piece alone and between words, at every offset of a 16-byte step, and near the end. */
 static void
 test_pieces_at_every_offset(void)
 {
@@ -459,6 +462,10 @@ test_pieces_at_every_offset(void)
 			for (size_t i = 0; i < offset; i++)
 				buffer_append_string(&text, i % 7 == 6 ? " " : "x");
 			buffer_append_string(&text, pieces[piece]);
+			/* in the text's last 16 bytes too (the token gaps' bits there: normalize.c) */
+			buffer_append_string(&text, " end");
+			differing += !same_sketch(&words, text.data);
+			text.length -= 4;	/* " end" off again */
 			buffer_append_string(&text, "Word and more words follow here, then the end");
 			differing += !same_sketch(&words, text.data);
 			differing += !same_sketch(&words, pieces[piece]);
