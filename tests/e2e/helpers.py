@@ -183,6 +183,14 @@ class KafkaBroker:
 		if result.returncode != 0:
 			raise RuntimeError("broker.sh stop failed: %s" % result.stderr)
 
+	def kill(self):
+		"""Every node SIGKILLed at once, for a broker whose data is thrown away: a module's
+		cluster stops in well under a second instead of 6-12 s of controlled shutdowns."""
+		result = self._script("kill", 60)
+		_live.discard(self)
+		if result.returncode != 0:
+			raise RuntimeError("broker.sh kill failed: %s" % result.stderr)
+
 	def restart(self):
 		"""Stop and start again: same port (so the same bootstrap), data kept."""
 		self.stop()
@@ -230,9 +238,12 @@ def _kcat_record(envelope):
 
 def kcat_read_all(bootstrap, topic, timeout=20, isolation="read_committed"):
 	"""Every record now in topic, in (partition, offset) order; [] when the topic does not exist.
-	isolation: librdkafka's isolation.level (its default, read_committed, unless told)."""
+	isolation: librdkafka's isolation.level (its default, read_committed, unless told).
+	fetch.wait.max.ms=10: a partition with nothing more to read is answered (and so reaches its
+	end, -e) after 10 ms, not librdkafka's 500: one read of a topic took 0.6-1.6 s, now 0.05."""
 	command = ["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-J", "-q",
-		   "-X", "topic.metadata.refresh.interval.ms=500", "-X", "isolation.level=" + isolation]
+		   "-X", "topic.metadata.refresh.interval.ms=500", "-X", "isolation.level=" + isolation,
+		   "-X", "fetch.wait.max.ms=10"]
 	try:
 		result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
 	except subprocess.TimeoutExpired:
