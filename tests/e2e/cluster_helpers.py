@@ -64,7 +64,8 @@ def kcat_read_raw(bootstrap, topic, timeout=60):
 	as wiresift reads the fingerprints topic (read_uncommitted). kcat -J cannot carry binary
 	values, so each record comes as a line "PARTITION OFFSET KEYLEN VALUELEN" and its bytes."""
 	command = ["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q",
-		   "-X", "isolation.level=read_uncommitted", "-f", "%p %o %K %S\n%k%s"]
+		   "-X", "isolation.level=read_uncommitted", "-X", "fetch.wait.max.ms=10",
+		   "-f", "%p %o %K %S\n%k%s"]
 	try:
 		out = subprocess.run(command, capture_output=True, timeout=timeout).stdout
 	except subprocess.TimeoutExpired:
@@ -288,7 +289,8 @@ class Cluster:
 		for topic in self.topics[:2]:
 			result = subprocess.run(
 				["kcat", "-C", "-b", self.bootstrap, "-t", topic, "-o", "beginning", "-e",
-				 "-q", "-X", "isolation.level=read_committed", "-f", "%T %s\\n"],
+				 "-q", "-X", "isolation.level=read_committed", "-X", "fetch.wait.max.ms=10",
+				 "-f", "%T %s\\n"],
 				capture_output=True, text=True, timeout=60)
 			for line in result.stdout.splitlines():
 				stamp, _, value = line.partition(" ")
@@ -303,7 +305,8 @@ class Cluster:
 		for topic in self.topics[:2]:
 			result = subprocess.run(
 				["kcat", "-C", "-b", self.bootstrap, "-t", topic, "-o", "beginning", "-e",
-				 "-q", "-X", "isolation.level=read_committed", "-f", "%s\\n"],
+				 "-q", "-X", "isolation.level=read_committed", "-X", "fetch.wait.max.ms=10",
+				 "-f", "%s\\n"],
 				capture_output=True, text=True, timeout=60)
 			values += [json.loads(line) for line in result.stdout.splitlines()
 				   if line.startswith("{")]
@@ -378,7 +381,8 @@ def committed_articles(bootstrap, topics):
 	for topic in topics:
 		result = subprocess.run(
 			["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q",
-			 "-X", "isolation.level=read_committed", "-f", "%s\\n"],
+			 "-X", "isolation.level=read_committed", "-X", "fetch.wait.max.ms=10",
+			 "-f", "%s\\n"],
 			capture_output=True, text=True, timeout=60)
 		articles += [json.loads(line) for line in result.stdout.splitlines()
 			     if line.startswith("{")]
