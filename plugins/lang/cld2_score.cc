@@ -12,7 +12,8 @@
  * order with CLD2's filter of repeats and its limit of hits a buffer; a bucket's four
  * entries are compared at once (SSE2; four compares on targets without it) and a hit is kept
  * or not without a branch; whether the walk goes on from a quadgram's end or its middle is
- * chosen without a branch too.  The octagram walk goes word by word (a word of ASCII letters
+ * chosen without a branch too, and for a gram of ASCII letters its end, hash and next step
+ * come from one 8-byte load.  The octagram walk goes word by word (a word of ASCII letters
  * found 16 bytes at once, SSE2) instead of character by character, its lookups compared the
  * same way (and prefetched a walk ahead).  CLD2's hash functions (QuadHashV2, OctaHash40,
  * PairHash) are cld2_hash.h's inline copies, a quadgram of ASCII letters hashed from the
@@ -162,45 +163,54 @@ add_hit(ScoringHit *hit, int *next, uint32 probs, uint32 keymask, int offset, ui
 }
 
 /*
- * The quadgram at src: where it ends (after 4 characters, or at a space or control
- * character), *mid after its first 2, *hash its QuadHashV2.  kAdvanceOneCharButSpace's steps,
- * four bytes at once when they are ASCII (a byte of 0x21-0x7F a step, 0x00-0x20 a stop, and
- * the hash from the same four bytes), else a table step at a time.
+ * The quadgram at src: *hash its QuadHashV2; returns where GetQuadHits' walk goes on from it
+ * (from its end at a word's end, else from its middle, then over a space or an ASCII vowel),
+ * srclimit when that is at or past it.  A gram ends after 4 characters or at a space or
+ * control character (kAdvanceOneCharButSpace's steps).  When its bytes are ASCII (a byte of
+ * 0x21-0x7F a step, 0x00-0x20 a stop) all of that comes from one 8-byte load: the gram, its
+ * hash, the byte after it and the byte the walk steps over, and the choice of end or middle
+ * is made without a branch (a word's end is no more predictable than a coin); otherwise a
+ * table step at a time.
  */
 inline const char *
-quad_at(const char *src, const char **mid, uint32 *hash)
+quad_step(const char *src, const char *srclimit, uint32 *hash)
 {
-	uint32 four = cld2_load32(src), stops, high;
+	uint64 eight;
 
-	high = four & 0x80808080u;
-	stops = ~((four & 0x7F7F7F7Fu) + 0x5F5F5F5Fu) & ~high & 0x80808080u;	/* under 0x21 */
+	std::memcpy(&eight, src, sizeof(eight));
+	uint32 four = static_cast<uint32>(eight), high = four & 0x80808080u;
+	uint32 stops = ~((four & 0x7F7F7F7Fu) + 0x5F5F5F5Fu) & ~high & 0x80808080u; /* < 0x21 */
 	uint32 either = stops | high;
 	int at = either != 0 ? __builtin_ctz(either) >> 3 : 4;
 
 	if (at == 4 || (stops >> (8 * at) & 0x80) != 0) {
-		uint32 prepost = cld2_prepost(src, at);
+		bool word_end = (eight >> (8 * at) & 0xff) == ' ';
+		int next = word_end ? at : at < 2 ? at : 2;
 
-		*mid = src + (at < 2 ? at : 2);
-		*hash = at != 0 ? cld2_quad_hash_short(four, at, prepost) : 0;
-		return src + at;
+		*hash = at != 0 ? cld2_quad_hash_short(four, at, (src[-1] == ' ' ?
+		    CLD2_HASH_PRE_SPACE : 0) | (word_end ? CLD2_HASH_POST_SPACE : 0)) : 0;
+		src += next;
+		return src < srclimit ?
+		    src + kAdvanceOneCharSpaceVowel[eight >> (8 * next) & 0xff] : srclimit;
 	}
-	const char *end = src;
+	const char *end = src, *mid;
 
 	end += kAdvanceOneCharButSpace[static_cast<uint8>(end[0])];
 	end += kAdvanceOneCharButSpace[static_cast<uint8>(end[0])];
-	*mid = end;
+	mid = end;
 	end += kAdvanceOneCharButSpace[static_cast<uint8>(end[0])];
 	end += kAdvanceOneCharButSpace[static_cast<uint8>(end[0])];
 	*hash = cld2_quad_hash(src, static_cast<int>(end - src));
-	return end;
+	src = end[0] == ' ' ? end : mid;
+	return src < srclimit ? src + kAdvanceOneCharSpaceVowel[static_cast<uint8>(src[0])] :
+	    srclimit;
 }
 
 /*
  * GetQuadHits' walk over text[letter_offset, letter_limit) without its lookups: every
  * quadgram (the walk goes two characters on, a whole word at its end, over a vowel after)
  * into scorer->quads with its hash, its bucket prefetched; returns their count, *end where
- * the walk stopped.  Whether the walk goes on from the quadgram's end or its middle is
- * chosen without a branch (a word's end is no more predictable than a coin).
+ * the walk stopped.
  */
 int
 find_quads(cld2_score *scorer, const char *text, int letter_offset, int letter_limit,
@@ -212,15 +222,9 @@ find_quads(cld2_score *scorer, const char *text, int letter_offset, int letter_l
 	if (src[0] == ' ')
 		++src;
 	while (src < srclimit) {
-		const char *src_mid, *src_end = quad_at(src, &src_mid, &gram->hash);
-
 		gram->offset = static_cast<int>(src - text);
+		src = quad_step(src, srclimit, &gram->hash);
 		__builtin_prefetch(&quads.buckets[(gram->hash + (gram->hash >> 12)) & quads.last]);
-		src = src_mid + ((src_end - src_mid) & -static_cast<intptr_t>(src_end[0] == ' '));
-		if (src < srclimit)
-			src += kAdvanceOneCharSpaceVowel[static_cast<uint8>(src[0])];
-		else
-			src = srclimit;
 		(gram++)->after = static_cast<int>(src - text);
 	}
 	*end = static_cast<int>(src - text);

@@ -52,13 +52,14 @@
  * start-up (CLD2's functions for the other characters; eight Latin letters at a time,
  * lowercased as they are copied) and cld2_score.cc walks them for CLD2's quadgram and
  * octagram lookups (its hash functions, inline, and tables) and totes the hits by chunk:
- * 74K instructions a call (84K with CLD2's scoring) in about half the time: the quadgram
+ * 72K instructions a call (84K with CLD2's scoring) in about half the time: the quadgram
  * lookups, random reads of a 1 MB table that stalled each one in turn (perf put 14% of
  * bench_lang's samples on that one load), are prefetched a walk ahead and compared without
  * branches, the toting has no call a hit, CLD2's hashes are inline (libcld2's were two calls
  * a gram: 81K instructions) and the walks choose their next step without a branch where a
- * word's end decides it (11% less time than with those calls and branches).  Of the 74K,
- * the walks and hashes are about 40K, the chunks' toting 11K, CLD2's LinearizeAll and
+ * word's end decides it, a quadgram of ASCII letters and its step from one 8-byte load
+ * (about 15% less time than with those calls, branches and loads).  Of the 72K, the walks
+ * and hashes are about 38K, the chunks' toting 11K, CLD2's LinearizeAll and
  * ChunkAll 6K, the scanner 10K.  The answers are CLD2's: the same verdict on every article
  * of bench_lang's corpus at every size (BENCH_DIFF=512r,512), on the unit test's random,
  * mixed-script and word texts, and the same `wiresift process` output.
