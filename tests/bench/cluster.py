@@ -15,8 +15,16 @@ BENCH_CLUSTER_COLD_INTERVAL (the [feeds] interval of the cold start: 5m, the shi
 BENCH_CLUSTER_POLL_SECONDS (10), BENCH_COLD_TIMEOUT (240), BENCH_HOSTS (poll.py's),
 BENCH_CLUSTER_SETUPS (single,pair,cluster1,cluster2: the setups to run), BENCH_CLUSTER_PERF (a
 directory: each daemon's poll window is recorded there with `perf record -e cpu-clock -g -p`,
-SETUP-N.data, to profile the polls answered 304), BROKER_INITIAL_REBALANCE_DELAY_MS (the broker's
-group.initial.rebalance.delay.ms, tests/kafka/broker.sh: 0 unless set, Kafka's own default 3000).
+SETUP-N.data, to profile the polls answered 304), BENCH_CLUSTER_PERF_COLD (a directory: the
+same of the cold start, flat at 999 Hz, SETUP-cold-N.data: self samples by thread and function),
+BENCH_CLUSTER_TIDS (1: a "coldtids" line per daemon, each thread's user and system CPU, minor
+faults and preemptions in the cold start, by thread id: a process's librdkafka threads come in
+the order of its clients, each client's rdk:main first; in cluster mode the producer, the state
+reader, the group member, the fingerprints reader, except the threads of brokers learned later),
+BENCH_CLUSTER_WORKERS ([daemon] workers, when set), BENCH_CLUSTER_COMMIT_INTERVAL ([cluster]
+commit_interval, when set), BROKER_INITIAL_REBALANCE_DELAY_MS (the broker's
+group.initial.rebalance.delay.ms, tests/kafka/broker.sh: 0 unless set, Kafka's own default
+3000).
 
 Every setup runs the full pipeline of conf/ (as poll.py does) over the same feeds on poll.py's
 loopback nginx, publishing to one real broker (tests/kafka/broker.sh), with a fresh state_dir,
@@ -109,11 +117,16 @@ def config_for(directory, bootstrap, urls, build, topics, group, interval):
 	# reload.applied says the poll window's configuration is in; in a group, the join's
 	# lines (cluster.joining, assigned, revoked, caught_up) for join_line()
 	levels = "main:info,cluster:info" if group else "main:info"
-	text = text.replace("[daemon]\n", "[daemon]\nlog_levels = %s\n" % levels, 1)
+	daemon = "[daemon]\nlog_levels = %s\n" % levels
+	if os.environ.get("BENCH_CLUSTER_WORKERS"):
+		daemon += "workers = %s\n" % os.environ["BENCH_CLUSTER_WORKERS"]
+	text = text.replace("[daemon]\n", daemon, 1)
 	if group:
 		text += ("\n[cluster]\ngroup = %s\ntopic.feeds = %s\ntopic.state = %s\n"
 			 "topic.fingerprints = %s\npartitions = 12\nsession_timeout = 6s\n" % (
 				 group, topics[2], topics[3], topics[4]))
+		if os.environ.get("BENCH_CLUSTER_COMMIT_INTERVAL"):
+			text += "commit_interval = %s\n" % os.environ["BENCH_CLUSTER_COMMIT_INTERVAL"]
 	config.write_text(text)
 	return config
 
@@ -164,6 +177,26 @@ def thread_cpu(pids):
 	return totals
 
 
+def task_cpu(pid):
+	"""[(thread id, name, utime s, stime s, minor faults, preemptions)] of pid's threads, in the order they
+	were made
+	(librdkafka's threads by client: each client's rdk:main comes first, BENCH_CLUSTER_TIDS)."""
+	rows = []
+	for task in Path("/proc/%d/task" % pid).glob("*"):
+		try:
+			name = (task / "comm").read_text().strip()
+			text = (task / "stat").read_text()
+			status = (task / "status").read_text()
+		except OSError:
+			continue
+		fields = text[text.rindex(")") + 2:].split()
+		switches = re.search(r"^nonvoluntary_ctxt_switches:\s+(\d+)", status, re.M)
+		rows.append((int(task.name), name, int(fields[11]) / poll.CLOCK_TICKS,
+			     int(fields[12]) / poll.CLOCK_TICKS, int(fields[7]),
+			     int(switches.group(1)) if switches else -1))
+	return sorted(rows)
+
+
 def thread_line(after, before):
 	"""name=seconds for each thread name, CPU from before to after, most first."""
 	return " ".join("%s=%.2f" % (name, after[name] - before.get(name, 0.0))
@@ -190,7 +223,9 @@ def run(corpus, label, instances, grouped, build, work, nginx, bootstrap, urls, 
 	begun, begun_wall = time.monotonic(), time.time()
 	for daemon in daemons:
 		daemon.start()
+	recorders = perf_start(prefix + label + "-cold", daemons, "BENCH_CLUSTER_PERF_COLD")
 	cold = cold_start(prefix, label, daemons, begun, len(urls) * items_per_feed)
+	perf_stop(recorders)
 	cold_end_wall = time.time()
 	if grouped and instances > 1:
 		join_line(prefix, label, daemons, begun_wall)
@@ -229,6 +264,11 @@ def cold_start(prefix, label, daemons, begun, expected):
 		      records / cold_seconds, (ready_at or time.monotonic()) - begun, cold_cpu,
 		      cold_cpu / max(records, 1) * 1000, COLD_INTERVAL), flush=True)
 	print("%scoldthreads.%s %s" % (prefix, label, thread_line(cold_threads, {})), flush=True)
+	if os.environ.get("BENCH_CLUSTER_TIDS"):
+		for index, daemon in enumerate(daemons):
+			print("%scoldtids.%s instance=%d %s" % (prefix, label, index, " ".join(
+				"%d:%s=%.2fu+%.2fs,%dflt,%dpre" % row for row in task_cpu(daemon.pid))),
+			      flush=True)
 	return {"instance_cpu": instance_cpu, "cpu": cold_cpu, "records": records}
 
 
@@ -272,14 +312,17 @@ def poll_window(prefix, label, daemons, nginx):
 	return polls, cpu
 
 
-def perf_start(label, daemons):
-	"""perf record of each daemon's threads into BENCH_CLUSTER_PERF, when it is set."""
-	directory = os.environ.get("BENCH_CLUSTER_PERF")
+def perf_start(label, daemons, variable="BENCH_CLUSTER_PERF"):
+	"""perf record of each daemon's threads into the directory the environment variable
+	names, when it is set."""
+	directory = os.environ.get(variable)
 	if not directory:
 		return []
 	Path(directory).mkdir(parents=True, exist_ok=True)
-	return [subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", "250",
-				  "--call-graph", "dwarf", "-o",
+	# the cold start flat (self samples by thread: which function costs more), at 999 Hz
+	graph = ["-F", "999"] if variable.endswith("_COLD") else ["-F", "250", "--call-graph",
+								    "dwarf"]
+	return [subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock"] + graph + ["-o",
 				  str(Path(directory) / ("%s-%d.data" % (label, index))),
 				  "-p", str(daemon.pid)], stdout=subprocess.DEVNULL,
 				 stderr=subprocess.DEVNULL)
