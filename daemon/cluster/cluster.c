@@ -16,6 +16,7 @@
 #include <xxhash.h>
 
 #include "cluster/cluster_internal.h"
+#include "cluster/kafka_threads.h"
 #include "log.h"
 #include "publish.h"
 #include "util.h"
@@ -350,7 +351,10 @@ on_tick(evutil_socket_t fd, short what, void *context)
 	release_when_idle(cluster);
 }
 
-/* bootstrap.servers and the connection settings of [kafka] (security.*, ssl.*, sasl.*). */
+/*
+ * bootstrap.servers and the connection settings of [kafka] (security.*, ssl.*, sasl.*); the
+ * client's threads sleep with a timer slack (kafka_threads.c).
+ */
 rd_kafka_conf_t *
 cluster_kafka_conf(struct cluster *cluster, const char *role, char *error,
     size_t error_size)
@@ -362,7 +366,7 @@ cluster_kafka_conf(struct cluster *cluster, const char *role, char *error,
 	snprintf(client_id, sizeof client_id, "wiresift-%s", role);
 	rd_kafka_conf_set(conf, "client.id", client_id, NULL, 0);
 	if (rd_kafka_conf_set(conf, "bootstrap.servers", config->bootstrap_servers, error,
-	    error_size) != RD_KAFKA_CONF_OK)
+	    error_size) != RD_KAFKA_CONF_OK || kafka_threads_slack(conf, error, error_size) < 0)
 		goto fail;
 	for (size_t i = 0; i < config->kafka_setting_count; i++) {
 		const struct kafka_setting *setting = &config->kafka_settings[i];
