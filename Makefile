@@ -4,8 +4,9 @@
 #   make run        the daemon on the demo feeds, publishing to librdkafka's in-process broker
 #   make test       unit tests + end-to-end tests against a real Kafka broker and HTTP server
 #   make asan       ASan+UBSan build in build-asan/, unit tests run under it
-#   make tsan       TSan build in build-tsan/; cluster mode's e2e tests (the committer thread
-#                   beside the loop, the workers) run under it, and any report fails it
+#   make tsan       TSan build in build-tsan/; the threaded unit tests and cluster mode's e2e
+#                   tests (the committer thread beside the loop, the workers) run under it, and
+#                   any report fails it
 #                   (tests/tsan/reports.py: but races with no frame outside librdkafka)
 #   make bench      throughput and memory figures against peers measured in the same run
 #   make deps       install Debian -dev packages (as root) and fetch the Kafka broker jars
@@ -163,18 +164,23 @@ asan: deps
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    tests/run.sh --unit-only build-asan
 
-# TSan's reports decide, not the daemons' exit codes (exitcode=0): tests/tsan/reports.py reads
-# them all, also when a test failed, and leaves out races wholly inside librdkafka (it says why).
+# The unit tests where threads meet (the workers, the plugin host's threads, librdkafka's
+# threads beside the cluster code) run first. TSan's reports decide, not the processes' exit
+# codes (exitcode=0): tests/tsan/reports.py reads them all, also when a test failed, and leaves
+# out races wholly inside librdkafka (it says why).
+TSAN_UNIT ?= test_workers test_plugins test_cluster test_fetch_reuse test_loop
 tsan: deps
 	@$(MAKE) --no-print-directory BUILD=build-tsan OPTIMIZE=-O1 \
 	    SANITIZE="-fsanitize=thread -fno-omit-frame-pointer" all
 	@rm -rf build-tsan/reports && mkdir -p build-tsan/reports
-	@TSAN_OPTIONS="log_path=$(CURDIR)/build-tsan/reports/tsan second_deadlock_stack=1 \
+	@export TSAN_OPTIONS="log_path=$(CURDIR)/build-tsan/reports/tsan second_deadlock_stack=1 \
 	    exitcode=0 suppressions=$(CURDIR)/tests/tsan/suppressions" \
-	    WIRESIFT_BUILD=build-tsan WIRESIFT_PLUGIN_DIR=$(CURDIR)/build-tsan/plugins \
-	    python3 -m pytest -q tests/e2e/test_cluster.py \
+	    WIRESIFT_BUILD=build-tsan WIRESIFT_PLUGIN_DIR=$(CURDIR)/build-tsan/plugins; \
+	    failed=0; for test in $(TSAN_UNIT:%=build-tsan/tests/%); do \
+	    $$test >$$test.out 2>&1 || { failed=1; tail -n 20 $$test.out; }; tail -n 1 $$test.out; \
+	    done; python3 -m pytest -q tests/e2e/test_cluster.py \
 	    tests/e2e/test_cluster_fingerprints.py tests/e2e/test_cluster_revoke.py $(TSAN_TESTS); \
-	    status=$$?; python3 tests/tsan/reports.py build-tsan/reports && exit $$status
+	    status=$$?; python3 tests/tsan/reports.py build-tsan/reports && exit $$((status | failed))
 
 bench: deps
 	@$(MAKE) --no-print-directory all
