@@ -9,6 +9,9 @@
  * committer thread, daemon/cluster/committer.c) only wait for the loop to serve them and never
  * run our handlers on their own thread.
  * Nothing is counted as published when rd_kafka_producev returns 0: that only means queued.
+ * A message's value is copied into librdkafka's (RD_KAFKA_MSG_F_COPY) unless the caller gives
+ * it away (publisher_send_owned: RD_KAFKA_MSG_F_FREE, librdkafka frees it when the event that
+ * reported it is destroyed, after our handler ran; a refused one stays the caller's).
  *
  * Cluster mode holds sends while a transaction is being committed (librdkafka takes no message
  * between commit and the next begin): publisher_hold() keeps them in order here, and
@@ -315,17 +318,23 @@ fail:
 	return NULL;
 }
 
-/* Kept for publisher_release(): counted as outstanding, its report comes once released. */
+/*
+ * Kept for publisher_release(): counted as outstanding, its report comes once released. An
+ * owned value (publisher_send_owned) is kept as it is, any other copied.
+ */
 static void
 hold(struct publisher *publisher, const char *topic, int partition, const char *key,
-    const char *value, size_t value_length, rd_kafka_headers_t *headers, void *message_context)
+    const char *value, size_t value_length, int owned, rd_kafka_headers_t *headers,
+    void *message_context)
 {
 	struct held_message *message = xcalloc(1, sizeof *message);
 
 	message->topic = xstrdup(topic);
 	message->partition = partition;
 	message->key = xstrdup(key);
-	if (value != NULL) {	/* NULL stays NULL: a tombstone (topic.stories) */
+	if (owned)
+		message->value = (char *)value;
+	else if (value != NULL) {	/* NULL stays NULL: a tombstone (topic.stories) */
 		message->value = xmalloc(value_length + 1);
 		memcpy(message->value, value, value_length);
 	}
@@ -338,16 +347,22 @@ hold(struct publisher *publisher, const char *topic, int partition, const char *
 	publisher->outstanding++;
 }
 
+/*
+ * One message to librdkafka, or held. Owned: value is malloc'd and becomes the publisher's
+ * when this returns 0 (librdkafka frees it once its report is served: RD_KAFKA_MSG_F_FREE, no
+ * copy); on -1 it is still the caller's, as librdkafka leaves it on a refusal.
+ */
 static int
 produce(struct publisher *publisher, const char *topic, int partition, const char *key,
-    const char *value, size_t value_length, rd_kafka_headers_t *headers, void *message_context)
+    const char *value, size_t value_length, int owned, rd_kafka_headers_t *headers,
+    void *message_context)
 {
 	rd_kafka_resp_err_t result;
 
 	/* Held, or behind held ones librdkafka had no room for yet (their order is kept). */
 	if ((publisher->holding || publisher->held != NULL) && !publisher->bypass &&
 	    !publisher->fatal) {
-		hold(publisher, topic, partition, key, value, value_length, headers,
+		hold(publisher, topic, partition, key, value, value_length, owned, headers,
 		    message_context);
 		return 0;
 	}
@@ -360,7 +375,7 @@ produce(struct publisher *publisher, const char *topic, int partition, const cha
 	    RD_KAFKA_V_PARTITION(partition),
 	    RD_KAFKA_V_KEY(key, strlen(key)),
 	    RD_KAFKA_V_VALUE((void *)value, value_length),
-	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+	    RD_KAFKA_V_MSGFLAGS(owned ? RD_KAFKA_MSG_F_FREE : RD_KAFKA_MSG_F_COPY),
 	    RD_KAFKA_V_HEADERS(headers),
 	    RD_KAFKA_V_OPAQUE(message_context),
 	    RD_KAFKA_V_END);
@@ -368,7 +383,7 @@ produce(struct publisher *publisher, const char *topic, int partition, const cha
 	    !publisher->bypass) {
 		/* Cluster mode spools nothing (a spooled article would leave its transaction):
 		 * it waits here, in order, for the reports that make room (serve_queue). */
-		hold(publisher, topic, partition, key, value, value_length, headers,
+		hold(publisher, topic, partition, key, value, value_length, owned, headers,
 		    message_context);
 		return 0;
 	}
@@ -425,9 +440,9 @@ publisher_send(struct publisher *publisher, const char *topic, const struct arti
 	return result;
 }
 
-int
-publisher_send_raw(struct publisher *publisher, const char *topic, const char *key,
-    const char *value, size_t value_length, const char *headers_lines, void *message_context)
+/* librdkafka's headers from "name=value\n" lines. */
+static rd_kafka_headers_t *
+headers_from_lines(const char *headers_lines)
 {
 	rd_kafka_headers_t *headers = rd_kafka_headers_new(5);
 	const char *line = headers_lines ? headers_lines : "", *equals, *end;
@@ -441,15 +456,30 @@ publisher_send_raw(struct publisher *publisher, const char *topic, const char *k
 			rd_kafka_header_add(headers, line, equals - line, equals + 1,
 			    end - equals - 1);
 	}
-	return produce(publisher, topic, RD_KAFKA_PARTITION_UA, key, value, value_length, headers,
-	    message_context);
+	return headers;
+}
+
+int
+publisher_send_raw(struct publisher *publisher, const char *topic, const char *key,
+    const char *value, size_t value_length, const char *headers_lines, void *message_context)
+{
+	return produce(publisher, topic, RD_KAFKA_PARTITION_UA, key, value, value_length, 0,
+	    headers_from_lines(headers_lines), message_context);
+}
+
+int
+publisher_send_owned(struct publisher *publisher, const char *topic, const char *key,
+    char *value, size_t value_length, const char *headers_lines, void *message_context)
+{
+	return produce(publisher, topic, RD_KAFKA_PARTITION_UA, key, value, value_length, 1,
+	    headers_from_lines(headers_lines), message_context);
 }
 
 int
 publisher_send_to(struct publisher *publisher, const char *topic, int partition,
     const char *key, const char *value, size_t value_length, void *message_context)
 {
-	return produce(publisher, topic, partition, key, value, value_length,
+	return produce(publisher, topic, partition, key, value, value_length, 0,
 	    rd_kafka_headers_new(1), message_context);
 }
 
@@ -460,7 +490,7 @@ publisher_send_sealed(struct publisher *publisher, const char *topic, int partit
 	int result;
 
 	publisher->bypass = 1;
-	result = produce(publisher, topic, partition, key, value, value_length,
+	result = produce(publisher, topic, partition, key, value, value_length, 0,
 	    rd_kafka_headers_new(1), message_context);
 	publisher->bypass = 0;
 	return result;
@@ -492,21 +522,30 @@ release_failed(struct publisher *publisher, struct held_message *message)
 	free(report.headers);
 }
 
-/* The first held message to librdkafka (it counts as outstanding already). */
+/*
+ * The first held message to librdkafka (it counts as outstanding already), its value handed
+ * over (RD_KAFKA_MSG_F_FREE: the held message's own, no longer its once taken; a refused one
+ * stays).
+ */
 static rd_kafka_resp_err_t
 give(struct publisher *publisher, struct held_message *message)
 {
+	rd_kafka_resp_err_t result;
+
 	if (publisher->fatal)
 		return RD_KAFKA_RESP_ERR__FATAL;
-	return rd_kafka_producev(publisher->kafka,
+	result = rd_kafka_producev(publisher->kafka,
 	    RD_KAFKA_V_TOPIC(message->topic),
 	    RD_KAFKA_V_PARTITION(message->partition),
 	    RD_KAFKA_V_KEY(message->key, strlen(message->key)),
 	    RD_KAFKA_V_VALUE(message->value, message->value_length),
-	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
 	    RD_KAFKA_V_HEADERS(message->headers),
 	    RD_KAFKA_V_OPAQUE(message->context),
 	    RD_KAFKA_V_END);
+	if (result == RD_KAFKA_RESP_ERR_NO_ERROR)
+		message->value = NULL;	/* librdkafka's now */
+	return result;
 }
 
 /*

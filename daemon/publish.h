@@ -45,6 +45,13 @@ char	*publisher_headers_for(const struct article *article);
 /* Queue a message as it was spooled (headers as "name=value\n" lines). Same result as above. */
 int	 publisher_send_raw(struct publisher *publisher, const char *topic, const char *key,
 	    const char *value, size_t value_length, const char *headers, void *message_context);
+/*
+ * publisher_send_raw() without the copy: value (malloc'd) is given away when this returns 0
+ * (librdkafka frees it after its delivery report has been served, so report->value is valid
+ * in the callback as ever); on -1 it is still the caller's (to spool, then free).
+ */
+int	 publisher_send_owned(struct publisher *publisher, const char *topic, const char *key,
+	    char *value, size_t value_length, const char *headers, void *message_context);
 /* Queue a message (no headers) to one partition: cluster mode's state records. */
 int	 publisher_send_to(struct publisher *publisher, const char *topic, int partition,
 	    const char *key, const char *value, size_t value_length, void *message_context);

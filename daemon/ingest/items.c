@@ -4,7 +4,8 @@
  * message the producer refuses goes to the spool (in cluster mode, which spools nothing, its
  * article is undelivered and its feed polls it again). The loop appends the verdicts in the
  * buffer the worker wrote the message in (article_json_take: not measured, not copied) and
- * hands it with its length and its headers (made once for all its topics) to the producer.
+ * hands it with its length and its headers (made once for all its topics) to the producer,
+ * which takes that buffer for the last topic's message (publisher_send_owned: not copied).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,24 @@ item_leaves(struct batch *batch, struct article *article)
 	batch_item_done(batch, 0);
 }
 
+/*
+ * One topic's message; the last topic's is given to the producer (*json then NULL: no copy
+ * made, freed by librdkafka after its report), the others copied. -1: refused, *json kept.
+ */
+static int
+send_message(struct publisher *publisher, const char *topic, const char *key, char **json,
+    size_t json_length, const char *headers, struct delivery *delivery, int last)
+{
+	if (!last)
+		return publisher_send_raw(publisher, topic, key, *json, json_length, headers,
+		    delivery);
+	if (publisher_send_owned(publisher, topic, key, *json, json_length, headers,
+	    delivery) != 0)
+		return -1;
+	*json = NULL;
+	return 0;
+}
+
 static void
 publish_item(struct batch *batch, struct article *article)
 {
@@ -111,8 +130,8 @@ publish_item(struct batch *batch, struct article *article)
 	delivery->batch = batch;
 	delivery->article = article;
 	for (size_t i = 0; i < topics.count; i++) {
-		if (publisher_send_raw(ingest->publisher, topics.items[i], article->id, json,
-		    json_length, headers, delivery) == 0)
+		if (send_message(ingest->publisher, topics.items[i], article->id, &json,
+		    json_length, headers, delivery, i + 1 == topics.count) == 0)
 			delivery->pending_messages++;
 		else if (ingest->cluster != NULL)
 			/* Refused (the transaction not taking messages after an abortable error,
@@ -127,7 +146,7 @@ publish_item(struct batch *batch, struct article *article)
 	}
 	delivery->topics = buffer_steal(&topic_names);
 	free(headers);
-	free(json);
+	free(json);		/* NULL once the producer took it */
 	strlist_clear(&topics);
 	/* The text stays for the page cache (delivery.c) when the page came with validators. */
 	article_shed_delivered(article, article->page_etag != NULL ||

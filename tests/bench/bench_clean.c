@@ -10,7 +10,8 @@
  * the source as the daemon does, then runs the daemon's stages in its order: clean_article,
  * each plugin in config order (one chain, as the daemon's), the dedup sketch and the message without its verdict (the
  * workers' part; with [stories] on, the story features too, "story.features", read off the chain's token stream as on a worker), the dedup lookup against an in-memory index fresh each round, the whole
- * message and its produce into librdkafka (the loop's part). Each stage is timed separately in
+ * message and its produce into librdkafka (the loop's part: its headers, the message given to
+ * the producer, not copied, as ingest/items.c gives it). Each stage is timed separately in
  * CPU time of this thread (fair on a shared machine); produce counts rd_kafka_producev on the
  * calling thread, not librdkafka's own threads nor the in-process broker (CONFIG's
  * bootstrap.servers must be empty). ROUNDS defaults to 300.
@@ -166,7 +167,7 @@ dedup_and_publish(struct article *article, const struct ws_tokens *tokens,
     const char *topic, struct stage *stage, size_t bytes)
 {
 	double mark = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
-	char *json;
+	char *json, *headers;
 
 	/* off the chain's tokens where they are of the text, as on a worker (pipeline.c) */
 	dedup_sketch_article_tokens(sketcher, article, tokens);
@@ -177,9 +178,12 @@ dedup_and_publish(struct article *article, const struct ws_tokens *tokens,
 	charge(&stage[2], &mark, bytes);
 	json = article_to_json(article);
 	charge(&stage[3], &mark, bytes);
-	publisher_send(publisher, topic, article, json, NULL);
+	headers = publisher_headers_for(article);	/* as ingest/items.c gives it, one topic */
+	if (publisher_send_owned(publisher, topic, article->id, json, strlen(json), headers,
+	    NULL) != 0)
+		free(json);
+	free(headers);
 	charge(&stage[4], &mark, bytes);
-	free(json);
 }
 
 int

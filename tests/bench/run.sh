@@ -41,6 +41,8 @@
 #      json_dumps and by json_write, and the packed ids feedstate_encode writes now
 #   5b. cluster fingerprint record: bench_fprecord, an article-size record written (parking),
 #      read back as another instance's, and read back and judged, in us per record
+#   5c. produce: bench_publish, the loop thread's CPU per article-size message on the producer,
+#      its value copied into librdkafka's (publisher_send_raw) or given (publisher_send_owned)
 #
 # Environment: BENCH_WORK (default BUILD_DIR/bench-work: generated feeds are kept there and
 # reused), BENCH_SKIP_PAGES=1 skips step 3a, BENCH_SKIP_POLL=1 skips step 4, BENCH_SKIP_CLUSTER=1 step 5; poll.py's BENCH_FEEDS,
@@ -169,6 +171,9 @@ section "cluster state record write (bench_feedstate: a full record, JSON lists 
 
 section "cluster fingerprint record (bench_fprecord: written, read back, judged; us per record)"
 "$build/bench/bench_fprecord" | tee -a "$results"
+
+section "produce (bench_publish: the loop thread's CPU per 7 KB message, copied vs given, mock broker)"
+"$build/bench/bench_publish" 2>/dev/null | tee -a "$results"
 
 section "summary"
 table() { printf '%-44s %16s %16s  %s\n' "$@"; }
