@@ -33,7 +33,7 @@ const char *message_dedup_status(enum dedup_status status);
 /*
  * The same message from a jansson tree of checked strings (article_json.c; in a json_arena when
  * the caller opens one): a string that is not valid UTF-8 is left out, as jansson leaves it.
- * What message_write's caller falls back to, and what test_core compares it with.
+ * What message_write's caller falls back to, and what test_message compares it with.
  */
 int	 message_render(const struct article *article, struct buffer *out);
 /* The verdicts from jansson trees of checked strings, as message_write_verdicts writes them. */

@@ -428,18 +428,6 @@ publisher_headers_for(const struct article *article)
 	return buffer_steal(&text);
 }
 
-int
-publisher_send(struct publisher *publisher, const char *topic, const struct article *article,
-    const char *json, void *message_context)
-{
-	char *headers = publisher_headers_for(article);
-	int result = publisher_send_raw(publisher, topic, article->id, json, strlen(json),
-	    headers, message_context);
-
-	free(headers);
-	return result;
-}
-
 /* librdkafka's headers from "name=value\n" lines. */
 static rd_kafka_headers_t *
 headers_from_lines(const char *headers_lines)

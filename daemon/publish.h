@@ -34,15 +34,13 @@ typedef void (*delivery_fn)(void *message_context, const struct delivery_report 
 int	 publisher_check_config(const struct config *config, char *error, size_t error_size);
 struct publisher *publisher_open(const struct config *config, struct event_base *base,
 	    delivery_fn on_delivery, void *publisher_context, char *error, size_t error_size);
-/*
- * Queue one message. 0: queued (NOT delivered: wait for the delivery callback); -1: refused
- * (queue full or fatal), the callback will not be called for it.
- */
-int	 publisher_send(struct publisher *publisher, const char *topic,
-	    const struct article *article, const char *json, void *message_context);
 /* The headers of an article's message as "name=value\n" lines; caller frees. */
 char	*publisher_headers_for(const struct article *article);
-/* Queue a message as it was spooled (headers as "name=value\n" lines). Same result as above. */
+/*
+ * Queue one message (headers as "name=value\n" lines; value copied), e.g. as it was spooled.
+ * 0: queued (NOT delivered: wait for the delivery callback); -1: refused (queue full or
+ * fatal), the callback will not be called for it. The sends below answer the same way.
+ */
 int	 publisher_send_raw(struct publisher *publisher, const char *topic, const char *key,
 	    const char *value, size_t value_length, const char *headers, void *message_context);
 /*
