@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "judge.h"
 #include "article.h"
 #include "cluster/fprecord.h"
 #include "dedup/dedup.h"
@@ -270,49 +271,6 @@ test_records_are_the_reference_bytes_and_read_back_whole(void)
 	dedup_hasher_free(&hasher);
 	dedup_sketcher_free(sketcher);
 	story_extractor_free(extractor);
-}
-
-/* One instance's indexes and what it decided of each article. */
-struct judge {
-	struct dedup_index	*dedup;
-	struct story_index	*stories;
-	struct buffer		 verdicts;
-};
-
-static void
-judge_open(struct judge *judge)
-{
-	struct dedup_config dedup;
-	struct story_config stories;
-	char error[256];
-
-	memset(judge, 0, sizeof *judge);
-	dedup_config_defaults(&dedup);
-	story_config_defaults(&stories);
-	judge->dedup = dedup_open(&dedup, error, sizeof error);
-	judge->stories = story_open(&stories, error, sizeof error);
-}
-
-/* As fingerprints.c's hooks do: dedup_check, then story_assign when it has features. */
-static void
-judge_article(struct judge *judge, struct article *article, time_t when)
-{
-	dedup_check(judge->dedup, article, when);
-	if (article->story_features != NULL)
-		story_assign(judge->stories, article);
-	buffer_printf(&judge->verdicts, "%s status=%d group=%s of=%s similarity=%.6f story=%s "
-	    "size=%zu headline=%s\n", article->id, (int)article->dedup.status, article->dedup.group,
-	    article->dedup.duplicate_of ? article->dedup.duplicate_of : "-",
-	    article->dedup.similarity, article->story.id ? article->story.id : "-",
-	    article->story.size, article->story.headline ? article->story.headline : "-");
-}
-
-static void
-judge_close(struct judge *judge)
-{
-	dedup_close(judge->dedup);
-	story_close(judge->stories);
-	buffer_free(&judge->verdicts);
 }
 
 /*
