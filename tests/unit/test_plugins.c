@@ -94,44 +94,49 @@ test_init_failure(void)
 	CHECK_CONTAINS(error, CONFIG_FILE ":50: plugin lang: init failed: no language");
 }
 
-/*
- * Build a throwaway plugin into fixture_dir with cc: NAME.so claiming abi ABI and name
- * CLAIMED, whose process returns RESULT.  0 on success.
- */
+/* Write TEXT to fixture_dir/NAME.c and build it into NAME.so with cc.  0 on success. */
 static int
-fixture_build(const char *file_name, unsigned abi, const char *claimed, int result)
+fixture_compile(const char *name, const char *text)
 {
 	char source[PATH_MAX + 16], command[4 * PATH_MAX];
 	FILE *file;
 
-	snprintf(source, sizeof(source), "%s/%s.c", fixture_dir, file_name);
+	snprintf(source, sizeof(source), "%s/%s.c", fixture_dir, name);
 	if ((file = fopen(source, "w")) == NULL)
 		return -1;
-	fprintf(file,
+	fputs(text, file);
+	if (fclose(file) != 0)
+		return -1;
+	snprintf(command, sizeof(command),
+	    "cc -std=c11 -shared -fPIC -Idaemon -o %s/%s.so %s 2>/dev/null", fixture_dir, name,
+	    source);
+	return system(command) == 0 ? 0 : -1;
+}
+
+/*
+ * A throwaway plugin NAME.so claiming abi ABI and name CLAIMED, whose process returns
+ * RESULT.  0 on success.
+ */
+static int
+fixture_build(const char *name, unsigned abi, const char *claimed, int result)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
 	    "#include \"plugin_api.h\"\n"
 	    "static int process(void *s, struct article *a) { (void)s; (void)a; return %d; }\n"
 	    "static const struct ws_plugin p = { %u, \"%s\", \"test fixture\", 0, 0, 0,"
 	    " process, 0 };\n"
 	    "const struct ws_plugin *ws_plugin_entry(void) { return &p; }\n",
 	    result, abi, claimed);
-	fclose(file);
-	snprintf(command, sizeof(command),
-	    "cc -std=c11 -shared -fPIC -Idaemon -o %s/%s.so %s 2>/dev/null", fixture_dir,
-	    file_name, source);
-	return system(command) == 0 ? 0 : -1;
+	return fixture_compile(name, text);
 }
 
 /* A plugin that takes 30 ms an article and marks it (lang_code "sl"): over any small budget. */
 static int
 fixture_build_slow(void)
 {
-	char source[PATH_MAX + 16], command[4 * PATH_MAX];
-	FILE *file;
-
-	snprintf(source, sizeof(source), "%s/slow.c", fixture_dir);
-	if ((file = fopen(source, "w")) == NULL)
-		return -1;
-	fprintf(file,
+	return fixture_compile("slow",
 	    "#define _GNU_SOURCE\n#include <time.h>\n#include \"plugin_api.h\"\n"
 	    "static int process(void *s, struct article *a) { (void)s;\n"
 	    "  struct timespec t = { 0, 30000000 }; nanosleep(&t, 0);\n"
@@ -139,11 +144,6 @@ fixture_build_slow(void)
 	    "static const struct ws_plugin p = { 1, \"slow\", \"test fixture\", 0, 0, 0,"
 	    " process, 0 };\n"
 	    "const struct ws_plugin *ws_plugin_entry(void) { return &p; }\n");
-	fclose(file);
-	snprintf(command, sizeof(command),
-	    "cc -std=c11 -shared -fPIC -Idaemon -o %s/slow.so %s 2>/dev/null", fixture_dir,
-	    source);
-	return system(command) == 0 ? 0 : -1;
 }
 
 /*
@@ -154,13 +154,7 @@ fixture_build_slow(void)
 static int
 fixture_build_abis(void)
 {
-	char source[PATH_MAX + 16], command[4 * PATH_MAX];
-	FILE *file;
-
-	snprintf(source, sizeof(source), "%s/abione.c", fixture_dir);
-	if ((file = fopen(source, "w")) == NULL)
-		return -1;
-	fprintf(file,
+	if (fixture_compile("abione",
 	    "#include \"article.h\"\n"
 	    "struct v1 { unsigned abi; const char *name, *description; const void *options;\n"
 	    "  size_t state_size; int (*init)(void *, char *, size_t);\n"
@@ -168,29 +162,16 @@ fixture_build_abis(void)
 	    "static int process(void *s, struct article *a) { (void)s;\n"
 	    "  a->lang_confidence = 0.25; return 0; }\n"
 	    "static const struct v1 p = { 1, \"abione\", \"ABI 1\", 0, 0, 0, process, 0 };\n"
-	    "const struct v1 *ws_plugin_entry(void) { return &p; }\n");
-	fclose(file);
-	snprintf(command, sizeof(command),
-	    "cc -std=c11 -shared -fPIC -Idaemon -o %s/abione.so %s 2>/dev/null", fixture_dir,
-	    source);
-	if (system(command) != 0)
+	    "const struct v1 *ws_plugin_entry(void) { return &p; }\n") != 0)
 		return -1;
-	snprintf(source, sizeof(source), "%s/abitwo.c", fixture_dir);
-	if ((file = fopen(source, "w")) == NULL)
-		return -1;
-	fprintf(file,
+	return fixture_compile("abitwo",
 	    "#include <stdio.h>\n#include \"plugin_api.h\"\n"
 	    "static int process(void *s, struct article *a, const struct ws_tokens *t) {\n"
-	    "  (void)s; snprintf(a->lang_code, 8, \"%%zu\", t->text.count);\n"
+	    "  (void)s; snprintf(a->lang_code, 8, \"%zu\", t->text.count);\n"
 	    "  a->word_count = t->type_count; return 0; }\n"
 	    "static const struct ws_plugin p = { .abi = 2, .name = \"abitwo\",\n"
 	    "  .description = \"ABI 2\", .process_tokens = process };\n"
 	    "const struct ws_plugin *ws_plugin_entry(void) { return &p; }\n");
-	fclose(file);
-	snprintf(command, sizeof(command),
-	    "cc -std=c11 -shared -fPIC -Idaemon -o %s/abitwo.so %s 2>/dev/null", fixture_dir,
-	    source);
-	return system(command) == 0 ? 0 : -1;
 }
 
 static int
