@@ -312,14 +312,18 @@ class Cluster:
 				   if line.startswith("{")]
 		return values
 
-	def wait_all_published(self, timeout=60):
-		"""The committed records once every served article is among them (or at timeout)."""
+	def wait_all_published(self, timeout=60, interval=0.5):
+		"""The committed records once every served article is among them (or at timeout),
+		read again every interval seconds (a read is two kcat runs: read back to back they
+		took a core from the instances they wait for)."""
 		deadline = time.monotonic() + timeout
 		while True:
 			records = self.committed_records()
 			urls = {url for url, _ in records}
-			if self.generator.served <= urls or time.monotonic() > deadline:
+			left = deadline - time.monotonic()
+			if self.generator.served <= urls or left < 0:
 				return records
+			time.sleep(min(interval, left))
 
 
 def holding_cluster(tmp_path, kafka_cluster, wiresift_daemon, etags=False):
