@@ -167,7 +167,9 @@ asan: deps
 # The unit tests where threads meet (the workers, the plugin host's threads, librdkafka's
 # threads beside the cluster code) run first. TSan's reports decide, not the processes' exit
 # codes (exitcode=0): tests/tsan/reports.py reads them all, also when a test failed, and leaves
-# out races wholly inside librdkafka (it says why).
+# out races wholly inside librdkafka (it says why). The e2e tests' waits for the daemon's own
+# work (its articles published, a log line) are stretched 8 times in a TSan build, which runs
+# 5-15x slower (tests/e2e/helpers.py time_factor; WIRESIFT_TIME_FACTOR sets another factor).
 TSAN_UNIT ?= test_workers test_plugins test_cluster test_fetch_reuse test_loop
 tsan: deps
 	@$(MAKE) --no-print-directory BUILD=build-tsan OPTIMIZE=-O1 \

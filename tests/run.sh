@@ -6,7 +6,8 @@
 # Unit tests: each BUILD_DIR/tests/test_* binary (C, tests/unit/) prints its own
 # "N passed, N failed" line. End-to-end tests: pytest over tests/e2e/ against a real Kafka
 # broker (tests/kafka/broker.sh) and real HTTP servers on loopback, and in the same pytest run
-# tests/tsan/ (how make tsan reads ThreadSanitizer's reports, on a stored one). The seeds in
+# tests/tsan/ (how make tsan reads ThreadSanitizer's reports, on a stored one; how the e2e
+# waits are stretched for a sanitizer build's daemon). The seeds in
 # ../shared/seeds are used when present; tests that need them say so and skip when absent.
 set -u
 unit_only=0

@@ -231,7 +231,8 @@ class Cluster:
 		for config in self.configs.values():
 			config.write_text(config.read_text().replace("partitions = 6", "partitions = 1"))
 		self.start("a")
-		assert helpers.wait_until(lambda: owned_feeds(self.daemons["a"]) == FEEDS, 90, 0.2)
+		assert helpers.wait_until(lambda: owned_feeds(self.daemons["a"]) == FEEDS,
+					  helpers.slow(90), 0.2)
 		self.start("b")
 		self.daemons["b"].wait_for_log(r"event=cluster\.assigned ", timeout=60)
 
@@ -244,7 +245,9 @@ class Cluster:
 
 	def wait_stable(self, names, timeout=90):
 		"""Grows the feeds until the running instances names poll all feeds between them,
-		each some; returns the seconds that took."""
+		each some (for timeout seconds, stretched by helpers.time_factor()); returns the
+		seconds that took."""
+		timeout = helpers.slow(timeout)
 		begun = time.monotonic()
 		while True:
 			counts = [owned_feeds(self.daemons[name]) for name in names]
@@ -313,10 +316,11 @@ class Cluster:
 		return values
 
 	def wait_all_published(self, timeout=60, interval=0.5):
-		"""The committed records once every served article is among them (or at timeout),
-		read again every interval seconds (a read is two kcat runs: read back to back they
-		took a core from the instances they wait for)."""
-		deadline = time.monotonic() + timeout
+		"""The committed records once every served article is among them (or at timeout,
+		stretched by helpers.time_factor() in a sanitizer build), read again every interval
+		seconds (a read is two kcat runs: read back to back they took a core from the
+		instances they wait for)."""
+		deadline = time.monotonic() + helpers.slow(timeout)
 		while True:
 			records = self.committed_records()
 			urls = {url for url, _ in records}

@@ -9,6 +9,7 @@ can import them directly (sys.path.insert(0, "tests/e2e")).
 
 import atexit
 import ctypes
+import functools
 import hashlib
 import http.server
 import json
@@ -38,6 +39,39 @@ def build_dir():
 
 def wiresift_binary():
 	return build_dir() / "wiresift"
+
+
+@functools.lru_cache(maxsize=None)
+def sanitizer():
+	"""The sanitizer the build's daemon was built with: "address", "thread" or None (its
+	dynamic symbols name the runtime's entry, __asan_init or __tsan_init)."""
+	try:
+		data = wiresift_binary().read_bytes()
+	except OSError:
+		return None
+	for name, symbol in (("address", b"__asan_init"), ("thread", b"__tsan_init")):
+		if symbol in data:
+			return name
+	return None
+
+
+# How much slower than a plain build the daemon under test runs: $WIRESIFT_TIME_FACTOR when
+# set, else by the build's sanitizer (a TSan build runs 5-15x slower, an ASan one 2-3x).
+_SANITIZER_FACTORS = {"thread": 8.0, "address": 3.0}
+
+
+def time_factor():
+	"""The factor waits for the daemon's own work are stretched by (at least 1)."""
+	given = os.environ.get("WIRESIFT_TIME_FACTOR")
+	if given:
+		return max(1.0, float(given))
+	return _SANITIZER_FACTORS.get(sanitizer(), 1.0)
+
+
+def slow(seconds):
+	"""seconds stretched by time_factor(): for a wait on the daemon's speed (its articles
+	published, a log line after work), never for a protocol's timeout (a session, a hold)."""
+	return seconds * time_factor()
 
 
 def free_port():
@@ -553,8 +587,8 @@ class WiresiftDaemon:
 
 	def wait_for_log(self, pattern, timeout=20, start=0):
 		"""The first re.Match of pattern in the log from character offset start on, waiting up
-		to timeout seconds; raises AssertionError with the log's tail when none comes (or the
-		daemon exits first)."""
+		to timeout seconds (stretched by time_factor() in a sanitizer build); raises
+		AssertionError with the log's tail when none comes (or the daemon exits first)."""
 		regex = re.compile(pattern, re.M)
 
 		def search():
@@ -565,11 +599,12 @@ class WiresiftDaemon:
 				return regex.search(self.log(), start) or "exited"
 			return None
 
+		timeout = slow(timeout)
 		found = wait_until(search, timeout, 0.1)
 		if found is None or found == "exited":
 			code = self.process.poll() if self.process else self.returncode
 			why = "the daemon is not running (exit code %s)" % code \
-				if found == "exited" else "%ss passed" % timeout
+				if found == "exited" else "%gs passed" % timeout
 			raise AssertionError("no log line matching %r: %s; log tail:\n%s" %
 					     (pattern, why, tail(self.log_path, 40)))
 		return found
