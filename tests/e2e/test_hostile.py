@@ -5,8 +5,9 @@ handshake; and the SSRF guard, which must refuse a private address before connec
 loopback, and after a redirect inside a network namespace this test creates, where no packet can
 leave).
 
-For every hostile feed: the daemon stays up, its peak RSS stays under RSS_BOUND_MB, the control
-feed (/ok) keeps its schedule, and one log line names the feed and the reason."""
+For every hostile feed: the daemon stays up, its peak RSS stays under RSS_BOUND_MB (a build
+without a sanitizer: see rss_bound_mb), the control feed (/ok) keeps its schedule, and one log
+line names the feed and the reason."""
 
 import os
 import re
@@ -144,6 +145,18 @@ def hostile_config(directory, bootstrap, feeds, topic, plugins=True, extra=None)
 	return helpers.write_config(directory, bootstrap, feeds, sections)
 
 
+def rss_bound_mb():
+	"""RSS_BOUND_MB, or None (the bound not asserted, the figure still printed) when the
+	daemon was built with a sanitizer: an ASan build's resident set also holds ASan's
+	shadow memory (an eighth of everything mapped), a redzone around every block and a
+	quarantine of freed blocks (up to 256 MB), none of it the daemon's own. One run each,
+	loaded machine: test_hostile_servers_one_daemon's peak was 382.6 MB under ASan against
+	95.0 MB in the plain build, the 15 MB attribute's --once run 208.0 against 83.7. TSan's
+	shadow is larger still. The bound is about the daemon's memory, which the plain build
+	measures."""
+	return None if helpers.sanitizer() else RSS_BOUND_MB
+
+
 def peak_rss_mb(pid):
 	"""VmHWM (peak resident set) of a running process, in MB."""
 	with open("/proc/%d/status" % pid) as status:
@@ -187,7 +200,8 @@ def test_hostile_servers_one_daemon(tmp_path, kafka, hostile_server, wiresift_da
 	missing = [path for path, pattern in EXPECTED.items() if not re.search(pattern, log, re.M)]
 	assert not missing, "no log line for %s; log tail:\n%s" % (
 		missing, helpers.tail(daemon.log_path, 60))
-	assert peak < RSS_BOUND_MB, "peak RSS %.1f MB >= %d MB" % (peak, RSS_BOUND_MB)
+	bound = rss_bound_mb()
+	assert bound is None or peak < bound, "peak RSS %.1f MB >= %d MB" % (peak, bound)
 	# ... and only one: a failing feed's repeats are rate limited, not a line per poll.
 	for path in EXPECTED:
 		lines = re.findall(r"event=feed\.(?:failed|invalid) feed=%s " % re.escape(path), log)
@@ -277,7 +291,8 @@ def test_hostile_peak_rss_per_scenario(tmp_path, kafka, hostile_server):
 		"%s=%.1f" % (name, rss) for name, (_, rss, _) in results.items()))
 	for name, (status, rss, log) in results.items():
 		assert status in (0, 1), "%s: exit status %s\n%s" % (name, status, log[-2000:])
-		assert rss < RSS_BOUND_MB, "%s: peak RSS %.1f MB" % (name, rss)
+		assert rss_bound_mb() is None or rss < RSS_BOUND_MB, "%s: peak RSS %.1f MB" % (
+			name, rss)
 		if name != "ok":
 			assert re.search(expected[name], log, re.M), "%s:\n%s" % (name, log[-2000:])
 	assert results["ok"][0] == 0, results["ok"][2][-2000:]
