@@ -157,6 +157,9 @@ def produce_acked(bootstrap, topic, records):
 
 
 FEEDS = 24
+# Seconds after the last instance exited that a read of its committed records is final: a
+# transaction's commit markers are written by its coordinator after the commit returns.
+IDLE_READ = 2
 
 
 def feed_partition(url, partitions):
@@ -317,15 +320,23 @@ class Cluster:
 
 	def wait_all_published(self, timeout=60, interval=0.5):
 		"""The committed records once every served article is among them (or at timeout,
-		stretched by helpers.time_factor() in a sanitizer build), read again every interval
-		seconds (a read is two kcat runs: read back to back they took a core from the
-		instances they wait for)."""
+		stretched by helpers.time_factor() in a sanitizer build; or once a read begun
+		IDLE_READ s after the last instance exited is short: none can publish more), read
+		again every interval seconds (a read is two kcat runs: read back to back they took
+		a core from the instances they wait for)."""
 		deadline = time.monotonic() + helpers.slow(timeout)
+		idle_since = None
 		while True:
+			begun = time.monotonic()
+			if any(daemon.running() for daemon in self.daemons.values()):
+				idle_since = None
+			elif idle_since is None:
+				idle_since = begun
 			records = self.committed_records()
 			urls = {url for url, _ in records}
 			left = deadline - time.monotonic()
-			if self.generator.served <= urls or left < 0:
+			if self.generator.served <= urls or left < 0 or (
+					idle_since is not None and begun - idle_since >= IDLE_READ):
 				return records
 			time.sleep(min(interval, left))
 
