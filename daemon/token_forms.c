@@ -11,10 +11,11 @@
  * multiply a byte, a loop whose length the branch predictor cannot know) runs only for forms
  * new to the table.  Forms of up to 16 bytes start their probe where their key, mixed by two
  * multiplies, says; longer ones where their FNV-1a hash says (taken first), and compare the
- * rest with a copy kept here.  An article's slots are prefetched a few types ahead (the table
- * is megabytes).  When an article's types might take the table past its limit, it starts
- * over empty with the next generation, so every id of one article is of one generation and
- * the memory stays bounded.
+ * rest with a copy kept here.  A type's key is read from its copy (tokens.c's arena cells:
+ * the form's first 16 bytes, zero past a shorter one).  An article's slots are prefetched a
+ * few types ahead (the table is megabytes).  When an article's types might take the table
+ * past its limit, it starts over empty with the next generation, so every id of one article
+ * is of one generation and the memory stays bounded.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -106,29 +107,44 @@ form_table_restart(struct form_table *table)
 		table->generation = 1;
 }
 
+/* A type's key: the 16 bytes its copy starts with (token_forms.h). */
+static inline struct form_key
+form_key_of(const struct ws_token_type *type)
+{
+	struct form_key key;
+
+	memcpy(&key, type->written, sizeof(key));
+	return key;
+}
+
 /*
  * Where a form's probe starts: for up to 16 bytes its key mixed by two multiplies, else its
- * hash (form_prefetch() set it).
+ * hash (taken here first).
  */
 static inline size_t
 form_home(const struct form_table *table, const struct form_key *key,
-    const struct ws_token_type *type)
+    struct ws_token_type *type)
 {
-	uint64_t mixed = type->length <= 16 ?
-	    (key->lo ^ (key->hi * 0x9E3779B97F4A7C15ULL)) * 0xD6E8FEB86659FD93ULL :
-	    type->hash * 0x9E3779B97F4A7C15ULL;
+	uint64_t mixed;
 
+	if (type->length <= 16)
+		mixed = (key->lo ^ (key->hi * 0x9E3779B97F4A7C15ULL)) * 0xD6E8FEB86659FD93ULL;
+	else {
+		type->hash = words_hash(type->written);
+		mixed = type->hash * 0x9E3779B97F4A7C15ULL;
+	}
 	return (size_t)(mixed >> table->shift);
 }
 
-/* The slot a type's probe starts at into the cache, a long form's hash taken first. */
-static inline void
-form_prefetch(const struct form_table *table, const struct form_key *key,
-    struct ws_token_type *type)
+/* Where a type's probe starts (returned), its slot into the cache a few types ahead. */
+static inline uint32_t
+form_prefetch(const struct form_table *table, struct ws_token_type *type)
 {
-	if (type->length > 16)
-		type->hash = words_hash(type->written);
-	__builtin_prefetch(&table->slots[form_home(table, key, type)]);
+	struct form_key key = form_key_of(type);
+	size_t home = form_home(table, &key, type);
+
+	__builtin_prefetch(&table->slots[home]);
+	return (uint32_t)home;
 }
 
 /* A copy of the bytes of a long form past its first 16, for the form with id. */
@@ -157,11 +173,12 @@ rest_same(const struct form_table *table, const struct form_slot *slot,
 	    type->length - 16) == 0;
 }
 
-/* The id of one type's form, numbered next when new; sets the type's hash. */
+/* The id of one type's form (its key, its probe's start at), numbered next when new; sets
+ * the type's hash. */
 static inline uint32_t
-form_id(struct form_table *table, const struct form_key *key, struct ws_token_type *type)
+form_id(struct form_table *table, const struct form_key *key, size_t at,
+    struct ws_token_type *type)
 {
-	size_t at = form_home(table, key, type);
 	struct form_slot *slot;
 
 	for (;; at = (at + 1) & table->mask) {
@@ -187,8 +204,8 @@ form_id(struct form_table *table, const struct form_key *key, struct ws_token_ty
 }
 
 uint32_t
-form_table_ids(struct form_table *table, const struct form_key *keys,
-    struct ws_token_type *types, size_t count, size_t bytes, uint32_t *ids, uint32_t *id_count)
+form_table_ids(struct form_table *table, struct ws_token_type *types, size_t count,
+    size_t bytes, uint32_t *ids, uint32_t *id_count)
 {
 	*id_count = 0;
 	if (count > table->limit || bytes > REST_LIMIT) {
@@ -198,12 +215,15 @@ form_table_ids(struct form_table *table, const struct form_key *keys,
 	}
 	if (count > table->limit - table->count || bytes > REST_LIMIT - table->rest_used)
 		form_table_restart(table);
+	/* ids[i] holds where type i's probe starts until it holds its id */
 	for (size_t i = 0; i < count && i < PREFETCH_AHEAD; i++)
-		form_prefetch(table, &keys[i], &types[i]);
+		ids[i] = form_prefetch(table, &types[i]);
 	for (size_t i = 0; i < count; i++) {
+		struct form_key key = form_key_of(&types[i]);
+
 		if (i + PREFETCH_AHEAD < count)
-			form_prefetch(table, &keys[i + PREFETCH_AHEAD], &types[i + PREFETCH_AHEAD]);
-		ids[i] = form_id(table, &keys[i], &types[i]);
+			ids[i + PREFETCH_AHEAD] = form_prefetch(table, &types[i + PREFETCH_AHEAD]);
+		ids[i] = form_id(table, &key, ids[i], &types[i]);
 	}
 	*id_count = table->count;
 	return table->generation;

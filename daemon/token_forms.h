@@ -27,14 +27,15 @@ struct form_table;
 struct form_table *form_table_new(size_t limit);
 void	 form_table_free(struct form_table *table);
 /*
- * The ids of an article's count types (keys[i] the key of types[i]), whose forms are at most
- * `bytes` bytes in all, into ids[], all of one generation (the table starts over first when
- * they might not fit); sets *id_count (every id is below it) and returns the generation,
- * never 0; 0 (no ids) when the article alone has more forms than the limit (or more bytes
- * than a generation keeps).  Either way every type's hash is set: words_hash of its form.
+ * The ids of an article's count types, whose forms are at most `bytes` bytes in all, into
+ * ids[], all of one generation (the table starts over first when they might not fit); sets
+ * *id_count (every id is below it) and returns the generation, never 0; 0 (no ids) when the
+ * article alone has more forms than the limit (or more bytes than a generation keeps).
+ * Either way every type's hash is set: words_hash of its form.  Each type's key is read from
+ * its copy: its `written` must be readable for 16 bytes, zero past the form when it is
+ * shorter (tokens.c's arena cells), so those 16 bytes are the form's struct form_key.
  */
-uint32_t form_table_ids(struct form_table *table, const struct form_key *keys,
-	    struct ws_token_type *types, size_t count, size_t bytes, uint32_t *ids,
-	    uint32_t *id_count);
+uint32_t form_table_ids(struct form_table *table, struct ws_token_type *types, size_t count,
+	    size_t bytes, uint32_t *ids, uint32_t *id_count);
 
 #endif

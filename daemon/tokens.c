@@ -19,7 +19,10 @@
  * the article hashed by two multiplies.  Slots carry the number of the build that filled
  * them, so nothing is cleared between articles; buffers are kept from article to article.
  * This took the build from 162K to 114K instructions an article of the bench's news-size
- * corpus (tests/bench/bench_tokens.c over its texts under callgrind).  A form of under 16
+ * corpus (tests/bench/bench_tokens.c over its texts under callgrind).  A type's copy takes
+ * whole 16-byte cells, its first its key, read there by form_table_ids (no array of keys);
+ * with the words of a text's last 15 bytes scanned apart (no end test a word before them),
+ * 150.6K -> 139.6K instructions a build (daemon-cleaned article texts).  A form of under 16
  * bytes is interned with no branch on whether it is new (type_of_short): that branch, two
  * in five tokens, mispredicted; without it bench_tokens over the 1,000 article-size texts
  * went from 16.2-16.9 to 13.2-13.6 us an article (more instructions, half the mispredicts).
@@ -55,10 +58,9 @@ struct token_stream {
 	size_t			 token_count;
 	size_t			 token_capacity;
 	struct ws_token_type	*types;
-	struct form_key		*keys;		/* of each type */
 	size_t			 type_count;
 	size_t			 type_capacity;
-	char			*arena;		/* the types' copies, NUL-terminated */
+	char			*arena;		/* types' copies, 16-byte cells */
 	size_t			 arena_capacity;
 	size_t			 arena_used;
 	struct slot		*slots;
@@ -99,7 +101,6 @@ token_stream_free(struct token_stream *stream)
 		return;
 	free(stream->tokens);
 	free(stream->types);
-	free(stream->keys);
 	free(stream->arena);
 	free(stream->slots);
 	free(stream->form_ids);
@@ -129,21 +130,19 @@ key_slot(uint64_t lo, uint64_t hi, unsigned shift)
 
 /*
  * A new type of a form of 16 bytes or more (type_of_short adds the shorter ones): its
- * NUL-terminated copy goes into the arena at once (arena_reserve() made room for every type
- * the texts can hold; types_reserve() for the type and its key).  Its hash comes with its
- * form id (form_table_ids).
+ * NUL-terminated copy goes into the arena at once, in as many 16-byte cells as it fills, so
+ * its first 16 bytes are its key (arena_reserve() made room for every type the texts can
+ * hold; types_reserve() for the type).  Its hash comes with its form id (form_table_ids).
  */
 static inline uint32_t
-type_add(struct token_stream *stream, const struct form_key *key, const char *bytes,
-    size_t length)
+type_add(struct token_stream *stream, const char *bytes, size_t length)
 {
 	struct ws_token_type *type = &stream->types[stream->type_count];
 	char *copy = stream->arena + stream->arena_used;
 
 	memcpy(copy, bytes, length);
 	copy[length] = '\0';
-	stream->keys[stream->type_count] = *key;
-	stream->arena_used += length + 1;
+	stream->arena_used += (length + 16) & ~(size_t)15;
 	type->written = copy;
 	type->length = length;
 	return (uint32_t)stream->type_count++;
@@ -164,22 +163,22 @@ types_reserve(struct token_stream *stream, size_t bytes)
 	while (stream->type_capacity < wanted)
 		stream->type_capacity *= 2;
 	free(stream->types);
-	free(stream->keys);
 	free(stream->form_ids);
 	stream->types = xcalloc(stream->type_capacity, sizeof(*stream->types));
-	stream->keys = xcalloc(stream->type_capacity, sizeof(*stream->keys));
 	stream->form_ids = xcalloc(stream->type_capacity, sizeof(*stream->form_ids));
 }
 
 /*
- * Room in the arena for the types of texts of `bytes` bytes in all: a type's copy is at most
- * its first token's bytes and a NUL, and there are at most bytes / 2 + 1 tokens a text; 16
- * more for type_of_short's copies of keys (16 bytes whose zeros end a shorter form).
+ * Room in the arena for the types of texts of `bytes` bytes in all.  A type's copy takes
+ * whole 16-byte cells: one for a form of under 16 bytes (its key: the form, then zeros, so
+ * NUL-terminated), its bytes and a NUL rounded up to cells for a longer one (its first 16
+ * bytes are its key), at most its first token's bytes and 16; form_table_ids reads each
+ * type's key there.  There are at most bytes / 2 + 2 types (types_reserve).
  */
 static void
 arena_reserve(struct token_stream *stream, size_t bytes)
 {
-	size_t needed = bytes + bytes / 2 + 4 + 16;
+	size_t needed = bytes + (bytes / 2 + 2) * 16;
 
 	stream->arena_used = 0;
 	if (needed <= stream->arena_capacity)
@@ -248,8 +247,7 @@ type_new(struct token_stream *stream, uint64_t lo, uint64_t hi, const char *byte
     size_t length, size_t at)
 {
 	struct slot *slot = &stream->slots[at];
-	struct form_key key = { lo, hi };
-	uint32_t index = type_add(stream, &key, bytes, length);
+	uint32_t index = type_add(stream, bytes, length);
 
 	slot->key.lo = lo;
 	slot->key.hi = hi;
@@ -292,7 +290,6 @@ struct table_view {
 	unsigned		 shift;
 	uint32_t		 stamp;
 	struct ws_token_type	*types;
-	struct form_key		*keys;
 	char			*arena;
 	size_t			 arena_used;
 	size_t			 type_count;
@@ -303,7 +300,7 @@ static inline struct table_view
 view_of(const struct token_stream *stream)
 {
 	return (struct table_view){ stream->slots, stream->slot_capacity - 1, stream->slot_shift,
-	    stream->stamp, stream->types, stream->keys, stream->arena, stream->arena_used,
+	    stream->stamp, stream->types, stream->arena, stream->arena_used,
 	    stream->type_count, stream->slot_capacity / 4 };
 }
 
@@ -319,9 +316,11 @@ view_store(struct token_stream *stream, const struct table_view *view)
  * where it ends) is lo and hi, added when new, with no branch on whether it is: a new type
  * is two in five of an article's tokens, and that branch mispredicted on most of them.  The
  * probe stops at the form's slot or an empty one (a branch that only a collision takes);
- * the type at type_count, its copy and the slot are written either way (a known form's slot
- * gets what it holds), and the counts move by one when the slot was empty.  Room for all of
- * it was made first (types_reserve, arena_reserve).
+ * the type at type_count, its copy (the key: one 16-byte cell, the form and zeros) and the
+ * slot are written either way (a known form's slot gets what it holds), and the counts move
+ * by one when the slot was empty.  Room for all of it was made first (types_reserve,
+ * arena_reserve).  The index is picked by a mask, not `empty ? count : slot->type`: that
+ * took bench_tokens from 11.1-12.5 to 13.9-15.3 us an article (alternated pairs, load 14).
  */
 static inline uint32_t
 type_of_short(struct token_stream *stream, struct table_view *view, uint64_t lo, uint64_t hi,
@@ -346,13 +345,11 @@ type_of_short(struct token_stream *stream, struct table_view *view, uint64_t lo,
 	memcpy(copy + 8, &hi, 8);
 	view->types[count].written = copy;
 	view->types[count].length = length;
-	view->keys[count].lo = lo;
-	view->keys[count].hi = hi;
 	slot->key.lo = lo;
 	slot->key.hi = hi;
 	slot->type = index;
 	slot->stamp = view->stamp;
-	view->arena_used += (length + 1) & (0 - (size_t)empty);
+	view->arena_used += 16 & (0 - (size_t)empty);
 	view->type_count = count + empty;
 	if (__builtin_expect(view->type_count >= view->grow_at, 0)) {
 		view_store(stream, view);
@@ -704,17 +701,56 @@ skip_gap(const char *text, size_t length, size_t at, unsigned *gap)
 }
 
 /*
- * Scan one text of length bytes (its strlen); returns how many tokens it added.  A word that
- * one block holds and that an ASCII byte other than an apostrophe ends (no possessive then)
- * is done here; any other takes word_slow.  The block stops at the text's length: its last
- * 15 bytes or fewer are copied into a padded one.  A word that a space and then an ASCII
- * letter or digit follow says where the next one starts, with no gap to read.
+ * The token at position from block (its 16 bytes, or a padded copy): a word the block holds
+ * that an ASCII byte but an apostrophe ends (no possessive) is done here, any other by
+ * word_slow.  Returns where the next word starts (or length): after a word, a space and a
+ * letter or digit say where, with no gap to read.  *gap: this token's gap's bits, then the next's.
  */
+static inline __attribute__((always_inline)) size_t
+scan_word(struct token_stream *stream, struct table_view *table, struct ws_token *token,
+    const char *text, size_t length, size_t position, const unsigned char *block,
+    unsigned *gap)
+{
+	const unsigned char *bytes = (const unsigned char *)text;
+	unsigned word, letters, uppers, end, stop, flags;
+	struct form_key key;
+	size_t word_end, next = 0;
+
+	word = block_masks(block, &letters, &uppers);
+	end = (unsigned)__builtin_ctz(~word);
+	stop = bytes[position + end];
+	if ((end < 16) & word_stop[stop]) {
+		word_end = position + end;
+		if ((word >> end & 2) && stop == ' ')
+			next = word_end + 1;
+		uppers &= (1u << end) - 1;
+		flags = uppers != 0 ? case_flags(letters & ((1u << end) - 1), uppers) : 0;
+		key_at(block, end, &key);
+	} else {
+		struct found found;
+
+		word_slow(text, length, position, &found);
+		key = found.key;
+		word_end = found.end;
+		flags = found.flags;
+		end = (unsigned)(found.resume - position);
+	}
+	token->start = (uint32_t)position;
+	token->end = (uint32_t)word_end;
+	token->type = type_of(stream, table, key.lo, key.hi, text + position,
+	    word_end - position);
+	memcpy(&token->capitalized, token_flags[*gap][flags], 4);
+	*gap = 0;
+	return next != 0 ? next : skip_gap(text, length, position + end, gap);
+}
+
+/* Scan one text of length bytes (its strlen); returns how many tokens it added.  Blocks are
+ * read in place up to its last 15 bytes (no end test a word), whose words from a padded copy. */
 static size_t
 scan(struct token_stream *stream, struct ws_token_text *view, const char *text, size_t length)
 {
 	const unsigned char *bytes = (const unsigned char *)text;
-	size_t position;
+	size_t position, blocks_end;
 	unsigned gap = GAP_SENTENCE;	/* the first word starts a sentence */
 	struct ws_token *token, *first;
 	struct table_view table = view_of(stream);
@@ -726,45 +762,16 @@ scan(struct token_stream *stream, struct ws_token_text *view, const char *text, 
 	tokens_reserve(stream, length);
 	first = token = stream->tokens + stream->token_count;
 	position = skip_gap(text, length, 0, &gap);
+	blocks_end = length >= 16 ? length - 15 : 0;	/* from it, no whole block */
+	while (position < blocks_end)
+		position = scan_word(stream, &table, token++, text, length, position,
+		    bytes + position, &gap);
 	while (position < length) {
-		const unsigned char *block = bytes + position;
-		unsigned char padded[16];
-		unsigned word, letters, uppers, end, stop, flags;
-		struct form_key key;
-		size_t word_end, next = 0;
+		unsigned char padded[16] = { 0 };
 
-		if (length - position < 16) {
-			memset(padded, 0, sizeof(padded));
-			memcpy(padded, block, length - position);
-			block = padded;
-		}
-		word = block_masks(block, &letters, &uppers);
-		end = (unsigned)__builtin_ctz(~word);
-		stop = bytes[position + end];
-		if ((end < 16) & word_stop[stop]) {
-			word_end = position + end;
-			if ((word >> end & 2) && stop == ' ')
-				next = word_end + 1;
-			uppers &= (1u << end) - 1;
-			flags = uppers != 0 ? case_flags(letters & ((1u << end) - 1), uppers) : 0;
-			key_at(block, end, &key);
-		} else {
-			struct found found;
-
-			word_slow(text, length, position, &found);
-			key = found.key;
-			word_end = found.end;
-			flags = found.flags;
-			end = (unsigned)(found.resume - position);
-		}
-		token->start = (uint32_t)position;
-		token->end = (uint32_t)word_end;
-		token->type = type_of(stream, &table, key.lo, key.hi, text + position,
-		    word_end - position);
-		memcpy(&token->capitalized, token_flags[gap][flags], 4);
-		token++;
-		gap = 0;
-		position = next != 0 ? next : skip_gap(text, length, position + end, &gap);
+		memcpy(padded, bytes + position, length - position);
+		position = scan_word(stream, &table, token++, text, length, position, padded,
+		    &gap);
 	}
 	view_store(stream, &table);
 	stream->token_count += (size_t)(token - first);
@@ -789,8 +796,8 @@ token_stream_build(struct token_stream *stream, const char *title, const char *t
 	view->text.tokens = stream->tokens + view->title.count;
 	view->types = stream->types;
 	view->type_count = stream->type_count;
-	view->form_generation = form_table_ids(stream->forms, stream->keys, stream->types,
-	    stream->type_count, stream->arena_used, stream->form_ids, &view->form_id_count);
+	view->form_generation = form_table_ids(stream->forms, stream->types, stream->type_count,
+	    stream->arena_used, stream->form_ids, &view->form_id_count);
 	view->form_ids = view->form_generation != 0 ? stream->form_ids : NULL;
 	return view;
 }

@@ -2,7 +2,8 @@
  * test_tokens.c - the token stream the host hands ABI-2 plugins (daemon/tokens.c) against the
  * way each tagger scanned on its own before: words_next (plugins/words.h) over every line of
  * the text by itself, as the entities plugin did, and over the whole text, as keywords and
- * topics did.  Same words, same flags, and one type per distinct written form.
+ * topics did.  Same words, same flags, and one type per distinct written form, its copy
+ * zero-padded to 16 bytes when shorter (the key token_forms.c reads there).
  */
 #include <sys/mman.h>
 #include <unistd.h>
@@ -145,6 +146,19 @@ check_type_order(const struct ws_tokens *tokens)
 	free(forms);
 }
 
+/*
+ * A type's copy as form_table_ids reads its key (token_forms.h): 16 readable bytes, the form
+ * and then zeros when it is shorter, so equal to the form zero-padded here.
+ */
+static int
+key_cell_is_form(const struct ws_token_type *type)
+{
+	char padded[16] = { 0 };
+
+	memcpy(padded, type->written, type->length < 16 ? type->length : 16);
+	return memcmp(padded, type->written, 16) == 0;
+}
+
 /* Types: written form and hash as words_hash gives them; alike tokens share one. */
 static void
 check_types(const struct ws_tokens *tokens)
@@ -161,6 +175,7 @@ check_types(const struct ws_tokens *tokens)
 			CHECK(type->length == length && strlen(type->written) == length);
 			CHECK(memcmp(type->written, texts_of[t]->text + token->start, length) == 0);
 			CHECK(type->hash == words_hash(type->written));
+			CHECK(key_cell_is_form(type));
 		}
 	}
 	for (size_t a = 0; a < tokens->type_count; a++)
