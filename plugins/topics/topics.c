@@ -19,6 +19,9 @@
  * cache), and each
  * word of the texts one array read: a word whose form starts no term (most of them) is
  * skipped at that; only the words that start a term are matched against the term's stems.
+ * A term found is marked in a bitmap (hit_terms), so that scoring reads only the terms found,
+ * in the order of the rules (the sums as adding every term's gives), logarithms of small hit
+ * counts coming from a table.
  *
  * Thread-compatible: all it changes while processing is in its own state (one instance per
  * thread), the libstemmer stemmer included.
@@ -38,6 +41,7 @@
 #define TOKEN_BYTES	64
 #define TITLE_WEIGHT	2
 #define FORMS_MAX	50000	/* written forms cached */
+#define HITS_LOGGED	64	/* logarithms of hit counts below this are kept */
 
 struct topic {
 	char	*slug;
@@ -82,7 +86,9 @@ struct topics_state {
 	struct word_memo *memo;			/* in front of forms (WORD_MEMO_SLOTS) */
 	struct form_index by_id;		/* stable form id -> struct word_form */
 	struct form_index starts_by_id;		/* ... -> its starts (no_terms: none) */
+	double	 log_of[HITS_LOGGED];		/* log(n), as log gives it */
 	/* scratch for one article, reused */
+	uint64_t *hit_terms;			/* bit i: terms[i] has hits (term_hit) */
 	const struct word_form **type_forms;	/* of each token type (NULL: by form id) */
 	const struct term_list **type_starts;	/* ... and the terms its stem starts, or NULL */
 	void	**article_by_id;		/* by_id's values for this article, or NULL */
@@ -331,6 +337,13 @@ topics_init(void *state_pointer, char *error, size_t error_size)
 		topics_fini(state);
 		return -1;
 	}
+	if ((state->hit_terms = calloc((state->term_count + 63) / 64, sizeof(uint64_t))) == NULL) {
+		snprintf(error, error_size, "out of memory");
+		topics_fini(state);
+		return -1;
+	}
+	for (int count = 1; count < HITS_LOGGED; count++)
+		state->log_of[count] = log(count);
 	return 0;
 }
 
@@ -348,6 +361,8 @@ topics_fini(void *state_pointer)
 		free(state->terms[i].stems);
 	}
 	free(state->terms);
+	free(state->hit_terms);
+	state->hit_terms = NULL;
 	word_table_free(&state->terms_by_first, term_list_free);
 	word_table_free(&state->forms, word_form_free);
 	free(state->memo);
@@ -490,6 +505,41 @@ term_at(const struct topics_state *state, const struct ws_token_text *text, size
 	return 1;
 }
 
+/* One more hit of terms[index], weight times; its bit in hit_terms set. */
+static inline void
+term_hit(struct topics_state *state, size_t index, double weight)
+{
+	state->terms[index].hits += weight;
+	state->hit_terms[index / 64] |= (uint64_t)1 << (index % 64);
+}
+
+/* log(hits), from the table for the whole numbers of hits most terms have. */
+static double
+log_hits(const struct topics_state *state, double hits)
+{
+	return hits < HITS_LOGGED && hits == (int)hits ? state->log_of[(int)hits] : log(hits);
+}
+
+/*
+ * Each topic's score from the article's terms with hits, in the order of the terms (the sums
+ * as adding every term's in turn gives): those hit_terms marks, the others (most of the
+ * terms) not read.  Their hits and bits back to 0 for the next article.
+ */
+static void
+topics_score(struct topics_state *state)
+{
+	for (size_t word = 0; word < (state->term_count + 63) / 64; word++) {
+		for (uint64_t bits = state->hit_terms[word]; bits != 0; bits &= bits - 1) {
+			struct term *term = &state->terms[word * 64 + (size_t)__builtin_ctzll(bits)];
+
+			state->topics[term->topic].score += term->weight *
+			    (1 + log_hits(state, term->hits));
+			term->hits = 0;
+		}
+		state->hit_terms[word] = 0;
+	}
+}
+
 /* Count the rule terms found in one text: only its words whose stem starts a term are
  * looked at. */
 static void
@@ -507,7 +557,7 @@ terms_count(struct topics_state *state, const struct ws_token_text *text, double
 			struct term *term = &state->terms[list->terms[i]];
 
 			if (term_at(state, text, at, term))
-				term->hits += weight;
+				term_hit(state, list->terms[i], weight);
 		}
 	}
 }
@@ -533,15 +583,7 @@ topics_process(void *state_pointer, struct article *article, const struct ws_tok
 		return -1;
 	terms_count(state, &tokens->title, TITLE_WEIGHT);
 	terms_count(state, &tokens->text, 1);
-	/* every term's hits back to 0 for the next article as they are read */
-	for (size_t i = 0; i < state->term_count; i++) {
-		struct term *term = &state->terms[i];
-
-		if (term->hits > 0) {
-			state->topics[term->topic].score += term->weight * (1 + log(term->hits));
-			term->hits = 0;
-		}
-	}
+	topics_score(state);
 	for (size_t i = 0; i < state->topic_count; i++)
 		if (state->topics[i].score > best)
 			best = state->topics[i].score;
@@ -552,10 +594,11 @@ topics_process(void *state_pointer, struct article *article, const struct ws_tok
 		for (size_t i = 0; i < state->topic_count; i++) {
 			struct topic *topic = &state->topics[i];
 
+			/* the list is read last: most topics fail on their score */
 			if (topic->score >= topic->threshold &&
 			    topic->score >= best * state->min_relative &&
-			    !strlist_contains(&article->topics, topic->slug) &&
-			    (next == NULL || topic->score > next->score))
+			    (next == NULL || topic->score > next->score) &&
+			    !strlist_contains(&article->topics, topic->slug))
 				next = topic;
 		}
 		if (next == NULL)

@@ -305,6 +305,7 @@ static const char *const slugs[] = { "harbour-life", "civic", "weather" };
 #define TOPIC_COUNT	3
 #define THRESHOLD	4.0
 #define MIN_RELATIVE	0.3
+#define PADDING_TERMS	60	/* rules_write's terms before the topics' own */
 
 static int
 rules_write(const char *path)
@@ -314,6 +315,12 @@ rules_write(const char *path)
 	if (file == NULL)
 		return -1;
 	fprintf(file, "threshold = %g\n", THRESHOLD);
+	/* terms no article has, first: the rules' terms are numbered 60 to 71, across two words
+	 * of topics.c's bits of the terms with hits (hit_terms) */
+	fprintf(file, "[padding]\n1 = ");
+	for (unsigned i = 0; i < PADDING_TERMS; i++)
+		fprintf(file, "%sxq%c%c", i > 0 ? ", " : "", 'a' + i / 26, 'a' + i % 26);
+	fprintf(file, "\n");
 	for (size_t t = 0; t < TOPIC_COUNT; t++) {
 		fprintf(file, "[%s]\n", slugs[t]);
 		for (size_t r = 0; r < RULE_COUNT; r++)
