@@ -268,15 +268,49 @@ publisher_check_config(const struct config *config, char *error, size_t error_si
 	return 0;
 }
 
+/* librdkafka's handle and its main queue, which signals the pipe (publisher_open made it). */
+static int
+open_handle(struct publisher *publisher, char *error, size_t error_size)
+{
+	rd_kafka_conf_t *conf;
+	char reason[512];
+
+	if ((conf = build_conf(publisher->config, publisher, error, error_size)) == NULL)
+		return -1;
+	if ((publisher->kafka = rd_kafka_new(RD_KAFKA_PRODUCER, conf, reason, sizeof reason)) ==
+	    NULL) {
+		rd_kafka_conf_destroy(conf);
+		snprintf(error, error_size, "kafka producer: %s", reason);
+		return -1;
+	}
+	rd_kafka_set_log_queue(publisher->kafka, NULL);	/* logs to the main queue: our thread */
+	publisher->main_queue = rd_kafka_queue_get_main(publisher->kafka);
+	rd_kafka_queue_io_event_enable(publisher->main_queue, publisher->wakeup_pipe[1], "1", 1);
+	return 0;
+}
+
+/* The handle and its queue go (what they still hold is dropped unreported). */
+static void
+close_handle(struct publisher *publisher)
+{
+	if (publisher->main_queue != NULL) {
+		rd_kafka_queue_io_event_enable(publisher->main_queue, -1, NULL, 0);
+		rd_kafka_queue_destroy(publisher->main_queue);
+		publisher->main_queue = NULL;
+	}
+	if (publisher->kafka != NULL)
+		rd_kafka_destroy(publisher->kafka);
+	publisher->kafka = NULL;
+}
+
 struct publisher *
 publisher_open(const struct config *config, struct event_base *base, delivery_fn on_delivery,
     void *publisher_context, char *error, size_t error_size)
 {
 	struct publisher *publisher = xcalloc(1, sizeof *publisher);
-	rd_kafka_conf_t *conf;
 	struct timeval every_second = { 1, 0 };
-	char reason[512];
 
+	publisher->config = config;
 	publisher->on_delivery = on_delivery;
 	publisher->context = publisher_context;
 	publisher->held_tail = &publisher->held;
@@ -284,27 +318,18 @@ publisher_open(const struct config *config, struct event_base *base, delivery_fn
 	publisher->hold_when_full = config->cluster.group != NULL;
 	publisher->creates_topics = -1;
 	publisher->refusal = "not queued after the transaction's commit";
-	if ((conf = build_conf(config, publisher, error, error_size)) == NULL)
-		goto fail;
-	if ((publisher->kafka = rd_kafka_new(RD_KAFKA_PRODUCER, conf, reason, sizeof reason)) ==
-	    NULL) {
-		rd_kafka_conf_destroy(conf);
-		snprintf(error, error_size, "kafka producer: %s", reason);
+	if (pipe2(publisher->wakeup_pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
+		snprintf(error, error_size, "pipe: %s", strerror(errno));
 		goto fail;
 	}
-	rd_kafka_set_log_queue(publisher->kafka, NULL);	/* logs to the main queue: our thread */
+	if (open_handle(publisher, error, error_size) < 0)
+		goto fail;
 	if (publisher->embedded) {
 		rd_kafka_mock_cluster_t *cluster = rd_kafka_handle_mock_cluster(publisher->kafka);
 		publisher->bootstrap = xstrdup(cluster ? rd_kafka_mock_cluster_bootstraps(cluster) :
 		    "");
 	} else
 		publisher->bootstrap = xstrdup(config->bootstrap_servers);
-	if (pipe2(publisher->wakeup_pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
-		snprintf(error, error_size, "pipe: %s", strerror(errno));
-		goto fail;
-	}
-	publisher->main_queue = rd_kafka_queue_get_main(publisher->kafka);
-	rd_kafka_queue_io_event_enable(publisher->main_queue, publisher->wakeup_pipe[1], "1", 1);
 	if (base != NULL) {
 		publisher->wakeup_event = event_new(base, publisher->wakeup_pipe[0],
 		    EV_READ | EV_PERSIST, on_wakeup, publisher);
@@ -316,6 +341,35 @@ publisher_open(const struct config *config, struct event_base *base, delivery_fn
 fail:
 	publisher_close(publisher);
 	return NULL;
+}
+
+int
+publisher_renew(struct publisher *publisher, int timeout_ms, char *error, size_t error_size)
+{
+	int64_t deadline = monotonic_ms() + timeout_ms;
+	int holding = publisher->holding;
+
+	publisher->holding = 1;		/* nothing held goes to the old handle */
+	if (publisher->flusher_running) {
+		pthread_join(publisher->flusher, NULL);	/* within its timeout */
+		publisher->flusher_running = 0;
+	}
+	rd_kafka_purge(publisher->kafka, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+	while (publisher_unreported(publisher) > 0 && monotonic_ms() < deadline)
+		publisher_wait(publisher, 100);
+	publisher->holding = holding;
+	if (publisher_unreported(publisher) > 0) {
+		snprintf(error, error_size, "%d message(s) of the old producer not reported within "
+		    "%d ms of their purge", publisher_unreported(publisher), timeout_ms);
+		return -1;
+	}
+	close_handle(publisher);
+	publisher->fatal = 0;
+	if (open_handle(publisher, error, error_size) < 0) {
+		publisher->fatal = 1;	/* sends are refused: the caller ends the process */
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -702,12 +756,7 @@ publisher_close(struct publisher *publisher)
 	drain_held(publisher);
 	if (publisher->flusher_running)
 		pthread_join(publisher->flusher, NULL);	/* within its timeout */
-	if (publisher->main_queue != NULL) {
-		rd_kafka_queue_io_event_enable(publisher->main_queue, -1, NULL, 0);
-		rd_kafka_queue_destroy(publisher->main_queue);
-	}
-	if (publisher->kafka != NULL)
-		rd_kafka_destroy(publisher->kafka);
+	close_handle(publisher);
 	for (int i = 0; i < 2; i++)
 		if (publisher->wakeup_pipe[i] >= 0)
 			close(publisher->wakeup_pipe[i]);

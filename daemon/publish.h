@@ -106,6 +106,16 @@ void	 publisher_send_now(struct publisher *publisher, int timeout_ms);
 void	 publisher_wait(struct publisher *publisher, int timeout_ms);
 /* Fail everything queued or in flight now; their (failed) reports are served before return. */
 void	 publisher_purge(struct publisher *publisher);
+/*
+ * Cluster mode's renewal after a fatal error (daemon/cluster/txn.c): what librdkafka's handle
+ * holds is purged and every (failed) report of it served here, waiting up to timeout_ms;
+ * then the handle is destroyed and a new one made from the same settings (the same
+ * transactional.id, whose init_transactions the caller runs). Held messages stay held, for
+ * the new handle. 0, or -1 with a reason (reports missing: the old handle is kept; or no new
+ * handle: sends are refused).
+ */
+int	 publisher_renew(struct publisher *publisher, int timeout_ms, char *error,
+	    size_t error_size);
 /* Set when librdkafka reported a fatal error: the producer must be recreated. */
 int	 publisher_failed(const struct publisher *publisher);
 /* The bootstrap address: the configured one, or the embedded broker's. */

@@ -24,6 +24,7 @@ struct held_message {
 };
 
 struct publisher {
+	const struct config	*config;	/* the settings a renewed handle is made from */
 	rd_kafka_t		*kafka;
 	rd_kafka_queue_t	*main_queue;
 	struct event		*wakeup_event;

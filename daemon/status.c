@@ -204,6 +204,11 @@ metrics_cluster(const struct ingest *ingest, struct buffer *out)
 	buffer_printf(out, "wiresift_cluster_transactions_total{result=\"committed\"} %lld\n"
 	    "wiresift_cluster_transactions_total{result=\"aborted\"} %lld\n",
 	    status.commits, status.aborts);
+	metric_header(out, "wiresift_cluster_producer_renewals_total", "counter",
+	    "New transactional producers made after a fatal error (fenced): the open transaction "
+	    "counted as aborted.");
+	buffer_printf(out, "wiresift_cluster_producer_renewals_total %lld\n",
+	    status.producer_renewals);
 	metrics_fingerprints(&status, out);
 }
 

@@ -115,6 +115,7 @@ struct cluster_status {
 	int		 generation;		/* the group's generation id, -1 unknown */
 	long long	 commits;		/* transactions committed */
 	long long	 aborts;		/* transactions aborted */
+	long long	 producer_renewals;	/* new producers after a fatal error (fenced) */
 	long long	 fingerprints_sent;	/* records acknowledged */
 	long long	 fingerprints_failed;	/* records not delivered (sent again) */
 	long long	 fingerprints_read;	/* records judged, ours and the others' */

@@ -26,12 +26,15 @@ enum committer_job {
 	COMMITTER_FLUSH,	/* every message sent into the transaction reported */
 	COMMITTER_COMMIT,	/* the generation, commit (aborted if it fails), begin the next */
 	COMMITTER_ABORT,	/* abort, begin the next */
+	COMMITTER_RENEW,	/* a new producer: init_transactions, begin */
 };
 
 struct committer_result {
 	enum committer_job job;
 	int		 committed;	/* COMMIT: 1 committed, 0 aborted; FLUSH: 1 all reported */
-	int		 fatal;		/* the producer cannot go on (fenced): the process ends */
+	int		 fatal;		/* the producer cannot go on (fenced): txn.c renews it */
+	int		 unknown;	/* a commit was asked and not answered: it may have
+					 * committed (the process ends) */
 	char		 call[16];	/* the call that failed, when one did */
 	char		 error[300];
 };
@@ -82,6 +85,10 @@ struct cluster {
 	json_t			*ending_delivered;	/* the ending one's txn_delivered */
 	json_t			*ending_written;	/* the ending one's txn_written */
 	char			 ending_reason[100];	/* why it is aborted, when it is */
+	/* txn.c: a producer being renewed after a fatal error (0 attempts: none is) */
+	int			 renew_attempts;
+	int			 renew_committed;	/* the ending one committed before it */
+	char			 renew_cause[300];	/* the fatal error: "call: error" */
 	int			*stable_wait;	/* by partition: 1 at the LSO, waiting for the HW */
 	struct fingerprints	*fingerprints;	/* fingerprints.c: global dedup */
 };
@@ -110,6 +117,8 @@ struct committer *committer_start(rd_kafka_t *producer, struct event_base *base,
 void	 committer_run(struct committer *committer, enum committer_job job,
 	    rd_kafka_topic_partition_list_t *offsets,
 	    rd_kafka_consumer_group_metadata_t *metadata);
+/* The producer the next job runs on (a renewed one: the thread is idle when this is called). */
+void	 committer_set_producer(struct committer *committer, rd_kafka_t *producer);
 /* 1 from committer_run() until its done function was called. */
 int	 committer_busy(const struct committer *committer);
 /* Calls done when the job's result is there (the pipe's callback does it too). */

@@ -8,8 +8,12 @@
  *           (reports are events the loop serves, publish.c, so the flush only waits for it);
  *   COMMIT  rd_kafka_flush (the state records on the brokers before the fence), then
  *           send_offsets_to_transaction (the group generation: the zombie fence), then
- *           commit_transaction; an abortable failure aborts it; then begin_transaction;
- *   ABORT   abort_transaction, then begin_transaction.
+ *           commit_transaction (asked again while it times out, up to COMMIT_ATTEMPTS: until
+ *           it is answered, whether it committed is unknown); an abortable failure aborts
+ *           it; then begin_transaction;
+ *   ABORT   abort_transaction, then begin_transaction;
+ *   RENEW   init_transactions and begin_transaction on a new producer (txn.c made it after
+ *           a fatal error: init_transactions fences the old one's epoch).
  *
  * The thread touches nothing of the loop's but the producer handle (librdkafka's calls are
  * thread-safe) and what it was handed; the job and its result cross under the mutex.
@@ -29,6 +33,8 @@
 
 #define FLUSH_MS		5000
 #define CALL_TIMEOUT_MS		5000	/* commit, abort, send_offsets, begin; retried once */
+#define COMMIT_ATTEMPTS		4	/* a commit that times out is asked again */
+#define INIT_TIMEOUT_MS		30000	/* a renewed producer's init_transactions */
 
 struct committer {
 	rd_kafka_t		*producer;
@@ -41,6 +47,7 @@ struct committer {
 	int			 started;
 	/* under lock */
 	pthread_mutex_t		 lock;
+	rd_kafka_t		*next_producer;	/* committer_set_producer(), taken with the job */
 	pthread_cond_t		 wake;
 	int			 requested;
 	int			 ready;
@@ -80,6 +87,29 @@ abort_transaction(rd_kafka_t *producer, struct committer_result *result)
 		failed(result, "abort", error, 1);
 }
 
+/*
+ * commit_transaction, asked again while it times out. Once asked, the coordinator may have
+ * committed it: a failure after that is an outcome unknown (result->unknown) unless the
+ * answer says (abortable: not committed; fatal, fenced: the coordinator aborted it and bumped
+ * the epoch, which it never does to a transaction it was told to commit).
+ */
+static rd_kafka_error_t *
+commit_asked(rd_kafka_t *producer, struct committer_result *result)
+{
+	rd_kafka_error_t *error = NULL;
+
+	for (int attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
+		if (error != NULL)
+			rd_kafka_error_destroy(error);
+		error = rd_kafka_commit_transaction(producer, CALL_TIMEOUT_MS);
+		if (error == NULL || !rd_kafka_error_is_retriable(error))
+			break;
+	}
+	result->unknown = error != NULL && !rd_kafka_error_txn_requires_abort(error) &&
+	    !rd_kafka_error_is_fatal(error);
+	return error;
+}
+
 static void
 commit_transaction(rd_kafka_t *producer, rd_kafka_topic_partition_list_t *offsets,
     rd_kafka_consumer_group_metadata_t *metadata, struct committer_result *result)
@@ -105,37 +135,53 @@ commit_transaction(rd_kafka_t *producer, rd_kafka_topic_partition_list_t *offset
 		RETRIED(rd_kafka_send_offsets_to_transaction(producer, offsets, metadata,
 		    CALL_TIMEOUT_MS));
 	if (error == NULL)
-		RETRIED(rd_kafka_commit_transaction(producer, CALL_TIMEOUT_MS));
+		error = commit_asked(producer, result);
 	if (error == NULL) {
 		result->committed = 1;
 		return;
 	}
-	if (rd_kafka_error_txn_requires_abort(error) || rd_kafka_error_is_retriable(error)) {
+	if (rd_kafka_error_txn_requires_abort(error) ||
+	    (rd_kafka_error_is_retriable(error) && !result->unknown)) {
 		failed(result, "commit", error, 0);
 		abort_transaction(producer, result);
 	} else
 		failed(result, "commit", error, 1);
 }
 
+/* A new producer's transactions (one whose init fails is renewed again, by txn.c). */
 static void
-work(struct committer *committer, enum committer_job job,
-    rd_kafka_topic_partition_list_t *offsets, rd_kafka_consumer_group_metadata_t *metadata,
-    struct committer_result *result)
+renew(rd_kafka_t *producer, struct committer_result *result)
+{
+	rd_kafka_error_t *error = rd_kafka_init_transactions(producer, INIT_TIMEOUT_MS);
+
+	if (error != NULL)
+		failed(result, "init", error, 1);
+	else if ((error = rd_kafka_begin_transaction(producer)) != NULL)
+		failed(result, "begin", error, 1);
+}
+
+static void
+work(rd_kafka_t *producer, enum committer_job job, rd_kafka_topic_partition_list_t *offsets,
+    rd_kafka_consumer_group_metadata_t *metadata, struct committer_result *result)
 {
 	rd_kafka_error_t *error;
 
 	memset(result, 0, sizeof *result);
 	result->job = job;
 	if (job == COMMITTER_FLUSH) {
-		result->committed = rd_kafka_flush(committer->producer, FLUSH_MS) ==
+		result->committed = rd_kafka_flush(producer, FLUSH_MS) ==
 		    RD_KAFKA_RESP_ERR_NO_ERROR;
 		return;
 	}
+	if (job == COMMITTER_RENEW) {
+		renew(producer, result);
+		return;
+	}
 	if (job == COMMITTER_COMMIT)
-		commit_transaction(committer->producer, offsets, metadata, result);
+		commit_transaction(producer, offsets, metadata, result);
 	else
-		abort_transaction(committer->producer, result);
-	if (!result->fatal && (error = rd_kafka_begin_transaction(committer->producer)) != NULL)
+		abort_transaction(producer, result);
+	if (!result->fatal && (error = rd_kafka_begin_transaction(producer)) != NULL)
 		failed(result, "begin", error, 1);
 }
 
@@ -157,12 +203,15 @@ run(void *argument)
 			break;
 		committer->requested = 0;
 		job = committer->job;
+		if (committer->next_producer != NULL)
+			committer->producer = committer->next_producer;
+		committer->next_producer = NULL;
 		offsets = committer->offsets;
 		metadata = committer->metadata;
 		committer->offsets = NULL;
 		committer->metadata = NULL;
 		pthread_mutex_unlock(&committer->lock);
-		work(committer, job, offsets, metadata, &result);
+		work(committer->producer, job, offsets, metadata, &result);
 		if (offsets != NULL)
 			rd_kafka_topic_partition_list_destroy(offsets);
 		if (metadata != NULL)
@@ -246,6 +295,14 @@ committer_run(struct committer *committer, enum committer_job job,
 	committer->metadata = metadata;
 	committer->requested = 1;
 	pthread_cond_signal(&committer->wake);
+	pthread_mutex_unlock(&committer->lock);
+}
+
+void
+committer_set_producer(struct committer *committer, rd_kafka_t *producer)
+{
+	pthread_mutex_lock(&committer->lock);
+	committer->next_producer = producer;
 	pthread_mutex_unlock(&committer->lock);
 }
 

@@ -24,9 +24,18 @@
  * lost while it ran) taint the transaction: it aborts instead of committing, and the
  * partition's owner publishes them. An aborted transaction undoes its delivered ids in the state records held in memory and
  * writes those records again in the next one; the ingest side (transaction_done) marks its
- * articles undelivered, so their feeds poll them again. A fatal error (fenced by an instance
- * with the same transactional.id, i.e. the same host and state_dir) ends the process: its
- * state is what it committed, and its restart starts from there.
+ * articles undelivered, so their feeds poll them again.
+ *
+ * A fatal error (the producer fenced: the coordinator aborted our transaction and bumped the
+ * epoch, as it does to one that outlasts transaction.timeout.ms while its broker fails over;
+ * no other live instance has our transactional.id, the state_dir lock sees to that) renews
+ * the producer: the old one's messages are purged and their failed reports served, a new
+ * one with the same transactional.id is made (init_transactions fences the old epoch), the
+ * ending transaction counts as aborted (committed, if the fatal error came at the begin after
+ * its commit) and the held sends go into the new one's first transaction
+ * (cluster.producer_renewed). The process ends (cluster.transaction_fatal) when renewing
+ * fails RENEW_ATTEMPTS times in a row, or when a commit was asked and never answered (it may
+ * have committed: only the committed state, read at the restart, says).
  */
 #include <limits.h>
 #include <stdio.h>
@@ -44,6 +53,8 @@
 
 #define TXN_TIMEOUT_MS		10000	/* transaction.timeout.ms: a dead instance's open one */
 #define INIT_TIMEOUT_MS		30000
+#define RENEW_ATTEMPTS		3	/* new producers in a row whose init fails: then exit */
+#define RENEW_REPORTS_MS	5000	/* the old producer's purged messages reported */
 #define GENERATION_MAGIC	"CGMDv2:"	/* librdkafka's serialized group metadata */
 
 static enum message_kind state_kind = MESSAGE_CLUSTER;
@@ -89,6 +100,34 @@ fatal(struct cluster *cluster, const char *call, const char *error)
 	    "call=%s error=%s action=exit", call, log_quote(error));
 	/* Nothing uncommitted was marked delivered; the restart reads the committed state. */
 	exit(EXIT_FAILURE);
+}
+
+/*
+ * A fatal error: a new producer in the old one's place, its transactions initialized on the
+ * thread (renewed() goes on from there). Its held sends wait meanwhile, as during a commit.
+ */
+static void
+renew(struct cluster *cluster, const struct committer_result *result)
+{
+	char error[300];
+
+	if (result->unknown)
+		fatal(cluster, result->call, result->error);
+	if (cluster->renew_attempts == 0) {
+		snprintf(cluster->renew_cause, sizeof cluster->renew_cause, "%.15s: %.250s",
+		    result->call, result->error);
+		cluster->renew_committed = result->job == COMMITTER_COMMIT && result->committed;
+	}
+	if (++cluster->renew_attempts > RENEW_ATTEMPTS) {
+		snprintf(error, sizeof error, "%d new producers failed, the last: %.200s",
+		    RENEW_ATTEMPTS, result->error);
+		fatal(cluster, result->call, error);
+	}
+	if (publisher_renew(cluster->publisher, RENEW_REPORTS_MS, error, sizeof error) < 0)
+		fatal(cluster, "renew", error);
+	cluster->producer = publisher_kafka(cluster->publisher);
+	committer_set_producer(cluster->committer, cluster->producer);
+	committer_run(cluster->committer, COMMITTER_RENEW, NULL, NULL);
 }
 
 /* The transaction begun (by init, or by the thread after the last one ended) is open. */
@@ -325,14 +364,35 @@ ended(struct cluster *cluster, const struct committer_result *result)
 		txn_tick(cluster, 1);
 }
 
+/* The new producer's transaction is open: the ending one ends as it did (aborted, mostly). */
+static void
+renewed(struct cluster *cluster)
+{
+	struct committer_result outcome = {
+		.job = COMMITTER_COMMIT,
+		.committed = cluster->renew_committed,
+	};
+
+	snprintf(outcome.error, sizeof outcome.error, "producer renewed after %.250s",
+	    cluster->renew_cause);
+	cluster->status.producer_renewals++;
+	log_event(LOG_LEVEL_WARNING, "cluster", "cluster.producer_renewed",
+	    "cause=%s attempts=%d transaction=%s", log_quote(cluster->renew_cause),
+	    cluster->renew_attempts, outcome.committed ? "committed" : "aborted");
+	cluster->renew_attempts = 0;
+	ended(cluster, &outcome);
+}
+
 static void
 on_committer(void *context, const struct committer_result *result)
 {
 	struct cluster *cluster = context;
 
 	if (result->fatal)
-		fatal(cluster, result->call, result->error);
-	if (result->job == COMMITTER_FLUSH)
+		renew(cluster, result);
+	else if (result->job == COMMITTER_RENEW)
+		renewed(cluster);
+	else if (result->job == COMMITTER_FLUSH)
 		flushed(cluster, result->committed);
 	else
 		ended(cluster, result);
@@ -343,6 +403,14 @@ txn_tick(struct cluster *cluster, int force)
 {
 	if (cluster->committer == NULL)
 		return;
+	if (cluster->txn_stage == TXN_OPEN && publisher_failed(cluster->publisher) &&
+	    !cluster->txn_tainted) {
+		/* A fatal error between ends (a produce fenced): its abort fails, and renews. */
+		cluster->txn_tainted = 1;
+		snprintf(cluster->txn_taint_reason, sizeof cluster->txn_taint_reason,
+		    "the producer hit a fatal error");
+		force = 1;
+	}
 	if (cluster->txn_stage != TXN_OPEN) {
 		cluster->txn_end_requested |= force;	/* the next one too, once this one ended */
 		return;

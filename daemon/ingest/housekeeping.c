@@ -93,7 +93,7 @@ ingest_on_housekeeping(evutil_socket_t fd, short what, void *context)
 {
 	struct ingest *ingest = context;
 
-	/* Cluster mode's transactional producer is not replaced: txn.c ends the process. */
+	/* Cluster mode's transactional producer is not replaced: txn.c renews it in place. */
 	/* Not while the start-up topic check still asks the producer (topics.c). */
 	if (publisher_failed(ingest->publisher) && !ingest->draining && ingest->cluster == NULL &&
 	    !ingest_topics_pending(ingest))

@@ -107,6 +107,7 @@ struct ingest {
 	struct event_base	*base;
 	struct loop		*loop;
 	struct state		*state;
+	int			 state_lock;	/* state_dir/wiresift.lock, held while it runs */
 	struct event		*state_commit_timer;	/* see state_set_commit_hook() */
 	struct pipeline		*pipeline;
 	struct workers		*workers;

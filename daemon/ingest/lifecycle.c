@@ -1,5 +1,6 @@
 /*
- * lifecycle.c - the running daemon's life: ingest_new() opens state, pipeline, workers, spool
+ * lifecycle.c - the running daemon's life: ingest_new() locks state_dir (state_lock.h: one
+ * daemon per state_dir) and opens state, pipeline, workers, spool
  * and producer, has the topics checked (topics.c: on a thread, while the first feeds are
  * fetched) and builds one record per feed; ingest_start() arms the feed timers; drain,
  * finish and free take it down in order (the state database closed on a thread while the
@@ -31,6 +32,7 @@
 #include "publish.h"
 #include "spool.h"
 #include "state.h"
+#include "state_lock.h"
 #include "story/story.h"
 #include "util.h"
 #include "workers.h"
@@ -139,10 +141,14 @@ ingest_new(struct config *config, struct event_base *base, const struct ingest_o
 	struct ingest *ingest = xcalloc(1, sizeof *ingest);
 	long removed;
 
+	ingest->state_lock = -1;
 	ingest->config = config;
 	ingest->options = *options;
 	ingest->base = base;
 	srandom((unsigned)(now_ms() ^ getpid()));
+	/* One daemon per state_dir (and so per cluster transactional.id): state_lock.h. */
+	if ((ingest->state_lock = state_lock_take(config->state_dir, error, error_size)) < 0)
+		goto fail;
 	if ((ingest->state = state_open(config->state_dir, error, error_size)) == NULL)
 		goto fail;
 	ingest->state_commit_timer = evtimer_new(base, on_state_commit, ingest);
@@ -446,5 +452,6 @@ ingest_free(struct ingest *ingest)
 		config_free(ingest->old_configs[i]);
 	free(ingest->old_configs);
 	config_free(ingest->config);
+	state_lock_release(ingest->state_lock);	/* last: the state is closed */
 	free(ingest);
 }

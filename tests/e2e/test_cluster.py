@@ -12,7 +12,9 @@ killed and restarted mid-run; an instance paused past its session timeout fenced
 twice); a poll that outlives its lost partition (its response held by the test's server
 until the instance knows it lost it) cancelled, or its transaction aborted; a feed's next
 owner publishing its updates once, also from a record of the older JSON layout; a standby
-without partitions not ready until it takes over; and the [cluster] settings checks.
+without partitions not ready until it takes over; a second daemon on one state_dir refused
+(its lock); and the [cluster] settings checks. With the broker killed, a transaction the
+failover fenced renews the instance's producer: no instance exits.
 Global dedup and the fingerprints topic are test_cluster_fingerprints.py's, revokes
 test_cluster_revoke.py's; what they share is cluster_helpers.py."""
 
@@ -157,6 +159,14 @@ def test_a_broker_killed_and_restarted_mid_run_loses_nothing(tmp_path, kafka_clu
 	# A transaction the broker failover broke is aborted and polled again: never twice.
 	assert len(urls) == len(set(urls)), "published twice: %s" % sorted(
 		url for url, count in collections.Counter(urls).items() if count > 1)
+	# One the failover fenced (it outlived transaction.timeout.ms while its coordinator
+	# moved) renews the producer: the instance goes on, it does not exit.
+	renewed = sum(cluster.daemons[name].log().count("event=cluster.producer_renewed")
+		      for name in "ab")
+	figure("cluster, broker killed: producers renewed", renewed)
+	for name in "ab":
+		assert cluster.daemons[name].running(), "instance %s exited" % name
+		assert "event=cluster.transaction_fatal" not in cluster.daemons[name].log()
 
 
 def test_a_paused_instance_is_fenced_and_nothing_is_published_twice(
@@ -432,6 +442,24 @@ def test_cluster_settings_are_checked(tmp_path):
 	assert check({"cluster": {"group": "g"}}, "good").returncode == 0
 	result = check({"cluster": {"group": "g"}}, "once", once=True)
 	assert result.returncode != 0 and "--once does not run in cluster mode" in result.stderr
+
+
+def test_a_second_daemon_on_one_state_dir_refuses_to_start(tmp_path, wiresift_daemon):
+	"""state_dir is locked (state_dir/wiresift.lock): a second daemon on it refuses to start,
+	naming the directory and the pid holding it; in cluster mode that keeps the
+	transactional.id made from the host and state_dir to one live instance. Single-node here
+	(the embedded broker): the lock is taken before anything else, in both modes."""
+	config = helpers.write_config(tmp_path / "one", "")
+	first = wiresift_daemon(config)
+	first.wait_for_log(r"event=daemon\.started")
+	result = helpers.run_wiresift(["-c", config], timeout=30)
+	assert result.returncode != 0
+	assert "state_dir %s is in use by another wiresift (pid %d" % (
+		tmp_path / "one" / "state", first.pid) in result.stderr, result.stderr
+	assert first.running()
+	first.stop()
+	result = helpers.run_wiresift(["-c", config, "--once"], timeout=60)
+	assert result.returncode == 0, result.stderr	# released when the holder ends
 
 
 def test_a_standby_without_partitions_is_not_ready_until_it_takes_over(

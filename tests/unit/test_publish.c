@@ -7,8 +7,13 @@
  * spool's path: a purged message's report still has its value), and a refused one stays the
  * caller's (freed here: a second free by the producer aborts glibc's malloc). Every report's
  * value is compared with the message as built, a plain reference string per message.
+ * And publisher_renew() (cluster mode's new producer after a fatal error): the old handle's
+ * messages, in flight behind a slow broker, are each reported failed once before it returns,
+ * held ones stay held for the new handle, and the new handle delivers.
  */
 #include <event2/event.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +44,8 @@ on_report(void *message_context, const struct delivery_report *report, void *con
 	sent->same_buffer = sent->given != NULL && report->value == sent->given;
 }
 
+static struct config *open_config;	/* outlives its publisher (publisher_renew reads it) */
+
 static struct publisher *
 open_embedded(const char *max_bytes)
 {
@@ -55,10 +62,20 @@ open_embedded(const char *max_bytes)
 		config->kafka_setting_count = 1;
 	}
 	publisher = publisher_open(config, NULL, on_report, NULL, error, sizeof error);
-	if (publisher == NULL)
+	if (publisher == NULL) {
 		fprintf(stderr, "publisher_open: %s\n", error);
-	config_free(config);
+		config_free(config);
+	} else
+		open_config = config;
 	return publisher;
+}
+
+static void
+close_embedded(struct publisher *publisher)
+{
+	publisher_close(publisher);
+	config_free(open_config);
+	open_config = NULL;
 }
 
 static void
@@ -121,7 +138,7 @@ test_copied_and_given_values_are_delivered_as_built(void)
 	publisher_flush(publisher, 10000);
 	CHECK(publisher_outstanding(publisher) == 0);
 	check_all_reported(sent, MESSAGES, 1);
-	publisher_close(publisher);
+	close_embedded(publisher);
 }
 
 static void
@@ -151,7 +168,7 @@ test_held_values_are_delivered_uncopied(void)
 	publisher_refuse_held(publisher, "refused");
 	CHECK(publisher_outstanding(publisher) == 0);
 	check_all_reported(sent, MESSAGES, 0);
-	publisher_close(publisher);
+	close_embedded(publisher);
 }
 
 /* A failed message's report (what the spool stores) has its value, given or copied. */
@@ -171,7 +188,7 @@ test_purged_values_are_reported_failed_with_their_bytes(void)
 	publisher_purge(publisher);	/* within linger.ms: all still queued */
 	CHECK(publisher_outstanding(publisher) == 0);
 	check_all_reported(sent, MESSAGES, 0);
-	publisher_close(publisher);
+	close_embedded(publisher);
 }
 
 /* Too large for message.max.bytes: refused at once, no report, the value still the caller's. */
@@ -205,7 +222,47 @@ test_a_refused_value_stays_the_callers(void)
 	CHECK(sent[0].reports == 1 && sent[0].success && sent[0].value_matches);
 	CHECK(sent[1].reports == 0);
 	CHECK(publisher_outstanding(publisher) == 0);
-	publisher_close(publisher);
+	close_embedded(publisher);
+}
+
+static void
+test_a_renewed_handle_reports_the_old_ones_messages_first(void)
+{
+	struct publisher *publisher = open_embedded(NULL);
+	struct sent sent[MESSAGES], held[4];
+	rd_kafka_mock_cluster_t *mock;
+	char before[128], error[256] = "";
+
+	CHECK(publisher != NULL);
+	if (publisher == NULL)
+		return;
+	mock = rd_kafka_handle_mock_cluster(publisher_kafka(publisher));
+	rd_kafka_mock_broker_set_rtt(mock, 1, 4000);	/* requests stay in flight */
+	for (int i = 0; i < MESSAGES; i++) {
+		build(&sent[i], i);
+		CHECK(send_one(publisher, &sent[i], i) == 0);
+	}
+	for (int i = 0; i < 5; i++)
+		publisher_wait(publisher, 100);		/* past linger.ms: sent, unanswered */
+	CHECK(publisher_unreported(publisher) == MESSAGES);
+	publisher_hold(publisher);
+	for (int i = 0; i < 4; i++) {
+		build(&held[i], i);
+		CHECK(send_one(publisher, &held[i], i) == 0);
+	}
+	snprintf(before, sizeof before, "%s", rd_kafka_name(publisher_kafka(publisher)));
+	CHECK(publisher_renew(publisher, 5000, error, sizeof error) == 0);
+	check_all_reported(sent, MESSAGES, 0);	/* all, once, before it returned */
+	for (int i = 0; i < 4; i++)
+		CHECK(held[i].reports == 0);
+	CHECK(publisher_outstanding(publisher) == 4);
+	CHECK(strcmp(rd_kafka_name(publisher_kafka(publisher)), before) != 0);
+	CHECK(!publisher_failed(publisher));
+	publisher_release(publisher);		/* the held ones go to the new handle */
+	publisher_flush(publisher, 10000);
+	check_all_reported(held, 4, 1);
+	CHECK(publisher_outstanding(publisher) == 0);
+	close_embedded(publisher);
 }
 
 int
@@ -215,5 +272,6 @@ main(void)
 	RUN(test_held_values_are_delivered_uncopied);
 	RUN(test_purged_values_are_reported_failed_with_their_bytes);
 	RUN(test_a_refused_value_stays_the_callers);
+	RUN(test_a_renewed_handle_reports_the_old_ones_messages_first);
 	return check_finish();
 }

@@ -1,0 +1,310 @@
+/*
+ * test_cluster_renew.c - cluster mode's producer renewal (daemon/cluster/txn.c, committer.c,
+ * publish.c publisher_renew) on librdkafka's mock cluster: a transaction whose EndTxn, or
+ * whose AddPartitionsToTxn, the coordinator answers PRODUCER_FENCED (what an instance gets
+ * when its transaction outlived transaction.timeout.ms during a broker failover) makes a new
+ * producer with the same transactional.id instead of ending the process; the transaction
+ * counts as aborted, and the articles it held are sent again and committed by the new one.
+ *
+ * The reference is a plain ledger kept as daemon/ingest/cluster.c keeps its deliveries: an
+ * acknowledged article is held until its transaction ends, credited once when it commits,
+ * sent again when it aborts or its report failed. Every article must be credited exactly
+ * once, none by the fenced transaction, and each a single time per send.
+ */
+#include <event2/event.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "cluster/cluster_internal.h"
+#include "config.h"
+#include "publish.h"
+#include "util.h"
+
+#define ARTICLES	24
+#define TOPIC		"renew-articles"
+#define API_ADD_PARTITIONS_TO_TXN	24	/* Kafka API keys (librdkafka: RD_KAFKAP_*) */
+#define API_END_TXN			26
+
+struct ledger_entry {
+	char	 key[32];
+	int	 sends;		/* times given to the publisher */
+	int	 reports;	/* reports served (one per send) */
+	int	 held;		/* acknowledged, waiting for its transaction */
+	int	 credited;	/* times delivered: committed (must end at 1) */
+	int	 pending;	/* sent, not reported yet */
+};
+
+struct fixture {
+	struct config		*config;
+	struct event_base	*base;
+	rd_kafka_t		*mock_handle;
+	rd_kafka_mock_cluster_t	*mock;
+	struct publisher	*publisher;
+	struct cluster		 cluster;
+	struct ledger_entry		 articles[ARTICLES];
+	int			 ends, commits, aborts;
+	int			 first_end_committed;	/* -1: none yet */
+	char			 state_dir[64];
+};
+
+static void
+on_report(void *message_context, const struct delivery_report *report, void *context)
+{
+	struct ledger_entry *article = message_context;
+
+	article->reports++;
+	article->pending = 0;
+	article->held = report->success;	/* a failed one is sent again (its feed polls) */
+}
+
+/* The ledger's transaction end: daemon/ingest/cluster.c's on_transaction_done. */
+static void
+on_done(void *context, int committed)
+{
+	struct fixture *fixture = context;
+
+	if (fixture->first_end_committed < 0)
+		fixture->first_end_committed = committed;
+	fixture->ends++;
+	committed ? fixture->commits++ : fixture->aborts++;
+	for (int i = 0; i < ARTICLES; i++) {
+		struct ledger_entry *article = &fixture->articles[i];
+		if (!article->held)
+			continue;
+		article->held = 0;
+		if (committed)
+			article->credited++;
+	}
+}
+
+static void
+send_article(struct fixture *fixture, struct ledger_entry *article)
+{
+	char value[64];
+
+	snprintf(value, sizeof value, "{\"id\":\"%s\"}", article->key);
+	article->sends++;
+	article->pending = 1;
+	if (publisher_send_raw(fixture->publisher, TOPIC, article->key, value, strlen(value),
+	    "content-type=application/json\n", article) < 0)
+		article->pending = 0;	/* refused (the producer fatal): sent again later */
+}
+
+/* The feeds' next polls: what is neither credited, held nor in flight goes out again. */
+static void
+send_undelivered(struct fixture *fixture)
+{
+	for (int i = 0; i < ARTICLES; i++) {
+		struct ledger_entry *article = &fixture->articles[i];
+		if (article->credited == 0 && !article->held && !article->pending)
+			send_article(fixture, article);
+	}
+}
+
+static void
+run_for(struct fixture *fixture, int ms)
+{
+	struct timeval tick = { 0, ms * 1000 };
+
+	event_base_loopexit(fixture->base, &tick);
+	event_base_dispatch(fixture->base);
+}
+
+static int
+all_credited(const struct fixture *fixture)
+{
+	for (int i = 0; i < ARTICLES; i++)
+		if (fixture->articles[i].credited == 0)
+			return 0;
+	return 1;
+}
+
+/* Ends transactions (the cluster's tick) and polls again until all is committed or 60 s. */
+static void
+run_until_credited(struct fixture *fixture)
+{
+	int64_t deadline = monotonic_ms() + 60000;
+
+	while (!all_credited(fixture) && monotonic_ms() < deadline) {
+		send_undelivered(fixture);
+		txn_tick(&fixture->cluster, 1);
+		run_for(fixture, 50);
+	}
+}
+
+static rd_kafka_t *
+group_consumer(const char *bootstrap)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	char error[256];
+
+	rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, error, sizeof error);
+	rd_kafka_conf_set(conf, "group.id", "renew-test", error, sizeof error);
+	return rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
+}
+
+static int
+fixture_open(struct fixture *fixture)
+{
+	struct cluster *cluster = &fixture->cluster;
+	char error[512] = "";
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+
+	memset(fixture, 0, sizeof *fixture);
+	fixture->first_end_committed = -1;
+	snprintf(fixture->state_dir, sizeof fixture->state_dir, "/tmp/wiresift-renew-XXXXXX");
+	if (mkdtemp(fixture->state_dir) == NULL)
+		return -1;
+	fixture->mock_handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+	fixture->mock = rd_kafka_mock_cluster_new(fixture->mock_handle, 3);
+	rd_kafka_mock_topic_create(fixture->mock, TOPIC, 2, 3);
+	fixture->config = config_defaults();
+	free(fixture->config->bootstrap_servers);
+	fixture->config->bootstrap_servers = xstrdup(rd_kafka_mock_cluster_bootstraps(
+	    fixture->mock));
+	free(fixture->config->state_dir);
+	fixture->config->state_dir = xstrdup(fixture->state_dir);
+	fixture->config->cluster.group = xstrdup("renew-test");
+	fixture->base = event_base_new();
+	fixture->publisher = publisher_open(fixture->config, fixture->base, on_report, fixture,
+	    error, sizeof error);
+	if (fixture->publisher == NULL) {
+		fprintf(stderr, "publisher_open: %s\n", error);
+		return -1;
+	}
+	for (int i = 0; i < ARTICLES; i++)
+		snprintf(fixture->articles[i].key, sizeof fixture->articles[i].key, "article-%02d",
+		    i);
+	cluster->config = fixture->config;
+	cluster->publisher = fixture->publisher;
+	cluster->producer = publisher_kafka(fixture->publisher);
+	cluster->group = group_consumer(fixture->config->bootstrap_servers);
+	cluster->feeds = json_object();
+	cluster->dirty = json_object();
+	cluster->unwritten = json_object();
+	cluster->status.generation = -1;
+	cluster->hooks.transaction_done = on_done;
+	cluster->hooks.context = fixture;
+	if (txn_init(cluster, fixture->base, error, sizeof error) < 0) {
+		fprintf(stderr, "txn_init: %s\n", error);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+fixture_close(struct fixture *fixture)
+{
+	struct cluster *cluster = &fixture->cluster;
+	char path[128];
+
+	txn_settle(cluster);
+	txn_close(cluster);
+	publisher_close(fixture->publisher);
+	rd_kafka_destroy(cluster->group);
+	json_decref(cluster->feeds);
+	json_decref(cluster->dirty);
+	json_decref(cluster->unwritten);
+	rd_kafka_mock_cluster_destroy(fixture->mock);
+	rd_kafka_destroy(fixture->mock_handle);
+	event_base_free(fixture->base);
+	config_free(fixture->config);
+	snprintf(path, sizeof path, "%s", fixture->state_dir);
+	rmdir(path);
+}
+
+/* What every run must end with: each article credited once, reported once per send. */
+static void
+check_ledger(const struct fixture *fixture)
+{
+	for (int i = 0; i < ARTICLES; i++) {
+		const struct ledger_entry *article = &fixture->articles[i];
+		CHECK(article->credited == 1);
+		CHECK(article->reports == article->sends || (article->sends > article->reports &&
+		    article->pending == 0));
+		CHECK(article->held == 0);
+	}
+	CHECK(publisher_outstanding(fixture->publisher) == 0);
+}
+
+/*
+ * The commit's EndTxn answered PRODUCER_FENCED (the coordinator aborted the transaction and
+ * bumped the epoch): renewed, the transaction counted aborted, its articles sent again.
+ */
+static void
+test_a_fenced_commit_renews_the_producer(void)
+{
+	struct fixture fixture;
+	char before[128];
+	if (fixture_open(&fixture) < 0) {
+		CHECK(!"the mock cluster's transactional producer opens");
+		return;
+	}
+	snprintf(before, sizeof before, "%s", rd_kafka_name(fixture.cluster.producer));
+	for (int i = 0; i < ARTICLES; i++)
+		send_article(&fixture, &fixture.articles[i]);
+	for (int i = 0; i < 100 && publisher_unreported(fixture.publisher) > 0; i++)
+		run_for(&fixture, 20);
+	rd_kafka_mock_push_request_errors(fixture.mock, API_END_TXN, 1,
+	    RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
+	txn_tick(&fixture.cluster, 1);
+	for (int i = 0; i < 1000 && fixture.ends == 0; i++)
+		run_for(&fixture, 20);
+	CHECK(fixture.first_end_committed == 0);	/* the fenced one: aborted */
+	for (int i = 0; i < ARTICLES; i++)
+		CHECK(fixture.articles[i].credited == 0);
+	CHECK(strcmp(rd_kafka_name(fixture.cluster.producer), before) != 0);	/* a new one */
+	CHECK(fixture.cluster.producer == publisher_kafka(fixture.publisher));
+	run_until_credited(&fixture);
+	check_ledger(&fixture);
+	CHECK(fixture.cluster.status.producer_renewals == 1);
+	CHECK(fixture.cluster.status.aborts == 1);
+	CHECK(fixture.cluster.status.commits >= 1);
+	CHECK(fixture.aborts == 1);
+	fixture_close(&fixture);
+}
+
+/*
+ * AddPartitionsToTxn answered PRODUCER_FENCED while the transaction is open: librdkafka's
+ * fatal error fails what it holds and refuses what comes; the next tick aborts, the abort
+ * fails as fatal, and the producer is renewed. Nothing is credited twice, all once.
+ */
+static void
+test_a_fenced_open_transaction_renews_the_producer(void)
+{
+	struct fixture fixture;
+	char before[128];
+
+	if (fixture_open(&fixture) < 0) {
+		CHECK(!"the mock cluster's transactional producer opens");
+		return;
+	}
+	snprintf(before, sizeof before, "%s", rd_kafka_name(fixture.cluster.producer));
+	rd_kafka_mock_push_request_errors(fixture.mock, API_ADD_PARTITIONS_TO_TXN, 1,
+	    RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
+	for (int i = 0; i < ARTICLES; i++)
+		send_article(&fixture, &fixture.articles[i]);
+	for (int i = 0; i < 250 && !publisher_failed(fixture.publisher); i++)
+		run_for(&fixture, 20);
+	CHECK(publisher_failed(fixture.publisher));
+	run_until_credited(&fixture);
+	check_ledger(&fixture);
+	CHECK(fixture.first_end_committed == 0);
+	CHECK(strcmp(rd_kafka_name(fixture.cluster.producer), before) != 0);	/* a new one */
+	CHECK(fixture.cluster.status.producer_renewals == 1);
+	CHECK(fixture.cluster.status.commits >= 1);
+	fixture_close(&fixture);
+}
+
+int
+main(void)
+{
+	RUN(test_a_fenced_commit_renews_the_producer);
+	RUN(test_a_fenced_open_transaction_renews_the_producer);
+	return check_finish();
+}
