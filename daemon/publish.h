@@ -32,6 +32,7 @@ typedef void (*delivery_fn)(void *message_context, const struct delivery_report 
 
 /* Check the [kafka] settings as librdkafka would take them (for wiresift -t). */
 int	 publisher_check_config(const struct config *config, char *error, size_t error_size);
+/* config must outlive the publisher: publisher_renew() makes its new handle from it. */
 struct publisher *publisher_open(const struct config *config, struct event_base *base,
 	    delivery_fn on_delivery, void *publisher_context, char *error, size_t error_size);
 /* The headers of an article's message as "name=value\n" lines; caller frees. */

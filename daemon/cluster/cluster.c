@@ -611,6 +611,19 @@ wait_group_metadata(struct cluster *cluster)
 	}
 }
 
+/* The producer's transactional.id (cluster_producer_conf made it), for the log. */
+static const char *
+transactional_id(const struct cluster *cluster)
+{
+	static char id[600];
+	size_t size = sizeof id;
+
+	if (rd_kafka_conf_get(rd_kafka_conf(cluster->producer), "transactional.id", id, &size) !=
+	    RD_KAFKA_CONF_OK)
+		snprintf(id, sizeof id, "-");
+	return id;
+}
+
 static int
 join_group(struct cluster *cluster, char *error, size_t error_size)
 {
@@ -628,9 +641,10 @@ join_group(struct cluster *cluster, char *error, size_t error_size)
 		return -1;
 	}
 	log_event(LOG_LEVEL_INFO, "cluster", "cluster.joining",
-	    "group=%s topic=%s partitions=%d commit_interval_ms=%lld",
+	    "group=%s topic=%s partitions=%d commit_interval_ms=%lld transactional_id=%s",
 	    log_quote(cluster->config->cluster.group), cluster->config->cluster.topic_feeds,
-	    cluster->partitions, cluster->config->cluster.commit_interval_ms);
+	    cluster->partitions, cluster->config->cluster.commit_interval_ms,
+	    transactional_id(cluster));
 	return 0;
 }
 

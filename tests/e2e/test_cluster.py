@@ -14,12 +14,15 @@ until the instance knows it lost it) cancelled, or its transaction aborted; a fe
 owner publishing its updates once, also from a record of the older JSON layout; a standby
 without partitions not ready until it takes over; a second daemon on one state_dir refused
 (its lock); and the [cluster] settings checks. With the broker killed, a transaction the
-failover fenced renews the instance's producer: no instance exits.
+failover fenced renews the instance's producer: no instance exits; with the broker that
+coordinates an instance's transactions paused past transaction.timeout.ms, it is fenced for
+sure, and renewed.
 Global dedup and the fingerprints topic are test_cluster_fingerprints.py's, revokes
 test_cluster_revoke.py's; what they share is cluster_helpers.py."""
 
 import collections
 import datetime
+import os
 import random
 import re
 import signal
@@ -167,6 +170,59 @@ def test_a_broker_killed_and_restarted_mid_run_loses_nothing(tmp_path, kafka_clu
 	for name in "ab":
 		assert cluster.daemons[name].running(), "instance %s exited" % name
 		assert "event=cluster.transaction_fatal" not in cluster.daemons[name].log()
+
+
+def coordinator_node(bootstrap, transactional_id):
+	"""The node leading the __transaction_state partition of transactional_id: Kafka's
+	partitionFor, abs(String.hashCode) mod the partition count."""
+	partitions = metadata(bootstrap, "__transaction_state")["topics"][0]["partitions"]
+	code = 0
+	for char in transactional_id:
+		code = (31 * code + ord(char)) & 0xFFFFFFFF
+	code = abs(code - (1 << 32) if code >= 1 << 31 else code)
+	wanted = code % len(partitions)
+	return next(p["leader"] for p in partitions if p["partition"] == wanted)
+
+
+def test_a_paused_transaction_coordinator_renews_the_producer(tmp_path, kafka_cluster,
+							       http_server, wiresift_daemon):
+	"""The broker coordinating instance a's transactions paused (SIGSTOP) for 20 s while a
+	commits every 200 ms: its transaction outlives transaction.timeout.ms (10 s) before it
+	can end, the coordinator that took over aborts it and bumps the epoch, and a's next call
+	is answered "fenced". a renews its producer (cluster.producer_renewed) and goes on: no
+	instance exits, nothing is lost, nothing is published twice."""
+	cluster = Cluster(tmp_path, kafka_cluster, http_server, wiresift_daemon)
+	for config in cluster.configs.values():
+		config.write_text(config.read_text().replace("[cluster]\n",
+							     "[cluster]\ncommit_interval = 200ms\n"))
+	for name in "ab":
+		cluster.start(name)
+	joining = cluster.daemons["a"].wait_for_log(
+		r"event=cluster\.joining .*transactional_id=(\S+)")
+	cluster.wait_stable("ab")
+	cluster.grow_for(1)
+	node = coordinator_node(cluster.bootstrap, joining.group(1))
+	pid = kafka_cluster.pid(node)
+	os.kill(pid, signal.SIGSTOP)
+	try:
+		cluster.grow_for(20)
+	finally:
+		os.kill(pid, signal.SIGCONT)
+	cluster.grow_for(3)
+	cluster.wait_stable("ab")
+	urls = [url for url, _ in cluster.wait_all_published()]
+	missing = cluster.generator.served - set(urls)
+	renewed = cluster.daemons["a"].log().count("event=cluster.producer_renewed")
+	figure("cluster, coordinator paused: producers renewed", renewed)
+	figure("cluster, coordinator paused: transactions aborted",
+	       cluster.daemons["a"].log().count("event=cluster.transaction_aborted"))
+	for name in "ab":
+		assert cluster.daemons[name].running(), "instance %s exited" % name
+		assert "event=cluster.transaction_fatal" not in cluster.daemons[name].log()
+	assert renewed >= 1, "a's producer was not fenced: node %d paused" % node
+	assert not missing, "%d missing, e.g. %s" % (len(missing), sorted(missing)[:5])
+	assert len(urls) == len(set(urls)), "published twice: %s" % sorted(
+		url for url, count in collections.Counter(urls).items() if count > 1)
 
 
 def test_a_paused_instance_is_fenced_and_nothing_is_published_twice(
