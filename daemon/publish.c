@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "cluster/cluster.h"
+#include "kafka_threads.h"
 #include "log.h"
 #include "publish.h"
 #include "publish_internal.h"
@@ -243,6 +244,9 @@ build_conf(const struct config *config, struct publisher *publisher, char *error
 	}
 	if (config->cluster.group != NULL && cluster_producer_conf(config, conf, error,
 	    error_size) < 0)
+		goto fail;
+	/* Its threads sleep with a timer slack (librdkafka 2.0.2 spins before its timers). */
+	if (kafka_threads_slack(conf, error, error_size) < 0)
 		goto fail;
 	publisher->queue_capacity = queue_capacity(conf);
 	/* Reports, errors and log lines as events of the main queue (serve_queue). */

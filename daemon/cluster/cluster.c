@@ -16,7 +16,7 @@
 #include <xxhash.h>
 
 #include "cluster/cluster_internal.h"
-#include "cluster/kafka_threads.h"
+#include "kafka_threads.h"
 #include "log.h"
 #include "publish.h"
 #include "util.h"

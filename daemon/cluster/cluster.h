@@ -129,8 +129,8 @@ struct cluster_status {
 /*
  * The producer's settings for cluster mode (publish.c asks): transactional.id =
  * "wiresift-GROUP-" and a hash of this host's name and the absolute state_dir, the same at
- * every start of this instance, so a restarted instance fences its own earlier incarnation;
- * its threads sleep with a timer slack (kafka_threads.c).
+ * every start of this instance, so a restarted instance fences its own earlier incarnation
+ * (its threads' timer slack is publish.c's, as for every producer: kafka_threads.c).
  */
 int	 cluster_producer_conf(const struct config *config, struct rd_kafka_conf_s *conf,
 	    char *error, size_t error_size);

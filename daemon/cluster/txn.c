@@ -45,7 +45,6 @@
 #include <xxhash.h>
 
 #include "cluster/cluster_internal.h"
-#include "cluster/kafka_threads.h"
 #include "log.h"
 #include "publish.h"
 #include "spool.h"
@@ -87,8 +86,7 @@ cluster_producer_conf(const struct config *config, rd_kafka_conf_t *conf, char *
 	snprintf(timeout, sizeof timeout, "%d", TXN_TIMEOUT_MS);
 	if (rd_kafka_conf_set(conf, "transactional.id", id, error, error_size) ||
 	    rd_kafka_conf_set(conf, "transaction.timeout.ms", timeout, error, error_size) ||
-	    rd_kafka_conf_set(conf, "message.timeout.ms", timeout, error, error_size) ||
-	    kafka_threads_slack(conf, error, error_size) < 0)
+	    rd_kafka_conf_set(conf, "message.timeout.ms", timeout, error, error_size))
 		return -1;
 	return 0;
 }

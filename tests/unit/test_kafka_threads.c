@@ -1,10 +1,11 @@
 /*
- * test_kafka_threads.c - the timer slack of cluster mode's Kafka clients
- * (daemon/cluster/kafka_threads.c): every thread librdkafka makes for a client whose conf got
+ * test_kafka_threads.c - the timer slack of the daemon's Kafka clients
+ * (daemon/kafka_threads.c): every thread librdkafka makes for a client whose conf got
  * kafka_threads_slack() sleeps with KAFKA_TIMER_SLACK_NS, read back from
  * /proc/self/task/TID/timerslack_ns; the threads of a client without it, and this thread,
  * keep the default. A producer with no bootstrap server still makes its main thread and its
- * internal broker's.
+ * internal broker's. And the daemon's producer (publish.c), single-node and cluster mode,
+ * gets it: every thread of a publisher_open()ed one sleeps with the slack.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -14,7 +15,10 @@
 #include <time.h>
 
 #include "check.h"
-#include "cluster/kafka_threads.h"
+#include "config.h"
+#include "kafka_threads.h"
+#include "publish.h"
+#include "util.h"
 
 /* A task's name and timer slack, from /proc; 0 when it cannot be read. */
 static int
@@ -125,6 +129,45 @@ test_a_client_without_it_keeps_the_default(void)
 	rd_kafka_destroy(kafka);
 }
 
+static void
+on_report(void *message_context, const struct delivery_report *report, void *context)
+{
+}
+
+/* publisher_open() on a broker that is not there (its threads start all the same). */
+static void
+check_publisher_threads(const char *group)
+{
+	struct config *config = config_defaults();
+	char error[512] = "", state_dir[] = "/tmp/wiresift-slack-XXXXXX";
+	struct publisher *publisher;
+	int threads, with_slack;
+
+	CHECK(mkdtemp(state_dir) != NULL);
+	free(config->bootstrap_servers);
+	config->bootstrap_servers = xstrdup("127.0.0.1:9");
+	free(config->state_dir);
+	config->state_dir = xstrdup(state_dir);
+	config->cluster.group = group != NULL ? xstrdup(group) : NULL;
+	publisher = publisher_open(config, NULL, on_report, NULL, error, sizeof error);
+	CHECK(publisher != NULL);
+	if (publisher != NULL) {
+		kafka_threads_settled(KAFKA_TIMER_SLACK_NS, &threads, &with_slack);
+		CHECK(threads >= 2);
+		CHECK(with_slack == threads);
+		publisher_close(publisher);
+	}
+	config_free(config);
+	rmdir(state_dir);
+}
+
+static void
+test_the_daemons_producer_sleeps_with_the_slack_in_both_modes(void)
+{
+	check_publisher_threads(NULL);		/* single-node */
+	check_publisher_threads("slack");	/* cluster mode: transactional */
+}
+
 int
 main(void)
 {
@@ -135,10 +178,13 @@ main(void)
 		    "no /proc/self/timerslack_ns");
 		RUN_SKIPPED(test_a_client_without_it_keeps_the_default,
 		    "no /proc/self/timerslack_ns");
+		RUN_SKIPPED(test_the_daemons_producer_sleeps_with_the_slack_in_both_modes,
+		    "no /proc/self/timerslack_ns");
 		return check_finish();
 	}
 	fclose(probe);
 	RUN(test_every_thread_of_a_client_sleeps_with_the_slack);
 	RUN(test_a_client_without_it_keeps_the_default);
+	RUN(test_the_daemons_producer_sleeps_with_the_slack_in_both_modes);
 	return check_finish();
 }

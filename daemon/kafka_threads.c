@@ -1,6 +1,7 @@
 /*
- * kafka_threads.c - a timer slack of a millisecond for the threads of cluster mode's Kafka
- * clients (the producer, the state reader, the group member, the fingerprints reader).
+ * kafka_threads.c - a timer slack of a millisecond for the threads of every Kafka client the
+ * daemon makes: the producer (publish.c, both modes) and, in cluster mode, the state reader,
+ * the group member and the fingerprints reader (daemon/cluster/).
  *
  * librdkafka before 2.3.1 (this system's is 2.0.2) sleeps in whole milliseconds rounded down
  * and then, woken less than a millisecond before its next timer, serves its queue with a
@@ -8,7 +9,8 @@
  * #4671): a spin of up to a millisecond, half a millisecond on average, before every timer of
  * every client's main thread (its 1 s tick, the member's 2 s metadata refresh, ...).
  * Cluster mode runs four clients, and an idle instance's CPU was mostly theirs (perf of an
- * idle instance: half its samples clock_gettime in rdk:main, of all four clients). With a
+ * idle instance: half its samples clock_gettime in rdk:main, of all four clients); a
+ * single-node daemon runs one, the producer. With a
  * timer slack of a millisecond the kernel may end such a sleep up to a millisecond late,
  * past the timer, and does so when nothing else wakes the core first: the spin is shorter or
  * gone. Measured (two idle instances, 20 s in each of four runs alternated without and
@@ -24,7 +26,7 @@
 #include <stdio.h>
 #include <sys/prctl.h>
 
-#include "cluster/kafka_threads.h"
+#include "kafka_threads.h"
 
 #define INTERCEPTOR_NAME	"wiresift-timer-slack"
 
@@ -49,7 +51,7 @@ kafka_threads_slack(rd_kafka_conf_t *conf, char *error, size_t error_size)
 {
 	if (rd_kafka_conf_interceptor_add_on_new(conf, INTERCEPTOR_NAME, on_new, NULL) !=
 	    RD_KAFKA_RESP_ERR_NO_ERROR) {
-		snprintf(error, error_size, "[cluster] cannot add librdkafka's thread interceptor");
+		snprintf(error, error_size, "[kafka] cannot add librdkafka's thread interceptor");
 		return -1;
 	}
 	return 0;

@@ -1,7 +1,7 @@
 /*
- * kafka_threads.h - a timer slack for librdkafka's own threads in cluster mode (see
- * kafka_threads.c for why: the librdkafka of this system spins for up to a millisecond before
- * each of its timers).
+ * kafka_threads.h - a timer slack for librdkafka's own threads, of every client the daemon
+ * makes (see kafka_threads.c for why: the librdkafka of this system spins for up to a
+ * millisecond before each of its timers).
  */
 #ifndef WIRESIFT_KAFKA_THREADS_H
 #define WIRESIFT_KAFKA_THREADS_H
