@@ -21,7 +21,10 @@
  * The hits are then merged and cut into chunks by CLD2's LinearizeAll and ChunkAll, and each
  * chunk toted and summarised here as ScoreAllHits, ScoreOneChunk and SetChunkSummary do,
  * with CLD2's Tote inline (its Add was a call for each language of each hit, and
- * CurrentTopThreeKeys went over all 64 groups of four languages).  The hit buffer is made
+ * CurrentTopThreeKeys went over all 64 groups of four languages): an add marks its group
+ * from a table, without a branch on key 0 (no language: its adds are thrown away at the
+ * chunk's end), and the top three pass over a group of four none of whose scores is above
+ * the third best with one compare (SSE2).  The hit buffer is made
  * once, not allocated per span.  The rest is CLD2's own: its tables, LinearizeAll, ChunkAll, reliability functions and
  * SpliceHitBuffer, called in ScoreQuadScriptSpan's order.  Spans of other scripts (CJK, or
  * one-language scripts) go to CLD2::ScoreOneScriptSpan, and CLD2's debugging output (never
@@ -421,6 +424,8 @@ octa_hits(cld2_score *scorer, const char *text, int letter_offset, int letter_li
  * groups of four that count (for the top three) once one of them has been added to.  CLD2
  * zeroes a group when it first adds to it; here all are zeroed at the start, the same
  * scores (a whack, Tote::SetScore, only ever sets a score to 0), without a branch an add.
+ * CLD2 adds nothing for key 0 (no language); here its adds go to score[0] all the same,
+ * marking no group, and tote_end sets it back to 0.
  */
 struct chunk_tote {
 	uint64	 in_use;	/* bit g: scores 4g..4g+3 */
@@ -428,12 +433,32 @@ struct chunk_tote {
 	uint16	 score[256];
 };
 
-/* Tote::Add of key (not 0: ProcessProbV2Tote adds none for key 0). */
+/* The in_use bit of each key's group, none for key 0. */
+struct group_bits {
+	uint64	 of[256];
+
+	constexpr group_bits() : of()
+	{
+		for (int key = 1; key < 256; key++)
+			of[key] = static_cast<uint64>(1) << (key >> 2);
+	}
+};
+
+constexpr group_bits group_bit;
+
+/* Tote::Add of key (key 0: see chunk_tote). */
 inline void
 tote_add(chunk_tote *tote, int key, int delta)
 {
-	tote->score[key] = static_cast<uint16>(tote->score[key] + (key != 0 ? delta : 0));
-	tote->in_use |= static_cast<uint64>(key != 0) << (key >> 2);
+	tote->score[key] = static_cast<uint16>(tote->score[key] + delta);
+	tote->in_use |= group_bit.of[key];
+}
+
+/* After the last add: key 0's score as CLD2 has it (never added to). */
+inline void
+tote_end(chunk_tote *tote)
+{
+	tote->score[0] = 0;
 }
 
 /* ProcessProbV2Tote: a langprob's up to three languages and their scores. */
@@ -455,8 +480,26 @@ tote_score(const chunk_tote *tote, int key)
 	return key >= 0 ? tote->score[key] : static_cast<uint16>(tote->score_count >> 16);
 }
 
+/* Whether any of the four scores at score is over floor (0-65535): one compare of the four
+ * (SSE2), else always true (the caller compares each). */
+inline bool
+any_over(const uint16 *score, int floor)
+{
+#if defined(__SSE2__)
+	__m128i four = _mm_loadl_epi64(reinterpret_cast<const __m128i *>(score));
+	__m128i over = _mm_subs_epu16(four, _mm_set1_epi16(static_cast<short>(floor)));
+
+	return _mm_movemask_epi8(_mm_cmpeq_epi16(over, _mm_setzero_si128())) != 0xFFFF;
+#else
+	(void)score;
+	(void)floor;
+	return true;
+#endif
+}
+
 /* Tote::CurrentTopThreeKeys: the keys of the three best scores in use, the lower key first
- * on ties, -1 for none. */
+ * on ties, -1 for none.  A group of four whose scores are none over the third best is
+ * passed over whole (CLD2 compares each and keeps none of them). */
 void
 tote_top_three(const chunk_tote *tote, int key3[3])
 {
@@ -466,6 +509,8 @@ tote_top_three(const chunk_tote *tote, int key3[3])
 	for (uint64 groups = tote->in_use; groups != 0; groups &= groups - 1) {
 		int base = __builtin_ctzll(groups) * 4;
 
+		if (score3[2] >= 0 && !any_over(&tote->score[base], score3[2]))
+			continue;
 		for (int key = base; key < base + 4; key++) {
 			int at = 2, score = tote->score[key];
 
@@ -568,6 +613,7 @@ score_chunk(const ScoringHitBuffer *hits, int i, ULScript ulscript, ScoringConte
 			remember_distinct(context, hit->langprob);
 	}
 	tote_add_boosts(context, &tote);
+	tote_end(&tote);
 	int lo = hits->linear[first].offset, hi = hits->linear[next].offset;
 	ChunkSummary summary = chunk_summary(ulscript, first, lo, hi - lo, context, &tote);
 

@@ -49,20 +49,25 @@
  * (ScriptScanner::GetOneScriptSpan and LowerScriptSpan: a UTF-8 state machine call per letter,
  * an offset map it keeps for output this plugin does not ask for) and 60K the quadgram and
  * octagram scoring.  cld2_fast.cc builds the same spans from ASCII tables taken from CLD2 at
- * start-up (CLD2's functions for the other characters; eight Latin letters at a time,
- * lowercased as they are copied) and cld2_score.cc walks them for CLD2's quadgram and
+ * start-up (CLD2's functions for the other characters; whole words of ASCII letters 16
+ * bytes a load, other Latin letters eight at a time, lowercased as they are copied) and
+ * cld2_score.cc walks them for CLD2's quadgram and
  * octagram lookups (its hash functions, inline, and tables) and totes the hits by chunk:
- * 72K instructions a call (84K with CLD2's scoring) in about half the time: the quadgram
+ * 64K instructions a call (72K before the 16-byte words and the tote's branch-free adds,
+ * 84K with CLD2's scoring) in about half the time: the quadgram
  * lookups, random reads of a 1 MB table that stalled each one in turn (perf put 14% of
  * bench_lang's samples on that one load), are prefetched a walk ahead and compared without
  * branches, the toting has no call a hit, CLD2's hashes are inline (libcld2's were two calls
  * a gram: 81K instructions) and the walks choose their next step without a branch where a
  * word's end decides it, a quadgram of ASCII letters and its step from one 8-byte load
- * (about 15% less time than with those calls, branches and loads).  Of the 72K, the walks
- * and hashes are about 38K, the chunks' toting 11K, CLD2's LinearizeAll and
- * ChunkAll 6K, the scanner 10K.  The answers are CLD2's: the same verdict on every article
- * of bench_lang's corpus at every size (BENCH_DIFF=512r,512), on the unit test's random,
- * mixed-script and word texts, and the same `wiresift process` output.
+ * (about 15% less time than with those calls, branches and loads).  Of the 64K, the walks
+ * and hashes are about 38K, the chunks' toting 8K, CLD2's LinearizeAll and ChunkAll 6K (a
+ * copy of the two in cld2_score.cc, their state in locals, took 1.3K more), the scanner 5K,
+ * CLD2's summary of the document (DocTote::Sort twice, RefineScoredClosePairs...) 4K.  The
+ * answers are CLD2's: the same verdict on every article of bench_lang's corpus at every
+ * size (BENCH_DIFF=512r,512), every output of the detection (text bytes, percents, scores)
+ * on the unit test's random, mixed-script and word texts, and the same `wiresift process`
+ * output.
  * Making the sample here takes under 1K (it reads only max_bytes of the text, not the whole
  * of it); counting letters up to min_chars about 0.5K.
  *
@@ -313,4 +318,36 @@ extern "C" const struct ws_plugin *
 ws_plugin_entry(void)
 {
 	return &lang_plugin;
+}
+
+/*
+ * For tests/unit/test_lang.c only (taken with dlsym; not part of the plugin ABI): every
+ * output of CLD2's detection of text (length bytes, followed by at least 8 readable bytes),
+ * through cld2_fast_detect when fast, else through CLD2's entry point as lang_process calls
+ * it; returns the summary language, -1 when out of memory.  So that the test compares all
+ * of them, not only the verdict the plugin writes: the bytes scored (text_bytes) and the
+ * scores move with every byte of every script span.
+ */
+extern "C" int
+ws_lang_detect_detail(int fast, const char *text, int length, int language3[3],
+    int percent3[3], double scores3[3], int *text_bytes, int *reliable)
+{
+	CLD2::CLDHints hints = { NULL, NULL, CLD2::UNKNOWN_ENCODING, CLD2::UNKNOWN_LANGUAGE };
+	CLD2::Language top3[3], summary;
+	cld2_fast *detector = NULL;
+	bool is_reliable = false;
+
+	if (fast && (detector = cld2_fast_new()) == NULL)
+		return -1;
+	if (fast)
+		summary = cld2_fast_detect(detector, text, length, top3, percent3, scores3,
+		    text_bytes, &is_reliable);
+	else
+		summary = CLD2::ExtDetectLanguageSummary(text, length, true, &hints, 0, top3,
+		    percent3, scores3, NULL, text_bytes, &is_reliable);
+	cld2_fast_free(detector);
+	for (int i = 0; i < 3; i++)
+		language3[i] = top3[i];
+	*reliable = is_reliable;
+	return summary;
 }

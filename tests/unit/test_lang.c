@@ -12,7 +12,11 @@
  * every prefix of the mixed text and of the seeds, on random texts of letters in many
  * scripts, marks, digits, punctuation, markup characters and broken UTF-8, and on texts of
  * Latin-script words short and long, capitalised and accented, 1 to 2,400 bytes (past the
- * fast path's 2,000-byte limit).  Every text ends on a whole character: on a text that ends
+ * fast path's 2,000-byte limit).  On each of those texts every output of the detection is
+ * compared too, through the plugin's ws_lang_detect_detail (the summary and top three
+ * languages, their percents and scores, the bytes scored, reliability): a span one byte
+ * longer or a score one point off shows there even where the verdict does not move.
+ * Every text ends on a whole character: on a text that ends
  * inside one, CLD2 copies the bytes after its end into its buffers, and its answer depends
  * on them (and on what its buffers held before); the plugin's samples are cut on a
  * character boundary of valid UTF-8 (the parser's output), so never end so.
@@ -20,6 +24,7 @@
  * Plugins are loaded from $WIRESIFT_PLUGIN_DIR (this build's plugins when unset: plugin_dir.h).  Runs from the
  * repo root.
  */
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,8 +180,57 @@ test_lang_sample_seeds(void)
 	plugin_chain_free(whole);
 }
 
-/* Whether the fast and the reference chain give text (no title) the same verdict; counts
- * the verdicts that name a language into *named. */
+typedef int (*detail_fn)(int fast, const char *text, int length, int language3[3],
+    int percent3[3], double scores3[3], int *text_bytes, int *reliable);
+
+/* lang.so's ws_lang_detect_detail, from the plugin directory the chains load; NULL when
+ * it cannot be had. */
+static detail_fn
+load_detail(void)
+{
+	const char *dir = getenv("WIRESIFT_PLUGIN_DIR");
+	char path[4096];
+	void *library;
+
+	snprintf(path, sizeof(path), "%s/lang.so", dir != NULL ? dir : "build/plugins");
+	if ((library = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL)
+		return NULL;
+	return (detail_fn)dlsym(library, "ws_lang_detect_detail");
+}
+
+static detail_fn lang_detail;
+
+/* Whether the fast path and CLD2's entry point give text every output alike: the summary,
+ * the top three languages, their percents and scores, the bytes scored, reliability. */
+static int
+details_agree(const char *text)
+{
+	size_t length = strlen(text);
+	char *padded = xcalloc(1, length + 16);	/* CLD2 reads past the end */
+	int language[2][3], percent[2][3], bytes[2], reliable[2], summary[2];
+	double scores[2][3];
+	int same;
+
+	memcpy(padded, text, length);
+	for (int fast = 0; fast < 2; fast++)
+		summary[fast] = lang_detail(fast, padded, (int)length, language[fast], percent[fast],
+		    scores[fast], &bytes[fast], &reliable[fast]);
+	same = summary[0] == summary[1] && summary[0] >= 0 && bytes[0] == bytes[1] &&
+	    reliable[0] == reliable[1];
+	for (int i = 0; i < 3; i++)
+		same = same && language[0][i] == language[1][i] &&
+		    percent[0][i] == percent[1][i] && scores[0][i] == scores[1][i];
+	if (!same)
+		fprintf(stderr, "  fast %d %d%% %.1f %d bytes, reference %d %d%% %.1f %d bytes on %zu "
+		    "bytes: %.80s\n", language[1][0], percent[1][0], scores[1][0], bytes[1],
+		    language[0][0], percent[0][0], scores[0][0], bytes[0], length, text);
+	free(padded);
+	return same;
+}
+
+/* Whether the fast and the reference chain give text (no title) the same verdict, and the
+ * two ways of detection every output alike (details_agree); counts the verdicts that name a
+ * language into *named. */
 static int
 scans_agree(struct plugin_chain *fast, struct plugin_chain *reference, const char *text,
     size_t *named)
@@ -189,7 +243,7 @@ scans_agree(struct plugin_chain *fast, struct plugin_chain *reference, const cha
 	plugin_chain_process(fast, ours);
 	plugin_chain_process(reference, theirs);
 	same = strcmp(ours->lang_code, theirs->lang_code) == 0 &&
-	    ours->lang_confidence == theirs->lang_confidence;
+	    ours->lang_confidence == theirs->lang_confidence && details_agree(text);
 	*named += ours->lang_code[0] != '\0';
 	if (!same)
 		fprintf(stderr, "  fast %s %.3f, reference %s %.3f on %zu bytes: %.80s\n",
@@ -281,8 +335,9 @@ test_lang_fast_scan_agrees(void)
 	char *seeds[100];
 	size_t seed_count = seeds_read(seeds, NULL, 100);
 
-	CHECK(fast != NULL && reference != NULL);
-	if (fast == NULL || reference == NULL)
+	lang_detail = load_detail();
+	CHECK(fast != NULL && reference != NULL && lang_detail != NULL);
+	if (fast == NULL || reference == NULL || lang_detail == NULL)
 		return;
 	for (size_t length = 1; length <= mixed_length && length < sizeof(prefix); length++) {
 		if (((unsigned char)mixed_text[length] & 0xC0) == 0x80)
