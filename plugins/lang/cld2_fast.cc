@@ -31,6 +31,7 @@
  * buffers held before), so there the two can differ; the plugin's samples never end so.
  */
 #include "cld2_fast.h"
+#include "cld2_close.h"
 #include "cld2_score.h"
 
 #include <cld2/internal/getonescriptspan.h>
@@ -51,7 +52,8 @@ namespace CLD2 {
 void ApplyHints(const char *buffer, int buffer_length, bool is_plain_text,
     const CLDHints *cld_hints, ScoringContext *scoringcontext);
 int CheapRepWordsInplace(char *isrc, int src_len, int *hash, int *tbl);
-void RefineScoredClosePairs(DocTote *doc_tote, ResultChunkVector *vec, bool html, bool quiet);
+void MoveLang1ToLang2(Language lang1, Language lang2, int lang1_sub, int lang2_sub,
+    DocTote *doc_tote, ResultChunkVector *vec);
 void RemoveUnreliableLanguages(DocTote *doc_tote, bool html, bool quiet);
 void ExtractLangEtc(DocTote *doc_tote, int total_text_bytes, int *reliable_percent3,
     Language *language3, int *percent3, double *normalized_score3, int *text_bytes,
@@ -438,6 +440,32 @@ fill_ascii_tables(cld2_fast *detector)
 	detector->ascii_words = detector->ascii_words && detector->latin_by_8;
 }
 
+/*
+ * RefineScoredClosePairs(doc_tote, NULL, false, false) with cld2_close.h's table: for each
+ * entry of a close set, the first later entry of the same set gets the bytes, score and
+ * reliability of whichever of the two has fewer bytes (MoveLang1ToLang2), that one emptied.
+ */
+void
+refine_close_pairs(DocTote *doc_tote)
+{
+	for (int sub = 0; sub < doc_tote->MaxSize(); sub++) {
+		int set = cld2_close_set(doc_tote->Key(sub));
+
+		if (set == 0)
+			continue;
+		for (int sub2 = sub + 1; sub2 < doc_tote->MaxSize(); sub2++) {
+			if (cld2_close_set(doc_tote->Key(sub2)) != set)
+				continue;
+			bool first_less = doc_tote->Value(sub) < doc_tote->Value(sub2);
+			int from = first_less ? sub : sub2, to = first_less ? sub2 : sub;
+
+			MoveLang1ToLang2(static_cast<Language>(doc_tote->Key(from)),
+			    static_cast<Language>(doc_tote->Key(to)), from, to, doc_tote, NULL);
+			break;
+		}
+	}
+}
+
 /* What one pass came to. */
 enum pass_end {
 	PASS_ANSWERED,		/* the outputs hold CLD2's answer */
@@ -516,7 +544,7 @@ one_pass(cld2_fast *detector, const char *text, int length, int flags, answer *o
 	*out->reliable = false;
 	if ((total_text_bytes = score_spans(detector, text, length, flags, &doc_tote)) < 0)
 		return PASS_NOT_HERE;
-	RefineScoredClosePairs(&doc_tote, NULL, false, false);
+	refine_close_pairs(&doc_tote);
 	doc_tote.Sort(3);
 	ExtractLangEtc(&doc_tote, total_text_bytes, reliable_percent3, out->language3,
 	    out->percent3, out->scores3, out->text_bytes, out->reliable);

@@ -37,6 +37,7 @@
  * scoreonescriptspan.cc's, to the tie (the lower language first) and to the 16-bit scores.
  */
 #include "cld2_score.h"
+#include "cld2_close.h"
 #include "cld2_hash.h"
 
 #include <cld2/internal/cldutil.h>
@@ -58,7 +59,6 @@ void ProcessHitBuffer(const LangSpan &scriptspan, int letter_offset,
 void SpliceHitBuffer(ScoringHitBuffer *hitbuffer, int next_offset);
 void LinearizeAll(ScoringContext *scoringcontext, bool score_cjk, ScoringHitBuffer *hitbuffer);
 void ChunkAll(int letter_offset, bool score_cjk, ScoringHitBuffer *hitbuffer);
-bool SameCloseSet(Language lang1, Language lang2);
 }
 
 using namespace CLD2;
@@ -591,7 +591,7 @@ chunk_summary(ULScript ulscript, int first_linear, int offset, int length,
 	summary.ulscript = static_cast<uint16>(ulscript);
 	summary.reliability_delta = static_cast<uint8>(ReliabilityDelta(summary.score1,
 	    summary.score2, summary.grams));
-	if (SameCloseSet(lang1, lang2))
+	if (cld2_same_close_set(lang1, lang2))
 		summary.reliability_delta = 100;
 	summary.reliability_score = static_cast<uint8>(ReliabilityExpected(actual_per_kb,
 	    context->scoringtables->kExpectedScore[lang1 * 4 + LScript4(ulscript)]));

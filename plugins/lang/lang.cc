@@ -53,17 +53,17 @@
  * bytes a load, other Latin letters eight at a time, lowercased as they are copied) and
  * cld2_score.cc walks them for CLD2's quadgram and
  * octagram lookups (its hash functions, inline, and tables) and totes the hits by chunk:
- * 64K instructions a call (72K before the 16-byte words and the tote's branch-free adds,
- * 84K with CLD2's scoring) in about half the time: the quadgram
+ * 62K instructions a call (72K before the 16-byte words, the tote's branch-free adds and
+ * cld2_close.h's table, 84K with CLD2's scoring) in about half the time: the quadgram
  * lookups, random reads of a 1 MB table that stalled each one in turn (perf put 14% of
  * bench_lang's samples on that one load), are prefetched a walk ahead and compared without
  * branches, the toting has no call a hit, CLD2's hashes are inline (libcld2's were two calls
  * a gram: 81K instructions) and the walks choose their next step without a branch where a
  * word's end decides it, a quadgram of ASCII letters and its step from one 8-byte load
- * (about 15% less time than with those calls, branches and loads).  Of the 64K, the walks
+ * (about 15% less time than with those calls, branches and loads).  Of the 62K, the walks
  * and hashes are about 38K, the chunks' toting 8K, CLD2's LinearizeAll and ChunkAll 6K (a
  * copy of the two in cld2_score.cc, their state in locals, took 1.3K more), the scanner 5K,
- * CLD2's summary of the document (DocTote::Sort twice, RefineScoredClosePairs...) 4K.  The
+ * CLD2's summary of the document (DocTote::Sort twice...) 3K.  The
  * answers are CLD2's: the same verdict on every article of bench_lang's corpus at every
  * size (BENCH_DIFF=512r,512), every output of the detection (text bytes, percents, scores)
  * on the unit test's random, mixed-script and word texts, and the same `wiresift process`
