@@ -525,8 +525,9 @@ story_assign(struct story_index *index, struct article *article)
 	record.outlet = outlet_of(article);
 	record.entities = entities;
 	record.entity_count = top_entities(article, entities);
-	story_vector_build(&vector, features, &index->background);
+	/* a wire copy joins its original's story with no vector: none is built for it */
 	if (!(copy = original_story(index, article, &record))) {
+		story_vector_build(&vector, features, &index->background);
 		best = story_best(index, &vector, features->time, &score);
 		joined = best >= 0 && score.score >= index->config.threshold;
 		record.story_key = joined ? index->slots[best].key : article_key;
