@@ -61,17 +61,28 @@ story_background_prefetch(const struct story_background *background,
 		    mask]);
 }
 
+/* Its table's fields are read into locals first: stores to frequencies (uint64_t, as
+ * size_t is) would otherwise make the compiler read them again for every key. */
 void
 story_background_frequencies(const struct story_background *background,
     const struct story_features *features, uint64_t *frequencies)
 {
+	const struct background_entry *entries = background->entries;
+	const double *log_counts = background->log_counts;
+	size_t mask = background->capacity - 1;
+	uint32_t count = features->count;
+
 	story_background_prefetch(background, features);
-	for (uint32_t i = 0; i < features->count; i++) {
-		frequencies[i] = background->entries[find_slot(background,
-		    features->items[i].key)].count;
+	for (uint32_t i = 0; i < count; i++) {
+		uint64_t key = features->items[i].key, frequency;
+		size_t slot = (key >> KIND_BITS) & mask;
+
+		while (entries[slot].count != 0 && entries[slot].key != key)
+			slot = (slot + 1) & mask;
+		frequencies[i] = frequency = entries[slot].count;
 		/* the line of its log(frequency + 1), read next (score.c, approximate) */
-		if (background->log_counts != NULL && frequencies[i] < LOG_COUNTS - 1)
-			__builtin_prefetch(&background->log_counts[frequencies[i] + 1]);
+		if (log_counts != NULL && frequency < LOG_COUNTS - 1)
+			__builtin_prefetch(&log_counts[frequency + 1]);
 	}
 }
 

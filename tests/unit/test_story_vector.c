@@ -11,6 +11,7 @@
  * and per shared key: every field bit for bit. And the features a lookup reads the postings
  * of (lookup.c, story_scan_features) against the pass per part it replaced. And a kept
  * item's weight from its bound (score.c, weight_of) against log()'s, over a million cases.
+ * And each key's document frequency (background.c) against the counts it was added with.
  */
 #include <math.h>
 #include <stdint.h>
@@ -511,9 +512,48 @@ test_weight_from_bound(void)
 	story_background_free(&background);
 }
 
+/*
+ * Each key's document frequency (background.c, story_background_frequencies) against the
+ * count each was added with, in a small table where keys share home slots (probing past
+ * others), with keys never added (0) among them.
+ */
+static void
+test_frequencies_against_counts(void)
+{
+	struct story_features features = { 0 };
+	uint64_t expected[600], frequencies[600];
+	size_t mismatches = 0;
+
+	features.capacity = 600;
+	features.items = xcalloc(features.capacity, sizeof *features.items);
+	for (int round = 0; round < 50; round++) {
+		struct story_background background;
+
+		story_background_init(&background, 1024);
+		features.count = 0;
+		for (uint32_t i = 0; i < 600; i++) {
+			/* keys within 128 home slots: long probe runs */
+			uint64_t key = ((uint64_t)next_random(128) | (uint64_t)(i + 1) << 20) <<
+			    KIND_BITS | (uint64_t)next_random(KIND_OTHER + 1);
+
+			expected[i] = next_random(4) == 0 ? 0 : 1 + next_random(5);
+			features.items[features.count++] = (struct story_item){ key, 1, 0, 0 };
+			if (expected[i] > 0)
+				story_background_add(&background, &key, 0, expected[i]);
+		}
+		story_background_frequencies(&background, &features, frequencies);
+		for (uint32_t i = 0; i < features.count; i++)
+			mismatches += frequencies[i] != expected[i];
+		story_background_free(&background);
+	}
+	free(features.items);
+	CHECK(mismatches == 0);
+}
+
 int
 main(void)
 {
+	RUN(test_frequencies_against_counts);
 	RUN(test_build_against_reference);
 	RUN(test_weight_from_bound);
 	RUN(test_score_against_reference);
