@@ -293,6 +293,7 @@ apply(struct story_index *index, const struct story_record *record)
 		story->last_seen = record->time;
 	if (record->time < story->first_seen)
 		story->first_seen = record->time;
+	story_score_prepare(story);
 	queue_push(index, slot, record->time);
 	mark_changed(index, slot);
 	return slot;

@@ -150,6 +150,9 @@ enum { CONFLICT_PEOPLE = 1, CONFLICT_PLACES = 2, CONFLICT_NUMBERS = 4 };
 struct story;
 void	 story_score(const struct story_vector *vector, int64_t time,
 	    const struct story *story, struct story_score *score);
+/* The centroid's side of story_score, which depends on the story alone (its centroid and
+ * size): computed again after each change of either (index.c, apply), not for every score. */
+void	 story_score_prepare(struct story *story);
 
 /* One feature of a story's centroid, packed (12 bytes: a story holds CENTROID_MAX). */
 struct centroid_entry {
@@ -190,6 +193,11 @@ struct story {
 	uint32_t	 posted;	/* refs to it in the postings */
 	uint8_t		 open;
 	uint8_t		 changed;	/* summary to publish */
+	/* the centroid's side of every score (story_score_prepare's, after each change) */
+	uint8_t		 part_count[3];	/* centroid items of each part: words, entities, numbers */
+	uint8_t		 salient_people;	/* KIND_PERSON (and _OTHER) items salient for its size */
+	uint8_t		 salient_places;
+	double		 part_norm[3];	/* sum of each part's squared weights, in key order */
 };
 
 /* Add vector to story's centroid (a wire copy adds nothing). */

@@ -353,6 +353,7 @@ generate_story(struct story *story, const struct story_vector *vector)
 		story->centroid_count += !duplicate;
 	}
 	qsort(story->centroid, story->centroid_count, sizeof *story->centroid, by_centroid_key);
+	story_score_prepare(story);
 }
 
 /* story_score (its merge without branches) against the reference: every field, bit for bit. */
