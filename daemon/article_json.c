@@ -235,9 +235,7 @@ article_json_open(const struct article *article, struct buffer *out)
 {
 	int failed;
 
-	/* One allocation in the common case: the texts, a little escaping, the rest. */
-	buffer_reserve(out, (article->text ? strlen(article->text) : 0) * 9 / 8 +
-	    (article->summary ? strlen(article->summary) : 0) + 2048);
+	/* message_write reserves the room (one allocation in the common case) */
 	if ((failed = message_write(article, out)) != 0) {
 		/* a string that is not UTF-8: the tree, whose checked strings leave it out */
 		out->length = 0;

@@ -173,12 +173,74 @@ write_escape(unsigned char byte, struct buffer *out)
 	}
 }
 
+/*
+ * The bytes of a string shorter than sixteen as one word for word_attention: its first and
+ * last eight bytes (overlapping) from eight on, its first and last four from four on, its
+ * first, middle and last byte below that; the word's other bytes plain ('a').
+ */
+static inline uint64_t
+short_attention(const unsigned char *text, size_t length)
+{
+	uint64_t first, last;
+	uint32_t low, high;
+
+	if (length >= 8) {
+		memcpy(&first, text, 8);
+		memcpy(&last, text + length - 8, 8);
+		return word_attention(first) | word_attention(last);
+	}
+	if (length >= 4) {
+		memcpy(&low, text, 4);
+		memcpy(&high, text + length - 4, 4);
+		return word_attention((uint64_t)low | (uint64_t)high << 32);
+	}
+	if (length == 0)
+		return 0;
+	return word_attention((BYTES_OF('a') & ~0xFFFFFFULL) | text[0] |
+	    (uint64_t)text[length / 2] << 8 | (uint64_t)text[length - 1] << 16);
+}
+
+/*
+ * A string shorter than sixteen bytes that needs no escape and holds no multi-byte character
+ * (a name, a type, a keyword: most strings of a message), written quoted with the same
+ * overlapping loads and stores, without a call; 0 when it is not such a string (nothing
+ * written).
+ */
+static inline int
+write_short_plain(const unsigned char *text, size_t length, struct buffer *out)
+{
+	unsigned char *at;
+
+	if (length >= 16 || short_attention(text, length) != 0)
+		return 0;
+	if (out->length + length + 3 > out->capacity)
+		buffer_reserve(out, length + 2);
+	at = (unsigned char *)out->data + out->length;
+	at[0] = '"';
+	if (length >= 8) {
+		memcpy(at + 1, text, 8);
+		memcpy(at + 1 + length - 8, text + length - 8, 8);
+	} else if (length >= 4) {
+		memcpy(at + 1, text, 4);
+		memcpy(at + 1 + length - 4, text + length - 4, 4);
+	} else if (length > 0) {
+		at[1] = text[0];
+		at[1 + length / 2] = text[length / 2];
+		at[length] = text[length - 1];
+	}
+	at[length + 1] = '"';
+	out->length += length + 2;
+	return 1;
+}
+
 static int
 write_string(const char *string, size_t length, struct buffer *out)
 {
 	const unsigned char *text = (const unsigned char *)string;
 	size_t run_start = 0, position = 0, size;
 
+	if (write_short_plain(text, length, out))
+		return 0;
 	put(out, "\"", 1);
 	while ((position = plain_run_end(text, position, length)) < length) {
 		if (text[position] >= 0x80) {

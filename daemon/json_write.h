@@ -7,8 +7,10 @@
  * 70 instructions per byte (callgrind), and was the largest single cost of a message.  This
  * writer copies runs that need no escape whole, finding them sixteen bytes at a time (SSE2;
  * eight without), a string's last bytes read at once overlapping those before, and checks
- * every multi-byte character as strict UTF-8 (RFC 3629) as it goes.  json_write_raw is
- * inline: the message's keys and punctuation are copied without a call.
+ * every multi-byte character as strict UTF-8 (RFC 3629) as it goes.  A string shorter than
+ * sixteen bytes that needs nothing (a name, a type, a keyword: most strings of a message) is
+ * checked and copied with two overlapping loads and stores, without a call.  json_write_raw
+ * is inline: the message's keys and punctuation are copied without a call.
  *
  * The output is what jansson's JSON_COMPACT dump gives (keys in insertion order, the same
  * escapes: \" \\ \b \f \n \r \t and \u00XX for other control characters, everything else

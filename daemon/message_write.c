@@ -29,6 +29,17 @@ text_or_null(const char *value, struct buffer *out)
 	return json_write_string(value, out);
 }
 
+/* text_or_null for a string whose length the caller has measured. */
+static int
+text_length_or_null(const char *value, size_t length, struct buffer *out)
+{
+	if (value == NULL) {
+		RAW(out, "null");
+		return 0;
+	}
+	return json_write_string_length(value, length, out);
+}
+
 static int
 time_or_null(time_t when, struct buffer *out)
 {
@@ -230,18 +241,19 @@ fulltext(const struct article *article, struct buffer *out)
 	return 0;
 }
 
-/* "title" to "fetched". */
+/* "title" to "fetched"; the summary and the text measured already (their lengths). */
 static int
-texts_and_times(const struct article *article, struct buffer *out)
+texts_and_times(const struct article *article, size_t summary_length, size_t text_length,
+    struct buffer *out)
 {
 	RAW(out, ",\"title\":");
 	if (text_or_null(article->title, out) != 0)
 		return -1;
 	RAW(out, ",\"summary\":");
-	if (text_or_null(article->summary, out) != 0)
+	if (text_length_or_null(article->summary, summary_length, out) != 0)
 		return -1;
 	RAW(out, ",\"text\":");
-	if (text_or_null(article->text, out) != 0)
+	if (text_length_or_null(article->text, text_length, out) != 0)
 		return -1;
 	RAW(out, ",\"dateline\":");
 	if (text_or_null(article->dateline, out) != 0)
@@ -265,6 +277,11 @@ texts_and_times(const struct article *article, struct buffer *out)
 int
 message_write(const struct article *article, struct buffer *out)
 {
+	size_t text_length = article->text != NULL ? strlen(article->text) : 0;
+	size_t summary_length = article->summary != NULL ? strlen(article->summary) : 0;
+
+	/* one allocation in the common case: the texts, a little escaping, the rest */
+	buffer_reserve(out, text_length * 9 / 8 + summary_length + 2048);
 	RAW(out, "{\"schema\":");
 	json_write_integer(ARTICLE_SCHEMA, out);
 	RAW(out, ",\"id\":");
@@ -275,7 +292,8 @@ message_write(const struct article *article, struct buffer *out)
 		return -1;
 	RAW(out, ",\"guid\":");
 	if (text_or_null(article->guid, out) != 0 || source(article, out) != 0 ||
-	    texts_and_times(article, out) != 0 || tags(article, out) != 0)
+	    texts_and_times(article, summary_length, text_length, out) != 0 ||
+	    tags(article, out) != 0)
 		return -1;
 	RAW(out, ",\"enclosures\":");
 	if (enclosures(article->enclosures, article->enclosure_count, out) != 0)

@@ -9,7 +9,8 @@
 #include "util.h"
 
 /*
- * Append article's message, closed ("}") and NUL-terminated, to out; 0, or -1 when one of
+ * Append article's message, closed ("}") and NUL-terminated, to out (its text and summary
+ * measured once, for the buffer's room and their writing); 0, or -1 when one of
  * its strings is not valid UTF-8 or its language confidence is not finite (out then holds
  * part of it: the caller truncates).
  */
