@@ -74,8 +74,10 @@ static char *
 clean_fragment(const char *html, const struct clean_rules *rules, const char *title,
     struct article *article, const struct explain_sink *sink, size_t *words)
 {
-	char *text = html_to_text_explain(html, strlen(html), sink->function, sink->context);
-	struct paragraphs list = paragraphs_split(text);
+	size_t text_length;
+	char *text = html_to_text_measured(html, strlen(html), sink->function, sink->context,
+	    &text_length);
+	struct paragraphs list = paragraphs_split_length(text, text_length);
 	struct filter_text view = { .index = &rules->literals };
 	char *result;
 

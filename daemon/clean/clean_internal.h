@@ -256,6 +256,8 @@ size_t	 count_words(const char *text, size_t length);
  * punctuation; 0: one character at a time, as it did (test_clean_words compares them). */
 extern int count_words_block_steps;
 char	*normalize_nfc(char *text);
+/* The same for text of *length bytes (its strlen), the result's length back in *length. */
+char	*normalize_nfc_length(char *text, size_t *length);
 void	 flatten_newlines(char *text);
 size_t	 collapse_spaces(char *text);
 
@@ -287,6 +289,9 @@ int	 html_is_parser_safe_utf8(const char *html, size_t length, int markup_allowe
 char	*html_to_text_parsed(const char *html, size_t length);
 char	*html_to_text_explain(const char *html, size_t length, clean_explain_fn explain,
 	    void *explain_context);
+/* html_to_text_explain(), the text's length (strlen) in *text_length: measured as written. */
+char	*html_to_text_measured(const char *html, size_t length, clean_explain_fn explain,
+	    void *explain_context, size_t *text_length);
 /* A whole page on this thread's reused parser context; encoding NULL: as the page says. */
 struct _xmlDoc *html_parse_page(const char *html, size_t length, const char *encoding);
 /* The subtrees of nodes (in order) as paragraphs, NFC; the builder's drops are explained. */
@@ -305,6 +310,8 @@ int	 html_fast_text(struct text_builder *builder, const char *html, size_t lengt
 /* paragraphs.c: paragraphs and the rules applied to them */
 void	 explain_removal(const struct explain_sink *sink, const char *rule_name, const char *text);
 struct paragraphs paragraphs_split(char *text);	/* takes text */
+/* The same for text whose length (strlen) the caller knows. */
+struct paragraphs paragraphs_split_length(char *text, size_t length);
 void	 paragraphs_free(struct paragraphs *list);
 /* May take the list's storage (paragraphs_free then frees the rest only). */
 char	*paragraphs_join(struct paragraphs *list, const char *separator, size_t *words);

@@ -609,10 +609,22 @@ html_parse(const char *html, size_t length, const char *encoding, int options)
 	return htmlCtxtReadMemory(parser->context, html, (int)length, NULL, encoding, options);
 }
 
+/* The builder's text, NFC, its length to *text_length when that is not NULL. */
+static char *
+builder_text(struct text_builder *builder, size_t *text_length)
+{
+	size_t length = builder->out.length;
+	char *text = normalize_nfc_length(buffer_steal(&builder->out), &length);
+
+	if (text_length != NULL)
+		*text_length = length;
+	return text;
+}
+
 /* fast: try html_fast.c first (never while explaining: it reports no drops). */
 static char *
 html_to_text_with(const char *html, size_t length, clean_explain_fn explain,
-    void *explain_context, int fast)
+    void *explain_context, int fast, size_t *text_length)
 {
 	struct text_builder builder = { .explain = explain, .explain_context = explain_context };
 	htmlDocPtr document;
@@ -620,7 +632,7 @@ html_to_text_with(const char *html, size_t length, clean_explain_fn explain,
 	    HTML_PARSE_NONET | HTML_PARSE_COMPACT | XML_PARSE_HUGE;
 
 	if (html == NULL || length == 0)
-		return xstrdup("");
+		return builder_text(&builder, text_length);
 	if (length > INT_MAX)
 		length = INT_MAX;
 	/* the text is rarely longer than its HTML: one allocation, not a doubling chain */
@@ -629,39 +641,46 @@ html_to_text_with(const char *html, size_t length, clean_explain_fn explain,
 	if (is_parser_transparent(html, length)) {
 		builder.newline_breaks = 1;	/* plain text: no block markup */
 		builder_add_text(&builder, html, length);
-		return normalize_nfc(buffer_steal(&builder.out));
+		return builder_text(&builder, text_length);
 	}
 	builder.newline_breaks = !has_block_markup(html, length);
 	if (fast && explain == NULL) {
 		struct text_builder fresh = builder;
 
 		if (html_fast_text(&builder, html, length) == 0)
-			return normalize_nfc(buffer_steal(&builder.out));
+			return builder_text(&builder, text_length);
 		fresh.out = builder.out;	/* its memory, emptied */
 		buffer_reset(&fresh.out);
 		builder = fresh;
 	}
 	document = html_parse(html, length, "UTF-8", options);
-	if (document == NULL) {
-		buffer_free(&builder.out);
-		return xstrdup("");
+	if (document == NULL)
+		buffer_reset(&builder.out);
+	else {
+		builder_walk(&builder, document->children, NULL);
+		xmlFreeDoc(document);
 	}
-	builder_walk(&builder, document->children, NULL);
-	xmlFreeDoc(document);
-	return normalize_nfc(buffer_steal(&builder.out));
+	return builder_text(&builder, text_length);
 }
 
 char *
 html_to_text_explain(const char *html, size_t length, clean_explain_fn explain,
     void *explain_context)
 {
-	return html_to_text_with(html, length, explain, explain_context, 1);
+	return html_to_text_with(html, length, explain, explain_context, 1, NULL);
+}
+
+char *
+html_to_text_measured(const char *html, size_t length, clean_explain_fn explain,
+    void *explain_context, size_t *text_length)
+{
+	return html_to_text_with(html, length, explain, explain_context, 1, text_length);
 }
 
 char *
 html_to_text_parsed(const char *html, size_t length)
 {
-	return html_to_text_with(html, length, NULL, NULL, 0);
+	return html_to_text_with(html, length, NULL, NULL, 0, NULL);
 }
 
 char *

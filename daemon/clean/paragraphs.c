@@ -34,7 +34,13 @@ explain_removal(const struct explain_sink *sink, const char *rule_name, const ch
 struct paragraphs
 paragraphs_split(char *text)
 {
-	struct paragraphs list = { .storage = text, .storage_length = strlen(text) };
+	return paragraphs_split_length(text, strlen(text));
+}
+
+struct paragraphs
+paragraphs_split_length(char *text, size_t text_length)
+{
+	struct paragraphs list = { .storage = text, .storage_length = text_length };
 	size_t capacity = 0;
 	char *start = text, *end = text + list.storage_length;
 

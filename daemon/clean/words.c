@@ -236,17 +236,20 @@ count_words(const char *text, size_t length)
 /*
  * Is text certainly in NFC already? True when every character is below U+0300 (no combining
  * marks, no decompositions NFC would change) or is general punctuation or a currency sign
- * (dashes, quotes, ellipsis, euro): the usual news text, spared utf8proc's full pass.
+ * (dashes, quotes, ellipsis, euro): the usual news text, spared utf8proc's full pass. Reads
+ * length bytes; false at a NUL among them (utf8proc then measures the text to it).
  */
 static int
-is_surely_nfc(const char *text)
+is_surely_nfc(const char *text, size_t length)
 {
 	const unsigned char *at = (const unsigned char *)text;
-	const unsigned char *end = at + strlen(text);
+	const unsigned char *end = at + length;
 
 	while (at < end) {
 		if ((at += ascii_span((const char *)at, (size_t)(end - at), 0x01, 0x7f)) == end)
 			break;
+		if (*at == '\0')
+			return 0;	/* normalize_nfc_length measures the text to it */
 		if (*at < 0xcc) {
 			at++;	/* ASCII, continuation bytes, and lead bytes below U+0300 */
 			continue;
@@ -267,21 +270,36 @@ is_surely_nfc(const char *text)
 	return 1;
 }
 
+/*
+ * normalize_nfc() of text whose length (strlen) the caller knows, in *length; *length is then
+ * the result's. Text holding a NUL before *length is measured to it, as normalize_nfc reads it.
+ */
+char *
+normalize_nfc_length(char *text, size_t *length)
+{
+	utf8proc_uint8_t *composed = NULL;
+	utf8proc_ssize_t composed_length;
+
+	if (is_surely_nfc(text, *length))
+		return text;
+	composed_length = utf8proc_map((const utf8proc_uint8_t *)text, 0, &composed,
+	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+	if (composed_length < 0) {
+		*length = strlen(text);
+		return text;
+	}
+	free(text);
+	*length = (size_t)composed_length;
+	return (char *)composed;
+}
+
 /* Unicode NFC; takes ownership of text. Text that is not valid UTF-8 is kept as it is. */
 char *
 normalize_nfc(char *text)
 {
-	utf8proc_uint8_t *composed = NULL;
-	utf8proc_ssize_t length;
+	size_t length = strlen(text);
 
-	if (is_surely_nfc(text))
-		return text;
-	length = utf8proc_map((const utf8proc_uint8_t *)text, 0, &composed,
-	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE);
-	if (length < 0)
-		return text;
-	free(text);
-	return (char *)composed;
+	return normalize_nfc_length(text, &length);
 }
 
 /* Paragraph breaks become spaces, in place: for one-line renderings. (strchr steps over

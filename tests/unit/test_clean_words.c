@@ -7,7 +7,8 @@
  * truncated and invalid UTF-8; each special piece at every offset of a plain text (so each
  * straddles a 64-byte block's end and the padded last block); every length up to 300. The
  * block steps' one assumption, that U+2000-U+203F holds no letter, digit or mark and only
- * U+2019 continues a word, is checked against utf8proc.
+ * U+2019 continues a word, is checked against utf8proc. The lengths the cleaner passes on
+ * instead of measuring again are checked against strlen (test_measured_lengths).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +132,62 @@ test_general_punctuation_is_no_word(void)
 	CHECK(count_words("\xE2\x80\x99" "a", 4) == 1);
 }
 
+/*
+ * The lengths the cleaner passes on instead of measuring again (html_to_text_measured,
+ * normalize_nfc_length, paragraphs_split_length) against strlen and the measuring functions:
+ * seeded random HTML of plain words, decomposed characters NFC composes (shorter), characters
+ * it keeps, tags, references, line breaks and a NUL inside the given length.
+ */
+static void
+test_measured_lengths(void)
+{
+	static const char *const html_pieces[] = { "word", " ", "\n\n", "<p>", "</p>", "<br>",
+	    "&amp;", "e\xcc\x81", "\xe2\x80\x94", "\xc3\xa9", "A\xcc\x8a", "\x01", "\0" };
+	unsigned seed = 41;
+	int same = 0, total = 4000, composed = 0;
+
+	for (int round = 0; round < total; round++) {
+		char html[1024];
+		size_t length = 0, count = 1 + (size_t)(rand_r(&seed) % 40), text_length;
+
+		for (size_t i = 0; i < count; i++) {
+			const char *piece = html_pieces[(size_t)rand_r(&seed) %
+			    (sizeof html_pieces / sizeof html_pieces[0])];
+			size_t size = piece[0] != '\0' ? strlen(piece) : 1;
+
+			memcpy(html + length, piece, size);
+			length += size;
+		}
+		html[length] = '\0';
+		char *measured = html_to_text_measured(html, length, NULL, NULL, &text_length);
+		char *plain = html_to_text_explain(html, length, NULL, NULL);
+		char *nfc = xmalloc(length + 1);
+		size_t nfc_length = length;
+		struct paragraphs by_length, by_nul;
+
+		composed += strstr(html, "e\xcc\x81") != NULL && strstr(plain, "\xc3\xa9") != NULL;
+		memcpy(nfc, html, length + 1);	/* a NUL inside kept */
+		nfc = normalize_nfc_length(nfc, &nfc_length);
+		int agree = strcmp(measured, plain) == 0 && text_length == strlen(measured) &&
+		    nfc_length == strlen(nfc);
+
+		/* each split writes NULs over the breaks of its text: measured above */
+		by_length = paragraphs_split_length(measured, text_length);
+		by_nul = paragraphs_split(plain);
+		agree = agree && by_length.count == by_nul.count;
+		for (size_t i = 0; agree && i < by_nul.count; i++)
+			agree = by_length.items[i].length == by_nul.items[i].length &&
+			    by_length.items[i].words == by_nul.items[i].words &&
+			    strcmp(by_length.items[i].text, by_nul.items[i].text) == 0;
+		same += agree;
+		paragraphs_free(&by_length);
+		paragraphs_free(&by_nul);
+		free(nfc);
+	}
+	CHECK(same == total);
+	CHECK(composed > 100);	/* NFC shortened texts: the lengths were tested where they change */
+}
+
 int
 main(void)
 {
@@ -138,5 +195,6 @@ main(void)
 	RUN(test_pieces_at_every_offset);
 	RUN(test_every_length);
 	RUN(test_general_punctuation_is_no_word);
+	RUN(test_measured_lengths);
 	return check_finish();
 }
