@@ -284,7 +284,7 @@ def test_hostile_peak_rss_per_scenario(tmp_path, kafka, hostile_server):
 				running[name] = subprocess.Popen(
 					[str(helpers.wiresift_binary()), "-c", str(config), "--once"],
 					stdout=log, stderr=log, stdin=subprocess.DEVNULL)
-		for name, (status, rss) in wait_peak_rss(running, 60).items():
+		for name, (status, rss) in wait_peak_rss(running, helpers.slow(60)).items():
 			log = (tmp_path / name / "wiresift.log").read_text(errors="replace")
 			results[name] = (status, rss, log)
 	print("peak RSS per scenario (wiresift --once, MB): " + ", ".join(
