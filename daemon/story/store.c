@@ -350,6 +350,14 @@ replay_all(struct story_store *store, const uint8_t *data, size_t length,
 		rewrite(store, data, length, newest, cutoff);
 }
 
+/* The oldest time inside the window ending at latest: INT64_MIN for a log of no record
+ * (latest INT64_MIN) or one whose times lie within a window of it, not an overflow. */
+static int64_t
+window_start(int64_t latest, int64_t window)
+{
+	return latest < INT64_MIN + window ? INT64_MIN : latest - window;
+}
+
 /* Read the log, truncating a bad tail or starting afresh on a foreign header. */
 static int
 load(struct story_store *store, story_replay_fn replay, void *context)
@@ -381,7 +389,8 @@ load(struct story_store *store, story_replay_fn replay, void *context)
 			valid = length;	/* keep going; the next append fails loudly */
 	}
 	store->size = (off_t)valid;
-	replay_all(store, data, valid, &newest, latest - store->window, replay, context);
+	replay_all(store, data, valid, &newest, window_start(latest, store->window), replay,
+	    context);
 	story_map_free(&newest);
 	free(data);
 	return 0;
