@@ -110,6 +110,16 @@ send_one(struct publisher *publisher, struct sent *sent, int i)
 	return result;
 }
 
+/* MESSAGES messages built and sent, alternately copied and given; each send accepted. */
+static void
+send_all(struct publisher *publisher, struct sent *sent)
+{
+	for (int i = 0; i < MESSAGES; i++) {
+		build(&sent[i], i);
+		CHECK(send_one(publisher, &sent[i], i) == 0);
+	}
+}
+
 static void
 check_all_reported(struct sent *sent, int count, int success)
 {
@@ -130,10 +140,7 @@ test_copied_and_given_values_are_delivered_as_built(void)
 	CHECK(publisher != NULL);
 	if (publisher == NULL)
 		return;
-	for (int i = 0; i < MESSAGES; i++) {
-		build(&sent[i], i);
-		CHECK(send_one(publisher, &sent[i], i) == 0);
-	}
+	send_all(publisher, sent);
 	CHECK(publisher_outstanding(publisher) == MESSAGES);
 	publisher_flush(publisher, 10000);
 	CHECK(publisher_outstanding(publisher) == 0);
@@ -151,20 +158,14 @@ test_held_values_are_delivered_uncopied(void)
 	if (publisher == NULL)
 		return;
 	publisher_hold(publisher);
-	for (int i = 0; i < MESSAGES; i++) {
-		build(&sent[i], i);
-		CHECK(send_one(publisher, &sent[i], i) == 0);
-	}
+	send_all(publisher, sent);
 	CHECK(publisher_unreported(publisher) == 0);
 	publisher_release(publisher);
 	publisher_flush(publisher, 10000);
 	check_all_reported(sent, MESSAGES, 1);
 	/* Held, then refused (a transaction that will not start): reported failed, as sent. */
 	publisher_hold(publisher);
-	for (int i = 0; i < MESSAGES; i++) {
-		build(&sent[i], i);
-		CHECK(send_one(publisher, &sent[i], i) == 0);
-	}
+	send_all(publisher, sent);
 	publisher_refuse_held(publisher, "refused");
 	CHECK(publisher_outstanding(publisher) == 0);
 	check_all_reported(sent, MESSAGES, 0);
@@ -181,10 +182,7 @@ test_purged_values_are_reported_failed_with_their_bytes(void)
 	CHECK(publisher != NULL);
 	if (publisher == NULL)
 		return;
-	for (int i = 0; i < MESSAGES; i++) {
-		build(&sent[i], i);
-		CHECK(send_one(publisher, &sent[i], i) == 0);
-	}
+	send_all(publisher, sent);
 	publisher_purge(publisher);	/* within linger.ms: all still queued */
 	CHECK(publisher_outstanding(publisher) == 0);
 	check_all_reported(sent, MESSAGES, 0);
@@ -238,10 +236,7 @@ test_a_renewed_handle_reports_the_old_ones_messages_first(void)
 		return;
 	mock = rd_kafka_handle_mock_cluster(publisher_kafka(publisher));
 	rd_kafka_mock_broker_set_rtt(mock, 1, 4000);	/* requests stay in flight */
-	for (int i = 0; i < MESSAGES; i++) {
-		build(&sent[i], i);
-		CHECK(send_one(publisher, &sent[i], i) == 0);
-	}
+	send_all(publisher, sent);
 	for (int i = 0; i < 5; i++)
 		publisher_wait(publisher, 100);		/* past linger.ms: sent, unanswered */
 	CHECK(publisher_unreported(publisher) == MESSAGES);
