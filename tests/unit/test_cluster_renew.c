@@ -49,6 +49,7 @@ struct fixture {
 	struct ledger_entry		 articles[ARTICLES];
 	int			 ends, commits, aborts;
 	int			 first_end_committed;	/* -1: none yet */
+	char			 first_producer[128];	/* rd_kafka_name() of the one opened */
 	char			 state_dir[64];
 };
 
@@ -194,6 +195,8 @@ fixture_open(struct fixture *fixture)
 		fprintf(stderr, "txn_init: %s\n", error);
 		return -1;
 	}
+	snprintf(fixture->first_producer, sizeof fixture->first_producer, "%s",
+	    rd_kafka_name(cluster->producer));
 	return 0;
 }
 
@@ -240,12 +243,11 @@ static void
 test_a_fenced_commit_renews_the_producer(void)
 {
 	struct fixture fixture;
-	char before[128];
+
 	if (fixture_open(&fixture) < 0) {
 		CHECK(!"the mock cluster's transactional producer opens");
 		return;
 	}
-	snprintf(before, sizeof before, "%s", rd_kafka_name(fixture.cluster.producer));
 	for (int i = 0; i < ARTICLES; i++)
 		send_article(&fixture, &fixture.articles[i]);
 	for (int i = 0; i < 100 && publisher_unreported(fixture.publisher) > 0; i++)
@@ -258,7 +260,8 @@ test_a_fenced_commit_renews_the_producer(void)
 	CHECK(fixture.first_end_committed == 0);	/* the fenced one: aborted */
 	for (int i = 0; i < ARTICLES; i++)
 		CHECK(fixture.articles[i].credited == 0);
-	CHECK(strcmp(rd_kafka_name(fixture.cluster.producer), before) != 0);	/* a new one */
+	/* a new one */
+	CHECK(strcmp(rd_kafka_name(fixture.cluster.producer), fixture.first_producer) != 0);
 	CHECK(fixture.cluster.producer == publisher_kafka(fixture.publisher));
 	run_until_credited(&fixture);
 	check_ledger(&fixture);
@@ -278,13 +281,11 @@ static void
 test_a_fenced_open_transaction_renews_the_producer(void)
 {
 	struct fixture fixture;
-	char before[128];
 
 	if (fixture_open(&fixture) < 0) {
 		CHECK(!"the mock cluster's transactional producer opens");
 		return;
 	}
-	snprintf(before, sizeof before, "%s", rd_kafka_name(fixture.cluster.producer));
 	rd_kafka_mock_push_request_errors(fixture.mock, API_ADD_PARTITIONS_TO_TXN, 1,
 	    RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
 	for (int i = 0; i < ARTICLES; i++)
@@ -295,7 +296,8 @@ test_a_fenced_open_transaction_renews_the_producer(void)
 	run_until_credited(&fixture);
 	check_ledger(&fixture);
 	CHECK(fixture.first_end_committed == 0);
-	CHECK(strcmp(rd_kafka_name(fixture.cluster.producer), before) != 0);	/* a new one */
+	/* a new one */
+	CHECK(strcmp(rd_kafka_name(fixture.cluster.producer), fixture.first_producer) != 0);
 	CHECK(fixture.cluster.status.producer_renewals == 1);
 	CHECK(fixture.cluster.status.commits >= 1);
 	fixture_close(&fixture);
