@@ -140,6 +140,30 @@ article_free_fields(struct article *article)
 	free(article);
 }
 
+static void
+free_fields(char **const *fields, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(*fields[i]);
+		*fields[i] = NULL;
+	}
+}
+
+void
+article_shed_prepared(struct article *article)
+{
+	char **bulky[] = { &article->summary_html, &article->content_html, &article->summary,
+	    &article->summary_raw, &article->content_raw, &article->page_html,
+	    &article->page_cached_text };
+
+	free_fields(bulky, sizeof bulky / sizeof bulky[0]);
+	article->page_html_length = 0;
+	if (article->page_etag == NULL && article->page_last_modified == NULL) {
+		free(article->text);
+		article->text = NULL;
+	}
+}
+
 void
 article_shed_delivered(struct article *article, int keep_text)
 {
@@ -147,10 +171,7 @@ article_shed_delivered(struct article *article, int keep_text)
 	    &article->json_without_dedup, &article->summary_raw, &article->content_raw,
 	    &article->page_html, &article->page_cached_text, &article->story.explain };
 
-	for (size_t i = 0; i < sizeof bulky / sizeof bulky[0]; i++) {
-		free(*bulky[i]);
-		*bulky[i] = NULL;
-	}
+	free_fields(bulky, sizeof bulky / sizeof bulky[0]);
 	article->page_html_length = 0;
 	if (!keep_text) {
 		free(article->text);

@@ -255,6 +255,14 @@ void		 article_free(struct article *article);
  * read. Thousands may wait on a slow broker.
  */
 void		 article_shed_delivered(struct article *article, int keep_text);
+/*
+ * Free what nothing reads once the workers have prepared an article (pipeline_prepare: its
+ * message, content hash, sketch and story features built): its HTML, raw and summary texts,
+ * and its text unless the page cache keeps it (the page came with validators). The daemon
+ * sheds every prepared article before judging it (ingest_on_prepared): in cluster mode
+ * thousands wait at once for their records to come back.
+ */
+void		 article_shed_prepared(struct article *article);
 
 /* Replace *field with a copy of value (NULL allowed). */
 void	 article_set(char **field, const char *value);

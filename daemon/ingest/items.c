@@ -214,6 +214,8 @@ ingest_on_prepared(struct article *article, int result, void *job_context, void 
 		ingest_parse_waiting(ingest);
 		return;
 	}
+	if (result >= 0)	/* its message is built: thousands may wait to be judged */
+		article_shed_prepared(article);
 	if (result >= 0 && ingest_cluster_park(ingest, batch, article)) {
 		ingest_parse_waiting(ingest);
 		return;

@@ -17,6 +17,8 @@ BENCH_CLUSTER_SETUPS (single,pair,cluster1,cluster2: the setups to run), BENCH_C
 directory: each daemon's poll window is recorded there with `perf record -e cpu-clock -g -p`,
 SETUP-N.data, to profile the polls answered 304), BENCH_CLUSTER_PERF_COLD (a directory: the
 same of the cold start, flat at 999 Hz, SETUP-cold-N.data: self samples by thread and function),
+BENCH_CLUSTER_PERF_EVENT (perf's event for those two, cpu-clock unless set; another, e.g.
+page-faults, is sampled every 50th with its stack: which code touches new memory),
 BENCH_CLUSTER_TIDS (1: a "coldtids" line per daemon, each thread's user and system CPU, minor
 faults and preemptions in the cold start, by thread id: a process's librdkafka threads come in
 the order of its clients, each client's rdk:main first; in cluster mode the producer, the state
@@ -33,7 +35,10 @@ in cluster mode, so every setup is the daemon itself, in three phases:
 
 - cold: the daemons start with BENCH_CLUSTER_COLD_INTERVAL, from the start of the processes
   until their /metrics count every item published (wiresift_articles_total published +
-  duplicate); items/s and the daemons' CPU per item (summed over the instances: CPU per item
+  duplicate, + spooled once wiresift_spool_messages is 0: a full producer queue spools an
+  article, and its replay is not counted as published; before 2026-12-07 such a run waited
+  out BENCH_COLD_TIMEOUT and its CPU per item held that wait); a "coldmemory" line gives
+  each daemon's peak RSS (VmHWM); items/s and the daemons' CPU per item (summed over the instances: CPU per item
   is the per-core figure). For the cluster setups this includes creating the topics and
   joining the group (ready_s: until every /readyz says ready). Cluster mode runs with Kafka
   transactions (one per commit_interval, 500 ms, per instance).
@@ -155,9 +160,24 @@ def http_get(daemon, path):
 
 
 def published(daemon):
+	"""Articles delivered: published, duplicate, and spooled once the spool is replayed (a
+	full producer queue spools an article; its replay is not counted as published)."""
 	text = http_get(daemon, "/metrics") or ""
-	return sum(int(count) for count in re.findall(
-		r'^wiresift_articles_total\{status="(?:published|duplicate)"\} (\d+)$', text, re.M))
+	counts = dict(re.findall(r'^wiresift_articles_total\{status="(\w+)"\} (\d+)$', text, re.M))
+	spool = re.search(r'^wiresift_spool_messages (\d+)$', text, re.M)
+	delivered = int(counts.get("published", 0)) + int(counts.get("duplicate", 0))
+	if spool is not None and spool.group(1) == "0":
+		delivered += int(counts.get("spooled", 0))
+	return delivered
+
+
+def peak_rss_kb(pid):
+	"""The process's peak resident set (VmHWM), in KB; 0 when it has gone."""
+	try:
+		match = re.search(r"^VmHWM:\s+(\d+) kB", Path("/proc/%d/status" % pid).read_text(), re.M)
+	except OSError:
+		return 0
+	return int(match.group(1)) if match else 0
 
 
 def thread_cpu(pids):
@@ -264,6 +284,8 @@ def cold_start(prefix, label, daemons, begun, expected):
 		      records / cold_seconds, (ready_at or time.monotonic()) - begun, cold_cpu,
 		      cold_cpu / max(records, 1) * 1000, COLD_INTERVAL), flush=True)
 	print("%scoldthreads.%s %s" % (prefix, label, thread_line(cold_threads, {})), flush=True)
+	print("%scoldmemory.%s peak_rss_mb=%s" % (prefix, label, ",".join(
+		"%.0f" % (peak_rss_kb(daemon.pid) / 1024) for daemon in daemons)), flush=True)
 	if os.environ.get("BENCH_CLUSTER_TIDS"):
 		for index, daemon in enumerate(daemons):
 			print("%scoldtids.%s instance=%d %s" % (prefix, label, index, " ".join(
@@ -322,7 +344,10 @@ def perf_start(label, daemons, variable="BENCH_CLUSTER_PERF"):
 	# the cold start flat (self samples by thread: which function costs more), at 999 Hz
 	graph = ["-F", "999"] if variable.endswith("_COLD") else ["-F", "250", "--call-graph",
 								    "dwarf"]
-	return [subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock"] + graph + ["-o",
+	event = os.environ.get("BENCH_CLUSTER_PERF_EVENT", "cpu-clock")
+	if event != "cpu-clock":	# e.g. page-faults: every 50th, with its stack
+		graph = ["-c", "50", "--call-graph", "dwarf,16384"]
+	return [subprocess.Popen(["perf", "record", "-q", "-e", event] + graph + ["-o",
 				  str(Path(directory) / ("%s-%d.data" % (label, index))),
 				  "-p", str(daemon.pid)], stdout=subprocess.DEVNULL,
 				 stderr=subprocess.DEVNULL)

@@ -1,7 +1,8 @@
 /*
  * test_workers.c - the worker threads (daemon/workers.c): each with its own clean rules and
  * plugin instances, they prepare articles exactly as the loop thread would and hand them
- * back in submission order, through lengths that make them finish out of order.
+ * back in submission order, through lengths that make them finish out of order; and what a
+ * prepared article sheds before it is judged leaves its message whole.
  */
 
 #include <event2/event.h>
@@ -132,10 +133,65 @@ out:
 	free(back.results);
 }
 
+/*
+ * A prepared article is shed before it is judged (article_shed_prepared, in the daemon's
+ * ingest_on_prepared): its message, rendered after the verdicts, is the one the article
+ * rendered whole before shedding, and only the page cache's text may stay. Checked against
+ * the full article's own message on every article of a run, a duplicate and a page with
+ * validators among them.
+ */
+static void
+test_shed_prepared_article_keeps_its_message(void)
+{
+	char error[512] = "";
+	struct config *config = config_load("conf/demo/wiresift.conf", error, sizeof error);
+	struct pipeline_stages *stages = config ? pipeline_stages_open(config, error,
+	    sizeof error) : NULL;
+	size_t compared = 0;
+
+	CHECK(stages != NULL);
+	for (size_t number = 1; stages != NULL && number <= 60; number++) {
+		struct article *article = numbered_article(number);
+		int cached = number % 5 == 0;
+
+		if (pipeline_prepare(stages, article, 1790000000, NULL, NULL) != 0) {
+			article_free(article);
+			continue;
+		}
+		if (cached)
+			article->page_etag = xstrdup("\"v1\"");
+		if (number % 3 == 0) {
+			article->dedup.status = DEDUP_DUPLICATE;
+			article->dedup.duplicate_of = xstrdup("0123456789abcdef0123456789abcdef");
+		}
+		char *whole = article_to_json(article), *text = xstrdup(article->text);
+		article_shed_prepared(article);
+		char *shed = article_to_json(article);
+		CHECK(strcmp(whole, shed) == 0);
+		CHECK(article->summary == NULL && article->content_html == NULL &&
+		    article->summary_html == NULL && article->content_raw == NULL &&
+		    article->summary_raw == NULL && article->page_html == NULL);
+		CHECK(cached ? article->text != NULL && strcmp(article->text, text) == 0 :
+		    article->text == NULL);
+		CHECK(article->dedup_sketch != NULL && article->id != NULL);
+		compared++;
+		free(whole);
+		free(shed);
+		free(text);
+		article_free(article);
+	}
+	CHECK(compared >= 50);
+	if (stages == NULL)
+		fprintf(stderr, "  %s\n", error);
+	pipeline_stages_close(stages);
+	config_free(config);
+}
+
 int
 main(void)
 {
 	plugin_dir_default();	/* conf/demo/wiresift.conf's plugins */
 	RUN(test_workers_keep_order_and_results);
+	RUN(test_shed_prepared_article_keeps_its_message);
 	return check_finish();
 }
