@@ -18,7 +18,9 @@ directory: each daemon's poll window is recorded there with `perf record -e cpu-
 SETUP-N.data, to profile the polls answered 304), BENCH_CLUSTER_PERF_COLD (a directory: the
 same of the cold start, flat at 999 Hz, SETUP-cold-N.data: self samples by thread and function),
 BENCH_CLUSTER_PERF_EVENT (perf's event for those two, cpu-clock unless set; another, e.g.
-page-faults, is sampled every 50th with its stack: which code touches new memory),
+page-faults, is sampled every BENCH_CLUSTER_PERF_PERIOD-th (50) with its stack: which code
+touches new memory; task-clock with a period of 1000000 ns gives CPU time with stacks (on
+2026-12-07 such a profile held the loop thread and librdkafka's, not the workers)),
 BENCH_CLUSTER_TIDS (1: a "coldtids" line per daemon, each thread's user and system CPU, minor
 faults and preemptions in the cold start, by thread id: a process's librdkafka threads come in
 the order of its clients, each client's rdk:main first; in cluster mode the producer, the state
@@ -346,7 +348,8 @@ def perf_start(label, daemons, variable="BENCH_CLUSTER_PERF"):
 								    "dwarf"]
 	event = os.environ.get("BENCH_CLUSTER_PERF_EVENT", "cpu-clock")
 	if event != "cpu-clock":	# e.g. page-faults: every 50th, with its stack
-		graph = ["-c", "50", "--call-graph", "dwarf,16384"]
+		graph = ["-c", os.environ.get("BENCH_CLUSTER_PERF_PERIOD", "50"), "--call-graph",
+			 "dwarf,16384"]
 	return [subprocess.Popen(["perf", "record", "-q", "-e", event] + graph + ["-o",
 				  str(Path(directory) / ("%s-%d.data" % (label, index))),
 				  "-p", str(daemon.pid)], stdout=subprocess.DEVNULL,
