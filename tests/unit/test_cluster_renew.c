@@ -6,6 +6,10 @@
  * producer with the same transactional.id instead of ending the process; the transaction
  * counts as aborted, and the articles it held are sent again and committed by the new one.
  *
+ * When the new producers' init_transactions fail too, the process gives up after
+ * RENEW_ATTEMPTS (txn.c) of them in a row: it exits (cluster.transaction_fatal, status 1),
+ * tested in a child process.
+ *
  * The reference is a plain ledger kept as daemon/ingest/cluster.c keeps its deliveries: an
  * acknowledged article is held until its transaction ends, credited once when it commits,
  * sent again when it aborts or its report failed. Every article must be credited exactly
@@ -17,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -27,7 +32,8 @@
 
 #define ARTICLES	24
 #define TOPIC		"renew-articles"
-#define API_ADD_PARTITIONS_TO_TXN	24	/* Kafka API keys (librdkafka: RD_KAFKAP_*) */
+#define API_INIT_PRODUCER_ID		22	/* Kafka API keys (librdkafka: RD_KAFKAP_*) */
+#define API_ADD_PARTITIONS_TO_TXN	24
 #define API_END_TXN			26
 
 struct ledger_entry {
@@ -303,10 +309,88 @@ test_a_fenced_open_transaction_renews_the_producer(void)
 	fixture_close(&fixture);
 }
 
+/*
+ * The child of the give-up test: the commit fenced, and every new producer's
+ * init_transactions refused (a fatal answer, so each fails at once). It must exit 1 from
+ * txn.c; returning here (status 0) means it went on renewing.
+ */
+static int
+renew_until_given_up(void)
+{
+	struct fixture fixture;
+	int64_t deadline;
+
+	if (fixture_open(&fixture) < 0)
+		return 2;
+	for (int i = 0; i < ARTICLES; i++)
+		send_article(&fixture, &fixture.articles[i]);
+	for (int i = 0; i < 100 && publisher_unreported(fixture.publisher) > 0; i++)
+		run_for(&fixture, 20);
+	rd_kafka_mock_push_request_errors(fixture.mock, API_INIT_PRODUCER_ID, 10,
+	    RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+	    RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+	    RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+	    RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+	    RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+	    RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+	    RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+	    RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+	    RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+	    RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+	rd_kafka_mock_push_request_errors(fixture.mock, API_END_TXN, 1,
+	    RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
+	txn_tick(&fixture.cluster, 1);
+	deadline = monotonic_ms() + 60000;
+	while (monotonic_ms() < deadline)
+		run_for(&fixture, 50);
+	return 0;
+}
+
+/*
+ * Renewal's give-up path: RENEW_ATTEMPTS (3) new producers whose init_transactions fail in
+ * a row end the process with status 1 and a cluster.transaction_fatal line naming them,
+ * before any renewal went through (10 refusals were pushed: a fourth new producer would have
+ * been refused too, and one after the tenth renewed).
+ */
+static void
+test_renewal_gives_up_after_failing_inits(void)
+{
+	char path[] = "/tmp/wiresift-renew-log-XXXXXX", text[65536] = "";
+	int fd = mkstemp(path), status = -1;
+	pid_t child;
+	FILE *log;
+	size_t length;
+
+	fflush(NULL);
+	if (fd < 0 || (child = fork()) < 0) {
+		CHECK(!"a child to give up in");
+		return;
+	}
+	if (child == 0) {
+		dup2(fd, STDERR_FILENO);
+		_exit(renew_until_given_up());
+	}
+	waitpid(child, &status, 0);
+	log = fopen(path, "r");
+	length = log != NULL ? fread(text, 1, sizeof text - 1, log) : 0;
+	text[length] = '\0';
+	if (log != NULL)
+		fclose(log);
+	close(fd);
+	unlink(path);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == EXIT_FAILURE);
+	CHECK_CONTAINS(text, "event=cluster.transaction_fatal call=init error=\"3 new producers "
+	    "failed, the last: ");
+	CHECK(strstr(text, "event=cluster.producer_renewed") == NULL);
+	if (check_current_failures > 0)
+		fprintf(stderr, "%s", text);
+}
+
 int
 main(void)
 {
 	RUN(test_a_fenced_commit_renews_the_producer);
 	RUN(test_a_fenced_open_transaction_renews_the_producer);
+	RUN(test_renewal_gives_up_after_failing_inits);
 	return check_finish();
 }
