@@ -306,6 +306,7 @@ on_rebalance(rd_kafka_t *kafka, rd_kafka_resp_err_t error,
 	struct cluster *cluster = opaque;
 
 	cluster->status.rebalances++;
+	txn_rebalanced(cluster);	/* first: what follows may make librdkafka join again */
 	if (error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
 		on_assigned(cluster, kafka, list);
 	else if (error == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS)
@@ -466,7 +467,8 @@ open_group(struct cluster *cluster, char *error, size_t error_size)
 	    error_size) < 0 ||
 	    rd_kafka_conf_set(conf, "group.id", config->group, error, error_size) ||
 	    rd_kafka_conf_set(conf, "session.timeout.ms", session, error, error_size) ||
-	    rd_kafka_conf_set(conf, "heartbeat.interval.ms", heartbeat, error, error_size)) {
+	    rd_kafka_conf_set(conf, "heartbeat.interval.ms", heartbeat, error, error_size) ||
+	    txn_watch_joins(cluster, conf, error, error_size) < 0) {
 		rd_kafka_conf_destroy(conf);
 		return NULL;
 	}

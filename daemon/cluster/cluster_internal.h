@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
+#include <stdatomic.h>
 
 #include "cluster/cluster.h"
 #include "cluster/feedids.h"
@@ -24,6 +25,7 @@ enum partition_phase {
 /* committer.c: one job at a time on its thread; done is called on the loop thread. */
 enum committer_job {
 	COMMITTER_FLUSH,	/* every message sent into the transaction reported */
+	COMMITTER_STATE,	/* its state records reported too: on the brokers before the fence */
 	COMMITTER_COMMIT,	/* the generation, commit (aborted if it fails), begin the next */
 	COMMITTER_ABORT,	/* abort, begin the next */
 	COMMITTER_RENEW,	/* a new producer: init_transactions, begin */
@@ -31,7 +33,8 @@ enum committer_job {
 
 struct committer_result {
 	enum committer_job job;
-	int		 committed;	/* COMMIT: 1 committed, 0 aborted; FLUSH: 1 all reported */
+	int		 committed;	/* COMMIT: 1 committed, 0 aborted; FLUSH, STATE: 1 all
+					 * reported */
 	int		 fatal;		/* the producer cannot go on (fenced): txn.c renews it */
 	int		 unknown;	/* a commit was asked and not answered: it may have
 					 * committed (the process ends) */
@@ -46,7 +49,8 @@ struct committer;
 enum txn_stage {
 	TXN_OPEN,	/* takes articles */
 	TXN_FLUSHING,	/* sealed (sends held): waiting for its messages' reports */
-	TXN_ENDING,	/* its state records written: being committed (or aborted) */
+	TXN_ENDING,	/* its state records written: being committed (or aborted); between
+			 * their flush and the commit it may be held (txn.c, fence) */
 };
 
 struct cluster {
@@ -85,6 +89,10 @@ struct cluster {
 	json_t			*ending_delivered;	/* the ending one's txn_delivered */
 	json_t			*ending_written;	/* the ending one's txn_written */
 	char			 ending_reason[100];	/* why it is aborted, when it is */
+	rd_kafka_topic_partition_list_t *ending_held;	/* what its generation is sent on */
+	int64_t			 hold_since_ms;	/* its commit held for a rebalance (0: not) */
+	atomic_int		 joining;	/* our JoinGroup sent (a librdkafka thread sets
+						 * it), no rebalance callback since */
 	/* txn.c: a producer being renewed after a fatal error (0 attempts: none is) */
 	int			 renew_attempts;
 	int			 renew_committed;	/* the ending one committed before it */
@@ -149,6 +157,11 @@ int	 txn_settled(const struct cluster *cluster, long long ticket);
 /* Ends the open transaction and waits for it (serving delivery reports): shutdown. */
 void	 txn_settle(struct cluster *cluster);
 void	 txn_update_generation(struct cluster *cluster);
+/* The group member's conf: its JoinGroup requests mark a rebalance under way (joining). */
+int	 txn_watch_joins(struct cluster *cluster, rd_kafka_conf_t *conf, char *error,
+	    size_t error_size);
+/* A rebalance callback ran: the generation it ended is known (a held commit may go). */
+void	 txn_rebalanced(struct cluster *cluster);
 /* 1 when a commit carrying metadata is checked by the group coordinator (member id and
  * generation set), 0 when librdkafka has dropped either and the coordinator might take it. */
 int	 txn_metadata_fences(const rd_kafka_consumer_group_metadata_t *metadata,
@@ -157,6 +170,14 @@ void	*cluster_message_kind(void);
 
 /* fingerprints.c */
 void	 fingerprints_close(struct fingerprints *fingerprints);
+
+/*
+ * Tests only (tests/unit/test_cluster_join.c; NULL in the daemon): called on the committer
+ * thread just before the group metadata is sent into the transaction, where the test stands
+ * in for Kafka's group coordinator, which the mock cluster is not in this (generations).
+ */
+void	 cluster_test_before_offsets(const rd_kafka_consumer_group_metadata_t *metadata)
+	    __attribute__((weak));
 
 /* cluster.c */
 /* A client's settings: bootstrap.servers, [kafka] security.*, ssl.*, sasl.*, our callbacks. */

@@ -6,8 +6,9 @@
  *
  *   FLUSH   rd_kafka_flush: wait until every message sent into the transaction is reported
  *           (reports are events the loop serves, publish.c, so the flush only waits for it);
- *   COMMIT  rd_kafka_flush (the state records on the brokers before the fence), then
- *           send_offsets_to_transaction (the group generation: the zombie fence), then
+ *   STATE   rd_kafka_flush again, once the loop sent the state records: they are on the
+ *           brokers before the fence is passed;
+ *   COMMIT  send_offsets_to_transaction (the group generation: the zombie fence), then
  *           commit_transaction (asked again while it times out, up to COMMIT_ATTEMPTS: until
  *           it is answered, whether it committed is unknown); an abortable failure aborts
  *           it; then begin_transaction;
@@ -116,21 +117,10 @@ commit_transaction(rd_kafka_t *producer, rd_kafka_topic_partition_list_t *offset
 {
 	rd_kafka_error_t *error = NULL;
 
-	/*
-	 * The state records (sent just before) are on the brokers before the fence is passed: a
-	 * next owner reading their partition then waits for this transaction to end. Passed with
-	 * them still in the producer's queue, a pause (SIGSTOP, a stall) between the fence and
-	 * the commit let the next owner read the partition without them, poll the feeds and
-	 * publish what this transaction then committed too (the fence is not checked again at
-	 * the commit).
-	 */
-	if (rd_kafka_flush(producer, FLUSH_MS) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		snprintf(result->call, sizeof result->call, "flush");
-		snprintf(result->error, sizeof result->error,
-		    "state records not acknowledged before the fence");
-		abort_transaction(producer, result);
-		return;
-	}
+	/* The state records are on the brokers already (STATE, txn.c's fence waits for it). */
+	if (offsets != NULL && metadata != NULL && offsets->cnt > 0 &&
+	    cluster_test_before_offsets != NULL)
+		cluster_test_before_offsets(metadata);
 	if (offsets != NULL && metadata != NULL && offsets->cnt > 0)
 		RETRIED(rd_kafka_send_offsets_to_transaction(producer, offsets, metadata,
 		    CALL_TIMEOUT_MS));
@@ -168,7 +158,7 @@ work(rd_kafka_t *producer, enum committer_job job, rd_kafka_topic_partition_list
 
 	memset(result, 0, sizeof *result);
 	result->job = job;
-	if (job == COMMITTER_FLUSH) {
+	if (job == COMMITTER_FLUSH || job == COMMITTER_STATE) {
 		result->committed = rd_kafka_flush(producer, FLUSH_MS) ==
 		    RD_KAFKA_RESP_ERR_NO_ERROR;
 		return;

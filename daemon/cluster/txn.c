@@ -9,16 +9,27 @@
  *      a commit and the next begin); the thread flushes, i.e. waits while the loop serves the
  *      delivery reports, so every article of the transaction is reported and its id is in its
  *      feed's state record;
- *   2. on the loop: those state records are sent into it (past the hold);
- *   3. on the thread: the group's generation (send_offsets_to_transaction on the assignment
- *      topic's partitions we hold), the commit, and the next begin_transaction;
+ *   2. on the loop: those state records are sent into it (past the hold), and the thread
+ *      flushes again: they are on the brokers before the fence;
+ *   3. on the loop (fence): the group's metadata, read now, and on the thread: the
+ *      generation (send_offsets_to_transaction on the assignment topic's partitions we
+ *      hold), the commit, and the next begin_transaction;
  *   4. on the loop: what it held is delivered (transaction_done), and the held sends go into
  *      the next transaction.
  *
  * The generation is the zombie fence: the group coordinator refuses it from an instance the
  * group has moved on from (its session expired, its partitions given away), and its
- * transaction aborts. transactional.id is stable per instance, so a restarted instance fences
- * (and aborts the open transaction of) its killed incarnation at init_transactions.
+ * transaction aborts. It refuses a member's last generation too once a rebalance has moved
+ * the group to the next (ILLEGAL_GENERATION), as at every join: so the metadata is read at
+ * the fence, after the flushes (read before them, a join during the flush of thousands of
+ * state records aborted the first instance's transaction), and while a rebalance of ours is
+ * under way (our JoinGroup sent, no rebalance callback since: the generation is about to
+ * change) the commit is held, its articles waiting in it, until the callback says the new
+ * generation is known, for at most FENCE_HOLD_MS. A member whose partitions were lost
+ * meanwhile does not get through with a new generation: the lost callback runs on the loop
+ * before librdkafka can join again, and its transaction aborts at the fence.
+ * transactional.id is stable per instance, so a restarted instance fences (and aborts the
+ * open transaction of) its killed incarnation at init_transactions.
  *
  * Articles of a feed whose partition is no longer ours (a poll that outlived its partition,
  * lost while it ran) taint the transaction: it aborts instead of committing, and the
@@ -55,6 +66,9 @@
 #define RENEW_ATTEMPTS		3	/* new producers in a row whose init fails: then exit */
 #define RENEW_REPORTS_MS	5000	/* the old producer's purged messages reported */
 #define GENERATION_MAGIC	"CGMDv2:"	/* librdkafka's serialized group metadata */
+#define FENCE_HOLD_MS		3000	/* a commit held while a rebalance of ours is under way */
+#define FENCE_LATEST_MS		6000	/* nor held past this age of the transaction */
+#define API_JOIN_GROUP		11	/* Kafka's API key (librdkafka: RD_KAFKAP_JoinGroup) */
 
 static enum message_kind state_kind = MESSAGE_CLUSTER;
 
@@ -172,6 +186,9 @@ txn_close(struct cluster *cluster)
 	json_decref(cluster->txn_written);
 	json_decref(cluster->ending_delivered);
 	json_decref(cluster->ending_written);
+	if (cluster->ending_held != NULL)
+		rd_kafka_topic_partition_list_destroy(cluster->ending_held);
+	cluster->ending_held = NULL;
 }
 
 /*
@@ -211,6 +228,47 @@ txn_metadata_fences(const rd_kafka_consumer_group_metadata_t *metadata, int32_t 
 	if (generation != NULL)
 		*generation = id;
 	return fences;
+}
+
+/* librdkafka's broker thread: our JoinGroup is out, a new generation is coming. */
+static rd_kafka_resp_err_t
+on_request_sent(rd_kafka_t *kafka, int fd, const char *broker, int32_t broker_id, int16_t api,
+    int16_t version, int32_t correlation, size_t size, void *context)
+{
+	struct cluster *cluster = context;
+
+	if (api == API_JOIN_GROUP)
+		atomic_store(&cluster->joining, 1);
+	return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+static rd_kafka_resp_err_t
+on_new(rd_kafka_t *kafka, const rd_kafka_conf_t *conf, void *context, char *error,
+    size_t error_size)
+{
+	return rd_kafka_interceptor_add_on_request_sent(kafka, "wiresift-joins", on_request_sent,
+	    context);
+}
+
+int
+txn_watch_joins(struct cluster *cluster, rd_kafka_conf_t *conf, char *error, size_t error_size)
+{
+	if (rd_kafka_conf_interceptor_add_on_new(conf, "wiresift-joins", on_new, cluster) !=
+	    RD_KAFKA_RESP_ERR_NO_ERROR) {
+		snprintf(error, error_size, "[cluster] watching the group's joins: refused");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Called first in every rebalance callback, before it assigns or unassigns (which may make
+ * librdkafka join again): the generation of the rebalance that ended is known now.
+ */
+void
+txn_rebalanced(struct cluster *cluster)
+{
+	atomic_store(&cluster->joining, 0);
 }
 
 /* What /metrics says (the last known one). */
@@ -290,22 +348,100 @@ set_aside(struct cluster *cluster)
 	cluster->txn_written = json_object();
 }
 
+/* The ending one aborts (its reason in ending_reason), and the next one begins. */
+static void
+abort_ending(struct cluster *cluster)
+{
+	if (cluster->ending_held != NULL)
+		rd_kafka_topic_partition_list_destroy(cluster->ending_held);
+	cluster->ending_held = NULL;
+	cluster->hold_since_ms = 0;
+	committer_run(cluster->committer, COMMITTER_ABORT, NULL, NULL);
+}
+
 /*
- * Stage 2, all reported: its state records in, then the thread commits it (or aborts it).
- * It aborts when an article is still unreported (the flush timed out: its id would be missing
- * from its feed's state record, and the next owner would publish it again), and when the
- * metadata it would carry is not a member's (txn_metadata_fences): a consumer whose session
- * expired says generation -1 or no member id until the lost partitions are handed back
- * (on_lost, at the next tick), and the coordinator does not check the first, so it would let
- * a zombie commit.
+ * 1 while the commit waits for a rebalance of ours to end (see the top of this file): our
+ * JoinGroup is out, and the generation the metadata would carry is about to be refused. At
+ * most FENCE_HOLD_MS, and not once the transaction is FENCE_LATEST_MS old (its timeout,
+ * TXN_TIMEOUT_MS, leaves the commit the rest); a commit that goes while the rebalance is
+ * still under way carries the generation we have, as before. Not when no generation is sent.
+ */
+static int
+holding(struct cluster *cluster)
+{
+	int64_t now = monotonic_ms();
+
+	if (cluster->ending_held->cnt == 0 || !atomic_load(&cluster->joining)) {
+		cluster->hold_since_ms = 0;
+		return 0;
+	}
+	if (cluster->hold_since_ms == 0)
+		cluster->hold_since_ms = now;
+	if (now - cluster->hold_since_ms < FENCE_HOLD_MS &&
+	    now - cluster->txn_began_ms < FENCE_LATEST_MS)
+		return 1;
+	cluster->hold_since_ms = 0;
+	return 0;
+}
+
+/*
+ * Stage 3, its state records on the brokers (and again from the tick while it is held): the
+ * generation read now, and the thread commits. It aborts when partitions were lost since it
+ * was sealed (the next one aborts too, as before: txn_tainted stays), and when the metadata
+ * is not a member's (txn_metadata_fences): a consumer whose session expired says generation
+ * -1 or no member id until the lost partitions are handed back (on_lost, at the next tick),
+ * and the coordinator does not check the first, so it would let a zombie commit.
+ */
+static void
+fence(struct cluster *cluster)
+{
+	rd_kafka_topic_partition_list_t *held = cluster->ending_held;
+	rd_kafka_consumer_group_metadata_t *metadata;
+
+	if (cluster->txn_tainted) {
+		snprintf(cluster->ending_reason, sizeof cluster->ending_reason, "%s",
+		    cluster->txn_taint_reason);
+		abort_ending(cluster);
+		return;
+	}
+	if (holding(cluster))
+		return;
+	metadata = rd_kafka_consumer_group_metadata(cluster->group);
+	if (held->cnt > 0 && !txn_metadata_fences(metadata, NULL)) {
+		snprintf(cluster->ending_reason, sizeof cluster->ending_reason,
+		    "not a member of the group now (session expired)");
+		if (metadata != NULL)
+			rd_kafka_consumer_group_metadata_destroy(metadata);
+		abort_ending(cluster);
+		return;
+	}
+	cluster->ending_held = NULL;
+	committer_run(cluster->committer, COMMITTER_COMMIT, held, metadata);
+}
+
+/* Stage 3 begins: the state records flushed, or not in time (then it aborts). */
+static void
+state_flushed(struct cluster *cluster, int all_reported)
+{
+	cluster->hold_since_ms = 0;
+	if (!all_reported) {
+		snprintf(cluster->ending_reason, sizeof cluster->ending_reason,
+		    "state records not acknowledged before the fence");
+		abort_ending(cluster);
+		return;
+	}
+	fence(cluster);
+}
+
+/*
+ * Stage 2, all reported: its state records in, and flushed on the thread (it aborts instead
+ * when an article is still unreported: the flush timed out, its id would be missing from
+ * its feed's state record, and the next owner would publish it again; or when it holds
+ * articles of partitions no longer ours).
  */
 static void
 flushed(struct cluster *cluster, int all_reported)
 {
-	rd_kafka_topic_partition_list_t *held = held_partitions(cluster);
-	rd_kafka_consumer_group_metadata_t *metadata =
-	    rd_kafka_consumer_group_metadata(cluster->group);
-
 	cluster->txn_stage = TXN_ENDING;
 	if ((!all_reported || publisher_unreported(cluster->publisher) > 0) &&
 	    !cluster->txn_tainted) {
@@ -313,26 +449,21 @@ flushed(struct cluster *cluster, int all_reported)
 		snprintf(cluster->txn_taint_reason, sizeof cluster->txn_taint_reason,
 		    "articles not acknowledged in time");
 	}
-	if (held->cnt > 0 && !txn_metadata_fences(metadata, NULL) && !cluster->txn_tainted) {
-		cluster->txn_tainted = 1;
-		snprintf(cluster->txn_taint_reason, sizeof cluster->txn_taint_reason,
-		    "not a member of the group now (session expired)");
-	}
+	if (cluster->ending_held != NULL)
+		rd_kafka_topic_partition_list_destroy(cluster->ending_held);
+	cluster->ending_held = held_partitions(cluster);
 	snprintf(cluster->ending_reason, sizeof cluster->ending_reason, "%s",
 	    cluster->txn_taint_reason);
 	cluster->txn_taint_reason[0] = '\0';
 	if (cluster->txn_tainted) {
 		cluster->txn_tainted = 0;
-		rd_kafka_topic_partition_list_destroy(held);
-		if (metadata != NULL)
-			rd_kafka_consumer_group_metadata_destroy(metadata);
 		set_aside(cluster);
-		committer_run(cluster->committer, COMMITTER_ABORT, NULL, NULL);
+		abort_ending(cluster);
 		return;
 	}
 	feedstate_write_dirty(cluster);
 	set_aside(cluster);
-	committer_run(cluster->committer, COMMITTER_COMMIT, held, metadata);
+	committer_run(cluster->committer, COMMITTER_STATE, NULL, NULL);
 }
 
 /* Stage 4: it ended and the next one is open; the held sends go into that one. */
@@ -392,6 +523,8 @@ on_committer(void *context, const struct committer_result *result)
 		renewed(cluster);
 	else if (result->job == COMMITTER_FLUSH)
 		flushed(cluster, result->committed);
+	else if (result->job == COMMITTER_STATE)
+		state_flushed(cluster, result->committed);
 	else
 		ended(cluster, result);
 }
@@ -401,6 +534,8 @@ txn_tick(struct cluster *cluster, int force)
 {
 	if (cluster->committer == NULL)
 		return;
+	if (cluster->hold_since_ms != 0 && !committer_busy(cluster->committer))
+		fence(cluster);		/* held for a rebalance: it may go now */
 	if (cluster->txn_stage == TXN_OPEN && publisher_failed(cluster->publisher) &&
 	    !cluster->txn_tainted) {
 		/* A fatal error between ends (a produce fenced): its abort fails, and renews. */
@@ -463,6 +598,9 @@ txn_settle(struct cluster *cluster)
 	if (cluster->committer == NULL)
 		return;
 	ticket = txn_end_soon(cluster);
-	while (!txn_settled(cluster, ticket) || committer_busy(cluster->committer))
+	while (!txn_settled(cluster, ticket) || committer_busy(cluster->committer)) {
 		committer_wait(cluster->committer, cluster->publisher);
+		if (cluster->hold_since_ms != 0 && !committer_busy(cluster->committer))
+			fence(cluster);	/* no tick runs now: the hold ends by its bound */
+	}
 }
