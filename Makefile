@@ -170,7 +170,8 @@ asan: deps
 # out races wholly inside librdkafka (it says why). The e2e tests' waits for the daemon's own
 # work (its articles published, a log line) are stretched 8 times in a TSan build, which runs
 # 5-15x slower (tests/e2e/helpers.py time_factor; WIRESIFT_TIME_FACTOR sets another factor).
-TSAN_UNIT ?= test_workers test_plugins test_cluster test_fetch_reuse test_loop
+TSAN_UNIT ?= test_workers test_plugins test_cluster test_cluster_join test_cluster_renew \
+    test_fetch_reuse test_loop
 tsan: deps
 	@$(MAKE) --no-print-directory BUILD=build-tsan OPTIMIZE=-O1 \
 	    SANITIZE="-fsanitize=thread -fno-omit-frame-pointer" all
