@@ -101,6 +101,14 @@ story_background_log_fill(struct story_background *background, uint64_t frequenc
 	return background->log_counts[frequency + 1] = log((double)(frequency + 1));
 }
 
+const double *
+story_background_logs(struct story_background *background)
+{
+	if (background->log_counts == NULL)
+		background->log_counts = xcalloc(LOG_COUNTS, sizeof *background->log_counts);
+	return background->log_counts;
+}
+
 double
 story_background_idf_of(const struct story_background *background, uint64_t frequency)
 {

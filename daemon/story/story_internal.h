@@ -85,6 +85,8 @@ void	 story_background_frequencies(const struct story_background *background,
  * log()), its denominator, -1 for a frequency of LOG_COUNTS - 1 or more. */
 double	 story_background_log_total(const struct story_background *background);
 double	 story_background_log_fill(struct story_background *background, uint64_t frequency);
+/* The table of log(frequency + 1) (at frequency + 1, 0: not computed yet), allocated if none. */
+const double *story_background_logs(struct story_background *background);
 
 static inline double
 story_background_log_count(struct story_background *background, uint64_t frequency)

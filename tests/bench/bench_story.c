@@ -11,7 +11,8 @@
  * (what a worker does, story_extract_article) and assignment (the loop thread, story_assign),
  * each alone and together, as articles per second on one core. Memory: the index's own count
  * of bytes (story_memory) and the heap's growth (mallinfo2; glibc malloc in benchmarks), per
- * article in the window.
+ * article in the window. And a checksum of the assignments (each article's story id, story size
+ * and score, FNV-1a), which a change meant to be faster only must leave as it was.
  */
 #include <malloc.h>
 #include <math.h>
@@ -39,6 +40,23 @@ struct event {
 
 static char words[VOCABULARY][12];
 static double cumulative[VOCABULARY];
+
+/* Fold the article's verdict into the assignments' checksum (FNV-1a over its bytes). */
+static uint64_t
+checksum_add(uint64_t sum, const struct article *article)
+{
+	const char *id = article->story.id ? article->story.id : "";
+	uint8_t fields[sizeof article->story.size + sizeof article->story.score];
+
+	memcpy(fields, &article->story.size, sizeof article->story.size);
+	memcpy(fields + sizeof article->story.size, &article->story.score,
+	    sizeof article->story.score);
+	for (size_t i = 0; id[i] != '\0'; i++)
+		sum = (sum ^ (uint8_t)id[i]) * 0x100000001b3ULL;
+	for (size_t i = 0; i < sizeof fields; i++)
+		sum = (sum ^ fields[i]) * 0x100000001b3ULL;
+	return sum;
+}
 
 static size_t
 heap_in_use(void)
@@ -161,6 +179,7 @@ main(void)
 	struct event *events = xcalloc(count, sizeof *events);
 	size_t event_count = 0, heap_before;
 	double extract = 0, assign = 0, started;
+	uint64_t checksum = 0xcbf29ce484222325ULL;
 	char error[256];
 
 	make_vocabulary(&seed);
@@ -189,15 +208,17 @@ main(void)
 		started = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 		story_assign(index, article);
 		assign += clock_seconds(CLOCK_THREAD_CPUTIME_ID) - started;
+		checksum = checksum_add(checksum, article);
 		article_free(article);
 	}
 	malloc_trim(0);
 	printf("stories.bench articles=%zu window_articles=%zu open_stories=%zu events=%zu "
 	    "extract_per_s=%.0f assign_per_s=%.0f stage_per_s=%.0f index_bytes_per_article=%.0f "
-	    "heap_bytes_per_article=%.0f\n", count, story_article_count(index), story_count(index),
+	    "heap_bytes_per_article=%.0f assign_checksum=%016llx\n", count, story_article_count(index), story_count(index),
 	    event_count, count / extract, count / assign, count / (extract + assign),
 	    (double)story_memory(index) / story_article_count(index),
-	    (double)(heap_in_use() - heap_before) / story_article_count(index));
+	    (double)(heap_in_use() - heap_before) / story_article_count(index),
+	    (unsigned long long)checksum);
 	story_close(index);
 	story_extractor_free(extractor);
 	free(events);
