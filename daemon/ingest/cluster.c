@@ -365,7 +365,8 @@ on_fingerprint_local(void *context, void *item, time_t when)
 
 /*
  * Another instance's candidate goes into the dedup index and, with its features, the story
- * index; the summaries of the stories it changes are that instance's to publish.
+ * index; the summaries of the stories it changes are that instance's to publish, and its
+ * verdict (story id, headline) is not written into the article, which is freed unread.
  */
 static void
 on_fingerprint_remote(void *context, struct article *article, time_t when)
@@ -375,7 +376,9 @@ on_fingerprint_remote(void *context, struct article *article, time_t when)
 
 	if (stories != NULL && article->story_features != NULL) {
 		story_summaries_enable(stories, 0);
+		story_remote_enable(stories, 1);
 		pipeline_judge(ingest->pipeline, article, when);
+		story_remote_enable(stories, 0);
 		story_summaries_enable(stories, 1);
 	} else
 		pipeline_judge_dedup(ingest->pipeline, article, when);

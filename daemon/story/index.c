@@ -490,6 +490,8 @@ member_story(struct story_index *index, struct article *article, uint64_t articl
 	    !story_ref_alive(ref, index))
 		return 0;
 	slot = (uint32_t)(ref >> 32);
+	if (index->remote)
+		return 1;
 	fill_verdict(index, article, slot, 1.0);
 	if (index->explain) {
 		free(article->story.explain);
@@ -536,7 +538,7 @@ story_assign(struct story_index *index, struct article *article)
 		record.weights = vector.items;
 		record.weight_count = vector.count;
 	}
-	if (index->explain) {
+	if (index->explain && !index->remote) {
 		char id[17];
 
 		story_id_format(record.story_key, id);
@@ -547,7 +549,8 @@ story_assign(struct story_index *index, struct article *article)
 		    joined, id);
 	}
 	slot = apply(index, &record);
-	fill_verdict(index, article, slot, copy ? 1.0 : joined ? score.score : 0);
+	if (!index->remote)
+		fill_verdict(index, article, slot, copy ? 1.0 : joined ? score.score : 0);
 	if (!copy && features->count > 0)
 		story_background_add(&index->background, &features->items[0].key,
 		    sizeof features->items[0], features->count);
@@ -600,6 +603,12 @@ void
 story_set_threshold(struct story_index *index, double threshold)
 {
 	index->config.threshold = threshold;
+}
+
+void
+story_remote_enable(struct story_index *index, int enabled)
+{
+	index->remote = enabled;
 }
 
 void

@@ -69,6 +69,7 @@ struct story_index {
 	size_t			 candidate_capacity;
 	int			 explain;
 	int			 summaries;
+	int			 remote;	/* no verdict into the article (story.h) */
 	uint64_t		*changed;	/* refs of stories with a summary to publish */
 	size_t			 changed_count;
 	size_t			 changed_capacity;

@@ -71,6 +71,11 @@ size_t	 story_article_count(const struct story_index *index);
 /* Let story_assign() write why it decided into article->story.explain. */
 void	 story_explain_enable(struct story_index *index, int enabled);
 void	 story_set_threshold(struct story_index *index, double threshold);
+/* While enabled, the articles assigned are another instance's (cluster mode: the fingerprints
+ * log's records): story_assign() puts each into the index as it would a local one (the same
+ * joins, stories, postings and background, bit for bit) but writes nothing of its verdict
+ * into the article (story id, headline, size, score, explain), as nothing reads it there. */
+void	 story_remote_enable(struct story_index *index, int enabled);
 
 /*
  * Summaries for the stories topic: once enabled, every story an article joined and every

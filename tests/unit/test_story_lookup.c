@@ -6,7 +6,9 @@
  * prescores picked one by one (ties: the first met), each scored, the first best kept. Over an
  * index grown by story_assign from generated articles whose stories leave a short window, so
  * lists hold stale refs and many candidates; the slot found and every score field must be
- * the same, bit for bit.
+ * the same, bit for bit. And an index that judges a stream as another instance's
+ * (story_remote_enable) against one that judges it as local: the same stories, members,
+ * centroids, names, postings and background, field by field, and no verdict in the article.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -199,9 +201,123 @@ test_best_against_reference(void)
 	story_close(index);
 }
 
+/* Whether two open stories hold the same, field by field. */
+static int
+same_story(const struct story *a, const struct story *b)
+{
+	int same = a->key == b->key && a->generation == b->generation && a->size == b->size &&
+	    a->first_seen == b->first_seen && a->last_seen == b->last_seen &&
+	    a->centroid_count == b->centroid_count && a->posted == b->posted &&
+	    a->entity_name_count == b->entity_name_count &&
+	    strcmp(a->headline ? a->headline : "", b->headline ? b->headline : "") == 0 &&
+	    (a->headline == NULL) == (b->headline == NULL) &&
+	    memcmp(a->centroid, b->centroid, a->centroid_count * sizeof *a->centroid) == 0 &&
+	    memcmp(a->part_count, b->part_count, sizeof a->part_count) == 0 &&
+	    memcmp(a->part_norm, b->part_norm, sizeof a->part_norm) == 0 &&
+	    a->salient_people == b->salient_people && a->salient_places == b->salient_places;
+
+	for (uint32_t m = 0; same && m < a->size; m++)
+		same = strcmp(a->members[m].id, b->members[m].id) == 0 &&
+		    strcmp(a->members[m].outlet, b->members[m].outlet) == 0;
+	for (uint16_t e = 0; same && e < a->entity_name_count; e++)
+		same = strcmp(a->entity_names[e].name, b->entity_names[e].name) == 0 &&
+		    strcmp(a->entity_names[e].type, b->entity_names[e].type) == 0 &&
+		    a->entity_names[e].count == b->entity_names[e].count;
+	return same;
+}
+
+/* Whether two indexes hold the same stories in the same slots, postings and background. */
+static int
+same_index(const struct story_index *a, const struct story_index *b)
+{
+	int same = a->slot_count == b->slot_count && a->open_count == b->open_count &&
+	    a->article_count == b->article_count && a->newest == b->newest &&
+	    a->postings.used == b->postings.used && a->postings.refs == b->postings.refs &&
+	    a->background.used == b->background.used &&
+	    a->background.documents == b->background.documents &&
+	    memcmp(a->background.entries, b->background.entries,
+	    a->background.capacity * sizeof *a->background.entries) == 0;
+
+	for (size_t i = 0; same && i < a->slot_count; i++)
+		same = a->slots[i].open == b->slots[i].open &&
+		    (!a->slots[i].open || same_story(&a->slots[i], &b->slots[i]));
+	for (size_t i = 0; same && i < a->postings.capacity; i++) {
+		const struct posting_list *x = &a->postings.lists[i], *y = &b->postings.lists[i];
+
+		same = (x->refs == NULL) == (y->refs == NULL) && (x->refs == NULL ||
+		    (x->key == y->key && x->count == y->count &&
+		    memcmp(x->refs, y->refs, x->count * sizeof *x->refs) == 0));
+	}
+	return same;
+}
+
+/* Drop the article's verdict (what story_assign wrote of it), as if never judged. */
+static void
+clear_verdict(struct article *article)
+{
+	free(article->story.id);
+	free(article->story.headline);
+	free(article->story.explain);
+	memset(&article->story, 0, sizeof article->story);
+}
+
+/*
+ * The same stream (with updates of articles already in a story and wire copies) judged by
+ * one index as local articles and by another as another instance's: every 25 articles the
+ * two indexes hold the same, and the remote judgement wrote no verdict into the article.
+ */
+static void
+test_remote_same_index(void)
+{
+	struct story_config config;
+	struct story_index *local, *remote;
+	size_t mismatches = 0, verdicts = 0, copies = 0, updates = 0;
+	char error[256];
+
+	story_config_defaults(&config);
+	config.window_seconds = 6 * 3600;
+	local = story_open(&config, error, sizeof error);
+	remote = story_open(&config, error, sizeof error);
+	story_explain_enable(local, 1);
+	story_explain_enable(remote, 1);
+	story_remote_enable(remote, 1);
+	for (size_t n = 0; n < ARTICLES; n++) {
+		size_t number = next_random(10) == 0 && n > 0 ? n - 1 - next_random(n < 50 ? n : 50) : n;
+		struct article *article = make_article(next_random(EVENTS) % (1 + n / 4), number,
+		    (time_t)(1780000000 + n * 60));
+
+		if (next_random(8) == 0 && n > 0) {	/* a wire copy of an earlier article */
+			article->dedup.status = DEDUP_DUPLICATE;
+			article->dedup.duplicate_of = xasprintf("a%zu", n - 1 - next_random(n < 20 ?
+			    n : 20));
+			copies++;
+		}
+		updates += number != n;
+		story_extract_article(local->extractor, article);
+		story_assign(local, article);
+		CHECK(article->story.id != NULL);
+		clear_verdict(article);
+		story_assign(remote, article);
+		verdicts += article->story.id != NULL || article->story.headline != NULL ||
+		    article->story.explain != NULL || article->story.size != 0;
+		/* (every 25th: a comparison reads the whole background table) */
+		if ((n % 25 == 0 || n == ARTICLES - 1) && !same_index(local, remote) &&
+		    mismatches++ < 5)
+			fprintf(stderr, "article %zu: the indexes differ\n", n);
+		article_free(article);
+	}
+	CHECK(mismatches == 0);
+	CHECK(verdicts == 0);
+	CHECK(copies > ARTICLES / 20 && updates > ARTICLES / 20);
+	CHECK(story_count(local) > 50);
+	story_close(local);
+	story_close(remote);
+}
+
 int
 main(void)
 {
 	RUN(test_best_against_reference);
+	RUN(test_remote_same_index);
 	return check_finish();
 }
