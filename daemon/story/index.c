@@ -284,7 +284,7 @@ apply(struct story_index *index, const struct story_record *record)
 
 		vector.count = record->weight_count;
 		memcpy(vector.items, record->weights, record->weight_count * sizeof *record->weights);
-		story_centroid_add(story, &vector);
+		story_centroid_add(story, &vector, record->centroid_floors);
 		post_new_keys(index, slot, old_keys, old_count);
 	}
 	add_member(index, slot, record->article_id, record->outlet);
@@ -537,6 +537,7 @@ story_assign(struct story_index *index, struct article *article)
 		record.headline = joined ? NULL : article->title;
 		record.weights = vector.items;
 		record.weight_count = vector.count;
+		record.centroid_floors = vector.centroid_floor;
 	}
 	if (index->explain && !index->remote) {
 		char id[17];

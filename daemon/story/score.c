@@ -402,6 +402,9 @@ find_key(const struct story_vector *vector, uint64_t key)
 
 #define BUILD_STACK	256	/* items a build holds on the stack; more are allocated */
 static const uint32_t part_limits[PARTS] = { VECTOR_TERMS, VECTOR_ENTITIES, VECTOR_NUMBERS };
+static const uint32_t centroid_quotas[PARTS] = {
+	CENTROID_TERMS, CENTROID_ENTITIES, CENTROID_NUMBERS
+};
 
 /* One build's items: their approximations (in item order) and frequencies, the candidates
  * of each part (from offset[p], found[p] of them), and each part's count and histogram. */
@@ -530,6 +533,8 @@ story_vector_build(struct story_vector *vector, const struct story_features *fea
 	for (int p = 0; p < PARTS; p++) {
 		vector->part_items[p] = keep_top(build.candidates + build.offset[p],
 		    build.found[p], part_limits[p], vector->items + vector->count);
+		vector->centroid_floor[p] = vector->part_items[p] > centroid_quotas[p] ?
+		    vector->items[vector->count + centroid_quotas[p] - 1].weight : -1;
 		vector->count += vector->part_items[p];
 	}
 	if (build.approx != stack_approx) {

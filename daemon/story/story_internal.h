@@ -127,6 +127,10 @@ struct story_vector {
 	uint32_t	 salient_places;
 	uint32_t	 part_items[3];	/* items of each part: words, entities, numbers
 					 * (story_vector_build's, for story_score) */
+	/* each part's weight at its centroid quota (the CENTROID_TERMS-th heaviest word...), -1
+	 * for a part within it: a new story's prune of this vector has its floors
+	 * (story_vector_build's) */
+	float		 centroid_floor[3];
 	/* its keys by hash, for story_score (story_vector_build's): item index + 1, 0 empty */
 	uint8_t		 slot_item[VECTOR_SLOTS];
 	uint64_t	 slot_key[VECTOR_SLOTS];
@@ -164,6 +168,9 @@ struct centroid_entry {
 
 /* index.c: an open story. Its centroid sums its articles' vectors, pruned per kind. */
 #define CENTROID_MAX		32
+#define CENTROID_TERMS		18	/* the quotas of the prune (centroid.c) */
+#define CENTROID_ENTITIES	10
+#define CENTROID_NUMBERS	(CENTROID_MAX - CENTROID_TERMS - CENTROID_ENTITIES)
 #define STORY_ENTITY_NAMES	8
 
 struct story_member {
@@ -202,8 +209,10 @@ struct story {
 	double		 part_norm[3];	/* sum of each part's squared weights, in key order */
 };
 
-/* Add vector to story's centroid (a wire copy adds nothing). */
-void	 story_centroid_add(struct story *story, const struct story_vector *vector);
+/* Add vector to story's centroid (a wire copy adds nothing). floors: the vector's
+ * centroid_floor as story_vector_build left it, or NULL (a vector from a record). */
+void	 story_centroid_add(struct story *story, const struct story_vector *vector,
+	    const float *floors);
 /* Its prune: of the merged weights (in key order), keep the heaviest of each part within its
  * quota, in place; returns how many are kept (test_story_centroid checks it alone). */
 uint32_t story_centroid_prune(struct story_weight *merged, uint32_t count);
@@ -225,6 +234,7 @@ struct story_record {
 	uint32_t	 weight_count;
 	const struct story_entity_name *entities;
 	uint32_t	 entity_count;
+	const float	*centroid_floors;	/* the vector's (story_assign's), NULL: replayed */
 };
 
 struct story_store;

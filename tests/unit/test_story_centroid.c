@@ -200,7 +200,7 @@ test_add_against_reference(void)
 
 			random_vector(&vector, next_random(VECTOR_MAX + 1), pool, ties ? 4 : 1000000);
 			pruned += built->centroid_count + vector.count > CENTROID_MAX;
-			story_centroid_add(built, &vector);
+			story_centroid_add(built, &vector, NULL);
 			reference_add(reference, &vector);
 			if (!same_centroid(built, reference) && mismatches++ < 5)
 				fprintf(stderr, "round %zu join %u: centroids differ (%u, %u items)\n",

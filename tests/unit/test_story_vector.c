@@ -12,6 +12,8 @@
  * of (lookup.c, story_scan_features) against the pass per part it replaced. And a kept
  * item's weight from its bound (score.c, weight_of) against log()'s, over a million cases.
  * And each key's document frequency (background.c) against the counts it was added with.
+ * And a new story's centroid from a built vector with the floors its build found against
+ * the prune's own search.
  */
 #include <math.h>
 #include <stdint.h>
@@ -554,6 +556,47 @@ test_frequencies_against_counts(void)
 	CHECK(mismatches == 0);
 }
 
+/*
+ * A new story's centroid from a built vector with the floors its build found (the fresh
+ * story's prune, centroid.c) against the same add without them (the prune's own search),
+ * then a second vector's join (whose floors are not the merged centroid's): the same
+ * centroid, bit for bit, on generated features (ties of weight included).
+ */
+static void
+test_fresh_centroid_floors(void)
+{
+	struct story_features features = { 0 };
+	size_t rounds = 300, mismatches = 0, pruned = 0;
+
+	features.capacity = 400;
+	features.items = xcalloc(features.capacity, sizeof *features.items);
+	for (size_t round = 0; round < rounds; round++) {
+		struct story_background background;
+		struct story_vector vector;
+		struct story with_floors = { 0 }, without = { 0 };
+
+		story_background_init(&background, 1u << 17);
+		generate(&features, &background, round % 3 == 2);
+		story_vector_build(&vector, &features, &background);
+		story_centroid_add(&with_floors, &vector, vector.centroid_floor);
+		story_centroid_add(&without, &vector, NULL);
+		pruned += without.centroid_count < vector.count;
+		/* a second article joins: its floors are not the merged centroid's */
+		generate(&features, &background, 0);
+		story_vector_build(&vector, &features, &background);
+		story_centroid_add(&with_floors, &vector, vector.centroid_floor);
+		story_centroid_add(&without, &vector, NULL);
+		if (with_floors.centroid_count != without.centroid_count ||
+		    memcmp(with_floors.centroid, without.centroid,
+		    without.centroid_count * sizeof *without.centroid) != 0)
+			mismatches++;
+		story_background_free(&background);
+	}
+	CHECK(mismatches == 0);
+	CHECK(pruned > rounds / 2);
+	free(features.items);
+}
+
 int
 main(void)
 {
@@ -562,5 +605,6 @@ main(void)
 	RUN(test_weight_from_bound);
 	RUN(test_score_against_reference);
 	RUN(test_scan_features_against_reference);
+	RUN(test_fresh_centroid_floors);
 	return check_finish();
 }
