@@ -7,10 +7,6 @@
 
 #include "story_internal.h"
 
-#define SCAN_TERMS		8	/* the article's heaviest features looked up: words, */
-#define SCAN_ENTITIES		6	/* entities */
-#define SCAN_NUMBERS		2	/* and numbers */
-#define SCAN_FEATURES		(SCAN_TERMS + SCAN_ENTITIES + SCAN_NUMBERS)
 #define SCAN_LIMIT		32	/* newest refs read per posting list */
 #define CANDIDATE_MAX		10	/* stories scored in full per article */
 #define PENDING_MAX		65536	/* joins awaiting delivery */
@@ -85,7 +81,8 @@ struct story_index {
 /* Whether ref (slot << 32 | generation) still names an open story. */
 int	 story_ref_alive(uint64_t ref, void *context);
 /* The article's features a lookup reads the postings of (indexes into vector->items, at
- * most SCAN_FEATURES): the heaviest words, entities and numbers, part by part. */
+ * most SCAN_FEATURES): the heaviest words, entities and numbers, part by part. A built
+ * vector has them (vector->scan); this picks them from any vector (the tests' reference). */
 uint32_t story_scan_features(const struct story_vector *vector, uint32_t *out);
 /* The best-scoring open story for vector (its slot), or -1 when no story shares a feature. */
 long	 story_best(struct story_index *index, const struct story_vector *vector, int64_t time,

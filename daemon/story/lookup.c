@@ -217,10 +217,12 @@ long
 story_best(struct story_index *index, const struct story_vector *vector, int64_t time,
     struct story_score *best)
 {
-	uint32_t features[SCAN_FEATURES], feature_count = story_scan_features(vector, features);
+	uint32_t features[SCAN_FEATURES], feature_count = vector->scan_count;
 	size_t candidates;
 	long found = -1;
 
+	for (uint32_t i = 0; i < feature_count; i++)
+		features[i] = vector->scan[i];
 	if (++index->stamp == 0) {
 		for (size_t i = 0; i < index->slot_count; i++)
 			index->states[i].visit = 0;

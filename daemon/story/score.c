@@ -335,6 +335,22 @@ unrank(ranked candidate)
 	return out;
 }
 
+/* Scaling can make weights of distinct floats equal: put such ties in key order, as the
+ * scaled weights' order (heaviest first, ties by key) is what the floors and the scan take. */
+static void
+order_scaled_ties(struct story_weight *items, uint32_t count)
+{
+	for (uint32_t i = 1; i < count; i++) {
+		struct story_weight item = items[i];
+		uint32_t at = i;
+
+		for (; at > 0 && items[at - 1].weight == item.weight &&
+		    items[at - 1].key > item.key; at--)
+			items[at] = items[at - 1];
+		items[at] = item;
+	}
+}
+
 /* Keep the first `limit` of the candidates in rank order (an insertion into the few kept, as
  * most candidates are lighter than all of them) and scale them to unit length, in that order. */
 static uint32_t
@@ -365,6 +381,7 @@ keep_top(const ranked *candidates, uint32_t count, uint32_t limit, struct story_
 	norm = sqrt(norm);
 	for (uint32_t i = 0; i < kept; i++)
 		out[i].weight = (float)(out[i].weight / norm);
+	order_scaled_ties(out, kept);
 	return kept;
 }
 
@@ -405,6 +422,16 @@ static const uint32_t part_limits[PARTS] = { VECTOR_TERMS, VECTOR_ENTITIES, VECT
 static const uint32_t centroid_quotas[PARTS] = {
 	CENTROID_TERMS, CENTROID_ENTITIES, CENTROID_NUMBERS
 };
+static const uint32_t scan_quotas[PARTS] = { SCAN_TERMS, SCAN_ENTITIES, SCAN_NUMBERS };
+
+/* The scan's items (story_scan_features' choice): the first of each part in the order
+ * keep_top left (scaled weight, then key), found again by key once the items are sorted. */
+static void
+index_scan(struct story_vector *vector, const uint64_t *keys)
+{
+	for (uint32_t i = 0; i < vector->scan_count; i++)
+		vector->scan[i] = (uint8_t)find_key(vector, keys[i]);
+}
 
 /* One build's items: their approximations (in item order) and frequencies, the candidates
  * of each part (from offset[p], found[p] of them), and each part's count and histogram. */
@@ -514,6 +541,7 @@ story_vector_build(struct story_vector *vector, const struct story_features *fea
 	double stack_approx[BUILD_STACK];
 	ranked stack_candidates[BUILD_STACK];
 	uint64_t stack_frequencies[BUILD_STACK];
+	uint64_t scan_keys[SCAN_FEATURES];
 	struct build build = { .approx = stack_approx, .frequencies = stack_frequencies,
 	    .candidates = stack_candidates };
 	struct idf_memo memo;	/* idf[] is read only where known says it was written */
@@ -529,12 +557,16 @@ story_vector_build(struct story_vector *vector, const struct story_features *fea
 	story_background_frequencies(background, features, build.frequencies);
 	approximate_items(&build, vector, features, background, &memo);
 	gather_candidates(&build, features, &memo);
-	vector->count = 0;
+	vector->count = vector->scan_count = 0;
 	for (int p = 0; p < PARTS; p++) {
+		struct story_weight *part = vector->items + vector->count;
+
 		vector->part_items[p] = keep_top(build.candidates + build.offset[p],
-		    build.found[p], part_limits[p], vector->items + vector->count);
+		    build.found[p], part_limits[p], part);
 		vector->centroid_floor[p] = vector->part_items[p] > centroid_quotas[p] ?
-		    vector->items[vector->count + centroid_quotas[p] - 1].weight : -1;
+		    part[centroid_quotas[p] - 1].weight : -1;
+		for (uint32_t k = 0; k < vector->part_items[p] && k < scan_quotas[p]; k++)
+			scan_keys[vector->scan_count++] = part[k].key;
 		vector->count += vector->part_items[p];
 	}
 	if (build.approx != stack_approx) {
@@ -544,6 +576,7 @@ story_vector_build(struct story_vector *vector, const struct story_features *fea
 	}
 	sort_parts_by_key(vector);
 	index_keys(vector);
+	index_scan(vector, scan_keys);
 }
 
 /* What the merge of an article's vector with a centroid finds, part by part. */

@@ -119,6 +119,10 @@ struct story_weight {
 #define VECTOR_NUMBERS		8
 #define VECTOR_MAX		(VECTOR_TERMS + VECTOR_ENTITIES + VECTOR_NUMBERS)
 #define VECTOR_SLOTS		128	/* a power of two, VECTOR_MAX at most a third of it */
+#define SCAN_TERMS		8	/* the article's heaviest features a lookup reads: words, */
+#define SCAN_ENTITIES		6	/* entities */
+#define SCAN_NUMBERS		2	/* and numbers (lookup.c) */
+#define SCAN_FEATURES		(SCAN_TERMS + SCAN_ENTITIES + SCAN_NUMBERS)
 
 struct story_vector {
 	struct story_weight items[VECTOR_MAX];
@@ -131,6 +135,10 @@ struct story_vector {
 	 * for a part within it: a new story's prune of this vector has its floors
 	 * (story_vector_build's) */
 	float		 centroid_floor[3];
+	/* the items a lookup reads the postings of, part by part, each heaviest first (ties:
+	 * the earlier item), as story_scan_features picks them (story_vector_build's) */
+	uint8_t		 scan[SCAN_FEATURES];
+	uint32_t	 scan_count;
 	/* its keys by hash, for story_score (story_vector_build's): item index + 1, 0 empty */
 	uint8_t		 slot_item[VECTOR_SLOTS];
 	uint64_t	 slot_key[VECTOR_SLOTS];

@@ -560,13 +560,15 @@ test_frequencies_against_counts(void)
  * A new story's centroid from a built vector with the floors its build found (the fresh
  * story's prune, centroid.c) against the same add without them (the prune's own search),
  * then a second vector's join (whose floors are not the merged centroid's): the same
- * centroid, bit for bit, on generated features (ties of weight included).
+ * centroid, bit for bit, on generated features (ties of weight included). And the items the
+ * build picked for a lookup's scan (vector->scan) against story_scan_features'.
  */
 static void
 test_fresh_centroid_floors(void)
 {
 	struct story_features features = { 0 };
-	size_t rounds = 300, mismatches = 0, pruned = 0;
+	size_t rounds = 300, mismatches = 0, pruned = 0, scan_mismatches = 0;
+	uint32_t scan[SCAN_FEATURES], scan_count;
 
 	features.capacity = 400;
 	features.items = xcalloc(features.capacity, sizeof *features.items);
@@ -581,6 +583,11 @@ test_fresh_centroid_floors(void)
 		story_centroid_add(&with_floors, &vector, vector.centroid_floor);
 		story_centroid_add(&without, &vector, NULL);
 		pruned += without.centroid_count < vector.count;
+		/* the build's scan items are story_scan_features' choice */
+		scan_count = story_scan_features(&vector, scan);
+		for (uint32_t i = 0; i < scan_count; i++)
+			scan_mismatches += i >= vector.scan_count || vector.scan[i] != scan[i];
+		scan_mismatches += scan_count != vector.scan_count;
 		/* a second article joins: its floors are not the merged centroid's */
 		generate(&features, &background, 0);
 		story_vector_build(&vector, &features, &background);
@@ -593,6 +600,7 @@ test_fresh_centroid_floors(void)
 		story_background_free(&background);
 	}
 	CHECK(mismatches == 0);
+	CHECK(scan_mismatches == 0);
 	CHECK(pruned > rounds / 2);
 	free(features.items);
 }
