@@ -11,8 +11,10 @@
  * (what a worker does, story_extract_article) and assignment (the loop thread, story_assign),
  * each alone and together, as articles per second on one core. Memory: the index's own count
  * of bytes (story_memory) and the heap's growth (mallinfo2; glibc malloc in benchmarks), per
- * article in the window. And a checksum of the assignments (each article's story id, story size
- * and score, FNV-1a), which a change meant to be faster only must leave as it was.
+ * article in the window; the stories array is a mapping of its own, not in the heap
+ * (index.c, slots_resize), so the heap's figure leaves it out and story_memory counts it.
+ * And a checksum of the assignments (each article's story id, story size and score,
+ * FNV-1a), which a change meant to be faster only must leave as it was.
  */
 #include <malloc.h>
 #include <math.h>

@@ -9,6 +9,7 @@
  * the same, bit for bit. And an index that judges a stream as another instance's
  * (story_remote_enable) against one that judges it as local: the same stories, members,
  * centroids, names, postings and background, field by field, and no verdict in the article.
+ * And every story intact after the stories array grew many times.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -314,10 +315,49 @@ test_remote_same_index(void)
 	story_close(remote);
 }
 
+/*
+ * The stories array growing (index.c, slots_resize: its pages remapped, not copied) keeps
+ * every story: after thousands of stories opened in one window, each open story is still
+ * the one its id names (its first member's id hashes to its key, by_story maps the key to
+ * its slot) and still holds its headline.
+ */
+static void
+test_slots_grow(void)
+{
+	struct story_config config;
+	struct story_index *index;
+	size_t broken = 0;
+	char error[256];
+
+	story_config_defaults(&config);
+	config.threshold = 2.0;		/* no score reaches it: every article opens a story */
+	index = story_open(&config, error, sizeof error);
+	for (size_t n = 0; n < 3000; n++) {
+		struct article *article = make_article(n, n, (time_t)(1780000000 + n * 10));
+
+		story_assign(index, article);
+		article_free(article);
+	}
+	CHECK(index->slot_count > 1000);	/* grown from 256 many times */
+	for (size_t i = 0; i < index->slot_count; i++) {
+		const struct story *story = &index->slots[i];
+		uint64_t slot;
+
+		if (!story->open)
+			continue;
+		broken += story->size == 0 || story->headline == NULL ||
+		    story_map_key(story->members[0].id) != story->key ||
+		    !story_map_get(&index->by_story, story->key, &slot) || slot != i;
+	}
+	CHECK(broken == 0);
+	story_close(index);
+}
+
 int
 main(void)
 {
 	RUN(test_best_against_reference);
 	RUN(test_remote_same_index);
+	RUN(test_slots_grow);
 	return check_finish();
 }
