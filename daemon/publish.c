@@ -10,8 +10,9 @@
  * run our handlers on their own thread.
  * Nothing is counted as published when rd_kafka_producev returns 0: that only means queued.
  * A message's value is copied into librdkafka's (RD_KAFKA_MSG_F_COPY) unless the caller gives
- * it away (publisher_send_owned: RD_KAFKA_MSG_F_FREE, librdkafka frees it when the event that
- * reported it is destroyed, after our handler ran; a refused one stays the caller's).
+ * it away (publisher_send_owned, publisher_send_to_owned: RD_KAFKA_MSG_F_FREE, librdkafka
+ * frees it when the event that reported it is destroyed, after our handler ran; a refused one
+ * stays the caller's). A held one is kept as it is, not copied again (hold()).
  *
  * Cluster mode holds sends while a transaction is being committed (librdkafka takes no message
  * between commit and the next begin): publisher_hold() keeps them in order here, and
@@ -526,6 +527,14 @@ publisher_send_to(struct publisher *publisher, const char *topic, int partition,
     const char *key, const char *value, size_t value_length, void *message_context)
 {
 	return produce(publisher, topic, partition, key, value, value_length, 0,
+	    rd_kafka_headers_new(1), message_context);
+}
+
+int
+publisher_send_to_owned(struct publisher *publisher, const char *topic, int partition,
+    const char *key, char *value, size_t value_length, void *message_context)
+{
+	return produce(publisher, topic, partition, key, value, value_length, 1,
 	    rd_kafka_headers_new(1), message_context);
 }
 

@@ -55,6 +55,12 @@ int	 publisher_send_owned(struct publisher *publisher, const char *topic, const 
 int	 publisher_send_to(struct publisher *publisher, const char *topic, int partition,
 	    const char *key, const char *value, size_t value_length, void *message_context);
 /*
+ * publisher_send_to() without the copy, as publisher_send_owned() gives its value away (held
+ * while a transaction is sealed, it is kept as it is): cluster mode's fingerprint records.
+ */
+int	 publisher_send_to_owned(struct publisher *publisher, const char *topic, int partition,
+	    const char *key, char *value, size_t value_length, void *message_context);
+/*
  * Cluster mode's transactions (daemon/cluster/txn.c), and start-up while the topics are
  * checked (daemon/ingest/topics.c). While a transaction is being committed
  * librdkafka takes no message: publisher_hold() makes every send above wait here, in order

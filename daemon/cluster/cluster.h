@@ -212,7 +212,8 @@ int	 cluster_fingerprints_open(struct cluster *cluster, struct event_base *base,
  * Sends the article's record (its id, feed, when and dedup sketch) and parks item until the
  * record is read back: hooks local(item, when), expired() after fingerprint_timeout, or
  * refused(). 1 when parked; 0 when the brokers refused a record of this id before for good
- * (set aside: nothing sent, nothing parked, the caller judges it here).
+ * (set aside: nothing sent, nothing parked, the caller judges it here). The article stays
+ * as it is, and where it is, while parked: a record sent again is written from it again.
  */
 int	 cluster_fingerprint_park(struct cluster *cluster, const struct article *article,
 	    time_t when, void *item);

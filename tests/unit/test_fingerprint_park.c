@@ -12,6 +12,11 @@
  * the park for the refused hook, and its id is never parked (sent) again; one of the size of
  * a record they took (likely refused with its batch) is sent again first, and set aside only
  * when refused again; a transient failure is only sent again.
+ * A record goes to the producer as it is (publisher_send_to_owned, here a stand-in that keeps
+ * a copy and frees it, as librdkafka does once its report is served) and the park keeps none:
+ * one whose delivery failed is written again from the parked article, byte for byte the
+ * record fprecord_encode() gives; one the producer refused (still the park's) is sent again
+ * as it is.
  */
 #define cluster_fingerprint_kind	park_test_fingerprint_kind
 #define cluster_fingerprint_park	park_test_fingerprint_park
@@ -20,6 +25,7 @@
 #define cluster_fingerprints_open	park_test_fingerprints_open
 #define cluster_fingerprints_parked	park_test_fingerprints_parked
 #define fingerprints_close		park_test_fingerprints_close
+#define publisher_send_to_owned		park_test_send
 #include "../../daemon/cluster/fingerprints.c"
 
 #include "check.h"
@@ -27,12 +33,47 @@
 #include "dedup/dedup.h"
 
 #define ARTICLES	8
+#define SENDS_MAX	32
 
-/* Every record is taken as sent (and never comes back): no producer is needed. */
+/* What the stand-in producer took: a copy of each record, in order. */
+static struct {
+	int		 producing;	/* 0: every record taken as sent (the drop hook) */
+	int		 refuse;	/* the next sends are refused (the value stays the park's) */
+	size_t		 count;
+	char		 key[SENDS_MAX][40];
+	uint8_t		*value[SENDS_MAX];
+	size_t		 length[SENDS_MAX];
+} sent;
+
+/* Every record is taken as sent (and never comes back) unless the test produces. */
 int
 cluster_test_drop_fingerprint(const char *id)
 {
-	return 1;
+	return !sent.producing;
+}
+
+int
+park_test_send(struct publisher *publisher, const char *topic, int partition, const char *key,
+    char *value, size_t value_length, void *message_context)
+{
+	if (sent.refuse)
+		return -1;
+	if (sent.count < SENDS_MAX) {
+		snprintf(sent.key[sent.count], sizeof sent.key[0], "%s", key);
+		sent.value[sent.count] = xmalloc(value_length);
+		memcpy(sent.value[sent.count], value, value_length);
+		sent.length[sent.count++] = value_length;
+	}
+	free(value);	/* librdkafka's, freed after its report (RD_KAFKA_MSG_F_FREE) */
+	return 0;
+}
+
+static void
+sent_clear(void)
+{
+	for (size_t i = 0; i < sent.count; i++)
+		free(sent.value[i]);
+	memset(&sent, 0, sizeof sent);
 }
 
 /* What the hooks saw: the items released past their deadline, in the order given. */
@@ -247,11 +288,61 @@ test_a_record_refused_for_good_is_set_aside(void)
 	park_close(&park);
 }
 
+/* The send number-th record is park-NUMBER's as the plain encoder writes it. */
+static int
+sent_is(struct park *park, size_t send, int number)
+{
+	char id[40];
+	size_t length;
+	uint8_t *expected;
+	int same;
+
+	snprintf(id, sizeof id, "park-%d", number);
+	if (send >= sent.count || strcmp(sent.key[send], id) != 0)
+		return 0;
+	expected = fprecord_encode(&park->fp.hasher, park->articles[number], 1780000000,
+	    &length);
+	same = length == sent.length[send] && memcmp(expected, sent.value[send], length) == 0;
+	free(expected);
+	return same;
+}
+
+static void
+test_a_record_sent_again_is_written_again_the_same(void)
+{
+	const char *timed_out = rd_kafka_err2str(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT);
+	struct seen seen = { { 0 }, 0, { 0 }, 0 };
+	struct park park;
+
+	park_open(&park, &seen);
+	sent.producing = 1;
+	for (int i = 0; i < 3; i++)
+		park_article(&park, i);
+	CHECK(sent.count == 3 && sent_is(&park, 0, 0) && sent_is(&park, 2, 2));
+	/* given away: the park keeps no record of a sent article */
+	CHECK(parked_find(&park.fp, "park-1", 0)->value == NULL);
+	report(&park, 1, timed_out);
+	send_again(&park.fp);
+	CHECK(sent.count == 4 && sent_is(&park, 3, 1) && park.fp.unsent == 0);
+	/* refused by the producer: kept, and sent as it is by the tick */
+	sent.refuse = 1;
+	park_article(&park, 3);
+	CHECK(sent.count == 4 && park.fp.unsent == 1);
+	CHECK(parked_find(&park.fp, "park-3", 0)->value != NULL);
+	sent.refuse = 0;
+	send_again(&park.fp);
+	CHECK(sent.count == 5 && sent_is(&park, 4, 3) && park.fp.unsent == 0);
+	CHECK(parked_find(&park.fp, "park-3", 0)->value == NULL);
+	park_close(&park);
+	sent_clear();
+}
+
 int
 main(void)
 {
 	RUN(test_dropped_articles_leave_the_deadlines_order);
 	RUN(test_a_park_emptied_by_drops_takes_new_articles);
 	RUN(test_a_record_refused_for_good_is_set_aside);
+	RUN(test_a_record_sent_again_is_written_again_the_same);
 	return check_finish();
 }

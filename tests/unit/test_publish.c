@@ -2,10 +2,10 @@
  * test_publish.c - the producer's hold on a message's value (daemon/publish.c) against
  * librdkafka's embedded mock broker: a value sent with publisher_send_raw() is copied (the
  * caller's buffer is scribbled over right after, and the report still carries what was sent),
- * one given with publisher_send_owned() is not (its report carries the very buffer given, freed
- * by librdkafka after the report), also when held first (cluster mode's hold) or failed (the
- * spool's path: a purged message's report still has its value), and a refused one stays the
- * caller's (freed here: a second free by the producer aborts glibc's malloc). Every report's
+ * one given with publisher_send_owned() or publisher_send_to_owned() is not (its report
+ * carries the very buffer given, freed by librdkafka after the report), also when held first
+ * (cluster mode's hold) or failed (the spool's path: a purged message's report still has its
+ * value), and a refused one stays the caller's (freed here: a second free by the producer aborts glibc's malloc). Every report's
  * value is compared with the message as built, a plain reference string per message.
  * And publisher_renew() (cluster mode's new producer after a fatal error): the old handle's
  * messages, in flight behind a slow broker, are each reported failed once before it returns,
@@ -86,7 +86,8 @@ build(struct sent *sent, int i)
 	    "{\"schema\":2,\"id\":\"item-%d\",\"text\":\"%0*d\"}", i, 40 + i, i);
 }
 
-/* The i-th message: copied (even i, the caller's buffer scribbled after) or given (odd i). */
+/* The i-th message: copied (even i, the caller's buffer scribbled after) or given (odd i;
+ * one in two of those to partition 0, publisher_send_to_owned). */
 static int
 send_one(struct publisher *publisher, struct sent *sent, int i)
 {
@@ -104,8 +105,12 @@ send_one(struct publisher *publisher, struct sent *sent, int i)
 		return result;
 	}
 	sent->given = value;
-	if ((result = publisher_send_owned(publisher, "t", key, value, length, "lang=en\n",
-	    sent)) != 0)
+	if (i % 4 == 3)		/* to a partition, as cluster mode's fingerprint records */
+		result = publisher_send_to_owned(publisher, "t", 0, key, value, length, sent);
+	else
+		result = publisher_send_owned(publisher, "t", key, value, length, "lang=en\n",
+		    sent);
+	if (result != 0)
 		free(value);			/* refused: still ours */
 	return result;
 }
