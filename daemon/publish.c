@@ -273,6 +273,42 @@ publisher_check_config(const struct config *config, char *error, size_t error_si
 	return 0;
 }
 
+/*
+ * publisher_uncompressed()'s topic, its handle made with its own compression.type (none)
+ * before any message of it, so that librdkafka takes those settings for it: a topic it knows
+ * already keeps the ones it had (rd_kafka_topic_new ignores the new).
+ */
+static int
+open_plain_topic(struct publisher *publisher, char *error, size_t error_size)
+{
+	rd_kafka_topic_conf_t *conf = rd_kafka_topic_conf_new();
+	char reason[256];
+
+	if (rd_kafka_topic_conf_set(conf, "compression.type", "none", reason, sizeof reason) !=
+	    RD_KAFKA_CONF_OK) {
+		rd_kafka_topic_conf_destroy(conf);
+		snprintf(error, error_size, "kafka topic %s: %s", publisher->plain_topic, reason);
+		return -1;
+	}
+	if ((publisher->plain_handle = rd_kafka_topic_new(publisher->kafka,
+	    publisher->plain_topic, conf)) == NULL) {
+		snprintf(error, error_size, "kafka topic %s: %s", publisher->plain_topic,
+		    rd_kafka_err2str(rd_kafka_last_error()));
+		return -1;
+	}
+	return 0;
+}
+
+int
+publisher_uncompressed(struct publisher *publisher, const char *topic, char *error,
+    size_t error_size)
+{
+	if (publisher->plain_topic != NULL)
+		return strcmp(publisher->plain_topic, topic) == 0 ? 0 : -1;
+	publisher->plain_topic = xstrdup(topic);
+	return publisher->kafka != NULL ? open_plain_topic(publisher, error, error_size) : 0;
+}
+
 /* librdkafka's handle and its main queue, which signals the pipe (publisher_open made it). */
 static int
 open_handle(struct publisher *publisher, char *error, size_t error_size)
@@ -291,13 +327,17 @@ open_handle(struct publisher *publisher, char *error, size_t error_size)
 	rd_kafka_set_log_queue(publisher->kafka, NULL);	/* logs to the main queue: our thread */
 	publisher->main_queue = rd_kafka_queue_get_main(publisher->kafka);
 	rd_kafka_queue_io_event_enable(publisher->main_queue, publisher->wakeup_pipe[1], "1", 1);
-	return 0;
+	return publisher->plain_topic != NULL ? open_plain_topic(publisher, error, error_size) :
+	    0;
 }
 
 /* The handle and its queue go (what they still hold is dropped unreported). */
 static void
 close_handle(struct publisher *publisher)
 {
+	if (publisher->plain_handle != NULL)
+		rd_kafka_topic_destroy(publisher->plain_handle);
+	publisher->plain_handle = NULL;
 	if (publisher->main_queue != NULL) {
 		rd_kafka_queue_io_event_enable(publisher->main_queue, -1, NULL, 0);
 		rd_kafka_queue_destroy(publisher->main_queue);
@@ -774,5 +814,6 @@ publisher_close(struct publisher *publisher)
 		if (publisher->wakeup_pipe[i] >= 0)
 			close(publisher->wakeup_pipe[i]);
 	free(publisher->bootstrap);
+	free(publisher->plain_topic);
 	free(publisher);
 }

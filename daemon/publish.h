@@ -61,6 +61,15 @@ int	 publisher_send_to(struct publisher *publisher, const char *topic, int parti
 int	 publisher_send_to_owned(struct publisher *publisher, const char *topic, int partition,
 	    const char *key, char *value, size_t value_length, void *message_context);
 /*
+ * Messages of topic go uncompressed (librdkafka's per-topic compression.type none, [kafka]
+ * compression.type for the rest), also from a renewed handle: cluster mode's fingerprint
+ * records, whose compression cost more CPU than it saved (docs/cluster.md, "The records'
+ * bytes"). Called before the first message of topic (librdkafka keeps the settings a topic
+ * had first); 0, or -1 (a second topic, or librdkafka refused).
+ */
+int	 publisher_uncompressed(struct publisher *publisher, const char *topic, char *error,
+	    size_t error_size);
+/*
  * Cluster mode's transactions (daemon/cluster/txn.c), and start-up while the topics are
  * checked (daemon/ingest/topics.c). While a transaction is being committed
  * librdkafka takes no message: publisher_hold() makes every send above wait here, in order

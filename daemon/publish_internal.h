@@ -48,6 +48,8 @@ struct publisher {
 	pthread_t		 flusher;	/* publisher_send_now()'s, joined at close */
 	int			 flusher_running;
 	int			 flush_timeout_ms;
+	char			*plain_topic;	/* publisher_uncompressed()'s, or NULL */
+	rd_kafka_topic_t	*plain_handle;	/* its handle, made with compression.type none */
 };
 
 #endif

@@ -653,7 +653,9 @@ cluster_fingerprints_open(struct cluster *cluster, struct event_base *base,
 	dedup_hasher_init(&fp->hasher, dedup->shingle_size, dedup->signature_size, dedup->bands);
 	parked_grow(fp);
 	cluster->fingerprints = fp;
-	if (create_topic(fp, error, error_size) < 0 || open_reader(fp, error, error_size) < 0 ||
+	if (publisher_uncompressed(cluster->publisher, cluster->config->cluster.topic_fingerprints,
+	    error, error_size) < 0 ||
+	    create_topic(fp, error, error_size) < 0 || open_reader(fp, error, error_size) < 0 ||
 	    start_reading(fp, error, error_size) < 0 ||
 	    watch_queue(fp, base, error, error_size) < 0)
 		return -1;

@@ -25,8 +25,8 @@ fingerprint_timeout released the articles unpublished, to be polled and refused 
 And one poison record among others: the topic takes 8192 bytes and the producer's batches
 at most 6000 (batch.size: the brokers refuse a batch too large as a whole, and with none of
 its records taken yet an instance sets them all aside), the instance's records are taken,
-then one new item of many has a title of 18,000 random characters (lz4 does not shrink it
-below the limit). Its record alone is set aside (one cluster.fingerprint_refused line, its
+then one new item of many has a title of 18,000 random characters (the fingerprints topic's
+records go uncompressed). Its record alone is set aside (one cluster.fingerprint_refused line, its
 URL, over 8192 bytes), and every served item is committed once."""
 
 import collections

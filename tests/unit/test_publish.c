@@ -10,8 +10,12 @@
  * And publisher_renew() (cluster mode's new producer after a fatal error): the old handle's
  * messages, in flight behind a slow broker, are each reported failed once before it returns,
  * held ones stay held for the new handle, and the new handle delivers.
+ * And publisher_uncompressed() (cluster mode's fingerprints topic): that topic's messages go
+ * as they are, the others LZ4-compressed ([kafka]'s default), also from a renewed handle: the
+ * bytes a consumer fetches of a value LZ4 makes tiny tell which.
  */
 #include <event2/event.h>
+#include <jansson.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <stdio.h>
@@ -24,6 +28,8 @@
 #include "util.h"
 
 #define MESSAGES	64
+#define WIDE		8192	/* a value of one byte repeated: LZ4 makes it tiny */
+#define WIDE_COUNT	16
 
 struct sent {
 	char	 expected[256];		/* the reference: the value as built */
@@ -265,6 +271,115 @@ test_a_renewed_handle_reports_the_old_ones_messages_first(void)
 	close_embedded(publisher);
 }
 
+/* WIDE_COUNT messages of WIDE bytes to topic, each given (to partition 0), all delivered. */
+static void
+send_wide(struct publisher *publisher, const char *topic)
+{
+	struct sent sent[WIDE_COUNT];
+
+	for (int i = 0; i < WIDE_COUNT; i++) {
+		char *value = xmalloc(WIDE);
+		build(&sent[i], i);
+		memset(value, 'a', WIDE);
+		if (publisher_send_to_owned(publisher, topic, 0, "wide", value, WIDE, &sent[i]))
+			free(value);
+	}
+	publisher_flush(publisher, 10000);
+	for (int i = 0; i < WIDE_COUNT; i++)
+		CHECK(sent[i].reports == 1 && sent[i].success);
+}
+
+/* The bytes the brokers sent a consumer (its statistics: each broker's rxbytes). */
+static int
+on_stats(rd_kafka_t *kafka, char *json, size_t length, void *opaque)
+{
+	long long *received = opaque;
+	json_t *root = json_loadb(json, length, 0, NULL), *broker;
+	const char *name;
+
+	*received = 0;
+	json_object_foreach(json_object_get(root, "brokers"), name, broker)
+		*received += json_integer_value(json_object_get(broker, "rxbytes"));
+	json_decref(root);
+	return 0;
+}
+
+static rd_kafka_t *
+open_consumer(struct publisher *publisher, long long *received)
+{
+	rd_kafka_mock_cluster_t *mock = rd_kafka_handle_mock_cluster(publisher_kafka(publisher));
+	const char *settings[][2] = { { "bootstrap.servers", mock != NULL ?
+	    rd_kafka_mock_cluster_bootstraps(mock) : "" },
+	    { "group.id", "test-publish" }, { "statistics.interval.ms", "100" } };
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	char error[256];
+
+	for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
+		CHECK(rd_kafka_conf_set(conf, settings[i][0], settings[i][1], error,
+		    sizeof error) == RD_KAFKA_CONF_OK);
+	rd_kafka_conf_set_stats_cb(conf, on_stats);
+	rd_kafka_conf_set_opaque(conf, received);
+	return rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
+}
+
+/* The bytes fetched for partition 0 of topic, read from its start to its count messages
+ * (from the producer's mock brokers: a renewed handle has new ones). */
+static long long
+bytes_fetched(struct publisher *publisher, const char *topic, int count)
+{
+	long long received = -1, last;
+	rd_kafka_t *consumer = open_consumer(publisher, &received);
+	rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+	int64_t deadline = monotonic_ms() + 20000;
+	int read = 0;
+
+	rd_kafka_poll_set_consumer(consumer);
+	rd_kafka_topic_partition_list_add(list, topic, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+	rd_kafka_assign(consumer, list);
+	rd_kafka_topic_partition_list_destroy(list);
+	while (read < count && monotonic_ms() < deadline) {
+		rd_kafka_message_t *message = rd_kafka_consumer_poll(consumer, 100);
+		if (message != NULL) {
+			read += message->err == RD_KAFKA_RESP_ERR_NO_ERROR;
+			rd_kafka_message_destroy(message);
+		}
+	}
+	/* the statistics after the last fetch: the next report */
+	for (last = received = -1; received == last && monotonic_ms() < deadline; ) {
+		rd_kafka_message_t *message = rd_kafka_consumer_poll(consumer, 100);
+		if (message != NULL)
+			rd_kafka_message_destroy(message);
+	}
+	rd_kafka_consumer_close(consumer);
+	rd_kafka_destroy(consumer);
+	return read == count ? received : -1;
+}
+
+static void
+test_an_uncompressed_topic_goes_as_it_is(void)
+{
+	struct publisher *publisher = open_embedded(NULL);
+	char error[256] = "";
+	long long plain, packed;
+
+	CHECK(publisher != NULL);
+	if (publisher == NULL)
+		return;
+	CHECK(publisher_uncompressed(publisher, "plain", error, sizeof error) == 0);
+	CHECK(publisher_uncompressed(publisher, "other", error, sizeof error) < 0);
+	for (int round = 0; round < 2; round++) {	/* the second from a renewed handle */
+		if (round == 1)
+			CHECK(publisher_renew(publisher, 5000, error, sizeof error) == 0);
+		send_wide(publisher, "plain");
+		send_wide(publisher, "packed");
+		plain = bytes_fetched(publisher, "plain", WIDE_COUNT);
+		packed = bytes_fetched(publisher, "packed", WIDE_COUNT);
+		CHECK(plain > WIDE_COUNT * WIDE);
+		CHECK(packed > 0 && packed < WIDE_COUNT * WIDE / 4);
+	}
+	close_embedded(publisher);
+}
+
 int
 main(void)
 {
@@ -273,5 +388,6 @@ main(void)
 	RUN(test_purged_values_are_reported_failed_with_their_bytes);
 	RUN(test_a_refused_value_stays_the_callers);
 	RUN(test_a_renewed_handle_reports_the_old_ones_messages_first);
+	RUN(test_an_uncompressed_topic_goes_as_it_is);
 	return check_finish();
 }
