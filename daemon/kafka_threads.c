@@ -16,7 +16,7 @@
  * gone. Measured (two idle instances, 20 s in each of four runs alternated without and
  * with, load 18-30): the rdk:main threads 4.9 and 7.9 ms of CPU a second without, 2.7 and
  * 3.2 with (all threads: 7.8 and 11.5, 7.5 and 7.1); in a cold start no change shows
- * (0.14-0.24 s of rdk:main either way, docs/cluster.md). What it
+ * (0.14-0.24 s of rdk:main either way, docs/cluster-costs.md). What it
  * costs: any timed wait of these threads (the producer's linger.ms, a fetch's backoff) may
  * end a millisecond late; their messages and replies wake them as before.
  *

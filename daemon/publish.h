@@ -63,7 +63,7 @@ int	 publisher_send_to_owned(struct publisher *publisher, const char *topic, int
 /*
  * Messages of topic go uncompressed (librdkafka's per-topic compression.type none, [kafka]
  * compression.type for the rest), also from a renewed handle: cluster mode's fingerprint
- * records, whose compression cost more CPU than it saved (docs/cluster.md, "The records'
+ * records, whose compression cost more CPU than it saved (docs/cluster-costs.md, "The records'
  * bytes"). Called before the first message of topic (librdkafka keeps the settings a topic
  * had first); 0, or -1 (a second topic, or librdkafka refused).
  */

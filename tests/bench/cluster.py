@@ -62,7 +62,7 @@ while it starts; they made two instances' CPU per item 1.28-1.63x single-node's 
 same runs without them gave 1.15-1.45x. At the shipped 5 m no feed is polled twice in a cold
 start (`cluster.coldpolls` says how many were answered 304: about 0), so the cold start is
 items' cost and the instances' fixed cost over its length; the polls are the poll window's,
-at 1 s. BENCH_CLUSTER_COLD_INTERVAL=1s measures the old way (docs/cluster.md has both).
+at 1 s. BENCH_CLUSTER_COLD_INTERVAL=1s measures the old way (docs/cluster-costs.md has both).
 
 The daemons' CPU is also split by thread name (/proc/PID/task: rdk:* are librdkafka's
 threads, wiresift-* ours, the loop is the process's name), from their start to the end of the
