@@ -12,8 +12,8 @@
  * sent once the member's JoinGroup is out is processed after the join ends (the order that
  * aborted it on a real broker: the member's JoinGroup completes the join at once, and the
  * mock's own join waits for its timer instead), and one whose generation is not the group's
- * then is answered ILLEGAL_GENERATION. The reference is
- * a plain ledger, as in test_cluster_renew.c: every article credited exactly once.
+ * then is answered ILLEGAL_GENERATION. The reference is the plain ledger of txn_ledger.h,
+ * as in test_cluster_renew.c: every article credited exactly once.
  */
 #include <event2/event.h>
 #include <librdkafka/rdkafka.h>
@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "txn_ledger.h"
 #include "cluster/cluster_internal.h"
 #include "config.h"
 #include "publish.h"
@@ -36,13 +37,6 @@
 #define API_JOIN_GROUP		11	/* Kafka API keys (librdkafka: RD_KAFKAP_*) */
 #define API_TXN_OFFSET_COMMIT	28
 
-struct ledger_entry {
-	char	 key[32];
-	int	 held;		/* acknowledged, waiting for its transaction */
-	int	 credited;	/* times committed (must end at 1) */
-	int	 pending;	/* sent, not reported yet */
-};
-
 struct fixture {
 	struct config		*config;
 	struct event_base	*base;
@@ -52,8 +46,7 @@ struct fixture {
 	struct publisher	*publisher;
 	rd_kafka_t		*other;		/* the second member, joining */
 	struct cluster		 cluster;
-	struct ledger_entry	 articles[ARTICLES];
-	int			 ends, commits, outcome[8];	/* 1 committed, by end */
+	struct ledger		 ledger;
 	int			 assigned;	/* the member's partition, once assigned */
 	int			 other_rebalances;	/* the other member's callbacks */
 	char			 state_dir[64];
@@ -66,30 +59,6 @@ struct fixture {
 };
 
 static struct fixture *current;	/* for cluster_test_before_offsets */
-
-static void
-on_report(void *message_context, const struct delivery_report *report, void *context)
-{
-	struct ledger_entry *article = message_context;
-
-	article->pending = 0;
-	article->held = report->success;
-}
-
-static void
-on_done(void *context, int committed)
-{
-	struct fixture *fixture = context;
-
-	if (fixture->ends < 8)
-		fixture->outcome[fixture->ends] = committed;
-	fixture->ends++;
-	fixture->commits += committed;
-	for (int i = 0; i < ARTICLES; i++) {
-		fixture->articles[i].credited += fixture->articles[i].held && committed;
-		fixture->articles[i].held = 0;
-	}
-}
 
 static int32_t
 generation_of(rd_kafka_t *member)
@@ -235,64 +204,12 @@ on_tick(evutil_socket_t fd, short what, void *context)
 }
 
 static void
-run_for(struct fixture *fixture, int ms)
-{
-	struct timeval wait = { 0, ms * 1000 };
-
-	event_base_loopexit(fixture->base, &wait);
-	event_base_dispatch(fixture->base);
-}
-
-static void
-send_article(struct fixture *fixture, struct ledger_entry *article)
-{
-	char value[64];
-
-	snprintf(value, sizeof value, "{\"id\":\"%s\"}", article->key);
-	article->pending = 1;
-	if (publisher_send_raw(fixture->publisher, TOPIC, article->key, value, strlen(value),
-	    "content-type=application/json\n", article) < 0)
-		article->pending = 0;
-}
-
-static void
-send_undelivered(struct fixture *fixture)
-{
-	for (int i = 0; i < ARTICLES; i++) {
-		struct ledger_entry *article = &fixture->articles[i];
-		if (article->credited == 0 && !article->held && !article->pending)
-			send_article(fixture, article);
-	}
-}
-
-static int
-all_credited(const struct fixture *fixture)
-{
-	for (int i = 0; i < ARTICLES; i++)
-		if (fixture->articles[i].credited == 0)
-			return 0;
-	return 1;
-}
-
-static void
-run_until_credited(struct fixture *fixture)
-{
-	int64_t deadline = monotonic_ms() + 60000;
-
-	while (!all_credited(fixture) && monotonic_ms() < deadline) {
-		send_undelivered(fixture);
-		txn_tick(&fixture->cluster, 1);
-		run_for(fixture, 50);
-	}
-}
-
-static void
 run_until(struct fixture *fixture, int (*done)(struct fixture *), int ms)
 {
 	int64_t deadline = monotonic_ms() + ms;
 
 	while (!done(fixture) && monotonic_ms() < deadline)
-		run_for(fixture, 20);
+		ledger_run_for(&fixture->ledger, 20);
 }
 
 static int
@@ -316,13 +233,13 @@ rejoining(struct fixture *fixture)
 static int
 first_ended(struct fixture *fixture)
 {
-	return fixture->ends > 0;
+	return fixture->ledger.ends > 0;
 }
 
 static int
 two_ended(struct fixture *fixture)
 {
-	return fixture->ends > 1;
+	return fixture->ledger.ends > 1;
 }
 
 static void
@@ -347,6 +264,7 @@ fixture_open(struct fixture *fixture)
 	struct timeval tick = { 0, 20 * 1000 };
 
 	memset(fixture, 0, sizeof *fixture);
+	ledger_init(&fixture->ledger, TOPIC, ARTICLES, "article");
 	current = fixture;
 	snprintf(fixture->state_dir, sizeof fixture->state_dir, "/tmp/wiresift-join-XXXXXX");
 	if (mkdtemp(fixture->state_dir) == NULL)
@@ -358,13 +276,13 @@ fixture_open(struct fixture *fixture)
 	configure(fixture);
 	rd_kafka_mock_topic_create(fixture->mock, fixture->config->cluster.topic_feeds, 1, 3);
 	fixture->base = event_base_new();
-	fixture->publisher = publisher_open(fixture->config, fixture->base, on_report, fixture,
-	    error, sizeof error);
+	fixture->publisher = publisher_open(fixture->config, fixture->base, ledger_on_report,
+	    fixture, error, sizeof error);
 	if (fixture->publisher == NULL)
 		return -1;
-	for (int i = 0; i < ARTICLES; i++)
-		snprintf(fixture->articles[i].key, sizeof fixture->articles[i].key, "article-%02d",
-		    i);
+	fixture->ledger.base = fixture->base;
+	fixture->ledger.publisher = fixture->publisher;
+	fixture->ledger.cluster = cluster;
 	cluster->config = fixture->config;
 	cluster->publisher = fixture->publisher;
 	cluster->producer = publisher_kafka(fixture->publisher);
@@ -373,8 +291,8 @@ fixture_open(struct fixture *fixture)
 	cluster->unwritten = json_object();
 	cluster->partitions = 1;
 	cluster->phase = xcalloc(1, sizeof *cluster->phase);
-	cluster->hooks.transaction_done = on_done;
-	cluster->hooks.context = fixture;
+	cluster->hooks.transaction_done = ledger_on_done;
+	cluster->hooks.context = &fixture->ledger;
 	cluster->group = member(fixture, 1);
 	fixture->tick = event_new(fixture->base, -1, EV_PERSIST, on_tick, fixture);
 	event_add(fixture->tick, &tick);
@@ -427,7 +345,7 @@ fixture_close(struct fixture *fixture)
 static int
 join_with_articles(struct fixture *fixture)
 {
-	send_undelivered(fixture);
+	ledger_send_undelivered(&fixture->ledger);
 	run_until(fixture, all_reported, 5000);
 	fixture->other = member(fixture, 0);
 	run_until(fixture, rejoining, 10000);
@@ -450,15 +368,15 @@ test_a_commit_during_a_join_carries_the_new_generation(void)
 	}
 	txn_tick(&fixture.cluster, 1);
 	run_until(&fixture, first_ended, 15000);
-	CHECK(fixture.ends >= 1);
-	CHECK(fixture.outcome[0] == 1);
+	CHECK(fixture.ledger.ends >= 1);
+	CHECK(fixture.ledger.outcome[0] == 1);
 	CHECK(atomic_load(&fixture.refused) == 0);
 	CHECK(atomic_load(&fixture.sent_generation) > atomic_load(&fixture.generation_before));
 	CHECK(fixture.cluster.status.aborts == 0);
-	CHECK(all_credited(&fixture));
-	run_until_credited(&fixture);
+	CHECK(ledger_all_credited(&fixture.ledger));
+	ledger_run_until_credited(&fixture.ledger);
 	for (int i = 0; i < ARTICLES; i++)
-		CHECK(fixture.articles[i].credited == 1);
+		CHECK(fixture.ledger.articles[i].credited == 1);
 	fixture_close(&fixture);
 }
 
@@ -487,15 +405,15 @@ test_a_held_commit_aborts_when_partitions_are_lost(void)
 	CHECK(held(&fixture));
 	txn_abort(&fixture.cluster, "partitions lost");
 	run_until(&fixture, first_ended, 15000);
-	CHECK(fixture.ends >= 1 && fixture.outcome[0] == 0);
+	CHECK(fixture.ledger.ends >= 1 && fixture.ledger.outcome[0] == 0);
 	CHECK_STR(fixture.cluster.ending_reason, "partitions lost");
 	for (int i = 0; i < ARTICLES; i++)
-		CHECK(fixture.articles[i].credited == 0);
+		CHECK(fixture.ledger.articles[i].credited == 0);
 	run_until(&fixture, two_ended, 5000);
-	CHECK(fixture.ends >= 2 && fixture.outcome[1] == 0);	/* the next one too, as before */
-	run_until_credited(&fixture);
+	CHECK(fixture.ledger.ends >= 2 && fixture.ledger.outcome[1] == 0);	/* the next one too, as before */
+	ledger_run_until_credited(&fixture.ledger);
 	for (int i = 0; i < ARTICLES; i++)
-		CHECK(fixture.articles[i].credited == 1);
+		CHECK(fixture.ledger.articles[i].credited == 1);
 	fixture_close(&fixture);
 }
 

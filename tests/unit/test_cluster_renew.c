@@ -10,10 +10,8 @@
  * RENEW_ATTEMPTS (txn.c) of them in a row: it exits (cluster.transaction_fatal, status 1),
  * tested in a child process.
  *
- * The reference is a plain ledger kept as daemon/ingest/cluster.c keeps its deliveries: an
- * acknowledged article is held until its transaction ends, credited once when it commits,
- * sent again when it aborts or its report failed. Every article must be credited exactly
- * once, none by the fenced transaction, and each a single time per send.
+ * The reference is the plain ledger of txn_ledger.h: every article must be credited exactly
+ * once, none by the fenced transaction, and each reported a single time per send.
  */
 #include <event2/event.h>
 #include <librdkafka/rdkafka.h>
@@ -25,6 +23,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "txn_ledger.h"
 #include "cluster/cluster_internal.h"
 #include "config.h"
 #include "publish.h"
@@ -36,15 +35,6 @@
 #define API_ADD_PARTITIONS_TO_TXN	24
 #define API_END_TXN			26
 
-struct ledger_entry {
-	char	 key[32];
-	int	 sends;		/* times given to the publisher */
-	int	 reports;	/* reports served (one per send) */
-	int	 held;		/* acknowledged, waiting for its transaction */
-	int	 credited;	/* times delivered: committed (must end at 1) */
-	int	 pending;	/* sent, not reported yet */
-};
-
 struct fixture {
 	struct config		*config;
 	struct event_base	*base;
@@ -52,97 +42,10 @@ struct fixture {
 	rd_kafka_mock_cluster_t	*mock;
 	struct publisher	*publisher;
 	struct cluster		 cluster;
-	struct ledger_entry		 articles[ARTICLES];
-	int			 ends, commits, aborts;
-	int			 first_end_committed;	/* -1: none yet */
+	struct ledger		 ledger;
 	char			 first_producer[128];	/* rd_kafka_name() of the one opened */
 	char			 state_dir[64];
 };
-
-static void
-on_report(void *message_context, const struct delivery_report *report, void *context)
-{
-	struct ledger_entry *article = message_context;
-
-	article->reports++;
-	article->pending = 0;
-	article->held = report->success;	/* a failed one is sent again (its feed polls) */
-}
-
-/* The ledger's transaction end: daemon/ingest/cluster.c's on_transaction_done. */
-static void
-on_done(void *context, int committed)
-{
-	struct fixture *fixture = context;
-
-	if (fixture->first_end_committed < 0)
-		fixture->first_end_committed = committed;
-	fixture->ends++;
-	committed ? fixture->commits++ : fixture->aborts++;
-	for (int i = 0; i < ARTICLES; i++) {
-		struct ledger_entry *article = &fixture->articles[i];
-		if (!article->held)
-			continue;
-		article->held = 0;
-		if (committed)
-			article->credited++;
-	}
-}
-
-static void
-send_article(struct fixture *fixture, struct ledger_entry *article)
-{
-	char value[64];
-
-	snprintf(value, sizeof value, "{\"id\":\"%s\"}", article->key);
-	article->sends++;
-	article->pending = 1;
-	if (publisher_send_raw(fixture->publisher, TOPIC, article->key, value, strlen(value),
-	    "content-type=application/json\n", article) < 0)
-		article->pending = 0;	/* refused (the producer fatal): sent again later */
-}
-
-/* The feeds' next polls: what is neither credited, held nor in flight goes out again. */
-static void
-send_undelivered(struct fixture *fixture)
-{
-	for (int i = 0; i < ARTICLES; i++) {
-		struct ledger_entry *article = &fixture->articles[i];
-		if (article->credited == 0 && !article->held && !article->pending)
-			send_article(fixture, article);
-	}
-}
-
-static void
-run_for(struct fixture *fixture, int ms)
-{
-	struct timeval tick = { 0, ms * 1000 };
-
-	event_base_loopexit(fixture->base, &tick);
-	event_base_dispatch(fixture->base);
-}
-
-static int
-all_credited(const struct fixture *fixture)
-{
-	for (int i = 0; i < ARTICLES; i++)
-		if (fixture->articles[i].credited == 0)
-			return 0;
-	return 1;
-}
-
-/* Ends transactions (the cluster's tick) and polls again until all is committed or 60 s. */
-static void
-run_until_credited(struct fixture *fixture)
-{
-	int64_t deadline = monotonic_ms() + 60000;
-
-	while (!all_credited(fixture) && monotonic_ms() < deadline) {
-		send_undelivered(fixture);
-		txn_tick(&fixture->cluster, 1);
-		run_for(fixture, 50);
-	}
-}
 
 static rd_kafka_t *
 group_consumer(const char *bootstrap)
@@ -163,7 +66,7 @@ fixture_open(struct fixture *fixture)
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 
 	memset(fixture, 0, sizeof *fixture);
-	fixture->first_end_committed = -1;
+	ledger_init(&fixture->ledger, TOPIC, ARTICLES, "article");
 	snprintf(fixture->state_dir, sizeof fixture->state_dir, "/tmp/wiresift-renew-XXXXXX");
 	if (mkdtemp(fixture->state_dir) == NULL)
 		return -1;
@@ -178,15 +81,15 @@ fixture_open(struct fixture *fixture)
 	fixture->config->state_dir = xstrdup(fixture->state_dir);
 	fixture->config->cluster.group = xstrdup("renew-test");
 	fixture->base = event_base_new();
-	fixture->publisher = publisher_open(fixture->config, fixture->base, on_report, fixture,
-	    error, sizeof error);
+	fixture->publisher = publisher_open(fixture->config, fixture->base, ledger_on_report,
+	    fixture, error, sizeof error);
 	if (fixture->publisher == NULL) {
 		fprintf(stderr, "publisher_open: %s\n", error);
 		return -1;
 	}
-	for (int i = 0; i < ARTICLES; i++)
-		snprintf(fixture->articles[i].key, sizeof fixture->articles[i].key, "article-%02d",
-		    i);
+	fixture->ledger.base = fixture->base;
+	fixture->ledger.publisher = fixture->publisher;
+	fixture->ledger.cluster = cluster;
 	cluster->config = fixture->config;
 	cluster->publisher = fixture->publisher;
 	cluster->producer = publisher_kafka(fixture->publisher);
@@ -195,8 +98,8 @@ fixture_open(struct fixture *fixture)
 	cluster->dirty = json_object();
 	cluster->unwritten = json_object();
 	cluster->status.generation = -1;
-	cluster->hooks.transaction_done = on_done;
-	cluster->hooks.context = fixture;
+	cluster->hooks.transaction_done = ledger_on_done;
+	cluster->hooks.context = &fixture->ledger;
 	if (txn_init(cluster, fixture->base, error, sizeof error) < 0) {
 		fprintf(stderr, "txn_init: %s\n", error);
 		return -1;
@@ -232,7 +135,7 @@ static void
 check_ledger(const struct fixture *fixture)
 {
 	for (int i = 0; i < ARTICLES; i++) {
-		const struct ledger_entry *article = &fixture->articles[i];
+		const struct ledger_entry *article = &fixture->ledger.articles[i];
 		CHECK(article->credited == 1);
 		CHECK(article->reports == article->sends || (article->sends > article->reports &&
 		    article->pending == 0));
@@ -254,27 +157,26 @@ test_a_fenced_commit_renews_the_producer(void)
 		CHECK(!"the mock cluster's transactional producer opens");
 		return;
 	}
-	for (int i = 0; i < ARTICLES; i++)
-		send_article(&fixture, &fixture.articles[i]);
+	ledger_send_all(&fixture.ledger);
 	for (int i = 0; i < 100 && publisher_unreported(fixture.publisher) > 0; i++)
-		run_for(&fixture, 20);
+		ledger_run_for(&fixture.ledger, 20);
 	rd_kafka_mock_push_request_errors(fixture.mock, API_END_TXN, 1,
 	    RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
 	txn_tick(&fixture.cluster, 1);
-	for (int i = 0; i < 1000 && fixture.ends == 0; i++)
-		run_for(&fixture, 20);
-	CHECK(fixture.first_end_committed == 0);	/* the fenced one: aborted */
+	for (int i = 0; i < 1000 && fixture.ledger.ends == 0; i++)
+		ledger_run_for(&fixture.ledger, 20);
+	CHECK(fixture.ledger.ends > 0 && fixture.ledger.outcome[0] == 0);	/* the fenced one: aborted */
 	for (int i = 0; i < ARTICLES; i++)
-		CHECK(fixture.articles[i].credited == 0);
+		CHECK(fixture.ledger.articles[i].credited == 0);
 	/* a new one */
 	CHECK(strcmp(rd_kafka_name(fixture.cluster.producer), fixture.first_producer) != 0);
 	CHECK(fixture.cluster.producer == publisher_kafka(fixture.publisher));
-	run_until_credited(&fixture);
+	ledger_run_until_credited(&fixture.ledger);
 	check_ledger(&fixture);
 	CHECK(fixture.cluster.status.producer_renewals == 1);
 	CHECK(fixture.cluster.status.aborts == 1);
 	CHECK(fixture.cluster.status.commits >= 1);
-	CHECK(fixture.aborts == 1);
+	CHECK(fixture.ledger.aborts == 1);
 	fixture_close(&fixture);
 }
 
@@ -294,14 +196,13 @@ test_a_fenced_open_transaction_renews_the_producer(void)
 	}
 	rd_kafka_mock_push_request_errors(fixture.mock, API_ADD_PARTITIONS_TO_TXN, 1,
 	    RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
-	for (int i = 0; i < ARTICLES; i++)
-		send_article(&fixture, &fixture.articles[i]);
+	ledger_send_all(&fixture.ledger);
 	for (int i = 0; i < 250 && !publisher_failed(fixture.publisher); i++)
-		run_for(&fixture, 20);
+		ledger_run_for(&fixture.ledger, 20);
 	CHECK(publisher_failed(fixture.publisher));
-	run_until_credited(&fixture);
+	ledger_run_until_credited(&fixture.ledger);
 	check_ledger(&fixture);
-	CHECK(fixture.first_end_committed == 0);
+	CHECK(fixture.ledger.ends > 0 && fixture.ledger.outcome[0] == 0);
 	/* a new one */
 	CHECK(strcmp(rd_kafka_name(fixture.cluster.producer), fixture.first_producer) != 0);
 	CHECK(fixture.cluster.status.producer_renewals == 1);
@@ -322,10 +223,9 @@ renew_until_given_up(void)
 
 	if (fixture_open(&fixture) < 0)
 		return 2;
-	for (int i = 0; i < ARTICLES; i++)
-		send_article(&fixture, &fixture.articles[i]);
+	ledger_send_all(&fixture.ledger);
 	for (int i = 0; i < 100 && publisher_unreported(fixture.publisher) > 0; i++)
-		run_for(&fixture, 20);
+		ledger_run_for(&fixture.ledger, 20);
 	rd_kafka_mock_push_request_errors(fixture.mock, API_INIT_PRODUCER_ID, 10,
 	    RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
 	    RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
@@ -342,7 +242,7 @@ renew_until_given_up(void)
 	txn_tick(&fixture.cluster, 1);
 	deadline = monotonic_ms() + 60000;
 	while (monotonic_ms() < deadline)
-		run_for(&fixture, 50);
+		ledger_run_for(&fixture.ledger, 50);
 	return 0;
 }
 
