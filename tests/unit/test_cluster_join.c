@@ -276,23 +276,11 @@ fixture_open(struct fixture *fixture)
 	configure(fixture);
 	rd_kafka_mock_topic_create(fixture->mock, fixture->config->cluster.topic_feeds, 1, 3);
 	fixture->base = event_base_new();
-	fixture->publisher = publisher_open(fixture->config, fixture->base, ledger_on_report,
-	    fixture, error, sizeof error);
-	if (fixture->publisher == NULL)
+	if (ledger_open(&fixture->ledger, fixture->config, fixture->base, cluster) < 0)
 		return -1;
-	fixture->ledger.base = fixture->base;
-	fixture->ledger.publisher = fixture->publisher;
-	fixture->ledger.cluster = cluster;
-	cluster->config = fixture->config;
-	cluster->publisher = fixture->publisher;
-	cluster->producer = publisher_kafka(fixture->publisher);
-	cluster->feeds = json_object();
-	cluster->dirty = json_object();
-	cluster->unwritten = json_object();
+	fixture->publisher = fixture->ledger.publisher;
 	cluster->partitions = 1;
 	cluster->phase = xcalloc(1, sizeof *cluster->phase);
-	cluster->hooks.transaction_done = ledger_on_done;
-	cluster->hooks.context = &fixture->ledger;
 	cluster->group = member(fixture, 1);
 	fixture->tick = event_new(fixture->base, -1, EV_PERSIST, on_tick, fixture);
 	event_add(fixture->tick, &tick);
@@ -318,7 +306,6 @@ fixture_close(struct fixture *fixture)
 	txn_settle(cluster);
 	txn_close(cluster);
 	event_free(fixture->tick);
-	publisher_close(fixture->publisher);
 	rd_kafka_consumer_close(cluster->group);
 	rd_kafka_destroy(cluster->group);
 	/*
@@ -329,9 +316,7 @@ fixture_close(struct fixture *fixture)
 		rd_kafka_consumer_close(fixture->other);
 		rd_kafka_destroy(fixture->other);
 	}
-	json_decref(cluster->feeds);
-	json_decref(cluster->dirty);
-	json_decref(cluster->unwritten);
+	ledger_close(&fixture->ledger);
 	free(cluster->phase);
 	rd_kafka_mock_cluster_destroy(fixture->mock);
 	rd_kafka_destroy(fixture->mock_handle);

@@ -81,25 +81,11 @@ fixture_open(struct fixture *fixture)
 	fixture->config->state_dir = xstrdup(fixture->state_dir);
 	fixture->config->cluster.group = xstrdup("renew-test");
 	fixture->base = event_base_new();
-	fixture->publisher = publisher_open(fixture->config, fixture->base, ledger_on_report,
-	    fixture, error, sizeof error);
-	if (fixture->publisher == NULL) {
-		fprintf(stderr, "publisher_open: %s\n", error);
+	if (ledger_open(&fixture->ledger, fixture->config, fixture->base, cluster) < 0)
 		return -1;
-	}
-	fixture->ledger.base = fixture->base;
-	fixture->ledger.publisher = fixture->publisher;
-	fixture->ledger.cluster = cluster;
-	cluster->config = fixture->config;
-	cluster->publisher = fixture->publisher;
-	cluster->producer = publisher_kafka(fixture->publisher);
+	fixture->publisher = fixture->ledger.publisher;
 	cluster->group = group_consumer(fixture->config->bootstrap_servers);
-	cluster->feeds = json_object();
-	cluster->dirty = json_object();
-	cluster->unwritten = json_object();
 	cluster->status.generation = -1;
-	cluster->hooks.transaction_done = ledger_on_done;
-	cluster->hooks.context = &fixture->ledger;
 	if (txn_init(cluster, fixture->base, error, sizeof error) < 0) {
 		fprintf(stderr, "txn_init: %s\n", error);
 		return -1;
@@ -117,11 +103,8 @@ fixture_close(struct fixture *fixture)
 
 	txn_settle(cluster);
 	txn_close(cluster);
-	publisher_close(fixture->publisher);
 	rd_kafka_destroy(cluster->group);
-	json_decref(cluster->feeds);
-	json_decref(cluster->dirty);
-	json_decref(cluster->unwritten);
+	ledger_close(&fixture->ledger);
 	rd_kafka_mock_cluster_destroy(fixture->mock);
 	rd_kafka_destroy(fixture->mock_handle);
 	event_base_free(fixture->base);

@@ -40,7 +40,7 @@ struct ledger {
 	int			 outcome[LEDGER_ENDS];	/* 1 committed, 0 aborted, by end */
 };
 
-/* count articles named PREFIX-NN, none sent yet; base, publisher and cluster set later. */
+/* count articles named PREFIX-NN, none sent yet; the rest is ledger_open()'s. */
 static inline void
 ledger_init(struct ledger *ledger, const char *topic, int count, const char *prefix)
 {
@@ -78,6 +78,47 @@ ledger_on_done(void *context, int committed)
 		article->credited += article->held && committed;
 		article->held = 0;
 	}
+}
+
+/*
+ * The publisher (config's transactional producer, its reports to the ledger) and the
+ * cluster's transaction side as txn.c needs them (producer, feed-state tables, the
+ * transaction_done hook to the ledger); txn_init() and the group member are the caller's.
+ * 0, or -1 with the reason on stderr.
+ */
+static inline int
+ledger_open(struct ledger *ledger, struct config *config, struct event_base *base,
+    struct cluster *cluster)
+{
+	char error[512] = "";
+
+	ledger->base = base;
+	ledger->cluster = cluster;
+	ledger->publisher = publisher_open(config, base, ledger_on_report, ledger, error,
+	    sizeof error);
+	if (ledger->publisher == NULL) {
+		fprintf(stderr, "publisher_open: %s\n", error);
+		return -1;
+	}
+	cluster->config = config;
+	cluster->publisher = ledger->publisher;
+	cluster->producer = publisher_kafka(ledger->publisher);
+	cluster->feeds = json_object();
+	cluster->dirty = json_object();
+	cluster->unwritten = json_object();
+	cluster->hooks.transaction_done = ledger_on_done;
+	cluster->hooks.context = ledger;
+	return 0;
+}
+
+/* After txn_close(): the publisher and the feed-state tables of ledger_open(). */
+static inline void
+ledger_close(struct ledger *ledger)
+{
+	publisher_close(ledger->publisher);
+	json_decref(ledger->cluster->feeds);
+	json_decref(ledger->cluster->dirty);
+	json_decref(ledger->cluster->unwritten);
 }
 
 static inline void
