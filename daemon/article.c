@@ -165,18 +165,12 @@ article_shed_prepared(struct article *article)
 }
 
 void
-article_shed_delivered(struct article *article, int keep_text)
+article_shed_delivered(struct article *article)
 {
-	char **bulky[] = { &article->summary_html, &article->content_html, &article->summary,
-	    &article->json_without_dedup, &article->summary_raw, &article->content_raw,
-	    &article->page_html, &article->page_cached_text, &article->story.explain };
+	char **bulky[] = { &article->json_without_dedup, &article->story.explain };
 
+	article_shed_prepared(article);
 	free_fields(bulky, sizeof bulky / sizeof bulky[0]);
-	article->page_html_length = 0;
-	if (!keep_text) {
-		free(article->text);
-		article->text = NULL;
-	}
 	dedup_sketch_destroy(article->dedup_sketch);
 	article->dedup_sketch = NULL;
 	story_features_destroy(article->story_features);

@@ -249,12 +249,12 @@ struct article	*article_new(void);
 uint64_t	 article_content_hash(const struct article *article);
 void		 article_free(struct article *article);
 /*
- * Free what an article no longer needs once its message is built and handed to the producer
- * (its HTML, raw and summary texts, the message, sketch and story features; its text too
- * unless keep_text): until Kafka acknowledges it, only its id, verdicts and log fields are
+ * Free what an article no longer needs once its message is handed to the producer: what
+ * article_shed_prepared() frees, and its message, sketch, story features and explain. Until
+ * Kafka acknowledges it, only its id, verdicts, log fields (and the page cache's text) are
  * read. Thousands may wait on a slow broker.
  */
-void		 article_shed_delivered(struct article *article, int keep_text);
+void		 article_shed_delivered(struct article *article);
 /*
  * Free what nothing reads once the workers have prepared an article (pipeline_prepare: its
  * message, content hash, sketch and story features built): its HTML, raw and summary texts,

@@ -375,11 +375,9 @@ on_fingerprint_remote(void *context, struct article *article, time_t when)
 	struct story_index *stories = pipeline_stories(ingest->pipeline);
 
 	if (stories != NULL && article->story_features != NULL) {
-		story_summaries_enable(stories, 0);
 		story_remote_enable(stories, 1);
 		pipeline_judge(ingest->pipeline, article, when);
 		story_remote_enable(stories, 0);
-		story_summaries_enable(stories, 1);
 	} else
 		pipeline_judge_dedup(ingest->pipeline, article, when);
 	article_free(article);

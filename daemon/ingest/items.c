@@ -148,9 +148,7 @@ publish_item(struct batch *batch, struct article *article)
 	free(headers);
 	free(json);		/* NULL once the producer took it */
 	strlist_clear(&topics);
-	/* The text stays for the page cache (delivery.c) when the page came with validators. */
-	article_shed_delivered(article, article->page_etag != NULL ||
-	    article->page_last_modified != NULL);
+	article_shed_delivered(article);	/* the page cache's text stays (delivery.c) */
 	if (delivery->pending_messages == 0)
 		ingest_delivery_complete(ingest, delivery);
 }

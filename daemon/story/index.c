@@ -51,7 +51,7 @@ mark_changed(struct story_index *index, uint32_t slot)
 {
 	struct story *story = &index->slots[slot];
 
-	if (!index->summaries || story->changed)
+	if (!index->summaries || index->remote || story->changed)
 		return;
 	story->changed = 1;
 	if (index->changed_count == index->changed_capacity) {
@@ -165,7 +165,7 @@ story_close_slot(struct story_index *index, uint32_t slot)
 	}
 	for (uint16_t i = 0; i < story->entity_name_count; i++)
 		free(story->entity_names[i].name);
-	if (index->summaries) {
+	if (index->summaries && !index->remote) {
 		story_id_format(story->key, id);
 		strlist_add(&index->tombstones, id);
 	}

@@ -74,7 +74,8 @@ void	 story_set_threshold(struct story_index *index, double threshold);
 /* While enabled, the articles assigned are another instance's (cluster mode: the fingerprints
  * log's records): story_assign() puts each into the index as it would a local one (the same
  * joins, stories, postings and background, bit for bit) but writes nothing of its verdict
- * into the article (story id, headline, size, score, explain), as nothing reads it there. */
+ * into the article (story id, headline, size, score, explain), as nothing reads it there,
+ * and marks no summary or tombstone to publish: those are the other instance's. */
 void	 story_remote_enable(struct story_index *index, int enabled);
 
 /*

@@ -337,6 +337,17 @@ join_with_articles(struct fixture *fixture)
 	return all_reported(fixture) && rejoining(fixture);
 }
 
+/* Both tests' opening: the fixture, with articles sent and our JoinGroup out; 0 when not. */
+static int
+open_joining(struct fixture *fixture)
+{
+	if (fixture_open(fixture) == 0 && join_with_articles(fixture))
+		return 1;
+	CHECK(!"the member holds the partition and rejoins as the other joins");
+	fixture_close(fixture);
+	return 0;
+}
+
 /*
  * The commit asked while our JoinGroup is out waits for the join to end, and carries the new
  * generation: committed, nothing refused, every article once.
@@ -346,11 +357,8 @@ test_a_commit_during_a_join_carries_the_new_generation(void)
 {
 	struct fixture fixture;
 
-	if (fixture_open(&fixture) < 0 || !join_with_articles(&fixture)) {
-		CHECK(!"the member holds the partition and rejoins as the other joins");
-		fixture_close(&fixture);
+	if (!open_joining(&fixture))
 		return;
-	}
 	txn_tick(&fixture.cluster, 1);
 	run_until(&fixture, first_ended, 15000);
 	CHECK(fixture.ledger.ends >= 1);
@@ -380,11 +388,8 @@ test_a_held_commit_aborts_when_partitions_are_lost(void)
 {
 	struct fixture fixture;
 
-	if (fixture_open(&fixture) < 0 || !join_with_articles(&fixture)) {
-		CHECK(!"the member holds the partition and rejoins as the other joins");
-		fixture_close(&fixture);
+	if (!open_joining(&fixture))
 		return;
-	}
 	txn_tick(&fixture.cluster, 1);
 	run_until(&fixture, held, 5000);
 	CHECK(held(&fixture));

@@ -8,7 +8,8 @@
  * lists hold stale refs and many candidates; the slot found and every score field must be
  * the same, bit for bit. And an index that judges a stream as another instance's
  * (story_remote_enable) against one that judges it as local: the same stories, members,
- * centroids, names, postings and background, field by field, and no verdict in the article.
+ * centroids, names, postings and background, field by field, no verdict in the article, and
+ * no summary marked to publish.
  * And every story intact after the stories array grew many times.
  */
 #include <stdint.h>
@@ -267,12 +268,20 @@ clear_verdict(struct article *article)
  * one index as local articles and by another as another instance's: every 25 articles the
  * two indexes hold the same, and the remote judgement wrote no verdict into the article.
  */
+static int
+count_summary(const char *story_id, const char *json, void *context)
+{
+	(*(size_t *)context)++;
+	return 0;
+}
+
 static void
 test_remote_same_index(void)
 {
 	struct story_config config;
 	struct story_index *local, *remote;
 	size_t mismatches = 0, verdicts = 0, copies = 0, updates = 0;
+	size_t local_summaries = 0, remote_summaries = 0;
 	char error[256];
 
 	story_config_defaults(&config);
@@ -282,6 +291,8 @@ test_remote_same_index(void)
 	story_explain_enable(local, 1);
 	story_explain_enable(remote, 1);
 	story_remote_enable(remote, 1);
+	story_summaries_enable(local, 1);
+	story_summaries_enable(remote, 1);	/* a remote article's are the other's to publish */
 	for (size_t n = 0; n < ARTICLES; n++) {
 		size_t number = next_random(10) == 0 && n > 0 ? n - 1 - next_random(n < 50 ? n : 50) : n;
 		struct article *article = make_article(next_random(EVENTS) % (1 + n / 4), number,
@@ -311,6 +322,9 @@ test_remote_same_index(void)
 	CHECK(verdicts == 0);
 	CHECK(copies > ARTICLES / 20 && updates > ARTICLES / 20);
 	CHECK(story_count(local) > 50);
+	story_drain(local, count_summary, &local_summaries);
+	story_drain(remote, count_summary, &remote_summaries);
+	CHECK(local_summaries > 50 && remote_summaries == 0);
 	story_close(local);
 	story_close(remote);
 }
