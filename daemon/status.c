@@ -143,13 +143,16 @@ metrics_fingerprints(const struct cluster_status *status, struct buffer *out)
 {
 	metric_header(out, "wiresift_cluster_fingerprints_total", "counter",
 	    "Fingerprint records: sent by this instance and acknowledged, failed (sent again), "
-	    "refused for good by the brokers (not sent again, the article judged here), read "
+	    "shrunk (refused whole for good by the brokers: sent again without story "
+	    "features), refused for good (not sent again, the article judged here), read "
 	    "back and judged (every instance's).");
 	buffer_printf(out, "wiresift_cluster_fingerprints_total{result=\"sent\"} %lld\n"
 	    "wiresift_cluster_fingerprints_total{result=\"failed\"} %lld\n"
+	    "wiresift_cluster_fingerprints_total{result=\"shrunk\"} %lld\n"
 	    "wiresift_cluster_fingerprints_total{result=\"refused\"} %lld\n"
 	    "wiresift_cluster_fingerprints_total{result=\"read\"} %lld\n",
-	    status->fingerprints_sent, status->fingerprints_failed, status->fingerprints_refused,
+	    status->fingerprints_sent, status->fingerprints_failed, status->fingerprints_shrunk,
+	    status->fingerprints_refused,
 	    status->fingerprints_read);
 	metric_header(out, "wiresift_cluster_fingerprints_parked", "gauge",
 	    "Articles waiting for their fingerprint to come back before they are judged.");

@@ -74,8 +74,12 @@ struct cluster_feed_state {
 /* Global dedup and stories: what the fingerprints topic hands the ingest side, in log order. */
 struct article;
 struct fingerprint_hooks {
-	/* The record of a parked article came back: judge it now, as of time when. */
-	void	(*local)(void *context, void *item, time_t when);
+	/*
+	 * The record of a parked article came back: judge it now, as of time when; with its
+	 * story features when story is 1, else dedup only (the record was sent without them,
+	 * being too large whole: every instance judges it so).
+	 */
+	void	(*local)(void *context, void *item, time_t when, int story);
 	/*
 	 * Another instance's candidate (or one not parked here), an article holding its id,
 	 * dedup sketch and, when it has them, story features, outlet, title and entities:
@@ -92,8 +96,9 @@ struct fingerprint_hooks {
 	void	(*expired)(void *context, void **items, size_t count);
 	/*
 	 * The brokers refused a parked article's record with an error that sending it again
-	 * does not pass (too large for the topic, invalid): it leaves the park and is not sent
-	 * again (its id is set aside); judge the article here, without a record, as of when.
+	 * does not pass (too large for the topic, invalid), and again without its story
+	 * features, or it had none: it leaves the park and is not sent again (its id is set
+	 * aside); judge the article here, without a record, as of when.
 	 * The item is yours; length is the record's, error the brokers' answer.
 	 */
 	void	(*refused)(void *context, void *item, time_t when, size_t length,
@@ -121,6 +126,7 @@ struct cluster_status {
 	long long	 fingerprints_read;	/* records judged, ours and the others' */
 	long long	 fingerprints_parked;	/* articles waiting for their record */
 	long long	 fingerprints_timed_out;	/* articles released: no record in time */
+	long long	 fingerprints_shrunk;	/* refused whole for good: sent without story */
 	long long	 fingerprints_refused;	/* records refused for good: judged here */
 	long long	 fingerprints_lag;	/* records between our position and the end */
 	int		 fingerprints_caught_up;	/* read to the end seen at start */
@@ -212,7 +218,8 @@ int	 cluster_fingerprints_open(struct cluster *cluster, struct event_base *base,
  * Sends the article's record (its id, feed, when and dedup sketch) and parks item until the
  * record is read back: hooks local(item, when), expired() after fingerprint_timeout, or
  * refused(). 1 when parked; 0 when the brokers refused a record of this id before for good
- * (set aside: nothing sent, nothing parked, the caller judges it here). The article stays
+ * (set aside: nothing sent, nothing parked, the caller judges it here). A record of an id
+ * whose whole record was refused for good before goes without its story features. The article stays
  * as it is, and where it is, while parked: a record sent again is written from it again.
  */
 int	 cluster_fingerprint_park(struct cluster *cluster, const struct article *article,

@@ -16,9 +16,12 @@
  * transaction commits, so records of transactions that abort are judged too (docs/cluster.md
  * says what follows). A record the producer could not deliver (the transaction it was in
  * aborted before it was written) is sent again while its article is parked; one the brokers
- * refuse for good (too large for the topic: refused_for_good) is set aside, never sent again,
- * its article judged here without a record (the refused hook), unless it may have been
- * refused for another's size: then it is sent again alone first. An article whose
+ * refuse for good (too large for the topic: refused_for_good) is sent again without its story
+ * features (shrink(): flags bit 0 clear), and its article judged, when that record comes
+ * back, dedup only, as every instance judges such a record; one refused for good in that
+ * form (or without story features to drop) is set aside, never sent again, its article
+ * judged here without a record (the refused hook). A record that may have been refused for
+ * another's size is sent again alone first, whole or shrunk. An article whose
  * record has not come back within [cluster] fingerprint_timeout leaves the park unjudged, and
  * the ingest side releases it as failed (expire()).
  *
@@ -50,7 +53,7 @@
 #define FP_BUCKETS_MIN		1024
 #define FP_ADMIN_TIMEOUT_MS	15000
 #define FP_PARTITION		0
-#define FP_SET_ASIDE_MAX	10000	/* ids remembered as refused for good; then forgotten */
+#define FP_SET_ASIDE_MAX	10000	/* ids remembered as refused (whole, shrunk); then forgotten */
 
 /* An article waiting for its record to come back. */
 struct parked {
@@ -63,6 +66,7 @@ struct parked {
 	size_t		 length;
 	int		 unsent;	/* refused or not delivered: sent again by the tick */
 	int		 suspect;	/* refused for good once: sent again alone (on_tick) */
+	int		 shrunk;	/* sent without its story features (shrink()) */
 	time_t		 when;		/* of its poll: judged as of then if it is refused */
 	char		*refusal;	/* refused for good: the brokers' answer */
 	char		 id[];
@@ -82,6 +86,7 @@ struct fingerprints {
 	size_t			 unsent;
 	int64_t			 end_at_start;	/* the partition's end when we started */
 	int64_t			 next_offset;	/* of the next record to read */
+	struct string_set	 shrink;	/* ids whose whole record was refused for good */
 	struct string_set	 set_aside;	/* ids whose record the brokers refused for good */
 	struct parked		*refused;	/* their articles, for the tick (next: the list) */
 	size_t			 largest_sent;	/* the longest record the brokers took */
@@ -182,6 +187,24 @@ parked_free(struct parked *entry)
 }
 
 /*
+ * The article's record, in *length bytes: whole, or shrunk (once the brokers refused it whole
+ * for good): without its story features, flags bit 0 clear, which every instance judges
+ * dedup only (judge() here, on_fingerprint_remote there). fprecord_encode() writes the story
+ * part when the article has features: it is given a copy that has none.
+ */
+static uint8_t *
+encode(const struct fingerprints *fp, const struct parked *entry, size_t *length)
+{
+	struct article dedup_only;
+
+	if (!entry->shrunk)
+		return fprecord_encode(&fp->hasher, entry->article, entry->when, length);
+	dedup_only = *entry->article;
+	dedup_only.story_features = NULL;
+	return fprecord_encode(&fp->hasher, &dedup_only, entry->when, length);
+}
+
+/*
  * The record goes to the producer as it is (owned: no copy, none either while a transaction
  * is sealed and the publisher holds it), so the park keeps none: one to send again (its
  * delivery failed) is written again from the parked article, byte for byte the same. The
@@ -194,8 +217,7 @@ send_record(struct fingerprints *fp, struct parked *entry)
 	int refused;
 
 	if (entry->value == NULL)
-		entry->value = fprecord_encode(&fp->hasher, entry->article, entry->when,
-		    &entry->length);
+		entry->value = encode(fp, entry, &entry->length);
 	if (cluster_test_drop_fingerprint != NULL && cluster_test_drop_fingerprint(entry->id)) {
 		if (entry->unsent)
 			fp->unsent--;
@@ -228,6 +250,8 @@ cluster_fingerprint_park(struct cluster *cluster, const struct article *article,
 	entry->item = item;
 	entry->article = article;
 	entry->when = when;
+	entry->shrunk = article->story_features != NULL &&
+	    string_set_contains(&fp->shrink, article->id);	/* refused whole before */
 	entry->deadline_ms = monotonic_ms() + cluster->config->cluster.fingerprint_timeout_ms;
 	if (cluster->status.fingerprints_parked >= (long long)fp->bucket_count)
 		parked_grow(fp);
@@ -287,6 +311,15 @@ refused_for_good(const char *error_text)
 	return 0;
 }
 
+/* A set of ids past FP_SET_ASIDE_MAX is forgotten all at once: it only saves refusals. */
+static void
+remember(struct string_set *set, const char *id)
+{
+	if (set->count >= FP_SET_ASIDE_MAX)
+		string_set_clear(set);
+	string_set_add(set, id);
+}
+
 /*
  * A record refused for good: its id is set aside (never sent again: each failed produce
  * makes the open transaction abortable, so sending it into every transaction aborted them
@@ -296,13 +329,40 @@ refused_for_good(const char *error_text)
 static void
 set_aside(struct fingerprints *fp, struct parked *entry, const char *error_text)
 {
-	if (fp->set_aside.count >= FP_SET_ASIDE_MAX)
-		string_set_clear(&fp->set_aside);
-	string_set_add(&fp->set_aside, entry->id);
+	remember(&fp->set_aside, entry->id);
 	fp->cluster->status.fingerprints_refused++;
 	entry->refusal = xstrdup(error_text);
 	entry->next = fp->refused;
 	fp->refused = entry;
+}
+
+/*
+ * A record refused whole for good goes again without its story features (the story part is
+ * nearly all of a long record: up to a few hundred features, the title, the entities), into
+ * the next transaction (this one aborts), and so does every later record of its id. Read
+ * back, it is judged at its own place in the log, dedup only, on every instance alike; its
+ * article joins no story. Whether it was refused with its batch is asked again of it: it is
+ * a new record (not suspect).
+ */
+static void
+shrink(struct fingerprints *fp, struct parked *entry, const char *error_text)
+{
+	size_t whole = entry->length;
+
+	remember(&fp->shrink, entry->id);
+	entry->shrunk = 1;
+	entry->suspect = 0;
+	free(entry->value);
+	entry->value = encode(fp, entry, &entry->length);
+	if (!entry->unsent) {
+		entry->unsent = 1;	/* the tick sends it */
+		fp->unsent++;
+	}
+	fp->cluster->status.fingerprints_shrunk++;
+	log_event(LOG_LEVEL_WARNING, "cluster", "cluster.fingerprint_shrunk",
+	    "id=%s url=%s bytes=%zu shrunk_bytes=%zu error=%s action=send-without-story",
+	    entry->id, log_quote(entry->article->link), whole, entry->length,
+	    log_quote(error_text));
 }
 
 static void
@@ -319,11 +379,13 @@ judge_refused(struct fingerprints *fp)
 }
 
 /*
- * A record not delivered is sent again by the tick. One refused for good is set aside when it
- * is over twice as long as any the brokers took (a poison record is far longer than the
- * others; with none taken yet, any), or when it was refused so before; else it is sent again
- * once, alone: the brokers refuse a batch too large as a whole, with every record in it, and
- * a record of the size of those they take is likely not the one at fault.
+ * A record not delivered is sent again by the tick. One refused for good is taken as too
+ * large itself when it is over twice as long as any the brokers took (a poison record is far
+ * longer than the others; with none taken yet, any), or when it was refused so before; else
+ * it is sent again once, alone: the brokers refuse a batch too large as a whole, with every
+ * record in it, and a record of the size of those they take is likely not the one at fault.
+ * Too large itself, it is shrunk (sent without its story features) when it has them, or else
+ * set aside.
  */
 void
 cluster_fingerprint_on_report(struct cluster *cluster, int success, const char *key,
@@ -345,7 +407,10 @@ cluster_fingerprint_on_report(struct cluster *cluster, int success, const char *
 		entry = parked_find(fp, id, 0);
 	if (entry != NULL && for_good &&
 	    (entry->suspect || entry->length > 2 * fp->largest_sent)) {
-		set_aside(fp, parked_find(fp, id, 1), error_text);
+		if (!entry->shrunk && entry->article->story_features != NULL)
+			shrink(fp, entry, error_text);
+		else
+			set_aside(fp, parked_find(fp, id, 1), error_text);
 		free(id);
 		return;
 	}
@@ -363,6 +428,18 @@ cluster_fingerprint_on_report(struct cluster *cluster, int success, const char *
 	free(id);
 }
 
+/*
+ * Whether a record carries story features (flags bit 0 of a binary record, the third byte;
+ * "story" in a JSON one): one without them is judged dedup only, ours as the others'.
+ */
+static int
+record_has_story(const struct fprecord *record)
+{
+	if (record->json != NULL)
+		return json_is_object(json_object_get(record->json, "story"));
+	return record->length > 2 && (record->data[2] & FPRECORD_STORY) != 0;
+}
+
 /* One record, in log order: ours (parked here) judged now, another's into the index. */
 static void
 judge(struct fingerprints *fp, const rd_kafka_message_t *message)
@@ -377,7 +454,7 @@ judge(struct fingerprints *fp, const rd_kafka_message_t *message)
 	if (valid && (entry = parked_find(fp, record.id, 1)) != NULL) {
 		void *item = entry->item;
 		parked_free(entry);
-		fp->hooks.local(fp->hooks.context, item, record.time);
+		fp->hooks.local(fp->hooks.context, item, record.time, record_has_story(&record));
 	} else if (valid && (article = fprecord_article(&record, &fp->hasher)) != NULL)
 		fp->hooks.remote(fp->hooks.context, article, record.time);
 	else
@@ -694,6 +771,7 @@ fingerprints_close(struct fingerprints *fp)
 		parked_free(entry);
 	}
 	string_set_clear(&fp->set_aside);
+	string_set_clear(&fp->shrink);
 	if (fp->queue != NULL) {
 		rd_kafka_queue_io_event_enable(fp->queue, -1, NULL, 0);
 		rd_kafka_queue_destroy(fp->queue);

@@ -17,7 +17,9 @@
  * judged, and the other instances' candidates go into the dedup index as they are read; one
  * whose record does not come back within fingerprint_timeout is released as failed, unjudged
  * and unpublished, and its feed polls it again; one whose record the brokers refuse for good
- * (too large for the topic) is judged here without a record, and its id is never sent again.
+ * (too large for the topic) is judged dedup only at the record sent without its story
+ * features, as every instance judges it; refused so too, it is judged here without a record,
+ * and its id is never sent again.
  * A feed whose poll falls due while items of its last poll are still in flight (its
  * validators advance only once they are delivered, up to a commit interval and a fingerprint
  * round trip later) is polled once they are through, not fetched again unconditionally.
@@ -354,12 +356,13 @@ ingest_cluster_parked(const struct ingest *ingest)
 	return ingest->cluster != NULL ? cluster_fingerprints_parked(ingest->cluster) : 0;
 }
 
+/* Judged as every instance judges its record: dedup only when it was sent without story. */
 static void
-on_fingerprint_local(void *context, void *item, time_t when)
+on_fingerprint_local(void *context, void *item, time_t when, int story)
 {
 	struct parked_item *parked = item;
 
-	ingest_item_judge(context, parked->batch, parked->article, 0, when);
+	ingest_item_judge(context, parked->batch, parked->article, 0, when, !story);
 	free(parked);
 }
 
@@ -384,8 +387,8 @@ on_fingerprint_remote(void *context, struct article *article, time_t when)
 }
 
 /*
- * The brokers refused the article's record for good (too large for the fingerprints topic):
- * it is not sent again, and the article is judged here, as of its poll, against what this
+ * The brokers refused the article's record for good (too large for the fingerprints topic),
+ * without its story features too (or it had none): it is not sent again, and the article is judged here, as of its poll, against what this
  * instance has read of the log, and published; the other instances never see its record.
  * The transaction the refused record was in aborts (librdkafka), so the article is
  * published from its feed's next poll, judged here again with the same verdict.
@@ -405,7 +408,7 @@ on_fingerprint_refused(void *context, void *item, time_t when, size_t length,
 	if (revoked)	/* as a parked item at the revoke: its next owner polls it */
 		drop_item(context, parked->batch, parked->article);
 	else
-		ingest_item_judge(context, parked->batch, parked->article, 0, when);
+		ingest_item_judge(context, parked->batch, parked->article, 0, when, 0);
 	free(parked);
 }
 

@@ -231,9 +231,13 @@ size_t	 ingest_drop_waiting(struct ingest *ingest, int (*drop)(struct feed *feed
 int	 ingest_on_item(struct article *article, void *context);
 void	 ingest_on_prepared(struct article *article, int result, void *job_context,
 	    void *context);
-/* Judge a prepared item (result 0; < 0: empty) as of when, route and publish it. */
+/*
+ * Judge a prepared item (result 0; < 0: empty) as of when, route and publish it; dedup_only:
+ * into the dedup index only, in no story (cluster mode: its fingerprint record went without
+ * its story features).
+ */
 void	 ingest_item_judge(struct ingest *ingest, struct batch *batch, struct article *article,
-	    int result, time_t when);
+	    int result, time_t when, int dedup_only);
 void	 batch_log_fetched(struct batch *batch);
 
 /* delivery.c */

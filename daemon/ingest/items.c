@@ -166,10 +166,13 @@ batch_log_fetched(struct batch *batch)
 	    batch->elapsed_ms);
 }
 
-/* A prepared item (result 0) or an empty one (result < 0) is judged as of when and routed. */
+/*
+ * A prepared item (result 0) or an empty one (result < 0) is judged as of when (dedup only:
+ * ingest_internal.h) and routed.
+ */
 void
 ingest_item_judge(struct ingest *ingest, struct batch *batch, struct article *article,
-    int result, time_t when)
+    int result, time_t when, int dedup_only)
 {
 	struct feed *feed = batch->feed;
 
@@ -180,7 +183,10 @@ ingest_item_judge(struct ingest *ingest, struct batch *batch, struct article *ar
 		batch->skipped++;
 		ingest->items_skipped_empty++;
 	} else {
-		pipeline_judge(ingest->pipeline, article, when);
+		if (dedup_only)
+			pipeline_judge_dedup(ingest->pipeline, article, when);
+		else
+			pipeline_judge(ingest->pipeline, article, when);
 		if (article->dedup.status == DEDUP_DUPLICATE)
 			batch->duplicates++;
 		ingest_publish_stories(ingest);
@@ -218,7 +224,7 @@ ingest_on_prepared(struct article *article, int result, void *job_context, void 
 		ingest_parse_waiting(ingest);
 		return;
 	}
-	ingest_item_judge(ingest, batch, article, result, batch->now);
+	ingest_item_judge(ingest, batch, article, result, batch->now, 0);
 }
 
 int

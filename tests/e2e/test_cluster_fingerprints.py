@@ -11,23 +11,34 @@ published once.
 
 A fingerprint record the brokers refuse for good:
 
-The fingerprints topic is made before the instance starts with max.message.bytes 300, below
-every record's size (about 900 bytes here), so the brokers refuse each record with
-MSG_SIZE_TOO_LARGE: a record that no sending again will pass, as a poison record is. Each
-refused record's article must be set aside: one error line naming its feed, id and URL and
-the brokers' answer (cluster.fingerprint_refused ... action=judged-here), its record never
-sent again (so at most one such line per article id), the article judged here without a
-record and published: in the end every served item is committed once for a read_committed
-reader, and transactions commit again. Before, each record was sent again every 100 ms into
-every transaction, every one of them aborted, and nothing was published until
-fingerprint_timeout released the articles unpublished, to be polled and refused again.
+The fingerprints topic is made before the instance starts with max.message.bytes 200, below
+every record's size, whole (about 900 bytes here) or without its story features (about 300),
+so the brokers refuse each record with MSG_SIZE_TOO_LARGE: a record that no sending again
+will pass, as a poison record is. Each refused record is sent again once without its story
+features (cluster.fingerprint_shrunk), refused again, and its article must be set aside: one
+error line naming its feed, id and URL and the brokers' answer (cluster.fingerprint_refused
+... action=judged-here), its record never sent again (so at most one such line per article
+id), the article judged here without a record and published: in the end every served item
+is committed once for a read_committed reader, and transactions commit again. Before, each
+record was sent again every 100 ms into every transaction, every one of them aborted, and
+nothing was published until fingerprint_timeout released the articles unpublished, to be
+polled and refused again.
 
 And one poison record among others: the topic takes 8192 bytes and the producer's batches
 at most 6000 (batch.size: the brokers refuse a batch too large as a whole, and with none of
 its records taken yet an instance sets them all aside), the instance's records are taken,
 then one new item of many has a title of 18,000 random characters (the fingerprints topic's
-records go uncompressed). Its record alone is set aside (one cluster.fingerprint_refused line, its
-URL, over 8192 bytes), and every served item is committed once."""
+records go uncompressed; the title is in the record's story part). Its record alone is
+refused, and sent again without its story features (one cluster.fingerprint_shrunk line, its
+URL, over 8192 bytes whole), which the brokers take: its article is judged at that record,
+dedup only, and published in no story; nothing is set aside, and every served item is
+committed once.
+
+Two instances agree on such an article: a wire story with that long title planted on a feed
+of each of two instances at once is judged one original and its duplicate, whichever
+instance fetched which (both records go without their story features, and every instance
+judges them in log order), both in no story. Before, each record was set aside and each copy
+judged by its own instance alone: both were published as unique."""
 
 import collections
 import random
@@ -49,7 +60,7 @@ def test_a_record_refused_for_good_is_set_aside_and_its_article_published(
 		tmp_path, kafka_cluster, http_server, wiresift_daemon):
 	cluster = Cluster(tmp_path, kafka_cluster, http_server, wiresift_daemon)
 	assert kafka_group.create_topic(cluster.bootstrap, cluster.topics[4], 1, 3,
-					{"max.message.bytes": 300}) == 0
+					{"max.message.bytes": 200}) == 0
 	cluster.start("a")
 	daemon = cluster.daemons["a"]
 	records = cluster.wait_all_published(timeout=180)
@@ -69,39 +80,60 @@ def test_a_record_refused_for_good_is_set_aside_and_its_article_published(
 	ids = collections.Counter(article_id for _, article_id, _, _ in refused)
 	assert refused, helpers.tail(daemon.log_path, 20)
 	assert all(count == 1 for count in ids.values()), ids.most_common(3)
-	assert all(int(size) > 300 for _, _, _, size in refused)
+	assert all(int(size) > 200 for _, _, _, size in refused)
+	# each was sent without its story features first, once
+	shrunk = collections.Counter(re.findall(r"event=cluster\.fingerprint_shrunk id=(\S+) ",
+						 log))
+	assert set(shrunk) == set(ids) and all(count == 1 for count in shrunk.values())
 	# every article was refused once: those committed are those judged here
 	committed_ids = {value["id"] for value in cluster.committed_values()}
 	assert committed_ids <= set(ids), sorted(committed_ids - set(ids))[:5]
 	assert "event=cluster.fingerprint_timeout" not in log
 	assert metric(daemon, 'wiresift_cluster_fingerprints_total{result="refused"}') == \
 		len(refused)
+	assert metric(daemon, 'wiresift_cluster_fingerprints_total{result="shrunk"}') == \
+		sum(shrunk.values())
 	# the pipeline goes on: transactions commit with nothing more refused
 	before = committed(daemon)
 	cluster.grow_for(2.0)
 	assert helpers.wait_until(lambda: committed(daemon) > before, 60, 0.5)
 	aborted = len(re.findall(r"event=cluster\.transaction_aborted", daemon.log()))
-	figure("cluster, every fingerprint refused: articles committed, records refused (once "
-	       "each), transactions aborted", "%d, %d, %d" % (len(urls), len(refused), aborted))
+	figure("cluster, every fingerprint refused: articles committed, records shrunk and "
+	       "refused (once each), transactions aborted",
+	       "%d, %d, %d, %d" % (len(urls), len(shrunk), len(refused), aborted))
 
 
-def test_a_poison_record_among_others_is_set_aside_alone(tmp_path, kafka_cluster,
-							 wiresift_daemon):
+def long_title(seed):
+	"""A title of 18,000 random characters: a record of over 8192 bytes with it."""
+	return ("<title>%s</title>" % " ".join("%08x" % random.Random(seed + i).getrandbits(32)
+					       for i in range(2000))).encode()
+
+
+def poison_cluster(tmp_path, kafka_cluster, wiresift_daemon, poison):
+	"""A holding_cluster whose fingerprints topic takes 8192 bytes a record (batches of at
+	most 6000 bytes): the feeds poison names (path: (title, long title)) are served with
+	their title so replaced. (cluster, server)."""
 	cluster, server = holding_cluster(tmp_path, kafka_cluster, wiresift_daemon)
-	poison = {}
 
 	def content(path, agent):
-		if path != poison.get("path"):
+		if path not in poison:
 			return None
 		body = (server.root / path.lstrip("/")).read_bytes()
-		return body.replace(poison["title"], poison["long"])
+		return body.replace(*poison[path])
 	server.content = content
 	for config in cluster.configs.values():
 		config.write_text(config.read_text().replace("[kafka]\n",
 							     "[kafka]\nbatch.size = 6000\n", 1))
+	assert kafka_group.create_topic(cluster.bootstrap, cluster.topics[4], 1, 3,
+					{"max.message.bytes": 8192}) == 0
+	return cluster, server
+
+
+def test_a_poison_record_among_others_is_sent_without_its_story(tmp_path, kafka_cluster,
+								wiresift_daemon):
+	poison = {}
+	cluster, server = poison_cluster(tmp_path, kafka_cluster, wiresift_daemon, poison)
 	try:
-		assert kafka_group.create_topic(cluster.bootstrap, cluster.topics[4], 1, 3,
-						{"max.message.bytes": 8192}) == 0
 		cluster.start("a")
 		daemon = cluster.daemons["a"]
 		records = cluster.wait_all_published(timeout=180)
@@ -109,11 +141,8 @@ def test_a_poison_record_among_others_is_set_aside_alone(tmp_path, kafka_cluster
 		# the next item goes to feed next_id % FEEDS, titled "Story <next_id>"
 		number = cluster.generator.next_id
 		link = "https://feed%d.example/story/%d" % (number % FEEDS, number)
-		poison.update(path="/feed%d.xml" % (number % FEEDS),
-			      title=b"<title>Story %d</title>" % number,
-			      long=("<title>%s</title>" % " ".join(
-				      "%08x" % random.Random(i).getrandbits(32)
-				      for i in range(2000))).encode())
+		poison["/feed%d.xml" % (number % FEEDS)] = (b"<title>Story %d</title>" % number,
+							    long_title(0))
 		cluster.generator.add(FEEDS)
 		cluster.grow_for(1.0)
 		records = cluster.wait_all_published(timeout=180)
@@ -123,16 +152,61 @@ def test_a_poison_record_among_others_is_set_aside_alone(tmp_path, kafka_cluster
 			len(missing), sorted(missing)[:5], helpers.tail(daemon.log_path, 20))
 		assert not [url for url, count in urls.items() if count > 1]
 		log = daemon.log()
-		refused = re.findall(r'event=cluster\.fingerprint_refused feed=feed\d+ id=\S+ '
-				     r'url="?([^ "]+)"? bytes=(\d+) error="Broker: Message size too '
-				     r'large" action=judged-here', log)
-		assert [url for url, _ in refused] == [link], refused
-		assert int(refused[0][1]) > 8192
+		shrunk = re.findall(r'event=cluster\.fingerprint_shrunk id=\S+ url="?([^ "]+)"? '
+				    r'bytes=(\d+) shrunk_bytes=(\d+) error="Broker: Message size too '
+				    r'large" action=send-without-story', log)
+		assert [url for url, _, _ in shrunk] == [link], shrunk
+		assert int(shrunk[0][1]) > 8192 > int(shrunk[0][2])
+		assert "event=cluster.fingerprint_refused" not in log
+		# judged at its shrunk record: dedup only, in no story; the others in theirs
+		articles = {article["url"]: article for article in
+			    committed_articles(cluster.bootstrap, cluster.topics[:2])}
+		assert "story" not in articles[link] and articles[link]["dedup"]["status"] == "unique"
+		assert all("story" in article for url, article in articles.items() if url != link)
 		alone = len(re.findall(r"event=cluster\.fingerprint_failed .*action=send-again-alone",
 				       log))
 		aborted = len(re.findall(r"event=cluster\.transaction_aborted", log))
-		figure("cluster, one poison fingerprint: records sent again alone (lines, limited), "
-		       "transactions aborted", "%d, %d" % (alone, aborted))
+		figure("cluster, one poison fingerprint: record bytes whole, shrunk; records sent "
+		       "again alone (lines, limited), transactions aborted", "%s, %s; %d, %d" % (
+			       shrunk[0][1], shrunk[0][2], alone, aborted))
+	finally:
+		server.stop()
+
+
+def test_two_instances_judge_poison_wire_copies_as_one(tmp_path, kafka_cluster,
+						       wiresift_daemon):
+	poison = {}
+	cluster, server = poison_cluster(tmp_path, kafka_cluster, wiresift_daemon, poison)
+	try:
+		for name in "ab":
+			cluster.start(name)
+		cluster.wait_stable("ab")
+		assert helpers.wait_until(lambda: all(http_get(cluster.daemons[name], "/readyz")[0]
+						      == 200 for name in "ab"), 30, 0.2)
+		feeds = [polled_by(cluster, name)[0] for name in "ab"]
+		number = cluster.generator.next_id
+		for index, feed in enumerate(feeds):	# plant() numbers the copies in this order
+			poison["/feed%d.xml" % feed] = (b"<title>Story %d</title>" % (number + index),
+							long_title(0))
+		text = " ".join(random.Random(16).choice(VOCABULARY) for _ in range(80))
+		links = cluster.generator.plant(feeds, text)
+		cluster.grow_for(1.0)
+		records = cluster.wait_all_published(timeout=180)
+		assert links <= {url for url, _ in records}
+		articles = [article for article in
+			    committed_articles(cluster.bootstrap, cluster.topics[:2])
+			    if article["url"] in links]
+		assert len(articles) == 2, [article["url"] for article in articles]
+		unique = [article for article in articles if article["dedup"]["status"] == "unique"]
+		assert len(unique) == 1, [(article["url"], article["dedup"]) for article in articles]
+		duplicate = [article for article in articles if article is not unique[0]][0]
+		assert duplicate["dedup"]["duplicate_of"] == unique[0]["id"], duplicate["dedup"]
+		assert all("story" not in article for article in articles)
+		for name, link in zip("ab", sorted(links, key=lambda url: int(url.rsplit("/", 1)[1]))):
+			log = cluster.daemons[name].log()
+			assert re.search(r'event=cluster\.fingerprint_shrunk id=\S+ url="?%s"? ' %
+					 re.escape(link), log), name
+			assert "event=cluster.fingerprint_refused" not in log
 	finally:
 		server.stop()
 

@@ -12,6 +12,11 @@
  * the park for the refused hook, and its id is never parked (sent) again; one of the size of
  * a record they took (likely refused with its batch) is sent again first, and set aside only
  * when refused again; a transient failure is only sent again.
+ * One with story features refused for good is sent again without them first (shrunk): the
+ * bytes of the whole record before its story part, flags bit 0 clear (the whole record is
+ * the reference: the layout puts the story part last), and so is every later record of the
+ * id; read back, such a record is judged dedup only (the local hook's story 0), a whole one
+ * with its story; refused shrunk too, it is set aside.
  * A record goes to the producer as it is (publisher_send_to_owned, here a stand-in that keeps
  * a copy and frees it, as librdkafka does once its report is served) and the park keeps none:
  * one whose delivery failed is written again from the parked article, byte for byte the
@@ -31,6 +36,7 @@
 #include "check.h"
 #include "config.h"
 #include "dedup/dedup.h"
+#include "story/story_internal.h"
 
 #define ARTICLES	8
 #define SENDS_MAX	32
@@ -82,7 +88,18 @@ struct seen {
 	size_t	expired_count;
 	int	refused[ARTICLES];	/* and those refused for good, in the order given */
 	size_t	refused_count;
+	int	local[ARTICLES];	/* and those judged at their record: story 1, else 0 */
+	size_t	local_count;
 };
+
+static void
+on_local(void *context, void *item, time_t when, int story)
+{
+	struct seen *seen = context;
+
+	if (seen->local_count < ARTICLES && when == 1780000000)
+		seen->local[seen->local_count++] = *(int *)item * 2 + story;
+}
 
 static void
 on_refused(void *context, void *item, time_t when, size_t length, const char *error)
@@ -134,6 +151,7 @@ park_open(struct park *park, struct seen *seen)
 	park->fp.cluster = &park->cluster;
 	park->fp.hooks.expired = on_expired;
 	park->fp.hooks.refused = on_refused;
+	park->fp.hooks.local = on_local;
 	park->fp.hooks.context = seen;
 	dedup_config_defaults(&dedup);
 	park->sketcher = dedup_sketcher_new(&dedup);
@@ -171,6 +189,7 @@ park_close(struct park *park)
 		}
 	free(park->fp.buckets);
 	string_set_clear(&park->fp.set_aside);
+	string_set_clear(&park->fp.shrink);
 	for (int i = 0; i < ARTICLES; i++)
 		article_free(park->articles[i]);
 	dedup_hasher_free(&park->fp.hasher);
@@ -181,7 +200,7 @@ park_close(struct park *park)
 static void
 test_dropped_articles_leave_the_deadlines_order(void)
 {
-	struct seen seen = { { 0 }, 0, { 0 }, 0 };
+	struct seen seen = { { 0 }, 0, { 0 }, 0, { 0 }, 0 };
 	struct park park;
 	int newest = ARTICLES - 2, expected[] = { 1, 3, 4, 5, ARTICLES - 1 };
 	size_t dropped;
@@ -208,7 +227,7 @@ test_dropped_articles_leave_the_deadlines_order(void)
 static void
 test_a_park_emptied_by_drops_takes_new_articles(void)
 {
-	struct seen seen = { { 0 }, 0, { 0 }, 0 };
+	struct seen seen = { { 0 }, 0, { 0 }, 0, { 0 }, 0 };
 	struct park park;
 	int newest = 2;
 
@@ -253,7 +272,7 @@ test_a_record_refused_for_good_is_set_aside(void)
 {
 	const char *too_large = rd_kafka_err2str(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
 	const char *timed_out = rd_kafka_err2str(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT);
-	struct seen seen = { { 0 }, 0, { 0 }, 0 };
+	struct seen seen = { { 0 }, 0, { 0 }, 0, { 0 }, 0 };
 	struct park park;
 
 	park_open(&park, &seen);
@@ -311,7 +330,7 @@ static void
 test_a_record_sent_again_is_written_again_the_same(void)
 {
 	const char *timed_out = rd_kafka_err2str(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT);
-	struct seen seen = { { 0 }, 0, { 0 }, 0 };
+	struct seen seen = { { 0 }, 0, { 0 }, 0, { 0 }, 0 };
 	struct park park;
 
 	park_open(&park, &seen);
@@ -337,6 +356,90 @@ test_a_record_sent_again_is_written_again_the_same(void)
 	sent_clear();
 }
 
+/* Story features for an article: 40 of them, a title (the story part of its record). */
+static void
+give_story(struct article *article)
+{
+	struct story_features *features = xcalloc(1, sizeof *features);
+
+	features->count = features->capacity = 40;
+	features->items = xcalloc(features->capacity, sizeof *features->items);
+	for (uint32_t i = 0; i < features->count; i++) {
+		features->items[i].key = 0x9e3779b97f4a7c15ULL * (i + 1);
+		features->items[i].count = (uint16_t)(i % 3 + 1);
+	}
+	features->time = 1780000000;
+	article->story_features = features;
+	article_set(&article->title, "The council votes on the harbour plan");
+}
+
+/* Reads the send number-th record back, as the reader hands it to judge(). */
+static void
+read_back(struct park *park, size_t send)
+{
+	rd_kafka_message_t message;
+
+	memset(&message, 0, sizeof message);
+	message.payload = sent.value[send];
+	message.len = sent.length[send];
+	message.offset = (int64_t)send;
+	judge(&park->fp, &message);
+}
+
+/* The send shrunk-th record is the send whole-th one up to its story part, flags cleared. */
+static int
+shrunk_of(size_t shrunk, size_t whole)
+{
+	return shrunk < sent.count && whole < sent.count &&
+	    sent.length[shrunk] + 40 * 12 < sent.length[whole] &&
+	    sent.value[whole][2] == FPRECORD_STORY && sent.value[shrunk][2] == 0 &&
+	    memcmp(sent.value[shrunk], sent.value[whole], 2) == 0 &&
+	    memcmp(sent.value[shrunk] + 3, sent.value[whole] + 3, sent.length[shrunk] - 3) == 0;
+}
+
+static void
+test_a_record_refused_whole_goes_without_its_story(void)
+{
+	const char *too_large = rd_kafka_err2str(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+	struct seen seen = { { 0 }, 0, { 0 }, 0, { 0 }, 0 };
+	struct park park;
+
+	park_open(&park, &seen);
+	sent.producing = 1;
+	for (int i = 0; i < 2; i++) {
+		park_article(&park, i);	/* sent whole: 0 and 1 */
+		give_story(park.articles[i]);
+	}
+	sent_clear();
+	sent.producing = 1;
+	send_record(&park.fp, parked_find(&park.fp, "park-0", 0));	/* now with stories */
+	send_record(&park.fp, parked_find(&park.fp, "park-1", 0));
+	/* Refused whole for good: sent again without its story, not set aside. */
+	report(&park, 0, too_large);
+	judge_refused(&park.fp);
+	CHECK(parked(&park, 0) && seen.refused_count == 0 && park.fp.unsent == 1);
+	CHECK(park.cluster.status.fingerprints_shrunk == 1);
+	send_again(&park.fp);
+	CHECK(sent.count == 3 && shrunk_of(2, 0) && park.fp.unsent == 0);
+	/* Read back: the shrunk one judged dedup only, the whole one with its story. */
+	read_back(&park, 2);
+	read_back(&park, 1);
+	CHECK(seen.local_count == 2 && seen.local[0] == 0 * 2 + 0 && seen.local[1] == 1 * 2 + 1);
+	/* Parked again (polled again): shrunk at once, the same bytes. */
+	CHECK(cluster_fingerprint_park(&park.cluster, park.articles[0], 1780000000,
+	    &park.numbers[0]) == 1);
+	CHECK(sent.count == 4 && sent.length[3] == sent.length[2] &&
+	    memcmp(sent.value[3], sent.value[2], sent.length[2]) == 0);
+	/* Refused shrunk too: set aside, judged here. */
+	report(&park, 0, too_large);
+	judge_refused(&park.fp);
+	CHECK(!parked(&park, 0) && seen.refused_count == 1 && seen.refused[0] == 0);
+	CHECK(park.cluster.status.fingerprints_shrunk == 1 &&
+	    park.cluster.status.fingerprints_refused == 1);
+	park_close(&park);
+	sent_clear();
+}
+
 int
 main(void)
 {
@@ -344,5 +447,6 @@ main(void)
 	RUN(test_a_park_emptied_by_drops_takes_new_articles);
 	RUN(test_a_record_refused_for_good_is_set_aside);
 	RUN(test_a_record_sent_again_is_written_again_the_same);
+	RUN(test_a_record_refused_whole_goes_without_its_story);
 	return check_finish();
 }
