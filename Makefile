@@ -7,7 +7,8 @@
 #   make tsan       TSan build in build-tsan/; the threaded unit tests and cluster mode's e2e
 #                   tests (the committer thread beside the loop, the workers) run under it, and
 #                   any report fails it
-#                   (tests/tsan/reports.py: but races with no frame outside librdkafka)
+#                   (tests/tsan/reports.py: but races with no frame outside librdkafka, and
+#                   librdkafka freeing a fetch buffer after fprecord.c read its record)
 #   make bench      throughput and memory figures against peers measured in the same run
 #   make deps       install Debian -dev packages (as root) and fetch the Kafka broker jars
 #   make install    PREFIX=/usr/local DESTDIR= ; make clean
@@ -177,7 +178,7 @@ tsan: deps
 	    SANITIZE="-fsanitize=thread -fno-omit-frame-pointer" all
 	@rm -rf build-tsan/reports && mkdir -p build-tsan/reports
 	@export TSAN_OPTIONS="log_path=$(CURDIR)/build-tsan/reports/tsan second_deadlock_stack=1 \
-	    exitcode=0 suppressions=$(CURDIR)/tests/tsan/suppressions" \
+	    exitcode=0 history_size=7 suppressions=$(CURDIR)/tests/tsan/suppressions" \
 	    WIRESIFT_BUILD=build-tsan WIRESIFT_PLUGIN_DIR=$(CURDIR)/build-tsan/plugins; \
 	    failed=0; for test in $(TSAN_UNIT:%=build-tsan/tests/%); do \
 	    $$test >$$test.out 2>&1 || { failed=1; tail -n 20 $$test.out; }; tail -n 1 $$test.out; \
