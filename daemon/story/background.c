@@ -65,7 +65,7 @@ story_background_prefetch(const struct story_background *background,
  * size_t is) would otherwise make the compiler read them again for every key. */
 void
 story_background_frequencies(const struct story_background *background,
-    const struct story_features *features, uint64_t *frequencies)
+    const struct story_features *features, uint64_t *frequencies, uint32_t *slots)
 {
 	const struct background_entry *entries = background->entries;
 	const double *log_counts = background->log_counts;
@@ -80,6 +80,7 @@ story_background_frequencies(const struct story_background *background,
 		while (entries[slot].count != 0 && entries[slot].key != key)
 			slot = (slot + 1) & mask;
 		frequencies[i] = frequency = entries[slot].count;
+		slots[i] = (uint32_t)slot;
 		/* the line of its log(frequency + 1), read next (score.c, approximate) */
 		if (log_counts != NULL && frequency < LOG_COUNTS - 1)
 			__builtin_prefetch(&log_counts[frequency + 1]);
@@ -137,6 +138,49 @@ halve(struct story_background *background)
 	}
 	background->documents /= 2;
 	free(entries);
+}
+
+/*
+ * story_background_add of the features' keys, from what story_background_frequencies found
+ * of them: a key found (a frequency above 0) is counted at its slot, with no probe (nothing
+ * moves a key but a halving, and then this falls back to story_background_add); a key not
+ * found is probed for from the empty slot its look-up ended at, as keys new to the table
+ * (or the same key twice) may have taken it since: the slots before it on its probe still
+ * hold other keys, so a probe from there ends where one from the key's home would.
+ */
+void
+story_background_count(struct story_background *background,
+    const struct story_features *features, const uint64_t *frequencies,
+    const uint32_t *slots)
+{
+	struct background_entry *entries = background->entries;
+	size_t mask = background->capacity - 1, used = background->used;
+	uint32_t count = features->count;
+
+	if ((used + count) * 10 > background->capacity * 7) {
+		story_background_add(background, &features->items[0].key,
+		    sizeof features->items[0], count);
+		return;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		uint64_t key;
+		size_t slot;
+
+		if (frequencies[i] != 0) {
+			entries[slots[i]].count++;
+			continue;
+		}
+		key = features->items[i].key;
+		for (slot = slots[i]; entries[slot].count != 0 && entries[slot].key != key;)
+			slot = (slot + 1) & mask;
+		if (entries[slot].count == 0) {
+			entries[slot].key = key;
+			used++;
+		}
+		entries[slot].count++;
+	}
+	background->used = used;
+	background->documents++;
 }
 
 void

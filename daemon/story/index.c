@@ -563,7 +563,8 @@ story_assign(struct story_index *index, struct article *article)
 	record.entity_count = top_entities(article, entities);
 	/* a wire copy joins its original's story with no vector: none is built for it */
 	if (!(copy = original_story(index, article, &record))) {
-		story_vector_build(&vector, features, &index->background);
+		/* counted in the background now: nothing below reads it */
+		story_vector_build_count(&vector, features, &index->background);
 		best = story_best(index, &vector, features->time, &score);
 		joined = best >= 0 && score.score >= index->config.threshold;
 		record.story_key = joined ? index->slots[best].key : article_key;
@@ -585,9 +586,6 @@ story_assign(struct story_index *index, struct article *article)
 	slot = apply(index, &record);
 	if (!index->remote)
 		fill_verdict(index, article, slot, copy ? 1.0 : joined ? score.score : 0);
-	if (!copy && features->count > 0)
-		story_background_add(&index->background, &features->items[0].key,
-		    sizeof features->items[0], features->count);
 	if (index->store != NULL)
 		keep_pending(index, &record);
 }

@@ -78,9 +78,10 @@ void	 story_background_free(struct story_background *background);
  * IDF of that frequency. */
 double	 story_background_idf_of(const struct story_background *background,
 	    uint64_t frequency);
-/* The document frequency of each of the features' keys, into frequencies. */
+/* The document frequency of each of the features' keys, into frequencies, and the slot its
+ * probe ended at, into slots (for story_background_count). */
 void	 story_background_frequencies(const struct story_background *background,
-	    const struct story_features *features, uint64_t *frequencies);
+	    const struct story_features *features, uint64_t *frequencies, uint32_t *slots);
 /* log(documents + 201), the IDF's numerator; log(frequency + 1) (within 1 ulp each: glibc's
  * log()), its denominator, -1 for a frequency of LOG_COUNTS - 1 or more. */
 double	 story_background_log_total(const struct story_background *background);
@@ -106,6 +107,11 @@ void	 story_background_prefetch(const struct story_background *background,
 /* Count one document with these keys (each once). */
 void	 story_background_add(struct story_background *background, const uint64_t *keys,
 	    size_t stride, size_t count);
+/* The same for the features' keys (count > 0), the table unchanged since
+ * story_background_frequencies gave their frequencies and slots. */
+void	 story_background_count(struct story_background *background,
+	    const struct story_features *features, const uint64_t *frequencies,
+	    const uint32_t *slots);
 
 /* A weighted feature of an article's vector or a story's centroid, sorted by key. */
 struct story_weight {
@@ -147,6 +153,10 @@ struct story_vector {
 /* score.c: the article's weighted vector; similarity with a story's centroid. */
 void	 story_vector_build(struct story_vector *vector, const struct story_features *features,
 	    struct story_background *background);
+/* story_vector_build, then the article counted in the background (story_background_add of its
+ * keys, when it has any), probing from the slots the build's look-ups found. */
+void	 story_vector_build_count(struct story_vector *vector,
+	    const struct story_features *features, struct story_background *background);
 /* Whether every double within 1e-10 of approx (relative) rounds to the float approx rounds
  * to: then that float is the weight approx bounds (score.c, weight_of). */
 int	 story_approx_rounds_alike(double approx);

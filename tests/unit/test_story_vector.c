@@ -11,7 +11,8 @@
  * and per shared key: every field bit for bit. And the features a lookup reads the postings
  * of (lookup.c, story_scan_features) against the pass per part it replaced. And a kept
  * item's weight from its bound (score.c, weight_of) against log()'s, over a million cases.
- * And each key's document frequency (background.c) against the counts it was added with.
+ * And each key's document frequency (background.c) against the counts it was added with,
+ * and an article counted from the slots its look-ups found against the plain add.
  * And a new story's centroid from a built vector with the floors its build found against
  * the prune's own search.
  */
@@ -91,8 +92,10 @@ reference_build(struct story_vector *vector, const struct story_features *featur
 	struct story_weight *parts[PARTS];
 	uint32_t counts[PARTS] = { 0 };
 	uint64_t *frequencies = xmalloc((features->count + 1) * sizeof *frequencies);
+	uint32_t *slots = xmalloc((features->count + 1) * sizeof *slots);
 
-	story_background_frequencies(background, features, frequencies);
+	story_background_frequencies(background, features, frequencies, slots);
+	free(slots);
 	memset(vector, 0, sizeof *vector);
 	for (int p = 0; p < PARTS; p++)
 		parts[p] = xmalloc((features->count + 1) * sizeof *parts[p]);
@@ -528,6 +531,7 @@ test_frequencies_against_counts(void)
 {
 	struct story_features features = { 0 };
 	uint64_t expected[600], frequencies[600];
+	uint32_t slots[600];
 	size_t mismatches = 0;
 
 	features.capacity = 600;
@@ -547,13 +551,102 @@ test_frequencies_against_counts(void)
 			if (expected[i] > 0)
 				story_background_add(&background, &key, 0, expected[i]);
 		}
-		story_background_frequencies(&background, &features, frequencies);
+		story_background_frequencies(&background, &features, frequencies, slots);
 		for (uint32_t i = 0; i < features.count; i++)
 			mismatches += frequencies[i] != expected[i];
 		story_background_free(&background);
 	}
 	free(features.items);
 	CHECK(mismatches == 0);
+}
+
+/* b, a copy of a (its entries, use and document count). */
+static void
+background_copy(struct story_background *b, const struct story_background *a)
+{
+	story_background_init(b, a->capacity);
+	memcpy(b->entries, a->entries, a->capacity * sizeof *a->entries);
+	b->used = a->used;
+	b->documents = a->documents;
+}
+
+static int
+same_background(const struct story_background *a, const struct story_background *b)
+{
+	return a->capacity == b->capacity && a->used == b->used &&
+	    a->documents == b->documents &&
+	    memcmp(a->entries, b->entries, a->capacity * sizeof *a->entries) == 0;
+}
+
+/*
+ * Counting an article from the slots its look-ups found (background.c,
+ * story_background_count) against the plain add (story_background_add, a probe from each
+ * key's home): the same table, entry for entry, in a small table where keys share home slots
+ * (a key new to the table takes an empty slot another new key's probe ended at too, so that
+ * one probes on), with a key twice among them, and filled to where the add halves the table
+ * first. And story_vector_build_count against story_vector_build then the plain add: the same
+ * vector and the same table.
+ */
+static void
+test_count_against_add(void)
+{
+	struct story_features features = { 0 };
+	uint64_t frequencies[300];
+	uint32_t slots[300];
+	size_t mismatches = 0, halved = 0, vector_mismatches = 0;
+
+	features.capacity = 400;
+	features.items = xcalloc(features.capacity, sizeof *features.items);
+	for (int round = 0; round < 200; round++) {
+		struct story_background counted, added;
+		uint32_t before = next_random(round % 4 == 3 ? 700 : 400);
+
+		story_background_init(&counted, 1024);
+		for (uint32_t i = 0; i < before; i++) {	/* keys within 128 home slots */
+			uint64_t key = ((uint64_t)next_random(128) | (uint64_t)(i + 1) << 20) <<
+			    KIND_BITS | (uint64_t)next_random(KIND_OTHER + 1);
+
+			story_background_add(&counted, &key, 0, 1 + next_random(3));
+		}
+		features.count = 1 + next_random(300);
+		for (uint32_t i = 0; i < features.count; i++) {
+			uint64_t key = i > 0 && next_random(50) == 0 ? features.items[i - 1].key :
+			    ((uint64_t)next_random(128) | (uint64_t)next_random(2000) << 20) <<
+			    KIND_BITS | (uint64_t)next_random(KIND_OTHER + 1);
+
+			features.items[i] = (struct story_item){ key, 1, 0, 0 };
+		}
+		background_copy(&added, &counted);
+		halved += (added.used + features.count) * 10 > added.capacity * 7;
+		story_background_frequencies(&counted, &features, frequencies, slots);
+		story_background_count(&counted, &features, frequencies, slots);
+		story_background_add(&added, &features.items[0].key, sizeof features.items[0],
+		    features.count);
+		mismatches += !same_background(&counted, &added);
+		story_background_free(&counted);
+		story_background_free(&added);
+	}
+	for (int round = 0; round < 100; round++) {
+		struct story_background counted, added;
+		struct story_vector with_count, without;
+
+		story_background_init(&counted, 1u << 17);
+		generate(&features, &counted, round % 3 == 2);
+		background_copy(&added, &counted);
+		story_vector_build_count(&with_count, &features, &counted);
+		story_vector_build(&without, &features, &added);
+		if (features.count > 0)
+			story_background_add(&added, &features.items[0].key,
+			    sizeof features.items[0], features.count);
+		vector_mismatches += !same_vector(&with_count, &without) ||
+		    !same_background(&counted, &added);
+		story_background_free(&counted);
+		story_background_free(&added);
+	}
+	free(features.items);
+	CHECK(mismatches == 0);
+	CHECK(vector_mismatches == 0);
+	CHECK(halved > 0);
 }
 
 /*
@@ -609,6 +702,7 @@ int
 main(void)
 {
 	RUN(test_frequencies_against_counts);
+	RUN(test_count_against_add);
 	RUN(test_build_against_reference);
 	RUN(test_weight_from_bound);
 	RUN(test_score_against_reference);
