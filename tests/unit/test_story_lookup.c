@@ -10,7 +10,8 @@
  * (story_remote_enable) against one that judges it as local: the same stories, members,
  * centroids, names, postings and background, field by field, no verdict in the article, and
  * no summary marked to publish.
- * And every story intact after the stories array grew many times.
+ * And every story intact after the stories array grew many times. And no posted ref names a
+ * slot past the stories handed out (the scan reads a ref's slot state unchecked).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -155,12 +156,27 @@ make_article(unsigned event, size_t number, time_t when)
 	return article;
 }
 
+/* Posted refs naming a slot at or past slot_count (read_postings reads a ref's slot state
+ * with no bounds test: there must be none). */
+static size_t
+refs_out_of_range(const struct story_index *index)
+{
+	const struct story_postings *postings = &index->postings;
+	size_t out = 0;
+
+	for (size_t i = 0; i < postings->capacity; i++)
+		for (uint32_t r = 0; postings->lists[i].refs != NULL &&
+		    r < postings->lists[i].count; r++)
+			out += (postings->lists[i].refs[r] >> 32) >= index->slot_count;
+	return out;
+}
+
 static void
 test_best_against_reference(void)
 {
 	struct story_config config;
 	struct story_index *index;
-	size_t mismatches = 0, found = 0;
+	size_t mismatches = 0, found = 0, out_of_range = 0;
 	char error[256];
 
 	for (int i = 0; i < WORDS; i++) {
@@ -192,8 +208,11 @@ test_best_against_reference(void)
 				    n, actual, got.score, expected, want.score);
 		story_assign(index, article);
 		article_free(article);
+		if (n % 100 == 99)
+			out_of_range += refs_out_of_range(index);
 	}
 	CHECK(mismatches == 0);
+	CHECK(out_of_range == 0);
 	CHECK(found > ARTICLES / 2);
 	CHECK(story_count(index) > 50);
 	CHECK(stale_refs > 0 && lists_cut > 0 && many_candidates > ARTICLES / 4);
