@@ -450,16 +450,13 @@ struct build {
  * the table, or with a low IDF, its weight itself. */
 static inline double
 approximate(const struct story_item *item, uint64_t frequency, double log_total,
-    const double *logs, struct story_background *background, struct idf_memo *memo)
+    const double *logs, struct idf_memo *memo)
 {
-	double factor = item_factor(item), log_count, idf;
+	double factor = item_factor(item), idf;
 
 	if (frequency >= LOG_COUNTS - 1)
 		return (float)(factor * memo_idf(memo, frequency));
-	log_count = logs[frequency + 1];
-	if (log_count == 0 && frequency > 0)	/* log(1) is 0 */
-		log_count = story_background_log_fill(background, frequency);
-	idf = log_total - log_count + 1.0;
+	idf = log_total - logs[frequency + 1] + 1.0;
 	if (idf < 0.5)
 		return (float)(factor * memo_idf(memo, frequency));
 	return factor * idf;
@@ -482,8 +479,7 @@ approximate_items(struct build *build, struct story_vector *vector,
 	memset(build->histogram, 0, sizeof build->histogram);
 	for (uint32_t i = 0; i < count; i++) {
 		unsigned kind = (unsigned)(items[i].key & KIND_MASK), p = kind_part[kind];
-		double weight = approximate(&items[i], frequencies[i], log_total, logs,
-		    background, memo);
+		double weight = approximate(&items[i], frequencies[i], log_total, logs, memo);
 
 		approx[i] = weight;
 		build->histogram[p][floor_bucket(weight)]++;

@@ -69,7 +69,7 @@ struct story_background {
 	size_t		 capacity;	/* power of two */
 	size_t		 used;
 	double		 documents;
-	double		*log_counts;	/* LOG_COUNTS of log(n), 0: not computed yet (NULL: none) */
+	double		*log_counts;	/* LOG_COUNTS of log(n) (story_background_init's) */
 };
 
 void	 story_background_init(struct story_background *background, size_t capacity);
@@ -85,21 +85,16 @@ void	 story_background_frequencies(const struct story_background *background,
 /* log(documents + 201), the IDF's numerator; log(frequency + 1) (within 1 ulp each: glibc's
  * log()), its denominator, -1 for a frequency of LOG_COUNTS - 1 or more. */
 double	 story_background_log_total(const struct story_background *background);
-double	 story_background_log_fill(struct story_background *background, uint64_t frequency);
-/* The table of log(frequency + 1) (at frequency + 1, 0: not computed yet), allocated if none. */
+/* The table of log(frequency + 1) (at frequency + 1, for every frequency below
+ * LOG_COUNTS - 1), computed whole at the init (or now, if there is none yet). */
 const double *story_background_logs(struct story_background *background);
 
 static inline double
 story_background_log_count(struct story_background *background, uint64_t frequency)
 {
-	double known;
-
 	if (frequency >= LOG_COUNTS - 1)
 		return -1;
-	if (background->log_counts == NULL ||
-	    ((known = background->log_counts[frequency + 1]) == 0 && frequency > 0))
-		return story_background_log_fill(background, frequency);	/* log(1) is 0 */
-	return known;
+	return story_background_logs(background)[frequency + 1];
 }
 /* Start loading the table lines the features' look-ups will read (they are random). */
 void	 story_background_prefetch(const struct story_background *background,

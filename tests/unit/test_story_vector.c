@@ -508,6 +508,16 @@ test_weight_from_bound(void)
 	CHECK(wrong == 0);
 	CHECK(checked > 900000);
 	CHECK(uncertain < checked / 100);	/* the log() it saves: nearly every one */
+	/* the table of log(frequency + 1), computed whole at the init: log()'s, bit for bit */
+	wrong = 0;
+	for (uint64_t frequency = 0; frequency < LOG_COUNTS - 1; frequency++) {
+		double want = log((double)(frequency + 1));
+		double got = story_background_logs(&background)[frequency + 1];
+
+		wrong += memcmp(&want, &got, sizeof want) != 0;
+	}
+	CHECK(wrong == 0);
+	CHECK(story_background_log_count(&background, LOG_COUNTS - 1) == -1);
 	for (size_t i = 0; i < 100000; i++) {
 		float low = (float)(0.01 + next_random(1000000) / 1000.0);
 		float high = nextafterf(low, HUGE_VALF);
