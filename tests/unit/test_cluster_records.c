@@ -4,7 +4,8 @@
  * reference: the byte-at-a-time writer and the copy-every-string reader they replaced, kept
  * here. On generated articles with the odd cases (no title, no outlet but a domain or a feed
  * name, entities without a type, names longer than the reader's stack buffer, no features,
- * many features), the record must be the same bytes, and the article read back the same in
+ * many features, feature counts and saliences over all 16 bits), the record must be the same
+ * bytes, and the article read back the same in
  * every field dedup_check() and story_assign() look at. Then one log of such articles, wire
  * copies among them, is judged by two instances, each judging its own articles (the first
  * three quarters for one, the rest for the other) and the other's read back from their
@@ -237,7 +238,7 @@ test_records_are_the_reference_bytes_and_read_back_whole(void)
 	struct dedup_sketcher *sketcher;
 	struct story_extractor *extractor = story_extractor_new();
 	struct dedup_hasher hasher;
-	int differ = 0, unread = 0, misread = 0, long_names = 0, without_story = 0;
+	int differ = 0, unread = 0, misread = 0, long_names = 0, without_story = 0, wide = 0;
 
 	dedup_config_defaults(&config);
 	sketcher = dedup_sketcher_new(&config);
@@ -246,7 +247,15 @@ test_records_are_the_reference_bytes_and_read_back_whole(void)
 		struct article *article = make_article(i, sketcher, extractor), *back;
 		struct buffer reference = { 0 };
 		size_t length;
-		uint8_t *value = fprecord_encode(&hasher, article, article->fetched + 5, &length);
+		uint8_t *value;
+
+		/* counts and saliences over all 16 bits (the extractor's stay small) */
+		for (uint32_t k = 0; i % 5 == 2 && article->story_features != NULL &&
+		    k < article->story_features->count; k++, wide++) {
+			article->story_features->items[k].count = (uint16_t)(i * 40503u + k * 977u);
+			article->story_features->items[k].salient = (uint16_t)(k * 31337u ^ i);
+		}
+		value = fprecord_encode(&hasher, article, article->fetched + 5, &length);
 
 		ref_encode(&hasher, article, article->fetched + 5, &reference);
 		if (length != reference.length || memcmp(value, reference.data, length) != 0)
@@ -268,6 +277,7 @@ test_records_are_the_reference_bytes_and_read_back_whole(void)
 	CHECK(misread == 0);
 	CHECK(long_names > 0);		/* the heap path of the entity reader ran */
 	CHECK(without_story > 0);
+	CHECK(wide > 0);
 	dedup_hasher_free(&hasher);
 	dedup_sketcher_free(sketcher);
 	story_extractor_free(extractor);
