@@ -2,8 +2,8 @@
  * test_story_vector.c - an article's weighted vector (score.c, story_vector_build) against
  * the build it replaced, kept here as the reference: every IDF computed with log() and every
  * item of a part through keep_top, then one insertion sort by key. The new build weighs
- * exactly only the items bounds say may be kept, and sorts part by part; both must give the
- * same vector bit for bit (keys, float weights, item indexes, counts per part, salience
+ * exactly only the items bounds say may be kept, and sorts by key in buckets; both must give
+ * the same vector bit for bit (keys, float weights, item indexes, counts per part, salience
  * counts, the key slots) on generated features: ties of count and frequency, counts past the
  * table of 1 + log(mentions), frequencies past the table of logs, few and many items, small
  * and large document totals. And the score of a vector against a story's centroid
