@@ -22,9 +22,11 @@ page-faults, is sampled every BENCH_CLUSTER_PERF_PERIOD-th (50) with its stack: 
 touches new memory; task-clock with a period of 1000000 ns gives CPU time with stacks (on
 2026-12-07 such a profile held the loop thread and librdkafka's, not the workers)),
 BENCH_CLUSTER_TIDS (1: a "coldtids" line per daemon, each thread's user and system CPU, minor
-faults and preemptions in the cold start, by thread id: a process's librdkafka threads come in
-the order of its clients, each client's rdk:main first; in cluster mode the producer, the state
-reader, the group member, the fingerprints reader, except the threads of brokers learned later),
+faults, preemptions and voluntary switches (its sleeps, so its wake-ups) in the cold start, by
+thread id: a process's librdkafka threads come in the order of its clients, each client's
+rdk:main first; in cluster mode the producer, the state reader, the group member, the
+fingerprints reader, except the threads of brokers learned later; and an "idletids" line per
+daemon, the wake-ups and CPU ms of each thread name over the idle window, per second),
 BENCH_CLUSTER_WORKERS ([daemon] workers, when set), BENCH_CLUSTER_COMMIT_INTERVAL ([cluster]
 commit_interval, when set), BROKER_INITIAL_REBALANCE_DELAY_MS (the broker's
 group.initial.rebalance.delay.ms, tests/kafka/broker.sh: 0 unless set, Kafka's own default
@@ -200,9 +202,9 @@ def thread_cpu(pids):
 
 
 def task_cpu(pid):
-	"""[(thread id, name, utime s, stime s, minor faults, preemptions)] of pid's threads, in the order they
-	were made
-	(librdkafka's threads by client: each client's rdk:main comes first, BENCH_CLUSTER_TIDS)."""
+	"""[(thread id, name, utime s, stime s, minor faults, preemptions, voluntary switches,
+	s on a CPU (schedstat))] of pid's threads, in the order they were made (librdkafka's
+	threads by client: each client's rdk:main comes first, BENCH_CLUSTER_TIDS)."""
 	rows = []
 	for task in Path("/proc/%d/task" % pid).glob("*"):
 		try:
@@ -213,9 +215,15 @@ def task_cpu(pid):
 			continue
 		fields = text[text.rindex(")") + 2:].split()
 		switches = re.search(r"^nonvoluntary_ctxt_switches:\s+(\d+)", status, re.M)
+		sleeps = re.search(r"^voluntary_ctxt_switches:\s+(\d+)", status, re.M)
+		try:	# nanoseconds on a CPU: finer than utime and stime's clock ticks
+			ran = int((task / "schedstat").read_text().split()[0]) / 1e9
+		except (OSError, ValueError, IndexError):
+			ran = 0.0
 		rows.append((int(task.name), name, int(fields[11]) / poll.CLOCK_TICKS,
 			     int(fields[12]) / poll.CLOCK_TICKS, int(fields[7]),
-			     int(switches.group(1)) if switches else -1))
+			     int(switches.group(1)) if switches else -1,
+			     int(sleeps.group(1)) if sleeps else -1, ran))
 	return sorted(rows)
 
 
@@ -291,7 +299,7 @@ def cold_start(prefix, label, daemons, begun, expected):
 	if os.environ.get("BENCH_CLUSTER_TIDS"):
 		for index, daemon in enumerate(daemons):
 			print("%scoldtids.%s instance=%d %s" % (prefix, label, index, " ".join(
-				"%d:%s=%.2fu+%.2fs,%dflt,%dpre" % row for row in task_cpu(daemon.pid))),
+				"%d:%s=%.2fu+%.2fs,%dflt,%dpre,%dvol" % row[:7] for row in task_cpu(daemon.pid))),
 			      flush=True)
 	return {"instance_cpu": instance_cpu, "cpu": cold_cpu, "records": records}
 
@@ -302,6 +310,7 @@ def idle_window(prefix, label, daemons):
 	time.sleep(1)
 	pids = [daemon.pid for daemon in daemons]
 	started, cpu, threads = time.monotonic(), sum(cpu_of(pid) for pid in pids), thread_cpu(pids)
+	tids = [task_cpu(pid) for pid in pids]
 	time.sleep(IDLE_SECONDS)
 	seconds = time.monotonic() - started
 	cpu = sum(cpu_of(pid) for pid in pids) - cpu
@@ -309,6 +318,25 @@ def idle_window(prefix, label, daemons):
 		prefix, label, len(daemons), seconds, cpu, cpu / seconds * 1000), flush=True)
 	print("%sidlethreads.%s %s" % (prefix, label, thread_line(thread_cpu(pids), threads)),
 	      flush=True)
+	if os.environ.get("BENCH_CLUSTER_TIDS"):
+		for index, pid in enumerate(pids):
+			print("%sidletids.%s instance=%d %s" % (prefix, label, index, wakeups_line(
+				tids[index], task_cpu(pid), seconds)), flush=True)
+
+
+def wakeups_line(before, after, seconds):
+	"""NAME=W/s,Cms/s for each thread name (digits folded, rdk:broker1 -> rdk:brokerN): its
+	voluntary switches (wake-ups) and CPU (schedstat's) per second between two task_cpu()
+	lists."""
+	earlier = {row[0]: row for row in before}
+	totals = {}
+	for row in after:
+		old = earlier.get(row[0], (0, "", 0.0, 0.0, 0, 0, 0, 0.0))
+		name = re.sub(r"\d+$", "N", row[1])
+		wakes, cpu = totals.get(name, (0, 0.0))
+		totals[name] = (wakes + row[6] - old[6], cpu + row[7] - old[7])
+	return " ".join("%s=%.1f/s,%.2fms/s" % (name, wakes / seconds, cpu * 1000 / seconds)
+			for name, (wakes, cpu) in sorted(totals.items(), key=lambda t: -t[1][0]))
 
 
 def poll_window(prefix, label, daemons, nginx):
