@@ -5,8 +5,9 @@
  * this instance polls once their state is read (feedstate.c), and revoked ones back into feeds
  * it leaves alone. Everything runs on the event loop thread: a tick (every 100 ms, or every
  * [cluster] commit_interval when that is shorter) serves the two consumers (the group member
- * and the state reader) and starts ending the daemon's producer's transaction when due
- * (txn.c), whose blocking calls run on the committer thread (committer.c).
+ * and the state reader), does the fingerprints reader's periodic work (fingerprints.c) and
+ * starts ending the daemon's producer's transaction when due (txn.c), whose blocking calls
+ * run on the committer thread (committer.c).
  */
 #include <event2/event.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "util.h"
 
 #define TICK_MS			100
+#define GENERATION_EVERY	10	/* ticks between reads of the generation (update_generation) */
 #define ADMIN_TIMEOUT_MS	15000
 #define TOPIC_SETTLE_MS		1000	/* after creating topics, for every broker to know them */
 /*
@@ -336,6 +338,24 @@ on_kafka_log(const rd_kafka_t *kafka, int level, const char *facility, const cha
 	    rd_kafka_name(kafka), log_quote(facility), log_quote(message));
 }
 
+/*
+ * /metrics' generation: rd_kafka_consumer_group_metadata() is a request to the group
+ * member's main thread and a wait for its answer, so read at every tick it woke that thread
+ * and put the loop to sleep ten times a second, idle or not (an idle instance's loop thread
+ * slept 23-27 times a second, its ticks 10). The generation changes only in a rebalance: it
+ * is read at the tick that ran one's callback, and once a second besides.
+ */
+static void
+update_generation(struct cluster *cluster)
+{
+	if (cluster->generation_rebalances == cluster->status.rebalances &&
+	    ++cluster->generation_ticks < GENERATION_EVERY)
+		return;
+	txn_update_generation(cluster);
+	cluster->generation_rebalances = cluster->status.rebalances;
+	cluster->generation_ticks = 0;
+}
+
 static void
 on_tick(evutil_socket_t fd, short what, void *context)
 {
@@ -347,7 +367,8 @@ on_tick(evutil_socket_t fd, short what, void *context)
 		rd_kafka_message_destroy(message);
 	feedstate_read(cluster);
 	feedstate_check_stable(cluster);
-	txn_update_generation(cluster);
+	update_generation(cluster);
+	fingerprints_tick(cluster->fingerprints);
 	txn_tick(cluster, 0);
 	release_when_idle(cluster);
 }

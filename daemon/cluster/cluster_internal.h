@@ -61,6 +61,8 @@ struct cluster {
 	struct publisher	*publisher;	/* the daemon's producer, transactional */
 	rd_kafka_t		*producer;	/* its librdkafka handle */
 	struct event		*tick;
+	int			 generation_ticks;	/* since /metrics' generation was read */
+	long long		 generation_rebalances;	/* status.rebalances then */
 	int			 partitions;
 	enum partition_phase	*phase;		/* by partition */
 	json_t			*feeds;		/* URL -> record: feeds of our partitions */
@@ -170,6 +172,9 @@ void	*cluster_message_kind(void);
 
 /* fingerprints.c */
 void	 fingerprints_close(struct fingerprints *fingerprints);
+/* The reader's periodic work (records sent again, refused ones judged, reading on past
+ * FP_READ_MAX, timeouts), from cluster.c's tick; nothing when NULL or not open. */
+void	 fingerprints_tick(struct fingerprints *fingerprints);
 
 /*
  * Tests only (tests/unit/test_cluster_join.c; NULL in the daemon): called on the committer

@@ -48,7 +48,6 @@
 #include "spool.h"
 #include "util.h"
 
-#define FP_TICK_MS		100
 #define FP_READ_MAX		2000	/* records judged per wake-up; the tick reads on */
 #define FP_BUCKETS_MIN		1024
 #define FP_ADMIN_TIMEOUT_MS	15000
@@ -65,7 +64,7 @@ struct parked {
 	uint8_t		*value;		/* the record (fprecord.c) until the producer takes it */
 	size_t		 length;
 	int		 unsent;	/* refused or not delivered: sent again by the tick */
-	int		 suspect;	/* refused for good once: sent again alone (on_tick) */
+	int		 suspect;	/* refused for good once: sent again alone (fingerprints_tick) */
 	int		 shrunk;	/* sent without its story features (shrink()) */
 	time_t		 when;		/* of its poll: judged as of then if it is refused */
 	char		*refusal;	/* refused for good: the brokers' answer */
@@ -79,7 +78,7 @@ struct fingerprints {
 	rd_kafka_t		*reader;	/* read_uncommitted, partition 0 */
 	rd_kafka_queue_t	*queue;
 	int			 wake[2];	/* librdkafka writes when the queue fills */
-	struct event		*readable, *tick;
+	struct event		*readable;
 	struct parked		**buckets;
 	size_t			 bucket_count;
 	struct parked		*oldest, *newest;	/* the first to time out first */
@@ -567,11 +566,16 @@ send_again(struct fingerprints *fp)
 				send_record(fp, entry);
 }
 
-static void
-on_tick(evutil_socket_t fd, short what, void *context)
+/*
+ * From cluster.c's tick (every 100 ms, or [cluster] commit_interval when shorter), not a
+ * timer of its own: two timers of one period, set apart by the reader's start, woke the loop
+ * thread up to twice a period (an idle instance's loop woke 21-31 times a second).
+ */
+void
+fingerprints_tick(struct fingerprints *fp)
 {
-	struct fingerprints *fp = context;
-
+	if (fp == NULL || fp->readable == NULL)
+		return;		/* not open (yet), or its reader could not start */
 	send_again(fp);
 	judge_refused(fp);
 	read_records(fp);
@@ -701,8 +705,6 @@ start_reading(struct fingerprints *fp, char *error, size_t error_size)
 static int
 watch_queue(struct fingerprints *fp, struct event_base *base, char *error, size_t error_size)
 {
-	static const struct timeval tick = { 0, FP_TICK_MS * 1000 };
-
 	if (pipe(fp->wake) < 0 || fcntl(fp->wake[0], F_SETFL, O_NONBLOCK) < 0 ||
 	    fcntl(fp->wake[1], F_SETFL, O_NONBLOCK) < 0) {
 		snprintf(error, error_size, "[cluster] pipe: %s", strerror(errno));
@@ -712,8 +714,6 @@ watch_queue(struct fingerprints *fp, struct event_base *base, char *error, size_
 	rd_kafka_queue_io_event_enable(fp->queue, fp->wake[1], "1", 1);
 	fp->readable = event_new(base, fp->wake[0], EV_READ | EV_PERSIST, on_readable, fp);
 	event_add(fp->readable, NULL);
-	fp->tick = event_new(base, -1, EV_PERSIST, on_tick, fp);
-	event_add(fp->tick, &tick);
 	return 0;
 }
 
@@ -750,8 +750,6 @@ fingerprints_close(struct fingerprints *fp)
 {
 	if (fp == NULL)
 		return;
-	if (fp->tick != NULL)
-		event_free(fp->tick);
 	if (fp->readable != NULL)
 		event_free(fp->readable);
 	for (size_t i = 0; i < fp->bucket_count; i++)

@@ -30,6 +30,7 @@
 #define cluster_fingerprints_open	park_test_fingerprints_open
 #define cluster_fingerprints_parked	park_test_fingerprints_parked
 #define fingerprints_close		park_test_fingerprints_close
+#define fingerprints_tick		park_test_fingerprints_tick
 #define publisher_send_to_owned		park_test_send
 #include "../../daemon/cluster/fingerprints.c"
 
