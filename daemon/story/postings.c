@@ -34,7 +34,7 @@ story_postings_free(struct story_postings *postings)
 static size_t
 home(const struct story_postings *postings, uint64_t key)
 {
-	return (size_t)(key * 0x9E3779B97F4A7C15ULL >> 24) & (postings->capacity - 1);
+	return story_postings_home(postings, key);
 }
 
 /* The list of key, or the empty slot where it would go. */
@@ -107,12 +107,6 @@ compact(struct story_postings *postings, struct posting_list *list,
 		list->capacity = kept > 2 ? kept : 2;
 		list->refs = xrealloc(list->refs, list->capacity * sizeof *list->refs);
 	}
-}
-
-void
-story_postings_prefetch(const struct story_postings *postings, uint64_t key)
-{
-	__builtin_prefetch(&postings->lists[home(postings, key)]);
 }
 
 struct posting_list *
