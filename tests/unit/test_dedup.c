@@ -1,8 +1,8 @@
 /*
  * test_dedup.c - near-duplicate detection: normalization, sketches, verdicts on wire-copy
  * variants (of the shared seed articles when present, and of stories written here), and
- * property tests over random documents. Persistence, window expiry and bounded memory are
- * test_dedup_persist.c's; the helpers both use are dedup_helpers.h.
+ * property tests over random documents; ids stored and read back. Persistence, window expiry
+ * and bounded memory are test_dedup_persist.c's; the helpers both use are dedup_helpers.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -498,10 +498,49 @@ test_seed_variants(void)
 	dedup_close(index);
 }
 
+/*
+ * An id stored in a generation's arena (packed as bytes when it is lowercase hex of an even
+ * length, else as it is) reads back as it was: every byte value next to a hex digit, both
+ * sides of each range of digits ('/', '0', '9', ':', '`', 'a', 'f', 'g', upper case),
+ * odd lengths, and ids of 64 hex digits, the bench articles' (a byte taken for a digit that
+ * is not one, or the other way, reads back changed or unpacked).
+ */
+static void
+test_ids_read_back(void)
+{
+	struct dedup_generation *generation = dedup_generation_new(1, 1024, 4, 16, 0);
+	char id[80], back[200];
+	size_t wrong = 0, packed = 0;
+
+	for (int byte = 1; byte < 256; byte++) {
+		for (int form = 0; form < 3; form++) {
+			uint32_t offset;
+			size_t before = generation->ids_length;
+
+			if (form == 0)
+				snprintf(id, sizeof id, "%c%c", byte, "0af9"[byte % 4]);
+			else if (form == 1)
+				snprintf(id, sizeof id, "ab%c", byte);
+			else
+				snprintf(id, sizeof id, "0123456789abcdef0123456789abcdef"
+				    "0123456789abcdef0123456789abcde%c", byte);
+			offset = dedup_generation_add_id(generation, id);
+			wrong += strcmp(dedup_generation_id(generation, offset, back, sizeof back),
+			    id) != 0 || !dedup_generation_id_equals(generation, offset, id);
+			/* packed: a length byte and half as many bytes as digits */
+			packed += generation->ids_length - before == 1 + strlen(id) / 2;
+		}
+	}
+	CHECK(wrong == 0);
+	CHECK(packed == 2 * 16);	/* two forms of the 16 digits, none of the odd form */
+	dedup_generation_free(generation);
+}
+
 int
 main(void)
 {
 	log_init(getenv("TEST_DEBUG") ? LOG_LEVEL_DEBUG : LOG_LEVEL_ERROR);
+	RUN(test_ids_read_back);
 	RUN(test_normalize_equivalences);
 	RUN(test_normalize_ascii_reference);
 	RUN(test_sketch_estimates);
