@@ -44,7 +44,10 @@ in cluster mode, so every setup is the daemon itself, in three phases:
   out BENCH_COLD_TIMEOUT and its CPU per item held that wait); a "coldmemory" line gives
   each daemon's peak RSS (VmHWM); items/s and the daemons' CPU per item (summed over the instances: CPU per item
   is the per-core figure). For the cluster setups this includes creating the topics and
-  joining the group (ready_s: until every /readyz says ready). Cluster mode runs with Kafka
+  joining the group (ready_s: until every /readyz says ready, asked every 0.2 s; an instance
+  polls no feed before it holds partitions); items_per_s_ready divides the items by the time
+  from then (an instance assigned before the last may have begun sooner): the machine's
+  throughput once the group has formed. Cluster mode runs with Kafka
   transactions (one per commit_interval, 500 ms, per instance).
 - idle: the next BENCH_CLUSTER_IDLE_SECONDS, when no feed is due (at a 5 m interval): the
   daemons' CPU per second, summed and by thread: what an instance costs doing nothing
@@ -288,11 +291,13 @@ def cold_start(prefix, label, daemons, begun, expected):
 	cold_cpu = sum(instance_cpu)
 	records = sum(published(daemon) for daemon in daemons)
 	cold_threads = thread_cpu([daemon.pid for daemon in daemons])
+	ready_s = (ready_at or time.monotonic()) - begun
 	print("%scold.%s instances=%d items=%d published=%d seconds=%.2f "
-	      "items_per_s=%.0f ready_s=%.2f cpu_s=%.2f cpu_ms_per_item=%.4f interval=%s" % (
+	      "items_per_s=%.0f ready_s=%.2f items_per_s_ready=%.0f cpu_s=%.2f "
+	      "cpu_ms_per_item=%.4f interval=%s" % (
 		      prefix, label, len(daemons), expected, records, cold_seconds,
-		      records / cold_seconds, (ready_at or time.monotonic()) - begun, cold_cpu,
-		      cold_cpu / max(records, 1) * 1000, COLD_INTERVAL), flush=True)
+		      records / cold_seconds, ready_s, records / max(cold_seconds - ready_s, 0.2),
+		      cold_cpu, cold_cpu / max(records, 1) * 1000, COLD_INTERVAL), flush=True)
 	print("%scoldthreads.%s %s" % (prefix, label, thread_line(cold_threads, {})), flush=True)
 	print("%scoldmemory.%s peak_rss_mb=%s" % (prefix, label, ",".join(
 		"%.0f" % (peak_rss_kb(daemon.pid) / 1024) for daemon in daemons)), flush=True)

@@ -299,6 +299,9 @@ for corpus in "" articles.; do
 	    "$(field "cluster.${corpus}cold.single" cpu_ms_per_item)")x" \
 	    "$(ratio "$(field "cluster.${corpus}cold.cluster2" cpu_ms_per_item)" \
 	    "$(field "cluster.${corpus}cold.single" cpu_ms_per_item)")x" "<= 1.2x"
+	table "  ${corpus}items/s once every instance is ready (single-node | 2 instances)" \
+	    "$(field "cluster.${corpus}cold.single" items_per_s_ready)" \
+	    "$(field "cluster.${corpus}cold.cluster2" items_per_s_ready)" ""
 	table "  ${corpus}two processes without cluster mode (pair) / single-node" \
 	    "$(ratio "$(field "cluster.${corpus}cold.pair" cpu_ms_per_item)" \
 	    "$(field "cluster.${corpus}cold.single" cpu_ms_per_item)")x" "" ""
