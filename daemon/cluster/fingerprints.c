@@ -427,18 +427,6 @@ cluster_fingerprint_on_report(struct cluster *cluster, int success, const char *
 	free(id);
 }
 
-/*
- * Whether a record carries story features (flags bit 0 of a binary record, the third byte;
- * "story" in a JSON one): one without them is judged dedup only, ours as the others'.
- */
-static int
-record_has_story(const struct fprecord *record)
-{
-	if (record->json != NULL)
-		return json_is_object(json_object_get(record->json, "story"));
-	return record->length > 2 && (record->data[2] & FPRECORD_STORY) != 0;
-}
-
 /* One record, in log order: ours (parked here) judged now, another's into the index. */
 static void
 judge(struct fingerprints *fp, const rd_kafka_message_t *message)
@@ -453,7 +441,7 @@ judge(struct fingerprints *fp, const rd_kafka_message_t *message)
 	if (valid && (entry = parked_find(fp, record.id, 1)) != NULL) {
 		void *item = entry->item;
 		parked_free(entry);
-		fp->hooks.local(fp->hooks.context, item, record.time, record_has_story(&record));
+		fp->hooks.local(fp->hooks.context, item, record.time, fprecord_has_story(&record));
 	} else if (valid && (article = fprecord_article(&record, &fp->hasher)) != NULL)
 		fp->hooks.remote(fp->hooks.context, article, record.time);
 	else

@@ -274,6 +274,14 @@ fprecord_open(struct fprecord *record, const void *value, size_t length)
 	return -1;
 }
 
+int
+fprecord_has_story(const struct fprecord *record)
+{
+	if (record->json != NULL)
+		return json_is_object(json_object_get(record->json, "story"));
+	return record->length > 2 && (record->data[2] & FPRECORD_STORY) != 0;
+}
+
 void
 fprecord_close(struct fprecord *record)
 {
@@ -428,7 +436,7 @@ binary_article(const struct fprecord *record, const struct dedup_hasher *hasher)
 		memcpy(sketch->signature, signature, hasher->signature_bytes);
 	for (int i = 0; i < hasher->bands; i++)
 		sketch->band_keys[i] = get_uint(&in, 8);
-	if (record->data[2] & FPRECORD_STORY)
+	if (fprecord_has_story(record))
 		binary_story(&in, article);
 	if (in.failed) {
 		article_free(article);
@@ -533,7 +541,7 @@ json_article(const struct fprecord *record, const struct dedup_hasher *hasher)
 	article = article_new();
 	article_set(&article->id, record->id);
 	article->dedup_sketch = sketch;
-	if (json_is_object(json_object_get(record->json, "story")))
+	if (fprecord_has_story(record))
 		json_story(json_object_get(record->json, "story"), article);
 	return article;
 }

@@ -36,6 +36,9 @@ uint8_t	*fprecord_encode(const struct dedup_hasher *hasher, const struct article
 	    time_t when, size_t *length);
 /* Reads the id and time; -1 when the value is neither layout or lacks them. */
 int	 fprecord_open(struct fprecord *record, const void *value, size_t length);
+/* Whether the record carries story features (flags bit 0 of a binary one, "story" in a JSON
+ * one): one without them is judged dedup only, by its own instance as by the others. */
+int	 fprecord_has_story(const struct fprecord *record);
 /* Another instance's candidate: an article of the id, its sketch and story features; NULL
  * when the record was sketched with other [dedup] sizes or is cut short. */
 struct article *fprecord_article(const struct fprecord *record,

@@ -388,8 +388,9 @@ on_fingerprint_remote(void *context, struct article *article, time_t when)
 
 /*
  * The brokers refused the article's record for good (too large for the fingerprints topic),
- * without its story features too (or it had none): it is not sent again, and the article is judged here, as of its poll, against what this
- * instance has read of the log, and published; the other instances never see its record.
+ * without its story features too (or it had none): it is not sent again, and the article is
+ * judged here, as of its poll, against what this instance has read of the log, and
+ * published; the other instances never see its record.
  * The transaction the refused record was in aborts (librdkafka), so the article is
  * published from its feed's next poll, judged here again with the same verdict.
  */

@@ -88,6 +88,7 @@ def test_a_buffer_librdkafka_frees_after_our_read_does_not_count(tmp_path, capsy
 	assert reports.main(write(tmp_path, PAYLOAD)) == 0
 	out = capsys.readouterr().out
 	assert "a buffer librdkafka freed after we read it (not counted)" in out
+	assert "no reports (1 buffers librdkafka freed after we read them, not counted)" in out
 
 
 def test_our_read_after_librdkafkas_free_counts(tmp_path, capsys):
