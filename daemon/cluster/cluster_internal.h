@@ -110,6 +110,9 @@ void	 feedstate_read(struct cluster *cluster);
 /* A record's value (NULL: a tombstone) into the feed's state; -1 when malformed (not kept). */
 int	 feedstate_take(struct cluster *cluster, const char *url, const void *value,
 	    size_t length);
+/* feedstate_take of a record as feedstate_encode writes it, by its fast path; -1 otherwise. */
+int	 feedstate_take_written(struct cluster *cluster, const char *url, const char *value,
+	    size_t length);
 void	 feedstate_check_stable(struct cluster *cluster);
 void	 feedstate_write_dirty(struct cluster *cluster);
 /* The record's value: its JSON members, and "ids" packed (NULL: none). */

@@ -343,43 +343,51 @@ feedids_encode(const struct feedids *ids, struct buffer *out)
 
 /* Reading. */
 
-static int
-base64_value(unsigned char c)
+/* 1 + the value of each base64 character, 0 for every other byte: made once. */
+static uint8_t base64_values[256];
+static pthread_once_t base64_values_once = PTHREAD_ONCE_INIT;
+
+static void
+base64_values_make(void)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
+	for (unsigned i = 0; i < 64; i++)
+		base64_values[(unsigned char)base64_alphabet[i]] = (uint8_t)(i + 1);
 }
 
-/* Strict base64 (whole quads, padding only at the end) into a malloc'd buffer; NULL if not. */
+/*
+ * Strict base64 (whole quads, padding only at the end) into a malloc'd buffer; NULL if not.
+ * Four characters at a time by table (a catch-up decodes 22 KB a full record: character by
+ * character through a chain of ranges, this was a third of its time).
+ */
 static uint8_t *
 base64_decode(const char *text, size_t length, size_t *decoded)
 {
+	const unsigned char *in = (const unsigned char *)text;
 	size_t pad = length >= 4 ? (text[length - 1] == '=') + (text[length - 2] == '=') : 0;
+	size_t whole = length - pad - (pad > 0 ? 4 - pad : 0), n = 0, i;
 	uint8_t *out;
-	size_t n = 0;
-	uint32_t group = 0;
+	uint32_t group = 0, a, b, c, d;
 
 	if (length % 4 != 0)
 		return NULL;
+	pthread_once(&base64_values_once, base64_values_make);
 	out = xmalloc(length / 4 * 3 + 1);
-	for (size_t i = 0; i < length - pad; i++) {
-		int value = base64_value((unsigned char)text[i]);
-
-		if (value < 0) {
-			free(out);
-			return NULL;
-		}
-		group = group << 6 | (uint32_t)value;
-		if (i % 4 == 3) {
-			out[n++] = (uint8_t)(group >> 16);
-			out[n++] = (uint8_t)(group >> 8);
-			out[n++] = (uint8_t)group;
-		}
+	for (i = 0; i < whole; i += 4) {
+		a = base64_values[in[i]];
+		b = base64_values[in[i + 1]];
+		c = base64_values[in[i + 2]];
+		d = base64_values[in[i + 3]];
+		if (a == 0 || b == 0 || c == 0 || d == 0)
+			goto refuse;
+		group = (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6 | (d - 1);
+		out[n++] = (uint8_t)(group >> 16);
+		out[n++] = (uint8_t)(group >> 8);
+		out[n++] = (uint8_t)group;
+	}
+	for (group = 0; i < length - pad; i++) {	/* the padded quad's characters */
+		if ((a = base64_values[in[i]]) == 0)
+			goto refuse;
+		group = group << 6 | (a - 1);
 	}
 	if (pad == 1) {		/* three characters: two bytes */
 		out[n++] = (uint8_t)(group >> 10);
@@ -388,6 +396,9 @@ base64_decode(const char *text, size_t length, size_t *decoded)
 		out[n++] = (uint8_t)(group >> 4);
 	*decoded = n;
 	return out;
+refuse:
+	free(out);
+	return NULL;
 }
 
 /* A bounds-checked reader of the packed bytes. */

@@ -313,6 +313,182 @@ test_a_full_compact_record_is_small(void)
 }
 
 /*
+ * The reference reading of a record for the fast path below: jansson parses the whole value
+ * and the ids are decoded from its "ids" string (what feedstate_take did for every record
+ * before); -1 when that refuses it. *members: the record without "ids".
+ */
+static int
+reference_take(const char *value, json_t **members, struct feedids *ids)
+{
+	json_t *record = json_loadb(value, strlen(value), 0, NULL), *packed;
+
+	*members = NULL;
+	packed = json_object_get(record, "ids");
+	if (!json_is_object(record) || !json_is_string(packed) ||
+	    feedids_decode(ids, json_string_value(packed), json_string_length(packed)) < 0) {
+		json_decref(record);
+		return -1;
+	}
+	json_object_del(record, "ids");
+	*members = record;
+	return 0;
+}
+
+/* The cluster holds of URL what the reference read of value gives; 1 when the same. */
+static int
+same_as_reference(struct cluster *cluster, const char *value, int taken)
+{
+	struct feedids ids = { 0 }, *got = feedids_get(&cluster->ids, URL);
+	json_t *members;
+	int same = reference_take(value, &members, &ids) == taken;
+
+	if (same && taken == 0) {
+		same = json_equal(members, json_object_get(cluster->feeds, URL)) && got != NULL &&
+		    got->count == ids.count && got->handed == ids.handed;
+		for (size_t i = 0; same && i < ids.count; i++)
+			same = got->entries[i].hash == ids.entries[i].hash &&
+			    got->entries[i].updated == ids.entries[i].updated &&
+			    got->entries[i].content_hash == ids.entries[i].content_hash &&
+			    got->entries[i].handed == ids.entries[i].handed;
+	}
+	json_decref(members);
+	feedids_clear(&ids);
+	return same;
+}
+
+/* value with the first occurrence of from replaced by to (malloc'd). */
+static char *
+replaced(const char *value, const char *from, const char *to)
+{
+	const char *at = strstr(value, from);
+	struct buffer out = { 0 };
+
+	if (at == NULL)
+		return xstrdup(value);
+	buffer_append(&out, value, (size_t)(at - value));
+	buffer_append_string(&out, to);
+	buffer_append_string(&out, at + strlen(from));
+	return buffer_steal(&out);
+}
+
+/*
+ * A record as the daemon writes it is read by the fast path (its members parsed without the
+ * packed ids, the ids decoded from the value: feedstate_take_written), into what the reference
+ * reading gives; other forms are left to jansson (the fast path says -1 and changes nothing)
+ * and read as the reference reads them: "ids" first or alone, escapes in it, a duplicate
+ * "ids", a quote or "ids" inside another member's string, bad base64, a missing comma.
+ */
+static void
+test_a_written_record_is_read_as_jansson_reads_it_whole(void)
+{
+	for (uint64_t seed = 1; seed <= 60; seed++) {
+		json_t *lists = records_make(seed, seed == 1 ? CLUSTER_DELIVERED_MAX :
+		    (int)(seed % 50), seed % 3 == 0 ? 2 : 1);
+		char *old = json_dumps(lists, JSON_COMPACT), *value, *ids, *variant[9];
+		struct bench_cluster made, read_made;
+		struct cluster *cluster = cluster_make(&made), *reader;
+
+		CHECK(take(cluster, old) == 0);
+		if (seed % 4 == 0)	/* a validator holding what looks like the packed member */
+			json_object_set_new(json_object_get(cluster->feeds, URL), "etag",
+			    json_string("\",\"ids\":\"AAAA\"}"));
+		value = written(cluster);
+		reader = cluster_make(&read_made);
+		CHECK(feedstate_take_written(reader, URL, value, strlen(value)) == 0);
+		CHECK(same_as_reference(reader, value, 0));
+		cluster_free(reader);
+		ids = strstr(value, ",\"ids\":\"");
+		CHECK(ids != NULL);
+		variant[0] = replaced(value, ids, "}");	/* no ids */
+		variant[1] = replaced(value, "{", "{\"ids\":\"AQ==\",");	/* a duplicate, first */
+		variant[2] = replaced(value, ",\"ids\":\"", ",\"ids\":\"\\u0041");	/* an escape */
+		variant[3] = replaced(value, ",\"ids\":\"", " \"ids\":\"");	/* no comma */
+		variant[4] = replaced(value, ",\"ids\":\"", ",\"ids\":\"*");	/* bad base64 */
+		variant[5] = replaced(value, ",\"ids\":\"", ",\"ids\":\"A");	/* a length not x4 */
+		variant[6] = xstrdup(strstr(value, "\"ids\":\"") - 1);	/* {"ids":...} alone */
+		variant[6][0] = '{';
+		variant[7] = replaced(value, ",\"ids\":\"", ",\"idz\":\"");	/* another name */
+		variant[8] = replaced(value, "{", "{\"ids\":7,");	/* not a string, first */
+		for (size_t v = 0; v < sizeof variant / sizeof variant[0]; v++) {
+			struct feedids none = { 0 };
+			json_t *members;
+			int expected = reference_take(variant[v], &members, &none);
+
+			json_decref(members);
+			feedids_clear(&none);
+			reader = cluster_make(&read_made);
+			if (v == 1 || v == 6 || v == 8)	/* the daemon's form at the end */
+				CHECK(feedstate_take_written(reader, URL, variant[v],
+				    strlen(variant[v])) == expected);
+			else if (feedstate_take_written(reader, URL, variant[v],
+			    strlen(variant[v])) == 0) {
+				CHECK(!"the fast path took another form");
+				fprintf(stderr, "  variant %zu of seed %llu\n", v,
+				    (unsigned long long)seed);
+			}
+			if (v != 1 && v != 6 && v != 8)
+				CHECK(json_object_size(reader->feeds) == 0 &&
+				    feedids_get(&reader->ids, URL) == NULL);
+			cluster_free(reader);
+			reader = cluster_make(&read_made);
+			if (v == 0 || v == 7 || v == 8)	/* no packed ids: read as lists */
+				CHECK(take(reader, variant[v]) == 0);
+			else
+				CHECK(same_as_reference(reader, variant[v], take(reader, variant[v])));
+			cluster_free(reader);
+			free(variant[v]);
+		}
+		free(value);
+		free(old);
+		json_decref(lists);
+		cluster_free(cluster);
+	}
+}
+
+/*
+ * Packed ids of every length of padding are read back, and refused with any of their
+ * characters replaced by a byte outside the base64 alphabet (a plain reference: strchr).
+ */
+static void
+test_packed_ids_are_base64_exactly(void)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	int bad = 0;
+
+	for (int count = 1; count <= 3; count++) {
+		struct feedids ids = { 0 }, back = { 0 };
+		struct buffer text = { 0 };
+
+		for (int i = 0; i < count; i++)	/* 1 + 17 bytes an id: each padding once */
+			feedids_deliver(&ids, 0x0123456789abcdefULL * (uint64_t)(i + 1),
+			    1796500000 + i, (uint64_t)i * 7 + (uint64_t)count, 1);
+		feedids_encode(&ids, &text);
+		CHECK(feedids_decode(&back, text.data, text.length) == 0 &&
+		    back.count == ids.count && back.entries[count - 1].content_hash ==
+		    ids.entries[count - 1].content_hash);
+		for (size_t at = 0; at < text.length; at++) {
+			char keep = text.data[at];
+
+			for (int c = 1; c < 256; c++) {
+				/* another base64 character, or '=' (where padding may start),
+				 * decodes into other bytes, which may not unpack: only the
+				 * refusal of the others is checked */
+				if (c == keep || c == '=' || strchr(alphabet, c) != NULL)
+					continue;
+				text.data[at] = (char)c;
+				bad += feedids_decode(&back, text.data, text.length) == 0;
+				text.data[at] = keep;
+			}
+		}
+		buffer_free(&text);
+		feedids_clear(&ids);
+		feedids_clear(&back);
+	}
+	CHECK(bad == 0);
+}
+
+/*
  * A plain model of a feed's ids for the random sequences below: the same entries, oldest
  * first, every lookup a linear scan (what feedids_find() was before its index).
  */
@@ -516,6 +692,8 @@ main(void)
 	RUN(test_an_aborted_delivery_is_undone);
 	RUN(test_malformed_ids_are_refused_whole);
 	RUN(test_a_full_compact_record_is_small);
+	RUN(test_a_written_record_is_read_as_jansson_reads_it_whole);
+	RUN(test_packed_ids_are_base64_exactly);
 	RUN(test_the_index_finds_what_a_linear_scan_finds);
 	RUN(test_deliveries_and_aborts_keep_the_index);
 	return check_finish();
