@@ -29,6 +29,7 @@
 #define CAPACITY_MAX	(CLUSTER_DELIVERED_MAX + CLUSTER_DELIVERED_MAX / 4)
 
 _Static_assert(CAPACITY_MAX < UINT16_MAX, "an index cell holds 1 + a slot");
+_Static_assert(sizeof(struct feedid) == 24, "updated and handed share eight bytes");
 
 uint64_t
 feedids_hash(const char *id)
@@ -142,7 +143,7 @@ feedids_remove(struct feedids *ids, size_t index)
 
 /*
  * Room for one more at the end: the allocation grows (doubling) up to a quarter more than the
- * most kept, 40 KB a full feed; at that size the entries move back to the start of it once
+ * most kept, 30 KB a full feed; at that size the entries move back to the start of it once
  * they reach its end, every CLUSTER_DELIVERED_MAX / 4 deliveries for a full feed, and the
  * index is built again. (Moving them back before the allocation was whole moved a feed read
  * from its record, 1024 entries for its 1000 ids, every 24 deliveries.)
@@ -188,7 +189,7 @@ feedids_deliver(struct feedids *ids, uint64_t hash, int64_t updated, uint64_t co
 	entry->hash = hash;
 	entry->updated = clamp_updated(updated);
 	entry->content_hash = content_hash;
-	entry->handed = handed;
+	entry->handed = handed != 0;
 	ids->handed += handed != 0;
 	index_insert(ids, ids->start + ids->count - 1);
 }
