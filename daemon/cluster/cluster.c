@@ -356,6 +356,16 @@ update_generation(struct cluster *cluster)
 	cluster->generation_ticks = 0;
 }
 
+/* The state reader had more than its budget: on, after what else the loop has to do. */
+static void
+on_read_more(evutil_socket_t fd, short what, void *context)
+{
+	struct cluster *cluster = context;
+
+	if (feedstate_read(cluster))
+		event_active(cluster->read_more, EV_TIMEOUT, 0);
+}
+
 static void
 on_tick(evutil_socket_t fd, short what, void *context)
 {
@@ -365,7 +375,8 @@ on_tick(evutil_socket_t fd, short what, void *context)
 	/* Rebalance callbacks run in here; nothing is ever written to the assignment topic. */
 	while ((message = rd_kafka_consumer_poll(cluster->group, 0)) != NULL)
 		rd_kafka_message_destroy(message);
-	feedstate_read(cluster);
+	if (feedstate_read(cluster))	/* (activating an active event adds nothing) */
+		event_active(cluster->read_more, EV_TIMEOUT, 0);
 	feedstate_check_stable(cluster);
 	update_generation(cluster);
 	fingerprints_tick(cluster->fingerprints);
@@ -698,6 +709,7 @@ cluster_open(const struct config *config, struct event_base *base, struct publis
 		cluster_close(cluster);
 		return NULL;
 	}
+	cluster->read_more = event_new(base, -1, 0, on_read_more, cluster);
 	cluster->tick = event_new(base, -1, EV_PERSIST, on_tick, cluster);
 	event_add(cluster->tick, &tick);
 	return cluster;
@@ -721,6 +733,8 @@ cluster_close(struct cluster *cluster)
 	cluster->closing = 1;
 	if (cluster->tick != NULL)
 		event_free(cluster->tick);
+	if (cluster->read_more != NULL)
+		event_free(cluster->read_more);
 	if (cluster->releasing != NULL)
 		release_waiting(cluster);
 	if (cluster->group != NULL) {

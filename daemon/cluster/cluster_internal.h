@@ -61,6 +61,7 @@ struct cluster {
 	struct publisher	*publisher;	/* the daemon's producer, transactional */
 	rd_kafka_t		*producer;	/* its librdkafka handle */
 	struct event		*tick;
+	struct event		*read_more;	/* the state reader again, soon: feedstate_read */
 	int			 generation_ticks;	/* since /metrics' generation was read */
 	long long		 generation_rebalances;	/* status.rebalances then */
 	int			 partitions;
@@ -106,7 +107,8 @@ struct cluster {
 /* feedstate.c */
 void	 feedstate_reader_assign(struct cluster *cluster, int partition);
 void	 feedstate_reader_unassign(struct cluster *cluster, int partition);
-void	 feedstate_read(struct cluster *cluster);
+/* 1 when it stopped at its time budget with records perhaps left: call again soon. */
+int	 feedstate_read(struct cluster *cluster);
 /* A record's value (NULL: a tombstone) into the feed's state; -1 when malformed (not kept). */
 int	 feedstate_take(struct cluster *cluster, const char *url, const void *value,
 	    size_t length);

@@ -35,6 +35,8 @@
 #include "publish.h"
 #include "util.h"
 
+#define READ_BUDGET_MS	20	/* of the loop for the state reader at a time */
+
 static rd_kafka_topic_partition_list_t *
 one_partition(const struct cluster *cluster, int partition, int64_t offset)
 {
@@ -255,14 +257,20 @@ feedstate_check_stable(struct cluster *cluster)
 	}
 }
 
-/* Serves the reader: records of partitions catching up, and their ends. */
-void
+/*
+ * Serves the reader: records of partitions catching up, and their ends, for at most
+ * READ_BUDGET_MS of the loop (1 when it stopped there). It took up to 100,000 records a
+ * call, all librdkafka had fetched: 0.6-0.8 s of the loop at a time in a takeover of 8,400
+ * full records (tests/bench/cluster_scale.py 50000), and seconds a call before records were
+ * read without jansson parsing their ids.
+ */
+int
 feedstate_read(struct cluster *cluster)
 {
+	int64_t until = monotonic_ms() + READ_BUDGET_MS;
 	rd_kafka_message_t *message;
 
-	for (int i = 0; i < 100000 && (message = rd_kafka_consumer_poll(cluster->reader, 0));
-	    i++) {
+	for (int i = 1; (message = rd_kafka_consumer_poll(cluster->reader, 0)) != NULL; i++) {
 		if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
 			reached_end(cluster, message->partition, message->offset);
 		else if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -272,7 +280,10 @@ feedstate_read(struct cluster *cluster)
 		else
 			take_record(cluster, message);
 		rd_kafka_message_destroy(message);
+		if (i % 32 == 0 && monotonic_ms() >= until)
+			return 1;
 	}
+	return 0;
 }
 
 /*
