@@ -86,6 +86,7 @@ struct fingerprints {
 	size_t			 unsent;
 	int64_t			 end_at_start;	/* the partition's end when we started */
 	int64_t			 next_offset;	/* of the next record to read */
+	int64_t			 caught_up_ms;	/* monotonic_ms() when it read end_at_start */
 	struct string_set	 shrink;	/* ids whose whole record was refused for good */
 	struct string_set	 set_aside;	/* ids whose record the brokers refused for good */
 	struct parked		*refused;	/* their articles, for the tick (next: the list) */
@@ -465,6 +466,7 @@ progress(struct fingerprints *fp)
 		status->fingerprints_lag = high > fp->next_offset ? high - fp->next_offset : 0;
 	if (!status->fingerprints_caught_up && fp->next_offset >= fp->end_at_start) {
 		status->fingerprints_caught_up = 1;
+		fp->caught_up_ms = monotonic_ms();
 		log_event(LOG_LEVEL_INFO, "cluster", "cluster.fingerprints_caught_up",
 		    "topic=%s records=%lld end=%" PRId64,
 		    fp->cluster->config->cluster.topic_fingerprints, status->fingerprints_read,
@@ -530,7 +532,9 @@ on_more(evutil_socket_t fd, short what, void *context)
  * kept failing, the reader lost the record, a bug) leave the park, oldest first, and go to
  * the ingest side to be released as failed: not judged (that would be out of the log's
  * order), their feeds poll them again. A record of theirs read later is judged as another
- * instance's (judge()): into the indexes, the article being gone.
+ * instance's (judge()): into the indexes, the article being gone. The timeout runs from the
+ * end of the start's catch-up at the earliest: until the window has been read no record of
+ * ours can come back (they all come after it), however long reading it takes.
  */
 static void
 expire(struct fingerprints *fp)
@@ -539,6 +543,9 @@ expire(struct fingerprints *fp)
 	void **items = NULL;
 	size_t count = 0, size = 0;
 
+	if (!fp->cluster->status.fingerprints_caught_up ||
+	    now < fp->caught_up_ms + fp->cluster->config->cluster.fingerprint_timeout_ms)
+		return;
 	while (fp->oldest != NULL && fp->oldest->deadline_ms <= now) {
 		struct parked *entry = parked_find(fp, fp->oldest->id, 1);
 		if (count == size) {

@@ -150,6 +150,7 @@ park_open(struct park *park, struct seen *seen)
 	park->cluster.config = park->config;
 	park->cluster.fingerprints = &park->fp;
 	park->fp.cluster = &park->cluster;
+	park->cluster.status.fingerprints_caught_up = 1;	/* caught_up_ms 0: long ago */
 	park->fp.hooks.expired = on_expired;
 	park->fp.hooks.refused = on_refused;
 	park->fp.hooks.local = on_local;
@@ -243,6 +244,33 @@ test_a_park_emptied_by_drops_takes_new_articles(void)
 	park_article(&park, 3);
 	expire(&park.fp);
 	CHECK(seen.expired_count == 1 && seen.expired[0] == 3);
+	park_close(&park);
+}
+
+/* The timeout runs from the end of the start's catch-up: none expires before it, nor
+ * within fingerprint_timeout after it, however old the deadlines. */
+static void
+test_no_article_expires_before_the_catch_up_ends(void)
+{
+	struct seen seen = { { 0 }, 0, { 0 }, 0, { 0 }, 0 };
+	struct park park;
+
+	park_open(&park, &seen);
+	park.config->cluster.fingerprint_timeout_ms = 60000;
+	park.cluster.status.fingerprints_caught_up = 0;
+	for (int i = 0; i < 3; i++)
+		park_article(&park, i);
+	for (struct parked *entry = park.fp.oldest; entry != NULL; entry = entry->newer)
+		entry->deadline_ms = 0;		/* long past */
+	expire(&park.fp);
+	CHECK(seen.expired_count == 0);
+	park.cluster.status.fingerprints_caught_up = 1;
+	park.fp.caught_up_ms = monotonic_ms();
+	expire(&park.fp);
+	CHECK(seen.expired_count == 0);
+	park.fp.caught_up_ms -= 60000;
+	expire(&park.fp);
+	CHECK(seen.expired_count == 3);
 	park_close(&park);
 }
 
@@ -446,6 +474,7 @@ main(void)
 {
 	RUN(test_dropped_articles_leave_the_deadlines_order);
 	RUN(test_a_park_emptied_by_drops_takes_new_articles);
+	RUN(test_no_article_expires_before_the_catch_up_ends);
 	RUN(test_a_record_refused_for_good_is_set_aside);
 	RUN(test_a_record_sent_again_is_written_again_the_same);
 	RUN(test_a_record_refused_whole_goes_without_its_story);
