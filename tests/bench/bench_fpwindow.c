@@ -466,6 +466,38 @@ print_verdict(const struct article *article)
 }
 
 /* As on_fingerprint_remote (ingest/cluster.c) judges another instance's record. */
+/* A record of the file read into an article (another instance's, as judge() reads it). */
+struct window_record {
+	char		*key;
+	uint8_t		*value;
+	uint32_t	 length;
+	struct fprecord	 record;
+	struct article	*article;
+};
+
+/* The next record of the file into *at, 0; -1 at its end. An unreadable one ends the run. */
+static int
+next_article(FILE *in, const struct dedup_hasher *hasher, long number, struct window_record *at)
+{
+	if (read_record(in, &at->key, &at->value, &at->length) < 0)
+		return -1;
+	at->article = NULL;
+	if (fprecord_open(&at->record, at->value, at->length) == 0)
+		at->article = fprecord_article(&at->record, hasher);
+	if (at->article == NULL)
+		die("record %ld: unreadable", number);
+	return 0;
+}
+
+static void
+article_done(struct window_record *at)
+{
+	fprecord_close(&at->record);
+	article_free(at->article);
+	free(at->key);
+	free(at->value);
+}
+
 static void
 judge_one(struct pipeline *pipeline, struct article *article, time_t when, int local)
 {
@@ -491,9 +523,7 @@ judge(const char *config_path, const char *file, int local)
 	double seconds = 0;
 	long count = 0, bytes = 0;
 	FILE *in = fopen(file, "rb");
-	char error[1024], *key;
-	uint8_t *value;
-	uint32_t length;
+	char error[1024];
 
 	if (in == NULL)
 		die("%s: %s", file, strerror(errno));
@@ -501,22 +531,16 @@ judge(const char *config_path, const char *file, int local)
 		die("%s", error);
 	dedup_hasher_init(&hasher, config->dedup.shingle_size, config->dedup.signature_size,
 	    config->dedup.bands);
-	while (read_record(in, &key, &value, &length) == 0) {
+	for (;;) {
 		double started = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
-		struct fprecord record;
-		struct article *article = NULL;
-		if (fprecord_open(&record, value, length) == 0)
-			article = fprecord_article(&record, &hasher);
-		if (article == NULL)
-			die("record %ld: unreadable", count);
-		judge_one(pipeline, article, record.time, local);
-		fprecord_close(&record);
-		article_free(article);
+		struct window_record at;
+		if (next_article(in, &hasher, count, &at) < 0)
+			break;
+		judge_one(pipeline, at.article, at.record.time, local);
+		article_done(&at);
 		seconds += clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - started;
-		bytes += length;
+		bytes += at.length;
 		count++;
-		free(key);
-		free(value);
 	}
 	fclose(in);
 	getrusage(RUSAGE_SELF, &usage);
@@ -551,9 +575,6 @@ replay(const char *config_path, const char *file, const char *directory)
 	double judged = 0, opened;
 	long count = 0;
 	FILE *in = fopen(file, "rb");
-	char *key;
-	uint8_t *value;
-	uint32_t length;
 
 	if (in == NULL)
 		die("%s: %s", file, strerror(errno));
@@ -564,23 +585,17 @@ replay(const char *config_path, const char *file, const char *directory)
 	open_seconds(config, &pipeline);
 	dedup_hasher_init(&hasher, config->dedup.shingle_size, config->dedup.signature_size,
 	    config->dedup.bands);
-	while (read_record(in, &key, &value, &length) == 0) {
+	for (;;) {
 		double started = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
-		struct fprecord record;
-		struct article *article = NULL;
-		if (fprecord_open(&record, value, length) == 0)
-			article = fprecord_article(&record, &hasher);
-		if (article == NULL)
-			die("record %ld: unreadable", count);
-		pipeline_judge(pipeline, article, record.time);
+		struct window_record at;
+		if (next_article(in, &hasher, count, &at) < 0)
+			break;
+		pipeline_judge(pipeline, at.article, at.record.time);
 		judged += clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - started;
-		pipeline_commit(pipeline, article);
+		pipeline_commit(pipeline, at.article);
 		if (++count % 1000 == 0)
 			pipeline_flush(pipeline);
-		fprecord_close(&record);
-		article_free(article);
-		free(key);
-		free(value);
+		article_done(&at);
 	}
 	fclose(in);
 	pipeline_close_stores(pipeline);

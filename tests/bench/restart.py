@@ -29,19 +29,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-
-def thread_ticks(pid):
-	"""{thread name: utime + stime in clock ticks}, threads of one name summed."""
-	ticks = {}
-	for task in os.listdir("/proc/%d/task" % pid):
-		try:
-			text = Path("/proc/%d/task/%s/stat" % (pid, task)).read_text()
-		except OSError:
-			continue
-		name = text[text.index("(") + 1:text.rindex(")")]
-		fields = text[text.rindex(")") + 2:].split()
-		ticks[name] = ticks.get(name, 0) + int(fields[11]) + int(fields[12])
-	return ticks
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from poll import thread_ticks  # noqa: E402
 
 
 def peak_rss_mb(pid):
