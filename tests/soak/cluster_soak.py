@@ -224,25 +224,22 @@ class Soak:
 			self.note("BAD STOP: %s after SIGTERM: %s (log %s)" % (instance.name, code,
 									    instance.logs[-1]))
 
-	def fault_kill(self, delay):
+	def stop_and_restart(self, sig, delay):
+		"""An instance sent sig (SIGKILL, SIGTERM), started again after delay seconds."""
 		instance = self.pick()
 		if not instance:
 			return False
-		self.note("fault: SIGKILL %s, start again in %.1fs" % (instance.name, delay))
-		instance.signal(signal.SIGKILL)
-		instance.state, instance.sent = "stopping", "SIGKILL"
+		self.note("fault: %s %s, start again in %.1fs" % (sig.name, instance.name, delay))
+		instance.signal(sig)
+		instance.state, instance.sent = "stopping", sig.name
 		self.restart_later(instance, delay)
 		return True
 
+	def fault_kill(self, delay):
+		return self.stop_and_restart(signal.SIGKILL, delay)
+
 	def fault_term(self, delay):
-		instance = self.pick()
-		if not instance:
-			return False
-		self.note("fault: SIGTERM %s, start again in %.1fs" % (instance.name, delay))
-		instance.signal(signal.SIGTERM)
-		instance.state, instance.sent = "stopping", "SIGTERM"
-		self.restart_later(instance, delay)
-		return True
+		return self.stop_and_restart(signal.SIGTERM, delay)
 
 	def fault_pause(self, delay):
 		instance = self.pick()
